@@ -1,0 +1,104 @@
+"""The article item: one typed record per article, and the JSON Schema generated from it.
+
+The dataclass is what parsers build and Scrapy carries (itemadapter supports dataclasses); the
+schema in `newsbot/schema/article.schema.json` is generated from it with pydantic, ships with the
+package, and is what the validation pipeline and downstream users check lines against.
+`newsbot schema --write` regenerates it; a test fails when the two drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Annotated, Any
+
+from pydantic import Field
+
+HttpUrl = Annotated[str, Field(pattern=r"^https?://[^\s/]+/\S*$")]
+NetworkUrl = Annotated[str, Field(pattern=r"^https://www\.[a-z0-9.-]+/[^\s?#]*$")]
+NonEmptyText = Annotated[str, Field(min_length=1)]
+IsoDay = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+
+SCHEMA_RESOURCE = "schema/article.schema.json"
+
+
+@dataclass
+class Image:
+    url: HttpUrl
+    caption: str | None = None
+
+
+@dataclass
+class RelatedLink:
+    text: str
+    url: HttpUrl
+
+
+@dataclass
+class ArticleItem:
+    """An article as written to JSON Lines. Field names are a contract with downstream users."""
+
+    url: NetworkUrl
+    site: Annotated[str, Field(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")]
+    title: NonEmptyText
+    section: str | None = None
+    byline: str | None = None
+    authors: list[str] = field(default_factory=list)
+    agency: str | None = None
+    dateline: str | None = None
+    dateline_place: str | None = None
+    date_published: IsoDay | None = None
+    paragraphs: list[str] = field(default_factory=list)
+    body: str = ""
+    summary: str | None = None
+    images: list[Image] = field(default_factory=list)
+    related_links: list[RelatedLink] = field(default_factory=list)
+    word_count: Annotated[int, Field(ge=0)] = 0
+    language: Annotated[str, Field(pattern=r"^en$")] = "en"
+    content_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] = ""
+    scraped_at: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")] = ""
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def generate_schema() -> dict[str, Any]:
+    """The JSON Schema of ArticleItem, closed to unknown fields at every level."""
+    from pydantic import TypeAdapter
+
+    schema = TypeAdapter(ArticleItem).json_schema(mode="serialization")
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "urn:newsbot:article",
+        **schema,
+    }
+    # Every field is always written, defaults included, so every field is required, and nothing else
+    # may appear: a renamed or stray field must fail validation, not slip into the dataset.
+    _require_all(schema)
+    return schema
+
+
+def _require_all(node: Any) -> None:
+    if isinstance(node, dict):
+        if node.get("type") == "object" and "properties" in node:
+            node["required"] = list(node["properties"])
+            node["additionalProperties"] = False
+        for value in node.values():
+            _require_all(value)
+    elif isinstance(node, list):
+        for value in node:
+            _require_all(value)
+
+
+@cache
+def shipped_schema() -> dict[str, Any]:
+    """The schema file that ships in the package."""
+    text = resources.files("newsbot").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def schema_text(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"

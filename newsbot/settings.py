@@ -1,0 +1,57 @@
+"""Scrapy settings for newsbot. Defaults fit an unattended crawl of a small publisher.
+
+Each politeness default is explained in README.md ("Politeness"); change them with `-s NAME=value`
+or in a Scrapyd job's settings.
+"""
+
+BOT_NAME = "newsbot"
+SPIDER_MODULES = ["newsbot.spiders"]
+NEWSPIDER_MODULE = "newsbot.spiders"
+# Our `crawl` command wraps Scrapy's so that a run that failed exits non-zero.
+COMMANDS_MODULE = "newsbot.commands"
+
+# Where the site contact lives; it goes into the User-Agent so a site owner can reach us.
+NEWSBOT_CONTACT_URL = "https://github.com/newsbot/newsbot"
+USER_AGENT = f"newsbot/0.1 (+{NEWSBOT_CONTACT_URL})"
+
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+# Article pages are a few tens of KB; anything past this is not an article page.
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# Replay a saved copy of the network (wget --mirror layout): an http(s) or file:// URL of the
+# folder that holds `www.spacewar.com/...`. Empty: fetch the live sites.
+NEWSBOT_MIRROR = ""
+# JSON Lines output when no -o/-O feed is given: one file per spider, appended to.
+NEWSBOT_OUTPUT = "output/{spider}.jsonl"
+# The run report (JSON) written when a crawl ends.
+NEWSBOT_STATS_FILE = "output/{spider}.report.json"
+
+EXTENSIONS = {
+    "newsbot.extensions.RunReport": 500,
+}
+
+ADDONS = {
+    # Installs the mirror's download handler when NEWSBOT_MIRROR is set; nothing otherwise.
+    "newsbot.mirror.MirrorAddon": 0,
+}
+ITEM_PIPELINES = {
+    "newsbot.pipelines.ValidatePipeline": 100,
+    "newsbot.pipelines.DedupePipeline": 200,
+    "newsbot.pipelines.JsonLinesWriterPipeline": 900,
+}
+
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"

@@ -1,0 +1,66 @@
+"""Serve a saved copy of the network (wget --mirror layout) on loopback, for the demo and the tests."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import ClassVar
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    extensions_map: ClassVar[dict[str, str]] = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".xml": "application/rss+xml",
+    }
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class SnapshotServer:
+    """An HTTP server on 127.0.0.1 and a free port, serving `root` in a background thread."""
+
+    def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 0) -> None:
+        if not root.is_dir():
+            raise FileNotFoundError(f"no snapshot folder at {root}")
+        handler = functools.partial(_QuietHandler, directory=str(root))
+        self._server = ThreadingHTTPServer((host, port), handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> SnapshotServer:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def main() -> None:
+    """`python -m newsbot.snapshot_server FOLDER [PORT]`: serve a snapshot until interrupted."""
+    import sys
+    import time
+
+    root = Path(sys.argv[1] if len(sys.argv) > 1 else "tests/site")
+    port = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    with SnapshotServer(root, port=port) as server:
+        print(server.url, flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

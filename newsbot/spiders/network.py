@@ -1,0 +1,245 @@
+"""The spider of one SMN site. It decides what to fetch next; the parsers in newsbot.parsing read pages.
+
+Arguments (`scrapy crawl spacewar -a name=value`):
+
+- `sections`: comma list of section slugs or labels, or `all` (default: every declared section).
+  A name the registry does not know is looked up by its label in the home page's navigation; a
+  name found nowhere ends the run at once (finish reason `unknown_section`, exit status 2).
+- `max_pages`: pages walked per section (default: no bound).
+- `since`: `YYYY-MM-DD`; a section is walked no further once its entries are older.
+- `source`: `sections` (default) or `feed`, the site's RSS feed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy.exceptions import CloseSpider, UsageError
+from scrapy.http import Response
+
+from newsbot.parsing.article import ListingContext, ParseError, parse_article, utc_now
+from newsbot.parsing.feed import FeedError, parse_feed
+from newsbot.parsing.listing import ListingEntry, find_nav_link, parse_listing_page
+from newsbot.sites import Section, Site, load_registry
+
+FINISH_UNKNOWN_SECTION = "unknown_section"
+SOURCES = ("sections", "feed")
+
+
+class NetworkSpider(scrapy.Spider):
+    """Base class: one subclass per site of the registry, named by the site's short name."""
+
+    site_name: ClassVar[str]
+
+    def __init__(
+        self,
+        sections: str = "all",
+        max_pages: str | int | None = None,
+        since: str | None = None,
+        source: str = "sections",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        registry = load_registry()
+        self.site: Site = registry.site(self.site_name)
+        self.allowed_domains = [f"www.{s.host}" for s in registry.sites] + [s.host for s in registry.sites]
+        self.source = _choice("source", source, SOURCES)
+        self.max_pages = _positive_int("max_pages", max_pages)
+        self.since = _day("since", since)
+        self.requested_sections = _section_names(sections)
+        if self.source == "feed" and not self.site.feed:
+            raise UsageError(f"{self.site.host} has no known feed; use -a source=sections")
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.source == "feed":
+            yield scrapy.Request(self.site.feed, callback=self.parse_feed, priority=10)
+            return
+        known, unknown = self._resolve_sections()
+        if unknown:
+            # Look the unknown names up first: a name found nowhere must end the run before any crawl.
+            yield scrapy.Request(
+                self.site.home_url,
+                callback=self.parse_home,
+                cb_kwargs={"known": known, "unknown": unknown},
+                priority=100,
+            )
+            return
+        for section in known:
+            yield self._section_request(section, section.url, page=1)
+
+    def _resolve_sections(self) -> tuple[list[Section], list[str]]:
+        if self.requested_sections is None:
+            return list(self.site.sections), []
+        known, unknown = [], []
+        for name in self.requested_sections:
+            section = self.site.section(name)
+            if section is None:
+                unknown.append(name)
+            else:
+                known.append(section)
+        return known, unknown
+
+    def parse_home(
+        self, response: Response, known: list[Section], unknown: list[str]
+    ) -> Iterator[scrapy.Request]:
+        """Find sections the registry does not declare by their label in the home page navigation."""
+        missing = []
+        for name in unknown:
+            url = find_nav_link(response.url, response.body, name)
+            if url is None:
+                missing.append(name)
+                continue
+            slug = url.rsplit("/", 1)[-1].removesuffix(".html")
+            known.append(Section(slug=slug, label=name.upper(), site_host=self.site.host))
+            self.logger.info("Section %r is not in the registry; found it in the navigation: %s", name, url)
+        if missing:
+            declared = ", ".join(f"{s.slug} ({s.label})" for s in self.site.sections) or "none"
+            message = (
+                f"unknown section(s) {', '.join(map(repr, missing))} on {self.site.host}: "
+                "not in the registry "
+                f"and not in the home page navigation. Known sections: {declared}"
+            )
+            self.logger.error(message)
+            self.crawler.stats.set_value("newsbot/unknown_sections", ", ".join(missing))
+            raise CloseSpider(FINISH_UNKNOWN_SECTION)
+        for section in known:
+            yield self._section_request(section, section.url, page=1)
+
+    def _section_request(self, section: Section, url: str, page: int) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=self.parse_section,
+            cb_kwargs={"section": section, "page": page},
+            # Newer pages first; a section page before the articles it lists.
+            priority=20 - page,
+        )
+
+    def parse_section(self, response: Response, section: Section, page: int) -> Iterator[scrapy.Request]:
+        listing = parse_listing_page(
+            response.url,
+            response.body,
+            content_type=_content_type(response),
+            section_slug=section.slug,
+        )
+        self.crawler.stats.inc_value("newsbot/section_pages")
+        self.crawler.stats.inc_value("newsbot/listed_entries", len(listing.entries))
+        for note in listing.notes:
+            self.logger.warning("%s: %s", response.url, note)
+            self.crawler.stats.inc_value(f"newsbot/listing_notes/{note}")
+        all_older = bool(listing.entries)
+        for entry in listing.entries:
+            if self._older_than_since(entry.date_published):
+                self.crawler.stats.inc_value("newsbot/skipped/older_than_since")
+                continue
+            all_older = False
+            yield self._article_request(entry, section.label, priority=10 - page)
+        if self.since is not None and all_older:
+            self.logger.info(
+                "%s: every entry is older than %s; not walking further", response.url, self.since
+            )
+            return
+        if self.max_pages is not None and page >= self.max_pages:
+            return
+        next_url = _next_page(listing.pagination, page)
+        if next_url:
+            yield self._section_request(section, next_url, page=page + 1)
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        try:
+            entries = parse_feed(response.url, response.body)
+        except FeedError as error:
+            self.logger.error("%s", error)
+            self.crawler.stats.inc_value("newsbot/errors/bad_feed")
+            return
+        self.crawler.stats.inc_value("newsbot/listed_entries", len(entries))
+        for entry in entries:
+            if entry.site is None:
+                continue
+            if self._older_than_since(entry.date_published):
+                self.crawler.stats.inc_value("newsbot/skipped/older_than_since")
+                continue
+            listing_entry = ListingEntry(url=entry.url, title=entry.title, teaser=entry.teaser)
+            yield self._article_request(listing_entry, None, priority=5)
+
+    def _article_request(
+        self, entry: ListingEntry, section_label: str | None, priority: int
+    ) -> scrapy.Request:
+        context = ListingContext(section=section_label, summary=entry.teaser)
+        return scrapy.Request(
+            entry.url, callback=self.parse_article, cb_kwargs={"context": context}, priority=priority
+        )
+
+    def parse_article(self, response: Response, context: ListingContext) -> Iterator[Any]:
+        try:
+            item = parse_article(
+                response.url,
+                response.body,
+                content_type=_content_type(response),
+                context=context,
+                scraped_at=utc_now(),
+            )
+        except ParseError as error:
+            self.logger.warning("%s: %s", response.url, error)
+            self.crawler.stats.inc_value("newsbot/pages_unparsed")
+            return
+        if item is None:
+            self.logger.warning("%s: listed as an article but is not an article page", response.url)
+            self.crawler.stats.inc_value("newsbot/pages_not_article")
+            return
+        self.crawler.stats.inc_value("newsbot/articles_parsed")
+        yield item
+
+    def _older_than_since(self, day: str | None) -> bool:
+        return self.since is not None and day is not None and day < self.since.isoformat()
+
+
+def _next_page(pagination: list[tuple[str, int | None]], page: int) -> str | None:
+    """The next older page: by number when URLs carry one, else the first link that reads "older"/"next"."""
+    numbered = [url for url, number in pagination if number == page + 1]
+    if numbered:
+        return numbered[0]
+    if any(number is not None for _, number in pagination):
+        return None
+    return pagination[0][0] if pagination else None
+
+
+def _content_type(response: Response) -> str | None:
+    value = response.headers.get(b"Content-Type")
+    return value.decode("latin-1") if value else None
+
+
+def _section_names(value: str | None) -> list[str] | None:
+    names = [name.strip() for name in (value or "all").split(",") if name.strip()]
+    if not names or any(name.lower() == "all" for name in names):
+        return None
+    return names
+
+
+def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise UsageError(f"-a {name}={value!r}: expected one of {', '.join(choices)}")
+    return value
+
+
+def _positive_int(name: str, value: str | int | None) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if number < 1:
+        raise UsageError(f"-a {name}={value!r}: expected a whole number of 1 or more")
+    return number
+
+
+def _day(name: str, value: str | None) -> datetime.date | None:
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"-a {name}={value!r}: expected a day as YYYY-MM-DD") from None

@@ -1,0 +1,36 @@
+import json
+
+from jsonschema import Draft202012Validator
+
+from newsbot.cli import main
+from newsbot.item import ArticleItem, generate_schema, shipped_schema
+
+
+def test_shipped_schema_is_the_one_generated_from_the_item_class():
+    assert shipped_schema() == json.loads(json.dumps(generate_schema()))
+    assert main(["schema", "--check"]) == 0
+
+
+def _valid_item() -> dict:
+    return ArticleItem(
+        url="https://www.spacewar.com/reports/X_999.html",
+        site="spacewar.com",
+        title="X",
+        content_hash="0" * 64,
+        scraped_at="2026-01-01T00:00:00Z",
+    ).to_dict()
+
+
+def test_schema_accepts_a_minimal_item_and_rejects_broken_ones():
+    validator = Draft202012Validator(shipped_schema())
+    assert validator.is_valid(_valid_item())
+    broken = [
+        {**_valid_item(), "title": ""},
+        {**_valid_item(), "url": "http://www.spacewar.com/reports/X_999.html?x=1"},
+        {**_valid_item(), "date_published": "Dec 30, 2022"},
+        {**_valid_item(), "unexpected": 1},
+        {**_valid_item(), "images": [{"url": "/relative.jpg", "caption": None}]},
+        {k: v for k, v in _valid_item().items() if k != "notes"},
+    ]
+    for item in broken:
+        assert not validator.is_valid(item), item
