@@ -31,6 +31,7 @@ def run_demo(out: Path, snapshot: Path | None) -> int:
         return 1
     out.mkdir(parents=True, exist_ok=True)
     for name in DEMO_SPIDERS:
+        # The writer appends (scheduled runs add to one dataset); a demo starts afresh.
         (out / f"{name}.jsonl").unlink(missing_ok=True)
 
     with SnapshotServer(snapshot) as server:
@@ -39,6 +40,7 @@ def run_demo(out: Path, snapshot: Path | None) -> int:
             {
                 "NEWSBOT_MIRROR": server.url,
                 "NEWSBOT_OUTPUT": str(out / "{spider}.jsonl"),
+                "NEWSBOT_STATS_FILE": str(out / "{spider}.report.json"),
                 # Politeness is for the live sites; the snapshot is our own loopback server.
                 "DOWNLOAD_DELAY": 0,
                 "AUTOTHROTTLE_ENABLED": False,

@@ -54,7 +54,7 @@ class ValidatePipeline:
             logger.warning(
                 "Dropped invalid item %s: %s", data.get("url"), "; ".join(e.message for e in errors)
             )
-            raise DropItem(f"invalid item: {', '.join(reasons)}")
+            raise DropItem(f"invalid item: {', '.join(reasons)}", log_level="WARNING")
         self.stats.inc_value("newsbot/items_valid")
         for name in TRACKED_FIELDS:
             if data.get(name) in (None, "", []):
@@ -98,11 +98,10 @@ class DedupePipeline:
         url, digest = adapter["url"], adapter["content_hash"]
         if url in self._seen_urls:
             self.stats.inc_value("newsbot/items_dropped/duplicate_url")
-            raise DropItem(f"duplicate URL {url}")
+            raise DropItem(f"duplicate URL {url}", log_level="INFO")
         if digest in self._seen_hashes:
             self.stats.inc_value("newsbot/items_dropped/duplicate_content")
-            logger.info("Dropped %s: same content as %s", url, self._seen_hashes[digest])
-            raise DropItem(f"duplicate content of {self._seen_hashes[digest]}")
+            raise DropItem(f"same content as {self._seen_hashes[digest]}", log_level="INFO")
         self._seen_urls.add(url)
         self._seen_hashes[digest] = url
         return item

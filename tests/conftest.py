@@ -34,3 +34,12 @@ def snapshot_path(url: str) -> Path:
     """The snapshot file of a real URL (wget --mirror layout)."""
     rest = url.split("://", 1)[1]
     return SNAPSHOT / rest
+
+
+@pytest.fixture(scope="session")
+def snapshot_server():
+    """The snapshot served over HTTP on 127.0.0.1 and a free port, for the whole session."""
+    from newsbot.snapshot_server import SnapshotServer
+
+    with SnapshotServer(SNAPSHOT) as server:
+        yield server

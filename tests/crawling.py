@@ -35,6 +35,7 @@ def run_crawl(
     *,
     args: dict[str, str] | None = None,
     settings: dict[str, str] | None = None,
+    extra: list[str] | None = None,
     timeout: float = 120,
 ) -> CrawlResult:
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -52,6 +53,7 @@ def run_crawl(
     }
     for name, value in merged.items():
         command += ["-s", f"{name}={value}"]
+    command += extra or []
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     items = []

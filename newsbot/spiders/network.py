@@ -129,17 +129,16 @@ class NetworkSpider(scrapy.Spider):
         for note in listing.notes:
             self.logger.warning("%s: %s", response.url, note)
             self.crawler.stats.inc_value(f"newsbot/listing_notes/{note}")
-        all_older = bool(listing.entries)
+        reached_since = False
         for entry in listing.entries:
             if self._older_than_since(entry.date_published):
                 self.crawler.stats.inc_value("newsbot/skipped/older_than_since")
+                reached_since = True
                 continue
-            all_older = False
             yield self._article_request(entry, section.label, priority=10 - page)
-        if self.since is not None and all_older:
-            self.logger.info(
-                "%s: every entry is older than %s; not walking further", response.url, self.since
-            )
+        if reached_since:
+            # Listings run newest first: past one entry older than `since`, every later page is older.
+            self.logger.info("%s: entries older than %s; not walking further", response.url, self.since)
             return
         if self.max_pages is not None and page >= self.max_pages:
             return

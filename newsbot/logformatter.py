@@ -1,0 +1,27 @@
+"""Log drops as one line with the article's URL, not the whole item."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy import Spider
+from scrapy.http import Response
+from scrapy.logformatter import LogFormatter, LogFormatterResult
+from twisted.python.failure import Failure
+
+
+class NewsbotLogFormatter(LogFormatter):
+    def dropped(
+        self, item: Any, exception: BaseException, response: Response | Failure | None, spider: Spider
+    ) -> LogFormatterResult:
+        level = getattr(exception, "log_level", None) or logging.WARNING
+        if isinstance(level, str):
+            level = getattr(logging, level)
+        url = ItemAdapter(item).get("url") if ItemAdapter.is_item(item) else None
+        return {
+            "level": level,
+            "msg": "Dropped %(url)s: %(exception)s",
+            "args": {"url": url, "exception": exception},
+        }

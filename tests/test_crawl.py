@@ -1,0 +1,194 @@
+"""End to end: real `scrapy crawl` subprocesses against the snapshot served on loopback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+
+from jsonschema import Draft202012Validator
+
+from newsbot.item import shipped_schema
+from newsbot.sites import load_registry
+from tests.conftest import ROOT, SNAPSHOT
+from tests.crawling import run_crawl
+
+COMPARED_FIELDS = (
+    "url", "site", "title", "byline", "authors", "agency", "dateline", "dateline_place",
+    "date_published", "paragraphs", "images", "related_links",
+)  # fmt: skip
+
+
+def _expected_for_sections(
+    manifest: dict, site: str, slugs: set[str]
+) -> tuple[dict[str, dict], list[set[str]]]:
+    """Manifest articles listed in the given sections, and the syndication groups among them."""
+    listed = {
+        a["url"]: a for a in manifest["articles"]
+        if any(entry["site"] == site and entry["section_slug"] in slugs for entry in a["listed_in"])
+    }  # fmt: skip
+    groups: dict[str, set[str]] = {}
+    for article in listed.values():
+        if article["syndication_group"]:
+            groups.setdefault(article["syndication_group"], set()).add(article["url"])
+    return listed, [urls for urls in groups.values() if len(urls) > 1]
+
+
+def _assert_exact_set(items: list[dict], listed: dict[str, dict], groups: list[set[str]]) -> None:
+    urls = [item["url"] for item in items]
+    assert len(urls) == len(set(urls)), "a URL was written twice"
+    hashes = [item["content_hash"] for item in items]
+    assert len(hashes) == len(set(hashes)), "a content hash was written twice"
+    for group in groups:
+        assert len(group & set(urls)) == 1, f"syndicated copies {group} not written exactly once"
+    expected_urls = set(listed)
+    for group in groups:
+        expected_urls -= group
+    assert expected_urls <= set(urls)
+    assert set(urls) <= set(listed)
+    assert len(urls) == len(listed) - sum(len(g) - 1 for g in groups)
+
+
+def _assert_items_match_manifest(items: list[dict], listed: dict[str, dict], site: str) -> None:
+    validator = Draft202012Validator(shipped_schema())
+    for item in items:
+        assert validator.is_valid(item), list(validator.iter_errors(item))[:1]
+        truth = listed[item["url"]]
+        for name in COMPARED_FIELDS:
+            assert item[name] == truth[name], (item["url"], name)
+        assert item["section"] == truth["section_label"]
+        teasers = {e["teaser"] for e in truth["listed_in"] if e["site"] == site}
+        assert item["summary"] in teasers
+        assert item["notes"] == (["dateline: none found"] if truth["is_advertorial"] else [])
+
+
+def test_section_crawl_writes_every_listed_article_once_with_the_manifests_fields(
+    manifest, snapshot_server, tmp_path
+):
+    site = load_registry().site("spacewar")
+    result = run_crawl("spacewar", snapshot_server.url, tmp_path)
+    assert result.returncode == 0, result.log[-3000:]
+    slugs = {section.slug for section in site.sections}
+    listed, groups = _expected_for_sections(manifest, "spacewar.com", slugs)
+    _assert_exact_set(result.items, listed, groups)
+    _assert_items_match_manifest(result.items, listed, "spacewar.com")
+    # Sister-site entries are followed and attributed to their own site.
+    assert {item["site"] for item in result.items} > {"spacewar.com"}
+    pages = sum(
+        len(s["pages"]) for s in manifest["sections"] if s["site"] == "spacewar.com" and s["slug"] in slugs
+    )
+    stats = result.stats
+    assert stats["finish_reason"] == "finished"
+    assert stats["newsbot/section_pages"] == pages
+    assert stats["newsbot/items_written"] == len(result.items)
+    dropped = sum(v for k, v in stats.items() if k.startswith("newsbot/items_dropped/"))
+    assert stats["newsbot/articles_parsed"] == len(result.items) + dropped
+    assert not any(k.startswith("newsbot/items_invalid/") for k in stats)
+    assert stats.get("downloader/response_status_count/404", 0) == 0
+
+
+def test_unregistered_section_is_found_in_the_navigation_and_a_bogus_one_fails_loudly(
+    manifest, snapshot_server, tmp_path
+):
+    found = run_crawl("spacewar", snapshot_server.url, tmp_path / "found", args={"sections": "CYBER WARS"})
+    assert found.returncode == 0, found.log[-3000:]
+    listed, _ = _expected_for_sections(manifest, "spacewar.com", {"cyber-wars"})
+    assert {item["url"] for item in found.items} == set(listed)
+    assert {item["summary"] for item in found.items} <= {
+        e["teaser"] for a in listed.values() for e in a["listed_in"]
+    }
+
+    bogus = run_crawl(
+        "spacewar", snapshot_server.url, tmp_path / "bogus", args={"sections": "superpowers,nonesuch"}
+    )
+    assert bogus.returncode == 2
+    assert bogus.items == []
+    assert "unknown section(s) 'nonesuch'" in bogus.log
+    assert "superpowers (SUPERPOWERS)" in bogus.log and "missile-defense (MISSILE DEFENSE)" in bogus.log
+    # The run ended at once: only robots.txt and the home page were fetched.
+    assert bogus.stats["downloader/response_count"] == 2
+
+
+def test_max_pages_and_since_bound_the_walk(manifest, snapshot_server, tmp_path):
+    section = next(
+        s for s in manifest["sections"] if s["site"] == "spacewar.com" and s["slug"] == "superpowers"
+    )
+    first_page = [
+        a for a in manifest["articles"] if any(e["page_url"] == section["pages"][0] for e in a["listed_in"])
+    ]
+    one_page = run_crawl(
+        "spacewar", snapshot_server.url, tmp_path / "one", args={"sections": "superpowers", "max_pages": "1"}
+    )
+    assert one_page.returncode == 0
+    assert {i["url"] for i in one_page.items} == {a["url"] for a in first_page}
+    assert one_page.stats["newsbot/section_pages"] == 1
+
+    dates = sorted(a["date_published"] for a in manifest["articles"] if a["url"] in section["article_urls"])
+    since = dates[len(dates) // 2]
+    recent = run_crawl(
+        "spacewar", snapshot_server.url, tmp_path / "since", args={"sections": "superpowers", "since": since}
+    )
+    assert recent.returncode == 0
+    expected = {
+        a["url"] for a in manifest["articles"]
+        if a["url"] in section["article_urls"] and (a["date_published"] or "9999") >= since
+    }  # fmt: skip
+    assert {i["url"] for i in recent.items} == expected
+    assert recent.stats["newsbot/section_pages"] < len(section["pages"])
+
+
+def test_feed_source_reads_the_feed_and_carries_its_teasers(manifest, snapshot_server, tmp_path):
+    feed_url = load_registry().site("spacedaily").feed
+    result = run_crawl("spacedaily", snapshot_server.url, tmp_path, args={"source": "feed"})
+    assert result.returncode == 0, result.log[-3000:]
+    in_feed = [a for a in manifest["articles"] if feed_url in a["in_feeds"]]
+    assert {i["url"] for i in result.items} == {a["url"] for a in in_feed}
+    assert {i["site"] for i in result.items} >= {"spacedaily.com", "marsdaily.com"}
+    assert all(i["summary"] for i in result.items)
+    assert result.stats.get("newsbot/section_pages", 0) == 0
+
+
+def test_dash_o_writes_to_the_given_file_as_in_any_scrapy_project(snapshot_server, tmp_path):
+    target = tmp_path / "superpowers.jsonl"
+    result = run_crawl(
+        "spacewar",
+        snapshot_server.url,
+        tmp_path,
+        args={"sections": "superpowers", "max_pages": "1"},
+        extra=["-O", str(target)],
+    )
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.items == []  # NEWSBOT_OUTPUT stepped aside
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 5
+    assert all(Draft202012Validator(shipped_schema()).is_valid(json.loads(line)) for line in lines)
+
+
+def test_a_file_mirror_works_like_an_http_one(tmp_path):
+    result = run_crawl(
+        "spacewar", SNAPSHOT.as_uri(), tmp_path, args={"sections": "superpowers", "max_pages": "1"}
+    )
+    assert result.returncode == 0, result.log[-3000:]
+    assert len(result.items) == 5
+
+
+def test_bad_spider_arguments_are_clear_errors(tmp_path):
+    for args in ({"max_pages": "zero"}, {"since": "yesterday"}, {"source": "sitemap"}):
+        result = run_crawl("spacewar", SNAPSHOT.as_uri(), tmp_path, args=args)
+        assert result.returncode != 0
+        assert "expected" in result.log
+    no_feed = run_crawl("marsdaily", SNAPSHOT.as_uri(), tmp_path, args={"source": "feed"})
+    assert no_feed.returncode != 0 and "has no known feed" in no_feed.log
+
+
+def test_demo_writes_valid_lines_with_no_repeated_url_or_content_hash(tmp_path):
+    command = [sys.executable, "-m", "newsbot.cli", "demo", "--out", str(tmp_path)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 invalid against the schema, 0 repeated URLs or content hashes" in result.stdout
+    items = [json.loads(line) for path in tmp_path.glob("*.jsonl") for line in path.read_text().splitlines()]
+    validator = Draft202012Validator(shipped_schema())
+    assert items and all(validator.is_valid(item) for item in items)
+    assert max(Counter(i["url"] for i in items).values()) == 1
+    assert max(Counter(i["content_hash"] for i in items).values()) == 1
