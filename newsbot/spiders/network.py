@@ -6,6 +6,7 @@ Arguments (`scrapy crawl spacewar -a name=value`):
   A name the registry does not know is looked up by its label in the home page's navigation; a
   name found nowhere ends the run at once (finish reason `unknown_section`, exit status 2).
 - `max_pages`: pages walked per section (default: no bound).
+- `max_articles`: articles fetched by the whole run (default: no bound); `newsbot check` uses it.
 - `since`: `YYYY-MM-DD`; a section is walked no further once its entries are older.
 - `source`: `sections` (default) or `feed`, the site's RSS feed.
 """
@@ -38,6 +39,7 @@ class NetworkSpider(scrapy.Spider):
         self,
         sections: str = "all",
         max_pages: str | int | None = None,
+        max_articles: str | int | None = None,
         since: str | None = None,
         source: str = "sections",
         **kwargs: Any,
@@ -48,6 +50,8 @@ class NetworkSpider(scrapy.Spider):
         self.allowed_domains = [f"www.{s.host}" for s in registry.sites] + [s.host for s in registry.sites]
         self.source = _choice("source", source, SOURCES)
         self.max_pages = _positive_int("max_pages", max_pages)
+        self.max_articles = _positive_int("max_articles", max_articles)
+        self.articles_requested = 0
         self.since = _day("since", since)
         self.requested_sections = _section_names(sections)
         if self.source == "feed" and not self.site.feed:
@@ -126,6 +130,8 @@ class NetworkSpider(scrapy.Spider):
         )
         self.crawler.stats.inc_value("newsbot/section_pages")
         self.crawler.stats.inc_value("newsbot/listed_entries", len(listing.entries))
+        if not listing.entries:
+            self.crawler.stats.inc_value("newsbot/section_pages_empty")
         for note in listing.notes:
             self.logger.warning("%s: %s", response.url, note)
             self.crawler.stats.inc_value(f"newsbot/listing_notes/{note}")
@@ -135,7 +141,8 @@ class NetworkSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("newsbot/skipped/older_than_since")
                 reached_since = True
                 continue
-            yield self._article_request(entry, section.label, priority=10 - page)
+            if request := self._article_request(entry, section.label, priority=10 - page):
+                yield request
         if reached_since:
             # Listings run newest first: past one entry older than `since`, every later page is older.
             self.logger.info("%s: entries older than %s; not walking further", response.url, self.since)
@@ -161,11 +168,16 @@ class NetworkSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("newsbot/skipped/older_than_since")
                 continue
             listing_entry = ListingEntry(url=entry.url, title=entry.title, teaser=entry.teaser)
-            yield self._article_request(listing_entry, None, priority=5)
+            if request := self._article_request(listing_entry, None, priority=5):
+                yield request
 
     def _article_request(
         self, entry: ListingEntry, section_label: str | None, priority: int
-    ) -> scrapy.Request:
+    ) -> scrapy.Request | None:
+        if self.max_articles is not None and self.articles_requested >= self.max_articles:
+            self.crawler.stats.inc_value("newsbot/skipped/max_articles")
+            return None
+        self.articles_requested += 1
         context = ListingContext(section=section_label, summary=entry.teaser)
         return scrapy.Request(
             entry.url, callback=self.parse_article, cb_kwargs={"context": context}, priority=priority
