@@ -33,6 +33,8 @@ def run_demo(out: Path, snapshot: Path | None) -> int:
     for name in DEMO_SPIDERS:
         # The writer appends (scheduled runs add to one dataset); a demo starts afresh.
         (out / f"{name}.jsonl").unlink(missing_ok=True)
+    for name in ("seen.sqlite", "seen.sqlite-wal", "seen.sqlite-shm"):
+        (out / name).unlink(missing_ok=True)
 
     with SnapshotServer(snapshot) as server:
         settings = get_project_settings()
@@ -41,6 +43,7 @@ def run_demo(out: Path, snapshot: Path | None) -> int:
                 "NEWSBOT_MIRROR": server.url,
                 "NEWSBOT_OUTPUT": str(out / "{spider}.jsonl"),
                 "NEWSBOT_STATS_FILE": str(out / "{spider}.report.json"),
+                "NEWSBOT_STATE": str(out / "seen.sqlite"),
                 # Politeness is for the live sites; the snapshot is our own loopback server.
                 "DOWNLOAD_DELAY": 0,
                 "AUTOTHROTTLE_ENABLED": False,

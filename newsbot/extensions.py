@@ -1,10 +1,15 @@
-"""Extensions: the run report written when a crawl ends."""
+"""The run report: what a crawl did, in one JSON file and one log line, and whether it failed.
+
+Cron and Scrapyd users read the verdict from the exit status of `scrapy crawl` (see
+newsbot/commands/crawl.py), which follows `outcome` here.
+"""
 
 from __future__ import annotations
 
 import datetime
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,42 +19,166 @@ from scrapy.exceptions import NotConfigured
 
 logger = logging.getLogger(__name__)
 
+# Finish reasons of a run that did its job (Scrapy's CLOSESPIDER_* limits are deliberate bounds).
+GOOD_FINISH_REASONS = frozenset(
+    {"finished", "closespider_itemcount", "closespider_pagecount", "closespider_timeout"}
+)
+STATS_OUTCOME = "newsbot/outcome"
+STATS_FAILURES = "newsbot/failures"
+
 
 class RunReport:
-    """Writes the run's figures as JSON (NEWSBOT_STATS_FILE) and logs a one-line summary."""
+    """Writes NEWSBOT_STATS_FILE when the spider closes and logs a one-line summary."""
 
-    def __init__(self, crawler: Crawler, path: Path) -> None:
+    def __init__(self, crawler: Crawler, path: Path | None) -> None:
         self.crawler = crawler
         self.path = path
+        self.started = time.monotonic()
+        self.started_at = _utc_now()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunReport:
-        template = crawler.settings.get("NEWSBOT_STATS_FILE")
-        if not template:
+        if not crawler.settings.getbool("NEWSBOT_RUN_REPORT", True):
             raise NotConfigured
+        template = crawler.settings.get("NEWSBOT_STATS_FILE")
         assert crawler.spidercls is not None
-        extension = cls(crawler, Path(template.format(spider=crawler.spidercls.name)))
+        path = Path(template.format(spider=crawler.spidercls.name)) if template else None
+        extension = cls(crawler, path)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 
+    def spider_opened(self, spider: Spider) -> None:
+        self.started = time.monotonic()
+        self.started_at = _utc_now()
+
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        stats = {key: _jsonable(value) for key, value in (self.crawler.stats.get_stats() or {}).items()}
-        stats["finish_reason"] = reason
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(stats, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        logger.info(
-            "newsbot %s finished (%s): %s pages fetched, %s articles written, %s duplicates dropped; "
-            "report %s",
-            spider.name,
-            reason,
-            stats.get("downloader/response_count", 0),
-            stats.get("newsbot/items_written", 0),
-            sum(v for k, v in stats.items() if k.startswith("newsbot/items_dropped/")),
-            self.path,
+        stats = dict(self.crawler.stats.get_stats() or {})
+        report = build_report(
+            stats,
+            reason=reason,
+            spider=spider,
+            max_errors=self.crawler.settings.getint("NEWSBOT_MAX_ERRORS", 10),
+            duration=time.monotonic() - self.started,
+            started_at=self.started_at,
         )
+        self.crawler.stats.set_value(STATS_OUTCOME, report["outcome"])
+        self.crawler.stats.set_value(STATS_FAILURES, report["failures"])
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.path.with_name(self.path.name + ".tmp")
+            temporary.write_text(json.dumps(report, indent=2, sort_keys=True, default=str) + "\n", "utf-8")
+            temporary.replace(self.path)
+        log = logger.info if report["outcome"] == "ok" else logger.error
+        log("%s", summary_line(report, self.path))
+
+
+def build_report(
+    stats: dict[str, Any],
+    *,
+    reason: str,
+    spider: Spider,
+    max_errors: int,
+    duration: float,
+    started_at: str,
+) -> dict[str, Any]:
+    errors = errors_by_kind(stats)
+    report: dict[str, Any] = {
+        "spider": spider.name,
+        "site": getattr(getattr(spider, "site", None), "host", None),
+        "arguments": _spider_arguments(spider),
+        "started_at": started_at,
+        "finished_at": _utc_now(),
+        "duration_seconds": round(duration, 3),
+        "finish_reason": reason,
+        "pages_fetched": stats.get("downloader/response_count", 0),
+        "requests_made": stats.get("downloader/request_count", 0),
+        "section_pages": stats.get("newsbot/section_pages", 0),
+        "listed_entries": stats.get("newsbot/listed_entries", 0),
+        "articles_requested": getattr(spider, "articles_requested", 0),
+        "articles_parsed": stats.get("newsbot/articles_parsed", 0),
+        "articles_written": stats.get("newsbot/items_written", 0),
+        "known_skipped": stats.get("newsbot/skipped/known", 0)
+        + stats.get("newsbot/skipped/known_at_download", 0),
+        "duplicates_dropped": _group(stats, "newsbot/items_dropped/"),
+        "items_invalid": _group(stats, "newsbot/items_invalid/"),
+        "fields_missing": _group(stats, "newsbot/field_missing/"),
+        "notes": _group(stats, "newsbot/notes/"),
+        "errors": errors,
+        "error_count": stats.get("log_count/ERROR", 0),
+        "blocked_responses": stats.get("newsbot/blocked", 0),
+        "output_repaired_bytes": stats.get("newsbot/output_repaired_bytes", 0),
+        "stats": {key: _jsonable(value) for key, value in sorted(stats.items())},
+    }
+    report["failures"] = failures(report, stats, max_errors=max_errors)
+    report["outcome"] = "failed" if report["failures"] else "ok"
+    return report
+
+
+def failures(report: dict[str, Any], stats: dict[str, Any], *, max_errors: int) -> list[str]:
+    """Why the run failed, in words; empty when it did its job."""
+    found = []
+    if report["finish_reason"] not in GOOD_FINISH_REASONS:
+        found.append(f"finished with reason {report['finish_reason']!r}")
+    for key, requested in sorted(stats.items()):
+        if not key.startswith("newsbot/section_requested/"):
+            continue
+        section = key.removeprefix("newsbot/section_requested/")
+        if requested and not stats.get(f"newsbot/section_parsed/{section}", 0):
+            found.append(f"section {section} listed {requested} new article(s) but none could be parsed")
+    if report["blocked_responses"]:
+        found.append(f"{report['blocked_responses']} response(s) were block pages")
+    if report["error_count"] > max_errors:
+        found.append(f"{report['error_count']} errors, more than NEWSBOT_MAX_ERRORS={max_errors}")
+    return found
+
+
+def errors_by_kind(stats: dict[str, Any]) -> dict[str, int]:
+    kinds: dict[str, int] = {}
+    for key, value in stats.items():
+        if key.startswith("downloader/exception_type_count/"):
+            kinds[key.rsplit(".", 1)[-1].rsplit("/", 1)[-1]] = value
+        elif key.startswith("spider_exceptions/") and key.count("/") == 1:
+            kinds[f"spider:{key.split('/', 1)[1]}"] = value
+        elif key.startswith("downloader/response_status_count/"):
+            status = int(key.rsplit("/", 1)[1])
+            if status >= 400:
+                kinds[f"http_{status}"] = value
+        elif key.startswith("newsbot/errors/"):
+            kinds[key.removeprefix("newsbot/errors/")] = value
+    return dict(sorted(kinds.items()))
+
+
+def summary_line(report: dict[str, Any], path: Path | None) -> str:
+    duplicates = sum(report["duplicates_dropped"].values())
+    invalid = sum(report["items_invalid"].values())
+    line = (
+        f"newsbot {report['spider']}: {report['outcome']} - {report['pages_fetched']} pages fetched, "
+        f"{report['articles_written']} articles written, {report['known_skipped']} known skipped, "
+        f"{duplicates} duplicates dropped, {invalid} invalid, {report['error_count']} errors, "
+        f"{report['blocked_responses']} blocked, {report['duration_seconds']:.1f} s"
+    )
+    if report["failures"]:
+        line += "; FAILED: " + "; ".join(report["failures"])
+    if path is not None:
+        line += f"; report {path}"
+    return line
+
+
+def _group(stats: dict[str, Any], prefix: str) -> dict[str, int]:
+    return {key.removeprefix(prefix): value for key, value in sorted(stats.items()) if key.startswith(prefix)}
+
+
+def _spider_arguments(spider: Spider) -> dict[str, Any]:
+    names = ("requested_sections", "max_pages", "max_articles", "since", "source")
+    return {name: _jsonable(getattr(spider, name)) for name in names if hasattr(spider, name)}
 
 
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime.datetime):
+    if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
     return value
+
+
+def _utc_now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

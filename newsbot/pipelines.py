@@ -10,12 +10,13 @@ from typing import Any, ClassVar
 
 from itemadapter import ItemAdapter
 from jsonschema import Draft202012Validator
-from scrapy import Spider
+from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from newsbot.item import shipped_schema
+from newsbot.state import KnownArticle, SqliteSeenStore, iter_complete_lines, store_for
 
 logger = logging.getLogger(__name__)
 
@@ -76,73 +77,165 @@ def note_kind(note: str) -> str:
 
 
 class DedupePipeline:
-    """Drops a second copy of an article within the run: same canonical URL, or same content hash.
+    """Drops a second copy of an article: same canonical URL, or same content hash.
 
     Syndicated copies of one agency story on sister sites carry different URLs but the same body, so
-    the content hash catches them. The memory is shared by every crawler of the process (the demo
-    runs several sites together).
+    the content hash catches them. Within the process the memory is shared by every crawler (the
+    demo runs several sites together); across runs and processes it is the seen-articles store
+    (NEWSBOT_STATE), where a dropped copy is also recorded so that no later run downloads it again.
     """
 
     _seen_urls: ClassVar[set[str]] = set()
     _seen_hashes: ClassVar[dict[str, str]] = {}
 
-    def __init__(self, stats: StatsCollector) -> None:
+    def __init__(self, stats: StatsCollector, store: SqliteSeenStore | None) -> None:
         self.stats = stats
+        self.store = store
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
-        return cls(crawler.stats)
+        return cls(crawler.stats, store_for(crawler))
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         adapter = ItemAdapter(item)
         url, digest = adapter["url"], adapter["content_hash"]
         if url in self._seen_urls:
             self.stats.inc_value("newsbot/items_dropped/duplicate_url")
-            raise DropItem(f"duplicate URL {url}", log_level="INFO")
-        if digest in self._seen_hashes:
+            raise DropItem("duplicate URL in this run", log_level="INFO")
+        if self.store is not None and self.store.is_known_url(url):
+            self.stats.inc_value("newsbot/items_dropped/known_url")
+            raise DropItem("already written by an earlier run", log_level="INFO")
+        owner = self._seen_hashes.get(digest) or (self.store.owner_of_hash(digest) if self.store else None)
+        if owner is not None:
             self.stats.inc_value("newsbot/items_dropped/duplicate_content")
-            raise DropItem(f"same content as {self._seen_hashes[digest]}", log_level="INFO")
+            if self.store is not None:
+                self.store.record_copy(url, owner, adapter["site"])
+            raise DropItem(f"same content as {owner}", log_level="INFO")
         self._seen_urls.add(url)
         self._seen_hashes[digest] = url
         return item
 
 
 class JsonLinesWriterPipeline:
-    """Appends each item as one UTF-8 JSON line to NEWSBOT_OUTPUT, flushed per item.
+    """Appends each item as one UTF-8 JSON line to NEWSBOT_OUTPUT, durably, then marks it known.
+
+    Each line goes out in one `write` on an O_APPEND descriptor and is fsynced before the store
+    marks the article known, in the same transaction as the new reconciled size of the file. A
+    crash between the two leaves a line the store does not know: `reconcile_output` finds it at the
+    next start and marks it, so the article is neither lost nor written twice. A line cut short by
+    a crash is cut off at the next start, and the repair is logged.
 
     Steps aside when the command line gives a feed (`-o` / `-O`), which then works as in any Scrapy
-    project.
+    project (and marks articles known as they pass, without these guarantees).
     """
 
-    def __init__(self, path: Path, stats: StatsCollector) -> None:
+    def __init__(self, path: Path, stats: StatsCollector, store: SqliteSeenStore | None) -> None:
         self.path = path
         self.stats = stats
-        self.file: Any = None
+        self.store = store
+        self.fd: int | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonLinesWriterPipeline:
         if crawler.settings.getdict("FEEDS"):
+            crawler.signals.connect(_mark_known_on_scrape(crawler), signal=signals.item_scraped, weak=False)
             raise NotConfigured("a feed export (-o/-O) is configured")
         template = crawler.settings.get("NEWSBOT_OUTPUT")
         if not template:
             raise NotConfigured("NEWSBOT_OUTPUT is empty")
         assert crawler.spidercls is not None
-        path = Path(template.format(spider=crawler.spidercls.name))
-        return cls(path, crawler.stats)
+        path = Path(template.format(spider=crawler.spidercls.name)).resolve()
+        return cls(path, crawler.stats, store_for(crawler))
 
     def open_spider(self, spider: Spider | None = None) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.file = self.path.open("a", encoding="utf-8", newline="\n")
+        repaired, marked = reconcile_output(self.path, self.store)
+        if repaired:
+            self.stats.set_value("newsbot/output_repaired_bytes", repaired)
+        if marked:
+            self.stats.set_value("newsbot/output_reconciled_lines", marked)
+        self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         logger.info("Writing items to %s", self.path)
 
     def close_spider(self, spider: Spider | None = None) -> None:
-        if self.file is not None:
-            self.file.close()
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
-        line = json.dumps(ItemAdapter(item).asdict(), ensure_ascii=False, separators=(",", ":"))
-        self.file.write(line + "\n")
-        self.file.flush()
-        os.fsync(self.file.fileno())
+        assert self.fd is not None
+        data = ItemAdapter(item).asdict()
+        line = (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        _write_all(self.fd, line)
+        os.fsync(self.fd)
+        if self.store is not None:
+            size = os.fstat(self.fd).st_size
+            self.store.record(known_article(data), output=str(self.path), reconciled_bytes=size)
         self.stats.inc_value("newsbot/items_written")
         return item
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def known_article(data: dict[str, Any]) -> KnownArticle:
+    return KnownArticle(
+        url=data["url"],
+        content_hash=data["content_hash"],
+        site=data["site"],
+        section=data.get("section"),
+        date_published=data.get("date_published"),
+    )
+
+
+def _mark_known_on_scrape(crawler: Crawler) -> Any:
+    def mark(item: Any, response: Any = None, spider: Any = None) -> None:
+        store = store_for(crawler)
+        if store is not None:
+            store.record(known_article(ItemAdapter(item).asdict()))
+
+    return mark
+
+
+def reconcile_output(path: Path, store: SqliteSeenStore | None) -> tuple[int, int]:
+    """Repair a half-written last line and mark known every line the store has not seen yet.
+
+    Returns (bytes cut off, lines newly marked known).
+    """
+    if not path.exists():
+        return 0, 0
+    size = path.stat().st_size
+    start = store.reconciled_bytes(str(path)) if store is not None else 0
+    if start > size:
+        logger.warning(
+            "%s is shorter than when last reconciled (%d < %d bytes); re-reading it", path, size, start
+        )
+        start = 0
+    articles, end = [], start
+    for line, offset in iter_complete_lines(path, start):
+        end = offset
+        try:
+            articles.append(known_article(json.loads(line)))
+        except (ValueError, KeyError, TypeError):
+            logger.error(
+                "%s: the line at byte %d is not an article record; left alone", path, offset - len(line)
+            )
+    repaired = 0
+    if end < size:  # the bytes past the last newline are a line cut short
+        repaired = size - end
+        with path.open("r+b") as handle:
+            handle.truncate(end)
+            os.fsync(handle.fileno())
+        logger.warning(
+            "Repaired %s: cut off a half-written last line (%d bytes) of an interrupted run", path, repaired
+        )
+    marked = 0
+    if store is not None and (articles or end != start):
+        marked = store.record_many(articles, output=str(path), reconciled_bytes=end)
+        if marked:
+            logger.warning("%s: %d line(s) written by an interrupted run are now marked known", path, marked)
+    return repaired, marked

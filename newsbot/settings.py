@@ -36,8 +36,17 @@ TELNETCONSOLE_ENABLED = False
 NEWSBOT_MIRROR = ""
 # JSON Lines output when no -o/-O feed is given: one file per spider, appended to.
 NEWSBOT_OUTPUT = "output/{spider}.jsonl"
+# The seen-articles store shared by every spider and run (see newsbot/state.py). Unset: the file
+# $XDG_DATA_HOME/newsbot/seen.sqlite (~/.local/share/newsbot/seen.sqlite); empty: no memory
+# across runs (duplicates are still dropped within the run).
+# NEWSBOT_STATE = "/var/lib/newsbot/seen.sqlite"
+# Section pages walked past the first page whose entries are all known already.
+NEWSBOT_KNOWN_PAGES_OVERSHOOT = 0
 # The run report (JSON) written when a crawl ends.
 NEWSBOT_STATS_FILE = "output/{spider}.report.json"
+# More errors than this (ERROR log lines: failed downloads after retries, spider exceptions) fail
+# the run: `scrapy crawl` exits 1.
+NEWSBOT_MAX_ERRORS = 10
 
 EXTENSIONS = {
     "newsbot.extensions.RunReport": 500,
@@ -46,6 +55,12 @@ EXTENSIONS = {
 ADDONS = {
     # Installs the mirror's download handler when NEWSBOT_MIRROR is set; nothing otherwise.
     "newsbot.mirror.MirrorAddon": 0,
+}
+DOWNLOADER_MIDDLEWARES = {
+    # Before robots.txt and the download: a known article costs no request at all.
+    "newsbot.middlewares.SkipKnownArticlesMiddleware": 75,
+    # Responses pass it before the retry middleware (550): a block page is not retried at once.
+    "newsbot.middlewares.BlockDetectionMiddleware": 560,
 }
 ITEM_PIPELINES = {
     "newsbot.pipelines.ValidatePipeline": 100,

@@ -26,6 +26,7 @@ class CrawlResult:
     items: list[dict]
     stats: dict
     log: str
+    report: dict
 
 
 def run_crawl(
@@ -49,6 +50,8 @@ def run_crawl(
         "NEWSBOT_MIRROR": mirror,
         "NEWSBOT_OUTPUT": str(output),
         "NEWSBOT_STATS_FILE": str(stats_file),
+        # Never the user's own store: each test's runs share the one in its folder.
+        "NEWSBOT_STATE": str(out_dir / "seen.sqlite"),
         **(settings or {}),
     }
     for name, value in merged.items():
@@ -59,5 +62,20 @@ def run_crawl(
     items = []
     if output.exists():
         items = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
-    stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
-    return CrawlResult(proc.returncode, items, stats, proc.stderr)
+    report = json.loads(stats_file.read_text()) if stats_file.exists() else {}
+    return CrawlResult(proc.returncode, items, report.get("stats", {}), proc.stderr, report)
+
+
+def expected_for_sections(
+    manifest: dict, site: str, slugs: set[str]
+) -> tuple[dict[str, dict], list[set[str]]]:
+    """Manifest articles listed in the given sections, and the syndication groups among them."""
+    listed = {
+        a["url"]: a for a in manifest["articles"]
+        if any(entry["site"] == site and entry["section_slug"] in slugs for entry in a["listed_in"])
+    }  # fmt: skip
+    groups: dict[str, set[str]] = {}
+    for article in listed.values():
+        if article["syndication_group"]:
+            groups.setdefault(article["syndication_group"], set()).add(article["url"])
+    return listed, [urls for urls in groups.values() if len(urls) > 1]

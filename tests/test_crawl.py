@@ -12,27 +12,12 @@ from jsonschema import Draft202012Validator
 from newsbot.item import shipped_schema
 from newsbot.sites import load_registry
 from tests.conftest import ROOT, SNAPSHOT
-from tests.crawling import run_crawl
+from tests.crawling import expected_for_sections, run_crawl
 
 COMPARED_FIELDS = (
     "url", "site", "title", "byline", "authors", "agency", "dateline", "dateline_place",
     "date_published", "paragraphs", "images", "related_links",
 )  # fmt: skip
-
-
-def _expected_for_sections(
-    manifest: dict, site: str, slugs: set[str]
-) -> tuple[dict[str, dict], list[set[str]]]:
-    """Manifest articles listed in the given sections, and the syndication groups among them."""
-    listed = {
-        a["url"]: a for a in manifest["articles"]
-        if any(entry["site"] == site and entry["section_slug"] in slugs for entry in a["listed_in"])
-    }  # fmt: skip
-    groups: dict[str, set[str]] = {}
-    for article in listed.values():
-        if article["syndication_group"]:
-            groups.setdefault(article["syndication_group"], set()).add(article["url"])
-    return listed, [urls for urls in groups.values() if len(urls) > 1]
 
 
 def _assert_exact_set(items: list[dict], listed: dict[str, dict], groups: list[set[str]]) -> None:
@@ -70,7 +55,7 @@ def test_section_crawl_writes_every_listed_article_once_with_the_manifests_field
     result = run_crawl("spacewar", snapshot_server.url, tmp_path)
     assert result.returncode == 0, result.log[-3000:]
     slugs = {section.slug for section in site.sections}
-    listed, groups = _expected_for_sections(manifest, "spacewar.com", slugs)
+    listed, groups = expected_for_sections(manifest, "spacewar.com", slugs)
     _assert_exact_set(result.items, listed, groups)
     _assert_items_match_manifest(result.items, listed, "spacewar.com")
     # Sister-site entries are followed and attributed to their own site.
@@ -93,7 +78,7 @@ def test_unregistered_section_is_found_in_the_navigation_and_a_bogus_one_fails_l
 ):
     found = run_crawl("spacewar", snapshot_server.url, tmp_path / "found", args={"sections": "CYBER WARS"})
     assert found.returncode == 0, found.log[-3000:]
-    listed, _ = _expected_for_sections(manifest, "spacewar.com", {"cyber-wars"})
+    listed, _ = expected_for_sections(manifest, "spacewar.com", {"cyber-wars"})
     assert {item["url"] for item in found.items} == set(listed)
     assert {item["summary"] for item in found.items} <= {
         e["teaser"] for a in listed.values() for e in a["listed_in"]

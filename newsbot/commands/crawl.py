@@ -7,8 +7,13 @@ import argparse
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-# Finish reasons that mean the run did not do its job.
-FAILED_FINISH_REASONS = {"unknown_section": 2}
+from newsbot.extensions import STATS_OUTCOME
+
+# Exit statuses: 0 the run did its job; 1 it failed (the run report says why); 2 it could not start
+# (bad arguments, or a section found nowhere).
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+USAGE_FINISH_REASONS = {"unknown_section"}
 
 
 class Command(ScrapyCrawlCommand):
@@ -19,8 +24,12 @@ class Command(ScrapyCrawlCommand):
         crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
-        if self.crawler_process.bootstrap_failed:
-            self.exitcode = 1
+        if self.crawler_process.bootstrap_failed or crawler.stats is None:
+            self.exitcode = EXIT_USAGE
             return
-        reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
-        self.exitcode = FAILED_FINISH_REASONS.get(reason, 0)
+        if crawler.stats.get_value("finish_reason") in USAGE_FINISH_REASONS:
+            self.exitcode = EXIT_USAGE
+        elif crawler.stats.get_value(STATS_OUTCOME, "ok") != "ok":
+            self.exitcode = EXIT_FAILED
+        else:
+            self.exitcode = 0

@@ -21,12 +21,16 @@ import scrapy
 from scrapy.exceptions import CloseSpider, UsageError
 from scrapy.http import Response
 
+from newsbot.extensions import GOOD_FINISH_REASONS
 from newsbot.parsing.article import ListingContext, ParseError, parse_article, utc_now
 from newsbot.parsing.feed import FeedError, parse_feed
 from newsbot.parsing.listing import ListingEntry, find_nav_link, parse_listing_page
 from newsbot.sites import Section, Site, load_registry
+from newsbot.state import SqliteSeenStore, store_for
 
 FINISH_UNKNOWN_SECTION = "unknown_section"
+# Marks article requests, for the middleware that skips articles another process wrote meanwhile.
+ARTICLE_META_KEY = "newsbot_article"
 SOURCES = ("sections", "feed")
 
 
@@ -52,10 +56,20 @@ class NetworkSpider(scrapy.Spider):
         self.max_pages = _positive_int("max_pages", max_pages)
         self.max_articles = _positive_int("max_articles", max_articles)
         self.articles_requested = 0
+        # The spider's own memory of what it asked for. Requests bypass Scrapy's duplicate filter,
+        # whose record survives a killed job (JOBDIR) even for requests that were never answered.
+        self._requested_articles: set[str] = set()
+        self._requested_pages: set[str] = set()
+        # Sections walked in this run, and whether each may stop at its first all-known page.
+        self._walks: dict[str, bool] = {}
         self.since = _day("since", since)
         self.requested_sections = _section_names(sections)
         if self.source == "feed" and not self.site.feed:
             raise UsageError(f"{self.site.host} has no known feed; use -a source=sections")
+
+    @property
+    def store(self) -> SqliteSeenStore | None:
+        return store_for(self.crawler)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.source == "feed":
@@ -72,7 +86,8 @@ class NetworkSpider(scrapy.Spider):
             )
             return
         for section in known:
-            yield self._section_request(section, section.url, page=1)
+            if request := self._begin_walk(section):
+                yield request
 
     def _resolve_sections(self) -> tuple[list[Section], list[str]]:
         if self.requested_sections is None:
@@ -110,48 +125,82 @@ class NetworkSpider(scrapy.Spider):
             self.crawler.stats.set_value("newsbot/unknown_sections", ", ".join(missing))
             raise CloseSpider(FINISH_UNKNOWN_SECTION)
         for section in known:
-            yield self._section_request(section, section.url, page=1)
+            if request := self._begin_walk(section):
+                yield request
 
-    def _section_request(self, section: Section, url: str, page: int) -> scrapy.Request:
+    def _begin_walk(self, section: Section) -> scrapy.Request | None:
+        store = self.store
+        self._walks[section.slug] = bool(store and store.last_walk_completed(self.site.host, section.slug))
+        if store is not None:
+            store.begin_walk(self.site.host, section.slug)
+        if not self._walks[section.slug]:
+            self.logger.info("Section %s: no completed walk on record, walking it to the end", section.slug)
+        return self._section_request(section, section.url, page=1)
+
+    def closed(self, reason: str) -> None:
+        if self.store is not None and reason in GOOD_FINISH_REASONS and self._walks:
+            self.store.complete_walks(self.site.host, self._walks)
+
+    def _section_request(
+        self, section: Section, url: str, page: int, overshoot: int | None = None
+    ) -> scrapy.Request | None:
+        if url in self._requested_pages:
+            return None
+        self._requested_pages.add(url)
+        if overshoot is None:
+            overshoot = self.settings.getint("NEWSBOT_KNOWN_PAGES_OVERSHOOT", 0)
         return scrapy.Request(
             url,
             callback=self.parse_section,
-            cb_kwargs={"section": section, "page": page},
+            cb_kwargs={"section": section, "page": page, "overshoot": overshoot},
             # Newer pages first; a section page before the articles it lists.
             priority=20 - page,
+            dont_filter=True,
         )
 
-    def parse_section(self, response: Response, section: Section, page: int) -> Iterator[scrapy.Request]:
+    def parse_section(
+        self, response: Response, section: Section, page: int, overshoot: int
+    ) -> Iterator[scrapy.Request]:
         listing = parse_listing_page(
             response.url,
             response.body,
             content_type=_content_type(response),
             section_slug=section.slug,
         )
-        self.crawler.stats.inc_value("newsbot/section_pages")
-        self.crawler.stats.inc_value("newsbot/listed_entries", len(listing.entries))
+        stats = self.crawler.stats
+        stats.inc_value("newsbot/section_pages")
+        stats.inc_value("newsbot/listed_entries", len(listing.entries))
         if not listing.entries:
-            self.crawler.stats.inc_value("newsbot/section_pages_empty")
+            stats.inc_value("newsbot/section_pages_empty")
         for note in listing.notes:
             self.logger.warning("%s: %s", response.url, note)
-            self.crawler.stats.inc_value(f"newsbot/listing_notes/{note}")
+            stats.inc_value(f"newsbot/listing_notes/{note}")
+        known = self.store.known_urls(e.url for e in listing.entries) if self.store else set()
         reached_since = False
         for entry in listing.entries:
             if self._older_than_since(entry.date_published):
-                self.crawler.stats.inc_value("newsbot/skipped/older_than_since")
+                stats.inc_value("newsbot/skipped/older_than_since")
                 reached_since = True
-                continue
-            if request := self._article_request(entry, section.label, priority=10 - page):
+            elif entry.url in known:
+                stats.inc_value("newsbot/skipped/known")
+            elif request := self._article_request(entry, section.label, section.slug, priority=10 - page):
                 yield request
         if reached_since:
             # Listings run newest first: past one entry older than `since`, every later page is older.
             self.logger.info("%s: entries older than %s; not walking further", response.url, self.since)
             return
+        all_known = bool(listing.entries) and len(known) == len({e.url for e in listing.entries})
+        if all_known and self._walks.get(section.slug, False):
+            # Everything here was written by earlier runs, and older pages hold older articles.
+            if overshoot <= 0:
+                self.logger.info("%s: every entry is known; not walking further", response.url)
+                return
+            overshoot -= 1
         if self.max_pages is not None and page >= self.max_pages:
             return
         next_url = _next_page(listing.pagination, page)
-        if next_url:
-            yield self._section_request(section, next_url, page=page + 1)
+        if next_url and (request := self._section_request(section, next_url, page + 1, overshoot)):
+            yield request
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         try:
@@ -161,29 +210,43 @@ class NetworkSpider(scrapy.Spider):
             self.crawler.stats.inc_value("newsbot/errors/bad_feed")
             return
         self.crawler.stats.inc_value("newsbot/listed_entries", len(entries))
+        known = self.store.known_urls(e.url for e in entries) if self.store else set()
         for entry in entries:
             if entry.site is None:
                 continue
             if self._older_than_since(entry.date_published):
                 self.crawler.stats.inc_value("newsbot/skipped/older_than_since")
                 continue
+            if entry.url in known:
+                self.crawler.stats.inc_value("newsbot/skipped/known")
+                continue
             listing_entry = ListingEntry(url=entry.url, title=entry.title, teaser=entry.teaser)
-            if request := self._article_request(listing_entry, None, priority=5):
+            if request := self._article_request(listing_entry, None, "feed", priority=5):
                 yield request
 
     def _article_request(
-        self, entry: ListingEntry, section_label: str | None, priority: int
+        self, entry: ListingEntry, section_label: str | None, origin: str, priority: int
     ) -> scrapy.Request | None:
+        """A request for a listed article; `origin` (section slug or "feed") is what the report counts by."""
+        if entry.url in self._requested_articles:
+            return None
         if self.max_articles is not None and self.articles_requested >= self.max_articles:
             self.crawler.stats.inc_value("newsbot/skipped/max_articles")
             return None
         self.articles_requested += 1
+        self._requested_articles.add(entry.url)
+        self.crawler.stats.inc_value(f"newsbot/section_requested/{origin}")
         context = ListingContext(section=section_label, summary=entry.teaser)
         return scrapy.Request(
-            entry.url, callback=self.parse_article, cb_kwargs={"context": context}, priority=priority
+            entry.url,
+            callback=self.parse_article,
+            cb_kwargs={"context": context, "origin": origin},
+            priority=priority,
+            dont_filter=True,
+            meta={ARTICLE_META_KEY: True},
         )
 
-    def parse_article(self, response: Response, context: ListingContext) -> Iterator[Any]:
+    def parse_article(self, response: Response, context: ListingContext, origin: str) -> Iterator[Any]:
         try:
             item = parse_article(
                 response.url,
@@ -201,6 +264,7 @@ class NetworkSpider(scrapy.Spider):
             self.crawler.stats.inc_value("newsbot/pages_not_article")
             return
         self.crawler.stats.inc_value("newsbot/articles_parsed")
+        self.crawler.stats.inc_value(f"newsbot/section_parsed/{origin}")
         yield item
 
     def _older_than_since(self, day: str | None) -> bool:

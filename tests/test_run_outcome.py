@@ -1,0 +1,87 @@
+"""What cron learns from a run: the report's verdict and `scrapy crawl`'s exit status."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+
+from newsbot.middlewares import looks_blocked
+from newsbot.snapshot_server import SnapshotServer
+from tests.crawling import run_crawl
+from tests.snapshot_copies import copy_snapshot
+
+
+def test_a_good_run_exits_0_and_reports_ok(snapshot_server, tmp_path):
+    result = run_crawl(
+        "spacewar", snapshot_server.url, tmp_path, args={"sections": "superpowers", "max_pages": "1"}
+    )
+    assert result.returncode == 0
+    report = result.report
+    assert report["outcome"] == "ok" and report["failures"] == []
+    for key in (
+        "pages_fetched", "articles_written", "known_skipped", "duplicates_dropped", "items_invalid",
+        "fields_missing", "errors", "blocked_responses", "duration_seconds",
+    ):  # fmt: skip
+        assert key in report
+    assert report["articles_written"] == 5
+    assert "newsbot spacewar: ok - " in result.log and "5 articles written" in result.log
+
+
+def test_a_section_whose_articles_all_fail_makes_the_run_fail(tmp_path):
+    site = copy_snapshot(tmp_path / "site")
+    shutil.rmtree(site / "www.spacewar.com" / "reports")
+    shutil.rmtree(site / "www.spacedaily.com" / "reports")
+    shutil.rmtree(site / "www.terradaily.com" / "reports")
+    with SnapshotServer(site) as server:
+        result = run_crawl(
+            "spacewar", server.url, tmp_path / "out", args={"sections": "superpowers", "max_pages": "1"}
+        )
+    assert result.returncode == 1
+    assert result.report["outcome"] == "failed"
+    assert any(
+        "section superpowers listed 5 new article(s) but none could be parsed" in f
+        for f in result.report["failures"]
+    )
+    assert result.report["errors"]["http_404"] == 5
+    assert "FAILED: section superpowers" in result.log
+
+
+def test_errors_above_the_threshold_make_the_run_fail(tmp_path):
+    with socket.socket() as probe:  # a port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    result = run_crawl(
+        "spacewar", dead, tmp_path, args={"sections": "superpowers"},
+        settings={"NEWSBOT_MAX_ERRORS": "0", "RETRY_TIMES": "0"},
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert any("errors, more than NEWSBOT_MAX_ERRORS=0" in f for f in result.report["failures"])
+    assert result.report["errors"]["DownloadConnectionRefusedError"] >= 1
+
+
+def test_block_pages_are_never_parsed_and_fail_the_run(tmp_path):
+    site = copy_snapshot(tmp_path / "site")
+    page = site / "www.spacewar.com" / "superpowers.html"
+    page.write_text(
+        "<html><head><title>Attention Required! | Cloudflare</title></head>"
+        "<body>Please complete the security check to access www.spacewar.com</body></html>"
+    )
+    with SnapshotServer(site) as server:
+        result = run_crawl("spacewar", server.url, tmp_path / "out", args={"sections": "superpowers"})
+    assert result.returncode == 1
+    assert result.report["blocked_responses"] == 1
+    assert result.items == []
+    assert "1 response(s) were block pages" in " ".join(result.report["failures"])
+
+
+def test_block_page_recognition():
+    assert looks_blocked(403, b"<html>Forbidden</html>")
+    assert looks_blocked(200, b"<html><head><title>Just a moment... captcha</title></head></html>")
+    assert looks_blocked(503, b"<html><body>Access denied. You have been blocked.</body></html>")
+    article = (
+        b"<html><head><title>Why the captcha is dying</title></head><body><h1>Captchas</h1>"
+        b"<!--body-2-incontainer.php-->\n<p>Access denied is what a captcha says."
+    )
+    assert not looks_blocked(200, article)
+    assert not looks_blocked(200, b"<html><head><title>SUPERPOWERS</title></head><body>listing</body></html>")
+    assert not looks_blocked(404, b"<html><title>Access denied</title></html>")

@@ -1,0 +1,237 @@
+"""Scheduled runs: only what is new is fetched, nothing is written twice, crashes lose nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pytest
+
+from newsbot.snapshot_server import SnapshotServer
+from newsbot.state import SqliteSeenStore
+from tests.conftest import ROOT
+from tests.crawling import FAST_SETTINGS, expected_for_sections, run_crawl
+from tests.snapshot_copies import copy_snapshot, remove_entries
+
+
+def _section(manifest: dict, site: str, slug: str) -> dict:
+    return next(s for s in manifest["sections"] if s["site"] == site and s["slug"] == slug)
+
+
+def _spacewar_expected(manifest: dict) -> tuple[set[str], int]:
+    """Articles listed in spacewar's registry sections, and how many lines a full crawl writes."""
+    listed, groups = expected_for_sections(
+        manifest, "spacewar.com", {"superpowers", "missile-defense", "military-space"}
+    )
+    return set(listed), len(listed) - sum(len(group) - 1 for group in groups)
+
+
+def _article_requests(result) -> int:
+    """Requests for article pages: all requests less robots.txt and section pages."""
+    stats = result.stats
+    return (
+        stats.get("downloader/request_count", 0)
+        - stats.get("robotstxt/request_count", 0)
+        - stats.get("newsbot/section_pages", 0)
+    )
+
+
+def test_second_run_with_nothing_new_downloads_no_article_and_writes_no_line(
+    snapshot_server, tmp_path, manifest
+):
+    first = run_crawl("spacewar", snapshot_server.url, tmp_path)
+    assert first.returncode == 0, first.log[-2000:]
+    written = len(first.items)
+    assert written > 0
+
+    second = run_crawl("spacewar", snapshot_server.url, tmp_path)
+    assert second.returncode == 0, second.log[-2000:]
+    assert len(second.items) == written  # same file: nothing appended
+    assert second.report["articles_written"] == 0
+    assert _article_requests(second) == 0
+    # One page per section: the first page is all known, so the walk stops there.
+    assert second.report["section_pages"] == 3
+    assert second.report["known_skipped"] == second.report["listed_entries"] > 0
+    assert second.report["outcome"] == "ok"
+
+
+def test_after_k_new_articles_a_run_downloads_and_writes_exactly_those_k(manifest, tmp_path):
+    section = _section(manifest, "spacewar.com", "superpowers")
+    listings = {
+        a["url"]: [e for e in a["listed_in"] if e["site"] == "spacewar.com"] for a in manifest["articles"]
+    }
+    only_here = [url for url in section["article_urls"][:5] if len(listings[url]) == 1]
+    new = only_here[:3]
+    assert len(new) == 3
+    before = copy_snapshot(tmp_path / "before")
+    remove_entries(before, section["pages"][0], new)
+
+    with SnapshotServer(before) as server:
+        first = run_crawl("spacewar", server.url, tmp_path / "out")
+    assert first.returncode == 0, first.log[-2000:]
+    assert not set(new) & {item["url"] for item in first.items}
+
+    with SnapshotServer(copy_snapshot(tmp_path / "after")) as server:
+        second = run_crawl("spacewar", server.url, tmp_path / "out")
+    assert second.returncode == 0, second.log[-2000:]
+    new_lines = second.items[len(first.items) :]
+    assert sorted(item["url"] for item in new_lines) == sorted(new)
+    assert _article_requests(second) == len(new)
+    assert second.report["articles_written"] == len(new)
+    # The ideal: the three first pages, plus page 2 of the section whose first page had news.
+    assert second.report["section_pages"] == 4
+
+
+def test_a_syndicated_copy_written_in_an_earlier_run_is_not_written_again(
+    snapshot_server, tmp_path, manifest
+):
+    spacewar = run_crawl("spacewar", snapshot_server.url, tmp_path)
+    terradaily = run_crawl("terradaily", snapshot_server.url, tmp_path)
+    assert spacewar.returncode == terradaily.returncode == 0
+    png = {a["url"] for a in manifest["articles"] if a["syndication_group"] == "png-defence-2025"}
+    written = [i["url"] for i in spacewar.items + terradaily.items]
+    assert len(png & set(written)) == 1
+    assert terradaily.report["duplicates_dropped"].get("duplicate_content", 0) >= 1
+    hashes = Counter(i["content_hash"] for i in spacewar.items + terradaily.items)
+    assert max(hashes.values()) == 1
+    # The copy is remembered: the next terradaily run does not even download it.
+    again = run_crawl("terradaily", snapshot_server.url, tmp_path)
+    assert _article_requests(again) == 0 and again.report["articles_written"] == 0
+
+
+def test_a_line_written_but_not_marked_before_a_crash_is_marked_at_the_next_start(snapshot_server, tmp_path):
+    first = run_crawl(
+        "spacewar", snapshot_server.url, tmp_path, args={"sections": "superpowers", "max_pages": "1"}
+    )
+    assert first.returncode == 0
+    output = (tmp_path / "spacewar.jsonl").resolve()
+    last_line = output.read_bytes().splitlines(keepends=True)[-1]
+    unmarked = json.loads(last_line)["url"]
+    # The state a crash between the fsync of the last line and the store's commit leaves behind.
+    with sqlite3.connect(tmp_path / "seen.sqlite") as db:
+        db.execute("DELETE FROM articles WHERE url = ?", (unmarked,))
+        db.execute(
+            "UPDATE outputs SET reconciled_bytes = ? WHERE path = ?",
+            (output.stat().st_size - len(last_line), str(output)),
+        )
+
+    second = run_crawl(
+        "spacewar", snapshot_server.url, tmp_path, args={"sections": "superpowers", "max_pages": "1"}
+    )
+    assert second.returncode == 0, second.log[-2000:]
+    assert [i["url"] for i in second.items].count(unmarked) == 1
+    assert second.report["articles_written"] == 0
+    assert _article_requests(second) == 0
+    assert "1 line(s) written by an interrupted run are now marked known" in second.log
+
+
+def test_a_half_written_last_line_is_cut_off_and_logged_at_the_next_start(snapshot_server, tmp_path):
+    first = run_crawl(
+        "spacewar", snapshot_server.url, tmp_path, args={"sections": "superpowers", "max_pages": "1"}
+    )
+    output = tmp_path / "spacewar.jsonl"
+    intact = output.read_bytes()
+    partial = b'{"url":"https://www.spacewar.com/reports/Half_wri'
+    with output.open("ab") as handle:
+        handle.write(partial)
+    second = run_crawl("spacewar", snapshot_server.url, tmp_path, args={"sections": "superpowers"})
+    assert second.returncode == 0, second.log[-2000:]
+    assert "cut off a half-written last line" in second.log
+    assert second.report["output_repaired_bytes"] == len(partial)
+    text = output.read_bytes()
+    assert text.startswith(intact)
+    lines = text.decode("utf-8").splitlines()
+    assert all(json.loads(line) for line in lines)
+    assert (
+        len(lines)
+        == len({json.loads(line)["url"] for line in lines})
+        == len(first.items) + second.report["articles_written"]
+    )
+
+
+@pytest.mark.parametrize("lines_at_kill", [0, 3, 12, 25])
+def test_a_crawl_killed_at_any_moment_and_started_again_writes_every_article_once(
+    snapshot_server, tmp_path, manifest, lines_at_kill
+):
+    expected, expected_lines = _spacewar_expected(manifest)
+    output = tmp_path / "spacewar.jsonl"
+    slow = {"DOWNLOAD_DELAY": "0.05", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
+    command = _crawl_command("spacewar", snapshot_server.url, tmp_path, slow)
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while _line_count(output) < lines_at_kill and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    if lines_at_kill == 0:
+        time.sleep(0.5)  # killed while starting up or fetching the first pages
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    before = _line_count(output)
+    assert before < expected_lines, "the crawl finished before it could be killed"
+
+    again = run_crawl("spacewar", snapshot_server.url, tmp_path)
+    assert again.returncode == 0, again.log[-2000:]
+    urls = [item["url"] for item in again.items]
+    assert len(urls) == len(set(urls)), "an article was written twice"
+    hashes = [item["content_hash"] for item in again.items]
+    assert len(hashes) == len(set(hashes))
+    assert set(urls) <= expected
+    assert len(urls) == expected_lines
+    assert again.report["articles_written"] == expected_lines - before
+
+
+def _line_count(path) -> int:
+    return path.read_bytes().count(b"\n") if path.exists() else 0
+
+
+def _crawl_command(spider, mirror, out_dir, settings):
+    merged = {
+        **FAST_SETTINGS,
+        **settings,
+        "NEWSBOT_MIRROR": mirror,
+        "NEWSBOT_OUTPUT": str(out_dir / f"{spider}.jsonl"),
+        "NEWSBOT_STATS_FILE": str(out_dir / f"{spider}.report.json"),
+        "NEWSBOT_STATE": str(out_dir / "seen.sqlite"),
+    }
+    command = [sys.executable, "-m", "scrapy", "crawl", spider]
+    for name, value in merged.items():
+        command += ["-s", f"{name}={value}"]
+    return command
+
+
+def test_state_command_shows_and_forgets(snapshot_server, tmp_path):
+    run_crawl("spacewar", snapshot_server.url, tmp_path, args={"sections": "superpowers", "max_pages": "1"})
+    store_path = tmp_path / "seen.sqlite"
+    show = subprocess.run(
+        [sys.executable, "-m", "newsbot.cli", "state", "--path", str(store_path), "--json"],
+        capture_output=True, text=True, cwd=ROOT, env={**os.environ},
+    )  # fmt: skip
+    assert show.returncode == 0, show.stderr
+    summary = json.loads(show.stdout)
+    assert summary["articles"] == 5
+    superpowers = [row for row in summary["sections"] if row["section"] == "SUPERPOWERS"]
+    assert superpowers and superpowers[0]["site"] == "spacewar.com" and superpowers[0]["newest_date"]
+    forget = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "newsbot.cli",
+            "state",
+            "--path",
+            str(store_path),
+            "--forget-site",
+            "spacewar",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert forget.returncode == 0 and "forgot" in forget.stdout
+    assert SqliteSeenStore(store_path).counts()["articles"] == sum(
+        row["articles"] for row in summary["sections"] if row["site"] != "spacewar.com"
+    )
