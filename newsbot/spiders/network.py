@@ -71,6 +71,14 @@ class NetworkSpider(scrapy.Spider):
     def store(self) -> SqliteSeenStore | None:
         return store_for(self.crawler)
 
+    @property
+    def bypass_duplicate_filter(self) -> bool:
+        """Alone, the spider keeps its own memory of requests: Scrapy's duplicate filter would
+        remember, in a killed JOBDIR job, requests that were never answered. With a shared frontier
+        (NEWSBOT_SHARED_FRONTIER, set by the Redis add-on) the shared filter is what keeps two
+        workers from fetching one page twice, so requests go through it."""
+        return not self.settings.getbool("NEWSBOT_SHARED_FRONTIER", False)
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.source == "feed":
             yield scrapy.Request(self.site.feed, callback=self.parse_feed, priority=10)
@@ -81,7 +89,7 @@ class NetworkSpider(scrapy.Spider):
             yield scrapy.Request(
                 self.site.home_url,
                 callback=self.parse_home,
-                cb_kwargs={"known": known, "unknown": unknown},
+                cb_kwargs={"known": [s.slug for s in known], "unknown": unknown},
                 priority=100,
             )
             return
@@ -102,9 +110,10 @@ class NetworkSpider(scrapy.Spider):
         return known, unknown
 
     def parse_home(
-        self, response: Response, known: list[Section], unknown: list[str]
+        self, response: Response, known: list[str], unknown: list[str]
     ) -> Iterator[scrapy.Request]:
         """Find sections the registry does not declare by their label in the home page navigation."""
+        sections = [self.site.section(slug) for slug in known]
         missing = []
         for name in unknown:
             url = find_nav_link(response.url, response.body, name)
@@ -112,7 +121,7 @@ class NetworkSpider(scrapy.Spider):
                 missing.append(name)
                 continue
             slug = url.rsplit("/", 1)[-1].removesuffix(".html")
-            known.append(Section(slug=slug, label=name.upper(), site_host=self.site.host))
+            sections.append(Section(slug=slug, label=name.upper(), site_host=self.site.host))
             self.logger.info("Section %r is not in the registry; found it in the navigation: %s", name, url)
         if missing:
             declared = ", ".join(f"{s.slug} ({s.label})" for s in self.site.sections) or "none"
@@ -124,7 +133,7 @@ class NetworkSpider(scrapy.Spider):
             self.logger.error(message)
             self.crawler.stats.set_value("newsbot/unknown_sections", ", ".join(missing))
             raise CloseSpider(FINISH_UNKNOWN_SECTION)
-        for section in known:
+        for section in sections:
             if request := self._begin_walk(section):
                 yield request
 
@@ -152,15 +161,17 @@ class NetworkSpider(scrapy.Spider):
         return scrapy.Request(
             url,
             callback=self.parse_section,
-            cb_kwargs={"section": section, "page": page, "overshoot": overshoot},
+            # Plain values only: with a shared frontier requests travel through Redis as JSON.
+            cb_kwargs={"slug": section.slug, "label": section.label, "page": page, "overshoot": overshoot},
             # Newer pages first; a section page before the articles it lists.
             priority=20 - page,
-            dont_filter=True,
+            dont_filter=self.bypass_duplicate_filter,
         )
 
     def parse_section(
-        self, response: Response, section: Section, page: int, overshoot: int
+        self, response: Response, slug: str, label: str, page: int, overshoot: int
     ) -> Iterator[scrapy.Request]:
+        section = Section(slug=slug, label=label, site_host=self.site.host)
         listing = parse_listing_page(
             response.url,
             response.body,
@@ -236,23 +247,24 @@ class NetworkSpider(scrapy.Spider):
         self.articles_requested += 1
         self._requested_articles.add(entry.url)
         self.crawler.stats.inc_value(f"newsbot/section_requested/{origin}")
-        context = ListingContext(section=section_label, summary=entry.teaser)
         return scrapy.Request(
             entry.url,
             callback=self.parse_article,
-            cb_kwargs={"context": context, "origin": origin},
+            cb_kwargs={"section": section_label, "summary": entry.teaser, "origin": origin},
             priority=priority,
-            dont_filter=True,
+            dont_filter=self.bypass_duplicate_filter,
             meta={ARTICLE_META_KEY: True},
         )
 
-    def parse_article(self, response: Response, context: ListingContext, origin: str) -> Iterator[Any]:
+    def parse_article(
+        self, response: Response, section: str | None, summary: str | None, origin: str
+    ) -> Iterator[Any]:
         try:
             item = parse_article(
                 response.url,
                 response.body,
                 content_type=_content_type(response),
-                context=context,
+                context=ListingContext(section=section, summary=summary),
                 scraped_at=utc_now(),
             )
         except ParseError as error:
