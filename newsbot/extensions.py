@@ -107,6 +107,9 @@ def build_report(
         "errors": errors,
         "error_count": stats.get("log_count/ERROR", 0),
         "blocked_responses": stats.get("newsbot/blocked", 0),
+        "missing_articles": {
+            reason: sorted(urls) for reason, urls in sorted(getattr(spider, "missing", {}).items())
+        },
         "output_repaired_bytes": stats.get("newsbot/output_repaired_bytes", 0),
         "stats": {key: _jsonable(value) for key, value in sorted(stats.items())},
     }

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import re
+import time
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
+from scrapy.settings import BaseSettings
+from scrapy.utils.response import response_status_message
+from twisted.internet import reactor
+from twisted.internet.task import deferLater
 
 from newsbot.spiders.network import ARTICLE_META_KEY
 from newsbot.state import SqliteSeenStore, store_for
@@ -84,3 +91,76 @@ class BlockDetectionMiddleware:
             logger.error("Blocked: %s answered %d with a block page", request.url, response.status)
             raise IgnoreRequest(f"block page at {request.url}")
         return response
+
+
+def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
+    """Retry-After as seconds to wait: a number of seconds or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+class PoliteRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries, with a wait before each: what Retry-After asks for, else exponential backoff.
+
+    A server that answers 429 or 503 is asking for less traffic; retrying at once would be the
+    opposite. The wait is `NEWSBOT_RETRY_BACKOFF` seconds doubled at each retry (capped by
+    `NEWSBOT_RETRY_BACKOFF_MAX`), or the Retry-After header when the response has one. A Retry-After
+    longer than `NEWSBOT_RETRY_AFTER_MAX` is not waited for: the request is given up and reported.
+    """
+
+    def __init__(self, settings: BaseSettings) -> None:
+        super().__init__(settings)
+        self.backoff = settings.getfloat("NEWSBOT_RETRY_BACKOFF", 2.0)
+        self.backoff_max = settings.getfloat("NEWSBOT_RETRY_BACKOFF_MAX", 60.0)
+        self.retry_after_max = settings.getfloat("NEWSBOT_RETRY_AFTER_MAX", 300.0)
+
+    async def process_response(  # type: ignore[override]
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Request | Response:
+        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            return response
+        asked = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if asked is not None and asked > self.retry_after_max:
+            logger.error(
+                "Giving up %s: %d with Retry-After %.0f s, more than NEWSBOT_RETRY_AFTER_MAX=%.0f",
+                request.url, response.status, asked, self.retry_after_max,
+            )  # fmt: skip
+            return response
+        retry = self._retry(request, response_status_message(response.status))
+        if retry is None:
+            return response
+        await self._wait(request, asked)
+        return retry
+
+    async def process_exception(  # type: ignore[override]
+        self, request: Request, exception: Exception, spider: Spider | None = None
+    ) -> Request | Response | None:
+        if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry", False):
+            return None
+        retry = self._retry(request, exception)
+        if retry is not None:
+            await self._wait(request, None)
+        return retry
+
+    async def _wait(self, request: Request, asked: float | None) -> None:
+        attempt = request.meta.get("retry_times", 0)
+        delay = asked if asked is not None else min(self.backoff_max, self.backoff * 2**attempt)
+        if delay <= 0:
+            return
+        self.crawler.stats.inc_value("newsbot/retry/waits")
+        self.crawler.stats.inc_value("newsbot/retry/waited_seconds", delay)
+        if asked is not None:
+            self.crawler.stats.inc_value("newsbot/retry/retry_after_honoured")
+        logger.debug("Waiting %.1f s before retrying %s", delay, request.url)
+        await deferLater(reactor, delay, lambda: None)

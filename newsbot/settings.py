@@ -28,6 +28,13 @@ DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 3
+# Seconds before the first retry, doubled at each (newsbot.middlewares.PoliteRetryMiddleware).
+NEWSBOT_RETRY_BACKOFF = 2.0
+NEWSBOT_RETRY_BACKOFF_MAX = 60.0
+# A Retry-After longer than this is not waited for: the page is given up and reported.
+NEWSBOT_RETRY_AFTER_MAX = 300.0
+# Redirect loops and chains end here rather than at Scrapy's 20.
+REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
@@ -61,6 +68,9 @@ DOWNLOADER_MIDDLEWARES = {
     "newsbot.middlewares.SkipKnownArticlesMiddleware": 75,
     # Responses pass it before the retry middleware (550): a block page is not retried at once.
     "newsbot.middlewares.BlockDetectionMiddleware": 560,
+    # Retries that wait: Retry-After when the server gives one, exponential backoff otherwise.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newsbot.middlewares.PoliteRetryMiddleware": 550,
 }
 ITEM_PIPELINES = {
     "newsbot.pipelines.ValidatePipeline": 100,

@@ -20,8 +20,10 @@ from typing import Any, ClassVar
 import scrapy
 from scrapy.exceptions import CloseSpider, UsageError
 from scrapy.http import Response
+from twisted.python.failure import Failure
 
 from newsbot.extensions import GOOD_FINISH_REASONS
+from newsbot.outcomes import KNOWN, failure_reason, page_reason
 from newsbot.parsing.article import ListingContext, ParseError, parse_article, utc_now
 from newsbot.parsing.feed import FeedError, parse_feed
 from newsbot.parsing.listing import ListingEntry, find_nav_link, parse_listing_page
@@ -62,6 +64,8 @@ class NetworkSpider(scrapy.Spider):
         self._requested_pages: set[str] = set()
         # Sections walked in this run, and whether each may stop at its first all-known page.
         self._walks: dict[str, bool] = {}
+        # Articles listed but not had, by reason (newsbot.outcomes), for the run report.
+        self.missing: dict[str, list[str]] = {}
         self.since = _day("since", since)
         self.requested_sections = _section_names(sections)
         if self.source == "feed" and not self.site.feed:
@@ -166,6 +170,7 @@ class NetworkSpider(scrapy.Spider):
             # Newer pages first; a section page before the articles it lists.
             priority=20 - page,
             dont_filter=self.bypass_duplicate_filter,
+            errback=self.section_failed,
         )
 
     def parse_section(
@@ -254,6 +259,7 @@ class NetworkSpider(scrapy.Spider):
             priority=priority,
             dont_filter=self.bypass_duplicate_filter,
             meta={ARTICLE_META_KEY: True},
+            errback=self.article_failed,
         )
 
     def parse_article(
@@ -272,12 +278,30 @@ class NetworkSpider(scrapy.Spider):
             self.crawler.stats.inc_value("newsbot/pages_unparsed")
             return
         if item is None:
-            self.logger.warning("%s: listed as an article but is not an article page", response.url)
             self.crawler.stats.inc_value("newsbot/pages_not_article")
+            self._missing(response.url, page_reason(_content_type(response), response.body))
             return
         self.crawler.stats.inc_value("newsbot/articles_parsed")
         self.crawler.stats.inc_value(f"newsbot/section_parsed/{origin}")
         yield item
+
+    def article_failed(self, failure: Failure) -> None:
+        reason = failure_reason(failure)
+        if reason == KNOWN:
+            return
+        self._missing(failure.request.url, reason, detail=str(failure.value))
+
+    def section_failed(self, failure: Failure) -> None:
+        reason = failure_reason(failure)
+        self.crawler.stats.inc_value(f"newsbot/section_pages_failed/{reason}")
+        self.logger.error(
+            "Section page %s could not be had (%s): %s", failure.request.url, reason, failure.value
+        )
+
+    def _missing(self, url: str, reason: str, detail: str = "") -> None:
+        self.crawler.stats.inc_value(f"newsbot/missing/{reason}")
+        self.missing.setdefault(reason, []).append(url)
+        self.logger.warning("Missing article %s (%s)%s", url, reason, f": {detail}" if detail else "")
 
     def _older_than_since(self, day: str | None) -> bool:
         return self.since is not None and day is not None and day < self.since.isoformat()
