@@ -17,6 +17,8 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from newsbot.quality import fill_rates_from_stats, fill_warnings, notes_from_stats
+
 logger = logging.getLogger(__name__)
 
 # Finish reasons of a run that did its job (Scrapy's CLOSESPIDER_* limits are deliberate bounds).
@@ -24,6 +26,8 @@ GOOD_FINISH_REASONS = frozenset(
     {"finished", "closespider_itemcount", "closespider_pagecount", "closespider_timeout"}
 )
 STATS_OUTCOME = "newsbot/outcome"
+# Fill rates of fewer items than this are reported but not warned about.
+FILL_RATES_MIN_ITEMS = 5
 STATS_FAILURES = "newsbot/failures"
 
 
@@ -69,6 +73,9 @@ class RunReport:
             temporary = self.path.with_name(self.path.name + ".tmp")
             temporary.write_text(json.dumps(report, indent=2, sort_keys=True, default=str) + "\n", "utf-8")
             temporary.replace(self.path)
+        for warning in report["fill_warnings"]:
+            # Loud on purpose: a field emptying across a run is how a site redesign shows mid-life.
+            logger.warning("%s", warning)
         log = logger.info if report["outcome"] == "ok" else logger.error
         log("%s", summary_line(report, self.path))
 
@@ -103,7 +110,8 @@ def build_report(
         "duplicates_dropped": _group(stats, "newsbot/items_dropped/"),
         "items_invalid": _group(stats, "newsbot/items_invalid/"),
         "fields_missing": _group(stats, "newsbot/field_missing/"),
-        "notes": _group(stats, "newsbot/notes/"),
+        "field_fill_rates": {name: round(rate, 4) for name, rate in fill_rates_from_stats(stats).items()},
+        "notes": notes_from_stats(stats),
         "errors": errors,
         "error_count": stats.get("log_count/ERROR", 0),
         "blocked_responses": stats.get("newsbot/blocked", 0),
@@ -113,6 +121,10 @@ def build_report(
         "output_repaired_bytes": stats.get("newsbot/output_repaired_bytes", 0),
         "stats": {key: _jsonable(value) for key, value in sorted(stats.items())},
     }
+    # A run that wrote a handful of items says nothing about the parser: one advertorial without a
+    # dateline is not a redesign.
+    judged = stats.get("newsbot/items_valid", 0) >= FILL_RATES_MIN_ITEMS
+    report["fill_warnings"] = fill_warnings(fill_rates_from_stats(stats)) if judged else []
     report["failures"] = failures(report, stats, max_errors=max_errors)
     report["outcome"] = "failed" if report["failures"] else "ok"
     return report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 
@@ -85,3 +86,24 @@ def test_block_page_recognition():
     assert not looks_blocked(200, article)
     assert not looks_blocked(200, b"<html><head><title>SUPERPOWERS</title></head><body>listing</body></html>")
     assert not looks_blocked(404, b"<html><title>Access denied</title></html>")
+
+
+def test_the_report_carries_fill_rates_and_warns_when_a_field_empties(snapshot_server, tmp_path):
+    good = run_crawl("spacewar", snapshot_server.url, tmp_path / "good", args={"sections": "superpowers"})
+    assert good.report["field_fill_rates"]["date_published"] == 1.0
+    assert good.report["field_fill_rates"]["paragraphs"] == 1.0
+    assert good.report["fill_warnings"] == []
+
+    site = copy_snapshot(tmp_path / "site")
+    for page in (site / "www.spacewar.com" / "reports").iterdir():
+        html = page.read_bytes().decode("latin-1")
+        page.write_bytes(re.sub(r'<span class="BHS">[^<]*\d{4}\s*</span>', "", html).encode("latin-1"))
+    with SnapshotServer(site) as server:
+        drifted = run_crawl("spacewar", server.url, tmp_path / "drifted", args={"sections": "superpowers"})
+    assert drifted.returncode == 0  # a drift is a warning, not a failed run
+    rates = drifted.report["field_fill_rates"]
+    assert rates["date_published"] < 0.5 and rates["paragraphs"] == 1.0
+    warnings = " ".join(drifted.report["fill_warnings"])
+    assert "date_published was filled on" in warnings and "dateline" in warnings
+    assert "date_published was filled on" in drifted.log
+    assert drifted.report["notes"].get("dateline: none found", 0) >= 5

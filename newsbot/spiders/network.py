@@ -250,6 +250,7 @@ class NetworkSpider(scrapy.Spider):
             self.crawler.stats.inc_value("newsbot/skipped/max_articles")
             return None
         self.articles_requested += 1
+        self.crawler.stats.inc_value("newsbot/articles_requested")
         self._requested_articles.add(entry.url)
         self.crawler.stats.inc_value(f"newsbot/section_requested/{origin}")
         return scrapy.Request(

@@ -1,0 +1,407 @@
+"""`newsbot check`: one small, polite run that tells whether the parsers still fit the live pages.
+
+For each site it runs the real spider in-process (as `newsbot demo` does) on the first page of a few
+sections and a few articles, keeps every item the spider parsed, and judges the run with the
+thresholds of newsbot/quality.py: a table per site, then `VERDICT <site>: fits|degraded|broken`.
+Nothing is written: no JSON Lines, no run report, no seen-articles state.
+
+Exit status: 0 when every site fits, 1 when the worst site is degraded, 2 when one is broken (or the
+check could not run: a usage error). A scheduler may crawl on 0, crawl and look on 1, hold on 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newsbot.quality import (
+    BROKEN,
+    DEGRADED,
+    FITS,
+    NOTE_MAX_SHARE,
+    SiteFigures,
+    assess_site,
+    format_share,
+    worst,
+)
+from newsbot.sites import Site, load_registry
+
+DEFAULT_ARTICLES = 10
+EXIT_STATUS = {FITS: 0, DEGRADED: 1, BROKEN: 2}
+EXIT_USAGE = 2
+
+
+def add_check_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Declare `newsbot check` and its options on the `newsbot` command's subparsers."""
+    parser = subparsers.add_parser(
+        "check",
+        help="fetch a few pages per site and tell whether the parsers still fit them",
+        description=(
+            "Fetch, politely, the first page of a few sections and a few articles per site, and tell "
+            "for each site whether the parsers still fit its pages (fits / degraded / broken). "
+            "Exit status: 0 all fit, 1 degraded, 2 broken or usage error."
+        ),
+    )
+    parser.add_argument(
+        "sites",
+        nargs="*",
+        metavar="SITE",
+        help="site short names, e.g. spacewar (default: every site that declares sections)",
+    )
+    parser.add_argument(
+        "--sections",
+        default=None,
+        help="comma list of section slugs or labels, for every SITE (default: the site's declared sections)",
+    )
+    parser.add_argument(
+        "--articles",
+        type=_positive_int,
+        default=DEFAULT_ARTICLES,
+        metavar="N",
+        help=f"articles fetched per site (default: {DEFAULT_ARTICLES})",
+    )
+    parser.add_argument(
+        "--mirror",
+        default=None,
+        help="check a saved copy instead of the live sites: http(s):// or file:// URL, or a folder "
+        "(default: the NEWSBOT_MIRROR environment variable; empty: the live sites)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
+    parser.add_argument(
+        "-s",
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a Scrapy setting, e.g. -s USER_AGENT='...' or -s LOG_LEVEL=INFO (repeatable)",
+    )
+    return parser
+
+
+def run_check(args: argparse.Namespace) -> int:
+    registry = load_registry()
+    try:
+        sites = [registry.site(name) for name in args.sites] or [s for s in registry.sites if s.sections]
+    except KeyError as error:
+        return _usage(error.args[0])
+    names = [name.strip() for name in (args.sections or "").split(",") if name.strip()]
+    if any(name.lower() == "all" for name in names):
+        names = []  # as the spider reads it: the declared sections
+    if not names:
+        bare = [site.name for site in sites if not site.sections]
+        if bare:
+            return _usage(
+                f"{', '.join(bare)} declare(s) no sections: name some with --sections "
+                "(they are looked up by label in the home page's navigation)"
+            )
+    try:
+        settings = dict(_setting(pair) for pair in args.settings)
+        mirror = _mirror(args.mirror if args.mirror is not None else os.environ.get("NEWSBOT_MIRROR", ""))
+    except ValueError as error:
+        return _usage(str(error))
+
+    runs = _crawl(sites, names, args.articles, mirror, settings)
+    reports = [_report(run) for run in runs]
+    verdict = worst(report["verdict"] for report in reports)
+    status = EXIT_STATUS[verdict]
+    if args.json:
+        document = {
+            "source": mirror or "live",
+            "articles_per_site": args.articles,
+            "verdict": verdict,
+            "exit_status": status,
+            "sites": reports,
+        }
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    else:
+        where = f"the mirror {mirror}" if mirror else "the live sites"
+        blocks = [f"newsbot check: {len(runs)} site(s) from {where}, up to {args.articles} articles each\n"]
+        blocks += [render_site(report) for report in reports]
+        blocks += [verdict_line(report) for report in reports]
+        text = "\n".join(blocks) + "\n"
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (`head`, say) has what it wanted; the exit status still tells the verdict.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return status
+
+
+# --- The run ---
+
+
+@dataclass
+class SiteRun:
+    """One site's crawler and everything the check keeps of it."""
+
+    site: Site
+    sections_requested: int
+    crawler: Any = None
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+    def keep_item(self, item: Any, **_: Any) -> None:
+        """Every item the spider parsed ends in exactly one of item_scraped, item_dropped, item_error.
+
+        Items dropped by a pipeline count too: a duplicate (a syndicated copy another site of this
+        check saw first, the dedupe memory being shared in-process) was parsed all the same, and an
+        invalid item is counted as invalid, not lost.
+        """
+        from itemadapter import ItemAdapter
+
+        self.items.append(ItemAdapter(item).asdict())
+
+
+def _crawl(
+    sites: list[Site], sections: list[str], articles: int, mirror: str, overrides: dict[str, str]
+) -> list[SiteRun]:
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.conf import closest_scrapy_cfg
+    from scrapy.utils.project import get_project_settings
+
+    if "SCRAPY_SETTINGS_MODULE" not in os.environ and not closest_scrapy_cfg():
+        # Run from outside a Scrapy project folder (cron, say): newsbot's own settings.
+        os.environ["SCRAPY_SETTINGS_MODULE"] = "newsbot.settings"
+    settings = get_project_settings()
+    settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
+    if mirror:
+        settings.setdict(
+            {
+                "NEWSBOT_MIRROR": mirror,
+                # Politeness is for the live sites; a mirror is a saved copy of our own.
+                "DOWNLOAD_DELAY": 0,
+                "AUTOTHROTTLE_ENABLED": False,
+                "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+            },
+            priority="cmdline",
+        )
+    settings.setdict(overrides, priority="cmdline")
+    # A check writes nothing and remembers nothing: no JSON Lines, no run report, and no
+    # seen-articles store (NEWSBOT_STATE unset means the default store, so it is set empty always:
+    # a check must neither skip articles a crawl wrote nor mark the ones it parses as known).
+    # The crawl's own run report and its verdict step aside too: the check judges the run itself.
+    settings.setdict(
+        {
+            "NEWSBOT_OUTPUT": "",
+            "NEWSBOT_STATS_FILE": "",
+            "NEWSBOT_STATE": "",
+            "NEWSBOT_RUN_REPORT": False,
+            "FEEDS": {},
+        },
+        priority="cmdline",
+    )
+
+    spider_args: dict[str, Any] = {"max_pages": 1, "max_articles": articles}
+    if sections:
+        spider_args["sections"] = ",".join(sections)
+
+    process = CrawlerProcess(settings)
+    # The writer and the seen-articles components step aside, as they must here: not worth a warning.
+    logging.getLogger("scrapy.middleware").addFilter(_quiet_disabled_components)
+    runs = []
+    for site in sites:
+        run = SiteRun(site, sections_requested=len(sections) if sections else len(site.sections))
+        run.crawler = process.create_crawler(site.name)
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            run.crawler.signals.connect(run.keep_item, signal=signal)
+        process.crawl(run.crawler, **spider_args)
+        runs.append(run)
+    process.start()
+    return runs
+
+
+def _quiet_disabled_components(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith("Disabled ")
+
+
+def _figures(run: SiteRun) -> tuple[SiteFigures, dict[str, Any]]:
+    from jsonschema import Draft202012Validator
+
+    from newsbot.item import shipped_schema
+
+    stats = dict(run.crawler.stats.get_stats() or {}) if run.crawler and run.crawler.stats else {}
+    spider = getattr(run.crawler, "spider", None)
+    answered = sum(stats.get(f"newsbot/{key}", 0) for key in ("pages_unparsed", "pages_not_article"))
+    requested = getattr(spider, "articles_requested", None)
+    if requested is None:
+        requested = answered + len(run.items)
+    validator = Draft202012Validator(shipped_schema())
+    figures = SiteFigures(
+        sections_requested=run.sections_requested,
+        section_pages=stats.get("newsbot/section_pages", 0),
+        section_pages_empty=stats.get("newsbot/section_pages_empty", 0),
+        article_links=stats.get("newsbot/listed_entries", 0),
+        articles_requested=requested,
+        items_valid=sum(validator.is_valid(item) for item in run.items),
+        finish_reason=stats.get("finish_reason") if stats else "not_started",
+        unknown_sections=stats.get("newsbot/unknown_sections"),
+        pages_fetched=stats.get("downloader/response_count", 0),
+        download_errors=stats.get("downloader/exception_count", 0),
+    )
+    counts = {
+        "pages_fetched": stats.get("downloader/response_count", 0),
+        "error_responses": sum(
+            value
+            for key, value in stats.items()
+            if key.startswith("downloader/response_status_count/") and int(key.rsplit("/", 1)[1]) >= 400
+        ),
+        "download_errors": stats.get("downloader/exception_count", 0),
+        "pages_not_article": stats.get("newsbot/pages_not_article", 0),
+        "pages_unparsed": stats.get("newsbot/pages_unparsed", 0),
+        "duplicates_dropped": sum(v for k, v in stats.items() if k.startswith("newsbot/items_dropped/")),
+        # Why pages were not had, as the spider classifies it (HTTP status, block page, not an article).
+        "articles_missing": _by_reason(stats, "newsbot/missing/"),
+        "section_pages_failed": _by_reason(stats, "newsbot/section_pages_failed/"),
+    }
+    return figures, counts
+
+
+def _by_reason(stats: dict[str, Any], prefix: str) -> dict[str, int]:
+    return {key.removeprefix(prefix): value for key, value in sorted(stats.items()) if key.startswith(prefix)}
+
+
+def _report(run: SiteRun) -> dict[str, Any]:
+    figures, counts = _figures(run)
+    assessment = assess_site(figures, run.items)
+    per_page = figures.article_links / figures.section_pages if figures.section_pages else None
+    return {
+        "site": run.site.name,
+        "host": run.site.host,
+        "verdict": assessment.verdict,
+        "reasons": assessment.reasons,
+        "finish_reason": figures.finish_reason,
+        "pages_fetched": counts["pages_fetched"],
+        "error_responses": counts["error_responses"],
+        "download_errors": counts["download_errors"],
+        "sections_requested": figures.sections_requested,
+        "section_pages": figures.section_pages,
+        "section_pages_empty": figures.section_pages_empty,
+        "article_links": figures.article_links,
+        "article_links_per_section_page": per_page,
+        "articles_requested": figures.articles_requested,
+        "articles_parsed": len(run.items),
+        "pages_not_article": counts["pages_not_article"],
+        "pages_unparsed": counts["pages_unparsed"],
+        "items_invalid": len(run.items) - figures.items_valid,
+        "duplicates_dropped": counts["duplicates_dropped"],
+        "articles_missing": counts["articles_missing"],
+        "section_pages_failed": counts["section_pages_failed"],
+        "run": {m.name: {"label": m.label, **m.to_dict()} for m in assessment.run},
+        "fields": {m.name: m.to_dict() for m in assessment.fields},
+        "notes": {n.kind: n.to_dict() for n in assessment.notes},
+    }
+
+
+# --- Output ---
+
+
+def render_site(report: dict[str, Any]) -> str:
+    """The fixed-width table of one site, from its JSON report (so text and JSON say the same)."""
+    per_page = report["article_links_per_section_page"]
+    lines = [
+        f"{report['site']} ({report['host']})",
+        f"  pages fetched: {report['pages_fetched']} (robots.txt included; "
+        f"error responses {report['error_responses']}, download errors {report['download_errors']})",
+        f"  article links per section page: "
+        f"{'-' if per_page is None else f'{per_page:.1f}'} "
+        f"({report['article_links']} links on {report['section_pages']} section pages, "
+        f"{report['section_pages_empty']} listing none)",
+        f"  article links followed: {report['articles_requested']}; parsed {report['articles_parsed']}, "
+        f"not an article page {report['pages_not_article']}, unparseable {report['pages_unparsed']}, "
+        f"invalid {report['items_invalid']}, dropped as duplicates {report['duplicates_dropped']}",
+    ]
+    for key, what in (
+        ("section_pages_failed", "section pages failed"),
+        ("articles_missing", "articles missing"),
+    ):
+        if report[key]:
+            reasons = ", ".join(f"{reason} {count}" for reason, count in report[key].items())
+            lines.append(f"  {what}, by reason: {reasons}")
+    lines += [
+        "",
+        f"  {'measure':<48} {'count':>9} {'share':>7} {'fits at':>8} {'broken <':>9}  status",
+    ]
+    for measure in report["run"].values():
+        lines.append(_row(measure["label"], measure))
+    lines.append("  field filled on (of the articles parsed)")
+    for name, measure in report["fields"].items():
+        lines.append(_row(f"  {name}", measure))
+    lines.append("")
+    if report["notes"]:
+        lines.append(
+            f"  {'parser note (fallback used)':<58} {'articles':>9} {'share':>7}  "
+            f"status (degraded above {format_share(NOTE_MAX_SHARE)})"
+        )
+        for kind, note in report["notes"].items():
+            count = f"{note['articles']} of {note['total']}"
+            status = note["status"] or "not judged: the field's fill rate judges it"
+            lines.append(f"  {_cut(kind, 58):<58} {count:>9} {format_share(note['share']):>7}  {status}")
+    else:
+        lines.append("  parser notes: none")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _row(label: str, measure: dict[str, Any]) -> str:
+    count = f"{measure['count']} of {measure['total']}"
+    share = "-" if measure["share"] is None else format_share(measure["share"])
+    judged = measure["fits_at"] is not None
+    fits = format_share(measure["fits_at"]) if judged else "-"
+    broken = format_share(measure["broken_below"]) if judged else "-"
+    status = (measure["status"] or "-") if judged else "not judged"
+    return f"  {_cut(label, 48):<48} {count:>9} {share:>7} {fits:>8} {broken:>9}  {status}"
+
+
+def verdict_line(report: dict[str, Any]) -> str:
+    line = f"VERDICT {report['site']}: {report['verdict']}"
+    if report["reasons"]:
+        line += f" ({'; '.join(report['reasons'])})"
+    return line
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+# --- Arguments ---
+
+
+def _usage(message: str) -> int:
+    print(f"newsbot check: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {value!r}")
+    return number
+
+
+def _setting(pair: str) -> tuple[str, str]:
+    name, sep, value = pair.partition("=")
+    if not sep or not name.strip():
+        raise ValueError(f"-s {pair!r}: expected NAME=VALUE")
+    return name.strip(), value
+
+
+def _mirror(value: str) -> str:
+    """A mirror URL as the NEWSBOT_MIRROR setting takes it; a folder becomes its file:// URL."""
+    value = value.strip()
+    if not value or "://" in value:
+        return value
+    path = Path(value)
+    if not path.is_dir():
+        raise ValueError(f"--mirror {value!r}: not a URL and not a folder")
+    return path.resolve().as_uri()

@@ -1,0 +1,399 @@
+"""`newsbot check`: the thresholds (newsbot/quality.py) and the command against the snapshot and
+against copies of it altered the way a redesign would alter the article pages."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newsbot.cli import main
+from newsbot.pipelines import TRACKED_FIELDS
+from newsbot.quality import (
+    BROKEN,
+    DEGRADED,
+    FIELD_THRESHOLDS,
+    FITS,
+    NOTE_MAX_SHARE,
+    RUN_THRESHOLDS,
+    SiteFigures,
+    Threshold,
+    assess_site,
+    fill_rates_from_stats,
+    fill_warnings,
+    format_share,
+    notes_from_stats,
+)
+from newsbot.snapshot_server import SnapshotServer
+from tests.conftest import ROOT, SNAPSHOT
+
+# --- quality.py: thresholds and verdicts ---
+
+
+def test_a_threshold_fits_at_its_minimum_and_breaks_just_below_its_broken_share():
+    threshold = Threshold(fits=0.8, broken=0.3)
+    assert threshold.grade(1.0) == FITS
+    assert threshold.grade(0.8) == FITS
+    assert threshold.grade(0.79) == DEGRADED
+    assert threshold.grade(0.3) == DEGRADED
+    assert threshold.grade(0.29) == BROKEN
+    assert threshold.grade(0.0) == BROKEN
+    with pytest.raises(ValueError):
+        Threshold(fits=0.3, broken=0.8)
+
+
+def _item(**changes) -> dict:
+    item = {
+        "url": "https://www.spacewar.com/reports/A_999.html",
+        "site": "spacewar.com",
+        "title": "A headline",
+        "section": "SUPERPOWERS",
+        "byline": "by AFP Staff Writers",
+        "authors": [],
+        "agency": "AFP",
+        "dateline": "Moscow (AFP) Dec 30, 2022",
+        "dateline_place": "Moscow",
+        "date_published": "2022-12-30",
+        "paragraphs": ["Text."],
+        "body": "Text.",
+        "summary": "Teaser",
+        "images": [{"url": "https://www.spxdaily.com/images-hg/a-hg.jpg", "caption": None}],
+        "related_links": [{"text": "More", "url": "https://www.spacewar.com/superpowers.html"}],
+        "notes": [],
+    }
+    item.update(changes)
+    return item
+
+
+ADVERTORIAL = {
+    "byline": None,
+    "agency": None,
+    "dateline": None,
+    "dateline_place": None,
+    "date_published": None,
+    "notes": ["dateline: none found"],
+}
+
+
+def _figures(articles: int = 10, **changes) -> SiteFigures:
+    base = dict(
+        sections_requested=3,
+        section_pages=3,
+        article_links=15,
+        articles_requested=articles,
+        items_valid=articles,
+    )
+    return SiteFigures(**{**base, **changes})
+
+
+def test_a_sound_sample_fits_even_with_an_advertorial_and_staff_written_bylines():
+    items = [_item() for _ in range(9)] + [_item(**ADVERTORIAL)]
+    result = assess_site(_figures(), items)
+    assert result.verdict == FITS, result.reasons
+    assert result.reasons == []
+    fields = {m.name: m for m in result.fields}
+    assert (fields["dateline"].count, fields["dateline"].total, fields["dateline"].status) == (9, 10, FITS)
+    # Nobody is named in "by AFP Staff Writers": shown, never judged.
+    assert (fields["authors"].count, fields["authors"].status) == (0, None)
+    (note,) = result.notes
+    assert (note.kind, note.articles, note.status) == ("dateline: none found", 1, None)
+
+
+@pytest.mark.parametrize(
+    ("missing", "verdict"), [(2, FITS), (3, DEGRADED), (7, DEGRADED), (8, BROKEN), (10, BROKEN)]
+)
+def test_a_field_emptied_on_more_pages_degrades_then_breaks_the_site(missing, verdict):
+    items = [_item(date_published=None) for _ in range(missing)] + [_item() for _ in range(10 - missing)]
+    result = assess_site(_figures(), items)
+    assert result.verdict == verdict
+    if verdict != FITS:
+        (reason,) = result.reasons
+        assert reason.startswith(f"date_published filled on {10 - missing} of 10 articles")
+
+
+def test_a_fallback_on_more_than_a_quarter_of_the_articles_degrades_a_site_whose_fields_are_full():
+    note = "dateline: no span.BHS dateline, found by text pattern"
+    quoted = "dateline: unparsed date 'Octember 3'"
+    assert NOTE_MAX_SHARE == 0.25
+    at_limit = [_item(notes=[note]) for _ in range(1)] + [_item() for _ in range(3)]
+    assert assess_site(_figures(4), at_limit).verdict == FITS  # 25% is not more than 25%
+    over = [_item(notes=[note]) for _ in range(3)] + [_item() for _ in range(7)]
+    result = assess_site(_figures(), over)
+    assert result.verdict == DEGRADED
+    assert result.reasons == [f"fallback '{note}' on 3 of 10 articles (30%; degraded above 25%)"]
+    # Notes are counted by kind: quoted values do not split them.
+    grouped = [_item(notes=[quoted.replace("Octember", f"Oct{n}")]) for n in range(3)] + [_item()]
+    (counted,) = assess_site(_figures(4), grouped).notes
+    assert (counted.kind, counted.articles) == ("dateline: unparsed date", 3)
+
+
+def test_section_pages_listing_nothing_and_pages_that_are_not_articles_are_breakage():
+    items = [_item() for _ in range(10)]
+    one_empty = assess_site(_figures(section_pages_empty=1), items)
+    assert one_empty.verdict == DEGRADED
+    assert one_empty.reasons == ["section pages listing article links: 2 of 3 (66.6%; fits at 100%)"]
+
+    missing_section = assess_site(_figures(section_pages=1), items)
+    assert missing_section.verdict == BROKEN
+    assert "section pages fetched, of the sections asked for: 1 of 3" in missing_section.reasons[0]
+
+    all_empty = assess_site(_figures(0, section_pages_empty=3, article_links=0), [])
+    assert all_empty.verdict == BROKEN
+    assert "no article link was found to follow" in all_empty.reasons
+    assert all(m.status is None for m in all_empty.fields)
+
+    not_articles = assess_site(_figures(10, items_valid=2), items[:2])
+    assert not_articles.verdict == BROKEN
+    assert not_articles.reasons[0].startswith("articles parsed, of the article links followed: 2 of 10")
+
+
+def test_invalid_items_and_an_unknown_section_are_reported():
+    items = [_item() for _ in range(10)]
+    assert assess_site(_figures(items_valid=9), items).verdict == DEGRADED
+    unknown = assess_site(
+        _figures(0, section_pages=0, finish_reason="unknown_section", unknown_sections="nonesuch"), []
+    )
+    assert unknown.verdict == BROKEN
+    assert unknown.reasons[0] == "section(s) not found: nonesuch"
+
+
+def test_a_site_that_cannot_be_reached_is_broken_for_that_reason_alone():
+    unreachable = assess_site(
+        _figures(0, section_pages=0, article_links=0, pages_fetched=0, download_errors=16), []
+    )
+    assert unreachable.verdict == BROKEN
+    assert unreachable.reasons == ["nothing fetched (16 download errors): the site could not be reached"]
+
+
+def test_shares_are_shown_without_rounding_up_to_a_threshold():
+    assert format_share(1.0) == "100%"
+    assert format_share(0.8999) == "89.9%"
+    assert format_share(5 / 6) == "83.3%"
+    assert format_share(0.0) == "0%"
+
+
+def test_fill_rates_and_notes_from_a_run_reports_stats():
+    stats = {
+        "newsbot/items_valid": 20,
+        "newsbot/field_missing/date_published": 15,
+        "newsbot/field_missing/images": 1,
+        "newsbot/notes/title: no <h1>, used og:title": 20,
+        "newsbot/notes/dateline: none found": 2,
+        "newsbot/items_written": 20,
+    }
+    rates = fill_rates_from_stats(stats)
+    assert set(rates) == set(TRACKED_FIELDS)
+    assert rates["date_published"] == 0.25
+    assert rates["images"] == 0.95
+    assert rates["paragraphs"] == 1.0
+    assert fill_rates_from_stats({}) == {}
+    assert fill_rates_from_stats({"newsbot/items_valid": 0, "newsbot/field_missing/images": 3}) == {}
+    assert notes_from_stats(stats) == {"title: no <h1>, used og:title": 20, "dateline: none found": 2}
+
+    warnings = fill_warnings(rates)
+    assert len(warnings) == 1
+    assert warnings[0].startswith("date_published was filled on 25% of the items, below the 80%")
+    assert "broken" in warnings[0]
+    at_threshold = {name: t.fits for name, t in FIELD_THRESHOLDS.items() if t is not None}
+    assert fill_warnings(at_threshold) == []
+    assert fill_warnings({"authors": 0.0, "not_a_field": 0.0}) == []
+    assert [w.split(" ")[0] for w in fill_warnings({"related_links": 0.4, "byline": 0.1})] == [
+        "byline",
+        "related_links",
+    ]
+
+
+def test_every_tracked_field_has_a_threshold():
+    assert all(FIELD_THRESHOLDS.get(name) is not None for name in TRACKED_FIELDS)
+
+
+def test_the_readme_threshold_tables_are_the_declared_ones():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Checking the live sites: newsbot check", 1)[1]
+    rows = dict(re.findall(r"^\| `([a-z_]+)` \| ([^|]+?) \|", section, re.M))
+    for name, threshold in {**FIELD_THRESHOLDS, **RUN_THRESHOLDS}.items():
+        expected = "not judged" if threshold is None else (
+            f"{format_share(threshold.fits)} / {format_share(threshold.broken)}"
+        )  # fmt: skip
+        assert rows.get(name) == expected, name
+    assert f"more than {format_share(NOTE_MAX_SHARE)} of the articles" in " ".join(section.split())
+
+
+def test_usage_errors_exit_2_before_any_crawl(capsys, monkeypatch):
+    monkeypatch.delenv("NEWSBOT_MIRROR", raising=False)
+    assert main(["check", "nosuchsite"]) == 2
+    assert "unknown site 'nosuchsite'" in capsys.readouterr().err
+    assert main(["check", "spacemart"]) == 2
+    assert "declare(s) no sections" in capsys.readouterr().err
+    assert main(["check", "spacewar", "--mirror", str(SNAPSHOT / "no-such-folder")]) == 2
+    assert "not a URL and not a folder" in capsys.readouterr().err
+
+
+# --- The command, in a subprocess (Scrapy's reactor cannot restart within one process) ---
+
+
+def _check(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "newsbot.cli", "check", *args]
+    environ = {k: v for k, v in os.environ.items() if k not in ("NEWSBOT_MIRROR", "SCRAPY_SETTINGS_MODULE")}
+    return subprocess.run(
+        command, cwd=cwd, env={**environ, **(env or {})}, capture_output=True, text=True, timeout=120
+    )
+
+
+def _verdicts(stdout: str) -> dict[str, str]:
+    return dict(re.findall(r"^VERDICT (\S+): (.*)$", stdout, re.M))
+
+
+def test_the_snapshot_fits_and_the_check_exits_0(snapshot_server, tmp_path):
+    # Run from an empty folder, as cron would: newsbot's settings are used all the same, and the
+    # check writes nothing there (no JSON Lines, no report) nor in the seen-articles store.
+    work, data_home = tmp_path / "work", tmp_path / "xdg"
+    work.mkdir()
+    result = _check(
+        # 15 articles: every link of the first section pages, whichever page answers first.
+        "spacewar", "spacedaily", "terradaily", "--articles", "15", cwd=work,
+        env={"NEWSBOT_MIRROR": snapshot_server.url, "XDG_DATA_HOME": str(data_home)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _verdicts(result.stdout) == {"spacewar": "fits", "spacedaily": "fits", "terradaily": "fits"}
+    spacewar = result.stdout.split("spacewar (spacewar.com)", 1)[1].split("spacedaily (", 1)[0]
+    assert re.search(
+        r"article links per section page: 5\.0 \(15 links on 3 section pages, 0 listing", spacewar
+    )
+    assert re.search(
+        r"articles parsed, of the article links followed +15 of 15 +100% +90% +50% +fits", spacewar
+    )
+    assert re.search(r"^ +date_published +15 of 15 +100% +80% +30% +fits$", spacewar, re.M)
+    assert re.search(r"^ +authors +0 of 15 +0% +- +- +not judged$", spacewar, re.M)
+    # spacedaily's sample holds an advertorial: no dateline, noted, and still a fit.
+    spacedaily = result.stdout.split("spacedaily (spacedaily.com)", 1)[1]
+    assert re.search(r"^ +dateline +14 of 15 +93.3% .* fits$", spacedaily, re.M)
+    assert re.search(r"^  dateline: none found +1 of 15 +6.6% +not judged", spacedaily, re.M)
+    assert list(work.iterdir()) == [] and not data_home.exists()
+    assert f"from the mirror {snapshot_server.url}" in result.stdout
+
+
+def test_json_gives_the_same_content_as_one_document(snapshot_server):
+    result = _check(
+        "spacewar", "--sections", "superpowers", "--articles", "3", "--json", "--mirror", snapshot_server.url
+    )
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert (document["verdict"], document["exit_status"], document["source"]) == (
+        "fits",
+        0,
+        snapshot_server.url,
+    )
+    (site,) = document["sites"]
+    assert (site["site"], site["host"], site["verdict"], site["reasons"]) == (
+        "spacewar", "spacewar.com", "fits", []
+    )  # fmt: skip
+    assert (site["sections_requested"], site["section_pages"], site["section_pages_empty"]) == (1, 1, 0)
+    assert (site["article_links"], site["article_links_per_section_page"]) == (5, 5.0)
+    assert (site["articles_requested"], site["articles_parsed"], site["items_invalid"]) == (3, 3, 0)
+    assert site["pages_fetched"] == 5  # robots.txt, the section page, three articles
+    assert list(site["fields"]) == list(FIELD_THRESHOLDS)
+    assert site["fields"]["title"] == {
+        "count": 3, "total": 3, "share": 1.0, "fits_at": 0.95, "broken_below": 0.5, "status": "fits"
+    }  # fmt: skip
+    assert site["fields"]["authors"]["status"] is None and site["fields"]["authors"]["fits_at"] is None
+    assert set(site["run"]) == set(RUN_THRESHOLDS)
+    assert site["run"]["articles_parsed"]["count"] == 3
+    assert site["notes"] == {}
+
+
+def test_a_section_found_nowhere_is_a_broken_check(snapshot_server):
+    result = _check("spacewar", "--sections", "nonesuch", "--json", "--mirror", snapshot_server.url)
+    assert result.returncode == 2, result.stderr
+    (site,) = json.loads(result.stdout)["sites"]
+    assert (site["verdict"], site["finish_reason"]) == ("broken", "unknown_section")
+    assert site["reasons"] == ["section(s) not found: nonesuch"]
+
+
+# --- Redesigned copies of the snapshot ---
+
+_H1 = re.compile(r"<h1>(.*?)(?:<br\s*/?>)?</h1>", re.S)
+_BYLINE_AND_DATELINE = re.compile(
+    r'<span class="BHS">(by [^<]*)</span><br><span class="BHS">([^<]*)</span>\r?\n', re.I
+)
+_BODY_START = "<!--body-2-incontainer.php-->"
+_BODY_END = "<!--RELATED LINKS-->"
+
+
+def _redesign(root: Path, host: str, *, headline: bool = True, dateline: bool = False, body: str = "") -> int:
+    """Rewrite the article pages of one site of a snapshot copy as a redesign would.
+
+    headline: `<h1>` becomes `<div class="headline">`. dateline: the byline and dateline spans lose
+    their class BHS and the dateline moves below the body; the body end marker is renamed.
+    body="all": the body start marker goes too. Returns the number of pages rewritten.
+    """
+    pages = sorted((root / f"www.{host}" / "reports").glob("*.html"))
+    for page in pages:
+        html = page.read_bytes().decode("latin-1")
+        if headline:
+            html, count = _H1.subn(r'<div class="headline">\1</div>', html)
+            assert count == 1, page
+        if dateline:
+            match = _BYLINE_AND_DATELINE.search(html)
+            moved = ""
+            if match:  # the advertorial has neither
+                html = html.replace(match.group(0), f'<span class="byline">{match.group(1)}</span>\n')
+                moved = f'<div class="dateline">{match.group(2)}</div>\n'
+            assert html.count(_BODY_END) == 1, page
+            html = html.replace(_BODY_END, f"{moved}<!--related-links-v2-->")
+        if body == "all":
+            assert html.count(_BODY_START) == 1, page
+            html = html.replace(_BODY_START, '<div class="story">')
+        page.write_bytes(html.encode("latin-1"))
+    return len(pages)
+
+
+def test_a_redesign_breaks_the_verdict_names_the_fields_and_the_check_exits_2(tmp_path):
+    root = tmp_path / "site"
+    shutil.copytree(SNAPSHOT, root)
+    # spacewar.com: headline and dateline markup renamed, the dateline moved below the body.
+    assert _redesign(root, "spacewar.com", dateline=True) > 10
+    # terradaily.com: every marker renamed, the body start too: the pages no longer read as articles.
+    assert _redesign(root, "terradaily.com", dateline=True, body="all") > 5
+    with SnapshotServer(root) as server:
+        result = _check("spacewar", "spacedaily", "terradaily", "--articles", "15", "--mirror", server.url)
+    assert result.returncode == 2, result.stdout + result.stderr
+    verdicts = _verdicts(result.stdout)
+    assert verdicts["spacedaily"] == "fits"
+
+    assert verdicts["spacewar"].startswith("broken (")
+    spacewar = verdicts["spacewar"]
+    for name in ("dateline", "dateline_place", "date_published"):
+        assert re.search(rf"\b{name} filled on 1 of 15 articles \(6.6%; broken below 30%\)", spacewar)
+    assert "paragraphs" not in spacewar and "title filled" not in spacewar
+    # The headline still comes through (from <title>), but the fallback says the markup moved.
+    # spacewar's MILITARY SPACE lists a spacedaily.com article, which keeps the old markup.
+    assert "fallback 'title: no <h1>, used <title>' on 14 of 15 articles" in spacewar
+    assert "fallback 'body: end marker missing, ended at the Related Links heading'" in spacewar
+
+    # terradaily lists spacedaily copies too, which still parse: 2 of its 6 links.
+    assert verdicts["terradaily"].startswith(
+        "broken (articles parsed, of the article links followed: 2 of 6 (33.3%; broken below 50%)"
+    )
+    assert "article links followed: 6; parsed 2, not an article page 4," in result.stdout
+
+
+def test_a_headline_fallback_alone_degrades_and_the_check_exits_1(tmp_path):
+    root = tmp_path / "site"
+    shutil.copytree(SNAPSHOT, root)
+    _redesign(root, "spacedaily.com")
+    with SnapshotServer(root) as server:
+        result = _check("spacedaily", "--json", "--mirror", server.url)
+    assert result.returncode == 1, result.stdout + result.stderr
+    (site,) = json.loads(result.stdout)["sites"]
+    assert site["verdict"] == "degraded"
+    # The title is still filled from <title>; a sister-site page in the sample keeps its <h1>.
+    assert site["fields"]["title"]["status"] == "fits"
+    assert site["notes"]["title: no <h1>, used <title>"]["status"] == "degraded"
+    assert all(reason.startswith("fallback '") for reason in site["reasons"]), site["reasons"]
