@@ -193,6 +193,8 @@ def _crawl(
             "NEWSBOT_OUTPUT": "",
             "NEWSBOT_STATS_FILE": "",
             "NEWSBOT_STATE": "",
+            # Nor joins a cluster: a check must not take requests from, or mark articles in, Redis.
+            "NEWSBOT_REDIS_URL": "",
             "NEWSBOT_RUN_REPORT": False,
             "FEEDS": {},
         },

@@ -49,6 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     forget.add_argument("--forget-all", action="store_true", help="forget everything")
     state.add_argument("--site", help="with --forget-section: only this site")
+    state.add_argument("--redis", metavar="URL", help="a cluster's store in Redis (its NEWSBOT_REDIS_URL)")
 
     args = parser.parse_args(argv)
     if args.command == "parse":
@@ -115,11 +116,16 @@ def _print_json(data: dict) -> None:
 def _state(args: argparse.Namespace) -> int:
     from newsbot.state import SqliteSeenStore, store_path_from_setting
 
-    path = args.path or _store_path_from_project_settings() or store_path_from_setting(None)
-    if not path.exists():
-        print(f"newsbot state: no store at {path} yet (nothing has been written)", file=sys.stderr)
-        return 1
-    store = SqliteSeenStore(path)
+    if args.redis:
+        from newsbot.distributed import RedisSeenStore, redacted_url
+
+        store, path = RedisSeenStore(args.redis), redacted_url(args.redis)
+    else:
+        path = args.path or _store_path_from_project_settings() or store_path_from_setting(None)
+        if not path.exists():
+            print(f"newsbot state: no store at {path} yet (nothing has been written)", file=sys.stderr)
+            return 1
+        store = SqliteSeenStore(path)
     registry = load_registry()
     try:
         if args.forget_site or args.forget_section or args.forget_all:

@@ -18,7 +18,7 @@ from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
 from newsbot.spiders.network import ARTICLE_META_KEY
-from newsbot.state import SqliteSeenStore, store_for
+from newsbot.state import SeenStore, store_for
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ class SkipKnownArticlesMiddleware:
     written it already. One indexed lookup here saves the download.
     """
 
-    def __init__(self, crawler: Crawler, store: SqliteSeenStore) -> None:
+    def __init__(self, crawler: Crawler, store: SeenStore) -> None:
         self.crawler = crawler
         self.store = store
 

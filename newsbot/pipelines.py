@@ -16,7 +16,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from newsbot.item import shipped_schema
-from newsbot.state import KnownArticle, SqliteSeenStore, iter_complete_lines, store_for
+from newsbot.state import KnownArticle, SeenStore, iter_complete_lines, store_for
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ class DedupePipeline:
     _seen_urls: ClassVar[set[str]] = set()
     _seen_hashes: ClassVar[dict[str, str]] = {}
 
-    def __init__(self, stats: StatsCollector, store: SqliteSeenStore | None) -> None:
+    def __init__(self, stats: StatsCollector, store: SeenStore | None) -> None:
         self.stats = stats
         self.store = store
 
@@ -129,7 +129,7 @@ class JsonLinesWriterPipeline:
     project (and marks articles known as they pass, without these guarantees).
     """
 
-    def __init__(self, path: Path, stats: StatsCollector, store: SqliteSeenStore | None) -> None:
+    def __init__(self, path: Path, stats: StatsCollector, store: SeenStore | None) -> None:
         self.path = path
         self.stats = stats
         self.store = store
@@ -201,7 +201,7 @@ def _mark_known_on_scrape(crawler: Crawler) -> Any:
     return mark
 
 
-def reconcile_output(path: Path, store: SqliteSeenStore | None) -> tuple[int, int]:
+def reconcile_output(path: Path, store: SeenStore | None) -> tuple[int, int]:
     """Repair a half-written last line and mark known every line the store has not seen yet.
 
     Returns (bytes cut off, lines newly marked known).

@@ -18,6 +18,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -76,6 +77,28 @@ class SectionSummary:
     articles: int
     newest_date: str | None
     last_seen: str
+
+
+class SeenStore(Protocol):
+    """What the spider, the middlewares and the pipelines ask of a store: sqlite here, Redis in a
+    cluster (newsbot.distributed.RedisSeenStore)."""
+
+    def close(self) -> None: ...
+    def is_known_url(self, url: str) -> bool: ...
+    def known_urls(self, urls: Iterable[str]) -> set[str]: ...
+    def owner_of_hash(self, content_hash: str) -> str | None: ...
+    def record(
+        self, article: KnownArticle, *, output: str | None = None, reconciled_bytes: int = 0
+    ) -> None: ...
+    def record_many(self, articles: Iterable[KnownArticle], *, output: str, reconciled_bytes: int) -> int: ...
+    def record_copy(self, url: str, copy_of: str, site: str) -> None: ...
+    def reconciled_bytes(self, output: str) -> int: ...
+    def last_walk_completed(self, site: str, section: str) -> bool: ...
+    def begin_walk(self, site: str, section: str) -> None: ...
+    def complete_walks(self, site: str, sections: Iterable[str]) -> None: ...
+    def summary(self) -> list[SectionSummary]: ...
+    def counts(self) -> dict[str, int]: ...
+    def forget(self, *, site: str | None = None, section: str | None = None) -> int: ...
 
 
 class SqliteSeenStore:
@@ -268,7 +291,7 @@ def store_path_from_setting(value: str | None) -> Path | None:
     return Path(os.path.expanduser(value)) if value else None
 
 
-def store_for(crawler: object) -> SqliteSeenStore | None:
+def store_for(crawler: object) -> SeenStore | None:
     """The crawler's store, opened once and closed when the engine stops; None when disabled."""
     cached = getattr(crawler, "_newsbot_store", False)
     if cached is not False:
@@ -276,8 +299,15 @@ def store_for(crawler: object) -> SqliteSeenStore | None:
     from scrapy import signals
 
     settings = crawler.settings  # type: ignore[attr-defined]
-    path = store_path_from_setting(settings.get("NEWSBOT_STATE"))
-    store = SqliteSeenStore(path) if path else None
+    if settings.get("NEWSBOT_REDIS_URL"):
+        # A cluster's workers share one store in Redis (newsbot/distributed.py), with the same
+        # methods; NEWSBOT_STATE is not used then.
+        from newsbot.distributed import RedisSeenStore
+
+        store: SeenStore | None = RedisSeenStore.from_settings(settings)
+    else:
+        path = store_path_from_setting(settings.get("NEWSBOT_STATE"))
+        store = SqliteSeenStore(path) if path else None
     crawler._newsbot_store = store  # type: ignore[attr-defined]
     if store is not None:
         crawler.signals.connect(store.close, signal=signals.engine_stopped)  # type: ignore[attr-defined]

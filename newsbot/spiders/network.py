@@ -28,7 +28,7 @@ from newsbot.parsing.article import ListingContext, ParseError, parse_article, u
 from newsbot.parsing.feed import FeedError, parse_feed
 from newsbot.parsing.listing import ListingEntry, find_nav_link, parse_listing_page
 from newsbot.sites import Section, Site, load_registry
-from newsbot.state import SqliteSeenStore, store_for
+from newsbot.state import SeenStore, store_for
 
 FINISH_UNKNOWN_SECTION = "unknown_section"
 # Marks article requests, for the middleware that skips articles another process wrote meanwhile.
@@ -72,7 +72,7 @@ class NetworkSpider(scrapy.Spider):
             raise UsageError(f"{self.site.host} has no known feed; use -a source=sections")
 
     @property
-    def store(self) -> SqliteSeenStore | None:
+    def store(self) -> SeenStore | None:
         return store_for(self.crawler)
 
     @property
