@@ -13,14 +13,39 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
+from newsbot.sites import load_registry
 from newsbot.spiders.network import ARTICLE_META_KEY
 from newsbot.state import SeenStore, store_for
 
 logger = logging.getLogger(__name__)
+
+
+class NetworkOnlyMiddleware:
+    """Refuses every request off the Space Media Network, redirects included.
+
+    Scrapy's OffsiteMiddleware lets through any request marked dont_filter, as the spider's are
+    when it runs alone (see NetworkSpider.bypass_duplicate_filter); this guard has no exception.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.registry = load_registry()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NetworkOnlyMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        host = urlparse_cached(request).hostname or ""
+        if not self.registry.is_network_host(host):
+            self.crawler.stats.inc_value("newsbot/off_network_refused")
+            raise IgnoreRequest(f"off the network: {request.url}")
 
 
 class SkipKnownArticlesMiddleware:
@@ -163,4 +188,5 @@ class PoliteRetryMiddleware(RetryMiddleware):
         if asked is not None:
             self.crawler.stats.inc_value("newsbot/retry/retry_after_honoured")
         logger.debug("Waiting %.1f s before retrying %s", delay, request.url)
-        await deferLater(reactor, delay, lambda: None)
+        # A Deferred cannot be awaited directly in a coroutine run by the asyncio reactor.
+        await maybe_deferred_to_future(deferLater(reactor, delay, lambda: None))

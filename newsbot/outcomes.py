@@ -55,7 +55,7 @@ def failure_reason(failure: Failure) -> str:
         message = str(error).lower()
         if "robots.txt" in message:
             return ROBOTS
-        if "offsite" in message:
+        if "offsite" in message or "off the network" in message:
             return OFF_NETWORK
         if "block page" in message:
             return BLOCKED

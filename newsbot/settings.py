@@ -65,6 +65,8 @@ ADDONS = {
     "newsbot.distributed.RedisAddon": 0,  # NEWSBOT_REDIS_URL: shared frontier and store in Redis
 }
 DOWNLOADER_MIDDLEWARES = {
+    # Right after Scrapy's offsite filter: no request leaves the network, whatever its flags.
+    "newsbot.middlewares.NetworkOnlyMiddleware": 55,
     # Before robots.txt and the download: a known article costs no request at all.
     "newsbot.middlewares.SkipKnownArticlesMiddleware": 75,
     # Responses pass it before the retry middleware (550): a block page is not retried at once.

@@ -259,7 +259,8 @@ class NetworkSpider(scrapy.Spider):
             cb_kwargs={"section": section_label, "summary": entry.teaser, "origin": origin},
             priority=priority,
             dont_filter=self.bypass_duplicate_filter,
-            meta={ARTICLE_META_KEY: True},
+            # The listed URL: a redirected request's own URL is where it ended up.
+            meta={ARTICLE_META_KEY: entry.url},
             errback=self.article_failed,
         )
 
@@ -280,7 +281,8 @@ class NetworkSpider(scrapy.Spider):
             return
         if item is None:
             self.crawler.stats.inc_value("newsbot/pages_not_article")
-            self._missing(response.url, page_reason(_content_type(response), response.body))
+            listed = response.meta.get(ARTICLE_META_KEY) or response.url
+            self._missing(listed, page_reason(_content_type(response), response.body))
             return
         self.crawler.stats.inc_value("newsbot/articles_parsed")
         self.crawler.stats.inc_value(f"newsbot/section_parsed/{origin}")
@@ -290,7 +292,8 @@ class NetworkSpider(scrapy.Spider):
         reason = failure_reason(failure)
         if reason == KNOWN:
             return
-        self._missing(failure.request.url, reason, detail=str(failure.value))
+        listed = failure.request.meta.get(ARTICLE_META_KEY) or failure.request.url
+        self._missing(listed, reason, detail=str(failure.value))
 
     def section_failed(self, failure: Failure) -> None:
         reason = failure_reason(failure)
