@@ -24,18 +24,22 @@ from urllib.parse import urlsplit
 import lxml.html
 
 from newsbot.item import ArticleItem, Image, RelatedLink
-from newsbot.parsing.dateline import Dateline, parse_byline, parse_dateline
+from newsbot.parsing.dateline import MAX_DATELINE_CHARS, Dateline, parse_byline, parse_dateline
 from newsbot.parsing.html import (
     NON_ARTICLE_PICTURE,
     clean_text,
+    collapse_spaces,
     decode_html,
     drop_noise,
     has_class,
+    html_text,
+    http_url,
+    mask_opaque,
     parse_fragment,
     text_blocks,
 )
 from newsbot.sites import load_registry
-from newsbot.urls import absolute_url, canonical_url
+from newsbot.urls import canonical_url
 
 
 class ParseError(ValueError):
@@ -62,6 +66,10 @@ class Markers:
     # Where the body ends when the end marker is missing: the first of these in the page.
     body_end_fallbacks: tuple[tuple[str, re.Pattern[str]], ...] = ()
 
+    def is_marker(self, comment: str) -> bool:
+        """Whether an HTML comment is one of the body markers (kept by mask_opaque)."""
+        return bool(self.body_start.match(comment) or self.body_end.match(comment))
+
 
 LAYOUT_2022 = Markers(
     body_start=re.compile(r"<!--\s*body-2-incontainer\.php\s*-->[ \t]*\r?\n?", re.I),
@@ -78,11 +86,35 @@ LAYOUT_2022 = Markers(
 # first day is not after the page's date; pages with no date use the newest version.
 LAYOUTS: tuple[tuple[str, Markers], ...] = (("1995-01-01", LAYOUT_2022),)
 
-_H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.I | re.S)
+_H1_OPEN = re.compile(r"<h1\b[^<>]{0,2000}>", re.I)
+_H1_CLOSE = re.compile(r"</h1\s*>", re.I)
 _GLUED_WORD_BOUNDARY = re.compile(r"(?<=[a-z.])(?=[A-Z])")
 _TITLE_SUFFIX = re.compile(r"\s+[-|]\s+[A-Za-z-]+\.com\s*$")
 _READ_MORE = re.compile(r"\s*(?:\.\.\.|…)?\s*read more\s*$", re.I)
 _PICTURE_SIZE_SUFFIX = re.compile(r"-(?:hg|lg|bg|sm|th|md)$", re.I)
+
+
+@dataclass(frozen=True)
+class _Headline:
+    """Where the `<h1>` element is in the page: its whole extent and its content."""
+
+    start: int
+    end: int
+    inner_start: int
+    inner_end: int
+
+
+def _find_h1(scan: str) -> _Headline | None:
+    """The first `<h1>` and its content up to `</h1>`, searched in the masked page (see mask_opaque).
+
+    Two searches, not one `<h1>(.*?)</h1>`: that is quadratic when many `<h1>` are never closed, as it
+    runs to the end of the page from each of them.
+    """
+    opening = _H1_OPEN.search(scan)
+    closing = _H1_CLOSE.search(scan, opening.end()) if opening else None
+    if opening is None or closing is None:
+        return None
+    return _Headline(opening.start(), closing.end(), opening.end(), closing.start())
 
 
 @dataclass
@@ -114,8 +146,11 @@ def parse_article(
 
     article_url = _canonical_article_url(root, url, notes)
     markers = LAYOUTS[-1][1]
-    body_start = markers.body_start.search(html)
-    h1 = _H1.search(html)
+    # Markers and the headline are searched in `scan`, where comments and script, style and other
+    # raw-text content are blanked, and the page is sliced at the positions found (the same in both).
+    scan = mask_opaque(html, markers.is_marker)
+    body_start = markers.body_start.search(scan)
+    h1 = _find_h1(scan)
     header = _parse_header(html, h1, body_start, markers)
     if body_start is None and (h1 is None or header.dateline is None):
         return None
@@ -127,7 +162,8 @@ def parse_article(
     layout = _layout_for(header.dateline)
     if layout is not markers:
         markers = layout
-        body_start = markers.body_start.search(html)
+        scan = mask_opaque(html, markers.is_marker)
+        body_start = markers.body_start.search(scan)
         header = _parse_header(html, h1, body_start, markers)
     notes.extend(header.notes)
 
@@ -136,7 +172,7 @@ def parse_article(
         notes.append("title: none found")
         return None
 
-    body_html, related_html = _split_body(html, body_start, h1, header, markers, notes)
+    body_html, related_html = _split_body(html, scan, body_start, h1, header, markers, notes)
     images = _lead_image(root, article_url)
     paragraphs, body_images = _body_paragraphs(body_html, article_url, markers, header)
     images = _merge_images(images, body_images)
@@ -174,7 +210,8 @@ def parse_article(
         summary=context.summary,
         images=images,
         related_links=related_links,
-        word_count=len(text.split()),
+        # The paragraphs are single-spaced and trimmed (clean_text): one word more than spaces.
+        word_count=sum(paragraph.count(" ") + 1 for paragraph in paragraphs),
         language="en",
         content_hash=content_hash(text),
         scraped_at=scraped_at or utc_now(),
@@ -190,7 +227,7 @@ def content_hash(body: str) -> str:
     """
     folded = unicodedata.normalize("NFKC", body).casefold()
     folded = folded.translate(_TYPOGRAPHY)
-    folded = " ".join(folded.split())
+    folded = collapse_spaces(folded)
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
@@ -217,8 +254,11 @@ def _layout_for(dateline: Dateline | None) -> Markers:
 def _canonical_article_url(root: lxml.html.HtmlElement, url: str | None, notes: list[str]) -> str | None:
     registry = load_registry()
     declared = _meta(root, "og:url")
-    if declared and registry.is_article_url(declared):
-        return canonical_url(declared)
+    # Only an absolute og:url counts; percent-encoded, as the URL of a request for it would be.
+    declared_url = http_url(declared, declared) if declared else None
+    if declared_url and registry.is_article_url(declared_url):
+        return canonical_url(declared_url)
+    url = http_url(url, url) if url else None
     if url and registry.is_article_url(url):
         if declared:
             notes.append("url: og:url is not a network article URL, used the fetched URL")
@@ -238,15 +278,16 @@ def _meta(root: lxml.html.HtmlElement, prop: str) -> str | None:
 
 
 def _parse_header(
-    html: str, h1: re.Match[str] | None, body_start: re.Match[str] | None, markers: Markers
+    html: str, h1: _Headline | None, body_start: re.Match[str] | None, markers: Markers
 ) -> _Header:
     """Section label, headline, byline and dateline: the part of the page above the body."""
     header = _Header()
     if h1 is not None:
-        header.title = clean_text(lxml.html.fromstring(f"<div>{h1.group(1)}</div>").text_content()) or None
-        header.section = _section_label(html[: h1.start()], markers)
-        end = body_start.start() if body_start else min(len(html), h1.end() + 2000)
-        region = html[h1.end() : end]
+        header.title = html_text(html[h1.inner_start : h1.inner_end]) or None
+        header.section = _section_label(html[: h1.start], markers)
+        after_h1 = body_start is not None and body_start.start() >= h1.end
+        end = body_start.start() if after_h1 else min(len(html), h1.end + 2000)
+        region = html[h1.end : end]
     elif body_start is not None:
         header.notes.append("title: no <h1>")
         region = html[max(0, body_start.start() - 2000) : body_start.start()]
@@ -293,8 +334,12 @@ def _is_byline(text: str) -> bool:
 
 
 def _split_glued_dateline(text: str) -> tuple[str, Dateline | None]:
-    """Split `by AFP Staff WritersMoscow (AFP) Dec 30, 2022`, the form extracted text can show."""
-    for boundary in _GLUED_WORD_BOUNDARY.finditer(text):
+    """Split `by AFP Staff WritersMoscow (AFP) Dec 30, 2022`, the form extracted text can show.
+
+    Only boundaries in the last MAX_DATELINE_CHARS characters are tried: a longer tail is no
+    dateline, and trying every boundary of a long line made this quadratic.
+    """
+    for boundary in _GLUED_WORD_BOUNDARY.finditer(text, max(0, len(text) - MAX_DATELINE_CHARS)):
         tail = text[boundary.start() :]
         dateline = parse_dateline(tail)
         if dateline is not None and dateline.date is not None:
@@ -304,6 +349,7 @@ def _split_glued_dateline(text: str) -> tuple[str, Dateline | None]:
 
 def _section_label(above_h1: str, markers: Markers) -> str | None:
     root = parse_fragment(f"<div>{above_h1[-3000:]}</div>")
+    drop_noise(root)
     labels = [clean_text(e.text_content()) for e in root.iter() if has_class(e, markers.section_class)]
     labels = [label for label in labels if label]
     return labels[-1] if labels else None
@@ -311,44 +357,48 @@ def _section_label(above_h1: str, markers: Markers) -> str | None:
 
 def _fallback_title(root: lxml.html.HtmlElement, notes: list[str]) -> str | None:
     for source, value in (("og:title", _meta(root, "og:title")), ("<title>", _title_element(root))):
-        if value:
+        # Both are raw text to the HTML parser: markup in them (`<title>A <b>B</b>`, an og:title
+        # of `A &lt;b&gt;`) is markup, not text.
+        title = _TITLE_SUFFIX.sub("", html_text(value)) if value else None
+        if title:
             notes.append(f"title: no <h1>, used {source}")
-            return _TITLE_SUFFIX.sub("", clean_text(value))
+            return title
     return None
 
 
 def _title_element(root: lxml.html.HtmlElement) -> str | None:
     element = next(root.iter("title"), None)
-    return clean_text(element.text_content()) if element is not None else None
+    return element.text_content() if element is not None else None
 
 
 def _split_body(
     html: str,
+    scan: str,
     body_start: re.Match[str] | None,
-    h1: re.Match[str] | None,
+    h1: _Headline | None,
     header: _Header,
     markers: Markers,
     notes: list[str],
 ) -> tuple[str, str]:
-    """The body's HTML and the Related Links block's HTML."""
+    """The body's HTML and the Related Links block's HTML (positions found in `scan`)."""
     if body_start is not None:
         start = body_start.end()
     else:
-        start = h1.end() if h1 else 0
-        after_header = _end_of_header_text(html, start, header)
+        start = h1.end if h1 else 0
+        after_header = _end_of_header_text(scan, start, header)
         if after_header is not None:
             start = after_header
             notes.append("body: start marker missing, started after the dateline")
         else:
             notes.append("body: start marker missing, started after the headline")
-    end_match = markers.body_end.search(html, start)
+    end_match = markers.body_end.search(scan, start)
     if end_match is not None:
         end, related_start = end_match.start(), end_match.end()
     else:
         found = [
             (m.start(), name)
             for name, pattern in markers.body_end_fallbacks
-            if (m := pattern.search(html, start))
+            if (m := pattern.search(scan, start))
         ]
         if found:
             end, name = min(found)
@@ -357,7 +407,10 @@ def _split_body(
             end = len(html)
             notes.append("body: end marker missing, ran to the end of the page")
         related_start = end
-    return html[start:end], _related_block(html, related_start)
+    return html[start:end], _related_block(html, scan, related_start)
+
+
+_CLOSING_AFTER_HEADER = re.compile(r"\s*</(?:span|div|td|p|b|font)>", re.I)
 
 
 def _end_of_header_text(html: str, start: int, header: _Header) -> int | None:
@@ -371,19 +424,21 @@ def _end_of_header_text(html: str, start: int, header: _Header) -> int | None:
     if match is None:
         return None
     end = start + match.end()
-    closing = re.match(r"\s*</(?:span|div|td|p|b|font)>", html[end:], re.I)
-    return end + closing.end() if closing else end
+    closing = _CLOSING_AFTER_HEADER.match(html, end)
+    return closing.end() if closing else end
 
 
-def _related_block(html: str, start: int) -> str:
+_RELATED_BLOCK_END = re.compile(
+    r"<div[^<>]*class=\"?donate|Thanks for being here;|class=\"?BSection|Copyright 1995", re.I
+)
+_RELATED_HEADING = re.compile(r"Related Links", re.I)
+
+
+def _related_block(html: str, scan: str, start: int) -> str:
     """From the Related Links heading to the donation box, the next section label or the footer."""
-    stop = re.compile(
-        r"<div[^>]*class=\"?donate|Thanks for being here;|class=\"?BSection|Copyright 1995", re.I
-    )
-    match = stop.search(html, start)
+    match = _RELATED_BLOCK_END.search(scan, start)
     end = match.start() if match else min(len(html), start + 4000)
-    block = html[start:end]
-    return block if re.search(r"Related Links", block, re.I) else ""
+    return html[start:end] if _RELATED_HEADING.search(scan, start, end) else ""
 
 
 def _body_paragraphs(
@@ -393,7 +448,7 @@ def _body_paragraphs(
     drop_noise(root)
     images: list[Image] = []
     for img in list(root.iter("img")):
-        src = absolute_url(base_url, img.get("src") or "")
+        src = http_url(base_url, img.get("src"))
         if src and not NON_ARTICLE_PICTURE.search(src):
             images.append(Image(url=src, caption=_caption_after(img, markers)))
         img.drop_tree()
@@ -407,23 +462,20 @@ def _body_paragraphs(
 
 def _caption_after(img: lxml.html.HtmlElement, markers: Markers) -> str | None:
     """The caption element that follows a picture in the same block, if any."""
-    parent = img.getparent()
-    if parent is None:
-        return None
-    seen = False
-    for element in parent.iter():
-        if element is img:
-            seen = True
-        elif seen and element.tag == "img":
-            return None
-        elif seen and has_class(element, markers.caption_class):
-            return clean_text(element.text_content()) or None
+    # The elements after the picture in its parent, in document order, up to the next picture. Not
+    # `parent.iter()` from the start: with many pictures in one block that walk was quadratic.
+    for sibling in img.itersiblings():
+        for element in sibling.iter():
+            if element.tag == "img":
+                return None
+            if has_class(element, markers.caption_class):
+                return clean_text(element.text_content()) or None
     return None
 
 
 def _lead_image(root: lxml.html.HtmlElement, base_url: str) -> list[Image]:
     og_image = _meta(root, "og:image")
-    url = absolute_url(base_url, og_image) if og_image else None
+    url = http_url(base_url, og_image) if og_image else None
     return [Image(url=url, caption=None)] if url else []
 
 
@@ -451,10 +503,11 @@ def _related_links(related_html: str, base_url: str) -> list[RelatedLink]:
     if not related_html:
         return []
     root = parse_fragment(f"<div>{related_html}</div>")
+    drop_noise(root)
     links = []
     for anchor in root.iter("a"):
         text = clean_text(anchor.text_content())
-        url = absolute_url(base_url, anchor.get("href") or "")
+        url = http_url(base_url, anchor.get("href"))
         if text and url and text.lower() != "related links":
             links.append(RelatedLink(text=text, url=canonical_url(url)))
     return links

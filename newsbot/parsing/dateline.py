@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # dateparser is imported lazily: the fast path never needs it
     from dateparser.date import DateDataParser
 
 __all__ = [
+    "MAX_DATELINE_CHARS",
     "Byline",
     "Dateline",
     "looks_like_dateline",
@@ -42,7 +43,7 @@ MAX_YEAR = 2100
 
 # A dateline is one short line; anything longer is a paragraph. The cap also bounds the work the
 # regular expressions can do on hostile input.
-_MAX_DATELINE_CHARS = 200
+MAX_DATELINE_CHARS = 200
 _MAX_BYLINE_CHARS = 200
 # Longest tail we still hand to dateparser, e.g. "Wednesday, September 30th, 2022 at 10:00 GMT".
 _MAX_DATE_CHARS = 48
@@ -228,7 +229,7 @@ def _split(text: str) -> tuple[re.Match[str] | None, str, str | None, str] | Non
     decision is made here and never depends on dateparser, ``looks_like_dateline`` can share it
     and agree exactly with ``parse_dateline``.
     """
-    if len(text) > _MAX_DATELINE_CHARS:
+    if len(text) > MAX_DATELINE_CHARS:
         return None
     m = _DATELINE_RE.fullmatch(text)
     if m is not None:

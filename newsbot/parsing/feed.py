@@ -13,9 +13,9 @@ from typing import Any
 from lxml import etree
 
 from newsbot.parsing.dateline import parse_dateline
-from newsbot.parsing.html import clean_text, parse_fragment
+from newsbot.parsing.html import clean_text, drop_noise, html_text, http_url, parse_fragment
 from newsbot.sites import load_registry
-from newsbot.urls import absolute_url, canonical_url
+from newsbot.urls import canonical_url
 
 
 @dataclass
@@ -52,30 +52,46 @@ def parse_feed(url: str, body: bytes | str) -> list[FeedEntry]:
     parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
     try:
         root = etree.fromstring(data, parser=parser)
-    except etree.XMLSyntaxError as error:
+    except (etree.XMLSyntaxError, ValueError) as error:
         raise FeedError(f"{url}: not XML: {error}") from error
     if root is None or (root.find(".//item") is None and root.tag != "rss"):
         raise FeedError(f"{url}: not an RSS feed")
     registry = load_registry()
     entries = []
     for item in root.iter("item"):
-        link = absolute_url(url, (item.findtext("link") or "").strip())
-        title = clean_text(item.findtext("title"))
+        link = http_url(url, _findtext(item, "link").strip())
+        # A CDATA title is HTML to feed readers (`Q&amp;A`, `<b>`): its text, not its markup.
+        title = html_text(_findtext(item, "title"))
         if not link or not title:
             continue
         site = registry.site_for_url(link)
         entry = FeedEntry(url=canonical_url(link), site=site.host if site else None, title=title)
-        _read_description(entry, item.findtext("description") or "", url)
+        _read_description(entry, _findtext(item, "description"), url)
         entries.append(entry)
     return entries
+
+
+def _findtext(item: etree._Element, name: str) -> str:
+    """The text of a child element, even when the recovering parser kept bytes that are not UTF-8.
+
+    `&#xD800;` (a surrogate, which XML forbids) survives recovery as invalid UTF-8, and lxml then
+    raises UnicodeDecodeError on reading the text; such a field is read with the bad bytes replaced.
+    """
+    try:
+        return item.findtext(name) or ""
+    except UnicodeDecodeError:
+        child = item.find(name)
+        raw = etree.tostring(child, method="text", encoding="utf-8", with_tail=False)
+        return raw.decode("utf-8", errors="replace")
 
 
 def _read_description(entry: FeedEntry, description: str, base_url: str) -> None:
     """Dateline, `<br/>`, thumbnail, then the teaser, cut mid-word by the feed."""
     root = parse_fragment(f"<div>{description}</div>")
+    drop_noise(root)
     image = next(root.iter("img"), None)
     if image is not None:
-        entry.thumbnail = absolute_url(base_url, image.get("src") or "")
+        entry.thumbnail = http_url(base_url, image.get("src"))
         image.drop_tree()
     first_break = next(root.iter("br"), None)
     head = ""

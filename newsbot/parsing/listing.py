@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 import lxml.html
 
 from newsbot.parsing.dateline import parse_dateline
-from newsbot.parsing.html import BLOCK_TAGS, clean_text, decode_html, drop_noise, parse_fragment
+from newsbot.parsing.html import BLOCK_TAGS, clean_text, decode_html, drop_noise, http_url, parse_fragment
 from newsbot.sites import load_registry
-from newsbot.urls import absolute_url, canonical_url
+from newsbot.urls import canonical_url
 
 _READ_MORE = re.compile(r"^(?:\.\.\.|…)?\s*read more\W*$", re.I)
 _TRAILING_ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*$")
@@ -74,7 +74,7 @@ def find_nav_link(url: str, body: bytes | str, wanted: str, *, content_type: str
     registry = load_registry()
     site = registry.site_for_url(url)
     for anchor in root.iter("a"):
-        href = absolute_url(url, anchor.get("href") or "")
+        href = http_url(url, anchor.get("href"))
         if not href or registry.site_for_url(href) != site or registry.is_article_url(href):
             continue
         page_name = urlsplit(href).path.rsplit("/", 1)[-1].removesuffix(".html")
@@ -88,25 +88,30 @@ def _key(text: str) -> str:
 
 
 def _tokens(root: lxml.html.HtmlElement) -> Iterator[_Token]:
-    """The page flattened to text, links and breaks, in reading order."""
+    """The page flattened to text, links and breaks, in reading order.
 
-    def walk(element: lxml.html.HtmlElement) -> Iterator[_Token]:
+    Iterative (a stack of elements entered and left), so no nesting depth exhausts the Python stack.
+    """
+    stack: list[tuple[lxml.html.HtmlElement, bool]] = [(root, True)]
+    while stack:
+        element, entering = stack.pop()
         tag = element.tag if isinstance(element.tag, str) else ""
-        if tag == "a":
-            yield _Token("link", clean_text(element.text_content()), element.get("href"))
-        else:
+        if entering:
+            if tag == "a":
+                yield _Token("link", clean_text(element.text_content()), element.get("href"))
+                stack.append((element, False))
+                continue
             if tag in BLOCK_TAGS or tag == "br":
                 yield _Token("break")
             if element.text and tag:
                 yield _Token("text", element.text)
-            for child in element:
-                yield from walk(child)
+            stack.append((element, False))
+            stack.extend((child, True) for child in reversed(element))
+        else:
             if tag in BLOCK_TAGS:
                 yield _Token("break")
-        if element.tail:
-            yield _Token("text", element.tail)
-
-    yield from walk(root)
+            if element.tail:
+                yield _Token("text", element.tail)
 
 
 def _entries(tokens: list[_Token], base_url: str) -> list[ListingEntry]:
@@ -116,7 +121,7 @@ def _entries(tokens: list[_Token], base_url: str) -> list[ListingEntry]:
     for index, token in enumerate(tokens):
         if token.kind != "link" or not token.text or _READ_MORE.match(token.text):
             continue
-        href = absolute_url(base_url, token.href or "")
+        href = http_url(base_url, token.href)
         if not href or not registry.is_article_url(href):
             continue
         article_url = canonical_url(href)
@@ -147,7 +152,7 @@ def _dateline_and_teaser(region: list[_Token], base_url: str, article_url: str):
     current: list[str] = []
     for token in region:
         if token.kind == "link":
-            href = absolute_url(base_url, token.href or "")
+            href = http_url(base_url, token.href)
             if _READ_MORE.match(token.text) or (href and canonical_url(href) == article_url):
                 break
             current.append(token.text)
@@ -177,7 +182,7 @@ def _pagination(
     for token in tokens:
         if token.kind != "link":
             continue
-        href = absolute_url(base_url, token.href or "")
+        href = http_url(base_url, token.href)
         if not href or registry.site_for_url(href) != site or registry.is_article_url(href):
             continue
         path = urlsplit(href).path

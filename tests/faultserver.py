@@ -1,0 +1,641 @@
+"""A fault-injecting HTTP server: the offline snapshot, served with the failures of the real web.
+
+It serves a folder in `wget --mirror` layout (the request path `/www.spacewar.com/reports/X_999.html`
+is the file `ROOT/www.spacewar.com/reports/X_999.html`) on 127.0.0.1 and a free port, exactly as
+newsbot.snapshot_server does, so a crawl with `NEWSBOT_MIRROR=server.url` runs against it; and it
+answers chosen requests with a fault instead. Standard library only (http.server, threads).
+
+    import re
+    from tests.faultserver import FaultPlan, FaultServer, RandomFaults, faults
+
+    plan = FaultPlan(
+        [
+            faults.errors("/www.spacewar.com/superpowers.html", status=503, times=2),
+            faults.retry_after(re.compile(r"^/www\\.spacewar\\.com/reports/"), status=429, seconds=1),
+            faults.stall("/www.spacewar.com/index.html", seconds=40),
+            *faults.redirect_chain(
+                "/www.spacewar.com/old.html",
+                "https://www.spacewar.com/older.html",
+                "https://www.spacewar.com/superpowers.html",
+            ),
+            faults.robots("www.spacewar.com", disallow=["/reports/Secret"]),
+        ],
+        random=RandomFaults(seed=7, rate=0.2, choices=[faults.errors(status=500), faults.drop()]),
+    )
+    with FaultServer(SNAPSHOT, plan) as server:
+        ...  # crawl with NEWSBOT_MIRROR=server.url, or fetch server.url + "/www.spacewar.com/..."
+        server.requests                        # every request in arrival order (RequestRecord)
+        server.count("/www.spacewar.com/superpowers.html")
+        server.statuses("/www.spacewar.com/superpowers.html")   # [503, 503, 200]
+        server.max_concurrency("www.spacewar.com")              # most requests in flight at once
+        server.gaps("www.spacewar.com")        # seconds between consecutive request starts
+
+Faults (all built by the `faults` namespace; each takes `match`, an exact path or a compiled regex
+searched in the path, and `times`, how many requests of each matching path get the fault before
+the real file is served; None means every request):
+
+| fault | what the client gets |
+| --- | --- |
+| `errors(match, status=500, times=N)` | a 500/502/503 burst: the first N requests of the path fail |
+| `retry_after(match, status=429, seconds=S)` | 429 or 503 with `Retry-After: S` |
+| `stall(match, seconds=S)` | nothing for S seconds, then the page (other requests are served meanwhile) |
+| `drop(match, after=N)` | the headers and N bytes of the body, then a reset connection |
+| `truncate(match, after=N)` | a Content-Length longer than the N bytes sent, then a clean close |
+| `not_found(match)` | 404 |
+| `redirect(match, location, status=301)` | a redirect; `redirect_chain` and `redirect_loop` build several |
+| `robots(host, disallow=[...])` | that host's robots.txt |
+| `huge(match, size=20 MiB)` | a generated HTML page of `size` bytes, streamed (never held in memory) |
+| `garbage(match, size=N)` / `empty(match)` | random bytes, or nothing, as a 200 text/html |
+| `blocked(match)` / `captcha(match)` | 403 "Access denied"; 200 with a Cloudflare challenge page |
+
+Redirect locations must be URLs of the real network (`https://www.spacewar.com/...`, which the
+crawler's mirror handler maps back to this server) or off it (`http://evil.example/...`); a
+location on this server itself is refused, because the crawler never sees mirror URLs.
+
+`RandomFaults(seed, rate, choices)` gives a request no rule matched a fault with probability `rate`,
+chosen from `choices`. The draw for the n-th request of a path comes from
+`random.Random(f"{seed}|{path}|{n}")`, so the same plan faults the same requests on every run,
+whatever order concurrent requests arrive in.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import mimetypes
+import random
+import re
+import socket
+import struct
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import SimpleNamespace, TracebackType
+from urllib.parse import unquote, urlsplit
+
+__all__ = ["Fault", "FaultPlan", "FaultServer", "RandomFaults", "RequestRecord", "faults"]
+
+Match = str | re.Pattern[str] | None
+
+MiB = 1024 * 1024
+_CONTENT_TYPES = {
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".xml": "application/rss+xml",
+    ".txt": "text/plain",
+}
+_LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
+
+CAPTCHA_PAGE = b"""<!DOCTYPE html>
+<html lang="en-US"><head><title>Attention Required! | Cloudflare</title>
+<meta name="robots" content="noindex, nofollow"></head>
+<body><div id="cf-wrapper"><div id="cf-error-details">
+<h1 data-translate="block_headline">Sorry, you have been blocked</h1>
+<h2 class="cf-subheadline">You are unable to access this site</h2>
+<p>Please complete the security check to access this website.</p>
+<div class="cf-captcha-container"><form id="challenge-form" action="/cdn-cgi/l/chk_captcha" method="get">
+<div class="g-recaptcha"></div></form></div>
+<p>Cloudflare Ray ID: <strong>7c2f8e1a9b3d4e5f</strong> &bull; Performance &amp; security by Cloudflare</p>
+</div></div></body></html>
+"""
+ACCESS_DENIED_PAGE = b"""<HTML><HEAD>
+<TITLE>Access Denied</TITLE>
+</HEAD><BODY>
+<H1>Access Denied</H1>
+You don't have permission to access this page on this server.<P>
+Reference&#32;&#35;18&#46;2f1e3b17&#46;1700000000&#46;1a2b3c4d
+</BODY></HTML>
+"""
+
+
+# --- faults --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One kind of failure, for the requests whose path `match` selects (see the module docstring).
+
+    `kind` names the behaviour; the other fields are its parameters. Build them with `faults.*`.
+    """
+
+    kind: str
+    match: Match = None
+    times: int | None = None
+    status: int = 200
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes | None = None
+    content_type: str = "text/html"
+    seconds: float = 0.0
+    after: int = 0
+    size: int = 0
+    seed: int = 0
+    declare_length: bool = True
+
+    def matches(self, path: str) -> bool:
+        if self.match is None:
+            return True
+        if isinstance(self.match, re.Pattern):
+            return self.match.search(path) is not None
+        return path == self.match
+
+
+def _check_location(location: str) -> str:
+    parts = urlsplit(location)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"a redirect location must be an absolute http(s) URL, not {location!r}")
+    if parts.hostname in _LOOPBACK:
+        raise ValueError(
+            f"redirect to {location!r}: locations are real URLs (https://www.spacewar.com/...) or off the "
+            "network; the crawler maps real URLs to the mirror and never sees mirror URLs"
+        )
+    return location
+
+
+def _errors(match: Match = None, *, status: int = 500, times: int | None = None) -> Fault:
+    if status < 400:
+        raise ValueError(f"an error status, not {status}")
+    return Fault("status", match, times, status=status)
+
+
+def _retry_after(
+    match: Match = None, *, status: int = 429, seconds: float | str = 1, times: int | None = 1
+) -> Fault:
+    value = str(int(seconds)) if isinstance(seconds, int | float) else seconds
+    return Fault("status", match, times, status=status, headers=(("Retry-After", value),))
+
+
+def _stall(match: Match = None, *, seconds: float, times: int | None = None) -> Fault:
+    return Fault("stall", match, times, seconds=seconds)
+
+
+def _drop(match: Match = None, *, after: int = 512, times: int | None = None) -> Fault:
+    return Fault("drop", match, times, after=after)
+
+
+def _truncate(match: Match = None, *, after: int = 512, times: int | None = None) -> Fault:
+    return Fault("truncate", match, times, after=after)
+
+
+def _not_found(match: Match = None, *, times: int | None = None) -> Fault:
+    return Fault("status", match, times, status=404, body=b"<html><body><h1>404 Not Found</h1></body></html>")
+
+
+def _redirect(match: Match, location: str, *, status: int = 301, times: int | None = None) -> Fault:
+    if status not in (301, 302, 303, 307, 308):
+        raise ValueError(f"not a redirect status: {status}")
+    return Fault("status", match, times, status=status, headers=(("Location", _check_location(location)),))
+
+
+def _mirror_path(url: str) -> str:
+    """The request path under which a real network URL reaches this server (`/www.host/path`)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if not host.startswith("www."):
+        host = f"www.{host}"
+    return f"/{host}{parts.path or '/'}"
+
+
+def _redirect_chain(first: str, *locations: str, status: int = 301) -> list[Fault]:
+    """`first` (a request path) redirects to locations[0], which redirects to locations[1], ...
+
+    The last location is served as it is (a real page, or anything else the plan says).
+    """
+    if not locations:
+        raise ValueError("a chain needs at least one location")
+    paths = [first, *(_mirror_path(url) for url in locations[:-1])]
+    return [_redirect(path, location, status=status) for path, location in zip(paths, locations, strict=True)]
+
+
+def _redirect_loop(*urls: str, status: int = 302) -> list[Fault]:
+    """Each URL (real network URLs) redirects to the next, and the last to the first."""
+    if len(urls) < 1:
+        raise ValueError("a loop needs at least one URL")
+    targets = [*urls[1:], urls[0]]
+    return [
+        _redirect(_mirror_path(url), target, status=status) for url, target in zip(urls, targets, strict=True)
+    ]
+
+
+def _robots(
+    host: str, *, disallow: Iterable[str] = (), allow: Iterable[str] = (), user_agent: str = "*"
+) -> Fault:
+    lines = [
+        f"User-agent: {user_agent}",
+        *(f"Allow: {p}" for p in allow),
+        *(f"Disallow: {p}" for p in disallow),
+    ]
+    body = ("\n".join(lines) + "\n").encode()
+    return Fault("status", f"/{host}/robots.txt", None, status=200, body=body, content_type="text/plain")
+
+
+def _huge(
+    match: Match = None, *, size: int = 20 * MiB, declare_length: bool = True, times: int | None = None
+) -> Fault:
+    return Fault("huge", match, times, size=size, declare_length=declare_length)
+
+
+def _garbage(match: Match = None, *, size: int = 4096, seed: int = 0, times: int | None = None) -> Fault:
+    return Fault("garbage", match, times, size=size, seed=seed)
+
+
+def _empty(match: Match = None, *, times: int | None = None) -> Fault:
+    return Fault("status", match, times, status=200, body=b"")
+
+
+def _blocked(match: Match = None, *, times: int | None = None) -> Fault:
+    return Fault("status", match, times, status=403, body=ACCESS_DENIED_PAGE)
+
+
+def _captcha(match: Match = None, *, status: int = 200, times: int | None = None) -> Fault:
+    return Fault("status", match, times, status=status, body=CAPTCHA_PAGE)
+
+
+def _respond(
+    match: Match,
+    *,
+    status: int = 200,
+    body: bytes = b"",
+    content_type: str = "text/html",
+    times: int | None = None,
+) -> Fault:
+    """Anything else: this status, body and content type."""
+    return Fault("status", match, times, status=status, body=body, content_type=content_type)
+
+
+faults = SimpleNamespace(
+    errors=_errors,
+    retry_after=_retry_after,
+    stall=_stall,
+    drop=_drop,
+    truncate=_truncate,
+    not_found=_not_found,
+    redirect=_redirect,
+    redirect_chain=_redirect_chain,
+    redirect_loop=_redirect_loop,
+    robots=_robots,
+    huge=_huge,
+    garbage=_garbage,
+    empty=_empty,
+    blocked=_blocked,
+    captcha=_captcha,
+    respond=_respond,
+    mirror_path=_mirror_path,
+)
+
+
+@dataclass(frozen=True)
+class RandomFaults:
+    """A fault, with probability `rate`, for each request no rule of the plan matched."""
+
+    seed: int
+    rate: float
+    choices: tuple[Fault, ...] | list[Fault]
+    # Only paths this selects are eligible (None: all but robots.txt, which a crawler fetches first).
+    match: Match = None
+
+    def draw(self, path: str, nth: int) -> Fault | None:
+        if self.match is None and path.endswith("/robots.txt"):
+            return None
+        if self.match is not None and not Fault("x", self.match).matches(path):
+            return None
+        rng = random.Random(f"{self.seed}|{path}|{nth}")
+        if rng.random() >= self.rate:
+            return None
+        return rng.choice(list(self.choices))
+
+
+@dataclass(frozen=True)
+class FaultPlan:
+    """The rules, tried in order (the first that matches a path and has not run out wins)."""
+
+    rules: list[Fault] | tuple[Fault, ...] = ()
+    random: RandomFaults | None = None
+
+
+@dataclass
+class RequestRecord:
+    """One request as the server saw it; times are time.monotonic() seconds."""
+
+    path: str
+    method: str
+    host: str  # the first path segment: the mirror folder of a site, e.g. "www.spacewar.com"
+    client: tuple[str, int]
+    started: float
+    user_agent: str | None = None
+    finished: float | None = None
+    status: int | None = None
+    fault: str | None = None  # the fault's kind ("status", "stall", "drop", ...) or None
+    bytes_sent: int = 0
+
+
+# --- the server ----------------------------------------------------------------------------------
+
+
+class FaultServer:
+    """An HTTP server on 127.0.0.1 and a free port serving `root`, with the faults of `plan`."""
+
+    def __init__(self, root: Path, plan: FaultPlan | None = None, host: str = "127.0.0.1", port: int = 0):
+        if not root.is_dir():
+            raise FileNotFoundError(f"no snapshot folder at {root}")
+        self.root = root.resolve()
+        self.plan = plan or FaultPlan()
+        self._lock = threading.Lock()
+        self._records: list[RequestRecord] = []
+        self._seen: Counter[str] = Counter()  # requests per path
+        self._fired: Counter[tuple[int, str]] = Counter()  # (rule index, path) -> times applied
+        self._in_flight: Counter[str] = Counter()
+        self._max_in_flight: Counter[str] = Counter()
+        self._stopping = threading.Event()
+        handler = type("_Handler", (_Handler,), {"fault_server": self})
+        self._server = _QuietServer((host, port), handler)
+        self._server.daemon_threads = True
+        self._server.block_on_close = False
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="faultserver", daemon=True
+        )
+
+    # -- lifecycle
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def address(self) -> tuple[str, int]:
+        host, port = self._server.server_address[:2]
+        return host, port
+
+    def __enter__(self) -> FaultServer:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._stopping.set()  # wakes every stall
+        self._server.shutdown()
+        self._server.server_close()
+
+    # -- the log
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """Every request so far, in arrival order (a copy)."""
+        with self._lock:
+            return list(self._records)
+
+    def requests_for(self, path: Match = None, *, host: str | None = None) -> list[RequestRecord]:
+        probe = Fault("x", path)
+        return [r for r in self.requests if probe.matches(r.path) and (host is None or r.host == host)]
+
+    def count(self, path: Match = None, *, host: str | None = None) -> int:
+        return len(self.requests_for(path, host=host))
+
+    def statuses(self, path: Match = None, *, host: str | None = None) -> list[int | None]:
+        return [r.status for r in self.requests_for(path, host=host)]
+
+    def max_concurrency(self, host: str | None = None) -> int:
+        """The most requests in flight at once for one host folder (or for the whole server)."""
+        with self._lock:
+            return self._max_in_flight[host or "*"]
+
+    def gaps(self, host: str | None = None) -> list[float]:
+        """Seconds between the starts of consecutive requests (of one host folder)."""
+        starts = sorted(r.started for r in self.requests_for(host=host))
+        return [later - earlier for earlier, later in itertools.pairwise(starts)]
+
+    def reset(self) -> None:
+        """Forget the log and the rules' counts (the plan stays)."""
+        with self._lock:
+            self._records.clear()
+            self._seen.clear()
+            self._fired.clear()
+            self._max_in_flight.clear()
+
+    # -- used by the handler
+
+    def _begin(self, record: RequestRecord) -> Fault | None:
+        """Log a request and decide its fault."""
+        with self._lock:
+            self._records.append(record)
+            nth = self._seen[record.path]
+            self._seen[record.path] += 1
+            for key in (record.host, "*"):
+                self._in_flight[key] += 1
+                self._max_in_flight[key] = max(self._max_in_flight[key], self._in_flight[key])
+            for index, rule in enumerate(self.plan.rules):
+                if not rule.matches(record.path):
+                    continue
+                fired = self._fired[(index, record.path)]
+                if rule.times is not None and fired >= rule.times:
+                    continue
+                self._fired[(index, record.path)] += 1
+                return rule
+        if self.plan.random is not None:
+            return self.plan.random.draw(record.path, nth)
+        return None
+
+    def _end(self, record: RequestRecord) -> None:
+        with self._lock:
+            record.finished = time.monotonic()
+            for key in (record.host, "*"):
+                self._in_flight[key] -= 1
+
+    def _file(self, path: str) -> Path | None:
+        """The snapshot file of a request path, never outside the root."""
+        relative = unquote(path).lstrip("/")
+        if relative.endswith("/") or not relative:
+            relative += "index.html"
+        candidate = (self.root / relative).resolve()
+        if not candidate.is_relative_to(self.root):
+            return None
+        if candidate.is_dir():
+            candidate = candidate / "index.html"
+        return candidate if candidate.is_file() else None
+
+    def _sleep(self, seconds: float) -> bool:
+        """Sleep, unless the server stops first; True when it slept the whole time."""
+        return not self._stopping.wait(seconds)
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
+        """A client that goes away mid-answer is what some tests do on purpose: not worth a traceback."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "faultserver/1"
+    fault_server: FaultServer  # set on the subclass each FaultServer makes
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_HEAD(self) -> None:
+        self._handle(head=True)
+
+    def do_GET(self) -> None:
+        self._handle(head=False)
+
+    def _handle(self, *, head: bool) -> None:
+        server = self.fault_server
+        path = urlsplit(self.path).path or "/"
+        segments = path.lstrip("/").split("/", 1)
+        record = RequestRecord(
+            path=path,
+            method=self.command,
+            host=segments[0],
+            client=self.client_address[:2],
+            started=time.monotonic(),
+            user_agent=self.headers.get("User-Agent"),
+        )
+        fault = server._begin(record)
+        record.fault = fault.kind if fault else None
+        try:
+            self._serve(record, fault, head=head)
+        except (TimeoutError, BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+            self.close_connection = True  # the client went away: nothing more to do
+        finally:
+            server._end(record)
+
+    # -- responses
+
+    def _serve(self, record: RequestRecord, fault: Fault | None, *, head: bool) -> None:
+        server = self.fault_server
+        kind = fault.kind if fault else None
+        if kind == "stall":
+            if not server._sleep(fault.seconds):
+                self.close_connection = True
+                return
+            kind = None
+        if kind == "status":
+            body = fault.body if fault.body is not None else self._status_page(fault.status)
+            self._send(record, fault.status, body, fault.content_type, fault.headers, head=head)
+            return
+        if kind == "huge":
+            self._send_huge(record, fault, head=head)
+            return
+        if kind == "garbage":
+            body = random.Random(fault.seed).randbytes(fault.size)
+            self._send(record, 200, body, "text/html", head=head)
+            return
+        file = server._file(record.path)
+        if file is None:
+            self._send(record, 404, self._status_page(404), "text/html", head=head)
+            return
+        body = file.read_bytes()
+        content_type = _CONTENT_TYPES.get(file.suffix.lower()) or (
+            mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        )
+        if kind in ("drop", "truncate"):
+            self._send_partial(record, body, content_type, fault, head=head)
+            return
+        self._send(record, 200, body, content_type, head=head)
+
+    @staticmethod
+    def _status_page(status: int) -> bytes:
+        try:
+            phrase = HTTPStatus(status).phrase
+        except ValueError:
+            phrase = "Error"
+        page = f"<html><head><title>{status} {phrase}</title></head><body><h1>{phrase}</h1></body></html>"
+        return page.encode()
+
+    def _head(
+        self,
+        record: RequestRecord,
+        status: int,
+        content_type: str,
+        length: int | None,
+        headers: Iterable[tuple[str, str]] = (),
+        *,
+        close: bool = False,
+    ) -> None:
+        record.status = status
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        if length is not None:
+            self.send_header("Content-Length", str(length))
+        for name, value in headers:
+            self.send_header(name, value)
+        if close:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+
+    def _write(self, record: RequestRecord, data: bytes) -> None:
+        self.wfile.write(data)
+        record.bytes_sent += len(data)
+
+    def _send(
+        self,
+        record: RequestRecord,
+        status: int,
+        body: bytes,
+        content_type: str,
+        headers: Iterable[tuple[str, str]] = (),
+        *,
+        head: bool,
+    ) -> None:
+        self._head(record, status, content_type, len(body), headers)
+        if not head:
+            self._write(record, body)
+
+    def _send_partial(
+        self, record: RequestRecord, body: bytes, content_type: str, fault: Fault, *, head: bool
+    ) -> None:
+        """Headers that promise the whole body, part of it, then the connection ends."""
+        self._head(record, 200, content_type, len(body), close=True)
+        if head:
+            return
+        self._write(record, body[: min(fault.after, max(len(body) - 1, 0))])
+        self.wfile.flush()
+        if fault.kind == "drop":
+            # An abortive close: SO_LINGER with a zero timeout makes close() send a RST, as a
+            # crashed server or a dropped connection does, instead of a clean FIN.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+        else:
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_WR)
+
+    def _send_huge(self, record: RequestRecord, fault: Fault, *, head: bool) -> None:
+        """A generated HTML page of fault.size bytes, streamed in 64 KiB chunks."""
+        self._head(
+            record,
+            200,
+            "text/html",
+            fault.size if fault.declare_length else None,
+            close=not fault.declare_length,
+        )
+        if head:
+            return
+        for chunk in _huge_chunks(fault.size):
+            self._write(record, chunk)
+
+
+def _huge_chunks(size: int, chunk: int = 64 * 1024) -> Iterator[bytes]:
+    """`size` bytes of an HTML page: a head, paragraphs of filler, and the end tags at the very end."""
+    head = b"<!DOCTYPE html><html><head><title>A very large page</title></head><body>\n"
+    tail = b"\n</body></html>\n"
+    paragraph = b"<p>" + b"All work and no play makes a very large page. " * 20 + b"</p>\n"
+    filler = paragraph * (chunk // len(paragraph) + 1)
+    if size <= len(head) + len(tail):
+        yield (head + tail)[:size]
+        return
+    yield head
+    remaining = size - len(head) - len(tail)
+    while remaining > 0:
+        piece = filler[: min(chunk, remaining)]
+        remaining -= len(piece)
+        yield piece
+    yield tail

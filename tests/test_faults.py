@@ -1,0 +1,158 @@
+"""A hostile web: a crawl through the fault-injecting server loses nothing it could have had.
+
+Every article the server serves correctly at least once within the retry policy is written once,
+with the same item as without faults; every other one is in the run report under its reason.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import SNAPSHOT
+from tests.crawling import expected_for_sections, run_crawl
+from tests.faultserver import FaultPlan, FaultServer, faults
+
+SECTIONS = {"superpowers", "missile-defense", "military-space"}
+COMPARED_FIELDS = (
+    "url",
+    "site",
+    "title",
+    "dateline",
+    "date_published",
+    "paragraphs",
+    "images",
+    "related_links",
+)
+# Fast retries for the test; the shipped defaults are 2 s doubling (README, "Politeness").
+FAULT_SETTINGS = {
+    "DOWNLOAD_TIMEOUT": "1",
+    "RETRY_TIMES": "3",
+    "NEWSBOT_RETRY_BACKOFF": "0.2",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "4",
+    "NEWSBOT_MAX_ERRORS": "100",
+}
+
+
+def _path(url: str) -> str:
+    return faults.mirror_path(url)
+
+
+@pytest.fixture(scope="module")
+def spacewar_articles(manifest) -> list[str]:
+    """Articles of spacewar's own sections on www.spacewar.com itself, in a fixed order."""
+    listed, _ = expected_for_sections(manifest, "spacewar.com", SECTIONS)
+    return sorted(url for url in listed if url.startswith("https://www.spacewar.com/reports/"))
+
+
+def test_a_crawl_through_faults_writes_what_could_be_had_and_reports_the_rest(
+    manifest, spacewar_articles, tmp_path
+):
+    a = spacewar_articles
+    recovered = {  # faulty at first, served correctly within the retry policy
+        "burst_503": a[0],
+        "retry_after": a[1],
+        "stall_once": a[2],
+        "drop_once": a[3],
+        "redirect_chain": a[4],
+    }
+    lost = {  # never served correctly: missing, with the reason the report must give
+        a[5]: "server_error",
+        a[6]: "timeout",
+        a[7]: "connection",
+        a[8]: "connection",
+        a[9]: "gone",
+        a[10]: "redirect_loop",
+        a[11]: "off_network",
+        a[12]: "robots",
+        a[13]: "too_large",
+        a[14]: "not_html",
+        a[15]: "not_html",
+        a[16]: "blocked",
+        a[17]: "blocked",
+    }
+    detour = "https://www.spacewar.com/reports/Moved_Elsewhere_999.html"
+    plan = FaultPlan(
+        [
+            faults.errors(_path(recovered["burst_503"]), status=503, times=2),
+            faults.retry_after(_path(recovered["retry_after"]), status=429, seconds=1, times=1),
+            faults.stall(_path(recovered["stall_once"]), seconds=3, times=1),
+            faults.drop(_path(recovered["drop_once"]), after=300, times=1),
+            faults.redirect(_path(recovered["redirect_chain"]), detour, times=1),
+            faults.redirect(_path(detour), recovered["redirect_chain"]),
+            faults.errors(_path(a[5]), status=502),
+            faults.stall(_path(a[6]), seconds=3),
+            faults.drop(_path(a[7]), after=300),
+            faults.truncate(_path(a[8]), after=300),
+            faults.not_found(_path(a[9])),
+            *faults.redirect_loop(a[10], "https://www.spacewar.com/reports/Loop_Back_999.html"),
+            faults.redirect(_path(a[11]), "http://evil.example/phish.html"),
+            faults.robots("www.spacewar.com", disallow=[re.sub(r"^https://www\.spacewar\.com", "", a[12])]),
+            faults.huge(_path(a[13])),
+            faults.garbage(_path(a[14])),
+            faults.empty(_path(a[15])),
+            faults.blocked(_path(a[16])),
+            faults.captcha(_path(a[17])),
+        ]
+    )
+    with FaultServer(SNAPSHOT, plan) as server:
+        result = run_crawl("spacewar", server.url, tmp_path, settings=FAULT_SETTINGS, timeout=300)
+        burst_statuses = server.statuses(_path(recovered["burst_503"]))
+        burst_times = [r.started for r in server.requests_for(_path(recovered["burst_503"]))]
+        retry_after_times = [r.started for r in server.requests_for(_path(recovered["retry_after"]))]
+        off_network_requests = server.count(host="evil.example")
+
+    listed, _ = expected_for_sections(manifest, "spacewar.com", SECTIONS)
+    written = {item["url"]: item for item in result.items}
+    report = result.report
+
+    # Written: every article that could be had, once, and the same item as without faults.
+    assert len(result.items) == len(written)
+    for url in recovered.values():
+        assert url in written, url
+    for url, item in written.items():
+        for name in COMPARED_FIELDS:
+            assert item[name] == listed[url][name], (url, name)
+        assert item["notes"] == []
+
+    # Missing: every other one, under its reason, with its URL, in the report and the log.
+    missing = {url: reason for reason, urls in report["missing_articles"].items() for url in urls}
+    assert missing == lost
+    for url, reason in lost.items():
+        assert f"Missing article {url} ({reason})" in result.log
+        assert report["stats"][f"newsbot/missing/{reason}"] >= 1
+    assert set(written) | set(missing) == set(listed), "an article is neither written nor reported"
+
+    # Retries back off, and Retry-After is honoured.
+    assert burst_statuses == [503, 503, 200]
+    assert burst_times[1] - burst_times[0] >= 0.2 * 0.9
+    assert burst_times[2] - burst_times[1] >= 0.4 * 0.9
+    assert retry_after_times[1] - retry_after_times[0] >= 0.95
+    assert report["stats"]["newsbot/retry/retry_after_honoured"] >= 1
+    # Off-network redirects are not followed; block pages are never parsed and fail the run.
+    assert off_network_requests == 0
+    assert report["blocked_responses"] == 2
+    assert result.returncode == 1
+    assert any("block pages" in failure for failure in report["failures"])
+
+
+def test_politeness_settings_hold_per_domain(tmp_path):
+    polite = {
+        "CONCURRENT_REQUESTS_PER_DOMAIN": "1",
+        "DOWNLOAD_DELAY": "0.15",
+        "RANDOMIZE_DOWNLOAD_DELAY": "False",
+        "AUTOTHROTTLE_ENABLED": "False",
+    }
+    with FaultServer(SNAPSHOT, FaultPlan()) as server:
+        result = run_crawl(
+            "spacewar", server.url, tmp_path, args={"sections": "superpowers"}, settings=polite, timeout=120
+        )
+        concurrency = server.max_concurrency("www.spacewar.com")
+        gaps = server.gaps("www.spacewar.com")
+        agents = {r.user_agent for r in server.requests}
+    assert result.returncode == 0, result.log[-2000:]
+    assert concurrency == 1
+    assert gaps and min(gaps) >= 0.15 * 0.9
+    (agent,) = agents
+    assert agent.startswith("newsbot/") and "+http" in agent
