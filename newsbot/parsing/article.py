@@ -54,12 +54,19 @@ class ListingContext:
     summary: str | None = None
 
 
+_H1_OPEN = re.compile(r"<h1\b[^<>]{0,2000}>", re.I)
+_H1_CLOSE = re.compile(r"</h1\s*>", re.I)
+
+
 @dataclass(frozen=True)
 class Markers:
     """The markup landmarks of one layout version."""
 
+    name: str
     body_start: re.Pattern[str]
     body_end: re.Pattern[str]
+    headline_open: re.Pattern[str] = _H1_OPEN
+    headline_close: re.Pattern[str] = _H1_CLOSE
     dateline_class: str = "BHS"
     section_class: str = "BSection"
     caption_class: str = "caption"
@@ -72,6 +79,7 @@ class Markers:
 
 
 LAYOUT_2022 = Markers(
+    name="2022",
     body_start=re.compile(r"<!--\s*body-2-incontainer\.php\s*-->[ \t]*\r?\n?", re.I),
     body_end=re.compile(r"<!--\s*RELATED LINKS\s*-->", re.I),
     body_end_fallbacks=(
@@ -83,11 +91,27 @@ LAYOUT_2022 = Markers(
 )
 
 # (first day valid, markers), oldest first. The version used for a page is the newest one whose
-# first day is not after the page's date; pages with no date use the newest version.
+# first day is not after the page's date (its dateline); pages with no date use the newest version
+# their markup fits.
+#
+# When the sites change their template, add the new version here and keep the old one: pages
+# published before the change keep parsing as they did. For example, a redesign of 2027 that puts
+# the headline in <div class="headline"> and renames the body comments:
+#
+#     LAYOUT_2027 = Markers(
+#         name="2027",
+#         body_start=re.compile(r"<!--\s*article-body\s*-->\r?\n?", re.I),
+#         body_end=re.compile(r"<!--\s*article-end\s*-->", re.I),
+#         headline_open=re.compile(r'<div class="headline">', re.I),
+#         headline_close=re.compile(r"</div\s*>", re.I),
+#         dateline_class="Dateline",
+#     )
+#     LAYOUTS = (("1995-01-01", LAYOUT_2022), ("2027-03-01", LAYOUT_2027))
+#
+# tests/test_layouts.py does exactly that and checks that each version parses its own pages. Give
+# the new version its own extraction cases in tests/cases.
 LAYOUTS: tuple[tuple[str, Markers], ...] = (("1995-01-01", LAYOUT_2022),)
 
-_H1_OPEN = re.compile(r"<h1\b[^<>]{0,2000}>", re.I)
-_H1_CLOSE = re.compile(r"</h1\s*>", re.I)
 _GLUED_WORD_BOUNDARY = re.compile(r"(?<=[a-z.])(?=[A-Z])")
 _TITLE_SUFFIX = re.compile(r"\s+[-|]\s+[A-Za-z-]+\.com\s*$")
 _READ_MORE = re.compile(r"\s*(?:\.\.\.|…)?\s*read more\s*$", re.I)
@@ -104,14 +128,14 @@ class _Headline:
     inner_end: int
 
 
-def _find_h1(scan: str) -> _Headline | None:
-    """The first `<h1>` and its content up to `</h1>`, searched in the masked page (see mask_opaque).
+def _find_headline(scan: str, markers: Markers) -> _Headline | None:
+    """The first headline (`<h1>`) and its content, searched in the masked page (see mask_opaque).
 
     Two searches, not one `<h1>(.*?)</h1>`: that is quadratic when many `<h1>` are never closed, as it
     runs to the end of the page from each of them.
     """
-    opening = _H1_OPEN.search(scan)
-    closing = _H1_CLOSE.search(scan, opening.end()) if opening else None
+    opening = markers.headline_open.search(scan)
+    closing = markers.headline_close.search(scan, opening.end()) if opening else None
     if opening is None or closing is None:
         return None
     return _Headline(opening.start(), closing.end(), opening.end(), closing.start())
@@ -145,26 +169,31 @@ def parse_article(
     root = parse_fragment(html)
 
     article_url = _canonical_article_url(root, url, notes)
-    markers = LAYOUTS[-1][1]
-    # Markers and the headline are searched in `scan`, where comments and script, style and other
-    # raw-text content are blanked, and the page is sliced at the positions found (the same in both).
-    scan = mask_opaque(html, markers.is_marker)
-    body_start = markers.body_start.search(scan)
-    h1 = _find_h1(scan)
-    header = _parse_header(html, h1, body_start, markers)
-    if body_start is None and (h1 is None or header.dateline is None):
+    found = _fit_layout(html, LAYOUTS[-1][1])
+    for _, older in reversed(LAYOUTS[:-1]):
+        if found.is_article:
+            break
+        found = _fit_layout(html, older)
+    if not found.is_article:
         return None
     if article_url is None:
         if url is None:
             raise ParseError("the page names no og:url and no URL was given (use --url)")
         return None
-
-    layout = _layout_for(header.dateline)
-    if layout is not markers:
-        markers = layout
-        scan = mask_opaque(html, markers.is_marker)
-        body_start = markers.body_start.search(scan)
-        header = _parse_header(html, h1, body_start, markers)
+    dated = _layout_for(found.header.dateline)
+    if dated is not found.markers:
+        again = _fit_layout(html, dated)
+        if again.is_article:
+            found = again
+        else:
+            notes.append(f"layout: dated for layout {dated.name} but fits layout {found.markers.name}")
+    markers, scan, body_start, h1, header = (
+        found.markers,
+        found.scan,
+        found.body_start,
+        found.headline,
+        found.header,
+    )
     notes.extend(header.notes)
 
     title = header.title or _fallback_title(root, notes)
@@ -238,6 +267,31 @@ _TYPOGRAPHY = str.maketrans(
 
 def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class _Fit:
+    """A page read with one layout version's markers."""
+
+    markers: Markers
+    scan: str
+    body_start: re.Match[str] | None
+    headline: _Headline | None
+    header: _Header
+
+    @property
+    def is_article(self) -> bool:
+        return self.body_start is not None or (self.headline is not None and self.header.dateline is not None)
+
+
+def _fit_layout(html: str, markers: Markers) -> _Fit:
+    # Markers and the headline are searched in `scan`, where comments and script, style and other
+    # raw-text content are blanked, and the page is sliced at the positions found (the same in both).
+    scan = mask_opaque(html, markers.is_marker)
+    body_start = markers.body_start.search(scan)
+    headline = _find_headline(scan, markers)
+    header = _parse_header(html, headline, body_start, markers)
+    return _Fit(markers, scan, body_start, headline, header)
 
 
 def _layout_for(dateline: Dateline | None) -> Markers:
