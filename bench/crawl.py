@@ -239,7 +239,7 @@ def run(options: Options) -> Section:
         "backlog 128: the stdlib's 5 dropped connections at 16 at once, each costing a 1 s retry).",
         "bounds: a snapshot crawl is ~100 pages in under a second, so it is latency-bound (robots.txt "
         "first, then section page 1 -> 2 -> 3 chains) rather than throughput-bound, and each article "
-        "is fsynced to the JSON Lines file and committed (fsync) to the sqlite store in the reactor "
+        "is fsynced to the JSON Lines file and committed to the sqlite store (WAL) in the reactor "
         "thread, a few ms per article on this disk; `scrapy bench` follows links for 10 s with no "
         "parsing or writing, its server sharing the 2 cores. Wall time adds ~1 s of interpreter and "
         "Scrapy start-up per run.",

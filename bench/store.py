@@ -320,7 +320,7 @@ def run(options: Options) -> Section:
         f"insert, batched: `record_many` in batches of {BATCH:,}, the {n:,} URLs (batches are built "
         "outside the timing); one per transaction: "
         f"`record`, as the writer pipeline marks each article, over {sq['single_inserts']:,} more URLs "
-        "(each commit is an fsync: PRAGMA synchronous=FULL, so this is bound by the disk's fsync latency).",
+        "(each commit a write to the WAL: PRAGMA synchronous=NORMAL; the fsync comes at checkpoints).",
         f"lookup, one URL: `is_known_url` over {sq['lookups']:,} URLs, half known; a page of 30: "
         f"`known_urls` over all {sq['page_lookups']:,} URLs in groups of {PAGE}, as the spider asks per "
         "section page. Bound by sqlite's B-tree descent plus the Python call per statement (two tables "
