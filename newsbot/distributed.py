@@ -70,8 +70,8 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from w3lib.url import canonicalize_url
 
-from newsbot.pipelines import known_article
-from newsbot.state import KnownArticle, SectionSummary, iter_complete_lines
+from newsbot.pipelines import mark_unmarked_lines
+from newsbot.state import KnownArticle, SectionSummary
 
 logger = logging.getLogger(__name__)
 
@@ -643,23 +643,12 @@ class ClusterWorker:
         path = Path(output)
         if not path.exists():
             return
-        start = store.reconciled_bytes(output)
-        if start > path.stat().st_size:
-            start = 0
-        articles, end = [], start
-        for line, offset in iter_complete_lines(path, start):
-            end = offset
-            try:
-                articles.append(known_article(json.loads(line)))
-            except (ValueError, KeyError, TypeError):
-                continue
-        if articles or end != start:
-            marked = store.record_many(articles, output=output, reconciled_bytes=end)
-            if marked:
-                self.stats.inc_value(f"{STATS_PREFIX}lines_marked_for_dead_workers", marked)
-                logger.warning(
-                    "%s: %d line(s) written by dead worker %s are now marked known", output, marked, worker
-                )
+        _, marked = mark_unmarked_lines(path, store)
+        if marked:
+            self.stats.inc_value(f"{STATS_PREFIX}lines_marked_for_dead_workers", marked)
+            logger.warning(
+                "%s: %d line(s) written by dead worker %s are now marked known", output, marked, worker
+            )
 
     def _release_claims_of(self, worker: str) -> int:
         store = _redis_store(self.crawler)

@@ -208,6 +208,27 @@ def reconcile_output(path: Path, store: SeenStore | None) -> tuple[int, int]:
     """
     if not path.exists():
         return 0, 0
+    end, marked = mark_unmarked_lines(path, store)
+    size = path.stat().st_size
+    repaired = 0
+    if end < size:  # the bytes past the last newline are a line cut short
+        repaired = size - end
+        with path.open("r+b") as handle:
+            handle.truncate(end)
+            os.fsync(handle.fileno())
+        logger.warning(
+            "Repaired %s: cut off a half-written last line (%d bytes) of an interrupted run", path, repaired
+        )
+    if marked:
+        logger.warning("%s: %d line(s) written by an interrupted run are now marked known", path, marked)
+    return repaired, marked
+
+
+def mark_unmarked_lines(path: Path, store: SeenStore | None) -> tuple[int, int]:
+    """Mark known the articles of the complete lines past the offset the store has reconciled.
+
+    Only reads the file. Returns (the offset just past the last complete line, lines newly marked).
+    """
     size = path.stat().st_size
     start = store.reconciled_bytes(str(path)) if store is not None else 0
     if start > size:
@@ -224,18 +245,7 @@ def reconcile_output(path: Path, store: SeenStore | None) -> tuple[int, int]:
             logger.error(
                 "%s: the line at byte %d is not an article record; left alone", path, offset - len(line)
             )
-    repaired = 0
-    if end < size:  # the bytes past the last newline are a line cut short
-        repaired = size - end
-        with path.open("r+b") as handle:
-            handle.truncate(end)
-            os.fsync(handle.fileno())
-        logger.warning(
-            "Repaired %s: cut off a half-written last line (%d bytes) of an interrupted run", path, repaired
-        )
     marked = 0
     if store is not None and (articles or end != start):
         marked = store.record_many(articles, output=str(path), reconciled_bytes=end)
-        if marked:
-            logger.warning("%s: %d line(s) written by an interrupted run are now marked known", path, marked)
-    return repaired, marked
+    return end, marked
