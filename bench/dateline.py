@@ -61,20 +61,11 @@ def run(options: Options) -> Section:
     parts = [date_part(line) for line in lines]
 
     import dateparser
-    from dateparser.date import DateDataParser
 
-    from newsbot.parsing.dateline import parse_dateline
+    from newsbot.parsing.dateline import fallback_date_parser, parse_dateline
 
     # The parser newsbot itself falls back on: English only, strict, absolute dates only.
-    tuned = DateDataParser(
-        languages=["en"],
-        settings={
-            "REQUIRE_PARTS": ["day", "month", "year"],
-            "STRICT_PARSING": True,
-            "RETURN_AS_TIMEZONE_AWARE": False,
-            "PARSERS": ["absolute-time"],
-        },
-    )
+    tuned = fallback_date_parser()
 
     def fast(text: str) -> datetime.date | None:
         found = parse_dateline(text)

@@ -148,7 +148,7 @@ def no_dateparser(monkeypatch: pytest.MonkeyPatch) -> None:
     def forbidden() -> None:
         raise AssertionError("dateparser was called")
 
-    monkeypatch.setattr(dl, "_date_parser", forbidden)
+    monkeypatch.setattr(dl, "fallback_date_parser", forbidden)
 
 
 @pytest.mark.usefixtures("no_dateparser")
@@ -196,7 +196,7 @@ def test_not_a_dateline(text: str) -> None:
 
 
 def test_dateparser_instance_is_created_once() -> None:
-    assert dl._date_parser() is dl._date_parser()
+    assert dl.fallback_date_parser() is dl.fallback_date_parser()
 
 
 # --- the real datelines of the evidence feeds ----------------------------------------------------

@@ -171,7 +171,7 @@ def _in_range(day: datetime.date) -> bool:
 
 
 @functools.cache
-def _date_parser() -> DateDataParser:
+def fallback_date_parser() -> DateDataParser:
     """The one dateparser instance, created on first use.
 
     Why these settings: English only (the sites are English, and language detection is both slow
@@ -201,7 +201,7 @@ def _fallback_date(date_text: str) -> tuple[datetime.date | None, tuple[str, ...
     if len(date_text) > _MAX_DATE_CHARS or not any(c.isdigit() for c in date_text):
         return None, (_note_unparsed(date_text),)
     try:
-        found = _date_parser().get_date_data(date_text).date_obj
+        found = fallback_date_parser().get_date_data(date_text).date_obj
     except (ValueError, OverflowError):  # dateparser can raise on odd digit runs
         found = None
     if found is None:
