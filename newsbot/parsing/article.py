@@ -166,7 +166,7 @@ def parse_article(
     decoded = decode_html(body, content_type)
     html = decoded.text
     notes: list[str] = list(decoded.notes)
-    root = parse_fragment(html)
+    root = _head_tree(html)
 
     article_url = _canonical_article_url(root, url, notes)
     found = _fit_layout(html, LAYOUTS[-1][1])
@@ -320,6 +320,20 @@ def _canonical_article_url(root: lxml.html.HtmlElement, url: str | None, notes: 
             notes.append("url: no og:url, used the fetched URL")
         return canonical_url(url)
     return None
+
+
+_HEAD_END = re.compile(r"</head\s*>", re.I)
+
+
+def _head_tree(html: str) -> lxml.html.HtmlElement:
+    """The tree of the page's <head>, where og:url, og:image and <title> live; the whole page when
+    the head is missing or holds no meta tags (parsing the head alone saves a tenth of a parse)."""
+    head_end = _HEAD_END.search(html)
+    if head_end is not None:
+        head = parse_fragment(html[: head_end.end()])
+        if next(head.iter("meta"), None) is not None:
+            return head
+    return parse_fragment(html)
 
 
 def _meta(root: lxml.html.HtmlElement, prop: str) -> str | None:
