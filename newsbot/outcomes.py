@@ -30,21 +30,6 @@ CONNECTION = "connection"  # refused, reset, cut mid-body, DNS
 HTTP_ERROR = "http_error"  # any other status
 KNOWN = "known"  # became known while queued: not a loss
 
-MISSING_REASONS = (
-    GONE,
-    TIMEOUT,
-    BLOCKED,
-    TOO_LARGE,
-    NOT_HTML,
-    NOT_ARTICLE,
-    ROBOTS,
-    OFF_NETWORK,
-    REDIRECT_LOOP,
-    SERVER_ERROR,
-    CONNECTION,
-    HTTP_ERROR,
-)
-
 
 def failure_reason(failure: Failure) -> str:
     """The reason behind a request's failure (an errback's argument)."""
