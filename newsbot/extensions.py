@@ -141,6 +141,10 @@ def failures(report: dict[str, Any], stats: dict[str, Any], *, max_errors: int) 
         section = key.removeprefix("newsbot/section_requested/")
         if requested and not stats.get(f"newsbot/section_parsed/{section}", 0):
             found.append(f"section {section} listed {requested} new article(s) but none could be parsed")
+    failed_pages = _group(stats, "newsbot/section_pages_failed/")
+    if failed_pages:
+        reasons = ", ".join(f"{count} {reason}" for reason, count in failed_pages.items())
+        found.append(f"{sum(failed_pages.values())} section page(s) could not be had ({reasons})")
     if report["blocked_responses"]:
         found.append(f"{report['blocked_responses']} response(s) were block pages")
     if report["error_count"] > max_errors:

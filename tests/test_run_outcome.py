@@ -8,8 +8,11 @@ import socket
 
 from newsbot.middlewares import looks_blocked
 from newsbot.snapshot_server import SnapshotServer
+from tests.conftest import SNAPSHOT
 from tests.crawling import run_crawl
 from tests.snapshot_copies import copy_snapshot
+
+SNAPSHOT_URI = SNAPSHOT.as_uri()
 
 
 def test_a_good_run_exits_0_and_reports_ok(snapshot_server, tmp_path):
@@ -107,3 +110,29 @@ def test_the_report_carries_fill_rates_and_warns_when_a_field_empties(snapshot_s
     assert "date_published was filled on" in warnings and "dateline" in warnings
     assert "date_published was filled on" in drifted.log
     assert drifted.report["notes"].get("dateline: none found", 0) >= 5
+
+
+def test_a_section_page_that_cannot_be_had_fails_the_run_and_leaves_its_walk_open(tmp_path, manifest):
+    site = copy_snapshot(tmp_path / "site")
+    (site / "www.spacewar.com" / "superpowers-02.html").unlink()
+    with SnapshotServer(site) as server:
+        broken = run_crawl("spacewar", server.url, tmp_path / "out", args={"sections": "superpowers"})
+    assert broken.returncode == 1
+    assert "1 section page(s) could not be had (1 gone)" in broken.report["failures"]
+    assert broken.report["section_pages"] == 1
+    # The walk stopped at page 1: the next run walks the section to its end, not just to page 1.
+    again = run_crawl("spacewar", SNAPSHOT_URI, tmp_path / "out", args={"sections": "superpowers"})
+    assert again.returncode == 0, again.log[-2000:]
+    assert again.report["section_pages"] == 3
+    assert again.report["articles_written"] > 0
+
+
+def test_a_run_that_reaches_nothing_fails(tmp_path):
+    with socket.socket() as probe:  # a port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    result = run_crawl(
+        "spacewar", dead, tmp_path, args={"sections": "superpowers"}, settings={"RETRY_TIMES": "0"}
+    )
+    assert result.returncode == 1
+    assert any("section page(s) could not be had" in f for f in result.report["failures"])

@@ -64,6 +64,7 @@ class NetworkSpider(scrapy.Spider):
         self._requested_pages: set[str] = set()
         # Sections walked in this run, and whether each may stop at its first all-known page.
         self._walks: dict[str, bool] = {}
+        self._broken_walks: set[str] = set()
         # Articles listed but not had, by reason (newsbot.outcomes), for the run report.
         self.missing: dict[str, list[str]] = {}
         self.since = _day("since", since)
@@ -151,8 +152,9 @@ class NetworkSpider(scrapy.Spider):
         return self._section_request(section, section.url, page=1)
 
     def closed(self, reason: str) -> None:
-        if self.store is not None and reason in GOOD_FINISH_REASONS and self._walks:
-            self.store.complete_walks(self.site.host, self._walks)
+        completed = [slug for slug in self._walks if slug not in self._broken_walks]
+        if self.store is not None and reason in GOOD_FINISH_REASONS and completed:
+            self.store.complete_walks(self.site.host, completed)
 
     def _section_request(
         self, section: Section, url: str, page: int, overshoot: int | None = None
@@ -298,6 +300,8 @@ class NetworkSpider(scrapy.Spider):
     def section_failed(self, failure: Failure) -> None:
         reason = failure_reason(failure)
         self.crawler.stats.inc_value(f"newsbot/section_pages_failed/{reason}")
+        # The walk did not reach its end: the next run must not stop early on its account.
+        self._broken_walks.add(failure.request.cb_kwargs.get("slug", ""))
         self.logger.error(
             "Section page %s could not be had (%s): %s", failure.request.url, reason, failure.value
         )
