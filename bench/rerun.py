@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import re
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +23,7 @@ from urllib.parse import urlsplit
 
 from bench.common import MANIFEST, SNAPSHOT, Options, Section, fmt, not_available
 from bench.crawl import SPIDERS, mirror_server, run_crawl
+from tests.snapshot_copies import copy_snapshot, remove_entries
 
 LABELS = ("requests", "ideal", "over the ideal")
 QUICK_SPIDERS = ("spacewar",)
@@ -41,27 +40,6 @@ class Phase:
     wall: float = 0.0
     ideal: int | None = None
     failed: str = ""
-
-
-def remove_entries(root: Path, page_url: str, article_urls: list[str]) -> None:
-    """Take the entries of `article_urls` off a section page of a snapshot copy.
-
-    An entry is the `<p><span class="BSection">` line with the article's link and the line after it,
-    which ends in `read more</a><br><br>` and CRLF.
-    """
-    parts = urlsplit(page_url)
-    page = root / (parts.netloc + parts.path)
-    html = page.read_bytes().decode("latin-1")
-    for url in article_urls:
-        target = urlsplit(url)
-        href = re.escape(target.path) if target.netloc == parts.netloc else re.escape(url)
-        entry = re.compile(
-            r'<p><span class="BSection">[^\n]*?href="' + href + r'"[^\n]*\n[^\n]*?read more</a><br><br>\r\n'
-        )
-        html, count = entry.subn("", html)
-        if count != 1:
-            raise RuntimeError(f"entry of {url} found {count} times on {page_url}, not once")
-    page.write_bytes(html.encode("latin-1"))
 
 
 def choose_new(manifest: dict, site: str, k: int) -> tuple[dict, list[str]]:
@@ -106,7 +84,7 @@ def run(options: Options) -> Section:
     with tempfile.TemporaryDirectory(prefix="newsbot-bench-rerun-") as folder:
         tmp = Path(folder)
         before = tmp / "before"
-        shutil.copytree(SNAPSHOT, before)
+        copy_snapshot(before)
         remove_entries(before, section["pages"][0], new)
         state = tmp / "seen.sqlite"
         for phase, root in zip(phases, (before, before, SNAPSHOT), strict=True):

@@ -1,4 +1,7 @@
-"""Altered copies of the snapshot, for runs that need the sites to change between two crawls."""
+"""Altered copies of the snapshot, for runs that need the sites to change between two crawls.
+
+Used by the tests and by bench/rerun.py; it imports nothing of pytest, which the bench extra lacks.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tests.conftest import SNAPSHOT
+SNAPSHOT = Path(__file__).resolve().parent / "site"
 
 
 def copy_snapshot(destination: Path) -> Path:
@@ -21,15 +24,17 @@ def remove_entries(site_root: Path, page_url: str, article_urls: list[str]) -> N
     Each entry is one `<p>` block from its section label to `read more</a><br><br>` (see
     tests/tools/build_snapshot.py); nothing else on the page changes.
     """
-    page = site_root / (urlsplit(page_url).netloc + urlsplit(page_url).path)
+    page_parts = urlsplit(page_url)
+    page = site_root / (page_parts.netloc + page_parts.path)
     html = page.read_bytes().decode("latin-1")
     for url in article_urls:
-        path = urlsplit(url).path
-        href = re.escape(path) if url.startswith(f"https://{urlsplit(page_url).netloc}/") else re.escape(url)
+        target = urlsplit(url)
+        # Entries of the page's own site link by path; sister-site entries by absolute URL.
+        href = re.escape(target.path) if target.netloc == page_parts.netloc else re.escape(url)
         entry = re.compile(
             r'<p><span class="BSection">[^\n]*?href="' + href + r'"[^\n]*\n[^\n]*?read more</a><br><br>\r\n'
         )
         html, count = entry.subn("", html)
         if count != 1:
-            raise AssertionError(f"entry of {url} not found once on {page_url} ({count})")
+            raise ValueError(f"entry of {url} found {count} times on {page_url}, not once")
     page.write_bytes(html.encode("latin-1"))
