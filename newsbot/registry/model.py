@@ -17,13 +17,17 @@ from urllib.parse import urlsplit
 
 @dataclass(frozen=True)
 class Section:
+    """A section to walk. `slug` is its identity in the store and the walk records; `page_url`, when
+    given, is where the live navigation puts its first page (else the registry's `/<slug>.html`)."""
+
     slug: str
     label: str
     site_host: str
+    page_url: str | None = None
 
     @property
     def url(self) -> str:
-        return f"https://www.{self.site_host}/{self.slug}.html"
+        return self.page_url or f"https://www.{self.site_host}/{self.slug}.html"
 
 
 @dataclass(frozen=True)
@@ -41,9 +45,9 @@ class Site:
 
     def section(self, name: str) -> Section | None:
         """The declared section named by slug or by label, case-insensitively."""
-        wanted = _section_key(name)
+        wanted = fold_name(name)
         for section in self.sections:
-            if wanted in (_section_key(section.slug), _section_key(section.label)):
+            if wanted in (fold_name(section.slug), fold_name(section.label)):
                 return section
         return None
 
@@ -93,8 +97,9 @@ class Registry:
         return int(match.group("page") or 1)
 
 
-def _section_key(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "", name.lower())
+def fold_name(name: str) -> str:
+    """Case and spacing folded: `Missile  Defense`, `missile-defense` and `MISSILE DEFENSE` match."""
+    return re.sub(r"[^a-z0-9]+", "", (name or "").lower())
 
 
 @cache

@@ -2,9 +2,11 @@
 
 Arguments (`scrapy crawl spacewar -a name=value`):
 
-- `sections`: comma list of section slugs or labels, or `all` (default: every declared section).
-  A name the registry does not know is looked up by its label in the home page's navigation; a
-  name found nowhere ends the run at once (finish reason `unknown_section`, exit status 2).
+- `sections`: comma list of section slugs or labels, or `all`: every section the home page's
+  navigation names plus the declared ones it does not. Default: the declared sections (at the URL
+  the navigation gives them), or the navigation's sections for a site that declares none. Names
+  are matched to the navigation by label or slug, case and spacing folded; a name found nowhere
+  ends the run at once (finish reason `unknown_section`, exit status 2). See spiders/sections.py.
 - `max_pages`: pages walked per section (default: no bound).
 - `max_articles`: articles fetched by the whole run (default: no bound); `newsbot check` uses it.
 - `since`: `YYYY-MM-DD`; a section is walked no further once its entries are older.
@@ -18,29 +20,30 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
 
 import scrapy
-from scrapy.exceptions import CloseSpider, UsageError
+from scrapy.exceptions import UsageError
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from newsbot.parsing.article import ListingContext, ParseError, parse_article, utc_now
 from newsbot.parsing.feed import FeedError, parse_feed
-from newsbot.parsing.listing import ListingEntry, find_nav_link, parse_listing_page
+from newsbot.parsing.listing import ListingEntry, parse_listing_page
 from newsbot.registry import Section, Site, load_registry
-from newsbot.report.keys import ARTICLE_META_KEY, FINISH_UNKNOWN_SECTION, GOOD_FINISH_REASONS
+from newsbot.report.keys import ARTICLE_META_KEY, GOOD_FINISH_REASONS
 from newsbot.report.outcomes import KNOWN, failure_reason, page_reason
+from newsbot.spiders.sections import SectionResolutionMixin
 from newsbot.store import SeenStore, store_for
 
 SOURCES = ("sections", "feed")
 
 
-class NetworkSpider(scrapy.Spider):
+class NetworkSpider(SectionResolutionMixin):
     """Base class: one subclass per site of the registry, named by the site's short name."""
 
     site_name: ClassVar[str]
 
     def __init__(
         self,
-        sections: str = "all",
+        sections: str | None = None,
         max_pages: str | int | None = None,
         max_articles: str | int | None = None,
         since: str | None = None,
@@ -66,6 +69,8 @@ class NetworkSpider(scrapy.Spider):
         self.missing: dict[str, list[str]] = {}
         self.since = _day("since", since)
         self.requested_sections = _section_names(sections)
+        self.all_sections = (sections or "").strip().lower() == "all"
+        self._init_section_resolution()
         if self.source == "feed" and not self.site.feed:
             raise UsageError(f"{self.site.host} has no known feed; use -a source=sections")
 
@@ -85,59 +90,9 @@ class NetworkSpider(scrapy.Spider):
         if self.source == "feed":
             yield scrapy.Request(self.site.feed, callback=self.parse_feed, priority=10)
             return
-        known, unknown = self._resolve_sections()
-        if unknown:
-            # Look the unknown names up first: a name found nowhere must end the run before any crawl.
-            yield scrapy.Request(
-                self.site.home_url,
-                callback=self.parse_home,
-                cb_kwargs={"known": [s.slug for s in known], "unknown": unknown},
-                priority=100,
-            )
-            return
-        for section in known:
-            if request := self._begin_walk(section):
-                yield request
-
-    def _resolve_sections(self) -> tuple[list[Section], list[str]]:
-        if self.requested_sections is None:
-            return list(self.site.sections), []
-        known, unknown = [], []
-        for name in self.requested_sections:
-            section = self.site.section(name)
-            if section is None:
-                unknown.append(name)
-            else:
-                known.append(section)
-        return known, unknown
-
-    def parse_home(
-        self, response: Response, known: list[str], unknown: list[str]
-    ) -> Iterator[scrapy.Request]:
-        """Find sections the registry does not declare by their label in the home page navigation."""
-        sections = [self.site.section(slug) for slug in known]
-        missing = []
-        for name in unknown:
-            url = find_nav_link(response.url, response.body, name)
-            if url is None:
-                missing.append(name)
-                continue
-            slug = url.rsplit("/", 1)[-1].removesuffix(".html")
-            sections.append(Section(slug=slug, label=name.upper(), site_host=self.site.host))
-            self.logger.info("Section %r is not in the registry; found it in the navigation: %s", name, url)
-        if missing:
-            declared = ", ".join(f"{s.slug} ({s.label})" for s in self.site.sections) or "none"
-            message = (
-                f"unknown section(s) {', '.join(map(repr, missing))} on {self.site.host}: "
-                "not in the registry "
-                f"and not in the home page navigation. Known sections: {declared}"
-            )
-            self.logger.error(message)
-            self.crawler.stats.set_value("newsbot/unknown_sections", ", ".join(missing))
-            raise CloseSpider(FINISH_UNKNOWN_SECTION)
-        for section in sections:
-            if request := self._begin_walk(section):
-                yield request
+        # The sections come from the home page's navigation (newsbot.spiders.sections): nothing is
+        # walked before it is read, or found missing.
+        yield self.home_request()
 
     def _begin_walk(self, section: Section) -> scrapy.Request | None:
         store = self.store
@@ -180,7 +135,7 @@ class NetworkSpider(scrapy.Spider):
             response.url,
             response.body,
             content_type=_content_type(response),
-            section_slug=section.slug,
+            section_slug=self.section_page_names.get(section.slug, section.slug),
         )
         stats = self.crawler.stats
         stats.inc_value("newsbot/section_pages")
