@@ -15,7 +15,10 @@ writes it again from three inputs:
 Layout (the `wget --mirror` layout, one folder per host):
 
     tests/site/manifest.json                      the generator's ground truth (see below)
-    tests/site/www.<host>/index.html              home page (spacewar, spacedaily, terradaily)
+    tests/site/www.<host>/index.html              home page (spacewar, spacedaily, terradaily,
+                                                  sinodaily, marsdaily)
+    tests/site/www.<host>/about.html ...          navigation links that are not sections
+                                                  (sinodaily, marsdaily: `NAV_EXTRAS`)
     tests/site/www.<host>/robots.txt
     tests/site/www.<host>/<site>.xml              RSS 2.0 feed (CRLF, like the real 2013 feed)
     tests/site/www.<host>/<slug>.html             section page 1, then <slug>-02.html, -03.html ...
@@ -85,7 +88,7 @@ from urllib.parse import urljoin, urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_EVIDENCE = REPO_ROOT.parent / "shared" / "site" / "evidence"
-SITES_TOML = REPO_ROOT / "newsbot" / "data" / "sites.toml"
+SITES_TOML = REPO_ROOT / "newsbot" / "registry" / "sites.toml"
 OUT_DIR = REPO_ROOT / "tests" / "site"
 
 IMG_HOST = "https://www.spxdaily.com"
@@ -162,6 +165,12 @@ class SectionSpec:
     members: tuple[str, ...]
     label: str | None = None  # None: the label of sites.toml
     page_size: int = 5
+    # Where the navigation puts the section when that is not where sites.toml says (`<slug>.html`):
+    # a declared section that moved.
+    page_name: str | None = None
+    # Whether the section gives the articles of its own host their page label and "previous" teaser.
+    # Sections added for the navigation tests do not, so that no earlier article page changes.
+    labels_articles: bool = True
 
 
 SECTION_SPECS = (
@@ -324,7 +333,52 @@ SECTION_SPECS = (
         label="DISASTER MANAGEMENT",
         page_size=10,
     ),
+    # sinodaily.com declares CHINA MILITARY at /china-military.html; its navigation links the section,
+    # same label, at /china-news.html (issue 13: a declared section that moved).
+    SectionSpec(
+        "sinodaily.com",
+        "china-military",
+        (
+            SINO_TAIWAN,
+            sw("Chinas_premier_to_visit_North_Korea_this_week"),
+            td("China_exiles_in_Thailand_lose_hope_fearing_Beijings_long_reach"),
+        ),
+        page_size=2,
+        page_name="china-news",
+        labels_articles=False,
+    ),
+    # marsdaily.com declares no section: its navigation is the only way to its sections.
+    SectionSpec(
+        "marsdaily.com",
+        "mars-news",
+        (MARS_PARACHUTE, MARS_BUSINESSCOM, sd("Collision_Course_A_Comet_Heads_for_Mars")),
+        label="MARS NEWS",
+        page_size=2,
+        labels_articles=False,
+    ),
+    SectionSpec(
+        "marsdaily.com",
+        "mars-exploration",
+        (MARS_PARACHUTE, sd("Astronomers_Anticipate_100_Billion_Earth_Like_Planets")),
+        label="MARS EXPLORATION",
+        labels_articles=False,
+    ),
 )
+
+# Navigation links that are not sections, on the home and section pages of the sites the navigation
+# tests use (the other sites' pages keep their plain navigation). `(label, page, lists articles)`:
+# "About" lists article links on purpose, so that only its label keeps it from being walked; the
+# gallery is a page the navigation cannot tell from a section, and it lists nothing.
+NAV_EXTRAS = {
+    host: (
+        ("About", "about", True),
+        ("Advertise", "advertise", False),
+        ("Privacy Policy", "privacy", False),
+        ("RSS", f"{host.split('.')[0]}.xml", False),
+        ("PHOTO GALLERY", "gallery", False),
+    )
+    for host in ("sinodaily.com", "marsdaily.com")
+}
 
 # Feeds: the articles each lists (written newest first by dateline day, ties in table order).
 FEED_SPECS = {
@@ -589,10 +643,17 @@ class Section:
     in_registry: bool
     page_size: int
     articles: list[Article] = field(default_factory=list)  # newest first
+    page_name: str | None = None
+    labels_articles: bool = True
 
     def page_url(self, number: int) -> str:
-        name = self.slug if number == 1 else f"{self.slug}-{number:02d}"
+        stem = self.page_name or self.slug
+        name = stem if number == 1 else f"{stem}-{number:02d}"
         return f"https://www.{self.host}/{name}.html"
+
+    @property
+    def declared_url(self) -> str | None:
+        return f"https://www.{self.host}/{self.slug}.html" if self.in_registry else None
 
     def pages(self) -> list[list[Article]]:
         size = self.page_size
@@ -990,7 +1051,15 @@ def build_sections(registry: dict[str, dict], articles: dict[str, Article]) -> l
     for spec in SECTION_SPECS:
         registered = {s["slug"]: s["label"] for s in registry[spec.host].get("sections", [])}
         label = spec.label or registered[spec.slug]
-        section = Section(spec.host, spec.slug, label, spec.slug in registered, spec.page_size)
+        section = Section(
+            spec.host,
+            spec.slug,
+            label,
+            spec.slug in registered,
+            spec.page_size,
+            page_name=spec.page_name,
+            labels_articles=spec.labels_articles,
+        )
         members = [articles[link] for link in spec.members]
         section.articles = sorted(members, key=lambda a: a.sort_day, reverse=True)
         sections.append(section)
@@ -1000,6 +1069,8 @@ def build_sections(registry: dict[str, dict], articles: dict[str, Article]) -> l
 def assign_own_sections(sections: list[Section], articles: dict[str, Article]) -> None:
     """Each article's page label: the first section of its own host listing it."""
     for section in sections:
+        if not section.labels_articles:
+            continue
         for position, article in enumerate(section.articles):
             if article.section_slug or article.host != section.host:
                 continue
@@ -1058,8 +1129,41 @@ def head(title: str, charset: str, extra: str = "") -> str:
 
 def nav(snapshot: Snapshot, host: str) -> str:
     cells = ['<td><a href="/index.html">Home</a></td>']
-    cells += [f'<td><a href="/{s.slug}.html">{s.label}</a></td>' for s in snapshot.sections if s.host == host]
+    cells += [
+        f'<td><a href="{urlsplit(s.page_url(1)).path}">{s.label}</a></td>'
+        for s in snapshot.sections
+        if s.host == host
+    ]
+    extras = NAV_EXTRAS.get(host, ())
+    cells += [f'<td><a href="/{extra_page(page)}">{label}</a></td>' for label, page, _ in extras]
     return '<table class="nav"><tr>' + "".join(cells) + "</tr></table>\n"
+
+
+def extra_page(page: str) -> str:
+    return page if page.endswith(".xml") else f"{page}.html"
+
+
+def home_hosts(snapshot: Snapshot) -> list[str]:
+    """Hosts with a home page: those with a feed, and those of the navigation tests."""
+    return list(snapshot.feeds) + [host for host in NAV_EXTRAS if host not in snapshot.feeds]
+
+
+def extra_html(snapshot: Snapshot, host: str, label: str, lists_articles: bool) -> str:
+    """A page linked from the navigation that is not a section."""
+    site = snapshot.registry[host]
+    body = f"<p>{esc(label)}: {esc(site['display_name'])} is part of the Space Media Network.</p>\n"
+    if lists_articles:
+        own = sorted(a.url for a in snapshot.articles.values() if a.host == host)
+        body += "<p><b>Most read</b><br>\n" + "".join(
+            f'<a href="{attr(urlsplit(link).path)}">{esc(snapshot.articles[link].story.title)}</a><br>\n'
+            for link in own
+        )
+    return (
+        head(f"{label} - {site['display_name']}", "iso-8859-1")
+        + nav(snapshot, host)
+        + f"<table><tr><td>\n{body}</td></tr></table>\n"
+        + footer(snapshot.seed)
+    )
 
 
 def footer(seed: Seed) -> str:
@@ -1251,12 +1355,12 @@ def home_html(snapshot: Snapshot, host: str) -> str:
         f'<span class="BHS"><a href="{attr(urlsplit(a.url).path)}">{esc(a.story.title)}</a></span><br>\n'
         for a in own
     )
-    feed_name = FEED_SPECS[host][0]
+    feed = f'<p><a href="/{FEED_SPECS[host][0]}">RSS Feed</a>\n' if host in FEED_SPECS else ""
     return (
         head(f"{site['display_name']} - {TAGLINE}", "iso-8859-1")
         + nav(snapshot, host)
         + f"<table><tr><td>\n<p><b>Latest News</b><br>\n{heads}"
-        + f'<p><a href="/{feed_name}">RSS Feed</a>\n</td></tr></table>\n'
+        + f"{feed}</td></tr></table>\n"
         + footer(snapshot.seed)
     )
 
@@ -1361,8 +1465,16 @@ def manifest(snapshot: Snapshot) -> dict:
                 "in_registry": s.in_registry,
                 "pages": [s.page_url(n) for n in range(1, len(s.pages()) + 1)],
                 "article_urls": [a.url for a in s.articles],
+                # Where sites.toml puts a declared section; it differs from pages[0] when it moved.
+                "declared_url": s.declared_url,
             }
             for s in snapshot.sections
+        ],
+        # Every same-site link of each home page's navigation but Home, and whether it is a section.
+        "navigation": [
+            {"site": host, "label": label, "url": link, "is_section": is_section, "lists_articles": lists}
+            for host in home_hosts(snapshot)
+            for label, link, is_section, lists in navigation_links(snapshot, host)
         ],
         "feeds": [
             {"url": feed_url, "article_urls": [a.url for a in listed]}
@@ -1374,6 +1486,16 @@ def manifest(snapshot: Snapshot) -> dict:
 # --------------------------------------------------------------------------------------------
 # Writing and checking
 # --------------------------------------------------------------------------------------------
+
+
+def navigation_links(snapshot: Snapshot, host: str) -> list[tuple[str, str, bool, bool]]:
+    """(label, URL, is a section, lists article links) of each navigation link but Home."""
+    links = [(s.label, s.page_url(1), True, True) for s in snapshot.sections if s.host == host]
+    links += [
+        (label, f"https://www.{host}/{extra_page(page)}", False, lists)
+        for label, page, lists in NAV_EXTRAS.get(host, ())
+    ]
+    return links
 
 
 def local_path(link: str) -> Path:
@@ -1399,11 +1521,16 @@ def write_snapshot(snapshot: Snapshot) -> None:
             page_html = section_html(snapshot, section, number, page, len(pages))
             write_html(section.page_url(number), page_html, "latin-1")
     for host, (feed_url, title, listed) in snapshot.feeds.items():
-        write_html(f"https://www.{host}/index.html", home_html(snapshot, host), "latin-1")
         feed = feed_xml(host, feed_url, title, listed)
         local_path(feed_url).write_bytes(feed.replace("\n", "\r\n").encode("utf-8"))
+    for host in home_hosts(snapshot):
+        write_html(f"https://www.{host}/index.html", home_html(snapshot, host), "latin-1")
         robots = local_path(f"https://www.{host}/robots.txt")
         robots.write_text("User-agent: *\nDisallow: /cgi-bin/\n", encoding="ascii")
+        for label, page, lists_articles in NAV_EXTRAS.get(host, ()):
+            if not page.endswith(".xml"):
+                extra = extra_html(snapshot, host, label, lists_articles)
+                write_html(f"https://www.{host}/{extra_page(page)}", extra, "latin-1")
     text = json.dumps(manifest(snapshot), indent=2, ensure_ascii=False) + "\n"
     (OUT_DIR / "manifest.json").write_text(text, encoding="utf-8")
 
