@@ -9,6 +9,7 @@ import newsbot.cli.check as check
 import newsbot.cli.demo as demo
 import newsbot.cli.parse as parse
 import newsbot.cli.schema as schema
+import newsbot.cli.sections as sections
 import newsbot.cli.state as state
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -17,6 +18,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": check.run_check,
     "schema": schema.run,
     "state": state.run,
+    "sections": sections.run,
 }
 
 
@@ -32,5 +34,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_check_parser(commands)
     schema.add_parser(commands)
     state.add_parser(commands)
+    sections.add_parser(commands)
     args = parser.parse_args(argv)
     return _COMMANDS[args.command](args)

@@ -57,9 +57,6 @@ def parse_navigation(url: str, body: bytes | str, *, content_type: str | None = 
         href = http_url(url, anchor.get("href"))
         if not href or site is None or registry.site_for_url(href) != site or registry.is_article_url(href):
             continue
-        parts = urlsplit(href)
-        if parts.query or _NOT_A_PAGE.search(parts.path) or parts.path.startswith("/cgi-bin/"):
-            continue
         target = canonical_url(href)
         if target in seen:
             continue
@@ -74,5 +71,9 @@ def parse_navigation(url: str, body: bytes | str, *, content_type: str | None = 
 
 
 def is_not_section(link: NavLink) -> bool:
+    """Known not to be a section: by its label, its page name, or for not being a plain page."""
+    parts = urlsplit(link.url)
+    if parts.query or _NOT_A_PAGE.search(parts.path) or parts.path.startswith("/cgi-bin/"):
+        return True
     name = fold(link.page_name)
     return not name or fold(link.label) in NOT_SECTION_LABELS or name in NOT_SECTION_PAGES

@@ -1,0 +1,157 @@
+"""`newsbot sections SITE... [--mirror URL|DIR] [--json]`: the sections each site's navigation offers.
+
+Reads each site's home page (live, or from a mirror), resolves its navigation against the registry
+exactly as a crawl does (newsbot.registry.sections) and prints, per section: label, URL, whether
+`sites.toml` declares it, and the declared URL when the navigation moved it. This is how a user keeps
+`sites.toml` true.
+
+Exit status: 0 when every declared section is in its site's navigation, 1 when one is not (or a home
+page could not be read), 2 on a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from newsbot.mirror import mirror_url
+from newsbot.parsing.navigation import parse_navigation
+from newsbot.registry import SectionResolution, Site, load_registry, resolve_sections
+from newsbot.settings import USER_AGENT
+
+EXIT_OK = 0
+EXIT_DRIFT = 1
+EXIT_USAGE = 2
+FETCH_TIMEOUT = 30.0
+
+
+class HomePageError(Exception):
+    """The home page could not be read."""
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "sections",
+        help="list the sections each site's home page navigation offers, against sites.toml",
+        description=(
+            "Read each site's home page and list the sections its navigation offers: label, URL, "
+            "declared in sites.toml or not, and the declared URL of a section that moved. "
+            "Exit status: 0 every declared section is in the navigation, 1 one is not (or a home "
+            "page could not be read), 2 usage error."
+        ),
+    )
+    parser.add_argument("sites", nargs="*", metavar="SITE", help="site short names (default: every site)")
+    parser.add_argument(
+        "--mirror",
+        default=None,
+        help="read a saved copy instead of the live sites: http(s):// or file:// URL, or a folder "
+        "(default: the NEWSBOT_MIRROR environment variable; empty: the live sites)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    registry = load_registry()
+    try:
+        sites = [registry.site(name) for name in args.sites] or list(registry.sites)
+    except KeyError as error:
+        return _usage(error.args[0])
+    mirror = (args.mirror if args.mirror is not None else os.environ.get("NEWSBOT_MIRROR", "")).strip()
+    if mirror and "://" not in mirror:
+        if not Path(mirror).is_dir():
+            return _usage(f"--mirror {mirror!r}: not a URL and not a folder")
+        mirror = Path(mirror).resolve().as_uri()
+    reports = []
+    for site in sites:
+        try:
+            resolution = site_sections(site, mirror)
+        except HomePageError as error:
+            where = {"site": site.name, "host": site.host, "home_url": site.home_url}
+            reports.append({**where, "error": str(error)})
+            continue
+        reports.append(site_report(resolution))
+    status = EXIT_DRIFT if any(r.get("error") or r["missing"] for r in reports) else EXIT_OK
+    if args.json:
+        document = {"source": mirror or "live", "exit_status": status, "sites": reports}
+        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write("\n".join(render(report) for report in reports))
+    return status
+
+
+def site_sections(site: Site, mirror: str = "") -> SectionResolution:
+    """The site's sections, resolved from its home page navigation. Raises HomePageError."""
+    body = fetch_home(site, mirror)
+    navigation = parse_navigation(site.home_url, body)
+    return resolve_sections(site, navigation.sections, not_sections=navigation.not_sections)
+
+
+def fetch_home(site: Site, mirror: str = "") -> bytes:
+    url = mirror_url(mirror, site.home_url) if mirror else site.home_url
+    if url is None:  # pragma: no cover - every registry site is on the network
+        raise HomePageError(f"{site.home_url} is not on the network")
+    if url.startswith("file://"):
+        path = Path(unquote(urlsplit(url).path))
+        try:
+            return path.read_bytes()
+        except OSError as error:
+            raise HomePageError(f"{site.home_url}: {path}: {error.strerror or error}") from None
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    try:
+        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:
+            body: bytes = response.read()
+            return body
+    except urllib.error.HTTPError as error:
+        raise HomePageError(f"{site.home_url} answered HTTP {error.code}") from None
+    except (urllib.error.URLError, OSError) as error:
+        raise HomePageError(f"{site.home_url} could not be fetched: {error}") from None
+
+
+def site_report(resolution: SectionResolution) -> dict[str, Any]:
+    site = resolution.site
+    return {
+        "site": site.name,
+        "host": site.host,
+        "home_url": site.home_url,
+        "sections": [section.as_dict() for section in resolution.sections],
+        "moved": [section.key for section in resolution.moved],
+        "new": [section.key for section in resolution.new],
+        "missing": [section.key for section in resolution.missing],
+        "not_sections": [{"label": link.label, "url": link.url} for link in resolution.not_sections],
+    }
+
+
+def render(report: dict[str, Any]) -> str:
+    head = f"{report['site']} ({report['host']})"
+    if report.get("error"):
+        return f"{head}: home page not read: {report['error']}\n"
+    sections = report["sections"]
+    lines = [f"{head}: {len(sections)} section(s), navigation of {report['home_url']}"]
+    width = max((len(s["label"]) for s in sections), default=0)
+    url_width = max((len(s["url"]) for s in sections), default=0)
+    for section in sections:
+        if not section["declared"]:
+            status = "not declared"
+        elif section["moved"]:
+            status = f"declared, MOVED from {section['declared_url']}"
+        elif not section["in_navigation"]:
+            status = "declared, NOT in the navigation"
+        else:
+            status = "declared"
+        lines.append(f"  {section['label']:<{width}}  {section['url']:<{url_width}}  {status}")
+    if report["not_sections"]:
+        lines.append("  not sections: " + ", ".join(link["label"] for link in report["not_sections"]))
+    return "\n".join(lines) + "\n"
+
+
+def _usage(message: str) -> int:
+    print(f"newsbot sections: {message}", file=sys.stderr)
+    return EXIT_USAGE
