@@ -297,7 +297,7 @@ def test_json_gives_the_same_content_as_one_document(snapshot_server):
     assert (site["sections_requested"], site["section_pages"], site["section_pages_empty"]) == (1, 1, 0)
     assert (site["article_links"], site["article_links_per_section_page"]) == (5, 5.0)
     assert (site["articles_requested"], site["articles_parsed"], site["items_invalid"]) == (3, 3, 0)
-    assert site["pages_fetched"] == 5  # robots.txt, the section page, three articles
+    assert site["pages_fetched"] == 6  # robots.txt, the home page, the section page, three articles
     assert list(site["fields"]) == list(FIELD_THRESHOLDS)
     assert site["fields"]["title"] == {
         "count": 3, "total": 3, "share": 1.0, "fits_at": 0.95, "broken_below": 0.5, "status": "fits"

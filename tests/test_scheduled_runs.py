@@ -33,12 +33,13 @@ def _spacewar_expected(manifest: dict) -> tuple[set[str], int]:
 
 
 def _article_requests(result) -> int:
-    """Requests for article pages: all requests less robots.txt and section pages."""
+    """Requests for article pages: all requests less robots.txt, the home page and section pages."""
     stats = result.stats
     return (
         stats.get("downloader/request_count", 0)
         - stats.get("robotstxt/request_count", 0)
         - stats.get("newsbot/section_pages", 0)
+        - stats.get("newsbot/home_pages", 0)
     )
 
 
