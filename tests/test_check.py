@@ -229,8 +229,6 @@ def test_usage_errors_exit_2_before_any_crawl(capsys, monkeypatch):
     monkeypatch.delenv("NEWSBOT_MIRROR", raising=False)
     assert main(["check", "nosuchsite"]) == 2
     assert "unknown site 'nosuchsite'" in capsys.readouterr().err
-    assert main(["check", "spacemart"]) == 2
-    assert "declare(s) no sections" in capsys.readouterr().err
     assert main(["check", "spacewar", "--mirror", str(SNAPSHOT / "no-such-folder")]) == 2
     assert "not a URL and not a folder" in capsys.readouterr().err
 
@@ -314,6 +312,27 @@ def test_a_section_found_nowhere_is_a_broken_check(snapshot_server):
     (site,) = json.loads(result.stdout)["sites"]
     assert (site["verdict"], site["finish_reason"]) == ("broken", "unknown_section")
     assert site["reasons"] == ["section(s) not found: nonesuch"]
+
+
+def test_the_check_resolves_sections_from_the_navigation_and_reports_moved_and_new_ones(snapshot_server):
+    result = _check("sinodaily", "marsdaily", "--articles", "3", "--json", "--mirror", snapshot_server.url)
+    sites = {site["site"]: site for site in json.loads(result.stdout)["sites"]}
+    sino, mars = sites["sinodaily"]["sections"], sites["marsdaily"]["sections"]
+    assert [(m["key"], m["url"]) for m in sino["moved"]] == [
+        ("china-military", "https://www.sinodaily.com/china-news.html")
+    ]
+    assert sino["walked"] == ["china-military"] and sino["missing"] == []
+    # A site that declares no section is checked from its navigation; the gallery link, which lists
+    # no article, is not held against it.
+    assert mars["new"] == ["mars-news", "mars-exploration", "photo-gallery"]
+    assert mars["not_sections_walked"] == 1
+    assert sites["marsdaily"]["section_pages"] == 2
+    assert sites["marsdaily"]["verdict"] != "broken", sites["marsdaily"]["reasons"]
+    text = _check("sinodaily", "--articles", "2", "--mirror", snapshot_server.url).stdout
+    assert (
+        "section MOVED: CHINA MILITARY https://www.sinodaily.com/china-military.html -> "
+        "https://www.sinodaily.com/china-news.html" in text
+    )
 
 
 # --- Redesigned copies of the snapshot ---

@@ -1,7 +1,8 @@
 """`newsbot check`: one small, polite run that tells whether the parsers still fit the live pages.
 
 For each site it runs the real spider in-process (as `newsbot demo` does) on the first page of a few
-sections and a few articles, keeps every item the spider parsed, and judges the run with the
+sections and a few articles (the sections resolved from the home page navigation, as a crawl does;
+moved, new and missing sections are reported), keeps every item the spider parsed, and judges the run with the
 thresholds of newsbot/report/quality.py: a table per site, then `VERDICT <site>: fits|degraded|broken`.
 Nothing is written: no JSON Lines, no run report, no seen-articles state.
 
@@ -21,6 +22,16 @@ from pathlib import Path
 from typing import Any
 
 from newsbot.registry import Site, load_registry
+from newsbot.report.keys import (
+    STATS_HOME_FAILED,
+    STATS_SECTIONS,
+    STATS_SECTIONS_EMPTY,
+    STATS_SECTIONS_HEALED,
+    STATS_SECTIONS_MISSING,
+    STATS_SECTIONS_MOVED,
+    STATS_SECTIONS_NEW,
+    STATS_SECTIONS_WALKED,
+)
 from newsbot.report.quality import (
     BROKEN,
     DEGRADED,
@@ -57,7 +68,9 @@ def add_check_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--sections",
         default=None,
-        help="comma list of section slugs or labels, for every SITE (default: the site's declared sections)",
+        help="comma list of section slugs or labels, or all, for every SITE (default: the site's "
+        "declared sections, at the URL its navigation gives them; the navigation's for a site that "
+        "declares none)",
     )
     parser.add_argument(
         "--articles",
@@ -93,14 +106,7 @@ def run_check(args: argparse.Namespace) -> int:
         return _usage(error.args[0])
     names = [name.strip() for name in (args.sections or "").split(",") if name.strip()]
     if any(name.lower() == "all" for name in names):
-        names = []  # as the spider reads it: the declared sections
-    if not names:
-        bare = [site.name for site in sites if not site.sections]
-        if bare:
-            return _usage(
-                f"{', '.join(bare)} declare(s) no sections: name some with --sections "
-                "(they are looked up by label in the home page's navigation)"
-            )
+        names = ["all"]  # as the spider reads it: every section of the navigation, and the declared
     try:
         settings = dict(_setting(pair) for pair in args.settings)
         mirror = _mirror(args.mirror if args.mirror is not None else os.environ.get("NEWSBOT_MIRROR", ""))
@@ -236,10 +242,14 @@ def _figures(run: SiteRun) -> tuple[SiteFigures, dict[str, Any]]:
     if requested is None:
         requested = answered + len(run.items)
     validator = Draft202012Validator(shipped_schema())
+    # Navigation links that listed nothing when walked were not sections after all: the spider
+    # counts them apart, and they judge nothing here.
+    not_sections = stats.get(STATS_SECTIONS_EMPTY, 0)
+    walked = stats.get(STATS_SECTIONS_WALKED)
     figures = SiteFigures(
-        sections_requested=run.sections_requested,
-        section_pages=stats.get("newsbot/section_pages", 0),
-        section_pages_empty=stats.get("newsbot/section_pages_empty", 0),
+        sections_requested=(len(walked) if walked is not None else run.sections_requested) - not_sections,
+        section_pages=stats.get("newsbot/section_pages", 0) - not_sections,
+        section_pages_empty=stats.get("newsbot/section_pages_empty", 0) - not_sections,
         article_links=stats.get("newsbot/listed_entries", 0),
         articles_requested=requested,
         items_valid=sum(validator.is_valid(item) for item in run.items),
@@ -262,6 +272,16 @@ def _figures(run: SiteRun) -> tuple[SiteFigures, dict[str, Any]]:
         # Why pages were not had, as the spider classifies it (HTTP status, block page, not an article).
         "articles_missing": _by_reason(stats, "newsbot/missing/"),
         "section_pages_failed": _by_reason(stats, "newsbot/section_pages_failed/"),
+        "sections": {
+            "resolved": stats.get(STATS_SECTIONS, []),
+            "walked": walked or [],
+            "moved": stats.get(STATS_SECTIONS_MOVED, []),
+            "new": stats.get(STATS_SECTIONS_NEW, []),
+            "missing": stats.get(STATS_SECTIONS_MISSING, []),
+            "healed": stats.get(STATS_SECTIONS_HEALED, 0),
+            "not_sections_walked": not_sections,
+            "navigation_read": not stats.get(STATS_HOME_FAILED, 0),
+        },
     }
     return figures, counts
 
@@ -296,6 +316,7 @@ def _report(run: SiteRun) -> dict[str, Any]:
         "duplicates_dropped": counts["duplicates_dropped"],
         "articles_missing": counts["articles_missing"],
         "section_pages_failed": counts["section_pages_failed"],
+        "sections": counts["sections"],
         "run": {m.name: {"label": m.label, **m.to_dict()} for m in assessment.run},
         "fields": {m.name: m.to_dict() for m in assessment.fields},
         "notes": {n.kind: n.to_dict() for n in assessment.notes},
@@ -320,6 +341,7 @@ def render_site(report: dict[str, Any]) -> str:
         f"not an article page {report['pages_not_article']}, unparseable {report['pages_unparsed']}, "
         f"invalid {report['items_invalid']}, dropped as duplicates {report['duplicates_dropped']}",
     ]
+    lines += _section_lines(report["sections"])
     for key, what in (
         ("section_pages_failed", "section pages failed"),
         ("articles_missing", "articles missing"),
@@ -350,6 +372,27 @@ def render_site(report: dict[str, Any]) -> str:
         lines.append("  parser notes: none")
     lines.append("")
     return "\n".join(lines)
+
+
+def _section_lines(sections: dict[str, Any]) -> list[str]:
+    """What the home page navigation said against sites.toml: moved, new and missing sections."""
+    if not sections["navigation_read"]:
+        return ["  navigation: the home page could not be fetched; the declared section URLs were used"]
+    walked = ", ".join(sections["walked"]) or "-"
+    lines = [f"  navigation: {len(sections['resolved'])} section(s); walked: {walked}"]
+    for moved in sections["moved"]:
+        lines.append(
+            f"  section MOVED: {moved['label']} {moved['declared_url']} -> {moved['url']} (fix sites.toml)"
+        )
+    if sections["new"]:
+        lines.append(f"  sections not declared in sites.toml: {', '.join(sections['new'])}")
+    if sections["missing"]:
+        lines.append(f"  declared sections NOT in the navigation: {', '.join(sections['missing'])}")
+    if sections["healed"]:
+        lines.append(f"  declared sections found again by label after their URL failed: {sections['healed']}")
+    if sections["not_sections_walked"]:
+        lines.append(f"  navigation links that listed no article: {sections['not_sections_walked']}")
+    return lines
 
 
 def _row(label: str, measure: dict[str, Any]) -> str:
