@@ -37,7 +37,7 @@ class HomePageError(Exception):
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
+    parser: argparse.ArgumentParser = subparsers.add_parser(
         "sections",
         help="list the sections each site's home page navigation offers, against sites.toml",
         description=(
