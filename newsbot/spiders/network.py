@@ -69,7 +69,7 @@ class NetworkSpider(SectionResolutionMixin):
         self.missing: dict[str, list[str]] = {}
         self.since = _day("since", since)
         self.requested_sections = _section_names(sections)
-        self.all_sections = (sections or "").strip().lower() == "all"
+        self.all_sections = any(name.strip().lower() == "all" for name in (sections or "").split(","))
         self._init_section_resolution()
         if self.source == "feed" and not self.site.feed:
             raise UsageError(f"{self.site.host} has no known feed; use -a source=sections")
