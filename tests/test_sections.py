@@ -225,3 +225,23 @@ def test_the_sections_command_usage_errors_exit_2(capsys, monkeypatch):
     assert "unknown site 'nosuchsite'" in capsys.readouterr().err
     assert main(["sections", "spacewar", "--mirror", str(SNAPSHOT / "no-such-folder")]) == 2
     assert "not a URL and not a folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argument", "requested", "every"),
+    [
+        (None, None, False),
+        ("all", None, True),
+        ("superpowers, all", None, True),
+        ("superpowers", ["superpowers"], False),
+    ],
+)
+def test_the_sections_argument_tells_all_from_the_default(argument, requested, every):
+    from newsbot.spiders.loader import site_spiders
+
+    spider = (
+        site_spiders()["spacewar"](sections=argument)
+        if argument is not None
+        else site_spiders()["spacewar"]()
+    )
+    assert (spider.requested_sections, spider.all_sections) == (requested, every)
