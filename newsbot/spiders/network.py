@@ -13,12 +13,11 @@ Arguments (`scrapy crawl spacewar -a name=value`):
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
 
 import scrapy
-from scrapy.exceptions import CloseSpider, UsageError
+from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
@@ -28,9 +27,8 @@ from newsbot.parsing.listing import ListingEntry, find_nav_link, parse_listing_p
 from newsbot.registry import Section, Site, load_registry
 from newsbot.report.keys import ARTICLE_META_KEY, FINISH_UNKNOWN_SECTION, GOOD_FINISH_REASONS
 from newsbot.report.outcomes import KNOWN, failure_reason, page_reason
+from newsbot.spiders.args import ARGUMENT_NAMES, SpiderArguments
 from newsbot.store import SeenStore, store_for
-
-SOURCES = ("sections", "feed")
 
 
 class NetworkSpider(scrapy.Spider):
@@ -38,22 +36,16 @@ class NetworkSpider(scrapy.Spider):
 
     site_name: ClassVar[str]
 
-    def __init__(
-        self,
-        sections: str = "all",
-        max_pages: str | int | None = None,
-        max_articles: str | int | None = None,
-        since: str | None = None,
-        source: str = "sections",
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, **kwargs: Any) -> None:
+        # Scrapy's Spider sets every keyword as an attribute; ours are read from one typed place.
+        arguments = SpiderArguments.parse(kwargs)
+        super().__init__(**{k: v for k, v in kwargs.items() if k not in ARGUMENT_NAMES})
         registry = load_registry()
         self.site: Site = registry.site(self.site_name)
         self.allowed_domains = [f"www.{s.host}" for s in registry.sites] + [s.host for s in registry.sites]
-        self.source = _choice("source", source, SOURCES)
-        self.max_pages = _positive_int("max_pages", max_pages)
-        self.max_articles = _positive_int("max_articles", max_articles)
+        self.source = arguments.source
+        self.max_pages = arguments.max_pages
+        self.max_articles = arguments.max_articles
         self.articles_requested = 0
         # The spider's own memory of what it asked for. Requests bypass Scrapy's duplicate filter,
         # whose record survives a killed job (JOBDIR) even for requests that were never answered.
@@ -64,10 +56,9 @@ class NetworkSpider(scrapy.Spider):
         self._broken_walks: set[str] = set()
         # Articles listed but not had, by reason (newsbot.report.outcomes), for the run report.
         self.missing: dict[str, list[str]] = {}
-        self.since = _day("since", since)
-        self.requested_sections = _section_names(sections)
-        if self.source == "feed" and not self.site.feed:
-            raise UsageError(f"{self.site.host} has no known feed; use -a source=sections")
+        self.since = arguments.since
+        self.requested_sections: list[str] | None = arguments.sections
+        arguments.check_site(self.site)
 
     @property
     def store(self) -> SeenStore | None:
@@ -325,37 +316,3 @@ def _next_page(pagination: list[tuple[str, int | None]], page: int) -> str | Non
 def _content_type(response: Response) -> str | None:
     value = response.headers.get(b"Content-Type")
     return value.decode("latin-1") if value else None
-
-
-def _section_names(value: str | None) -> list[str] | None:
-    names = [name.strip() for name in (value or "all").split(",") if name.strip()]
-    if not names or any(name.lower() == "all" for name in names):
-        return None
-    return names
-
-
-def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
-    if value not in choices:
-        raise UsageError(f"-a {name}={value!r}: expected one of {', '.join(choices)}")
-    return value
-
-
-def _positive_int(name: str, value: str | int | None) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = 0
-    if number < 1:
-        raise UsageError(f"-a {name}={value!r}: expected a whole number of 1 or more")
-    return number
-
-
-def _day(name: str, value: str | None) -> datetime.date | None:
-    if not value:
-        return None
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"-a {name}={value!r}: expected a day as YYYY-MM-DD") from None
