@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -22,6 +22,9 @@ NonEmptyText = Annotated[str, Field(min_length=1)]
 IsoDay = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 
 SCHEMA_RESOURCE = "schema/article.schema.json"
+# Raised when a field is renamed, removed or changes type; every line carries it, so a reader of
+# many runs' files knows which shape each line has.
+SCHEMA_VERSION = 1
 
 
 @dataclass
@@ -40,6 +43,8 @@ class RelatedLink:
 class ArticleItem:
     """An article as written to JSON Lines. Field names are a contract with downstream users."""
 
+    # First in every line; keyword-only so that it may stand before the required fields.
+    schema_version: Literal[1] = field(default=SCHEMA_VERSION, kw_only=True)
     url: NetworkUrl
     site: Annotated[str, Field(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")]
     title: NonEmptyText

@@ -59,7 +59,14 @@ NEWSBOT_MAX_ERRORS = 10
 
 EXTENSIONS = {
     "newsbot.report.extension.RunReport": 500,
+    # A feed export's items count as written in the run report (newsbot/exporters.py).
+    "newsbot.exporters.ExportCount": 400,
 }
+# CSV has no lists: list and object fields are written as JSON text.
+FEED_EXPORTERS = {"csv": "newsbot.exporters.JsonFieldsCsvItemExporter"}
+# A feed export (-o/-O/FEEDS) is a complete copy: the store neither skips nor marks its articles.
+# True: it holds only what no earlier run wrote, and marks what it exports, like NEWSBOT_OUTPUT.
+NEWSBOT_INCREMENTAL_EXPORTS = False
 
 ADDONS = {
     # Installs the mirror's download handler when NEWSBOT_MIRROR is set; nothing otherwise.

@@ -22,7 +22,7 @@ def default_snapshot() -> Path:
 
 def run_demo(out: Path, snapshot: Path | None) -> int:
     from scrapy.crawler import CrawlerProcess
-    from scrapy.utils.project import get_project_settings
+    from scrapy.settings import Settings
 
     snapshot = snapshot or default_snapshot()
     if not snapshot.is_dir():
@@ -39,7 +39,10 @@ def run_demo(out: Path, snapshot: Path | None) -> int:
         (out / name).unlink(missing_ok=True)
 
     with SnapshotServer(snapshot) as server:
-        settings = get_project_settings()
+        # newsbot's own settings, wherever the command runs: the folder it runs in need not be the
+        # project's (no scrapy.cfg there: Scrapy's defaults, without newsbot's spider loader).
+        settings = Settings()
+        settings.setmodule("newsbot.settings", priority="project")
         settings.setdict(
             {
                 "NEWSBOT_MIRROR": server.url,
