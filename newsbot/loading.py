@@ -85,7 +85,8 @@ def duckdb_columns() -> dict[str, str]:
         if isinstance(tree, list):
             return f"{sql(tree[1])}[]"
         if isinstance(tree, dict):
-            return "STRUCT(" + ", ".join(f"{name} {sql(child)}" for name, child in tree["struct"].items()) + ")"
+            members = ", ".join(f"{name} {sql(child)}" for name, child in tree["struct"].items())
+            return f"STRUCT({members})"
         return {"string": "VARCHAR", "int64": "BIGINT", "bool": "BOOLEAN"}[tree]
 
     return {name: sql(tree) for name, tree in field_types().items()}
