@@ -17,7 +17,8 @@ def _export(tmp_path, target, settings=None):
     # One store for all the runs of a test, as on a user's machine.
     merged = {"NEWSBOT_STATE": str(tmp_path / "seen.sqlite"), **(settings or {})}
     return run_crawl(
-        "spacewar", SNAPSHOT.as_uri(), tmp_path / "run", args=SECTION, settings=merged, extra=["-O", str(target)]
+        "spacewar", SNAPSHOT.as_uri(), tmp_path / "run", args=SECTION, settings=merged,
+        extra=["-O", str(target)],
     )
 
 

@@ -13,8 +13,10 @@ Arguments (`scrapy crawl spacewar -a name=value`):
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import CloseSpider
@@ -71,6 +73,29 @@ class NetworkSpider(scrapy.Spider):
         (NEWSBOT_SHARED_FRONTIER, set by the Redis add-on) the shared filter is what keeps two
         workers from fetching one page twice, so requests go through it."""
         return not self.settings.getbool("NEWSBOT_SHARED_FRONTIER", False)
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        """Reads any page of the network by what its URL is: for `scrapy parse --spider=<site> URL`
+        and `fetch` in `scrapy shell`, which call `parse` with no keyword arguments. An article page
+        gives its item, a section page (declared or not) its article requests and next page, the
+        site's feed its article requests.
+
+        @url https://www.spacewar.com/reports/Putin_tells_Xi_he_wants_to_ramp_up_military_cooperation_999.html
+        @returns items 1 1
+        @returns requests 0 0
+        @scrapes schema_version url site title body paragraphs date_published
+        """
+        registry = load_registry()
+        if registry.is_article_url(response.url):
+            yield from self.parse_article(response, section=None, summary=None, origin="parse")
+            return
+        if response.url in {site.feed for site in registry.sites if site.feed}:
+            yield from self.parse_feed(response)
+            return
+        section, page = _section_of(response.url, registry.site_for_url(response.url) or self.site)
+        yield from self.parse_section(
+            response, slug=section.slug, label=section.label, page=page, overshoot=0
+        )
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.source == "feed":
@@ -166,6 +191,13 @@ class NetworkSpider(scrapy.Spider):
     def parse_section(
         self, response: Response, slug: str, label: str, page: int, overshoot: int
     ) -> Iterator[scrapy.Request]:
+        """A section page: a request per new article it lists, then the next page.
+
+        @url https://www.spacewar.com/superpowers.html
+        @cb_kwargs {"slug": "superpowers", "label": "SUPERPOWERS", "page": 1, "overshoot": 0}
+        @returns items 0 0
+        @returns requests 1
+        """
         section = Section(slug=slug, label=label, site_host=self.site.host)
         listing = parse_listing_page(
             response.url,
@@ -209,6 +241,12 @@ class NetworkSpider(scrapy.Spider):
             yield request
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        """The site's RSS feed: a request per new article.
+
+        @url https://www.spacewar.com/spacewar.xml
+        @returns items 0 0
+        @returns requests 1
+        """
         try:
             entries = parse_feed(response.url, response.body)
         except FeedError as error:
@@ -257,6 +295,13 @@ class NetworkSpider(scrapy.Spider):
     def parse_article(
         self, response: Response, section: str | None, summary: str | None, origin: str
     ) -> Iterator[Any]:
+        """An article page: its item.
+
+        @url https://www.spacewar.com/reports/Putin_tells_Xi_he_wants_to_ramp_up_military_cooperation_999.html
+        @cb_kwargs {"section": "SUPERPOWERS", "summary": null, "origin": "superpowers"}
+        @returns items 1 1
+        @scrapes schema_version url site title section body paragraphs date_published content_hash
+        """
         try:
             item = parse_article(
                 response.url,
@@ -316,3 +361,17 @@ def _next_page(pagination: list[tuple[str, int | None]], page: int) -> str | Non
 def _content_type(response: Response) -> str | None:
     value = response.headers.get(b"Content-Type")
     return value.decode("latin-1") if value else None
+
+
+def _section_of(url: str, site: Site) -> tuple[Section, int]:
+    """The section a section page URL belongs to, and its page number: declared, or made from the
+    URL (`/cyber-wars-02.html`: slug `cyber-wars`, page 2) as the navigation lookup would."""
+    path = urlsplit(url).path
+    for section in site.sections:
+        page = load_registry().section_page_number(path, section.slug)
+        if page is not None:
+            return section, page
+    match = re.match(r"^/(?P<slug>.+?)(?:-(?P<page>[0-9]{2,3}))?\.html$", path)
+    slug = match.group("slug") if match else path.strip("/") or "index"
+    page = int(match.group("page") or 1) if match else 1
+    return Section(slug=slug, label=slug.replace("-", " ").upper(), site_host=site.host), page
