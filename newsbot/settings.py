@@ -69,7 +69,11 @@ EXTENSIONS = {
     "newsbot.report.extension.RunReport": 500,
     # A feed export's items count as written in the run report (newsbot/exporters.py).
     "newsbot.exporters.ExportCount": 400,
+    # A progress line and the run report rewritten every NEWSBOT_PROGRESS_INTERVAL seconds.
+    "newsbot.report.progress.Progress": 510,
 }
+# Seconds between progress lines (and interim run reports) of a crawl; 0: none.
+NEWSBOT_PROGRESS_INTERVAL = 60
 # CSV has no lists: list and object fields are written as JSON text.
 FEED_EXPORTERS = {"csv": "newsbot.exporters.JsonFieldsCsvItemExporter"}
 # A feed export (-o/-O/FEEDS) is a complete copy: the store neither skips nor marks its articles.
