@@ -24,7 +24,7 @@ IsoDay = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 SCHEMA_RESOURCE = "schema/article.schema.json"
 # Raised when a field is renamed, removed or changes type; every line carries it, so a reader of
 # many runs' files knows which shape each line has.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 
 
 @dataclass
@@ -102,7 +102,8 @@ def _require_all(node: Any) -> None:
 def shipped_schema() -> dict[str, Any]:
     """The schema file that ships in the package."""
     text = resources.files("newsbot").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
-    return json.loads(text)
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 def schema_text(schema: dict[str, Any]) -> str:

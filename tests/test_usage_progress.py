@@ -31,10 +31,11 @@ def test_a_crawl_logs_progress_and_rewrites_its_report_while_it_runs(tmp_path):
 
 def test_the_progress_line_counts_from_the_spider_and_stats():
     class Spider:
-        name = "spacewar"
-        requested_sections = ["superpowers", "cyber-wars"]
-        missing = {"gone": ["a", "b"], "timeout": ["c"]}
-        _walks = {"superpowers": True}
+        def __init__(self) -> None:
+            self.name = "spacewar"
+            self.requested_sections = ["superpowers", "cyber-wars"]
+            self.missing = {"gone": ["a", "b"], "timeout": ["c"]}
+            self._walks = {"superpowers": True}
 
     stats = {"newsbot/items_written": 30, "newsbot/section_pages": 4}
     line = progress_line(Spider(), stats, elapsed=60.0, ledger=2)  # type: ignore[arg-type]
