@@ -69,7 +69,7 @@ def arrow_schema() -> Any:
 
 def read_arrow(paths: Iterable[str | Path]) -> Any:
     """Every line of the given JSON Lines files as one `pyarrow.Table` with the schema's types."""
-    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow as pa
     import pyarrow.json as pajson  # type: ignore[import-untyped]
 
     schema = arrow_schema()
