@@ -11,9 +11,12 @@ from __future__ import annotations
 import argparse
 import difflib
 import sys
+import time
+from pathlib import Path
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
+from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
 
 from newsbot.registry import load_registry
@@ -23,6 +26,8 @@ from newsbot.spiders.args import SpiderArguments
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+# A report older than this process is an earlier run's.
+_STARTED = time.time()
 
 
 class Command(ScrapyCrawlCommand):
@@ -43,15 +48,18 @@ class Command(ScrapyCrawlCommand):
         crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
-        if self.crawler_process.bootstrap_failed or crawler.stats is None:
+        stats = {} if crawler.stats is None else crawler.stats.get_stats()
+        started = crawler.stats is not None and not self.crawler_process.bootstrap_failed
+        if not started or stats.get("finish_reason") in USAGE_FINISH_REASONS:
             self.exitcode = EXIT_USAGE
-            return
-        if crawler.stats.get_value("finish_reason") in USAGE_FINISH_REASONS:
-            self.exitcode = EXIT_USAGE
-        elif crawler.stats.get_value(STATS_OUTCOME, "ok") != "ok":
+        elif stats.get(STATS_OUTCOME, "ok") != "ok":
             self.exitcode = EXIT_FAILED
         else:
             self.exitcode = 0
+        if self.exitcode:
+            # On stderr whatever LOG_FILE says: under cron this line is the mail, and it names the
+            # report of this run, not one an earlier run left.
+            print(failure_line(args[0], self.exitcode, crawler.settings), file=sys.stderr)
 
     def _check_before_start(self, name: str, spider_arguments: dict[str, str]) -> None:
         assert self.settings is not None
@@ -69,3 +77,17 @@ def unknown_spider_message(name: str, names: list[str]) -> str:
     close = difflib.get_close_matches(name, names, n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
     return f"unknown spider {name!r}; {hint}`scrapy list` shows all {len(names)}"
+
+
+def failure_line(spider: str, status: int, settings: BaseSettings) -> str:
+    what = "failed" if status == EXIT_FAILED else "could not start"
+    line = f"newsbot {spider}: {what} (exit {status})"
+    template = settings.get("NEWSBOT_STATS_FILE")
+    report = Path(template.format(spider=spider)).absolute() if template else None
+    if report is not None and report.exists() and report.stat().st_mtime >= _STARTED:
+        line += f"; report {report}"
+    else:
+        line += "; no report written"
+    if settings.get("LOG_FILE"):
+        line += f"; log {Path(settings.get('LOG_FILE')).absolute()}"
+    return line
