@@ -9,7 +9,7 @@ package, and is what the validation pipeline and downstream users check lines ag
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from functools import cache
 from importlib import resources
 from typing import Annotated, Any, Literal
@@ -80,6 +80,9 @@ def generate_schema() -> dict[str, Any]:
         "$id": "urn:newsbot:article",
         **schema,
     }
+    # In the order of the lines (pydantic puts keyword-only fields last), so that columns loaded
+    # with the schema's types (newsbot.loading) come in the order a reader sees in the file.
+    schema["properties"] = {f.name: schema["properties"][f.name] for f in fields(ArticleItem)}
     # Every field is always written, defaults included, so every field is required, and nothing else
     # may appear: a renamed or stray field must fail validation, not slip into the dataset.
     _require_all(schema)
