@@ -15,9 +15,18 @@ from tests.conftest import ROOT, SNAPSHOT
 README = ROOT / "README.md"
 
 
-def readme_blocks(language: str) -> list[str]:
+def readme_blocks(language: str, under: str | None = None) -> list[str]:
+    """The fenced blocks of one language, all or those of the section whose heading is `under`."""
     text = README.read_text(encoding="utf-8")
+    if under is not None:
+        start = text.index(f"{under}\n")
+        end = re.search(r"\n#{1,3} ", text[start + len(under) :])
+        text = text[start : start + len(under) + (end.start() if end else len(text))]
     return re.findall(rf"```{language}\n(.*?)```", text, flags=re.DOTALL)
+
+
+def command_lines(block: str) -> list[str]:
+    return [line for line in block.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
 
 def fresh_checkout(folder: Path) -> Path:
@@ -39,7 +48,9 @@ def fresh_checkout(folder: Path) -> Path:
 def run_shell(
     line: str, cwd: Path, mirror: Path = SNAPSHOT, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NEWSBOT_MIRROR": str(mirror), "PYTHONUNBUFFERED": "1"}
+    # The checkout's .venv/bin first: `scrapy` and `newsbot` as an activated venv gives them.
+    path = f"{cwd / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+    env = {**os.environ, "NEWSBOT_MIRROR": str(mirror), "PYTHONUNBUFFERED": "1", "PATH": path}
     return subprocess.run(
         ["/bin/sh", "-c", line], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
     )
