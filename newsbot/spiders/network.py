@@ -1,14 +1,12 @@
 """The spider of one SMN site. It decides what to fetch next; the parsers in newsbot.parsing read pages.
 
-Arguments (`scrapy crawl spacewar -a name=value`):
+Its arguments (`scrapy crawl spacewar -a name=value`: sections, max_pages, max_articles, since,
+source) are declared, described and checked in newsbot/spiders/args.py. A section name the
+registry does not know is looked up by its label in the home page's navigation; a name found
+nowhere ends the run at once (finish reason `unknown_section`, exit status 2).
 
-- `sections`: comma list of section slugs or labels, or `all` (default: every declared section).
-  A name the registry does not know is looked up by its label in the home page's navigation; a
-  name found nowhere ends the run at once (finish reason `unknown_section`, exit status 2).
-- `max_pages`: pages walked per section (default: no bound).
-- `max_articles`: articles fetched by the whole run (default: no bound); `newsbot check` uses it.
-- `since`: `YYYY-MM-DD`; a section is walked no further once its entries are older.
-- `source`: `sections` (default) or `feed`, the site's RSS feed.
+`parse` reads any page by what its URL is, for Scrapy's own tools (`scrapy parse`, `scrapy shell`);
+the callbacks carry contracts for `scrapy check`.
 """
 
 from __future__ import annotations
