@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
 from newsbot.item import shipped_schema
 from newsbot.snapshot_server import SnapshotServer
@@ -69,7 +69,7 @@ def run_demo(out: Path, snapshot: Path | None) -> int:
     return _summarise(out, crawlers)
 
 
-def _summarise(out: Path, crawlers: list) -> int:
+def _summarise(out: Path, crawlers: list[Any]) -> int:
     validator = Draft202012Validator(shipped_schema())
     urls: Counter[str] = Counter()
     hashes: Counter[str] = Counter()
