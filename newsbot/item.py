@@ -9,10 +9,10 @@ package, and is what the validation pipeline and downstream users check lines ag
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from functools import cache
 from importlib import resources
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -22,6 +22,9 @@ NonEmptyText = Annotated[str, Field(min_length=1)]
 IsoDay = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 
 SCHEMA_RESOURCE = "schema/article.schema.json"
+# Raised when a field is renamed, removed or changes type; every line carries it, so a reader of
+# many runs' files knows which shape each line has.
+SCHEMA_VERSION: Literal[1] = 1
 
 
 @dataclass
@@ -40,6 +43,8 @@ class RelatedLink:
 class ArticleItem:
     """An article as written to JSON Lines. Field names are a contract with downstream users."""
 
+    # First in every line; keyword-only so that it may stand before the required fields.
+    schema_version: Literal[1] = field(default=SCHEMA_VERSION, kw_only=True)
     url: NetworkUrl
     site: Annotated[str, Field(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")]
     title: NonEmptyText
@@ -75,6 +80,9 @@ def generate_schema() -> dict[str, Any]:
         "$id": "urn:newsbot:article",
         **schema,
     }
+    # In the order of the lines (pydantic puts keyword-only fields last), so that columns loaded
+    # with the schema's types (newsbot.loading) come in the order a reader sees in the file.
+    schema["properties"] = {f.name: schema["properties"][f.name] for f in fields(ArticleItem)}
     # Every field is always written, defaults included, so every field is required, and nothing else
     # may appear: a renamed or stray field must fail validation, not slip into the dataset.
     _require_all(schema)
@@ -97,7 +105,8 @@ def _require_all(node: Any) -> None:
 def shipped_schema() -> dict[str, Any]:
     """The schema file that ships in the package."""
     text = resources.files("newsbot").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
-    return json.loads(text)
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 def schema_text(schema: dict[str, Any]) -> str:

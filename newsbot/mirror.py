@@ -1,32 +1,97 @@
 """Replay a saved copy of the network (wget --mirror layout) instead of fetching the live sites.
 
-With the setting `NEWSBOT_MIRROR` (`http://127.0.0.1:8000` or `file:///path/to/folder`), the add-on
-installs a download handler that fetches `https://www.<smn-host>/<path>` from
+With the setting `NEWSBOT_MIRROR` (`http://127.0.0.1:8000`, `file:///path/to/folder` or a plain
+folder), the add-on installs a download handler that fetches `https://www.<smn-host>/<path>` from
 `<mirror>/www.<smn-host>/<path>` and hands the response back under the real URL. Everything above
 the download handler (offsite and robots checks, per-domain slots and delays, the spider, the
 pipelines) sees only real URLs, so a replay runs exactly the code of a live crawl.
+
+A replay is not the live web, and behaves as a saved copy should:
+
+- a file the copy does not hold is a 404 at once (reported `gone`, never retried), so a sister
+  site saved without its robots.txt is "allow all", as on a server that has none;
+- a URL whose decoded path climbs out of the copy's folder (`/reports/..%2f..%2fx.html`) is refused
+  before any file is opened, logged and counted (`newsbot/mirror/refused_paths`);
+- a local replay (a folder, or a server on loopback) runs without the politeness delay and
+  AutoThrottle meant for the live sites, unless NEWSBOT_MIRROR_POLITE=True.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
-from urllib.parse import quote, urlsplit
+import posixpath
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.responsetypes import responsetypes
 from scrapy.settings import BaseSettings
+from scrapy.utils.asyncio import run_in_thread
 from scrapy.utils.misc import build_from_crawler, load_object
+from w3lib.url import file_uri_to_path
 
 from newsbot.registry import load_registry
 
 logger = logging.getLogger(__name__)
 
 _SAFE_PATH_CHARS = "/%:@!$&()*+,;=-._~"
+MIRROR_SCHEMES = ("http", "https", "file")
+STATS_REFUSED_PATHS = "newsbot/mirror/refused_paths"
+# Politeness is for the live sites; a local replay reads our own copy.
+LOCAL_REPLAY_SETTINGS = {
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+}
+
+
+class MirrorPathRefused(IgnoreRequest):
+    """A URL whose decoded path leaves the mirror's folder."""
+
+
+def normalise_mirror(value: str) -> str:
+    """NEWSBOT_MIRROR as the handler takes it: a URL, a folder made a file:// URL, or "" for none.
+
+    Raises ValueError, one line, for anything else: the run must not start on a mirror it cannot read.
+    """
+    value = value.strip()
+    if not value:
+        return ""
+    if "://" in value:
+        scheme = urlsplit(value).scheme.lower()
+        if scheme not in MIRROR_SCHEMES:
+            raise ValueError(f"NEWSBOT_MIRROR={value!r}: expected an http(s):// or file:// URL, or a folder")
+        if scheme == "file" and not Path(file_uri_to_path(value)).is_dir():
+            raise ValueError(f"NEWSBOT_MIRROR={value!r}: no such folder")
+        return value
+    if not Path(value).expanduser().is_dir():
+        raise ValueError(f"NEWSBOT_MIRROR={value!r}: not a URL and not a folder")
+    return Path(value).expanduser().resolve().as_uri()
+
+
+def is_local_mirror(mirror: str) -> bool:
+    parts = urlsplit(mirror)
+    if parts.scheme == "file":
+        return True
+    host = (parts.hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def mirror_url(mirror: str, url: str) -> str | None:
-    """The mirror's copy of a network URL, or None for a URL off the network."""
+    """The mirror's copy of a network URL, or None for a URL off the network.
+
+    Raises MirrorPathRefused when the URL's decoded path climbs above the site's root: `..%2f` is
+    not a `..` segment to the URL parser but becomes one once a server or the file system decodes it.
+    """
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     if not load_registry().is_network_host(host):
@@ -34,22 +99,35 @@ def mirror_url(mirror: str, url: str) -> str | None:
     if not host.startswith("www."):
         host = f"www.{host}"
     path = parts.path or "/"
+    if _climbs_out(path):
+        raise MirrorPathRefused(f"refused by the mirror: {url} climbs out of the mirror's folder")
     if path.endswith("/"):
         path += "index.html"
     return f"{mirror.rstrip('/')}/{host}{quote(path, safe=_SAFE_PATH_CHARS)}"
+
+
+def _climbs_out(path: str) -> bool:
+    decoded = unquote(path).replace("\\", "/")
+    return ".." in decoded.split("/") or posixpath.normpath("/" + decoded).startswith("/..")
 
 
 class MirrorAddon:
     """Installs MirrorDownloadHandler for http and https when NEWSBOT_MIRROR is set."""
 
     def update_settings(self, settings: BaseSettings) -> None:
-        mirror = settings.get("NEWSBOT_MIRROR")
-        if not mirror:
+        raw = settings.get("NEWSBOT_MIRROR")
+        if not raw:
             return
+        # `scrapy crawl` has already checked the value (newsbot.commands.crawl); a folder becomes a URL.
+        mirror = normalise_mirror(raw)
+        settings.set("NEWSBOT_MIRROR", mirror, settings.getpriority("NEWSBOT_MIRROR") or "addon")
         handlers = settings.getdict("DOWNLOAD_HANDLERS_BASE")
         settings.set("NEWSBOT_MIRROR_DELEGATES", {s: handlers[s] for s in ("http", "https", "file")}, "addon")
         handlers_path = f"{MirrorDownloadHandler.__module__}.{MirrorDownloadHandler.__qualname__}"
         settings.set("DOWNLOAD_HANDLERS", {"http": handlers_path, "https": handlers_path}, "addon")
+        if is_local_mirror(mirror) and not settings.getbool("NEWSBOT_MIRROR_POLITE", False):
+            # The project's priority: settings.py's live values yield, a -s on the command line wins.
+            settings.setdict(LOCAL_REPLAY_SETTINGS, "project")
 
 
 class MirrorDownloadHandler:
@@ -57,9 +135,10 @@ class MirrorDownloadHandler:
 
     def __init__(self, crawler: Crawler) -> None:
         self.mirror: str = crawler.settings.get("NEWSBOT_MIRROR")
+        self.stats = crawler.stats
         delegates = crawler.settings.getdict("NEWSBOT_MIRROR_DELEGATES")
-        scheme = urlsplit(self.mirror).scheme or "file"
-        self._delegate = build_from_crawler(load_object(delegates[scheme]), crawler)
+        self.scheme = urlsplit(self.mirror).scheme or "file"
+        self._delegate = build_from_crawler(load_object(delegates[self.scheme]), crawler)
         # Off-network URLs keep their own transport; they are never rewritten.
         self._direct = build_from_crawler(load_object(delegates["https"]), crawler)
         logger.info("Replaying the network from the mirror %s", self.mirror)
@@ -69,11 +148,31 @@ class MirrorDownloadHandler:
         return cls(crawler)
 
     async def download_request(self, request: Request) -> Response:
-        target = mirror_url(self.mirror, request.url)
+        try:
+            target = mirror_url(self.mirror, request.url)
+        except MirrorPathRefused as error:
+            if self.stats is not None:
+                self.stats.inc_value(STATS_REFUSED_PATHS)
+            logger.warning("%s", error)
+            raise
         if target is None:
-            return await self._direct.download_request(request)
-        response = await self._delegate.download_request(request.replace(url=target))
-        return response.replace(url=request.url, request=request)
+            direct: Response = await self._direct.download_request(request)
+            return direct
+        if self.scheme == "file":
+            return await self._read_file(request, target)
+        response: Response = await self._delegate.download_request(request.replace(url=target))
+        replayed: Response = response.replace(url=request.url, request=request)
+        return replayed
+
+    async def _read_file(self, request: Request, target: str) -> Response:
+        path = Path(file_uri_to_path(target))
+        try:
+            body = await run_in_thread(path.read_bytes)
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            # Not in the copy: what a server answers for a page it does not have.
+            return Response(url=request.url, status=404, body=b"", request=request)
+        response_class = responsetypes.from_args(filename=str(path), body=body)
+        return response_class(url=request.url, body=body, request=request)
 
     async def close(self) -> None:
         for handler in {id(h): h for h in (self._delegate, self._direct)}.values():

@@ -4,6 +4,8 @@ Each politeness default is explained in README.md ("Politeness"); change them wi
 or in a Scrapyd job's settings.
 """
 
+import os
+
 BOT_NAME = "newsbot"
 SPIDER_MODULES = ["newsbot.spiders"]
 # Adds one spider per registry site (newsbot/spiders/loader.py) to those of SPIDER_MODULES.
@@ -41,13 +43,19 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 # Replay a saved copy of the network (wget --mirror layout): an http(s) or file:// URL of the
-# folder that holds `www.spacewar.com/...`. Empty: fetch the live sites.
-NEWSBOT_MIRROR = ""
+# folder that holds `www.spacewar.com/...`, or the folder. Empty: fetch the live sites. The
+# environment variable of the same name sets it too, so that a command written for the live sites
+# (a cron line, a README example) runs unchanged against a saved copy.
+NEWSBOT_MIRROR = os.environ.get("NEWSBOT_MIRROR", "")
+# A local replay (a folder, a server on loopback) runs without the live politeness below;
+# True keeps DOWNLOAD_DELAY and AutoThrottle as for the live sites.
+NEWSBOT_MIRROR_POLITE = False
 # JSON Lines output when no -o/-O feed is given: one file per spider, appended to.
 NEWSBOT_OUTPUT = "output/{spider}.jsonl"
-# The seen-articles store shared by every spider and run (see newsbot/store/). Unset: the file
-# $XDG_DATA_HOME/newsbot/seen.sqlite (~/.local/share/newsbot/seen.sqlite); empty: no memory
-# across runs (duplicates are still dropped within the run).
+# The seen-articles store shared by every spider and run (see newsbot/store/). Unset: the
+# project's own, .scrapy/newsbot/seen.sqlite beside scrapy.cfg (Scrapy's data_path, where its HTTP
+# cache lives), so two checkouts never share one by accident; empty: no memory across runs
+# (duplicates are still dropped within the run).
 # NEWSBOT_STATE = "/var/lib/newsbot/seen.sqlite"
 # Section pages walked past the first page whose entries are all known already.
 NEWSBOT_KNOWN_PAGES_OVERSHOOT = 0
@@ -59,7 +67,18 @@ NEWSBOT_MAX_ERRORS = 10
 
 EXTENSIONS = {
     "newsbot.report.extension.RunReport": 500,
+    # A feed export's items count as written in the run report (newsbot/exporters.py).
+    "newsbot.exporters.ExportCount": 400,
+    # A progress line and the run report rewritten every NEWSBOT_PROGRESS_INTERVAL seconds.
+    "newsbot.report.progress.Progress": 510,
 }
+# Seconds between progress lines (and interim run reports) of a crawl; 0: none.
+NEWSBOT_PROGRESS_INTERVAL = 60
+# CSV has no lists: list and object fields are written as JSON text.
+FEED_EXPORTERS = {"csv": "newsbot.exporters.JsonFieldsCsvItemExporter"}
+# A feed export (-o/-O/FEEDS) is a complete copy: the store neither skips nor marks its articles.
+# True: it holds only what no earlier run wrote, and marks what it exports, like NEWSBOT_OUTPUT.
+NEWSBOT_INCREMENTAL_EXPORTS = False
 
 ADDONS = {
     # Installs the mirror's download handler when NEWSBOT_MIRROR is set; nothing otherwise.

@@ -11,8 +11,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = ROOT / "tests" / "site"
 CASES = ROOT / "tests" / "cases"
-# The evidence lives beside the repository (../shared/site/evidence); NEWSBOT_EVIDENCE overrides.
-EVIDENCE = Path(os.environ.get("NEWSBOT_EVIDENCE", ROOT.parent / "shared" / "site" / "evidence"))
+# Copies of the real pages and feeds the tests read, kept in the repository so that a fresh clone
+# runs every test; NEWSBOT_EVIDENCE points at another folder of the same files.
+EVIDENCE = Path(os.environ.get("NEWSBOT_EVIDENCE") or ROOT / "tests" / "evidence")
 
 # Keep tldextract (pulled in by Scrapy) off the network and quiet.
 os.environ.setdefault("TLDEXTRACT_CACHE", str(ROOT / ".pytest_cache" / "tldextract"))
@@ -21,7 +22,8 @@ os.environ.setdefault("TLDEXTRACT_CACHE", str(ROOT / ".pytest_cache" / "tldextra
 def evidence_file(name: str) -> Path:
     path = EVIDENCE / name
     if not path.exists():
-        pytest.skip(f"evidence file missing: {path}")
+        # A missing evidence file is a broken checkout, not a reason to skip quietly.
+        raise FileNotFoundError(f"evidence file missing: {path}")
     return path
 
 

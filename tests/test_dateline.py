@@ -201,7 +201,7 @@ def test_dateparser_instance_is_created_once() -> None:
 
 # --- the real datelines of the evidence feeds ----------------------------------------------------
 
-EVIDENCE = Path(__file__).resolve().parents[2] / "shared/site/evidence"
+EVIDENCE = Path(__file__).resolve().parent / "evidence"
 REAL_COUNT = 60  # 45 items of the 2025 sample + 15 of the 2013 feed
 
 

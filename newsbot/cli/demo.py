@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
 from newsbot.item import shipped_schema
 from newsbot.snapshot_server import SnapshotServer
@@ -22,7 +22,7 @@ def default_snapshot() -> Path:
 
 def run_demo(out: Path, snapshot: Path | None) -> int:
     from scrapy.crawler import CrawlerProcess
-    from scrapy.utils.project import get_project_settings
+    from scrapy.settings import Settings
 
     snapshot = snapshot or default_snapshot()
     if not snapshot.is_dir():
@@ -39,7 +39,10 @@ def run_demo(out: Path, snapshot: Path | None) -> int:
         (out / name).unlink(missing_ok=True)
 
     with SnapshotServer(snapshot) as server:
-        settings = get_project_settings()
+        # newsbot's own settings, wherever the command runs: the folder it runs in need not be the
+        # project's (no scrapy.cfg there: Scrapy's defaults, without newsbot's spider loader).
+        settings = Settings()
+        settings.setmodule("newsbot.settings", priority="project")
         settings.setdict(
             {
                 "NEWSBOT_MIRROR": server.url,
@@ -66,7 +69,7 @@ def run_demo(out: Path, snapshot: Path | None) -> int:
     return _summarise(out, crawlers)
 
 
-def _summarise(out: Path, crawlers: list) -> int:
+def _summarise(out: Path, crawlers: list[Any]) -> int:
     validator = Draft202012Validator(shipped_schema())
     urls: Counter[str] = Counter()
     hashes: Counter[str] = Counter()

@@ -1,34 +1,93 @@
-"""`scrapy crawl`, with an exit status that tells cron whether the run failed."""
+"""`scrapy crawl`, with an exit status that tells cron whether the run failed, and usage errors
+caught before the crawl starts.
+
+Exit statuses: 0 the run did its job; 1 it failed (the run report says why); 2 it could not start:
+an unknown spider, an unknown or bad `-a` argument, a bad NEWSBOT_* setting, a section found nowhere.
+Every usage error found before the start is one line on stderr, without a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import difflib
+import sys
+import time
+from pathlib import Path
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
+from scrapy.settings import BaseSettings
+from scrapy.spiderloader import get_spider_loader
 
+from newsbot.registry import load_registry
 from newsbot.report.keys import STATS_OUTCOME, USAGE_FINISH_REASONS
+from newsbot.setting_checks import check_settings
+from newsbot.spiders.args import SpiderArguments
 
-# Exit statuses: 0 the run did its job; 1 it failed (the run report says why); 2 it could not start
-# (bad arguments, or a section found nowhere).
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+# A report older than this process is an earlier run's.
+_STARTED = time.time()
 
 
 class Command(ScrapyCrawlCommand):
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        # Checked here, before the crawler process exists: it logs Scrapy's banner when it is made,
+        # and a usage error must be the one line on stderr.
+        try:
+            super().process_options(args, opts)
+            if len(args) != 1:
+                raise UsageError("give exactly one spider name (`scrapy list` shows them)")
+            self._check_before_start(args[0], opts.spargs)
+        except UsageError as error:
+            print(f"scrapy crawl: {error}", file=sys.stderr)
+            sys.exit(EXIT_USAGE)
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        if len(args) != 1:
-            raise UsageError("give exactly one spider name")
         assert self.crawler_process
         crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
-        if self.crawler_process.bootstrap_failed or crawler.stats is None:
+        stats = {} if crawler.stats is None else crawler.stats.get_stats()
+        started = crawler.stats is not None and not self.crawler_process.bootstrap_failed
+        if not started or stats.get("finish_reason") in USAGE_FINISH_REASONS:
             self.exitcode = EXIT_USAGE
-            return
-        if crawler.stats.get_value("finish_reason") in USAGE_FINISH_REASONS:
-            self.exitcode = EXIT_USAGE
-        elif crawler.stats.get_value(STATS_OUTCOME, "ok") != "ok":
+        elif stats.get(STATS_OUTCOME, "ok") != "ok":
             self.exitcode = EXIT_FAILED
         else:
             self.exitcode = 0
+        if self.exitcode:
+            # On stderr whatever LOG_FILE says: under cron this line is the mail, and it names the
+            # report of this run, not one an earlier run left.
+            print(failure_line(args[0], self.exitcode, crawler.settings), file=sys.stderr)
+
+    def _check_before_start(self, name: str, spider_arguments: dict[str, str]) -> None:
+        assert self.settings is not None
+        loader = get_spider_loader(self.settings)
+        names = loader.list()
+        if name not in names:
+            raise UsageError(unknown_spider_message(name, names))
+        check_settings(self.settings)
+        site_name = getattr(loader.load(name), "site_name", None)
+        if site_name is not None:
+            SpiderArguments.parse(spider_arguments).check_site(load_registry().site(site_name))
+
+
+def unknown_spider_message(name: str, names: list[str]) -> str:
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"unknown spider {name!r}; {hint}`scrapy list` shows all {len(names)}"
+
+
+def failure_line(spider: str, status: int, settings: BaseSettings) -> str:
+    what = "failed" if status == EXIT_FAILED else "could not start"
+    line = f"newsbot {spider}: {what} (exit {status})"
+    template = settings.get("NEWSBOT_STATS_FILE")
+    report = Path(template.format(spider=spider)).absolute() if template else None
+    if report is not None and report.exists() and report.stat().st_mtime >= _STARTED:
+        line += f"; report {report}"
+    else:
+        line += "; no report written"
+    if settings.get("LOG_FILE"):
+        line += f"; log {Path(settings.get('LOG_FILE')).absolute()}"
+    return line

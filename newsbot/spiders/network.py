@@ -1,26 +1,27 @@
 """The spider of one SMN site. It decides what to fetch next; the parsers in newsbot.parsing read pages.
 
-Arguments (`scrapy crawl spacewar -a name=value`):
+Its arguments (`scrapy crawl spacewar -a name=value`: sections, max_pages, max_articles, since,
+source) are declared, described and checked in newsbot/spiders/args.py. A section name the
+registry does not know is looked up by its label in the home page's navigation; a name found
+nowhere ends the run at once (finish reason `unknown_section`, exit status 2).
 
 - `sections`: comma list of section slugs or labels, or `all`: every section the home page's
   navigation names plus the declared ones it does not. Default: the declared sections (at the URL
-  the navigation gives them), or the navigation's sections for a site that declares none. Names
-  are matched to the navigation by label or slug, case and spacing folded; a name found nowhere
-  ends the run at once (finish reason `unknown_section`, exit status 2). See spiders/sections.py.
-- `max_pages`: pages walked per section (default: no bound).
-- `max_articles`: articles fetched by the whole run (default: no bound); `newsbot check` uses it.
-- `since`: `YYYY-MM-DD`; a section is walked no further once its entries are older.
-- `source`: `sections` (default) or `feed`, the site's RSS feed.
+  the navigation gives them), or the navigation's sections for a site that declares none. See
+  spiders/sections.py.
+
+`parse` reads any page by what its URL is, for Scrapy's own tools (`scrapy parse`, `scrapy shell`);
+the callbacks carry contracts for `scrapy check`.
 """
 
 from __future__ import annotations
 
-import datetime
+import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import UsageError
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
@@ -30,10 +31,9 @@ from newsbot.parsing.listing import ListingEntry, parse_listing_page
 from newsbot.registry import Section, Site, load_registry
 from newsbot.report.keys import ARTICLE_META_KEY, GOOD_FINISH_REASONS
 from newsbot.report.outcomes import KNOWN, failure_reason, page_reason
+from newsbot.spiders.args import ARGUMENT_NAMES, SpiderArguments
 from newsbot.spiders.sections import SectionResolutionMixin
 from newsbot.store import SeenStore, store_for
-
-SOURCES = ("sections", "feed")
 
 
 class NetworkSpider(SectionResolutionMixin):
@@ -41,22 +41,16 @@ class NetworkSpider(SectionResolutionMixin):
 
     site_name: ClassVar[str]
 
-    def __init__(
-        self,
-        sections: str | None = None,
-        max_pages: str | int | None = None,
-        max_articles: str | int | None = None,
-        since: str | None = None,
-        source: str = "sections",
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, **kwargs: Any) -> None:
+        # Scrapy's Spider sets every keyword as an attribute; ours are read from one typed place.
+        arguments = SpiderArguments.parse(kwargs)
+        super().__init__(**{k: v for k, v in kwargs.items() if k not in ARGUMENT_NAMES})
         registry = load_registry()
         self.site: Site = registry.site(self.site_name)
         self.allowed_domains = [f"www.{s.host}" for s in registry.sites] + [s.host for s in registry.sites]
-        self.source = _choice("source", source, SOURCES)
-        self.max_pages = _positive_int("max_pages", max_pages)
-        self.max_articles = _positive_int("max_articles", max_articles)
+        self.source = arguments.source
+        self.max_pages = arguments.max_pages
+        self.max_articles = arguments.max_articles
         self.articles_requested = 0
         # The spider's own memory of what it asked for. Requests bypass Scrapy's duplicate filter,
         # whose record survives a killed job (JOBDIR) even for requests that were never answered.
@@ -67,12 +61,11 @@ class NetworkSpider(SectionResolutionMixin):
         self._broken_walks: set[str] = set()
         # Articles listed but not had, by reason (newsbot.report.outcomes), for the run report.
         self.missing: dict[str, list[str]] = {}
-        self.since = _day("since", since)
-        self.requested_sections = _section_names(sections)
-        self.all_sections = any(name.strip().lower() == "all" for name in (sections or "").split(","))
+        self.since = arguments.since
+        self.requested_sections: list[str] | None = arguments.sections
+        self.all_sections = arguments.all_sections
+        arguments.check_site(self.site)
         self._init_section_resolution()
-        if self.source == "feed" and not self.site.feed:
-            raise UsageError(f"{self.site.host} has no known feed; use -a source=sections")
 
     @property
     def store(self) -> SeenStore | None:
@@ -85,6 +78,29 @@ class NetworkSpider(SectionResolutionMixin):
         (NEWSBOT_SHARED_FRONTIER, set by the Redis add-on) the shared filter is what keeps two
         workers from fetching one page twice, so requests go through it."""
         return not self.settings.getbool("NEWSBOT_SHARED_FRONTIER", False)
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        """Reads any page of the network by what its URL is: for `scrapy parse --spider=<site> URL`
+        and `fetch` in `scrapy shell`, which call `parse` with no keyword arguments. An article page
+        gives its item, a section page (declared or not) its article requests and next page, the
+        site's feed its article requests.
+
+        @url https://www.spacewar.com/reports/Putin_tells_Xi_he_wants_to_ramp_up_military_cooperation_999.html
+        @returns items 1 1
+        @returns requests 0 0
+        @scrapes schema_version url site title body paragraphs date_published
+        """
+        registry = load_registry()
+        if registry.is_article_url(response.url):
+            yield from self.parse_article(response, section=None, summary=None, origin="parse")
+            return
+        if response.url in {site.feed for site in registry.sites if site.feed}:
+            yield from self.parse_feed(response)
+            return
+        section, page = _section_of(response.url, registry.site_for_url(response.url) or self.site)
+        yield from self.parse_section(
+            response, slug=section.slug, label=section.label, page=page, overshoot=0
+        )
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.source == "feed":
@@ -130,6 +146,13 @@ class NetworkSpider(SectionResolutionMixin):
     def parse_section(
         self, response: Response, slug: str, label: str, page: int, overshoot: int
     ) -> Iterator[scrapy.Request]:
+        """A section page: a request per new article it lists, then the next page.
+
+        @url https://www.spacewar.com/superpowers.html
+        @cb_kwargs {"slug": "superpowers", "label": "SUPERPOWERS", "page": 1, "overshoot": 0}
+        @returns items 0 0
+        @returns requests 1
+        """
         section = Section(slug=slug, label=label, site_host=self.site.host)
         listing = parse_listing_page(
             response.url,
@@ -173,6 +196,12 @@ class NetworkSpider(SectionResolutionMixin):
             yield request
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        """The site's RSS feed: a request per new article.
+
+        @url https://www.spacewar.com/spacewar.xml
+        @returns items 0 0
+        @returns requests 1
+        """
         try:
             entries = parse_feed(response.url, response.body)
         except FeedError as error:
@@ -221,6 +250,13 @@ class NetworkSpider(SectionResolutionMixin):
     def parse_article(
         self, response: Response, section: str | None, summary: str | None, origin: str
     ) -> Iterator[Any]:
+        """An article page: its item.
+
+        @url https://www.spacewar.com/reports/Putin_tells_Xi_he_wants_to_ramp_up_military_cooperation_999.html
+        @cb_kwargs {"section": "SUPERPOWERS", "summary": null, "origin": "superpowers"}
+        @returns items 1 1
+        @scrapes schema_version url site title section body paragraphs date_published content_hash
+        """
         try:
             item = parse_article(
                 response.url,
@@ -282,35 +318,15 @@ def _content_type(response: Response) -> str | None:
     return value.decode("latin-1") if value else None
 
 
-def _section_names(value: str | None) -> list[str] | None:
-    names = [name.strip() for name in (value or "all").split(",") if name.strip()]
-    if not names or any(name.lower() == "all" for name in names):
-        return None
-    return names
-
-
-def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
-    if value not in choices:
-        raise UsageError(f"-a {name}={value!r}: expected one of {', '.join(choices)}")
-    return value
-
-
-def _positive_int(name: str, value: str | int | None) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = 0
-    if number < 1:
-        raise UsageError(f"-a {name}={value!r}: expected a whole number of 1 or more")
-    return number
-
-
-def _day(name: str, value: str | None) -> datetime.date | None:
-    if not value:
-        return None
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"-a {name}={value!r}: expected a day as YYYY-MM-DD") from None
+def _section_of(url: str, site: Site) -> tuple[Section, int]:
+    """The section a section page URL belongs to, and its page number: declared, or made from the
+    URL (`/cyber-wars-02.html`: slug `cyber-wars`, page 2) as the navigation lookup would."""
+    path = urlsplit(url).path
+    for section in site.sections:
+        page = load_registry().section_page_number(path, section.slug)
+        if page is not None:
+            return section, page
+    match = re.match(r"^/(?P<slug>.+?)(?:-(?P<page>[0-9]{2,3}))?\.html$", path)
+    slug = match.group("slug") if match else path.strip("/") or "index"
+    page = int(match.group("page") or 1) if match else 1
+    return Section(slug=slug, label=slug.replace("-", " ").upper(), site_host=site.host), page

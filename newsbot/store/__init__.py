@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from scrapy import signals
 
+from newsbot.exporters import export_is_complete
 from newsbot.store.base import (
     KnownArticle,
     SectionSummary,
@@ -45,7 +46,7 @@ def store_for(crawler: object) -> SeenStore | None:
 
         store: SeenStore | None = RedisSeenStore.from_settings(settings)
     else:
-        path = store_path_from_setting(settings.get("NEWSBOT_STATE"))
+        path = None if export_is_complete(settings) else store_path_from_setting(settings["NEWSBOT_STATE"])
         store = SqliteSeenStore(path) if path else None
     crawler._newsbot_store = store  # type: ignore[attr-defined]
     if store is not None:

@@ -10,8 +10,9 @@ from typing import Protocol
 
 
 def default_state_path() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base) / "newsbot" / "seen.sqlite"
+    from scrapy.utils.project import data_path  # the project's .scrapy/, like Scrapy's HTTP cache
+
+    return Path(data_path("newsbot/seen.sqlite")).absolute()
 
 
 @dataclass(frozen=True)

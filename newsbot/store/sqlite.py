@@ -55,7 +55,8 @@ class SqliteSeenStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # Autocommit: every write is its own transaction unless `transaction()` groups them.
-        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        # Any thread: `scrapy shell` runs the crawler in one thread and the user's prompt in another.
+        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         # NORMAL (WAL): a power cut may take the last marks back, never corrupt the file. That is
         # safe here: the JSON Lines are fsynced first, and reconcile_output marks again, at the next

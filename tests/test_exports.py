@@ -1,0 +1,71 @@
+"""Scrapy's feed exports (-O, -o, FEEDS) give complete files: the seen-articles store neither skips
+nor marks a feed export's articles unless NEWSBOT_INCREMENTAL_EXPORTS asks; CSV keeps lists as JSON."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from tests.conftest import SNAPSHOT
+from tests.crawling import run_crawl
+
+SECTION = {"sections": "superpowers"}
+LIST_FIELDS = ("authors", "paragraphs", "images", "related_links", "notes")
+
+
+def _export(tmp_path, target, settings=None):
+    # One store for all the runs of a test, as on a user's machine.
+    merged = {"NEWSBOT_STATE": str(tmp_path / "seen.sqlite"), **(settings or {})}
+    return run_crawl(
+        "spacewar",
+        SNAPSHOT.as_uri(),
+        tmp_path / "run",
+        args=SECTION,
+        settings=merged,
+        extra=["-O", str(target)],
+    )
+
+
+def _urls(path):
+    return sorted(json.loads(line)["url"] for line in path.read_text(encoding="utf-8").splitlines())
+
+
+def test_two_identical_overwrite_exports_give_the_same_complete_file(tmp_path):
+    target = tmp_path / "sp.jsonl"
+    first = _export(tmp_path, target)
+    assert first.returncode == 0, first.log[-3000:]
+    exported = _urls(target)
+    assert len(exported) == 13
+    assert "13 articles written" in first.log
+    second = _export(tmp_path, target)
+    assert second.returncode == 0, second.log[-3000:]
+    assert _urls(target) == exported
+    assert "13 articles written" in second.log
+    assert second.report["known_skipped"] == 0
+
+
+def test_incremental_exports_skip_and_mark_like_the_writer(tmp_path):
+    settings = {"NEWSBOT_INCREMENTAL_EXPORTS": "True"}
+    first = _export(tmp_path, tmp_path / "one.jsonl", settings)
+    assert len(_urls(tmp_path / "one.jsonl")) == 13, first.log[-3000:]
+    second = _export(tmp_path, tmp_path / "two.jsonl", settings)
+    assert second.returncode == 0, second.log[-3000:]
+    assert _urls(tmp_path / "two.jsonl") == []
+    assert "0 articles written" in second.log
+
+
+def test_csv_export_round_trips_with_json_list_fields(tmp_path):
+    target = tmp_path / "sp.csv"
+    result = _export(tmp_path, target)
+    assert result.returncode == 0, result.log[-3000:]
+    with target.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 13
+    for row in rows:
+        for name in LIST_FIELDS:
+            assert isinstance(json.loads(row[name]), list), (name, row[name])
+        assert row["schema_version"] == "1"
+    images = [image for row in rows for image in json.loads(row["images"])]
+    assert images and all(set(image) == {"url", "caption"} for image in images)
+    paragraphs = json.loads(rows[0]["paragraphs"])
+    assert paragraphs and "\n\n".join(paragraphs) == rows[0]["body"]

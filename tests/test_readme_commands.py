@@ -1,0 +1,82 @@
+"""The README's crawl examples, Scrapy tools and `newsbot` commands, as written, in a fresh
+checkout, with the snapshot standing in for the live sites (NEWSBOT_MIRROR in the environment)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+
+import pytest
+
+from newsbot.spiders.args import ARGUMENTS
+from tests.readme_commands import README, command_lines, fresh_checkout, readme_blocks, run_shell
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory: pytest.TempPathFactory):
+    return fresh_checkout(tmp_path_factory.mktemp("clone") / "newsbot")
+
+
+def _ok(result) -> None:
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert "Traceback" not in result.stderr
+
+
+def test_the_argument_table_is_the_one_of_spiders_args():
+    text = README.read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([a-z_]+)` \| (.+?) \| (.+?) \|$", text, flags=re.MULTILINE)
+    table = [row for row in rows if row[0] in {spec.name for spec in ARGUMENTS}]
+    assert table == [(spec.name, spec.meaning, spec.default) for spec in ARGUMENTS]
+
+
+def test_quick_start_commands_run_as_written(checkout):
+    # The set-up steps (venv, pip) are this test run's own; the suite is what is running now.
+    blocks = readme_blocks("sh", under="## Quick start")
+    steps = [step for block in blocks for step in block.strip().split(" && ")]
+    runs = [step for step in steps if step.startswith(".venv/bin/") and "pip install" not in step]
+    runs = [step for step in runs if "pytest" not in step]
+    assert runs == [
+        ".venv/bin/scrapy crawl spacewar -a sections=superpowers",
+        ".venv/bin/newsbot demo --out newsbot-demo",
+    ]
+    for step in runs:
+        _ok(run_shell(step, cwd=checkout))
+    assert (checkout / "output" / "spacewar.jsonl").stat().st_size > 0
+    assert json.loads((checkout / "output" / "spacewar.report.json").read_text())["outcome"] == "ok"
+    assert (checkout / "newsbot-demo" / "terradaily.jsonl").exists()
+
+
+def test_crawl_examples_run_as_written(checkout):
+    (block,) = readme_blocks("sh", under="## Crawling")
+    lines = command_lines(block)
+    assert len(lines) == 9
+    for line in lines:
+        _ok(run_shell(line, cwd=checkout))
+    exported = (checkout / "superpowers.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(exported) == 13  # complete, though earlier lines wrote these articles already
+    with (checkout / "superpowers.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 13 and all(isinstance(json.loads(row["paragraphs"]), list) for row in rows)
+
+
+def test_scrapy_tools_run_as_written(checkout):
+    (block,) = readme_blocks("sh", under="### Scrapy's own tools")
+    results = [run_shell(line, cwd=checkout) for line in command_lines(block)]
+    for result in results:
+        _ok(result)
+    check, article, section, shell = results
+    assert "OK" in check.stderr
+    assert "'date_published': '2022-12-30'" in article.stdout
+    assert "<GET https://www.spacewar.com/superpowers-02.html>" in section.stdout
+    assert shell.stdout.strip() == "6"
+
+
+def test_newsbot_state_commands_run_as_written(checkout):
+    _ok(run_shell("scrapy crawl spacewar -a sections=superpowers -a max_pages=1", cwd=checkout))
+    (block,) = [b for b in readme_blocks("sh", under="## Scheduled runs") if "newsbot state" in b]
+    results = [run_shell(line, cwd=checkout) for line in command_lines(block)]
+    for result in results:
+        _ok(result)
+    assert str(checkout / ".scrapy" / "newsbot" / "seen.sqlite") in results[0].stdout
+    assert "spacewar.com" in results[0].stdout

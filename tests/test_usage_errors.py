@@ -1,0 +1,62 @@
+"""Every usage error of `scrapy crawl` is one line on stderr, no traceback, exit status 2, and no
+request made (no robots.txt, no page: the server below would see it)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from scrapy.exceptions import UsageError
+
+from newsbot.spiders.args import SpiderArguments
+from tests.conftest import ROOT
+
+
+def _crawl(*words: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "scrapy", "crawl", *words]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [
+        (["spacewr"], "unknown spider 'spacewr'; did you mean 'spacewar'?"),
+        (["spacewar", "-a", "sectoins=superpowers"], "unknown spider argument; did you mean 'sections'?"),
+        (["spacewar", "-a", "max_pages=abc"], "-a max_pages='abc': expected a whole number of 1 or more"),
+        (["spacewar", "-a", "max_articles=0"], "-a max_articles='0': expected a whole number of 1 or more"),
+        (["spacewar", "-a", "since=yesterday"], "-a since='yesterday': expected a day as YYYY-MM-DD"),
+        (["spacewar", "-a", "source=rss"], "-a source='rss': expected one of sections, feed"),
+        (["marsdaily", "-a", "source=feed"], "marsdaily.com has no known feed"),
+        (["spacewar", "-s", "NEWSBOT_MAX_ERRORS=abc"], "NEWSBOT_MAX_ERRORS='abc': expected a whole"),
+        (["spacewar", "-s", "NEWSBOT_RETRY_BACKOFF=-1"], "-s NEWSBOT_RETRY_BACKOFF='-1': expected a number"),
+        (["spacewar", "-s", "NEWSBOT_INCREMENTAL_EXPORTS=maybe"], "expected True or False"),
+        (["spacewar", "-s", "NEWSBOT_MIRROR=not-a-url"], "'not-a-url': not a URL and not a folder"),
+        (["spacewar", "-s", "NEWSBOT_MIRROR=ftp://x/"], "expected an http(s):// or file:// URL, or a folder"),
+        (["spacewar", "-a", "max_pages"], "Invalid -a value, use -a NAME=VALUE"),
+    ],
+)
+def test_usage_error_is_one_line_and_exit_2_before_any_request(words, message, tmp_path):
+    # NEWSBOT_MIRROR points at an empty folder (unless the case sets its own): a request would
+    # show as a 404 in a log; with no log at all, none was made.
+    mirror = ["-s", f"NEWSBOT_MIRROR={tmp_path.as_uri()}"] if "NEWSBOT_MIRROR" not in " ".join(words) else []
+    result = _crawl(*words, *mirror, "-s", f"NEWSBOT_OUTPUT={tmp_path}/out.jsonl", "-s", "NEWSBOT_STATE=")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_arguments_are_parsed_once_into_typed_values():
+    arguments = SpiderArguments.parse(
+        {"sections": "superpowers, missile-defense", "max_pages": "2", "since": "2025-10-01", "_job": "x"}
+    )
+    assert arguments.sections == ["superpowers", "missile-defense"]
+    assert arguments.max_pages == 2 and arguments.max_articles is None
+    assert arguments.since is not None and arguments.since.isoformat() == "2025-10-01"
+    assert arguments.source == "sections"
+    assert SpiderArguments.parse({"sections": "ALL"}).sections is None
+    with pytest.raises(UsageError, match="did you mean 'max_pages'"):
+        SpiderArguments.parse({"max_page": "2"})

@@ -1,0 +1,52 @@
+"""Scrapy's own tools work with the project's default settings, the snapshot standing in for the
+live sites (NEWSBOT_MIRROR in the environment): `scrapy check`, `scrapy parse`, `scrapy shell`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT, SNAPSHOT
+
+SEED = "https://www.spacewar.com/reports/Putin_tells_Xi_he_wants_to_ramp_up_military_cooperation_999.html"
+
+
+def _scrapy(*words: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NEWSBOT_MIRROR": str(SNAPSHOT)}
+    command = [sys.executable, "-m", "scrapy", *words]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_scrapy_check_runs_the_contracts_of_the_callbacks():
+    result = _scrapy("check", "spacewar")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Ran 9 contracts" in result.stderr
+    assert "OK" in result.stderr
+
+
+def test_scrapy_parse_routes_an_article_url_to_its_item():
+    result = _scrapy("parse", "--spider=spacewar", SEED)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "'title': 'Putin tells Xi he wants to ramp up military cooperation'" in result.stdout
+    assert "'date_published': '2022-12-30'" in result.stdout
+    # An inspection writes nothing and judges nothing.
+    assert "newsbot.report.extension" not in result.stderr
+
+
+def test_scrapy_parse_routes_section_pages_declared_or_not():
+    declared = _scrapy("parse", "--spider=spacewar", "https://www.spacewar.com/superpowers.html")
+    assert declared.returncode == 0, declared.stderr[-3000:]
+    assert "<GET https://www.spacewar.com/superpowers-02.html>" in declared.stdout
+    assert declared.stdout.count("<GET https://www.spacewar.com/reports/") == 5
+    undeclared = _scrapy("parse", "--spider=spacewar", "https://www.spacewar.com/cyber-wars.html")
+    assert undeclared.returncode == 0, undeclared.stderr[-3000:]
+    assert undeclared.stdout.count("<GET https://www.spacewar.com/reports/") >= 1
+
+
+def test_scrapy_shell_fetches_and_parses_with_a_store(tmp_path):
+    code = "(response.status, [type(x).__name__ for x in spider.parse(response)])"
+    store = f"NEWSBOT_STATE={tmp_path / 'seen.sqlite'}"
+    result = _scrapy("shell", "--spider=spacewar", "-s", store, SEED, "-c", code)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip() == "(200, ['ArticleItem'])"
