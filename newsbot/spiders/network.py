@@ -22,6 +22,8 @@ from scrapy.exceptions import CloseSpider, UsageError
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from newsbot.claims import keep_listed_url_if_claim_is_false
+from newsbot.ledger import UNPARSED, ledger_keeper
 from newsbot.parsing.article import ListingContext, ParseError, parse_article, utc_now
 from newsbot.parsing.feed import FeedError, parse_feed
 from newsbot.parsing.listing import ListingEntry, find_nav_link, parse_listing_page
@@ -29,6 +31,7 @@ from newsbot.registry import Section, Site, load_registry
 from newsbot.report.keys import ARTICLE_META_KEY, FINISH_UNKNOWN_SECTION, GOOD_FINISH_REASONS
 from newsbot.report.outcomes import KNOWN, failure_reason, page_reason
 from newsbot.store import SeenStore, store_for
+from newsbot.walks import walk_bounds
 
 SOURCES = ("sections", "feed")
 
@@ -190,9 +193,12 @@ class NetworkSpider(scrapy.Spider):
         for note in listing.notes:
             self.logger.warning("%s: %s", response.url, note)
             stats.inc_value(f"newsbot/listing_notes/{note}")
-        known = self.store.known_urls(e.url for e in listing.entries) if self.store else set()
+        bounds = walk_bounds(self)
+        fresh = bounds.new_to_walk(self, section.slug, [e.url for e in listing.entries])
+        entries = bounds.links_taken(self, response.url, listing.entries)
+        known = self.store.known_urls(e.url for e in entries) if self.store else set()
         reached_since = False
-        for entry in listing.entries:
+        for entry in entries:
             if self._older_than_since(entry.date_published):
                 stats.inc_value("newsbot/skipped/older_than_since")
                 reached_since = True
@@ -204,7 +210,11 @@ class NetworkSpider(scrapy.Spider):
             # Listings run newest first: past one entry older than `since`, every later page is older.
             self.logger.info("%s: entries older than %s; not walking further", response.url, self.since)
             return
-        all_known = bool(listing.entries) and len(known) == len({e.url for e in listing.entries})
+        if not fresh:
+            # A pagination loop, or a page repeating pages already walked: the walk has ended.
+            bounds.stop_repeating(self, response.url)
+            return
+        all_known = bool(entries) and len(known) == len({e.url for e in entries})
         if all_known and self._walks.get(section.slug, False):
             # Everything here was written by earlier runs, and older pages hold older articles.
             if overshoot <= 0:
@@ -214,6 +224,8 @@ class NetworkSpider(scrapy.Spider):
         if self.max_pages is not None and page >= self.max_pages:
             return
         next_url = _next_page(listing.pagination, page)
+        if next_url and bounds.page_limit_reached(self, section.slug, page):
+            return
         if next_url and (request := self._section_request(section, next_url, page + 1, overshoot)):
             yield request
 
@@ -266,6 +278,7 @@ class NetworkSpider(scrapy.Spider):
     def parse_article(
         self, response: Response, section: str | None, summary: str | None, origin: str
     ) -> Iterator[Any]:
+        listed = response.meta.get(ARTICLE_META_KEY) or response.url
         try:
             item = parse_article(
                 response.url,
@@ -277,12 +290,13 @@ class NetworkSpider(scrapy.Spider):
         except ParseError as error:
             self.logger.warning("%s: %s", response.url, error)
             self.crawler.stats.inc_value("newsbot/pages_unparsed")
+            self._missing(listed, UNPARSED, detail=str(error), section=section)
             return
         if item is None:
             self.crawler.stats.inc_value("newsbot/pages_not_article")
-            listed = response.meta.get(ARTICLE_META_KEY) or response.url
-            self._missing(listed, page_reason(_content_type(response), response.body))
+            self._missing(listed, page_reason(_content_type(response), response.body), section=section)
             return
+        keep_listed_url_if_claim_is_false(self, item, listed)
         self.crawler.stats.inc_value("newsbot/articles_parsed")
         self.crawler.stats.inc_value(f"newsbot/section_parsed/{origin}")
         yield item
@@ -292,7 +306,8 @@ class NetworkSpider(scrapy.Spider):
         if reason == KNOWN:
             return
         listed = failure.request.meta.get(ARTICLE_META_KEY) or failure.request.url
-        self._missing(listed, reason, detail=str(failure.value))
+        section = failure.request.cb_kwargs.get("section")
+        self._missing(listed, reason, detail=str(failure.value), section=section)
 
     def section_failed(self, failure: Failure) -> None:
         reason = failure_reason(failure)
@@ -303,10 +318,13 @@ class NetworkSpider(scrapy.Spider):
             "Section page %s could not be had (%s): %s", failure.request.url, reason, failure.value
         )
 
-    def _missing(self, url: str, reason: str, detail: str = "") -> None:
+    def _missing(self, url: str, reason: str, detail: str = "", section: str | None = None) -> None:
         self.crawler.stats.inc_value(f"newsbot/missing/{reason}")
         self.missing.setdefault(reason, []).append(url)
         self.logger.warning("Missing article %s (%s)%s", url, reason, f": {detail}" if detail else "")
+        # Listed but not had: the ledger asks for it again in the next runs, whatever page listed it.
+        if (keeper := ledger_keeper(self.crawler)) is not None:
+            keeper.record(url, reason=reason, section=section)
 
     def _older_than_since(self, day: str | None) -> bool:
         return self.since is not None and day is not None and day < self.since.isoformat()
