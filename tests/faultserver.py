@@ -47,6 +47,9 @@ the real file is served; None means every request):
 | `huge(match, size=20 MiB)` | a generated HTML page of `size` bytes, streamed (never held in memory) |
 | `garbage(match, size=N)` / `empty(match)` | random bytes, or nothing, as a 200 text/html |
 | `blocked(match)` / `captcha(match)` | 403 "Access denied"; 200 with a Cloudflare challenge page |
+| `challenge(match, status=200)` | a "Just a moment..." browser check (Cloudflare's JavaScript challenge) |
+| `endless_pagination(host, slug, after=N)` | pages N+1, N+2, ... for ever, each repeating page N |
+| `link_flood(match, links=50_000)` | a section page listing `links` generated article links more |
 
 Redirect locations must be URLs of the real network (`https://www.spacewar.com/...`, which the
 crawler's mirror handler maps back to this server) or off it (`http://evil.example/...`); a
@@ -104,6 +107,18 @@ CAPTCHA_PAGE = b"""<!DOCTYPE html>
 <p>Cloudflare Ray ID: <strong>7c2f8e1a9b3d4e5f</strong> &bull; Performance &amp; security by Cloudflare</p>
 </div></div></body></html>
 """
+CHALLENGE_PAGE = b"""<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>
+<meta http-equiv="Content-Type" content="text/html; charset=UTF-8">
+<meta name="robots" content="noindex,nofollow"></head>
+<body><div class="main-wrapper" role="main"><div class="main-content">
+<h1 class="zone-name-title h1">www.spacewar.com</h1>
+<h2 class="h2" id="challenge-running">Checking your browser before accessing www.spacewar.com.</h2>
+<noscript><div id="challenge-error-title">Enable JavaScript and cookies to continue</div></noscript>
+</div></div>
+<script>(function(){window._cf_chl_opt={cvId: '3',cZone: "www.spacewar.com",cType: 'managed'};
+var a = document.createElement('script');a.src = '/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1';
+document.getElementsByTagName('head')[0].appendChild(a);}());</script></body></html>
+"""
 ACCESS_DENIED_PAGE = b"""<HTML><HEAD>
 <TITLE>Access Denied</TITLE>
 </HEAD><BODY>
@@ -136,6 +151,10 @@ class Fault:
     size: int = 0
     seed: int = 0
     declare_length: bool = True
+    # endless_pagination: the real page whose entries every generated page repeats, and the slug;
+    # link_flood: the real page whose entries come first.
+    template: str = ""
+    slug: str = ""
 
     def matches(self, path: str) -> bool:
         if self.match is None:
@@ -256,6 +275,25 @@ def _captcha(match: Match = None, *, status: int = 200, times: int | None = None
     return Fault("status", match, times, status=status, body=CAPTCHA_PAGE)
 
 
+def _challenge(match: Match = None, *, status: int = 200, times: int | None = None) -> Fault:
+    return Fault("status", match, times, status=status, body=CHALLENGE_PAGE)
+
+
+def _endless_pagination(host: str, slug: str, *, after: int) -> Fault:
+    """Every page of `slug` past `after` (which must exist) repeats page `after`'s entries and links
+    the next page, as a site whose pager never ends does."""
+    template = f"/{host}/{slug}.html" if after == 1 else f"/{host}/{slug}-{after:02d}.html"
+    pattern = re.compile(rf"^/{re.escape(host)}/{re.escape(slug)}-(?P<page>[0-9]+)\.html$")
+    return Fault("endless", pattern, None, template=template, slug=slug, after=after)
+
+
+def _link_flood(match: Match, *, links: int = 50_000, section: str = "SUPERPOWERS") -> Fault:
+    """The real page of `match` (an exact path) with `links` generated article links added to its listing."""
+    return Fault(
+        "flood", match, None, size=links, template=match if isinstance(match, str) else "", slug=section
+    )
+
+
 def _respond(
     match: Match,
     *,
@@ -284,6 +322,9 @@ faults = SimpleNamespace(
     empty=_empty,
     blocked=_blocked,
     captcha=_captcha,
+    challenge=_challenge,
+    endless_pagination=_endless_pagination,
+    link_flood=_link_flood,
     respond=_respond,
     mirror_path=_mirror_path,
 )
@@ -524,6 +565,12 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "huge":
             self._send_huge(record, fault, head=head)
             return
+        if kind == "endless":
+            self._send_endless(record, fault, head=head)
+            return
+        if kind == "flood":
+            self._send_flood(record, fault, head=head)
+            return
         if kind == "garbage":
             body = random.Random(fault.seed).randbytes(fault.size)
             self._send(record, 200, body, "text/html", head=head)
@@ -607,6 +654,33 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_WR)
+
+    def _send_endless(self, record: RequestRecord, fault: Fault, *, head: bool) -> None:
+        server = self.fault_server
+        number = int(re.search(r"-([0-9]+)\.html$", record.path).group(1))  # type: ignore[union-attr]
+        file = server._file(record.path) if number <= fault.after else None
+        if file is not None:
+            self._send(record, 200, file.read_bytes(), "text/html", head=head)
+            return
+        template = server._file(fault.template)
+        assert template is not None, fault.template
+        page = template.read_bytes()
+        pager = f'<p class="pager">Page {number} <a href="{fault.slug}-{number + 1:02d}.html">Older</a></p>'
+        page = re.sub(rb'<p class="pager">.*?</p>', pager.encode(), page, flags=re.S)
+        self._send(record, 200, page, "text/html", head=head)
+
+    def _send_flood(self, record: RequestRecord, fault: Fault, *, head: bool) -> None:
+        template = self.fault_server._file(fault.template)
+        assert template is not None, fault.template
+        page = template.read_bytes()
+        entry = (
+            '<p><span class="BSection">{section}</span><br><span class="BHS">'
+            '<a href="/reports/Flood_{i}_999.html">Flood {i}</a></span><br>\n'
+        )
+        flood = "".join(entry.format(section=fault.slug, i=i) for i in range(fault.size)).encode()
+        marker = page.find(b'<p class="pager">')
+        page = page[:marker] + flood + page[marker:] if marker >= 0 else page + flood
+        self._send(record, 200, page, "text/html", head=head)
 
     def _send_huge(self, record: RequestRecord, fault: Fault, *, head: bool) -> None:
         """A generated HTML page of fault.size bytes, streamed in 64 KiB chunks."""

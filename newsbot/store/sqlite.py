@@ -84,6 +84,8 @@ class SqliteSeenStore:
     def __init__(self, path: str | Path, *, busy_timeout: float = 60.0) -> None:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
+        # Told of a StoreBusyError before it is raised, so that the crawl fails whoever the caller was.
+        self.on_busy: Callable[[StoreBusyError], None] | None = None
         _refuse_unusable_file(self.path)
         try:
             # Autocommit: every write is its own transaction unless `transaction()` groups them.
@@ -121,7 +123,8 @@ class SqliteSeenStore:
         # Every statement is CREATE ... IF NOT EXISTS: version 0 (new, or written before versions)
         # and 1 (no ledger) both reach the current schema by running it, in one transaction.
         try:
-            self._db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+            script = f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            self._db.executescript(script)
         except sqlite3.Error:
             if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
@@ -337,10 +340,13 @@ class SqliteSeenStore:
                         raise StoreError(f"the store {self.path} cannot be written: {error}") from None
                     raise
                 if time.monotonic() >= deadline:
-                    raise StoreBusyError(
+                    busy = StoreBusyError(
                         f"the store {self.path} stayed locked by another process for more than "
                         f"{self.busy_timeout:g} s (NEWSBOT_STATE_BUSY_TIMEOUT)"
-                    ) from None
+                    )
+                    if self.on_busy is not None:
+                        self.on_busy(busy)
+                    raise busy from None
                 if not logged:
                     logger.warning(
                         "The store %s is locked by another process; waiting up to %g s",
