@@ -20,7 +20,8 @@ URL = "https://www.spacewar.com/reports/Some_story_999.html"
 VERSION_1_SCHEMA = """
 CREATE TABLE articles (url TEXT PRIMARY KEY, content_hash TEXT NOT NULL, site TEXT NOT NULL,
     section TEXT, date_published TEXT, first_seen TEXT NOT NULL);
-CREATE TABLE copies (url TEXT PRIMARY KEY, copy_of TEXT NOT NULL, site TEXT NOT NULL, first_seen TEXT NOT NULL);
+CREATE TABLE copies (url TEXT PRIMARY KEY, copy_of TEXT NOT NULL, site TEXT NOT NULL,
+    first_seen TEXT NOT NULL);
 CREATE TABLE walks (site TEXT NOT NULL, section TEXT NOT NULL, started_at TEXT NOT NULL, completed_at TEXT,
     PRIMARY KEY (site, section));
 CREATE TABLE outputs (path TEXT PRIMARY KEY, reconciled_bytes INTEGER NOT NULL);
@@ -51,7 +52,9 @@ def test_a_store_of_a_newer_schema_is_refused_naming_the_file_and_both_versions(
     with pytest.raises(StoreError) as caught:
         SqliteSeenStore(path)
     message = str(caught.value)
-    assert str(path) in message and f"version {SCHEMA_VERSION + 5}" in message and str(SCHEMA_VERSION) in message
+    assert (
+        str(path) in message and f"version {SCHEMA_VERSION + 5}" in message and str(SCHEMA_VERSION) in message
+    )
     assert "\n" not in message
 
 
@@ -154,10 +157,14 @@ def test_the_ledger_policy_retries_transient_reasons_and_gives_up_only_after_a_d
 def test_repair_checks_every_line_past_the_reconciled_offset(tmp_path):
     output = tmp_path / "out.jsonl"
     good = b'{"url":"https://www.spacewar.com/reports/A_999.html","content_hash":"a","site":"spacewar.com"}\n'
-    glued_tail = b'{"url":"https://www.spacewar.com/reports/B_999.html","content_hash":"b","site":"spacewar.com"}\n'
+    glued_tail = (
+        b'{"url":"https://www.spacewar.com/reports/B_999.html","content_hash":"b","site":"spacewar.com"}\n'
+    )
     partial = b'{"url":"https://www.spacewar.com/reports/Cut_99'
     garbage = b"not json at all\n"
-    later = b'{"url":"https://www.spacewar.com/reports/C_999.html","content_hash":"c","site":"spacewar.com"}\n'
+    later = (
+        b'{"url":"https://www.spacewar.com/reports/C_999.html","content_hash":"c","site":"spacewar.com"}\n'
+    )
     output.write_bytes(good + partial + glued_tail + garbage + later + partial)
     store = SqliteSeenStore(tmp_path / "seen.sqlite")
     repaired, marked = reconcile_output(output, store)
