@@ -280,8 +280,8 @@ def _challenge(match: Match = None, *, status: int = 200, times: int | None = No
 
 
 def _endless_pagination(host: str, slug: str, *, after: int) -> Fault:
-    """Every page of `slug` past `after` (which must exist) repeats page `after`'s entries and links
-    the next page, as a site whose pager never ends does."""
+    """Page `after` (2 or more; it must exist) links a next page, and every page past it repeats page
+    `after`'s entries and links the next one, as a site whose pager never ends does."""
     template = f"/{host}/{slug}.html" if after == 1 else f"/{host}/{slug}-{after:02d}.html"
     pattern = re.compile(rf"^/{re.escape(host)}/{re.escape(slug)}-(?P<page>[0-9]+)\.html$")
     return Fault("endless", pattern, None, template=template, slug=slug, after=after)
@@ -658,7 +658,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_endless(self, record: RequestRecord, fault: Fault, *, head: bool) -> None:
         server = self.fault_server
         number = int(re.search(r"-([0-9]+)\.html$", record.path).group(1))  # type: ignore[union-attr]
-        file = server._file(record.path) if number <= fault.after else None
+        file = server._file(record.path) if number < fault.after else None
         if file is not None:
             self._send(record, 200, file.read_bytes(), "text/html", head=head)
             return
