@@ -196,7 +196,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
         if delay <= 0:
             return
         self.crawler.stats.inc_value("newsbot/retry/waits")
-        self.crawler.stats.inc_value("newsbot/retry/waited_seconds", delay)
+        self.crawler.stats.inc_value("newsbot/retry/waited_seconds", delay)  # type: ignore[arg-type]  # floats add up fine
         if asked is not None:
             self.crawler.stats.inc_value("newsbot/retry/retry_after_honoured")
         logger.debug("Waiting %.1f s before retrying %s", delay, request.url)
