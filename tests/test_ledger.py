@@ -114,3 +114,25 @@ def _state(*arguments: str) -> subprocess.CompletedProcess[str]:
         cwd=ROOT,
         env={**os.environ},
     )
+
+
+def test_an_entry_out_of_attempts_and_old_enough_is_given_up_with_an_error_naming_it(tmp_path):
+    failing = FaultPlan([faults.errors(faults.mirror_path(PAGE_2), status=503)])
+    # Two attempts, and no day to wait (the shipped default waits a day before giving up).
+    quick = {**FAST_FAULTS, "NEWSBOT_LEDGER_MAX_ATTEMPTS": "2", "NEWSBOT_LEDGER_GIVE_UP_DAYS": "0"}
+    results, requests = [], []
+    for _ in range(3):
+        with FaultServer(SNAPSHOT, failing) as server:
+            results.append(run_crawl("spacewar", server.url, tmp_path, args=SUPERPOWERS, settings=quick))
+            requests.append(server.count(faults.mirror_path(PAGE_2)))
+    first, second, third = results
+    assert first.report["given_up"] == 0
+    assert second.report["given_up"] == 1
+    assert second.report["ledger"]["given_up"] == [PAGE_2]
+    assert f"Gave up on article {PAGE_2} (server_error): 2 attempt(s)" in second.log
+    assert "1 given up" in second.log
+    # The third run walks to page 1 only (all known) and does not ask the ledger for it again.
+    assert requests[2] == 0 and third.report["given_up"] == 0
+    store = SqliteSeenStore(tmp_path / "seen.sqlite")
+    assert store.ledger_counts() == {"pending": 0, "given_up": 1}
+    store.close()

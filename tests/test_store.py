@@ -101,11 +101,16 @@ def test_a_busy_store_is_waited_for_with_a_log_line_then_refused(tmp_path, caplo
     # Nothing half-done: neither the article nor the offset moved.
     assert not store.is_known_url(URL) and store.reconciled_bytes("out.jsonl") == 0
 
-    # Released while waiting: the write goes through.
+    # Once a wait ran out, later writes of that store do not wait again: the run is ending.
     locker.execute("BEGIN IMMEDIATE")
+    with pytest.raises(StoreBusyError):
+        store.record_copy(URL, "https://www.spacewar.com/reports/Other_999.html", "spacewar.com")
+    store.close()
+
+    # Released while waiting: the write goes through.
+    store = SqliteSeenStore(path, busy_timeout=30)
     release = threading.Timer(0.3, lambda: locker.execute("ROLLBACK"))
     release.start()
-    store.busy_timeout = 30
     store.record(KnownArticle(URL, "h", "spacewar.com"), output="out.jsonl", reconciled_bytes=10)
     release.join()
     assert store.is_known_url(URL)

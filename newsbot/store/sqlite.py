@@ -86,6 +86,7 @@ class SqliteSeenStore:
         self.busy_timeout = busy_timeout
         # Told of a StoreBusyError before it is raised, so that the crawl fails whoever the caller was.
         self.on_busy: Callable[[StoreBusyError], None] | None = None
+        self._waited_in_vain = False
         _refuse_unusable_file(self.path)
         try:
             # Autocommit: every write is its own transaction unless `transaction()` groups them.
@@ -329,8 +330,9 @@ class SqliteSeenStore:
         The wait is logged once, so a stalled run says why; past the bound a StoreBusyError ends it
         (the caller has changed nothing: a locked write is not half-done).
         """
-        deadline = time.monotonic() + self.busy_timeout
-        logged = False
+        # Once a wait ran out the run is ending: later writes try once, not another full wait each.
+        deadline = time.monotonic() + (0 if self._waited_in_vain else self.busy_timeout)
+        logged = self._waited_in_vain
         while True:
             try:
                 return operation()
@@ -344,6 +346,7 @@ class SqliteSeenStore:
                         f"the store {self.path} stayed locked by another process for more than "
                         f"{self.busy_timeout:g} s (NEWSBOT_STATE_BUSY_TIMEOUT)"
                     )
+                    self._waited_in_vain = True
                     if self.on_busy is not None:
                         self.on_busy(busy)
                     raise busy from None
