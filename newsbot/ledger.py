@@ -32,6 +32,7 @@ from newsbot.registry import load_registry
 from newsbot.report.keys import (
     ARTICLE_META_KEY,
     LEDGER_META_KEY,
+    LEDGER_ORIGIN,
     STATS_LEDGER_ADDED,
     STATS_LEDGER_GIVEN_UP,
     STATS_LEDGER_RECOVERED,
@@ -215,11 +216,9 @@ class LedgerMiddleware:
         return requests
 
     def _request(self, spider: Any, entry: LedgerEntry) -> Request | None:
-        section = spider.site.section(entry.section) if entry.section else None
-        origin = section.slug if section is not None else "ledger"
         listing = ListingEntry(url=entry.url, title="")
         request: Request | None = spider._article_request(
-            listing, entry.section, origin, priority=LEDGER_PRIORITY
+            listing, entry.section, LEDGER_ORIGIN, priority=LEDGER_PRIORITY
         )
         if request is None:
             return None

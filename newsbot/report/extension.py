@@ -20,6 +20,7 @@ from scrapy.exceptions import NotConfigured
 from newsbot.ledger import ledger_keeper
 from newsbot.report.keys import (
     GOOD_FINISH_REASONS,
+    LEDGER_ORIGIN,
     STATS_BOUND_LINKS,
     STATS_BOUND_PAGES,
     STATS_BOUND_REPEAT,
@@ -163,6 +164,8 @@ def failures(report: dict[str, Any], stats: dict[str, Any], *, max_errors: int) 
         if not key.startswith("newsbot/section_requested/"):
             continue
         section = key.removeprefix("newsbot/section_requested/")
+        if section == LEDGER_ORIGIN:
+            continue  # earlier runs' failures asked for again: the ledger reports them
         if requested and not stats.get(f"newsbot/section_parsed/{section}", 0):
             found.append(f"section {section} listed {requested} new article(s) but none could be parsed")
     failed_pages = _group(stats, "newsbot/section_pages_failed/")

@@ -26,6 +26,9 @@ FINISH_STORE_BUSY = "store_busy"
 ARTICLE_META_KEY = "newsbot_article"
 # Marks an article request made from the ledger (an earlier run's failure), for the report.
 LEDGER_META_KEY = "newsbot_ledger"
+# The origin (stats newsbot/section_requested/<origin>) of requests made from the ledger: not a
+# section, so that an article failing again does not read as a section whose articles all fail.
+LEDGER_ORIGIN = "ledger"
 
 STATS_OUTCOME = "newsbot/outcome"
 STATS_FAILURES = "newsbot/failures"
