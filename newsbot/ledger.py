@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,6 +108,8 @@ class LedgerMiddleware:
         self.registry = load_registry()
         # URLs in the ledger (any site): only their articles cost a write to resolve.
         self._in_ledger: set[str] = set()
+        # URLs given up: no run asks for them again, not even a walk that lists them.
+        self._given_up: set[str] = set()
         self.retried: list[str] = []
         self.recovered: list[str] = []
         self.given_up: list[str] = []
@@ -145,6 +147,10 @@ class LedgerMiddleware:
         self.crawler.stats.inc_value(STATS_LEDGER_ADDED)
         if self.policy.give_up(entry, _parse_time(entry.last_attempt)):
             self._give_up(entry)
+
+    def given_up_among(self, urls: Iterable[str]) -> set[str]:
+        """Which of `urls` were given up: a walk treats them as known (not fetched, not new)."""
+        return self._given_up.intersection(urls)
 
     # --- signals ---------------------------------------------------------------------------------
 
@@ -193,7 +199,9 @@ class LedgerMiddleware:
         if site is None:
             return []
         try:
-            self._in_ledger = {entry.url for entry in self.store.ledger_entries()}
+            entries = self.store.ledger_entries()
+            self._in_ledger = {entry.url for entry in entries}
+            self._given_up = {entry.url for entry in entries if entry.given_up}
             pending = self.store.ledger_pending(site.host)
         except StoreError as error:
             logger.error("Could not read the ledger: %s", error)
@@ -243,6 +251,7 @@ class LedgerMiddleware:
             logger.error("Could not give up %s in the ledger: %s", entry.url, error)
             return
         self.given_up.append(entry.url)
+        self._given_up.add(entry.url)
         self.crawler.stats.inc_value(STATS_LEDGER_GIVEN_UP)
         logger.error(
             "Gave up on article %s (%s): %d attempt(s) since %s; no run will ask for it again",

@@ -117,24 +117,26 @@ def _state(*arguments: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_an_entry_out_of_attempts_and_old_enough_is_given_up_with_an_error_naming_it(tmp_path):
-    failing = FaultPlan([faults.errors(faults.mirror_path(PAGE_2), status=503)])
+    page_1 = REPORTS + "Chinas_premier_to_visit_North_Korea_this_week_999.html"
+    failing = FaultPlan([faults.errors(faults.mirror_path(page_1), status=503)])
     # Two attempts, and no day to wait (the shipped default waits a day before giving up).
     quick = {**FAST_FAULTS, "NEWSBOT_LEDGER_MAX_ATTEMPTS": "2", "NEWSBOT_LEDGER_GIVE_UP_DAYS": "0"}
     results, requests = [], []
     for _ in range(3):
         with FaultServer(SNAPSHOT, failing) as server:
             results.append(run_crawl("spacewar", server.url, tmp_path, args=SUPERPOWERS, settings=quick))
-            requests.append(server.count(faults.mirror_path(PAGE_2)))
+            requests.append(server.count(faults.mirror_path(page_1)))
     first, second, third = results
     # An article of the ledger failing again is not a section whose articles all fail.
     assert second.returncode == 0, second.log[-3000:]
     assert first.report["given_up"] == 0
     assert second.report["given_up"] == 1
-    assert second.report["ledger"]["given_up"] == [PAGE_2]
-    assert f"Gave up on article {PAGE_2} (server_error): 2 attempt(s)" in second.log
+    assert second.report["ledger"]["given_up"] == [page_1]
+    assert f"Gave up on article {page_1} (server_error): 2 attempt(s)" in second.log
     assert "1 given up" in second.log
-    # The third run walks to page 1 only (all known) and does not ask the ledger for it again.
-    assert requests[2] == 0 and third.report["given_up"] == 0
+    # Given up: the third run does not ask for it, though page 1 lists it, and stops at page 1.
+    assert requests[2] == 0
+    assert third.report["given_up"] == 0 and third.report["section_pages"] == 1
     store = SqliteSeenStore(tmp_path / "seen.sqlite")
     assert store.ledger_counts() == {"pending": 0, "given_up": 1}
     store.close()

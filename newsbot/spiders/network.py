@@ -197,6 +197,8 @@ class NetworkSpider(scrapy.Spider):
         fresh = bounds.new_to_walk(self, section.slug, [e.url for e in listing.entries])
         entries = bounds.links_taken(self, response.url, listing.entries)
         known = self.store.known_urls(e.url for e in entries) if self.store else set()
+        if (keeper := ledger_keeper(self.crawler)) is not None:
+            known |= keeper.given_up_among(e.url for e in entries)
         reached_since = False
         for entry in entries:
             if self._older_than_since(entry.date_published):
