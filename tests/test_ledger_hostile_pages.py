@@ -76,7 +76,8 @@ def test_a_page_claiming_another_articles_og_url_does_not_suppress_it(tmp_path):
     written = {item["url"]: item for item in first.items}
     assert VICTIM in written and THIEF in written
     assert written[VICTIM]["content_hash"] != written[THIEF]["content_hash"]
-    assert any("og:url names an article this run asked for" in note for note in written[THIEF]["notes"])
+    # Written or asked for already, as the two pages happened to come: the claim is refused either way.
+    assert any("og:url names an article this run" in note for note in written[THIEF]["notes"])
 
 
 def test_a_page_claiming_an_article_an_earlier_run_wrote_keeps_its_own_url(tmp_path):
