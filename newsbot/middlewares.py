@@ -77,17 +77,29 @@ class SkipKnownArticlesMiddleware:
 # head of a page that is not an article: an article may well mention a captcha in its text.
 _BLOCK_MARKERS = re.compile(
     r"attention required|access denied|captcha|are you a robot|unusual traffic|security check"
-    r"|request blocked|you have been blocked|forbidden",
+    r"|request blocked|you have been blocked|forbidden|just a moment|checking your browser",
+    re.I,
+)
+# What only a challenge page carries (a bot check's own markup and scripts): a block whatever the
+# status and wherever in the head of the page, title or not.
+_CHALLENGE_MARKERS = re.compile(
+    rb"just a moment\.\.\.|checking your browser|cf-chl|cf_chl|challenge-platform|cf-challenge"
+    rb"|g-recaptcha|h-captcha|hcaptcha|captcha-delivery|chk_captcha",
     re.I,
 )
 _ARTICLE_BODY_MARKER = b"<!--body-2-incontainer.php-->"
 
 
 def looks_blocked(status: int, body: bytes) -> bool:
-    """A block page: 403, or a 200/429/503 whose title or first lines say the client is blocked."""
+    """A block page: 403; any page that is not an article and carries a challenge's markers; or a
+    200/429/503 whose title or first lines say the client is blocked."""
     if status == 403:
         return True
-    if status not in (200, 429, 503) or _ARTICLE_BODY_MARKER in body:
+    if _ARTICLE_BODY_MARKER in body:
+        return False
+    if _CHALLENGE_MARKERS.search(body[:16384]):
+        return True
+    if status not in (200, 429, 503):
         return False
     head = body[:4096].decode("latin-1")
     title = re.search(r"<title[^>]*>(.*?)</title", head, re.I | re.S)
@@ -184,7 +196,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
         if delay <= 0:
             return
         self.crawler.stats.inc_value("newsbot/retry/waits")
-        self.crawler.stats.inc_value("newsbot/retry/waited_seconds", delay)
+        self.crawler.stats.inc_value("newsbot/retry/waited_seconds", delay)  # type: ignore[arg-type]  # floats add up fine
         if asked is not None:
             self.crawler.stats.inc_value("newsbot/retry/retry_after_honoured")
         logger.debug("Waiting %.1f s before retrying %s", delay, request.url)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import logging
 import os
@@ -12,12 +14,22 @@ from itemadapter import ItemAdapter
 from jsonschema import Draft202012Validator
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.defer import deferred_from_coro
 
 from newsbot.item import shipped_schema
+from newsbot.ledger import WRITE_FAILED, InvalidItem, NotWritten, ledger_keeper
+from newsbot.report.keys import (
+    FINISH_OUTPUT_FAILED,
+    FINISH_OUTPUT_LOCKED,
+    FINISH_STORE_BUSY,
+    FINISH_STORE_UNUSABLE,
+    STATS_OUTPUT_ERROR,
+    STATS_STORE_ERROR,
+)
 from newsbot.report.quality import TRACKED_FIELDS, note_kind
-from newsbot.store import SeenStore, store_for
+from newsbot.store import SeenStore, StoreError, store_for
 from newsbot.store.reconcile import known_article, reconcile_output
 
 logger = logging.getLogger(__name__)
@@ -44,7 +56,7 @@ class ValidatePipeline:
             logger.warning(
                 "Dropped invalid item %s: %s", data.get("url"), "; ".join(e.message for e in errors)
             )
-            raise DropItem(f"invalid item: {', '.join(reasons)}", log_level="WARNING")
+            raise InvalidItem(f"invalid item: {', '.join(reasons)}", log_level="WARNING")
         self.stats.inc_value("newsbot/items_valid")
         for name in TRACKED_FIELDS:
             if data.get(name) in (None, "", []):
@@ -109,15 +121,27 @@ class JsonLinesWriterPipeline:
     next start and marks it, so the article is neither lost nor written twice. A line cut short by
     a crash is cut off at the next start, and the repair is logged.
 
+    One run writes a file: an exclusive lock on `<output>.lock` (holding the writer's pid) is taken
+    before anything is read or written; a second run exits 2 at once. A write that fails (disk
+    full, I/O error, file too large) is undone to the last complete line, and the run stops writing:
+    that article and every later one go into the ledger, and the run ends with exit status 1. A
+    mark the store cannot make (locked too long) stops the run the same way; the line it did not
+    mark is marked at the next start, so it is written once.
+
     Steps aside when the command line gives a feed (`-o` / `-O`), which then works as in any Scrapy
     project (and marks articles known as they pass, without these guarantees).
     """
 
-    def __init__(self, path: Path, stats: StatsCollector, store: SeenStore | None) -> None:
+    def __init__(self, path: Path, crawler: Crawler, store: SeenStore | None) -> None:
         self.path = path
-        self.stats = stats
+        self.crawler = crawler
+        self.stats = crawler.stats
         self.store = store
         self.fd: int | None = None
+        self.lock_fd: int | None = None
+        self.created = False
+        # Why this run stopped writing (None while it writes).
+        self.stopped: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonLinesWriterPipeline:
@@ -129,34 +153,109 @@ class JsonLinesWriterPipeline:
             raise NotConfigured("NEWSBOT_OUTPUT is empty")
         assert crawler.spidercls is not None
         path = Path(template.format(spider=crawler.spidercls.name)).resolve()
-        return cls(path, crawler.stats, store_for(crawler))
+        return cls(path, crawler, store_for(crawler))
 
     def open_spider(self, spider: Spider | None = None) -> None:
+        if self.stats.get_value(STATS_STORE_ERROR):
+            raise CloseSpider(FINISH_STORE_UNUSABLE)  # logged by store_for; the output is not touched
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock()
         repaired, marked = reconcile_output(self.path, self.store)
         if repaired:
             self.stats.set_value("newsbot/output_repaired_bytes", repaired)
         if marked:
             self.stats.set_value("newsbot/output_reconciled_lines", marked)
+        self.created = not self.path.exists()
         self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         logger.info("Writing items to %s", self.path)
 
     def close_spider(self, spider: Spider | None = None) -> None:
         if self.fd is not None:
+            empty = os.fstat(self.fd).st_size == 0
             os.close(self.fd)
             self.fd = None
+            if empty and self.created:
+                # A run that wrote nothing leaves no file behind it (nor a file readers must skip).
+                self.path.unlink(missing_ok=True)
+        if self.lock_fd is not None:
+            os.close(self.lock_fd)  # releases the lock; the file stays, so the lock is on one inode
+            self.lock_fd = None
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
-        assert self.fd is not None
         data = ItemAdapter(item).asdict()
+        if self.stopped is not None or self.fd is None:
+            self._not_written(data, self.stopped or "the output is not open")
         line = (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
-        _write_all(self.fd, line)
-        os.fsync(self.fd)
+        fd = self.fd
+        assert fd is not None
+        before = os.fstat(fd).st_size  # one writer (the lock): the end of the last complete line
+        try:
+            _write_all(fd, line)
+            os.fsync(fd)
+        except OSError as error:
+            self._write_failed(data, error, before)
         if self.store is not None:
-            size = os.fstat(self.fd).st_size
-            self.store.record(known_article(data), output=str(self.path), reconciled_bytes=size)
+            try:
+                self.store.record(
+                    known_article(data), output=str(self.path), reconciled_bytes=before + len(line)
+                )
+            except StoreError as error:
+                # The line is on disk, unmarked, past the reconciled offset: the next start marks it.
+                self._stop(FINISH_STORE_BUSY, f"store failed: {error}; stopping the run")
+                raise NotWritten(f"written but not marked: {error}", log_level="WARNING") from None
         self.stats.inc_value("newsbot/items_written")
         return item
+
+    def _write_failed(self, data: dict[str, Any], error: OSError, before: int) -> None:
+        assert self.fd is not None
+        try:
+            os.ftruncate(self.fd, before)  # back to the end of the last complete line
+            os.fsync(self.fd)
+        except OSError as undo_error:
+            logger.error("Could not cut %s back to %d bytes: %s", self.path, before, undo_error)
+        what = "output disk full" if error.errno in (errno.ENOSPC, errno.EDQUOT) else "output write failed"
+        self._stop(
+            FINISH_OUTPUT_FAILED,
+            f"{what}: {self.path}: {error.strerror or error} ({errno.errorcode.get(error.errno or 0, '?')}); "
+            "cut back to the last complete line, stopped writing; unwritten articles are in the ledger",
+        )
+        self._not_written(data, what)
+
+    def _stop(self, reason: str, message: str) -> None:
+        if self.stopped is not None:
+            return
+        self.stopped = message
+        logger.error("%s", message)
+        self.stats.set_value(STATS_OUTPUT_ERROR, message)
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None:
+            # Scheduled, not awaited: the engine waits for this very item before it closes.
+            deferred_from_coro(engine.close_spider_async(reason=reason))
+
+    def _not_written(self, data: dict[str, Any], why: str) -> None:
+        keeper = ledger_keeper(self.crawler)
+        if keeper is not None:
+            keeper.record(data["url"], reason=WRITE_FAILED, section=data.get("section"))
+        self.stats.inc_value("newsbot/items_not_written")
+        raise NotWritten(f"not written: {why}", log_level="WARNING")
+
+    def _lock(self) -> None:
+        """The exclusive lock on `<output>.lock` for this run, or CloseSpider naming its holder."""
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            logger.error(
+                "%s is being written by another newsbot run (pid %s); not starting. Its lock: %s",
+                self.path, holder, lock_path,
+            )  # fmt: skip
+            raise CloseSpider(FINISH_OUTPUT_LOCKED) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self.lock_fd = fd
 
 
 def _write_all(fd: int, data: bytes) -> None:

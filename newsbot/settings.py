@@ -65,6 +65,17 @@ NEWSBOT_STATS_FILE = "output/{spider}.report.json"
 # the run: `scrapy crawl` exits 1.
 NEWSBOT_MAX_ERRORS = 10
 
+# Seconds a crawl waits for a store another process holds locked (logged), then the run fails.
+NEWSBOT_STATE_BUSY_TIMEOUT = 60.0
+# The ledger of articles not yet had (newsbot/ledger.py): attempts before an entry is given up (for
+# `gone`, `not_article`: NEWSBOT_LEDGER_GONE_ATTEMPTS), and never before this many days since the first.
+NEWSBOT_LEDGER_MAX_ATTEMPTS = 10
+NEWSBOT_LEDGER_GONE_ATTEMPTS = 3
+NEWSBOT_LEDGER_GIVE_UP_DAYS = 1.0
+# Bounds of a section walk (newsbot/walks.py): pages walked, article links taken from one page.
+NEWSBOT_MAX_SECTION_PAGES = 500
+NEWSBOT_MAX_LINKS_PER_PAGE = 1000
+
 EXTENSIONS = {
     "newsbot.report.extension.RunReport": 500,
     # A feed export's items count as written in the run report (newsbot/exporters.py).
@@ -95,6 +106,10 @@ DOWNLOADER_MIDDLEWARES = {
     # Retries that wait: Retry-After when the server gives one, exponential backoff otherwise.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsbot.middlewares.PoliteRetryMiddleware": 550,
+}
+SPIDER_MIDDLEWARES = {
+    # Asks for the articles earlier runs could not write before the walks start.
+    "newsbot.ledger.LedgerMiddleware": 50,
 }
 ITEM_PIPELINES = {
     "newsbot.pipelines.ValidatePipeline": 100,

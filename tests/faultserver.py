@@ -47,6 +47,9 @@ the real file is served; None means every request):
 | `huge(match, size=20 MiB)` | a generated HTML page of `size` bytes, streamed (never held in memory) |
 | `garbage(match, size=N)` / `empty(match)` | random bytes, or nothing, as a 200 text/html |
 | `blocked(match)` / `captcha(match)` | 403 "Access denied"; 200 with a Cloudflare challenge page |
+| `challenge(match, status=200)` | a "Just a moment..." browser check (Cloudflare's JavaScript challenge) |
+| `endless_pagination(host, slug, after=N)` | pages N+1, N+2, ... for ever, each repeating page N |
+| `link_flood(match, links=50_000)` | a section page listing `links` generated article links more |
 
 Redirect locations must be URLs of the real network (`https://www.spacewar.com/...`, which the
 crawler's mirror handler maps back to this server) or off it (`http://evil.example/...`); a
@@ -76,217 +79,38 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import SimpleNamespace, TracebackType
+from types import TracebackType
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["Fault", "FaultPlan", "FaultServer", "RandomFaults", "RequestRecord", "faults"]
+from tests.faultkinds import (  # re-exported: tests import every fault from here
+    ACCESS_DENIED_PAGE,
+    CAPTCHA_PAGE,
+    CHALLENGE_PAGE,
+    Fault,
+    Match,
+    MiB,
+    faults,
+)
 
-Match = str | re.Pattern[str] | None
+__all__ = [
+    "ACCESS_DENIED_PAGE",
+    "CAPTCHA_PAGE",
+    "CHALLENGE_PAGE",
+    "Fault",
+    "FaultPlan",
+    "FaultServer",
+    "MiB",
+    "RandomFaults",
+    "RequestRecord",
+    "faults",
+]
 
-MiB = 1024 * 1024
 _CONTENT_TYPES = {
     ".html": "text/html",
     ".htm": "text/html",
     ".xml": "application/rss+xml",
     ".txt": "text/plain",
 }
-_LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
-
-CAPTCHA_PAGE = b"""<!DOCTYPE html>
-<html lang="en-US"><head><title>Attention Required! | Cloudflare</title>
-<meta name="robots" content="noindex, nofollow"></head>
-<body><div id="cf-wrapper"><div id="cf-error-details">
-<h1 data-translate="block_headline">Sorry, you have been blocked</h1>
-<h2 class="cf-subheadline">You are unable to access this site</h2>
-<p>Please complete the security check to access this website.</p>
-<div class="cf-captcha-container"><form id="challenge-form" action="/cdn-cgi/l/chk_captcha" method="get">
-<div class="g-recaptcha"></div></form></div>
-<p>Cloudflare Ray ID: <strong>7c2f8e1a9b3d4e5f</strong> &bull; Performance &amp; security by Cloudflare</p>
-</div></div></body></html>
-"""
-ACCESS_DENIED_PAGE = b"""<HTML><HEAD>
-<TITLE>Access Denied</TITLE>
-</HEAD><BODY>
-<H1>Access Denied</H1>
-You don't have permission to access this page on this server.<P>
-Reference&#32;&#35;18&#46;2f1e3b17&#46;1700000000&#46;1a2b3c4d
-</BODY></HTML>
-"""
-
-
-# --- faults --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Fault:
-    """One kind of failure, for the requests whose path `match` selects (see the module docstring).
-
-    `kind` names the behaviour; the other fields are its parameters. Build them with `faults.*`.
-    """
-
-    kind: str
-    match: Match = None
-    times: int | None = None
-    status: int = 200
-    headers: tuple[tuple[str, str], ...] = ()
-    body: bytes | None = None
-    content_type: str = "text/html"
-    seconds: float = 0.0
-    after: int = 0
-    size: int = 0
-    seed: int = 0
-    declare_length: bool = True
-
-    def matches(self, path: str) -> bool:
-        if self.match is None:
-            return True
-        if isinstance(self.match, re.Pattern):
-            return self.match.search(path) is not None
-        return path == self.match
-
-
-def _check_location(location: str) -> str:
-    parts = urlsplit(location)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"a redirect location must be an absolute http(s) URL, not {location!r}")
-    if parts.hostname in _LOOPBACK:
-        raise ValueError(
-            f"redirect to {location!r}: locations are real URLs (https://www.spacewar.com/...) or off the "
-            "network; the crawler maps real URLs to the mirror and never sees mirror URLs"
-        )
-    return location
-
-
-def _errors(match: Match = None, *, status: int = 500, times: int | None = None) -> Fault:
-    if status < 400:
-        raise ValueError(f"an error status, not {status}")
-    return Fault("status", match, times, status=status)
-
-
-def _retry_after(
-    match: Match = None, *, status: int = 429, seconds: float | str = 1, times: int | None = 1
-) -> Fault:
-    value = str(int(seconds)) if isinstance(seconds, int | float) else seconds
-    return Fault("status", match, times, status=status, headers=(("Retry-After", value),))
-
-
-def _stall(match: Match = None, *, seconds: float, times: int | None = None) -> Fault:
-    return Fault("stall", match, times, seconds=seconds)
-
-
-def _drop(match: Match = None, *, after: int = 512, times: int | None = None) -> Fault:
-    return Fault("drop", match, times, after=after)
-
-
-def _truncate(match: Match = None, *, after: int = 512, times: int | None = None) -> Fault:
-    return Fault("truncate", match, times, after=after)
-
-
-def _not_found(match: Match = None, *, times: int | None = None) -> Fault:
-    return Fault("status", match, times, status=404, body=b"<html><body><h1>404 Not Found</h1></body></html>")
-
-
-def _redirect(match: Match, location: str, *, status: int = 301, times: int | None = None) -> Fault:
-    if status not in (301, 302, 303, 307, 308):
-        raise ValueError(f"not a redirect status: {status}")
-    return Fault("status", match, times, status=status, headers=(("Location", _check_location(location)),))
-
-
-def _mirror_path(url: str) -> str:
-    """The request path under which a real network URL reaches this server (`/www.host/path`)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if not host.startswith("www."):
-        host = f"www.{host}"
-    return f"/{host}{parts.path or '/'}"
-
-
-def _redirect_chain(first: str, *locations: str, status: int = 301) -> list[Fault]:
-    """`first` (a request path) redirects to locations[0], which redirects to locations[1], ...
-
-    The last location is served as it is (a real page, or anything else the plan says).
-    """
-    if not locations:
-        raise ValueError("a chain needs at least one location")
-    paths = [first, *(_mirror_path(url) for url in locations[:-1])]
-    return [_redirect(path, location, status=status) for path, location in zip(paths, locations, strict=True)]
-
-
-def _redirect_loop(*urls: str, status: int = 302) -> list[Fault]:
-    """Each URL (real network URLs) redirects to the next, and the last to the first."""
-    if len(urls) < 1:
-        raise ValueError("a loop needs at least one URL")
-    targets = [*urls[1:], urls[0]]
-    return [
-        _redirect(_mirror_path(url), target, status=status) for url, target in zip(urls, targets, strict=True)
-    ]
-
-
-def _robots(
-    host: str, *, disallow: Iterable[str] = (), allow: Iterable[str] = (), user_agent: str = "*"
-) -> Fault:
-    lines = [
-        f"User-agent: {user_agent}",
-        *(f"Allow: {p}" for p in allow),
-        *(f"Disallow: {p}" for p in disallow),
-    ]
-    body = ("\n".join(lines) + "\n").encode()
-    return Fault("status", f"/{host}/robots.txt", None, status=200, body=body, content_type="text/plain")
-
-
-def _huge(
-    match: Match = None, *, size: int = 20 * MiB, declare_length: bool = True, times: int | None = None
-) -> Fault:
-    return Fault("huge", match, times, size=size, declare_length=declare_length)
-
-
-def _garbage(match: Match = None, *, size: int = 4096, seed: int = 0, times: int | None = None) -> Fault:
-    return Fault("garbage", match, times, size=size, seed=seed)
-
-
-def _empty(match: Match = None, *, times: int | None = None) -> Fault:
-    return Fault("status", match, times, status=200, body=b"")
-
-
-def _blocked(match: Match = None, *, times: int | None = None) -> Fault:
-    return Fault("status", match, times, status=403, body=ACCESS_DENIED_PAGE)
-
-
-def _captcha(match: Match = None, *, status: int = 200, times: int | None = None) -> Fault:
-    return Fault("status", match, times, status=status, body=CAPTCHA_PAGE)
-
-
-def _respond(
-    match: Match,
-    *,
-    status: int = 200,
-    body: bytes = b"",
-    content_type: str = "text/html",
-    times: int | None = None,
-) -> Fault:
-    """Anything else: this status, body and content type."""
-    return Fault("status", match, times, status=status, body=body, content_type=content_type)
-
-
-faults = SimpleNamespace(
-    errors=_errors,
-    retry_after=_retry_after,
-    stall=_stall,
-    drop=_drop,
-    truncate=_truncate,
-    not_found=_not_found,
-    redirect=_redirect,
-    redirect_chain=_redirect_chain,
-    redirect_loop=_redirect_loop,
-    robots=_robots,
-    huge=_huge,
-    garbage=_garbage,
-    empty=_empty,
-    blocked=_blocked,
-    captcha=_captcha,
-    respond=_respond,
-    mirror_path=_mirror_path,
-)
 
 
 @dataclass(frozen=True)
@@ -524,6 +348,12 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "huge":
             self._send_huge(record, fault, head=head)
             return
+        if kind == "endless":
+            self._send_endless(record, fault, head=head)
+            return
+        if kind == "flood":
+            self._send_flood(record, fault, head=head)
+            return
         if kind == "garbage":
             body = random.Random(fault.seed).randbytes(fault.size)
             self._send(record, 200, body, "text/html", head=head)
@@ -607,6 +437,33 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_WR)
+
+    def _send_endless(self, record: RequestRecord, fault: Fault, *, head: bool) -> None:
+        server = self.fault_server
+        number = int(re.search(r"-([0-9]+)\.html$", record.path).group(1))  # type: ignore[union-attr]
+        file = server._file(record.path) if number < fault.after else None
+        if file is not None:
+            self._send(record, 200, file.read_bytes(), "text/html", head=head)
+            return
+        template = server._file(fault.template)
+        assert template is not None, fault.template
+        page = template.read_bytes()
+        pager = f'<p class="pager">Page {number} <a href="{fault.slug}-{number + 1:02d}.html">Older</a></p>'
+        page = re.sub(rb'<p class="pager">.*?</p>', pager.encode(), page, flags=re.S)
+        self._send(record, 200, page, "text/html", head=head)
+
+    def _send_flood(self, record: RequestRecord, fault: Fault, *, head: bool) -> None:
+        template = self.fault_server._file(fault.template)
+        assert template is not None, fault.template
+        page = template.read_bytes()
+        entry = (
+            '<p><span class="BSection">{section}</span><br><span class="BHS">'
+            '<a href="/reports/Flood_{i}_999.html">Flood {i}</a></span><br>\n'
+        )
+        flood = "".join(entry.format(section=fault.slug, i=i) for i in range(fault.size)).encode()
+        marker = page.find(b'<p class="pager">')
+        page = page[:marker] + flood + page[marker:] if marker >= 0 else page + flood
+        self._send(record, 200, page, "text/html", head=head)
 
     def _send_huge(self, record: RequestRecord, fault: Fault, *, head: bool) -> None:
         """A generated HTML page of fault.size bytes, streamed in 64 KiB chunks."""

@@ -366,3 +366,36 @@ def test_stopping_the_server_ends_its_stalls():
 def _swallow(call, *args, **kwargs) -> None:
     with contextlib.suppress(http.client.HTTPException, OSError):
         call(*args, **kwargs)
+
+
+def test_a_challenge_page_comes_with_any_status():
+    with serve(faults.challenge(ARTICLE), faults.challenge(SECTION, status=503)) as server:
+        status, _, body = get(server, ARTICLE)
+        assert status == 200 and b"<title>Just a moment...</title>" in body and b"cf_chl" in body
+        assert get(server, SECTION)[0] == 503
+
+
+def test_endless_pagination_repeats_the_last_real_page_and_links_the_next_for_ever():
+    with serve(faults.endless_pagination("www.spacewar.com", "superpowers", after=3)) as server:
+        real_two = get(server, "/www.spacewar.com/superpowers-02.html")[2]
+        assert real_two == (SNAPSHOT / "www.spacewar.com" / "superpowers-02.html").read_bytes()
+        third = get(server, "/www.spacewar.com/superpowers-03.html")[2]
+        page_77 = get(server, "/www.spacewar.com/superpowers-77.html")[2]
+        assert b'<a href="superpowers-04.html">Older</a>' in third
+        assert b'<a href="superpowers-78.html">Older</a>' in page_77
+        entries = re.compile(rb'href="/reports/[^"]+"')
+        assert entries.findall(page_77) == entries.findall(third) != []
+
+
+def test_a_link_flood_lists_the_real_entries_then_the_generated_ones():
+    with serve(faults.link_flood(SECTION, links=50_000)) as server:
+        status, _, body = get(server, SECTION)
+    real = (SNAPSHOT / "www.spacewar.com" / "superpowers.html").read_bytes()
+    links = re.findall(rb'href="/reports/([^"]+)"', body)
+    assert status == 200 and links[: len(re.findall(rb'href="/reports/', real))] == re.findall(
+        rb'href="/reports/([^"]+)"', real
+    )
+    assert sum(link.startswith(b"Flood_") for link in links) == 50_000
+    assert len(body) < 8 * 1024 * 1024, (
+        "under DOWNLOAD_MAXSIZE: the bound under test is the links, not the size"
+    )

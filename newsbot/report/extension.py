@@ -17,7 +17,21 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from newsbot.report.keys import GOOD_FINISH_REASONS, STATS_FAILURES, STATS_OUTCOME
+from newsbot.ledger import ledger_keeper
+from newsbot.report.keys import (
+    GOOD_FINISH_REASONS,
+    LEDGER_ORIGIN,
+    STATS_BOUND_LINKS,
+    STATS_BOUND_PAGES,
+    STATS_BOUND_REPEAT,
+    STATS_FAILURES,
+    STATS_LEDGER_GIVEN_UP,
+    STATS_LEDGER_RECOVERED,
+    STATS_LEDGER_RETRIED,
+    STATS_OUTCOME,
+    STATS_OUTPUT_ERROR,
+    STATS_STORE_ERROR,
+)
 from newsbot.report.quality import fill_rates_from_stats, fill_warnings, notes_from_stats
 
 logger = logging.getLogger(__name__)
@@ -61,6 +75,8 @@ class RunReport:
             duration=time.monotonic() - self.started,
             started_at=self.started_at,
         )
+        keeper = ledger_keeper(self.crawler)
+        report["ledger"] = keeper.report() if keeper is not None else {}
         self.crawler.stats.set_value(STATS_OUTCOME, report["outcome"])
         self.crawler.stats.set_value(STATS_FAILURES, report["failures"])
         if self.path is not None:
@@ -114,6 +130,20 @@ def build_report(
             reason: sorted(urls) for reason, urls in sorted(getattr(spider, "missing", {}).items())
         },
         "output_repaired_bytes": stats.get("newsbot/output_repaired_bytes", 0),
+        "output_error": stats.get(STATS_OUTPUT_ERROR),
+        "store_error": stats.get(STATS_STORE_ERROR),
+        "ledger_retried": stats.get(STATS_LEDGER_RETRIED, 0),
+        "ledger_recovered": stats.get(STATS_LEDGER_RECOVERED, 0),
+        "given_up": stats.get(STATS_LEDGER_GIVEN_UP, 0),
+        "bounds_hit": {
+            name: stats[key]
+            for name, key in (
+                ("section_page_limit", STATS_BOUND_PAGES),
+                ("links_over_page_limit", STATS_BOUND_LINKS),
+                ("page_without_new_entries", STATS_BOUND_REPEAT),
+            )
+            if stats.get(key)
+        },
         "stats": {key: _jsonable(value) for key, value in sorted(stats.items())},
     }
     # A run that wrote a handful of items says nothing about the parser: one advertorial without a
@@ -134,6 +164,8 @@ def failures(report: dict[str, Any], stats: dict[str, Any], *, max_errors: int) 
         if not key.startswith("newsbot/section_requested/"):
             continue
         section = key.removeprefix("newsbot/section_requested/")
+        if section == LEDGER_ORIGIN:
+            continue  # earlier runs' failures asked for again: the ledger reports them
         if requested and not stats.get(f"newsbot/section_parsed/{section}", 0):
             found.append(f"section {section} listed {requested} new article(s) but none could be parsed")
     failed_pages = _group(stats, "newsbot/section_pages_failed/")
@@ -142,6 +174,9 @@ def failures(report: dict[str, Any], stats: dict[str, Any], *, max_errors: int) 
         found.append(f"{sum(failed_pages.values())} section page(s) could not be had ({reasons})")
     if report["blocked_responses"]:
         found.append(f"{report['blocked_responses']} response(s) were block pages")
+    for error in (report["output_error"], report["store_error"]):
+        if error:
+            found.append(str(error))
     if report["error_count"] > max_errors:
         found.append(f"{report['error_count']} errors, more than NEWSBOT_MAX_ERRORS={max_errors}")
     return found
@@ -172,6 +207,15 @@ def summary_line(report: dict[str, Any], path: Path | None) -> str:
         f"{duplicates} duplicates dropped, {invalid} invalid, {report['error_count']} errors, "
         f"{report['blocked_responses']} blocked, {report['duration_seconds']:.1f} s"
     )
+    if report["ledger_retried"] or report["given_up"]:
+        line += (
+            f"; ledger: {report['ledger_retried']} asked for again, {report['ledger_recovered']} recovered, "
+            f"{report['given_up']} given up"
+        )
+    if report["bounds_hit"]:
+        line += "; bounds hit: " + ", ".join(
+            f"{name} {count}" for name, count in report["bounds_hit"].items()
+        )
     if report["failures"]:
         line += "; FAILED: " + "; ".join(report["failures"])
     if path is not None:

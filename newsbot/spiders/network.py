@@ -25,6 +25,8 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from newsbot.claims import keep_listed_url_if_claim_is_false
+from newsbot.ledger import UNPARSED, ledger_keeper
 from newsbot.parsing.article import ListingContext, ParseError, parse_article, utc_now
 from newsbot.parsing.feed import FeedError, parse_feed
 from newsbot.parsing.listing import ListingEntry, parse_listing_page
@@ -34,6 +36,7 @@ from newsbot.report.outcomes import KNOWN, failure_reason, page_reason
 from newsbot.spiders.args import ARGUMENT_NAMES, SpiderArguments
 from newsbot.spiders.sections import SectionResolutionMixin
 from newsbot.store import SeenStore, store_for
+from newsbot.walks import walk_bounds
 
 
 class NetworkSpider(SectionResolutionMixin):
@@ -168,9 +171,14 @@ class NetworkSpider(SectionResolutionMixin):
         for note in listing.notes:
             self.logger.warning("%s: %s", response.url, note)
             stats.inc_value(f"newsbot/listing_notes/{note}")
-        known = self.store.known_urls(e.url for e in listing.entries) if self.store else set()
+        bounds = walk_bounds(self)
+        fresh = bounds.new_to_walk(self, section.slug, [e.url for e in listing.entries])
+        entries = bounds.links_taken(self, response.url, listing.entries)
+        known = self.store.known_urls(e.url for e in entries) if self.store else set()
+        if (keeper := ledger_keeper(self.crawler)) is not None:
+            known |= keeper.given_up_among(e.url for e in entries)
         reached_since = False
-        for entry in listing.entries:
+        for entry in entries:
             if self._older_than_since(entry.date_published):
                 stats.inc_value("newsbot/skipped/older_than_since")
                 reached_since = True
@@ -182,7 +190,11 @@ class NetworkSpider(SectionResolutionMixin):
             # Listings run newest first: past one entry older than `since`, every later page is older.
             self.logger.info("%s: entries older than %s; not walking further", response.url, self.since)
             return
-        all_known = bool(listing.entries) and len(known) == len({e.url for e in listing.entries})
+        if not fresh:
+            # A pagination loop, or a page repeating pages already walked: the walk has ended.
+            bounds.stop_repeating(self, response.url)
+            return
+        all_known = bool(entries) and len(known) == len({e.url for e in entries})
         if all_known and self._walks.get(section.slug, False):
             # Everything here was written by earlier runs, and older pages hold older articles.
             if overshoot <= 0:
@@ -192,6 +204,8 @@ class NetworkSpider(SectionResolutionMixin):
         if self.max_pages is not None and page >= self.max_pages:
             return
         next_url = _next_page(listing.pagination, page)
+        if next_url and bounds.page_limit_reached(self, section.slug, page):
+            return
         if next_url and (request := self._section_request(section, next_url, page + 1, overshoot)):
             yield request
 
@@ -257,6 +271,7 @@ class NetworkSpider(SectionResolutionMixin):
         @returns items 1 1
         @scrapes schema_version url site title section body paragraphs date_published content_hash
         """
+        listed = response.meta.get(ARTICLE_META_KEY) or response.url
         try:
             item = parse_article(
                 response.url,
@@ -268,12 +283,13 @@ class NetworkSpider(SectionResolutionMixin):
         except ParseError as error:
             self.logger.warning("%s: %s", response.url, error)
             self.crawler.stats.inc_value("newsbot/pages_unparsed")
+            self._missing(listed, UNPARSED, detail=str(error), section=section)
             return
         if item is None:
             self.crawler.stats.inc_value("newsbot/pages_not_article")
-            listed = response.meta.get(ARTICLE_META_KEY) or response.url
-            self._missing(listed, page_reason(_content_type(response), response.body))
+            self._missing(listed, page_reason(_content_type(response), response.body), section=section)
             return
+        keep_listed_url_if_claim_is_false(self, item, listed)
         self.crawler.stats.inc_value("newsbot/articles_parsed")
         self.crawler.stats.inc_value(f"newsbot/section_parsed/{origin}")
         yield item
@@ -283,7 +299,8 @@ class NetworkSpider(SectionResolutionMixin):
         if reason == KNOWN:
             return
         listed = failure.request.meta.get(ARTICLE_META_KEY) or failure.request.url
-        self._missing(listed, reason, detail=str(failure.value))
+        section = failure.request.cb_kwargs.get("section")
+        self._missing(listed, reason, detail=str(failure.value), section=section)
 
     def section_failed(self, failure: Failure) -> None:
         reason = failure_reason(failure)
@@ -294,10 +311,13 @@ class NetworkSpider(SectionResolutionMixin):
             "Section page %s could not be had (%s): %s", failure.request.url, reason, failure.value
         )
 
-    def _missing(self, url: str, reason: str, detail: str = "") -> None:
+    def _missing(self, url: str, reason: str, detail: str = "", section: str | None = None) -> None:
         self.crawler.stats.inc_value(f"newsbot/missing/{reason}")
         self.missing.setdefault(reason, []).append(url)
         self.logger.warning("Missing article %s (%s)%s", url, reason, f": {detail}" if detail else "")
+        # Listed but not had: the ledger asks for it again in the next runs, whatever page listed it.
+        if (keeper := ledger_keeper(self.crawler)) is not None:
+            keeper.record(url, reason=reason, section=section)
 
     def _older_than_since(self, day: str | None) -> bool:
         return self.since is not None and day is not None and day < self.since.isoformat()

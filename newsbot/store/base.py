@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 def default_state_path() -> Path:
@@ -33,6 +33,30 @@ class SectionSummary:
     last_seen: str
 
 
+class StoreError(Exception):
+    """The store cannot be used (not a store, a newer schema, read-only, busy too long).
+
+    The message is one line and names the path."""
+
+
+class StoreBusyError(StoreError):
+    """Another process held the store locked for longer than the crawl waits (NEWSBOT_STATE_BUSY_TIMEOUT)."""
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """An article a listing or feed named that no run has written yet, and why."""
+
+    url: str
+    site: str
+    section: str | None
+    reason: str
+    attempts: int
+    first_attempt: str  # ISO 8601 UTC, "YYYY-MM-DDTHH:MM:SSZ"
+    last_attempt: str
+    given_up: bool
+
+
 class SeenStore(Protocol):
     """What the spider, the middlewares and the pipelines ask of a store: sqlite here, Redis in a
     cluster (newsbot.store.redis.RedisSeenStore)."""
@@ -53,6 +77,19 @@ class SeenStore(Protocol):
     def summary(self) -> list[SectionSummary]: ...
     def counts(self) -> dict[str, int]: ...
     def forget(self, *, site: str | None = None, section: str | None = None) -> int: ...
+
+
+@runtime_checkable
+class LedgerStore(Protocol):
+    """The ledger of articles not yet had (issue 11). A store that keeps one implements these too;
+    callers find out with `isinstance(store, LedgerStore)` (the Redis store may not have it yet)."""
+
+    def ledger_add(self, url: str, *, site: str, section: str | None, reason: str) -> LedgerEntry: ...
+    def ledger_pending(self, site: str) -> list[LedgerEntry]: ...
+    def ledger_resolve(self, url: str) -> bool: ...
+    def ledger_give_up(self, url: str) -> None: ...
+    def ledger_counts(self) -> dict[str, int]: ...
+    def ledger_entries(self) -> list[LedgerEntry]: ...
 
 
 def store_path_from_setting(value: str | None) -> Path | None:

@@ -42,26 +42,76 @@ def iter_complete_lines(path: Path, start: int) -> Iterator[tuple[bytes, int]]:
 
 
 def reconcile_output(path: Path, store: SeenStore | None) -> tuple[int, int]:
-    """Repair a half-written last line and mark known every line the store has not seen yet.
+    """Repair the lines past the reconciled offset and mark known every article the store has not seen.
 
-    Returns (bytes cut off, lines newly marked known).
+    Every line past that offset is checked, not only the last: a line cut short is cut off, and a
+    line that is not an article record (two glued together by a failed write of an older newsbot)
+    is replaced by the record it ends with, or dropped. Returns (bytes cut off, lines newly marked).
     """
     if not path.exists():
         return 0, 0
-    end, marked = mark_unmarked_lines(path, store)
-    size = path.stat().st_size
-    repaired = 0
-    if end < size:  # the bytes past the last newline are a line cut short
-        repaired = size - end
-        with path.open("r+b") as handle:
-            handle.truncate(end)
-            os.fsync(handle.fileno())
-        logger.warning(
-            "Repaired %s: cut off a half-written last line (%d bytes) of an interrupted run", path, repaired
-        )
+    repaired = repair_output(path, _start_offset(path, store))
+    _, marked = mark_unmarked_lines(path, store)
     if marked:
         logger.warning("%s: %d line(s) written by an interrupted run are now marked known", path, marked)
     return repaired, marked
+
+
+def repair_output(path: Path, start: int) -> int:
+    """Make every line of `path` past byte `start` a whole article record; returns the bytes removed."""
+    size = path.stat().st_size
+    kept: list[bytes] = []
+    end, changed = start, False
+    for line, offset in iter_complete_lines(path, start):
+        end = offset
+        record = _salvage(line)
+        if record is not line:
+            changed = True
+            logger.error(
+                "Repaired %s: the line at byte %d was not an article record; %s",
+                path, offset - len(line), "kept the record it ends with" if record else "dropped it",
+            )  # fmt: skip
+        if record:
+            kept.append(record)
+    if end < size:
+        logger.warning(
+            "Repaired %s: cut off a half-written last line (%d bytes) of an interrupted run", path, size - end
+        )
+    elif not changed:
+        return 0
+    tail = b"".join(kept)
+    with path.open("r+b") as handle:
+        handle.seek(start)
+        handle.write(tail)
+        handle.truncate(start + len(tail))
+        handle.flush()
+        os.fsync(handle.fileno())
+    return size - (start + len(tail))
+
+
+def _salvage(line: bytes) -> bytes | None:
+    """`line` itself when it is an article record; else the record it ends with; else None."""
+    if _is_record(line):
+        return line
+    position = line.rfind(b'{"url":')
+    while position > 0:
+        if _is_record(line[position:]):
+            return line[position:]
+        position = line.rfind(b'{"url":', 0, position)
+    return None
+
+
+def _is_record(line: bytes) -> bool:
+    try:
+        known_article(json.loads(line))
+    except (ValueError, KeyError, TypeError):
+        return False
+    return True
+
+
+def _start_offset(path: Path, store: SeenStore | None) -> int:
+    start = store.reconciled_bytes(str(path)) if store is not None else 0
+    return start if start <= path.stat().st_size else 0
 
 
 def mark_unmarked_lines(path: Path, store: SeenStore | None) -> tuple[int, int]:

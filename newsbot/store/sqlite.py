@@ -1,16 +1,34 @@
 """The default seen-articles store: one sqlite file (NEWSBOT_STATE).
 
-sqlite's WAL mode and busy timeout let several `scrapy crawl` processes share it.
+sqlite's WAL mode lets several `scrapy crawl` processes share it. The file carries its schema version
+(PRAGMA user_version): an older one is migrated when opened, a newer one refused, so that a store
+written by a newer newsbot is never half-used. Every failure to use the file is a StoreError whose
+message names the path.
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
+import os
 import sqlite3
-from collections.abc import Iterable
+import stat
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any, TypeVar
 
-from newsbot.store.base import KnownArticle, SectionSummary
+from newsbot.store.base import KnownArticle, LedgerEntry, SectionSummary, StoreBusyError, StoreError
+
+logger = logging.getLogger(__name__)
+
+# 1: articles, copies, walks, outputs. 2: the ledger of articles not yet had.
+SCHEMA_VERSION = 2
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_OUR_TABLES = {"articles", "copies", "walks", "outputs", "ledger"}
+# sqlite's own wait on a lock is silent; it waits this long, then the store logs and waits again.
+_LOCK_POLL_SECONDS = 0.5
+_T = TypeVar("_T")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -45,24 +63,80 @@ CREATE TABLE IF NOT EXISTS outputs (
     path TEXT PRIMARY KEY,
     reconciled_bytes INTEGER NOT NULL
 );
+-- Articles a listing or feed named that no run could write yet (newsbot.ledger decides retries).
+CREATE TABLE IF NOT EXISTS ledger (
+    url TEXT PRIMARY KEY,
+    site TEXT NOT NULL,
+    section TEXT,
+    reason TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    first_attempt TEXT NOT NULL,
+    last_attempt TEXT NOT NULL,
+    given_up INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS ledger_by_site ON ledger (site, given_up);
 """
 
 
 class SqliteSeenStore:
     """Articles written (and syndicated copies skipped), in one sqlite file."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, busy_timeout: float = 60.0) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # Autocommit: every write is its own transaction unless `transaction()` groups them.
-        # Any thread: `scrapy shell` runs the crawler in one thread and the user's prompt in another.
-        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL (WAL): a power cut may take the last marks back, never corrupt the file. That is
-        # safe here: the JSON Lines are fsynced first, and reconcile_output marks again, at the next
-        # start, every line past the reconciled offset the store kept. It saves one fsync a mark.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self.busy_timeout = busy_timeout
+        # Told of a StoreBusyError before it is raised, so that the crawl fails whoever the caller was.
+        self.on_busy: Callable[[StoreBusyError], None] | None = None
+        self._waited_in_vain = False
+        _refuse_unusable_file(self.path)
+        try:
+            # Autocommit: every write is its own transaction unless `transaction()` groups them.
+            # Any thread: `scrapy shell` runs the crawler in one thread and the user's prompt in another.
+            self._db = sqlite3.connect(
+                self.path, timeout=_LOCK_POLL_SECONDS, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot open the store {self.path}: {error}") from None
+        try:
+            self._retrying(lambda: self._db.execute("PRAGMA journal_mode=WAL"))
+            # NORMAL (WAL): a power cut may take the last marks back, never corrupt the file. That is
+            # safe here: the JSON Lines are fsynced first, and reconcile_output marks again, at the
+            # next start, every line past the reconciled offset the store kept. It saves one fsync a mark.
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._retrying(self._migrate)
+        except sqlite3.DatabaseError as error:
+            self._db.close()
+            raise StoreError(f"{self.path} is not a newsbot store ({error})") from None
+        except StoreError:
+            self._db.close()
+            raise
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        tables = {name for (name,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"the store {self.path} has schema version {version}, newer than this newsbot's "
+                f"{SCHEMA_VERSION}: upgrade newsbot, or give another NEWSBOT_STATE"
+            )
+        if version == 0 and tables and not tables & _OUR_TABLES:
+            raise StoreError(
+                f"{self.path} is an sqlite file but not a newsbot store (tables: {sorted(tables)})"
+            )
+        if version == SCHEMA_VERSION:
+            return
+        # Every statement is CREATE ... IF NOT EXISTS: version 0 (new, or written before versions)
+        # and 1 (no ledger) both reach the current schema by running it, in one transaction.
+        try:
+            script = f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            self._db.executescript(script)
+        except sqlite3.Error:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
+        if tables:
+            logger.info(
+                "Migrated the store %s from schema version %d to %d", self.path, version, SCHEMA_VERSION
+            )
 
     def close(self) -> None:
         self._db.close()
@@ -107,7 +181,7 @@ class SqliteSeenStore:
         return count
 
     def record_copy(self, url: str, copy_of: str, site: str) -> None:
-        self._db.execute(
+        self._write(
             "INSERT OR IGNORE INTO copies (url, copy_of, site, first_seen) VALUES (?, ?, ?, ?)",
             (url, copy_of, site, _now()),
         )
@@ -127,7 +201,7 @@ class SqliteSeenStore:
         return bool(row and row[0])
 
     def begin_walk(self, site: str, section: str) -> None:
-        self._db.execute(
+        self._write(
             "INSERT INTO walks (site, section, started_at, completed_at) VALUES (?, ?, ?, NULL) "
             "ON CONFLICT(site, section) DO UPDATE SET started_at = excluded.started_at, completed_at = NULL",
             (site, section, _now()),
@@ -173,11 +247,53 @@ class SqliteSeenStore:
                 self._db.execute("DELETE FROM walks")
             else:
                 self._db.execute("DELETE FROM walks WHERE site = ?", (site,))
+            # What was forgotten is forgotten as not had, too: the next walk lists it afresh.
+            self._db.execute(f"DELETE FROM ledger {where}", values)
             # A copy is skipped because of the article it copies; with that article gone, so is it.
             self._db.execute("DELETE FROM copies WHERE copy_of NOT IN (SELECT url FROM articles)")
             if site is not None and section is None:
                 self._db.execute("DELETE FROM copies WHERE site = ?", (site,))
         return deleted
+
+    # --- the ledger of articles not yet had ---------------------------------------------------
+
+    def ledger_add(self, url: str, *, site: str, section: str | None, reason: str) -> LedgerEntry:
+        """Record one more failed attempt at `url` (a new entry, or attempts + 1 and the new reason)."""
+        now = _now()
+        with self._transaction():
+            self._db.execute(
+                "INSERT INTO ledger (url, site, section, reason, attempts, first_attempt, last_attempt, "
+                "given_up) VALUES (?, ?, ?, ?, 1, ?, ?, 0) "
+                "ON CONFLICT(url) DO UPDATE SET reason = excluded.reason, "
+                "attempts = attempts + 1, last_attempt = excluded.last_attempt, "
+                "section = COALESCE(ledger.section, excluded.section)",
+                (url, site, section, reason, now, now),
+            )
+            row = self._db.execute(f"SELECT {_LEDGER_COLUMNS} FROM ledger WHERE url = ?", (url,)).fetchone()
+        return _ledger_entry(row)
+
+    def ledger_pending(self, site: str) -> list[LedgerEntry]:
+        rows = self._db.execute(
+            f"SELECT {_LEDGER_COLUMNS} FROM ledger WHERE site = ? AND given_up = 0 "
+            "ORDER BY first_attempt, url",
+            (site,),
+        )
+        return [_ledger_entry(row) for row in rows]
+
+    def ledger_entries(self) -> list[LedgerEntry]:
+        rows = self._db.execute(f"SELECT {_LEDGER_COLUMNS} FROM ledger ORDER BY site, section, url")
+        return [_ledger_entry(row) for row in rows]
+
+    def ledger_resolve(self, url: str) -> bool:
+        """The article was written (or is known): it leaves the ledger. True when it was in it."""
+        return self._write("DELETE FROM ledger WHERE url = ?", (url,)) > 0
+
+    def ledger_give_up(self, url: str) -> None:
+        self._write("UPDATE ledger SET given_up = 1 WHERE url = ?", (url,))
+
+    def ledger_counts(self) -> dict[str, int]:
+        rows = dict(self._db.execute("SELECT given_up, COUNT(*) FROM ledger GROUP BY given_up").fetchall())
+        return {"pending": rows.get(0, 0), "given_up": rows.get(1, 0)}
 
     # --- internals -------------------------------------------------------------------------
 
@@ -203,19 +319,92 @@ class SqliteSeenStore:
             (output, size),
         )
 
+    def _write(self, sql: str, values: Iterable[Any] = ()) -> int:
+        """One write in its own transaction, waiting for the lock as `_retrying` does; rows changed."""
+        params = tuple(values)
+        return self._retrying(lambda: self._db.execute(sql, params).rowcount)
+
     def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
+        return _Transaction(self)
+
+    def _retrying(self, operation: Callable[[], _T]) -> _T:
+        """Run `operation`, waiting while another process holds the store locked, up to busy_timeout.
+
+        The wait is logged once, so a stalled run says why; past the bound a StoreBusyError ends it
+        (the caller has changed nothing: a locked write is not half-done).
+        """
+        # Once a wait ran out the run is ending: later writes try once, not another full wait each.
+        deadline = time.monotonic() + (0 if self._waited_in_vain else self.busy_timeout)
+        logged = self._waited_in_vain
+        while True:
+            try:
+                return operation()
+            except sqlite3.OperationalError as error:
+                if not _is_busy(error):
+                    if "readonly" in str(error) or "read-only" in str(error):
+                        raise StoreError(f"the store {self.path} cannot be written: {error}") from None
+                    raise
+                if time.monotonic() >= deadline:
+                    busy = StoreBusyError(
+                        f"the store {self.path} stayed locked by another process for more than "
+                        f"{self.busy_timeout:g} s (NEWSBOT_STATE_BUSY_TIMEOUT)"
+                    )
+                    self._waited_in_vain = True
+                    if self.on_busy is not None:
+                        self.on_busy(busy)
+                    raise busy from None
+                if not logged:
+                    logger.warning(
+                        "The store %s is locked by another process; waiting up to %g s",
+                        self.path, self.busy_timeout,
+                    )  # fmt: skip
+                    logged = True
 
 
 class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
+    def __init__(self, store: SqliteSeenStore) -> None:
+        self._store = store
 
     def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
+        db = self._store._db
+        self._store._retrying(lambda: db.execute("BEGIN IMMEDIATE"))
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        self._store._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+
+_LEDGER_COLUMNS = "url, site, section, reason, attempts, first_attempt, last_attempt, given_up"
+
+
+def _ledger_entry(row: tuple[Any, ...]) -> LedgerEntry:
+    url, site, section, reason, attempts, first, last, given_up = row
+    return LedgerEntry(url, site, section, reason, attempts, first, last, bool(given_up))
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    message = str(error)
+    return "locked" in message or "busy" in message
+
+
+def _refuse_unusable_file(path: Path) -> None:
+    """A StoreError naming `path` when it cannot be our store: not sqlite, or not writable."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreError(f"cannot create the folder of the store {path}: {error.strerror}") from None
+    if path.is_dir():
+        raise StoreError(f"the store {path} is a folder, not a file")
+    if path.exists():
+        with path.open("rb") as handle:
+            header = handle.read(len(_SQLITE_HEADER))
+        if header and header != _SQLITE_HEADER:
+            raise StoreError(f"{path} is not a newsbot store (not an sqlite database)")
+        mode = path.stat().st_mode
+        # The write bits count even for root: a store someone made read-only is not to be written.
+        if not os.access(path, os.W_OK) or not stat.S_IMODE(mode) & 0o222:
+            raise StoreError(f"the store {path} cannot be written (read-only)")
+    if not os.access(path.parent, os.W_OK):
+        raise StoreError(f"the store {path} cannot be written: its folder is read-only")
 
 
 def _now() -> str:

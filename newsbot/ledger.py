@@ -1,0 +1,305 @@
+"""The ledger of articles not yet had: what a listing named that no run could write, asked for again.
+
+A walk stops at the first page it finds all known, so an article that failed once on page 2 would
+never be listed to a later run again. Every article a listing or feed named that the run could not
+write goes into the store's ledger (newsbot.store.LedgerStore) with its reason; the next runs request
+the pending entries first, before walking. Transient reasons are retried on every run; `gone` and
+`not_article` a bounded number of times; `off_network` and `robots` not at all. An entry is given up
+after a bounded number of attempts spread over at least a day: an ERROR with its URL, `given_up` in
+the report.
+
+`LedgerMiddleware` (a spider middleware) yields those requests before the spider's own start
+requests and follows what became of every article (item_scraped, item_dropped); the spider and the
+writer report failures to it through `ledger_keeper(crawler)`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.settings import BaseSettings
+
+from newsbot.parsing.listing import ListingEntry
+from newsbot.registry import load_registry
+from newsbot.report.keys import (
+    ARTICLE_META_KEY,
+    LEDGER_META_KEY,
+    LEDGER_ORIGIN,
+    STATS_LEDGER_ADDED,
+    STATS_LEDGER_GIVEN_UP,
+    STATS_LEDGER_RECOVERED,
+    STATS_LEDGER_RETRIED,
+)
+from newsbot.report.outcomes import GONE, NOT_ARTICLE, OFF_NETWORK, ROBOTS
+from newsbot.store import LedgerEntry, LedgerStore, StoreError, ledger_of, store_for
+
+logger = logging.getLogger(__name__)
+
+# Reasons that say the page is not (or no longer) an article: retried a few times only.
+WRITE_FAILED = "write_failed"  # fetched and parsed, but the output could not take the line
+INVALID = "invalid"  # parsed, but the item broke the schema
+UNPARSED = "unparsed"
+_BOUNDED_REASONS = frozenset({GONE, NOT_ARTICLE, INVALID, UNPARSED})
+# Reasons a retry cannot cure: the URL is off the network, or robots.txt forbids it.
+_NEVER_RETRIED = frozenset({OFF_NETWORK, ROBOTS})
+# Ahead of every section page (20 - page) and of the articles they list.
+LEDGER_PRIORITY = 30
+
+
+class NotWritten(DropItem):
+    """The writer could not write the item (the output failed, or the run is stopping): in the ledger."""
+
+
+class InvalidItem(DropItem):
+    """The item broke the shipped schema: in the ledger, asked for again a bounded number of times."""
+
+
+@dataclass(frozen=True)
+class LedgerPolicy:
+    """When an entry is asked for again, and when it is given up (settings NEWSBOT_LEDGER_*)."""
+
+    max_attempts: int = 10
+    bounded_attempts: int = 3
+    give_up_after_days: float = 1.0
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> LedgerPolicy:
+        return cls(
+            max_attempts=settings.getint("NEWSBOT_LEDGER_MAX_ATTEMPTS", 10),
+            bounded_attempts=settings.getint("NEWSBOT_LEDGER_GONE_ATTEMPTS", 3),
+            give_up_after_days=settings.getfloat("NEWSBOT_LEDGER_GIVE_UP_DAYS", 1.0),
+        )
+
+    def attempts_allowed(self, reason: str) -> int:
+        if reason in _NEVER_RETRIED:
+            return 1
+        if reason in _BOUNDED_REASONS:
+            return self.bounded_attempts
+        return self.max_attempts
+
+    def retry_now(self, entry: LedgerEntry) -> bool:
+        return entry.attempts < self.attempts_allowed(entry.reason)
+
+    def give_up(self, entry: LedgerEntry, now: datetime.datetime) -> bool:
+        """Out of attempts, and the first one at least `give_up_after_days` ago: a passing outage of
+        a day is waited out, whatever the number of runs in it."""
+        if entry.given_up or entry.attempts < self.attempts_allowed(entry.reason):
+            return False
+        age = now - _parse_time(entry.first_attempt)
+        return age >= datetime.timedelta(days=self.give_up_after_days)
+
+
+class LedgerMiddleware:
+    """Requests the ledger's pending entries first, records what could not be written, resolves
+    what was. Stored on the crawler: `ledger_keeper(crawler)`."""
+
+    def __init__(self, crawler: Crawler, store: LedgerStore, policy: LedgerPolicy) -> None:
+        self.crawler = crawler
+        self.store = store
+        self.policy = policy
+        self.registry = load_registry()
+        # URLs in the ledger (any site): only their articles cost a write to resolve.
+        self._in_ledger: set[str] = set()
+        # URLs given up: no run asks for them again, not even a walk that lists them.
+        self._given_up: set[str] = set()
+        self.retried: list[str] = []
+        self.recovered: list[str] = []
+        self.given_up: list[str] = []
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> LedgerMiddleware:
+        store = ledger_of(store_for(crawler))
+        if store is None:
+            raise NotConfigured("no store with a ledger")
+        keeper = cls(crawler, store, LedgerPolicy.from_settings(crawler.settings))
+        crawler._newsbot_ledger = keeper  # type: ignore[attr-defined]
+        crawler.signals.connect(keeper.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(keeper.item_dropped, signal=signals.item_dropped)
+        return keeper
+
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        for request in self._pending_requests():
+            yield request
+        async for item_or_request in start:
+            yield item_or_request
+
+    # --- what the spider and the writer call ---------------------------------------------------
+
+    def record(self, url: str, *, reason: str, section: str | None) -> None:
+        """One more failed attempt at an article a listing named: into the ledger, given up when due."""
+        site = self.registry.site_for_url(url)
+        if site is None:
+            return  # off the network altogether: nothing a later run could fetch
+        try:
+            entry = self.store.ledger_add(url, site=site.host, section=section, reason=reason)
+        except StoreError as error:
+            logger.error("Could not put %s in the ledger (%s): %s", url, reason, error)
+            return
+        self._in_ledger.add(url)
+        self.crawler.stats.inc_value(STATS_LEDGER_ADDED)
+        if self.policy.give_up(entry, _parse_time(entry.last_attempt)):
+            self._give_up(entry)
+
+    def given_up_among(self, urls: Iterable[str]) -> set[str]:
+        """Which of `urls` were given up: a walk treats them as known (not fetched, not new)."""
+        return self._given_up.intersection(urls)
+
+    # --- signals ---------------------------------------------------------------------------------
+
+    def item_scraped(self, item: Any, response: Any = None, spider: Any = None) -> None:
+        url = _field(item, "url")
+        listed = _listed_url(response) or url
+        if listed != url:
+            # The page named itself by another URL (og:url): the listed one is known too, or every
+            # run would fetch it again.
+            self.store_copy(listed, url, _field(item, "site"))
+        recovered = False
+        for candidate in {url, listed}:
+            if candidate in self._in_ledger and self._resolve(candidate):
+                recovered = True
+        if recovered and _from_ledger(response):
+            self.recovered.append(listed)
+            self.crawler.stats.inc_value(STATS_LEDGER_RECOVERED)
+
+    def item_dropped(
+        self, item: Any, response: Any = None, exception: Any = None, spider: Any = None
+    ) -> None:
+        if isinstance(exception, NotWritten):
+            return  # the writer put it in the ledger itself
+        url = _field(item, "url")
+        listed = _listed_url(response) or url
+        if isinstance(exception, InvalidItem):
+            self.record(listed, reason=INVALID, section=_field(item, "section"))
+            return
+        # Known, or a copy of what is written: had, as far as the ledger goes.
+        if listed != url:
+            self.store_copy(listed, url, _field(item, "site"))
+        for candidate in {url, listed}:
+            if candidate in self._in_ledger:
+                self._resolve(candidate)
+
+    def store_copy(self, listed: str, url: str, site: str) -> None:
+        store = store_for(self.crawler)
+        if store is not None:
+            store.record_copy(listed, url, site)
+
+    # --- internals -----------------------------------------------------------------------------
+
+    def _pending_requests(self) -> list[Request]:
+        spider = self.crawler.spider
+        site = getattr(spider, "site", None)
+        if site is None:
+            return []
+        try:
+            entries = self.store.ledger_entries()
+            self._in_ledger = {entry.url for entry in entries}
+            self._given_up = {entry.url for entry in entries if entry.given_up}
+            pending = self.store.ledger_pending(site.host)
+        except StoreError as error:
+            logger.error("Could not read the ledger: %s", error)
+            return []
+        store = store_for(self.crawler)
+        known = store.known_urls(e.url for e in pending) if store is not None else set()
+        now = datetime.datetime.now(datetime.UTC)
+        requests = []
+        for entry in pending:
+            if entry.url in known:
+                self._resolve(entry.url)
+            elif self.policy.give_up(entry, now):
+                self._give_up(entry)
+            elif self.policy.retry_now(entry):
+                request = self._request(spider, entry)
+                if request is not None:
+                    requests.append(request)
+        if requests:
+            logger.info("Ledger: asking again for %d article(s) earlier runs could not write", len(requests))
+        return requests
+
+    def _request(self, spider: Any, entry: LedgerEntry) -> Request | None:
+        listing = ListingEntry(url=entry.url, title="")
+        request: Request | None = spider._article_request(
+            listing, entry.section, LEDGER_ORIGIN, priority=LEDGER_PRIORITY
+        )
+        if request is None:
+            return None
+        request.meta[LEDGER_META_KEY] = True
+        self.retried.append(entry.url)
+        self.crawler.stats.inc_value(STATS_LEDGER_RETRIED)
+        return request
+
+    def _resolve(self, url: str) -> bool:
+        try:
+            resolved = self.store.ledger_resolve(url)
+        except StoreError as error:
+            logger.error("Could not take %s out of the ledger: %s", url, error)
+            return False
+        self._in_ledger.discard(url)
+        return resolved
+
+    def _give_up(self, entry: LedgerEntry) -> None:
+        try:
+            self.store.ledger_give_up(entry.url)
+        except StoreError as error:
+            logger.error("Could not give up %s in the ledger: %s", entry.url, error)
+            return
+        self.given_up.append(entry.url)
+        self._given_up.add(entry.url)
+        self.crawler.stats.inc_value(STATS_LEDGER_GIVEN_UP)
+        logger.error(
+            "Gave up on article %s (%s): %d attempt(s) since %s; no run will ask for it again",
+            entry.url, entry.reason, entry.attempts, entry.first_attempt,
+        )  # fmt: skip
+
+    def report(self) -> dict[str, Any]:
+        """The run report's `ledger`: what was asked for again, had at last, given up; what is left."""
+        try:
+            counts = self.store.ledger_counts()
+        except StoreError:
+            counts = {}
+        return {
+            "retried": sorted(self.retried),
+            "recovered": sorted(self.recovered),
+            "given_up": sorted(self.given_up),
+            "pending": counts.get("pending"),
+            "given_up_total": counts.get("given_up"),
+        }
+
+
+def ledger_keeper(crawler: Crawler) -> LedgerMiddleware | None:
+    """The crawl's LedgerMiddleware, when the store keeps a ledger and the middleware is enabled."""
+    keeper = getattr(crawler, "_newsbot_ledger", None)
+    return keeper if isinstance(keeper, LedgerMiddleware) else None
+
+
+def _listed_url(response: Any) -> str | None:
+    meta = getattr(response, "meta", None) if response is not None else None
+    try:
+        return meta.get(ARTICLE_META_KEY) if meta is not None else None
+    except AttributeError:  # a response without a request
+        return None
+
+
+def _from_ledger(response: Any) -> bool:
+    try:
+        return bool(response.meta.get(LEDGER_META_KEY))
+    except AttributeError:
+        return False
+
+
+def _field(item: Any, name: str) -> Any:
+    try:
+        return ItemAdapter(item).get(name)
+    except TypeError:  # not an item at all
+        return None
+
+
+def _parse_time(value: str) -> datetime.datetime:
+    return datetime.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.UTC)

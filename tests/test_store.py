@@ -1,0 +1,180 @@
+"""The sqlite store on its own: schema versions, files that are not stores, locks, and the ledger."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import sqlite3
+import threading
+
+import pytest
+
+from newsbot.ledger import LedgerPolicy
+from newsbot.store import KnownArticle, LedgerEntry, SqliteSeenStore, StoreBusyError, StoreError
+from newsbot.store.reconcile import reconcile_output
+from newsbot.store.sqlite import SCHEMA_VERSION
+
+URL = "https://www.spacewar.com/reports/Some_story_999.html"
+
+# The schema of stores written before versions (user_version 0): no ledger.
+VERSION_1_SCHEMA = """
+CREATE TABLE articles (url TEXT PRIMARY KEY, content_hash TEXT NOT NULL, site TEXT NOT NULL,
+    section TEXT, date_published TEXT, first_seen TEXT NOT NULL);
+CREATE TABLE copies (url TEXT PRIMARY KEY, copy_of TEXT NOT NULL, site TEXT NOT NULL,
+    first_seen TEXT NOT NULL);
+CREATE TABLE walks (site TEXT NOT NULL, section TEXT NOT NULL, started_at TEXT NOT NULL, completed_at TEXT,
+    PRIMARY KEY (site, section));
+CREATE TABLE outputs (path TEXT PRIMARY KEY, reconciled_bytes INTEGER NOT NULL);
+INSERT INTO articles VALUES ('https://www.spacewar.com/reports/Old_999.html', 'h1', 'spacewar.com',
+    'SUPERPOWERS', '2025-01-01', '2025-01-02T00:00:00Z');
+"""
+
+
+def test_an_older_store_is_migrated_and_keeps_its_articles(tmp_path, caplog):
+    path = tmp_path / "seen.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript(VERSION_1_SCHEMA)
+    with caplog.at_level(logging.INFO):
+        store = SqliteSeenStore(path)
+    assert store.is_known_url("https://www.spacewar.com/reports/Old_999.html")
+    assert store.ledger_counts() == {"pending": 0, "given_up": 0}
+    store.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert "from schema version 0 to 2" in caplog.text
+
+
+def test_a_store_of_a_newer_schema_is_refused_naming_the_file_and_both_versions(tmp_path):
+    path = tmp_path / "seen.sqlite"
+    SqliteSeenStore(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    with pytest.raises(StoreError) as caught:
+        SqliteSeenStore(path)
+    message = str(caught.value)
+    assert (
+        str(path) in message and f"version {SCHEMA_VERSION + 5}" in message and str(SCHEMA_VERSION) in message
+    )
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "content", [b"this is not a database at all\n" * 10, b"SQLite format 3\x00" + b"\xff" * 2000]
+)
+def test_a_file_that_is_not_a_store_is_refused_naming_it(tmp_path, content):
+    path = tmp_path / "seen.sqlite"
+    path.write_bytes(content)
+    with pytest.raises(StoreError, match="is not a newsbot store") as caught:
+        SqliteSeenStore(path)
+    assert str(path) in str(caught.value)
+
+
+def test_another_programs_sqlite_file_is_refused(tmp_path):
+    path = tmp_path / "other.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE customers (id INTEGER)")
+    with pytest.raises(StoreError, match="not a newsbot store"):
+        SqliteSeenStore(path)
+
+
+def test_a_read_only_store_is_refused_naming_it(tmp_path):
+    path = tmp_path / "seen.sqlite"
+    SqliteSeenStore(path).close()
+    path.chmod(0o444)
+    with pytest.raises(StoreError, match="cannot be written") as caught:
+        SqliteSeenStore(path)
+    assert str(path) in str(caught.value)
+
+
+def test_a_busy_store_is_waited_for_with_a_log_line_then_refused(tmp_path, caplog):
+    path = tmp_path / "seen.sqlite"
+    store = SqliteSeenStore(path, busy_timeout=1.0)
+    busy_seen: list[StoreBusyError] = []
+    store.on_busy = busy_seen.append
+    locker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    locker.execute("BEGIN IMMEDIATE")
+    with caplog.at_level(logging.WARNING), pytest.raises(StoreBusyError, match="stayed locked"):
+        store.record(KnownArticle(URL, "h", "spacewar.com"), output="out.jsonl", reconciled_bytes=10)
+    assert "is locked by another process; waiting up to 1 s" in caplog.text
+    assert len(busy_seen) == 1
+    locker.execute("ROLLBACK")
+    # Nothing half-done: neither the article nor the offset moved.
+    assert not store.is_known_url(URL) and store.reconciled_bytes("out.jsonl") == 0
+
+    # Once a wait ran out, later writes of that store do not wait again: the run is ending.
+    locker.execute("BEGIN IMMEDIATE")
+    with pytest.raises(StoreBusyError):
+        store.record_copy(URL, "https://www.spacewar.com/reports/Other_999.html", "spacewar.com")
+    store.close()
+
+    # Released while waiting: the write goes through.
+    store = SqliteSeenStore(path, busy_timeout=30)
+    release = threading.Timer(0.3, lambda: locker.execute("ROLLBACK"))
+    release.start()
+    store.record(KnownArticle(URL, "h", "spacewar.com"), output="out.jsonl", reconciled_bytes=10)
+    release.join()
+    assert store.is_known_url(URL)
+    store.close()
+    locker.close()
+
+
+def test_the_ledger_counts_attempts_and_forgets_what_was_written(tmp_path):
+    store = SqliteSeenStore(tmp_path / "seen.sqlite")
+    first = store.ledger_add(URL, site="spacewar.com", section="SUPERPOWERS", reason="server_error")
+    again = store.ledger_add(URL, site="spacewar.com", section=None, reason="timeout")
+    assert (first.attempts, again.attempts) == (1, 2)
+    assert again.reason == "timeout" and again.section == "SUPERPOWERS"
+    assert again.first_attempt == first.first_attempt <= again.last_attempt
+    assert [e.url for e in store.ledger_pending("spacewar.com")] == [URL]
+    assert store.ledger_pending("spacedaily.com") == []
+    store.ledger_give_up(URL)
+    assert store.ledger_pending("spacewar.com") == []
+    assert store.ledger_counts() == {"pending": 0, "given_up": 1}
+    assert store.ledger_resolve(URL) is True
+    assert store.ledger_resolve(URL) is False
+    store.ledger_add(URL, site="spacewar.com", section="SUPERPOWERS", reason="gone")
+    assert store.forget(site="spacewar.com", section="superpowers") == 0
+    assert store.ledger_counts() == {"pending": 0, "given_up": 0}
+    store.close()
+
+
+def _entry(reason: str, attempts: int, first: str) -> LedgerEntry:
+    return LedgerEntry(URL, "spacewar.com", None, reason, attempts, first, first, False)
+
+
+def test_the_ledger_policy_retries_transient_reasons_and_gives_up_only_after_a_day():
+    policy = LedgerPolicy(max_attempts=4, bounded_attempts=2, give_up_after_days=1.0)
+    now = datetime.datetime(2026, 1, 10, 12, tzinfo=datetime.UTC)
+    an_hour_ago, two_days_ago = "2026-01-10T11:00:00Z", "2026-01-08T12:00:00Z"
+    assert policy.retry_now(_entry("server_error", 3, an_hour_ago))
+    assert not policy.retry_now(_entry("server_error", 4, an_hour_ago))
+    assert policy.retry_now(_entry("gone", 1, an_hour_ago))
+    assert not policy.retry_now(_entry("gone", 2, an_hour_ago))
+    assert not policy.retry_now(_entry("robots", 1, an_hour_ago))
+    assert not policy.retry_now(_entry("off_network", 1, an_hour_ago))
+    # Out of attempts within the day: not given up yet; a day later: given up.
+    assert not policy.give_up(_entry("server_error", 9, an_hour_ago), now)
+    assert policy.give_up(_entry("server_error", 4, two_days_ago), now)
+    assert not policy.give_up(_entry("server_error", 3, two_days_ago), now)
+    assert policy.give_up(_entry("gone", 2, two_days_ago), now)
+
+
+def test_repair_checks_every_line_past_the_reconciled_offset(tmp_path):
+    output = tmp_path / "out.jsonl"
+    good = b'{"url":"https://www.spacewar.com/reports/A_999.html","content_hash":"a","site":"spacewar.com"}\n'
+    glued_tail = (
+        b'{"url":"https://www.spacewar.com/reports/B_999.html","content_hash":"b","site":"spacewar.com"}\n'
+    )
+    partial = b'{"url":"https://www.spacewar.com/reports/Cut_99'
+    garbage = b"not json at all\n"
+    later = (
+        b'{"url":"https://www.spacewar.com/reports/C_999.html","content_hash":"c","site":"spacewar.com"}\n'
+    )
+    output.write_bytes(good + partial + glued_tail + garbage + later + partial)
+    store = SqliteSeenStore(tmp_path / "seen.sqlite")
+    repaired, marked = reconcile_output(output, store)
+    assert output.read_bytes() == good + glued_tail + later
+    assert repaired == len(partial) * 2 + len(garbage)
+    assert marked == 3
+    assert store.reconciled_bytes(str(output)) == output.stat().st_size
+    store.close()

@@ -1,0 +1,237 @@
+"""The write path under faults: a full disk, a busy or unusable store, two runs on one file.
+
+Each test runs real `scrapy crawl` subprocesses on the snapshot. The full disk is a `sitecustomize`
+module put on the crawl's PYTHONPATH by the test (tests/tools/disk_full): it makes `os.write` on the
+output file write short and then fail with ENOSPC past a byte budget, as a full file system does.
+newsbot itself reads no test setting.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from newsbot.snapshot_server import SnapshotServer
+from newsbot.store.sqlite import SCHEMA_VERSION
+from tests.conftest import ROOT, SNAPSHOT
+from tests.crawling import FAST_SETTINGS, expected_for_sections, run_crawl
+
+DISK_FULL_HOOK = ROOT / "tests" / "tools" / "disk_full"
+SECTIONS = {"superpowers", "missile-defense", "military-space"}
+
+
+def _expected_lines(manifest: dict) -> int:
+    listed, groups = expected_for_sections(manifest, "spacewar.com", SECTIONS)
+    return len(listed) - sum(len(group) - 1 for group in groups)
+
+
+def _command(mirror: str, out_dir: Path, settings: dict[str, str] | None = None) -> list[str]:
+    merged = {
+        **FAST_SETTINGS,
+        "NEWSBOT_MIRROR": mirror,
+        "NEWSBOT_OUTPUT": str(out_dir / "spacewar.jsonl"),
+        "NEWSBOT_STATS_FILE": str(out_dir / "spacewar.report.json"),
+        "NEWSBOT_STATE": str(out_dir / "seen.sqlite"),
+        **(settings or {}),
+    }
+    command = [sys.executable, "-m", "scrapy", "crawl", "spacewar"]
+    for name, value in merged.items():
+        command += ["-s", f"{name}={value}"]
+    return command
+
+
+def _lines(path: Path) -> list[bytes]:
+    return path.read_bytes().splitlines() if path.exists() else []
+
+
+def _assert_every_article_once(output: Path, expected: int) -> None:
+    records = [json.loads(line) for line in _lines(output)]  # every line valid JSON
+    urls = [record["url"] for record in records]
+    assert len(urls) == len(set(urls)), "an article was written twice"
+    assert len({record["content_hash"] for record in records}) == len(records)
+    assert len(urls) == expected
+
+
+def test_a_full_disk_stops_the_run_cleanly_and_later_runs_lose_nothing(snapshot_server, tmp_path, manifest):
+    output = (tmp_path / "spacewar.jsonl").resolve()
+    budget = 40_000  # bytes: a handful of articles, then the disk is full, mid-line
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(DISK_FULL_HOOK), os.environ.get("PYTHONPATH")])),
+        "DISK_FULL_PATH": str(output),
+        "DISK_FULL_BYTES": str(budget),
+    }
+    full = subprocess.run(
+        _command(snapshot_server.url, tmp_path),
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert full.returncode == 1, full.stderr[-3000:]
+    assert "output disk full: " in full.stderr and str(output) in full.stderr
+    assert "Traceback" not in full.stderr
+    before = output.read_bytes()
+    assert 0 < len(before) <= budget and before.endswith(b"\n"), "a partial line was left behind"
+    report = json.loads((tmp_path / "spacewar.report.json").read_text())
+    assert report["outcome"] == "failed" and report["finish_reason"] == "output_write_failed"
+    assert any("output disk full" in failure for failure in report["failures"])
+    # Every line on disk is marked known, and not one more: the store agrees with the file.
+    with sqlite3.connect(tmp_path / "seen.sqlite") as db:
+        marked = {url for (url,) in db.execute("SELECT url FROM articles")}
+        in_ledger = {url for (url,) in db.execute("SELECT url FROM ledger WHERE reason = 'write_failed'")}
+    on_disk = {json.loads(line)["url"] for line in _lines(output)}
+    assert marked == on_disk
+    assert in_ledger and not in_ledger & on_disk
+
+    # The disk has room again: the next run ends the job, and a third writes nothing.
+    again = run_crawl("spacewar", snapshot_server.url, tmp_path)
+    assert again.returncode == 0, again.log[-3000:]
+    assert output.read_bytes().startswith(before)
+    _assert_every_article_once(output, _expected_lines(manifest))
+    assert again.report["ledger"]["pending"] == 0
+    third = run_crawl("spacewar", snapshot_server.url, tmp_path)
+    assert third.returncode == 0 and third.report["articles_written"] == 0
+    _assert_every_article_once(output, _expected_lines(manifest))
+
+
+def test_a_second_run_on_the_same_output_exits_2_naming_the_holder_and_writes_nothing(
+    snapshot_server, tmp_path
+):
+    output = tmp_path / "spacewar.jsonl"
+    slow = {"DOWNLOAD_DELAY": "0.2", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
+    holder = subprocess.Popen(
+        _command(snapshot_server.url, tmp_path, slow),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not _lines(output) and holder.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert holder.poll() is None, "the first run ended before the second could start"
+        size = output.stat().st_size
+        second = subprocess.run(
+            _command(snapshot_server.url, tmp_path, {"NEWSBOT_STATS_FILE": str(tmp_path / "second.json")}),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert holder.poll() is None, "the first run ended while the second ran: the test proves nothing"
+        grown_by_holder_only = output.stat().st_size >= size
+    finally:
+        holder.wait(timeout=180)
+    assert second.returncode == 2, second.stderr[-3000:]
+    assert f"being written by another newsbot run (pid {holder.pid})" in second.stderr
+    report = json.loads((tmp_path / "second.json").read_text())
+    assert report["pages_fetched"] == 0 and report["articles_written"] == 0
+    assert grown_by_holder_only
+    assert holder.returncode == 0
+    urls = [json.loads(line)["url"] for line in _lines(output)]
+    assert len(urls) == len(set(urls))
+
+
+def test_a_run_that_writes_nothing_leaves_no_empty_output_file(tmp_path):
+    with SnapshotServer(SNAPSHOT) as server:
+        first = run_crawl(
+            "spacewar", server.url, tmp_path, args={"sections": "superpowers", "max_pages": "1"}
+        )
+        assert first.returncode == 0
+        other = tmp_path / "other"
+        other.mkdir()
+        (other / "seen.sqlite").write_bytes((tmp_path / "seen.sqlite").read_bytes())
+        again = run_crawl("spacewar", server.url, other, args={"sections": "superpowers", "max_pages": "1"})
+    assert again.returncode == 0 and again.report["articles_written"] == 0
+    assert not (other / "spacewar.jsonl").exists()
+
+
+@pytest.mark.parametrize("kind", ["newer_schema", "garbage", "read_only"])
+def test_a_store_that_cannot_be_used_ends_the_run_before_any_request_with_exit_2(tmp_path, kind):
+    store = tmp_path / "seen.sqlite"
+    if kind == "garbage":
+        store.write_bytes(b"these are not the bytes of a store\n" * 40)
+        expected = f"{store} is not a newsbot store"
+    else:
+        from newsbot.store import SqliteSeenStore
+
+        SqliteSeenStore(store).close()
+        if kind == "newer_schema":
+            with sqlite3.connect(store) as db:
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+            expected = (
+                f"{store} has schema version {SCHEMA_VERSION + 1}, newer than this newsbot's {SCHEMA_VERSION}"
+            )
+        else:
+            store.chmod(0o444)
+            expected = f"the store {store} cannot be written (read-only)"
+    with SnapshotServer(SNAPSHOT) as server:
+        result = run_crawl("spacewar", server.url, tmp_path)
+    assert result.returncode == 2, result.log[-3000:]
+    error_lines = [line for line in result.log.splitlines() if "newsbot cannot use its store" in line]
+    assert len(error_lines) == 1 and expected in error_lines[0]
+    assert "Traceback" not in result.log
+    assert result.report["pages_fetched"] == 0 and result.report["requests_made"] == 0
+    assert not (tmp_path / "spacewar.jsonl").exists()
+
+
+@pytest.mark.parametrize("hold", ["released", "held"])
+def test_a_store_locked_mid_run_is_waited_for_or_fails_the_run_without_loss_or_double(
+    snapshot_server, tmp_path, manifest, hold
+):
+    output = tmp_path / "spacewar.jsonl"
+    store = tmp_path / "seen.sqlite"
+    slow = {"DOWNLOAD_DELAY": "0.05", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
+    slow["NEWSBOT_STATE_BUSY_TIMEOUT"] = "60" if hold == "released" else "1"
+    crawl = subprocess.Popen(
+        _command(snapshot_server.url, tmp_path, slow),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    locked, release = threading.Event(), threading.Event()
+
+    def lock_mid_run() -> None:
+        deadline = time.monotonic() + 60
+        while len(_lines(output)) < 5 and crawl.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        locker = sqlite3.connect(store, isolation_level=None, timeout=30)
+        locker.execute("BEGIN IMMEDIATE")
+        locked.set()
+        release.wait(timeout=120)
+        locker.execute("ROLLBACK")
+        locker.close()
+
+    thread = threading.Thread(target=lock_mid_run)
+    thread.start()
+    try:
+        assert locked.wait(timeout=90)
+        if hold == "released":
+            time.sleep(1.5)  # the crawl meets the lock meanwhile; how long it waits is not asserted
+            release.set()
+        _, log = crawl.communicate(timeout=180)
+    finally:
+        release.set()
+        thread.join()
+        if crawl.poll() is None:
+            crawl.kill()
+    if hold == "released":
+        assert crawl.returncode == 0, log[-3000:]
+    else:
+        assert crawl.returncode == 1, log[-3000:]
+        assert "stayed locked by another process for more than 1 s" in log
+    assert "is locked by another process; waiting up to" in log
+    again = run_crawl("spacewar", snapshot_server.url, tmp_path)
+    assert again.returncode == 0, again.log[-3000:]
+    _assert_every_article_once(output, _expected_lines(manifest))
