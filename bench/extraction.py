@@ -67,7 +67,7 @@ class Tool:
 
 
 def load_pages(limit: int | None = None) -> list[Page]:
-    from newsbot.parsing.html import decode_html
+    from newsbot.parsing.encoding import decode_html
 
     manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
     pages = []

@@ -19,6 +19,7 @@ from scrapy.utils.response import response_status_message
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
+from newsbot.parsing.article.layouts import Layout2022
 from newsbot.sites import load_registry
 from newsbot.spiders.network import ARTICLE_META_KEY
 from newsbot.state import SeenStore, store_for
@@ -80,7 +81,7 @@ _BLOCK_MARKERS = re.compile(
     r"|request blocked|you have been blocked|forbidden",
     re.I,
 )
-_ARTICLE_BODY_MARKER = b"<!--body-2-incontainer.php-->"
+_ARTICLE_BODY_MARKER = Layout2022.body_start_bytes
 
 
 def looks_blocked(status: int, body: bytes) -> bool:

@@ -13,7 +13,9 @@ from typing import Any
 from lxml import etree
 
 from newsbot.parsing.dateline import parse_dateline
-from newsbot.parsing.html import clean_text, drop_noise, html_text, http_url, parse_fragment
+from newsbot.parsing.links import http_url
+from newsbot.parsing.text import clean_text
+from newsbot.parsing.tree import drop_noise, html_text, parse_fragment
 from newsbot.sites import load_registry
 from newsbot.urls import canonical_url
 

@@ -17,7 +17,10 @@ from urllib.parse import urlsplit
 import lxml.html
 
 from newsbot.parsing.dateline import parse_dateline
-from newsbot.parsing.html import BLOCK_TAGS, clean_text, decode_html, drop_noise, http_url, parse_fragment
+from newsbot.parsing.encoding import decode_html
+from newsbot.parsing.links import http_url
+from newsbot.parsing.text import clean_text
+from newsbot.parsing.tree import BLOCK_TAGS, drop_noise, parse_fragment
 from newsbot.sites import load_registry
 from newsbot.urls import canonical_url
 
