@@ -42,8 +42,10 @@ _WINDOWS_1252 = "cp1252"
 _MIXED = "utf-8+cp1252"
 
 
-def _cp1252_byte(error: UnicodeDecodeError) -> tuple[str, int]:
+def _cp1252_byte(error: UnicodeError) -> tuple[str, int]:
     """Codec error handler: the first undecodable byte read as windows-1252 (latin-1 if undefined)."""
+    if not isinstance(error, UnicodeDecodeError):  # registered for decoding only
+        raise error
     byte = error.object[error.start : error.start + 1]
     try:
         return byte.decode("cp1252"), error.start + 1
@@ -85,10 +87,10 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> DecodedPa
         # Lone surrogates (only a str can hold them) would make lxml and the JSON writer raise.
         return DecodedPage(_SURROGATES.sub("\ufffd", body), "unicode")
     bom_encoding, bom = read_bom(body)
-    if bom_encoding:
+    if bom_encoding and bom is not None:
         if bom_encoding == "utf-8":
-            text, encoding, notes = _decode_utf8(body[len(bom) :], declared="utf-8 (BOM)")
-            return DecodedPage(text, encoding, notes)
+            text, encoding, bom_notes = _decode_utf8(body[len(bom) :], declared="utf-8 (BOM)")
+            return DecodedPage(text, encoding, bom_notes)
         return DecodedPage(body[len(bom) :].decode(bom_encoding, errors="replace"), bom_encoding)
 
     notes: list[str] = []
@@ -135,10 +137,12 @@ def _declared(body: bytes, content_type: str | None, notes: list[str]) -> tuple[
     meta_label = _META_LABEL.search(body[:4096])
     resolved = html_body_declared_encoding(body)
     if resolved and _known(resolved):
-        label = meta_label.group(meta_label.lastindex).decode("ascii").lower() if meta_label else resolved
+        label = (
+            meta_label.group(meta_label.lastindex or 0).decode("ascii").lower() if meta_label else resolved
+        )
         return _codec_name(resolved), label, False
     if meta_label:
-        label = meta_label.group(meta_label.lastindex).decode("ascii")
+        label = meta_label.group(meta_label.lastindex or 0).decode("ascii")
         notes.append(f"encoding: unknown charset {label!r} declared in the page, ignored")
     return None, None, False
 

@@ -83,6 +83,8 @@ def _findtext(item: etree._Element, name: str) -> str:
         return item.findtext(name) or ""
     except UnicodeDecodeError:
         child = item.find(name)
+        if child is None:
+            return ""
         raw = etree.tostring(child, method="text", encoding="utf-8", with_tail=False)
         return raw.decode("utf-8", errors="replace")
 

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import lxml.html
 
-from newsbot.parsing.dateline import parse_dateline
+from newsbot.parsing.dateline import Dateline, parse_dateline
 from newsbot.parsing.encoding import decode_html
 from newsbot.parsing.links import http_url
 from newsbot.parsing.text import clean_text
@@ -149,7 +149,9 @@ def _entries(tokens: list[_Token], base_url: str) -> list[ListingEntry]:
     return entries
 
 
-def _dateline_and_teaser(region: list[_Token], base_url: str, article_url: str):
+def _dateline_and_teaser(
+    region: list[_Token], base_url: str, article_url: str
+) -> tuple[Dateline | None, str | None]:
     """Split an entry's tokens into its dateline and its teaser (text up to "read more")."""
     lines: list[str] = []
     current: list[str] = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import lxml.html
 from lxml import etree
@@ -112,6 +113,23 @@ _IMPLIED_END_REACH = 64
 
 def parse_fragment(html: str) -> lxml.html.HtmlElement:
     """Parse HTML (a page or a slice of one) into a tree, tolerating anything; never raises."""
+    root = _parse_tolerant(html, lxml.html.HTMLParser, lxml.html.fromstring)
+    return root if root is not None else lxml.html.fromstring("<div></div>")
+
+
+def parse_page(html: str) -> etree._Element:
+    """Parse a whole page into a plain lxml tree (the document's root), tolerating anything.
+
+    Plain `etree` elements, not `lxml.html` ones: those look their Python class up on every access,
+    which cost more than the parse itself on a walk over a whole page.
+    """
+    root = _parse_tolerant(html, etree.HTMLParser, etree.fromstring)
+    return root if root is not None else etree.fromstring("<html></html>", etree.HTMLParser())
+
+
+def _parse_tolerant(
+    html: str, parser_class: Callable[..., etree.HTMLParser], parse: Callable[..., Any]
+) -> Any:
     # lxml refuses str input that carries an XML encoding declaration.
     html = _XML_DECLARATION.sub("", html)
     # libxml2 keeps C0 controls in text nodes, but lxml refuses to assign such a string, so the
@@ -119,20 +137,22 @@ def parse_fragment(html: str) -> lxml.html.HtmlElement:
     if _UNPARSED.search(html):
         html = _UNPARSED.sub(_unparsed, html)
     if not html.strip():
-        return lxml.html.fromstring("<div></div>")
-    root, too_deep = _parse(html)
+        return None
+    root, too_deep = _parse(html, parser_class, parse)
     if too_deep:
-        root, too_deep = _parse(limit_nesting(html))
+        root, too_deep = _parse(limit_nesting(html), parser_class, parse)
     if too_deep:
         # libxml2 left open what the estimate closed: count every start tag as a level this time.
-        root, _ = _parse(limit_nesting(html, implied_ends=False))
-    return root if root is not None else lxml.html.fromstring("<div></div>")
+        root, _ = _parse(limit_nesting(html, implied_ends=False), parser_class, parse)
+    return root
 
 
-def _parse(html: str) -> tuple[lxml.html.HtmlElement | None, bool]:
-    parser = lxml.html.HTMLParser(remove_comments=False, huge_tree=True)
+def _parse(
+    html: str, parser_class: Callable[..., etree.HTMLParser], parse: Callable[..., Any]
+) -> tuple[Any, bool]:
+    parser = parser_class(remove_comments=False, huge_tree=True)
     try:
-        root = lxml.html.fromstring(html, parser=parser)
+        root = parse(html, parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):  # "Document is empty": no element
         return None, False
     too_deep = any("Excessive depth" in error.message for error in parser.error_log)
@@ -259,8 +279,8 @@ def mask_opaque(html: str, keep: Callable[[str], bool] = lambda comment: False) 
     return "".join(out)
 
 
-_LINE_BREAK = "\u2028"
-_DOUBLE_BREAK = re.compile(_LINE_BREAK + r"\s*" + _LINE_BREAK)
+LINE_BREAK = "\u2028"
+DOUBLE_BREAK = re.compile(LINE_BREAK + r"\s*" + LINE_BREAK)
 
 
 def text_blocks(root: lxml.html.HtmlElement, *, split_on_br: bool = False) -> Iterator[str]:
@@ -275,7 +295,7 @@ def text_blocks(root: lxml.html.HtmlElement, *, split_on_br: bool = False) -> It
     def flush() -> Iterator[str]:
         joined = "".join(current)
         current.clear()
-        pieces = joined.split(_LINE_BREAK) if split_on_br else _DOUBLE_BREAK.split(joined)
+        pieces = joined.split(LINE_BREAK) if split_on_br else DOUBLE_BREAK.split(joined)
         for piece in pieces:
             text = clean_text(piece)
             if text:
@@ -290,7 +310,7 @@ def text_blocks(root: lxml.html.HtmlElement, *, split_on_br: bool = False) -> It
             if tag in BLOCK_TAGS:
                 yield from flush()
             elif tag == "br":
-                current.append(_LINE_BREAK)
+                current.append(LINE_BREAK)
             if element.text and tag:
                 current.append(element.text)
             stack.append((element, False))

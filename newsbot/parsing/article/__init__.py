@@ -20,11 +20,13 @@ from urllib.parse import urlsplit
 
 from newsbot.item import ArticleItem
 from newsbot.parsing.article.body import lead_image, merge_images
-from newsbot.parsing.article.head import canonical_article_url, fallback_title, head_tree, meta_content
+from newsbot.parsing.article.head import Head, canonical_article_url, fallback_title
 from newsbot.parsing.article.layouts import LAYOUTS, Layout2022, choose_layout
 from newsbot.parsing.byline import parse_byline
 from newsbot.parsing.encoding import decode_html
+from newsbot.parsing.events import Document
 from newsbot.parsing.text import collapse_spaces
+from newsbot.parsing.tree import parse_page
 
 __all__ = [
     "LAYOUTS",
@@ -67,11 +69,13 @@ def parse_article(
     decoded = decode_html(body, content_type)
     html = decoded.text
     notes: list[str] = list(decoded.notes)
-    root = head_tree(html)
+    # The page is parsed once; every marker and region is found in that one tree.
+    doc = Document(parse_page(html))
+    head = Head(doc.root, html)
 
-    article_url = canonical_article_url(root, url, notes)
+    article_url = canonical_article_url(head, url, notes)
     layout_notes: list[str] = []
-    fit = choose_layout(html, layouts, layout_notes)
+    fit = choose_layout(doc, html, layouts, layout_notes)
     if fit is None:
         return None
     if article_url is None:
@@ -82,16 +86,15 @@ def parse_article(
     layout, header = fit.layout, fit.header
     notes.extend(header.notes)
 
-    title = header.title or fallback_title(root, notes)
+    title = header.title or fallback_title(head, notes)
     if not title:
         notes.append("title: none found")
         return None
 
-    start, end, related_start = layout.body_bounds(fit, notes)
-    related_from, related_to = layout.related_bounds(fit, related_start)
-    paragraphs, body_images = layout.body_paragraphs(html[start:end], article_url, header)
-    images = merge_images(lead_image(meta_content(root, "og:image"), article_url), body_images)
-    related_links = layout.related_links(html[related_from:related_to], article_url)
+    body_region, related_start = layout.body_region(fit, notes)
+    paragraphs, body_images = layout.body_paragraphs(fit, body_region, article_url)
+    images = merge_images(lead_image(head.meta("og:image"), article_url), body_images)
+    related_links = layout.related_links(fit, layout.related_region(fit, related_start), article_url)
 
     context = context or ListingContext()
     section = header.section

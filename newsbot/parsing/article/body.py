@@ -1,121 +1,153 @@
 """The article body: where it starts and ends, its paragraphs and pictures, its Related Links.
 
-Functions here take the layout's markers as arguments, so that a layout class can call them with
-its own markers or replace one of them for a template that changed.
+Functions here read index ranges of the page's one parse (a `Document`) and take the layout's
+markers as arguments, so that a layout class can call them with its own markers or replace one of
+them for a template that changed.
 """
 
 from __future__ import annotations
 
 import re
-from html import escape as html_escape
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
-import lxml.html
-
 from newsbot.item import Image, RelatedLink
-from newsbot.parsing.article.header import Header, Headline
+from newsbot.parsing.article.header import Header
+from newsbot.parsing.events import ENTER, LEAVE, TEXT, Document, Marker, first_marker
 from newsbot.parsing.links import http_url
-from newsbot.parsing.text import clean_text
-from newsbot.parsing.tree import drop_noise, has_class, parse_fragment, text_blocks
+from newsbot.parsing.text import clean_text, collapse_spaces
+from newsbot.parsing.tree import has_class
 from newsbot.urls import canonical_url
 
 # Pictures that are not pictures of the article: sponsors, spacers, ad pixels.
 NON_ARTICLE_PICTURE = re.compile(r"/sponsors/|/(?:black|white|spacer|blank|pixel)\.(?:jpe?g|gif|png)$", re.I)
 _PICTURE_SIZE_SUFFIX = re.compile(r"-(?:hg|lg|bg|sm|th|md)$", re.I)
-_CLOSING_AFTER_HEADER = re.compile(r"\s*</(?:span|div|td|p|b|font)>", re.I)
-# How far the related block runs when nothing ends it.
+# The elements whose end, right after the dateline, still belongs to the header.
+_CLOSING_AFTER_HEADER = frozenset({"span", "div", "td", "p", "b", "font"})
+# How much text the related block runs over when nothing ends it, and how much text after the
+# headline the dateline is looked for in when the body start marker is missing.
 RELATED_REACH = 4000
+HEADER_TEXT_REACH = 5000
 
 
-def body_bounds(
-    scan: str,
-    body_start: re.Match[str] | None,
-    h1: Headline | None,
-    header: Header,
-    *,
-    body_end: re.Pattern[str],
-    body_end_fallbacks: tuple[tuple[str, re.Pattern[str]], ...],
-    notes: list[str],
-) -> tuple[int, int, int]:
-    """(start, end) of the body and the start of what follows it, found in `scan`."""
-    if body_start is not None:
-        start = body_start.end()
-    else:
-        start = h1.end if h1 else 0
-        after_header = end_of_header_text(scan, start, header)
-        if after_header is not None:
-            start = after_header
-            notes.append("body: start marker missing, started after the dateline")
-        else:
-            notes.append("body: start marker missing, started after the headline")
-    end_match = body_end.search(scan, start)
-    if end_match is not None:
-        return start, end_match.start(), end_match.end()
-    found = [(m.start(), name) for name, pattern in body_end_fallbacks if (m := pattern.search(scan, start))]
-    if found:
-        end, name = min(found)
-        notes.append(f"body: end marker missing, ended at the {name}")
-    else:
-        end = len(scan)
-        notes.append("body: end marker missing, ran to the end of the page")
-    return start, end, end
+def body_start_fallback(doc: Document, headline: int | None, header: Header, notes: list[str]) -> int:
+    """Where the body starts when its start marker is missing: after the dateline (else the
+    byline), else after the headline (entered at index `headline`)."""
+    start = doc.leave_index(headline) + 1 if headline is not None else 0
+    after_header = end_of_header_text(doc, start, header)
+    if after_header is not None:
+        notes.append("body: start marker missing, started after the dateline")
+        return after_header
+    notes.append("body: start marker missing, started after the headline")
+    return start
 
 
-def end_of_header_text(html: str, start: int, header: Header) -> int | None:
-    """Where the dateline (else the byline) ends in the raw HTML; tags and entities may sit between words."""
+def end_of_header_text(doc: Document, start: int, header: Header) -> int | None:
+    """The index after the dateline's (else the byline's) last word and the element it closes."""
     text = header.dateline.raw if header.dateline else header.byline
     if not text:
         return None
-    gap = r"(?:\s|&nbsp;|&#160;|<[^>]*>)+"
-    pattern = gap.join(re.escape(html_escape(word, quote=False)) for word in text.split())
-    match = re.search(pattern, html[start : start + 5000])
-    if match is None:
-        return None
-    end = start + match.end()
-    closing = _CLOSING_AFTER_HEADER.match(html, end)
-    return closing.end() if closing else end
+    target = collapse_spaces(text)
+    seen: list[str] = []
+    length = 0
+    for index, kind, item in doc.visible(start, len(doc)):
+        if kind != TEXT:
+            # Tags separate words as white space does.
+            seen.append(" ")
+            continue
+        seen.append(item)
+        length += len(item)
+        if target in collapse_spaces("".join(seen)):
+            after = index + 1
+            closes = after < len(doc) and doc.kinds[after] == LEAVE
+            if closes and doc.items[after].tag in _CLOSING_AFTER_HEADER:
+                return after + 1
+            return after
+        if length > HEADER_TEXT_REACH:
+            return None
+    return None
 
 
-def related_bounds(
-    scan: str, start: int, *, block_end: re.Pattern[str], heading: re.Pattern[str]
+def body_end(
+    doc: Document,
+    start: int,
+    *,
+    end_marker: Marker,
+    fallbacks: Sequence[tuple[str, Marker]],
+    notes: list[str],
 ) -> tuple[int, int]:
+    """The end of the body and where the Related Links block may start (after the end marker)."""
+    found = first_marker(doc, start, len(doc), [("end marker", end_marker)])
+    if found is not None:
+        return found[0], found[0] + 1
+    fallback = first_marker(doc, start, len(doc), fallbacks)
+    if fallback is not None:
+        notes.append(f"body: end marker missing, ended at the {fallback[1]}")
+        return fallback[0], fallback[0]
+    notes.append("body: end marker missing, ran to the end of the page")
+    return len(doc), len(doc)
+
+
+def related_region(
+    doc: Document, start: int, *, block_end: Sequence[tuple[str, Marker]], heading: re.Pattern[str]
+) -> range:
     """From the Related Links heading to the donation box, the next section label or the footer;
-    an empty span when no heading is there."""
-    match = block_end.search(scan, start)
-    end = match.start() if match else min(len(scan), start + RELATED_REACH)
-    return (start, end) if heading.search(scan, start, end) else (start, start)
+    an empty range when no heading is there."""
+    found = first_marker(doc, start, len(doc), block_end)
+    end = found[0] if found is not None else _text_reach(doc, start, RELATED_REACH)
+    for _, kind, item in doc.visible(start, end):
+        if kind == TEXT and heading.search(item):
+            return range(start, end)
+    return range(start, start)
+
+
+def _text_reach(doc: Document, start: int, reach: int) -> int:
+    seen = 0
+    for index, kind, item in doc.visible(start, len(doc)):
+        if kind == TEXT:
+            seen += len(item)
+            if seen > reach:
+                return index
+    return len(doc)
 
 
 def body_paragraphs(
-    body_html: str, base_url: str, header: Header, *, caption_class: str
+    doc: Document, region: range, base_url: str, header: Header, *, caption_class: str
 ) -> tuple[list[str], list[Image]]:
     """The body's paragraphs and its pictures (with their captions); header lines are left out."""
-    root = parse_fragment(f"<div>{body_html}</div>")
-    drop_noise(root)
     images: list[Image] = []
-    for img in list(root.iter("img")):
-        src = http_url(base_url, img.get("src"))
-        if src and not NON_ARTICLE_PICTURE.search(src):
-            images.append(Image(url=src, caption=caption_after(img, caption_class)))
-        img.drop_tree()
-    for caption in [e for e in root.iter() if has_class(e, caption_class)]:
-        caption.drop_tree()
-    # In a fallback the header lines may sit inside the slice: they are not body text.
+    for index, kind, item in doc.visible(region.start, region.stop):
+        if kind == ENTER and item.tag == "img":
+            src = http_url(base_url, item.get("src"))
+            if src and not NON_ARTICLE_PICTURE.search(src):
+                images.append(Image(url=src, caption=caption_after(doc, index, region.stop, caption_class)))
+
+    def left_out(element: Any) -> bool:
+        return bool(element.tag == "img" or has_class(element, caption_class))
+
+    # In a fallback the header lines may sit inside the region: they are not body text.
     header_lines = {header.byline, header.dateline.raw if header.dateline else None, header.title}
-    paragraphs = [text for text in text_blocks(root) if text not in header_lines]
+    paragraphs = [
+        text for text in doc.blocks(region.start, region.stop, skip=left_out) if text not in header_lines
+    ]
     return paragraphs, images
 
 
-def caption_after(img: lxml.html.HtmlElement, caption_class: str) -> str | None:
-    """The caption element that follows a picture in the same block, if any."""
-    # The elements after the picture in its parent, in document order, up to the next picture. Not
-    # `parent.iter()` from the start: with many pictures in one block that walk was quadratic.
-    for sibling in img.itersiblings():
-        for element in sibling.iter():
-            if element.tag == "img":
-                return None
-            if has_class(element, caption_class):
-                return clean_text(element.text_content()) or None
+def caption_after(doc: Document, img: int, end: int, caption_class: str) -> str | None:
+    """The caption element that follows the picture entered at `img` in the same block, if any."""
+    # The elements after the picture in its parent, in document order, up to the next picture.
+    parent = doc.items[img].getparent()
+    stop = end
+    if parent is not None:
+        stop = min(doc.leave_index(doc.enter_index(parent)), end)
+    for index, kind, item in doc.visible(doc.leave_index(img) + 1, stop):
+        if kind != ENTER:
+            continue
+        if item.tag == "img":
+            return None
+        if has_class(item, caption_class):
+            return clean_text(doc.inner_text(index, end)) or None
     return None
 
 
@@ -144,15 +176,13 @@ def merge_images(lead: list[Image], body: list[Image]) -> list[Image]:
     return merged
 
 
-def related_links(related_html: str, base_url: str) -> list[RelatedLink]:
-    if not related_html:
-        return []
-    root = parse_fragment(f"<div>{related_html}</div>")
-    drop_noise(root)
+def related_links(doc: Document, region: range, base_url: str) -> list[RelatedLink]:
     links = []
-    for anchor in root.iter("a"):
-        text = clean_text(anchor.text_content())
-        url = http_url(base_url, anchor.get("href"))
+    for index, kind, item in doc.visible(region.start, region.stop):
+        if kind != ENTER or item.tag != "a":
+            continue
+        text = clean_text(doc.inner_text(index, region.stop))
+        url = http_url(base_url, item.get("href"))
         if text and url and text.lower() != "related links":
             links.append(RelatedLink(text=text, url=canonical_url(url)))
     return links

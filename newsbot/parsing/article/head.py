@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-import lxml.html
+from lxml import etree
 
 from newsbot.parsing.links import http_url
-from newsbot.parsing.tree import html_text, parse_fragment
+from newsbot.parsing.tree import html_text
 from newsbot.sites import load_registry
 from newsbot.urls import canonical_url
 
@@ -15,31 +15,37 @@ _HEAD_END = re.compile(r"</head\s*>", re.I)
 _TITLE_SUFFIX = re.compile(r"\s+[-|]\s+[A-Za-z-]+\.com\s*$")
 
 
-def head_tree(html: str) -> lxml.html.HtmlElement:
-    """The tree of the page's <head>, where og:url, og:image and <title> live; the whole page when
-    the head is missing or holds no meta tags (parsing the head alone saves a tenth of a parse)."""
-    head_end = _HEAD_END.search(html)
-    if head_end is not None:
-        head = parse_fragment(html[: head_end.end()])
-        if next(head.iter("meta"), None) is not None:
-            return head
-    return parse_fragment(html)
+class Head:
+    """The `<meta>` and `<title>` elements of the page's head: those above `</head>` in the source,
+    or every one in the page when the head holds no meta tag (or there is no `</head>`)."""
+
+    def __init__(self, root: etree._Element, html: str) -> None:
+        metas = list(root.iter("meta"))
+        titles = list(root.iter("title"))
+        head_end = _HEAD_END.search(html)
+        if head_end is not None:
+            last_line = html.count("\n", 0, head_end.end()) + 1
+            in_head = [meta for meta in metas if (meta.sourceline or 0) <= last_line]
+            if in_head:
+                metas = in_head
+                titles = [title for title in titles if (title.sourceline or 0) <= last_line]
+        self.metas = metas
+        self.title = titles[0] if titles else None
+
+    def meta(self, prop: str) -> str | None:
+        """The content of the first non-empty `<meta property|name=prop>`."""
+        for element in self.metas:
+            if (element.get("property") or element.get("name") or "").lower() == prop:
+                content = (element.get("content") or "").strip()
+                if content:
+                    return content
+        return None
 
 
-def meta_content(root: lxml.html.HtmlElement, prop: str) -> str | None:
-    """The content of the first non-empty `<meta property|name=prop>`."""
-    for element in root.iter("meta"):
-        if (element.get("property") or element.get("name") or "").lower() == prop:
-            content = (element.get("content") or "").strip()
-            if content:
-                return content
-    return None
-
-
-def canonical_article_url(root: lxml.html.HtmlElement, url: str | None, notes: list[str]) -> str | None:
+def canonical_article_url(head: Head, url: str | None, notes: list[str]) -> str | None:
     """The page's og:url when it names a network article, else the fetched URL when that does."""
     registry = load_registry()
-    declared = meta_content(root, "og:url")
+    declared = head.meta("og:url")
     # Only an absolute og:url counts; percent-encoded, as the URL of a request for it would be.
     declared_url = http_url(declared, declared) if declared else None
     if declared_url and registry.is_article_url(declared_url):
@@ -54,9 +60,10 @@ def canonical_article_url(root: lxml.html.HtmlElement, url: str | None, notes: l
     return None
 
 
-def fallback_title(root: lxml.html.HtmlElement, notes: list[str]) -> str | None:
+def fallback_title(head: Head, notes: list[str]) -> str | None:
     """og:title, else <title> without its " - Site.com" suffix, for a page without a headline."""
-    for source, value in (("og:title", meta_content(root, "og:title")), ("<title>", _title_element(root))):
+    title_text = _text_content(head.title) if head.title is not None else None
+    for source, value in (("og:title", head.meta("og:title")), ("<title>", title_text)):
         # Both are raw text to the HTML parser: markup in them (`<title>A <b>B</b>`, an og:title
         # of `A &lt;b&gt;`) is markup, not text.
         title = _TITLE_SUFFIX.sub("", html_text(value)) if value else None
@@ -66,6 +73,5 @@ def fallback_title(root: lxml.html.HtmlElement, notes: list[str]) -> str | None:
     return None
 
 
-def _title_element(root: lxml.html.HtmlElement) -> str | None:
-    element = next(root.iter("title"), None)
-    return element.text_content() if element is not None else None
+def _text_content(element: etree._Element) -> str:
+    return "".join(element.itertext(with_tail=False))

@@ -1,33 +1,23 @@
 """The article header: section label, headline, byline and dateline, the part above the body.
 
-Functions here take the layout's markers as arguments (class names, patterns), so that a layout
-class can call them with its own markers or replace one of them for a template that changed.
+Functions here read a region of the page's one parse (a `Document` index range) and take the
+layout's markers as arguments, so that a layout class can call them with its own markers or replace
+one of them for a template that changed.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from newsbot.parsing.byline import is_byline, split_glued_dateline
 from newsbot.parsing.dateline import Dateline, parse_dateline
+from newsbot.parsing.events import ENTER, TEXT, Document, in_noise
 from newsbot.parsing.text import clean_text
-from newsbot.parsing.tree import drop_noise, has_class, html_text, parse_fragment, text_blocks
+from newsbot.parsing.tree import has_class
 
-# How far past the headline the header is looked for when no body start marker bounds it.
+# How much text past the headline is the header when no body start marker bounds it, and how much
+# before the body start marker when there is no headline (characters of text).
 HEADER_REACH = 2000
-# How far above the headline the section label is looked for.
-SECTION_REACH = 3000
-
-
-@dataclass(frozen=True)
-class Headline:
-    """Where the headline element is in the page: its whole extent and its content."""
-
-    start: int
-    end: int
-    inner_start: int
-    inner_end: int
 
 
 @dataclass
@@ -39,45 +29,65 @@ class Header:
     notes: list[str] = field(default_factory=list)
 
 
-def find_headline(scan: str, opening: re.Pattern[str], closing: re.Pattern[str]) -> Headline | None:
-    """The first headline and its content, searched in the masked page (see mask_opaque).
+def header_region(doc: Document, headline: int | None, body_start: int | None) -> range | None:
+    """The events between the headline (entered at index `headline`) and the body start marker;
+    bounded by HEADER_REACH of text where one of the two is missing; None when both are."""
+    if headline is not None:
+        start = doc.leave_index(headline) + 1
+        if body_start is not None and body_start >= start:
+            return range(start, body_start)
+        return range(start, _text_reach_forward(doc, start))
+    if body_start is not None:
+        return range(_text_reach_backward(doc, body_start), body_start)
+    return None
 
-    Two searches, not one `<h1>(.*?)</h1>`: that is quadratic when many `<h1>` are never closed, as it
-    runs to the end of the page from each of them.
-    """
-    start = opening.search(scan)
-    end = closing.search(scan, start.end()) if start else None
-    if start is None or end is None:
-        return None
-    return Headline(start.start(), end.end(), start.end(), end.start())
+
+def _text_reach_forward(doc: Document, start: int) -> int:
+    seen = 0
+    for index, kind, item in doc.visible(start, len(doc)):
+        if kind == TEXT:
+            seen += len(item)
+            if seen > HEADER_REACH:
+                return index
+    return len(doc)
+
+
+def _text_reach_backward(doc: Document, end: int) -> int:
+    seen = 0
+    kinds, items = doc.kinds, doc.items
+    for index in range(end - 1, -1, -1):
+        if kinds[index] == TEXT:
+            seen += len(items[index])
+            if seen > HEADER_REACH:
+                return index + 1
+    return 0
 
 
 def parse_header(
-    html: str,
-    h1: Headline | None,
-    body_start: re.Match[str] | None,
+    doc: Document,
+    headline: int | None,
+    body_start: int | None,
     *,
     dateline_class: str,
     section_class: str,
 ) -> Header:
     """Section label, headline, byline and dateline: the part of the page above the body."""
     header = Header()
-    if h1 is not None:
-        header.title = html_text(html[h1.inner_start : h1.inner_end]) or None
-        header.section = section_label(html[: h1.start], section_class)
-        after_h1 = body_start is not None and body_start.start() >= h1.end
-        end = body_start.start() if after_h1 else min(len(html), h1.end + HEADER_REACH)
-        region = html[h1.end : end]
-    elif body_start is not None:
-        header.notes.append("title: no <h1>")
-        region = html[max(0, body_start.start() - HEADER_REACH) : body_start.start()]
-    else:
+    region = header_region(doc, headline, body_start)
+    if region is None:
         return header
-
-    root = parse_fragment(f"<div>{region}</div>")
-    drop_noise(root)
-    spans = [clean_text(e.text_content()) for e in root.iter("span") if has_class(e, dateline_class)]
-    lines = list(text_blocks(root, split_on_br=True))
+    if headline is not None:
+        title = doc.blocks(headline + 1, doc.leave_index(headline), split_on_br=True)
+        header.title = " ".join(title) or None
+        header.section = section_label(doc, headline, section_class)
+    else:
+        header.notes.append("title: no <h1>")
+    spans = [
+        clean_text(doc.inner_text(index, region.stop))
+        for index, kind, item in doc.visible(region.start, region.stop)
+        if kind == ENTER and item.tag == "span" and has_class(item, dateline_class)
+    ]
+    lines = doc.blocks(region.start, region.stop, split_on_br=True)
     read_header_lines(header, spans, lines, dateline_class)
     return header
 
@@ -111,10 +121,12 @@ def read_header_lines(header: Header, spans: list[str], lines: list[str], dateli
                 break
 
 
-def section_label(above_h1: str, section_class: str) -> str | None:
-    """The last section-class label above the headline."""
-    root = parse_fragment(f"<div>{above_h1[-SECTION_REACH:]}</div>")
-    drop_noise(root)
-    labels = [clean_text(e.text_content()) for e in root.iter() if has_class(e, section_class)]
-    labels = [label for label in labels if label]
-    return labels[-1] if labels else None
+def section_label(doc: Document, end: int, section_class: str) -> str | None:
+    """The last non-empty section-class label before index `end` (the headline)."""
+    kinds, items = doc.kinds, doc.items
+    for index in range(end - 1, -1, -1):
+        if kinds[index] == ENTER and has_class(items[index], section_class) and not in_noise(items[index]):
+            label = clean_text(doc.inner_text(index, end))
+            if label:
+                return label
+    return None

@@ -9,10 +9,13 @@ first day it is valid from:
     class Layout2027(Layout2022):
         name = "2027"
         valid_from = "2027-03-01"
-        body_start = re.compile(r"<!--\\s*article-body\\s*-->\\r?\\n?", re.I)
+        body_start = CommentMarker(re.compile(r"\\s*article-body\\s*"))
         ...
 
     parse_article(url, body, layouts=(Layout2022(), Layout2027()))
+
+The markers are declarative (`CommentMarker`, `TextMarker`, `ElementMarker`, see
+newsbot.parsing.events) and are looked for in the page's one parse, never in slices of its text.
 
 tests/test_layouts.py does exactly that. Which version reads a page: the newest one whose markup
 fits it; then, when the page's dateline falls in another version's days and that version fits too,
@@ -28,9 +31,16 @@ from typing import ClassVar
 
 from newsbot.item import Image, RelatedLink
 from newsbot.parsing.article import body, header
-from newsbot.parsing.article.header import Header, Headline
+from newsbot.parsing.article.header import Header
 from newsbot.parsing.dateline import Dateline
-from newsbot.parsing.tree import mask_opaque
+from newsbot.parsing.events import (
+    CommentMarker,
+    Document,
+    ElementMarker,
+    Marker,
+    TextMarker,
+    in_opaque,
+)
 
 
 class Layout2022:
@@ -42,25 +52,28 @@ class Layout2022:
     # The comment that opens the body, as bytes: the download middleware tells an article page
     # from a block page by it without decoding.
     body_start_bytes: ClassVar[bytes] = b"<!--body-2-incontainer.php-->"
-    body_start: ClassVar[re.Pattern[str]] = re.compile(
-        r"<!--\s*body-2-incontainer\.php\s*-->[ \t]*\r?\n?", re.I
-    )
-    body_end: ClassVar[re.Pattern[str]] = re.compile(r"<!--\s*RELATED LINKS\s*-->", re.I)
-    headline_open: ClassVar[re.Pattern[str]] = re.compile(r"<h1\b[^<>]{0,2000}>", re.I)
-    headline_close: ClassVar[re.Pattern[str]] = re.compile(r"</h1\s*>", re.I)
+    body_start: ClassVar[Marker] = CommentMarker(re.compile(r"\s*body-2-incontainer\.php\s*", re.I))
+    body_end: ClassVar[Marker] = CommentMarker(re.compile(r"\s*RELATED LINKS\s*", re.I))
+    # The headline: the first element of this tag (and class, if set) that is closed in the source.
+    headline_tag: ClassVar[str] = "h1"
+    headline_class: ClassVar[str | None] = None
     dateline_class: ClassVar[str] = "BHS"
     section_class: ClassVar[str] = "BSection"
     caption_class: ClassVar[str] = "caption"
     # Where the body ends when the end marker is missing: the first of these in the page.
-    body_end_fallbacks: ClassVar[tuple[tuple[str, re.Pattern[str]], ...]] = (
-        ("Related Links heading", re.compile(r"<b>\s*Related Links\s*</b>|>\s*Related Links\s*<", re.I)),
-        ("donation box", re.compile(r"<div[^>]*class=\"?donate|Thanks for being here;", re.I)),
-        ("comments line", re.compile(r"Comment using your Disqus", re.I)),
-        ("footer", re.compile(r"Copyright 1995-\d{4}", re.I)),
+    body_end_fallbacks: ClassVar[tuple[tuple[str, Marker], ...]] = (
+        ("Related Links heading", TextMarker(re.compile(r"\s*Related Links\s*", re.I), whole=True)),
+        ("donation box", ElementMarker("div", "donate")),
+        ("donation box", TextMarker(re.compile(r"Thanks for being here;", re.I))),
+        ("comments line", TextMarker(re.compile(r"Comment using your Disqus", re.I))),
+        ("footer", TextMarker(re.compile(r"Copyright 1995-\d{4}", re.I))),
     )
     # What ends the Related Links block, and the heading without which there is no such block.
-    related_block_end: ClassVar[re.Pattern[str]] = re.compile(
-        r"<div[^<>]*class=\"?donate|Thanks for being here;|class=\"?BSection|Copyright 1995", re.I
+    related_block_end: ClassVar[tuple[tuple[str, Marker], ...]] = (
+        ("donation box", ElementMarker("div", "donate")),
+        ("donation box", TextMarker(re.compile(r"Thanks for being here;", re.I))),
+        ("section label", ElementMarker(None, "BSection")),
+        ("footer", TextMarker(re.compile(r"Copyright 1995", re.I))),
     )
     related_heading: ClassVar[re.Pattern[str]] = re.compile(r"Related Links", re.I)
     # For `newsbot check` and the quality report: which markup each item field depends on.
@@ -75,49 +88,53 @@ class Layout2022:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, valid_from={self.valid_from!r})"
 
-    def is_marker(self, comment: str) -> bool:
-        """Whether an HTML comment is one of the body markers (kept by mask_opaque)."""
-        return bool(self.body_start.match(comment) or self.body_end.match(comment))
-
     # --- the steps, each overridable -------------------------------------------------------------
 
-    def fit(self, html: str) -> Fit:
+    def fit(self, doc: Document, html: str) -> Fit:
         """The page read with this version's markers: is it an article to them, and its header."""
-        # Markers and the headline are searched in `scan`, where comments and raw-text content are
-        # blanked, and the page is sliced at the positions found (the same in both).
-        scan = mask_opaque(html, self.is_marker)
-        body_start = self.body_start.search(scan)
-        headline = header.find_headline(scan, self.headline_open, self.headline_close)
-        found = self.parse_header(html, headline, body_start)
-        return Fit(self, scan, body_start, headline, found)
+        body_start = self.body_start.find(doc, 0, len(doc))
+        headline = self.find_headline(doc, html)
+        return Fit(self, doc, body_start, headline, self.parse_header(doc, headline, body_start))
 
-    def parse_header(self, html: str, headline: Headline | None, body_start: re.Match[str] | None) -> Header:
+    def find_headline(self, doc: Document, html: str) -> int | None:
+        """The first headline element outside raw-text elements; none when the source never closes
+        one (an `<h1>` left open runs to the end of the page: no headline)."""
+        if not re.search(rf"</{self.headline_tag}\s*>", html, re.I):
+            return None
+        for element in doc.root.iter(self.headline_tag):
+            if self.headline_class is not None and (element.get("class") or "") != self.headline_class:
+                continue
+            if not in_opaque(element):
+                return doc.enter_index(element)
+        return None
+
+    def parse_header(self, doc: Document, headline: int | None, body_start: int | None) -> Header:
         return header.parse_header(
-            html, headline, body_start, dateline_class=self.dateline_class, section_class=self.section_class
+            doc, headline, body_start, dateline_class=self.dateline_class, section_class=self.section_class
         )
 
-    def body_bounds(self, fit: Fit, notes: list[str]) -> tuple[int, int, int]:
-        """(start, end) of the body and where the Related Links block may start."""
-        return body.body_bounds(
-            fit.scan,
-            fit.body_start,
-            fit.headline,
-            fit.header,
-            body_end=self.body_end,
-            body_end_fallbacks=self.body_end_fallbacks,
-            notes=notes,
+    def body_region(self, fit: Fit, notes: list[str]) -> tuple[range, int]:
+        """The body's events and where the Related Links block may start."""
+        doc = fit.doc
+        if fit.body_start is not None:
+            start = fit.body_start + 1
+        else:
+            start = body.body_start_fallback(doc, fit.headline, fit.header, notes)
+        end, related_start = body.body_end(
+            doc, start, end_marker=self.body_end, fallbacks=self.body_end_fallbacks, notes=notes
+        )
+        return range(start, end), related_start
+
+    def related_region(self, fit: Fit, start: int) -> range:
+        return body.related_region(
+            fit.doc, start, block_end=self.related_block_end, heading=self.related_heading
         )
 
-    def related_bounds(self, fit: Fit, start: int) -> tuple[int, int]:
-        return body.related_bounds(
-            fit.scan, start, block_end=self.related_block_end, heading=self.related_heading
-        )
+    def body_paragraphs(self, fit: Fit, region: range, base_url: str) -> tuple[list[str], list[Image]]:
+        return body.body_paragraphs(fit.doc, region, base_url, fit.header, caption_class=self.caption_class)
 
-    def body_paragraphs(self, body_html: str, base_url: str, found: Header) -> tuple[list[str], list[Image]]:
-        return body.body_paragraphs(body_html, base_url, found, caption_class=self.caption_class)
-
-    def related_links(self, related_html: str, base_url: str) -> list[RelatedLink]:
-        return body.related_links(related_html, base_url)
+    def related_links(self, fit: Fit, region: range, base_url: str) -> list[RelatedLink]:
+        return body.related_links(fit.doc, region, base_url)
 
 
 @dataclass
@@ -125,9 +142,9 @@ class Fit:
     """A page read with one layout version's markers."""
 
     layout: Layout2022
-    scan: str
-    body_start: re.Match[str] | None
-    headline: Headline | None
+    doc: Document
+    body_start: int | None
+    headline: int | None  # where the headline element is entered
     header: Header
 
     @property
@@ -138,7 +155,7 @@ class Fit:
 LAYOUTS: tuple[Layout2022, ...] = (Layout2022(),)
 
 
-def choose_layout(html: str, layouts: Sequence[Layout2022], notes: list[str]) -> Fit | None:
+def choose_layout(doc: Document, html: str, layouts: Sequence[Layout2022], notes: list[str]) -> Fit | None:
     """The version that reads the page, or None when no version finds an article in it.
 
     `layouts` oldest first (by valid_from). The newest version that fits is tried first; then, if
@@ -146,14 +163,14 @@ def choose_layout(html: str, layouts: Sequence[Layout2022], notes: list[str]) ->
     """
     found: Fit | None = None
     for layout in reversed(layouts):
-        found = layout.fit(html)
+        found = layout.fit(doc, html)
         if found.is_article:
             break
     if found is None or not found.is_article:
         return None
     dated = layout_for(found.header.dateline, layouts)
     if dated is not found.layout:
-        again = dated.fit(html)
+        again = dated.fit(doc, html)
         if again.is_article:
             return again
         notes.append(f"layout: dated for layout {dated.name} but fits layout {found.layout.name}")
