@@ -21,6 +21,7 @@ from typing import Any
 
 from newsbot.parsing.article import LAYOUTS, Layout2022, ListingContext, parse_article
 from newsbot.parsing.article.layouts import Fit
+from newsbot.parsing.events import ENTER, CommentMarker
 from tests.conftest import CASES
 
 VOLATILE_FIELDS = ("scraped_at",)
@@ -35,20 +36,21 @@ class Layout2027(Layout2022):
     name = "2027"
     valid_from = "2027-03-01"
     body_start_bytes = b"<!--article-body-->"
-    body_start = re.compile(r"<!--\s*article-body\s*-->\r?\n?", re.I)
-    body_end = re.compile(r"<!--\s*article-end\s*-->", re.I)
-    headline_open = re.compile(r'<div class="headline">', re.I)
-    headline_close = re.compile(r"</div\s*>", re.I)
+    body_start = CommentMarker(re.compile(r"\s*article-body\s*", re.I))
+    body_end = CommentMarker(re.compile(r"\s*article-end\s*", re.I))
+    headline_tag = "div"
+    headline_class = "headline"
     dateline_class = "Dateline"
-    related_block_end = re.compile(r"</div\s*>", re.I)
 
-    def related_bounds(self, fit: Fit, start: int) -> tuple[int, int]:
-        """The `<div class="related">` right after the end marker, up to its end: no heading."""
-        opening = re.compile(r'\s*<div class="related">', re.I).match(fit.scan, start)
-        if opening is None:
-            return start, start
-        closing = self.related_block_end.search(fit.scan, opening.end())
-        return opening.end(), closing.start() if closing else opening.end()
+    def related_region(self, fit: Fit, start: int) -> range:
+        """The `<div class="related">` right after the end marker: no heading, no end marker."""
+        doc = fit.doc
+        for index, kind, item in doc.visible(start, len(doc)):
+            if kind == ENTER:
+                if item.tag == "div" and item.get("class") == "related":
+                    return range(index + 1, doc.leave_index(index))
+                break
+        return range(start, start)
 
 
 CASE_LAYOUTS: dict[str, Sequence[Layout2022]] = {

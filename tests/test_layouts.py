@@ -13,6 +13,8 @@ import re
 from newsbot.parsing.article import LAYOUTS, Layout2022, parse_article
 from newsbot.parsing.article.layouts import choose_layout, layout_for
 from newsbot.parsing.dateline import parse_dateline
+from newsbot.parsing.events import Document
+from newsbot.parsing.tree import parse_page
 from tests.cases_support import CASE_LAYOUTS, Layout2027, all_cases
 from tests.test_seed_and_cli import SEED_PAGE, SEED_URL
 
@@ -39,8 +41,8 @@ def _redesigned(page: bytes) -> bytes:
 def test_a_redesign_is_a_subclass_overriding_only_what_changed():
     changed = {name for name in vars(Layout2027) if not name.startswith("__")}
     assert changed == {
-        "name", "valid_from", "body_start_bytes", "body_start", "body_end", "headline_open",
-        "headline_close", "dateline_class", "related_block_end", "related_bounds",
+        "name", "valid_from", "body_start_bytes", "body_start", "body_end", "headline_tag",
+        "headline_class", "dateline_class", "related_region",
     }  # fmt: skip
     assert Layout2027.section_class == Layout2022.section_class
     assert Layout2027.parse_header is Layout2022.parse_header
@@ -80,12 +82,17 @@ def test_a_page_in_the_new_template_but_dated_before_it_keeps_the_version_it_fit
     assert "layout: dated for layout 2022 but fits layout 2027" in item.notes
 
 
+def _document(html: str) -> Document:
+    return Document(parse_page(html))
+
+
 def test_the_version_is_chosen_by_fit_then_by_date():
     seed = SEED_PAGE.read_bytes().decode("latin-1")
     notes: list[str] = []
-    fit = choose_layout(seed, TWO_VERSIONS, notes)
+    fit = choose_layout(_document(seed), seed, TWO_VERSIONS, notes)
     assert fit is not None and fit.layout.name == "2022" and notes == []
-    fit = choose_layout(_redesigned(SEED_PAGE.read_bytes()).decode("latin-1"), TWO_VERSIONS, notes)
+    redesigned = _redesigned(SEED_PAGE.read_bytes()).decode("latin-1")
+    fit = choose_layout(_document(redesigned), redesigned, TWO_VERSIONS, notes)
     assert fit is not None and fit.layout.name == "2027" and notes == []
     assert layout_for(parse_dateline("Moscow (AFP) Feb 28, 2027"), TWO_VERSIONS).name == "2022"
     assert layout_for(parse_dateline("Moscow (AFP) Mar 1, 2027"), TWO_VERSIONS).name == "2027"
