@@ -21,7 +21,7 @@ from typing import Any
 
 from newsbot.parsing.article import LAYOUTS, Layout2022, ListingContext, parse_article
 from newsbot.parsing.article.layouts import Fit
-from newsbot.parsing.events import ENTER, CommentMarker
+from newsbot.parsing.events import END, ENTER, CommentMarker
 from tests.conftest import CASES
 
 VOLATILE_FIELDS = ("scraped_at",)
@@ -45,7 +45,7 @@ class Layout2027(Layout2022):
     def related_region(self, fit: Fit, start: int) -> range:
         """The `<div class="related">` right after the end marker: no heading, no end marker."""
         doc = fit.doc
-        for index, kind, item in doc.visible(start, len(doc)):
+        for index, kind, item in doc.visible(start, END):
             if kind == ENTER:
                 if item.tag == "div" and item.get("class") == "related":
                     return range(index + 1, doc.leave_index(index))

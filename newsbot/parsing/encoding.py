@@ -85,7 +85,9 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> DecodedPa
     """
     if isinstance(body, str):
         # Lone surrogates (only a str can hold them) would make lxml and the JSON writer raise.
-        return DecodedPage(_SURROGATES.sub("\ufffd", body), "unicode")
+        if not body.isascii() and _SURROGATES.search(body):
+            body = _SURROGATES.sub("\ufffd", body)
+        return DecodedPage(body, "unicode")
     bom_encoding, bom = read_bom(body)
     if bom_encoding and bom is not None:
         if bom_encoding == "utf-8":

@@ -10,12 +10,16 @@ with the same rules the fragment parsers used to apply to a slice of the page:
   end like a slice would, whose `</form>` closes nothing;
 - text is split into blocks at block elements (and every `<br>` for header lines), exactly as
   `tree.text_blocks` does.
+
+The events are made as they are asked for: a reader that stops at the end of the Related Links
+block never pays for the page's footer; and what lies before the headline (navigation, the head),
+which no region reads, is skipped when the headline is known (`start_at`).
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,36 +30,63 @@ from newsbot.parsing.text import clean_text
 from newsbot.parsing.tree import BLOCK_TAGS, DOUBLE_BREAK, LINE_BREAK, NOISE_TAGS
 
 ENTER, LEAVE, TEXT, COMMENT = 0, 1, 2, 3
+# "To the end of the document", as a range end.
+END = sys.maxsize
 _NOISE = frozenset(NOISE_TAGS)
 # What browsers read as raw text, and libxml2 may still have parsed as markup: no marker in there.
 OPAQUE_TAGS = (
     "script", "style", "xmp", "iframe", "noembed", "noframes", "noscript", "textarea", "title", "plaintext",
 )  # fmt: skip
 _OPAQUE = frozenset(OPAQUE_TAGS)
+# How many walk steps are taken each time more events are needed.
+_STEP = 32
 
 
 class Document:
-    """A parsed page as two parallel lists: `kinds[i]` (ENTER, LEAVE, TEXT, COMMENT) and `items[i]`
-    (the element or comment, or the text).
+    """A parsed page as two parallel lists, made on demand: `kinds[i]` (ENTER, LEAVE, TEXT,
+    COMMENT) and `items[i]` (the element or comment, or the text).
 
     The content of raw-text elements (scripts, styles...: OPAQUE_TAGS) is left out: it is never
     text, and a marker in it is no marker. The element itself stays, so that noise is tracked.
+    With `start_at`, everything before that element but its ancestors is left out.
     """
 
-    def __init__(self, root: etree._Element) -> None:
+    def __init__(self, root: etree._Element, *, start_at: etree._Element | None = None) -> None:
         self.root = root
-        kinds: list[int] = []
-        items: list[Any] = []
+        self.kinds: list[int] = []
+        self.items: list[Any] = []
+        self.comments: list[int] = []
+        self.complete = False
+        self._steps = self._walk(root, start_at)
+
+    def _walk(self, root: etree._Element, start_at: etree._Element | None) -> Iterator[None]:
+        kinds, items, comments = self.kinds, self.items, self.comments
         kind, item = kinds.append, items.append
-        comments: list[int] = []
-        # Comments before `<html>` or after `</html>` (a marker after a stray `</html>`) are the
-        # root's siblings in the tree.
-        for node in reversed(list(root.itersiblings(preceding=True))):
-            comments.append(len(kinds))
-            kind(COMMENT)
-            item(node)
+        is_document = root.getparent() is None
+        if is_document and start_at is None:
+            # Comments before `<html>` or after `</html>` (a marker after a stray `</html>`) are the
+            # root's siblings in the tree.
+            for node in reversed(list(root.itersiblings(preceding=True))):
+                comments.append(len(kinds))
+                kind(COMMENT)
+                item(node)
+        ancestors = set(start_at.iterancestors()) if start_at is not None else set()
+        started = start_at is None
+        skipped: Any = None
         walk = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
         for action, node in walk:
+            if not started:
+                if node is start_at:
+                    started = True
+                elif action == "start" and node in ancestors:
+                    kind(ENTER)
+                    item(node)
+                    continue
+                else:
+                    if action == "start":
+                        walk.skip_subtree()
+                        skipped = node
+                    continue
             if action == "start":
                 kind(ENTER)
                 item(node)
@@ -67,6 +98,8 @@ class Document:
                     kind(TEXT)
                     item(text)
             elif action == "end":
+                if node is skipped:
+                    continue
                 kind(LEAVE)
                 item(node)
                 tail = node.tail
@@ -81,37 +114,61 @@ class Document:
                 if tail:
                     kind(TEXT)
                     item(tail)
-        for node in root.itersiblings():
-            comments.append(len(kinds))
-            kind(COMMENT)
-            item(node)
-        self.kinds = kinds
-        self.items = items
-        self.comments = comments
-        self._text: tuple[str, list[int], list[int]] | None = None
+            yield
+        if is_document:
+            for node in root.itersiblings():
+                comments.append(len(kinds))
+                kind(COMMENT)
+                item(node)
 
-    def __len__(self) -> int:
+    def has(self, index: int) -> bool:
+        """Whether there is an event at `index`, making events up to it."""
+        while index >= len(self.kinds):
+            if self.complete:
+                return False
+            for _ in range(_STEP):
+                if next(self._steps, True):
+                    self.complete = True
+                    break
+        return True
+
+    def end(self) -> int:
+        """The number of events in the whole document (makes them all)."""
+        while self.has(len(self.kinds)):
+            pass
         return len(self.kinds)
 
-    def enter_index(self, element: etree._Element, start: int = 0) -> int:
-        """Where an element is entered (ValueError if it is not in the document)."""
-        return self.items.index(element, start)
+    def index_of(self, node: Any, start: int = 0) -> int | None:
+        """The first index from `start` of an element (its ENTER) or comment; None if absent."""
+        items = self.items
+        position = start
+        while True:
+            try:
+                return items.index(node, position)
+            except ValueError:
+                position = max(position, len(items))
+                if not self.has(len(items)):
+                    return None
 
     def leave_index(self, enter: int) -> int:
-        """Where the element entered at `enter` is left: its content lies between, its tail follows."""
-        return self.items.index(self.items[enter], enter + 1)
+        """Where the element entered at `enter` is left: its content lies between, its tail follows.
+        An element still open at the end of the events is left at the end."""
+        self.has(enter)
+        found = self.index_of(self.items[enter], enter + 1)
+        return found if found is not None else len(self.kinds)
 
     def visible(self, start: int, end: int) -> Iterator[tuple[int, int, Any]]:
         """`(index, kind, item)` of the events in [start, end) outside noise, comments left out."""
         kinds, items = self.kinds, self.items
         depth = 0
-        for index in range(start, min(end, len(kinds))):
+        index = start
+        while index < end and (index < len(kinds) or self.has(index)):
             kind = kinds[index]
             if kind == TEXT:
                 if not depth:
                     yield index, kind, items[index]
             elif kind == COMMENT:
-                continue
+                pass
             elif items[index].tag in _NOISE:
                 if kind == ENTER:
                     depth += 1
@@ -120,6 +177,7 @@ class Document:
                 # else: the end of noise that began before the region, which a slice never saw.
             elif not depth:
                 yield index, kind, items[index]
+            index += 1
 
     def blocks(
         self,
@@ -159,37 +217,11 @@ class Document:
         stop = min(self.leave_index(enter), end)
         return "".join(item for _, kind, item in self.visible(enter + 1, stop) if kind == TEXT)
 
-    def text_search(self, pattern: re.Pattern[str], start: int, end: int, *, whole: bool) -> int | None:
-        """The index of the first text event in [start, end) that holds (or, `whole`, is) a match."""
-        joined, offsets, indexes = self._joined_text()
-        position = bisect_left(indexes, start)
-        if position >= len(indexes):
-            return None
-        for match in pattern.finditer(joined, offsets[position]):
-            found = bisect_right(offsets, match.start()) - 1
-            text_start = offsets[found]
-            text_end = text_start + len(self.items[indexes[found]])
-            if whole and (match.start() != text_start or match.end() != text_end):
-                continue
-            index = indexes[found]
-            return index if index < end else None
-        return None
 
-    def _joined_text(self) -> tuple[str, list[int], list[int]]:
-        """Every text event joined by NULs (which no text holds), with each one's offset and index:
-        one regular expression search over the page's text instead of one per event."""
-        if self._text is None:
-            indexes = [index for index, kind in enumerate(self.kinds) if kind == TEXT]
-            offsets = []
-            position = 0
-            texts = []
-            for index in indexes:
-                text = self.items[index]
-                offsets.append(position)
-                texts.append(text)
-                position += len(text) + 1
-            self._text = ("\0".join(texts), offsets, indexes)
-        return self._text
+def element_text(element: etree._Element) -> str:
+    """The visible text of one element (`text_content()` without noise and comments)."""
+    doc = Document(element)
+    return doc.inner_text(0, END)
 
 
 def _flush(current: list[str], out: list[str], split_on_br: bool) -> None:
@@ -227,13 +259,8 @@ class CommentMarker:
 
     pattern: re.Pattern[str]
 
-    def find(self, doc: Document, start: int, end: int) -> int | None:
-        for index in doc.comments[bisect_left(doc.comments, start) :]:
-            if index >= end:
-                return None
-            if self.pattern.fullmatch(doc.items[index].text or ""):
-                return index
-        return None
+    def matches(self, kind: int, item: Any) -> bool:
+        return kind == COMMENT and bool(self.pattern.fullmatch(item.text or ""))
 
 
 @dataclass(frozen=True)
@@ -243,29 +270,24 @@ class TextMarker:
     pattern: re.Pattern[str]
     whole: bool = False
 
-    def find(self, doc: Document, start: int, end: int) -> int | None:
-        return doc.text_search(self.pattern, start, end, whole=self.whole)
+    def matches(self, kind: int, item: Any) -> bool:
+        if kind != TEXT:
+            return False
+        return bool(self.pattern.fullmatch(item) if self.whole else self.pattern.search(item))
 
 
 @dataclass(frozen=True)
 class ElementMarker:
-    """An element (of `tag`, or any) whose class attribute starts with `class_prefix`."""
+    """An element (of `tag`, or any) whose class attribute starts with `class_prefix` (any case)."""
 
     tag: str | None
     class_prefix: str
 
-    def find(self, doc: Document, start: int, end: int) -> int | None:
-        prefix = self.class_prefix.lower()
-        kinds, items = doc.kinds, doc.items
-        for index in range(start, min(end, len(kinds))):
-            if kinds[index] != ENTER:
-                continue
-            element = items[index]
-            if self.tag is not None and element.tag != self.tag:
-                continue
-            if (element.get("class") or "").lower().startswith(prefix):
-                return index
-        return None
+    def matches(self, kind: int, item: Any) -> bool:
+        if kind != ENTER or (self.tag is not None and item.tag != self.tag):
+            return False
+        value = item.get("class")
+        return bool(value) and value[: len(self.class_prefix)].lower() == self.class_prefix.lower()
 
 
 Marker = CommentMarker | TextMarker | ElementMarker
@@ -274,12 +296,16 @@ Marker = CommentMarker | TextMarker | ElementMarker
 def first_marker(
     doc: Document, start: int, end: int, markers: Sequence[tuple[str, Marker]]
 ) -> tuple[int, str] | None:
-    """The first event in [start, end) that one of the named markers finds: (index, name); on a
-    tie, the name first in alphabetical order. Never inside raw-text elements (left out)."""
-    found = []
-    for name, marker in markers:
-        index = marker.find(doc, start, end)
-        if index is not None:
-            found.append((index, name))
-            end = index + 1
-    return min(found) if found else None
+    """The first event in [start, end) that one of the named markers matches: (index, name).
+
+    Events are made only up to the one found. Raw-text content is no event: never a marker.
+    """
+    kinds, items = doc.kinds, doc.items
+    index = start
+    while index < end and (index < len(kinds) or doc.has(index)):
+        kind, item = kinds[index], items[index]
+        for name, marker in markers:
+            if marker.matches(kind, item):
+                return index, name
+        index += 1
+    return None

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -131,12 +132,14 @@ def _parse_tolerant(
     html: str, parser_class: Callable[..., etree.HTMLParser], parse: Callable[..., Any]
 ) -> Any:
     # lxml refuses str input that carries an XML encoding declaration.
-    html = _XML_DECLARATION.sub("", html)
+    declaration = _XML_DECLARATION.match(html[:4096])
+    if declaration is not None:
+        html = html[declaration.end() :]
     # libxml2 keeps C0 controls in text nodes, but lxml refuses to assign such a string, so the
     # drop_tree() of a script whose tail holds a form feed raised ValueError. They carry no text.
     if _UNPARSED.search(html):
         html = _UNPARSED.sub(_unparsed, html)
-    if not html.strip():
+    if not html or html.isspace():
         return None
     root, too_deep = _parse(html, parser_class, parse)
     if too_deep:
@@ -147,10 +150,23 @@ def _parse_tolerant(
     return root
 
 
+_PARSERS = threading.local()
+
+
+def _parser(parser_class: Callable[..., etree.HTMLParser]) -> etree.HTMLParser:
+    """One parser of each class per thread, reused: making one costs a tenth of a page's parse.
+    (A parser is reusable but not shared between threads; its error log is that of its last parse.)"""
+    parsers: dict[Any, etree.HTMLParser] = _PARSERS.__dict__.setdefault("parsers", {})
+    parser = parsers.get(parser_class)
+    if parser is None:
+        parser = parsers[parser_class] = parser_class(remove_comments=False, huge_tree=True)
+    return parser
+
+
 def _parse(
     html: str, parser_class: Callable[..., etree.HTMLParser], parse: Callable[..., Any]
 ) -> tuple[Any, bool]:
-    parser = parser_class(remove_comments=False, huge_tree=True)
+    parser = _parser(parser_class)
     try:
         root = parse(html, parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):  # "Document is empty": no element

@@ -24,7 +24,6 @@ from newsbot.parsing.article.head import Head, canonical_article_url, fallback_t
 from newsbot.parsing.article.layouts import LAYOUTS, Layout2022, choose_layout
 from newsbot.parsing.byline import parse_byline
 from newsbot.parsing.encoding import decode_html
-from newsbot.parsing.events import Document
 from newsbot.parsing.text import collapse_spaces
 from newsbot.parsing.tree import parse_page
 
@@ -70,12 +69,12 @@ def parse_article(
     html = decoded.text
     notes: list[str] = list(decoded.notes)
     # The page is parsed once; every marker and region is found in that one tree.
-    doc = Document(parse_page(html))
-    head = Head(doc.root, html)
+    root = parse_page(html)
+    head = Head(root, html)
 
     article_url = canonical_article_url(head, url, notes)
     layout_notes: list[str] = []
-    fit = choose_layout(doc, html, layouts, layout_notes)
+    fit = choose_layout(root, html, layouts, layout_notes)
     if fit is None:
         return None
     if article_url is None:

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from newsbot.item import Image, RelatedLink
 from newsbot.parsing.article.header import Header
-from newsbot.parsing.events import ENTER, LEAVE, TEXT, Document, Marker, first_marker
+from newsbot.parsing.events import END, ENTER, LEAVE, TEXT, Document, Marker, first_marker
 from newsbot.parsing.links import http_url
 from newsbot.parsing.text import clean_text, collapse_spaces
 from newsbot.parsing.tree import has_class
@@ -51,7 +51,7 @@ def end_of_header_text(doc: Document, start: int, header: Header) -> int | None:
     target = collapse_spaces(text)
     seen: list[str] = []
     length = 0
-    for index, kind, item in doc.visible(start, len(doc)):
+    for index, kind, item in doc.visible(start, END):
         if kind != TEXT:
             # Tags separate words as white space does.
             seen.append(" ")
@@ -60,7 +60,7 @@ def end_of_header_text(doc: Document, start: int, header: Header) -> int | None:
         length += len(item)
         if target in collapse_spaces("".join(seen)):
             after = index + 1
-            closes = after < len(doc) and doc.kinds[after] == LEAVE
+            closes = doc.has(after) and doc.kinds[after] == LEAVE
             if closes and doc.items[after].tag in _CLOSING_AFTER_HEADER:
                 return after + 1
             return after
@@ -78,15 +78,16 @@ def body_end(
     notes: list[str],
 ) -> tuple[int, int]:
     """The end of the body and where the Related Links block may start (after the end marker)."""
-    found = first_marker(doc, start, len(doc), [("end marker", end_marker)])
+    found = first_marker(doc, start, END, [("end marker", end_marker)])
     if found is not None:
         return found[0], found[0] + 1
-    fallback = first_marker(doc, start, len(doc), fallbacks)
+    fallback = first_marker(doc, start, END, fallbacks)
     if fallback is not None:
         notes.append(f"body: end marker missing, ended at the {fallback[1]}")
         return fallback[0], fallback[0]
     notes.append("body: end marker missing, ran to the end of the page")
-    return len(doc), len(doc)
+    end = doc.end()
+    return end, end
 
 
 def related_region(
@@ -94,7 +95,7 @@ def related_region(
 ) -> range:
     """From the Related Links heading to the donation box, the next section label or the footer;
     an empty range when no heading is there."""
-    found = first_marker(doc, start, len(doc), block_end)
+    found = first_marker(doc, start, END, block_end)
     end = found[0] if found is not None else _text_reach(doc, start, RELATED_REACH)
     for _, kind, item in doc.visible(start, end):
         if kind == TEXT and heading.search(item):
@@ -104,12 +105,12 @@ def related_region(
 
 def _text_reach(doc: Document, start: int, reach: int) -> int:
     seen = 0
-    for index, kind, item in doc.visible(start, len(doc)):
+    for index, kind, item in doc.visible(start, END):
         if kind == TEXT:
             seen += len(item)
             if seen > reach:
                 return index
-    return len(doc)
+    return doc.end()
 
 
 def body_paragraphs(
@@ -140,7 +141,9 @@ def caption_after(doc: Document, img: int, end: int, caption_class: str) -> str 
     parent = doc.items[img].getparent()
     stop = end
     if parent is not None:
-        stop = min(doc.leave_index(doc.enter_index(parent)), end)
+        # The parent's first event after the picture is where it is left.
+        parent_end = doc.index_of(parent, img + 1)
+        stop = min(parent_end if parent_end is not None else end, end)
     for index, kind, item in doc.visible(doc.leave_index(img) + 1, stop):
         if kind != ENTER:
             continue

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from lxml import etree
+
 from newsbot.parsing.byline import is_byline, split_glued_dateline
 from newsbot.parsing.dateline import Dateline, parse_dateline
-from newsbot.parsing.events import ENTER, TEXT, Document, in_noise
+from newsbot.parsing.events import END, ENTER, TEXT, Document, element_text, in_noise
 from newsbot.parsing.text import clean_text
 from newsbot.parsing.tree import has_class
 
@@ -44,12 +46,12 @@ def header_region(doc: Document, headline: int | None, body_start: int | None) -
 
 def _text_reach_forward(doc: Document, start: int) -> int:
     seen = 0
-    for index, kind, item in doc.visible(start, len(doc)):
+    for index, kind, item in doc.visible(start, END):
         if kind == TEXT:
             seen += len(item)
             if seen > HEADER_REACH:
                 return index
-    return len(doc)
+    return doc.end()
 
 
 def _text_reach_backward(doc: Document, end: int) -> int:
@@ -121,12 +123,20 @@ def read_header_lines(header: Header, spans: list[str], lines: list[str], dateli
                 break
 
 
-def section_label(doc: Document, end: int, section_class: str) -> str | None:
-    """The last non-empty section-class label before index `end` (the headline)."""
-    kinds, items = doc.kinds, doc.items
-    for index in range(end - 1, -1, -1):
-        if kinds[index] == ENTER and has_class(items[index], section_class) and not in_noise(items[index]):
-            label = clean_text(doc.inner_text(index, end))
+def section_label(doc: Document, headline: int, section_class: str) -> str | None:
+    """The last non-empty section-class label before the headline (entered at `headline`)."""
+    candidates = _PRECEDING_WITH_CLASS(
+        doc.items[headline], upper=_UPPER, lower=_UPPER.lower(), wanted=section_class.lower()
+    )
+    for candidate in reversed(candidates):
+        if has_class(candidate, section_class) and not in_noise(candidate):
+            label = clean_text(element_text(candidate))
             if label:
                 return label
     return None
+
+
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# The elements before the headline whose class holds the wanted one (has_class, ASCII case folded):
+# found by libxml2, as the walk of the page starts at the headline.
+_PRECEDING_WITH_CLASS = etree.XPath("preceding::*[contains(translate(@class, $upper, $lower), $wanted)]")

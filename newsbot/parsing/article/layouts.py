@@ -27,20 +27,31 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
+
+from lxml import etree
 
 from newsbot.item import Image, RelatedLink
 from newsbot.parsing.article import body, header
 from newsbot.parsing.article.header import Header
 from newsbot.parsing.dateline import Dateline
 from newsbot.parsing.events import (
+    COMMENT,
+    END,
     CommentMarker,
     Document,
     ElementMarker,
     Marker,
     TextMarker,
+    first_marker,
     in_opaque,
 )
+
+
+def first_index(doc: Document, marker: Marker) -> int | None:
+    """The index of the first event the marker matches, anywhere in the document."""
+    found = first_marker(doc, 0, END, [("marker", marker)])
+    return found[0] if found is not None else None
 
 
 class Layout2022:
@@ -90,23 +101,46 @@ class Layout2022:
 
     # --- the steps, each overridable -------------------------------------------------------------
 
-    def fit(self, doc: Document, html: str) -> Fit:
+    def fit(self, root: etree._Element, html: str) -> Fit:
         """The page read with this version's markers: is it an article to them, and its header."""
-        body_start = self.body_start.find(doc, 0, len(doc))
-        headline = self.find_headline(doc, html)
-        return Fit(self, doc, body_start, headline, self.parse_header(doc, headline, body_start))
+        headline, body_start, body_start_first = self.find_markers(root, html)
+        # The usual page, headline then body: what lies above the headline is never read.
+        skip_above = headline is not None and body_start is not None and not body_start_first
+        doc = Document(root, start_at=headline if skip_above else None)
+        start = None
+        if body_start is not None:
+            start = doc.index_of(body_start)
+        elif headline is None:
+            start = first_index(doc, self.body_start)
+        at = doc.index_of(headline) if headline is not None else None
+        return Fit(self, doc, start, at, self.parse_header(doc, at, start))
 
-    def find_headline(self, doc: Document, html: str) -> int | None:
-        """The first headline element outside raw-text elements; none when the source never closes
-        one (an `<h1>` left open runs to the end of the page: no headline)."""
-        if not re.search(rf"</{self.headline_tag}\s*>", html, re.I):
-            return None
-        for element in doc.root.iter(self.headline_tag):
-            if self.headline_class is not None and (element.get("class") or "") != self.headline_class:
-                continue
-            if not in_opaque(element):
-                return doc.enter_index(element)
-        return None
+    def find_markers(self, root: etree._Element, html: str) -> tuple[Any, Any, bool]:
+        """The headline element, the body start comment and whether that comes first, found by
+        lxml's own iteration (no event is made for them).
+
+        The headline is the first element of `headline_tag` (and `headline_class`) outside
+        raw-text elements; none when the source never closes one (an `<h1>` left open runs to the
+        end of the page: no headline).
+        """
+        closed = re.search(rf"</{self.headline_tag}\s*>", html, re.I) is not None
+        headline = body_start = None
+        body_start_first = False
+        for node in root.iter(self.headline_tag, etree.Comment):
+            if node.tag is etree.Comment:
+                if body_start is None and self.body_start.matches(COMMENT, node) and not in_opaque(node):
+                    body_start = node
+                    body_start_first = headline is None
+            elif headline is None and closed and self._is_headline(node):
+                headline = node
+            if headline is not None and body_start is not None:
+                break
+        return headline, body_start, body_start_first
+
+    def _is_headline(self, element: etree._Element) -> bool:
+        if self.headline_class is not None and (element.get("class") or "") != self.headline_class:
+            return False
+        return not in_opaque(element)
 
     def parse_header(self, doc: Document, headline: int | None, body_start: int | None) -> Header:
         return header.parse_header(
@@ -155,7 +189,9 @@ class Fit:
 LAYOUTS: tuple[Layout2022, ...] = (Layout2022(),)
 
 
-def choose_layout(doc: Document, html: str, layouts: Sequence[Layout2022], notes: list[str]) -> Fit | None:
+def choose_layout(
+    root: etree._Element, html: str, layouts: Sequence[Layout2022], notes: list[str]
+) -> Fit | None:
     """The version that reads the page, or None when no version finds an article in it.
 
     `layouts` oldest first (by valid_from). The newest version that fits is tried first; then, if
@@ -163,14 +199,14 @@ def choose_layout(doc: Document, html: str, layouts: Sequence[Layout2022], notes
     """
     found: Fit | None = None
     for layout in reversed(layouts):
-        found = layout.fit(doc, html)
+        found = layout.fit(root, html)
         if found.is_article:
             break
     if found is None or not found.is_article:
         return None
     dated = layout_for(found.header.dateline, layouts)
     if dated is not found.layout:
-        again = dated.fit(doc, html)
+        again = dated.fit(root, html)
         if again.is_article:
             return again
         notes.append(f"layout: dated for layout {dated.name} but fits layout {found.layout.name}")
