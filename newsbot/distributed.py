@@ -70,8 +70,8 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from w3lib.url import canonicalize_url
 
-from newsbot.pipelines import mark_unmarked_lines
-from newsbot.state import KnownArticle, SectionSummary
+from newsbot.store import KnownArticle, SectionSummary
+from newsbot.store.reconcile import mark_unmarked_lines
 
 logger = logging.getLogger(__name__)
 
@@ -971,7 +971,7 @@ class ClaimArticlesPipeline:
 
 
 def _redis_store(crawler: Crawler) -> RedisSeenStore | None:
-    from newsbot.state import store_for
+    from newsbot.store import store_for
 
     store = store_for(crawler)
     return store if isinstance(store, RedisSeenStore) else None

@@ -40,10 +40,10 @@ from newsbot.distributed import (
     request_fingerprint,
 )
 from newsbot.mirror import mirror_url
-from newsbot.sites import load_registry
+from newsbot.registry import load_registry
 from newsbot.snapshot_server import _QuietHandler
-from newsbot.spiders.sites import SPIDERS
-from newsbot.state import KnownArticle, SqliteSeenStore, store_for
+from newsbot.spiders.loader import site_spiders
+from newsbot.store import KnownArticle, SqliteSeenStore, store_for
 from tests.conftest import ROOT, SNAPSHOT
 from tests.crawling import FAST_SETTINGS, expected_for_sections
 
@@ -398,7 +398,7 @@ def _crawler(tmp_path: Path, **settings: str):
 
     project = {name: getattr(newsbot.settings, name) for name in dir(newsbot.settings) if name.isupper()}
     return get_crawler(
-        SPIDERS["spacewar"], {**project, "NEWSBOT_STATE": str(tmp_path / "seen.sqlite"), **settings}
+        site_spiders()["spacewar"], {**project, "NEWSBOT_STATE": str(tmp_path / "seen.sqlite"), **settings}
     )
 
 
@@ -471,13 +471,13 @@ def test_a_value_json_cannot_carry_is_an_error_at_enqueue_naming_it():
     ],
 )
 def test_anything_but_our_json_is_refused(member, reason):
-    queue = SimpleNamespace(spider=SPIDERS["spacewar"]())
+    queue = SimpleNamespace(spider=site_spiders()["spacewar"]())
     with pytest.raises(RefusedPayload, match=reason):
         ReliableQueue._decode_request(queue, member)
 
 
 def test_a_request_of_ours_is_accepted():
-    spider = SPIDERS["spacewar"]()
+    spider = site_spiders()["spacewar"]()
     request = scrapy.Request(
         "https://www.spacewar.com/superpowers.html",
         callback=spider.parse_section,

@@ -51,7 +51,7 @@ from newsbot.parsing.feed import FeedError, parse_feed
 from newsbot.parsing.listing import ListingPage, find_nav_link, parse_listing_page
 from newsbot.parsing.text import clean_text, collapse_spaces
 from newsbot.parsing.tree import drop_noise, parse_fragment, text_blocks
-from newsbot.sites import load_registry
+from newsbot.registry import load_registry
 from tests.conftest import SNAPSHOT
 
 settings.register_profile(

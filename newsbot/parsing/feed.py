@@ -16,8 +16,8 @@ from newsbot.parsing.dateline import parse_dateline
 from newsbot.parsing.links import http_url
 from newsbot.parsing.text import clean_text
 from newsbot.parsing.tree import drop_noise, html_text, parse_fragment
-from newsbot.sites import load_registry
-from newsbot.urls import canonical_url
+from newsbot.registry import load_registry
+from newsbot.registry.urls import canonical_url
 
 
 @dataclass

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from w3lib.url import safe_url_string
 
-from newsbot.urls import absolute_url
+from newsbot.registry.urls import absolute_url
 
 _HOST = re.compile(r"[a-z0-9_.-]+|\[[0-9a-f:.]+\]")
 

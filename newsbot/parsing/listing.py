@@ -21,8 +21,8 @@ from newsbot.parsing.encoding import decode_html
 from newsbot.parsing.links import http_url
 from newsbot.parsing.text import clean_text
 from newsbot.parsing.tree import BLOCK_TAGS, drop_noise, parse_fragment
-from newsbot.sites import load_registry
-from newsbot.urls import canonical_url
+from newsbot.registry import load_registry
+from newsbot.registry.urls import canonical_url
 
 _READ_MORE = re.compile(r"^(?:\.\.\.|…)?\s*read more\W*$", re.I)
 _TRAILING_ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*$")

@@ -18,7 +18,7 @@ from newsbot.parsing.events import END, ENTER, LEAVE, TEXT, Document, Marker, fi
 from newsbot.parsing.links import http_url
 from newsbot.parsing.text import clean_text, collapse_spaces
 from newsbot.parsing.tree import has_class
-from newsbot.urls import canonical_url
+from newsbot.registry.urls import canonical_url
 
 # Pictures that are not pictures of the article: sponsors, spacers, ad pixels.
 NON_ARTICLE_PICTURE = re.compile(r"/sponsors/|/(?:black|white|spacer|blank|pixel)\.(?:jpe?g|gif|png)$", re.I)

@@ -8,8 +8,8 @@ from lxml import etree
 
 from newsbot.parsing.links import http_url
 from newsbot.parsing.tree import html_text
-from newsbot.sites import load_registry
-from newsbot.urls import canonical_url
+from newsbot.registry import load_registry
+from newsbot.registry.urls import canonical_url
 
 _HEAD_END = re.compile(r"</head\s*>", re.I)
 _TITLE_SUFFIX = re.compile(r"\s+[-|]\s+[A-Za-z-]+\.com\s*$")
