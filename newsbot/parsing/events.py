@@ -57,69 +57,9 @@ class Document:
         self.items: list[Any] = []
         self.comments: list[int] = []
         self.complete = False
-        self._steps = self._walk(root, start_at)
-
-    def _walk(self, root: etree._Element, start_at: etree._Element | None) -> Iterator[None]:
-        kinds, items, comments = self.kinds, self.items, self.comments
-        kind, item = kinds.append, items.append
-        is_document = root.getparent() is None
-        if is_document and start_at is None:
-            # Comments before `<html>` or after `</html>` (a marker after a stray `</html>`) are the
-            # root's siblings in the tree.
-            for node in reversed(list(root.itersiblings(preceding=True))):
-                comments.append(len(kinds))
-                kind(COMMENT)
-                item(node)
-        ancestors = set(start_at.iterancestors()) if start_at is not None else set()
-        started = start_at is None
-        skipped: Any = None
-        walk = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
-        for action, node in walk:
-            if not started:
-                if node is start_at:
-                    started = True
-                elif action == "start" and node in ancestors:
-                    kind(ENTER)
-                    item(node)
-                    continue
-                else:
-                    if action == "start":
-                        walk.skip_subtree()
-                        skipped = node
-                    continue
-            if action == "start":
-                kind(ENTER)
-                item(node)
-                if node.tag in _OPAQUE:
-                    walk.skip_subtree()
-                    continue
-                text = node.text
-                if text:
-                    kind(TEXT)
-                    item(text)
-            elif action == "end":
-                if node is skipped:
-                    continue
-                kind(LEAVE)
-                item(node)
-                tail = node.tail
-                if tail and node is not root:
-                    kind(TEXT)
-                    item(tail)
-            else:
-                comments.append(len(kinds))
-                kind(COMMENT)
-                item(node)
-                tail = node.tail
-                if tail:
-                    kind(TEXT)
-                    item(tail)
-            yield
-        if is_document:
-            for node in root.itersiblings():
-                comments.append(len(kinds))
-                kind(COMMENT)
-                item(node)
+        # A function of the lists, not a method: a generator holding `self` would make a reference
+        # cycle, and every page's tree would wait for the cycle collector.
+        self._steps = _walk(root, start_at, self.kinds, self.items, self.comments)
 
     def has(self, index: int) -> bool:
         """Whether there is an event at `index`, making events up to it."""
@@ -222,6 +162,75 @@ def element_text(element: etree._Element) -> str:
     """The visible text of one element (`text_content()` without noise and comments)."""
     doc = Document(element)
     return doc.inner_text(0, END)
+
+
+def _walk(
+    root: etree._Element,
+    start_at: etree._Element | None,
+    kinds: list[int],
+    items: list[Any],
+    comments: list[int],
+) -> Iterator[None]:
+    """Append the document's events to the lists, one walk step per iteration."""
+    kind, item = kinds.append, items.append
+    is_document = root.getparent() is None
+    if is_document and start_at is None:
+        # Comments before `<html>` or after `</html>` (a marker after a stray `</html>`) are the
+        # root's siblings in the tree.
+        for node in reversed(list(root.itersiblings(preceding=True))):
+            comments.append(len(kinds))
+            kind(COMMENT)
+            item(node)
+    ancestors = set(start_at.iterancestors()) if start_at is not None else set()
+    started = start_at is None
+    skipped: Any = None
+    walk = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+    for action, node in walk:
+        if not started:
+            if node is start_at:
+                started = True
+            elif action == "start" and node in ancestors:
+                kind(ENTER)
+                item(node)
+                continue
+            else:
+                if action == "start":
+                    walk.skip_subtree()
+                    skipped = node
+                continue
+        if action == "start":
+            kind(ENTER)
+            item(node)
+            if node.tag in _OPAQUE:
+                walk.skip_subtree()
+                continue
+            text = node.text
+            if text:
+                kind(TEXT)
+                item(text)
+        elif action == "end":
+            if node is skipped:
+                continue
+            kind(LEAVE)
+            item(node)
+            tail = node.tail
+            if tail and node is not root:
+                kind(TEXT)
+                item(tail)
+        else:
+            comments.append(len(kinds))
+            kind(COMMENT)
+            item(node)
+            tail = node.tail
+            if tail:
+                kind(TEXT)
+                item(tail)
+        yield
+    if is_document:
+        for node in root.itersiblings():
+            comments.append(len(kinds))
+            kind(COMMENT)
+            item(node)
 
 
 def _flush(current: list[str], out: list[str], split_on_br: bool) -> None:

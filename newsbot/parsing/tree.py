@@ -4,8 +4,8 @@
   `parse_fragment` notices and parses again with the excess nesting removed. The tree walks are
   iterative, so no depth reaches Python's recursion limit.
 - Comments and the content of raw-text elements (script, style, ...) are not page text:
-  `mask_opaque` blanks them so that markers are never found inside them, and `drop_noise` removes
-  them (title, textarea, xmp, plaintext and template included) before text is read.
+  `drop_noise` removes them (title, textarea, xmp, plaintext and template included) before text is
+  read; the article parser's walk (newsbot.parsing.events) leaves them out the same way.
 """
 
 from __future__ import annotations
@@ -151,6 +151,8 @@ def _parse_tolerant(
 
 
 _PARSERS = threading.local()
+# libxml2 builds at most this many levels (with huge_tree), see MAX_DEPTH.
+_LIBXML2_MAX_DEPTH = 2048
 
 
 def _parser(parser_class: Callable[..., etree.HTMLParser]) -> etree.HTMLParser:
@@ -171,6 +173,10 @@ def _parse(
         root = parse(html, parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):  # "Document is empty": no element
         return None, False
+    # Reading libxml2's error log costs a Python object per error, and sloppy pages have hundreds:
+    # only a page with more start tags than libxml2's depth limit can have gone too deep.
+    if html.count("<") < _LIBXML2_MAX_DEPTH:
+        return root, False
     too_deep = any("Excessive depth" in error.message for error in parser.error_log)
     return root, too_deep
 
@@ -242,57 +248,6 @@ def drop_noise(root: lxml.html.HtmlElement) -> None:
     for comment in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
         if comment.getparent() is not None:
             comment.drop_tree()
-
-
-_OPAQUE_START = re.compile(
-    r"<!--|<(script|style|xmp|iframe|noembed|noframes|noscript|textarea|title|plaintext)\b[^<>]{0,4000}>",
-    re.I,
-)
-_OPAQUE_END = {
-    name: re.compile(rf"</{name}\s*>", re.I)
-    for name in ("script", "style", "xmp", "iframe", "noembed", "noframes", "noscript", "textarea", "title")
-}
-
-
-def mask_opaque(html: str, keep: Callable[[str], bool] = lambda comment: False) -> str:
-    """The page with every comment and the content of every raw-text element blanked.
-
-    Same length as `html`, so a position found in the mask is the same position in the page: the
-    parsers search the mask for markers and headlines, and slice the page. A marker inside a script
-    (`document.write("<!--RELATED LINKS-->")`) or inside a commented-out block is thereby not a
-    marker. Comments for which `keep(comment)` holds stay (the body markers are comments). As in
-    browsers, a raw-text element that is never closed runs to the end of the page.
-    """
-    spans: list[tuple[int, int]] = []
-    position = 0
-    comments_can_end = True
-    while match := _OPAQUE_START.search(html, position):
-        if match.group(1) is None:  # a comment
-            end = html.find("-->", match.end()) if comments_can_end else -1
-            if end < 0:
-                # Unterminated: left as it is (the slice-based parsers then still see what follows),
-                # and so is every later "<!--", since none of them can end either.
-                comments_can_end = False
-                position = match.end()
-                continue
-            end += 3
-            if not keep(html[match.start() : end]):
-                spans.append((match.start(), end))
-            position = end
-            continue
-        name = match.group(1).lower()
-        closing = _OPAQUE_END[name].search(html, match.end()) if name != "plaintext" else None
-        end = closing.end() if closing else len(html)
-        spans.append((match.start(), end))
-        position = end
-    if not spans:
-        return html
-    out, last = [], 0
-    for start, end in spans:
-        out += [html[last:start], " " * (end - start)]
-        last = end
-    out.append(html[last:])
-    return "".join(out)
 
 
 LINE_BREAK = "\u2028"

@@ -137,15 +137,13 @@ def body_paragraphs(
 
 def caption_after(doc: Document, img: int, end: int, caption_class: str) -> str | None:
     """The caption element that follows the picture entered at `img` in the same block, if any."""
-    # The elements after the picture in its parent, in document order, up to the next picture.
+    # The elements after the picture in its parent, in document order, up to the next picture: the
+    # walk stops there or where the parent ends, so many pictures in one block stay linear.
     parent = doc.items[img].getparent()
-    stop = end
-    if parent is not None:
-        # The parent's first event after the picture is where it is left.
-        parent_end = doc.index_of(parent, img + 1)
-        stop = min(parent_end if parent_end is not None else end, end)
-    for index, kind, item in doc.visible(doc.leave_index(img) + 1, stop):
+    for index, kind, item in doc.visible(doc.leave_index(img) + 1, end):
         if kind != ENTER:
+            if kind == LEAVE and item is parent:
+                return None
             continue
         if item.tag == "img":
             return None

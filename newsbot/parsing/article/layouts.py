@@ -127,7 +127,7 @@ class Layout2022:
         headline = body_start = None
         body_start_first = False
         for node in root.iter(self.headline_tag, etree.Comment):
-            if node.tag is etree.Comment:
+            if isinstance(node, etree._Comment):
                 if body_start is None and self.body_start.matches(COMMENT, node) and not in_opaque(node):
                     body_start = node
                     body_start_first = headline is None
