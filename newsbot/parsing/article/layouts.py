@@ -92,6 +92,8 @@ class Layout2022:
         "title": "the headline (<h1>) markup",
         "section": "the section label (span.BSection) markup",
         "dateline": "the dateline (span.BHS) markup",
+        "dateline_place": "the dateline (span.BHS) markup and its place pattern",
+        "date_published": "the dateline (span.BHS) markup and its date forms",
         "paragraphs": "the body markers (<!--body-2-incontainer.php--> .. <!--RELATED LINKS-->)",
         "related_links": "the Related Links block after <!--RELATED LINKS-->",
     }
