@@ -38,7 +38,8 @@ OPAQUE_TAGS = (
     "script", "style", "xmp", "iframe", "noembed", "noframes", "noscript", "textarea", "title", "plaintext",
 )  # fmt: skip
 _OPAQUE = frozenset(OPAQUE_TAGS)
-# How many walk steps are taken each time more events are needed.
+# How many walk steps are taken each time more events are needed (a generator step costs more
+# than an event).
 _STEP = 32
 
 
@@ -66,10 +67,8 @@ class Document:
         while index >= len(self.kinds):
             if self.complete:
                 return False
-            for _ in range(_STEP):
-                if next(self._steps, True):
-                    self.complete = True
-                    break
+            if next(self._steps, True):
+                self.complete = True
         return True
 
     def end(self) -> int:
@@ -184,6 +183,7 @@ def _walk(
     ancestors = set(start_at.iterancestors()) if start_at is not None else set()
     started = start_at is None
     skipped: Any = None
+    steps = 0
     walk = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
     for action, node in walk:
         if not started:
@@ -225,7 +225,10 @@ def _walk(
             if tail:
                 kind(TEXT)
                 item(tail)
-        yield
+        steps += 1
+        if steps == _STEP:
+            steps = 0
+            yield
     if is_document:
         for node in root.itersiblings():
             comments.append(len(kinds))
@@ -267,9 +270,13 @@ class CommentMarker:
     """A comment whose text is `pattern` (the body markers `<!--body-2-incontainer.php-->`)."""
 
     pattern: re.Pattern[str]
+    kind = COMMENT
+
+    def test(self, comment: Any) -> bool:
+        return bool(self.pattern.fullmatch(comment.text or ""))
 
     def matches(self, kind: int, item: Any) -> bool:
-        return kind == COMMENT and bool(self.pattern.fullmatch(item.text or ""))
+        return kind == COMMENT and self.test(item)
 
 
 @dataclass(frozen=True)
@@ -278,11 +285,13 @@ class TextMarker:
 
     pattern: re.Pattern[str]
     whole: bool = False
+    kind = TEXT
+
+    def test(self, text: str) -> bool:
+        return bool(self.pattern.fullmatch(text) if self.whole else self.pattern.search(text))
 
     def matches(self, kind: int, item: Any) -> bool:
-        if kind != TEXT:
-            return False
-        return bool(self.pattern.fullmatch(item) if self.whole else self.pattern.search(item))
+        return kind == TEXT and self.test(item)
 
 
 @dataclass(frozen=True)
@@ -291,12 +300,16 @@ class ElementMarker:
 
     tag: str | None
     class_prefix: str
+    kind = ENTER
+
+    def test(self, element: Any) -> bool:
+        if self.tag is not None and element.tag != self.tag:
+            return False
+        value = element.get("class")
+        return bool(value) and value[: len(self.class_prefix)].lower() == self.class_prefix.lower()
 
     def matches(self, kind: int, item: Any) -> bool:
-        if kind != ENTER or (self.tag is not None and item.tag != self.tag):
-            return False
-        value = item.get("class")
-        return bool(value) and value[: len(self.class_prefix)].lower() == self.class_prefix.lower()
+        return kind == ENTER and self.test(item)
 
 
 Marker = CommentMarker | TextMarker | ElementMarker
@@ -310,11 +323,17 @@ def first_marker(
     Events are made only up to the one found. Raw-text content is no event: never a marker.
     """
     kinds, items = doc.kinds, doc.items
+    # Each marker tests one kind of event: test an event only against the markers of its kind.
+    by_kind: dict[int, list[tuple[str, Marker]]] = {ENTER: [], TEXT: [], COMMENT: []}
+    for name, marker in markers:
+        by_kind[marker.kind].append((name, marker))
     index = start
     while index < end and (index < len(kinds) or doc.has(index)):
-        kind, item = kinds[index], items[index]
-        for name, marker in markers:
-            if marker.matches(kind, item):
-                return index, name
+        candidates = by_kind.get(kinds[index])
+        if candidates:
+            item = items[index]
+            for name, marker in candidates:
+                if marker.test(item):
+                    return index, name
         index += 1
     return None

@@ -125,7 +125,8 @@ class Layout2022:
         raw-text elements; none when the source never closes one (an `<h1>` left open runs to the
         end of the page: no headline).
         """
-        closed = re.search(rf"</{self.headline_tag}\s*>", html, re.I) is not None
+        # Lower case first: a case-insensitive scan of the page costs more than lowering it.
+        closed = re.search(rf"</{self.headline_tag}\s*>", html.lower()) is not None
         headline = body_start = None
         body_start_first = False
         for node in root.iter(self.headline_tag, etree.Comment):
