@@ -314,5 +314,5 @@ def text_blocks(root: lxml.html.HtmlElement, *, split_on_br: bool = False) -> It
     yield from flush()
 
 
-def has_class(element: lxml.html.HtmlElement, fragment: str) -> bool:
+def has_class(element: etree._Element, fragment: str) -> bool:
     return fragment.lower() in (element.get("class") or "").lower()

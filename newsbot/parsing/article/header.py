@@ -7,6 +7,7 @@ one of them for a template that changed.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -125,18 +126,20 @@ def read_header_lines(header: Header, spans: list[str], lines: list[str], dateli
 
 def section_label(doc: Document, headline: int, section_class: str) -> str | None:
     """The last non-empty section-class label before the headline (entered at `headline`)."""
-    candidates = _PRECEDING_WITH_CLASS(
-        doc.items[headline], upper=_UPPER, lower=_UPPER.lower(), wanted=section_class.lower()
-    )
-    for candidate in reversed(candidates):
-        if has_class(candidate, section_class) and not in_noise(candidate):
-            label = clean_text(element_text(candidate))
+    for element in _preceding(doc.items[headline]):
+        if has_class(element, section_class) and not in_noise(element):
+            label = clean_text(element_text(element))
             if label:
                 return label
     return None
 
 
-_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-# The elements before the headline whose class holds the wanted one (has_class, ASCII case folded):
-# found by libxml2, as the walk of the page starts at the headline.
-_PRECEDING_WITH_CLASS = etree.XPath("preceding::*[contains(translate(@class, $upper, $lower), $wanted)]")
+def _preceding(element: etree._Element) -> Iterator[etree._Element]:
+    """The elements before `element` in the document, nearest first (its ancestors left out): the
+    label sits right above the headline, so the walk is short, and the events never hold it."""
+    node: etree._Element | None = element
+    while node is not None:
+        for sibling in node.itersiblings(preceding=True):
+            subtree = [e for e in sibling.iter() if isinstance(e.tag, str)]
+            yield from reversed(subtree)
+        node = node.getparent()
