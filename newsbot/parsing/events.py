@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import sys
+from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -315,6 +316,25 @@ class ElementMarker:
 Marker = CommentMarker | TextMarker | ElementMarker
 
 
+def _first_comment(
+    doc: Document, start: int, end: int, markers: Sequence[tuple[str, Marker]]
+) -> tuple[int, str] | None:
+    """first_marker for comment markers only: the comments' indexes, not every event, are read."""
+    comments, items = doc.comments, doc.items
+    position = bisect_left(comments, start)
+    while True:
+        while position < len(comments):
+            index = comments[position]
+            if index >= end:
+                return None
+            for name, marker in markers:
+                if marker.test(items[index]):
+                    return index, name
+            position += 1
+        if not doc.has(len(doc.kinds)):
+            return None
+
+
 def first_marker(
     doc: Document, start: int, end: int, markers: Sequence[tuple[str, Marker]]
 ) -> tuple[int, str] | None:
@@ -323,6 +343,8 @@ def first_marker(
     Events are made only up to the one found. Raw-text content is no event: never a marker.
     """
     kinds, items = doc.kinds, doc.items
+    if all(marker.kind == COMMENT for _, marker in markers):
+        return _first_comment(doc, start, end, markers)
     # Each marker tests one kind of event: test an event only against the markers of its kind.
     by_kind: dict[int, list[tuple[str, Marker]]] = {ENTER: [], TEXT: [], COMMENT: []}
     for name, marker in markers:
