@@ -131,23 +131,36 @@ class Document:
 
         Elements for which `skip` holds are left out with their content, their tail kept.
         """
+        # `visible` written out: this loop reads most of the page's text, and a generator step per
+        # event cost as much as the rest of the loop.
         out: list[str] = []
         current: list[str] = []
-        skip_until = -1
-        for index, kind, item in self.visible(start, end):
-            if index <= skip_until:
-                continue
+        kinds, items = self.kinds, self.items
+        depth = 0
+        index = start
+        while index < end and (index < len(kinds) or self.has(index)):
+            kind = kinds[index]
             if kind == TEXT:
-                current.append(item)
-                continue
-            tag = item.tag
-            if kind == ENTER and skip is not None and skip(item):
-                skip_until = self.leave_index(index)
-                continue
-            if tag in BLOCK_TAGS:
-                _flush(current, out, split_on_br)
-            elif tag == "br" and kind == ENTER:
-                current.append(LINE_BREAK)
+                if not depth:
+                    current.append(items[index])
+            elif kind != COMMENT:
+                item = items[index]
+                tag = item.tag
+                if tag in _NOISE:
+                    if kind == ENTER:
+                        depth += 1
+                    elif depth:
+                        depth -= 1
+                elif not depth:
+                    if kind == ENTER and skip is not None and skip(item):
+                        # Left out with its content; its end event is skipped too, its tail kept.
+                        index = self.leave_index(index) + 1
+                        continue
+                    if tag in BLOCK_TAGS:
+                        _flush(current, out, split_on_br)
+                    elif tag == "br" and kind == ENTER:
+                        current.append(LINE_BREAK)
+            index += 1
         _flush(current, out, split_on_br)
         return out
 

@@ -20,8 +20,10 @@ class Head:
     or every one in the page when the head holds no meta tag (or there is no `</head>`)."""
 
     def __init__(self, root: etree._Element, html: str) -> None:
-        metas = list(root.iter("meta"))
-        titles = list(root.iter("title"))
+        metas: list[etree._Element] = []
+        titles: list[etree._Element] = []
+        for element in root.iter("meta", "title"):
+            (metas if element.tag == "meta" else titles).append(element)
         head_end = _HEAD_END.search(html)
         if head_end is not None:
             last_line = html.count("\n", 0, head_end.end()) + 1
