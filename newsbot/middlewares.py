@@ -19,6 +19,7 @@ from scrapy.utils.response import response_status_message
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
+from newsbot.parsing.article.layouts import Layout2022
 from newsbot.registry import load_registry
 from newsbot.report.keys import ARTICLE_META_KEY
 from newsbot.store import SeenStore, store_for
@@ -87,7 +88,7 @@ _CHALLENGE_MARKERS = re.compile(
     rb"|g-recaptcha|h-captcha|hcaptcha|captcha-delivery|chk_captcha",
     re.I,
 )
-_ARTICLE_BODY_MARKER = b"<!--body-2-incontainer.php-->"
+_ARTICLE_BODY_MARKER = Layout2022.body_start_bytes
 
 
 def looks_blocked(status: int, body: bytes) -> bool:

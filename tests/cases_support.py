@@ -1,29 +1,73 @@
-"""Extraction cases in the Fundus / web-poet habit: one folder per case.
+"""Extraction cases in the Fundus / web-poet habit: one folder per case, grouped by layout version.
 
-`tests/cases/<name>/` holds `page.html` (the page's bytes as served), `meta.json` (the URL it was
-fetched from, optional Content-Type and listing context, and why the case exists) and
+`tests/cases/<layout>/<name>/` holds `page.html` (the page's bytes as served), `meta.json` (the URL
+it was fetched from, optional Content-Type and listing context, and why the case exists) and
 `expected.json` (the item the parser must produce, `null` for a page that is not an article).
 `scraped_at` is not compared: it is the time of the fetch.
+
+`<layout>` names the layout version the case is about; CASE_LAYOUTS says which versions the parser is
+given for the cases of that folder: the shipped ones for `2022`, and for `2027` the shipped ones
+plus `Layout2027`, the example redesign below (tests/test_layouts.py).
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newsbot.parsing.article import ListingContext, parse_article
+from newsbot.parsing.article import LAYOUTS, Layout2022, ListingContext, parse_article
+from newsbot.parsing.article.layouts import Fit
+from newsbot.parsing.events import END, ENTER, CommentMarker
 from tests.conftest import CASES
 
 VOLATILE_FIELDS = ("scraped_at",)
 FIXED_TIME = "2000-01-01T00:00:00Z"
 
 
+class Layout2027(Layout2022):
+    """An example redesign of 2027: new body comments, the headline in `<div class="headline">`,
+    the dateline in `span.Dateline`, and a Related Links block that is a `<div class="related">`
+    with no heading. Markers are class attributes; the related block is a changed step, a method."""
+
+    name = "2027"
+    valid_from = "2027-03-01"
+    body_start_bytes = b"<!--article-body-->"
+    body_start = CommentMarker(re.compile(r"\s*article-body\s*", re.I))
+    body_end = CommentMarker(re.compile(r"\s*article-end\s*", re.I))
+    headline_tag = "div"
+    headline_class = "headline"
+    dateline_class = "Dateline"
+
+    def related_region(self, fit: Fit, start: int) -> range:
+        """The `<div class="related">` right after the end marker: no heading, no end marker."""
+        doc = fit.doc
+        for index, kind, item in doc.visible(start, END):
+            if kind == ENTER:
+                if item.tag == "div" and item.get("class") == "related":
+                    return range(index + 1, doc.leave_index(index))
+                break
+        return range(start, start)
+
+
+CASE_LAYOUTS: dict[str, Sequence[Layout2022]] = {
+    "2022": LAYOUTS,
+    "2027": (*LAYOUTS, Layout2027()),
+}
+
+
 @dataclass(frozen=True)
 class Case:
+    layout: str
     name: str
     folder: Path
+
+    @property
+    def id(self) -> str:
+        return f"{self.layout}/{self.name}"
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -41,6 +85,7 @@ class Case:
             content_type=meta.get("content_type"),
             context=ListingContext(**meta["context"]) if meta.get("context") else None,
             scraped_at=FIXED_TIME,
+            layouts=CASE_LAYOUTS[self.layout],
         )
         if item is None:
             return None
@@ -51,9 +96,17 @@ class Case:
 
 
 def all_cases() -> list[Case]:
-    return [
-        Case(folder.name, folder) for folder in sorted(CASES.iterdir()) if (folder / "meta.json").exists()
-    ]
+    """Every case of every layout folder; a folder with no CASE_LAYOUTS entry is an error."""
+    cases = []
+    for layout_folder in sorted(path for path in CASES.iterdir() if path.is_dir()):
+        if layout_folder.name not in CASE_LAYOUTS:
+            raise ValueError(f"{layout_folder}: no layout versions known for it (see CASE_LAYOUTS)")
+        cases += [
+            Case(layout_folder.name, folder.name, folder)
+            for folder in sorted(layout_folder.iterdir())
+            if (folder / "meta.json").exists()
+        ]
+    return cases
 
 
 def expected_text(data: dict[str, Any] | None) -> str:

@@ -1,10 +1,10 @@
-"""Walks every extraction case in tests/cases (see tests/cases_support.py)."""
+"""Walks every extraction case in tests/cases/<layout>/<case> (see tests/cases_support.py)."""
 
 import json
 
 import pytest
 
-from tests.cases_support import all_cases
+from tests.cases_support import CASE_LAYOUTS, all_cases
 
 CASES = all_cases()
 
@@ -13,7 +13,11 @@ def test_there_are_cases():
     assert len(CASES) >= 10
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_every_layout_folder_has_cases():
+    assert {case.layout for case in CASES} == set(CASE_LAYOUTS)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_case(case):
     expected = json.loads(case.expected_path.read_text(encoding="utf-8"))
     assert case.parse() == expected

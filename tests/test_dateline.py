@@ -14,13 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsbot.parsing import dateline as dl
-from newsbot.parsing.dateline import (
-    Byline,
-    Dateline,
-    looks_like_dateline,
-    parse_byline,
-    parse_dateline,
-)
+from newsbot.parsing.byline import Byline, parse_byline, split_glued_dateline
+from newsbot.parsing.dateline import Dateline, looks_like_dateline, parse_dateline
 
 FALLBACK = "dateline: dateparser fallback"
 D = datetime.date
@@ -362,3 +357,45 @@ def test_byline_never_raises(text: str) -> None:
     if parsed is not None:
         assert parsed.raw == text.strip()
         assert all(parsed.authors)
+
+
+# --- bylines glued to datelines ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "glued, byline, authors, place",
+    [
+        ("by AFP Staff WritersMoscow (AFP) Dec 30, 2022", "by AFP Staff Writers", (), "Moscow"),
+        ("by Staff WritersWashington DC (SPX) Oct 09, 2025", "by Staff Writers", (), "Washington DC"),
+        ("By Issam AHMEDDakar (AFP) Oct 7, 2025", "By Issam AHMED", ("Issam AHMED",), "Dakar"),
+        (
+            "By W.G. Dunlop, Sara HUSSEINParis (AFP) Oct 7, 2025",
+            "By W.G. Dunlop, Sara HUSSEIN",
+            ("W.G. Dunlop", "Sara HUSSEIN"),
+            "Paris",
+        ),
+        (
+            "by Erica MarchandParis, France (AFP) Oct 8, 2025",
+            "by Erica Marchand",
+            ("Erica Marchand",),
+            "Paris, France",
+        ),
+        (
+            "by Ivan CouronneWashington (AFP) Oct 8, 2025",
+            "by Ivan Couronne",
+            ("Ivan Couronne",),
+            "Washington",
+        ),
+        ("by Staff WritersMcLean VA (SPX) Oct 8, 2025", "by Staff Writers", (), "McLean VA"),
+    ],
+)
+def test_a_byline_glued_to_its_dateline_splits_where_the_place_begins(glued, byline, authors, place):
+    head, dateline = split_glued_dateline(glued)
+    assert head == byline and dateline is not None and dateline.place == place
+    parsed = parse_byline(head)
+    assert parsed is not None and parsed.authors == authors
+
+
+def test_a_byline_with_no_dateline_glued_stays_whole():
+    assert split_glued_dateline("By Issam AHMED") == ("By Issam AHMED", None)
+    assert split_glued_dateline("by AFP Staff Writers") == ("by AFP Staff Writers", None)

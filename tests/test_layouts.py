@@ -1,25 +1,25 @@
-"""Layout versions (the Fundus habit): a redesign adds a version; older pages keep their own."""
+"""Layout versions (the Fundus habit, as classes): a redesign is one subclass plus its cases.
+
+`Layout2027` (tests/cases_support.py) is an example redesign: it overrides the markers that changed
+as class attributes and one step (the Related Links block) as a method. Its cases live in
+tests/cases/2027/. Nothing here patches a module global: the versions are an argument of
+parse_article.
+"""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-import pytest
-
-from newsbot.parsing import article
-from newsbot.parsing.article import LAYOUT_2022, Markers, parse_article
+from newsbot.parsing.article import LAYOUTS, Layout2022, parse_article
+from newsbot.parsing.article.layouts import choose_layout, layout_for
+from newsbot.parsing.dateline import parse_dateline
+from newsbot.parsing.tree import parse_page
+from tests.cases_support import CASE_LAYOUTS, Layout2027, all_cases
 from tests.test_seed_and_cli import SEED_PAGE, SEED_URL
 
-# The example of article.py's LAYOUTS comment: a redesign of 2027.
-LAYOUT_2027 = Markers(
-    name="2027",
-    body_start=re.compile(r"<!--\s*article-body\s*-->\r?\n?", re.I),
-    body_end=re.compile(r"<!--\s*article-end\s*-->", re.I),
-    headline_open=re.compile(r'<div class="headline">', re.I),
-    headline_close=re.compile(r"</div\s*>", re.I),
-    dateline_class="Dateline",
-)
-TWO_VERSIONS = (("1995-01-01", LAYOUT_2022), ("2027-03-01", LAYOUT_2027))
+TWO_VERSIONS = (Layout2022(), Layout2027())
+FIXED_TIME = "2000-01-01T00:00:00Z"
 
 
 def _redesigned(page: bytes) -> bytes:
@@ -27,7 +27,10 @@ def _redesigned(page: bytes) -> bytes:
     html = page.decode("latin-1")
     html = re.sub(r"<h1>(.*?)<br\s*/?></h1>", r'<div class="headline">\1</div>', html, flags=re.S)
     html = html.replace("<!--body-2-incontainer.php-->", "<!--article-body-->")
-    html = html.replace("<!--RELATED LINKS-->", "<!--article-end-->")
+    html = re.sub(
+        r"<!--RELATED LINKS-->\s*<p><b>Related Links</b><br>", '<!--article-end--><div class="related">', html
+    )
+    html = html.replace('<div class="donate">', '</div><div class="donate">', 1)
     html = html.replace(
         '<span class="BHS">Moscow (AFP) Dec 30, 2022', '<span class="Dateline">Moscow (AFP) Mar 30, 2027'
     )
@@ -35,41 +38,68 @@ def _redesigned(page: bytes) -> bytes:
     return html.encode("latin-1")
 
 
-@pytest.fixture
-def two_versions(monkeypatch):
-    monkeypatch.setattr(article, "LAYOUTS", TWO_VERSIONS)
+def test_a_redesign_is_a_subclass_overriding_only_what_changed():
+    changed = {name for name in vars(Layout2027) if not name.startswith("__")}
+    assert changed == {
+        "name", "valid_from", "body_start_bytes", "body_start", "body_end", "headline_tag",
+        "headline_class", "dateline_class", "related_region",
+    }  # fmt: skip
+    assert Layout2027.section_class == Layout2022.section_class
+    assert Layout2027.parse_header is Layout2022.parse_header
 
 
-def test_each_version_parses_its_own_pages(two_versions):
+def test_each_version_parses_its_own_pages():
     seed = SEED_PAGE.read_bytes()
-    old = parse_article(SEED_URL, seed, scraped_at="2000-01-01T00:00:00Z")
-    new = parse_article(SEED_URL, _redesigned(seed), scraped_at="2000-01-01T00:00:00Z")
+    old = parse_article(SEED_URL, seed, scraped_at=FIXED_TIME, layouts=TWO_VERSIONS)
+    new = parse_article(SEED_URL, _redesigned(seed), scraped_at=FIXED_TIME, layouts=TWO_VERSIONS)
     assert old is not None and new is not None
     assert old.notes == [] and new.notes == []
     assert old.date_published == "2022-12-30" and new.date_published == "2027-03-30"
     assert new.title == old.title == "Putin tells Xi he wants to ramp up military cooperation"
     assert new.byline == old.byline == "by AFP Staff Writers"
     assert new.paragraphs == old.paragraphs and len(old.paragraphs) == 17
-    assert new.related_links == old.related_links
+    assert new.related_links == old.related_links and len(old.related_links) == 2
 
 
-def test_an_old_page_parses_the_same_once_a_new_version_exists(monkeypatch):
+def test_an_old_page_parses_the_same_once_a_new_version_exists():
     seed = SEED_PAGE.read_bytes()
-    before = parse_article(SEED_URL, seed, scraped_at="2000-01-01T00:00:00Z")
-    monkeypatch.setattr(article, "LAYOUTS", TWO_VERSIONS)
-    after = parse_article(SEED_URL, seed, scraped_at="2000-01-01T00:00:00Z")
+    before = parse_article(SEED_URL, seed, scraped_at=FIXED_TIME)
+    after = parse_article(SEED_URL, seed, scraped_at=FIXED_TIME, layouts=TWO_VERSIONS)
     assert after == before
 
 
 def test_without_its_version_a_redesigned_page_only_parses_by_fallbacks():
-    item = parse_article(SEED_URL, _redesigned(SEED_PAGE.read_bytes()), scraped_at="2000-01-01T00:00:00Z")
+    item = parse_article(SEED_URL, _redesigned(SEED_PAGE.read_bytes()), scraped_at=FIXED_TIME)
     # The 2022 markers find neither the headline nor the body: the page is no article to them.
     assert item is None
 
 
-def test_a_page_in_the_new_template_but_dated_before_it_keeps_the_version_it_fits(two_versions):
+def test_a_page_in_the_new_template_but_dated_before_it_keeps_the_version_it_fits():
     page = _redesigned(SEED_PAGE.read_bytes()).replace(b"Mar 30, 2027", b"Dec 30, 2026")
-    item = parse_article(SEED_URL, page, scraped_at="2000-01-01T00:00:00Z")
+    item = parse_article(SEED_URL, page, scraped_at=FIXED_TIME, layouts=TWO_VERSIONS)
     assert item is not None and len(item.paragraphs) == 17
     assert item.date_published == "2026-12-30"
     assert "layout: dated for layout 2022 but fits layout 2027" in item.notes
+
+
+def _document(html: str) -> Any:
+    return parse_page(html)
+
+
+def test_the_version_is_chosen_by_fit_then_by_date():
+    seed = SEED_PAGE.read_bytes().decode("latin-1")
+    notes: list[str] = []
+    fit = choose_layout(_document(seed), seed, TWO_VERSIONS, notes)
+    assert fit is not None and fit.layout.name == "2022" and notes == []
+    redesigned = _redesigned(SEED_PAGE.read_bytes()).decode("latin-1")
+    fit = choose_layout(_document(redesigned), redesigned, TWO_VERSIONS, notes)
+    assert fit is not None and fit.layout.name == "2027" and notes == []
+    assert layout_for(parse_dateline("Moscow (AFP) Feb 28, 2027"), TWO_VERSIONS).name == "2022"
+    assert layout_for(parse_dateline("Moscow (AFP) Mar 1, 2027"), TWO_VERSIONS).name == "2027"
+    assert layout_for(None, TWO_VERSIONS).name == "2027"
+
+
+def test_the_shipped_versions_and_the_case_folders():
+    assert [layout.name for layout in LAYOUTS] == ["2022"]
+    assert CASE_LAYOUTS["2027"][-1].name == "2027"
+    assert {case.layout for case in all_cases()} == {"2022", "2027"}

@@ -46,16 +46,11 @@ from lxml import etree
 
 from newsbot.item import ArticleItem, shipped_schema
 from newsbot.parsing.article import ParseError, parse_article
+from newsbot.parsing.encoding import decode_html
 from newsbot.parsing.feed import FeedError, parse_feed
-from newsbot.parsing.html import (
-    clean_text,
-    collapse_spaces,
-    decode_html,
-    drop_noise,
-    parse_fragment,
-    text_blocks,
-)
 from newsbot.parsing.listing import ListingPage, find_nav_link, parse_listing_page
+from newsbot.parsing.text import clean_text, collapse_spaces
+from newsbot.parsing.tree import drop_noise, parse_fragment, text_blocks
 from newsbot.registry import load_registry
 from tests.conftest import SNAPSHOT
 

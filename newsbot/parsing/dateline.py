@@ -1,4 +1,4 @@
-"""Datelines and bylines of Space Media Network articles.
+"""Datelines of Space Media Network articles (bylines: newsbot.parsing.byline).
 
 An article (and the start of each RSS description) opens with a dateline such as
 ``Moscow (AFP) Dec 30, 2022`` and, on the page, a byline such as ``by AFP Staff Writers``
@@ -29,10 +29,9 @@ if TYPE_CHECKING:  # dateparser is imported lazily: the fast path never needs it
 
 __all__ = [
     "MAX_DATELINE_CHARS",
-    "Byline",
     "Dateline",
     "looks_like_dateline",
-    "parse_byline",
+    "normalise_spaces",
     "parse_dateline",
 ]
 
@@ -44,7 +43,6 @@ MAX_YEAR = 2100
 # A dateline is one short line; anything longer is a paragraph. The cap also bounds the work the
 # regular expressions can do on hostile input.
 MAX_DATELINE_CHARS = 200
-_MAX_BYLINE_CHARS = 200
 # Longest tail we still hand to dateparser, e.g. "Wednesday, September 30th, 2022 at 10:00 GMT".
 _MAX_DATE_CHARS = 48
 
@@ -127,16 +125,7 @@ class Dateline:
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Byline:
-    """A parsed byline; ``authors`` are people only, because "Staff Writers" names nobody."""
-
-    raw: str
-    authors: tuple[str, ...]
-    agency: str | None  # "AFP" in "by AFP Staff Writers"
-
-
-def _normalise_spaces(text: str) -> str:
+def normalise_spaces(text: str) -> str:
     """Collapse whitespace, non-breaking spaces and &nbsp; entities into single spaces."""
     return _SPACES_RE.sub(" ", text).strip()
 
@@ -255,7 +244,7 @@ def looks_like_dateline(text: str) -> bool:
 
     True exactly when ``parse_dateline(text)`` would return a Dateline, without reading the date.
     """
-    return _split(_normalise_spaces(text)) is not None
+    return _split(normalise_spaces(text)) is not None
 
 
 def parse_dateline(text: str) -> Dateline | None:
@@ -265,7 +254,7 @@ def parse_dateline(text: str) -> Dateline | None:
     note says why); a line without one must have a place name and something date-like.
     """
     raw = text.strip()
-    parts = _split(_normalise_spaces(raw))
+    parts = _split(normalise_spaces(raw))
     if parts is None:
         return None
     fast, place, agency, date_text = parts
@@ -283,69 +272,3 @@ def parse_dateline(text: str) -> Dateline | None:
         return Dateline(raw, _clean_place(place), agency, None, (_note_unparsed(date_text),))
     day, notes = _fallback_date(date_text)
     return Dateline(raw, _clean_place(place), agency, day, notes)
-
-
-# --- bylines -------------------------------------------------------------------------------------
-
-# Agencies named in bylines, keyed case-insensitively, valued as they are usually printed.
-_AGENCIES = {
-    a.lower(): a for a in ("AFP", "SPX", "UPI", "ESA", "JPL", "RIA Novosti", "IANS", "Reuters", "AP")
-}
-_BY_RE = re.compile(r"by\s+(?P<rest>.+)", re.IGNORECASE)
-# "AFP Staff Writers", "Staff Writer", "Staff Reporters": an organisation's desk, not a person.
-_STAFF_RE = re.compile(r"(?P<org>.*?)\s*\bstaff\s+(?:writers?|reporters?)", re.IGNORECASE)
-# Authors are separated by commas, "and", "&" or "with". Only lower-case words: names are printed
-# with capitals ("Sara HUSSEIN"), so a capital AND is part of a name rather than a separator.
-_AUTHOR_SEPARATOR_RE = re.compile(r"\s*,\s*|\s+(?:and|with)\s+|\s*&\s*")
-# "Sara HUSSEIN in Paris": where the reporter filed from is not part of the name.
-_FILED_FROM_RE = re.compile(r"\s+in\s+[^\W\d_].*")
-_NAME_PUNCTUATION = frozenset(" .'\u2019-")
-_MAX_NAME_WORDS = 5
-
-
-def _is_person_name(name: str) -> bool:
-    """Whether ``name`` reads as a printed name ("W.G. Dunlop", "Issam AHMED").
-
-    This is what keeps prose such as "By the end of the year, NASA will ..." from being taken
-    for a byline.
-    """
-    return (
-        name[:1].isupper()
-        and len(name.split()) <= _MAX_NAME_WORDS
-        and all(c.isalpha() or c in _NAME_PUNCTUATION for c in name)
-    )
-
-
-def parse_byline(text: str) -> Byline | None:
-    """Parse ``by <names>``; None when ``text`` is not a byline.
-
-    Names are kept as printed (no case folding): "AHMED" may be how the agency marks a surname.
-    """
-    raw = text.strip()
-    normalised = _normalise_spaces(raw)
-    m = _BY_RE.fullmatch(normalised) if len(normalised) <= _MAX_BYLINE_CHARS else None
-    if m is None:
-        return None
-    authors: list[str] = []
-    agency: str | None = None
-    for part in _AUTHOR_SEPARATOR_RE.split(m["rest"].strip(" ,")):
-        part = _FILED_FROM_RE.sub("", part)
-        if not part:
-            continue
-        staff = _STAFF_RE.fullmatch(part)
-        if staff is not None:
-            # Whatever precedes "Staff Writers" is the organisation that wrote it.
-            org = staff["org"].strip()
-            if org:
-                agency = agency or _AGENCIES.get(org.lower(), org)
-            continue
-        known = _AGENCIES.get(part.lower())
-        if known is not None:
-            agency = agency or known
-            continue
-        if not _is_person_name(part):
-            return None
-        authors.append(part)
-    if not authors and agency is None and _STAFF_RE.search(m["rest"]) is None:
-        return None
-    return Byline(raw, tuple(authors), agency)

@@ -13,7 +13,9 @@ from typing import Any
 from lxml import etree
 
 from newsbot.parsing.dateline import parse_dateline
-from newsbot.parsing.html import clean_text, drop_noise, html_text, http_url, parse_fragment
+from newsbot.parsing.links import http_url
+from newsbot.parsing.text import clean_text
+from newsbot.parsing.tree import drop_noise, html_text, parse_fragment
 from newsbot.registry import load_registry
 from newsbot.registry.urls import canonical_url
 
@@ -81,6 +83,8 @@ def _findtext(item: etree._Element, name: str) -> str:
         return item.findtext(name) or ""
     except UnicodeDecodeError:
         child = item.find(name)
+        if child is None:
+            return ""
         raw = etree.tostring(child, method="text", encoding="utf-8", with_tail=False)
         return raw.decode("utf-8", errors="replace")
 

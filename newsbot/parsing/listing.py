@@ -16,8 +16,11 @@ from urllib.parse import urlsplit
 
 import lxml.html
 
-from newsbot.parsing.dateline import parse_dateline
-from newsbot.parsing.html import BLOCK_TAGS, clean_text, decode_html, drop_noise, http_url, parse_fragment
+from newsbot.parsing.dateline import Dateline, parse_dateline
+from newsbot.parsing.encoding import decode_html
+from newsbot.parsing.links import http_url
+from newsbot.parsing.text import clean_text
+from newsbot.parsing.tree import BLOCK_TAGS, drop_noise, parse_fragment
 from newsbot.registry import load_registry
 from newsbot.registry.urls import canonical_url
 
@@ -146,7 +149,9 @@ def _entries(tokens: list[_Token], base_url: str) -> list[ListingEntry]:
     return entries
 
 
-def _dateline_and_teaser(region: list[_Token], base_url: str, article_url: str):
+def _dateline_and_teaser(
+    region: list[_Token], base_url: str, article_url: str
+) -> tuple[Dateline | None, str | None]:
     """Split an entry's tokens into its dateline and its teaser (text up to "read more")."""
     lines: list[str] = []
     current: list[str] = []

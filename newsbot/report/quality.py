@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from newsbot.parsing.article.layouts import Layout2022
+
 # Fields whose emptiness is counted: each is expected on a normal article page.
 TRACKED_FIELDS = (
     "section",
@@ -65,12 +67,13 @@ class Threshold:
 
 # Item fields, share of parsed articles where the field is filled (not None, "", []).
 # None: shown by `newsbot check`, never judged.
+_HINTS = Layout2022.field_hints  # the markup each field depends on, as the layout names it
 FIELD_THRESHOLDS: dict[str, Threshold | None] = {
     # Every article page has a headline; the item cannot exist without one (the parser falls back to
     # og:title / <title> and notes it, and the notes rule below catches that).
-    "title": Threshold(0.95, 0.50, "the headline (<h1>) markup"),
+    "title": Threshold(0.95, 0.50, _HINTS["title"]),
     # The page's section label, else the listing's: empty only when neither is known.
-    "section": Threshold(0.90, 0.50, "the section label (span.BSection) markup"),
+    "section": Threshold(0.90, 0.50, _HINTS["section"]),
     # Wire stories and releases carry "by AFP Staff Writers" / "by Staff Writers"; an advertorial may
     # carry none: one page in ten may lack it.
     "byline": Threshold(0.80, 0.30, "the byline markup above the dateline"),
@@ -81,21 +84,19 @@ FIELD_THRESHOLDS: dict[str, Threshold | None] = {
     # France Oct 8, 2025" does not).
     "agency": Threshold(0.70, 0.30, "the dateline's '(AGENCY)' part"),
     # Advertorials may have no dateline at all (ANATOMY.md): one page in ten may lack it.
-    "dateline": Threshold(0.80, 0.30, "the dateline (span.BHS) markup"),
-    "dateline_place": Threshold(0.80, 0.30, "the dateline (span.BHS) markup and its place pattern"),
-    "date_published": Threshold(0.80, 0.30, "the dateline (span.BHS) markup and its date forms"),
+    "dateline": Threshold(0.80, 0.30, _HINTS["dateline"]),
+    "dateline_place": Threshold(0.80, 0.30, _HINTS["dateline_place"]),
+    "date_published": Threshold(0.80, 0.30, _HINTS["date_published"]),
     # An article page without body text is never right. `body` and `word_count` are made from the
     # paragraphs, so they are not rated apart.
-    "paragraphs": Threshold(
-        0.95, 0.50, "the body markers (<!--body-2-incontainer.php--> .. <!--RELATED LINKS-->)"
-    ),
+    "paragraphs": Threshold(0.95, 0.50, _HINTS["paragraphs"]),
     # The teaser of the section entry (or feed item) the article was found through: a listing entry
     # without one is rare; a listing whose teasers are no longer found empties it everywhere.
     "summary": Threshold(0.80, 0.30, "the teaser of the section page entries"),
     # The lead picture (og:image) of current articles; pages of the early 2000s have none.
     "images": Threshold(0.70, 0.30, "og:image and the pictures in the body"),
     # Most articles close with a "Related Links" block, but not every one does.
-    "related_links": Threshold(0.50, 0.10, "the Related Links block after <!--RELATED LINKS-->"),
+    "related_links": Threshold(0.50, 0.10, _HINTS["related_links"]),
 }
 
 # Measures of a `newsbot check` run as a whole.

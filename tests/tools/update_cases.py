@@ -1,4 +1,4 @@
-"""Rewrite every `tests/cases/*/expected.json` from the current parser.
+"""Rewrite every `tests/cases/<layout>/*/expected.json` from the current parser.
 
     python -m tests.tools.update_cases          # rewrite, then review with `git diff tests/cases`
     python -m tests.tools.update_cases --check  # exit 1 and list the cases whose output changed
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
         text = expected_text(case.parse())
         old = case.expected_path.read_text(encoding="utf-8") if case.expected_path.exists() else None
         if text != old:
-            changed.append(case.name)
+            changed.append(case.id)
             if not args.check:
                 case.expected_path.write_text(text, encoding="utf-8")
     verb = "differ" if args.check else "rewritten"

@@ -1,0 +1,189 @@
+"""The article body: where it starts and ends, its paragraphs and pictures, its Related Links.
+
+Functions here read index ranges of the page's one parse (a `Document`) and take the layout's
+markers as arguments, so that a layout class can call them with its own markers or replace one of
+them for a template that changed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from newsbot.item import Image, RelatedLink
+from newsbot.parsing.article.header import Header
+from newsbot.parsing.events import END, ENTER, LEAVE, TEXT, Document, Marker, first_marker
+from newsbot.parsing.links import http_url
+from newsbot.parsing.text import clean_text, collapse_spaces
+from newsbot.parsing.tree import has_class
+from newsbot.registry.urls import canonical_url
+
+# Pictures that are not pictures of the article: sponsors, spacers, ad pixels.
+NON_ARTICLE_PICTURE = re.compile(r"/sponsors/|/(?:black|white|spacer|blank|pixel)\.(?:jpe?g|gif|png)$", re.I)
+_PICTURE_SIZE_SUFFIX = re.compile(r"-(?:hg|lg|bg|sm|th|md)$", re.I)
+# The elements whose end, right after the dateline, still belongs to the header.
+_CLOSING_AFTER_HEADER = frozenset({"span", "div", "td", "p", "b", "font"})
+# How much text the related block runs over when nothing ends it, and how much text after the
+# headline the dateline is looked for in when the body start marker is missing.
+RELATED_REACH = 4000
+HEADER_TEXT_REACH = 5000
+
+
+def body_start_fallback(doc: Document, headline: int | None, header: Header, notes: list[str]) -> int:
+    """Where the body starts when its start marker is missing: after the dateline (else the
+    byline), else after the headline (entered at index `headline`)."""
+    start = doc.leave_index(headline) + 1 if headline is not None else 0
+    after_header = end_of_header_text(doc, start, header)
+    if after_header is not None:
+        notes.append("body: start marker missing, started after the dateline")
+        return after_header
+    notes.append("body: start marker missing, started after the headline")
+    return start
+
+
+def end_of_header_text(doc: Document, start: int, header: Header) -> int | None:
+    """The index after the dateline's (else the byline's) last word and the element it closes."""
+    text = header.dateline.raw if header.dateline else header.byline
+    if not text:
+        return None
+    target = collapse_spaces(text)
+    seen: list[str] = []
+    length = 0
+    for index, kind, item in doc.visible(start, END):
+        if kind != TEXT:
+            # Tags separate words as white space does.
+            seen.append(" ")
+            continue
+        seen.append(item)
+        length += len(item)
+        if target in collapse_spaces("".join(seen)):
+            after = index + 1
+            closes = doc.has(after) and doc.kinds[after] == LEAVE
+            if closes and doc.items[after].tag in _CLOSING_AFTER_HEADER:
+                return after + 1
+            return after
+        if length > HEADER_TEXT_REACH:
+            return None
+    return None
+
+
+def body_end(
+    doc: Document,
+    start: int,
+    *,
+    end_marker: Marker,
+    fallbacks: Sequence[tuple[str, Marker]],
+    notes: list[str],
+) -> tuple[int, int]:
+    """The end of the body and where the Related Links block may start (after the end marker)."""
+    found = first_marker(doc, start, END, [("end marker", end_marker)])
+    if found is not None:
+        return found[0], found[0] + 1
+    fallback = first_marker(doc, start, END, fallbacks)
+    if fallback is not None:
+        notes.append(f"body: end marker missing, ended at the {fallback[1]}")
+        return fallback[0], fallback[0]
+    notes.append("body: end marker missing, ran to the end of the page")
+    end = doc.end()
+    return end, end
+
+
+def related_region(
+    doc: Document, start: int, *, block_end: Sequence[tuple[str, Marker]], heading: re.Pattern[str]
+) -> range:
+    """From the Related Links heading to the donation box, the next section label or the footer;
+    an empty range when no heading is there."""
+    found = first_marker(doc, start, END, block_end)
+    end = found[0] if found is not None else _text_reach(doc, start, RELATED_REACH)
+    for _, kind, item in doc.visible(start, end):
+        if kind == TEXT and heading.search(item):
+            return range(start, end)
+    return range(start, start)
+
+
+def _text_reach(doc: Document, start: int, reach: int) -> int:
+    seen = 0
+    for index, kind, item in doc.visible(start, END):
+        if kind == TEXT:
+            seen += len(item)
+            if seen > reach:
+                return index
+    return doc.end()
+
+
+def body_paragraphs(
+    doc: Document, region: range, base_url: str, header: Header, *, caption_class: str
+) -> tuple[list[str], list[Image]]:
+    """The body's paragraphs and its pictures (with their captions); header lines are left out."""
+    images: list[Image] = []
+    for index, kind, item in doc.visible(region.start, region.stop):
+        if kind == ENTER and item.tag == "img":
+            src = http_url(base_url, item.get("src"))
+            if src and not NON_ARTICLE_PICTURE.search(src):
+                images.append(Image(url=src, caption=caption_after(doc, index, region.stop, caption_class)))
+
+    def left_out(element: Any) -> bool:
+        return bool(element.tag == "img" or has_class(element, caption_class))
+
+    # In a fallback the header lines may sit inside the region: they are not body text.
+    header_lines = {header.byline, header.dateline.raw if header.dateline else None, header.title}
+    paragraphs = [
+        text for text in doc.blocks(region.start, region.stop, skip=left_out) if text not in header_lines
+    ]
+    return paragraphs, images
+
+
+def caption_after(doc: Document, img: int, end: int, caption_class: str) -> str | None:
+    """The caption element that follows the picture entered at `img` in the same block, if any."""
+    # The elements after the picture in its parent, in document order, up to the next picture: the
+    # walk stops there or where the parent ends, so many pictures in one block stay linear.
+    parent = doc.items[img].getparent()
+    for index, kind, item in doc.visible(doc.leave_index(img) + 1, end):
+        if kind != ENTER:
+            if kind == LEAVE and item is parent:
+                return None
+            continue
+        if item.tag == "img":
+            return None
+        if has_class(item, caption_class):
+            return clean_text(doc.inner_text(index, end)) or None
+    return None
+
+
+def lead_image(og_image: str | None, base_url: str) -> list[Image]:
+    url = http_url(base_url, og_image) if og_image else None
+    return [Image(url=url, caption=None)] if url else []
+
+
+def _picture_key(url: str) -> str:
+    name = urlsplit(url).path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return _PICTURE_SIZE_SUFFIX.sub("", name).lower()
+
+
+def merge_images(lead: list[Image], body: list[Image]) -> list[Image]:
+    """Lead picture first; a body copy of it (another size, same name) lends its caption."""
+    merged = list(lead)
+    keys = {_picture_key(image.url): image for image in merged}
+    for image in body:
+        key = _picture_key(image.url)
+        if key in keys:
+            if keys[key].caption is None:
+                keys[key].caption = image.caption
+            continue
+        keys[key] = image
+        merged.append(image)
+    return merged
+
+
+def related_links(doc: Document, region: range, base_url: str) -> list[RelatedLink]:
+    links = []
+    for index, kind, item in doc.visible(region.start, region.stop):
+        if kind != ENTER or item.tag != "a":
+            continue
+        text = clean_text(doc.inner_text(index, region.stop))
+        url = http_url(base_url, item.get("href"))
+        if text and url and text.lower() != "related links":
+            links.append(RelatedLink(text=text, url=canonical_url(url)))
+    return links

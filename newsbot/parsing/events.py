@@ -1,0 +1,374 @@
+"""One parse of a page read as a flat list of document-order events; a region is a range of indexes.
+
+The article parser parses a page once (`parse_page`) and turns the tree into events: entering an
+element, its text, leaving it, its tail, a comment. A marker (a comment, the headline element, a
+line of text) is an index; the header, the body and the Related Links block are index ranges, read
+with the same rules the fragment parsers used to apply to a slice of the page:
+
+- noise (scripts, styles, forms, ads: NOISE_TAGS) and comments are not text, but what follows them
+  is. Noise is tracked per region: a region that starts inside a `<form>` reads on until the form's
+  end like a slice would, whose `</form>` closes nothing;
+- text is split into blocks at block elements (and every `<br>` for header lines), exactly as
+  `tree.text_blocks` does.
+
+The events are made as they are asked for: a reader that stops at the end of the Related Links
+block never pays for the page's footer; and what lies before the headline (navigation, the head),
+which no region reads, is skipped when the headline is known (`start_at`).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+
+from newsbot.parsing.text import clean_text
+from newsbot.parsing.tree import BLOCK_TAGS, DOUBLE_BREAK, LINE_BREAK, NOISE_TAGS
+
+ENTER, LEAVE, TEXT, COMMENT = 0, 1, 2, 3
+# "To the end of the document", as a range end.
+END = sys.maxsize
+_NOISE = frozenset(NOISE_TAGS)
+# What browsers read as raw text, and libxml2 may still have parsed as markup: no marker in there.
+OPAQUE_TAGS = (
+    "script", "style", "xmp", "iframe", "noembed", "noframes", "noscript", "textarea", "title", "plaintext",
+)  # fmt: skip
+_OPAQUE = frozenset(OPAQUE_TAGS)
+# How many walk steps are taken each time more events are needed (a generator step costs more
+# than an event).
+_STEP = 32
+
+
+class Document:
+    """A parsed page as two parallel lists, made on demand: `kinds[i]` (ENTER, LEAVE, TEXT,
+    COMMENT) and `items[i]` (the element or comment, or the text).
+
+    The content of raw-text elements (scripts, styles...: OPAQUE_TAGS) is left out: it is never
+    text, and a marker in it is no marker. The element itself stays, so that noise is tracked.
+    With `start_at`, everything before that element but its ancestors is left out.
+    """
+
+    def __init__(self, root: etree._Element, *, start_at: etree._Element | None = None) -> None:
+        self.root = root
+        self.kinds: list[int] = []
+        self.items: list[Any] = []
+        self.comments: list[int] = []
+        self.complete = False
+        # A function of the lists, not a method: a generator holding `self` would make a reference
+        # cycle, and every page's tree would wait for the cycle collector.
+        self._steps = _walk(root, start_at, self.kinds, self.items, self.comments)
+
+    def has(self, index: int) -> bool:
+        """Whether there is an event at `index`, making events up to it."""
+        while index >= len(self.kinds):
+            if self.complete:
+                return False
+            if next(self._steps, True):
+                self.complete = True
+        return True
+
+    def end(self) -> int:
+        """The number of events in the whole document (makes them all)."""
+        while self.has(len(self.kinds)):
+            pass
+        return len(self.kinds)
+
+    def index_of(self, node: Any, start: int = 0) -> int | None:
+        """The first index from `start` of an element (its ENTER) or comment; None if absent."""
+        items = self.items
+        position = start
+        while True:
+            try:
+                return items.index(node, position)
+            except ValueError:
+                position = max(position, len(items))
+                if not self.has(len(items)):
+                    return None
+
+    def leave_index(self, enter: int) -> int:
+        """Where the element entered at `enter` is left: its content lies between, its tail follows.
+        An element still open at the end of the events is left at the end."""
+        self.has(enter)
+        found = self.index_of(self.items[enter], enter + 1)
+        return found if found is not None else len(self.kinds)
+
+    def visible(self, start: int, end: int) -> Iterator[tuple[int, int, Any]]:
+        """`(index, kind, item)` of the events in [start, end) outside noise, comments left out."""
+        kinds, items = self.kinds, self.items
+        depth = 0
+        index = start
+        while index < end and (index < len(kinds) or self.has(index)):
+            kind = kinds[index]
+            if kind == TEXT:
+                if not depth:
+                    yield index, kind, items[index]
+            elif kind == COMMENT:
+                pass
+            elif items[index].tag in _NOISE:
+                if kind == ENTER:
+                    depth += 1
+                elif depth:
+                    depth -= 1
+                # else: the end of noise that began before the region, which a slice never saw.
+            elif not depth:
+                yield index, kind, items[index]
+            index += 1
+
+    def blocks(
+        self,
+        start: int,
+        end: int,
+        *,
+        split_on_br: bool = False,
+        skip: Callable[[Any], bool] | None = None,
+    ) -> list[str]:
+        """The text of [start, end) in blocks, as `tree.text_blocks` reads a slice of the page.
+
+        Elements for which `skip` holds are left out with their content, their tail kept.
+        """
+        # `visible` written out: this loop reads most of the page's text, and a generator step per
+        # event cost as much as the rest of the loop.
+        out: list[str] = []
+        current: list[str] = []
+        kinds, items = self.kinds, self.items
+        depth = 0
+        index = start
+        while index < end and (index < len(kinds) or self.has(index)):
+            kind = kinds[index]
+            if kind == TEXT:
+                if not depth:
+                    current.append(items[index])
+            elif kind != COMMENT:
+                item = items[index]
+                tag = item.tag
+                if tag in _NOISE:
+                    if kind == ENTER:
+                        depth += 1
+                    elif depth:
+                        depth -= 1
+                elif not depth:
+                    if kind == ENTER and skip is not None and skip(item):
+                        # Left out with its content; its end event is skipped too, its tail kept.
+                        index = self.leave_index(index) + 1
+                        continue
+                    if tag in BLOCK_TAGS:
+                        _flush(current, out, split_on_br)
+                    elif tag == "br" and kind == ENTER:
+                        current.append(LINE_BREAK)
+            index += 1
+        _flush(current, out, split_on_br)
+        return out
+
+    def inner_text(self, enter: int, end: int) -> str:
+        """The visible text of the element entered at `enter` (`text_content()` without noise),
+        cut at `end`."""
+        stop = min(self.leave_index(enter), end)
+        return "".join(item for _, kind, item in self.visible(enter + 1, stop) if kind == TEXT)
+
+
+def element_text(element: etree._Element) -> str:
+    """The visible text of one element (`text_content()` without noise and comments)."""
+    doc = Document(element)
+    return doc.inner_text(0, END)
+
+
+def _walk(
+    root: etree._Element,
+    start_at: etree._Element | None,
+    kinds: list[int],
+    items: list[Any],
+    comments: list[int],
+) -> Iterator[None]:
+    """Append the document's events to the lists, one walk step per iteration."""
+    kind, item = kinds.append, items.append
+    is_document = root.getparent() is None
+    if is_document and start_at is None:
+        # Comments before `<html>` or after `</html>` (a marker after a stray `</html>`) are the
+        # root's siblings in the tree.
+        for node in reversed(list(root.itersiblings(preceding=True))):
+            comments.append(len(kinds))
+            kind(COMMENT)
+            item(node)
+    ancestors = set(start_at.iterancestors()) if start_at is not None else set()
+    started = start_at is None
+    skipped: Any = None
+    steps = 0
+    walk = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+    for action, node in walk:
+        if not started:
+            if node is start_at:
+                started = True
+            elif action == "start" and node in ancestors:
+                kind(ENTER)
+                item(node)
+                continue
+            else:
+                if action == "start":
+                    walk.skip_subtree()
+                    skipped = node
+                continue
+        if action == "start":
+            kind(ENTER)
+            item(node)
+            if node.tag in _OPAQUE:
+                walk.skip_subtree()
+                continue
+            text = node.text
+            if text:
+                kind(TEXT)
+                item(text)
+        elif action == "end":
+            if node is skipped:
+                continue
+            kind(LEAVE)
+            item(node)
+            tail = node.tail
+            if tail and node is not root:
+                kind(TEXT)
+                item(tail)
+        else:
+            comments.append(len(kinds))
+            kind(COMMENT)
+            item(node)
+            tail = node.tail
+            if tail:
+                kind(TEXT)
+                item(tail)
+        steps += 1
+        if steps == _STEP:
+            steps = 0
+            yield
+    if is_document:
+        for node in root.itersiblings():
+            comments.append(len(kinds))
+            kind(COMMENT)
+            item(node)
+
+
+def _flush(current: list[str], out: list[str], split_on_br: bool) -> None:
+    joined = "".join(current)
+    current.clear()
+    if not joined:
+        return
+    if LINE_BREAK in joined:
+        pieces = joined.split(LINE_BREAK) if split_on_br else DOUBLE_BREAK.split(joined)
+    else:
+        pieces = [joined]
+    for piece in pieces:
+        text = clean_text(piece)
+        if text:
+            out.append(text)
+
+
+def in_noise(node: Any) -> bool:
+    """Whether a node is noise or inside noise (NOISE_TAGS), as a whole-page reader sees it."""
+    return node.tag in _NOISE or next(node.iterancestors(*NOISE_TAGS), None) is not None
+
+
+def in_opaque(node: Any) -> bool:
+    """Whether a node sits inside an element whose content is raw text to browsers (a script, a
+    style, a noscript...): a marker there is no marker."""
+    return next(node.iterancestors(*OPAQUE_TAGS), None) is not None
+
+
+# --- markers: what a layout looks for in the events --------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommentMarker:
+    """A comment whose text is `pattern` (the body markers `<!--body-2-incontainer.php-->`)."""
+
+    pattern: re.Pattern[str]
+    kind = COMMENT
+
+    def test(self, comment: Any) -> bool:
+        return bool(self.pattern.fullmatch(comment.text or ""))
+
+    def matches(self, kind: int, item: Any) -> bool:
+        return kind == COMMENT and self.test(item)
+
+
+@dataclass(frozen=True)
+class TextMarker:
+    """A run of text that holds `pattern` (or is all of it, with `whole`)."""
+
+    pattern: re.Pattern[str]
+    whole: bool = False
+    kind = TEXT
+
+    def test(self, text: str) -> bool:
+        return bool(self.pattern.fullmatch(text) if self.whole else self.pattern.search(text))
+
+    def matches(self, kind: int, item: Any) -> bool:
+        return kind == TEXT and self.test(item)
+
+
+@dataclass(frozen=True)
+class ElementMarker:
+    """An element (of `tag`, or any) whose class attribute starts with `class_prefix` (any case)."""
+
+    tag: str | None
+    class_prefix: str
+    kind = ENTER
+
+    def test(self, element: Any) -> bool:
+        if self.tag is not None and element.tag != self.tag:
+            return False
+        value = element.get("class")
+        return bool(value) and value[: len(self.class_prefix)].lower() == self.class_prefix.lower()
+
+    def matches(self, kind: int, item: Any) -> bool:
+        return kind == ENTER and self.test(item)
+
+
+Marker = CommentMarker | TextMarker | ElementMarker
+
+
+def _first_comment(
+    doc: Document, start: int, end: int, markers: Sequence[tuple[str, Marker]]
+) -> tuple[int, str] | None:
+    """first_marker for comment markers only: the comments' indexes, not every event, are read."""
+    comments, items = doc.comments, doc.items
+    position = bisect_left(comments, start)
+    while True:
+        while position < len(comments):
+            index = comments[position]
+            if index >= end:
+                return None
+            for name, marker in markers:
+                if marker.test(items[index]):
+                    return index, name
+            position += 1
+        if not doc.has(len(doc.kinds)):
+            return None
+
+
+def first_marker(
+    doc: Document, start: int, end: int, markers: Sequence[tuple[str, Marker]]
+) -> tuple[int, str] | None:
+    """The first event in [start, end) that one of the named markers matches: (index, name).
+
+    Events are made only up to the one found. Raw-text content is no event: never a marker.
+    """
+    kinds, items = doc.kinds, doc.items
+    if all(marker.kind == COMMENT for _, marker in markers):
+        return _first_comment(doc, start, end, markers)
+    # Each marker tests one kind of event: test an event only against the markers of its kind.
+    by_kind: dict[int, list[tuple[str, Marker]]] = {ENTER: [], TEXT: [], COMMENT: []}
+    for name, marker in markers:
+        by_kind[marker.kind].append((name, marker))
+    index = start
+    while index < end and (index < len(kinds) or doc.has(index)):
+        candidates = by_kind.get(kinds[index])
+        if candidates:
+            item = items[index]
+            for name, marker in candidates:
+                if marker.test(item):
+                    return index, name
+        index += 1
+    return None
