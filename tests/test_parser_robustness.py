@@ -2,7 +2,7 @@
 
 Every snapshot page (tests/site, ground truth in its manifest.json) is mutated (truncated, tags
 deleted or duplicated, stray markers, swapped encodings, canaries planted in scripts and comments,
-deep nesting, huge paragraphs) and fed to parse_article, parse_listing_page, find_nav_link and
+deep nesting, huge paragraphs) and fed to parse_article, parse_listing_page, parse_navigation and
 parse_feed. Whatever comes out must keep these invariants (`check_article` and friends below):
 
 - nothing is raised but the documented ParseError (articles) and FeedError (feeds);
@@ -48,7 +48,8 @@ from newsbot.item import ArticleItem, shipped_schema
 from newsbot.parsing.article import ParseError, parse_article
 from newsbot.parsing.encoding import decode_html
 from newsbot.parsing.feed import FeedError, parse_feed
-from newsbot.parsing.listing import ListingPage, find_nav_link, parse_listing_page
+from newsbot.parsing.listing import ListingPage, parse_listing_page
+from newsbot.parsing.navigation import parse_navigation
 from newsbot.parsing.text import clean_text, collapse_spaces
 from newsbot.parsing.tree import drop_noise, parse_fragment, text_blocks
 from newsbot.registry import load_registry
@@ -254,8 +255,9 @@ def parse_checked(
 def listing_checked(url: str, body: bytes | str, slug: str | None) -> ListingPage:
     page = timed(lambda: parse_listing_page(url, body, section_slug=slug))
     check_listing(page, expect=expect_for(decode_html(body).text))
-    nav = timed(lambda: find_nav_link(url, body, slug or "mars news"))
-    check_url(nav, "nav link", optional=True)
+    navigation = timed(lambda: parse_navigation(url, body))
+    for link in navigation.sections + navigation.not_sections:
+        check_url(link.url, "nav link")
     return page
 
 
@@ -1078,7 +1080,7 @@ def test_a_page_without_elements_is_no_article_not_a_crash(page):
     """lxml raised ParserError("Document is empty") for pages holding no element."""
     assert parse_checked(ARTICLE_URL, page.encode()) is None
     assert parse_listing_page("https://www.spacewar.com/superpowers.html", page).entries == []
-    assert find_nav_link("https://www.spacewar.com/index.html", page, "superpowers") is None
+    assert parse_navigation("https://www.spacewar.com/index.html", page).sections == []
 
 
 def test_script_in_the_headline_section_label_and_related_links_never_leaks():

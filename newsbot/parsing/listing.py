@@ -70,26 +70,6 @@ def parse_listing_page(
     return page
 
 
-def find_nav_link(url: str, body: bytes | str, wanted: str, *, content_type: str | None = None) -> str | None:
-    """The same-site, non-article link whose text or page name is `wanted` (a section label or slug)."""
-    key = _key(wanted)
-    root = parse_fragment(decode_html(body, content_type).text)
-    registry = load_registry()
-    site = registry.site_for_url(url)
-    for anchor in root.iter("a"):
-        href = http_url(url, anchor.get("href"))
-        if not href or registry.site_for_url(href) != site or registry.is_article_url(href):
-            continue
-        page_name = urlsplit(href).path.rsplit("/", 1)[-1].removesuffix(".html")
-        if key in (_key(anchor.text_content()), _key(page_name)):
-            return canonical_url(href)
-    return None
-
-
-def _key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "", (text or "").lower())
-
-
 def _tokens(root: lxml.html.HtmlElement) -> Iterator[_Token]:
     """The page flattened to text, links and breaks, in reading order.
 

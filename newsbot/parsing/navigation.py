@@ -12,7 +12,10 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from newsbot.parsing.html import clean_text, decode_html, http_url, parse_fragment
+from newsbot.parsing.encoding import decode_html
+from newsbot.parsing.links import http_url
+from newsbot.parsing.text import clean_text
+from newsbot.parsing.tree import parse_fragment
 from newsbot.registry import load_registry
 from newsbot.registry.model import fold_name as fold
 from newsbot.registry.sections import NavLink, page_name
