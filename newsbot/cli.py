@@ -117,7 +117,8 @@ def _state(args: argparse.Namespace) -> int:
     from newsbot.state import SqliteSeenStore, store_path_from_setting
 
     if args.redis:
-        from newsbot.distributed import RedisSeenStore, redacted_url
+        from newsbot.cluster.connection import redacted_url
+        from newsbot.store.redis import RedisSeenStore
 
         store, path = RedisSeenStore(args.redis), redacted_url(args.redis)
     else:

@@ -81,7 +81,7 @@ class SectionSummary:
 
 class SeenStore(Protocol):
     """What the spider, the middlewares and the pipelines ask of a store: sqlite here, Redis in a
-    cluster (newsbot.distributed.RedisSeenStore)."""
+    cluster (newsbot.store.redis.RedisSeenStore)."""
 
     def close(self) -> None: ...
     def is_known_url(self, url: str) -> bool: ...
@@ -302,11 +302,11 @@ def store_for(crawler: object) -> SeenStore | None:
 
     settings = crawler.settings  # type: ignore[attr-defined]
     if settings.get("NEWSBOT_REDIS_URL"):
-        # A cluster's workers share one store in Redis (newsbot/distributed.py), with the same
+        # A cluster's workers share one store in Redis (newsbot/store/redis.py), with the same
         # methods; NEWSBOT_STATE is not used then.
-        from newsbot.distributed import RedisSeenStore
+        from newsbot.store.redis import RedisSeenStore
 
-        store: SeenStore | None = RedisSeenStore.from_settings(settings)
+        store: SeenStore | None = RedisSeenStore.from_crawler(crawler)  # type: ignore[arg-type]
     else:
         path = store_path_from_setting(settings.get("NEWSBOT_STATE"))
         store = SqliteSeenStore(path) if path else None

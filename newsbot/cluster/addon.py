@@ -1,0 +1,236 @@
+"""The add-on that turns a crawl into a cluster worker, and the components it installs.
+
+With `NEWSBOT_REDIS_URL` set, the crawl takes its requests from the shared frontier
+(newsbot/cluster/scheduler.py), keeps its memory in the Redis store (newsbot/store/redis.py),
+releases each request it took once its outcome is final (the two middlewares and the extension
+here), and claims each article in Redis before writing it (ClaimArticlesPipeline). Without the
+setting nothing changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+import redis
+from itemadapter import ItemAdapter
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.http import Response
+from scrapy.settings import BaseSettings
+from scrapy.utils.asyncio import sleep as async_sleep
+from twisted.python.failure import Failure
+
+from newsbot.cluster import keys
+from newsbot.cluster.frontier import DataLost, released_by
+from newsbot.cluster.worker import ClusterWorker, cluster_worker
+
+logger = logging.getLogger(__name__)
+
+
+class RedisAddon:
+    """Switches a crawl to the shared frontier and store in Redis when NEWSBOT_REDIS_URL is set."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        if not settings.get(keys.REDIS_URL_SETTING):
+            return
+        settings.set("SCHEDULER", "newsbot.cluster.scheduler.ClusterScheduler", "addon")
+        # The spider's requests go through the frontier's seen-set (see NetworkSpider).
+        settings.set("NEWSBOT_SHARED_FRONTIER", True, "addon")
+        settings.set_in_component_priority_dict("EXTENSIONS", ClusterExtension, 100)
+        # Outermost spider middleware: it sees the final output of every callback.
+        settings.set_in_component_priority_dict("SPIDER_MIDDLEWARES", InFlightSpiderMiddleware, 5)
+        # process_exception runs from the highest priority down: at 5 it runs after the retry
+        # middleware (550) has given up, so only a final failure releases the request.
+        settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", InFlightDownloaderMiddleware, 5)
+        # After DedupePipeline (200), before the writer (900): one writer per article across workers.
+        settings.set_in_component_priority_dict("ITEM_PIPELINES", ClaimArticlesPipeline, 250)
+
+
+def _worker(crawler: Crawler) -> ClusterWorker:
+    if not crawler.settings.get(keys.REDIS_URL_SETTING):
+        raise NotConfigured
+    return cluster_worker(crawler)
+
+
+class InFlightSpiderMiddleware:
+    """Releases a request once its callback's output is exhausted and the items it yielded are done."""
+
+    def __init__(self, worker: ClusterWorker) -> None:
+        self.worker = worker
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> InFlightSpiderMiddleware:
+        return cls(_worker(crawler))
+
+    async def process_spider_output(
+        self, response: Response, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
+        request = response.request
+        fingerprint = self.worker.output_started(request) if request is not None else None
+        async for output in result:
+            if fingerprint is not None and output is not None and not isinstance(output, Request):
+                self.worker.item_yielded(fingerprint)
+            yield output
+        if request is not None:
+            self.worker.output_done(request)
+
+    def process_spider_exception(self, response: Response, exception: Exception) -> Iterable[Any] | None:
+        if isinstance(exception, redis.RedisError):
+            # The request stays held: whoever recovers this worker queues it again.
+            self.worker.gave_up(exception)
+            return []
+        if response.request is not None:
+            self.worker.output_done(response.request)
+        return None
+
+
+class InFlightDownloaderMiddleware:
+    """Releases a request whose download failed for good (after retries), or was ignored."""
+
+    def __init__(self, worker: ClusterWorker) -> None:
+        self.worker = worker
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> InFlightDownloaderMiddleware:
+        return cls(_worker(crawler))
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        if isinstance(exception, redis.RedisError):
+            self.worker.gave_up(exception)
+        else:
+            self.worker.release(request)
+
+
+class ClusterExtension:
+    """Checks Redis at start, decides at idle, and settles items and dropped requests."""
+
+    def __init__(self, crawler: Crawler, worker: ClusterWorker) -> None:
+        self.crawler = crawler
+        self.worker = worker
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ClusterExtension:
+        extension = cls(crawler, _worker(crawler))
+        connect = crawler.signals.connect
+        connect(extension.spider_idle, signal=signals.spider_idle)
+        connect(extension.request_dropped, signal=signals.request_dropped)
+        connect(extension.item_done, signal=signals.item_scraped)
+        connect(extension.item_done, signal=signals.item_dropped)
+        connect(extension.item_error, signal=signals.item_error)
+        return extension
+
+    def spider_idle(self, spider: Spider) -> None:
+        self.worker.on_idle()
+
+    def request_dropped(self, request: Request, spider: Spider | None = None) -> None:
+        # A duplicate is dropped; if it was a redirect, the request it replaces is done.
+        if self.worker.outage.cause is None:
+            self.worker.frontier.release(released_by(request)[1:])
+
+    def item_done(self, item: Any, response: Response | None = None, **kwargs: Any) -> None:
+        self.worker.item_done(getattr(response, "request", None))
+
+    def item_error(self, item: Any, response: Response | None = None, failure: Failure | None = None,
+                   **kwargs: Any) -> None:  # fmt: skip
+        if failure is not None and isinstance(failure.value, redis.RedisError):
+            self.worker.gave_up(failure.value)  # the item's request stays held
+        else:
+            self.item_done(item, response)
+
+
+class ClaimArticlesPipeline:
+    """Claims an article's URL and content hash in Redis before the writer writes it.
+
+    DedupePipeline asks the store whether a URL or body is known; two workers holding two syndicated
+    copies at once would both hear "no" and both write. The claim is atomic: the second worker waits
+    until the first has recorded its line (then drops its copy) or is found dead (then recovers it:
+    reads its output, so that a line it wrote and had not marked is marked, and claims again).
+    Recording the article in the store releases the claim.
+    """
+
+    def __init__(self, crawler: Crawler, worker: ClusterWorker) -> None:
+        self.crawler = crawler
+        self.worker = worker
+        self.wait_limit = crawler.settings.getfloat(keys.CLAIM_WAIT_SETTING, keys.DEFAULT_CLAIM_WAIT)
+        self._claimed: dict[str, str] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ClaimArticlesPipeline:
+        pipeline = cls(crawler, _worker(crawler))
+        crawler.signals.connect(pipeline._written, signal=signals.item_scraped)
+        crawler.signals.connect(pipeline._unclaim, signal=signals.item_dropped)
+        crawler.signals.connect(pipeline._unclaim, signal=signals.item_error)
+        return pipeline
+
+    async def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        url, digest = adapter["url"], adapter["content_hash"]
+        stats, store = self.crawler.stats, self.worker.store
+        assert stats is not None
+        deadline = time.monotonic() + self.wait_limit
+        waited = False
+        while True:
+            verdict, detail = store.claim(url, digest, self.worker.id, self.worker.frontier.epoch)
+            if verdict == "claimed":
+                break
+            if verdict == "lost":
+                self.worker.gave_up(DataLost("Redis lost its data: the run marker is gone"))
+                raise DropItem("not written: Redis lost its data", log_level="WARNING")
+            if verdict == "content":
+                stats.inc_value("newsbot/items_dropped/duplicate_content")
+                store.record_copy(url, detail, adapter["site"])
+                raise DropItem(f"same content as {detail}, written by another worker", log_level="INFO")
+            if verdict == "url":
+                stats.inc_value("newsbot/items_dropped/known_url")
+                raise DropItem("already written by another worker", log_level="INFO")
+            claimant = detail.split(" ", 1)[0]
+            if claimant == self.worker.id:
+                store.release_claims_of(claimant, url=url, content_hash=digest)
+                continue
+            if self.worker.is_dead(claimant):
+                info = self.worker.server.hget(self.worker.frontier.keys.workers, claimant)
+                if info is not None:
+                    self.worker.recover(claimant, info.decode())
+                    continue
+                # Recovered already, its output unreadable there: it may hold this article.
+                self._held(url, claimant, "its claim was kept for its machine")
+            if time.monotonic() > deadline:
+                self._held(url, claimant, f"it held its claim for more than {self.wait_limit:.0f} s")
+            if not waited:
+                waited = True
+                stats.inc_value(keys.STAT_CLAIMS_WAITED)
+            await async_sleep(0.05)
+        self._claimed[url] = digest
+        return item
+
+    def _held(self, url: str, claimant: str, why: str) -> None:
+        spider = self.crawler.spider
+        missing = getattr(spider, "_missing", None)
+        if missing is not None:
+            missing(url, "claimed_by_another_worker", detail=f"worker {claimant}: {why}")
+        raise DropItem(f"not written here: worker {claimant} claimed it ({why})", log_level="WARNING")
+
+    def _written(self, item: Any, **kwargs: Any) -> None:
+        # Recording the article in the store released its claims.
+        self._claimed.pop(ItemAdapter(item).get("url"), None)
+
+    def _unclaim(self, item: Any, failure: Failure | None = None, **kwargs: Any) -> None:
+        url = ItemAdapter(item).get("url")
+        digest = self._claimed.pop(url, None)
+        # After a Redis error the line may be written and not marked: the claim must stay.
+        if (
+            digest is not None
+            and self.worker.outage.cause is None
+            and not (failure is not None and isinstance(failure.value, redis.RedisError))
+        ):
+            self.worker.store.release_claims_of(self.worker.id, url=url, content_hash=digest)
+
+    def close_spider(self) -> None:
+        if self.worker.outage.cause is None:
+            for url, digest in self._claimed.items():
+                self.worker.store.release_claims_of(self.worker.id, url=url, content_hash=digest)
+        self._claimed.clear()
