@@ -25,10 +25,14 @@ from scrapy.utils.asyncio import sleep as async_sleep
 from twisted.python.failure import Failure
 
 from newsbot.cluster import keys
+from newsbot.cluster.connection import redacted_url
 from newsbot.cluster.frontier import DataLost, released_by
 from newsbot.cluster.worker import ClusterWorker, cluster_worker
 
 logger = logging.getLogger(__name__)
+
+# As for bad arguments: the run could not start (newsbot/commands/crawl.py).
+EXIT_UNREACHABLE_AT_START = 2
 
 
 class RedisAddon:
@@ -54,6 +58,25 @@ def _worker(crawler: Crawler) -> ClusterWorker:
     if not crawler.settings.get(keys.REDIS_URL_SETTING):
         raise NotConfigured
     return cluster_worker(crawler)
+
+
+def unreachable(settings: BaseSettings) -> str | None:
+    """Why Redis cannot be used (one line, password left out), or None when it answers a PING."""
+    url = settings.get(keys.REDIS_URL_SETTING)
+    deadline = time.monotonic() + settings.getfloat(keys.START_TIMEOUT_SETTING, keys.DEFAULT_START_TIMEOUT)
+    while True:
+        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        try:
+            client.ping()
+            return None
+        except redis.AuthenticationError as error:
+            return f"Redis at {redacted_url(url)} refused the password: {error}"
+        except redis.RedisError as error:
+            if time.monotonic() > deadline:
+                return f"Redis at {redacted_url(url)} is unreachable: {error}"
+            time.sleep(0.2)
+        finally:
+            client.close()
 
 
 class InFlightSpiderMiddleware:
@@ -114,6 +137,14 @@ class ClusterExtension:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ClusterExtension:
+        if not crawler.settings.get(keys.REDIS_URL_SETTING):
+            raise NotConfigured
+        # Extensions are built before anything else touches Redis: the one place to stop cleanly.
+        if cause := unreachable(crawler.settings):
+            logger.critical("%s", cause)
+            # Raised inside the crawl's asyncio task, SystemExit leaves the event loop and ends the
+            # process with this status and no traceback, before the engine opens anything.
+            raise SystemExit(EXIT_UNREACHABLE_AT_START)
         extension = cls(crawler, _worker(crawler))
         connect = crawler.signals.connect
         connect(extension.spider_idle, signal=signals.spider_idle)
