@@ -49,8 +49,12 @@ def _all_items(out: Path) -> list[dict]:
     return items
 
 
-def _run_pair(mirror: str, out: Path, url: str, settings: dict[str, str]) -> list:
-    return [start_worker(name, mirror, out, url, settings=settings) for name in ("a", "b")]
+def _run_pair(mirror: str, out: Path, url: str, settings: dict[str, str], run: int = 1) -> list:
+    """Workers a and b; a later run has logs and reports of its own, and the same output files."""
+    return [
+        start_worker(f"{name}-{run}", mirror, out, url, settings=settings, output=out / f"{name}.jsonl")
+        for name in ("a", "b")
+    ]
 
 
 def test_redis_down_for_10_s_then_back_no_worker_hangs_and_a_rerun_has_every_article_once(
@@ -68,7 +72,7 @@ def test_redis_down_for_10_s_then_back_no_worker_hangs_and_a_rerun_has_every_art
             worker.finish(timeout=180)
         first = _all_items(out)
         # The same command again: whatever the first run could not finish, this one does.
-        again = _run_pair(site.url, out, server.url + "/0", SLOW)
+        again = _run_pair(site.url, out, server.url + "/0", SLOW, run=2)
         for worker in again:
             worker.finish(timeout=180)
 
@@ -117,7 +121,7 @@ def test_redis_restarted_empty_workers_exit_non_zero_and_the_next_run_writes_not
             for worker in workers:
                 worker.finish(timeout=120)
             written_before = len(_all_items(out))
-            again = _run_pair(site.url, out, server.url + "/0", SLOW)
+            again = _run_pair(site.url, out, server.url + "/0", SLOW, run=2)
             for worker in again:
                 worker.finish(timeout=180)
     finally:

@@ -50,6 +50,8 @@ class RedisAddon:
         # process_exception runs from the highest priority down: at 5 it runs after the retry
         # middleware (550) has given up, so only a final failure releases the request.
         settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", InFlightDownloaderMiddleware, 5)
+        # First of all: once the worker gave up on Redis, no item goes further.
+        settings.set_in_component_priority_dict("ITEM_PIPELINES", StopWhenRedisGonePipeline, 50)
         # After DedupePipeline (200), before the writer (900): one writer per article across workers.
         settings.set_in_component_priority_dict("ITEM_PIPELINES", ClaimArticlesPipeline, 250)
 
@@ -171,6 +173,26 @@ class ClusterExtension:
             self.worker.gave_up(failure.value)  # the item's request stays held
         else:
             self.item_done(item, response)
+
+
+class StopWhenRedisGonePipeline:
+    """Drops, quietly, the items still in hand when the worker gave up on Redis.
+
+    Their requests stay held in Redis (nothing released them): whoever recovers this worker, or
+    the next run, fetches them again. Without this gate each would end in a traceback.
+    """
+
+    def __init__(self, worker: ClusterWorker) -> None:
+        self.worker = worker
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StopWhenRedisGonePipeline:
+        return cls(_worker(crawler))
+
+    def process_item(self, item: Any) -> Any:
+        if self.worker.outage.cause is not None:
+            raise DropItem(f"not written: {self.worker.outage.cause}", log_level="DEBUG")
+        return item
 
 
 class ClaimArticlesPipeline:
