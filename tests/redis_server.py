@@ -33,19 +33,20 @@ def free_port() -> int:
 class RedisServer:
     """redis-server on loopback; `appendonly` keeps its data across stop() and start()."""
 
-    def __init__(self, folder: Path, *, appendonly: bool = False) -> None:
+    def __init__(self, folder: Path, *, appendonly: bool = False, password: str = "") -> None:
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
         self.appendonly = appendonly
         self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}"
+        self.password = password
+        self.url = f"redis://{f':{password}@' if password else ''}127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> RedisServer:
         command = [
             redis_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
             "--dir", str(self.folder), "--appendonly", "yes" if self.appendonly else "no",
-            "--appendfsync", "always",
+            "--appendfsync", "always", *(["--requirepass", self.password] if self.password else []),
         ]  # fmt: skip
         self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(self.url)

@@ -219,3 +219,33 @@ def test_a_worker_killed_between_write_and_mark_on_another_machine_leaves_no_dup
     assert survivor.stats.get("newsbot/redis/lines_marked_for_dead_workers", 0) >= 1
     assert survivor.stats.get("newsbot/redis/partial_lines_cut_for_dead_workers", 0) > 0
     assert_every_article_once(_all_items(out), listed, groups)
+
+
+def test_redis_unreachable_at_start_exits_2_in_one_line_without_traceback_or_password(tmp_path):
+    url = f"redis://:hunter2-secret@127.0.0.1:{free_port()}/0"
+    with counting_snapshot_server() as site:
+        worker = start_worker(
+            "worker", site.url, tmp_path, url, settings={"NEWSBOT_REDIS_START_TIMEOUT": "0.5"}
+        ).finish(timeout=60)
+    log = worker.log
+    assert worker.returncode == 2, log[-3000:]
+    causes = [line for line in log.splitlines() if "CRITICAL" in line or "ERROR" in line]
+    assert len(causes) == 1 and "is unreachable" in causes[0], causes
+    assert "Traceback" not in log and "hunter2-secret" not in log
+
+
+def test_the_redis_password_is_never_printed(tmp_path, manifest):
+    server = RedisServer(tmp_path / "redis", password="hunter2-secret").start()
+    try:
+        with counting_snapshot_server() as site:
+            worker = start_worker("worker", site.url, tmp_path / "out", server.url + "/0").finish(timeout=120)
+            wrong = start_worker(
+                "wrong", site.url, tmp_path / "out", server.url.replace("hunter2-secret", "nope") + "/0"
+            ).finish(timeout=60)
+    finally:
+        server.stop()
+    assert worker.returncode == 0, worker.log[-3000:]
+    assert_every_article_once(worker.items, *spacewar_expected(manifest))
+    assert wrong.returncode == 2 and "refused the password" in wrong.log, wrong.log[-3000:]
+    for printed in (worker.log, worker.report_path.read_text(), wrong.log):
+        assert "hunter2-secret" not in printed
