@@ -200,7 +200,7 @@ def newsbot_redis_store() -> Any:
     if importlib.util.find_spec("redis") is None:
         return None
     try:
-        module = importlib.import_module("newsbot.distributed")
+        module = importlib.import_module("newsbot.store.redis")
     except ImportError:
         return None
     return getattr(module, "RedisSeenStore", None)
