@@ -68,8 +68,8 @@ def ideals(manifest: dict, spiders: tuple[str, ...], removed: list[str]) -> tupl
 
 def run(options: Options) -> Section:
     title = "4. Scheduled-run cost"
-    if importlib.util.find_spec("newsbot.state") is None:
-        return not_available("rerun", title, "newsbot.state (the persistent seen-articles store) is missing")
+    if importlib.util.find_spec("newsbot.store") is None:
+        return not_available("rerun", title, "newsbot.store (the persistent seen-articles store) is missing")
     spiders = QUICK_SPIDERS if options.quick else SPIDERS
     k = 1 if options.quick else options.new_articles
     manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))

@@ -130,7 +130,7 @@ class _PlainSet:
 
 def measure_store(store: _Backend, n: int, label: str) -> dict:
     """Fill `store` with n articles, then time single records, single lookups and page lookups."""
-    from newsbot.state import KnownArticle
+    from newsbot.store import KnownArticle
 
     def article(i: int) -> KnownArticle:
         return KnownArticle(canonical_url(i), content_hash(i), SITES[i % len(SITES)], "SECTION", "2025-10-01")
@@ -179,7 +179,7 @@ def measure_store(store: _Backend, n: int, label: str) -> dict:
 
 
 def child_sqlite(n: int, folder: Path) -> dict:
-    from newsbot.state import SqliteSeenStore
+    from newsbot.store import SqliteSeenStore
 
     store = SqliteSeenStore(folder / "seen.sqlite")
     base_rss = rss_mib()
@@ -262,10 +262,10 @@ def run_child(kind: str, n: int, *, profile: bool = False) -> dict:
 
 def run(options: Options) -> Section:
     title = "5. The seen-articles store"
-    if importlib.util.find_spec("newsbot.state") is None:
-        return not_available("store", title, "newsbot.state (the persistent seen-articles store) is missing")
+    if importlib.util.find_spec("newsbot.store") is None:
+        return not_available("store", title, "newsbot.store (the persistent seen-articles store) is missing")
     n = QUICK_URLS if options.quick else options.store_urls
-    results = {"sqlite (newsbot.state)": run_child("sqlite", n)}
+    results = {"sqlite (newsbot.store)": run_child("sqlite", n)}
     redis_missing, redis_name = "", ""
     if shutil.which("redis-server") is None:
         redis_missing = "no `redis-server` on PATH (e.g. `apt-get install redis-server`)"
@@ -306,13 +306,13 @@ def run(options: Options) -> Section:
     if redis_missing:
         section.rows.append(["Redis", "not available", "-", "-", "-", "-", f"({redis_missing})"])
     else:
-        s, r = results["sqlite (newsbot.state)"], results[redis_name]
+        s, r = results["sqlite (newsbot.store)"], results[redis_name]
         section.ratios.append(
             f"sqlite takes {ratio(s['lookup_us'], r['lookup_us'])} the time of Redis per single lookup, "
             f"{ratio(s['insert_batch_us'], r['insert_batch_us'])} per batched insert, with "
             f"{ratio(s['rss_mib'], r['rss_mib'])} the resident memory"
         )
-    sq = results["sqlite (newsbot.state)"]
+    sq = results["sqlite (newsbot.store)"]
     if options.profile:
         # A separate, smaller fill under the profiler, so the figures above stay unprofiled.
         section.profile = run_child("sqlite", min(n, 200_000), profile=True).get("profile", "")

@@ -19,9 +19,9 @@ from scrapy.utils.response import response_status_message
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
-from newsbot.sites import load_registry
-from newsbot.spiders.network import ARTICLE_META_KEY
-from newsbot.state import SeenStore, store_for
+from newsbot.registry import load_registry
+from newsbot.report.keys import ARTICLE_META_KEY
+from newsbot.store import SeenStore, store_for
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.utils.misc import build_from_crawler, load_object
 
-from newsbot.sites import load_registry
+from newsbot.registry import load_registry
 
 logger = logging.getLogger(__name__)
 

@@ -16,22 +16,11 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from newsbot.item import shipped_schema
-from newsbot.state import KnownArticle, SeenStore, iter_complete_lines, store_for
+from newsbot.report.quality import TRACKED_FIELDS, note_kind
+from newsbot.store import SeenStore, store_for
+from newsbot.store.reconcile import known_article, reconcile_output
 
 logger = logging.getLogger(__name__)
-
-# Fields whose emptiness is counted: each is expected on a normal article page.
-TRACKED_FIELDS = (
-    "section",
-    "byline",
-    "dateline",
-    "dateline_place",
-    "date_published",
-    "paragraphs",
-    "summary",
-    "images",
-    "related_links",
-)
 
 
 class ValidatePipeline:
@@ -69,11 +58,6 @@ def schema_error_reason(error: Any) -> str:
     """`title:minLength`, `images/0/url:pattern`: where and which rule, without the values."""
     path = "/".join(str(part) for part in error.absolute_path) or "item"
     return f"{path}:{error.validator}"
-
-
-def note_kind(note: str) -> str:
-    """A note without its quoted values, so that counts group alike fallbacks."""
-    return note.split(" '", 1)[0]
 
 
 class DedupePipeline:
@@ -182,16 +166,6 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def known_article(data: dict[str, Any]) -> KnownArticle:
-    return KnownArticle(
-        url=data["url"],
-        content_hash=data["content_hash"],
-        site=data["site"],
-        section=data.get("section"),
-        date_published=data.get("date_published"),
-    )
-
-
 def _mark_known_on_scrape(crawler: Crawler) -> Any:
     def mark(item: Any, response: Any = None, spider: Any = None) -> None:
         store = store_for(crawler)
@@ -199,53 +173,3 @@ def _mark_known_on_scrape(crawler: Crawler) -> Any:
             store.record(known_article(ItemAdapter(item).asdict()))
 
     return mark
-
-
-def reconcile_output(path: Path, store: SeenStore | None) -> tuple[int, int]:
-    """Repair a half-written last line and mark known every line the store has not seen yet.
-
-    Returns (bytes cut off, lines newly marked known).
-    """
-    if not path.exists():
-        return 0, 0
-    end, marked = mark_unmarked_lines(path, store)
-    size = path.stat().st_size
-    repaired = 0
-    if end < size:  # the bytes past the last newline are a line cut short
-        repaired = size - end
-        with path.open("r+b") as handle:
-            handle.truncate(end)
-            os.fsync(handle.fileno())
-        logger.warning(
-            "Repaired %s: cut off a half-written last line (%d bytes) of an interrupted run", path, repaired
-        )
-    if marked:
-        logger.warning("%s: %d line(s) written by an interrupted run are now marked known", path, marked)
-    return repaired, marked
-
-
-def mark_unmarked_lines(path: Path, store: SeenStore | None) -> tuple[int, int]:
-    """Mark known the articles of the complete lines past the offset the store has reconciled.
-
-    Only reads the file. Returns (the offset just past the last complete line, lines newly marked).
-    """
-    size = path.stat().st_size
-    start = store.reconciled_bytes(str(path)) if store is not None else 0
-    if start > size:
-        logger.warning(
-            "%s is shorter than when last reconciled (%d < %d bytes); re-reading it", path, size, start
-        )
-        start = 0
-    articles, end = [], start
-    for line, offset in iter_complete_lines(path, start):
-        end = offset
-        try:
-            articles.append(known_article(json.loads(line)))
-        except (ValueError, KeyError, TypeError):
-            logger.error(
-                "%s: the line at byte %d is not an article record; left alone", path, offset - len(line)
-            )
-    marked = 0
-    if store is not None and (articles or end != start):
-        marked = store.record_many(articles, output=str(path), reconciled_bytes=end)
-    return end, marked

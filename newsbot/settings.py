@@ -6,6 +6,8 @@ or in a Scrapyd job's settings.
 
 BOT_NAME = "newsbot"
 SPIDER_MODULES = ["newsbot.spiders"]
+# Adds one spider per registry site (newsbot/spiders/loader.py) to those of SPIDER_MODULES.
+SPIDER_LOADER_CLASS = "newsbot.spiders.loader.RegistrySpiderLoader"
 NEWSPIDER_MODULE = "newsbot.spiders"
 # Our `crawl` command wraps Scrapy's so that a run that failed exits non-zero.
 COMMANDS_MODULE = "newsbot.commands"
@@ -43,7 +45,7 @@ TELNETCONSOLE_ENABLED = False
 NEWSBOT_MIRROR = ""
 # JSON Lines output when no -o/-O feed is given: one file per spider, appended to.
 NEWSBOT_OUTPUT = "output/{spider}.jsonl"
-# The seen-articles store shared by every spider and run (see newsbot/state.py). Unset: the file
+# The seen-articles store shared by every spider and run (see newsbot/store/). Unset: the file
 # $XDG_DATA_HOME/newsbot/seen.sqlite (~/.local/share/newsbot/seen.sqlite); empty: no memory
 # across runs (duplicates are still dropped within the run).
 # NEWSBOT_STATE = "/var/lib/newsbot/seen.sqlite"
@@ -56,7 +58,7 @@ NEWSBOT_STATS_FILE = "output/{spider}.report.json"
 NEWSBOT_MAX_ERRORS = 10
 
 EXTENSIONS = {
-    "newsbot.extensions.RunReport": 500,
+    "newsbot.report.extension.RunReport": 500,
 }
 
 ADDONS = {

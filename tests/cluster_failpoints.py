@@ -7,7 +7,7 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
-from newsbot.state import store_for
+from newsbot.store import store_for
 
 
 class DieBetweenWriteAndMark:

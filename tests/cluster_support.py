@@ -21,7 +21,7 @@ from types import SimpleNamespace
 import redis
 
 from newsbot.mirror import mirror_url
-from newsbot.sites import load_registry
+from newsbot.registry import load_registry
 from newsbot.snapshot_server import _QuietHandler
 from tests.conftest import ROOT, SNAPSHOT
 from tests.crawling import FAST_SETTINGS, expected_for_sections

@@ -10,7 +10,7 @@ from collections import Counter
 from jsonschema import Draft202012Validator
 
 from newsbot.item import shipped_schema
-from newsbot.sites import load_registry
+from newsbot.registry import load_registry
 from tests.conftest import ROOT, SNAPSHOT
 from tests.crawling import expected_for_sections, run_crawl
 

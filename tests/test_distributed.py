@@ -19,9 +19,9 @@ import scrapy
 import newsbot.settings
 from newsbot.cluster import codec
 from newsbot.cluster.codec import NotCarriable, Refused, request_fingerprint
-from newsbot.sites import load_registry
-from newsbot.spiders.sites import SPIDERS
-from newsbot.state import KnownArticle, SqliteSeenStore, store_for
+from newsbot.registry import load_registry
+from newsbot.spiders.loader import site_spiders
+from newsbot.store import KnownArticle, SqliteSeenStore, store_for
 from newsbot.store.redis import RedisSeenStore
 from tests.cluster_support import (
     SHARED,
@@ -194,7 +194,7 @@ def _crawler(tmp_path: Path, **settings: str):
 
     project = {name: getattr(newsbot.settings, name) for name in dir(newsbot.settings) if name.isupper()}
     return get_crawler(
-        SPIDERS["spacewar"], {**project, "NEWSBOT_STATE": str(tmp_path / "seen.sqlite"), **settings}
+        site_spiders()["spacewar"], {**project, "NEWSBOT_STATE": str(tmp_path / "seen.sqlite"), **settings}
     )
 
 
@@ -222,7 +222,7 @@ def test_a_redis_url_switches_scheduler_and_store(tmp_path):
 
 
 def _spider():
-    return SPIDERS["spacewar"]()
+    return site_spiders()["spacewar"]()
 
 
 def test_a_request_of_ours_goes_through_json_and_back():

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from newsbot.sites import load_registry
+from newsbot.registry import load_registry
 from tests.conftest import SNAPSHOT
 from tests.faultserver import CAPTCHA_PAGE, FaultPlan, FaultServer, RandomFaults, faults
 

@@ -3,7 +3,7 @@
 import email.utils
 
 from newsbot.middlewares import retry_after_seconds
-from newsbot.outcomes import NOT_ARTICLE, NOT_HTML, page_reason, status_reason
+from newsbot.report.outcomes import NOT_ARTICLE, NOT_HTML, page_reason, status_reason
 
 
 def test_page_reason_tells_pages_that_are_not_html_from_html_without_an_article():

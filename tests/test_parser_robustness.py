@@ -56,7 +56,7 @@ from newsbot.parsing.html import (
     text_blocks,
 )
 from newsbot.parsing.listing import ListingPage, find_nav_link, parse_listing_page
-from newsbot.sites import load_registry
+from newsbot.registry import load_registry
 from tests.conftest import SNAPSHOT
 
 settings.register_profile(

@@ -14,7 +14,7 @@ from collections import Counter
 import pytest
 
 from newsbot.snapshot_server import SnapshotServer
-from newsbot.state import SqliteSeenStore
+from newsbot.store import SqliteSeenStore
 from tests.conftest import ROOT
 from tests.crawling import FAST_SETTINGS, expected_for_sections, run_crawl
 from tests.snapshot_copies import copy_snapshot, remove_entries

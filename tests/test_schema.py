@@ -2,7 +2,7 @@ import json
 
 from jsonschema import Draft202012Validator
 
-from newsbot.cli import main
+from newsbot.cli.main import main
 from newsbot.item import ArticleItem, generate_schema, shipped_schema
 
 

@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from newsbot.cli import url_from_mirror_path
+from newsbot.cli.parse import url_from_mirror_path
 from tests.conftest import ROOT, SNAPSHOT, evidence_file
 
 SEED_URL = "https://www.spacewar.com/reports/Putin_tells_Xi_he_wants_to_ramp_up_military_cooperation_999.html"

@@ -18,7 +18,7 @@ from typing import Any
 from scrapy import Request, Spider
 from w3lib.url import canonicalize_url
 
-from newsbot.sites import load_registry
+from newsbot.registry import load_registry
 
 VERSION = 2
 MAX_ENTRY_BYTES = 64 * 1024

@@ -31,8 +31,8 @@ from scrapy.utils.defer import deferred_from_coro
 from newsbot.cluster import keys
 from newsbot.cluster.connection import RedisGone, connect, outage_of, redacted_url
 from newsbot.cluster.frontier import DataLost, Frontier, released_by
-from newsbot.pipelines import mark_unmarked_lines, reconcile_output
-from newsbot.state import store_for
+from newsbot.store import store_for
+from newsbot.store.reconcile import mark_unmarked_lines, reconcile_output
 from newsbot.store.redis import RedisSeenStore
 
 logger = logging.getLogger(__name__)

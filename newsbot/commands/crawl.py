@@ -7,13 +7,12 @@ import argparse
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from newsbot.extensions import STATS_OUTCOME
+from newsbot.report.keys import STATS_OUTCOME, USAGE_FINISH_REASONS
 
 # Exit statuses: 0 the run did its job; 1 it failed (the run report says why); 2 it could not start
 # (bad arguments, or a section found nowhere).
 EXIT_FAILED = 1
 EXIT_USAGE = 2
-USAGE_FINISH_REASONS = {"unknown_section"}
 
 
 class Command(ScrapyCrawlCommand):

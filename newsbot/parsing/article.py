@@ -38,8 +38,8 @@ from newsbot.parsing.html import (
     parse_fragment,
     text_blocks,
 )
-from newsbot.sites import load_registry
-from newsbot.urls import canonical_url
+from newsbot.registry import load_registry
+from newsbot.registry.urls import canonical_url
 
 
 class ParseError(ValueError):

@@ -14,8 +14,8 @@ from lxml import etree
 
 from newsbot.parsing.dateline import parse_dateline
 from newsbot.parsing.html import clean_text, drop_noise, html_text, http_url, parse_fragment
-from newsbot.sites import load_registry
-from newsbot.urls import canonical_url
+from newsbot.registry import load_registry
+from newsbot.registry.urls import canonical_url
 
 
 @dataclass

@@ -31,7 +31,7 @@ from lxml import etree
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 from w3lib.url import safe_url_string
 
-from newsbot.urls import absolute_url
+from newsbot.registry.urls import absolute_url
 
 # Elements whose content is never article text: code, ads, forms, and the elements whose content the
 # HTML parser keeps as raw text (title, textarea, xmp, plaintext, noembed, noframes), which would

@@ -18,8 +18,8 @@ import lxml.html
 
 from newsbot.parsing.dateline import parse_dateline
 from newsbot.parsing.html import BLOCK_TAGS, clean_text, decode_html, drop_noise, http_url, parse_fragment
-from newsbot.sites import load_registry
-from newsbot.urls import canonical_url
+from newsbot.registry import load_registry
+from newsbot.registry.urls import canonical_url
 
 _READ_MORE = re.compile(r"^(?:\.\.\.|…)?\s*read more\W*$", re.I)
 _TRAILING_ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*$")

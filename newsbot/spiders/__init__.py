@@ -1,1 +1,1 @@
-"""Spiders: one per site of the registry (newsbot.spiders.sites), all built on NetworkSpider."""
+"""Spiders: one per site of the registry (newsbot.spiders.loader), all built on NetworkSpider."""

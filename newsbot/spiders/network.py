@@ -22,17 +22,14 @@ from scrapy.exceptions import CloseSpider, UsageError
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from newsbot.extensions import GOOD_FINISH_REASONS
-from newsbot.outcomes import KNOWN, failure_reason, page_reason
 from newsbot.parsing.article import ListingContext, ParseError, parse_article, utc_now
 from newsbot.parsing.feed import FeedError, parse_feed
 from newsbot.parsing.listing import ListingEntry, find_nav_link, parse_listing_page
-from newsbot.sites import Section, Site, load_registry
-from newsbot.state import SeenStore, store_for
+from newsbot.registry import Section, Site, load_registry
+from newsbot.report.keys import ARTICLE_META_KEY, FINISH_UNKNOWN_SECTION, GOOD_FINISH_REASONS
+from newsbot.report.outcomes import KNOWN, failure_reason, page_reason
+from newsbot.store import SeenStore, store_for
 
-FINISH_UNKNOWN_SECTION = "unknown_section"
-# Marks article requests, for the middleware that skips articles another process wrote meanwhile.
-ARTICLE_META_KEY = "newsbot_article"
 SOURCES = ("sections", "feed")
 
 
@@ -65,7 +62,7 @@ class NetworkSpider(scrapy.Spider):
         # Sections walked in this run, and whether each may stop at its first all-known page.
         self._walks: dict[str, bool] = {}
         self._broken_walks: set[str] = set()
-        # Articles listed but not had, by reason (newsbot.outcomes), for the run report.
+        # Articles listed but not had, by reason (newsbot.report.outcomes), for the run report.
         self.missing: dict[str, list[str]] = {}
         self.since = _day("since", since)
         self.requested_sections = _section_names(sections)

@@ -1,6 +1,6 @@
 """The seen-articles store in Redis, for a cluster's workers on several machines.
 
-It answers what SqliteSeenStore answers (newsbot/state.py's SeenStore protocol) and adds the
+It answers what SqliteSeenStore answers (the SeenStore protocol of newsbot/store/base.py) and adds the
 writers' claims: before writing an article a worker claims its URL and content hash, atomically,
 so that two workers holding two syndicated copies at once write one of them. A claim names its
 worker; it is released when the article is recorded, or by whoever recovers a dead worker once
@@ -21,7 +21,7 @@ from scrapy.crawler import Crawler
 
 from newsbot.cluster.connection import Outage, connect, outage_of
 from newsbot.cluster.keys import EPOCH_KEY, HOST_SETTING, REDIS_URL_SETTING, StoreKeys
-from newsbot.state import KnownArticle, SectionSummary
+from newsbot.store.base import KnownArticle, SectionSummary
 
 # KEYS: articles, copies, hashes, url claims, hash claims, epoch. ARGV: url, content hash, worker,
 # epoch. On a Redis that lost its data (another run marker, or none) nothing is claimed.

@@ -9,7 +9,7 @@ writes it again from three inputs:
 
 - the evidence files of `../shared/site/evidence/` (next to the repository; `--evidence` overrides):
   `seed-article-page.txt`, `spacedaily-rss-2013-04-04.xml`, `rss-items-2025-sample.json`;
-- the site registry `newsbot/data/sites.toml` (hosts, section slugs and labels);
+- the site registry `newsbot/registry/sites.toml` (hosts, section slugs and labels);
 - the tables of this file (placements, dateline/byline overrides, page styles).
 
 Layout (the `wget --mirror` layout, one folder per host):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from newsbot.sites import load_registry
+from newsbot.registry import load_registry
 
 
 def canonical_url(url: str) -> str:

@@ -2,7 +2,7 @@
 
 For each site it runs the real spider in-process (as `newsbot demo` does) on the first page of a few
 sections and a few articles, keeps every item the spider parsed, and judges the run with the
-thresholds of newsbot/quality.py: a table per site, then `VERDICT <site>: fits|degraded|broken`.
+thresholds of newsbot/report/quality.py: a table per site, then `VERDICT <site>: fits|degraded|broken`.
 Nothing is written: no JSON Lines, no run report, no seen-articles state.
 
 Exit status: 0 when every site fits, 1 when the worst site is degraded, 2 when one is broken (or the
@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newsbot.quality import (
+from newsbot.registry import Site, load_registry
+from newsbot.report.quality import (
     BROKEN,
     DEGRADED,
     FITS,
@@ -30,7 +31,6 @@ from newsbot.quality import (
     format_share,
     worst,
 )
-from newsbot.sites import Site, load_registry
 
 DEFAULT_ARTICLES = 10
 EXIT_STATUS = {FITS: 0, DEGRADED: 1, BROKEN: 2}

@@ -1,24 +1,16 @@
-"""The memory of articles already written, shared by every spider and every run.
+"""The default seen-articles store: one sqlite file (NEWSBOT_STATE).
 
-A scheduled crawl asks it two questions: "is this URL known?" (then the page is not downloaded
-again) and "was this body already written under another URL?" (a syndicated copy: dropped). An
-article becomes known only once its JSON line is durably on disk; see JsonLinesWriterPipeline and
-`reconcile_output`, which close the gap a crash between the two would leave.
-
-The default store is one sqlite file (NEWSBOT_STATE, default `~/.local/share/newsbot/seen.sqlite`,
-honouring XDG_DATA_HOME); sqlite's WAL mode and busy timeout let several `scrapy crawl` processes
-share it.
+sqlite's WAL mode and busy timeout let several `scrapy crawl` processes share it.
 """
 
 from __future__ import annotations
 
 import datetime
-import os
 import sqlite3
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Protocol
+
+from newsbot.store.base import KnownArticle, SectionSummary
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -54,51 +46,6 @@ CREATE TABLE IF NOT EXISTS outputs (
     reconciled_bytes INTEGER NOT NULL
 );
 """
-
-
-def default_state_path() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base) / "newsbot" / "seen.sqlite"
-
-
-@dataclass(frozen=True)
-class KnownArticle:
-    url: str
-    content_hash: str
-    site: str
-    section: str | None = None
-    date_published: str | None = None
-
-
-@dataclass(frozen=True)
-class SectionSummary:
-    site: str
-    section: str | None
-    articles: int
-    newest_date: str | None
-    last_seen: str
-
-
-class SeenStore(Protocol):
-    """What the spider, the middlewares and the pipelines ask of a store: sqlite here, Redis in a
-    cluster (newsbot.store.redis.RedisSeenStore)."""
-
-    def close(self) -> None: ...
-    def is_known_url(self, url: str) -> bool: ...
-    def known_urls(self, urls: Iterable[str]) -> set[str]: ...
-    def owner_of_hash(self, content_hash: str) -> str | None: ...
-    def record(
-        self, article: KnownArticle, *, output: str | None = None, reconciled_bytes: int = 0
-    ) -> None: ...
-    def record_many(self, articles: Iterable[KnownArticle], *, output: str, reconciled_bytes: int) -> int: ...
-    def record_copy(self, url: str, copy_of: str, site: str) -> None: ...
-    def reconciled_bytes(self, output: str) -> int: ...
-    def last_walk_completed(self, site: str, section: str) -> bool: ...
-    def begin_walk(self, site: str, section: str) -> None: ...
-    def complete_walks(self, site: str, sections: Iterable[str]) -> None: ...
-    def summary(self) -> list[SectionSummary]: ...
-    def counts(self) -> dict[str, int]: ...
-    def forget(self, *, site: str | None = None, section: str | None = None) -> int: ...
 
 
 class SqliteSeenStore:
@@ -272,45 +219,3 @@ class _Transaction:
 
 def _now() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def iter_complete_lines(path: Path, start: int) -> Iterator[tuple[bytes, int]]:
-    """Each complete line of `path` from byte `start`, with the offset just past it."""
-    with path.open("rb") as handle:
-        handle.seek(start)
-        offset = start
-        for line in handle:
-            if not line.endswith(b"\n"):
-                return
-            offset += len(line)
-            yield line, offset
-
-
-def store_path_from_setting(value: str | None) -> Path | None:
-    """NEWSBOT_STATE: unset means the default file, an empty string means no persistent store."""
-    if value is None:
-        return default_state_path()
-    return Path(os.path.expanduser(value)) if value else None
-
-
-def store_for(crawler: object) -> SeenStore | None:
-    """The crawler's store, opened once and closed when the engine stops; None when disabled."""
-    cached = getattr(crawler, "_newsbot_store", False)
-    if cached is not False:
-        return cached
-    from scrapy import signals
-
-    settings = crawler.settings  # type: ignore[attr-defined]
-    if settings.get("NEWSBOT_REDIS_URL"):
-        # A cluster's workers share one store in Redis (newsbot/store/redis.py), with the same
-        # methods; NEWSBOT_STATE is not used then.
-        from newsbot.store.redis import RedisSeenStore
-
-        store: SeenStore | None = RedisSeenStore.from_crawler(crawler)  # type: ignore[arg-type]
-    else:
-        path = store_path_from_setting(settings.get("NEWSBOT_STATE"))
-        store = SqliteSeenStore(path) if path else None
-    crawler._newsbot_store = store  # type: ignore[attr-defined]
-    if store is not None:
-        crawler.signals.connect(store.close, signal=signals.engine_stopped)  # type: ignore[attr-defined]
-    return store

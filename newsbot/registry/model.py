@@ -1,4 +1,4 @@
-"""The site registry: what newsbot knows about the Space Media Network, loaded from data/sites.toml.
+"""The site registry: what newsbot knows about the Space Media Network, loaded from registry/sites.toml.
 
 Everything here is declared data plus the few lookups every other module needs (which site a URL
 belongs to, whether a path is an article, which section a slug names), so that site knowledge lives
@@ -99,7 +99,7 @@ def _section_key(name: str) -> str:
 
 @cache
 def load_registry() -> Registry:
-    text = resources.files("newsbot").joinpath("data/sites.toml").read_text(encoding="utf-8")
+    text = resources.files("newsbot.registry").joinpath("sites.toml").read_text(encoding="utf-8")
     data = tomllib.loads(text)
     network = data["network"]
     sites = []

@@ -1,6 +1,6 @@
 """How well the parsers fit the pages: the thresholds, and the pure functions that judge against them.
 
-`newsbot check` (newsbot/check.py) and the run report use this module; nothing here fetches or
+`newsbot check` (newsbot/cli/check.py) and the run report use this module; nothing here fetches or
 imports Scrapy. Every threshold lives here, as declared data, and README.md ("Checking the live
 sites") shows them as a table: change both together.
 
@@ -16,6 +16,25 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+# Fields whose emptiness is counted: each is expected on a normal article page.
+TRACKED_FIELDS = (
+    "section",
+    "byline",
+    "dateline",
+    "dateline_place",
+    "date_published",
+    "paragraphs",
+    "summary",
+    "images",
+    "related_links",
+)
+
+
+def note_kind(note: str) -> str:
+    """A note without its quoted values, so that counts group alike fallbacks."""
+    return note.split(" '", 1)[0]
+
 
 FITS = "fits"
 DEGRADED = "degraded"
@@ -133,10 +152,8 @@ def fill_rates_from_stats(stats: Mapping[str, Any]) -> dict[str, float]:
     """Share of valid items with each tracked field filled; empty when the run wrote no valid item.
 
     Denominator `newsbot/items_valid`; numerator that minus `newsbot/field_missing/<field>`, for each
-    field of newsbot.pipelines.TRACKED_FIELDS.
+    field of TRACKED_FIELDS.
     """
-    from newsbot.pipelines import TRACKED_FIELDS
-
     valid = int(stats.get("newsbot/items_valid") or 0)
     if valid <= 0:
         return {}
@@ -274,7 +291,7 @@ def assess_site(
     note_kind, which strips quoted values).
     """
     if kind_of is None:
-        from newsbot.pipelines import note_kind as kind_of
+        kind_of = note_kind
     items = list(items)
     parsed = len(items)
     run = [

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from jsonschema import Draft202012Validator
 
@@ -15,7 +17,7 @@ DEMO_SPIDERS = ("spacewar", "spacedaily", "terradaily")
 
 
 def default_snapshot() -> Path:
-    return Path(__file__).resolve().parent.parent / "tests" / "site"
+    return Path(__file__).resolve().parents[2] / "tests" / "site"
 
 
 def run_demo(out: Path, snapshot: Path | None) -> int:
@@ -93,3 +95,13 @@ def _summarise(out: Path, crawlers: list) -> int:
         f"{repeated} repeated URLs or content hashes."
     )
     return 0 if invalid == 0 and repeated == 0 and urls else 1
+
+
+def add_parser(commands: Any) -> None:
+    demo = commands.add_parser("demo", help="crawl the offline snapshot with the real spiders and pipelines")
+    demo.add_argument("--out", type=Path, default=Path("newsbot-demo"), help="folder for the JSON Lines")
+    demo.add_argument("--snapshot", type=Path, default=None, help="the snapshot folder (default: tests/site)")
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_demo(args.out, args.snapshot)

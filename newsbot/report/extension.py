@@ -17,18 +17,13 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from newsbot.quality import fill_rates_from_stats, fill_warnings, notes_from_stats
+from newsbot.report.keys import GOOD_FINISH_REASONS, STATS_FAILURES, STATS_OUTCOME
+from newsbot.report.quality import fill_rates_from_stats, fill_warnings, notes_from_stats
 
 logger = logging.getLogger(__name__)
 
-# Finish reasons of a run that did its job (Scrapy's CLOSESPIDER_* limits are deliberate bounds).
-GOOD_FINISH_REASONS = frozenset(
-    {"finished", "closespider_itemcount", "closespider_pagecount", "closespider_timeout"}
-)
-STATS_OUTCOME = "newsbot/outcome"
 # Fill rates of fewer items than this are reported but not warned about.
 FILL_RATES_MIN_ITEMS = 5
-STATS_FAILURES = "newsbot/failures"
 
 
 class RunReport:

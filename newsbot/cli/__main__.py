@@ -1,0 +1,3 @@
+from newsbot.cli.main import main
+
+raise SystemExit(main())
