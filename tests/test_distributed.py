@@ -11,6 +11,7 @@ import signal
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import redis
@@ -211,12 +212,19 @@ def test_without_a_redis_url_nothing_changes(tmp_path):
     store.close()
 
 
-def test_a_redis_url_switches_scheduler_and_store(tmp_path):
-    crawler = _crawler(tmp_path, NEWSBOT_REDIS_URL="redis://127.0.0.1:1/0")
-    settings = crawler.settings
+def test_a_redis_url_switches_scheduler_and_store(redis_url):
+    from scrapy.settings import Settings
+    from scrapy.signalmanager import SignalManager
+
+    from newsbot.cluster.addon import RedisAddon
+
+    settings = Settings()
+    settings.setmodule(newsbot.settings)
+    settings.set("NEWSBOT_REDIS_URL", redis_url)
+    RedisAddon().update_settings(settings)
     assert settings["SCHEDULER"] == "newsbot.cluster.scheduler.ClusterScheduler"
     assert settings.getbool("NEWSBOT_SHARED_FRONTIER")
-    store = store_for(crawler)
+    store = store_for(SimpleNamespace(settings=settings, signals=SignalManager()))
     assert isinstance(store, RedisSeenStore)
     store.close()
 

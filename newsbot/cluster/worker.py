@@ -78,7 +78,7 @@ class ClusterWorker:
         self._open_outputs: dict[str, list[int]] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._nudge = create_looping_call(self._nudge_engine)
+        self._nudge: Any = None
 
     @property
     def store(self) -> RedisSeenStore:
@@ -127,6 +127,8 @@ class ClusterWorker:
         )
         self._thread = threading.Thread(target=self._beat_forever, name="newsbot-heartbeat", daemon=True)
         self._thread.start()
+        # Made here, not at init: building the crawler must not touch the reactor.
+        self._nudge = create_looping_call(self._nudge_engine)
         self._nudge.start(min(1.0, self.ttl / 5), now=False)
 
     def _reconcile_visible_outputs(self) -> None:
@@ -145,7 +147,7 @@ class ClusterWorker:
 
     def leave(self, reason: str) -> None:
         """Leave the frontier; anything still held (nothing, after a normal finish) is queued again."""
-        if self._nudge.running:
+        if self._nudge is not None and self._nudge.running:
             self._nudge.stop()
         self._stop.set()
         if self._thread is not None:
