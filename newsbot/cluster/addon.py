@@ -25,7 +25,7 @@ from scrapy.utils.asyncio import sleep as async_sleep
 from twisted.python.failure import Failure
 
 from newsbot.cluster import keys
-from newsbot.cluster.connection import redacted_url
+from newsbot.cluster.connection import redacted_url, text
 from newsbot.cluster.frontier import DataLost, released_by
 from newsbot.cluster.worker import ClusterWorker, cluster_worker
 
@@ -247,7 +247,7 @@ class ClaimArticlesPipeline:
             if self.worker.is_dead(claimant):
                 info = self.worker.server.hget(self.worker.frontier.keys.workers, claimant)
                 if info is not None:
-                    self.worker.recover(claimant, info.decode())
+                    self.worker.recover(claimant, text(info))
                     continue
                 # Recovered already, its output unreadable there: it may hold this article.
                 self._held(url, claimant, "its claim was kept for its machine")
@@ -269,10 +269,10 @@ class ClaimArticlesPipeline:
 
     def _written(self, item: Any, **kwargs: Any) -> None:
         # Recording the article in the store released its claims.
-        self._claimed.pop(ItemAdapter(item).get("url"), None)
+        self._claimed.pop(str(ItemAdapter(item).get("url")), None)
 
     def _unclaim(self, item: Any, failure: Failure | None = None, **kwargs: Any) -> None:
-        url = ItemAdapter(item).get("url")
+        url = str(ItemAdapter(item).get("url"))
         digest = self._claimed.pop(url, None)
         # After a Redis error the line may be written and not marked: the claim must stay.
         if (

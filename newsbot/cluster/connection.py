@@ -138,6 +138,11 @@ def outage_of(crawler: Any) -> Outage:
     return outage
 
 
+def text(value: bytes | str) -> str:
+    """A reply of our clients (bytes: they do not decode) as text."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def redacted_url(url: str) -> str:
     """A Redis URL fit for a log: without its password."""
     return re.sub(r"//[^@/]*@", "//", url)

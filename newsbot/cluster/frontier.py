@@ -17,6 +17,7 @@ import redis
 from scrapy import Request
 
 from newsbot.cluster import codec
+from newsbot.cluster.connection import text
 from newsbot.cluster.keys import EPOCH_KEY, REFUSED_KEPT, FrontierKeys, heartbeat_key
 
 logger = logging.getLogger(__name__)
@@ -109,8 +110,9 @@ class Frontier:
         member = codec.encode(request)
         released = _redirected_from(request)
         keys = [EPOCH_KEY, self.keys.seen, self.keys.queue, self.inflight]
-        args = [self.epoch, member[:40], -request.priority, member, int(request.dont_filter), *released]
-        return self._checked(self._push(keys=keys, args=args)) == 1
+        args: list[bytes | str | int] = [self.epoch, member[:40], -request.priority, member]
+        args += [int(request.dont_filter), *released]
+        return bool(self._checked(self._push(keys=keys, args=args)) == 1)
 
     def pop(self) -> bytes | None:
         member = self._checked(self._pop(keys=[EPOCH_KEY, self.keys.queue, self.inflight], args=[self.epoch]))
@@ -136,7 +138,7 @@ class Frontier:
         return int(self._checked(self._requeue(keys=keys, args=args)))
 
     def held(self, worker: str | None = None) -> list[str]:
-        return [key.decode() for key in self.server.hkeys(self.keys.inflight(worker or self.worker))]
+        return [text(key) for key in self.server.hkeys(self.keys.inflight(worker or self.worker))]
 
     def queued(self) -> int:
         return int(self.server.zcard(self.keys.queue))

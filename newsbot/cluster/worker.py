@@ -29,7 +29,7 @@ from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 
 from newsbot.cluster import keys
-from newsbot.cluster.connection import RedisGone, connect, outage_of, redacted_url
+from newsbot.cluster.connection import RedisGone, connect, outage_of, redacted_url, text
 from newsbot.cluster.frontier import DataLost, Frontier, released_by
 from newsbot.store import store_for
 from newsbot.store.reconcile import mark_unmarked_lines, reconcile_output
@@ -98,7 +98,7 @@ class ClusterWorker:
                 epoch = uuid.uuid4().hex.encode()
                 self.server.set(keys.EPOCH_KEY, epoch)
                 self._reconcile_visible_outputs()
-            self.frontier.epoch = epoch.decode()
+            self.frontier.epoch = text(epoch)
             workers = _decode_hash(self.server.hgetall(fkeys.workers))
             alive = [w for w in workers if self.server.exists(keys.heartbeat_key(w))]
             holding = [w for w in workers if self.frontier.held(w)]
@@ -177,7 +177,7 @@ class ClusterWorker:
     def _stop_crawl(self, reason: str) -> None:
         from twisted.internet import reactor
 
-        reactor.callFromThread(self._close_spider, reason)  # type: ignore[attr-defined]
+        reactor.callFromThread(self._close_spider, reason)
 
     def _close_spider(self, reason: str) -> None:
         engine = self.crawler.engine
@@ -330,8 +330,8 @@ class ClusterWorker:
         return max(moved, 1)
 
 
-def _decode_hash(raw: dict[bytes, bytes]) -> dict[str, str]:
-    return {key.decode(): value.decode() for key, value in raw.items()}
+def _decode_hash(raw: dict[Any, Any]) -> dict[str, str]:
+    return {text(key): text(value) for key, value in raw.items()}
 
 
 def _json_or_empty(text: str) -> dict[str, Any]:

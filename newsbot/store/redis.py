@@ -19,7 +19,7 @@ from typing import Any
 import redis
 from scrapy.crawler import Crawler
 
-from newsbot.cluster.connection import Outage, connect, outage_of
+from newsbot.cluster.connection import Outage, connect, outage_of, text
 from newsbot.cluster.keys import EPOCH_KEY, HOST_SETTING, REDIS_URL_SETTING, StoreKeys
 from newsbot.store.base import KnownArticle, SectionSummary
 
@@ -148,7 +148,7 @@ class RedisSeenStore:
 
     def owner_of_hash(self, content_hash: str) -> str | None:
         owner = self._redis.hget(self.keys.hashes, content_hash)
-        return owner.decode() if owner else None
+        return text(owner) if owner else None
 
     # --- marks ---------------------------------------------------------------------------------------
 
