@@ -203,7 +203,7 @@ def test_a_worker_killed_between_write_and_mark_on_another_machine_leaves_no_dup
         "NEWSBOT_CLUSTER_HOST": "machine-a",
         "TEST_DIE_AT_MARK": "4",
         "EXTENSIONS": json.dumps(
-            {"newsbot.extensions.RunReport": 500, "tests.cluster_failpoints.DieBetweenWriteAndMark": 0}
+            {"newsbot.report.extension.RunReport": 500, "tests.cluster_failpoints.DieBetweenWriteAndMark": 0}
         ),
     }
     with counting_snapshot_server() as site:
@@ -249,3 +249,38 @@ def test_the_redis_password_is_never_printed(tmp_path, manifest):
     assert wrong.returncode == 2 and "refused the password" in wrong.log, wrong.log[-3000:]
     for printed in (worker.log, worker.report_path.read_text(), wrong.log):
         assert "hunter2-secret" not in printed
+
+
+def test_without_shared_output_a_dead_workers_claims_wait_for_its_machine_and_nothing_is_written_twice(
+    server, manifest, tmp_path
+):
+    listed, groups = spacewar_expected(manifest)
+    out = tmp_path / "out"
+    dies = {
+        **SLOW,
+        "NEWSBOT_CLUSTER_HOST": "machine-a",
+        "TEST_DIE_AT_MARK": "4",
+        "EXTENSIONS": json.dumps(
+            {"newsbot.report.extension.RunReport": 500, "tests.cluster_failpoints.DieBetweenWriteAndMark": 0}
+        ),
+    }
+    url = server.url + "/0"
+    with counting_snapshot_server() as site:
+        victim = start_worker("a", site.url, out, url, settings=dies)
+        survivor = start_worker(
+            "b", site.url, out, url, settings={**SLOW, "NEWSBOT_CLUSTER_HOST": "machine-b"}
+        )
+        victim.finish(timeout=120)
+        survivor.finish(timeout=180)
+        # The dead worker's machine comes back: a worker started there with its file settles it.
+        again = start_worker(
+            "a-again", site.url, out, url, settings={**SLOW, "NEWSBOT_CLUSTER_HOST": "machine-a"},
+            output=out / "a.jsonl",
+        ).finish(timeout=180)  # fmt: skip
+
+    assert victim.returncode == 9, victim.log[-3000:]
+    assert survivor.returncode == 0, survivor.log[-3000:]
+    assert survivor.stats.get("newsbot/redis/claims_kept_for_their_host", 0) >= 1, survivor.log[-3000:]
+    assert again.returncode == 0, again.log[-3000:]
+    assert "whose file this is" in again.log
+    assert_every_article_once(_all_items(out), listed, groups)

@@ -61,6 +61,9 @@ class FrontierKeys:
         self.workers = f"{spider}:workers"  # hash worker -> JSON {host, pid, output, started_at}
         self.refused = f"{spider}:refused"  # list: the last REFUSED_KEPT refused entries
         self.lock = f"{spider}:lock"  # redis.lock.Lock around joining and recovering
+        # hash worker -> info: dead workers whose output no one could read; their claims wait
+        # for a worker started again on their machine with their file.
+        self.orphans = f"{spider}:orphans"
 
     def inflight(self, worker: str) -> str:
         return f"{self.spider}:inflight:{worker}"  # hash fingerprint -> "<score> <member>"

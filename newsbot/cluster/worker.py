@@ -99,6 +99,7 @@ class ClusterWorker:
                 self.server.set(keys.EPOCH_KEY, epoch)
                 self._reconcile_visible_outputs()
             self.frontier.epoch = text(epoch)
+            self._adopt_orphans()
             workers = _decode_hash(self.server.hgetall(fkeys.workers))
             alive = [w for w in workers if self.server.exists(keys.heartbeat_key(w))]
             holding = [w for w in workers if self.frontier.held(w)]
@@ -130,6 +131,21 @@ class ClusterWorker:
         # Made here, not at init: building the crawler must not touch the reactor.
         self._nudge = create_looping_call(self._nudge_engine)
         self._nudge.start(min(1.0, self.ttl / 5), now=False)
+
+    def _adopt_orphans(self) -> None:
+        """Settle the claims of dead workers that wrote this worker's file, once it is read."""
+        for worker, info in _decode_hash(self.server.hgetall(self.frontier.keys.orphans)).items():
+            details = _json_or_empty(info)
+            if self.output is None or (details.get("host"), details.get("output")) != (
+                self.host,
+                str(self.output),
+            ):
+                continue
+            if self.output.exists():
+                reconcile_output(self.output, self.store)
+            released = self.store.release_claims_of(worker)
+            self.server.hdel(self.frontier.keys.orphans, worker)
+            logger.warning("Released %d claim(s) of dead worker %s, whose file this is", released, worker)
 
     def _reconcile_visible_outputs(self) -> None:
         """Mark known every article in the output files beside this worker's own."""
@@ -315,6 +331,7 @@ class ClusterWorker:
             if readable:
                 self.store.release_claims_of(worker)
             elif kept := self.store.claims_of(worker):
+                self.server.hset(self.frontier.keys.orphans, worker, info_text)
                 self.stats.inc_value(keys.STAT_CLAIMS_KEPT, kept)
                 logger.warning(
                     "Worker %s ran on %s: its output %s is not readable here, so its %d article "
@@ -334,9 +351,9 @@ def _decode_hash(raw: dict[Any, Any]) -> dict[str, str]:
     return {text(key): text(value) for key, value in raw.items()}
 
 
-def _json_or_empty(text: str) -> dict[str, Any]:
+def _json_or_empty(raw: str) -> dict[str, Any]:
     try:
-        value = json.loads(text)
+        value = json.loads(raw)
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
