@@ -95,13 +95,16 @@ class InFlightSpiderMiddleware:
         self, response: Response, result: AsyncIterator[Any]
     ) -> AsyncIterator[Any]:
         request = response.request
-        fingerprint = self.worker.output_started(request) if request is not None else None
+        if request is None:
+            async for output in result:
+                yield output
+            return
+        self.worker.hold(request)
         async for output in result:
-            if fingerprint is not None and output is not None and not isinstance(output, Request):
-                self.worker.item_yielded(fingerprint)
+            if output is not None and not isinstance(output, Request):
+                self.worker.hold(request)  # released when the item is written or dropped
             yield output
-        if request is not None:
-            self.worker.output_done(request)
+        self.worker.done(request)
 
     def process_spider_exception(self, response: Response, exception: Exception) -> Iterable[Any] | None:
         if isinstance(exception, redis.RedisError):
@@ -109,7 +112,7 @@ class InFlightSpiderMiddleware:
             self.worker.gave_up(exception)
             return []
         if response.request is not None:
-            self.worker.output_done(response.request)
+            self.worker.done(response.request)
         return None
 
 
@@ -165,7 +168,8 @@ class ClusterExtension:
             self.worker.frontier.release(released_by(request)[1:])
 
     def item_done(self, item: Any, response: Response | None = None, **kwargs: Any) -> None:
-        self.worker.item_done(getattr(response, "request", None))
+        if (request := getattr(response, "request", None)) is not None:
+            self.worker.done(request)
 
     def item_error(self, item: Any, response: Response | None = None, failure: Failure | None = None,
                    **kwargs: Any) -> None:  # fmt: skip

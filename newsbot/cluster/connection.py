@@ -45,10 +45,8 @@ class Outage:
         self._since: float | None = None
         self._lock = threading.Lock()
         self.reason = REASON_UNREACHABLE
-        self._listeners: list[Callable[[str], None]] = []
-
-    def on_trip(self, listener: Callable[[str], None]) -> None:
-        self._listeners.append(listener)
+        # Told the finish reason when the breaker trips (the worker closes the crawl).
+        self.on_trip: Callable[[str], None] = lambda reason: None
 
     def trip(self, cause: str, reason: str = REASON_UNREACHABLE) -> None:
         """Give up on Redis for the rest of this process; listeners get the finish reason."""
@@ -57,8 +55,7 @@ class Outage:
                 return
             self.cause, self.reason = cause, reason
         logger.error("%s", cause)
-        for listener in self._listeners:
-            listener(reason)
+        self.on_trip(reason)
 
     def failed(self, error: Exception) -> None:
         """A call failed; trips the breaker once the outage outlasts the limit."""
@@ -72,10 +69,12 @@ class Outage:
             self.trip(f"Redis unreachable for {lasted:.0f} s, more than the limit of {self.limit:.0f} s")
 
     def succeeded(self) -> None:
-        if self._since is not None:
-            with self._lock:
-                lasted, self._since = time.monotonic() - self._since, None
-            logger.warning("Redis is reachable again after %.1f s", lasted)
+        if self._since is None:
+            return
+        with self._lock:
+            since, self._since = self._since, None
+        if since is not None:
+            logger.warning("Redis is reachable again after %.1f s", time.monotonic() - since)
 
 
 class OutageRetry(Retry):

@@ -55,7 +55,7 @@ class ClusterWorker:
         self.stats = crawler.stats
         self.url: str = settings.get(keys.REDIS_URL_SETTING)
         self.outage = outage_of(crawler)
-        self.outage.on_trip(self._stop_crawl)
+        self.outage.on_trip = self._stop_crawl
         self.server = connect(self.url, self.outage)
         self.host: str = settings.get(keys.HOST_SETTING) or socket.gethostname()
         self.shared_output = settings.getbool(keys.SHARED_OUTPUT_SETTING)
@@ -66,16 +66,15 @@ class ClusterWorker:
         self.output: Path | None = None
         if template and not settings.getdict("FEEDS"):
             self.output = Path(template.format(spider=crawler.spidercls.name)).resolve()
+        output = self.output and str(self.output)
         self.info = json.dumps(
-            {"host": self.host, "pid": os.getpid(), "output": self.output and str(self.output),
-             "started_at": _now()},
-            sort_keys=True,
-        )  # fmt: skip
+            {"host": self.host, "pid": os.getpid(), "output": output, "started_at": _now()}
+        )
         self.waiting = False
         self._waiting_for: tuple[str, ...] = ()
         self._missing_since: dict[str, float] = {}
         self._requeued_at_idle: set[str] = set()
-        self._open_outputs: dict[str, list[int]] = {}
+        self._in_hand: dict[str, int] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._nudge: Any = None
@@ -109,9 +108,7 @@ class ClusterWorker:
                 if seen := self.server.scard(fkeys.seen):
                     self.server.delete(fkeys.seen)
                     self.stats.set_value(keys.STAT_FRONTIER_RESET, seen)
-                    logger.info(
-                        "The frontier of %s was drained by an earlier run: walking again", fkeys.spider
-                    )
+                    logger.info("The frontier of %s was drained by an earlier run", fkeys.spider)
                 if workers:
                     self.server.hdel(fkeys.workers, *workers)
             elif self.frontier.queued() or holding:
@@ -123,9 +120,7 @@ class ClusterWorker:
                 pipe.hset(fkeys.workers, self.id, self.info)
                 pipe.set(keys.heartbeat_key(self.id), self.info, px=int(self.ttl * 1000))
                 pipe.execute()
-        logger.info(
-            "Cluster worker %s on %s (heartbeat TTL %.1f s)", self.id, redacted_url(self.url), self.ttl
-        )
+        logger.info("Cluster worker %s on %s (TTL %.1f s)", self.id, redacted_url(self.url), self.ttl)
         self._thread = threading.Thread(target=self._beat_forever, name="newsbot-heartbeat", daemon=True)
         self._thread.start()
         # Made here, not at init: building the crawler must not touch the reactor.
@@ -169,10 +164,7 @@ class ClusterWorker:
         if self._thread is not None:
             self._thread.join(timeout=5)
         if self.outage.cause is not None:
-            logger.error(
-                "Left Redis untouched at close (%s): other workers recover what this one held", reason
-            )
-            return
+            return  # what this worker holds stays in Redis, for whoever recovers it
         try:
             if moved := self.frontier.requeue(self.id, force=True):
                 self.stats.set_value(keys.STAT_REQUEUED_AT_CLOSE, moved)
@@ -241,31 +233,17 @@ class ClusterWorker:
         if self.outage.cause is None:
             self.frontier.release(released_by(request))
 
-    def output_started(self, request: Request) -> str:
-        fingerprint = released_by(request)[0]
-        self._open_outputs.setdefault(fingerprint, [0, 0])
-        return fingerprint
+    def hold(self, request: Request) -> None:
+        """One more thing of this request in hand: its callback, or an item it yielded."""
+        key = released_by(request)[0]
+        self._in_hand[key] = self._in_hand.get(key, 0) + 1
 
-    def item_yielded(self, fingerprint: str) -> None:
-        self._open_outputs.setdefault(fingerprint, [0, 0])[0] += 1
-
-    def output_done(self, request: Request) -> None:
-        state = self._open_outputs.get(released_by(request)[0])
-        if state is None:
-            self.release(request)
-            return
-        state[1] = 1
-        self._release_when_done(request, state)
-
-    def item_done(self, request: Request | None) -> None:
-        state = self._open_outputs.get(released_by(request)[0]) if request is not None else None
-        if request is not None and state is not None:
-            state[0] -= 1
-            self._release_when_done(request, state)
-
-    def _release_when_done(self, request: Request, state: list[int]) -> None:
-        if state[0] <= 0 and state[1]:
-            self._open_outputs.pop(released_by(request)[0], None)
+    def done(self, request: Request) -> None:
+        """One thing done; with nothing of it left in hand, the request's outcome is final."""
+        key = released_by(request)[0]
+        if (left := self._in_hand.pop(key, 0) - 1) > 0:
+            self._in_hand[key] = left
+        else:
             self.release(request)
 
     # --- idle: recover dead workers, wait for live ones --------------------------------------------
@@ -289,7 +267,7 @@ class ClusterWorker:
             self.frontier.release([f for f in leftover if f not in again])
             self.stats.inc_value(keys.STAT_REQUEUED_AT_IDLE, moved)
             self.stats.inc_value(keys.STAT_RELEASED_AT_IDLE, len(leftover) - len(again))
-        self._open_outputs.clear()
+        self._in_hand.clear()
         recovered, waiting_for = 0, []
         for worker, info in _decode_hash(self.server.hgetall(self.frontier.keys.workers)).items():
             if worker == self.id:
