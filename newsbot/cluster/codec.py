@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
 from w3lib.url import canonicalize_url
@@ -144,8 +145,6 @@ def _method_name(function: Any) -> str | None:
 
 
 def _is_network_url(url: str) -> bool:
-    from urllib.parse import urlsplit
-
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -183,6 +183,7 @@ class ClusterWorker:
             self.outage.trip(f"Redis failed: {error}")
 
     def _stop_crawl(self, reason: str) -> None:
+        # Imported here: at module level it would install a default reactor before Scrapy's own.
         from twisted.internet import reactor
 
         reactor.callFromThread(self._close_spider, reason)
