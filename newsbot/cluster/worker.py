@@ -90,7 +90,7 @@ class ClusterWorker:
     def join(self) -> None:
         """Join the frontier; the first worker of a new run resets a frontier an earlier run drained."""
         fkeys = self.frontier.keys
-        with self.server.lock(fkeys.lock, timeout=120, blocking_timeout=300):
+        with self.server.lock(fkeys.lock, timeout=600, blocking_timeout=900):
             epoch = self.server.get(keys.EPOCH_KEY)
             if epoch is None:
                 # A new Redis, or one that lost its data: the output files are the truth.
