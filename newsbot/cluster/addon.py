@@ -249,12 +249,14 @@ class ClaimArticlesPipeline:
                 store.release_claims_of(claimant, url=url, content_hash=digest)
                 continue
             if self.worker.is_dead(claimant):
-                info = self.worker.server.hget(self.worker.frontier.keys.workers, claimant)
-                if info is not None:
+                fkeys, server = self.worker.frontier.keys, self.worker.server
+                if (info := server.hget(fkeys.workers, claimant)) is not None:
                     self.worker.recover(claimant, text(info))
-                    continue
-                # Recovered already, its output unreadable there: it may hold this article.
-                self._held(url, claimant, "its claim was kept for its machine")
+                elif server.hexists(fkeys.orphans, claimant):
+                    # Its output was unreadable where it was recovered: it may hold this article.
+                    self._held(url, claimant, "its claim was kept for its machine")
+                else:  # left by a worker whose recovery is done, or by a run long gone
+                    store.release_claims_of(claimant, url=url, content_hash=digest)
             if time.monotonic() > deadline:
                 self._held(url, claimant, f"it held its claim for more than {self.wait_limit:.0f} s")
             if not waited:

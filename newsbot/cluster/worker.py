@@ -296,34 +296,47 @@ class ClusterWorker:
 
     def recover(self, worker: str, info_text: str) -> int:
         """Finish what a dead worker left: its lines marked, a cut line cut off, its requests queued."""
-        with self.server.lock(f"{self.frontier.keys.lock}:{worker}", timeout=120, blocking_timeout=120):
+        lock = self.server.lock(f"{self.frontier.keys.lock}:{worker}", timeout=600)
+        if not lock.acquire(blocking=False):
+            return 1  # another worker is recovering it: wait for that
+        try:
             info = _json_or_empty(info_text)
-            output, host = info.get("output"), info.get("host")
-            readable = bool(output) and (host == self.host or self.shared_output)
-            if readable and output and Path(output).exists():
-                cut, marked = reconcile_output(Path(output), self.store.for_host(host or self.host))
-                self.stats.inc_value(keys.STAT_LINES_MARKED, marked)
-                self.stats.inc_value(keys.STAT_LINES_CUT, cut)
-            moved = self.frontier.requeue(worker, force=False)
-            if moved < 0:
-                return 0
-            if readable:
-                self.store.release_claims_of(worker)
-            elif kept := self.store.claims_of(worker):
-                self.server.hset(self.frontier.keys.orphans, worker, info_text)
-                self.stats.inc_value(keys.STAT_CLAIMS_KEPT, kept)
-                logger.warning(
-                    "Worker %s ran on %s: its output %s is not readable here, so its %d article "
-                    "claim(s) stay until a worker starts there with that file (or set %s)",
-                    worker, host, output, kept, keys.SHARED_OUTPUT_SETTING,
-                )  # fmt: skip
-        self._missing_since.pop(worker, None)
-        self.stats.inc_value(keys.STAT_RECOVERED, moved)
-        logger.warning(
-            "Worker %s stopped beating (host %s, pid %s): its %d unfinished request(s) are queued again",
-            worker, host or "?", info.get("pid", "?"), moved,
-        )  # fmt: skip
-        return max(moved, 1)
+            moved = self._recover(worker, info, info_text)
+        finally:
+            lock.release()
+        if moved >= 0:
+            self._missing_since.pop(worker, None)
+            self.stats.inc_value(keys.STAT_RECOVERED, moved)
+            logger.warning(
+                "Worker %s stopped beating (host %s, pid %s): its %d unfinished request(s) are queued again",
+                worker, info.get("host", "?"), info.get("pid", "?"), moved,
+            )  # fmt: skip
+        return max(moved, 1) if moved >= 0 else 0
+
+    def _recover(self, worker: str, info: dict[str, Any], info_text: str) -> int:
+        output, host = info.get("output"), info.get("host")
+        readable = bool(output) and (host == self.host or self.shared_output)
+        if self.server.exists(keys.heartbeat_key(worker)):
+            return -1  # it beats again (a stalled machine): its file is its own
+        # Its lines are marked before its requests are queued again, so none is written twice.
+        if readable and output and Path(output).exists():
+            cut, marked = reconcile_output(Path(output), self.store.for_host(host or self.host))
+            self.stats.inc_value(keys.STAT_LINES_MARKED, marked)
+            self.stats.inc_value(keys.STAT_LINES_CUT, cut)
+        moved = self.frontier.requeue(worker, force=False)
+        if moved < 0:
+            return -1  # alive after all, or recovered by another worker meanwhile
+        if readable:
+            self.store.release_claims_of(worker)
+        elif kept := self.store.claims_of(worker):
+            self.server.hset(self.frontier.keys.orphans, worker, info_text)
+            self.stats.inc_value(keys.STAT_CLAIMS_KEPT, kept)
+            logger.warning(
+                "Worker %s ran on %s: its output %s is not readable here, so its %d article "
+                "claim(s) stay until a worker starts there with that file (or set %s)",
+                worker, host, output, kept, keys.SHARED_OUTPUT_SETTING,
+            )  # fmt: skip
+        return moved
 
 
 def _decode_hash(raw: dict[Any, Any]) -> dict[str, str]:
