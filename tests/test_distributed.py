@@ -20,6 +20,7 @@ import scrapy
 import newsbot.settings
 from newsbot.cluster import codec
 from newsbot.cluster.codec import NotCarriable, Refused, request_fingerprint
+from newsbot.cluster.connection import DataLost
 from newsbot.registry import load_registry
 from newsbot.spiders.loader import site_spiders
 from newsbot.store import KnownArticle, SqliteSeenStore, store_for
@@ -393,4 +394,13 @@ def test_a_claim_on_a_redis_that_lost_its_data_claims_nothing(redis_url):
     client.flushdb()  # what a restart without persistence does
     assert store.claim("https://www.spacewar.com/b.html", "hb", "w1", "run-1") == ("lost", "")
     assert not client.exists("newsbot:seen:claims:urls")
+    # Nor is anything marked: an offset written now would tell the next run a file is reconciled.
+    store.epoch = "run-1"
+    with pytest.raises(DataLost):
+        store.record(
+            KnownArticle("https://www.spacewar.com/a.html", "h", "spacewar.com"),
+            output="/o",
+            reconciled_bytes=9,
+        )
+    assert store.reconciled_bytes("/o") == 0 and not store.is_known_url("https://www.spacewar.com/a.html")
     store.close()

@@ -25,8 +25,8 @@ from scrapy.utils.asyncio import sleep as async_sleep
 from twisted.python.failure import Failure
 
 from newsbot.cluster import keys
-from newsbot.cluster.connection import redacted_url, text
-from newsbot.cluster.frontier import DataLost, released_by
+from newsbot.cluster.connection import DataLost, redacted_url, text
+from newsbot.cluster.frontier import released_by
 from newsbot.cluster.worker import ClusterWorker, cluster_worker
 
 logger = logging.getLogger(__name__)

@@ -36,6 +36,10 @@ class RedisGone(redis.ConnectionError):
     """Redis stayed unreachable past the outage limit, or lost its data: this worker stops."""
 
 
+class DataLost(redis.RedisError):
+    """The run marker is gone or changed: Redis lost the frontier and the store under the worker."""
+
+
 class Outage:
     """How long Redis has been unreachable, and whether this process gave up on it."""
 

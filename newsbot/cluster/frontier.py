@@ -17,7 +17,7 @@ import redis
 from scrapy import Request
 
 from newsbot.cluster import codec
-from newsbot.cluster.connection import text
+from newsbot.cluster.connection import DataLost, text
 from newsbot.cluster.keys import EPOCH_KEY, REFUSED_KEPT, FrontierKeys, heartbeat_key
 
 logger = logging.getLogger(__name__)
@@ -85,10 +85,6 @@ end
 if #ARGV == 3 then redis.call('HDEL', KEYS[5], ARGV[2]) end
 return moved
 """
-
-
-class DataLost(redis.RedisError):
-    """The run marker is gone or changed: Redis lost the frontier and the store under the worker."""
 
 
 class Frontier:

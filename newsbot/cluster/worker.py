@@ -29,8 +29,8 @@ from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 
 from newsbot.cluster import keys
-from newsbot.cluster.connection import RedisGone, connect, outage_of, redacted_url, text
-from newsbot.cluster.frontier import DataLost, Frontier, released_by
+from newsbot.cluster.connection import DataLost, RedisGone, connect, outage_of, redacted_url, text
+from newsbot.cluster.frontier import Frontier, released_by
 from newsbot.store import store_for
 from newsbot.store.reconcile import mark_unmarked_lines, reconcile_output
 from newsbot.store.redis import RedisSeenStore
@@ -96,8 +96,9 @@ class ClusterWorker:
                 # A new Redis, or one that lost its data: the output files are the truth.
                 epoch = uuid.uuid4().hex.encode()
                 self.server.set(keys.EPOCH_KEY, epoch)
+                self.store.epoch = text(epoch)
                 self._reconcile_visible_outputs()
-            self.frontier.epoch = text(epoch)
+            self.frontier.epoch = self.store.epoch = text(epoch)
             self._adopt_orphans()
             workers = _decode_hash(self.server.hgetall(fkeys.workers))
             alive = [w for w in workers if self.server.exists(keys.heartbeat_key(w))]

@@ -19,7 +19,7 @@ from typing import Any
 import redis
 from scrapy.crawler import Crawler
 
-from newsbot.cluster.connection import Outage, connect, outage_of, text
+from newsbot.cluster.connection import DataLost, Outage, connect, outage_of, text
 from newsbot.cluster.keys import EPOCH_KEY, HOST_SETTING, REDIS_URL_SETTING, StoreKeys
 from newsbot.store.base import KnownArticle, SectionSummary
 
@@ -45,8 +45,9 @@ return {'claimed', ''}
 # ARGV: output key ('' for none), reconciled bytes, then url, content hash, record per article.
 # Marks articles written and how far the output file is reconciled, in one step; releases claims.
 _RECORD = """
+if ARGV[1] ~= '' and redis.call('GET', KEYS[6]) ~= ARGV[1] then return -1 end
 local added = 0
-for i = 3, #ARGV, 3 do
+for i = 4, #ARGV, 3 do
   local url, digest = ARGV[i], ARGV[i + 1]
   added = added + redis.call('HSETNX', KEYS[1], url, ARGV[i + 2])
   redis.call('HSETNX', KEYS[2], digest, url)
@@ -54,7 +55,7 @@ for i = 3, #ARGV, 3 do
   local claim = redis.call('HGET', KEYS[5], digest)
   if claim and string.sub(claim, -(#url + 1)) == ' ' .. url then redis.call('HDEL', KEYS[5], digest) end
 end
-if ARGV[1] ~= '' then redis.call('HSET', KEYS[3], ARGV[1], ARGV[2]) end
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[3], ARGV[2], ARGV[3]) end
 return added
 """
 
@@ -108,6 +109,9 @@ class RedisSeenStore:
         # The worker's Outage when in a crawl; alone (the `newsbot state` command) a short one.
         self._redis: redis.Redis = connect(url, outage or Outage(30.0))
         self.keys = StoreKeys(prefix) if prefix else StoreKeys()
+        # The run marker a worker joined under: marks and claims are refused on a Redis without
+        # it (one that lost its data). Empty (the `newsbot state` command): not checked.
+        self.epoch = ""
         self._claim = self._redis.register_script(_CLAIM)
         self._record = self._redis.register_script(_RECORD)
         self._unclaim = self._redis.register_script(_UNCLAIM)
@@ -160,7 +164,7 @@ class RedisSeenStore:
 
     def _record_articles(self, articles: list[KnownArticle], output: str | None, size: int) -> int:
         now = _now()
-        args: list[Any] = [self._output_key(output) if output is not None else "", size]
+        args: list[Any] = [self.epoch, self._output_key(output) if output is not None else "", size]
         for article in articles:
             record = {
                 "content_hash": article.content_hash,
@@ -171,8 +175,11 @@ class RedisSeenStore:
             }
             args += [article.url, article.content_hash, json.dumps(record, ensure_ascii=False)]
         k = self.keys
-        keys = [k.articles, k.hashes, k.outputs, k.url_claims, k.hash_claims]
-        return int(self._record(keys=keys, args=args))
+        keys = [k.articles, k.hashes, k.outputs, k.url_claims, k.hash_claims, EPOCH_KEY]
+        if (added := int(self._record(keys=keys, args=args))) < 0:
+            # Marks on an emptied Redis would tell the next run that files are reconciled.
+            raise DataLost("Redis lost its data: the run marker this worker joined under is gone")
+        return added
 
     def record_copy(self, url: str, copy_of: str, site: str) -> None:
         record = {"copy_of": copy_of, "site": site, "first_seen": _now()}
@@ -218,7 +225,8 @@ class RedisSeenStore:
         """
         k = self.keys
         keys = [k.articles, k.copies, k.hashes, k.url_claims, k.hash_claims]
-        verdict, detail = self._claim(keys=[*keys, EPOCH_KEY], args=[url, content_hash, worker, epoch])
+        args = [url, content_hash, worker, epoch or self.epoch]
+        verdict, detail = self._claim(keys=[*keys, EPOCH_KEY], args=args)
         return verdict.decode(), detail.decode()
 
     def release_claims_of(
