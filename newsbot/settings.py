@@ -94,7 +94,7 @@ NEWSBOT_INCREMENTAL_EXPORTS = False
 ADDONS = {
     # Installs the mirror's download handler when NEWSBOT_MIRROR is set; nothing otherwise.
     "newsbot.mirror.MirrorAddon": 0,
-    "newsbot.distributed.RedisAddon": 0,  # NEWSBOT_REDIS_URL: shared frontier and store in Redis
+    "newsbot.cluster.addon.RedisAddon": 0,  # NEWSBOT_REDIS_URL: shared frontier and store in Redis
 }
 DOWNLOADER_MIDDLEWARES = {
     # Right after Scrapy's offsite filter: no request leaves the network, whatever its flags.

@@ -48,7 +48,8 @@ def _state(args: argparse.Namespace) -> int:
     store: Any  # SqliteSeenStore, or the cluster's RedisSeenStore
     path: Any
     if args.redis:
-        from newsbot.distributed import RedisSeenStore, redacted_url
+        from newsbot.cluster.connection import redacted_url
+        from newsbot.store.redis import RedisSeenStore
 
         store, path = RedisSeenStore(args.redis), redacted_url(args.redis)
     else:

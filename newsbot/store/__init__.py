@@ -58,11 +58,11 @@ def store_for(crawler: object) -> SeenStore | None:
         return cached  # type: ignore[return-value]
     settings = crawler.settings  # type: ignore[attr-defined]
     if settings.get("NEWSBOT_REDIS_URL"):
-        # A cluster's workers share one store in Redis (newsbot/distributed.py), with the same
+        # A cluster's workers share one store in Redis (newsbot/store/redis.py), with the same
         # methods; NEWSBOT_STATE is not used then.
-        from newsbot.distributed import RedisSeenStore
+        from newsbot.store.redis import RedisSeenStore
 
-        store: SeenStore | None = RedisSeenStore.from_settings(settings)
+        store: SeenStore | None = RedisSeenStore.from_crawler(crawler)  # type: ignore[arg-type]
     else:
         # A feed export (-o/-O) is a complete copy: no store skips or marks for it.
         path = (

@@ -1,0 +1,195 @@
+"""What the cluster tests share: a real Redis per test module, workers as `scrapy crawl` processes,
+the snapshot served with a count of every GET, and the exactly-once check."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from types import SimpleNamespace
+
+import redis
+
+from newsbot.mirror import mirror_url
+from newsbot.registry import load_registry
+from newsbot.snapshot_server import _QuietHandler
+from tests.conftest import ROOT, SNAPSHOT
+from tests.crawling import FAST_SETTINGS, expected_for_sections
+from tests.redis_server import RedisServer, wait_for
+
+# Slow enough that both workers are up before the frontier is drained, and that a kill lands mid-run.
+SHARED = {"DOWNLOAD_DELAY": "0.05", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
+
+
+@contextmanager
+def redis_for_module(folder: Path, *, appendonly: bool = False) -> Iterator[RedisServer]:
+    """NEWSBOT_TEST_REDIS_URL when given (never stopped), else a redis-server of our own."""
+    server = RedisServer(folder, appendonly=appendonly)
+    given = os.environ.get("NEWSBOT_TEST_REDIS_URL")
+    if given and not appendonly:
+        server.url = given.rstrip("/")
+        wait_for(server.url)
+        yield server
+        return
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def empty_database(url: str) -> redis.Redis:
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    return client
+
+
+# --- the snapshot, served with a count of every GET ------------------------------------------------
+
+
+class _CountingHandler(_QuietHandler):
+    def do_GET(self) -> None:
+        with self.server.lock:  # type: ignore[attr-defined]
+            self.server.requested[self.path] += 1  # type: ignore[attr-defined]
+        super().do_GET()
+
+
+@contextmanager
+def counting_snapshot_server() -> Iterator[SimpleNamespace]:
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_CountingHandler, directory=str(SNAPSHOT))
+    )
+    server.requested = Counter()  # type: ignore[attr-defined]
+    server.lock = threading.Lock()  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_address[1]}", requested=server.requested)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def snapshot_request_path(url: str) -> str:
+    """The path the mirror asks the snapshot server for, for a real URL."""
+    return mirror_url("", url)
+
+
+# --- workers ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Worker:
+    name: str
+    proc: subprocess.Popen
+    output: Path
+    report_path: Path
+    log_path: Path
+
+    def finish(self, timeout: float = 90) -> Worker:
+        self.proc.wait(timeout=timeout)
+        return self
+
+    @property
+    def returncode(self) -> int | None:
+        return self.proc.returncode
+
+    @property
+    def items(self) -> list[dict]:
+        """Complete lines only: a worker killed mid-write leaves a partial last line."""
+        if not self.output.exists():
+            return []
+        data = self.output.read_bytes()
+        return [json.loads(line) for line in data[: data.rfind(b"\n") + 1].splitlines()]
+
+    @property
+    def stats(self) -> dict:
+        return json.loads(self.report_path.read_text())["stats"] if self.report_path.exists() else {}
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def start_worker(
+    name: str,
+    mirror: str,
+    out_dir: Path,
+    redis_url: str,
+    *,
+    settings: dict[str, str] | None = None,
+    output: Path | None = None,
+    spider: str = "spacewar",
+) -> Worker:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    output = output or out_dir / f"{name}.jsonl"
+    report = out_dir / f"{name}.report.json"
+    log = out_dir / f"{name}.log"
+    merged = {
+        **FAST_SETTINGS,
+        "NEWSBOT_MIRROR": mirror,
+        "NEWSBOT_OUTPUT": str(output),
+        "NEWSBOT_STATS_FILE": str(report),
+        # Not used with Redis; set so that nothing can touch the user's own store.
+        "NEWSBOT_STATE": str(out_dir / "unused.sqlite"),
+        "NEWSBOT_REDIS_URL": redis_url,
+        **(settings or {}),
+    }
+    command = [sys.executable, "-m", "scrapy", "crawl", spider]
+    for key, value in merged.items():
+        command += ["-s", f"{key}={value}"]
+    with log.open("w") as stderr:
+        proc = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    return Worker(name, proc, output, report, log)
+
+
+def spacewar_expected(manifest: dict) -> tuple[dict[str, dict], list[set[str]]]:
+    slugs = {section.slug for section in load_registry().site("spacewar").sections}
+    return expected_for_sections(manifest, "spacewar.com", slugs)
+
+
+def assert_every_article_once(items: list[dict], listed: dict[str, dict], groups: list[set[str]]) -> None:
+    urls = [item["url"] for item in items]
+    assert len(urls) == len(set(urls)), f"written twice: {[u for u, n in Counter(urls).items() if n > 1]}"
+    hashes = [item["content_hash"] for item in items]
+    assert len(hashes) == len(set(hashes)), "a body was written twice"
+    for group in groups:
+        assert len(group & set(urls)) == 1, f"syndicated copies {group} not written exactly once"
+    assert set(urls) <= set(listed)
+    missing = set(listed) - set(urls) - set().union(*groups)
+    assert not missing, f"lost: {sorted(missing)}"
+    assert len(urls) == len(listed) - sum(len(group) - 1 for group in groups)
+
+
+def assert_no_article_twice(items: list[dict]) -> None:
+    urls = [item["url"] for item in items]
+    assert len(urls) == len(set(urls)), f"written twice: {[u for u, n in Counter(urls).items() if n > 1]}"
+    hashes = [item["content_hash"] for item in items]
+    assert len(hashes) == len(set(hashes)), "a body was written twice"
+
+
+def line_count(path: Path) -> int:
+    return path.read_bytes().count(b"\n") if path.exists() else 0
+
+
+def wait_for_lines(worker: Worker, lines: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while line_count(worker.output) < lines and worker.proc.poll() is None:
+        assert time.monotonic() < deadline, "the worker wrote nothing in time"
+        time.sleep(0.005)
