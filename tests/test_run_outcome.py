@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 import shutil
 import socket
+from urllib.parse import urlsplit
 
 from newsbot.middlewares import looks_blocked
 from newsbot.snapshot_server import SnapshotServer
+from newsbot.store import SqliteSeenStore
 from tests.conftest import SNAPSHOT
-from tests.crawling import run_crawl
+from tests.crawling import expected_for_sections, run_crawl
 from tests.snapshot_copies import copy_snapshot
 
 SNAPSHOT_URI = SNAPSHOT.as_uri()
@@ -125,6 +127,28 @@ def test_a_section_page_that_cannot_be_had_fails_the_run_and_leaves_its_walk_ope
     assert again.returncode == 0, again.log[-2000:]
     assert again.report["section_pages"] == 3
     assert again.report["articles_written"] > 0
+
+
+def test_a_run_that_failed_leaves_its_walks_open_though_it_finished(tmp_path, manifest):
+    """Every section page was had, but a block page failed the run (finish reason `finished`, outcome
+    failed): the walk is not recorded complete, so the next run walks to the end again."""
+    site = copy_snapshot(tmp_path / "site")
+    listed, _ = expected_for_sections(manifest, "spacewar.com", {"superpowers"})
+    article = site / "www.spacewar.com" / urlsplit(sorted(listed)[0]).path.lstrip("/")
+    article.write_text(
+        "<html><head><title>Just a moment...</title></head><body>Checking your browser</body></html>"
+    )
+    with SnapshotServer(site) as server:
+        failed = run_crawl("spacewar", server.url, tmp_path / "out", args={"sections": "superpowers"})
+    assert failed.returncode == 1 and failed.report["section_pages"] == 3
+    store = SqliteSeenStore(tmp_path / "out" / "seen.sqlite")
+    assert not any(store.last_walk_completed("spacewar.com", key) for key in ("superpowers", "SUPERPOWERS"))
+    store.close()
+    again = run_crawl("spacewar", SNAPSHOT_URI, tmp_path / "out", args={"sections": "superpowers"})
+    assert again.returncode == 0 and again.report["section_pages"] == 3
+    store = SqliteSeenStore(tmp_path / "out" / "seen.sqlite")
+    assert store.last_walk_completed("spacewar.com", "superpowers")
+    store.close()
 
 
 def test_a_run_that_reaches_nothing_fails(tmp_path):

@@ -33,6 +33,7 @@ from newsbot.report.keys import (
     STATS_STORE_ERROR,
 )
 from newsbot.report.quality import fill_rates_from_stats, fill_warnings, notes_from_stats
+from newsbot.report.signals import run_judged
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ class RunReport:
         report["ledger"] = keeper.report() if keeper is not None else {}
         self.crawler.stats.set_value(STATS_OUTCOME, report["outcome"])
         self.crawler.stats.set_value(STATS_FAILURES, report["failures"])
+        self.crawler.signals.send_catch_log(signal=run_judged, spider=spider, outcome=report["outcome"])
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             temporary = self.path.with_name(self.path.name + ".tmp")

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
@@ -31,8 +32,9 @@ from newsbot.parsing.article import ListingContext, ParseError, parse_article, u
 from newsbot.parsing.feed import FeedError, parse_feed
 from newsbot.parsing.listing import ListingEntry, parse_listing_page
 from newsbot.registry import Section, Site, load_registry
-from newsbot.report.keys import ARTICLE_META_KEY, GOOD_FINISH_REASONS
+from newsbot.report.keys import ARTICLE_META_KEY
 from newsbot.report.outcomes import KNOWN, failure_reason, page_reason
+from newsbot.report.signals import run_judged
 from newsbot.spiders.args import ARGUMENT_NAMES, SpiderArguments
 from newsbot.spiders.sections import SectionResolutionMixin
 from newsbot.store import SeenStore, store_for
@@ -122,9 +124,17 @@ class NetworkSpider(SectionResolutionMixin):
             self.logger.info("Section %s: no completed walk on record, walking it to the end", section.slug)
         return self._section_request(section, section.url, page=1)
 
-    def closed(self, reason: str) -> None:
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.record_completed_walks, signal=run_judged)
+        return spider
+
+    def record_completed_walks(self, spider: scrapy.Spider, outcome: str) -> None:
+        """A walk is recorded complete only when the run's verdict is ok: a run that failed (blocks,
+        errors, a store or Redis in trouble) may have missed pages, so the next one walks to the end."""
         completed = [slug for slug in self._walks if slug not in self._broken_walks]
-        if self.store is not None and reason in GOOD_FINISH_REASONS and completed:
+        if spider is self and outcome == "ok" and self.store is not None and completed:
             self.store.complete_walks(self.site.host, completed)
 
     def _section_request(
