@@ -35,12 +35,12 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from w3lib.url import file_uri_to_path
 
 from newsbot.registry import load_registry
+from newsbot.report.keys import STATS_MIRROR_REFUSED_PATHS
 
 logger = logging.getLogger(__name__)
 
 _SAFE_PATH_CHARS = "/%:@!$&()*+,;=-._~"
 MIRROR_SCHEMES = ("http", "https", "file")
-STATS_REFUSED_PATHS = "newsbot/mirror/refused_paths"
 # Politeness is for the live sites; a local replay reads our own copy.
 LOCAL_REPLAY_SETTINGS = {
     "DOWNLOAD_DELAY": 0,
@@ -152,7 +152,7 @@ class MirrorDownloadHandler:
             target = mirror_url(self.mirror, request.url)
         except MirrorPathRefused as error:
             if self.stats is not None:
-                self.stats.inc_value(STATS_REFUSED_PATHS)
+                self.stats.inc_value(STATS_MIRROR_REFUSED_PATHS)
             logger.warning("%s", error)
             raise
         if target is None:

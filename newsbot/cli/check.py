@@ -24,6 +24,14 @@ from typing import Any
 from newsbot.registry import Site, load_registry
 from newsbot.report.keys import (
     STATS_HOME_FAILED,
+    STATS_ITEMS_DROPPED_PREFIX,
+    STATS_LISTED_ENTRIES,
+    STATS_MISSING_PREFIX,
+    STATS_PAGES_NOT_ARTICLE,
+    STATS_PAGES_UNPARSED,
+    STATS_SECTION_PAGES,
+    STATS_SECTION_PAGES_EMPTY,
+    STATS_SECTION_PAGES_FAILED_PREFIX,
     STATS_SECTIONS,
     STATS_SECTIONS_EMPTY,
     STATS_SECTIONS_HEALED,
@@ -31,6 +39,7 @@ from newsbot.report.keys import (
     STATS_SECTIONS_MOVED,
     STATS_SECTIONS_NEW,
     STATS_SECTIONS_WALKED,
+    STATS_UNKNOWN_SECTIONS,
 )
 from newsbot.report.quality import (
     BROKEN,
@@ -237,7 +246,7 @@ def _figures(run: SiteRun) -> tuple[SiteFigures, dict[str, Any]]:
 
     stats = dict(run.crawler.stats.get_stats() or {}) if run.crawler and run.crawler.stats else {}
     spider = getattr(run.crawler, "spider", None)
-    answered = sum(stats.get(f"newsbot/{key}", 0) for key in ("pages_unparsed", "pages_not_article"))
+    answered = sum(stats.get(key, 0) for key in (STATS_PAGES_UNPARSED, STATS_PAGES_NOT_ARTICLE))
     requested = getattr(spider, "articles_requested", None)
     if requested is None:
         requested = answered + len(run.items)
@@ -248,13 +257,13 @@ def _figures(run: SiteRun) -> tuple[SiteFigures, dict[str, Any]]:
     walked = stats.get(STATS_SECTIONS_WALKED)
     figures = SiteFigures(
         sections_requested=(len(walked) if walked is not None else run.sections_requested) - not_sections,
-        section_pages=stats.get("newsbot/section_pages", 0) - not_sections,
-        section_pages_empty=stats.get("newsbot/section_pages_empty", 0) - not_sections,
-        article_links=stats.get("newsbot/listed_entries", 0),
+        section_pages=stats.get(STATS_SECTION_PAGES, 0) - not_sections,
+        section_pages_empty=stats.get(STATS_SECTION_PAGES_EMPTY, 0) - not_sections,
+        article_links=stats.get(STATS_LISTED_ENTRIES, 0),
         articles_requested=requested,
         items_valid=sum(validator.is_valid(item) for item in run.items),
         finish_reason=stats.get("finish_reason") if stats else "not_started",
-        unknown_sections=stats.get("newsbot/unknown_sections"),
+        unknown_sections=stats.get(STATS_UNKNOWN_SECTIONS),
         pages_fetched=stats.get("downloader/response_count", 0),
         download_errors=stats.get("downloader/exception_count", 0),
     )
@@ -266,12 +275,12 @@ def _figures(run: SiteRun) -> tuple[SiteFigures, dict[str, Any]]:
             if key.startswith("downloader/response_status_count/") and int(key.rsplit("/", 1)[1]) >= 400
         ),
         "download_errors": stats.get("downloader/exception_count", 0),
-        "pages_not_article": stats.get("newsbot/pages_not_article", 0),
-        "pages_unparsed": stats.get("newsbot/pages_unparsed", 0),
-        "duplicates_dropped": sum(v for k, v in stats.items() if k.startswith("newsbot/items_dropped/")),
+        "pages_not_article": stats.get(STATS_PAGES_NOT_ARTICLE, 0),
+        "pages_unparsed": stats.get(STATS_PAGES_UNPARSED, 0),
+        "duplicates_dropped": sum(v for k, v in stats.items() if k.startswith(STATS_ITEMS_DROPPED_PREFIX)),
         # Why pages were not had, as the spider classifies it (HTTP status, block page, not an article).
-        "articles_missing": _by_reason(stats, "newsbot/missing/"),
-        "section_pages_failed": _by_reason(stats, "newsbot/section_pages_failed/"),
+        "articles_missing": _by_reason(stats, STATS_MISSING_PREFIX),
+        "section_pages_failed": _by_reason(stats, STATS_SECTION_PAGES_FAILED_PREFIX),
         "sections": {
             "resolved": stats.get(STATS_SECTIONS, []),
             "walked": walked or [],

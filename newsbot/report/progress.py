@@ -22,6 +22,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
 from newsbot.report.extension import build_report
+from newsbot.report.keys import STATS_ITEMS_WRITTEN, STATS_SECTION_PAGES
 from newsbot.store import store_for
 
 logger = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ class Progress:
 
 
 def progress_line(spider: Spider, stats: dict[str, Any], elapsed: float, ledger: int | None) -> str:
-    written = stats.get("newsbot/items_written", 0)
+    written = stats.get(STATS_ITEMS_WRITTEN, 0)
     missing = sum(len(urls) for urls in getattr(spider, "missing", {}).values())
     requested = getattr(spider, "requested_sections", None)
     site = getattr(spider, "site", None)
@@ -105,7 +106,7 @@ def progress_line(spider: Spider, stats: dict[str, Any], elapsed: float, ledger:
     rate = written / elapsed * 60 if elapsed > 0 else 0.0
     parts = [
         f"sections {begun}/{total} begun",
-        f"{stats.get('newsbot/section_pages', 0)} section pages",
+        f"{stats.get(STATS_SECTION_PAGES, 0)} section pages",
         f"{written} articles written",
         f"{missing} missing",
     ]
