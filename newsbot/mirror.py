@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import posixpath
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -53,10 +54,11 @@ class MirrorPathRefused(IgnoreRequest):
     """A URL whose decoded path leaves the mirror's folder."""
 
 
-def normalise_mirror(value: str) -> str:
+def normalise_mirror(value: str, given_as: str = "NEWSBOT_MIRROR=") -> str:
     """NEWSBOT_MIRROR as the handler takes it: a URL, a folder made a file:// URL, or "" for none.
 
-    Raises ValueError, one line, for anything else: the run must not start on a mirror it cannot read.
+    Raises ValueError, one line starting with `given_as` (the setting, or a command's `--mirror `),
+    for anything else: the run must not start on a mirror it cannot read.
     """
     value = value.strip()
     if not value:
@@ -64,13 +66,20 @@ def normalise_mirror(value: str) -> str:
     if "://" in value:
         scheme = urlsplit(value).scheme.lower()
         if scheme not in MIRROR_SCHEMES:
-            raise ValueError(f"NEWSBOT_MIRROR={value!r}: expected an http(s):// or file:// URL, or a folder")
+            raise ValueError(f"{given_as}{value!r}: expected an http(s):// or file:// URL, or a folder")
         if scheme == "file" and not Path(file_uri_to_path(value)).is_dir():
-            raise ValueError(f"NEWSBOT_MIRROR={value!r}: no such folder")
+            raise ValueError(f"{given_as}{value!r}: no such folder")
         return value
     if not Path(value).expanduser().is_dir():
-        raise ValueError(f"NEWSBOT_MIRROR={value!r}: not a URL and not a folder")
+        raise ValueError(f"{given_as}{value!r}: not a URL and not a folder")
     return Path(value).expanduser().resolve().as_uri()
+
+
+def mirror_from_option(option: str | None) -> str:
+    """A command's `--mirror`, else the NEWSBOT_MIRROR environment variable, normalised as above."""
+    if option is None:
+        return normalise_mirror(os.environ.get("NEWSBOT_MIRROR", ""))
+    return normalise_mirror(option, given_as="--mirror ")
 
 
 def is_local_mirror(mirror: str) -> bool:

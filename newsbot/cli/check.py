@@ -18,9 +18,9 @@ import logging
 import os
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from newsbot.mirror import mirror_from_option
 from newsbot.registry import Site, load_registry
 from newsbot.report.keys import (
     STATS_HOME_FAILED,
@@ -51,6 +51,7 @@ from newsbot.report.quality import (
     format_share,
     worst,
 )
+from newsbot.spiders.args import POSITIVE_INT_EXPECTED, SpiderArguments, positive_int
 
 DEFAULT_ARTICLES = 10
 EXIT_STATUS = {FITS: 0, DEGRADED: 1, BROKEN: 2}
@@ -113,12 +114,13 @@ def run_check(args: argparse.Namespace) -> int:
         sites = [registry.site(name) for name in args.sites] or [s for s in registry.sites if s.sections]
     except KeyError as error:
         return _usage(error.args[0])
-    names = [name.strip() for name in (args.sections or "").split(",") if name.strip()]
-    if any(name.lower() == "all" for name in names):
-        names = ["all"]  # as the spider reads it: every section of the navigation, and the declared
+    # Read as the spider reads `-a sections`, by the same code (a section name cannot be malformed).
+    requested = SpiderArguments.parse({"sections": args.sections} if args.sections else {})
+    # `all`: every section of the navigation, and the declared ones it lacks.
+    names = ["all"] if requested.all_sections else requested.sections or []
     try:
         settings = dict(_setting(pair) for pair in args.settings)
-        mirror = _mirror(args.mirror if args.mirror is not None else os.environ.get("NEWSBOT_MIRROR", ""))
+        mirror = mirror_from_option(args.mirror)
     except ValueError as error:
         return _usage(str(error))
 
@@ -434,12 +436,13 @@ def _usage(message: str) -> int:
 
 
 def _positive_int(value: str) -> int:
+    """argparse's face of the spider arguments' rule (newsbot.spiders.args.positive_int)."""
     try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {value!r}")
+        number = positive_int(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{error}, got {value!r}") from None
+    if number is None:
+        raise argparse.ArgumentTypeError(f"{POSITIVE_INT_EXPECTED}, got {value!r}")
     return number
 
 
@@ -448,14 +451,3 @@ def _setting(pair: str) -> tuple[str, str]:
     if not sep or not name.strip():
         raise ValueError(f"-s {pair!r}: expected NAME=VALUE")
     return name.strip(), value
-
-
-def _mirror(value: str) -> str:
-    """A mirror URL as the NEWSBOT_MIRROR setting takes it; a folder becomes its file:// URL."""
-    value = value.strip()
-    if not value or "://" in value:
-        return value
-    path = Path(value)
-    if not path.is_dir():
-        raise ValueError(f"--mirror {value!r}: not a URL and not a folder")
-    return path.resolve().as_uri()

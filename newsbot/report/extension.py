@@ -17,6 +17,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from newsbot.clock import utc_now_iso
 from newsbot.ledger import ledger_keeper
 from newsbot.report.keys import (
     GOOD_FINISH_REASONS,
@@ -63,7 +64,7 @@ class RunReport:
         self.crawler = crawler
         self.path = path
         self.started = time.monotonic()
-        self.started_at = _utc_now()
+        self.started_at = utc_now_iso()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunReport:
@@ -79,7 +80,7 @@ class RunReport:
 
     def spider_opened(self, spider: Spider) -> None:
         self.started = time.monotonic()
-        self.started_at = _utc_now()
+        self.started_at = utc_now_iso()
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = dict(self.crawler.stats.get_stats() or {})
@@ -122,7 +123,7 @@ def build_report(
         "site": getattr(getattr(spider, "site", None), "host", None),
         "arguments": _spider_arguments(spider),
         "started_at": started_at,
-        "finished_at": _utc_now(),
+        "finished_at": utc_now_iso(),
         "duration_seconds": round(duration, 3),
         "finish_reason": reason,
         "pages_fetched": stats.get("downloader/response_count", 0),
@@ -251,7 +252,3 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
     return value
-
-
-def _utc_now() -> str:
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -9,7 +9,6 @@ report is the final report's shape (newsbot.report.extension.build_report) with 
 
 from __future__ import annotations
 
-import datetime
 import json
 import logging
 import time
@@ -21,6 +20,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
+from newsbot.clock import utc_now_iso
 from newsbot.report.extension import build_report
 from newsbot.report.keys import STATS_ITEMS_WRITTEN, STATS_SECTION_PAGES
 from newsbot.store import store_for
@@ -36,7 +36,7 @@ class Progress:
         self.interval = interval
         self.report_path = report_path
         self.started = time.monotonic()
-        self.started_at = _utc_now()
+        self.started_at = utc_now_iso()
         self.task: Any = None
         self.spider: Spider | None = None
 
@@ -57,7 +57,7 @@ class Progress:
     def spider_opened(self, spider: Spider) -> None:
         self.spider = spider
         self.started = time.monotonic()
-        self.started_at = _utc_now()
+        self.started_at = utc_now_iso()
         self.task = create_looping_call(self.tick)
         self.task.start(self.interval, now=False)
 
@@ -123,7 +123,3 @@ def _ledger_pending(crawler: Crawler) -> int | None:
     if counts is None:
         return None
     return int(counts().get("pending", 0))
-
-
-def _utc_now() -> str:
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

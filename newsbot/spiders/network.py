@@ -26,8 +26,9 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from newsbot.claims import keep_listed_url_if_claim_is_false
+from newsbot.clock import utc_now_iso
 from newsbot.ledger import UNPARSED, ledger_keeper
-from newsbot.parsing.article import ListingContext, ParseError, parse_article, utc_now
+from newsbot.parsing.article import ListingContext, ParseError, parse_article
 from newsbot.parsing.feed import FeedError, parse_feed
 from newsbot.parsing.listing import ListingEntry, parse_listing_page
 from newsbot.registry import Section, Site, load_registry
@@ -303,7 +304,7 @@ class NetworkSpider(SectionResolutionMixin):
                 response.body,
                 content_type=_content_type(response),
                 context=ListingContext(section=section, summary=summary),
-                scraped_at=utc_now(),
+                scraped_at=utc_now_iso(),
             )
         except ParseError as error:
             self.logger.warning("%s: %s", response.url, error)
