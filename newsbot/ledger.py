@@ -119,7 +119,7 @@ class LedgerMiddleware:
         if store is None:
             raise NotConfigured("no store with a ledger")
         keeper = cls(crawler, store, LedgerPolicy.from_settings(crawler.settings))
-        crawler._newsbot_ledger = keeper  # type: ignore[attr-defined]
+        crawler._newsbot_ledger = keeper  # type: ignore[attr-defined]  # one keeper per crawler, kept on it
         crawler.signals.connect(keeper.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(keeper.item_dropped, signal=signals.item_dropped)
         return keeper

@@ -171,7 +171,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
         self.backoff_max = settings.getfloat("NEWSBOT_RETRY_BACKOFF_MAX", 60.0)
         self.retry_after_max = settings.getfloat("NEWSBOT_RETRY_AFTER_MAX", 300.0)
 
-    async def process_response(  # type: ignore[override]
+    async def process_response(  # type: ignore[override]  # the downloader awaits a coroutine here
         self, request: Request, response: Response, spider: Spider | None = None
     ) -> Request | Response:
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
@@ -189,7 +189,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
         await self._wait(request, asked)
         return retry
 
-    async def process_exception(  # type: ignore[override]
+    async def process_exception(  # type: ignore[override]  # as process_response
         self, request: Request, exception: Exception, spider: Spider | None = None
     ) -> Request | Response | None:
         if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry", False):

@@ -60,7 +60,7 @@ EXIT_USAGE = 2
 
 def add_check_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Declare `newsbot check` and its options on the `newsbot` command's subparsers."""
-    parser = subparsers.add_parser(
+    parser: argparse.ArgumentParser = subparsers.add_parser(
         "check",
         help="fetch a few pages per site and tell whether the parsers still fit them",
         description=(

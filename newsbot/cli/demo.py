@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+from jsonschema import Draft202012Validator
 
 from newsbot.item import shipped_schema
 from newsbot.report.keys import STATS_ITEMS_DROPPED_PREFIX, STATS_SECTION_PAGES

@@ -52,7 +52,7 @@ from newsbot.report.keys import (
     STATS_SKIPPED_MAX_ARTICLES,
     STATS_SKIPPED_OLDER_THAN_SINCE,
 )
-from newsbot.report.outcomes import KNOWN, failure_reason, page_reason
+from newsbot.report.outcomes import KNOWN, failed_request, failure_reason, page_reason
 from newsbot.spiders.args import ARGUMENT_NAMES, SpiderArguments
 from newsbot.spiders.priorities import RequestKind
 from newsbot.spiders.sections import SectionResolutionMixin
@@ -128,9 +128,11 @@ class NetworkSpider(SectionResolutionMixin):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.source == "feed":
-            yield scrapy.Request(
-                self.site.feed, callback=self.parse_feed, priority=RequestKind.FEED.priority()
-            )
+            # SpiderArguments.check_site refused `source=feed` for a site without a feed.
+            if self.site.feed:
+                yield scrapy.Request(
+                    self.site.feed, callback=self.parse_feed, priority=RequestKind.FEED.priority()
+                )
             return
         # The sections come from the home page's navigation (newsbot.spiders.sections): nothing is
         # walked before it is read, or found missing.
@@ -324,18 +326,18 @@ class NetworkSpider(SectionResolutionMixin):
         reason = failure_reason(failure)
         if reason == KNOWN:
             return
-        listed = failure.request.meta.get(ARTICLE_META_KEY) or failure.request.url
-        section = failure.request.cb_kwargs.get("section")
+        request = failed_request(failure)
+        listed = request.meta.get(ARTICLE_META_KEY) or request.url
+        section = request.cb_kwargs.get("section")
         self._missing(listed, reason, detail=str(failure.value), section=section)
 
     def section_failed(self, failure: Failure) -> None:
         reason = failure_reason(failure)
         self.crawler.stats.inc_value(f"{STATS_SECTION_PAGES_FAILED_PREFIX}{reason}")
         # The walk did not reach its end: the next run must not stop early on its account.
-        self._broken_walks.add(failure.request.cb_kwargs.get("slug", ""))
-        self.logger.error(
-            "Section page %s could not be had (%s): %s", failure.request.url, reason, failure.value
-        )
+        request = failed_request(failure)
+        self._broken_walks.add(request.cb_kwargs.get("slug", ""))
+        self.logger.error("Section page %s could not be had (%s): %s", request.url, reason, failure.value)
 
     def _missing(self, url: str, reason: str, detail: str = "", section: str | None = None) -> None:
         self.crawler.stats.inc_value(f"{STATS_MISSING_PREFIX}{reason}")

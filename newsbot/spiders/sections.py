@@ -38,6 +38,7 @@ from newsbot.report.keys import (
     STATS_SECTIONS_WALKED,
     STATS_UNKNOWN_SECTIONS,
 )
+from newsbot.report.outcomes import failed_request
 from newsbot.spiders.priorities import RequestKind
 
 # A declared section page answering these is gone, not down: worth looking for elsewhere.
@@ -206,7 +207,7 @@ class SectionResolutionMixin(scrapy.Spider):
         yield from self.parse_section(response, slug=slug, label=label, page=page, overshoot=overshoot)
 
     def section_first_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
-        request: scrapy.Request = failure.request  # type: ignore[attr-defined]
+        request = failed_request(failure)
         slug = request.cb_kwargs.get("slug", "")
         resolved = self._resolved(slug)
         error = failure.value
@@ -247,7 +248,7 @@ class SectionResolutionMixin(scrapy.Spider):
             yield from self._healed_walk(resolved, _lookup(self._navigation.sections, resolved), reason)
 
     def home_failed_for_healing(self, failure: Failure) -> None:
-        request: scrapy.Request = failure.request  # type: ignore[attr-defined]
+        request = failed_request(failure)
         resolved = self._resolved(request.cb_kwargs.get("key", ""))
         if resolved is not None:
             self._section_gone(resolved, request.cb_kwargs.get("reason", ""))
