@@ -57,6 +57,13 @@ logger = logging.getLogger(__name__)
 FILL_RATES_MIN_ITEMS = 5
 
 
+def run_report_path(crawler: Crawler) -> Path | None:
+    """Where NEWSBOT_STATS_FILE (a template of `{spider}`) puts this crawl's report; None: nowhere."""
+    template = crawler.settings.get("NEWSBOT_STATS_FILE")
+    assert crawler.spidercls is not None
+    return Path(template.format(spider=crawler.spidercls.name)) if template else None
+
+
 class RunReport:
     """Writes NEWSBOT_STATS_FILE when the spider closes and logs a one-line summary."""
 
@@ -70,10 +77,7 @@ class RunReport:
     def from_crawler(cls, crawler: Crawler) -> RunReport:
         if not crawler.settings.getbool("NEWSBOT_RUN_REPORT", True):
             raise NotConfigured
-        template = crawler.settings.get("NEWSBOT_STATS_FILE")
-        assert crawler.spidercls is not None
-        path = Path(template.format(spider=crawler.spidercls.name)) if template else None
-        extension = cls(crawler, path)
+        extension = cls(crawler, run_report_path(crawler))
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension

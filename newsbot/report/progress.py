@@ -21,7 +21,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
 from newsbot.clock import utc_now_iso
-from newsbot.report.extension import build_report
+from newsbot.report.extension import build_report, run_report_path
 from newsbot.report.keys import STATS_ITEMS_WRITTEN, STATS_SECTION_PAGES
 from newsbot.store import store_for
 
@@ -45,10 +45,7 @@ class Progress:
         interval = crawler.settings.getfloat("NEWSBOT_PROGRESS_INTERVAL", 60.0)
         if interval <= 0:
             raise NotConfigured
-        template = crawler.settings.get("NEWSBOT_STATS_FILE")
-        assert crawler.spidercls is not None
-        wanted = template and crawler.settings.getbool("NEWSBOT_RUN_REPORT", True)
-        path = Path(template.format(spider=crawler.spidercls.name)) if wanted else None
+        path = run_report_path(crawler) if crawler.settings.getbool("NEWSBOT_RUN_REPORT", True) else None
         extension = cls(crawler, interval, path)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
