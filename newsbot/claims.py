@@ -17,6 +17,7 @@ from typing import Any
 from itemadapter import ItemAdapter
 
 from newsbot.registry import load_registry
+from newsbot.report.keys import STATS_OG_URL_CLAIMS_REFUSED
 
 
 def keep_listed_url_if_claim_is_false(spider: Any, item: Any, listed: str | None) -> None:
@@ -41,7 +42,7 @@ def keep_listed_url_if_claim_is_false(spider: Any, item: Any, listed: str | None
             *(item.get("notes") or []),
             f"url: og:url names {rival}, kept the listed URL '{claimed}'",
         ]
-        spider.crawler.stats.inc_value("newsbot/og_url_claims_refused")
+        spider.crawler.stats.inc_value(STATS_OG_URL_CLAIMS_REFUSED)
     memory.setdefault(item["url"], digest)
 
 

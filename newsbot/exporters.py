@@ -21,8 +21,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.exporters import CsvItemExporter
 from scrapy.settings import BaseSettings
 
-STATS_ITEMS_WRITTEN = "newsbot/items_written"
-STATS_ITEMS_EXPORTED = "newsbot/items_exported"
+from newsbot.report.keys import STATS_ITEMS_EXPORTED, STATS_ITEMS_WRITTEN
 
 
 def export_is_complete(settings: BaseSettings) -> bool:

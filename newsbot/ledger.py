@@ -39,6 +39,7 @@ from newsbot.report.keys import (
     STATS_LEDGER_RETRIED,
 )
 from newsbot.report.outcomes import GONE, NOT_ARTICLE, OFF_NETWORK, ROBOTS
+from newsbot.spiders.priorities import RequestKind
 from newsbot.store import LedgerEntry, LedgerStore, StoreError, ledger_of, store_for
 
 logger = logging.getLogger(__name__)
@@ -50,8 +51,6 @@ UNPARSED = "unparsed"
 _BOUNDED_REASONS = frozenset({GONE, NOT_ARTICLE, INVALID, UNPARSED})
 # Reasons a retry cannot cure: the URL is off the network, or robots.txt forbids it.
 _NEVER_RETRIED = frozenset({OFF_NETWORK, ROBOTS})
-# Ahead of every section page (20 - page) and of the articles they list.
-LEDGER_PRIORITY = 30
 
 
 class NotWritten(DropItem):
@@ -120,7 +119,7 @@ class LedgerMiddleware:
         if store is None:
             raise NotConfigured("no store with a ledger")
         keeper = cls(crawler, store, LedgerPolicy.from_settings(crawler.settings))
-        crawler._newsbot_ledger = keeper  # type: ignore[attr-defined]
+        crawler._newsbot_ledger = keeper  # type: ignore[attr-defined]  # one keeper per crawler, kept on it
         crawler.signals.connect(keeper.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(keeper.item_dropped, signal=signals.item_dropped)
         return keeper
@@ -226,7 +225,7 @@ class LedgerMiddleware:
     def _request(self, spider: Any, entry: LedgerEntry) -> Request | None:
         listing = ListingEntry(url=entry.url, title="")
         request: Request | None = spider._article_request(
-            listing, entry.section, LEDGER_ORIGIN, priority=LEDGER_PRIORITY
+            listing, entry.section, LEDGER_ORIGIN, priority=RequestKind.LEDGER_ARTICLE.priority()
         )
         if request is None:
             return None

@@ -55,7 +55,7 @@ def _type(node: dict[str, Any], root: dict[str, Any]) -> Any:
 
 def arrow_schema() -> Any:
     """The pyarrow schema of a line (a `pyarrow.Schema`)."""
-    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow as pa
 
     def arrow(tree: Any) -> Any:
         if isinstance(tree, list):
@@ -70,7 +70,7 @@ def arrow_schema() -> Any:
 def read_arrow(paths: Iterable[str | Path]) -> Any:
     """Every line of the given JSON Lines files as one `pyarrow.Table` with the schema's types."""
     import pyarrow as pa
-    import pyarrow.json as pajson  # type: ignore[import-untyped]
+    import pyarrow.json as pajson
 
     schema = arrow_schema()
     options = pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error")

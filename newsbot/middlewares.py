@@ -21,7 +21,15 @@ from twisted.internet.task import deferLater
 
 from newsbot.parsing.article.layouts import Layout2022
 from newsbot.registry import load_registry
-from newsbot.report.keys import ARTICLE_META_KEY
+from newsbot.report.keys import (
+    ARTICLE_META_KEY,
+    STATS_BLOCKED,
+    STATS_OFF_NETWORK_REFUSED,
+    STATS_RETRY_AFTER_HONOURED,
+    STATS_RETRY_WAITED_SECONDS,
+    STATS_RETRY_WAITS,
+    STATS_SKIPPED_KNOWN_AT_DOWNLOAD,
+)
 from newsbot.store import SeenStore, store_for
 
 logger = logging.getLogger(__name__)
@@ -45,7 +53,7 @@ class NetworkOnlyMiddleware:
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         host = urlparse_cached(request).hostname or ""
         if not self.registry.is_network_host(host):
-            self.crawler.stats.inc_value("newsbot/off_network_refused")
+            self.crawler.stats.inc_value(STATS_OFF_NETWORK_REFUSED)
             raise IgnoreRequest(f"off the network: {request.url}")
 
 
@@ -70,7 +78,7 @@ class SkipKnownArticlesMiddleware:
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         if request.meta.get(ARTICLE_META_KEY) and self.store.is_known_url(request.url):
-            self.crawler.stats.inc_value("newsbot/skipped/known_at_download")
+            self.crawler.stats.inc_value(STATS_SKIPPED_KNOWN_AT_DOWNLOAD)
             raise IgnoreRequest(f"already written: {request.url}")
 
 
@@ -125,7 +133,7 @@ class BlockDetectionMiddleware:
         self, request: Request, response: Response, spider: Spider | None = None
     ) -> Response:
         if looks_blocked(response.status, response.body):
-            self.crawler.stats.inc_value("newsbot/blocked")
+            self.crawler.stats.inc_value(STATS_BLOCKED)
             logger.error("Blocked: %s answered %d with a block page", request.url, response.status)
             raise IgnoreRequest(f"block page at {request.url}")
         return response
@@ -163,7 +171,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
         self.backoff_max = settings.getfloat("NEWSBOT_RETRY_BACKOFF_MAX", 60.0)
         self.retry_after_max = settings.getfloat("NEWSBOT_RETRY_AFTER_MAX", 300.0)
 
-    async def process_response(  # type: ignore[override]
+    async def process_response(  # type: ignore[override]  # the downloader awaits a coroutine here
         self, request: Request, response: Response, spider: Spider | None = None
     ) -> Request | Response:
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
@@ -181,7 +189,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
         await self._wait(request, asked)
         return retry
 
-    async def process_exception(  # type: ignore[override]
+    async def process_exception(  # type: ignore[override]  # as process_response
         self, request: Request, exception: Exception, spider: Spider | None = None
     ) -> Request | Response | None:
         if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry", False):
@@ -196,10 +204,10 @@ class PoliteRetryMiddleware(RetryMiddleware):
         delay = asked if asked is not None else min(self.backoff_max, self.backoff * 2**attempt)
         if delay <= 0:
             return
-        self.crawler.stats.inc_value("newsbot/retry/waits")
-        self.crawler.stats.inc_value("newsbot/retry/waited_seconds", delay)  # type: ignore[arg-type]  # floats add up fine
+        self.crawler.stats.inc_value(STATS_RETRY_WAITS)
+        self.crawler.stats.inc_value(STATS_RETRY_WAITED_SECONDS, delay)  # type: ignore[arg-type]  # floats add up fine
         if asked is not None:
-            self.crawler.stats.inc_value("newsbot/retry/retry_after_honoured")
+            self.crawler.stats.inc_value(STATS_RETRY_AFTER_HONOURED)
         logger.debug("Waiting %.1f s before retrying %s", delay, request.url)
         # A Deferred cannot be awaited directly in a coroutine run by the asyncio reactor.
         await maybe_deferred_to_future(deferLater(reactor, delay, lambda: None))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import posixpath
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -35,12 +36,12 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from w3lib.url import file_uri_to_path
 
 from newsbot.registry import load_registry
+from newsbot.report.keys import STATS_MIRROR_REFUSED_PATHS
 
 logger = logging.getLogger(__name__)
 
 _SAFE_PATH_CHARS = "/%:@!$&()*+,;=-._~"
 MIRROR_SCHEMES = ("http", "https", "file")
-STATS_REFUSED_PATHS = "newsbot/mirror/refused_paths"
 # Politeness is for the live sites; a local replay reads our own copy.
 LOCAL_REPLAY_SETTINGS = {
     "DOWNLOAD_DELAY": 0,
@@ -53,10 +54,11 @@ class MirrorPathRefused(IgnoreRequest):
     """A URL whose decoded path leaves the mirror's folder."""
 
 
-def normalise_mirror(value: str) -> str:
+def normalise_mirror(value: str, given_as: str = "NEWSBOT_MIRROR=") -> str:
     """NEWSBOT_MIRROR as the handler takes it: a URL, a folder made a file:// URL, or "" for none.
 
-    Raises ValueError, one line, for anything else: the run must not start on a mirror it cannot read.
+    Raises ValueError, one line starting with `given_as` (the setting, or a command's `--mirror `),
+    for anything else: the run must not start on a mirror it cannot read.
     """
     value = value.strip()
     if not value:
@@ -64,13 +66,20 @@ def normalise_mirror(value: str) -> str:
     if "://" in value:
         scheme = urlsplit(value).scheme.lower()
         if scheme not in MIRROR_SCHEMES:
-            raise ValueError(f"NEWSBOT_MIRROR={value!r}: expected an http(s):// or file:// URL, or a folder")
+            raise ValueError(f"{given_as}{value!r}: expected an http(s):// or file:// URL, or a folder")
         if scheme == "file" and not Path(file_uri_to_path(value)).is_dir():
-            raise ValueError(f"NEWSBOT_MIRROR={value!r}: no such folder")
+            raise ValueError(f"{given_as}{value!r}: no such folder")
         return value
     if not Path(value).expanduser().is_dir():
-        raise ValueError(f"NEWSBOT_MIRROR={value!r}: not a URL and not a folder")
+        raise ValueError(f"{given_as}{value!r}: not a URL and not a folder")
     return Path(value).expanduser().resolve().as_uri()
+
+
+def mirror_from_option(option: str | None) -> str:
+    """A command's `--mirror`, else the NEWSBOT_MIRROR environment variable, normalised as above."""
+    if option is None:
+        return normalise_mirror(os.environ.get("NEWSBOT_MIRROR", ""))
+    return normalise_mirror(option, given_as="--mirror ")
 
 
 def is_local_mirror(mirror: str) -> bool:
@@ -152,7 +161,7 @@ class MirrorDownloadHandler:
             target = mirror_url(self.mirror, request.url)
         except MirrorPathRefused as error:
             if self.stats is not None:
-                self.stats.inc_value(STATS_REFUSED_PATHS)
+                self.stats.inc_value(STATS_MIRROR_REFUSED_PATHS)
             logger.warning("%s", error)
             raise
         if target is None:

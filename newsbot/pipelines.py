@@ -25,7 +25,18 @@ from newsbot.report.keys import (
     FINISH_OUTPUT_LOCKED,
     FINISH_STORE_BUSY,
     FINISH_STORE_UNUSABLE,
+    STATS_DROPPED_DUPLICATE_CONTENT,
+    STATS_DROPPED_DUPLICATE_URL,
+    STATS_DROPPED_KNOWN_URL,
+    STATS_FIELD_MISSING,
+    STATS_ITEMS_INVALID_PREFIX,
+    STATS_ITEMS_NOT_WRITTEN,
+    STATS_ITEMS_VALID,
+    STATS_ITEMS_WRITTEN,
+    STATS_NOTES,
     STATS_OUTPUT_ERROR,
+    STATS_OUTPUT_RECONCILED_LINES,
+    STATS_OUTPUT_REPAIRED_BYTES,
     STATS_STORE_ERROR,
 )
 from newsbot.report.quality import TRACKED_FIELDS, note_kind
@@ -52,17 +63,17 @@ class ValidatePipeline:
         if errors:
             reasons = sorted({schema_error_reason(error) for error in errors})
             for reason in reasons:
-                self.stats.inc_value(f"newsbot/items_invalid/{reason}")
+                self.stats.inc_value(f"{STATS_ITEMS_INVALID_PREFIX}{reason}")
             logger.warning(
                 "Dropped invalid item %s: %s", data.get("url"), "; ".join(e.message for e in errors)
             )
             raise InvalidItem(f"invalid item: {', '.join(reasons)}", log_level="WARNING")
-        self.stats.inc_value("newsbot/items_valid")
+        self.stats.inc_value(STATS_ITEMS_VALID)
         for name in TRACKED_FIELDS:
             if data.get(name) in (None, "", []):
-                self.stats.inc_value(f"newsbot/field_missing/{name}")
+                self.stats.inc_value(f"{STATS_FIELD_MISSING}{name}")
         for note in data.get("notes", []):
-            self.stats.inc_value(f"newsbot/notes/{note_kind(note)}")
+            self.stats.inc_value(f"{STATS_NOTES}{note_kind(note)}")
         return item
 
 
@@ -96,14 +107,14 @@ class DedupePipeline:
         adapter = ItemAdapter(item)
         url, digest = adapter["url"], adapter["content_hash"]
         if url in self._seen_urls:
-            self.stats.inc_value("newsbot/items_dropped/duplicate_url")
+            self.stats.inc_value(STATS_DROPPED_DUPLICATE_URL)
             raise DropItem("duplicate URL in this run", log_level="INFO")
         if self.store is not None and self.store.is_known_url(url):
-            self.stats.inc_value("newsbot/items_dropped/known_url")
+            self.stats.inc_value(STATS_DROPPED_KNOWN_URL)
             raise DropItem("already written by an earlier run", log_level="INFO")
         owner = self._seen_hashes.get(digest) or (self.store.owner_of_hash(digest) if self.store else None)
         if owner is not None:
-            self.stats.inc_value("newsbot/items_dropped/duplicate_content")
+            self.stats.inc_value(STATS_DROPPED_DUPLICATE_CONTENT)
             if self.store is not None:
                 self.store.record_copy(url, owner, adapter["site"])
             raise DropItem(f"same content as {owner}", log_level="INFO")
@@ -162,9 +173,9 @@ class JsonLinesWriterPipeline:
         self._lock()
         repaired, marked = reconcile_output(self.path, self.store)
         if repaired:
-            self.stats.set_value("newsbot/output_repaired_bytes", repaired)
+            self.stats.set_value(STATS_OUTPUT_REPAIRED_BYTES, repaired)
         if marked:
-            self.stats.set_value("newsbot/output_reconciled_lines", marked)
+            self.stats.set_value(STATS_OUTPUT_RECONCILED_LINES, marked)
         self.created = not self.path.exists()
         self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         logger.info("Writing items to %s", self.path)
@@ -203,7 +214,7 @@ class JsonLinesWriterPipeline:
                 # The line is on disk, unmarked, past the reconciled offset: the next start marks it.
                 self._stop(FINISH_STORE_BUSY, f"store failed: {error}; stopping the run")
                 raise NotWritten(f"written but not marked: {error}", log_level="WARNING") from None
-        self.stats.inc_value("newsbot/items_written")
+        self.stats.inc_value(STATS_ITEMS_WRITTEN)
         return item
 
     def _write_failed(self, data: dict[str, Any], error: OSError, before: int) -> None:
@@ -236,7 +247,7 @@ class JsonLinesWriterPipeline:
         keeper = ledger_keeper(self.crawler)
         if keeper is not None:
             keeper.record(data["url"], reason=WRITE_FAILED, section=data.get("section"))
-        self.stats.inc_value("newsbot/items_not_written")
+        self.stats.inc_value(STATS_ITEMS_NOT_WRITTEN)
         raise NotWritten(f"not written: {why}", log_level="WARNING")
 
     def _lock(self) -> None:

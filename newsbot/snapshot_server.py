@@ -7,11 +7,11 @@ import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import ClassVar
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    extensions_map: ClassVar[dict[str, str]] = {
+    # Typeshed declares it an instance variable of the base class: not a ClassVar here.
+    extensions_map: dict[str, str] = {  # noqa: RUF012
         **SimpleHTTPRequestHandler.extensions_map,
         ".xml": "application/rss+xml",
     }
@@ -39,7 +39,7 @@ class SnapshotServer:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}"
 
     def __enter__(self) -> SnapshotServer:
         self._thread.start()

@@ -231,6 +231,20 @@ def test_usage_errors_exit_2_before_any_crawl(capsys, monkeypatch):
     assert "unknown site 'nosuchsite'" in capsys.readouterr().err
     assert main(["check", "spacewar", "--mirror", str(SNAPSHOT / "no-such-folder")]) == 2
     assert "not a URL and not a folder" in capsys.readouterr().err
+    # The mirror rule of the crawl's NEWSBOT_MIRROR setting, named by where the value came from.
+    assert main(["check", "spacewar", "--mirror", "ftp://example.org/"]) == 2
+    assert "--mirror 'ftp://example.org/': expected an http(s):// or file:// URL" in capsys.readouterr().err
+    monkeypatch.setenv("NEWSBOT_MIRROR", str(SNAPSHOT / "no-such-folder"))
+    assert main(["check", "spacewar"]) == 2
+    assert "NEWSBOT_MIRROR=" in capsys.readouterr().err
+
+
+def test_check_counts_follow_the_spider_arguments_rule(capsys):
+    for bad in ("0", "-3", "x", ""):
+        with pytest.raises(SystemExit) as exit_:
+            main(["check", "spacewar", "--articles", bad])
+        assert exit_.value.code == 2
+        assert f"--articles: expected a whole number of 1 or more, got {bad!r}" in capsys.readouterr().err
 
 
 # --- The command, in a subprocess (Scrapy's reactor cannot restart within one process) ---

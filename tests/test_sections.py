@@ -225,6 +225,8 @@ def test_the_sections_command_usage_errors_exit_2(capsys, monkeypatch):
     assert "unknown site 'nosuchsite'" in capsys.readouterr().err
     assert main(["sections", "spacewar", "--mirror", str(SNAPSHOT / "no-such-folder")]) == 2
     assert "not a URL and not a folder" in capsys.readouterr().err
+    assert main(["sections", "spacewar", "--mirror", "ftp://example.org/"]) == 2
+    assert "--mirror 'ftp://example.org/': expected an http(s):// or file:// URL" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

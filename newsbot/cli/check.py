@@ -18,12 +18,20 @@ import logging
 import os
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from newsbot.mirror import mirror_from_option
 from newsbot.registry import Site, load_registry
 from newsbot.report.keys import (
     STATS_HOME_FAILED,
+    STATS_ITEMS_DROPPED_PREFIX,
+    STATS_LISTED_ENTRIES,
+    STATS_MISSING_PREFIX,
+    STATS_PAGES_NOT_ARTICLE,
+    STATS_PAGES_UNPARSED,
+    STATS_SECTION_PAGES,
+    STATS_SECTION_PAGES_EMPTY,
+    STATS_SECTION_PAGES_FAILED_PREFIX,
     STATS_SECTIONS,
     STATS_SECTIONS_EMPTY,
     STATS_SECTIONS_HEALED,
@@ -31,6 +39,7 @@ from newsbot.report.keys import (
     STATS_SECTIONS_MOVED,
     STATS_SECTIONS_NEW,
     STATS_SECTIONS_WALKED,
+    STATS_UNKNOWN_SECTIONS,
 )
 from newsbot.report.quality import (
     BROKEN,
@@ -42,6 +51,7 @@ from newsbot.report.quality import (
     format_share,
     worst,
 )
+from newsbot.spiders.args import POSITIVE_INT_EXPECTED, SpiderArguments, positive_int
 
 DEFAULT_ARTICLES = 10
 EXIT_STATUS = {FITS: 0, DEGRADED: 1, BROKEN: 2}
@@ -50,7 +60,7 @@ EXIT_USAGE = 2
 
 def add_check_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Declare `newsbot check` and its options on the `newsbot` command's subparsers."""
-    parser = subparsers.add_parser(
+    parser: argparse.ArgumentParser = subparsers.add_parser(
         "check",
         help="fetch a few pages per site and tell whether the parsers still fit them",
         description=(
@@ -104,12 +114,13 @@ def run_check(args: argparse.Namespace) -> int:
         sites = [registry.site(name) for name in args.sites] or [s for s in registry.sites if s.sections]
     except KeyError as error:
         return _usage(error.args[0])
-    names = [name.strip() for name in (args.sections or "").split(",") if name.strip()]
-    if any(name.lower() == "all" for name in names):
-        names = ["all"]  # as the spider reads it: every section of the navigation, and the declared
+    # Read as the spider reads `-a sections`, by the same code (a section name cannot be malformed).
+    requested = SpiderArguments.parse({"sections": args.sections} if args.sections else {})
+    # `all`: every section of the navigation, and the declared ones it lacks.
+    names = ["all"] if requested.all_sections else requested.sections or []
     try:
         settings = dict(_setting(pair) for pair in args.settings)
-        mirror = _mirror(args.mirror if args.mirror is not None else os.environ.get("NEWSBOT_MIRROR", ""))
+        mirror = mirror_from_option(args.mirror)
     except ValueError as error:
         return _usage(str(error))
 
@@ -237,7 +248,7 @@ def _figures(run: SiteRun) -> tuple[SiteFigures, dict[str, Any]]:
 
     stats = dict(run.crawler.stats.get_stats() or {}) if run.crawler and run.crawler.stats else {}
     spider = getattr(run.crawler, "spider", None)
-    answered = sum(stats.get(f"newsbot/{key}", 0) for key in ("pages_unparsed", "pages_not_article"))
+    answered = sum(stats.get(key, 0) for key in (STATS_PAGES_UNPARSED, STATS_PAGES_NOT_ARTICLE))
     requested = getattr(spider, "articles_requested", None)
     if requested is None:
         requested = answered + len(run.items)
@@ -248,13 +259,13 @@ def _figures(run: SiteRun) -> tuple[SiteFigures, dict[str, Any]]:
     walked = stats.get(STATS_SECTIONS_WALKED)
     figures = SiteFigures(
         sections_requested=(len(walked) if walked is not None else run.sections_requested) - not_sections,
-        section_pages=stats.get("newsbot/section_pages", 0) - not_sections,
-        section_pages_empty=stats.get("newsbot/section_pages_empty", 0) - not_sections,
-        article_links=stats.get("newsbot/listed_entries", 0),
+        section_pages=stats.get(STATS_SECTION_PAGES, 0) - not_sections,
+        section_pages_empty=stats.get(STATS_SECTION_PAGES_EMPTY, 0) - not_sections,
+        article_links=stats.get(STATS_LISTED_ENTRIES, 0),
         articles_requested=requested,
         items_valid=sum(validator.is_valid(item) for item in run.items),
         finish_reason=stats.get("finish_reason") if stats else "not_started",
-        unknown_sections=stats.get("newsbot/unknown_sections"),
+        unknown_sections=stats.get(STATS_UNKNOWN_SECTIONS),
         pages_fetched=stats.get("downloader/response_count", 0),
         download_errors=stats.get("downloader/exception_count", 0),
     )
@@ -266,12 +277,12 @@ def _figures(run: SiteRun) -> tuple[SiteFigures, dict[str, Any]]:
             if key.startswith("downloader/response_status_count/") and int(key.rsplit("/", 1)[1]) >= 400
         ),
         "download_errors": stats.get("downloader/exception_count", 0),
-        "pages_not_article": stats.get("newsbot/pages_not_article", 0),
-        "pages_unparsed": stats.get("newsbot/pages_unparsed", 0),
-        "duplicates_dropped": sum(v for k, v in stats.items() if k.startswith("newsbot/items_dropped/")),
+        "pages_not_article": stats.get(STATS_PAGES_NOT_ARTICLE, 0),
+        "pages_unparsed": stats.get(STATS_PAGES_UNPARSED, 0),
+        "duplicates_dropped": sum(v for k, v in stats.items() if k.startswith(STATS_ITEMS_DROPPED_PREFIX)),
         # Why pages were not had, as the spider classifies it (HTTP status, block page, not an article).
-        "articles_missing": _by_reason(stats, "newsbot/missing/"),
-        "section_pages_failed": _by_reason(stats, "newsbot/section_pages_failed/"),
+        "articles_missing": _by_reason(stats, STATS_MISSING_PREFIX),
+        "section_pages_failed": _by_reason(stats, STATS_SECTION_PAGES_FAILED_PREFIX),
         "sections": {
             "resolved": stats.get(STATS_SECTIONS, []),
             "walked": walked or [],
@@ -425,12 +436,13 @@ def _usage(message: str) -> int:
 
 
 def _positive_int(value: str) -> int:
+    """argparse's face of the spider arguments' rule (newsbot.spiders.args.positive_int)."""
     try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {value!r}")
+        number = positive_int(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{error}, got {value!r}") from None
+    if number is None:
+        raise argparse.ArgumentTypeError(f"{POSITIVE_INT_EXPECTED}, got {value!r}")
     return number
 
 
@@ -439,14 +451,3 @@ def _setting(pair: str) -> tuple[str, str]:
     if not sep or not name.strip():
         raise ValueError(f"-s {pair!r}: expected NAME=VALUE")
     return name.strip(), value
-
-
-def _mirror(value: str) -> str:
-    """A mirror URL as the NEWSBOT_MIRROR setting takes it; a folder becomes its file:// URL."""
-    value = value.strip()
-    if not value or "://" in value:
-        return value
-    path = Path(value)
-    if not path.is_dir():
-        raise ValueError(f"--mirror {value!r}: not a URL and not a folder")
-    return path.resolve().as_uri()

@@ -8,9 +8,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+from jsonschema import Draft202012Validator
 
 from newsbot.item import shipped_schema
+from newsbot.report.keys import STATS_ITEMS_DROPPED_PREFIX, STATS_SECTION_PAGES
 from newsbot.snapshot_server import SnapshotServer
 
 DEMO_SPIDERS = ("spacewar", "spacedaily", "terradaily")
@@ -86,11 +87,11 @@ def _summarise(out: Path, crawlers: list[Any]) -> int:
             hashes[item["content_hash"]] += 1
             sites[item["site"]] += 1
         stats = crawler.stats.get_stats()
-        dropped = sum(v for k, v in stats.items() if k.startswith("newsbot/items_dropped/"))
+        dropped = sum(v for k, v in stats.items() if k.startswith(STATS_ITEMS_DROPPED_PREFIX))
         per_site = ", ".join(f"{site} {count}" for site, count in sorted(sites.items()))
         print(
             f"  {path}: {len(lines)} articles ({per_site or 'none'}); "
-            f"{stats.get('newsbot/section_pages', 0)} section pages, {dropped} duplicates dropped"
+            f"{stats.get(STATS_SECTION_PAGES, 0)} section pages, {dropped} duplicates dropped"
         )
     repeated = sum(1 for c in urls.values() if c > 1) + sum(1 for c in hashes.values() if c > 1)
     print(

@@ -64,7 +64,7 @@ def url_from_mirror_path(path: Path) -> str | None:
     return None
 
 
-def _print_json(data: dict) -> None:
+def _print_json(data: dict[str, Any]) -> None:
     try:
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
     except BrokenPipeError:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import urllib.error
 import urllib.request
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from newsbot.mirror import mirror_url
+from newsbot.mirror import mirror_from_option, mirror_url
 from newsbot.parsing.navigation import parse_navigation
 from newsbot.registry import SectionResolution, Site, load_registry, resolve_sections
 from newsbot.settings import USER_AGENT
@@ -64,11 +63,10 @@ def run(args: argparse.Namespace) -> int:
         sites = [registry.site(name) for name in args.sites] or list(registry.sites)
     except KeyError as error:
         return _usage(error.args[0])
-    mirror = (args.mirror if args.mirror is not None else os.environ.get("NEWSBOT_MIRROR", "")).strip()
-    if mirror and "://" not in mirror:
-        if not Path(mirror).is_dir():
-            return _usage(f"--mirror {mirror!r}: not a URL and not a folder")
-        mirror = Path(mirror).resolve().as_uri()
+    try:
+        mirror = mirror_from_option(args.mirror)
+    except ValueError as error:
+        return _usage(str(error))
     reports = []
     for site in sites:
         try:

@@ -17,19 +17,36 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from newsbot.clock import utc_now_iso
 from newsbot.ledger import ledger_keeper
 from newsbot.report.keys import (
     GOOD_FINISH_REASONS,
     LEDGER_ORIGIN,
+    STATS_ARTICLES_PARSED,
+    STATS_BLOCKED,
     STATS_BOUND_LINKS,
     STATS_BOUND_PAGES,
     STATS_BOUND_REPEAT,
+    STATS_ERRORS_PREFIX,
     STATS_FAILURES,
+    STATS_FIELD_MISSING,
+    STATS_ITEMS_DROPPED_PREFIX,
+    STATS_ITEMS_INVALID_PREFIX,
+    STATS_ITEMS_VALID,
+    STATS_ITEMS_WRITTEN,
     STATS_LEDGER_GIVEN_UP,
     STATS_LEDGER_RECOVERED,
     STATS_LEDGER_RETRIED,
+    STATS_LISTED_ENTRIES,
     STATS_OUTCOME,
     STATS_OUTPUT_ERROR,
+    STATS_OUTPUT_REPAIRED_BYTES,
+    STATS_SECTION_PAGES,
+    STATS_SECTION_PAGES_FAILED_PREFIX,
+    STATS_SECTION_PARSED_PREFIX,
+    STATS_SECTION_REQUESTED_PREFIX,
+    STATS_SKIPPED_KNOWN,
+    STATS_SKIPPED_KNOWN_AT_DOWNLOAD,
     STATS_STORE_ERROR,
 )
 from newsbot.report.quality import fill_rates_from_stats, fill_warnings, notes_from_stats
@@ -41,6 +58,13 @@ logger = logging.getLogger(__name__)
 FILL_RATES_MIN_ITEMS = 5
 
 
+def run_report_path(crawler: Crawler) -> Path | None:
+    """Where NEWSBOT_STATS_FILE (a template of `{spider}`) puts this crawl's report; None: nowhere."""
+    template = crawler.settings.get("NEWSBOT_STATS_FILE")
+    assert crawler.spidercls is not None
+    return Path(template.format(spider=crawler.spidercls.name)) if template else None
+
+
 class RunReport:
     """Writes NEWSBOT_STATS_FILE when the spider closes and logs a one-line summary."""
 
@@ -48,23 +72,20 @@ class RunReport:
         self.crawler = crawler
         self.path = path
         self.started = time.monotonic()
-        self.started_at = _utc_now()
+        self.started_at = utc_now_iso()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunReport:
         if not crawler.settings.getbool("NEWSBOT_RUN_REPORT", True):
             raise NotConfigured
-        template = crawler.settings.get("NEWSBOT_STATS_FILE")
-        assert crawler.spidercls is not None
-        path = Path(template.format(spider=crawler.spidercls.name)) if template else None
-        extension = cls(crawler, path)
+        extension = cls(crawler, run_report_path(crawler))
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 
     def spider_opened(self, spider: Spider) -> None:
         self.started = time.monotonic()
-        self.started_at = _utc_now()
+        self.started_at = utc_now_iso()
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = dict(self.crawler.stats.get_stats() or {})
@@ -108,30 +129,29 @@ def build_report(
         "site": getattr(getattr(spider, "site", None), "host", None),
         "arguments": _spider_arguments(spider),
         "started_at": started_at,
-        "finished_at": _utc_now(),
+        "finished_at": utc_now_iso(),
         "duration_seconds": round(duration, 3),
         "finish_reason": reason,
         "pages_fetched": stats.get("downloader/response_count", 0),
         "requests_made": stats.get("downloader/request_count", 0),
-        "section_pages": stats.get("newsbot/section_pages", 0),
-        "listed_entries": stats.get("newsbot/listed_entries", 0),
+        "section_pages": stats.get(STATS_SECTION_PAGES, 0),
+        "listed_entries": stats.get(STATS_LISTED_ENTRIES, 0),
         "articles_requested": getattr(spider, "articles_requested", 0),
-        "articles_parsed": stats.get("newsbot/articles_parsed", 0),
-        "articles_written": stats.get("newsbot/items_written", 0),
-        "known_skipped": stats.get("newsbot/skipped/known", 0)
-        + stats.get("newsbot/skipped/known_at_download", 0),
-        "duplicates_dropped": _group(stats, "newsbot/items_dropped/"),
-        "items_invalid": _group(stats, "newsbot/items_invalid/"),
-        "fields_missing": _group(stats, "newsbot/field_missing/"),
+        "articles_parsed": stats.get(STATS_ARTICLES_PARSED, 0),
+        "articles_written": stats.get(STATS_ITEMS_WRITTEN, 0),
+        "known_skipped": stats.get(STATS_SKIPPED_KNOWN, 0) + stats.get(STATS_SKIPPED_KNOWN_AT_DOWNLOAD, 0),
+        "duplicates_dropped": _group(stats, STATS_ITEMS_DROPPED_PREFIX),
+        "items_invalid": _group(stats, STATS_ITEMS_INVALID_PREFIX),
+        "fields_missing": _group(stats, STATS_FIELD_MISSING),
         "field_fill_rates": {name: round(rate, 4) for name, rate in fill_rates_from_stats(stats).items()},
         "notes": notes_from_stats(stats),
         "errors": errors,
         "error_count": stats.get("log_count/ERROR", 0),
-        "blocked_responses": stats.get("newsbot/blocked", 0),
+        "blocked_responses": stats.get(STATS_BLOCKED, 0),
         "missing_articles": {
             reason: sorted(urls) for reason, urls in sorted(getattr(spider, "missing", {}).items())
         },
-        "output_repaired_bytes": stats.get("newsbot/output_repaired_bytes", 0),
+        "output_repaired_bytes": stats.get(STATS_OUTPUT_REPAIRED_BYTES, 0),
         "output_error": stats.get(STATS_OUTPUT_ERROR),
         "store_error": stats.get(STATS_STORE_ERROR),
         "ledger_retried": stats.get(STATS_LEDGER_RETRIED, 0),
@@ -150,7 +170,7 @@ def build_report(
     }
     # A run that wrote a handful of items says nothing about the parser: one advertorial without a
     # dateline is not a redesign.
-    judged = stats.get("newsbot/items_valid", 0) >= FILL_RATES_MIN_ITEMS
+    judged = stats.get(STATS_ITEMS_VALID, 0) >= FILL_RATES_MIN_ITEMS
     report["fill_warnings"] = fill_warnings(fill_rates_from_stats(stats)) if judged else []
     report["failures"] = failures(report, stats, max_errors=max_errors)
     report["outcome"] = "failed" if report["failures"] else "ok"
@@ -163,14 +183,14 @@ def failures(report: dict[str, Any], stats: dict[str, Any], *, max_errors: int) 
     if report["finish_reason"] not in GOOD_FINISH_REASONS:
         found.append(f"finished with reason {report['finish_reason']!r}")
     for key, requested in sorted(stats.items()):
-        if not key.startswith("newsbot/section_requested/"):
+        if not key.startswith(STATS_SECTION_REQUESTED_PREFIX):
             continue
-        section = key.removeprefix("newsbot/section_requested/")
+        section = key.removeprefix(STATS_SECTION_REQUESTED_PREFIX)
         if section == LEDGER_ORIGIN:
             continue  # earlier runs' failures asked for again: the ledger reports them
-        if requested and not stats.get(f"newsbot/section_parsed/{section}", 0):
+        if requested and not stats.get(f"{STATS_SECTION_PARSED_PREFIX}{section}", 0):
             found.append(f"section {section} listed {requested} new article(s) but none could be parsed")
-    failed_pages = _group(stats, "newsbot/section_pages_failed/")
+    failed_pages = _group(stats, STATS_SECTION_PAGES_FAILED_PREFIX)
     if failed_pages:
         reasons = ", ".join(f"{count} {reason}" for reason, count in failed_pages.items())
         found.append(f"{sum(failed_pages.values())} section page(s) could not be had ({reasons})")
@@ -195,8 +215,8 @@ def errors_by_kind(stats: dict[str, Any]) -> dict[str, int]:
             status = int(key.rsplit("/", 1)[1])
             if status >= 400:
                 kinds[f"http_{status}"] = value
-        elif key.startswith("newsbot/errors/"):
-            kinds[key.removeprefix("newsbot/errors/")] = value
+        elif key.startswith(STATS_ERRORS_PREFIX):
+            kinds[key.removeprefix(STATS_ERRORS_PREFIX)] = value
     return dict(sorted(kinds.items()))
 
 
@@ -238,7 +258,3 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
     return value
-
-
-def _utc_now() -> str:
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

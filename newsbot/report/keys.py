@@ -33,8 +33,51 @@ LEDGER_ORIGIN = "ledger"
 STATS_OUTCOME = "newsbot/outcome"
 STATS_FAILURES = "newsbot/failures"
 STATS_ITEMS_VALID = "newsbot/items_valid"
-STATS_FIELD_MISSING = "newsbot/field_missing/"
-STATS_NOTES = "newsbot/notes/"
+STATS_ITEMS_INVALID_PREFIX = "newsbot/items_invalid/"  # + the schema's reason
+STATS_FIELD_MISSING = "newsbot/field_missing/"  # + the field's name
+STATS_NOTES = "newsbot/notes/"  # + the note's kind
+# Items dropped before writing, by why (the prefix sums them for the report).
+STATS_ITEMS_DROPPED_PREFIX = "newsbot/items_dropped/"
+STATS_DROPPED_DUPLICATE_URL = STATS_ITEMS_DROPPED_PREFIX + "duplicate_url"
+STATS_DROPPED_KNOWN_URL = STATS_ITEMS_DROPPED_PREFIX + "known_url"
+STATS_DROPPED_DUPLICATE_CONTENT = STATS_ITEMS_DROPPED_PREFIX + "duplicate_content"
+STATS_ITEMS_WRITTEN = "newsbot/items_written"
+STATS_ITEMS_EXPORTED = "newsbot/items_exported"
+STATS_ITEMS_NOT_WRITTEN = "newsbot/items_not_written"
+# What the output's reconciliation with the store did at the start of a run.
+STATS_OUTPUT_REPAIRED_BYTES = "newsbot/output_repaired_bytes"
+STATS_OUTPUT_RECONCILED_LINES = "newsbot/output_reconciled_lines"
+
+# The walk of section pages and the feed.
+STATS_SECTION_PAGES = "newsbot/section_pages"
+STATS_SECTION_PAGES_EMPTY = "newsbot/section_pages_empty"
+STATS_SECTION_PAGES_FAILED_PREFIX = "newsbot/section_pages_failed/"  # + the failure's reason
+STATS_LISTED_ENTRIES = "newsbot/listed_entries"
+STATS_LISTING_NOTES_PREFIX = "newsbot/listing_notes/"  # + the listing parser's note
+STATS_ERRORS_PREFIX = "newsbot/errors/"  # + the kind of error
+STATS_ERROR_BAD_FEED = STATS_ERRORS_PREFIX + "bad_feed"
+# Listed articles not requested, by why.
+STATS_SKIPPED_OLDER_THAN_SINCE = "newsbot/skipped/older_than_since"
+STATS_SKIPPED_KNOWN = "newsbot/skipped/known"
+STATS_SKIPPED_MAX_ARTICLES = "newsbot/skipped/max_articles"
+STATS_SKIPPED_KNOWN_AT_DOWNLOAD = "newsbot/skipped/known_at_download"
+# Articles requested and parsed, in all and by origin (a section's slug, "feed" or the ledger's).
+STATS_ARTICLES_REQUESTED = "newsbot/articles_requested"
+STATS_SECTION_REQUESTED_PREFIX = "newsbot/section_requested/"  # + origin
+STATS_ARTICLES_PARSED = "newsbot/articles_parsed"
+STATS_SECTION_PARSED_PREFIX = "newsbot/section_parsed/"  # + origin
+STATS_PAGES_UNPARSED = "newsbot/pages_unparsed"
+STATS_PAGES_NOT_ARTICLE = "newsbot/pages_not_article"
+STATS_MISSING_PREFIX = "newsbot/missing/"  # + the reason (newsbot.report.outcomes)
+STATS_OG_URL_CLAIMS_REFUSED = "newsbot/og_url_claims_refused"
+
+# Downloads: refused off the network, blocked by the site, waits asked for by Retry-After.
+STATS_OFF_NETWORK_REFUSED = "newsbot/off_network_refused"
+STATS_BLOCKED = "newsbot/blocked"
+STATS_RETRY_WAITS = "newsbot/retry/waits"
+STATS_RETRY_WAITED_SECONDS = "newsbot/retry/waited_seconds"
+STATS_RETRY_AFTER_HONOURED = "newsbot/retry/retry_after_honoured"
+STATS_MIRROR_REFUSED_PATHS = "newsbot/mirror/refused_paths"
 STATS_UNKNOWN_SECTIONS = "newsbot/unknown_sections"
 
 # Sections resolved from the home page navigation (newsbot.registry.sections), for the run report.

@@ -11,6 +11,7 @@ from scrapy.exceptions import (
     IgnoreRequest,
     ResponseDataLossError,
 )
+from scrapy.http import Request
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -29,6 +30,15 @@ SERVER_ERROR = "server_error"  # 5xx or 429 after every retry
 CONNECTION = "connection"  # refused, reset, cut mid-body, DNS
 HTTP_ERROR = "http_error"  # any other status
 KNOWN = "known"  # became known while queued: not a loss
+
+
+def failed_request(failure: Failure) -> Request:
+    """The request an errback's failure is about. Scrapy sets it on the failure as an attribute
+    Twisted's type does not declare; a failure without one did not come to an errback."""
+    request = getattr(failure, "request", None)
+    if not isinstance(request, Request):
+        raise TypeError(f"not an errback's failure (no request): {failure!r}")
+    return request
 
 
 def failure_reason(failure: Failure) -> str:

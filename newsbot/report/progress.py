@@ -9,7 +9,6 @@ report is the final report's shape (newsbot.report.extension.build_report) with 
 
 from __future__ import annotations
 
-import datetime
 import json
 import logging
 import time
@@ -21,7 +20,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
-from newsbot.report.extension import build_report
+from newsbot.clock import utc_now_iso
+from newsbot.report.extension import build_report, run_report_path
+from newsbot.report.keys import STATS_ITEMS_WRITTEN, STATS_SECTION_PAGES
 from newsbot.store import store_for
 
 logger = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ class Progress:
         self.interval = interval
         self.report_path = report_path
         self.started = time.monotonic()
-        self.started_at = _utc_now()
+        self.started_at = utc_now_iso()
         self.task: Any = None
         self.spider: Spider | None = None
 
@@ -44,10 +45,7 @@ class Progress:
         interval = crawler.settings.getfloat("NEWSBOT_PROGRESS_INTERVAL", 60.0)
         if interval <= 0:
             raise NotConfigured
-        template = crawler.settings.get("NEWSBOT_STATS_FILE")
-        assert crawler.spidercls is not None
-        wanted = template and crawler.settings.getbool("NEWSBOT_RUN_REPORT", True)
-        path = Path(template.format(spider=crawler.spidercls.name)) if wanted else None
+        path = run_report_path(crawler) if crawler.settings.getbool("NEWSBOT_RUN_REPORT", True) else None
         extension = cls(crawler, interval, path)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
@@ -56,7 +54,7 @@ class Progress:
     def spider_opened(self, spider: Spider) -> None:
         self.spider = spider
         self.started = time.monotonic()
-        self.started_at = _utc_now()
+        self.started_at = utc_now_iso()
         self.task = create_looping_call(self.tick)
         self.task.start(self.interval, now=False)
 
@@ -96,7 +94,7 @@ class Progress:
 
 
 def progress_line(spider: Spider, stats: dict[str, Any], elapsed: float, ledger: int | None) -> str:
-    written = stats.get("newsbot/items_written", 0)
+    written = stats.get(STATS_ITEMS_WRITTEN, 0)
     missing = sum(len(urls) for urls in getattr(spider, "missing", {}).values())
     requested = getattr(spider, "requested_sections", None)
     site = getattr(spider, "site", None)
@@ -105,7 +103,7 @@ def progress_line(spider: Spider, stats: dict[str, Any], elapsed: float, ledger:
     rate = written / elapsed * 60 if elapsed > 0 else 0.0
     parts = [
         f"sections {begun}/{total} begun",
-        f"{stats.get('newsbot/section_pages', 0)} section pages",
+        f"{stats.get(STATS_SECTION_PAGES, 0)} section pages",
         f"{written} articles written",
         f"{missing} missing",
     ]
@@ -122,7 +120,3 @@ def _ledger_pending(crawler: Crawler) -> int | None:
     if counts is None:
         return None
     return int(counts().get("pending", 0))
-
-
-def _utc_now() -> str:
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from newsbot.parsing.article.layouts import Layout2022
+from newsbot.report.keys import STATS_FIELD_MISSING, STATS_ITEMS_VALID, STATS_NOTES
 
 # Fields whose emptiness is counted: each is expected on a normal article page.
 TRACKED_FIELDS = (
@@ -155,24 +156,21 @@ def fill_rates_from_stats(stats: Mapping[str, Any]) -> dict[str, float]:
     Denominator `newsbot/items_valid`; numerator that minus `newsbot/field_missing/<field>`, for each
     field of TRACKED_FIELDS.
     """
-    valid = int(stats.get("newsbot/items_valid") or 0)
+    valid = int(stats.get(STATS_ITEMS_VALID) or 0)
     if valid <= 0:
         return {}
     return {
-        name: max(0, valid - int(stats.get(f"newsbot/field_missing/{name}") or 0)) / valid
+        name: max(0, valid - int(stats.get(f"{STATS_FIELD_MISSING}{name}") or 0)) / valid
         for name in TRACKED_FIELDS
     }
-
-
-NOTES_PREFIX = "newsbot/notes/"
 
 
 def notes_from_stats(stats: Mapping[str, Any]) -> dict[str, int]:
     """Counts of the stats keys `newsbot/notes/<kind>`, keyed by the kind, most frequent first."""
     counts = {
-        key.removeprefix(NOTES_PREFIX): int(value)
+        key.removeprefix(STATS_NOTES): int(value)
         for key, value in stats.items()
-        if key.startswith(NOTES_PREFIX) and value
+        if key.startswith(STATS_NOTES) and value
     }
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 

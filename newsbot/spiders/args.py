@@ -103,7 +103,12 @@ def _choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
     return str(value)
 
 
-def _positive_int(name: str, value: Any) -> int | None:
+POSITIVE_INT_EXPECTED = "expected a whole number of 1 or more"
+
+
+def positive_int(value: Any) -> int | None:
+    """A count of 1 or more, or None for no value. The one rule for `-a max_pages` and the like and
+    for `newsbot check --articles`; raises ValueError(POSITIVE_INT_EXPECTED) on anything else."""
     if value in (None, ""):
         return None
     try:
@@ -111,8 +116,15 @@ def _positive_int(name: str, value: Any) -> int | None:
     except (TypeError, ValueError):
         number = 0
     if number < 1:
-        raise UsageError(f"-a {name}={value!r}: expected a whole number of 1 or more")
+        raise ValueError(POSITIVE_INT_EXPECTED)
     return number
+
+
+def _positive_int(name: str, value: Any) -> int | None:
+    try:
+        return positive_int(value)
+    except ValueError as error:
+        raise UsageError(f"-a {name}={value!r}: {error}") from None
 
 
 def _day(name: str, value: Any) -> datetime.date | None:

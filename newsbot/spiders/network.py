@@ -27,15 +27,35 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from newsbot.claims import keep_listed_url_if_claim_is_false
+from newsbot.clock import utc_now_iso
 from newsbot.ledger import UNPARSED, ledger_keeper
-from newsbot.parsing.article import ListingContext, ParseError, parse_article, utc_now
+from newsbot.parsing.article import ListingContext, ParseError, parse_article
 from newsbot.parsing.feed import FeedError, parse_feed
 from newsbot.parsing.listing import ListingEntry, parse_listing_page
 from newsbot.registry import Section, Site, load_registry
-from newsbot.report.keys import ARTICLE_META_KEY
-from newsbot.report.outcomes import KNOWN, failure_reason, page_reason
+from newsbot.report.keys import (
+    ARTICLE_META_KEY,
+    STATS_ARTICLES_PARSED,
+    STATS_ARTICLES_REQUESTED,
+    STATS_ERROR_BAD_FEED,
+    STATS_LISTED_ENTRIES,
+    STATS_LISTING_NOTES_PREFIX,
+    STATS_MISSING_PREFIX,
+    STATS_PAGES_NOT_ARTICLE,
+    STATS_PAGES_UNPARSED,
+    STATS_SECTION_PAGES,
+    STATS_SECTION_PAGES_EMPTY,
+    STATS_SECTION_PAGES_FAILED_PREFIX,
+    STATS_SECTION_PARSED_PREFIX,
+    STATS_SECTION_REQUESTED_PREFIX,
+    STATS_SKIPPED_KNOWN,
+    STATS_SKIPPED_MAX_ARTICLES,
+    STATS_SKIPPED_OLDER_THAN_SINCE,
+)
+from newsbot.report.outcomes import KNOWN, failed_request, failure_reason, page_reason
 from newsbot.report.signals import run_judged
 from newsbot.spiders.args import ARGUMENT_NAMES, SpiderArguments
+from newsbot.spiders.priorities import RequestKind
 from newsbot.spiders.sections import SectionResolutionMixin
 from newsbot.store import SeenStore, store_for
 from newsbot.walks import walk_bounds
@@ -109,7 +129,11 @@ class NetworkSpider(SectionResolutionMixin):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.source == "feed":
-            yield scrapy.Request(self.site.feed, callback=self.parse_feed, priority=10)
+            # SpiderArguments.check_site refused `source=feed` for a site without a feed.
+            if self.site.feed:
+                yield scrapy.Request(
+                    self.site.feed, callback=self.parse_feed, priority=RequestKind.FEED.priority()
+                )
             return
         # The sections come from the home page's navigation (newsbot.spiders.sections): nothing is
         # walked before it is read, or found missing.
@@ -150,8 +174,7 @@ class NetworkSpider(SectionResolutionMixin):
             callback=self.parse_section,
             # Plain values only: with a shared frontier requests travel through Redis as JSON.
             cb_kwargs={"slug": section.slug, "label": section.label, "page": page, "overshoot": overshoot},
-            # Newer pages first; a section page before the articles it lists.
-            priority=20 - page,
+            priority=RequestKind.SECTION_PAGE.priority(page),
             dont_filter=self.bypass_duplicate_filter,
             errback=self.section_failed,
         )
@@ -174,13 +197,13 @@ class NetworkSpider(SectionResolutionMixin):
             section_slug=self.section_page_names.get(section.slug, section.slug),
         )
         stats = self.crawler.stats
-        stats.inc_value("newsbot/section_pages")
-        stats.inc_value("newsbot/listed_entries", len(listing.entries))
+        stats.inc_value(STATS_SECTION_PAGES)
+        stats.inc_value(STATS_LISTED_ENTRIES, len(listing.entries))
         if not listing.entries:
-            stats.inc_value("newsbot/section_pages_empty")
+            stats.inc_value(STATS_SECTION_PAGES_EMPTY)
         for note in listing.notes:
             self.logger.warning("%s: %s", response.url, note)
-            stats.inc_value(f"newsbot/listing_notes/{note}")
+            stats.inc_value(f"{STATS_LISTING_NOTES_PREFIX}{note}")
         bounds = walk_bounds(self)
         fresh = bounds.new_to_walk(self, section.slug, [e.url for e in listing.entries])
         entries = bounds.links_taken(self, response.url, listing.entries)
@@ -190,11 +213,13 @@ class NetworkSpider(SectionResolutionMixin):
         reached_since = False
         for entry in entries:
             if self._older_than_since(entry.date_published):
-                stats.inc_value("newsbot/skipped/older_than_since")
+                stats.inc_value(STATS_SKIPPED_OLDER_THAN_SINCE)
                 reached_since = True
             elif entry.url in known:
-                stats.inc_value("newsbot/skipped/known")
-            elif request := self._article_request(entry, section.label, section.slug, priority=10 - page):
+                stats.inc_value(STATS_SKIPPED_KNOWN)
+            elif request := self._article_request(
+                entry, section.label, section.slug, priority=RequestKind.SECTION_ARTICLE.priority(page)
+            ):
                 yield request
         if reached_since:
             # Listings run newest first: past one entry older than `since`, every later page is older.
@@ -230,21 +255,23 @@ class NetworkSpider(SectionResolutionMixin):
             entries = parse_feed(response.url, response.body)
         except FeedError as error:
             self.logger.error("%s", error)
-            self.crawler.stats.inc_value("newsbot/errors/bad_feed")
+            self.crawler.stats.inc_value(STATS_ERROR_BAD_FEED)
             return
-        self.crawler.stats.inc_value("newsbot/listed_entries", len(entries))
+        self.crawler.stats.inc_value(STATS_LISTED_ENTRIES, len(entries))
         known = self.store.known_urls(e.url for e in entries) if self.store else set()
         for entry in entries:
             if entry.site is None:
                 continue
             if self._older_than_since(entry.date_published):
-                self.crawler.stats.inc_value("newsbot/skipped/older_than_since")
+                self.crawler.stats.inc_value(STATS_SKIPPED_OLDER_THAN_SINCE)
                 continue
             if entry.url in known:
-                self.crawler.stats.inc_value("newsbot/skipped/known")
+                self.crawler.stats.inc_value(STATS_SKIPPED_KNOWN)
                 continue
             listing_entry = ListingEntry(url=entry.url, title=entry.title, teaser=entry.teaser)
-            if request := self._article_request(listing_entry, None, "feed", priority=5):
+            if request := self._article_request(
+                listing_entry, None, "feed", priority=RequestKind.FEED_ARTICLE.priority()
+            ):
                 yield request
 
     def _article_request(
@@ -254,12 +281,12 @@ class NetworkSpider(SectionResolutionMixin):
         if entry.url in self._requested_articles:
             return None
         if self.max_articles is not None and self.articles_requested >= self.max_articles:
-            self.crawler.stats.inc_value("newsbot/skipped/max_articles")
+            self.crawler.stats.inc_value(STATS_SKIPPED_MAX_ARTICLES)
             return None
         self.articles_requested += 1
-        self.crawler.stats.inc_value("newsbot/articles_requested")
+        self.crawler.stats.inc_value(STATS_ARTICLES_REQUESTED)
         self._requested_articles.add(entry.url)
-        self.crawler.stats.inc_value(f"newsbot/section_requested/{origin}")
+        self.crawler.stats.inc_value(f"{STATS_SECTION_REQUESTED_PREFIX}{origin}")
         return scrapy.Request(
             entry.url,
             callback=self.parse_article,
@@ -288,41 +315,41 @@ class NetworkSpider(SectionResolutionMixin):
                 response.body,
                 content_type=_content_type(response),
                 context=ListingContext(section=section, summary=summary),
-                scraped_at=utc_now(),
+                scraped_at=utc_now_iso(),
             )
         except ParseError as error:
             self.logger.warning("%s: %s", response.url, error)
-            self.crawler.stats.inc_value("newsbot/pages_unparsed")
+            self.crawler.stats.inc_value(STATS_PAGES_UNPARSED)
             self._missing(listed, UNPARSED, detail=str(error), section=section)
             return
         if item is None:
-            self.crawler.stats.inc_value("newsbot/pages_not_article")
+            self.crawler.stats.inc_value(STATS_PAGES_NOT_ARTICLE)
             self._missing(listed, page_reason(_content_type(response), response.body), section=section)
             return
         keep_listed_url_if_claim_is_false(self, item, listed)
-        self.crawler.stats.inc_value("newsbot/articles_parsed")
-        self.crawler.stats.inc_value(f"newsbot/section_parsed/{origin}")
+        self.crawler.stats.inc_value(STATS_ARTICLES_PARSED)
+        self.crawler.stats.inc_value(f"{STATS_SECTION_PARSED_PREFIX}{origin}")
         yield item
 
     def article_failed(self, failure: Failure) -> None:
         reason = failure_reason(failure)
         if reason == KNOWN:
             return
-        listed = failure.request.meta.get(ARTICLE_META_KEY) or failure.request.url
-        section = failure.request.cb_kwargs.get("section")
+        request = failed_request(failure)
+        listed = request.meta.get(ARTICLE_META_KEY) or request.url
+        section = request.cb_kwargs.get("section")
         self._missing(listed, reason, detail=str(failure.value), section=section)
 
     def section_failed(self, failure: Failure) -> None:
         reason = failure_reason(failure)
-        self.crawler.stats.inc_value(f"newsbot/section_pages_failed/{reason}")
+        self.crawler.stats.inc_value(f"{STATS_SECTION_PAGES_FAILED_PREFIX}{reason}")
         # The walk did not reach its end: the next run must not stop early on its account.
-        self._broken_walks.add(failure.request.cb_kwargs.get("slug", ""))
-        self.logger.error(
-            "Section page %s could not be had (%s): %s", failure.request.url, reason, failure.value
-        )
+        request = failed_request(failure)
+        self._broken_walks.add(request.cb_kwargs.get("slug", ""))
+        self.logger.error("Section page %s could not be had (%s): %s", request.url, reason, failure.value)
 
     def _missing(self, url: str, reason: str, detail: str = "", section: str | None = None) -> None:
-        self.crawler.stats.inc_value(f"newsbot/missing/{reason}")
+        self.crawler.stats.inc_value(f"{STATS_MISSING_PREFIX}{reason}")
         self.missing.setdefault(reason, []).append(url)
         self.logger.warning("Missing article %s (%s)%s", url, reason, f": {detail}" if detail else "")
         # Listed but not had: the ledger asks for it again in the next runs, whatever page listed it.

@@ -27,6 +27,7 @@ from newsbot.report.keys import (
     STATS_HOME_FAILED,
     STATS_HOME_PAGES,
     STATS_NAV_NOT_SECTIONS,
+    STATS_SECTION_PAGES_FAILED_PREFIX,
     STATS_SECTIONS,
     STATS_SECTIONS_EMPTY,
     STATS_SECTIONS_FAILED,
@@ -37,6 +38,8 @@ from newsbot.report.keys import (
     STATS_SECTIONS_WALKED,
     STATS_UNKNOWN_SECTIONS,
 )
+from newsbot.report.outcomes import failed_request
+from newsbot.spiders.priorities import RequestKind
 
 # A declared section page answering these is gone, not down: worth looking for elsewhere.
 GONE_STATUSES = frozenset({404, 410})
@@ -76,8 +79,7 @@ class SectionResolutionMixin(scrapy.Spider):
             self.site.home_url,
             callback=self.parse_home,
             errback=self.home_failed,
-            # Before any section page: nothing is walked until the sections are known.
-            priority=100,
+            priority=RequestKind.HOME.priority(),
             dont_filter=True,
         )
 
@@ -205,7 +207,7 @@ class SectionResolutionMixin(scrapy.Spider):
         yield from self.parse_section(response, slug=slug, label=label, page=page, overshoot=overshoot)
 
     def section_first_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
-        request: scrapy.Request = failure.request  # type: ignore[attr-defined]
+        request = failed_request(failure)
         slug = request.cb_kwargs.get("slug", "")
         resolved = self._resolved(slug)
         error = failure.value
@@ -228,7 +230,7 @@ class SectionResolutionMixin(scrapy.Spider):
                 callback=self.parse_home_for_healing,
                 errback=self.home_failed_for_healing,
                 cb_kwargs={"key": resolved.key, "reason": reason},
-                priority=100,
+                priority=RequestKind.HOME.priority(),
                 dont_filter=True,
             )
             return
@@ -246,7 +248,7 @@ class SectionResolutionMixin(scrapy.Spider):
             yield from self._healed_walk(resolved, _lookup(self._navigation.sections, resolved), reason)
 
     def home_failed_for_healing(self, failure: Failure) -> None:
-        request: scrapy.Request = failure.request  # type: ignore[attr-defined]
+        request = failed_request(failure)
         resolved = self._resolved(request.cb_kwargs.get("key", ""))
         if resolved is not None:
             self._section_gone(resolved, request.cb_kwargs.get("reason", ""))
@@ -280,7 +282,7 @@ class SectionResolutionMixin(scrapy.Spider):
             # Counted and logged as any section page that could not be fetched.
             self.section_failed(failure)
         else:
-            self.crawler.stats.inc_value(f"newsbot/section_pages_failed/{_reason_key(reason)}")
+            self.crawler.stats.inc_value(f"{STATS_SECTION_PAGES_FAILED_PREFIX}{_reason_key(reason)}")
             self._broken_walks.add(resolved.key)
         self.logger.error(
             "Section %s: %s %s and the home page navigation names it nowhere else",

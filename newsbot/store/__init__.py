@@ -55,8 +55,8 @@ def store_for(crawler: object) -> SeenStore | None:
     """The crawler's store, opened once and closed when the engine stops; None when disabled."""
     cached: SeenStore | bool | None = getattr(crawler, "_newsbot_store", False)
     if cached is not False:
-        return cached  # type: ignore[return-value]
-    settings = crawler.settings  # type: ignore[attr-defined]
+        return cached  # type: ignore[return-value]  # False is the only bool stored: "not opened yet"
+    settings = crawler.settings  # type: ignore[attr-defined]  # a Crawler, or a test double of one
     if settings.get("NEWSBOT_REDIS_URL"):
         # A cluster's workers share one store in Redis (newsbot/store/redis.py), with the same
         # methods; NEWSBOT_STATE is not used then.
@@ -77,9 +77,9 @@ def store_for(crawler: object) -> SeenStore | None:
         if sqlite_store is not None:
             sqlite_store.on_busy = _stop_when_busy(crawler)
         store = sqlite_store
-    crawler._newsbot_store = store  # type: ignore[attr-defined]
+    crawler._newsbot_store = store  # type: ignore[attr-defined]  # one store per crawler, kept on it
     if store is not None:
-        crawler.signals.connect(store.close, signal=signals.engine_stopped)  # type: ignore[attr-defined]
+        crawler.signals.connect(store.close, signal=signals.engine_stopped)  # type: ignore[attr-defined]  # as above
     return store
 
 

@@ -337,7 +337,7 @@ class RedisSeenStore:
 
     def ledger_add(self, url: str, *, site: str, section: str | None, reason: str) -> LedgerEntry:
         raw = self._ledger_add(keys=[self.keys.ledger], args=[url, site, section or "", reason, _now()])
-        return _ledger_entry(url, raw.decode() if isinstance(raw, bytes) else str(raw))
+        return _ledger_entry(url, text(raw))
 
     def ledger_pending(self, site: str) -> list[LedgerEntry]:
         pending = [e for e in self.ledger_entries() if e.site == site and not e.given_up]
@@ -345,7 +345,7 @@ class RedisSeenStore:
 
     def ledger_entries(self) -> list[LedgerEntry]:
         entries = [
-            _ledger_entry(url.decode(), raw.decode()) for url, raw in self._redis.hscan_iter(self.keys.ledger)
+            _ledger_entry(text(url), text(raw)) for url, raw in self._redis.hscan_iter(self.keys.ledger)
         ]
         return sorted(entries, key=lambda e: (e.site, e.section or "", e.url))
 
@@ -355,7 +355,7 @@ class RedisSeenStore:
     def ledger_give_up(self, url: str) -> None:
         raw = self._redis.hget(self.keys.ledger, url)
         if raw is not None:
-            record = _json_or_empty(raw.decode())
+            record = _json_or_empty(text(raw))
             record["given_up"] = True
             self._redis.hset(self.keys.ledger, url, json.dumps(record))
 

@@ -8,7 +8,6 @@ message names the path.
 
 from __future__ import annotations
 
-import datetime
 import logging
 import os
 import sqlite3
@@ -18,6 +17,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from newsbot.clock import utc_now_iso
 from newsbot.store.base import KnownArticle, LedgerEntry, SectionSummary, StoreBusyError, StoreError
 
 logger = logging.getLogger(__name__)
@@ -183,7 +183,7 @@ class SqliteSeenStore:
     def record_copy(self, url: str, copy_of: str, site: str) -> None:
         self._write(
             "INSERT OR IGNORE INTO copies (url, copy_of, site, first_seen) VALUES (?, ?, ?, ?)",
-            (url, copy_of, site, _now()),
+            (url, copy_of, site, utc_now_iso()),
         )
 
     def reconciled_bytes(self, output: str) -> int:
@@ -204,7 +204,7 @@ class SqliteSeenStore:
         self._write(
             "INSERT INTO walks (site, section, started_at, completed_at) VALUES (?, ?, ?, NULL) "
             "ON CONFLICT(site, section) DO UPDATE SET started_at = excluded.started_at, completed_at = NULL",
-            (site, section, _now()),
+            (site, section, utc_now_iso()),
         )
 
     def complete_walks(self, site: str, sections: Iterable[str]) -> None:
@@ -212,7 +212,7 @@ class SqliteSeenStore:
             for section in sections:
                 self._db.execute(
                     "UPDATE walks SET completed_at = ? WHERE site = ? AND section = ?",
-                    (_now(), site, section),
+                    (utc_now_iso(), site, section),
                 )
 
     # --- the `newsbot state` command -------------------------------------------------------
@@ -259,7 +259,7 @@ class SqliteSeenStore:
 
     def ledger_add(self, url: str, *, site: str, section: str | None, reason: str) -> LedgerEntry:
         """Record one more failed attempt at `url` (a new entry, or attempts + 1 and the new reason)."""
-        now = _now()
+        now = utc_now_iso()
         with self._transaction():
             self._db.execute(
                 "INSERT INTO ledger (url, site, section, reason, attempts, first_attempt, last_attempt, "
@@ -307,7 +307,7 @@ class SqliteSeenStore:
                 article.site,
                 article.section,
                 article.date_published,
-                _now(),
+                utc_now_iso(),
             ),
         )
         return cursor.rowcount == 1
@@ -405,7 +405,3 @@ def _refuse_unusable_file(path: Path) -> None:
             raise StoreError(f"the store {path} cannot be written (read-only)")
     if not os.access(path.parent, os.W_OK):
         raise StoreError(f"the store {path} cannot be written: its folder is read-only")
-
-
-def _now() -> str:
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

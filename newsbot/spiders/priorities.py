@@ -1,0 +1,37 @@
+"""Request priorities by kind of request, in one table (zyte-spider-templates' RequestType idea).
+
+Scrapy fetches higher priorities first. The order is what keeps a walk cheap and its stops right:
+the home page before everything (no section is walked before the navigation is read); the ledger's
+articles (earlier runs' failures) ahead of every walk; newer section pages first, and a section page
+ahead of the articles it lists; the feed's articles last.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class RequestKind(Enum):
+    HOME = "home"  # the home page, read for the navigation's sections
+    LEDGER_ARTICLE = "ledger_article"  # an article an earlier run failed to have
+    SECTION_PAGE = "section_page"  # page N of a section's listing
+    FEED = "feed"  # the site's RSS feed (source=feed)
+    SECTION_ARTICLE = "section_article"  # an article listed on page N of a section
+    FEED_ARTICLE = "feed_article"  # an article listed in the feed
+
+    def priority(self, page: int = 1) -> int:
+        """The Scrapy priority of a request of this kind; `page` counts only for the paged kinds."""
+        base = _BASE_PRIORITY[self]
+        return base - page if self in _LOWER_BY_PAGE else base
+
+
+_BASE_PRIORITY: dict[RequestKind, int] = {
+    RequestKind.HOME: 100,
+    RequestKind.LEDGER_ARTICLE: 30,
+    RequestKind.SECTION_PAGE: 20,
+    RequestKind.FEED: 10,
+    RequestKind.SECTION_ARTICLE: 10,
+    RequestKind.FEED_ARTICLE: 5,
+}
+# Newer pages first: a kind here loses one step of priority per page of its listing.
+_LOWER_BY_PAGE = frozenset({RequestKind.SECTION_PAGE, RequestKind.SECTION_ARTICLE})
