@@ -270,7 +270,7 @@ def test_a_value_that_cannot_travel_is_an_error_at_enqueue_naming_it():
     with pytest.raises(NotCarriable, match=r"cb_kwargs\['seen'\] is not a plain value"):
         codec.encode(scrapy.Request(url, callback=spider.parse_article, cb_kwargs={"seen": {"a"}}))
     with pytest.raises(NotCarriable, match="not a callback"):
-        codec.encode(scrapy.Request(url, callback=spider.closed))
+        codec.encode(scrapy.Request(url, callback=spider.record_completed_walks))
     with pytest.raises(NotCarriable, match="only GET"):
         codec.encode(scrapy.Request(url, method="POST", body=b"x"))
 

@@ -160,3 +160,18 @@ def test_a_run_that_reaches_nothing_fails(tmp_path):
     )
     assert result.returncode == 1
     assert any("section page(s) could not be had" in f for f in result.report["failures"])
+
+
+def test_a_run_without_a_verdict_is_not_ok():
+    """The verdict comes from the run report; a report that failed before judging (its store gone,
+    say) left none, and that must not read as success."""
+    from scrapy.settings import Settings
+
+    from newsbot.commands.crawl import _outcome
+
+    on, off = Settings(), Settings({"NEWSBOT_RUN_REPORT": False})
+    assert _outcome({"finish_reason": "finished", "newsbot/outcome": "ok"}, on) == "ok"
+    assert _outcome({"finish_reason": "finished", "newsbot/outcome": "failed"}, on) == "failed"
+    assert _outcome({"finish_reason": "finished"}, on) == "failed"
+    assert _outcome({"finish_reason": "finished"}, off) == "ok"
+    assert _outcome({"finish_reason": "shutdown"}, off) == "failed"

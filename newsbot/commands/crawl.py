@@ -13,6 +13,7 @@ import difflib
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
@@ -20,7 +21,7 @@ from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
 
 from newsbot.registry import load_registry
-from newsbot.report.keys import STATS_OUTCOME, USAGE_FINISH_REASONS
+from newsbot.report.keys import GOOD_FINISH_REASONS, STATS_OUTCOME, USAGE_FINISH_REASONS
 from newsbot.setting_checks import check_settings
 from newsbot.spiders.args import SpiderArguments
 
@@ -52,7 +53,7 @@ class Command(ScrapyCrawlCommand):
         started = crawler.stats is not None and not self.crawler_process.bootstrap_failed
         if not started or stats.get("finish_reason") in USAGE_FINISH_REASONS:
             self.exitcode = EXIT_USAGE
-        elif stats.get(STATS_OUTCOME, "ok") != "ok":
+        elif _outcome(stats, crawler.settings) != "ok":
             self.exitcode = EXIT_FAILED
         else:
             self.exitcode = 0
@@ -91,3 +92,14 @@ def failure_line(spider: str, status: int, settings: BaseSettings) -> str:
     if settings.get("LOG_FILE"):
         line += f"; log {Path(settings.get('LOG_FILE')).absolute()}"
     return line
+
+
+def _outcome(stats: dict[str, Any], settings: BaseSettings) -> str:
+    """The run report's verdict. None is there when the report is off, or when it failed (its
+    traceback is in the log): only a normal finish of a run without a report counts as done then,
+    never a run whose report could not judge it."""
+    outcome = stats.get(STATS_OUTCOME)
+    if outcome is not None:
+        return str(outcome)
+    report_on = settings.getbool("NEWSBOT_RUN_REPORT", True)
+    return "ok" if not report_on and stats.get("finish_reason") in GOOD_FINISH_REASONS else "failed"

@@ -97,10 +97,10 @@ class RunReport:
             duration=time.monotonic() - self.started,
             started_at=self.started_at,
         )
-        keeper = ledger_keeper(self.crawler)
-        report["ledger"] = keeper.report() if keeper is not None else {}
+        # The verdict first: whatever fails below, `scrapy crawl` has it for its exit status.
         self.crawler.stats.set_value(STATS_OUTCOME, report["outcome"])
         self.crawler.stats.set_value(STATS_FAILURES, report["failures"])
+        report["ledger"] = self._ledger_report()
         self.crawler.signals.send_catch_log(signal=run_judged, spider=spider, outcome=report["outcome"])
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -112,6 +112,16 @@ class RunReport:
             logger.warning("%s", warning)
         log = logger.info if report["outcome"] == "ok" else logger.error
         log("%s", summary_line(report, self.path))
+
+    def _ledger_report(self) -> dict[str, Any]:
+        keeper = ledger_keeper(self.crawler)
+        if keeper is None:
+            return {}
+        try:
+            return keeper.report()
+        except Exception as error:  # the store may be what failed the run (Redis gone, a lock)
+            logger.error("The ledger could not be read for the run report: %s", error)
+            return {"error": str(error)}
 
 
 def build_report(
