@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 from newsbot.item import Image, RelatedLink
 from newsbot.parsing.article.header import Header
@@ -158,7 +157,10 @@ def lead_image(og_image: str | None, base_url: str) -> list[Image]:
 
 
 def _picture_key(url: str) -> str:
-    name = urlsplit(url).path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    # urlsplit(url).path's last segment: `url` comes from http_url, whose path is never empty, so
+    # the last "/" before the query and fragment is in the path.
+    path = url.partition("#")[0].partition("?")[0]
+    name = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     return _PICTURE_SIZE_SUFFIX.sub("", name).lower()
 
 
