@@ -168,13 +168,51 @@ class Document:
         """The visible text of the element entered at `enter` (`text_content()` without noise),
         cut at `end`."""
         stop = min(self.leave_index(enter), end)
-        return "".join(item for _, kind, item in self.visible(enter + 1, stop) if kind == TEXT)
+        # `visible` written out, as in `blocks`.
+        kinds, items = self.kinds, self.items
+        parts: list[str] = []
+        depth = 0
+        for index in range(enter + 1, stop):
+            kind = kinds[index]
+            if kind == TEXT:
+                if not depth:
+                    parts.append(items[index])
+            elif kind != COMMENT and items[index].tag in _NOISE:
+                if kind == ENTER:
+                    depth += 1
+                elif depth:
+                    depth -= 1
+        return "".join(parts)
+
+    def entered(self, start: int, end: int, tag: str) -> list[int]:
+        """The indexes in [start, end) where a `tag` element outside noise is entered."""
+        kinds, items = self.kinds, self.items
+        found: list[int] = []
+        depth = 0
+        index = start
+        while index < end and (index < len(kinds) or self.has(index)):
+            kind = kinds[index]
+            if kind in (ENTER, LEAVE):
+                item_tag = items[index].tag
+                if item_tag in _NOISE:
+                    if kind == ENTER:
+                        depth += 1
+                    elif depth:
+                        depth -= 1
+                elif kind == ENTER and not depth and item_tag == tag:
+                    found.append(index)
+            index += 1
+        return found
 
 
 def element_text(element: etree._Element) -> str:
     """The visible text of one element (`text_content()` without noise and comments)."""
-    doc = Document(element)
-    return doc.inner_text(0, END)
+    for node in element.iter():
+        if not isinstance(node.tag, str) or node.tag in _NOISE:
+            doc = Document(element)
+            return doc.inner_text(0, END)
+    # Nothing to leave out (the usual label: a span around a link): lxml reads it alone.
+    return "".join(element.itertext())
 
 
 def _walk(

@@ -117,11 +117,10 @@ def body_paragraphs(
 ) -> tuple[list[str], list[Image]]:
     """The body's paragraphs and its pictures (with their captions); header lines are left out."""
     images: list[Image] = []
-    for index, kind, item in doc.visible(region.start, region.stop):
-        if kind == ENTER and item.tag == "img":
-            src = http_url(base_url, item.get("src"))
-            if src and not NON_ARTICLE_PICTURE.search(src):
-                images.append(Image(url=src, caption=caption_after(doc, index, region.stop, caption_class)))
+    for index in doc.entered(region.start, region.stop, "img"):
+        src = http_url(base_url, doc.items[index].get("src"))
+        if src and not NON_ARTICLE_PICTURE.search(src):
+            images.append(Image(url=src, caption=caption_after(doc, index, region.stop, caption_class)))
 
     def left_out(element: Any) -> bool:
         return bool(element.tag == "img" or has_class(element, caption_class))
@@ -181,11 +180,9 @@ def merge_images(lead: list[Image], body: list[Image]) -> list[Image]:
 
 def related_links(doc: Document, region: range, base_url: str) -> list[RelatedLink]:
     links = []
-    for index, kind, item in doc.visible(region.start, region.stop):
-        if kind != ENTER or item.tag != "a":
-            continue
+    for index in doc.entered(region.start, region.stop, "a"):
         text = clean_text(doc.inner_text(index, region.stop))
-        url = http_url(base_url, item.get("href"))
+        url = http_url(base_url, doc.items[index].get("href"))
         if text and url and text.lower() != "related links":
             links.append(RelatedLink(text=text, url=canonical_url(url)))
     return links
