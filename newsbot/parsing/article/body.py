@@ -14,10 +14,9 @@ from typing import Any
 from newsbot.item import Image, RelatedLink
 from newsbot.parsing.article.header import Header
 from newsbot.parsing.events import END, ENTER, LEAVE, TEXT, Document, Marker, first_marker
-from newsbot.parsing.links import http_url
+from newsbot.parsing.links import canonical_link, http_url
 from newsbot.parsing.text import clean_text, collapse_spaces
 from newsbot.parsing.tree import has_class
-from newsbot.registry.urls import canonical_url
 
 # Pictures that are not pictures of the article: sponsors, spacers, ad pixels.
 NON_ARTICLE_PICTURE = re.compile(r"/sponsors/|/(?:black|white|spacer|blank|pixel)\.(?:jpe?g|gif|png)$", re.I)
@@ -184,5 +183,5 @@ def related_links(doc: Document, region: range, base_url: str) -> list[RelatedLi
         text = clean_text(doc.inner_text(index, region.stop))
         url = http_url(base_url, doc.items[index].get("href"))
         if text and url and text.lower() != "related links":
-            links.append(RelatedLink(text=text, url=canonical_url(url)))
+            links.append(RelatedLink(text=text, url=canonical_link(url)))
     return links
