@@ -18,6 +18,7 @@ which no region reads, is skipped when the headline is known (`start_at`).
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from bisect import bisect_left
@@ -412,13 +413,34 @@ def first_marker(
     by_kind: dict[int, list[tuple[str, Marker]]] = {ENTER: [], TEXT: [], COMMENT: []}
     for name, marker in markers:
         by_kind[marker.kind].append((name, marker))
+    text_filter = _any_text_marker(tuple(marker for _, marker in by_kind[TEXT]))
     index = start
     while index < end and (index < len(kinds) or doc.has(index)):
-        candidates = by_kind.get(kinds[index])
+        kind = kinds[index]
+        candidates = by_kind.get(kind)
         if candidates:
             item = items[index]
+            if kind == TEXT and text_filter is not None and text_filter.search(item) is None:
+                index += 1
+                continue
             for name, marker in candidates:
                 if marker.test(item):
                     return index, name
         index += 1
     return None
+
+
+@functools.lru_cache(maxsize=64)
+def _any_text_marker(markers: tuple[Marker, ...]) -> re.Pattern[str] | None:
+    """One pattern that finds a match wherever any of the text markers would (it may find more):
+    most runs of text match none of them, and one scan rules them all out. None when the markers'
+    patterns do not combine (different flags, capturing groups, an inline global flag)."""
+    patterns = [marker.pattern for marker in markers if isinstance(marker, TextMarker)]
+    if len(patterns) < 2 or len({pattern.flags for pattern in patterns}) != 1:
+        return None
+    if any(pattern.groups for pattern in patterns):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
+    except re.error:
+        return None
