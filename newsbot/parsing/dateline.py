@@ -128,6 +128,9 @@ class Dateline:
 
 def normalise_spaces(text: str) -> str:
     """Collapse whitespace, non-breaking spaces and &nbsp; entities into single spaces."""
+    if "&" not in text:
+        # No entity: `\s`, split() and strip() agree on what white space is.
+        return " ".join(text.split())
     return _SPACES_RE.sub(" ", text).strip()
 
 
