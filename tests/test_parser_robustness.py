@@ -28,10 +28,12 @@ from __future__ import annotations
 import codecs
 import contextlib
 import functools
+import hashlib
 import json
 import os
 import re
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -45,13 +47,19 @@ from jsonschema import Draft202012Validator
 from lxml import etree
 
 from newsbot.item import ArticleItem, shipped_schema
-from newsbot.parsing.article import ParseError, parse_article
+from newsbot.parsing import byline as byline_module
+from newsbot.parsing import dateline as dateline_module
+from newsbot.parsing import events
+from newsbot.parsing import text as text_module
+from newsbot.parsing.article import ParseError, content_hash, parse_article
+from newsbot.parsing.article.layouts import Layout2022
+from newsbot.parsing.dateline import normalise_spaces
 from newsbot.parsing.encoding import decode_html
 from newsbot.parsing.feed import FeedError, parse_feed
 from newsbot.parsing.listing import ListingPage, parse_listing_page
 from newsbot.parsing.navigation import parse_navigation
 from newsbot.parsing.text import clean_text, collapse_spaces
-from newsbot.parsing.tree import drop_noise, parse_fragment, text_blocks
+from newsbot.parsing.tree import NOISE_TAGS, drop_noise, parse_fragment, text_blocks
 from newsbot.registry import load_registry
 from tests.conftest import SNAPSHOT
 
@@ -1301,3 +1309,101 @@ def test_a_real_latin1_page_is_not_taken_for_utf8():
     """Only valid UTF-8 overrides a declared single-byte charset: windows-1252 text stays itself."""
     body = "<meta charset=iso-8859-1><p>Ã© is how “é” looks as mojibake; Â£5".encode("cp1252")
     assert _decoded(body) == "Ã© is how “é” looks as mojibake; Â£5"
+
+
+# --- the fast paths of the parser give what the general paths give ---------------------------
+# Each fast path (issue 10's "within 3x of a bare parse") replaced a slower formulation; these
+# tests hold each one to that formulation, written out here as it was.
+
+
+@PROFILE
+@given(text=st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
+def test_collapse_spaces_of_long_text_is_split_and_join(text):
+    """Past _SPLIT_BELOW characters collapse_spaces substitutes instead of splitting."""
+    long_text = f"{text} {'x' * (text_module._SPLIT_BELOW + 1)}\n{text}"
+    assert collapse_spaces(long_text) == " ".join(long_text.split())
+
+
+def _clean_text_in_general(text: str) -> str:
+    if text_module._SUSPECT.search(text):
+        text = text_module._CONTROL.sub("", text.translate(text_module._C1))
+    return collapse_spaces(unicodedata.normalize("NFC", text))
+
+
+@PROFILE
+@given(text=st.one_of(st.text(alphabet=st.characters(max_codepoint=0x7F)), st.text()))
+def test_clean_text_of_ascii_is_what_the_general_path_gives(text):
+    assert clean_text(text) == _clean_text_in_general(text)
+
+
+_TYPOGRAPHY_FOLD = str.maketrans(
+    {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\xa0": " "}
+)
+
+
+@PROFILE
+@given(body=st.one_of(st.text(alphabet=st.characters(max_codepoint=0x7F)), st.text()))
+def test_content_hash_is_the_documented_fold(body):
+    """Hashes are a contract with the dataset: the ASCII shortcut must not change one."""
+    folded = " ".join(unicodedata.normalize("NFKC", body).casefold().translate(_TYPOGRAPHY_FOLD).split())
+    assert content_hash(body) == hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+@PROFILE
+@given(text=st.text(alphabet=st.sampled_from(list(" \t\n\xa0\u2003&nbsp;#160xaAb,.")), max_size=60))
+def test_dateline_spaces_collapse_as_the_pattern_does(text):
+    assert normalise_spaces(text) == dateline_module._SPACES_RE.sub(" ", text).strip()
+
+
+@PROFILE
+@given(text=st.text(alphabet=st.sampled_from(list(" ,.'\u2019-&/aZé1_ǅ²\u0301()")), max_size=30))
+def test_place_and_name_characters_are_checked_one_by_one(text):
+    place_ok = len(text) <= 80 and all(c.isalpha() or c in dateline_module._PLACE_PUNCTUATION for c in text)
+    assert dateline_module._place_chars_ok(text) == place_ok
+    name_ok = (
+        text[:1].isupper()
+        and len(text.split()) <= byline_module._MAX_NAME_WORDS
+        and all(c.isalpha() or c in byline_module._NAME_PUNCTUATION for c in text)
+    )
+    assert byline_module._is_person_name(text) == name_ok
+
+
+@PROFILE
+@given(markup=html_soup)
+def test_element_text_and_ancestry_tests_agree_with_the_walk(markup):
+    root = parse_fragment(f"<div>{markup}</div>")
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        assert events.element_text(element) == events.Document(element).inner_text(0, events.END)
+        noise_above = next(element.iterancestors(*NOISE_TAGS), None) is not None
+        opaque_above = next(element.iterancestors(*events.OPAQUE_TAGS), None) is not None
+        assert events.in_noise(element) == (element.tag in NOISE_TAGS or noise_above)
+        assert events.in_opaque(element) == opaque_above
+
+
+marker_phrases = st.lists(
+    st.sampled_from(
+        [
+            "Related Links",
+            " related links ",
+            "Thanks for being here;",
+            "Copyright 1995-2024",
+            "Copyright 1995",
+            "x",
+            "\n",
+        ]
+    ),
+    max_size=6,
+).map("".join)
+
+
+@PROFILE
+@given(text=marker_phrases)
+def test_the_combined_text_marker_finds_whatever_one_marker_finds(text):
+    for markers in (Layout2022.body_end_fallbacks, Layout2022.related_block_end):
+        text_markers = tuple(marker for _, marker in markers if marker.kind == events.TEXT)
+        combined = events._any_text_marker(text_markers)
+        assert combined is not None
+        if any(marker.test(text) for marker in text_markers):
+            assert combined.search(text) is not None

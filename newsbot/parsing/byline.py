@@ -40,6 +40,7 @@ _AUTHOR_SEPARATOR_RE = re.compile(r"\s*,\s*|\s+(?:and|with)\s+|\s*&\s*")
 # "Sara HUSSEIN in Paris": where the reporter filed from is not part of the name.
 _FILED_FROM_RE = re.compile(r"\s+in\s+[^\W\d_].*")
 _NAME_PUNCTUATION = frozenset(" .'\u2019-")
+_WITHOUT_NAME_PUNCTUATION = str.maketrans(dict.fromkeys(_NAME_PUNCTUATION))
 _MAX_NAME_WORDS = 5
 
 
@@ -49,11 +50,11 @@ def _is_person_name(name: str) -> bool:
     This is what keeps prose such as "By the end of the year, NASA will ..." from being taken
     for a byline.
     """
-    return (
-        name[:1].isupper()
-        and len(name.split()) <= _MAX_NAME_WORDS
-        and all(c.isalpha() or c in _NAME_PUNCTUATION for c in name)
-    )
+    if not name[:1].isupper() or len(name.split()) > _MAX_NAME_WORDS:
+        return False
+    # The punctuation taken out, the rest must be letters (one C loop, not a step per character).
+    letters = name.translate(_WITHOUT_NAME_PUNCTUATION)
+    return not letters or letters.isalpha()
 
 
 def parse_byline(text: str) -> Byline | None:

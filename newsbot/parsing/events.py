@@ -18,6 +18,7 @@ which no region reads, is skipped when the headline is known (`start_at`).
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from bisect import bisect_left
@@ -168,13 +169,52 @@ class Document:
         """The visible text of the element entered at `enter` (`text_content()` without noise),
         cut at `end`."""
         stop = min(self.leave_index(enter), end)
-        return "".join(item for _, kind, item in self.visible(enter + 1, stop) if kind == TEXT)
+        # `visible` written out, as in `blocks`.
+        kinds, items = self.kinds, self.items
+        parts: list[str] = []
+        depth = 0
+        for index in range(enter + 1, stop):
+            kind = kinds[index]
+            if kind == TEXT:
+                if not depth:
+                    parts.append(items[index])
+            elif kind != COMMENT and items[index].tag in _NOISE:
+                if kind == ENTER:
+                    depth += 1
+                elif depth:
+                    depth -= 1
+        return "".join(parts)
+
+    def entered(self, start: int, end: int, tag: str) -> list[int]:
+        """The indexes in [start, end) where a `tag` element outside noise is entered."""
+        kinds, items = self.kinds, self.items
+        found: list[int] = []
+        depth = 0
+        index = start
+        while index < end and (index < len(kinds) or self.has(index)):
+            kind = kinds[index]
+            if kind in (ENTER, LEAVE):
+                item_tag = items[index].tag
+                if item_tag in _NOISE:
+                    if kind == ENTER:
+                        depth += 1
+                    elif depth:
+                        depth -= 1
+                elif kind == ENTER and not depth and item_tag == tag:
+                    found.append(index)
+            index += 1
+        return found
 
 
 def element_text(element: etree._Element) -> str:
     """The visible text of one element (`text_content()` without noise and comments)."""
-    doc = Document(element)
-    return doc.inner_text(0, END)
+    for node in element.iter():
+        if not isinstance(node.tag, str) or node.tag in _NOISE:
+            doc = Document(element)
+            return doc.inner_text(0, END)
+    # Nothing to leave out (the usual label: a span around a link): libxml2 reads it alone, at a
+    # fifth of the cost of "".join(itertext()).
+    return str(etree.tostring(element, method="text", encoding="unicode", with_tail=False))
 
 
 def _walk(
@@ -267,13 +307,24 @@ def _flush(current: list[str], out: list[str], split_on_br: bool) -> None:
 
 def in_noise(node: Any) -> bool:
     """Whether a node is noise or inside noise (NOISE_TAGS), as a whole-page reader sees it."""
-    return node.tag in _NOISE or next(node.iterancestors(*NOISE_TAGS), None) is not None
+    return node.tag in _NOISE or _has_ancestor_in(node, _NOISE)
 
 
 def in_opaque(node: Any) -> bool:
     """Whether a node sits inside an element whose content is raw text to browsers (a script, a
     style, a noscript...): a marker there is no marker."""
-    return next(node.iterancestors(*OPAQUE_TAGS), None) is not None
+    return _has_ancestor_in(node, _OPAQUE)
+
+
+def _has_ancestor_in(node: Any, tags: frozenset[str]) -> bool:
+    # getparent() in a loop: iterancestors(*tags) builds a matcher of 18 names on every call, which
+    # cost nine times as much on the ~10 levels of a page.
+    parent = node.getparent()
+    while parent is not None:
+        if parent.tag in tags:
+            return True
+        parent = parent.getparent()
+    return False
 
 
 # --- markers: what a layout looks for in the events --------------------------------------------
@@ -362,13 +413,34 @@ def first_marker(
     by_kind: dict[int, list[tuple[str, Marker]]] = {ENTER: [], TEXT: [], COMMENT: []}
     for name, marker in markers:
         by_kind[marker.kind].append((name, marker))
+    text_filter = _any_text_marker(tuple(marker for _, marker in by_kind[TEXT]))
     index = start
     while index < end and (index < len(kinds) or doc.has(index)):
-        candidates = by_kind.get(kinds[index])
+        kind = kinds[index]
+        candidates = by_kind.get(kind)
         if candidates:
             item = items[index]
+            if kind == TEXT and text_filter is not None and text_filter.search(item) is None:
+                index += 1
+                continue
             for name, marker in candidates:
                 if marker.test(item):
                     return index, name
         index += 1
     return None
+
+
+@functools.lru_cache(maxsize=64)
+def _any_text_marker(markers: tuple[Marker, ...]) -> re.Pattern[str] | None:
+    """One pattern that finds a match wherever any of the text markers would (it may find more):
+    most runs of text match none of them, and one scan rules them all out. None when the markers'
+    patterns do not combine (different flags, capturing groups, an inline global flag)."""
+    patterns = [marker.pattern for marker in markers if isinstance(marker, TextMarker)]
+    if len(patterns) < 2 or len({pattern.flags for pattern in patterns}) != 1:
+        return None
+    if any(pattern.groups for pattern in patterns):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
+    except re.error:
+        return None

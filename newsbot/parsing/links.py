@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from w3lib.url import safe_url_string
 
-from newsbot.registry.urls import absolute_url
+from newsbot.registry.urls import absolute_url, canonical_url
 
 _HOST = re.compile(r"[a-z0-9_.-]+|\[[0-9a-f:.]+\]")
 
@@ -45,3 +45,16 @@ def _http_url(base: str, href: str) -> str | None:
     if not parts.path:
         url = parts._replace(path="/").geturl()
     return url
+
+
+def canonical_link(url: str) -> str:
+    """`canonical_url(url)`, cached as http_url is: the Related Links of a site's pages repeat
+    (its home page, the agencies' sites), and canonicalising one costs three URL splits."""
+    if len(url) <= 2048:
+        return _canonical_link(url)
+    return canonical_url(url)
+
+
+# The registry is read once per process (load_registry is cached), so the result depends on `url`
+# alone.
+_canonical_link = lru_cache(maxsize=4096)(canonical_url)

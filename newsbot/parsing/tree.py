@@ -315,4 +315,8 @@ def text_blocks(root: lxml.html.HtmlElement, *, split_on_br: bool = False) -> It
 
 
 def has_class(element: etree._Element, fragment: str) -> bool:
-    return fragment.lower() in (element.get("class") or "").lower()
+    """Whether the class attribute holds `fragment`, in any case."""
+    value = element.get("class")
+    if not value:  # most elements: no lowering at all
+        return not fragment
+    return fragment.lower() in value.lower()

@@ -12,6 +12,7 @@ template redesign is a subclass, chosen per page by fit and by the page's date (
 from __future__ import annotations
 
 import hashlib
+import time
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -142,9 +143,13 @@ def content_hash(body: str) -> str:
     Copies of one agency story on sister sites differ at most in typography (curly or straight
     quotes, dashes, NBSP) and white space; the fold removes exactly those differences.
     """
-    folded = unicodedata.normalize("NFKC", body).casefold()
-    folded = folded.translate(_TYPOGRAPHY)
-    folded = collapse_spaces(folded)
+    if body.isascii():
+        # NFKC and the typography fold change no ASCII character, and casefold is lower there.
+        folded = collapse_spaces(body.lower())
+    else:
+        if not unicodedata.is_normalized("NFKC", body):
+            body = unicodedata.normalize("NFKC", body)
+        folded = collapse_spaces(body.casefold().translate(_TYPOGRAPHY))
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
@@ -155,4 +160,14 @@ _TYPOGRAPHY = str.maketrans(
 
 def utc_now() -> str:
     """The current time as the item's scraped_at: ISO 8601, seconds, UTC."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Formatted once a second: strftime cost as much as reading a page's header.
+    global _stamp
+    second = int(time.time())
+    stamp = _stamp
+    if stamp[0] != second:
+        stamp = _stamp = (second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return stamp[1]
+
+
+# (second since the epoch, its scraped_at text): one tuple, so threads never see half an update.
+_stamp: tuple[int, str] = (-1, "")

@@ -10,15 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 from newsbot.item import Image, RelatedLink
 from newsbot.parsing.article.header import Header
 from newsbot.parsing.events import END, ENTER, LEAVE, TEXT, Document, Marker, first_marker
-from newsbot.parsing.links import http_url
+from newsbot.parsing.links import canonical_link, http_url
 from newsbot.parsing.text import clean_text, collapse_spaces
 from newsbot.parsing.tree import has_class
-from newsbot.registry.urls import canonical_url
 
 # Pictures that are not pictures of the article: sponsors, spacers, ad pixels.
 NON_ARTICLE_PICTURE = re.compile(r"/sponsors/|/(?:black|white|spacer|blank|pixel)\.(?:jpe?g|gif|png)$", re.I)
@@ -118,11 +116,10 @@ def body_paragraphs(
 ) -> tuple[list[str], list[Image]]:
     """The body's paragraphs and its pictures (with their captions); header lines are left out."""
     images: list[Image] = []
-    for index, kind, item in doc.visible(region.start, region.stop):
-        if kind == ENTER and item.tag == "img":
-            src = http_url(base_url, item.get("src"))
-            if src and not NON_ARTICLE_PICTURE.search(src):
-                images.append(Image(url=src, caption=caption_after(doc, index, region.stop, caption_class)))
+    for index in doc.entered(region.start, region.stop, "img"):
+        src = http_url(base_url, doc.items[index].get("src"))
+        if src and not NON_ARTICLE_PICTURE.search(src):
+            images.append(Image(url=src, caption=caption_after(doc, index, region.stop, caption_class)))
 
     def left_out(element: Any) -> bool:
         return bool(element.tag == "img" or has_class(element, caption_class))
@@ -158,7 +155,10 @@ def lead_image(og_image: str | None, base_url: str) -> list[Image]:
 
 
 def _picture_key(url: str) -> str:
-    name = urlsplit(url).path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    # urlsplit(url).path's last segment: `url` comes from http_url, whose path is never empty, so
+    # the last "/" before the query and fragment is in the path.
+    path = url.partition("#")[0].partition("?")[0]
+    name = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     return _PICTURE_SIZE_SUFFIX.sub("", name).lower()
 
 
@@ -179,11 +179,9 @@ def merge_images(lead: list[Image], body: list[Image]) -> list[Image]:
 
 def related_links(doc: Document, region: range, base_url: str) -> list[RelatedLink]:
     links = []
-    for index, kind, item in doc.visible(region.start, region.stop):
-        if kind != ENTER or item.tag != "a":
-            continue
+    for index in doc.entered(region.start, region.stop, "a"):
         text = clean_text(doc.inner_text(index, region.stop))
-        url = http_url(base_url, item.get("href"))
+        url = http_url(base_url, doc.items[index].get("href"))
         if text and url and text.lower() != "related links":
-            links.append(RelatedLink(text=text, url=canonical_url(url)))
+            links.append(RelatedLink(text=text, url=canonical_link(url)))
     return links

@@ -14,7 +14,7 @@ from lxml import etree
 
 from newsbot.parsing.byline import is_byline, split_glued_dateline
 from newsbot.parsing.dateline import Dateline, parse_dateline
-from newsbot.parsing.events import END, ENTER, TEXT, Document, element_text, in_noise
+from newsbot.parsing.events import END, TEXT, Document, element_text, in_noise
 from newsbot.parsing.text import clean_text
 from newsbot.parsing.tree import has_class
 
@@ -85,10 +85,11 @@ def parse_header(
         header.section = section_label(doc, headline, section_class)
     else:
         header.notes.append("title: no <h1>")
+    items = doc.items
     spans = [
         clean_text(doc.inner_text(index, region.stop))
-        for index, kind, item in doc.visible(region.start, region.stop)
-        if kind == ENTER and item.tag == "span" and has_class(item, dateline_class)
+        for index in doc.entered(region.start, region.stop, "span")
+        if has_class(items[index], dateline_class)
     ]
     lines = doc.blocks(region.start, region.stop, split_on_br=True)
     read_header_lines(header, spans, lines, dateline_class)

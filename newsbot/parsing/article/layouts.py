@@ -125,8 +125,11 @@ class Layout2022:
         raw-text elements; none when the source never closes one (an `<h1>` left open runs to the
         end of the page: no headline).
         """
-        # Lower case first: a case-insensitive scan of the page costs more than lowering it.
-        closed = re.search(rf"</{self.headline_tag}\s*>", html.lower()) is not None
+        # The page as it is first (its end tags are almost always lower case), then lowered: a
+        # case-insensitive scan of the page costs more than lowering it, and lowering costs more
+        # than a scan. A match in the page is a match in its lowered copy.
+        closing = re.compile(rf"</{self.headline_tag}\s*>")
+        closed = closing.search(html) is not None or closing.search(html.lower()) is not None
         headline = body_start = None
         body_start_first = False
         for node in root.iter(self.headline_tag, etree.Comment):
