@@ -11,7 +11,7 @@ parse_feed. Whatever comes out must keep these invariants (`check_article` and f
   are planted there and must never come out);
 - every URL is an absolute http(s) URL with a host and no white space;
 - an article item validates against the shipped JSON Schema;
-- one parse stays under PARSE_BOUND seconds (see there why that number).
+- one parse stays under PARSE_BOUND seconds of CPU (see there why that number).
 
 Mutations that must not change what a reader sees (canaries, a charset that lies, CRLF to LF, a deep
 but harmless nest) are also checked against the manifest: the same title, byline, dateline,
@@ -73,13 +73,14 @@ settings.register_profile(
 )
 PROFILE = settings.get_profile("newsbot-robustness")
 
-# Why 2 s: a snapshot page parses in about 1 ms; the largest inputs here (a 5 MB paragraph, 20 000
-# paragraphs, 5 000 levels of nesting) take 0.1-0.3 s on an idle 2-core machine and up to twice that
-# when the machine is busy. A bound several times above the slowest legitimate case does not flake,
-# yet anything quadratic in the page size (a regex that rescans the page, a walk over all elements
-# per element) takes tens of seconds to minutes on these inputs and fails at once. The bound is per
-# parse call, measured with time.perf_counter around it, the checks excluded.
-PARSE_BOUND = 2.0
+# Why 10 s of CPU: a snapshot page parses in about 1 ms; the largest inputs here (a 5 MB paragraph,
+# 20 000 paragraphs, 5 000 levels of nesting) take 0.1-0.3 s on an idle 2-core machine. Anything
+# quadratic in the page size (a regex that rescans the page, a walk over all elements per element)
+# takes minutes on these inputs and fails at once. The bound is per parse call, measured as this
+# process's CPU time (time.process_time), the checks excluded: wall time on a shared machine went
+# past 2 s for legitimate parses while other processes ran, and a guard against blow-ups must not
+# flake with the load.
+PARSE_BOUND = 10.0
 
 FIXED_TIME = "2000-01-01T00:00:00Z"
 VALIDATOR = Draft202012Validator(shipped_schema())
@@ -236,10 +237,10 @@ def check_feed_entries(entries: list, *, expect: Expect = STRICT) -> None:
 
 
 def timed(call: Callable[[], object]) -> object:
-    start = time.perf_counter()
+    start = time.process_time()
     result = call()
-    elapsed = time.perf_counter() - start
-    assert elapsed < PARSE_BOUND, f"one parse took {elapsed:.2f} s (bound {PARSE_BOUND} s)"
+    elapsed = time.process_time() - start
+    assert elapsed < PARSE_BOUND, f"one parse took {elapsed:.2f} s of CPU (bound {PARSE_BOUND} s)"
     return result
 
 
