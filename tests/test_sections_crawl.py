@@ -155,6 +155,8 @@ def test_a_site_with_no_declared_sections_is_crawled_from_its_navigation_and_nev
     # The gallery looks like any section link; walked once, it lists nothing: counted, not a failure.
     assert result.stats["newsbot/sections_empty"] == 1
     assert "Navigation link PHOTO GALLERY" in result.log
+    # An empty page ends its walk without reading as a pagination loop: no bound was hit.
+    assert result.report["bounds_hit"] == {} and "pagination loop" not in result.log
 
 
 def test_a_declared_section_the_snapshot_navigation_moved_is_walked_there(

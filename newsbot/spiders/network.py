@@ -226,8 +226,10 @@ class NetworkSpider(SectionResolutionMixin):
             self.logger.info("%s: entries older than %s; not walking further", response.url, self.since)
             return
         if not fresh:
-            # A pagination loop, or a page repeating pages already walked: the walk has ended.
-            bounds.stop_repeating(self, response.url)
+            # A pagination loop, or a page repeating pages already walked: the walk has ended. A page
+            # listing nothing ends it too, but hit no bound: it is counted as an empty page above.
+            if listing.entries:
+                bounds.stop_repeating(self, response.url)
             return
         all_known = bool(entries) and len(known) == len({e.url for e in entries})
         if all_known and self._walks.get(section.slug, False):
