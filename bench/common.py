@@ -17,8 +17,8 @@ NOT_INSTALLED_HINT = "pip install -e '.[bench]'"
 
 
 def evidence_dir() -> Path:
-    """The evidence files beside the repository (../shared/site/evidence); NEWSBOT_EVIDENCE overrides."""
-    default = Path(__file__).resolve().parents[2] / "shared" / "site" / "evidence"
+    """The evidence files the repository keeps (tests/evidence); NEWSBOT_EVIDENCE overrides."""
+    default = Path(__file__).resolve().parents[1] / "tests" / "evidence"
     return Path(os.environ.get("NEWSBOT_EVIDENCE") or default)
 
 
