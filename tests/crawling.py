@@ -80,3 +80,14 @@ def expected_for_sections(
         if article["syndication_group"]:
             groups.setdefault(article["syndication_group"], set()).add(article["url"])
     return listed, [urls for urls in groups.values() if len(urls) > 1]
+
+
+def article_requests(result: CrawlResult) -> int:
+    """Requests for article pages: all requests less robots.txt, the home page and section pages."""
+    stats = result.stats
+    return (
+        stats.get("downloader/request_count", 0)
+        - stats.get("robotstxt/request_count", 0)
+        - stats.get("newsbot/section_pages", 0)
+        - stats.get("newsbot/home_pages", 0)
+    )

@@ -16,7 +16,7 @@ import pytest
 from newsbot.snapshot_server import SnapshotServer
 from newsbot.store import SqliteSeenStore
 from tests.conftest import ROOT
-from tests.crawling import FAST_SETTINGS, expected_for_sections, run_crawl
+from tests.crawling import FAST_SETTINGS, article_requests, expected_for_sections, run_crawl
 from tests.snapshot_copies import copy_snapshot, remove_entries
 
 
@@ -32,17 +32,6 @@ def _spacewar_expected(manifest: dict) -> tuple[set[str], int]:
     return set(listed), len(listed) - sum(len(group) - 1 for group in groups)
 
 
-def _article_requests(result) -> int:
-    """Requests for article pages: all requests less robots.txt, the home page and section pages."""
-    stats = result.stats
-    return (
-        stats.get("downloader/request_count", 0)
-        - stats.get("robotstxt/request_count", 0)
-        - stats.get("newsbot/section_pages", 0)
-        - stats.get("newsbot/home_pages", 0)
-    )
-
-
 def test_second_run_with_nothing_new_downloads_no_article_and_writes_no_line(
     snapshot_server, tmp_path, manifest
 ):
@@ -55,7 +44,7 @@ def test_second_run_with_nothing_new_downloads_no_article_and_writes_no_line(
     assert second.returncode == 0, second.log[-2000:]
     assert len(second.items) == written  # same file: nothing appended
     assert second.report["articles_written"] == 0
-    assert _article_requests(second) == 0
+    assert article_requests(second) == 0
     # One page per section: the first page is all known, so the walk stops there.
     assert second.report["section_pages"] == 3
     assert second.report["known_skipped"] == second.report["listed_entries"] > 0
@@ -83,7 +72,7 @@ def test_after_k_new_articles_a_run_downloads_and_writes_exactly_those_k(manifes
     assert second.returncode == 0, second.log[-2000:]
     new_lines = second.items[len(first.items) :]
     assert sorted(item["url"] for item in new_lines) == sorted(new)
-    assert _article_requests(second) == len(new)
+    assert article_requests(second) == len(new)
     assert second.report["articles_written"] == len(new)
     # The ideal: the three first pages, plus page 2 of the section whose first page had news.
     assert second.report["section_pages"] == 4
@@ -103,7 +92,7 @@ def test_a_syndicated_copy_written_in_an_earlier_run_is_not_written_again(
     assert max(hashes.values()) == 1
     # The copy is remembered: the next terradaily run does not even download it.
     again = run_crawl("terradaily", snapshot_server.url, tmp_path)
-    assert _article_requests(again) == 0 and again.report["articles_written"] == 0
+    assert article_requests(again) == 0 and again.report["articles_written"] == 0
 
 
 def test_a_line_written_but_not_marked_before_a_crash_is_marked_at_the_next_start(snapshot_server, tmp_path):
@@ -128,7 +117,7 @@ def test_a_line_written_but_not_marked_before_a_crash_is_marked_at_the_next_star
     assert second.returncode == 0, second.log[-2000:]
     assert [i["url"] for i in second.items].count(unmarked) == 1
     assert second.report["articles_written"] == 0
-    assert _article_requests(second) == 0
+    assert article_requests(second) == 0
     assert "1 line(s) written by an interrupted run are now marked known" in second.log
 
 

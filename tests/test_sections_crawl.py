@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from newsbot.snapshot_server import SnapshotServer
-from tests.crawling import expected_for_sections, run_crawl
+from tests.crawling import article_requests, expected_for_sections, run_crawl
 from tests.faultserver import FaultPlan, FaultServer, faults
 from tests.snapshot_copies import copy_snapshot
 
@@ -41,16 +41,6 @@ def move_section(site_root: Path, host: str, old: str, new: str, *, label: str |
 
 def _urls(result) -> set[str]:
     return {item["url"] for item in result.items}
-
-
-def _article_requests(result) -> int:
-    stats = result.stats
-    return (
-        stats.get("downloader/request_count", 0)
-        - stats.get("robotstxt/request_count", 0)
-        - stats.get("newsbot/section_pages", 0)
-        - stats.get("newsbot/home_pages", 0)
-    )
 
 
 def test_a_declared_section_at_a_new_url_is_crawled_in_full_with_the_move_reported(
@@ -106,7 +96,7 @@ def test_a_moved_section_keeps_its_walk_record_and_articles_so_a_rerun_costs_one
     # Nothing new: no article fetched, no line written, and each walk stops at its first page (the
     # walk records were kept under the sections' identity; a lost record would walk to the end).
     assert second.report["articles_written"] == 0
-    assert _article_requests(second) == 0
+    assert article_requests(second) == 0
     assert second.report["section_pages"] == 3
     assert "no completed walk on record" not in second.log
     assert second.report["outcome"] == "ok"

@@ -10,6 +10,7 @@ or counted on a Redis the worker no longer trusts, and the worker closes (exit s
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -149,3 +150,12 @@ def text(value: bytes | str) -> str:
 def redacted_url(url: str) -> str:
     """A Redis URL fit for a log: without its password."""
     return re.sub(r"//[^@/]*@", "//", url)
+
+
+def json_object(raw: str) -> dict[str, Any]:
+    """A JSON object read from Redis, or {} for anything else (a value another writer garbled)."""
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

@@ -10,7 +10,6 @@ again. A worker never finishes while another still holds requests.
 
 from __future__ import annotations
 
-import datetime
 import json
 import logging
 import os
@@ -28,8 +27,17 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 
+from newsbot.clock import utc_now_iso
 from newsbot.cluster import keys
-from newsbot.cluster.connection import DataLost, RedisGone, connect, outage_of, redacted_url, text
+from newsbot.cluster.connection import (
+    DataLost,
+    RedisGone,
+    connect,
+    json_object,
+    outage_of,
+    redacted_url,
+    text,
+)
 from newsbot.cluster.frontier import Frontier, released_by
 from newsbot.store import store_for
 from newsbot.store.reconcile import mark_unmarked_lines, reconcile_output
@@ -68,7 +76,7 @@ class ClusterWorker:
             self.output = Path(template.format(spider=crawler.spidercls.name)).resolve()
         output = self.output and str(self.output)
         self.info = json.dumps(
-            {"host": self.host, "pid": os.getpid(), "output": output, "started_at": _now()}
+            {"host": self.host, "pid": os.getpid(), "output": output, "started_at": utc_now_iso()}
         )
         self.waiting = False
         self._waiting_for: tuple[str, ...] = ()
@@ -131,7 +139,7 @@ class ClusterWorker:
     def _adopt_orphans(self) -> None:
         """Settle the claims of dead workers that wrote this worker's file, once it is read."""
         for worker, info in _decode_hash(self.server.hgetall(self.frontier.keys.orphans)).items():
-            details = _json_or_empty(info)
+            details = json_object(info)
             if self.output is None or (details.get("host"), details.get("output")) != (
                 self.host,
                 str(self.output),
@@ -301,7 +309,7 @@ class ClusterWorker:
         if not lock.acquire(blocking=False):
             return 1  # another worker is recovering it: wait for that
         try:
-            info = _json_or_empty(info_text)
+            info = json_object(info_text)
             moved = self._recover(worker, info, info_text)
         finally:
             lock.release()
@@ -342,15 +350,3 @@ class ClusterWorker:
 
 def _decode_hash(raw: dict[Any, Any]) -> dict[str, str]:
     return {text(key): text(value) for key, value in raw.items()}
-
-
-def _json_or_empty(raw: str) -> dict[str, Any]:
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _now() -> str:
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -9,7 +9,6 @@ that worker's output file has been read. Every key is named in newsbot/cluster/k
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import socket
@@ -19,7 +18,8 @@ from typing import Any
 import redis
 from scrapy.crawler import Crawler
 
-from newsbot.cluster.connection import DataLost, Outage, connect, outage_of, text
+from newsbot.clock import utc_now_iso
+from newsbot.cluster.connection import DataLost, Outage, connect, json_object, outage_of, text
 from newsbot.cluster.keys import EPOCH_KEY, HOST_SETTING, REDIS_URL_SETTING, StoreKeys
 from newsbot.store.base import KnownArticle, LedgerEntry, SectionSummary
 
@@ -184,7 +184,7 @@ class RedisSeenStore:
         return self._record_articles(list(articles), output, reconciled_bytes)
 
     def _record_articles(self, articles: list[KnownArticle], output: str | None, size: int) -> int:
-        now = _now()
+        now = utc_now_iso()
         args: list[Any] = [self.epoch, self._output_key(output) if output is not None else "", size]
         for article in articles:
             record = {
@@ -203,7 +203,7 @@ class RedisSeenStore:
         return added
 
     def record_copy(self, url: str, copy_of: str, site: str) -> None:
-        record = {"copy_of": copy_of, "site": site, "first_seen": _now()}
+        record = {"copy_of": copy_of, "site": site, "first_seen": utc_now_iso()}
         self._redis.hsetnx(self.keys.copies, url, json.dumps(record, ensure_ascii=False))
 
     def reconciled_bytes(self, output: str) -> int:
@@ -224,7 +224,7 @@ class RedisSeenStore:
     def begin_walk(self, site: str, section: str) -> None:
         field = _walk_field(site, section)
         with self._redis.pipeline() as pipe:
-            pipe.hset(self.keys.walks_started, field, _now())
+            pipe.hset(self.keys.walks_started, field, utc_now_iso())
             pipe.hdel(self.keys.walks_completed, field)
             pipe.execute()
 
@@ -232,7 +232,7 @@ class RedisSeenStore:
         fields = [_walk_field(site, section) for section in sections]
         if fields:
             keys = [self.keys.walks_started, self.keys.walks_completed]
-            self._complete_walks(keys=keys, args=[*fields, _now()])
+            self._complete_walks(keys=keys, args=[*fields, utc_now_iso()])
 
     # --- claims (ClaimArticlesPipeline) ------------------------------------------------------------
 
@@ -323,7 +323,7 @@ class RedisSeenStore:
         # A copy is skipped because of the article it copies; with that article gone, so is it.
         stale = []
         for url, raw in self._redis.hscan_iter(self.keys.copies):
-            record = _json_or_empty(raw.decode())
+            record = json_object(raw.decode())
             gone = not self._redis.hexists(self.keys.articles, record.get("copy_of", ""))
             if gone or (site is not None and section is None and record.get("site") == site):
                 stale.append(url)
@@ -336,7 +336,9 @@ class RedisSeenStore:
     # --- the ledger of articles not yet had (as SqliteSeenStore's) -------------------------------
 
     def ledger_add(self, url: str, *, site: str, section: str | None, reason: str) -> LedgerEntry:
-        raw = self._ledger_add(keys=[self.keys.ledger], args=[url, site, section or "", reason, _now()])
+        raw = self._ledger_add(
+            keys=[self.keys.ledger], args=[url, site, section or "", reason, utc_now_iso()]
+        )
         return _ledger_entry(url, text(raw))
 
     def ledger_pending(self, site: str) -> list[LedgerEntry]:
@@ -355,7 +357,7 @@ class RedisSeenStore:
     def ledger_give_up(self, url: str) -> None:
         raw = self._redis.hget(self.keys.ledger, url)
         if raw is not None:
-            record = _json_or_empty(text(raw))
+            record = json_object(text(raw))
             record["given_up"] = True
             self._redis.hset(self.keys.ledger, url, json.dumps(record))
 
@@ -376,27 +378,15 @@ class RedisSeenStore:
 
     def _articles(self) -> Iterable[tuple[str, dict[str, Any]]]:
         for url, raw in self._redis.hscan_iter(self.keys.articles, count=1000):
-            yield url.decode(), _json_or_empty(raw.decode())
+            yield url.decode(), json_object(raw.decode())
 
 
 def _walk_field(site: str, section: str) -> str:
     return json.dumps([site, section], ensure_ascii=False)
 
 
-def _now() -> str:
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _json_or_empty(text: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
 def _ledger_entry(url: str, raw: str) -> LedgerEntry:
-    record = _json_or_empty(raw)
+    record = json_object(raw)
     return LedgerEntry(
         url=url,
         site=str(record.get("site", "")),
