@@ -19,6 +19,7 @@ which no region reads, is skipped when the headline is known (`start_at`).
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import sys
 from bisect import bisect_left
@@ -46,8 +47,9 @@ _STEP = 32
 
 
 class Document:
-    """A parsed page as two parallel lists, made on demand: `kinds[i]` (ENTER, LEAVE, TEXT,
-    COMMENT) and `items[i]` (the element or comment, or the text).
+    """A parsed page as three parallel lists, made on demand: `kinds[i]` (ENTER, LEAVE, TEXT,
+    COMMENT), `items[i]` (the element or comment, or the text) and `tags[i]` (the element's tag;
+    None for text and comments).
 
     The content of raw-text elements (scripts, styles...: OPAQUE_TAGS) is left out: it is never
     text, and a marker in it is no marker. The element itself stays, so that noise is tracked.
@@ -58,11 +60,14 @@ class Document:
         self.root = root
         self.kinds: list[int] = []
         self.items: list[Any] = []
+        # Read once by the walk: lxml builds a new str on every `.tag`, and each region is scanned
+        # several times.
+        self.tags: list[str | None] = []
         self.comments: list[int] = []
         self.complete = False
         # A function of the lists, not a method: a generator holding `self` would make a reference
         # cycle, and every page's tree would wait for the cycle collector.
-        self._steps = _walk(root, start_at, self.kinds, self.items, self.comments)
+        self._steps = _walk(root, start_at, self.kinds, self.items, self.tags, self.comments)
 
     def has(self, index: int) -> bool:
         """Whether there is an event at `index`, making events up to it."""
@@ -100,7 +105,7 @@ class Document:
 
     def visible(self, start: int, end: int) -> Iterator[tuple[int, int, Any]]:
         """`(index, kind, item)` of the events in [start, end) outside noise, comments left out."""
-        kinds, items = self.kinds, self.items
+        kinds, items, tags = self.kinds, self.items, self.tags
         depth = 0
         index = start
         while index < end and (index < len(kinds) or self.has(index)):
@@ -110,7 +115,7 @@ class Document:
                     yield index, kind, items[index]
             elif kind == COMMENT:
                 pass
-            elif items[index].tag in _NOISE:
+            elif tags[index] in _NOISE:
                 if kind == ENTER:
                     depth += 1
                 elif depth:
@@ -136,7 +141,7 @@ class Document:
         # event cost as much as the rest of the loop.
         out: list[str] = []
         current: list[str] = []
-        kinds, items = self.kinds, self.items
+        kinds, items, tags = self.kinds, self.items, self.tags
         depth = 0
         index = start
         while index < end and (index < len(kinds) or self.has(index)):
@@ -145,15 +150,14 @@ class Document:
                 if not depth:
                     current.append(items[index])
             elif kind != COMMENT:
-                item = items[index]
-                tag = item.tag
+                tag = tags[index]
                 if tag in _NOISE:
                     if kind == ENTER:
                         depth += 1
                     elif depth:
                         depth -= 1
                 elif not depth:
-                    if kind == ENTER and skip is not None and skip(item):
+                    if kind == ENTER and skip is not None and skip(items[index]):
                         # Left out with its content; its end event is skipped too, its tail kept.
                         index = self.leave_index(index) + 1
                         continue
@@ -170,7 +174,7 @@ class Document:
         cut at `end`."""
         stop = min(self.leave_index(enter), end)
         # `visible` written out, as in `blocks`.
-        kinds, items = self.kinds, self.items
+        kinds, items, tags = self.kinds, self.items, self.tags
         parts: list[str] = []
         depth = 0
         for index in range(enter + 1, stop):
@@ -178,7 +182,7 @@ class Document:
             if kind == TEXT:
                 if not depth:
                     parts.append(items[index])
-            elif kind != COMMENT and items[index].tag in _NOISE:
+            elif kind != COMMENT and tags[index] in _NOISE:
                 if kind == ENTER:
                     depth += 1
                 elif depth:
@@ -187,14 +191,14 @@ class Document:
 
     def entered(self, start: int, end: int, tag: str) -> list[int]:
         """The indexes in [start, end) where a `tag` element outside noise is entered."""
-        kinds, items = self.kinds, self.items
+        kinds, tags = self.kinds, self.tags
         found: list[int] = []
         depth = 0
         index = start
         while index < end and (index < len(kinds) or self.has(index)):
-            kind = kinds[index]
-            if kind in (ENTER, LEAVE):
-                item_tag = items[index].tag
+            item_tag = tags[index]
+            if item_tag is not None:
+                kind = kinds[index]
                 if item_tag in _NOISE:
                     if kind == ENTER:
                         depth += 1
@@ -222,10 +226,11 @@ def _walk(
     start_at: etree._Element | None,
     kinds: list[int],
     items: list[Any],
+    tags: list[str | None],
     comments: list[int],
 ) -> Iterator[None]:
     """Append the document's events to the lists, one walk step per iteration."""
-    kind, item = kinds.append, items.append
+    kind, item, tag_of = kinds.append, items.append, tags.append
     is_document = root.getparent() is None
     if is_document and start_at is None:
         # Comments before `<html>` or after `</html>` (a marker after a stray `</html>`) are the
@@ -234,60 +239,114 @@ def _walk(
             comments.append(len(kinds))
             kind(COMMENT)
             item(node)
-    ancestors = set(start_at.iterancestors()) if start_at is not None else set()
-    started = start_at is None
-    skipped: Any = None
-    steps = 0
-    walk = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
-    for action, node in walk:
-        if not started:
-            if node is start_at:
-                started = True
-            elif action == "start" and node in ancestors:
-                kind(ENTER)
-                item(node)
-                continue
-            else:
-                if action == "start":
-                    walk.skip_subtree()
-                    skipped = node
-                continue
-        if action == "start":
+            tag_of(None)
+    # lxml's iter() walks the tree in C, a node per step; where an element ends is found from the
+    # next node's parent (the open elements are a stack): half the Python steps of an iterwalk,
+    # which reports every element twice.
+    open_elements: list[Any] = []
+    if start_at is None:
+        nodes: Iterator[Any] = root.iter()
+    else:
+        # What lies before `start_at` is left out, but its ancestors are entered (without their
+        # text, which comes before it) so that their ends and tails are read as usual.
+        for ancestor in reversed(list(_ancestors_within(start_at, root))):
             kind(ENTER)
-            item(node)
-            if node.tag in _OPAQUE:
-                walk.skip_subtree()
-                continue
-            text = node.text
-            if text:
-                kind(TEXT)
-                item(text)
-        elif action == "end":
-            if node is skipped:
-                continue
+            item(ancestor)
+            tag_of(ancestor.tag)
+            open_elements.append(ancestor)
+        nodes = itertools.chain.from_iterable(_subtrees_from(start_at, root))
+    steps = 0
+    for node in nodes:
+        tag = node.tag
+        if tag is _ENTITY:  # never made by the HTML parser; iterwalk never reported one
+            continue
+        parent = node.getparent()
+        while open_elements and open_elements[-1] is not parent:
+            ended = open_elements.pop()
             kind(LEAVE)
-            item(node)
-            tail = node.tail
-            if tail and node is not root:
+            item(ended)
+            tag_of(ended.tag)
+            tail = ended.tail
+            if tail and ended is not root:
                 kind(TEXT)
                 item(tail)
+                tag_of(None)
+        if tag.__class__ is str:
+            kind(ENTER)
+            item(node)
+            tag_of(tag)
+            open_elements.append(node)
+            if tag in _OPAQUE:
+                # Raw text to a browser: whatever libxml2 made of its content is no event.
+                if len(node):
+                    for _ in itertools.islice(nodes, _count_descendants(node)):
+                        pass
+            else:
+                text = node.text
+                if text:
+                    kind(TEXT)
+                    item(text)
+                    tag_of(None)
         else:
             comments.append(len(kinds))
             kind(COMMENT)
             item(node)
+            tag_of(None)
             tail = node.tail
             if tail:
                 kind(TEXT)
                 item(tail)
+                tag_of(None)
         steps += 1
         if steps == _STEP:
             steps = 0
             yield
+    while open_elements:
+        ended = open_elements.pop()
+        kind(LEAVE)
+        item(ended)
+        tag_of(ended.tag)
+        tail = ended.tail
+        if tail and ended is not root:
+            kind(TEXT)
+            item(tail)
+            tag_of(None)
     if is_document:
         for node in root.itersiblings():
             comments.append(len(kinds))
             kind(COMMENT)
             item(node)
+            tag_of(None)
+
+
+_ENTITY = etree.Entity
+
+
+def _ancestors_within(node: etree._Element, root: etree._Element) -> Iterator[etree._Element]:
+    """The ancestors of `node` up to `root` (included), nearest first."""
+    if node is root:
+        return
+    for ancestor in node.iterancestors():
+        yield ancestor
+        if ancestor is root:
+            return
+
+
+def _subtrees_from(start_at: etree._Element, root: etree._Element) -> Iterator[Iterator[Any]]:
+    """The nodes from `start_at` on, to the end of `root`, as subtrees in document order."""
+    yield start_at.iter()
+    node = start_at
+    while node is not root:
+        for sibling in node.itersiblings():
+            yield sibling.iter()
+        parent = node.getparent()
+        if parent is None:
+            return
+        node = parent
+
+
+def _count_descendants(element: etree._Element) -> int:
+    return sum(1 for _ in element.iter()) - 1
 
 
 def _flush(current: list[str], out: list[str], split_on_br: bool) -> None:
@@ -370,6 +429,10 @@ class ElementMarker:
     def test(self, element: Any) -> bool:
         if self.tag is not None and element.tag != self.tag:
             return False
+        return self.has_class_prefix(element)
+
+    def has_class_prefix(self, element: Any) -> bool:
+        """`test` without the tag: for a reader that knows the tag already."""
         value = element.get("class")
         return bool(value) and value[: len(self.class_prefix)].lower() == self.class_prefix.lower()
 
@@ -414,18 +477,32 @@ def first_marker(
     for name, marker in markers:
         by_kind[marker.kind].append((name, marker))
     text_filter = _any_text_marker(tuple(marker for _, marker in by_kind[TEXT]))
+    # Element markers read the tag the walk kept, not the element's (see Document.tags).
+    element_markers = [
+        (name, marker.tag, marker.has_class_prefix)
+        if isinstance(marker, ElementMarker)
+        else (name, None, marker.test)
+        for name, marker in by_kind[ENTER]
+    ]
+    tags = doc.tags
     index = start
     while index < end and (index < len(kinds) or doc.has(index)):
         kind = kinds[index]
-        candidates = by_kind.get(kind)
-        if candidates:
-            item = items[index]
-            if kind == TEXT and text_filter is not None and text_filter.search(item) is None:
-                index += 1
-                continue
-            for name, marker in candidates:
-                if marker.test(item):
+        if kind == ENTER:
+            tag = tags[index]
+            for name, wanted_tag, test in element_markers:
+                if (wanted_tag is None or wanted_tag == tag) and test(items[index]):
                     return index, name
+        else:
+            candidates = by_kind.get(kind)
+            if candidates:
+                item = items[index]
+                if kind == TEXT and text_filter is not None and text_filter.search(item) is None:
+                    index += 1
+                    continue
+                for name, marker in candidates:
+                    if marker.test(item):
+                        return index, name
         index += 1
     return None
 

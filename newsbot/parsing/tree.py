@@ -78,24 +78,29 @@ _UNPARSED = re.compile(
 )
 
 
-# The same characters as UTF-8 bytes: a page is checked with bytes operations, which cost a tenth of
-# a regular expression scan of the page (that scan cost as much as the parse itself).
+# The C0 controls and DEL of _UNPARSED as bytes, and the rest of it (C1 leftovers, the BOM, U+FFFD,
+# noncharacters) as characters: a page is checked with bytes and `in` operations, which cost a
+# tenth of a regular expression scan of the page (that scan cost as much as the parse itself).
 _UNPARSED_SINGLE_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
-_UNPARSED_SEQUENCES = tuple(
-    chr(code).encode("utf-8") for code in (0x81, 0x8D, 0x8F, 0x90, 0x9D, 0xFEFF, 0xFFFD, 0xFFFE, 0xFFFF)
-)
-_SURROGATE_BYTES = re.compile(rb"\xed[\xa0-\xbf]")
+_UNPARSED_NON_ASCII = "\x81\x8d\x8f\x90\x9d\ufeff\ufffd\ufffe\uffff"
 
 
-def _has_unparsed(html: str) -> bool:
-    """Whether `html` holds a character of _UNPARSED."""
+def _encoded_if_parseable(html: str) -> bytes | None:
+    """`html` as UTF-8 when it holds no character of _UNPARSED, else None."""
     if html.isascii():
         data = html.encode("ascii")
-        return len(data.translate(None, _UNPARSED_SINGLE_BYTES)) != len(data)
-    data = html.encode("utf-8", "surrogatepass")
+    else:
+        try:
+            data = html.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate, the one character strict UTF-8 refuses
+            return None
+        # One character at a time on the str: searching the bytes for their multi-byte sequences
+        # cost seven times as much.
+        if any(character in html for character in _UNPARSED_NON_ASCII):
+            return None
     if len(data.translate(None, _UNPARSED_SINGLE_BYTES)) != len(data):
-        return True
-    return any(sequence in data for sequence in _UNPARSED_SEQUENCES) or bool(_SURROGATE_BYTES.search(data))
+        return None
+    return data
 
 
 def _unparsed(match: re.Match[str]) -> str:
@@ -144,24 +149,33 @@ def parse_page(html: str) -> etree._Element:
     Plain `etree` elements, not `lxml.html` ones: those look their Python class up on every access,
     which cost more than the parse itself on a walk over a whole page.
     """
-    root = _parse_tolerant(html, etree.HTMLParser, etree.fromstring)
+    root = _parse_tolerant(html, etree.HTMLParser, etree.fromstring, as_utf8=True)
     return root if root is not None else etree.fromstring("<html></html>", etree.HTMLParser())
 
 
 def _parse_tolerant(
-    html: str, parser_class: Callable[..., etree.HTMLParser], parse: Callable[..., Any]
+    html: str,
+    parser_class: Callable[..., etree.HTMLParser],
+    parse: Callable[..., Any],
+    *,
+    as_utf8: bool = False,
 ) -> Any:
+    """With `as_utf8`, libxml2 reads the page as UTF-8 bytes: the check for unparsed characters
+    encodes it anyway, and libxml2 reads UTF-8 quicker than a str's own layout."""
     # lxml refuses str input that carries an XML encoding declaration.
-    declaration = _XML_DECLARATION.match(html[:4096])
+    declaration = _XML_DECLARATION.match(html, 0, 4096)
     if declaration is not None:
         html = html[declaration.end() :]
     # libxml2 keeps C0 controls in text nodes, but lxml refuses to assign such a string, so the
     # drop_tree() of a script whose tail holds a form feed raised ValueError. They carry no text.
-    if _has_unparsed(html):
+    encoded = _encoded_if_parseable(html)
+    if encoded is None:
         html = _UNPARSED.sub(_unparsed, html)
+        encoded = html.encode("utf-8") if as_utf8 else None
     if not html or html.isspace():
         return None
-    root, too_deep = _parse(html, parser_class, parse)
+    source: str | bytes = encoded if as_utf8 and encoded is not None else html
+    root, too_deep = _parse(source, parser_class, parse)
     if too_deep:
         root, too_deep = _parse(limit_nesting(html), parser_class, parse)
     if too_deep:
@@ -175,27 +189,31 @@ _PARSERS = threading.local()
 _LIBXML2_MAX_DEPTH = 2048
 
 
-def _parser(parser_class: Callable[..., etree.HTMLParser]) -> etree.HTMLParser:
+def _parser(parser_class: Callable[..., etree.HTMLParser], encoding: str | None = None) -> etree.HTMLParser:
     """One parser of each class per thread, reused: making one costs a tenth of a page's parse.
     (A parser is reusable but not shared between threads; its error log is that of its last parse.)"""
     parsers: dict[Any, etree.HTMLParser] = _PARSERS.__dict__.setdefault("parsers", {})
-    parser = parsers.get(parser_class)
+    parser = parsers.get((parser_class, encoding))
     if parser is None:
-        parser = parsers[parser_class] = parser_class(remove_comments=False, huge_tree=True)
+        parser = parsers[parser_class, encoding] = parser_class(
+            remove_comments=False, huge_tree=True, encoding=encoding
+        )
     return parser
 
 
 def _parse(
-    html: str, parser_class: Callable[..., etree.HTMLParser], parse: Callable[..., Any]
+    source: str | bytes, parser_class: Callable[..., etree.HTMLParser], parse: Callable[..., Any]
 ) -> tuple[Any, bool]:
-    parser = _parser(parser_class)
+    is_bytes = isinstance(source, bytes)
+    parser = _parser(parser_class, "utf-8" if is_bytes else None)
     try:
-        root = parse(html, parser=parser)
+        root = parse(source, parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):  # "Document is empty": no element
         return None, False
     # Reading libxml2's error log costs a Python object per error, and sloppy pages have hundreds:
     # only a page with more start tags than libxml2's depth limit can have gone too deep.
-    if html.count("<") < _LIBXML2_MAX_DEPTH:
+    tags = source.count(b"<") if is_bytes else source.count("<")  # type: ignore[arg-type]
+    if tags < _LIBXML2_MAX_DEPTH:
         return root, False
     too_deep = any("Excessive depth" in error.message for error in parser.error_log)
     return root, too_deep
