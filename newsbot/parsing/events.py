@@ -78,6 +78,16 @@ class Document:
                 self.complete = True
         return True
 
+    def made_to(self, end: int) -> int:
+        """`end`, or the number of events when the document ends before it, its events made.
+
+        For a bounded region: a loop over a range costs less per event than asking `has` each
+        step. (A region to END makes every event: lazy readers use `has`.)"""
+        if end > len(self.kinds):
+            self.has(end - 1)
+            return min(end, len(self.kinds))
+        return end
+
     def end(self) -> int:
         """The number of events in the whole document (makes them all)."""
         while self.has(len(self.kinds)):
@@ -131,20 +141,26 @@ class Document:
         end: int,
         *,
         split_on_br: bool = False,
-        skip: Callable[[Any], bool] | None = None,
+        skip_tags: frozenset[str] = frozenset(),
+        skip_class: str | None = None,
     ) -> list[str]:
         """The text of [start, end) in blocks, as `tree.text_blocks` reads a slice of the page.
 
-        Elements for which `skip` holds are left out with their content, their tail kept.
+        Elements of `skip_tags`, and those whose class attribute holds `skip_class` (any case), are
+        left out with their content, their tail kept.
         """
+        # Declarative rather than a callback: a Python call per element cost as much as the loop.
+        fragment = skip_class.lower() if skip_class is not None else None
         # `visible` written out: this loop reads most of the page's text, and a generator step per
         # event cost as much as the rest of the loop.
         out: list[str] = []
         current: list[str] = []
         kinds, items, tags = self.kinds, self.items, self.tags
         depth = 0
-        index = start
-        while index < end and (index < len(kinds) or self.has(index)):
+        skipped_to = start
+        for index in range(start, self.made_to(end)):
+            if index < skipped_to:
+                continue
             kind = kinds[index]
             if kind == TEXT:
                 if not depth:
@@ -157,17 +173,37 @@ class Document:
                     elif depth:
                         depth -= 1
                 elif not depth:
-                    if kind == ENTER and skip is not None and skip(items[index]):
+                    if kind == ENTER and (
+                        tag in skip_tags
+                        or (fragment is not None and fragment in (items[index].get("class") or "").lower())
+                    ):
                         # Left out with its content; its end event is skipped too, its tail kept.
-                        index = self.leave_index(index) + 1
+                        skipped_to = self.leave_index(index) + 1
                         continue
                     if tag in BLOCK_TAGS:
                         _flush(current, out, split_on_br)
                     elif tag == "br" and kind == ENTER:
                         current.append(LINE_BREAK)
-            index += 1
         _flush(current, out, split_on_br)
         return out
+
+    def find_text(self, start: int, end: int, pattern: re.Pattern[str]) -> int | None:
+        """The index of the first run of text in [start, end) outside noise that `pattern` finds
+        something in; None if there is none."""
+        # `visible` written out, as in `blocks`.
+        kinds, items, tags = self.kinds, self.items, self.tags
+        depth = 0
+        for index in range(start, self.made_to(end)):
+            kind = kinds[index]
+            if kind == TEXT:
+                if not depth and pattern.search(items[index]):
+                    return index
+            elif kind != COMMENT and tags[index] in _NOISE:
+                if kind == ENTER:
+                    depth += 1
+                elif depth:
+                    depth -= 1
+        return None
 
     def inner_text(self, enter: int, end: int) -> str:
         """The visible text of the element entered at `enter` (`text_content()` without noise),
@@ -194,8 +230,7 @@ class Document:
         kinds, tags = self.kinds, self.tags
         found: list[int] = []
         depth = 0
-        index = start
-        while index < end and (index < len(kinds) or self.has(index)):
+        for index in range(start, self.made_to(end)):
             item_tag = tags[index]
             if item_tag is not None:
                 kind = kinds[index]
@@ -206,7 +241,6 @@ class Document:
                         depth -= 1
                 elif kind == ENTER and not depth and item_tag == tag:
                     found.append(index)
-            index += 1
         return found
 
 
@@ -244,16 +278,19 @@ def _walk(
     # next node's parent (the open elements are a stack): half the Python steps of an iterwalk,
     # which reports every element twice.
     open_elements: list[Any] = []
+    open_tags: list[str] = []  # their tags: reading `.tag` again at their end cost a new str
     if start_at is None:
         nodes: Iterator[Any] = root.iter()
     else:
         # What lies before `start_at` is left out, but its ancestors are entered (without their
         # text, which comes before it) so that their ends and tails are read as usual.
         for ancestor in reversed(list(_ancestors_within(start_at, root))):
+            tag = str(ancestor.tag)  # an ancestor is an element: its tag is a str
             kind(ENTER)
             item(ancestor)
-            tag_of(ancestor.tag)
+            tag_of(tag)
             open_elements.append(ancestor)
+            open_tags.append(tag)
         nodes = itertools.chain.from_iterable(_subtrees_from(start_at, root))
     steps = 0
     for node in nodes:
@@ -265,7 +302,7 @@ def _walk(
             ended = open_elements.pop()
             kind(LEAVE)
             item(ended)
-            tag_of(ended.tag)
+            tag_of(open_tags.pop())
             tail = ended.tail
             if tail and ended is not root:
                 kind(TEXT)
@@ -276,6 +313,7 @@ def _walk(
             item(node)
             tag_of(tag)
             open_elements.append(node)
+            open_tags.append(tag)
             if tag in _OPAQUE:
                 # Raw text to a browser: whatever libxml2 made of its content is no event.
                 if len(node):
@@ -305,7 +343,7 @@ def _walk(
         ended = open_elements.pop()
         kind(LEAVE)
         item(ended)
-        tag_of(ended.tag)
+        tag_of(open_tags.pop())
         tail = ended.tail
         if tail and ended is not root:
             kind(TEXT)
@@ -462,6 +500,52 @@ def _first_comment(
             return None
 
 
+@dataclass(frozen=True)
+class _MarkerPlan:
+    """A set of named markers sorted by the kind of event each tests (see first_marker)."""
+
+    comments_only: bool
+    # (name, tag or None, test): element markers test a tag the walk kept, then the element.
+    elements: tuple[tuple[str, str | None, Callable[[Any], bool]], ...]
+    by_kind: dict[int, list[tuple[str, Marker]]]
+    text_filter: re.Pattern[str] | None
+
+
+def _plan(markers: Sequence[tuple[str, Marker]]) -> _MarkerPlan:
+    by_kind: dict[int, list[tuple[str, Marker]]] = {ENTER: [], TEXT: [], COMMENT: []}
+    for name, marker in markers:
+        by_kind[marker.kind].append((name, marker))
+    elements = tuple(
+        (name, marker.tag, marker.has_class_prefix)
+        if isinstance(marker, ElementMarker)
+        else (name, None, marker.test)
+        for name, marker in by_kind[ENTER]
+    )
+    return _MarkerPlan(
+        comments_only=not by_kind[ENTER] and not by_kind[TEXT],
+        elements=elements,
+        by_kind={kind: found for kind, found in by_kind.items() if found and kind != ENTER},
+        text_filter=_any_text_marker(tuple(marker for _, marker in by_kind[TEXT])),
+    )
+
+
+# Plans of the marker tuples layouts declare, by identity (the tuple is kept, so its id stays its
+# own): sorting them again on every page cost as much as the scan for them.
+_PLANS: dict[int, tuple[Sequence[tuple[str, Marker]], _MarkerPlan]] = {}
+
+
+def _plan_of(markers: Sequence[tuple[str, Marker]]) -> _MarkerPlan:
+    if not isinstance(markers, tuple):
+        return _plan(markers)
+    known = _PLANS.get(id(markers))
+    if known is not None and known[0] is markers:
+        return known[1]
+    plan = _plan(markers)
+    if len(_PLANS) < 256:
+        _PLANS[id(markers)] = (markers, plan)
+    return plan
+
+
 def first_marker(
     doc: Document, start: int, end: int, markers: Sequence[tuple[str, Marker]]
 ) -> tuple[int, str] | None:
@@ -469,22 +553,11 @@ def first_marker(
 
     Events are made only up to the one found. Raw-text content is no event: never a marker.
     """
-    kinds, items = doc.kinds, doc.items
-    if all(marker.kind == COMMENT for _, marker in markers):
+    plan = _plan_of(markers)
+    if plan.comments_only:
         return _first_comment(doc, start, end, markers)
-    # Each marker tests one kind of event: test an event only against the markers of its kind.
-    by_kind: dict[int, list[tuple[str, Marker]]] = {ENTER: [], TEXT: [], COMMENT: []}
-    for name, marker in markers:
-        by_kind[marker.kind].append((name, marker))
-    text_filter = _any_text_marker(tuple(marker for _, marker in by_kind[TEXT]))
-    # Element markers read the tag the walk kept, not the element's (see Document.tags).
-    element_markers = [
-        (name, marker.tag, marker.has_class_prefix)
-        if isinstance(marker, ElementMarker)
-        else (name, None, marker.test)
-        for name, marker in by_kind[ENTER]
-    ]
-    tags = doc.tags
+    kinds, items, tags = doc.kinds, doc.items, doc.tags
+    element_markers, by_kind, text_filter = plan.elements, plan.by_kind, plan.text_filter
     index = start
     while index < end and (index < len(kinds) or doc.has(index)):
         kind = kinds[index]

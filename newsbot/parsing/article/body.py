@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
 
 from newsbot.item import Image, RelatedLink
 from newsbot.parsing.article.header import Header
@@ -20,6 +19,8 @@ from newsbot.parsing.tree import has_class
 
 # Pictures that are not pictures of the article: sponsors, spacers, ad pixels.
 NON_ARTICLE_PICTURE = re.compile(r"/sponsors/|/(?:black|white|spacer|blank|pixel)\.(?:jpe?g|gif|png)$", re.I)
+# Left out of the paragraphs (pictures are items of their own).
+_PICTURE_TAGS = frozenset({"img"})
 _PICTURE_SIZE_SUFFIX = re.compile(r"-(?:hg|lg|bg|sm|th|md)$", re.I)
 # The elements whose end, right after the dateline, still belongs to the header.
 _CLOSING_AFTER_HEADER = frozenset({"span", "div", "td", "p", "b", "font"})
@@ -95,9 +96,8 @@ def related_region(
     an empty range when no heading is there."""
     found = first_marker(doc, start, END, block_end)
     end = found[0] if found is not None else _text_reach(doc, start, RELATED_REACH)
-    for _, kind, item in doc.visible(start, end):
-        if kind == TEXT and heading.search(item):
-            return range(start, end)
+    if doc.find_text(start, end, heading) is not None:
+        return range(start, end)
     return range(start, start)
 
 
@@ -121,13 +121,12 @@ def body_paragraphs(
         if src and not NON_ARTICLE_PICTURE.search(src):
             images.append(Image(url=src, caption=caption_after(doc, index, region.stop, caption_class)))
 
-    def left_out(element: Any) -> bool:
-        return bool(element.tag == "img" or has_class(element, caption_class))
-
     # In a fallback the header lines may sit inside the region: they are not body text.
     header_lines = {header.byline, header.dateline.raw if header.dateline else None, header.title}
     paragraphs = [
-        text for text in doc.blocks(region.start, region.stop, skip=left_out) if text not in header_lines
+        text
+        for text in doc.blocks(region.start, region.stop, skip_tags=_PICTURE_TAGS, skip_class=caption_class)
+        if text not in header_lines
     ]
     return paragraphs, images
 
@@ -137,12 +136,13 @@ def caption_after(doc: Document, img: int, end: int, caption_class: str) -> str 
     # The elements after the picture in its parent, in document order, up to the next picture: the
     # walk stops there or where the parent ends, so many pictures in one block stay linear.
     parent = doc.items[img].getparent()
+    tags = doc.tags
     for index, kind, item in doc.visible(doc.leave_index(img) + 1, end):
         if kind != ENTER:
             if kind == LEAVE and item is parent:
                 return None
             continue
-        if item.tag == "img":
+        if tags[index] == "img":
             return None
         if has_class(item, caption_class):
             return clean_text(doc.inner_text(index, end)) or None

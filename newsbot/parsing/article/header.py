@@ -7,7 +7,8 @@ one of them for a template that changed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -80,7 +81,8 @@ def parse_header(
     if region is None:
         return header
     if headline is not None:
-        title = doc.blocks(headline + 1, doc.leave_index(headline), split_on_br=True)
+        # The region starts right after the headline's end (header_region).
+        title = doc.blocks(headline + 1, region.start - 1, split_on_br=True)
         header.title = " ".join(title) or None
         header.section = section_label(doc, headline, section_class)
     else:
@@ -91,13 +93,20 @@ def parse_header(
         for index in doc.entered(region.start, region.stop, "span")
         if has_class(items[index], dateline_class)
     ]
-    lines = doc.blocks(region.start, region.stop, split_on_br=True)
+
+    @functools.cache
+    def lines() -> list[str]:
+        return doc.blocks(region.start, region.stop, split_on_br=True)
+
     read_header_lines(header, spans, lines, dateline_class)
     return header
 
 
-def read_header_lines(header: Header, spans: list[str], lines: list[str], dateline_class: str) -> None:
-    """Byline and dateline from the dateline-class spans, else from the header's lines of text."""
+def read_header_lines(
+    header: Header, spans: list[str], lines: Callable[[], list[str]], dateline_class: str
+) -> None:
+    """Byline and dateline from the dateline-class spans, else from the header's lines of text
+    (read only then: most pages have both spans)."""
     for text in spans:
         if header.dateline is None and not is_byline(text):
             header.dateline = parse_dateline(text)
@@ -108,7 +117,7 @@ def read_header_lines(header: Header, spans: list[str], lines: list[str], dateli
                 header.dateline = glued
                 header.notes.append("dateline: glued to the byline, split off")
     if header.dateline is None:
-        for text in lines:
+        for text in lines():
             byline, glued = split_glued_dateline(text) if is_byline(text) else (text, None)
             candidate = glued or (None if is_byline(text) else parse_dateline(text))
             if candidate is not None:
@@ -118,7 +127,7 @@ def read_header_lines(header: Header, spans: list[str], lines: list[str], dateli
                 header.notes.append(f"dateline: no span.{dateline_class} dateline, found by text pattern")
                 break
     if header.byline is None:
-        for text in lines:
+        for text in lines():
             if is_byline(text):
                 header.byline, _ = split_glued_dateline(text)
                 header.notes.append(f"byline: no span.{dateline_class} byline, found by text pattern")
@@ -141,6 +150,8 @@ def _preceding(element: etree._Element) -> Iterator[etree._Element]:
     node: etree._Element | None = element
     while node is not None:
         for sibling in node.itersiblings(preceding=True):
-            subtree = [e for e in sibling.iter() if isinstance(e.tag, str)]
-            yield from reversed(subtree)
+            if len(sibling):
+                yield from reversed(list(sibling.iter(etree.Element)))
+            elif isinstance(sibling.tag, str):
+                yield sibling
         node = node.getparent()

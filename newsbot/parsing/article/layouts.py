@@ -24,6 +24,7 @@ that one (a note says when the date and the fit disagree).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -128,8 +129,7 @@ class Layout2022:
         # The page as it is first (its end tags are almost always lower case), then lowered: a
         # case-insensitive scan of the page costs more than lowering it, and lowering costs more
         # than a scan. A match in the page is a match in its lowered copy.
-        closing = re.compile(rf"</{self.headline_tag}\s*>")
-        closed = closing.search(html) is not None or closing.search(html.lower()) is not None
+        closed = f"</{self.headline_tag}>" in html or _closes(self.headline_tag, html)
         headline = body_start = None
         body_start_first = False
         for node in root.iter(self.headline_tag, etree.Comment):
@@ -193,6 +193,17 @@ class Fit:
 
 
 LAYOUTS: tuple[Layout2022, ...] = (Layout2022(),)
+
+
+@functools.lru_cache(maxsize=16)
+def _closing_tag(tag: str) -> re.Pattern[str]:
+    return re.compile(rf"</{tag}\s*>")
+
+
+def _closes(tag: str, html: str) -> bool:
+    """Whether the page closes a `tag` element anywhere, `</H1 >` included."""
+    closing = _closing_tag(tag)
+    return closing.search(html) is not None or closing.search(html.lower()) is not None
 
 
 def choose_layout(
