@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 import functools
 import re
+import string
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -78,17 +79,23 @@ _AGENCY = r"\((?P<agency>[^\W\d_][^()\d]{0,29})\)\s*"
 # The fast path: the one form every real dateline has, e.g. "Paris, France (AFP) Sept 24, 2025",
 # "Athens Sept 24, 2025", "Moscow (AFP) Fri Sep 26, 2025". Applied with fullmatch to text whose
 # whitespace has been normalised, so a trailing space or an &nbsp; does not matter.
-_DATELINE_RE = re.compile(
-    _PLACE
-    + rf"(?:{_AGENCY})?"
-    + rf"""\b(?P<date>
+_DATE = rf"""\b(?P<date>
         (?:(?:{_WEEKDAYS})\.?,?\s)?
         (?P<month>{_MONTHS})\.?\s
         (?P<day>\d{{1,2}}),?\s
         (?P<year>\d{{4}})
-    )""",
-    re.IGNORECASE | re.VERBOSE,
+    )"""
+# The lookahead changes no match, it only saves time: after the place and its separators comes
+# either "(" (the agency) or the first letter of a weekday or month name (re.I covers upper case).
+_DATELINE_RE = re.compile(
+    _PLACE + r"(?=[(adfjmnostw])" + rf"(?:{_AGENCY})?" + _DATE, re.IGNORECASE | re.VERBOSE
 )
+# The same pattern in the two pieces that `_fast_form` applies where the place has to end, which
+# saves trying every length of the place: the agency and date from the first "(" on ...
+_AGENCY_DATE_RE = re.compile(_AGENCY + _DATE, re.IGNORECASE | re.VERBOSE)
+# ... or, without an agency, the date that ends the text (searched for: the lookahead skips the
+# positions where no weekday or month name starts at less cost than trying each name there).
+_DATE_AT_END_RE = re.compile(r"(?=[adfjmnostw])" + _DATE + r"\Z", re.IGNORECASE | re.VERBOSE)
 # Fallback splits, used only when the fast path fails: "<place> (<AGENCY>) <anything>" ...
 _AGENCY_SPLIT_RE = re.compile(_PLACE + _AGENCY + r"(?P<tail>.*)", re.IGNORECASE)
 # ... or, without an agency, the date starts at the first month/weekday name or digit.
@@ -103,6 +110,10 @@ _SPACES_RE = re.compile(r"(?:&nbsp;|&#160;|&#xa0;|\s)+", re.IGNORECASE)
 # Tobago". Anything else (quotes, "$", ":", "!") means prose, not a place.
 _PLACE_PUNCTUATION = frozenset(" ,.'\u2019-&/")
 _WITHOUT_PLACE_PUNCTUATION = str.maketrans(dict.fromkeys(_PLACE_PUNCTUATION))
+# The same for ASCII text, whose letters are exactly A-Z and a-z: a set test, no translation.
+_ASCII_PLACE_CHARS = frozenset(string.ascii_letters) | {c for c in _PLACE_PUNCTUATION if c.isascii()}
+# A line without "(" and without a digit is no dateline: no fast form, no agency, no date.
+_DIGIT_OR_PARENTHESIS_RE = re.compile(r"[0-9(]")
 # Lower-case words allowed inside a place name without an agency ("Rio de Janeiro", "Frankfurt am
 # Main"); every other word must be capitalised, which is what tells a place from a sentence.
 _PLACE_PARTICLES = frozenset(
@@ -126,6 +137,25 @@ class Dateline:
     notes: tuple[str, ...] = ()
 
 
+_new_object = object.__new__
+
+
+def _dateline(
+    raw: str, place: str | None, agency: str | None, date: datetime.date | None, notes: tuple[str, ...]
+) -> Dateline:
+    """``Dateline(raw, place, agency, date, notes)`` in half the time: the frozen dataclass's __init__
+    sets each field through object.__setattr__, this fills the new instance's dict directly. The
+    result is the same: the same class, fields (in the same order), equality, hash and repr."""
+    made = _new_object(Dateline)
+    fields = made.__dict__
+    fields["raw"] = raw
+    fields["place"] = place
+    fields["agency"] = agency
+    fields["date"] = date
+    fields["notes"] = notes
+    return made
+
+
 def normalise_spaces(text: str) -> str:
     """Collapse whitespace, non-breaking spaces and &nbsp; entities into single spaces."""
     if "&" not in text:
@@ -138,6 +168,8 @@ def _place_chars_ok(place: str) -> bool:
     """Whether every character of `place` is a letter or place punctuation."""
     if len(place) > 80:
         return False
+    if place.isascii():
+        return _ASCII_PLACE_CHARS.issuperset(place)
     # The punctuation taken out, the rest must be letters: one C loop, not a generator step a char.
     letters = place.translate(_WITHOUT_PLACE_PUNCTUATION)
     return not letters or letters.isalpha()
@@ -156,7 +188,11 @@ def _is_place_name(place: str) -> bool:
         return False
     if not words[0][0].isupper():
         return False
-    return all(w[0].isupper() or w.lower() in _PLACE_PARTICLES for w in words)
+    # A loop, not all() over a generator, which costs twice as much for a place of two words.
+    for word in words:  # noqa: SIM110
+        if not (word[0].isupper() or word.lower() in _PLACE_PARTICLES):
+            return False
+    return True
 
 
 def _clean_place(place: str) -> str | None:
@@ -219,26 +255,83 @@ def _looks_like_date(date_text: str) -> bool:
     )
 
 
-def _split(text: str) -> tuple[re.Match[str] | None, str, str | None, str] | None:
+# What `_split` finds: (month, day, year) of the fast form or None, the place, the agency and the
+# date's text.
+_Parts = tuple[tuple[str, str, str] | None, str, str | None, str]
+
+
+def _split(text: str) -> _Parts | None:
     """Find the parts of a dateline using regular expressions only.
 
-    Returns ``(fast_match, place, agency, date_text)``, with ``fast_match`` set when the text is
-    in the known form, or None when the text is not a dateline. Because the is-it-a-dateline
+    ``text`` is normalised (normalise_spaces): its only white space is single spaces, none at either
+    end. Returns ``(fast, place, agency, date_text)``, with ``fast`` the month, day and year when the
+    text is in the known form, or None when the text is not a dateline. Because the is-it-a-dateline
     decision is made here and never depends on dateparser, ``looks_like_dateline`` can share it
     and agree exactly with ``parse_dateline``.
     """
     if len(text) > MAX_DATELINE_CHARS:
         return None
-    m = _DATELINE_RE.fullmatch(text)
-    if m is not None:
-        place, agency = m["place"], m["agency"]
-        ok = _place_chars_ok(place) if agency else _is_place_name(place)
-        return (m, place, agency, m["date"]) if ok else None
-    m = _AGENCY_SPLIT_RE.fullmatch(text)
-    if m is not None:
-        if not _place_chars_ok(m["place"]):
+    if text[-4:].isdecimal():  # `\d` is isdecimal(): the fast form may match
+        fast = _fast_form(text)
+        if fast is not None:
+            return fast
+    elif "(" not in text and text.isascii() and _DIGIT_OR_PARENTHESIS_RE.search(text) is None:
+        # No fast form (no year at the end), no "(AGENCY)", and no digit for a date to have.
+        return None
+    return _split_by_patterns(text)
+
+
+def _fast_form(text: str) -> _Parts | None:
+    """The parts of a dateline in the fast form, found where the place must end, or None when this
+    shortcut cannot say (then `_split_by_patterns` decides: either way the answer is the same).
+
+    `_DATELINE_RE` gives the place the fewest characters that let the rest match, and neither the
+    place nor the date holds a "(". So with a "(" in the text, the agency starts at the first one and
+    the place is everything before it less trailing spaces and commas; without one, the date starts
+    at the first position from which a date runs to the end (a date holds at most three spaces, so
+    the search starts after the fourth space from the end) and the place is, again, what precedes
+    it less spaces and commas. The check of that place is the one `_split_by_patterns` makes, and
+    it passes only for a place `_DATELINE_RE` accepts (letters and punctuation, at most 80 long).
+    """
+    paren = text.find("(")
+    if paren >= 0:
+        m = _AGENCY_DATE_RE.fullmatch(text, paren)
+        if m is None:
             return None
-        return None, m["place"], m["agency"], m["tail"].strip()
+        place = text[:paren].rstrip(" ,")
+        if not _place_chars_ok(place):
+            return None
+        agency, date_text, month, day, year = m.groups()  # the groups in the pattern's order
+        return (month, day, year), place, agency, date_text
+    start = len(text)
+    for _ in range(4):
+        start = text.rfind(" ", 0, start)
+        if start < 0:
+            break
+    m = _DATE_AT_END_RE.search(text, start + 1)
+    if m is None:
+        return None
+    place = text[: m.start()].rstrip(" ,")
+    if not _is_place_name(place):
+        return None
+    date_text, month, day, year = m.groups()
+    return (month, day, year), place, None, date_text
+
+
+def _split_by_patterns(text: str) -> _Parts | None:
+    """`_split` by the general patterns, in order; each is tried only when it can match."""
+    if text[-4:].isdecimal():  # the fast form ends with a year
+        m = _DATELINE_RE.fullmatch(text)
+        if m is not None:
+            place, agency = m["place"], m["agency"]
+            ok = _place_chars_ok(place) if agency else _is_place_name(place)
+            return ((m["month"], m["day"], m["year"]), place, agency, m["date"]) if ok else None
+    if "(" in text:  # an agency needs one
+        m = _AGENCY_SPLIT_RE.fullmatch(text)
+        if m is not None:
+            if not _place_chars_ok(m["place"]):
+                return None
+            return None, m["place"], m["agency"], m["tail"].strip()
     start = _DATE_START_RE.search(text)
     if start is None:
         return None
@@ -269,15 +362,19 @@ def parse_dateline(text: str) -> Dateline | None:
     fast, place, agency, date_text = parts
     agency = agency.strip() if agency else None
     if fast is not None:
-        try:
-            day: datetime.date | None = datetime.date(
-                int(fast["year"]), _MONTH_NUMBERS[fast["month"][:3].lower()], int(fast["day"])
-            )
-        except ValueError:  # Feb 30, day 0, day 45: printed wrong, so stored as unknown
-            day = None
-        if day is not None and _in_range(day):
-            return Dateline(raw, _clean_place(place), agency, day, ())
+        month, day_text, year_text = fast
+        # The month table raises KeyError for a month the pattern matched only through case folding
+        # ("ſep"), as it always has; a year out of range needs no calendar check.
+        month_number = _MONTH_NUMBERS[month[:3].lower()]
+        year = int(year_text)
+        if MIN_YEAR <= year <= MAX_YEAR:
+            try:
+                day = datetime.date(year, month_number, int(day_text))
+            except ValueError:  # Feb 30, day 0, day 45: printed wrong, so stored as unknown
+                pass
+            else:
+                return _dateline(raw, _clean_place(place), agency, day, ())
         # The form is right but the day is impossible; dateparser would not do better.
-        return Dateline(raw, _clean_place(place), agency, None, (_note_unparsed(date_text),))
-    day, notes = _fallback_date(date_text)
-    return Dateline(raw, _clean_place(place), agency, day, notes)
+        return _dateline(raw, _clean_place(place), agency, None, (_note_unparsed(date_text),))
+    found, notes = _fallback_date(date_text)
+    return _dateline(raw, _clean_place(place), agency, found, notes)
