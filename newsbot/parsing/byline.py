@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass
 
 from newsbot.parsing.dateline import MAX_DATELINE_CHARS, Dateline, normalise_spaces, parse_dateline
@@ -31,7 +32,6 @@ _MAX_BYLINE_CHARS = 200
 _AGENCIES = {
     a.lower(): a for a in ("AFP", "SPX", "UPI", "ESA", "JPL", "RIA Novosti", "IANS", "Reuters", "AP")
 }
-_BY_RE = re.compile(r"by\s+(?P<rest>.+)", re.IGNORECASE)
 # "AFP Staff Writers", "Staff Writer", "Staff Reporters": an organisation's desk, not a person.
 _STAFF_RE = re.compile(r"(?P<org>.*?)\s*\bstaff\s+(?:writers?|reporters?)", re.IGNORECASE)
 # Authors are separated by commas, "and", "&" or "with". Only lower-case words: names are printed
@@ -41,7 +41,12 @@ _AUTHOR_SEPARATOR_RE = re.compile(r"\s*,\s*|\s+(?:and|with)\s+|\s*&\s*")
 _FILED_FROM_RE = re.compile(r"\s+in\s+[^\W\d_].*")
 _NAME_PUNCTUATION = frozenset(" .'\u2019-")
 _WITHOUT_NAME_PUNCTUATION = str.maketrans(dict.fromkeys(_NAME_PUNCTUATION))
+# The same for ASCII text, whose letters are exactly A-Z and a-z: a set test, no translation.
+_ASCII_NAME_CHARS = frozenset(string.ascii_letters) | {c for c in _NAME_PUNCTUATION if c.isascii()}
 _MAX_NAME_WORDS = 5
+# "by" as the pattern `by` with re.I reads it: no other character folds to "b" or "y".
+_BY = frozenset({"by", "By", "bY", "BY"})
+_new_object = object.__new__
 
 
 def _is_person_name(name: str) -> bool:
@@ -52,6 +57,8 @@ def _is_person_name(name: str) -> bool:
     """
     if not name[:1].isupper() or len(name.split()) > _MAX_NAME_WORDS:
         return False
+    if name.isascii():
+        return _ASCII_NAME_CHARS.issuperset(name)
     # The punctuation taken out, the rest must be letters (one C loop, not a step per character).
     letters = name.translate(_WITHOUT_NAME_PUNCTUATION)
     return not letters or letters.isalpha()
@@ -64,45 +71,71 @@ def parse_byline(text: str) -> Byline | None:
     """
     raw = text.strip()
     normalised = normalise_spaces(raw)
-    m = _BY_RE.fullmatch(normalised) if len(normalised) <= _MAX_BYLINE_CHARS else None
-    if m is None:
+    # "by" in any case, white space and the rest: in normalised text, whose only white space is single
+    # spaces and none at either end, that is the first two characters, a space and at least one more.
+    if len(normalised) > _MAX_BYLINE_CHARS or normalised[:2] not in _BY or normalised[2:3] != " ":
         return None
+    rest = normalised[3:]
     authors: list[str] = []
     agency: str | None = None
-    for part in _AUTHOR_SEPARATOR_RE.split(m["rest"].strip(" ,")):
-        part = _FILED_FROM_RE.sub("", part)
+    desk = False  # whether a part is a "Staff Writers" desk
+    names = rest.strip(" ,")
+    # A separator needs one of these (the only white space being single spaces); without any, the
+    # split gives the names back whole.
+    if "," in names or "&" in names or " and " in names or " with " in names:
+        parts = _AUTHOR_SEPARATOR_RE.split(names)
+    else:
+        parts = [names]
+    for part in parts:
+        if " in " in part:  # what _FILED_FROM_RE needs
+            part = _FILED_FROM_RE.sub("", part)
         if not part:
             continue
-        staff = _STAFF_RE.fullmatch(part)
+        lowered = part.lower()
+        # ASCII text can match `staff` (re.I) only as a case of "staff"; other text might through
+        # case folding ("ſtaff"), so the pattern decides.
+        staff = _STAFF_RE.fullmatch(part) if "staff" in lowered or not part.isascii() else None
         if staff is not None:
+            desk = True
             # Whatever precedes "Staff Writers" is the organisation that wrote it.
             org = staff["org"].strip()
             if org:
                 agency = agency or _AGENCIES.get(org.lower(), org)
             continue
-        known = _AGENCIES.get(part.lower())
+        known = _AGENCIES.get(lowered)
         if known is not None:
             agency = agency or known
             continue
         if not _is_person_name(part):
             return None
         authors.append(part)
-    if not authors and agency is None and _STAFF_RE.search(m["rest"]) is None:
+    # A desk found in a part is found by the search too: the part is a piece of `rest` that starts
+    # after a separator or a space, where `\bstaff` matches as it does at the part's start.
+    if not authors and agency is None and not desk and _STAFF_RE.search(rest) is None:
         return None
-    return Byline(raw, tuple(authors), agency)
+    # Byline(raw, authors, agency) without the frozen __init__'s object.__setattr__ per field: the
+    # same class, fields (in the same order), equality, hash and repr.
+    made = _new_object(Byline)
+    fields = made.__dict__
+    fields["raw"] = raw
+    fields["authors"] = tuple(authors)
+    fields["agency"] = agency
+    return made
 
 
-_BY_START = re.compile(r"by\s", re.I)
 # Where a glued dateline may start: a capital after a small letter or a dot ("WritersMoscow"), or
-# a capital word after a capitalised surname ("AHMEDDakar": AHMED + Dakar).
-_GLUED_WORD_BOUNDARY = re.compile(r"(?<=[a-z.])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+# a capital word after a capitalised surname ("AHMEDDakar": AHMED + Dakar). Each match is that
+# capital, found first and then checked around: the search skips to the capitals, where a pattern
+# of lookarounds alone would be tried at every character.
+_GLUED_WORD_BOUNDARY = re.compile(r"[A-Z](?<=[a-z.][A-Z])|[A-Z](?<=[A-Z][A-Z])(?=[a-z])")
 # A word that is itself two glued words, surname and place: "HUSSEINParis".
 _GLUED_SURNAME = re.compile(r"[A-Z]{2}[a-z]")
 
 
 def is_byline(text: str) -> bool:
     """Whether a line starts as a byline does ("by ...", "By ..."); parse_byline says if it is one."""
-    return bool(_BY_START.match(text))
+    # "by" in any case and white space: what `by\s` with re.I matches (`\s` is isspace()).
+    return text[:2] in _BY and text[2:3].isspace()
 
 
 def split_glued_dateline(text: str) -> tuple[str, Dateline | None]:
