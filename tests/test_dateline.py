@@ -399,3 +399,12 @@ def test_a_byline_glued_to_its_dateline_splits_where_the_place_begins(glued, byl
 def test_a_byline_with_no_dateline_glued_stays_whole():
     assert split_glued_dateline("By Issam AHMED") == ("By Issam AHMED", None)
     assert split_glued_dateline("by AFP Staff Writers") == ("by AFP Staff Writers", None)
+
+
+def test_a_month_spelled_with_a_long_s_is_read_not_raised():
+    # The fast form matches "ſep" (re.IGNORECASE folds the long s to s); the month table was read
+    # with lower(), which keeps the long s, and the KeyError lost the whole page.
+    dateline = parse_dateline("Moscow (AFP) ſep 26, 2025")
+    assert dateline is not None
+    assert dateline.date == datetime.date(2025, 9, 26)
+    assert dateline.agency == "AFP"

@@ -363,9 +363,10 @@ def parse_dateline(text: str) -> Dateline | None:
     agency = agency.strip() if agency else None
     if fast is not None:
         month, day_text, year_text = fast
-        # The month table raises KeyError for a month the pattern matched only through case folding
-        # ("ſep"), as it always has; a year out of range needs no calendar check.
-        month_number = _MONTH_NUMBERS[month[:3].lower()]
+        # casefold, not lower: the pattern matches "ſep" (a long s) through case folding, and
+        # lower() left it no key of the month table (a KeyError that lost the page). A year out of
+        # range needs no calendar check.
+        month_number = _MONTH_NUMBERS[month[:3].casefold()]
         year = int(year_text)
         if MIN_YEAR <= year <= MAX_YEAR:
             try:
