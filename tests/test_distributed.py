@@ -30,6 +30,7 @@ from tests.cluster_support import (
     SHARED,
     assert_every_article_once,
     counting_snapshot_server,
+    databases_of_this_process,
     empty_database,
     redis_for_module,
     snapshot_request_path,
@@ -45,7 +46,8 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield server.url
 
 
-_databases = itertools.cycle(range(1, 16))
+# This process's own databases, in turn: a pytest-xdist worker never touches another's.
+_databases = itertools.cycle(databases_of_this_process())
 
 
 @pytest.fixture
