@@ -12,6 +12,18 @@ from newsbot.registry.urls import absolute_url, canonical_url
 
 _HOST = re.compile(r"[a-z0-9_.-]+|\[[0-9a-f:.]+\]")
 
+# Plain links, which the general path (urljoin, w3lib's safe_url_string, urlsplit) returns as they
+# are: a lower-case http(s) scheme, a host of lower-case letters, digits, dots and hyphens (no port,
+# no userinfo), a path of characters safe_url_string keeps, with no "." or ".." segment (urljoin
+# resolves those of a relative path) and no ";" (urljoin's params, which drop an empty one), an
+# optional non-empty query of characters it keeps in a query, and no fragment or white space.
+_SEGMENT = r"(?!\.\.?(?:[/?]|\Z))[A-Za-z0-9\-._~!$&'()*+,=:@%]*"
+_PATH_AND_QUERY = rf"/{_SEGMENT}(?:/{_SEGMENT})*(?:\?[A-Za-z0-9\-._~!$&()*+,;=:@/?%]+)?"
+_PLAIN_URL = re.compile(rf"https?://[a-z0-9.-]+{_PATH_AND_QUERY}")
+_PLAIN_ROOTED = re.compile(rf"(?!//){_PATH_AND_QUERY}")
+# The scheme and host of a base URL whose authority is a plain host.
+_PLAIN_ORIGIN = re.compile(r"https?://[a-z0-9.-]+(?=[/?#]|\Z)")
+
 
 def http_url(base: str, href: str | None) -> str | None:
     """`href` resolved against `base` as an absolute, percent-encoded http(s) URL with a host; or None.
@@ -31,6 +43,14 @@ def http_url(base: str, href: str | None) -> str | None:
 
 @lru_cache(maxsize=4096)
 def _http_url(base: str, href: str) -> str | None:
+    # The general path below returns a plain absolute link as it is, whatever the base, as long as
+    # urljoin can split the base (an ASCII base with no bracket always splits); and a plain
+    # root-relative link under the scheme and host of a base that has a plain host.
+    if _PLAIN_URL.fullmatch(href):
+        if base.isascii() and "[" not in base and "]" not in base:
+            return href
+    elif href[:1] == "/" and (origin := _PLAIN_ORIGIN.match(base)) and _PLAIN_ROOTED.fullmatch(href):
+        return origin.group() + href
     try:
         url = absolute_url(base, href)
         if url is None:

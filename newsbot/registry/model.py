@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from urllib.parse import urlsplit
 
@@ -67,26 +67,62 @@ class Registry:
 
     def site_for_url(self, url: str) -> Site | None:
         """The network site a URL belongs to (www or bare host, any scheme), or None off the network."""
-        host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
-        for site in self.sites:
-            if host == site.host:
-                return site
-        return None
+        return self._site_by_host.get((urlsplit(url).hostname or "").lower().removeprefix("www."))
+
+    def site_for_host(self, host: str) -> Site | None:
+        """The network site a host names (www or bare, any case), or None: site_for_url's lookup."""
+        return self._site_by_host.get(host.lower().removeprefix("www."))
 
     def is_network_host(self, host: str) -> bool:
-        host = host.lower().removeprefix("www.")
-        return host in self.asset_hosts or any(host == site.host for site in self.sites)
+        return host.lower().removeprefix("www.") in self._network_hosts
 
     def is_article_path(self, path: str) -> bool:
+        either = self._article_path_alternation
+        if either is not None:
+            return either.match(path) is not None
         return any(pattern.match(path) for pattern in self.article_path_patterns)
 
     def is_article_url(self, url: str) -> bool:
+        # One split for the scheme, the host (site_for_url's) and the path.
         parts = urlsplit(url)
         return (
             parts.scheme in ("http", "https")
-            and self.site_for_url(url) is not None
+            and (parts.hostname or "").lower().removeprefix("www.") in self._site_by_host
             and self.is_article_path(parts.path)
         )
+
+    # Lookups built once per Registry (load_registry makes one per process) instead of a scan of
+    # the sites per URL. Cached properties, not fields: equality, hash, repr and fields() stay those
+    # of the declared data.
+
+    @cached_property
+    def _site_by_host(self) -> dict[str, Site]:
+        """Each declared host's site; the first one declared when two share a host, as a scan finds."""
+        by_host: dict[str, Site] = {}
+        for site in self.sites:
+            by_host.setdefault(site.host, site)
+        return by_host
+
+    @cached_property
+    def _network_hosts(self) -> frozenset[str]:
+        return frozenset((*self.asset_hosts, *(site.host for site in self.sites)))
+
+    @cached_property
+    def _article_path_alternation(self) -> re.Pattern[str] | None:
+        """The article path patterns as one pattern, `(?:p1)|(?:p2)|...`, which matches where one of
+        them matches: tried when every one is a str pattern with the default flags and no group (so
+        no backreference to renumber, no group name twice), else None."""
+        patterns = self.article_path_patterns
+        default_flags = re.compile("").flags
+        if not patterns or any(
+            not isinstance(pattern.pattern, str) or pattern.groups or pattern.flags != default_flags
+            for pattern in patterns
+        ):
+            return None
+        try:
+            return re.compile("|".join(f"(?:{pattern.pattern})" for pattern in patterns))
+        except re.error:  # an inline global flag, allowed only at the start of a pattern
+            return None
 
     def section_page_number(self, path: str, slug: str) -> int | None:
         """1 for `/<slug>.html`, N for `/<slug>-NN.html`, None for any other path."""

@@ -159,6 +159,12 @@ def _picture_key(url: str) -> str:
     # the last "/" before the query and fragment is in the path.
     path = url.partition("#")[0].partition("?")[0]
     name = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    if name.isascii() and name[-1:] != "\n":
+        # _PICTURE_SIZE_SUFFIX.sub without the regex: its `$` can only be the end of such a name,
+        # and its case-insensitive letters only match their ASCII cases.
+        if name[-3:-2] == "-" and name[-2:].lower() in {"hg", "lg", "bg", "sm", "th", "md"}:
+            name = name[:-3]
+        return name.lower()
     return _PICTURE_SIZE_SUFFIX.sub("", name).lower()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from lxml import etree
 
@@ -13,6 +14,12 @@ from newsbot.registry.urls import canonical_url
 
 _HEAD_END = re.compile(r"</head\s*>", re.I)
 _TITLE_SUFFIX = re.compile(r"\s+[-|]\s+[A-Za-z-]+\.com\s*$")
+
+
+# A page with fewer characters than this has fewer line breaks, and so has the markup parse_page
+# gives libxml2 (it only takes characters out): libxml2 keeps each of its line numbers as it is (it
+# stores up to 65534; past that 65535, and sourceline then guesses from the node's neighbours).
+_EXACT_LINES = 65_000
 
 
 class Head:
@@ -27,10 +34,16 @@ class Head:
         head_end = _HEAD_END.search(html)
         if head_end is not None:
             last_line = html.count("\n", 0, head_end.end()) + 1
-            in_head = [meta for meta in metas if (meta.sourceline or 0) <= last_line]
-            if in_head:
-                metas = in_head
-                titles = [title for title in titles if (title.sourceline or 0) <= last_line]
+            if len(html) < _EXACT_LINES:
+                in_head = _at_or_above(metas, last_line)
+                if in_head:
+                    metas = in_head
+                    titles = _at_or_above(titles, last_line)
+            else:
+                in_head = [meta for meta in metas if (meta.sourceline or 0) <= last_line]
+                if in_head:
+                    metas = in_head
+                    titles = [title for title in titles if (title.sourceline or 0) <= last_line]
         self.metas = metas
         self.title = titles[0] if titles else None
 
@@ -44,22 +57,62 @@ class Head:
         return None
 
 
+def _at_or_above(elements: list[etree._Element], last_line: int) -> list[etree._Element]:
+    """`[e for e in elements if (e.sourceline or 0) <= last_line]` for elements in document order,
+    with a sourceline read for the last one and a bisection, not for each.
+
+    libxml2 builds the tree in source order, each node appended after every node made before it and
+    numbered with the parser's current line, which never goes back: in document order the line
+    numbers never go down (while they are exact, see _EXACT_LINES), so those at or above a line
+    are a leading run.
+    """
+    if not elements or (elements[-1].sourceline or 0) <= last_line:
+        return elements
+    return elements[: bisect_right(elements, last_line, hi=len(elements) - 1, key=_line)]
+
+
+def _line(element: etree._Element) -> int:
+    return element.sourceline or 0
+
+
 def canonical_article_url(head: Head, url: str | None, notes: list[str]) -> str | None:
     """The page's og:url when it names a network article, else the fetched URL when that does."""
-    registry = load_registry()
     declared = head.meta("og:url")
     # Only an absolute og:url counts; percent-encoded, as the URL of a request for it would be.
-    declared_url = http_url(declared, declared) if declared else None
-    if declared_url and registry.is_article_url(declared_url):
-        return canonical_url(declared_url)
-    url = http_url(url, url) if url else None
-    if url and registry.is_article_url(url):
+    article_url = _network_article_url(http_url(declared, declared)) if declared else None
+    if article_url is not None:
+        return article_url
+    article_url = _network_article_url(http_url(url, url)) if url else None
+    if article_url is not None:
         if declared:
             notes.append("url: og:url is not a network article URL, used the fetched URL")
         else:
             notes.append("url: no og:url, used the fetched URL")
-        return canonical_url(url)
+        return article_url
     return None
+
+
+# A URL that urlsplit splits as this pattern does: a lower-case http(s) scheme and host (no port, no
+# userinfo), a path of printable ASCII, then any query and fragment; nothing that urlsplit strips
+# or removes (white space, tabs, line breaks), so canonical_url's strip() changes nothing either.
+_SIMPLE_URL = re.compile(r"https?://([a-z0-9.-]+)(/[!\"$->@-~]*)(?:[?#][!-~]*)?")
+
+
+def _network_article_url(url: str | None) -> str | None:
+    """`canonical_url(url)` when `registry.is_article_url(url)`, else None; for the URL http_url
+    gives, which is nearly always simple enough to split once (_SIMPLE_URL) instead of three times."""
+    if not url:
+        return None
+    registry = load_registry()
+    simple = _SIMPLE_URL.fullmatch(url)
+    if simple is None:
+        return canonical_url(url) if registry.is_article_url(url) else None
+    host, path = simple.groups()
+    # is_article_url: the host's site (site_for_url's lookup) and the path; canonical_url: a site's
+    # host is a network host, and the path starts with "/".
+    if registry.site_for_host(host) is None or not registry.is_article_path(path):
+        return None
+    return f"https://www.{host.removeprefix('www.')}{path}"
 
 
 def fallback_title(head: Head, notes: list[str]) -> str | None:
