@@ -43,7 +43,7 @@ OPAQUE_TAGS = (
 _OPAQUE = frozenset(OPAQUE_TAGS)
 # How many walk steps are taken each time more events are needed (a generator step costs more
 # than an event).
-_STEP = 32
+_STEP = 4
 
 
 class Document:

@@ -189,9 +189,6 @@ def _parse_tolerant(
 
 
 _PARSERS = threading.local()
-_count_elements = etree.XPath("count(/descendant::*)")
-# libxml2 builds at most this many levels (with huge_tree), see MAX_DEPTH.
-_LIBXML2_MAX_DEPTH = 2048
 
 
 def _parser(parser_class: Callable[..., etree.HTMLParser], encoding: str | None = None) -> etree.HTMLParser:
@@ -215,12 +212,16 @@ def _parse(
         root = parse(source, parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):  # "Document is empty": no element
         return None, False
-    # Reading libxml2's error log costs a Python object per error, and sloppy pages have hundreds:
-    # only a tree of more elements than libxml2's depth limit can have gone too deep (libxml2
-    # counts them quicker than Python counts the page's "<").
-    if root is None or _count_elements(root) < _LIBXML2_MAX_DEPTH:
+    # libxml2 reports going too deep as a fatal error and stops there. The log's entries exist
+    # already (lxml keeps one per error); reading their messages costs a Python str each, so only
+    # the fatal ones are read, and a clean page reads none. (Counting the tree's elements to rule
+    # out a deep one first cost more than this: a walk of the whole tree.)
+    if root is None:
         return root, False
-    too_deep = any("Excessive depth" in error.message for error in parser.error_log)
+    errors = parser.error_log
+    if not errors:
+        return root, False
+    too_deep = any("Excessive depth" in error.message for error in errors.filter_from_fatals())
     return root, too_deep
 
 
