@@ -23,7 +23,7 @@ import itertools
 import re
 import sys
 from bisect import bisect_left
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -274,17 +274,24 @@ def _walk(
             kind(COMMENT)
             item(node)
             tag_of(None)
-    # lxml's iter() walks the tree in C, a node per step; where an element ends is found from the
-    # next node's parent (the open elements are a stack): half the Python steps of an iterwalk,
-    # which reports every element twice.
+    # lxml's iter() walks the tree in C, a node per step. Where an element ends is known from its
+    # children: it ends with its last one, and a childless element at once. len() of an element
+    # costs a quarter of a getparent(), and a leaf (most elements) never enters the stack.
     open_elements: list[Any] = []
     open_tags: list[str] = []  # their tags: reading `.tag` again at their end cost a new str
+    remaining: list[int] = []  # how many of their children are still to come
     if start_at is None:
         nodes: Iterator[Any] = root.iter()
     else:
         # What lies before `start_at` is left out, but its ancestors are entered (without their
         # text, which comes before it) so that their ends and tails are read as usual.
-        for ancestor in reversed(list(_ancestors_within(start_at, root))):
+        path = list(_ancestors_within(start_at, root))  # nearest first
+        child = start_at
+        for ancestor in path:
+            remaining.append(len(ancestor) - ancestor.index(child))
+            child = ancestor
+        remaining.reverse()
+        for ancestor in reversed(path):
             tag = str(ancestor.tag)  # an ancestor is an element: its tag is a str
             kind(ENTER)
             item(ancestor)
@@ -295,37 +302,41 @@ def _walk(
     steps = 0
     for node in nodes:
         tag = node.tag
-        if tag is _ENTITY:  # never made by the HTML parser; iterwalk never reported one
-            continue
-        parent = node.getparent()
-        while open_elements and open_elements[-1] is not parent:
-            ended = open_elements.pop()
-            kind(LEAVE)
-            item(ended)
-            tag_of(open_tags.pop())
-            tail = ended.tail
-            if tail and ended is not root:
-                kind(TEXT)
-                item(tail)
-                tag_of(None)
         if tag.__class__ is str:
             kind(ENTER)
             item(node)
             tag_of(tag)
-            open_elements.append(node)
-            open_tags.append(tag)
             if tag in _OPAQUE:
                 # Raw text to a browser: whatever libxml2 made of its content is no event.
                 if len(node):
                     for _ in itertools.islice(nodes, _count_descendants(node)):
                         pass
+                children = 0
             else:
                 text = node.text
                 if text:
                     kind(TEXT)
                     item(text)
                     tag_of(None)
-        else:
+                children = len(node)
+            if children:
+                open_elements.append(node)
+                open_tags.append(tag)
+                remaining.append(children)
+                steps += 1
+                if steps == _STEP:
+                    steps = 0
+                    yield
+                continue
+            kind(LEAVE)
+            item(node)
+            tag_of(tag)
+            tail = node.tail
+            if tail and node is not root:
+                kind(TEXT)
+                item(tail)
+                tag_of(None)
+        elif tag is not _ENTITY:  # an entity is never made by the HTML parser, and is no event
             comments.append(len(kinds))
             kind(COMMENT)
             item(node)
@@ -335,12 +346,28 @@ def _walk(
                 kind(TEXT)
                 item(tail)
                 tag_of(None)
+        # The node is done, and so is each open element whose last child it was.
+        while remaining:
+            left = remaining[-1] - 1
+            if left:
+                remaining[-1] = left
+                break
+            remaining.pop()
+            ended = open_elements.pop()
+            kind(LEAVE)
+            item(ended)
+            tag_of(open_tags.pop())
+            tail = ended.tail
+            if tail and ended is not root:
+                kind(TEXT)
+                item(tail)
+                tag_of(None)
         steps += 1
         if steps == _STEP:
             steps = 0
             yield
-    # The loop's leaving, written out again for the elements still open at the end: as a shared
-    # function it cost a call per ended element, 36k instructions a page (callgrind).
+    # Every element ends with its last child; what is still open here is a tree that changed
+    # under the walk. Its elements end where the events do.
     while open_elements:
         ended = open_elements.pop()
         kind(LEAVE)
@@ -372,13 +399,14 @@ def _ancestors_within(node: etree._Element, root: etree._Element) -> Iterator[et
             return
 
 
-def _subtrees_from(start_at: etree._Element, root: etree._Element) -> Iterator[Iterator[Any]]:
+def _subtrees_from(start_at: etree._Element, root: etree._Element) -> Iterator[Iterable[Any]]:
     """The nodes from `start_at` on, to the end of `root`, as subtrees in document order."""
     yield start_at.iter()
     node = start_at
     while node is not root:
         for sibling in node.itersiblings():
-            yield sibling.iter()
+            # A leaf is its own subtree: an lxml iterator costs more to make than a tuple.
+            yield sibling.iter() if len(sibling) else (sibling,)
         parent = node.getparent()
         if parent is None:
             return

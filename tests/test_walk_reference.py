@@ -1,0 +1,96 @@
+"""The article parser's walk (events.Document) held to the plain formulation it replaced.
+
+The walk finds where an element ends from its count of children and skips the subtrees before
+`start_at`; the reference below is lxml's own iterwalk, which reports each end as it happens.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from lxml import etree
+
+from newsbot.parsing.events import COMMENT, ENTER, LEAVE, OPAQUE_TAGS, TEXT, Document
+from newsbot.parsing.tree import parse_page
+
+
+def reference_events(
+    root: etree._Element, start_at: etree._Element | None = None
+) -> list[tuple[int, object]]:
+    """(kind, item) of every event, as the walk's docstring defines them, by iterwalk."""
+    events: list[tuple[int, object]] = []
+    if start_at is None and root.getparent() is None:
+        events += [(COMMENT, node) for node in reversed(list(root.itersiblings(preceding=True)))]
+    started = start_at is None
+    opaque_depth = 0
+    for action, node in etree.iterwalk(root, events=("start", "end", "comment", "pi")):
+        if not started:
+            if node is start_at and action == "start":
+                started = True
+                within = [a for a in start_at.iterancestors() if _within(a, root)]
+                events += [(ENTER, ancestor) for ancestor in reversed(within)]
+            else:
+                continue
+        if action in ("comment", "pi"):
+            if opaque_depth:
+                continue
+            events.append((COMMENT, node))
+            if node.tail:
+                events.append((TEXT, node.tail))
+        elif action == "start":
+            if opaque_depth:
+                opaque_depth += 1
+                continue
+            events.append((ENTER, node))
+            if node.tag in OPAQUE_TAGS:
+                opaque_depth = 1
+            elif node.text:
+                events.append((TEXT, node.text))
+        else:
+            if opaque_depth > 1:
+                opaque_depth -= 1
+                continue
+            opaque_depth = 0
+            events.append((LEAVE, node))
+            if node.tail and node is not root:
+                events.append((TEXT, node.tail))
+    if root.getparent() is None:  # comments after `</html>` are read whatever the start
+        events += [(COMMENT, node) for node in root.itersiblings()]
+    return events
+
+
+def _within(node: etree._Element, root: etree._Element) -> bool:
+    return node is root or any(ancestor is root for ancestor in node.iterancestors())
+
+
+def walked(root: etree._Element, start_at: etree._Element | None = None) -> list[tuple[int, object]]:
+    doc = Document(root, start_at=start_at)
+    doc.end()
+    return list(zip(doc.kinds, doc.items, strict=True))
+
+
+PIECES = [
+    "<p>", "</p>", "<b>", "</b>", "<div class=x>", "</div>", "<br>", "<img src=a.jpg>", "text ", "tail ",
+    "<!--c-->", "<script>x<b>y</b></script>", "<style>s</style>", "<span>", "</span>", "<h1>", "</h1>",
+    "<table><tr><td>", "</td></tr></table>", "<form>", "</form>", "<?php x ?>", "<textarea>t<i>u</i>",
+    "</textarea>", "<ul><li>", "<li>", "</ul>", "&amp;", "<title>t</title>", "<noscript><p>n</p></noscript>",
+]  # fmt: skip
+
+
+def random_page(seed: int) -> str:
+    rng = random.Random(seed)
+    body = "".join(rng.choice(PIECES) for _ in range(rng.randrange(0, 60)))
+    before = "<!--before-->" if rng.random() < 0.3 else ""
+    after = "<!--after-->" if rng.random() < 0.3 else ""
+    return f"{before}<html><head><title>x</title></head><body>{body}</body></html>{after}"
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_the_walk_makes_the_events_iterwalk_reports(seed):
+    root = parse_page(random_page(seed))
+    assert walked(root) == reference_events(root)
+    for element in root.iter(etree.Element):
+        if element is root or any(a.tag in OPAQUE_TAGS for a in element.iterancestors()):
+            continue
+        assert walked(root, element) == reference_events(root, element), etree.tostring(element)
