@@ -94,3 +94,23 @@ def test_the_walk_makes_the_events_iterwalk_reports(seed):
         if element is root or any(a.tag in OPAQUE_TAGS for a in element.iterancestors()):
             continue
         assert walked(root, element) == reference_events(root, element), etree.tostring(element)
+
+
+def test_a_single_marker_in_a_list_is_found_under_the_name_given_each_time():
+    import re
+
+    from newsbot.parsing.events import END, CommentMarker, TextMarker, first_marker
+
+    root = parse_page("<html><body><p>one</p><!--end--><p>two</p></body></html>")
+    doc = Document(root)
+    end = CommentMarker(re.compile("end"))
+    assert first_marker(doc, 0, END, [("first name", end)]) == (
+        first_marker(doc, 0, END, (("x", end),))[0],
+        "first name",
+    )
+    assert first_marker(doc, 0, END, [("second name", end)])[1] == "second name"
+    # An equal marker is another object: its plan is its own, and finds the same event.
+    assert first_marker(doc, 0, END, [("copy", CommentMarker(re.compile("end")))])[1] == "copy"
+    two = TextMarker(re.compile("two"))
+    found = first_marker(doc, 0, END, [("text", two)])
+    assert found is not None and doc.items[found[0]] == "two"

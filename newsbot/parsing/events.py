@@ -564,9 +564,23 @@ def _plan(markers: Sequence[tuple[str, Marker]]) -> _MarkerPlan:
 _PLANS: dict[int, tuple[Sequence[tuple[str, Marker]], _MarkerPlan]] = {}
 
 
+# Plans of one named marker given in a list (`[("end marker", marker)]`, made anew on each call),
+# by the name and the marker's identity.
+_SINGLE_PLANS: dict[tuple[str, int], tuple[Marker, _MarkerPlan]] = {}
+
+
 def _plan_of(markers: Sequence[tuple[str, Marker]]) -> _MarkerPlan:
     if not isinstance(markers, tuple):
-        return _plan(markers)
+        if len(markers) != 1:
+            return _plan(markers)
+        name, marker = markers[0]
+        single = _SINGLE_PLANS.get((name, id(marker)))
+        if single is not None and single[0] is marker:
+            return single[1]
+        plan = _plan(markers)
+        if len(_SINGLE_PLANS) < 256:
+            _SINGLE_PLANS[name, id(marker)] = (marker, plan)
+        return plan
     known = _PLANS.get(id(markers))
     if known is not None and known[0] is markers:
         return known[1]
