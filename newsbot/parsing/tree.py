@@ -197,8 +197,10 @@ def _parser(parser_class: Callable[..., etree.HTMLParser], encoding: str | None 
     parsers: dict[Any, etree.HTMLParser] = _PARSERS.__dict__.setdefault("parsers", {})
     parser = parsers.get((parser_class, encoding))
     if parser is None:
+        # No ID table: nothing looks an element up by its id, and filling the table cost 2% of
+        # the parse.
         parser = parsers[parser_class, encoding] = parser_class(
-            remove_comments=False, huge_tree=True, encoding=encoding
+            remove_comments=False, huge_tree=True, encoding=encoding, collect_ids=False
         )
     return parser
 

@@ -7,7 +7,6 @@ one of them for a template that changed.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -94,9 +93,13 @@ def parse_header(
         if has_class(items[index], dateline_class)
     ]
 
-    @functools.cache
+    read: list[list[str]] = []
+
     def lines() -> list[str]:
-        return doc.blocks(region.start, region.stop, split_on_br=True)
+        # Read once, and only when asked (a functools.cache made on every page cost more).
+        if not read:
+            read.append(doc.blocks(region.start, region.stop, split_on_br=True))
+        return read[0]
 
     read_header_lines(header, spans, lines, dateline_class)
     return header
