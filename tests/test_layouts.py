@@ -103,3 +103,25 @@ def test_the_shipped_versions_and_the_case_folders():
     assert [layout.name for layout in LAYOUTS] == ["2022"]
     assert CASE_LAYOUTS["2027"][-1].name == "2027"
     assert {case.layout for case in all_cases()} == {"2022", "2027"}
+
+
+def test_markers_in_raw_text_are_no_markers_whichever_comes_first():
+    layout = Layout2022()
+    body = "<!--body-2-incontainer.php-->"
+    pages = {
+        # The body start in a <noscript> first, the real one beside the headline after it.
+        f"<body><div><noscript>{body}</noscript><h1>T</h1>{body}<p>x</p></div></body>": (0, 1),
+        # A headline in raw text, then the real headline and body start as siblings.
+        f"<body><div><noscript><h1>N</h1></noscript><h1>T</h1>{body}</div></body>": (1, 0),
+        # Headline and body start share a parent inside a <noscript>: neither counts.
+        f"<body><noscript><div><h1>N</h1>{body}</div></noscript></body>": (None, None),
+        # One sibling in raw text, the next outside it: the first one's parent says nothing.
+        f"<body><noscript><h1>N</h1></noscript><div><h1>T</h1>{body}</div></body>": (1, 0),
+    }
+    for page, (headline_number, body_number) in pages.items():
+        root = parse_page(page)
+        headline, body_start, _ = layout.find_markers(root, page)
+        headlines = list(root.iter("h1"))
+        comments = [node for node in root.iter() if not isinstance(node.tag, str)]
+        assert headline is (None if headline_number is None else headlines[headline_number]), page
+        assert body_start is (None if body_number is None else comments[body_number]), page

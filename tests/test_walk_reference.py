@@ -114,3 +114,29 @@ def test_a_single_marker_in_a_list_is_found_under_the_name_given_each_time():
     two = TextMarker(re.compile("two"))
     found = first_marker(doc, 0, END, [("text", two)])
     assert found is not None and doc.items[found[0]] == "two"
+
+
+def reference_inner_text(doc: Document, enter: int, end: int) -> str:
+    """The text events between the element's start and its end (or `end`), outside noise."""
+    from newsbot.parsing.tree import NOISE_TAGS
+
+    leave = next((i for i in range(enter + 1, doc.end()) if doc.items[i] is doc.items[enter]), doc.end())
+    parts, depth = [], 0
+    for index in range(enter + 1, min(leave, end)):
+        kind, tag = doc.kinds[index], doc.tags[index]
+        if kind == TEXT and not depth:
+            parts.append(doc.items[index])
+        elif kind in (ENTER, LEAVE) and tag in NOISE_TAGS:
+            depth = depth + 1 if kind == ENTER else max(depth - 1, 0)
+    return "".join(parts)
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_inner_text_is_the_text_up_to_the_element_end_or_the_cut(seed):
+    root = parse_page(random_page(seed))
+    doc = Document(root)
+    total = doc.end()
+    for enter in [i for i, kind in enumerate(doc.kinds) if kind == ENTER]:
+        for end in (enter, enter + 1, enter + 2, enter + 3, total):
+            fresh = Document(root)  # made lazily, as the parser reads it
+            assert fresh.inner_text(enter, end) == reference_inner_text(doc, enter, end), (enter, end)

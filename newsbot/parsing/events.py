@@ -208,9 +208,20 @@ class Document:
     def inner_text(self, enter: int, end: int) -> str:
         """The visible text of the element entered at `enter` (`text_content()` without noise),
         cut at `end`."""
+        kinds, items, tags = self.kinds, self.items, self.tags
+        # The usual label or dateline: one run of text, then the element's end.
+        text_end = enter + 2
+        if (
+            end >= text_end
+            and (text_end < len(kinds) or self.has(text_end))
+            and kinds[text_end] == LEAVE
+            and kinds[enter + 1] == TEXT
+            and items[text_end] is items[enter]
+        ):
+            text: str = items[enter + 1]
+            return text
         stop = min(self.leave_index(enter), end)
         # `visible` written out, as in `blocks`.
-        kinds, items, tags = self.kinds, self.items, self.tags
         parts: list[str] = []
         depth = 0
         for index in range(enter + 1, stop):

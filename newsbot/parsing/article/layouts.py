@@ -132,21 +132,31 @@ class Layout2022:
         closed = f"</{self.headline_tag}>" in html or _closes(self.headline_tag, html)
         headline = body_start = None
         body_start_first = False
+        # A parent already found outside raw text: the headline and the body start comment are
+        # usually siblings, and one walk up the ancestors tells for both.
+        clear_parent: list[etree._Element | None] = [None]
         for node in root.iter(self.headline_tag, etree.Comment):
             if isinstance(node, etree._Comment):
-                if body_start is None and self.body_start.matches(COMMENT, node) and not in_opaque(node):
+                if (
+                    body_start is None
+                    and self.body_start.matches(COMMENT, node)
+                    and _outside_raw_text(node, clear_parent)
+                ):
                     body_start = node
                     body_start_first = headline is None
-            elif headline is None and closed and self._is_headline(node):
+            elif (
+                headline is None
+                and closed
+                and self._has_headline_class(node)
+                and _outside_raw_text(node, clear_parent)
+            ):
                 headline = node
             if headline is not None and body_start is not None:
                 break
         return headline, body_start, body_start_first
 
-    def _is_headline(self, element: etree._Element) -> bool:
-        if self.headline_class is not None and (element.get("class") or "") != self.headline_class:
-            return False
-        return not in_opaque(element)
+    def _has_headline_class(self, element: etree._Element) -> bool:
+        return self.headline_class is None or (element.get("class") or "") == self.headline_class
 
     def parse_header(self, doc: Document, headline: int | None, body_start: int | None) -> Header:
         return header.parse_header(
@@ -193,6 +203,18 @@ class Fit:
 
 
 LAYOUTS: tuple[Layout2022, ...] = (Layout2022(),)
+
+
+def _outside_raw_text(node: etree._Element, clear_parent: list[etree._Element | None]) -> bool:
+    """`not in_opaque(node)`, skipping the walk up when the node's parent is `clear_parent[0]`, a
+    parent this found outside raw text before (and then remembered)."""
+    parent = node.getparent()
+    if parent is not None and parent is clear_parent[0]:
+        return True
+    if in_opaque(node):
+        return False
+    clear_parent[0] = parent
+    return True
 
 
 @functools.lru_cache(maxsize=16)
