@@ -14,8 +14,13 @@ import unicodedata
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from newsbot.item import RelatedLink
 from newsbot.parsing import text as text_module
+from newsbot.parsing.article import body
+from newsbot.parsing.events import END, ENTER, LEAVE, Document
+from newsbot.parsing.links import canonical_link, http_url
 from newsbot.parsing.text import clean_text, collapse_spaces
+from newsbot.parsing.tree import has_class, parse_page
 
 settings.register_profile(
     "newsbot-body-fast-paths",
@@ -115,3 +120,104 @@ def test_every_suspect_is_unprintable_or_hidden():
             continue
         survives = collapse_spaces(f"a{character}b")
         assert not survives.isprintable() or text_module._has_hidden_suspect(character), hex(code)
+
+
+# --- the body's pictures and captions, the Related Links ---------------------------------------
+
+
+def caption_after_before(doc: Document, img: int, end: int, caption_class: str) -> str | None:
+    parent = doc.items[img].getparent()
+    tags = doc.tags
+    for index, kind, item in doc.visible(doc.leave_index(img) + 1, end):
+        if kind != ENTER:
+            if kind == LEAVE and item is parent:
+                return None
+            continue
+        if tags[index] == "img":
+            return None
+        if has_class(item, caption_class):
+            return clean_text(doc.inner_text(index, end)) or None
+    return None
+
+
+def related_links_before(doc: Document, region: range, base_url: str) -> list[RelatedLink]:
+    found = []
+    for index in doc.entered(region.start, region.stop, "a"):
+        text = clean_text(doc.inner_text(index, region.stop))
+        url = http_url(base_url, doc.items[index].get("href"))
+        if text and url and text.lower() != "related links":
+            found.append(RelatedLink(text=text, url=canonical_link(url)))
+    return found
+
+
+# Markup made of what surrounds pictures and links: captions (of any case), noise around them and
+# in them (a raw-text element with markup inside), comments, pictures in a row, empty elements,
+# elements left open or closed twice.
+_BODY_PIECES = (
+    '<img src="/a.jpg">', '<img src="/images/white.JPG">', "<img>", '<img src="http://x.com/b-lg.png">',
+    '<span class="caption">', '<span class="Photo CAPTION">', '<div class="caption"></div>',
+    '<p class="caption">A <b>bold</b> caption</p>', "<span>", "</span>", "<div>", "</div>", "<p>",
+    "</p>", "<br>", "<script>x<b>y</b></script>", "<form>", "</form>", "<noscript><a>n</a></noscript>",
+    "<textarea>t<img></textarea>", "<!--c-->", "<a href='/r.html'>", "<a href=\"https://www.spacewar.com/x.html\">",
+    "</a>", "<a>Related Links</a>", "<a href='/e.html'></a>", "Some text", " \n ", "\xa0caf\u00e9\u0301 ",
+    "&#1;", "<td>", "</td>", "<table>", "</table>",
+)  # fmt: skip
+body_markup = st.lists(st.sampled_from(_BODY_PIECES), max_size=25).map("".join)
+
+
+def _document(markup: str) -> Document:
+    doc = Document(parse_page(f"<html><body>{markup}</body></html>"))
+    doc.end()
+    return doc
+
+
+@PROFILE
+@given(
+    markup=body_markup,
+    cut=st.integers(min_value=0, max_value=200),
+    caption_class=st.sampled_from(["caption", "CAPTION", ""]),
+)
+def test_caption_after_is_the_general_formulation(markup, cut, caption_class):
+    doc = _document(markup)
+    for end in (len(doc.kinds), min(cut, len(doc.kinds)), END):
+        for index in doc.entered(0, end, "img"):
+            assert body.caption_after(doc, index, end, caption_class) == caption_after_before(
+                doc, index, end, caption_class
+            )
+
+
+@PROFILE
+@given(markup=body_markup, cut=st.integers(min_value=0, max_value=200))
+def test_inner_text_of_an_element_is_the_general_formulation(markup, cut):
+    doc = _document(markup)
+    for index, kind in enumerate(doc.kinds):
+        if kind == ENTER:
+            for end in (index + 1, index + 2, cut, END):
+                assert body._inner_text(doc, index, end) == doc.inner_text(index, end)
+
+
+@PROFILE
+@given(
+    markup=body_markup,
+    start=st.integers(min_value=0, max_value=30),
+    cut=st.integers(min_value=0, max_value=200),
+)
+def test_related_links_are_the_general_formulation(markup, start, cut):
+    doc = _document(markup)
+    for region in (range(0, len(doc.kinds)), range(start, cut)):
+        base = "https://www.spacedaily.com/reports/A.html"
+        assert body.related_links(doc, region, base) == related_links_before(doc, region, base)
+
+
+_PICTURE_URL_PIECES = (
+    "https://www.spacewar.com", "/images", "/sponsors/", "/SPONSORS/", "/spon\u017fors/", "/white", "/BLACK",
+    "/spacer", "/blank", "/pixel", "/PiXeL", ".jpg", ".JPEG", ".gif", ".png", ".pNg", ".bmp", "\n", "?x=1",
+    "#f", "/", "-lg", "K", "\u212a", "\u0130", "x",
+)  # fmt: skip
+picture_url = st.lists(st.sampled_from(_PICTURE_URL_PIECES), max_size=8).map("".join)
+
+
+@PROFILE
+@given(src=st.one_of(picture_url, st.text(max_size=30)))
+def test_non_article_picture_is_the_pattern(src):
+    assert body._is_non_article_picture(src) == (body.NON_ARTICLE_PICTURE.search(src) is not None)
