@@ -14,9 +14,10 @@ import unicodedata
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsbot.item import RelatedLink
+from newsbot.item import Image, RelatedLink
 from newsbot.parsing import text as text_module
 from newsbot.parsing.article import body
+from newsbot.parsing.article.header import Header
 from newsbot.parsing.events import END, ENTER, LEAVE, Document
 from newsbot.parsing.links import canonical_link, http_url
 from newsbot.parsing.text import clean_text, collapse_spaces
@@ -221,3 +222,29 @@ picture_url = st.lists(st.sampled_from(_PICTURE_URL_PIECES), max_size=8).map("".
 @given(src=st.one_of(picture_url, st.text(max_size=30)))
 def test_non_article_picture_is_the_pattern(src):
     assert body._is_non_article_picture(src) == (body.NON_ARTICLE_PICTURE.search(src) is not None)
+
+
+def _paragraphs_before(doc: Document, region: range, header: Header) -> list[str]:
+    header_lines = {header.byline, header.dateline.raw if header.dateline else None, header.title}
+    blocks = doc.blocks(region.start, region.stop, skip_tags=frozenset({"img"}), skip_class="caption")
+    return [text for text in blocks if text not in header_lines]
+
+
+@PROFILE
+@given(markup=body_markup, title=st.sampled_from([None, "Some text", "A bold caption", "n", "Related Links"]))
+def test_body_paragraphs_leave_out_the_header_lines_as_the_filter_did(markup, title):
+    doc = _document(f"<p>Some text</p>{markup}<p>by Staff Writers</p>")
+    header = Header(title=title, byline="by Staff Writers")
+    region = range(0, len(doc.kinds))
+    paragraphs, _ = body.body_paragraphs(
+        doc, region, "https://www.spacewar.com/a.html", header, caption_class="caption"
+    )
+    assert paragraphs == _paragraphs_before(doc, region, header)
+    assert "by Staff Writers" not in paragraphs
+
+
+def test_merge_images_without_body_pictures_is_the_lead():
+    lead = [Image(url="https://www.spacewar.com/images-lg/a-lg.jpg")]
+    merged = body.merge_images(lead, [])
+    assert merged == lead and merged is not lead
+    assert body.merge_images([], []) == []
