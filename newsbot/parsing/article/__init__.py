@@ -52,6 +52,11 @@ class ListingContext:
     summary: str | None = None
 
 
+# What a page fetched on its own knows from no listing: made once, as a frozen dataclass's __init__
+# costs a call of object.__setattr__ per field.
+_NO_CONTEXT = ListingContext()
+
+
 def parse_article(
     url: str | None,
     body: bytes | str,
@@ -97,7 +102,7 @@ def parse_article(
     images = merge_images(lead_image(head.meta("og:image"), article_url), body_images)
     related_links = layout.related_links(fit, layout.related_region(fit, related_start), article_url)
 
-    context = context or ListingContext()
+    context = context or _NO_CONTEXT
     section = header.section
     if section is None and context.section:
         section = context.section
