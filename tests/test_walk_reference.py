@@ -140,3 +140,44 @@ def test_inner_text_is_the_text_up_to_the_element_end_or_the_cut(seed):
         for end in (enter, enter + 1, enter + 2, enter + 3, total):
             fresh = Document(root)  # made lazily, as the parser reads it
             assert fresh.inner_text(enter, end) == reference_inner_text(doc, enter, end), (enter, end)
+
+
+CLASSED = [
+    "<span class=BSection>", "</span>", "<div class='Donate-box'>", "</div>", "<p class='bhs x'>",
+    "<div class='İx'>", "<a class=''>", "</a>", "Thanks for being here; ", "<b class=DONATE>", "</b>",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_first_marker_finds_the_first_event_any_marker_matches(seed):
+    import re
+
+    from newsbot.parsing.events import END, ElementMarker, TextMarker, first_marker
+
+    rng = random.Random(seed)
+    body = "".join(rng.choice(PIECES + CLASSED) for _ in range(rng.randrange(0, 60)))
+    root = parse_page(f"<html><body>{body}</body></html>")
+    candidates = [
+        ("donation box", ElementMarker("div", "donate")),
+        ("section label", ElementMarker(None, "BSection")),
+        ("any class", ElementMarker(None, "")),
+        ("dotted", ElementMarker("div", "i\u0307")),
+        ("capital dotted", ElementMarker(None, "İ")),
+        ("b", ElementMarker("b", "Don")),
+        ("thanks", TextMarker(re.compile("Thanks for being here;", re.I))),
+        ("tail", TextMarker(re.compile("tail"))),
+    ]
+    markers = tuple(rng.sample(candidates, rng.randrange(1, 5)))
+    doc = Document(root)
+    total = doc.end()
+    for start in (0, total // 3, total // 2):
+        expected = next(
+            (
+                (index, name)
+                for index in range(start, total)
+                for name, marker in markers
+                if marker.matches(doc.kinds[index], doc.items[index])
+            ),
+            None,
+        )
+        assert first_marker(Document(root), start, END, markers) == expected, (start, markers)
