@@ -86,18 +86,22 @@ _UNPARSED_ASCII = _UNPARSED_SINGLE_BYTES.decode("ascii")
 _UNPARSED_NON_ASCII = "\x81\x8d\x8f\x90\x9d\ufeff\ufffd\ufffe\uffff"
 
 
-def _encoded_if_parseable(html: str) -> bytes | None:
-    """`html` as UTF-8 when it holds no character of _UNPARSED, else None."""
+def _encoded_if_parseable(html: str, utf8: bytes | None = None) -> bytes | None:
+    """`html` as UTF-8 when it holds no character of _UNPARSED, else None. `utf8`, when given,
+    is `html.encode("utf-8")`."""
     if html.isascii():
         # In a one-byte str each `in` is a memchr: quicker, all 29 of them, than a translation.
         for character in _UNPARSED_ASCII:
             if character in html:
                 return None
-        return html.encode("ascii")
-    try:
-        data = html.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate, the one character strict UTF-8 refuses
-        return None
+        return utf8 if utf8 is not None else html.encode("ascii")
+    if utf8 is not None:
+        data = utf8
+    else:
+        try:
+            data = html.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate, the one character strict UTF-8 refuses
+            return None
     if len(data.translate(None, _UNPARSED_SINGLE_BYTES)) != len(data):
         return None
     # One character at a time on the str: searching the bytes for their multi-byte sequences cost
@@ -147,13 +151,14 @@ def parse_fragment(html: str) -> lxml.html.HtmlElement:
     return root if root is not None else lxml.html.fromstring("<div></div>")
 
 
-def parse_page(html: str) -> etree._Element:
+def parse_page(html: str, *, utf8: bytes | None = None) -> etree._Element:
     """Parse a whole page into a plain lxml tree (the document's root), tolerating anything.
 
     Plain `etree` elements, not `lxml.html` ones: those look their Python class up on every access,
-    which cost more than the parse itself on a walk over a whole page.
+    which cost more than the parse itself on a walk over a whole page. `utf8`, when given, must be
+    `html.encode("utf-8")` (decode_html has it for UTF-8 pages): it is then not encoded again.
     """
-    root = _parse_tolerant(html, etree.HTMLParser, etree.fromstring, as_utf8=True)
+    root = _parse_tolerant(html, etree.HTMLParser, etree.fromstring, as_utf8=True, utf8=utf8)
     return root if root is not None else etree.fromstring("<html></html>", etree.HTMLParser())
 
 
@@ -163,6 +168,7 @@ def _parse_tolerant(
     parse: Callable[..., Any],
     *,
     as_utf8: bool = False,
+    utf8: bytes | None = None,
 ) -> Any:
     """With `as_utf8`, libxml2 reads the page as UTF-8 bytes: the check for unparsed characters
     encodes it anyway, and libxml2 reads UTF-8 quicker than a str's own layout."""
@@ -170,9 +176,10 @@ def _parse_tolerant(
     declaration = _XML_DECLARATION.match(html, 0, 4096)
     if declaration is not None:
         html = html[declaration.end() :]
+        utf8 = None
     # libxml2 keeps C0 controls in text nodes, but lxml refuses to assign such a string, so the
     # drop_tree() of a script whose tail holds a form feed raised ValueError. They carry no text.
-    encoded = _encoded_if_parseable(html)
+    encoded = _encoded_if_parseable(html, utf8)
     if encoded is None:
         html = _UNPARSED.sub(_unparsed, html)
         encoded = html.encode("utf-8") if as_utf8 else None

@@ -76,7 +76,7 @@ def parse_article(
     html = decoded.text
     notes: list[str] = list(decoded.notes)
     # The page is parsed once; every marker and region is found in that one tree.
-    root = parse_page(html)
+    root = parse_page(html, utf8=decoded.utf8)
     head = Head(root, html)
 
     article_url = canonical_article_url(head, url, notes)
