@@ -128,6 +128,7 @@ def parse_byline(text: str) -> Byline | None:
 # capital, found first and then checked around: the search skips to the capitals, where a pattern
 # of lookarounds alone would be tried at every character.
 _GLUED_WORD_BOUNDARY = re.compile(r"[A-Z](?<=[a-z.][A-Z])|[A-Z](?<=[A-Z][A-Z])(?=[a-z])")
+_ASCII_DIGIT = re.compile("[0-9]")
 # A word that is itself two glued words, surname and place: "HUSSEINParis".
 _GLUED_SURNAME = re.compile(r"[A-Z]{2}[a-z]")
 
@@ -149,6 +150,15 @@ def split_glued_dateline(text: str) -> tuple[str, Dateline | None]:
     Only boundaries in the last MAX_DATELINE_CHARS characters are tried: a longer tail is no
     dateline, and trying every boundary of a long line made this quadratic.
     """
+    if text.isascii() and _ASCII_DIGIT.search(text) is None:
+        # A dated dateline has a digit in its date (dateparser is not even asked without one), and
+        # the usual byline ("by Staff Writers") has none: no boundary can give one.
+        return text, None
+    return _split_at_glued_boundary(text)
+
+
+def _split_at_glued_boundary(text: str) -> tuple[str, Dateline | None]:
+    """split_glued_dateline, every boundary tried."""
     for boundary in _GLUED_WORD_BOUNDARY.finditer(text, max(0, len(text) - MAX_DATELINE_CHARS)):
         tail = text[boundary.start() :]
         dateline = parse_dateline(tail)
