@@ -243,6 +243,8 @@ def choose_layout(
             break
     if found is None or not found.is_article:
         return None
+    if len(layouts) == 1:  # the one version is the dated one too
+        return found
     dated = layout_for(found.header.dateline, layouts)
     if dated is not found.layout:
         again = dated.fit(root, html)
