@@ -21,7 +21,8 @@ from typing import Any
 
 from newsbot.parsing.article import LAYOUTS, Layout2022, ListingContext, parse_article
 from newsbot.parsing.article.layouts import Fit
-from newsbot.parsing.events import END, ENTER, CommentMarker
+from newsbot.parsing.events import END, ENTER
+from newsbot.parsing.markers import CommentMarker
 from tests.conftest import CASES
 
 VOLATILE_FIELDS = ("scraped_at",)

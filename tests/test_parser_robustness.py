@@ -50,6 +50,7 @@ from newsbot.item import ArticleItem, shipped_schema
 from newsbot.parsing import byline as byline_module
 from newsbot.parsing import dateline as dateline_module
 from newsbot.parsing import events
+from newsbot.parsing import markers as markers_module
 from newsbot.parsing import text as text_module
 from newsbot.parsing.article import ParseError, content_hash, parse_article
 from newsbot.parsing.article.layouts import Layout2022
@@ -1404,7 +1405,7 @@ marker_phrases = st.lists(
 def test_the_combined_text_marker_finds_whatever_one_marker_finds(text):
     for markers in (Layout2022.body_end_fallbacks, Layout2022.related_block_end):
         text_markers = tuple(marker for _, marker in markers if marker.kind == events.TEXT)
-        combined = events._any_text_marker(text_markers)
+        combined = markers_module._any_text_marker(text_markers)
         assert combined is not None
         if any(marker.test(text) for marker in text_markers):
             assert combined.search(text) is not None

@@ -99,7 +99,8 @@ def test_the_walk_makes_the_events_iterwalk_reports(seed):
 def test_a_single_marker_in_a_list_is_found_under_the_name_given_each_time():
     import re
 
-    from newsbot.parsing.events import END, CommentMarker, TextMarker, first_marker
+    from newsbot.parsing.events import END
+    from newsbot.parsing.markers import CommentMarker, TextMarker, first_marker
 
     root = parse_page("<html><body><p>one</p><!--end--><p>two</p></body></html>")
     doc = Document(root)
@@ -152,7 +153,8 @@ CLASSED = [
 def test_first_marker_finds_the_first_event_any_marker_matches(seed):
     import re
 
-    from newsbot.parsing.events import END, ElementMarker, TextMarker, first_marker
+    from newsbot.parsing.events import END
+    from newsbot.parsing.markers import ElementMarker, TextMarker, first_marker
 
     rng = random.Random(seed)
     body = "".join(rng.choice(PIECES + CLASSED) for _ in range(rng.randrange(0, 60)))

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 
 from newsbot.item import Image, RelatedLink
 from newsbot.parsing.article.header import Header
-from newsbot.parsing.events import END, ENTER, LEAVE, OPAQUE_TAGS, TEXT, Document, Marker, first_marker
+from newsbot.parsing.events import END, ENTER, LEAVE, OPAQUE_TAGS, TEXT, Document
 from newsbot.parsing.links import canonical_link, http_url
+from newsbot.parsing.markers import Marker, first_marker
 from newsbot.parsing.text import clean_text, collapse_spaces
 from newsbot.parsing.tree import NOISE_TAGS
 

@@ -15,7 +15,7 @@ first day it is valid from:
     parse_article(url, body, layouts=(Layout2022(), Layout2027()))
 
 The markers are declarative (`CommentMarker`, `TextMarker`, `ElementMarker`, see
-newsbot.parsing.events) and are looked for in the page's one parse, never in slices of its text.
+newsbot.parsing.markers) and are looked for in the page's one parse, never in slices of its text.
 
 tests/test_layouts.py does exactly that. Which version reads a page: the newest one whose markup
 fits it; then, when the page's dateline falls in another version's days and that version fits too,
@@ -36,17 +36,8 @@ from newsbot.item import Image, RelatedLink
 from newsbot.parsing.article import body, header
 from newsbot.parsing.article.header import Header
 from newsbot.parsing.dateline import Dateline
-from newsbot.parsing.events import (
-    COMMENT,
-    END,
-    CommentMarker,
-    Document,
-    ElementMarker,
-    Marker,
-    TextMarker,
-    first_marker,
-    in_opaque,
-)
+from newsbot.parsing.events import COMMENT, END, Document, in_opaque
+from newsbot.parsing.markers import CommentMarker, ElementMarker, Marker, TextMarker, first_marker
 
 
 def first_index(doc: Document, marker: Marker) -> int | None:
