@@ -215,6 +215,16 @@ class FaultServer:
         with self._lock:
             return list(self._records)
 
+    def settled(self, timeout: float = 10.0) -> list[RequestRecord]:
+        """Every request so far, once each has finished: a client has its whole answer a moment
+        before the handler that sent it records the end."""
+        deadline = time.monotonic() + timeout
+        while True:
+            records = self.requests
+            if all(record.finished is not None for record in records) or time.monotonic() > deadline:
+                return records
+            time.sleep(0.01)
+
     def requests_for(self, path: Match = None, *, host: str | None = None) -> list[RequestRecord]:
         probe = Fault("x", path)
         return [r for r in self.requests if probe.matches(r.path) and (host is None or r.host == host)]

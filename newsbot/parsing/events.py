@@ -374,18 +374,12 @@ def _walk(
         if steps == _STEP:
             steps = 0
             yield
-    # Every element ends with its last child; what is still open here is a tree that changed
-    # under the walk. Its elements end where the events do.
+    # Every element ends with its last child: one still open here is in a tree that changed under
+    # the walk, and ends where the events do.
     while open_elements:
-        ended = open_elements.pop()
         kind(LEAVE)
-        item(ended)
+        item(open_elements.pop())
         tag_of(open_tags.pop())
-        tail = ended.tail
-        if tail and ended is not root:
-            kind(TEXT)
-            item(tail)
-            tag_of(None)
     if is_document:
         for node in root.itersiblings():
             comments.append(len(kinds))
