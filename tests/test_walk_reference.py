@@ -183,3 +183,19 @@ def test_first_marker_finds_the_first_event_any_marker_matches(seed):
             None,
         )
         assert first_marker(Document(root), start, END, markers) == expected, (start, markers)
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_index_of_and_leave_index_find_what_a_search_of_the_events_finds(seed):
+    root = parse_page(random_page(seed))
+    whole = Document(root)
+    total = whole.end()
+    for index in range(total):
+        node = whole.items[index]
+        for start in (0, index, index + 1):
+            expected = next((i for i in range(start, total) if whole.items[i] is node), None)
+            if not isinstance(node, str):
+                assert Document(root).index_of(node, start) == expected, (index, start)
+        if whole.kinds[index] == ENTER:
+            following = next((i for i in range(index + 1, total) if whole.items[i] is node), total)
+            assert Document(root).leave_index(index) == following, index
