@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = ROOT / "tests" / "site"
@@ -17,6 +18,16 @@ CASES = ROOT / "tests" / "cases"
 # Copies of the real pages and feeds the tests read, kept in the repository so that a fresh clone
 # runs every test; NEWSBOT_EVIDENCE points at another folder of the same files.
 EVIDENCE = Path(os.environ.get("NEWSBOT_EVIDENCE") or ROOT / "tests" / "evidence")
+
+# The fast-path equivalence tests (tests/test_*_fast_paths.py): the same examples on every run.
+settings.register_profile(
+    "newsbot-fast-paths",
+    derandomize=True,
+    deadline=None,
+    max_examples=int(os.environ.get("NEWSBOT_FAST_PATH_EXAMPLES", "300")),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+FAST_PATH_PROFILE = settings.get_profile("newsbot-fast-paths")
 
 # Keep tldextract (pulled in by Scrapy) off the network and quiet.
 os.environ.setdefault("TLDEXTRACT_CACHE", str(ROOT / ".pytest_cache" / "tldextract"))

@@ -7,31 +7,21 @@ controls, every kind of white space, the replacement character, surrogates, comb
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from newsbot.item import Image, RelatedLink
 from newsbot.parsing import text as text_module
 from newsbot.parsing.article import body
 from newsbot.parsing.article.header import Header
-from newsbot.parsing.events import END, ENTER, LEAVE, Document
+from newsbot.parsing.events import END, ENTER, Document
 from newsbot.parsing.links import canonical_link, http_url
 from newsbot.parsing.text import clean_text, collapse_spaces
-from newsbot.parsing.tree import has_class, parse_page
-
-settings.register_profile(
-    "newsbot-body-fast-paths",
-    derandomize=True,  # the same examples on every run
-    deadline=None,
-    max_examples=int(os.environ.get("NEWSBOT_FAST_PATH_EXAMPLES", "300")),
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-PROFILE = settings.get_profile("newsbot-body-fast-paths")
-
+from newsbot.parsing.tree import parse_page
+from tests.conftest import FAST_PATH_PROFILE as PROFILE
 
 # --- the formulations the fast paths replaced --------------------------------------------------
 
@@ -126,21 +116,6 @@ def test_every_suspect_is_unprintable_or_hidden():
 # --- the body's pictures and captions, the Related Links ---------------------------------------
 
 
-def caption_after_before(doc: Document, img: int, end: int, caption_class: str) -> str | None:
-    parent = doc.items[img].getparent()
-    tags = doc.tags
-    for index, kind, item in doc.visible(doc.leave_index(img) + 1, end):
-        if kind != ENTER:
-            if kind == LEAVE and item is parent:
-                return None
-            continue
-        if tags[index] == "img":
-            return None
-        if has_class(item, caption_class):
-            return clean_text(doc.inner_text(index, end)) or None
-    return None
-
-
 def related_links_before(doc: Document, region: range, base_url: str) -> list[RelatedLink]:
     found = []
     for index in doc.entered(region.start, region.stop, "a"):
@@ -170,21 +145,6 @@ def _document(markup: str) -> Document:
     doc = Document(parse_page(f"<html><body>{markup}</body></html>"))
     doc.end()
     return doc
-
-
-@PROFILE
-@given(
-    markup=body_markup,
-    cut=st.integers(min_value=0, max_value=200),
-    caption_class=st.sampled_from(["caption", "CAPTION", ""]),
-)
-def test_caption_after_is_the_general_formulation(markup, cut, caption_class):
-    doc = _document(markup)
-    for end in (len(doc.kinds), min(cut, len(doc.kinds)), END):
-        for index in doc.entered(0, end, "img"):
-            assert body.caption_after(doc, index, end, caption_class) == caption_after_before(
-                doc, index, end, caption_class
-            )
 
 
 @PROFILE

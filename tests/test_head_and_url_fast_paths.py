@@ -11,13 +11,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import re
 import unicodedata
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 from w3lib.url import safe_url_string
@@ -33,16 +32,9 @@ from newsbot.parsing.text import collapse_spaces
 from newsbot.parsing.tree import parse_page
 from newsbot.registry import Registry, Site, load_registry
 from newsbot.registry.urls import canonical_url
+from tests.conftest import FAST_PATH_PROFILE as PROFILE
 from tests.conftest import SNAPSHOT
 
-settings.register_profile(
-    "newsbot-fast-paths",
-    derandomize=True,  # the same examples on every run
-    deadline=None,
-    max_examples=int(os.environ.get("NEWSBOT_FAST_PATH_EXAMPLES", "300")),
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-PROFILE = settings.get_profile("newsbot-fast-paths")
 REGISTRY = load_registry()
 
 

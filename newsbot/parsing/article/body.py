@@ -16,11 +16,10 @@ from newsbot.parsing.events import END, ENTER, LEAVE, OPAQUE_TAGS, TEXT, Documen
 from newsbot.parsing.links import canonical_link, http_url
 from newsbot.parsing.markers import Marker, first_marker
 from newsbot.parsing.text import clean_text, collapse_spaces
-from newsbot.parsing.tree import NOISE_TAGS
+from newsbot.parsing.tree import has_class
 
 # Pictures that are not pictures of the article: sponsors, spacers, ad pixels.
 NON_ARTICLE_PICTURE = re.compile(r"/sponsors/|/(?:black|white|spacer|blank|pixel)\.(?:jpe?g|gif|png)$", re.I)
-_NOISE = frozenset(NOISE_TAGS)
 _OPAQUE = frozenset(OPAQUE_TAGS)
 # Left out of the paragraphs (pictures are items of their own).
 _PICTURE_TAGS = frozenset({"img"})
@@ -158,32 +157,15 @@ def caption_after(doc: Document, img: int, end: int, caption_class: str) -> str 
     # The elements after the picture in its parent, in document order, up to the next picture: the
     # walk stops there or where the parent ends, so many pictures in one block stay linear.
     parent = doc.items[img].getparent()
-    fragment = caption_class.lower()
-    kinds, items, tags = doc.kinds, doc.items, doc.tags
-    depth = 0
-    # `doc.visible` written out, has_class inlined: a generator step per event and a call per
-    # element cost more than the rest of the loop (the caption is a step or two away).
-    for index in range(doc.leave_index(img) + 1, doc.made_to(end)):
-        tag = tags[index]
-        if tag is None:  # text or a comment: only elements are read
-            continue
-        kind = kinds[index]
-        if tag in _NOISE:
-            if kind == ENTER:
-                depth += 1
-            elif depth:
-                depth -= 1
-            continue
-        if depth:
-            continue
-        if kind == LEAVE:
-            if items[index] is parent:
+    tags = doc.tags
+    for index, kind, item in doc.visible(doc.leave_index(img) + 1, end):
+        if kind != ENTER:
+            if kind == LEAVE and item is parent:
                 return None
             continue
-        if tag == "img":
+        if tags[index] == "img":
             return None
-        value = items[index].get("class")
-        if fragment in value.lower() if value else not fragment:
+        if has_class(item, caption_class):
             return clean_text(_inner_text(doc, index, end)) or None
     return None
 
