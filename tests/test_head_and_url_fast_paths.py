@@ -277,7 +277,7 @@ def test_plain_links_take_the_fast_path():
     assert links._PLAIN_URL.fullmatch("https://www.spacewar.com/reports/A_b-c_999.html")
     assert links._PLAIN_URL.fullmatch("https://reddit.com/submit?url=https://www.spacewar.com/x.html")
     assert links._PLAIN_ROOTED.fullmatch("/reports/A_b-c_999.html")
-    assert links._PLAIN_ORIGIN.match("https://www.spacewar.com/reports/x.html")
+    assert links.PLAIN_ORIGIN.match("https://www.spacewar.com/reports/x.html")
     for not_plain in [
         "https://a.com/a;b",
         "https://a.com/./x",

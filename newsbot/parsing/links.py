@@ -21,8 +21,9 @@ _SEGMENT = r"(?!\.\.?(?:[/?]|\Z))[A-Za-z0-9\-._~!$&'()*+,=:@%]*"
 _PATH_AND_QUERY = rf"/{_SEGMENT}(?:/{_SEGMENT})*(?:\?[A-Za-z0-9\-._~!$&()*+,;=:@/?%]+)?"
 _PLAIN_URL = re.compile(rf"https?://[a-z0-9.-]+{_PATH_AND_QUERY}")
 _PLAIN_ROOTED = re.compile(rf"(?!//){_PATH_AND_QUERY}")
-# The scheme and host of a base URL whose authority is a plain host.
-_PLAIN_ORIGIN = re.compile(r"https?://[a-z0-9.-]+(?=[/?#]|\Z)")
+# The scheme and host of a URL whose authority is a plain host, as urlsplit splits it: a lower-case
+# http(s) scheme and a host of lower-case letters, digits, dots and hyphens (the group).
+PLAIN_ORIGIN = re.compile(r"https?://([a-z0-9.-]+)(?=[/?#]|\Z)")
 
 
 def http_url(base: str, href: str | None) -> str | None:
@@ -49,7 +50,7 @@ def _http_url(base: str, href: str) -> str | None:
     if _PLAIN_URL.fullmatch(href):
         if base.isascii() and "[" not in base and "]" not in base:
             return href
-    elif href[:1] == "/" and (origin := _PLAIN_ORIGIN.match(base)) and _PLAIN_ROOTED.fullmatch(href):
+    elif href[:1] == "/" and (origin := PLAIN_ORIGIN.match(base)) and _PLAIN_ROOTED.fullmatch(href):
         return origin.group() + href
     try:
         url = absolute_url(base, href)

@@ -12,7 +12,6 @@ template redesign is a subclass, chosen per page by fit and by the page's date (
 from __future__ import annotations
 
 import hashlib
-import re
 import time
 import unicodedata
 from collections.abc import Sequence
@@ -26,6 +25,7 @@ from newsbot.parsing.article.head import Head, canonical_article_url, fallback_t
 from newsbot.parsing.article.layouts import LAYOUTS, Layout2022, choose_layout
 from newsbot.parsing.byline import parse_byline
 from newsbot.parsing.encoding import decode_html
+from newsbot.parsing.links import PLAIN_ORIGIN
 from newsbot.parsing.text import collapse_spaces
 from newsbot.parsing.tree import parse_page
 
@@ -144,13 +144,9 @@ def parse_article(
     )
 
 
-# The host of a URL that urlsplit splits as this pattern does: http(s) and a plain lower-case host.
-_PLAIN_HOST_URL = re.compile(r"https?://([a-z0-9.-]+)(?=[/?#]|\Z)")
-
-
 def _site(article_url: str) -> str:
     """`(urlsplit(article_url).hostname or "").removeprefix("www.")`: the article's site."""
-    plain = _PLAIN_HOST_URL.match(article_url)
+    plain = PLAIN_ORIGIN.match(article_url)
     if plain is not None:
         return plain.group(1).removeprefix("www.")
     return (urlsplit(article_url).hostname or "").removeprefix("www.")
