@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from newsbot.parsing.events import COMMENT, ENTER, TEXT, Document
+from newsbot.patterns import any_of
 
 
 @dataclass(frozen=True)
@@ -188,14 +189,7 @@ def first_marker(
 @functools.lru_cache(maxsize=64)
 def _any_text_marker(markers: tuple[Marker, ...]) -> re.Pattern[str] | None:
     """One pattern that finds a match wherever any of the text markers would (it may find more):
-    most runs of text match none of them, and one scan rules them all out. None when the markers'
-    patterns do not combine (different flags, capturing groups, an inline global flag)."""
+    most runs of text match none of them, and one scan rules them all out. None for fewer than two
+    markers, or when their patterns do not combine (see any_of)."""
     patterns = [marker.pattern for marker in markers if isinstance(marker, TextMarker)]
-    if len(patterns) < 2 or len({pattern.flags for pattern in patterns}) != 1:
-        return None
-    if any(pattern.groups for pattern in patterns):
-        return None
-    try:
-        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
-    except re.error:
-        return None
+    return any_of(patterns) if len(patterns) >= 2 else None

@@ -14,6 +14,8 @@ from functools import cache, cached_property
 from importlib import resources
 from urllib.parse import urlsplit
 
+from newsbot.patterns import any_of
+
 
 @dataclass(frozen=True)
 class Section:
@@ -109,20 +111,8 @@ class Registry:
 
     @cached_property
     def _article_path_alternation(self) -> re.Pattern[str] | None:
-        """The article path patterns as one pattern, `(?:p1)|(?:p2)|...`, which matches where one of
-        them matches: tried when every one is a str pattern with the default flags and no group (so
-        no backreference to renumber, no group name twice), else None."""
-        patterns = self.article_path_patterns
-        default_flags = re.compile("").flags
-        if not patterns or any(
-            not isinstance(pattern.pattern, str) or pattern.groups or pattern.flags != default_flags
-            for pattern in patterns
-        ):
-            return None
-        try:
-            return re.compile("|".join(f"(?:{pattern.pattern})" for pattern in patterns))
-        except re.error:  # an inline global flag, allowed only at the start of a pattern
-            return None
+        """The article path patterns as one pattern (see any_of), or None when they do not combine."""
+        return any_of(self.article_path_patterns)
 
     def section_page_number(self, path: str, slug: str) -> int | None:
         """1 for `/<slug>.html`, N for `/<slug>-NN.html`, None for any other path."""
