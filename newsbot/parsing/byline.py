@@ -8,11 +8,10 @@
 from __future__ import annotations
 
 import re
-import string
 from dataclasses import dataclass
 
 from newsbot.parsing.dateline import MAX_DATELINE_CHARS, Dateline, normalise_spaces, parse_dateline
-from newsbot.parsing.text import clean_text
+from newsbot.parsing.text import LettersAnd, clean_text
 
 __all__ = ["Byline", "is_byline", "parse_byline", "split_glued_dateline"]
 
@@ -40,9 +39,7 @@ _AUTHOR_SEPARATOR_RE = re.compile(r"\s*,\s*|\s+(?:and|with)\s+|\s*&\s*")
 # "Sara HUSSEIN in Paris": where the reporter filed from is not part of the name.
 _FILED_FROM_RE = re.compile(r"\s+in\s+[^\W\d_].*")
 _NAME_PUNCTUATION = frozenset(" .'\u2019-")
-_WITHOUT_NAME_PUNCTUATION = str.maketrans(dict.fromkeys(_NAME_PUNCTUATION))
-# The same for ASCII text, whose letters are exactly A-Z and a-z: a set test, no translation.
-_ASCII_NAME_CHARS = frozenset(string.ascii_letters) | {c for c in _NAME_PUNCTUATION if c.isascii()}
+_NAME_CHARS = LettersAnd(_NAME_PUNCTUATION)
 _MAX_NAME_WORDS = 5
 # "by" as the pattern `by` with re.I reads it: no other character folds to "b" or "y".
 _BY = frozenset({"by", "By", "bY", "BY"})
@@ -57,11 +54,7 @@ def _is_person_name(name: str) -> bool:
     """
     if not name[:1].isupper() or len(name.split()) > _MAX_NAME_WORDS:
         return False
-    if name.isascii():
-        return _ASCII_NAME_CHARS.issuperset(name)
-    # The punctuation taken out, the rest must be letters (one C loop, not a step per character).
-    letters = name.translate(_WITHOUT_NAME_PUNCTUATION)
-    return not letters or letters.isalpha()
+    return _NAME_CHARS.hold(name)
 
 
 def parse_byline(text: str) -> Byline | None:

@@ -21,9 +21,10 @@ from __future__ import annotations
 import datetime
 import functools
 import re
-import string
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from newsbot.parsing.text import LettersAnd
 
 if TYPE_CHECKING:  # dateparser is imported lazily: the fast path never needs it.
     from dateparser.date import DateDataParser
@@ -109,9 +110,7 @@ _SPACES_RE = re.compile(r"(?:&nbsp;|&#160;|&#xa0;|\s)+", re.IGNORECASE)
 # Characters a place name is made of: "St. Louis", "Cergy-Pontoise", "Val-d'Oise", "Trinidad &
 # Tobago". Anything else (quotes, "$", ":", "!") means prose, not a place.
 _PLACE_PUNCTUATION = frozenset(" ,.'\u2019-&/")
-_WITHOUT_PLACE_PUNCTUATION = str.maketrans(dict.fromkeys(_PLACE_PUNCTUATION))
-# The same for ASCII text, whose letters are exactly A-Z and a-z: a set test, no translation.
-_ASCII_PLACE_CHARS = frozenset(string.ascii_letters) | {c for c in _PLACE_PUNCTUATION if c.isascii()}
+_PLACE_CHARS = LettersAnd(_PLACE_PUNCTUATION)
 # A line without "(" and without a digit is no dateline: no fast form, no agency, no date.
 _DIGIT_OR_PARENTHESIS_RE = re.compile(r"[0-9(]")
 # Lower-case words allowed inside a place name without an agency ("Rio de Janeiro", "Frankfurt am
@@ -168,11 +167,7 @@ def _place_chars_ok(place: str) -> bool:
     """Whether every character of `place` is a letter or place punctuation."""
     if len(place) > 80:
         return False
-    if place.isascii():
-        return _ASCII_PLACE_CHARS.issuperset(place)
-    # The punctuation taken out, the rest must be letters: one C loop, not a generator step a char.
-    letters = place.translate(_WITHOUT_PLACE_PUNCTUATION)
-    return not letters or letters.isalpha()
+    return _PLACE_CHARS.hold(place)
 
 
 def _is_place_name(place: str) -> bool:

@@ -8,7 +8,9 @@ latin-1 or an `&#150;`-style reference produce) become the windows-1252 characte
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
+from collections.abc import Iterable
 
 # Characters that never belong in text: C0 controls other than white space, DEL, the BOM (a PHP
 # include saved with one leaves it mid-page), the replacement character (what the HTML parser makes
@@ -113,3 +115,22 @@ def collapse_spaces(text: str) -> str:
     if "  " in text:
         text = _SPACE_RUN.sub(" ", text)
     return text.strip(" ")
+
+
+class LettersAnd:
+    """Whether a text is made of letters and the given punctuation only, `all(c.isalpha() or c in
+    punctuation for c in text)`, in C: a set test for ASCII text (whose letters are exactly A-Z and
+    a-z), else the punctuation translated out and the rest asked isalpha()."""
+
+    __slots__ = ("_ascii", "_without_punctuation")
+
+    def __init__(self, punctuation: Iterable[str]) -> None:
+        marks = frozenset(punctuation)
+        self._ascii = frozenset(string.ascii_letters) | {mark for mark in marks if mark.isascii()}
+        self._without_punctuation = str.maketrans(dict.fromkeys(marks))
+
+    def hold(self, text: str) -> bool:
+        if text.isascii():
+            return self._ascii.issuperset(text)
+        letters = text.translate(self._without_punctuation)
+        return not letters or letters.isalpha()
