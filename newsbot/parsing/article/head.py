@@ -34,16 +34,11 @@ class Head:
         head_end = _HEAD_END.search(html)
         if head_end is not None:
             last_line = html.count("\n", 0, head_end.end()) + 1
-            if len(html) < _EXACT_LINES:
-                in_head = _at_or_above(metas, last_line)
-                if in_head:
-                    metas = in_head
-                    titles = _at_or_above(titles, last_line)
-            else:
-                in_head = [meta for meta in metas if (meta.sourceline or 0) <= last_line]
-                if in_head:
-                    metas = in_head
-                    titles = [title for title in titles if (title.sourceline or 0) <= last_line]
+            exact = len(html) < _EXACT_LINES
+            in_head = _at_or_above(metas, last_line, exact=exact)
+            if in_head:
+                metas = in_head
+                titles = _at_or_above(titles, last_line, exact=exact)
         self.metas = metas
         self.title = titles[0] if titles else None
 
@@ -57,15 +52,17 @@ class Head:
         return None
 
 
-def _at_or_above(elements: list[etree._Element], last_line: int) -> list[etree._Element]:
-    """`[e for e in elements if (e.sourceline or 0) <= last_line]` for elements in document order,
-    with a sourceline read for the last one and a bisection, not for each.
+def _at_or_above(elements: list[etree._Element], last_line: int, *, exact: bool) -> list[etree._Element]:
+    """`[e for e in elements if (e.sourceline or 0) <= last_line]` for elements in document order;
+    with `exact` line numbers, a sourceline read for the last one and a bisection, not for each.
 
     libxml2 builds the tree in source order, each node appended after every node made before it and
     numbered with the parser's current line, which never goes back: in document order the line
     numbers never go down (while they are exact, see _EXACT_LINES), so those at or above a line
     are a leading run.
     """
+    if not exact:
+        return [element for element in elements if (element.sourceline or 0) <= last_line]
     if not elements or (elements[-1].sourceline or 0) <= last_line:
         return elements
     return elements[: bisect_right(elements, last_line, hi=len(elements) - 1, key=_line)]
