@@ -16,8 +16,8 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 
+from newsbot.keys import STATS_OG_URL_CLAIMS_REFUSED
 from newsbot.registry import load_registry
-from newsbot.report.keys import STATS_OG_URL_CLAIMS_REFUSED
 
 
 def keep_listed_url_if_claim_is_false(spider: Any, item: Any, listed: str | None) -> None:

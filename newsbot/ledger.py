@@ -27,9 +27,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.settings import BaseSettings
 
-from newsbot.parsing.listing import ListingEntry
-from newsbot.registry import load_registry
-from newsbot.report.keys import (
+from newsbot.extensions.store import ledger_store, seen_store
+from newsbot.keys import (
     ARTICLE_META_KEY,
     LEDGER_META_KEY,
     LEDGER_ORIGIN,
@@ -38,9 +37,11 @@ from newsbot.report.keys import (
     STATS_LEDGER_RECOVERED,
     STATS_LEDGER_RETRIED,
 )
-from newsbot.report.outcomes import GONE, NOT_ARTICLE, OFF_NETWORK, ROBOTS
+from newsbot.parsing.listing import ListingEntry
+from newsbot.reasons import GONE, NOT_ARTICLE, OFF_NETWORK, ROBOTS
+from newsbot.registry import load_registry
 from newsbot.spiders.priorities import RequestKind
-from newsbot.store import LedgerEntry, LedgerStore, StoreError, ledger_of, store_for
+from newsbot.store import LedgerEntry, LedgerStore, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ class LedgerMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LedgerMiddleware:
-        store = ledger_of(store_for(crawler))
+        store = ledger_store(crawler)
         if store is None:
             raise NotConfigured("no store with a ledger")
         keeper = cls(crawler, store, LedgerPolicy.from_settings(crawler.settings))
@@ -186,7 +187,7 @@ class LedgerMiddleware:
                 self._resolve(candidate)
 
     def store_copy(self, listed: str, url: str, site: str) -> None:
-        store = store_for(self.crawler)
+        store = seen_store(self.crawler)
         if store is not None:
             store.record_copy(listed, url, site)
 
@@ -205,7 +206,7 @@ class LedgerMiddleware:
         except StoreError as error:
             logger.error("Could not read the ledger: %s", error)
             return []
-        store = store_for(self.crawler)
+        store = seen_store(self.crawler)
         known = store.known_urls(e.url for e in pending) if store is not None else set()
         now = datetime.datetime.now(datetime.UTC)
         requests = []

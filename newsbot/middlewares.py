@@ -19,9 +19,8 @@ from scrapy.utils.response import response_status_message
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
-from newsbot.parsing.article.layouts import Layout2022
-from newsbot.registry import load_registry
-from newsbot.report.keys import (
+from newsbot.extensions.store import seen_store
+from newsbot.keys import (
     ARTICLE_META_KEY,
     STATS_BLOCKED,
     STATS_OFF_NETWORK_REFUSED,
@@ -30,7 +29,9 @@ from newsbot.report.keys import (
     STATS_RETRY_WAITS,
     STATS_SKIPPED_KNOWN_AT_DOWNLOAD,
 )
-from newsbot.store import SeenStore, store_for
+from newsbot.parsing.article.layouts import Layout2022
+from newsbot.registry import load_registry
+from newsbot.store import SeenStore
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class SkipKnownArticlesMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SkipKnownArticlesMiddleware:
-        store = store_for(crawler)
+        store = seen_store(crawler)
         if store is None:
             raise NotConfigured("no seen-articles store")
         return cls(crawler, store)

@@ -35,8 +35,8 @@ from scrapy.utils.asyncio import run_in_thread
 from scrapy.utils.misc import build_from_crawler, load_object
 from w3lib.url import file_uri_to_path
 
+from newsbot.keys import STATS_MIRROR_REFUSED_PATHS
 from newsbot.registry import load_registry
-from newsbot.report.keys import STATS_MIRROR_REFUSED_PATHS
 
 logger = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import deferred_from_coro
 
+from newsbot.extensions.store import seen_store
 from newsbot.item import shipped_schema
-from newsbot.ledger import WRITE_FAILED, InvalidItem, NotWritten, ledger_keeper
-from newsbot.report.keys import (
+from newsbot.keys import (
     FINISH_OUTPUT_FAILED,
     FINISH_OUTPUT_LOCKED,
     FINISH_STORE_BUSY,
@@ -39,8 +39,9 @@ from newsbot.report.keys import (
     STATS_OUTPUT_REPAIRED_BYTES,
     STATS_STORE_ERROR,
 )
-from newsbot.report.quality import TRACKED_FIELDS, note_kind
-from newsbot.store import SeenStore, StoreError, store_for
+from newsbot.ledger import WRITE_FAILED, InvalidItem, NotWritten, ledger_keeper
+from newsbot.quality import TRACKED_FIELDS, note_kind
+from newsbot.store import SeenStore, StoreError
 from newsbot.store.reconcile import known_article, reconcile_output
 
 logger = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ class DedupePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
-        return cls(crawler.stats, store_for(crawler))
+        return cls(crawler.stats, seen_store(crawler))
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         adapter = ItemAdapter(item)
@@ -164,11 +165,13 @@ class JsonLinesWriterPipeline:
             raise NotConfigured("NEWSBOT_OUTPUT is empty")
         assert crawler.spidercls is not None
         path = Path(template.format(spider=crawler.spidercls.name)).resolve()
-        return cls(path, crawler, store_for(crawler))
+        return cls(path, crawler, seen_store(crawler))
 
     def open_spider(self, spider: Spider | None = None) -> None:
         if self.stats.get_value(STATS_STORE_ERROR):
-            raise CloseSpider(FINISH_STORE_UNUSABLE)  # logged by store_for; the output is not touched
+            raise CloseSpider(
+                FINISH_STORE_UNUSABLE
+            )  # logged by the store extension
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock()
         repaired, marked = reconcile_output(self.path, self.store)
@@ -278,7 +281,7 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def _mark_known_on_scrape(crawler: Crawler) -> Any:
     def mark(item: Any, response: Any = None, spider: Any = None) -> None:
-        store = store_for(crawler)
+        store = seen_store(crawler)
         if store is not None:
             store.record(known_article(ItemAdapter(item).asdict()))
 

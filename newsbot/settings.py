@@ -76,17 +76,22 @@ NEWSBOT_LEDGER_GIVE_UP_DAYS = 1.0
 NEWSBOT_MAX_SECTION_PAGES = 500
 NEWSBOT_MAX_LINKS_PER_PAGE = 1000
 
+# The seen-articles store's class (newsbot/store/); the cluster add-on names its Redis store.
+NEWSBOT_STORE_CLASS = "newsbot.store.sqlite.SqliteSeenStore"
+
 EXTENSIONS = {
-    "newsbot.report.extension.RunReport": 500,
+    # Opens, checks and closes the store; other components find it with crawler.get_extension().
+    "newsbot.extensions.store.StoreExtension": 0,
+    "newsbot.extensions.report.RunReport": 500,
     # A feed export's items count as written in the run report (newsbot/exporters.py).
-    "newsbot.exporters.ExportCount": 400,
+    "newsbot.extensions.exports.ExportCount": 400,
     # A progress line and the run report rewritten every NEWSBOT_PROGRESS_INTERVAL seconds.
-    "newsbot.report.progress.Progress": 510,
+    "newsbot.extensions.progress.Progress": 510,
 }
 # Seconds between progress lines (and interim run reports) of a crawl; 0: none.
 NEWSBOT_PROGRESS_INTERVAL = 60
 # CSV has no lists: list and object fields are written as JSON text.
-FEED_EXPORTERS = {"csv": "newsbot.exporters.JsonFieldsCsvItemExporter"}
+FEED_EXPORTERS = {"csv": "newsbot.extensions.exports.JsonFieldsCsvItemExporter"}
 # A feed export (-o/-O/FEEDS) is a complete copy: the store neither skips nor marks its articles.
 # True: it holds only what no earlier run wrote, and marks what it exports, like NEWSBOT_OUTPUT.
 NEWSBOT_INCREMENTAL_EXPORTS = False

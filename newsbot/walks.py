@@ -7,7 +7,7 @@
 - At most NEWSBOT_MAX_LINKS_PER_PAGE article links of one listing page are taken; the rest are
   counted and reported.
 
-The run report's summary line says when a bound was hit (newsbot.report.extension).
+The run report's summary line says when a bound was hit (newsbot.extensions.report).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from newsbot.report.keys import STATS_BOUND_LINKS, STATS_BOUND_PAGES, STATS_BOUND_REPEAT
+from newsbot.keys import STATS_BOUND_LINKS, STATS_BOUND_PAGES, STATS_BOUND_REPEAT
 
 logger = logging.getLogger(__name__)
 

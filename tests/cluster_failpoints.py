@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 
-from newsbot.store import store_for
+from newsbot.extensions.store import seen_store
 
 
 class DieBetweenWriteAndMark:
@@ -15,7 +16,13 @@ class DieBetweenWriteAndMark:
     known, and the start of a next line is cut short, as a death in the middle of a write leaves it."""
 
     def __init__(self, crawler: Crawler) -> None:
-        store = store_for(crawler)
+        self.crawler = crawler
+        # The store extension is built beside this one: the store is there once the engine starts.
+        crawler.signals.connect(self.engine_started, signal=signals.engine_started)
+
+    def engine_started(self) -> None:
+        crawler = self.crawler
+        store = seen_store(crawler)
         assert store is not None
         record, marks = store.record, [0]
         at = crawler.settings.getint("TEST_DIE_AT_MARK")

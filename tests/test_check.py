@@ -1,4 +1,4 @@
-"""`newsbot check`: the thresholds (newsbot/report/quality.py) and the command against the snapshot and
+"""`newsbot check`: the thresholds (newsbot/quality.py) and the command against the snapshot and
 against copies of it altered the way a redesign would alter the article pages."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from newsbot.cli.main import main
-from newsbot.report.quality import (
+from newsbot.quality import (
     BROKEN,
     DEGRADED,
     FIELD_THRESHOLDS,

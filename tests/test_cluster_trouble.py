@@ -203,7 +203,11 @@ def test_a_worker_killed_between_write_and_mark_on_another_machine_leaves_no_dup
         "NEWSBOT_CLUSTER_HOST": "machine-a",
         "TEST_DIE_AT_MARK": "4",
         "EXTENSIONS": json.dumps(
-            {"newsbot.report.extension.RunReport": 500, "tests.cluster_failpoints.DieBetweenWriteAndMark": 0}
+            {
+                "newsbot.extensions.store.StoreExtension": 0,
+                "newsbot.extensions.report.RunReport": 500,
+                "tests.cluster_failpoints.DieBetweenWriteAndMark": 10,
+            }
         ),
     }
     with counting_snapshot_server() as site:
@@ -261,7 +265,11 @@ def test_without_shared_output_a_dead_workers_claims_wait_for_its_machine_and_no
         "NEWSBOT_CLUSTER_HOST": "machine-a",
         "TEST_DIE_AT_MARK": "4",
         "EXTENSIONS": json.dumps(
-            {"newsbot.report.extension.RunReport": 500, "tests.cluster_failpoints.DieBetweenWriteAndMark": 0}
+            {
+                "newsbot.extensions.store.StoreExtension": 0,
+                "newsbot.extensions.report.RunReport": 500,
+                "tests.cluster_failpoints.DieBetweenWriteAndMark": 10,
+            }
         ),
     }
     url = server.url + "/0"

@@ -11,7 +11,6 @@ import signal
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import redis
@@ -21,9 +20,10 @@ import newsbot.settings
 from newsbot.cluster import codec
 from newsbot.cluster.codec import NotCarriable, Refused, request_fingerprint
 from newsbot.cluster.connection import DataLost
+from newsbot.extensions.store import seen_store
 from newsbot.registry import load_registry
 from newsbot.spiders.loader import site_spiders
-from newsbot.store import KnownArticle, SqliteSeenStore, store_for
+from newsbot.store import KnownArticle, SqliteSeenStore
 from newsbot.store.base import LedgerStore
 from newsbot.store.redis import RedisSeenStore
 from tests.cluster_support import (
@@ -211,14 +211,13 @@ def test_without_a_redis_url_nothing_changes(tmp_path):
     for name in ("EXTENSIONS", "SPIDER_MIDDLEWARES", "DOWNLOADER_MIDDLEWARES", "ITEM_PIPELINES"):
         components = settings.get_component_priority_dict_with_base(name)
         assert not [c for c in components if "cluster" in str(c)], name
-    store = store_for(crawler)
+    store = seen_store(crawler)
     assert isinstance(store, SqliteSeenStore)
     store.close()
 
 
 def test_a_redis_url_switches_scheduler_and_store(redis_url):
     from scrapy.settings import Settings
-    from scrapy.signalmanager import SignalManager
 
     from newsbot.cluster.addon import RedisAddon
 
@@ -228,9 +227,7 @@ def test_a_redis_url_switches_scheduler_and_store(redis_url):
     RedisAddon().update_settings(settings)
     assert settings["SCHEDULER"] == "newsbot.cluster.scheduler.ClusterScheduler"
     assert settings.getbool("NEWSBOT_SHARED_FRONTIER")
-    store = store_for(SimpleNamespace(settings=settings, signals=SignalManager()))
-    assert isinstance(store, RedisSeenStore)
-    store.close()
+    assert settings["NEWSBOT_STORE_CLASS"] == "newsbot.store.redis.RedisSeenStore"
 
 
 def _spider():

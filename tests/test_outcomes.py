@@ -8,7 +8,7 @@ from scrapy.http import Request
 from twisted.python.failure import Failure
 
 from newsbot.middlewares import retry_after_seconds
-from newsbot.report.outcomes import NOT_ARTICLE, NOT_HTML, failed_request, page_reason, status_reason
+from newsbot.reasons import NOT_ARTICLE, NOT_HTML, failed_request, page_reason, status_reason
 
 
 def test_page_reason_tells_pages_that_are_not_html_from_html_without_an_article():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from newsbot.report.progress import progress_line
+from newsbot.extensions.progress import progress_line
 from tests.conftest import SNAPSHOT
 from tests.crawling import run_crawl
 

@@ -31,7 +31,7 @@ def test_scrapy_parse_routes_an_article_url_to_its_item():
     assert "'title': 'Putin tells Xi he wants to ramp up military cooperation'" in result.stdout
     assert "'date_published': '2022-12-30'" in result.stdout
     # An inspection writes nothing and judges nothing.
-    assert "newsbot.report.extension" not in result.stderr
+    assert "newsbot.extensions.report" not in result.stderr
 
 
 def test_scrapy_parse_routes_section_pages_declared_or_not():

@@ -3,7 +3,7 @@
 For each site it runs the real spider in-process (as `newsbot demo` does) on the first page of a few
 sections and a few articles (the sections resolved from the home page navigation, as a crawl does;
 moved, new and missing sections are reported), keeps every item the spider parsed, and judges the run with the
-thresholds of newsbot/report/quality.py: a table per site, then `VERDICT <site>: fits|degraded|broken`.
+thresholds of newsbot/quality.py: a table per site, then `VERDICT <site>: fits|degraded|broken`.
 Nothing is written: no JSON Lines, no run report, no seen-articles state.
 
 Exit status: 0 when every site fits, 1 when the worst site is degraded, 2 when one is broken (or the
@@ -20,9 +20,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from newsbot.mirror import mirror_from_option
-from newsbot.registry import Site, load_registry
-from newsbot.report.keys import (
+from newsbot.keys import (
     STATS_HOME_FAILED,
     STATS_ITEMS_DROPPED_PREFIX,
     STATS_LISTED_ENTRIES,
@@ -41,7 +39,8 @@ from newsbot.report.keys import (
     STATS_SECTIONS_WALKED,
     STATS_UNKNOWN_SECTIONS,
 )
-from newsbot.report.quality import (
+from newsbot.mirror import mirror_from_option
+from newsbot.quality import (
     BROKEN,
     DEGRADED,
     FITS,
@@ -51,6 +50,7 @@ from newsbot.report.quality import (
     format_share,
     worst,
 )
+from newsbot.registry import Site, load_registry
 from newsbot.spiders.args import POSITIVE_INT_EXPECTED, SpiderArguments, positive_int
 
 DEFAULT_ARTICLES = 10

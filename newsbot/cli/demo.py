@@ -11,7 +11,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from newsbot.item import shipped_schema
-from newsbot.report.keys import STATS_ITEMS_DROPPED_PREFIX, STATS_SECTION_PAGES
+from newsbot.keys import STATS_ITEMS_DROPPED_PREFIX, STATS_SECTION_PAGES
 from newsbot.snapshot_server import SnapshotServer
 
 DEMO_SPIDERS = ("spacewar", "spacedaily", "terradaily")

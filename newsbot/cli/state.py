@@ -12,7 +12,7 @@ from typing import Any
 from scrapy.utils.project import get_project_settings
 
 from newsbot.registry import Registry, load_registry
-from newsbot.store import LedgerEntry, SqliteSeenStore, StoreError, ledger_of, store_path_from_setting
+from newsbot.store import LedgerEntry, LedgerStore, SqliteSeenStore, StoreError, store_path_from_setting
 
 
 def add_parser(commands: Any) -> None:
@@ -75,7 +75,7 @@ def _state(args: argparse.Namespace) -> int:
             return 0
         rows = store.summary()
         counts = store.counts()
-        ledger = ledger_of(store)
+        ledger = store if isinstance(store, LedgerStore) else None
         entries = ledger.ledger_entries() if ledger is not None else []
         if args.json:
             data = {

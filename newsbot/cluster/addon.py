@@ -42,6 +42,8 @@ class RedisAddon:
         if not settings.get(keys.REDIS_URL_SETTING):
             return
         settings.set("SCHEDULER", "newsbot.cluster.scheduler.ClusterScheduler", "addon")
+        # At the project's priority: settings.py's default yields to it, a -s on the command line wins.
+        settings.set("NEWSBOT_STORE_CLASS", "newsbot.store.redis.RedisSeenStore", "project")
         # The spider's requests go through the frontier's seen-set (see NetworkSpider).
         settings.set("NEWSBOT_SHARED_FRONTIER", True, "addon")
         settings.set_in_component_priority_dict("EXTENSIONS", ClusterExtension, 100)

@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 from scrapy import Request, Spider
 from w3lib.url import canonicalize_url
 
+from newsbot.keys import ARTICLE_META_KEY, LEDGER_META_KEY
 from newsbot.registry import load_registry
-from newsbot.report.keys import ARTICLE_META_KEY, LEDGER_META_KEY
 
 VERSION = 2
 MAX_ENTRY_BYTES = 64 * 1024

@@ -39,7 +39,7 @@ from newsbot.cluster.connection import (
     text,
 )
 from newsbot.cluster.frontier import Frontier, released_by
-from newsbot.store import store_for
+from newsbot.extensions.store import seen_store
 from newsbot.store.reconcile import mark_unmarked_lines, reconcile_output
 from newsbot.store.redis import RedisSeenStore
 
@@ -89,7 +89,7 @@ class ClusterWorker:
 
     @property
     def store(self) -> RedisSeenStore:
-        store = store_for(self.crawler)
+        store = seen_store(self.crawler)
         assert isinstance(store, RedisSeenStore)
         return store
 

@@ -28,12 +28,8 @@ from twisted.python.failure import Failure
 
 from newsbot.claims import keep_listed_url_if_claim_is_false
 from newsbot.clock import utc_now_iso
-from newsbot.ledger import UNPARSED, ledger_keeper
-from newsbot.parsing.article import ListingContext, ParseError, parse_article
-from newsbot.parsing.feed import FeedError, parse_feed
-from newsbot.parsing.listing import ListingEntry, parse_listing_page
-from newsbot.registry import Section, Site, load_registry
-from newsbot.report.keys import (
+from newsbot.extensions.store import seen_store
+from newsbot.keys import (
     ARTICLE_META_KEY,
     STATS_ARTICLES_PARSED,
     STATS_ARTICLES_REQUESTED,
@@ -52,12 +48,17 @@ from newsbot.report.keys import (
     STATS_SKIPPED_MAX_ARTICLES,
     STATS_SKIPPED_OLDER_THAN_SINCE,
 )
-from newsbot.report.outcomes import KNOWN, failed_request, failure_reason, page_reason
-from newsbot.report.signals import run_judged
+from newsbot.ledger import UNPARSED, ledger_keeper
+from newsbot.parsing.article import ListingContext, ParseError, parse_article
+from newsbot.parsing.feed import FeedError, parse_feed
+from newsbot.parsing.listing import ListingEntry, parse_listing_page
+from newsbot.reasons import KNOWN, failed_request, failure_reason, page_reason
+from newsbot.registry import Section, Site, load_registry
+from newsbot.signals import run_judged
 from newsbot.spiders.args import ARGUMENT_NAMES, SpiderArguments
 from newsbot.spiders.priorities import RequestKind
 from newsbot.spiders.sections import SectionResolutionMixin
-from newsbot.store import SeenStore, store_for
+from newsbot.store import SeenStore
 from newsbot.walks import walk_bounds
 
 
@@ -84,7 +85,7 @@ class NetworkSpider(SectionResolutionMixin):
         # Sections walked in this run, and whether each may stop at its first all-known page.
         self._walks: dict[str, bool] = {}
         self._broken_walks: set[str] = set()
-        # Articles listed but not had, by reason (newsbot.report.outcomes), for the run report.
+        # Articles listed but not had, by reason (newsbot.reasons), for the run report.
         self.missing: dict[str, list[str]] = {}
         self.since = arguments.since
         self.requested_sections: list[str] | None = arguments.sections
@@ -94,7 +95,7 @@ class NetworkSpider(SectionResolutionMixin):
 
     @property
     def store(self) -> SeenStore | None:
-        return store_for(self.crawler)
+        return seen_store(self.crawler)
 
     @property
     def bypass_duplicate_filter(self) -> bool:

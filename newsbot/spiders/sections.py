@@ -15,12 +15,7 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from newsbot.parsing.listing import parse_listing_page
-from newsbot.parsing.navigation import Navigation, parse_navigation
-from newsbot.registry import NavLink, ResolvedSection, Section, SectionResolution, Site, resolve_sections
-from newsbot.registry.model import fold_name
-from newsbot.registry.sections import page_name
-from newsbot.report.keys import (
+from newsbot.keys import (
     FINISH_NO_SECTIONS,
     FINISH_UNKNOWN_SECTION,
     NOTE_SECTIONS_MOVED,
@@ -38,7 +33,12 @@ from newsbot.report.keys import (
     STATS_SECTIONS_WALKED,
     STATS_UNKNOWN_SECTIONS,
 )
-from newsbot.report.outcomes import failed_request
+from newsbot.parsing.listing import parse_listing_page
+from newsbot.parsing.navigation import Navigation, parse_navigation
+from newsbot.reasons import failed_request
+from newsbot.registry import NavLink, ResolvedSection, Section, SectionResolution, Site, resolve_sections
+from newsbot.registry.model import fold_name
+from newsbot.registry.sections import page_name
 from newsbot.spiders.priorities import RequestKind
 
 # A declared section page answering these is gone, not down: worth looking for elsewhere.

@@ -15,10 +15,20 @@ import stat
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from newsbot.clock import utc_now_iso
-from newsbot.store.base import KnownArticle, LedgerEntry, SectionSummary, StoreBusyError, StoreError
+from newsbot.store.base import (
+    KnownArticle,
+    LedgerEntry,
+    SectionSummary,
+    StoreBusyError,
+    StoreError,
+    store_path_from_setting,
+)
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +119,14 @@ class SqliteSeenStore:
         except StoreError:
             self._db.close()
             raise
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SqliteSeenStore | None:
+        """The store NEWSBOT_STATE names; None when it is empty (no memory across runs)."""
+        path = store_path_from_setting(crawler.settings.get("NEWSBOT_STATE"))
+        if path is None:
+            return None
+        return cls(path, busy_timeout=crawler.settings.getfloat("NEWSBOT_STATE_BUSY_TIMEOUT"))
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]

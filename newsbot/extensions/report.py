@@ -18,8 +18,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from newsbot.clock import utc_now_iso
-from newsbot.ledger import ledger_keeper
-from newsbot.report.keys import (
+from newsbot.keys import (
     GOOD_FINISH_REASONS,
     LEDGER_ORIGIN,
     STATS_ARTICLES_PARSED,
@@ -49,8 +48,9 @@ from newsbot.report.keys import (
     STATS_SKIPPED_KNOWN_AT_DOWNLOAD,
     STATS_STORE_ERROR,
 )
-from newsbot.report.quality import fill_rates_from_stats, fill_warnings, notes_from_stats
-from newsbot.report.signals import run_judged
+from newsbot.ledger import ledger_keeper
+from newsbot.quality import fill_rates_from_stats, fill_warnings, notes_from_stats
+from newsbot.signals import run_judged
 
 logger = logging.getLogger(__name__)
 

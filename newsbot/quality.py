@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from newsbot.keys import STATS_FIELD_MISSING, STATS_ITEMS_VALID, STATS_NOTES
 from newsbot.parsing.article.layouts import Layout2022
-from newsbot.report.keys import STATS_FIELD_MISSING, STATS_ITEMS_VALID, STATS_NOTES
 
 # Fields whose emptiness is counted: each is expected on a normal article page.
 TRACKED_FIELDS = (

@@ -3,7 +3,7 @@ rewritten at the same pace, so that a long backfill can be watched from its log 
 
 The line: sections begun of those the run walks, section pages read, articles written, articles
 missing, the ledger of articles to fetch again (when the store keeps one) and the rate. The interim
-report is the final report's shape (newsbot.report.extension.build_report) with `outcome`
+report is the final report's shape (newsbot.extensions.report.build_report) with `outcome`
 "running"; the report written when the spider closes replaces it.
 """
 
@@ -21,9 +21,9 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
 from newsbot.clock import utc_now_iso
-from newsbot.report.extension import build_report, run_report_path
-from newsbot.report.keys import STATS_ITEMS_WRITTEN, STATS_SECTION_PAGES
-from newsbot.store import store_for
+from newsbot.extensions.report import build_report, run_report_path
+from newsbot.extensions.store import ledger_store
+from newsbot.keys import STATS_ITEMS_WRITTEN, STATS_SECTION_PAGES
 
 logger = logging.getLogger(__name__)
 
@@ -115,8 +115,5 @@ def progress_line(spider: Spider, stats: dict[str, Any], elapsed: float, ledger:
 
 def _ledger_pending(crawler: Crawler) -> int | None:
     """The store's ledger of articles to fetch again, where the store keeps one (issue 11)."""
-    store = store_for(crawler)
-    counts = getattr(store, "ledger_counts", None)
-    if counts is None:
-        return None
-    return int(counts().get("pending", 0))
+    ledger = ledger_store(crawler)
+    return None if ledger is None else int(ledger.ledger_counts().get("pending", 0))

@@ -21,7 +21,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.exporters import CsvItemExporter
 from scrapy.settings import BaseSettings
 
-from newsbot.report.keys import STATS_ITEMS_EXPORTED, STATS_ITEMS_WRITTEN
+from newsbot.keys import STATS_ITEMS_EXPORTED, STATS_ITEMS_WRITTEN
 
 
 def export_is_complete(settings: BaseSettings) -> bool:

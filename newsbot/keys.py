@@ -68,7 +68,7 @@ STATS_ARTICLES_PARSED = "newsbot/articles_parsed"
 STATS_SECTION_PARSED_PREFIX = "newsbot/section_parsed/"  # + origin
 STATS_PAGES_UNPARSED = "newsbot/pages_unparsed"
 STATS_PAGES_NOT_ARTICLE = "newsbot/pages_not_article"
-STATS_MISSING_PREFIX = "newsbot/missing/"  # + the reason (newsbot.report.outcomes)
+STATS_MISSING_PREFIX = "newsbot/missing/"  # + the reason (newsbot.reasons)
 STATS_OG_URL_CLAIMS_REFUSED = "newsbot/og_url_claims_refused"
 
 # Downloads: refused off the network, blocked by the site, waits asked for by Retry-After.

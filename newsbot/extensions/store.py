@@ -1,0 +1,91 @@
+"""The seen-articles store as a crawl component: opened from the settings, checked before the first
+request, given up on when it stays locked, closed when the engine stops.
+
+Components that need the store ask for it with `seen_store(crawler)` (Scrapy's
+`crawler.get_extension`); None means the crawl runs without one (NEWSBOT_STATE empty, or a complete
+feed export, which neither skips nor marks articles). The store's class is a setting,
+NEWSBOT_STORE_CLASS: sqlite for one machine; the cluster add-on names its Redis store.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider, NotConfigured
+from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.misc import load_object
+
+from newsbot.extensions.exports import export_is_complete
+from newsbot.keys import FINISH_STORE_BUSY, FINISH_STORE_UNUSABLE, STATS_STORE_ERROR
+from newsbot.store.base import LedgerStore, SeenStore, StoreBusyError, StoreError
+
+logger = logging.getLogger(__name__)
+
+
+class StoreExtension:
+    """Owns the crawl's store. A store that cannot be used ends the run as it opens (exit status 2),
+    before any request: an output written without its store would be written again by the next run."""
+
+    def __init__(self, crawler: Crawler, store: SeenStore | None, refused: StoreError | None = None) -> None:
+        self.crawler = crawler
+        self.store = store
+        self.refused = refused
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StoreExtension:
+        if export_is_complete(crawler.settings):
+            raise NotConfigured
+        try:
+            store = load_object(crawler.settings["NEWSBOT_STORE_CLASS"]).from_crawler(crawler)
+        except StoreError as error:
+            logger.error("newsbot cannot use its store: %s", error)
+            assert crawler.stats is not None
+            crawler.stats.set_value(STATS_STORE_ERROR, str(error))
+            extension = cls(crawler, None, refused=error)
+            crawler.signals.connect(extension.refuse_to_start, signal=signals.spider_opened)
+            return extension
+        if store is None:
+            raise NotConfigured
+        extension = cls(crawler, store)
+        if hasattr(store, "on_busy"):
+            store.on_busy = extension.stop_when_busy
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
+        return extension
+
+    def refuse_to_start(self, spider: Any) -> None:
+        raise CloseSpider(FINISH_STORE_UNUSABLE)
+
+    def stop_when_busy(self, error: StoreBusyError) -> None:
+        """Ends the run (finish reason store_busy, exit 1) the first time the store stays locked too long.
+
+        The mark that failed changed nothing (a locked write is not half-done); a line written but not
+        marked is marked at the next start. Stopping keeps later marks from moving past it.
+        """
+        stats = self.crawler.stats
+        assert stats is not None
+        if stats.get_value(STATS_STORE_ERROR):
+            return
+        logger.error("%s; stopping the run", error)
+        stats.set_value(STATS_STORE_ERROR, str(error))
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason=FINISH_STORE_BUSY))
+
+    def engine_stopped(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+
+def seen_store(crawler: Crawler) -> SeenStore | None:
+    """The crawl's store; None when it runs without one, or when its store was refused."""
+    extension = crawler.get_extension(StoreExtension)
+    return extension.store if extension is not None else None
+
+
+def ledger_store(crawler: Crawler) -> LedgerStore | None:
+    """The store's ledger of articles not yet had, when the crawl's store keeps one."""
+    store = seen_store(crawler)
+    return store if isinstance(store, LedgerStore) else None
