@@ -22,8 +22,17 @@ FINISH_OUTPUT_FAILED = "output_write_failed"
 # The store stayed locked by another process longer than NEWSBOT_STATE_BUSY_TIMEOUT (exit 1).
 FINISH_STORE_BUSY = "store_busy"
 
-# Marks article requests, for the middleware that skips articles another process wrote meanwhile.
+# What a request is (newsbot.spiders.priorities.RequestKind's value), for the walk policy.
+KIND_META_KEY = "newsbot_kind"
+# An article request's URL as its listing gave it (a redirected request's own URL is where it ended).
 ARTICLE_META_KEY = "newsbot_article"
+# The day a listing entry gives for its article, `YYYY-MM-DD` or absent: for `-a since`.
+LISTED_DATE_META_KEY = "newsbot_listed_date"
+# A section's first page the navigation did not vouch for (the section's key): healed if it is gone
+# or lists nothing (newsbot.middlewares.sections).
+HEAL_META_KEY = "newsbot_heal"
+# Why a home page is read again to heal a section (the section's page reason: `gone`, `no_articles`).
+HEAL_REASON_META_KEY = "newsbot_heal_reason"
 # Marks an article request made from the ledger (an earlier run's failure), for the report.
 LEDGER_META_KEY = "newsbot_ledger"
 # The origin (stats newsbot/section_requested/<origin>) of requests made from the ledger: not a
@@ -60,7 +69,6 @@ STATS_ERROR_BAD_FEED = STATS_ERRORS_PREFIX + "bad_feed"
 STATS_SKIPPED_OLDER_THAN_SINCE = "newsbot/skipped/older_than_since"
 STATS_SKIPPED_KNOWN = "newsbot/skipped/known"
 STATS_SKIPPED_MAX_ARTICLES = "newsbot/skipped/max_articles"
-STATS_SKIPPED_KNOWN_AT_DOWNLOAD = "newsbot/skipped/known_at_download"
 # Articles requested and parsed, in all and by origin (a section's slug, "feed" or the ledger's).
 STATS_ARTICLES_REQUESTED = "newsbot/articles_requested"
 STATS_SECTION_REQUESTED_PREFIX = "newsbot/section_requested/"  # + origin
@@ -71,8 +79,7 @@ STATS_PAGES_NOT_ARTICLE = "newsbot/pages_not_article"
 STATS_MISSING_PREFIX = "newsbot/missing/"  # + the reason (newsbot.reasons)
 STATS_OG_URL_CLAIMS_REFUSED = "newsbot/og_url_claims_refused"
 
-# Downloads: refused off the network, blocked by the site, waits asked for by Retry-After.
-STATS_OFF_NETWORK_REFUSED = "newsbot/off_network_refused"
+# Downloads: blocked by the site, waits asked for by Retry-After.
 STATS_BLOCKED = "newsbot/blocked"
 STATS_RETRY_WAITS = "newsbot/retry/waits"
 STATS_RETRY_WAITED_SECONDS = "newsbot/retry/waited_seconds"
@@ -87,6 +94,7 @@ STATS_HOME_PAGES = "newsbot/home_pages"
 STATS_HOME_FAILED = "newsbot/home_page_failed"
 STATS_SECTIONS = "newsbot/sections"  # the resolved list: key, label, URL, declared or not, moved
 STATS_SECTIONS_WALKED = "newsbot/sections_walked"
+STATS_WALKS_BEGUN = "newsbot/walks_begun"
 STATS_SECTIONS_MOVED = "newsbot/sections_moved"  # declared sections the navigation puts elsewhere
 STATS_SECTIONS_NEW = "newsbot/sections_new"  # navigation sections the registry does not declare
 STATS_SECTIONS_MISSING = "newsbot/sections_missing"  # declared sections the navigation lacks
@@ -103,6 +111,10 @@ STATS_LEDGER_RETRIED = "newsbot/ledger/retried"
 STATS_LEDGER_RECOVERED = "newsbot/ledger/recovered"
 STATS_LEDGER_GIVEN_UP = "newsbot/ledger/given_up"
 STATS_LEDGER_ADDED = "newsbot/ledger/added"
+# The URLs behind those counts, for the run report.
+STATS_LEDGER_RETRIED_URLS = "newsbot/ledger/retried_urls"
+STATS_LEDGER_RECOVERED_URLS = "newsbot/ledger/recovered_urls"
+STATS_LEDGER_GIVEN_UP_URLS = "newsbot/ledger/given_up_urls"
 # Bounds a walk hit: a section's page limit, links past a page's limit, a page listing nothing new.
 STATS_BOUND_PAGES = "newsbot/bounds/section_page_limit"
 STATS_BOUND_LINKS = "newsbot/bounds/links_over_page_limit"

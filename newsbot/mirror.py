@@ -134,7 +134,7 @@ class MirrorAddon:
         settings.set("NEWSBOT_MIRROR_DELEGATES", {s: handlers[s] for s in ("http", "https", "file")}, "addon")
         handlers_path = f"{MirrorDownloadHandler.__module__}.{MirrorDownloadHandler.__qualname__}"
         settings.set("DOWNLOAD_HANDLERS", {"http": handlers_path, "https": handlers_path}, "addon")
-        if is_local_mirror(mirror) and not settings.getbool("NEWSBOT_MIRROR_POLITE", False):
+        if is_local_mirror(mirror) and not settings.getbool("NEWSBOT_MIRROR_POLITE"):
             # The project's priority: settings.py's live values yield, a -s on the command line wins.
             settings.setdict(LOCAL_REPLAY_SETTINGS, "project")
 

@@ -1,6 +1,13 @@
-"""Why an article could not be had: one word per cause, for the stats, the log and the run report."""
+"""Why an article could not be had: one word per cause, for the stats, the log, the ledger and the
+run report; and the exceptions that carry those words.
+
+A refusal of ours is an IgnoreRequest subclass with its `reason`, so the errback reads the reason
+from the exception's type, never from its message.
+"""
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 from scrapy.exceptions import (
     CannotResolveHostError,
@@ -8,6 +15,7 @@ from scrapy.exceptions import (
     DownloadConnectionRefusedError,
     DownloadFailedError,
     DownloadTimeoutError,
+    DropItem,
     IgnoreRequest,
     ResponseDataLossError,
 )
@@ -23,13 +31,46 @@ BLOCKED = "blocked"
 TOO_LARGE = "too_large"
 NOT_HTML = "not_html"  # binary, empty, or another content type
 NOT_ARTICLE = "not_article"  # HTML, but no article on it
+UNPARSED = "unparsed"  # the parser could not read the page
 ROBOTS = "robots"
 OFF_NETWORK = "off_network"  # redirected off the network, not followed
 REDIRECT_LOOP = "redirect_loop"  # redirected in circles, or too often
 SERVER_ERROR = "server_error"  # 5xx or 429 after every retry
 CONNECTION = "connection"  # refused, reset, cut mid-body, DNS
 HTTP_ERROR = "http_error"  # any other status
-KNOWN = "known"  # became known while queued: not a loss
+INVALID = "invalid"  # parsed, but the item broke the schema
+WRITE_FAILED = "write_failed"  # fetched and parsed, but the output could not take the line
+
+
+class Refused(IgnoreRequest):
+    """A request newsbot refused, and why (`reason`, one of the words above)."""
+
+    reason: ClassVar[str] = HTTP_ERROR
+
+
+class OffNetwork(Refused):
+    reason = OFF_NETWORK
+
+
+class Blocked(Refused):
+    reason = BLOCKED
+
+
+class RobotsDisallowed(Refused):
+    reason = ROBOTS
+
+
+class NotWritten(DropItem):
+    """The writer could not write the item (the output failed, or the run is stopping); or, with
+    `in_output`, wrote its line but could not mark it known (the next start marks it)."""
+
+    def __init__(self, message: str, *, in_output: bool = False) -> None:
+        super().__init__(message, log_level="WARNING")
+        self.in_output = in_output
+
+
+class InvalidItem(DropItem):
+    """The item broke the shipped JSON Schema."""
 
 
 def failed_request(failure: Failure) -> Request:
@@ -46,19 +87,13 @@ def failure_reason(failure: Failure) -> str:
     error = failure.value
     if isinstance(error, HttpError):
         return status_reason(error.response.status)
+    if isinstance(error, Refused):
+        return error.reason
     if isinstance(error, IgnoreRequest):
-        message = str(error).lower()
-        if "robots.txt" in message:
-            return ROBOTS
-        if "offsite" in message or "off the network" in message:
-            return OFF_NETWORK
-        if "block page" in message:
-            return BLOCKED
-        if "already written" in message:
-            return KNOWN
-        if "max redirections" in message:
-            return REDIRECT_LOOP
-        return HTTP_ERROR
+        # Scrapy's redirect middleware gives up on a request whose redirect budget is spent.
+        request = getattr(failure, "request", None)
+        spent = isinstance(request, Request) and request.meta.get("redirect_ttl") == 0
+        return REDIRECT_LOOP if spent else HTTP_ERROR
     if isinstance(error, DownloadTimeoutError):
         return TIMEOUT
     if isinstance(error, DownloadCancelledError):
@@ -68,10 +103,7 @@ def failure_reason(failure: Failure) -> str:
         ResponseDataLossError | DownloadConnectionRefusedError | CannotResolveHostError | DownloadFailedError,
     ):
         return CONNECTION
-    name = type(error).__name__.lower()
-    if "timeout" in name:
-        return TIMEOUT
-    return CONNECTION
+    return TIMEOUT if "timeout" in type(error).__name__.lower() else CONNECTION
 
 
 def status_reason(status: int) -> str:

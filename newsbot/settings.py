@@ -32,7 +32,7 @@ DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 3
-# Seconds before the first retry, doubled at each (newsbot.middlewares.PoliteRetryMiddleware).
+# Seconds before the first retry, doubled at each (newsbot.middlewares.downloader.PoliteRetryMiddleware).
 NEWSBOT_RETRY_BACKOFF = 2.0
 NEWSBOT_RETRY_BACKOFF_MAX = 60.0
 # A Retry-After longer than this is not waited for: the page is given up and reported.
@@ -59,8 +59,9 @@ NEWSBOT_OUTPUT = "output/{spider}.jsonl"
 # NEWSBOT_STATE = "/var/lib/newsbot/seen.sqlite"
 # Section pages walked past the first page whose entries are all known already.
 NEWSBOT_KNOWN_PAGES_OVERSHOOT = 0
-# The run report (JSON) written when a crawl ends.
+# The run report (JSON) written when a crawl ends; NEWSBOT_RUN_REPORT=False: none, and no verdict.
 NEWSBOT_STATS_FILE = "output/{spider}.report.json"
+NEWSBOT_RUN_REPORT = True
 # More errors than this (ERROR log lines: failed downloads after retries, spider exceptions) fail
 # the run: `scrapy crawl` exits 1.
 NEWSBOT_MAX_ERRORS = 10
@@ -101,25 +102,34 @@ ADDONS = {
     "newsbot.mirror.MirrorAddon": 0,
     "newsbot.cluster.addon.RedisAddon": 0,  # NEWSBOT_REDIS_URL: shared frontier and store in Redis
 }
+# Scrapy's duplicate filter, letting the hops of a redirect chain through (REDIRECT_MAX_TIMES bounds it).
+DUPEFILTER_CLASS = "newsbot.middlewares.downloader.RedirectChainDupeFilter"
 DOWNLOADER_MIDDLEWARES = {
-    # Right after Scrapy's offsite filter: no request leaves the network, whatever its flags.
-    "newsbot.middlewares.NetworkOnlyMiddleware": 55,
-    # Before robots.txt and the download: a known article costs no request at all.
-    "newsbot.middlewares.SkipKnownArticlesMiddleware": 75,
+    # Scrapy's offsite and robots.txt rules, whose refusals say why (newsbot.reasons).
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "newsbot.middlewares.downloader.NetworkOffsiteMiddleware": 50,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newsbot.middlewares.downloader.RobotsMiddleware": 100,
     # Responses pass it before the retry middleware (550): a block page is not retried at once.
-    "newsbot.middlewares.BlockDetectionMiddleware": 560,
+    "newsbot.middlewares.downloader.BlockDetectionMiddleware": 560,
     # Retries that wait: Retry-After when the server gives one, exponential backoff otherwise.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "newsbot.middlewares.PoliteRetryMiddleware": 550,
+    "newsbot.middlewares.downloader.PoliteRetryMiddleware": 550,
 }
 SPIDER_MIDDLEWARES = {
+    # What of a listing is fetched: known articles, since, max_articles, max_pages, bounds.
+    "newsbot.middlewares.walk.WalkPolicyMiddleware": 40,
     # Asks for the articles earlier runs could not write before the walks start.
-    "newsbot.ledger.LedgerMiddleware": 50,
+    "newsbot.middlewares.ledger.LedgerMiddleware": 50,
+    # A section's first page the navigation did not vouch for: healed when it is gone or empty.
+    "newsbot.middlewares.sections.SectionHealingMiddleware": 60,
+    # An og:url that names another article does not take its URL.
+    "newsbot.middlewares.claims.OgUrlClaimsMiddleware": 70,
 }
 ITEM_PIPELINES = {
-    "newsbot.pipelines.ValidatePipeline": 100,
-    "newsbot.pipelines.DedupePipeline": 200,
-    "newsbot.pipelines.JsonLinesWriterPipeline": 900,
+    "newsbot.pipelines.judge.ValidatePipeline": 100,
+    "newsbot.pipelines.judge.DedupePipeline": 200,
+    "newsbot.pipelines.writer.JsonLinesWriterPipeline": 900,
 }
 
 FEED_EXPORT_ENCODING = "utf-8"

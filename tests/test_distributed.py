@@ -239,7 +239,7 @@ def test_a_request_of_ours_goes_through_json_and_back():
     request = scrapy.Request(
         "https://www.spacewar.com/reports/a.html",
         callback=spider.parse_article,
-        errback=spider.article_failed,
+        errback=spider.failed,
         cb_kwargs={"section": "SUPERPOWERS", "summary": None, "origin": "superpowers"},
         meta={"newsbot_article": "https://www.spacewar.com/reports/a.html", "retry_times": 2},
         priority=7,
@@ -269,7 +269,7 @@ def test_a_value_that_cannot_travel_is_an_error_at_enqueue_naming_it():
     with pytest.raises(NotCarriable, match=r"cb_kwargs\['seen'\] is not a plain value"):
         codec.encode(scrapy.Request(url, callback=spider.parse_article, cb_kwargs={"seen": {"a"}}))
     with pytest.raises(NotCarriable, match="not a callback"):
-        codec.encode(scrapy.Request(url, callback=spider.record_completed_walks))
+        codec.encode(scrapy.Request(url, callback=spider.section_gone))
     with pytest.raises(NotCarriable, match="only GET"):
         codec.encode(scrapy.Request(url, method="POST", body=b"x"))
 

@@ -7,7 +7,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
 from twisted.python.failure import Failure
 
-from newsbot.middlewares import retry_after_seconds
+from newsbot.middlewares.downloader import retry_after_seconds
 from newsbot.reasons import NOT_ARTICLE, NOT_HTML, failed_request, page_reason, status_reason
 
 

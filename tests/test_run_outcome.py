@@ -7,7 +7,7 @@ import shutil
 import socket
 from urllib.parse import urlsplit
 
-from newsbot.middlewares import looks_blocked
+from newsbot.middlewares.downloader import looks_blocked
 from newsbot.snapshot_server import SnapshotServer
 from newsbot.store import SqliteSeenStore
 from tests.conftest import SNAPSHOT
@@ -169,7 +169,7 @@ def test_a_run_without_a_verdict_is_not_ok():
 
     from newsbot.commands.crawl import _outcome
 
-    on, off = Settings(), Settings({"NEWSBOT_RUN_REPORT": False})
+    on, off = Settings({"NEWSBOT_RUN_REPORT": True}), Settings({"NEWSBOT_RUN_REPORT": False})
     assert _outcome({"finish_reason": "finished", "newsbot/outcome": "ok"}, on) == "ok"
     assert _outcome({"finish_reason": "finished", "newsbot/outcome": "failed"}, on) == "failed"
     assert _outcome({"finish_reason": "finished"}, on) == "failed"

@@ -246,4 +246,4 @@ def test_the_sections_argument_tells_all_from_the_default(argument, requested, e
         if argument is not None
         else site_spiders()["spacewar"]()
     )
-    assert (spider.requested_sections, spider.all_sections) == (requested, every)
+    assert (spider.arguments.sections, spider.arguments.all_sections) == (requested, every)

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from newsbot.ledger import LedgerPolicy
+from newsbot.middlewares.ledger import LedgerPolicy
 from newsbot.store import KnownArticle, LedgerEntry, SqliteSeenStore, StoreBusyError, StoreError
 from newsbot.store.reconcile import reconcile_output
 from newsbot.store.sqlite import SCHEMA_VERSION

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from newsbot.keys import (
+    STATS_ARTICLES_REQUESTED,
     STATS_HOME_FAILED,
     STATS_ITEMS_DROPPED_PREFIX,
     STATS_LISTED_ENTRIES,
@@ -247,11 +248,8 @@ def _figures(run: SiteRun) -> tuple[SiteFigures, dict[str, Any]]:
     from newsbot.item import shipped_schema
 
     stats = dict(run.crawler.stats.get_stats() or {}) if run.crawler and run.crawler.stats else {}
-    spider = getattr(run.crawler, "spider", None)
     answered = sum(stats.get(key, 0) for key in (STATS_PAGES_UNPARSED, STATS_PAGES_NOT_ARTICLE))
-    requested = getattr(spider, "articles_requested", None)
-    if requested is None:
-        requested = answered + len(run.items)
+    requested = stats.get(STATS_ARTICLES_REQUESTED) or answered + len(run.items)
     validator = Draft202012Validator(shipped_schema())
     # Navigation links that listed nothing when walked were not sections after all: the spider
     # counts them apart, and they judge nothing here.

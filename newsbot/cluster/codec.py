@@ -19,32 +19,33 @@ from urllib.parse import urlsplit
 from scrapy import Request, Spider
 from w3lib.url import canonicalize_url
 
-from newsbot.keys import ARTICLE_META_KEY, LEDGER_META_KEY
+from newsbot.keys import (
+    ARTICLE_META_KEY,
+    HEAL_META_KEY,
+    HEAL_REASON_META_KEY,
+    KIND_META_KEY,
+    LEDGER_META_KEY,
+    LISTED_DATE_META_KEY,
+)
 from newsbot.registry import load_registry
 
 VERSION = 2
 MAX_ENTRY_BYTES = 64 * 1024
 FINGERPRINT_LENGTH = 40
 # The spider's callbacks (newsbot.spiders.network and .sections): nothing else is ever called.
-CALLBACKS = frozenset(
-    {
-        "parse_section",
-        "parse_section_first",
-        "parse_article",
-        "parse_home",
-        "parse_home_for_healing",
-        "parse_feed",
-    }
-)
-ERRBACKS = frozenset(
-    {"section_failed", "section_first_failed", "article_failed", "home_failed", "home_failed_for_healing"}
-)
+CALLBACKS = frozenset({"parse_section", "parse_article", "parse_home", "parse_feed"})
+ERRBACKS = frozenset({"failed"})
 _PLAIN = (str, int, float, bool, type(None))
 # The meta keys that travel, with a check of their value: the spider's own marker, and what
 # Scrapy's retry, redirect and depth middlewares need to count attempts across workers.
 META_CHECKS: dict[str, Any] = {
     ARTICLE_META_KEY: lambda v: isinstance(v, str) and _is_network_url(v),
     LEDGER_META_KEY: lambda v: v is True,
+    KIND_META_KEY: lambda v: isinstance(v, str) and len(v) < 40,
+    LISTED_DATE_META_KEY: lambda v: v is None or (isinstance(v, str) and len(v) == 10),
+    HEAL_META_KEY: lambda v: isinstance(v, str) and len(v) < 200,
+    HEAL_REASON_META_KEY: lambda v: isinstance(v, str) and len(v) < 40,
+    "handle_httpstatus_list": lambda v: isinstance(v, list) and all(_is_count(s) for s in v),
     "retry_times": lambda v: _is_count(v),
     "depth": lambda v: _is_count(v),
     "redirect_times": lambda v: _is_count(v),

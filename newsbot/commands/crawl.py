@@ -101,5 +101,5 @@ def _outcome(stats: dict[str, Any], settings: BaseSettings) -> str:
     outcome = stats.get(STATS_OUTCOME)
     if outcome is not None:
         return str(outcome)
-    report_on = settings.getbool("NEWSBOT_RUN_REPORT", True)
+    report_on = settings.getbool("NEWSBOT_RUN_REPORT")
     return "ok" if not report_on and stats.get("finish_reason") in GOOD_FINISH_REASONS else "failed"

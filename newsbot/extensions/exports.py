@@ -26,7 +26,7 @@ from newsbot.keys import STATS_ITEMS_EXPORTED, STATS_ITEMS_WRITTEN
 
 def export_is_complete(settings: BaseSettings) -> bool:
     """True when this run's output is a feed export that must not touch the seen-articles store."""
-    return bool(settings.getdict("FEEDS")) and not settings.getbool("NEWSBOT_INCREMENTAL_EXPORTS", False)
+    return bool(settings.getdict("FEEDS")) and not settings.getbool("NEWSBOT_INCREMENTAL_EXPORTS")
 
 
 def _plain(value: Any) -> Any:

@@ -21,9 +21,15 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
 from newsbot.clock import utc_now_iso
-from newsbot.extensions.report import build_report, run_report_path
+from newsbot.extensions.report import RunReport, build_report, run_report_path
 from newsbot.extensions.store import ledger_store
-from newsbot.keys import STATS_ITEMS_WRITTEN, STATS_SECTION_PAGES
+from newsbot.keys import (
+    STATS_ITEMS_WRITTEN,
+    STATS_MISSING_PREFIX,
+    STATS_SECTION_PAGES,
+    STATS_SECTIONS_WALKED,
+    STATS_WALKS_BEGUN,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +48,10 @@ class Progress:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Progress:
-        interval = crawler.settings.getfloat("NEWSBOT_PROGRESS_INTERVAL", 60.0)
+        interval = crawler.settings.getfloat("NEWSBOT_PROGRESS_INTERVAL")
         if interval <= 0:
             raise NotConfigured
-        path = run_report_path(crawler) if crawler.settings.getbool("NEWSBOT_RUN_REPORT", True) else None
+        path = run_report_path(crawler) if crawler.settings.getbool("NEWSBOT_RUN_REPORT") else None
         extension = cls(crawler, interval, path)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
@@ -74,11 +80,13 @@ class Progress:
 
     def _write_report(self, stats: dict[str, Any], elapsed: float) -> None:
         assert self.spider is not None and self.report_path is not None
+        run_report = self.crawler.get_extension(RunReport)
         report = build_report(
             stats,
             reason=RUNNING,
             spider=self.spider,
-            max_errors=self.crawler.settings.getint("NEWSBOT_MAX_ERRORS", 10),
+            missing=run_report.missing if run_report is not None else {},
+            max_errors=self.crawler.settings.getint("NEWSBOT_MAX_ERRORS"),
             duration=elapsed,
             started_at=self.started_at,
         )
@@ -95,11 +103,9 @@ class Progress:
 
 def progress_line(spider: Spider, stats: dict[str, Any], elapsed: float, ledger: int | None) -> str:
     written = stats.get(STATS_ITEMS_WRITTEN, 0)
-    missing = sum(len(urls) for urls in getattr(spider, "missing", {}).values())
-    requested = getattr(spider, "requested_sections", None)
-    site = getattr(spider, "site", None)
-    total = len(requested) if requested is not None else len(getattr(site, "sections", ()))
-    begun = len(getattr(spider, "_walks", {}))
+    missing = sum(value for key, value in stats.items() if key.startswith(STATS_MISSING_PREFIX))
+    total = len(stats.get(STATS_SECTIONS_WALKED, ()))
+    begun = stats.get(STATS_WALKS_BEGUN, 0)
     rate = written / elapsed * 60 if elapsed > 0 else 0.0
     parts = [
         f"sections {begun}/{total} begun",

@@ -18,10 +18,12 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from newsbot.clock import utc_now_iso
+from newsbot.extensions.store import ledger_store
 from newsbot.keys import (
     GOOD_FINISH_REASONS,
     LEDGER_ORIGIN,
     STATS_ARTICLES_PARSED,
+    STATS_ARTICLES_REQUESTED,
     STATS_BLOCKED,
     STATS_BOUND_LINKS,
     STATS_BOUND_PAGES,
@@ -34,8 +36,11 @@ from newsbot.keys import (
     STATS_ITEMS_VALID,
     STATS_ITEMS_WRITTEN,
     STATS_LEDGER_GIVEN_UP,
+    STATS_LEDGER_GIVEN_UP_URLS,
     STATS_LEDGER_RECOVERED,
+    STATS_LEDGER_RECOVERED_URLS,
     STATS_LEDGER_RETRIED,
+    STATS_LEDGER_RETRIED_URLS,
     STATS_LISTED_ENTRIES,
     STATS_OUTCOME,
     STATS_OUTPUT_ERROR,
@@ -45,12 +50,10 @@ from newsbot.keys import (
     STATS_SECTION_PARSED_PREFIX,
     STATS_SECTION_REQUESTED_PREFIX,
     STATS_SKIPPED_KNOWN,
-    STATS_SKIPPED_KNOWN_AT_DOWNLOAD,
     STATS_STORE_ERROR,
 )
-from newsbot.ledger import ledger_keeper
 from newsbot.quality import fill_rates_from_stats, fill_warnings, notes_from_stats
-from newsbot.signals import run_judged
+from newsbot.signals import article_missed, run_judged
 
 logger = logging.getLogger(__name__)
 
@@ -73,15 +76,21 @@ class RunReport:
         self.path = path
         self.started = time.monotonic()
         self.started_at = utc_now_iso()
+        # Articles listed but not had, by reason (newsbot.reasons).
+        self.missing: dict[str, list[str]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunReport:
-        if not crawler.settings.getbool("NEWSBOT_RUN_REPORT", True):
+        if not crawler.settings.getbool("NEWSBOT_RUN_REPORT"):
             raise NotConfigured
         extension = cls(crawler, run_report_path(crawler))
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.article_missed, signal=article_missed)
         return extension
+
+    def article_missed(self, url: str, reason: str, section: str | None) -> None:
+        self.missing.setdefault(reason, []).append(url)
 
     def spider_opened(self, spider: Spider) -> None:
         self.started = time.monotonic()
@@ -93,14 +102,15 @@ class RunReport:
             stats,
             reason=reason,
             spider=spider,
-            max_errors=self.crawler.settings.getint("NEWSBOT_MAX_ERRORS", 10),
+            missing=self.missing,
+            max_errors=self.crawler.settings.getint("NEWSBOT_MAX_ERRORS"),
             duration=time.monotonic() - self.started,
             started_at=self.started_at,
         )
         # The verdict first: whatever fails below, `scrapy crawl` has it for its exit status.
         self.crawler.stats.set_value(STATS_OUTCOME, report["outcome"])
         self.crawler.stats.set_value(STATS_FAILURES, report["failures"])
-        report["ledger"] = self._ledger_report()
+        report["ledger"] = self._ledger_report(stats)
         self.crawler.signals.send_catch_log(signal=run_judged, spider=spider, outcome=report["outcome"])
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -113,15 +123,23 @@ class RunReport:
         log = logger.info if report["outcome"] == "ok" else logger.error
         log("%s", summary_line(report, self.path))
 
-    def _ledger_report(self) -> dict[str, Any]:
-        keeper = ledger_keeper(self.crawler)
-        if keeper is None:
+    def _ledger_report(self, stats: dict[str, Any]) -> dict[str, Any]:
+        """What was asked for again, had at last, given up; what is left."""
+        ledger = ledger_store(self.crawler)
+        if ledger is None:
             return {}
         try:
-            return keeper.report()
+            counts = ledger.ledger_counts()
         except Exception as error:  # the store may be what failed the run (Redis gone, a lock)
             logger.error("The ledger could not be read for the run report: %s", error)
             return {"error": str(error)}
+        return {
+            "retried": stats.get(STATS_LEDGER_RETRIED_URLS, []),
+            "recovered": stats.get(STATS_LEDGER_RECOVERED_URLS, []),
+            "given_up": stats.get(STATS_LEDGER_GIVEN_UP_URLS, []),
+            "pending": counts.get("pending"),
+            "given_up_total": counts.get("given_up"),
+        }
 
 
 def build_report(
@@ -129,6 +147,7 @@ def build_report(
     *,
     reason: str,
     spider: Spider,
+    missing: dict[str, list[str]],
     max_errors: int,
     duration: float,
     started_at: str,
@@ -146,10 +165,10 @@ def build_report(
         "requests_made": stats.get("downloader/request_count", 0),
         "section_pages": stats.get(STATS_SECTION_PAGES, 0),
         "listed_entries": stats.get(STATS_LISTED_ENTRIES, 0),
-        "articles_requested": getattr(spider, "articles_requested", 0),
+        "articles_requested": stats.get(STATS_ARTICLES_REQUESTED, 0),
         "articles_parsed": stats.get(STATS_ARTICLES_PARSED, 0),
         "articles_written": stats.get(STATS_ITEMS_WRITTEN, 0),
-        "known_skipped": stats.get(STATS_SKIPPED_KNOWN, 0) + stats.get(STATS_SKIPPED_KNOWN_AT_DOWNLOAD, 0),
+        "known_skipped": stats.get(STATS_SKIPPED_KNOWN, 0),
         "duplicates_dropped": _group(stats, STATS_ITEMS_DROPPED_PREFIX),
         "items_invalid": _group(stats, STATS_ITEMS_INVALID_PREFIX),
         "fields_missing": _group(stats, STATS_FIELD_MISSING),
@@ -158,9 +177,7 @@ def build_report(
         "errors": errors,
         "error_count": stats.get("log_count/ERROR", 0),
         "blocked_responses": stats.get(STATS_BLOCKED, 0),
-        "missing_articles": {
-            reason: sorted(urls) for reason, urls in sorted(getattr(spider, "missing", {}).items())
-        },
+        "missing_articles": {reason: sorted(urls) for reason, urls in sorted(missing.items())},
         "output_repaired_bytes": stats.get(STATS_OUTPUT_REPAIRED_BYTES, 0),
         "output_error": stats.get(STATS_OUTPUT_ERROR),
         "store_error": stats.get(STATS_STORE_ERROR),
@@ -260,8 +277,8 @@ def _group(stats: dict[str, Any], prefix: str) -> dict[str, int]:
 
 
 def _spider_arguments(spider: Spider) -> dict[str, Any]:
-    names = ("requested_sections", "max_pages", "max_articles", "since", "source")
-    return {name: _jsonable(getattr(spider, name)) for name in names if hasattr(spider, name)}
+    arguments = getattr(spider, "arguments", None)
+    return arguments.model_dump(mode="json") if arguments is not None else {}
 
 
 def _jsonable(value: Any) -> Any:

@@ -208,3 +208,19 @@ def _declared(section: Section, link: NavLink | None) -> ResolvedSection:
         declared_url=section.url,
         declared_slug=section.slug,
     )
+
+
+def find_by_label(links: Sequence[NavLink], label: str) -> NavLink | None:
+    """A navigation link for a section label: exact (folded) first, then the one link containing the
+    label or contained in it ("SUPERPOWERS" and "SUPERPOWERS NEWS")."""
+    folded_label = fold_name(label)
+    exact = [link for link in links if fold_name(link.label) == folded_label]
+    if exact:
+        return exact[0]
+    folded = [(link, fold_name(link.label)) for link in links]
+    near = [
+        link
+        for link, name in folded
+        if folded_label and name and (folded_label in name or name in folded_label)
+    ]
+    return near[0] if len(near) == 1 else None

@@ -1,14 +1,11 @@
-"""The spider of one SMN site. It decides what to fetch next; the parsers in newsbot.parsing read pages.
+"""The spider of one SMN site: it starts the crawl and hands pages to the parsers.
 
-Its arguments (`scrapy crawl spacewar -a name=value`: sections, max_pages, max_articles, since,
-source) are declared, described and checked in newsbot/spiders/args.py. A section name the
-registry does not know is looked up by its label in the home page's navigation; a name found
-nowhere ends the run at once (finish reason `unknown_section`, exit status 2).
-
-- `sections`: comma list of section slugs or labels, or `all`: every section the home page's
-  navigation names plus the declared ones it does not. Default: the declared sections (at the URL
-  the navigation gives them), or the navigation's sections for a site that declares none. See
-  spiders/sections.py.
+It asks for the home page (the navigation names the sections), the section pages and their next
+pages, or the feed, and every article they list. What of that is fetched is the walk policy's call
+(newsbot.middlewares.walk: known articles, `since`, `max_pages`, `max_articles`, bounds); what
+becomes of a failed request is this spider's one errback; articles earlier runs could not write are
+asked for by the ledger (newsbot.middlewares.ledger); a declared section that is gone is healed by
+newsbot.middlewares.sections. Its arguments are declared and checked in newsbot/spiders/args.py.
 
 `parse` reads any page by what its URL is, for Scrapy's own tools (`scrapy parse`, `scrapy shell`);
 the callbacks carry contracts for `scrapy check`.
@@ -18,92 +15,163 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from newsbot.claims import keep_listed_url_if_claim_is_false
 from newsbot.clock import utc_now_iso
-from newsbot.extensions.store import seen_store
 from newsbot.keys import (
     ARTICLE_META_KEY,
+    FINISH_NO_SECTIONS,
+    FINISH_UNKNOWN_SECTION,
+    HEAL_META_KEY,
+    HEAL_REASON_META_KEY,
+    KIND_META_KEY,
+    LISTED_DATE_META_KEY,
+    NOTE_SECTIONS_MOVED,
     STATS_ARTICLES_PARSED,
-    STATS_ARTICLES_REQUESTED,
     STATS_ERROR_BAD_FEED,
+    STATS_HOME_FAILED,
+    STATS_HOME_PAGES,
     STATS_LISTED_ENTRIES,
     STATS_LISTING_NOTES_PREFIX,
-    STATS_MISSING_PREFIX,
+    STATS_NAV_NOT_SECTIONS,
     STATS_PAGES_NOT_ARTICLE,
     STATS_PAGES_UNPARSED,
     STATS_SECTION_PAGES,
     STATS_SECTION_PAGES_EMPTY,
     STATS_SECTION_PAGES_FAILED_PREFIX,
     STATS_SECTION_PARSED_PREFIX,
-    STATS_SECTION_REQUESTED_PREFIX,
-    STATS_SKIPPED_KNOWN,
-    STATS_SKIPPED_MAX_ARTICLES,
-    STATS_SKIPPED_OLDER_THAN_SINCE,
+    STATS_SECTIONS,
+    STATS_SECTIONS_FAILED,
+    STATS_SECTIONS_MISSING,
+    STATS_SECTIONS_MOVED,
+    STATS_SECTIONS_NEW,
+    STATS_SECTIONS_WALKED,
+    STATS_UNKNOWN_SECTIONS,
 )
-from newsbot.ledger import UNPARSED, ledger_keeper
 from newsbot.parsing.article import ListingContext, ParseError, parse_article
 from newsbot.parsing.feed import FeedError, parse_feed
-from newsbot.parsing.listing import ListingEntry, parse_listing_page
-from newsbot.reasons import KNOWN, failed_request, failure_reason, page_reason
-from newsbot.registry import Section, Site, load_registry
-from newsbot.signals import run_judged
-from newsbot.spiders.args import ARGUMENT_NAMES, SpiderArguments
+from newsbot.parsing.listing import parse_listing_page
+from newsbot.parsing.navigation import Navigation, parse_navigation
+from newsbot.reasons import UNPARSED, failed_request, failure_reason, page_reason
+from newsbot.registry import (
+    ResolvedSection,
+    Section,
+    SectionResolution,
+    Site,
+    load_registry,
+    resolve_sections,
+)
+from newsbot.registry.sections import page_name
+from newsbot.signals import miss_article, section_page_failed
+from newsbot.spiders.args import SpiderArguments
 from newsbot.spiders.priorities import RequestKind
-from newsbot.spiders.sections import SectionResolutionMixin
-from newsbot.store import SeenStore
-from newsbot.walks import walk_bounds
+
+# A declared section page answering these is gone, not down: worth looking for elsewhere.
+GONE_STATUSES = [404, 410]
 
 
-class NetworkSpider(SectionResolutionMixin):
+class NetworkSpider(scrapy.Spider):
     """Base class: one subclass per site of the registry, named by the site's short name."""
 
     site_name: ClassVar[str]
 
     def __init__(self, **kwargs: Any) -> None:
         # Scrapy's Spider sets every keyword as an attribute; ours are read from one typed place.
-        arguments = SpiderArguments.parse(kwargs)
-        super().__init__(**{k: v for k, v in kwargs.items() if k not in ARGUMENT_NAMES})
+        self.arguments = SpiderArguments.parse(kwargs)
+        super().__init__(**{k: v for k, v in kwargs.items() if k not in SpiderArguments.model_fields})
         registry = load_registry()
         self.site: Site = registry.site(self.site_name)
-        self.allowed_domains = [f"www.{s.host}" for s in registry.sites] + [s.host for s in registry.sites]
-        self.source = arguments.source
-        self.max_pages = arguments.max_pages
-        self.max_articles = arguments.max_articles
-        self.articles_requested = 0
-        # The spider's own memory of what it asked for. Requests bypass Scrapy's duplicate filter,
-        # whose record survives a killed job (JOBDIR) even for requests that were never answered.
-        self._requested_articles: set[str] = set()
-        self._requested_pages: set[str] = set()
-        # Sections walked in this run, and whether each may stop at its first all-known page.
-        self._walks: dict[str, bool] = {}
-        self._broken_walks: set[str] = set()
-        # Articles listed but not had, by reason (newsbot.reasons), for the run report.
-        self.missing: dict[str, list[str]] = {}
-        self.since = arguments.since
-        self.requested_sections: list[str] | None = arguments.sections
-        self.all_sections = arguments.all_sections
-        arguments.check_site(self.site)
-        self._init_section_resolution()
+        self.arguments.check_site(self.site)
+        # Scrapy's OffsiteMiddleware keeps every request on the network, redirects included.
+        self.allowed_domains = [host for s in registry.sites for host in (s.host, f"www.{s.host}")]
+        # The home page's navigation and the sections resolved from it (None until it is read).
+        self.navigation: Navigation | None = None
+        self.resolution: SectionResolution | None = None
+        # Section key -> page name of its first page, for pagination by URL shape (`<name>-02.html`).
+        self.section_page_names: dict[str, str] = {}
 
-    @property
-    def store(self) -> SeenStore | None:
-        return seen_store(self.crawler)
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.arguments.source == "feed":
+            assert self.site.feed  # SpiderArguments.check_site refused `source=feed` for a site without one
+            yield scrapy.Request(
+                self.site.feed,
+                callback=self.parse_feed,
+                errback=self.failed,
+                priority=RequestKind.FEED.priority(),
+                meta={KIND_META_KEY: RequestKind.FEED.value},
+            )
+            return
+        # The sections come from the home page's navigation: nothing is walked before it is read.
+        yield self.home_request()
 
-    @property
-    def bypass_duplicate_filter(self) -> bool:
-        """Alone, the spider keeps its own memory of requests: Scrapy's duplicate filter would
-        remember, in a killed JOBDIR job, requests that were never answered. With a shared frontier
-        (NEWSBOT_SHARED_FRONTIER, set by the Redis add-on) the shared filter is what keeps two
-        workers from fetching one page twice, so requests go through it."""
-        return not self.settings.getbool("NEWSBOT_SHARED_FRONTIER", False)
+    # --- requests ----------------------------------------------------------------------------------
+
+    def home_request(self, **meta: Any) -> scrapy.Request:
+        return scrapy.Request(
+            self.site.home_url,
+            callback=self.parse_home,
+            errback=self.failed,
+            priority=RequestKind.HOME.priority(),
+            meta={KIND_META_KEY: RequestKind.HOME.value, **meta},
+            # Read again only to heal a gone section, after the first read failed.
+            dont_filter=bool(meta),
+        )
+
+    def section_request(
+        self, section: Section, url: str, page: int, *, heal: ResolvedSection | None = None
+    ) -> scrapy.Request:
+        meta: dict[str, Any] = {KIND_META_KEY: RequestKind.SECTION_PAGE.value}
+        if heal is not None:
+            meta[HEAL_META_KEY] = heal.key
+            if heal.declared:
+                # A gone page is the healer's to answer, not the errback's.
+                meta["handle_httpstatus_list"] = GONE_STATUSES
+        return scrapy.Request(
+            url,
+            callback=self.parse_section,
+            errback=self.failed,
+            # Plain values only: in a cluster requests travel through Redis as JSON.
+            cb_kwargs={"slug": section.slug, "label": section.label, "page": page},
+            priority=RequestKind.SECTION_PAGE.priority(page),
+            meta=meta,
+        )
+
+    def article_request(
+        self,
+        url: str,
+        *,
+        section: str | None,
+        summary: str | None,
+        origin: str,
+        kind: RequestKind,
+        page: int = 1,
+        listed_date: str | None = None,
+        **meta: Any,
+    ) -> scrapy.Request:
+        """A request for a listed article; `origin` (section slug, "feed" or "ledger") is what the
+        report counts by."""
+        return scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.failed,
+            cb_kwargs={"section": section, "summary": summary, "origin": origin},
+            priority=kind.priority(page),
+            # The listed URL: a redirected request's own URL is where it ended up.
+            meta={
+                KIND_META_KEY: kind.value,
+                ARTICLE_META_KEY: url,
+                LISTED_DATE_META_KEY: listed_date,
+                **meta,
+            },
+        )
+
+    # --- callbacks ---------------------------------------------------------------------------------
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """Reads any page of the network by what its URL is: for `scrapy parse --spider=<site> URL`
@@ -119,83 +187,36 @@ class NetworkSpider(SectionResolutionMixin):
         registry = load_registry()
         if registry.is_article_url(response.url):
             yield from self.parse_article(response, section=None, summary=None, origin="parse")
-            return
-        if response.url in {site.feed for site in registry.sites if site.feed}:
+        elif response.url in {site.feed for site in registry.sites if site.feed}:
             yield from self.parse_feed(response)
-            return
-        section, page = _section_of(response.url, registry.site_for_url(response.url) or self.site)
-        yield from self.parse_section(
-            response, slug=section.slug, label=section.label, page=page, overshoot=0
-        )
+        else:
+            section, page = _section_of(response.url, registry.site_for_url(response.url) or self.site)
+            yield from self.parse_section(response, slug=section.slug, label=section.label, page=page)
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
-        if self.source == "feed":
-            # SpiderArguments.check_site refused `source=feed` for a site without a feed.
-            if self.site.feed:
-                yield scrapy.Request(
-                    self.site.feed, callback=self.parse_feed, priority=RequestKind.FEED.priority()
-                )
-            return
-        # The sections come from the home page's navigation (newsbot.spiders.sections): nothing is
-        # walked before it is read, or found missing.
-        yield self.home_request()
+    def parse_home(self, response: Response) -> Iterator[scrapy.Request]:
+        """Read the navigation, resolve the run's sections and begin their walks."""
+        self.crawler.stats.inc_value(STATS_HOME_PAGES)
+        self.navigation = parse_navigation(response.url, response.body, content_type=_content_type(response))
+        if response.meta.get(HEAL_META_KEY):
+            return  # read again for a gone section: newsbot.middlewares.sections takes it from here
+        nav = self.navigation
+        yield from self._walk(resolve_sections(self.site, nav.sections, not_sections=nav.not_sections))
 
-    def _begin_walk(self, section: Section) -> scrapy.Request | None:
-        store = self.store
-        self._walks[section.slug] = bool(store and store.last_walk_completed(self.site.host, section.slug))
-        if store is not None:
-            store.begin_walk(self.site.host, section.slug)
-        if not self._walks[section.slug]:
-            self.logger.info("Section %s: no completed walk on record, walking it to the end", section.slug)
-        return self._section_request(section, section.url, page=1)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        crawler.signals.connect(spider.record_completed_walks, signal=run_judged)
-        return spider
-
-    def record_completed_walks(self, spider: scrapy.Spider, outcome: str) -> None:
-        """A walk is recorded complete only when the run's verdict is ok: a run that failed (blocks,
-        errors, a store or Redis in trouble) may have missed pages, so the next one walks to the end."""
-        completed = [slug for slug in self._walks if slug not in self._broken_walks]
-        if spider is self and outcome == "ok" and self.store is not None and completed:
-            self.store.complete_walks(self.site.host, completed)
-
-    def _section_request(
-        self, section: Section, url: str, page: int, overshoot: int | None = None
-    ) -> scrapy.Request | None:
-        if url in self._requested_pages:
-            return None
-        self._requested_pages.add(url)
-        if overshoot is None:
-            overshoot = self.settings.getint("NEWSBOT_KNOWN_PAGES_OVERSHOOT", 0)
-        return scrapy.Request(
-            url,
-            callback=self.parse_section,
-            # Plain values only: with a shared frontier requests travel through Redis as JSON.
-            cb_kwargs={"slug": section.slug, "label": section.label, "page": page, "overshoot": overshoot},
-            priority=RequestKind.SECTION_PAGE.priority(page),
-            dont_filter=self.bypass_duplicate_filter,
-            errback=self.section_failed,
-        )
-
-    def parse_section(
-        self, response: Response, slug: str, label: str, page: int, overshoot: int
-    ) -> Iterator[scrapy.Request]:
-        """A section page: a request per new article it lists, then the next page.
+    def parse_section(self, response: Response, slug: str, label: str, page: int) -> Iterator[scrapy.Request]:
+        """A section page: a request per article it lists, then the next page.
 
         @url https://www.spacewar.com/superpowers.html
-        @cb_kwargs {"slug": "superpowers", "label": "SUPERPOWERS", "page": 1, "overshoot": 0}
+        @cb_kwargs {"slug": "superpowers", "label": "SUPERPOWERS", "page": 1}
         @returns items 0 0
         @returns requests 1
         """
-        section = Section(slug=slug, label=label, site_host=self.site.host)
+        if response.status in GONE_STATUSES:
+            return  # a declared first page that is gone: the healer's (newsbot.middlewares.sections)
         listing = parse_listing_page(
             response.url,
             response.body,
             content_type=_content_type(response),
-            section_slug=self.section_page_names.get(section.slug, section.slug),
+            section_slug=self.section_page_names.get(slug, slug),
         )
         stats = self.crawler.stats
         stats.inc_value(STATS_SECTION_PAGES)
@@ -205,50 +226,23 @@ class NetworkSpider(SectionResolutionMixin):
         for note in listing.notes:
             self.logger.warning("%s: %s", response.url, note)
             stats.inc_value(f"{STATS_LISTING_NOTES_PREFIX}{note}")
-        bounds = walk_bounds(self)
-        fresh = bounds.new_to_walk(self, section.slug, [e.url for e in listing.entries])
-        entries = bounds.links_taken(self, response.url, listing.entries)
-        known = self.store.known_urls(e.url for e in entries) if self.store else set()
-        if (keeper := ledger_keeper(self.crawler)) is not None:
-            known |= keeper.given_up_among(e.url for e in entries)
-        reached_since = False
-        for entry in entries:
-            if self._older_than_since(entry.date_published):
-                stats.inc_value(STATS_SKIPPED_OLDER_THAN_SINCE)
-                reached_since = True
-            elif entry.url in known:
-                stats.inc_value(STATS_SKIPPED_KNOWN)
-            elif request := self._article_request(
-                entry, section.label, section.slug, priority=RequestKind.SECTION_ARTICLE.priority(page)
-            ):
-                yield request
-        if reached_since:
-            # Listings run newest first: past one entry older than `since`, every later page is older.
-            self.logger.info("%s: entries older than %s; not walking further", response.url, self.since)
-            return
-        if not fresh:
-            # A pagination loop, or a page repeating pages already walked: the walk has ended. A page
-            # listing nothing ends it too, but hit no bound: it is counted as an empty page above.
-            if listing.entries:
-                bounds.stop_repeating(self, response.url)
-            return
-        all_known = bool(entries) and len(known) == len({e.url for e in entries})
-        if all_known and self._walks.get(section.slug, False):
-            # Everything here was written by earlier runs, and older pages hold older articles.
-            if overshoot <= 0:
-                self.logger.info("%s: every entry is known; not walking further", response.url)
-                return
-            overshoot -= 1
-        if self.max_pages is not None and page >= self.max_pages:
-            return
-        next_url = _next_page(listing.pagination, page)
-        if next_url and bounds.page_limit_reached(self, section.slug, page):
-            return
-        if next_url and (request := self._section_request(section, next_url, page + 1, overshoot)):
-            yield request
+        for entry in listing.entries:
+            yield self.article_request(
+                entry.url,
+                section=label,
+                summary=entry.teaser,
+                origin=slug,
+                kind=RequestKind.SECTION_ARTICLE,
+                page=page,
+                listed_date=entry.date_published,
+            )
+        if next_url := _next_page(listing.pagination, page):
+            yield self.section_request(
+                Section(slug=slug, label=label, site_host=self.site.host), next_url, page + 1
+            )
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
-        """The site's RSS feed: a request per new article.
+        """The site's RSS feed: a request per article.
 
         @url https://www.spacewar.com/spacewar.xml
         @returns items 0 0
@@ -261,45 +255,16 @@ class NetworkSpider(SectionResolutionMixin):
             self.crawler.stats.inc_value(STATS_ERROR_BAD_FEED)
             return
         self.crawler.stats.inc_value(STATS_LISTED_ENTRIES, len(entries))
-        known = self.store.known_urls(e.url for e in entries) if self.store else set()
         for entry in entries:
-            if entry.site is None:
-                continue
-            if self._older_than_since(entry.date_published):
-                self.crawler.stats.inc_value(STATS_SKIPPED_OLDER_THAN_SINCE)
-                continue
-            if entry.url in known:
-                self.crawler.stats.inc_value(STATS_SKIPPED_KNOWN)
-                continue
-            listing_entry = ListingEntry(url=entry.url, title=entry.title, teaser=entry.teaser)
-            if request := self._article_request(
-                listing_entry, None, "feed", priority=RequestKind.FEED_ARTICLE.priority()
-            ):
-                yield request
-
-    def _article_request(
-        self, entry: ListingEntry, section_label: str | None, origin: str, priority: int
-    ) -> scrapy.Request | None:
-        """A request for a listed article; `origin` (section slug or "feed") is what the report counts by."""
-        if entry.url in self._requested_articles:
-            return None
-        if self.max_articles is not None and self.articles_requested >= self.max_articles:
-            self.crawler.stats.inc_value(STATS_SKIPPED_MAX_ARTICLES)
-            return None
-        self.articles_requested += 1
-        self.crawler.stats.inc_value(STATS_ARTICLES_REQUESTED)
-        self._requested_articles.add(entry.url)
-        self.crawler.stats.inc_value(f"{STATS_SECTION_REQUESTED_PREFIX}{origin}")
-        return scrapy.Request(
-            entry.url,
-            callback=self.parse_article,
-            cb_kwargs={"section": section_label, "summary": entry.teaser, "origin": origin},
-            priority=priority,
-            dont_filter=self.bypass_duplicate_filter,
-            # The listed URL: a redirected request's own URL is where it ended up.
-            meta={ARTICLE_META_KEY: entry.url},
-            errback=self.article_failed,
-        )
+            if entry.site is not None:
+                yield self.article_request(
+                    entry.url,
+                    section=None,
+                    summary=entry.teaser,
+                    origin="feed",
+                    kind=RequestKind.FEED_ARTICLE,
+                    listed_date=entry.date_published,
+                )
 
     def parse_article(
         self, response: Response, section: str | None, summary: str | None, origin: str
@@ -321,46 +286,138 @@ class NetworkSpider(SectionResolutionMixin):
                 scraped_at=utc_now_iso(),
             )
         except ParseError as error:
-            self.logger.warning("%s: %s", response.url, error)
             self.crawler.stats.inc_value(STATS_PAGES_UNPARSED)
-            self._missing(listed, UNPARSED, detail=str(error), section=section)
+            miss_article(self.crawler, listed, UNPARSED, section=section, detail=str(error))
             return
         if item is None:
             self.crawler.stats.inc_value(STATS_PAGES_NOT_ARTICLE)
-            self._missing(listed, page_reason(_content_type(response), response.body), section=section)
+            reason = page_reason(_content_type(response), response.body)
+            miss_article(self.crawler, listed, reason, section=section)
             return
-        keep_listed_url_if_claim_is_false(self, item, listed)
         self.crawler.stats.inc_value(STATS_ARTICLES_PARSED)
         self.crawler.stats.inc_value(f"{STATS_SECTION_PARSED_PREFIX}{origin}")
         yield item
 
-    def article_failed(self, failure: Failure) -> None:
-        reason = failure_reason(failure)
-        if reason == KNOWN:
-            return
-        request = failed_request(failure)
-        listed = request.meta.get(ARTICLE_META_KEY) or request.url
-        section = request.cb_kwargs.get("section")
-        self._missing(listed, reason, detail=str(failure.value), section=section)
+    # --- failures ----------------------------------------------------------------------------------
 
-    def section_failed(self, failure: Failure) -> None:
+    def failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        """The one errback: a home page, section page, feed or article that could not be had."""
+        request = failed_request(failure)
         reason = failure_reason(failure)
+        kind = request.meta.get(KIND_META_KEY)
+        stats = self.crawler.stats
+        if kind == RequestKind.HOME.value and (key := request.meta.get(HEAL_META_KEY)):
+            gone = request.meta[HEAL_REASON_META_KEY]
+            self.section_gone(key, gone, f"{gone}, and the home page could not be read again ({reason})")
+        elif kind == RequestKind.HOME.value:
+            stats.inc_value(STATS_HOME_FAILED)
+            self.logger.warning(
+                "Home page %s could not be fetched (%s); using the declared section URLs",
+                self.site.home_url,
+                failure.value,
+            )
+            yield from self._walk(resolve_sections(self.site, None))
+        elif kind == RequestKind.SECTION_PAGE.value:
+            self._section_page_failed(request.cb_kwargs.get("slug", ""), reason)
+            self.logger.error("Section page %s could not be had (%s): %s", request.url, reason, failure.value)
+        elif kind == RequestKind.FEED.value:
+            self.logger.error("The feed %s could not be had (%s): %s", request.url, reason, failure.value)
+            stats.inc_value(STATS_ERROR_BAD_FEED)
+        else:
+            listed = request.meta.get(ARTICLE_META_KEY) or request.url
+            section = request.cb_kwargs.get("section")
+            miss_article(self.crawler, listed, reason, section=section, detail=str(failure.value))
+
+    def _section_page_failed(self, slug: str, reason: str) -> None:
         self.crawler.stats.inc_value(f"{STATS_SECTION_PAGES_FAILED_PREFIX}{reason}")
-        # The walk did not reach its end: the next run must not stop early on its account.
-        request = failed_request(failure)
-        self._broken_walks.add(request.cb_kwargs.get("slug", ""))
-        self.logger.error("Section page %s could not be had (%s): %s", request.url, reason, failure.value)
+        self.crawler.signals.send_catch_log(signal=section_page_failed, slug=slug, reason=reason)
 
-    def _missing(self, url: str, reason: str, detail: str = "", section: str | None = None) -> None:
-        self.crawler.stats.inc_value(f"{STATS_MISSING_PREFIX}{reason}")
-        self.missing.setdefault(reason, []).append(url)
-        self.logger.warning("Missing article %s (%s)%s", url, reason, f": {detail}" if detail else "")
-        # Listed but not had: the ledger asks for it again in the next runs, whatever page listed it.
-        if (keeper := ledger_keeper(self.crawler)) is not None:
-            keeper.record(url, reason=reason, section=section)
+    def section_gone(self, key: str, reason: str, why: str) -> None:
+        """A declared section whose first page is gone (`reason`: `gone`, `no_articles`) and that
+        the navigation names nowhere else: its walk fails."""
+        self.crawler.stats.inc_value(STATS_SECTIONS_FAILED)
+        self._section_page_failed(key, reason)
+        self.logger.error("Section %s: %s", key, why)
 
-    def _older_than_since(self, day: str | None) -> bool:
-        return self.since is not None and day is not None and day < self.since.isoformat()
+    # --- sections ----------------------------------------------------------------------------------
+
+    def resolved(self, key: str) -> ResolvedSection | None:
+        if self.resolution is None:
+            return None
+        return next((s for s in self.resolution.sections if s.key == key), None)
+
+    def _walk(self, resolution: SectionResolution) -> Iterator[scrapy.Request]:
+        self.resolution = resolution
+        self._report(resolution)
+        requested = self.arguments.sections
+        if requested is not None:
+            chosen, unknown = resolution.select(requested)
+            if unknown:
+                where = "in the home page navigation" if resolution.navigation_read else "in the registry"
+                self.logger.error(
+                    "unknown section(s) %s on %s: not %s. Known sections: %s",
+                    ", ".join(map(repr, unknown)),
+                    self.site.host,
+                    where,
+                    resolution.describe(),
+                )
+                self.crawler.stats.set_value(STATS_UNKNOWN_SECTIONS, ", ".join(unknown))
+                raise CloseSpider(FINISH_UNKNOWN_SECTION)
+        elif self.arguments.all_sections:
+            chosen = list(resolution.sections)
+        else:
+            chosen = resolution.default()
+        if not chosen:
+            self.logger.error(
+                "%s: no section to walk: the registry declares none and the home page navigation %s",
+                self.site.host,
+                "names none" if resolution.navigation_read else "could not be read",
+            )
+            raise CloseSpider(FINISH_NO_SECTIONS)
+        self.crawler.stats.set_value(STATS_SECTIONS_WALKED, [s.key for s in chosen])
+        for resolved in chosen:
+            if resolved.moved:
+                self.logger.warning(
+                    "Section %s moved: the registry says %s, the navigation links %s; walking %s",
+                    resolved.label,
+                    resolved.declared_url,
+                    resolved.url,
+                    resolved.url,
+                )
+            elif not resolved.declared:
+                self.logger.info(
+                    "Section %s (%s) is not in the registry; walking it from the navigation",
+                    resolved.label,
+                    resolved.url,
+                )
+            self.section_page_names[resolved.key] = page_name(resolved.url)
+            # A declared URL the navigation does not vouch for, or a navigation link the registry
+            # does not know: its first page tells whether it is a section (newsbot.middlewares.sections).
+            unvouched = not (resolved.declared and resolved.in_navigation)
+            yield self.section_request(
+                resolved.section, resolved.url, 1, heal=resolved if unvouched else None
+            )
+
+    def _report(self, resolution: SectionResolution) -> None:
+        stats = self.crawler.stats
+        stats.set_value(STATS_SECTIONS, [s.as_dict() for s in resolution.sections])
+        moved = [
+            {"key": s.key, "label": s.label, "declared_url": s.declared_url, "url": s.url}
+            for s in resolution.moved
+        ]
+        if moved:
+            stats.set_value(STATS_SECTIONS_MOVED, moved)
+            stats.set_value(NOTE_SECTIONS_MOVED, len(moved))
+        if resolution.navigation_read:
+            stats.set_value(STATS_SECTIONS_NEW, [s.key for s in resolution.new])
+            stats.set_value(STATS_SECTIONS_MISSING, [s.key for s in resolution.missing])
+            stats.set_value(STATS_NAV_NOT_SECTIONS, [link.label for link in resolution.not_sections])
+            for missing in resolution.missing:
+                self.logger.warning(
+                    "Declared section %s is not in the home page navigation; trying its declared URL %s",
+                    missing.label,
+                    missing.url,
+                )
 
 
 def _next_page(pagination: list[tuple[str, int | None]], page: int) -> str | None:

@@ -35,3 +35,8 @@ _BASE_PRIORITY: dict[RequestKind, int] = {
 }
 # Newer pages first: a kind here loses one step of priority per page of its listing.
 _LOWER_BY_PAGE = frozenset({RequestKind.SECTION_PAGE, RequestKind.SECTION_ARTICLE})
+
+# Requests for article pages, whatever listed them.
+ARTICLE_KINDS = frozenset(
+    kind.value for kind in (RequestKind.LEDGER_ARTICLE, RequestKind.SECTION_ARTICLE, RequestKind.FEED_ARTICLE)
+)

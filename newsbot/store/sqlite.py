@@ -73,7 +73,7 @@ CREATE TABLE IF NOT EXISTS outputs (
     path TEXT PRIMARY KEY,
     reconciled_bytes INTEGER NOT NULL
 );
--- Articles a listing or feed named that no run could write yet (newsbot.ledger decides retries).
+-- Articles a listing or feed named that no run could write yet (newsbot.middlewares.ledger decides retries).
 CREATE TABLE IF NOT EXISTS ledger (
     url TEXT PRIMARY KEY,
     site TEXT NOT NULL,

@@ -1,4 +1,4 @@
-"""Item pipelines: judge items (validate, dedupe) and store them (JSON Lines). Nothing here fetches."""
+"""The item pipeline that stores an item: one durable JSON line, then the article marked known."""
 
 from __future__ import annotations
 
@@ -8,120 +8,32 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from itemadapter import ItemAdapter
-from jsonschema import Draft202012Validator
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
-from scrapy.statscollectors import StatsCollector
+from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from newsbot.extensions.store import seen_store
-from newsbot.item import shipped_schema
 from newsbot.keys import (
     FINISH_OUTPUT_FAILED,
     FINISH_OUTPUT_LOCKED,
     FINISH_STORE_BUSY,
     FINISH_STORE_UNUSABLE,
-    STATS_DROPPED_DUPLICATE_CONTENT,
-    STATS_DROPPED_DUPLICATE_URL,
-    STATS_DROPPED_KNOWN_URL,
-    STATS_FIELD_MISSING,
-    STATS_ITEMS_INVALID_PREFIX,
     STATS_ITEMS_NOT_WRITTEN,
-    STATS_ITEMS_VALID,
     STATS_ITEMS_WRITTEN,
-    STATS_NOTES,
     STATS_OUTPUT_ERROR,
     STATS_OUTPUT_RECONCILED_LINES,
     STATS_OUTPUT_REPAIRED_BYTES,
     STATS_STORE_ERROR,
 )
-from newsbot.ledger import WRITE_FAILED, InvalidItem, NotWritten, ledger_keeper
-from newsbot.quality import TRACKED_FIELDS, note_kind
+from newsbot.reasons import NotWritten
 from newsbot.store import SeenStore, StoreError
 from newsbot.store.reconcile import known_article, reconcile_output
 
 logger = logging.getLogger(__name__)
-
-
-class ValidatePipeline:
-    """Drops items that break the shipped JSON Schema, counted by reason; counts empty fields and notes."""
-
-    def __init__(self, stats: StatsCollector) -> None:
-        self.stats = stats
-        self.validator = Draft202012Validator(shipped_schema())
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
-        return cls(crawler.stats)
-
-    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
-        data = ItemAdapter(item).asdict()
-        errors = sorted(self.validator.iter_errors(data), key=lambda e: list(e.path))
-        if errors:
-            reasons = sorted({schema_error_reason(error) for error in errors})
-            for reason in reasons:
-                self.stats.inc_value(f"{STATS_ITEMS_INVALID_PREFIX}{reason}")
-            logger.warning(
-                "Dropped invalid item %s: %s", data.get("url"), "; ".join(e.message for e in errors)
-            )
-            raise InvalidItem(f"invalid item: {', '.join(reasons)}", log_level="WARNING")
-        self.stats.inc_value(STATS_ITEMS_VALID)
-        for name in TRACKED_FIELDS:
-            if data.get(name) in (None, "", []):
-                self.stats.inc_value(f"{STATS_FIELD_MISSING}{name}")
-        for note in data.get("notes", []):
-            self.stats.inc_value(f"{STATS_NOTES}{note_kind(note)}")
-        return item
-
-
-def schema_error_reason(error: Any) -> str:
-    """`title:minLength`, `images/0/url:pattern`: where and which rule, without the values."""
-    path = "/".join(str(part) for part in error.absolute_path) or "item"
-    return f"{path}:{error.validator}"
-
-
-class DedupePipeline:
-    """Drops a second copy of an article: same canonical URL, or same content hash.
-
-    Syndicated copies of one agency story on sister sites carry different URLs but the same body, so
-    the content hash catches them. Within the process the memory is shared by every crawler (the
-    demo runs several sites together); across runs and processes it is the seen-articles store
-    (NEWSBOT_STATE), where a dropped copy is also recorded so that no later run downloads it again.
-    """
-
-    _seen_urls: ClassVar[set[str]] = set()
-    _seen_hashes: ClassVar[dict[str, str]] = {}
-
-    def __init__(self, stats: StatsCollector, store: SeenStore | None) -> None:
-        self.stats = stats
-        self.store = store
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
-        return cls(crawler.stats, seen_store(crawler))
-
-    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
-        adapter = ItemAdapter(item)
-        url, digest = adapter["url"], adapter["content_hash"]
-        if url in self._seen_urls:
-            self.stats.inc_value(STATS_DROPPED_DUPLICATE_URL)
-            raise DropItem("duplicate URL in this run", log_level="INFO")
-        if self.store is not None and self.store.is_known_url(url):
-            self.stats.inc_value(STATS_DROPPED_KNOWN_URL)
-            raise DropItem("already written by an earlier run", log_level="INFO")
-        owner = self._seen_hashes.get(digest) or (self.store.owner_of_hash(digest) if self.store else None)
-        if owner is not None:
-            self.stats.inc_value(STATS_DROPPED_DUPLICATE_CONTENT)
-            if self.store is not None:
-                self.store.record_copy(url, owner, adapter["site"])
-            raise DropItem(f"same content as {owner}", log_level="INFO")
-        self._seen_urls.add(url)
-        self._seen_hashes[digest] = url
-        return item
 
 
 class JsonLinesWriterPipeline:
@@ -159,19 +71,17 @@ class JsonLinesWriterPipeline:
     def from_crawler(cls, crawler: Crawler) -> JsonLinesWriterPipeline:
         if crawler.settings.getdict("FEEDS"):
             crawler.signals.connect(_mark_known_on_scrape(crawler), signal=signals.item_scraped, weak=False)
-            raise NotConfigured("a feed export (-o/-O) is configured")
+            raise NotConfigured  # a feed export (-o/-O) takes the items
         template = crawler.settings.get("NEWSBOT_OUTPUT")
         if not template:
-            raise NotConfigured("NEWSBOT_OUTPUT is empty")
+            raise NotConfigured  # NEWSBOT_OUTPUT is empty: no output
         assert crawler.spidercls is not None
         path = Path(template.format(spider=crawler.spidercls.name)).resolve()
         return cls(path, crawler, seen_store(crawler))
 
     def open_spider(self, spider: Spider | None = None) -> None:
         if self.stats.get_value(STATS_STORE_ERROR):
-            raise CloseSpider(
-                FINISH_STORE_UNUSABLE
-            )  # logged by the store extension
+            raise CloseSpider(FINISH_STORE_UNUSABLE)  # logged by the store extension
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock()
         repaired, marked = reconcile_output(self.path, self.store)
@@ -216,7 +126,7 @@ class JsonLinesWriterPipeline:
             except StoreError as error:
                 # The line is on disk, unmarked, past the reconciled offset: the next start marks it.
                 self._stop(FINISH_STORE_BUSY, f"store failed: {error}; stopping the run")
-                raise NotWritten(f"written but not marked: {error}", log_level="WARNING") from None
+                raise NotWritten(f"written but not marked: {error}", in_output=True) from None
         self.stats.inc_value(STATS_ITEMS_WRITTEN)
         return item
 
@@ -247,11 +157,8 @@ class JsonLinesWriterPipeline:
             deferred_from_coro(engine.close_spider_async(reason=reason))
 
     def _not_written(self, data: dict[str, Any], why: str) -> None:
-        keeper = ledger_keeper(self.crawler)
-        if keeper is not None:
-            keeper.record(data["url"], reason=WRITE_FAILED, section=data.get("section"))
         self.stats.inc_value(STATS_ITEMS_NOT_WRITTEN)
-        raise NotWritten(f"not written: {why}", log_level="WARNING")
+        raise NotWritten(f"not written: {why}")  # the ledger asks for it again
 
     def _lock(self) -> None:
         """The exclusive lock on `<output>.lock` for this run, or CloseSpider naming its holder."""

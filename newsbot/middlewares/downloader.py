@@ -1,4 +1,5 @@
-"""Downloader middlewares."""
+"""Downloader middlewares: the network's edge (Scrapy's offsite and robots.txt rules, with the
+reason of a refusal carried by its exception's type), block pages, and retries that wait."""
 
 from __future__ import annotations
 
@@ -9,78 +10,77 @@ import time
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.dupefilters import RFPDupeFilter
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.robotstxt import RobotParser
 from scrapy.settings import BaseSettings
 from scrapy.utils.defer import maybe_deferred_to_future
-from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
+from twisted.python.failure import Failure
 
-from newsbot.extensions.store import seen_store
 from newsbot.keys import (
-    ARTICLE_META_KEY,
     STATS_BLOCKED,
-    STATS_OFF_NETWORK_REFUSED,
     STATS_RETRY_AFTER_HONOURED,
     STATS_RETRY_WAITED_SECONDS,
     STATS_RETRY_WAITS,
-    STATS_SKIPPED_KNOWN_AT_DOWNLOAD,
 )
 from newsbot.parsing.article.layouts import Layout2022
-from newsbot.registry import load_registry
-from newsbot.store import SeenStore
+from newsbot.reasons import Blocked, OffNetwork, RobotsDisallowed
 
 logger = logging.getLogger(__name__)
 
 
-class NetworkOnlyMiddleware:
-    """Refuses every request off the Space Media Network, redirects included.
-
-    Scrapy's OffsiteMiddleware lets through any request marked dont_filter, as the spider's are
-    when it runs alone (see NetworkSpider.bypass_duplicate_filter); this guard has no exception.
-    """
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.registry = load_registry()
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> NetworkOnlyMiddleware:
-        return cls(crawler)
+class NetworkOffsiteMiddleware(OffsiteMiddleware):
+    """Scrapy's offsite rule (the spider's allowed_domains: every host of the network), redirects
+    included; a refusal says `off_network`."""
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
-        host = urlparse_cached(request).hostname or ""
-        if not self.registry.is_network_host(host):
-            self.crawler.stats.inc_value(STATS_OFF_NETWORK_REFUSED)
-            raise IgnoreRequest(f"off the network: {request.url}")
+        try:
+            super().process_request(request)
+        except IgnoreRequest as error:
+            raise OffNetwork(str(error)) from None
+
+    def request_scheduled(self, request: Request, spider: Spider) -> None:
+        """Scrapy drops an offsite request as it is scheduled, without its errback: the errback hears
+        of it here, so that a redirect off the network is a reported loss, not a silent one."""
+        try:
+            super().request_scheduled(request, spider)
+        except OffNetwork as error:
+            if request.errback is not None:
+                failure = Failure(error)  # type: ignore[no-untyped-call]  # Twisted's own
+                failure.request = request  # type: ignore[attr-defined]  # as Scrapy hands it to errbacks
+                assert self.crawler.engine is not None
+                for follow_up in request.errback(failure) or ():
+                    self.crawler.engine.crawl(follow_up)
+            raise
 
 
-class SkipKnownArticlesMiddleware:
-    """Skips an article request whose URL became known after it was scheduled.
+class RedirectChainDupeFilter(RFPDupeFilter):
+    """Scrapy's duplicate filter, except for the hops of a redirect chain: a page that redirects
+    through another back to itself (a cookie check, a moved article) is fetched again, not dropped
+    as a duplicate of its own first request. REDIRECT_MAX_TIMES bounds a chain; a chain that never
+    ends is a `redirect_loop`."""
 
-    The spider checks the store when it lists an article; by the time the request is downloaded
-    another process (a sister site's spider, a second worker) or a resumed job's queue may have
-    written it already. One indexed lookup here saves the download.
-    """
+    def request_seen(self, request: Request) -> bool:
+        if request.meta.get("redirect_urls"):
+            return False
+        return super().request_seen(request)
 
-    def __init__(self, crawler: Crawler, store: SeenStore) -> None:
-        self.crawler = crawler
-        self.store = store
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> SkipKnownArticlesMiddleware:
-        store = seen_store(crawler)
-        if store is None:
-            raise NotConfigured("no seen-articles store")
-        return cls(crawler, store)
+class RobotsMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt rule; a refusal says `robots`."""
 
-    def process_request(self, request: Request, spider: Spider | None = None) -> None:
-        if request.meta.get(ARTICLE_META_KEY) and self.store.is_known_url(request.url):
-            self.crawler.stats.inc_value(STATS_SKIPPED_KNOWN_AT_DOWNLOAD)
-            raise IgnoreRequest(f"already written: {request.url}")
+    def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
+        try:
+            super().process_request_2(rp, request)
+        except IgnoreRequest as error:
+            raise RobotsDisallowed(str(error)) from None
 
 
 # What block pages say (Cloudflare, Akamai, Sucuri and home-made ones), looked for only in the
@@ -136,7 +136,7 @@ class BlockDetectionMiddleware:
         if looks_blocked(response.status, response.body):
             self.crawler.stats.inc_value(STATS_BLOCKED)
             logger.error("Blocked: %s answered %d with a block page", request.url, response.status)
-            raise IgnoreRequest(f"block page at {request.url}")
+            raise Blocked(f"block page at {request.url}")
         return response
 
 
@@ -168,9 +168,9 @@ class PoliteRetryMiddleware(RetryMiddleware):
 
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
-        self.backoff = settings.getfloat("NEWSBOT_RETRY_BACKOFF", 2.0)
-        self.backoff_max = settings.getfloat("NEWSBOT_RETRY_BACKOFF_MAX", 60.0)
-        self.retry_after_max = settings.getfloat("NEWSBOT_RETRY_AFTER_MAX", 300.0)
+        self.backoff = settings.getfloat("NEWSBOT_RETRY_BACKOFF")
+        self.backoff_max = settings.getfloat("NEWSBOT_RETRY_BACKOFF_MAX")
+        self.retry_after_max = settings.getfloat("NEWSBOT_RETRY_AFTER_MAX")
 
     async def process_response(  # type: ignore[override]  # the downloader awaits a coroutine here
         self, request: Request, response: Response, spider: Spider | None = None

@@ -9,8 +9,8 @@ after a bounded number of attempts spread over at least a day: an ERROR with its
 the report.
 
 `LedgerMiddleware` (a spider middleware) yields those requests before the spider's own start
-requests and follows what became of every article (item_scraped, item_dropped); the spider and the
-writer report failures to it through `ledger_keeper(crawler)`.
+requests, hears of every article that could not be had (newsbot.signals.article_missed) and follows
+what became of every item (item_scraped, item_dropped).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import NotConfigured
 from scrapy.settings import BaseSettings
 
 from newsbot.extensions.store import ledger_store, seen_store
@@ -34,48 +34,50 @@ from newsbot.keys import (
     LEDGER_ORIGIN,
     STATS_LEDGER_ADDED,
     STATS_LEDGER_GIVEN_UP,
+    STATS_LEDGER_GIVEN_UP_URLS,
     STATS_LEDGER_RECOVERED,
+    STATS_LEDGER_RECOVERED_URLS,
     STATS_LEDGER_RETRIED,
+    STATS_LEDGER_RETRIED_URLS,
 )
-from newsbot.parsing.listing import ListingEntry
-from newsbot.reasons import GONE, NOT_ARTICLE, OFF_NETWORK, ROBOTS
+from newsbot.reasons import (
+    GONE,
+    INVALID,
+    NOT_ARTICLE,
+    OFF_NETWORK,
+    ROBOTS,
+    UNPARSED,
+    WRITE_FAILED,
+    InvalidItem,
+    NotWritten,
+)
 from newsbot.registry import load_registry
+from newsbot.signals import article_missed
 from newsbot.spiders.priorities import RequestKind
 from newsbot.store import LedgerEntry, LedgerStore, StoreError
 
 logger = logging.getLogger(__name__)
 
 # Reasons that say the page is not (or no longer) an article: retried a few times only.
-WRITE_FAILED = "write_failed"  # fetched and parsed, but the output could not take the line
-INVALID = "invalid"  # parsed, but the item broke the schema
-UNPARSED = "unparsed"
 _BOUNDED_REASONS = frozenset({GONE, NOT_ARTICLE, INVALID, UNPARSED})
 # Reasons a retry cannot cure: the URL is off the network, or robots.txt forbids it.
 _NEVER_RETRIED = frozenset({OFF_NETWORK, ROBOTS})
-
-
-class NotWritten(DropItem):
-    """The writer could not write the item (the output failed, or the run is stopping): in the ledger."""
-
-
-class InvalidItem(DropItem):
-    """The item broke the shipped schema: in the ledger, asked for again a bounded number of times."""
 
 
 @dataclass(frozen=True)
 class LedgerPolicy:
     """When an entry is asked for again, and when it is given up (settings NEWSBOT_LEDGER_*)."""
 
-    max_attempts: int = 10
-    bounded_attempts: int = 3
-    give_up_after_days: float = 1.0
+    max_attempts: int
+    bounded_attempts: int
+    give_up_after_days: float
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> LedgerPolicy:
         return cls(
-            max_attempts=settings.getint("NEWSBOT_LEDGER_MAX_ATTEMPTS", 10),
-            bounded_attempts=settings.getint("NEWSBOT_LEDGER_GONE_ATTEMPTS", 3),
-            give_up_after_days=settings.getfloat("NEWSBOT_LEDGER_GIVE_UP_DAYS", 1.0),
+            max_attempts=settings.getint("NEWSBOT_LEDGER_MAX_ATTEMPTS"),
+            bounded_attempts=settings.getint("NEWSBOT_LEDGER_GONE_ATTEMPTS"),
+            give_up_after_days=settings.getfloat("NEWSBOT_LEDGER_GIVE_UP_DAYS"),
         )
 
     def attempts_allowed(self, reason: str) -> int:
@@ -99,7 +101,7 @@ class LedgerPolicy:
 
 class LedgerMiddleware:
     """Requests the ledger's pending entries first, records what could not be written, resolves
-    what was. Stored on the crawler: `ledger_keeper(crawler)`."""
+    what was."""
 
     def __init__(self, crawler: Crawler, store: LedgerStore, policy: LedgerPolicy) -> None:
         self.crawler = crawler
@@ -110,17 +112,14 @@ class LedgerMiddleware:
         self._in_ledger: set[str] = set()
         # URLs given up: no run asks for them again, not even a walk that lists them.
         self._given_up: set[str] = set()
-        self.retried: list[str] = []
-        self.recovered: list[str] = []
-        self.given_up: list[str] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LedgerMiddleware:
         store = ledger_store(crawler)
         if store is None:
-            raise NotConfigured("no store with a ledger")
+            raise NotConfigured
         keeper = cls(crawler, store, LedgerPolicy.from_settings(crawler.settings))
-        crawler._newsbot_ledger = keeper  # type: ignore[attr-defined]  # one keeper per crawler, kept on it
+        crawler.signals.connect(keeper.article_missed, signal=article_missed)
         crawler.signals.connect(keeper.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(keeper.item_dropped, signal=signals.item_dropped)
         return keeper
@@ -131,7 +130,10 @@ class LedgerMiddleware:
         async for item_or_request in start:
             yield item_or_request
 
-    # --- what the spider and the writer call ---------------------------------------------------
+    # --- signals ---------------------------------------------------------------------------------
+
+    def article_missed(self, url: str, reason: str, section: str | None) -> None:
+        self.record(url, reason=reason, section=section)
 
     def record(self, url: str, *, reason: str, section: str | None) -> None:
         """One more failed attempt at an article a listing named: into the ledger, given up when due."""
@@ -152,8 +154,6 @@ class LedgerMiddleware:
         """Which of `urls` were given up: a walk treats them as known (not fetched, not new)."""
         return self._given_up.intersection(urls)
 
-    # --- signals ---------------------------------------------------------------------------------
-
     def item_scraped(self, item: Any, response: Any = None, spider: Any = None) -> None:
         url = _field(item, "url")
         listed = _listed_url(response) or url
@@ -166,18 +166,18 @@ class LedgerMiddleware:
             if candidate in self._in_ledger and self._resolve(candidate):
                 recovered = True
         if recovered and _from_ledger(response):
-            self.recovered.append(listed)
-            self.crawler.stats.inc_value(STATS_LEDGER_RECOVERED)
+            self._count(STATS_LEDGER_RECOVERED, STATS_LEDGER_RECOVERED_URLS, listed)
 
     def item_dropped(
         self, item: Any, response: Any = None, exception: Any = None, spider: Any = None
     ) -> None:
-        if isinstance(exception, NotWritten):
-            return  # the writer put it in the ledger itself
         url = _field(item, "url")
         listed = _listed_url(response) or url
-        if isinstance(exception, InvalidItem):
-            self.record(listed, reason=INVALID, section=_field(item, "section"))
+        if isinstance(exception, NotWritten) and exception.in_output:
+            return  # its line is on disk: the next start marks it
+        if isinstance(exception, InvalidItem | NotWritten):
+            reason = INVALID if isinstance(exception, InvalidItem) else WRITE_FAILED
+            self.record(listed, reason=reason, section=_field(item, "section"))
             return
         # Known, or a copy of what is written: had, as far as the ledger goes.
         if listed != url:
@@ -196,7 +196,7 @@ class LedgerMiddleware:
     def _pending_requests(self) -> list[Request]:
         spider = self.crawler.spider
         site = getattr(spider, "site", None)
-        if site is None:
+        if site is None or not hasattr(spider, "article_request"):
             return []
         try:
             entries = self.store.ledger_entries()
@@ -216,24 +216,29 @@ class LedgerMiddleware:
             elif self.policy.give_up(entry, now):
                 self._give_up(entry)
             elif self.policy.retry_now(entry):
-                request = self._request(spider, entry)
-                if request is not None:
-                    requests.append(request)
+                requests.append(self._request(spider, entry))
         if requests:
             logger.info("Ledger: asking again for %d article(s) earlier runs could not write", len(requests))
         return requests
 
-    def _request(self, spider: Any, entry: LedgerEntry) -> Request | None:
-        listing = ListingEntry(url=entry.url, title="")
-        request: Request | None = spider._article_request(
-            listing, entry.section, LEDGER_ORIGIN, priority=RequestKind.LEDGER_ARTICLE.priority()
+    def _request(self, spider: Any, entry: LedgerEntry) -> Request:
+        self._count(STATS_LEDGER_RETRIED, STATS_LEDGER_RETRIED_URLS, entry.url)
+        request: Request = spider.article_request(
+            entry.url,
+            section=entry.section,
+            summary=None,
+            origin=LEDGER_ORIGIN,
+            kind=RequestKind.LEDGER_ARTICLE,
+            **{LEDGER_META_KEY: True},
         )
-        if request is None:
-            return None
-        request.meta[LEDGER_META_KEY] = True
-        self.retried.append(entry.url)
-        self.crawler.stats.inc_value(STATS_LEDGER_RETRIED)
         return request
+
+    def _count(self, key: str, urls_key: str, url: str) -> None:
+        """A count for the summary line, and its URLs for the run report."""
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value(key)
+        stats.set_value(urls_key, sorted({*stats.get_value(urls_key, []), url}))
 
     def _resolve(self, url: str) -> bool:
         try:
@@ -250,33 +255,12 @@ class LedgerMiddleware:
         except StoreError as error:
             logger.error("Could not give up %s in the ledger: %s", entry.url, error)
             return
-        self.given_up.append(entry.url)
         self._given_up.add(entry.url)
-        self.crawler.stats.inc_value(STATS_LEDGER_GIVEN_UP)
+        self._count(STATS_LEDGER_GIVEN_UP, STATS_LEDGER_GIVEN_UP_URLS, entry.url)
         logger.error(
             "Gave up on article %s (%s): %d attempt(s) since %s; no run will ask for it again",
             entry.url, entry.reason, entry.attempts, entry.first_attempt,
         )  # fmt: skip
-
-    def report(self) -> dict[str, Any]:
-        """The run report's `ledger`: what was asked for again, had at last, given up; what is left."""
-        try:
-            counts = self.store.ledger_counts()
-        except StoreError:
-            counts = {}
-        return {
-            "retried": sorted(self.retried),
-            "recovered": sorted(self.recovered),
-            "given_up": sorted(self.given_up),
-            "pending": counts.get("pending"),
-            "given_up_total": counts.get("given_up"),
-        }
-
-
-def ledger_keeper(crawler: Crawler) -> LedgerMiddleware | None:
-    """The crawl's LedgerMiddleware, when the store keeps a ledger and the middleware is enabled."""
-    keeper = getattr(crawler, "_newsbot_ledger", None)
-    return keeper if isinstance(keeper, LedgerMiddleware) else None
 
 
 def _listed_url(response: Any) -> str | None:

@@ -1,0 +1,1 @@
+"""Item pipelines: judge an item (`judge`: valid, not a duplicate), then store it (`writer`)."""

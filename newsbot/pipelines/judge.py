@@ -1,0 +1,107 @@
+"""Item pipelines that judge an item: valid against the shipped schema, and not a duplicate."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from itemadapter import ItemAdapter
+from jsonschema import Draft202012Validator
+from scrapy import Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
+
+from newsbot.extensions.store import seen_store
+from newsbot.item import shipped_schema
+from newsbot.keys import (
+    STATS_DROPPED_DUPLICATE_CONTENT,
+    STATS_DROPPED_DUPLICATE_URL,
+    STATS_DROPPED_KNOWN_URL,
+    STATS_FIELD_MISSING,
+    STATS_ITEMS_INVALID_PREFIX,
+    STATS_ITEMS_VALID,
+    STATS_NOTES,
+)
+from newsbot.quality import TRACKED_FIELDS, note_kind
+from newsbot.reasons import InvalidItem
+from newsbot.store import SeenStore
+
+logger = logging.getLogger(__name__)
+
+
+class ValidatePipeline:
+    """Drops items that break the shipped JSON Schema, counted by reason; counts empty fields and notes."""
+
+    def __init__(self, stats: StatsCollector) -> None:
+        self.stats = stats
+        self.validator = Draft202012Validator(shipped_schema())
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
+        return cls(crawler.stats)
+
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        data = ItemAdapter(item).asdict()
+        errors = sorted(self.validator.iter_errors(data), key=lambda e: list(e.path))
+        if errors:
+            reasons = sorted({schema_error_reason(error) for error in errors})
+            for reason in reasons:
+                self.stats.inc_value(f"{STATS_ITEMS_INVALID_PREFIX}{reason}")
+            logger.warning(
+                "Dropped invalid item %s: %s", data.get("url"), "; ".join(e.message for e in errors)
+            )
+            raise InvalidItem(f"invalid item: {', '.join(reasons)}", log_level="WARNING")
+        self.stats.inc_value(STATS_ITEMS_VALID)
+        for name in TRACKED_FIELDS:
+            if data.get(name) in (None, "", []):
+                self.stats.inc_value(f"{STATS_FIELD_MISSING}{name}")
+        for note in data.get("notes", []):
+            self.stats.inc_value(f"{STATS_NOTES}{note_kind(note)}")
+        return item
+
+
+def schema_error_reason(error: Any) -> str:
+    """`title:minLength`, `images/0/url:pattern`: where and which rule, without the values."""
+    path = "/".join(str(part) for part in error.absolute_path) or "item"
+    return f"{path}:{error.validator}"
+
+
+class DedupePipeline:
+    """Drops a second copy of an article: same canonical URL, or same content hash.
+
+    Syndicated copies of one agency story on sister sites carry different URLs but the same body, so
+    the content hash catches them. Within the process the memory is shared by every crawler (the
+    demo runs several sites together); across runs and processes it is the seen-articles store
+    (NEWSBOT_STATE), where a dropped copy is also recorded so that no later run downloads it again.
+    """
+
+    _seen_urls: ClassVar[set[str]] = set()
+    _seen_hashes: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, stats: StatsCollector, store: SeenStore | None) -> None:
+        self.stats = stats
+        self.store = store
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
+        return cls(crawler.stats, seen_store(crawler))
+
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        adapter = ItemAdapter(item)
+        url, digest = adapter["url"], adapter["content_hash"]
+        if url in self._seen_urls:
+            self.stats.inc_value(STATS_DROPPED_DUPLICATE_URL)
+            raise DropItem("duplicate URL in this run", log_level="INFO")
+        if self.store is not None and self.store.is_known_url(url):
+            self.stats.inc_value(STATS_DROPPED_KNOWN_URL)
+            raise DropItem("already written by an earlier run", log_level="INFO")
+        owner = self._seen_hashes.get(digest) or (self.store.owner_of_hash(digest) if self.store else None)
+        if owner is not None:
+            self.stats.inc_value(STATS_DROPPED_DUPLICATE_CONTENT)
+            if self.store is not None:
+                self.store.record_copy(url, owner, adapter["site"])
+            raise DropItem(f"same content as {owner}", log_level="INFO")
+        self._seen_urls.add(url)
+        self._seen_hashes[digest] = url
+        return item
