@@ -69,18 +69,11 @@ def test_an_article_that_failed_deep_in_a_section_is_written_once_by_the_next_ru
     assert third.report["articles_written"] == 0
 
 
-def test_a_gone_article_is_asked_for_a_bounded_number_of_times_and_the_state_command_shows_it(tmp_path):
-    gone = FaultPlan([faults.not_found(faults.mirror_path(PAGE_3_GONE))])
-    bounded = {**FAST_FAULTS, "NEWSBOT_LEDGER_GONE_ATTEMPTS": "2"}
-    requests = []
-    for _ in range(3):
-        with FaultServer(SNAPSHOT, gone) as server:
-            run_crawl("spacewar", server.url, tmp_path, args=SUPERPOWERS, settings=bounded)
-            requests.append(server.count(faults.mirror_path(PAGE_3_GONE)))
-    # Run 1 lists it (page 3), run 2 asks the ledger (attempt 2 of 2), run 3 no more.
-    assert requests == [1, 1, 0]
-
+def test_the_state_command_shows_the_ledger_and_forgets_it_with_its_section(tmp_path):
     store_path = tmp_path / "seen.sqlite"
+    store = SqliteSeenStore(store_path)
+    store.ledger_add(PAGE_3_GONE, site="spacewar.com", section="SUPERPOWERS", reason="gone")
+    store.close()
     show = _state("--path", str(store_path), "--json")
     assert show.returncode == 0, show.stderr
     ledger = json.loads(show.stdout)["ledger"]
@@ -114,29 +107,3 @@ def _state(*arguments: str) -> subprocess.CompletedProcess[str]:
         cwd=ROOT,
         env={**os.environ},
     )
-
-
-def test_an_entry_out_of_attempts_and_old_enough_is_given_up_with_an_error_naming_it(tmp_path):
-    page_1 = REPORTS + "Chinas_premier_to_visit_North_Korea_this_week_999.html"
-    failing = FaultPlan([faults.errors(faults.mirror_path(page_1), status=503)])
-    # Two attempts, and no day to wait (the shipped default waits a day before giving up).
-    quick = {**FAST_FAULTS, "NEWSBOT_LEDGER_MAX_ATTEMPTS": "2", "NEWSBOT_LEDGER_GIVE_UP_DAYS": "0"}
-    results, requests = [], []
-    for _ in range(3):
-        with FaultServer(SNAPSHOT, failing) as server:
-            results.append(run_crawl("spacewar", server.url, tmp_path, args=SUPERPOWERS, settings=quick))
-            requests.append(server.count(faults.mirror_path(page_1)))
-    first, second, third = results
-    # An article of the ledger failing again is not a section whose articles all fail.
-    assert second.returncode == 0, second.log[-3000:]
-    assert first.report["given_up"] == 0
-    assert second.report["given_up"] == 1
-    assert second.report["ledger"]["given_up"] == [page_1]
-    assert f"Gave up on article {page_1} (server_error): 2 attempt(s)" in second.log
-    assert "1 given up" in second.log
-    # Given up: the third run does not ask for it, though page 1 lists it, and stops at page 1.
-    assert requests[2] == 0
-    assert third.report["given_up"] == 0 and third.report["section_pages"] == 1
-    store = SqliteSeenStore(tmp_path / "seen.sqlite")
-    assert store.ledger_counts() == {"pending": 0, "given_up": 1}
-    store.close()

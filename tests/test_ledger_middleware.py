@@ -1,0 +1,137 @@
+"""The ledger (newsbot.middlewares.ledger), driven in-process: what it records, asks for, gives up."""
+
+from __future__ import annotations
+
+from scrapy import Request, signals
+
+from newsbot.extensions.store import seen_store
+from newsbot.keys import LEDGER_META_KEY
+from newsbot.middlewares.ledger import LedgerMiddleware
+from newsbot.middlewares.walk import WalkPolicyMiddleware
+from newsbot.reasons import InvalidItem, NotWritten
+from newsbot.signals import miss_article
+from newsbot.spiders.priorities import RequestKind
+from tests.components import make_crawler, run, section_page, through, urls
+
+REPORTS = "https://www.spacewar.com/reports/"
+LOST = REPORTS + "China_warns_PNG_over_Australian_defence_deal_999.html"
+OTHER = REPORTS + "Philippines_China_move_to_avoid_miscalculation_in_disputed_sea_999.html"
+
+
+async def _start(crawler):
+    """What the start of a crawl yields once the ledger and the walk policy had it."""
+    start = crawler.spider.start()
+    for middleware in (
+        crawler.get_spider_middleware(LedgerMiddleware),
+        crawler.get_spider_middleware(WalkPolicyMiddleware),
+    ):
+        start = middleware.process_start(start)
+    return [request async for request in start]
+
+
+def _pending(crawler):
+    return {(e.url, e.reason, e.attempts) for e in seen_store(crawler).ledger_pending("spacewar.com")}
+
+
+def test_a_missed_article_is_asked_for_first_by_the_next_run(tmp_path):
+    async def scenario():
+        first = make_crawler(tmp_path)
+        miss_article(first, LOST, "server_error", section="SUPERPOWERS")
+        assert _pending(first) == {(LOST, "server_error", 1)}
+        seen_store(first).close()
+
+        second = make_crawler(tmp_path)
+        requests = await _start(second)
+        assert urls(requests) == [LOST, second.spider.site.home_url]
+        assert requests[0].meta[LEDGER_META_KEY] is True and requests[0].cb_kwargs["section"] == "SUPERPOWERS"
+        assert (
+            requests[0].priority > requests[1].priority
+            or requests[0].priority == RequestKind.LEDGER_ARTICLE.priority()
+        )
+        assert second.stats.get_value("newsbot/ledger/retried_urls") == [LOST]
+        # Had at last: it leaves the ledger, and the report counts it recovered.
+        response = Request(LOST, meta=requests[0].meta)
+        second.signals.send_catch_log(
+            signal=signals.item_scraped, item={"url": LOST, "site": "spacewar.com"}, response=response
+        )
+        assert _pending(second) == set()
+        assert second.stats.get_value("newsbot/ledger/recovered_urls") == [LOST]
+
+    run(scenario())
+
+
+def test_an_entry_out_of_attempts_is_asked_for_no_more_and_given_up_when_old_enough(tmp_path, caplog):
+    settings = {
+        "NEWSBOT_LEDGER_MAX_ATTEMPTS": 2,
+        "NEWSBOT_LEDGER_GONE_ATTEMPTS": 1,
+        "NEWSBOT_LEDGER_GIVE_UP_DAYS": 0,
+    }
+
+    async def scenario():
+        crawler = make_crawler(tmp_path, settings=settings)
+        miss_article(crawler, LOST, "server_error", section="SUPERPOWERS")
+        assert crawler.stats.get_value("newsbot/ledger/given_up") is None
+        miss_article(crawler, LOST, "server_error", section="SUPERPOWERS")
+        assert crawler.stats.get_value("newsbot/ledger/given_up_urls") == [LOST]
+        assert f"Gave up on article {LOST} (server_error): 2 attempt(s)" in caplog.text
+        # A `gone` article has fewer attempts; given up, it is treated as known by a walk.
+        miss_article(crawler, OTHER, "gone", section="SUPERPOWERS")
+        assert seen_store(crawler).ledger_counts() == {"pending": 0, "given_up": 2}
+        ledger = crawler.get_spider_middleware(LedgerMiddleware)
+        assert ledger.given_up_among([LOST, OTHER, REPORTS + "x.html"]) == {LOST, OTHER}
+        seen_store(crawler).close()
+
+        later = make_crawler(tmp_path, settings=settings)
+        assert urls(await _start(later)) == [later.spider.site.home_url]
+        response, outputs = section_page(
+            later, "superpowers", "https://www.spacewar.com/superpowers-03.html", page=3
+        )
+        assert not {LOST, OTHER} & set(
+            urls(await through(later.get_spider_middleware(WalkPolicyMiddleware), response, outputs))
+        )
+
+    run(scenario())
+
+
+def test_what_the_writer_could_not_write_or_the_schema_refused_goes_to_the_ledger(tmp_path):
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        drop = crawler.signals.send_catch_log
+        item = {"url": LOST, "site": "spacewar.com", "section": "SUPERPOWERS"}
+        drop(
+            signal=signals.item_dropped, item=item, response=Request(LOST), exception=NotWritten("disk full")
+        )
+        drop(
+            signal=signals.item_dropped,
+            item={**item, "url": OTHER},
+            response=Request(OTHER),
+            exception=InvalidItem("bad"),
+        )
+        written = REPORTS + "written_but_not_marked_999.html"
+        drop(
+            signal=signals.item_dropped,
+            item={**item, "url": written},
+            response=Request(written),
+            exception=NotWritten("store busy", in_output=True),
+        )
+        assert {(url, reason) for url, reason, _ in _pending(crawler)} == {
+            (LOST, "write_failed"),
+            (OTHER, "invalid"),
+        }
+
+    run(scenario())
+
+
+def test_a_page_that_named_itself_by_another_url_makes_the_listed_url_known(tmp_path):
+    alias = REPORTS + "renamed_999.html"
+
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        crawler.signals.send_catch_log(
+            signal=signals.item_scraped,
+            item={"url": alias, "site": "spacewar.com"},
+            response=Request(alias, meta={"newsbot_article": LOST}),
+        )
+        assert seen_store(crawler).is_known_url(LOST)
+
+    run(scenario())

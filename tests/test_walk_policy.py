@@ -1,0 +1,157 @@
+"""The walk policy (newsbot.middlewares.walk), driven in-process on the snapshot's section pages."""
+
+from __future__ import annotations
+
+from newsbot.keys import KIND_META_KEY
+from newsbot.middlewares.walk import WalkPolicyMiddleware
+from newsbot.signals import run_judged, section_page_failed
+from newsbot.store import KnownArticle
+from tests.components import make_crawler, run, section_page, through, urls
+
+FIRST = "https://www.spacewar.com/superpowers.html"
+SECOND = "https://www.spacewar.com/superpowers-02.html"
+
+
+def _walk(crawler):
+    return crawler.get_spider_middleware(WalkPolicyMiddleware)
+
+
+def _store(crawler):
+    from newsbot.extensions.store import seen_store
+
+    return seen_store(crawler)
+
+
+def _articles(outputs):
+    return [o for o in outputs if o.meta.get(KIND_META_KEY) == "section_article"]
+
+
+def _mark_known(crawler, requests):
+    store = _store(crawler)
+    for request in requests:
+        store.record(KnownArticle(url=request.url, content_hash=request.url, site="spacewar.com"))
+
+
+def test_a_first_walk_asks_for_every_entry_and_the_next_page(tmp_path):
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        response, outputs = section_page(crawler, "superpowers", FIRST)
+        let_out = await through(_walk(crawler), response, outputs)
+        assert urls(let_out) == urls(outputs) and SECOND in urls(let_out)
+        stats = crawler.stats.get_stats()
+        assert stats["newsbot/articles_requested"] == len(_articles(outputs)) > 0
+        assert stats["newsbot/section_requested/superpowers"] == len(_articles(outputs))
+        assert stats["newsbot/walks_begun"] == 1
+        assert not _store(crawler).last_walk_completed("spacewar.com", "superpowers")
+
+    run(scenario())
+
+
+def test_known_entries_are_not_asked_for(tmp_path):
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        response, outputs = section_page(crawler, "superpowers", FIRST)
+        known = _articles(outputs)[:2]
+        _mark_known(crawler, known)
+        let_out = await through(_walk(crawler), response, outputs)
+        assert not set(urls(known)) & set(urls(let_out))
+        assert crawler.stats.get_value("newsbot/skipped/known") == 2
+        assert SECOND in urls(let_out)
+
+    run(scenario())
+
+
+def test_an_all_known_page_ends_a_walk_only_after_a_completed_one_and_its_overshoot(tmp_path):
+    async def walk(settings, completed_before):
+        crawler = make_crawler(tmp_path / str(len(list(tmp_path.iterdir()))), settings=settings)
+        if completed_before:
+            _store(crawler).begin_walk("spacewar.com", "superpowers")
+            _store(crawler).complete_walks("spacewar.com", ["superpowers"])
+        response, outputs = section_page(crawler, "superpowers", FIRST)
+        _mark_known(crawler, _articles(outputs))
+        return urls(await through(_walk(crawler), response, outputs))
+
+    async def scenario():
+        assert await walk({}, completed_before=True) == []
+        # A walk killed before its end: older pages may hold articles never fetched.
+        assert await walk({}, completed_before=False) == [SECOND]
+        assert await walk({"NEWSBOT_KNOWN_PAGES_OVERSHOOT": 1}, completed_before=True) == [SECOND]
+
+    run(scenario())
+
+
+def test_since_stops_at_the_first_older_entry(tmp_path):
+    async def scenario():
+        crawler = make_crawler(tmp_path, since="2100-01-01")
+        response, outputs = section_page(crawler, "superpowers", FIRST)
+        assert await through(_walk(crawler), response, outputs) == []
+        assert crawler.stats.get_value("newsbot/skipped/older_than_since") == len(_articles(outputs))
+
+    run(scenario())
+
+
+def test_max_articles_and_max_pages_bound_the_run(tmp_path):
+    async def scenario():
+        crawler = make_crawler(tmp_path, max_articles="3", max_pages="1")
+        response, outputs = section_page(crawler, "superpowers", FIRST)
+        let_out = await through(_walk(crawler), response, outputs)
+        assert urls(let_out) == urls(_articles(outputs))[:3]
+        assert crawler.stats.get_value("newsbot/skipped/max_articles") == len(_articles(outputs)) - 3
+
+    run(scenario())
+
+
+def test_the_page_and_link_bounds_end_a_walk_with_counters(tmp_path):
+    async def scenario():
+        crawler = make_crawler(
+            tmp_path, settings={"NEWSBOT_MAX_LINKS_PER_PAGE": 2, "NEWSBOT_MAX_SECTION_PAGES": 1}
+        )
+        response, outputs = section_page(crawler, "superpowers", FIRST)
+        let_out = await through(_walk(crawler), response, outputs)
+        assert urls(let_out) == urls(_articles(outputs))[:2]
+        stats = crawler.stats.get_stats()
+        assert stats["newsbot/bounds/links_over_page_limit"] == len(_articles(outputs)) - 2
+        assert stats["newsbot/bounds/section_page_limit"] == 1
+
+    run(scenario())
+
+
+def test_a_page_listing_nothing_new_to_its_walk_ends_it(tmp_path):
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        response, outputs = section_page(crawler, "superpowers", FIRST)
+        await through(_walk(crawler), response, outputs)
+        # The same entries again (a pagination loop): nothing more of this walk.
+        again, outputs = section_page(crawler, "superpowers", FIRST, page=2)
+        let_out = await through(_walk(crawler), again, outputs)
+        assert not [r for r in let_out if r.meta.get(KIND_META_KEY) == "section_page"]
+        assert crawler.stats.get_value("newsbot/bounds/page_without_new_entries") == 1
+
+    run(scenario())
+
+
+def test_a_walk_is_recorded_complete_only_for_an_ok_run_without_a_failed_page(tmp_path):
+    async def walked(outcome, failed_slug=None):
+        crawler = make_crawler(tmp_path / f"{outcome}-{failed_slug}")
+        for slug, url in (
+            ("superpowers", FIRST),
+            ("missile-defense", "https://www.spacewar.com/missile-defense.html"),
+        ):
+            response, outputs = section_page(crawler, slug, url)
+            await through(_walk(crawler), response, outputs)
+        if failed_slug:
+            crawler.signals.send_catch_log(signal=section_page_failed, slug=failed_slug, reason="timeout")
+        crawler.signals.send_catch_log(signal=run_judged, spider=crawler.spider, outcome=outcome)
+        store = _store(crawler)
+        return {
+            slug
+            for slug in ("superpowers", "missile-defense")
+            if store.last_walk_completed("spacewar.com", slug)
+        }
+
+    async def scenario():
+        assert await walked("ok") == {"superpowers", "missile-defense"}
+        assert await walked("failed") == set()
+        assert await walked("ok", failed_slug="superpowers") == {"missile-defense"}
+
+    run(scenario())
