@@ -109,7 +109,8 @@ def test_a_second_run_on_the_same_output_exits_2_naming_the_holder_and_writes_no
     snapshot_server, tmp_path
 ):
     output = tmp_path / "spacewar.jsonl"
-    slow = {"DOWNLOAD_DELAY": "0.2", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
+    # Slow, and short: the first run holds the file while the second tries, then ends on its own.
+    slow = {"DOWNLOAD_DELAY": "0.2", "CONCURRENT_REQUESTS_PER_DOMAIN": "1", "CLOSESPIDER_PAGECOUNT": "12"}
     holder = subprocess.Popen(
         _command(snapshot_server.url, tmp_path, slow),
         cwd=ROOT,
