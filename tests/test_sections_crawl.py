@@ -8,7 +8,6 @@ from pathlib import Path
 
 from newsbot.snapshot_server import SnapshotServer
 from tests.crawling import article_requests, expected_for_sections, run_crawl
-from tests.faultserver import FaultPlan, FaultServer, faults
 from tests.snapshot_copies import copy_snapshot
 
 SPACEWAR_DECLARED = {"superpowers", "missile-defense", "military-space"}
@@ -202,20 +201,6 @@ def test_a_gone_declared_url_heals_from_the_navigation_once(manifest, snapshot_s
     assert healed.report["outcome"] == "ok"
 
 
-def test_a_gone_declared_url_the_navigation_lacks_fails_the_section(snapshot_server, tmp_path):
-    gone = copy_snapshot(tmp_path / "gone")
-    for page in (gone / "www.spacewar.com").glob("superpowers*.html"):
-        page.unlink()
-    home = gone / "www.spacewar.com" / "index.html"
-    home.write_bytes(re.sub(rb'<td><a href="/superpowers.html">SUPERPOWERS</a></td>', b"", home.read_bytes()))
-    with SnapshotServer(gone) as server:
-        result = run_crawl("spacewar", server.url, tmp_path / "out", args={"sections": "superpowers"})
-    assert result.returncode == 1
-    assert result.stats["newsbot/sections_failed"] == 1
-    assert result.stats["newsbot/sections_missing"] == ["superpowers"]
-    assert result.report["outcome"] == "failed"
-
-
 def test_without_a_home_page_the_declared_urls_are_walked_with_a_warning(manifest, snapshot_server, tmp_path):
     headless = copy_snapshot(tmp_path / "headless")
     (headless / "www.spacewar.com" / "index.html").unlink()
@@ -226,22 +211,3 @@ def test_without_a_home_page_the_declared_urls_are_walked_with_a_warning(manifes
     assert len(result.items) == len(listed) - sum(len(group) - 1 for group in groups)
     assert result.stats["newsbot/home_page_failed"] == 1
     assert "using the declared section URLs" in result.log
-
-
-def test_a_home_page_missing_at_the_start_is_read_again_to_heal_a_gone_declared_url(
-    manifest, snapshot_server, tmp_path
-):
-    at_old = run_crawl("spacewar", snapshot_server.url, tmp_path / "old", args={"sections": "superpowers"})
-    moved = copy_snapshot(tmp_path / "moved")
-    move_section(moved, "spacewar.com", "superpowers", "geopolitics")
-    plan = FaultPlan([faults.not_found("/www.spacewar.com/index.html", times=1)])
-    with FaultServer(moved, plan) as server:
-        healed = run_crawl("spacewar", server.url, tmp_path / "healed", args={"sections": "superpowers"})
-        home_requests = server.count("/www.spacewar.com/index.html")
-    assert healed.returncode == 0, healed.log[-3000:]
-    assert _urls(healed) == _urls(at_old)
-    # Once at the start (404: declared URLs used), once more when the declared URL turned out gone.
-    assert home_requests == 2
-    assert healed.stats["newsbot/home_page_failed"] == 1
-    assert healed.stats["newsbot/sections_healed"] == 1
-    assert healed.stats["newsbot/section_pages"] == 3

@@ -1,0 +1,99 @@
+"""Healing a declared section whose page is gone or empty (newsbot.middlewares.sections), in-process."""
+
+from __future__ import annotations
+
+from newsbot.keys import HEAL_META_KEY, KIND_META_KEY
+from newsbot.middlewares.sections import SectionHealingMiddleware
+from newsbot.middlewares.walk import WalkPolicyMiddleware
+from newsbot.parsing.navigation import Navigation
+from newsbot.registry import NavLink, resolve_sections
+from tests.components import make_crawler, run, snapshot_response, through, urls
+
+HOME = "https://www.spacewar.com/index.html"
+DECLARED = "https://www.spacewar.com/superpowers.html"
+MOVED = "https://www.spacewar.com/geopolitics.html"
+
+
+def _first_pages(crawler, links):
+    """The first section pages a run asks for when the navigation names `links` (None: unread)."""
+    spider = crawler.spider
+    spider.navigation = Navigation(url=HOME, sections=links) if links is not None else None
+    return {r.cb_kwargs["slug"]: r for r in spider._walk(resolve_sections(spider.site, links))}
+
+
+async def _answer(crawler, request, status=200, body=None):
+    response = snapshot_response(request, status=status, body=body)
+    outputs = list(request.callback(response, **request.cb_kwargs))
+    return await through(crawler.get_spider_middleware(SectionHealingMiddleware), response, outputs)
+
+
+def test_a_gone_declared_page_is_walked_again_where_the_navigation_links_it(tmp_path):
+    async def scenario():
+        crawler = make_crawler(tmp_path, sections="superpowers")
+        first = _first_pages(crawler, [NavLink("SUPERPOWERS NEWS", MOVED)])["superpowers"]
+        assert first.url == DECLARED and first.meta[HEAL_META_KEY] == "superpowers"
+        [healed] = await _answer(crawler, first, status=404)
+        assert healed.url == MOVED and healed.cb_kwargs == {
+            "slug": "superpowers",
+            "label": "SUPERPOWERS",
+            "page": 1,
+        }
+        assert HEAL_META_KEY not in healed.meta  # healed once, never twice
+        assert crawler.stats.get_value("newsbot/sections_healed") == 1
+        assert crawler.spider.section_page_names["superpowers"] == "geopolitics"
+
+    run(scenario())
+
+
+def test_a_declared_page_listing_no_article_is_healed_too(tmp_path):
+    async def scenario():
+        crawler = make_crawler(tmp_path, sections="superpowers")
+        first = _first_pages(
+            crawler, [NavLink("SUPERPOWERS", MOVED.replace("geopolitics", "superpowers-news"))]
+        )
+        request = first["superpowers"]
+        assert request.url != DECLARED  # named by the navigation: walked where it links, not healed
+        assert HEAL_META_KEY not in request.meta
+        first = _first_pages(crawler, [NavLink("SUPERPOWERS NEWS", MOVED)])["superpowers"]
+        [healed] = await _answer(crawler, first, body=b"<html><body><p>No articles here</p></body></html>")
+        assert healed.url == MOVED
+
+    run(scenario())
+
+
+def test_a_gone_page_the_navigation_names_nowhere_else_fails_its_walk(tmp_path):
+    async def scenario():
+        crawler = make_crawler(tmp_path, sections="superpowers")
+        first = _first_pages(crawler, [NavLink("CYBER WARS", "https://www.spacewar.com/cyber-wars.html")])
+        assert await _answer(crawler, first["superpowers"], status=404) == []
+        stats = crawler.stats.get_stats()
+        assert stats["newsbot/sections_failed"] == 1 and stats["newsbot/section_pages_failed/gone"] == 1
+        assert "superpowers" in crawler.get_spider_middleware(WalkPolicyMiddleware).broken
+
+    run(scenario())
+
+
+def test_without_a_navigation_the_home_page_is_read_again_once_to_heal(tmp_path):
+    async def scenario():
+        crawler = make_crawler(tmp_path, sections="superpowers")
+        first = _first_pages(crawler, None)["superpowers"]
+        [home] = await _answer(crawler, first, status=404)
+        assert home.url == HOME and home.meta[KIND_META_KEY] == "home" and home.dont_filter
+        moved_home = snapshot_response(home).body.replace(
+            b'href="/superpowers.html"', b'href="/geopolitics.html"'
+        )
+        assert urls(await _answer(crawler, home, body=moved_home)) == [MOVED]
+
+    run(scenario())
+
+
+def test_a_navigation_link_listing_nothing_is_not_a_section_and_no_failure(tmp_path):
+    async def scenario():
+        crawler = make_crawler(tmp_path, sections="all")
+        about = NavLink("ABOUT US", "https://www.spacewar.com/about.html")
+        request = _first_pages(crawler, [about])["about-us"]
+        assert await _answer(crawler, request, body=b"<html><body>Who we are</body></html>") == []
+        assert crawler.stats.get_value("newsbot/sections_empty") == 1
+        assert crawler.stats.get_value("newsbot/sections_failed") is None
+
+    run(scenario())
