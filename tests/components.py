@@ -76,3 +76,15 @@ def section_page(
 
 def urls(outputs: Iterable[Any]) -> list[str]:
     return [output.url for output in outputs if isinstance(output, Request)]
+
+
+def article_item(crawler: Crawler, url: str, body: bytes | None = None) -> Any:
+    """The item the spider makes of the snapshot's page at `url` (or of `body`)."""
+    from newsbot.spiders.priorities import RequestKind
+
+    spider: Any = crawler.spider
+    request = spider.article_request(
+        url, section="SUPERPOWERS", summary=None, origin="superpowers", kind=RequestKind.SECTION_ARTICLE
+    )
+    [item] = spider.parse_article(snapshot_response(request, body=body), **request.cb_kwargs)
+    return item

@@ -1,0 +1,93 @@
+"""The network's edge (newsbot.middlewares.downloader) in-process: refusals carry their reason."""
+
+from __future__ import annotations
+
+import pytest
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse
+from scrapy.robotstxt import ProtegoRobotParser
+from twisted.python.failure import Failure
+
+from newsbot.middlewares.downloader import (
+    BlockDetectionMiddleware,
+    NetworkOffsiteMiddleware,
+    RobotsMiddleware,
+)
+from newsbot.reasons import Blocked, OffNetwork, RobotsDisallowed, failure_reason
+from newsbot.spiders.priorities import RequestKind
+from tests.components import make_crawler, run
+
+ARTICLE = "https://www.spacewar.com/reports/Chinas_premier_to_visit_North_Korea_this_week_999.html"
+
+
+def _reason(error: Exception, request: Request | None = None) -> str:
+    failure = Failure(error)
+    failure.request = request or Request(ARTICLE)
+    return failure_reason(failure)
+
+
+def test_a_redirect_off_the_network_is_refused_and_reported_as_a_missing_article(tmp_path):
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        offsite = crawler.get_downloader_middleware(NetworkOffsiteMiddleware)
+        sister = Request("https://www.spacedaily.com/reports/x_999.html")
+        assert offsite.process_request(sister) is None
+        listed = crawler.spider.article_request(
+            ARTICLE,
+            section="SUPERPOWERS",
+            summary=None,
+            origin="superpowers",
+            kind=RequestKind.SECTION_ARTICLE,
+        )
+        redirected = listed.replace(url="http://evil.example/phish.html")
+        with pytest.raises(OffNetwork) as refused:
+            offsite.process_request(redirected)
+        assert _reason(refused.value) == "off_network"
+        # Scrapy drops it as it is scheduled, without its errback: the errback hears of it all the same.
+        with pytest.raises(OffNetwork):
+            offsite.request_scheduled(redirected, crawler.spider)
+        assert crawler.stats.get_value("newsbot/missing/off_network") == 1
+
+    run(scenario())
+
+
+def test_robots_txt_and_block_pages_refuse_with_their_reasons(tmp_path):
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        robots = crawler.get_downloader_middleware(RobotsMiddleware)
+        parser = ProtegoRobotParser(b"User-agent: *\nDisallow: /reports/", crawler.spider)
+        with pytest.raises(RobotsDisallowed) as refused:
+            robots.process_request_2(parser, Request(ARTICLE))
+        assert _reason(refused.value) == "robots"
+        blocks = crawler.get_downloader_middleware(BlockDetectionMiddleware)
+        page = HtmlResponse(
+            ARTICLE, status=200, body=b"<html><head><title>Just a moment...</title></head></html>"
+        )
+        with pytest.raises(Blocked) as blocked:
+            blocks.process_response(Request(ARTICLE), page)
+        assert _reason(blocked.value) == "blocked" and crawler.stats.get_value("newsbot/blocked") == 1
+
+    run(scenario())
+
+
+def test_a_spent_redirect_budget_is_a_redirect_loop_and_other_refusals_are_http_errors():
+    spent = Request(ARTICLE, meta={"redirect_ttl": 0, "redirect_times": 5})
+    assert _reason(IgnoreRequest("max redirections reached"), spent) == "redirect_loop"
+    assert _reason(IgnoreRequest("max redirections reached")) == "http_error"
+    assert isinstance(Blocked("x"), IgnoreRequest) and isinstance(OffNetwork("x"), IgnoreRequest)
+
+
+def test_the_duplicate_filter_lets_the_hops_of_a_redirect_chain_through(tmp_path):
+    from scrapy.utils.misc import build_from_crawler
+
+    from newsbot.middlewares.downloader import RedirectChainDupeFilter
+
+    async def scenario():
+        seen = build_from_crawler(RedirectChainDupeFilter, make_crawler(tmp_path))
+        assert not seen.request_seen(Request(ARTICLE))
+        assert seen.request_seen(Request(ARTICLE))  # listed twice: fetched once
+        back = Request(ARTICLE, meta={"redirect_urls": [ARTICLE, ARTICLE + "?detour"]})
+        assert not seen.request_seen(back)  # a page redirecting through another back to itself
+
+    run(scenario())

@@ -1,0 +1,91 @@
+"""The item pipelines (newsbot.pipelines), built from a crawler and driven in-process."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+from scrapy.exceptions import CloseSpider, DropItem
+
+from newsbot.extensions.store import seen_store
+from newsbot.pipelines.judge import DedupePipeline, ValidatePipeline
+from newsbot.pipelines.writer import JsonLinesWriterPipeline
+from newsbot.reasons import InvalidItem
+from newsbot.store import KnownArticle
+from tests.components import article_item, make_crawler, run
+
+REPORTS = "https://www.spacewar.com/reports/"
+ONE = REPORTS + "Chinas_premier_to_visit_North_Korea_this_week_999.html"
+TWO = REPORTS + "Gaza_war_second_anniversary_could_reopen_path_to_Palestinian_statehood_999.html"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_dedupe_memory(monkeypatch):
+    # The within-process memory is shared by every crawler of a process (the demo runs several).
+    monkeypatch.setattr(DedupePipeline, "_seen_urls", set())
+    monkeypatch.setattr(DedupePipeline, "_seen_hashes", {})
+
+
+def test_an_item_that_breaks_the_schema_is_dropped_and_counted_by_reason(tmp_path):
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        validate = crawler.get_item_pipeline(ValidatePipeline)
+        item = article_item(crawler, ONE)
+        assert validate.process_item(item) is item
+        with pytest.raises(InvalidItem):
+            validate.process_item(dataclasses.replace(item, title="", word_count=-1))
+        stats = crawler.stats.get_stats()
+        assert stats["newsbot/items_invalid/title:minLength"] == 1
+        assert stats["newsbot/items_invalid/word_count:minimum"] == 1
+        assert stats["newsbot/items_valid"] == 1
+
+    run(scenario())
+
+
+def test_a_second_copy_is_dropped_by_url_by_store_or_by_body_and_a_copy_is_recorded(tmp_path):
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        dedupe = crawler.get_item_pipeline(DedupePipeline)
+        one, two = article_item(crawler, ONE), article_item(crawler, TWO)
+        assert dedupe.process_item(one) is one
+        with pytest.raises(DropItem, match="duplicate URL"):
+            dedupe.process_item(one)
+        syndicated = dataclasses.replace(two, content_hash=one.content_hash)
+        with pytest.raises(DropItem, match=f"same content as {ONE}"):
+            dedupe.process_item(syndicated)
+        store = seen_store(crawler)
+        assert store.is_known_url(TWO)  # the copy is recorded: no later run downloads it again
+        earlier = REPORTS + "written_by_an_earlier_run_999.html"
+        store.record(KnownArticle(url=earlier, content_hash="x" * 64, site="spacewar.com"))
+        with pytest.raises(DropItem, match="earlier run"):
+            dedupe.process_item(dataclasses.replace(two, url=earlier))
+        stats = crawler.stats.get_stats()
+        assert [
+            stats[f"newsbot/items_dropped/{k}"] for k in ("duplicate_url", "duplicate_content", "known_url")
+        ] == [1, 1, 1]
+
+    run(scenario())
+
+
+def test_the_writer_writes_one_line_then_marks_it_and_a_second_writer_is_refused(tmp_path):
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        writer = crawler.get_item_pipeline(JsonLinesWriterPipeline)
+        writer.open_spider()
+        item = article_item(crawler, ONE)
+        writer.process_item(item)
+        output = tmp_path / "out.jsonl"
+        [line] = output.read_text(encoding="utf-8").splitlines()
+        assert json.loads(line) == item.to_dict()
+        store = seen_store(crawler)
+        assert store.is_known_url(ONE) and store.reconciled_bytes(str(output)) == output.stat().st_size
+        # Another run on the same file: refused while this one holds it.
+        rival = make_crawler(tmp_path / "rival", settings={"NEWSBOT_OUTPUT": str(output)})
+        with pytest.raises(CloseSpider) as refused:
+            rival.get_item_pipeline(JsonLinesWriterPipeline).open_spider()
+        assert refused.value.reason == "output_locked"
+        writer.close_spider()
+        assert crawler.stats.get_value("newsbot/items_written") == 1
+
+    run(scenario())
