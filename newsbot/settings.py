@@ -84,10 +84,8 @@ EXTENSIONS = {
     # Opens, checks and closes the store; other components find it with crawler.get_extension().
     "newsbot.extensions.store.StoreExtension": 0,
     "newsbot.extensions.report.RunReport": 500,
-    # A feed export's items count as written in the run report (newsbot/exporters.py).
+    # A feed export's items count as written in the run report (newsbot/extensions/exports.py).
     "newsbot.extensions.exports.ExportCount": 400,
-    # A progress line and the run report rewritten every NEWSBOT_PROGRESS_INTERVAL seconds.
-    "newsbot.extensions.progress.Progress": 510,
 }
 # Seconds between progress lines (and interim run reports) of a crawl; 0: none.
 NEWSBOT_PROGRESS_INTERVAL = 60

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from newsbot.extensions.progress import progress_line
+from newsbot.extensions.report import progress_line
 from tests.conftest import SNAPSHOT
 from tests.crawling import run_crawl
 
@@ -30,9 +30,6 @@ def test_a_crawl_logs_progress_and_rewrites_its_report_while_it_runs(tmp_path):
 
 
 def test_the_progress_line_counts_from_the_stats():
-    class Spider:
-        name = "spacewar"
-
     stats = {
         "newsbot/items_written": 30,
         "newsbot/section_pages": 4,
@@ -41,9 +38,9 @@ def test_the_progress_line_counts_from_the_stats():
         "newsbot/missing/gone": 2,
         "newsbot/missing/timeout": 1,
     }
-    line = progress_line(Spider(), stats, elapsed=60.0, ledger=2)  # type: ignore[arg-type]
+    line = progress_line("spacewar", stats, elapsed=60.0, ledger=2)
     assert line == (
         "newsbot spacewar progress: sections 1/2 begun, 4 section pages, 30 articles written, "
         "3 missing, ledger 2 pending, 30.0 articles/min"
     )
-    assert "ledger" not in progress_line(Spider(), stats, elapsed=60.0, ledger=None)  # type: ignore[arg-type]
+    assert "ledger" not in progress_line("spacewar", stats, elapsed=60.0, ledger=None)

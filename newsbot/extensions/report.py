@@ -1,7 +1,9 @@
 """The run report: what a crawl did, in one JSON file and one log line, and whether it failed.
 
 Cron and Scrapyd users read the verdict from the exit status of `scrapy crawl` (see
-newsbot/commands/crawl.py), which follows `outcome` here.
+newsbot/commands/crawl.py), which follows `outcome` here. Every NEWSBOT_PROGRESS_INTERVAL seconds
+(0: never) a progress line is logged and the report rewritten with `outcome` "running", so that a
+long backfill can be watched from its log or its report.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.asyncio import create_looping_call
 
 from newsbot.clock import utc_now_iso
 from newsbot.extensions.store import ledger_store
@@ -42,6 +45,7 @@ from newsbot.keys import (
     STATS_LEDGER_RETRIED,
     STATS_LEDGER_RETRIED_URLS,
     STATS_LISTED_ENTRIES,
+    STATS_MISSING_PREFIX,
     STATS_OUTCOME,
     STATS_OUTPUT_ERROR,
     STATS_OUTPUT_REPAIRED_BYTES,
@@ -49,8 +53,10 @@ from newsbot.keys import (
     STATS_SECTION_PAGES_FAILED_PREFIX,
     STATS_SECTION_PARSED_PREFIX,
     STATS_SECTION_REQUESTED_PREFIX,
+    STATS_SECTIONS_WALKED,
     STATS_SKIPPED_KNOWN,
     STATS_STORE_ERROR,
+    STATS_WALKS_BEGUN,
 )
 from newsbot.quality import fill_rates_from_stats, fill_warnings, notes_from_stats
 from newsbot.signals import article_missed, run_judged
@@ -59,6 +65,7 @@ logger = logging.getLogger(__name__)
 
 # Fill rates of fewer items than this are reported but not warned about.
 FILL_RATES_MIN_ITEMS = 5
+RUNNING = "running"
 
 
 def run_report_path(crawler: Crawler) -> Path | None:
@@ -69,7 +76,7 @@ def run_report_path(crawler: Crawler) -> Path | None:
 
 
 class RunReport:
-    """Writes NEWSBOT_STATS_FILE when the spider closes and logs a one-line summary."""
+    """Writes NEWSBOT_STATS_FILE while the spider runs and when it closes, and logs a one-line summary."""
 
     def __init__(self, crawler: Crawler, path: Path | None) -> None:
         self.crawler = crawler
@@ -78,6 +85,8 @@ class RunReport:
         self.started_at = utc_now_iso()
         # Articles listed but not had, by reason (newsbot.reasons).
         self.missing: dict[str, list[str]] = {}
+        self.interval = crawler.settings.getfloat("NEWSBOT_PROGRESS_INTERVAL")
+        self.progress: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunReport:
@@ -95,11 +104,40 @@ class RunReport:
     def spider_opened(self, spider: Spider) -> None:
         self.started = time.monotonic()
         self.started_at = utc_now_iso()
+        if self.interval > 0:
+            self.progress = create_looping_call(self.tick, spider)
+            self.progress.start(self.interval, now=False)
+
+    def tick(self, spider: Spider) -> None:
+        """The progress line, and the report so far (its failures, without the finish's)."""
+        report = self._build(spider, RUNNING)
+        report.update(finish_reason=None, finished_at=None, outcome=RUNNING)
+        report["failures"] = [text for text in report["failures"] if repr(RUNNING) not in text]
+        self._write(report)
+        line = progress_line(spider.name, report["stats"], time.monotonic() - self.started, self._pending())
+        logger.info("%s%s", line, f"; report {self.path}" if self.path else "")
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        stats = dict(self.crawler.stats.get_stats() or {})
-        report = build_report(
-            stats,
+        if self.progress is not None and self.progress.running:
+            self.progress.stop()
+        report = self._build(spider, reason)
+        stats = report["stats"]
+        # The verdict first: whatever fails below, `scrapy crawl` has it for its exit status.
+        self.crawler.stats.set_value(STATS_OUTCOME, report["outcome"])
+        self.crawler.stats.set_value(STATS_FAILURES, report["failures"])
+        report["ledger"] = self._ledger_report(stats)
+        self.crawler.signals.send_catch_log(signal=run_judged, spider=spider, outcome=report["outcome"])
+        self._write(report)
+        for warning in report["fill_warnings"]:
+            # Loud on purpose: a field emptying across a run is how a site redesign shows mid-life.
+            logger.warning("%s", warning)
+        log = logger.info if report["outcome"] == "ok" else logger.error
+        log("%s", summary_line(report, self.path))
+
+    def _build(self, spider: Spider, reason: str) -> dict[str, Any]:
+        assert self.crawler.stats is not None
+        return build_report(
+            dict(self.crawler.stats.get_stats()),
             reason=reason,
             spider=spider,
             missing=self.missing,
@@ -107,21 +145,17 @@ class RunReport:
             duration=time.monotonic() - self.started,
             started_at=self.started_at,
         )
-        # The verdict first: whatever fails below, `scrapy crawl` has it for its exit status.
-        self.crawler.stats.set_value(STATS_OUTCOME, report["outcome"])
-        self.crawler.stats.set_value(STATS_FAILURES, report["failures"])
-        report["ledger"] = self._ledger_report(stats)
-        self.crawler.signals.send_catch_log(signal=run_judged, spider=spider, outcome=report["outcome"])
+
+    def _write(self, report: dict[str, Any]) -> None:
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             temporary = self.path.with_name(self.path.name + ".tmp")
             temporary.write_text(json.dumps(report, indent=2, sort_keys=True, default=str) + "\n", "utf-8")
             temporary.replace(self.path)
-        for warning in report["fill_warnings"]:
-            # Loud on purpose: a field emptying across a run is how a site redesign shows mid-life.
-            logger.warning("%s", warning)
-        log = logger.info if report["outcome"] == "ok" else logger.error
-        log("%s", summary_line(report, self.path))
+
+    def _pending(self) -> int | None:
+        ledger = ledger_store(self.crawler)
+        return None if ledger is None else int(ledger.ledger_counts().get("pending", 0))
 
     def _ledger_report(self, stats: dict[str, Any]) -> dict[str, Any]:
         """What was asked for again, had at last, given up; what is left."""
@@ -270,6 +304,21 @@ def summary_line(report: dict[str, Any], path: Path | None) -> str:
     if path is not None:
         line += f"; report {path}"
     return line
+
+
+def progress_line(spider: str, stats: dict[str, Any], elapsed: float, ledger: int | None) -> str:
+    """Sections begun of those the run walks, section pages read, articles written and missing, the
+    ledger of articles to fetch again (when the store keeps one) and the rate."""
+    written = stats.get(STATS_ITEMS_WRITTEN, 0)
+    parts = [
+        f"sections {stats.get(STATS_WALKS_BEGUN, 0)}/{len(stats.get(STATS_SECTIONS_WALKED, ()))} begun",
+        f"{stats.get(STATS_SECTION_PAGES, 0)} section pages",
+        f"{written} articles written",
+        f"{sum(_group(stats, STATS_MISSING_PREFIX).values())} missing",
+        *([f"ledger {ledger} pending"] if ledger is not None else []),
+        f"{written / elapsed * 60 if elapsed > 0 else 0.0:.1f} articles/min",
+    ]
+    return f"newsbot {spider} progress: " + ", ".join(parts)
 
 
 def _group(stats: dict[str, Any], prefix: str) -> dict[str, int]:
