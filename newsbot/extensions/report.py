@@ -20,44 +20,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
+from newsbot import keys
 from newsbot.clock import utc_now_iso
 from newsbot.extensions.store import ledger_store
-from newsbot.keys import (
-    GOOD_FINISH_REASONS,
-    LEDGER_ORIGIN,
-    STATS_ARTICLES_PARSED,
-    STATS_ARTICLES_REQUESTED,
-    STATS_BLOCKED,
-    STATS_BOUND_LINKS,
-    STATS_BOUND_PAGES,
-    STATS_BOUND_REPEAT,
-    STATS_ERRORS_PREFIX,
-    STATS_FAILURES,
-    STATS_FIELD_MISSING,
-    STATS_ITEMS_DROPPED_PREFIX,
-    STATS_ITEMS_INVALID_PREFIX,
-    STATS_ITEMS_VALID,
-    STATS_ITEMS_WRITTEN,
-    STATS_LEDGER_GIVEN_UP,
-    STATS_LEDGER_GIVEN_UP_URLS,
-    STATS_LEDGER_RECOVERED,
-    STATS_LEDGER_RECOVERED_URLS,
-    STATS_LEDGER_RETRIED,
-    STATS_LEDGER_RETRIED_URLS,
-    STATS_LISTED_ENTRIES,
-    STATS_MISSING_PREFIX,
-    STATS_OUTCOME,
-    STATS_OUTPUT_ERROR,
-    STATS_OUTPUT_REPAIRED_BYTES,
-    STATS_SECTION_PAGES,
-    STATS_SECTION_PAGES_FAILED_PREFIX,
-    STATS_SECTION_PARSED_PREFIX,
-    STATS_SECTION_REQUESTED_PREFIX,
-    STATS_SECTIONS_WALKED,
-    STATS_SKIPPED_KNOWN,
-    STATS_STORE_ERROR,
-    STATS_WALKS_BEGUN,
-)
 from newsbot.quality import fill_rates_from_stats, fill_warnings, notes_from_stats
 from newsbot.signals import article_missed, run_judged
 
@@ -123,8 +88,8 @@ class RunReport:
         report = self._build(spider, reason)
         stats = report["stats"]
         # The verdict first: whatever fails below, `scrapy crawl` has it for its exit status.
-        self.crawler.stats.set_value(STATS_OUTCOME, report["outcome"])
-        self.crawler.stats.set_value(STATS_FAILURES, report["failures"])
+        self.crawler.stats.set_value(keys.STATS_OUTCOME, report["outcome"])
+        self.crawler.stats.set_value(keys.STATS_FAILURES, report["failures"])
         report["ledger"] = self._ledger_report(stats)
         self.crawler.signals.send_catch_log(signal=run_judged, spider=spider, outcome=report["outcome"])
         self._write(report)
@@ -168,9 +133,9 @@ class RunReport:
             logger.error("The ledger could not be read for the run report: %s", error)
             return {"error": str(error)}
         return {
-            "retried": stats.get(STATS_LEDGER_RETRIED_URLS, []),
-            "recovered": stats.get(STATS_LEDGER_RECOVERED_URLS, []),
-            "given_up": stats.get(STATS_LEDGER_GIVEN_UP_URLS, []),
+            "retried": stats.get(keys.STATS_LEDGER_RETRIED_URLS, []),
+            "recovered": stats.get(keys.STATS_LEDGER_RECOVERED_URLS, []),
+            "given_up": stats.get(keys.STATS_LEDGER_GIVEN_UP_URLS, []),
             "pending": counts.get("pending"),
             "given_up_total": counts.get("given_up"),
         }
@@ -197,33 +162,33 @@ def build_report(
         "finish_reason": reason,
         "pages_fetched": stats.get("downloader/response_count", 0),
         "requests_made": stats.get("downloader/request_count", 0),
-        "section_pages": stats.get(STATS_SECTION_PAGES, 0),
-        "listed_entries": stats.get(STATS_LISTED_ENTRIES, 0),
-        "articles_requested": stats.get(STATS_ARTICLES_REQUESTED, 0),
-        "articles_parsed": stats.get(STATS_ARTICLES_PARSED, 0),
-        "articles_written": stats.get(STATS_ITEMS_WRITTEN, 0),
-        "known_skipped": stats.get(STATS_SKIPPED_KNOWN, 0),
-        "duplicates_dropped": _group(stats, STATS_ITEMS_DROPPED_PREFIX),
-        "items_invalid": _group(stats, STATS_ITEMS_INVALID_PREFIX),
-        "fields_missing": _group(stats, STATS_FIELD_MISSING),
+        "section_pages": stats.get(keys.STATS_SECTION_PAGES, 0),
+        "listed_entries": stats.get(keys.STATS_LISTED_ENTRIES, 0),
+        "articles_requested": stats.get(keys.STATS_ARTICLES_REQUESTED, 0),
+        "articles_parsed": stats.get(keys.STATS_ARTICLES_PARSED, 0),
+        "articles_written": stats.get(keys.STATS_ITEMS_WRITTEN, 0),
+        "known_skipped": stats.get(keys.STATS_SKIPPED_KNOWN, 0),
+        "duplicates_dropped": _group(stats, keys.STATS_ITEMS_DROPPED_PREFIX),
+        "items_invalid": _group(stats, keys.STATS_ITEMS_INVALID_PREFIX),
+        "fields_missing": _group(stats, keys.STATS_FIELD_MISSING),
         "field_fill_rates": {name: round(rate, 4) for name, rate in fill_rates_from_stats(stats).items()},
         "notes": notes_from_stats(stats),
         "errors": errors,
         "error_count": stats.get("log_count/ERROR", 0),
-        "blocked_responses": stats.get(STATS_BLOCKED, 0),
+        "blocked_responses": stats.get(keys.STATS_BLOCKED, 0),
         "missing_articles": {reason: sorted(urls) for reason, urls in sorted(missing.items())},
-        "output_repaired_bytes": stats.get(STATS_OUTPUT_REPAIRED_BYTES, 0),
-        "output_error": stats.get(STATS_OUTPUT_ERROR),
-        "store_error": stats.get(STATS_STORE_ERROR),
-        "ledger_retried": stats.get(STATS_LEDGER_RETRIED, 0),
-        "ledger_recovered": stats.get(STATS_LEDGER_RECOVERED, 0),
-        "given_up": stats.get(STATS_LEDGER_GIVEN_UP, 0),
+        "output_repaired_bytes": stats.get(keys.STATS_OUTPUT_REPAIRED_BYTES, 0),
+        "output_error": stats.get(keys.STATS_OUTPUT_ERROR),
+        "store_error": stats.get(keys.STATS_STORE_ERROR),
+        "ledger_retried": stats.get(keys.STATS_LEDGER_RETRIED, 0),
+        "ledger_recovered": stats.get(keys.STATS_LEDGER_RECOVERED, 0),
+        "given_up": stats.get(keys.STATS_LEDGER_GIVEN_UP, 0),
         "bounds_hit": {
             name: stats[key]
             for name, key in (
-                ("section_page_limit", STATS_BOUND_PAGES),
-                ("links_over_page_limit", STATS_BOUND_LINKS),
-                ("page_without_new_entries", STATS_BOUND_REPEAT),
+                ("section_page_limit", keys.STATS_BOUND_PAGES),
+                ("links_over_page_limit", keys.STATS_BOUND_LINKS),
+                ("page_without_new_entries", keys.STATS_BOUND_REPEAT),
             )
             if stats.get(key)
         },
@@ -231,7 +196,7 @@ def build_report(
     }
     # A run that wrote a handful of items says nothing about the parser: one advertorial without a
     # dateline is not a redesign.
-    judged = stats.get(STATS_ITEMS_VALID, 0) >= FILL_RATES_MIN_ITEMS
+    judged = stats.get(keys.STATS_ITEMS_VALID, 0) >= FILL_RATES_MIN_ITEMS
     report["fill_warnings"] = fill_warnings(fill_rates_from_stats(stats)) if judged else []
     report["failures"] = failures(report, stats, max_errors=max_errors)
     report["outcome"] = "failed" if report["failures"] else "ok"
@@ -241,17 +206,17 @@ def build_report(
 def failures(report: dict[str, Any], stats: dict[str, Any], *, max_errors: int) -> list[str]:
     """Why the run failed, in words; empty when it did its job."""
     found = []
-    if report["finish_reason"] not in GOOD_FINISH_REASONS:
+    if report["finish_reason"] not in keys.GOOD_FINISH_REASONS:
         found.append(f"finished with reason {report['finish_reason']!r}")
     for key, requested in sorted(stats.items()):
-        if not key.startswith(STATS_SECTION_REQUESTED_PREFIX):
+        if not key.startswith(keys.STATS_SECTION_REQUESTED_PREFIX):
             continue
-        section = key.removeprefix(STATS_SECTION_REQUESTED_PREFIX)
-        if section == LEDGER_ORIGIN:
+        section = key.removeprefix(keys.STATS_SECTION_REQUESTED_PREFIX)
+        if section == keys.LEDGER_ORIGIN:
             continue  # earlier runs' failures asked for again: the ledger reports them
-        if requested and not stats.get(f"{STATS_SECTION_PARSED_PREFIX}{section}", 0):
+        if requested and not stats.get(f"{keys.STATS_SECTION_PARSED_PREFIX}{section}", 0):
             found.append(f"section {section} listed {requested} new article(s) but none could be parsed")
-    failed_pages = _group(stats, STATS_SECTION_PAGES_FAILED_PREFIX)
+    failed_pages = _group(stats, keys.STATS_SECTION_PAGES_FAILED_PREFIX)
     if failed_pages:
         reasons = ", ".join(f"{count} {reason}" for reason, count in failed_pages.items())
         found.append(f"{sum(failed_pages.values())} section page(s) could not be had ({reasons})")
@@ -276,8 +241,8 @@ def errors_by_kind(stats: dict[str, Any]) -> dict[str, int]:
             status = int(key.rsplit("/", 1)[1])
             if status >= 400:
                 kinds[f"http_{status}"] = value
-        elif key.startswith(STATS_ERRORS_PREFIX):
-            kinds[key.removeprefix(STATS_ERRORS_PREFIX)] = value
+        elif key.startswith(keys.STATS_ERRORS_PREFIX):
+            kinds[key.removeprefix(keys.STATS_ERRORS_PREFIX)] = value
     return dict(sorted(kinds.items()))
 
 
@@ -309,12 +274,13 @@ def summary_line(report: dict[str, Any], path: Path | None) -> str:
 def progress_line(spider: str, stats: dict[str, Any], elapsed: float, ledger: int | None) -> str:
     """Sections begun of those the run walks, section pages read, articles written and missing, the
     ledger of articles to fetch again (when the store keeps one) and the rate."""
-    written = stats.get(STATS_ITEMS_WRITTEN, 0)
+    written = stats.get(keys.STATS_ITEMS_WRITTEN, 0)
+    sections = len(stats.get(keys.STATS_SECTIONS_WALKED, ()))
     parts = [
-        f"sections {stats.get(STATS_WALKS_BEGUN, 0)}/{len(stats.get(STATS_SECTIONS_WALKED, ()))} begun",
-        f"{stats.get(STATS_SECTION_PAGES, 0)} section pages",
+        f"sections {stats.get(keys.STATS_WALKS_BEGUN, 0)}/{sections} begun",
+        f"{stats.get(keys.STATS_SECTION_PAGES, 0)} section pages",
         f"{written} articles written",
-        f"{sum(_group(stats, STATS_MISSING_PREFIX).values())} missing",
+        f"{sum(_group(stats, keys.STATS_MISSING_PREFIX).values())} missing",
         *([f"ledger {ledger} pending"] if ledger is not None else []),
         f"{written / elapsed * 60 if elapsed > 0 else 0.0:.1f} articles/min",
     ]

@@ -24,12 +24,7 @@ from twisted.internet import reactor
 from twisted.internet.task import deferLater
 from twisted.python.failure import Failure
 
-from newsbot.keys import (
-    STATS_BLOCKED,
-    STATS_RETRY_AFTER_HONOURED,
-    STATS_RETRY_WAITED_SECONDS,
-    STATS_RETRY_WAITS,
-)
+from newsbot import keys
 from newsbot.parsing.article.layouts import Layout2022
 from newsbot.reasons import Blocked, OffNetwork, RobotsDisallowed
 
@@ -134,7 +129,7 @@ class BlockDetectionMiddleware:
         self, request: Request, response: Response, spider: Spider | None = None
     ) -> Response:
         if looks_blocked(response.status, response.body):
-            self.crawler.stats.inc_value(STATS_BLOCKED)
+            self.crawler.stats.inc_value(keys.STATS_BLOCKED)
             logger.error("Blocked: %s answered %d with a block page", request.url, response.status)
             raise Blocked(f"block page at {request.url}")
         return response
@@ -205,10 +200,10 @@ class PoliteRetryMiddleware(RetryMiddleware):
         delay = asked if asked is not None else min(self.backoff_max, self.backoff * 2**attempt)
         if delay <= 0:
             return
-        self.crawler.stats.inc_value(STATS_RETRY_WAITS)
-        self.crawler.stats.inc_value(STATS_RETRY_WAITED_SECONDS, delay)  # type: ignore[arg-type]  # floats add up fine
+        self.crawler.stats.inc_value(keys.STATS_RETRY_WAITS)
+        self.crawler.stats.inc_value(keys.STATS_RETRY_WAITED_SECONDS, delay)  # type: ignore[arg-type]  # floats add up fine
         if asked is not None:
-            self.crawler.stats.inc_value(STATS_RETRY_AFTER_HONOURED)
+            self.crawler.stats.inc_value(keys.STATS_RETRY_AFTER_HONOURED)
         logger.debug("Waiting %.1f s before retrying %s", delay, request.url)
         # A Deferred cannot be awaited directly in a coroutine run by the asyncio reactor.
         await maybe_deferred_to_future(deferLater(reactor, delay, lambda: None))

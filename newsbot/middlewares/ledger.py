@@ -27,19 +27,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.settings import BaseSettings
 
+from newsbot import keys
 from newsbot.extensions.store import ledger_store, seen_store
-from newsbot.keys import (
-    ARTICLE_META_KEY,
-    LEDGER_META_KEY,
-    LEDGER_ORIGIN,
-    STATS_LEDGER_ADDED,
-    STATS_LEDGER_GIVEN_UP,
-    STATS_LEDGER_GIVEN_UP_URLS,
-    STATS_LEDGER_RECOVERED,
-    STATS_LEDGER_RECOVERED_URLS,
-    STATS_LEDGER_RETRIED,
-    STATS_LEDGER_RETRIED_URLS,
-)
 from newsbot.reasons import (
     GONE,
     INVALID,
@@ -146,7 +135,7 @@ class LedgerMiddleware:
             logger.error("Could not put %s in the ledger (%s): %s", url, reason, error)
             return
         self._in_ledger.add(url)
-        self.crawler.stats.inc_value(STATS_LEDGER_ADDED)
+        self.crawler.stats.inc_value(keys.STATS_LEDGER_ADDED)
         if self.policy.give_up(entry, _parse_time(entry.last_attempt)):
             self._give_up(entry)
 
@@ -166,7 +155,7 @@ class LedgerMiddleware:
             if candidate in self._in_ledger and self._resolve(candidate):
                 recovered = True
         if recovered and _from_ledger(response):
-            self._count(STATS_LEDGER_RECOVERED, STATS_LEDGER_RECOVERED_URLS, listed)
+            self._count(keys.STATS_LEDGER_RECOVERED, keys.STATS_LEDGER_RECOVERED_URLS, listed)
 
     def item_dropped(
         self, item: Any, response: Any = None, exception: Any = None, spider: Any = None
@@ -222,14 +211,14 @@ class LedgerMiddleware:
         return requests
 
     def _request(self, spider: Any, entry: LedgerEntry) -> Request:
-        self._count(STATS_LEDGER_RETRIED, STATS_LEDGER_RETRIED_URLS, entry.url)
+        self._count(keys.STATS_LEDGER_RETRIED, keys.STATS_LEDGER_RETRIED_URLS, entry.url)
         request: Request = spider.article_request(
             entry.url,
             section=entry.section,
             summary=None,
-            origin=LEDGER_ORIGIN,
+            origin=keys.LEDGER_ORIGIN,
             kind=RequestKind.LEDGER_ARTICLE,
-            **{LEDGER_META_KEY: True},
+            **{keys.LEDGER_META_KEY: True},
         )
         return request
 
@@ -256,7 +245,7 @@ class LedgerMiddleware:
             logger.error("Could not give up %s in the ledger: %s", entry.url, error)
             return
         self._given_up.add(entry.url)
-        self._count(STATS_LEDGER_GIVEN_UP, STATS_LEDGER_GIVEN_UP_URLS, entry.url)
+        self._count(keys.STATS_LEDGER_GIVEN_UP, keys.STATS_LEDGER_GIVEN_UP_URLS, entry.url)
         logger.error(
             "Gave up on article %s (%s): %d attempt(s) since %s; no run will ask for it again",
             entry.url, entry.reason, entry.attempts, entry.first_attempt,
@@ -266,14 +255,14 @@ class LedgerMiddleware:
 def _listed_url(response: Any) -> str | None:
     meta = getattr(response, "meta", None) if response is not None else None
     try:
-        return meta.get(ARTICLE_META_KEY) if meta is not None else None
+        return meta.get(keys.ARTICLE_META_KEY) if meta is not None else None
     except AttributeError:  # a response without a request
         return None
 
 
 def _from_ledger(response: Any) -> bool:
     try:
-        return bool(response.meta.get(LEDGER_META_KEY))
+        return bool(response.meta.get(keys.LEDGER_META_KEY))
     except AttributeError:
         return False
 

@@ -18,13 +18,7 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from newsbot.keys import (
-    HEAL_META_KEY,
-    HEAL_REASON_META_KEY,
-    KIND_META_KEY,
-    STATS_SECTIONS_EMPTY,
-    STATS_SECTIONS_HEALED,
-)
+from newsbot import keys
 from newsbot.middlewares.walk import is_article_request
 from newsbot.reasons import GONE
 from newsbot.registry import ResolvedSection, Section
@@ -47,7 +41,7 @@ class SectionHealingMiddleware:
     async def process_spider_output(
         self, response: Response, result: AsyncIterator[Any], spider: Spider | None = None
     ) -> AsyncIterator[Any]:
-        key = response.meta.get(HEAL_META_KEY)
+        key = response.meta.get(keys.HEAL_META_KEY)
         network_spider: Any = self.crawler.spider
         resolved = network_spider.resolved(key) if key and hasattr(network_spider, "resolved") else None
         if resolved is None:
@@ -59,9 +53,9 @@ class SectionHealingMiddleware:
             yield output
 
     def _answer(self, response: Response, resolved: ResolvedSection, outputs: list[Any]) -> Iterator[Any]:
-        if response.meta.get(KIND_META_KEY) == RequestKind.HOME.value:
+        if response.meta.get(keys.KIND_META_KEY) == RequestKind.HOME.value:
             # The navigation, read again for this section.
-            yield from self._healed_walk(resolved, response.meta[HEAL_REASON_META_KEY])
+            yield from self._healed_walk(resolved, response.meta[keys.HEAL_REASON_META_KEY])
             return
         lists_articles = any(is_article_request(output) for output in outputs)
         if resolved.declared and resolved.key not in self.healing:
@@ -75,7 +69,7 @@ class SectionHealingMiddleware:
                 return
         if not lists_articles and not resolved.declared:
             assert self.crawler.stats is not None
-            self.crawler.stats.inc_value(STATS_SECTIONS_EMPTY)
+            self.crawler.stats.inc_value(keys.STATS_SECTIONS_EMPTY)
             logger.warning(
                 "Navigation link %s (%s) lists no article; not a section", resolved.label, response.url
             )
@@ -86,7 +80,7 @@ class SectionHealingMiddleware:
         spider: Any = self.crawler.spider
         if spider.navigation is None:
             # The home page could not be had at the start: one more try, for this section only.
-            yield spider.home_request(**{HEAL_META_KEY: resolved.key, HEAL_REASON_META_KEY: reason})
+            yield spider.home_request(**{keys.HEAL_META_KEY: resolved.key, keys.HEAL_REASON_META_KEY: reason})
             return
         yield from self._healed_walk(resolved, reason)
 
@@ -102,7 +96,7 @@ class SectionHealingMiddleware:
             )
             return
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(STATS_SECTIONS_HEALED)
+        self.crawler.stats.inc_value(keys.STATS_SECTIONS_HEALED)
         logger.warning(
             "Section %s: its declared URL %s %s; the navigation links it at %s, walking it from there",
             resolved.label, resolved.url, why, link.url,

@@ -28,21 +28,8 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
+from newsbot import keys
 from newsbot.extensions.store import seen_store
-from newsbot.keys import (
-    ARTICLE_META_KEY,
-    KIND_META_KEY,
-    LISTED_DATE_META_KEY,
-    STATS_ARTICLES_REQUESTED,
-    STATS_BOUND_LINKS,
-    STATS_BOUND_PAGES,
-    STATS_BOUND_REPEAT,
-    STATS_SECTION_REQUESTED_PREFIX,
-    STATS_SKIPPED_KNOWN,
-    STATS_SKIPPED_MAX_ARTICLES,
-    STATS_SKIPPED_OLDER_THAN_SINCE,
-    STATS_WALKS_BEGUN,
-)
 from newsbot.middlewares.ledger import LedgerMiddleware
 from newsbot.signals import run_judged, section_page_failed
 from newsbot.spiders.priorities import ARTICLE_KINDS, RequestKind
@@ -51,11 +38,11 @@ logger = logging.getLogger(__name__)
 
 
 def is_article_request(output: Any) -> bool:
-    return isinstance(output, Request) and output.meta.get(KIND_META_KEY) in ARTICLE_KINDS
+    return isinstance(output, Request) and output.meta.get(keys.KIND_META_KEY) in ARTICLE_KINDS
 
 
 def listed_url(request: Request) -> str:
-    return str(request.meta.get(ARTICLE_META_KEY) or request.url)
+    return str(request.meta.get(keys.ARTICLE_META_KEY) or request.url)
 
 
 class WalkPolicyMiddleware:
@@ -92,7 +79,7 @@ class WalkPolicyMiddleware:
     ) -> AsyncIterator[Any]:
         outputs = [output async for output in result]
         request = response.request
-        if request is not None and request.meta.get(KIND_META_KEY) == RequestKind.SECTION_PAGE.value:
+        if request is not None and request.meta.get(keys.KIND_META_KEY) == RequestKind.SECTION_PAGE.value:
             chosen = self._section_page(
                 response.url, request.cb_kwargs["slug"], request.cb_kwargs["page"], outputs
             )
@@ -125,7 +112,7 @@ class WalkPolicyMiddleware:
             if not is_article_request(output):
                 yield output
             elif listed_url(output) in known:
-                self.stats.inc_value(STATS_SKIPPED_KNOWN)
+                self.stats.inc_value(keys.STATS_SKIPPED_KNOWN)
             elif not self._older_than_since(output) and self._ask(output):
                 yield output
 
@@ -143,7 +130,7 @@ class WalkPolicyMiddleware:
             if self._older_than_since(request):
                 reached_since = True
             elif listed_url(request) in known:
-                self.stats.inc_value(STATS_SKIPPED_KNOWN)
+                self.stats.inc_value(keys.STATS_SKIPPED_KNOWN)
             elif self._ask(request):
                 yield request
         if reached_since:
@@ -154,7 +141,7 @@ class WalkPolicyMiddleware:
             # A pagination loop, or a page repeating pages already walked: the walk has ended. A page
             # listing nothing ends it too, but hit no bound: the spider counted it as an empty page.
             if articles:
-                self.stats.inc_value(STATS_BOUND_REPEAT)
+                self.stats.inc_value(keys.STATS_BOUND_REPEAT)
                 logger.warning(
                     "%s lists nothing new to this walk (a pagination loop?); the walk ends here", url
                 )
@@ -170,7 +157,7 @@ class WalkPolicyMiddleware:
         if max_pages is not None and page >= max_pages:
             return
         if next_pages and page >= self.max_section_pages:
-            self.stats.inc_value(STATS_BOUND_PAGES)
+            self.stats.inc_value(keys.STATS_BOUND_PAGES)
             logger.warning(
                 "Section %s: walked %d pages, NEWSBOT_MAX_SECTION_PAGES; the walk ends here", slug, page
             )
@@ -186,7 +173,7 @@ class WalkPolicyMiddleware:
         self.overshoot_left[slug] = self.overshoot
         if store is not None:
             store.begin_walk(host, slug)
-        self.stats.inc_value(STATS_WALKS_BEGUN)
+        self.stats.inc_value(keys.STATS_WALKS_BEGUN)
         if not self.walks[slug]:
             logger.info("Section %s: no completed walk on record, walking it to the end", slug)
 
@@ -200,7 +187,7 @@ class WalkPolicyMiddleware:
         if len(articles) <= self.max_links:
             return articles
         over = len(articles) - self.max_links
-        self.stats.inc_value(STATS_BOUND_LINKS, over)
+        self.stats.inc_value(keys.STATS_BOUND_LINKS, over)
         logger.warning(
             "%s lists %d article links; took the first %d (NEWSBOT_MAX_LINKS_PER_PAGE), left %d",
             url, len(articles), self.max_links, over,
@@ -217,10 +204,10 @@ class WalkPolicyMiddleware:
         return known
 
     def _older_than_since(self, request: Request) -> bool:
-        since, day = self._arguments().since, request.meta.get(LISTED_DATE_META_KEY)
+        since, day = self._arguments().since, request.meta.get(keys.LISTED_DATE_META_KEY)
         older = since is not None and day is not None and day < since.isoformat()
         if older:
-            self.stats.inc_value(STATS_SKIPPED_OLDER_THAN_SINCE)
+            self.stats.inc_value(keys.STATS_SKIPPED_OLDER_THAN_SINCE)
         return older
 
     def _ask(self, request: Request) -> bool:
@@ -230,11 +217,11 @@ class WalkPolicyMiddleware:
             return True  # listed twice: Scrapy's duplicate filter drops the second request
         max_articles = self._arguments().max_articles
         if max_articles is not None and len(self.asked) >= max_articles:
-            self.stats.inc_value(STATS_SKIPPED_MAX_ARTICLES)
+            self.stats.inc_value(keys.STATS_SKIPPED_MAX_ARTICLES)
             return False
         self.asked.add(url)
-        self.stats.inc_value(STATS_ARTICLES_REQUESTED)
-        self.stats.inc_value(f"{STATS_SECTION_REQUESTED_PREFIX}{request.cb_kwargs.get('origin')}")
+        self.stats.inc_value(keys.STATS_ARTICLES_REQUESTED)
+        self.stats.inc_value(f"{keys.STATS_SECTION_REQUESTED_PREFIX}{request.cb_kwargs.get('origin')}")
         return True
 
     def _arguments(self) -> Any:
@@ -248,7 +235,7 @@ def _is_page(output: Any, page: int) -> bool:
     """A request for page `page` of a section walk."""
     return (
         isinstance(output, Request)
-        and output.meta.get(KIND_META_KEY) == RequestKind.SECTION_PAGE.value
+        and output.meta.get(keys.KIND_META_KEY) == RequestKind.SECTION_PAGE.value
         and output.cb_kwargs.get("page") == page
     )
 

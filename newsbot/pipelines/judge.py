@@ -12,17 +12,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from newsbot import keys
 from newsbot.extensions.store import seen_store
 from newsbot.item import shipped_schema
-from newsbot.keys import (
-    STATS_DROPPED_DUPLICATE_CONTENT,
-    STATS_DROPPED_DUPLICATE_URL,
-    STATS_DROPPED_KNOWN_URL,
-    STATS_FIELD_MISSING,
-    STATS_ITEMS_INVALID_PREFIX,
-    STATS_ITEMS_VALID,
-    STATS_NOTES,
-)
 from newsbot.quality import TRACKED_FIELDS, note_kind
 from newsbot.reasons import InvalidItem
 from newsbot.store import SeenStore
@@ -47,17 +39,17 @@ class ValidatePipeline:
         if errors:
             reasons = sorted({schema_error_reason(error) for error in errors})
             for reason in reasons:
-                self.stats.inc_value(f"{STATS_ITEMS_INVALID_PREFIX}{reason}")
+                self.stats.inc_value(f"{keys.STATS_ITEMS_INVALID_PREFIX}{reason}")
             logger.warning(
                 "Dropped invalid item %s: %s", data.get("url"), "; ".join(e.message for e in errors)
             )
             raise InvalidItem(f"invalid item: {', '.join(reasons)}", log_level="WARNING")
-        self.stats.inc_value(STATS_ITEMS_VALID)
+        self.stats.inc_value(keys.STATS_ITEMS_VALID)
         for name in TRACKED_FIELDS:
             if data.get(name) in (None, "", []):
-                self.stats.inc_value(f"{STATS_FIELD_MISSING}{name}")
+                self.stats.inc_value(f"{keys.STATS_FIELD_MISSING}{name}")
         for note in data.get("notes", []):
-            self.stats.inc_value(f"{STATS_NOTES}{note_kind(note)}")
+            self.stats.inc_value(f"{keys.STATS_NOTES}{note_kind(note)}")
         return item
 
 
@@ -91,14 +83,14 @@ class DedupePipeline:
         adapter = ItemAdapter(item)
         url, digest = adapter["url"], adapter["content_hash"]
         if url in self._seen_urls:
-            self.stats.inc_value(STATS_DROPPED_DUPLICATE_URL)
+            self.stats.inc_value(keys.STATS_DROPPED_DUPLICATE_URL)
             raise DropItem("duplicate URL in this run", log_level="INFO")
         if self.store is not None and self.store.is_known_url(url):
-            self.stats.inc_value(STATS_DROPPED_KNOWN_URL)
+            self.stats.inc_value(keys.STATS_DROPPED_KNOWN_URL)
             raise DropItem("already written by an earlier run", log_level="INFO")
         owner = self._seen_hashes.get(digest) or (self.store.owner_of_hash(digest) if self.store else None)
         if owner is not None:
-            self.stats.inc_value(STATS_DROPPED_DUPLICATE_CONTENT)
+            self.stats.inc_value(keys.STATS_DROPPED_DUPLICATE_CONTENT)
             if self.store is not None:
                 self.store.record_copy(url, owner, adapter["site"])
             raise DropItem(f"same content as {owner}", log_level="INFO")

@@ -16,19 +16,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
+from newsbot import keys
 from newsbot.extensions.store import seen_store
-from newsbot.keys import (
-    FINISH_OUTPUT_FAILED,
-    FINISH_OUTPUT_LOCKED,
-    FINISH_STORE_BUSY,
-    FINISH_STORE_UNUSABLE,
-    STATS_ITEMS_NOT_WRITTEN,
-    STATS_ITEMS_WRITTEN,
-    STATS_OUTPUT_ERROR,
-    STATS_OUTPUT_RECONCILED_LINES,
-    STATS_OUTPUT_REPAIRED_BYTES,
-    STATS_STORE_ERROR,
-)
 from newsbot.reasons import NotWritten
 from newsbot.store import SeenStore, StoreError
 from newsbot.store.reconcile import known_article, reconcile_output
@@ -80,15 +69,15 @@ class JsonLinesWriterPipeline:
         return cls(path, crawler, seen_store(crawler))
 
     def open_spider(self, spider: Spider | None = None) -> None:
-        if self.stats.get_value(STATS_STORE_ERROR):
-            raise CloseSpider(FINISH_STORE_UNUSABLE)  # logged by the store extension
+        if self.stats.get_value(keys.STATS_STORE_ERROR):
+            raise CloseSpider(keys.FINISH_STORE_UNUSABLE)  # logged by the store extension
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock()
         repaired, marked = reconcile_output(self.path, self.store)
         if repaired:
-            self.stats.set_value(STATS_OUTPUT_REPAIRED_BYTES, repaired)
+            self.stats.set_value(keys.STATS_OUTPUT_REPAIRED_BYTES, repaired)
         if marked:
-            self.stats.set_value(STATS_OUTPUT_RECONCILED_LINES, marked)
+            self.stats.set_value(keys.STATS_OUTPUT_RECONCILED_LINES, marked)
         self.created = not self.path.exists()
         self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         logger.info("Writing items to %s", self.path)
@@ -125,9 +114,9 @@ class JsonLinesWriterPipeline:
                 )
             except StoreError as error:
                 # The line is on disk, unmarked, past the reconciled offset: the next start marks it.
-                self._stop(FINISH_STORE_BUSY, f"store failed: {error}; stopping the run")
+                self._stop(keys.FINISH_STORE_BUSY, f"store failed: {error}; stopping the run")
                 raise NotWritten(f"written but not marked: {error}", in_output=True) from None
-        self.stats.inc_value(STATS_ITEMS_WRITTEN)
+        self.stats.inc_value(keys.STATS_ITEMS_WRITTEN)
         return item
 
     def _write_failed(self, data: dict[str, Any], error: OSError, before: int) -> None:
@@ -139,7 +128,7 @@ class JsonLinesWriterPipeline:
             logger.error("Could not cut %s back to %d bytes: %s", self.path, before, undo_error)
         what = "output disk full" if error.errno in (errno.ENOSPC, errno.EDQUOT) else "output write failed"
         self._stop(
-            FINISH_OUTPUT_FAILED,
+            keys.FINISH_OUTPUT_FAILED,
             f"{what}: {self.path}: {error.strerror or error} ({errno.errorcode.get(error.errno or 0, '?')}); "
             "cut back to the last complete line, stopped writing; unwritten articles are in the ledger",
         )
@@ -150,14 +139,14 @@ class JsonLinesWriterPipeline:
             return
         self.stopped = message
         logger.error("%s", message)
-        self.stats.set_value(STATS_OUTPUT_ERROR, message)
+        self.stats.set_value(keys.STATS_OUTPUT_ERROR, message)
         engine = self.crawler.engine
         if engine is not None and engine.spider is not None:
             # Scheduled, not awaited: the engine waits for this very item before it closes.
             deferred_from_coro(engine.close_spider_async(reason=reason))
 
     def _not_written(self, data: dict[str, Any], why: str) -> None:
-        self.stats.inc_value(STATS_ITEMS_NOT_WRITTEN)
+        self.stats.inc_value(keys.STATS_ITEMS_NOT_WRITTEN)
         raise NotWritten(f"not written: {why}")  # the ledger asks for it again
 
     def _lock(self) -> None:
@@ -173,7 +162,7 @@ class JsonLinesWriterPipeline:
                 "%s is being written by another newsbot run (pid %s); not starting. Its lock: %s",
                 self.path, holder, lock_path,
             )  # fmt: skip
-            raise CloseSpider(FINISH_OUTPUT_LOCKED) from None
+            raise CloseSpider(keys.FINISH_OUTPUT_LOCKED) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self.lock_fd = fd

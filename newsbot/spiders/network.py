@@ -23,37 +23,8 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from newsbot import keys
 from newsbot.clock import utc_now_iso
-from newsbot.keys import (
-    ARTICLE_META_KEY,
-    FINISH_NO_SECTIONS,
-    FINISH_UNKNOWN_SECTION,
-    HEAL_META_KEY,
-    HEAL_REASON_META_KEY,
-    KIND_META_KEY,
-    LISTED_DATE_META_KEY,
-    NOTE_SECTIONS_MOVED,
-    STATS_ARTICLES_PARSED,
-    STATS_ERROR_BAD_FEED,
-    STATS_HOME_FAILED,
-    STATS_HOME_PAGES,
-    STATS_LISTED_ENTRIES,
-    STATS_LISTING_NOTES_PREFIX,
-    STATS_NAV_NOT_SECTIONS,
-    STATS_PAGES_NOT_ARTICLE,
-    STATS_PAGES_UNPARSED,
-    STATS_SECTION_PAGES,
-    STATS_SECTION_PAGES_EMPTY,
-    STATS_SECTION_PAGES_FAILED_PREFIX,
-    STATS_SECTION_PARSED_PREFIX,
-    STATS_SECTIONS,
-    STATS_SECTIONS_FAILED,
-    STATS_SECTIONS_MISSING,
-    STATS_SECTIONS_MOVED,
-    STATS_SECTIONS_NEW,
-    STATS_SECTIONS_WALKED,
-    STATS_UNKNOWN_SECTIONS,
-)
 from newsbot.parsing.article import ListingContext, ParseError, parse_article
 from newsbot.parsing.feed import FeedError, parse_feed
 from newsbot.parsing.listing import parse_listing_page
@@ -104,7 +75,7 @@ class NetworkSpider(scrapy.Spider):
                 callback=self.parse_feed,
                 errback=self.failed,
                 priority=RequestKind.FEED.priority(),
-                meta={KIND_META_KEY: RequestKind.FEED.value},
+                meta={keys.KIND_META_KEY: RequestKind.FEED.value},
             )
             return
         # The sections come from the home page's navigation: nothing is walked before it is read.
@@ -118,7 +89,7 @@ class NetworkSpider(scrapy.Spider):
             callback=self.parse_home,
             errback=self.failed,
             priority=RequestKind.HOME.priority(),
-            meta={KIND_META_KEY: RequestKind.HOME.value, **meta},
+            meta={keys.KIND_META_KEY: RequestKind.HOME.value, **meta},
             # Read again only to heal a gone section, after the first read failed.
             dont_filter=bool(meta),
         )
@@ -126,9 +97,9 @@ class NetworkSpider(scrapy.Spider):
     def section_request(
         self, section: Section, url: str, page: int, *, heal: ResolvedSection | None = None
     ) -> scrapy.Request:
-        meta: dict[str, Any] = {KIND_META_KEY: RequestKind.SECTION_PAGE.value}
+        meta: dict[str, Any] = {keys.KIND_META_KEY: RequestKind.SECTION_PAGE.value}
         if heal is not None:
-            meta[HEAL_META_KEY] = heal.key
+            meta[keys.HEAL_META_KEY] = heal.key
             if heal.declared:
                 # A gone page is the healer's to answer, not the errback's.
                 meta["handle_httpstatus_list"] = GONE_STATUSES
@@ -164,9 +135,9 @@ class NetworkSpider(scrapy.Spider):
             priority=kind.priority(page),
             # The listed URL: a redirected request's own URL is where it ended up.
             meta={
-                KIND_META_KEY: kind.value,
-                ARTICLE_META_KEY: url,
-                LISTED_DATE_META_KEY: listed_date,
+                keys.KIND_META_KEY: kind.value,
+                keys.ARTICLE_META_KEY: url,
+                keys.LISTED_DATE_META_KEY: listed_date,
                 **meta,
             },
         )
@@ -195,9 +166,9 @@ class NetworkSpider(scrapy.Spider):
 
     def parse_home(self, response: Response) -> Iterator[scrapy.Request]:
         """Read the navigation, resolve the run's sections and begin their walks."""
-        self.crawler.stats.inc_value(STATS_HOME_PAGES)
+        self.crawler.stats.inc_value(keys.STATS_HOME_PAGES)
         self.navigation = parse_navigation(response.url, response.body, content_type=_content_type(response))
-        if response.meta.get(HEAL_META_KEY):
+        if response.meta.get(keys.HEAL_META_KEY):
             return  # read again for a gone section: newsbot.middlewares.sections takes it from here
         nav = self.navigation
         yield from self._walk(resolve_sections(self.site, nav.sections, not_sections=nav.not_sections))
@@ -219,13 +190,13 @@ class NetworkSpider(scrapy.Spider):
             section_slug=self.section_page_names.get(slug, slug),
         )
         stats = self.crawler.stats
-        stats.inc_value(STATS_SECTION_PAGES)
-        stats.inc_value(STATS_LISTED_ENTRIES, len(listing.entries))
+        stats.inc_value(keys.STATS_SECTION_PAGES)
+        stats.inc_value(keys.STATS_LISTED_ENTRIES, len(listing.entries))
         if not listing.entries:
-            stats.inc_value(STATS_SECTION_PAGES_EMPTY)
+            stats.inc_value(keys.STATS_SECTION_PAGES_EMPTY)
         for note in listing.notes:
             self.logger.warning("%s: %s", response.url, note)
-            stats.inc_value(f"{STATS_LISTING_NOTES_PREFIX}{note}")
+            stats.inc_value(f"{keys.STATS_LISTING_NOTES_PREFIX}{note}")
         for entry in listing.entries:
             yield self.article_request(
                 entry.url,
@@ -252,9 +223,9 @@ class NetworkSpider(scrapy.Spider):
             entries = parse_feed(response.url, response.body)
         except FeedError as error:
             self.logger.error("%s", error)
-            self.crawler.stats.inc_value(STATS_ERROR_BAD_FEED)
+            self.crawler.stats.inc_value(keys.STATS_ERROR_BAD_FEED)
             return
-        self.crawler.stats.inc_value(STATS_LISTED_ENTRIES, len(entries))
+        self.crawler.stats.inc_value(keys.STATS_LISTED_ENTRIES, len(entries))
         for entry in entries:
             if entry.site is not None:
                 yield self.article_request(
@@ -276,7 +247,7 @@ class NetworkSpider(scrapy.Spider):
         @returns items 1 1
         @scrapes schema_version url site title section body paragraphs date_published content_hash
         """
-        listed = response.meta.get(ARTICLE_META_KEY) or response.url
+        listed = response.meta.get(keys.ARTICLE_META_KEY) or response.url
         try:
             item = parse_article(
                 response.url,
@@ -286,16 +257,16 @@ class NetworkSpider(scrapy.Spider):
                 scraped_at=utc_now_iso(),
             )
         except ParseError as error:
-            self.crawler.stats.inc_value(STATS_PAGES_UNPARSED)
+            self.crawler.stats.inc_value(keys.STATS_PAGES_UNPARSED)
             miss_article(self.crawler, listed, UNPARSED, section=section, detail=str(error))
             return
         if item is None:
-            self.crawler.stats.inc_value(STATS_PAGES_NOT_ARTICLE)
+            self.crawler.stats.inc_value(keys.STATS_PAGES_NOT_ARTICLE)
             reason = page_reason(_content_type(response), response.body)
             miss_article(self.crawler, listed, reason, section=section)
             return
-        self.crawler.stats.inc_value(STATS_ARTICLES_PARSED)
-        self.crawler.stats.inc_value(f"{STATS_SECTION_PARSED_PREFIX}{origin}")
+        self.crawler.stats.inc_value(keys.STATS_ARTICLES_PARSED)
+        self.crawler.stats.inc_value(f"{keys.STATS_SECTION_PARSED_PREFIX}{origin}")
         yield item
 
     # --- failures ----------------------------------------------------------------------------------
@@ -304,13 +275,13 @@ class NetworkSpider(scrapy.Spider):
         """The one errback: a home page, section page, feed or article that could not be had."""
         request = failed_request(failure)
         reason = failure_reason(failure)
-        kind = request.meta.get(KIND_META_KEY)
+        kind = request.meta.get(keys.KIND_META_KEY)
         stats = self.crawler.stats
-        if kind == RequestKind.HOME.value and (key := request.meta.get(HEAL_META_KEY)):
-            gone = request.meta[HEAL_REASON_META_KEY]
+        if kind == RequestKind.HOME.value and (key := request.meta.get(keys.HEAL_META_KEY)):
+            gone = request.meta[keys.HEAL_REASON_META_KEY]
             self.section_gone(key, gone, f"{gone}, and the home page could not be read again ({reason})")
         elif kind == RequestKind.HOME.value:
-            stats.inc_value(STATS_HOME_FAILED)
+            stats.inc_value(keys.STATS_HOME_FAILED)
             self.logger.warning(
                 "Home page %s could not be fetched (%s); using the declared section URLs",
                 self.site.home_url,
@@ -322,20 +293,20 @@ class NetworkSpider(scrapy.Spider):
             self.logger.error("Section page %s could not be had (%s): %s", request.url, reason, failure.value)
         elif kind == RequestKind.FEED.value:
             self.logger.error("The feed %s could not be had (%s): %s", request.url, reason, failure.value)
-            stats.inc_value(STATS_ERROR_BAD_FEED)
+            stats.inc_value(keys.STATS_ERROR_BAD_FEED)
         else:
-            listed = request.meta.get(ARTICLE_META_KEY) or request.url
+            listed = request.meta.get(keys.ARTICLE_META_KEY) or request.url
             section = request.cb_kwargs.get("section")
             miss_article(self.crawler, listed, reason, section=section, detail=str(failure.value))
 
     def _section_page_failed(self, slug: str, reason: str) -> None:
-        self.crawler.stats.inc_value(f"{STATS_SECTION_PAGES_FAILED_PREFIX}{reason}")
+        self.crawler.stats.inc_value(f"{keys.STATS_SECTION_PAGES_FAILED_PREFIX}{reason}")
         self.crawler.signals.send_catch_log(signal=section_page_failed, slug=slug, reason=reason)
 
     def section_gone(self, key: str, reason: str, why: str) -> None:
         """A declared section whose first page is gone (`reason`: `gone`, `no_articles`) and that
         the navigation names nowhere else: its walk fails."""
-        self.crawler.stats.inc_value(STATS_SECTIONS_FAILED)
+        self.crawler.stats.inc_value(keys.STATS_SECTIONS_FAILED)
         self._section_page_failed(key, reason)
         self.logger.error("Section %s: %s", key, why)
 
@@ -361,8 +332,8 @@ class NetworkSpider(scrapy.Spider):
                     where,
                     resolution.describe(),
                 )
-                self.crawler.stats.set_value(STATS_UNKNOWN_SECTIONS, ", ".join(unknown))
-                raise CloseSpider(FINISH_UNKNOWN_SECTION)
+                self.crawler.stats.set_value(keys.STATS_UNKNOWN_SECTIONS, ", ".join(unknown))
+                raise CloseSpider(keys.FINISH_UNKNOWN_SECTION)
         elif self.arguments.all_sections:
             chosen = list(resolution.sections)
         else:
@@ -373,8 +344,8 @@ class NetworkSpider(scrapy.Spider):
                 self.site.host,
                 "names none" if resolution.navigation_read else "could not be read",
             )
-            raise CloseSpider(FINISH_NO_SECTIONS)
-        self.crawler.stats.set_value(STATS_SECTIONS_WALKED, [s.key for s in chosen])
+            raise CloseSpider(keys.FINISH_NO_SECTIONS)
+        self.crawler.stats.set_value(keys.STATS_SECTIONS_WALKED, [s.key for s in chosen])
         for resolved in chosen:
             if resolved.moved:
                 self.logger.warning(
@@ -400,18 +371,18 @@ class NetworkSpider(scrapy.Spider):
 
     def _report(self, resolution: SectionResolution) -> None:
         stats = self.crawler.stats
-        stats.set_value(STATS_SECTIONS, [s.as_dict() for s in resolution.sections])
+        stats.set_value(keys.STATS_SECTIONS, [s.as_dict() for s in resolution.sections])
         moved = [
             {"key": s.key, "label": s.label, "declared_url": s.declared_url, "url": s.url}
             for s in resolution.moved
         ]
         if moved:
-            stats.set_value(STATS_SECTIONS_MOVED, moved)
-            stats.set_value(NOTE_SECTIONS_MOVED, len(moved))
+            stats.set_value(keys.STATS_SECTIONS_MOVED, moved)
+            stats.set_value(keys.NOTE_SECTIONS_MOVED, len(moved))
         if resolution.navigation_read:
-            stats.set_value(STATS_SECTIONS_NEW, [s.key for s in resolution.new])
-            stats.set_value(STATS_SECTIONS_MISSING, [s.key for s in resolution.missing])
-            stats.set_value(STATS_NAV_NOT_SECTIONS, [link.label for link in resolution.not_sections])
+            stats.set_value(keys.STATS_SECTIONS_NEW, [s.key for s in resolution.new])
+            stats.set_value(keys.STATS_SECTIONS_MISSING, [s.key for s in resolution.missing])
+            stats.set_value(keys.STATS_NAV_NOT_SECTIONS, [link.label for link in resolution.not_sections])
             for missing in resolution.missing:
                 self.logger.warning(
                     "Declared section %s is not in the home page navigation; trying its declared URL %s",
