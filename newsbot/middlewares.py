@@ -19,7 +19,7 @@ from scrapy.utils.response import response_status_message
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
-from newsbot.parsing.article.layouts import Layout2022
+from newsbot.parsing.article import is_article_page
 from newsbot.registry import load_registry
 from newsbot.report.keys import (
     ARTICLE_META_KEY,
@@ -96,7 +96,6 @@ _CHALLENGE_MARKERS = re.compile(
     rb"|g-recaptcha|h-captcha|hcaptcha|captcha-delivery|chk_captcha",
     re.I,
 )
-_ARTICLE_BODY_MARKER = Layout2022.body_start_bytes
 
 
 def looks_blocked(status: int, body: bytes) -> bool:
@@ -104,7 +103,7 @@ def looks_blocked(status: int, body: bytes) -> bool:
     200/429/503 whose title or first lines say the client is blocked."""
     if status == 403:
         return True
-    if _ARTICLE_BODY_MARKER in body:
+    if is_article_page(body):
         return False
     if _CHALLENGE_MARKERS.search(body[:16384]):
         return True

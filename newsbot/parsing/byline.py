@@ -1,5 +1,5 @@
 """Bylines of Space Media Network articles: ``by AFP Staff Writers``, ``By Issam AHMED``,
-``By W.G. Dunlop, Sara HUSSEIN`` (see shared/site/ANATOMY.md, "Datelines, bylines, dates").
+``By W.G. Dunlop, Sara HUSSEIN`` (see docs/ANATOMY.md, "Datelines, bylines, dates").
 
 `split_glued_dateline` separates a byline from a dateline that extracted text glued to it
 (``By Issam AHMEDDakar (AFP) Oct 7, 2025``).
@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from newsbot.parsing.dateline import MAX_DATELINE_CHARS, Dateline, normalise_spaces, parse_dateline
-from newsbot.parsing.text import LettersAnd, clean_text
+from newsbot.parsing.text import clean_text, letters_and
 
 __all__ = ["Byline", "is_byline", "parse_byline", "split_glued_dateline"]
 
@@ -31,6 +31,7 @@ _MAX_BYLINE_CHARS = 200
 _AGENCIES = {
     a.lower(): a for a in ("AFP", "SPX", "UPI", "ESA", "JPL", "RIA Novosti", "IANS", "Reuters", "AP")
 }
+_BY = re.compile(r"by\s", re.IGNORECASE)
 # "AFP Staff Writers", "Staff Writer", "Staff Reporters": an organisation's desk, not a person.
 _STAFF_RE = re.compile(r"(?P<org>.*?)\s*\bstaff\s+(?:writers?|reporters?)", re.IGNORECASE)
 # Authors are separated by commas, "and", "&" or "with". Only lower-case words: names are printed
@@ -39,11 +40,7 @@ _AUTHOR_SEPARATOR_RE = re.compile(r"\s*,\s*|\s+(?:and|with)\s+|\s*&\s*")
 # "Sara HUSSEIN in Paris": where the reporter filed from is not part of the name.
 _FILED_FROM_RE = re.compile(r"\s+in\s+[^\W\d_].*")
 _NAME_PUNCTUATION = frozenset(" .'\u2019-")
-_NAME_CHARS = LettersAnd(_NAME_PUNCTUATION)
 _MAX_NAME_WORDS = 5
-# "by" as the pattern `by` with re.I reads it: no other character folds to "b" or "y".
-_BY = frozenset({"by", "By", "bY", "BY"})
-_new_object = object.__new__
 
 
 def _is_person_name(name: str) -> bool:
@@ -52,9 +49,9 @@ def _is_person_name(name: str) -> bool:
     This is what keeps prose such as "By the end of the year, NASA will ..." from being taken
     for a byline.
     """
-    if not name[:1].isupper() or len(name.split()) > _MAX_NAME_WORDS:
-        return False
-    return _NAME_CHARS.hold(name)
+    return (
+        name[:1].isupper() and len(name.split()) <= _MAX_NAME_WORDS and letters_and(_NAME_PUNCTUATION, name)
+    )
 
 
 def parse_byline(text: str) -> Byline | None:
@@ -64,30 +61,17 @@ def parse_byline(text: str) -> Byline | None:
     """
     raw = text.strip()
     normalised = normalise_spaces(raw)
-    # "by" in any case, white space and the rest: in normalised text, whose only white space is single
-    # spaces and none at either end, that is the first two characters, a space and at least one more.
-    if len(normalised) > _MAX_BYLINE_CHARS or normalised[:2] not in _BY or normalised[2:3] != " ":
+    if len(normalised) > _MAX_BYLINE_CHARS or not _BY.match(normalised):
         return None
     rest = normalised[3:]
     authors: list[str] = []
     agency: str | None = None
     desk = False  # whether a part is a "Staff Writers" desk
-    names = rest.strip(" ,")
-    # A separator needs one of these (the only white space being single spaces); without any, the
-    # split gives the names back whole.
-    if "," in names or "&" in names or " and " in names or " with " in names:
-        parts = _AUTHOR_SEPARATOR_RE.split(names)
-    else:
-        parts = [names]
-    for part in parts:
-        if " in " in part:  # what _FILED_FROM_RE needs
-            part = _FILED_FROM_RE.sub("", part)
+    for part in _AUTHOR_SEPARATOR_RE.split(rest.strip(" ,")):
+        part = _FILED_FROM_RE.sub("", part)
         if not part:
             continue
-        lowered = part.lower()
-        # ASCII text can match `staff` (re.I) only as a case of "staff"; other text might through
-        # case folding ("ſtaff"), so the pattern decides.
-        staff = _STAFF_RE.fullmatch(part) if "staff" in lowered or not part.isascii() else None
+        staff = _STAFF_RE.fullmatch(part)
         if staff is not None:
             desk = True
             # Whatever precedes "Staff Writers" is the organisation that wrote it.
@@ -95,41 +79,28 @@ def parse_byline(text: str) -> Byline | None:
             if org:
                 agency = agency or _AGENCIES.get(org.lower(), org)
             continue
-        known = _AGENCIES.get(lowered)
+        known = _AGENCIES.get(part.lower())
         if known is not None:
             agency = agency or known
             continue
         if not _is_person_name(part):
             return None
         authors.append(part)
-    # A desk found in a part is found by the search too: the part is a piece of `rest` that starts
-    # after a separator or a space, where `\bstaff` matches as it does at the part's start.
     if not authors and agency is None and not desk and _STAFF_RE.search(rest) is None:
         return None
-    # Byline(raw, authors, agency) without the frozen __init__'s object.__setattr__ per field: the
-    # same class, fields (in the same order), equality, hash and repr.
-    made = _new_object(Byline)
-    fields = made.__dict__
-    fields["raw"] = raw
-    fields["authors"] = tuple(authors)
-    fields["agency"] = agency
-    return made
+    return Byline(raw, tuple(authors), agency)
 
 
 # Where a glued dateline may start: a capital after a small letter or a dot ("WritersMoscow"), or
-# a capital word after a capitalised surname ("AHMEDDakar": AHMED + Dakar). Each match is that
-# capital, found first and then checked around: the search skips to the capitals, where a pattern
-# of lookarounds alone would be tried at every character.
+# a capital word after a capitalised surname ("AHMEDDakar": AHMED + Dakar).
 _GLUED_WORD_BOUNDARY = re.compile(r"[A-Z](?<=[a-z.][A-Z])|[A-Z](?<=[A-Z][A-Z])(?=[a-z])")
-_ASCII_DIGIT = re.compile("[0-9]")
 # A word that is itself two glued words, surname and place: "HUSSEINParis".
 _GLUED_SURNAME = re.compile(r"[A-Z]{2}[a-z]")
 
 
 def is_byline(text: str) -> bool:
     """Whether a line starts as a byline does ("by ...", "By ..."); parse_byline says if it is one."""
-    # "by" in any case and white space: what `by\s` with re.I matches (`\s` is isspace()).
-    return text[:2] in _BY and text[2:3].isspace()
+    return _BY.match(text) is not None
 
 
 def split_glued_dateline(text: str) -> tuple[str, Dateline | None]:
@@ -143,15 +114,6 @@ def split_glued_dateline(text: str) -> tuple[str, Dateline | None]:
     Only boundaries in the last MAX_DATELINE_CHARS characters are tried: a longer tail is no
     dateline, and trying every boundary of a long line made this quadratic.
     """
-    if text.isascii() and _ASCII_DIGIT.search(text) is None:
-        # A dated dateline has a digit in its date (dateparser is not even asked without one), and
-        # the usual byline ("by Staff Writers") has none: no boundary can give one.
-        return text, None
-    return _split_at_glued_boundary(text)
-
-
-def _split_at_glued_boundary(text: str) -> tuple[str, Dateline | None]:
-    """split_glued_dateline, every boundary tried."""
     for boundary in _GLUED_WORD_BOUNDARY.finditer(text, max(0, len(text) - MAX_DATELINE_CHARS)):
         tail = text[boundary.start() :]
         dateline = parse_dateline(tail)

@@ -2,15 +2,12 @@
 
 An article (and the start of each RSS description) opens with a dateline such as
 ``Moscow (AFP) Dec 30, 2022`` and, on the page, a byline such as ``by AFP Staff Writers``
-(see shared/site/ANATOMY.md, "Datelines, bylines, dates").
+(see docs/ANATOMY.md, "Datelines, bylines, dates").
 
-Every real dateline seen so far has the same shape, so one compiled regular expression plus a
-month table reads them. That fast path is deliberate: it does not depend on the process locale
-(``strptime("%b")`` does) and it costs microseconds, where ``dateparser`` costs about a
-millisecond per call and ~100 ms for its first one. ``dateparser`` is only the fallback for a
-date that is written in another form (``30 December 2022``, ``2022-12-30``), and it is configured
-so that it never invents a date: a dateline whose date cannot be read gets ``date=None`` and a
-note, never a guess.
+Every real dateline seen so far has one shape, read by one regular expression and a month table
+(which, unlike ``strptime("%b")``, does not depend on the process locale). ``dateparser`` reads a
+date written in another form (``30 December 2022``, ``2022-12-30``), configured so that it never
+invents a date: a dateline whose date cannot be read gets ``date=None`` and a note, never a guess.
 
 The date is a calendar day in the dateline's place; no time of day or timezone is printed, so
 none is stored.
@@ -24,18 +21,12 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from newsbot.parsing.text import LettersAnd
+from newsbot.parsing.text import letters_and
 
-if TYPE_CHECKING:  # dateparser is imported lazily: the fast path never needs it.
+if TYPE_CHECKING:  # dateparser is imported when a date needs it: its first call costs ~100 ms.
     from dateparser.date import DateDataParser
 
-__all__ = [
-    "MAX_DATELINE_CHARS",
-    "Dateline",
-    "looks_like_dateline",
-    "normalise_spaces",
-    "parse_dateline",
-]
+__all__ = ["MAX_DATELINE_CHARS", "Dateline", "looks_like_dateline", "normalise_spaces", "parse_dateline"]
 
 # The network has published since the 1990s; a year outside this window is a typo or not a date
 # at all (e.g. "0022"), and storing it would be worse than storing nothing.
@@ -77,27 +68,21 @@ _PLACE = r"(?P<place>[^()\d]{0,80}?)[\s,]*"
 # The agency: "AFP", "SPX", "RIA Novosti"; a letter first so "(2)" or "( )" is not an agency.
 _AGENCY = r"\((?P<agency>[^\W\d_][^()\d]{0,29})\)\s*"
 
-# The fast path: the one form every real dateline has, e.g. "Paris, France (AFP) Sept 24, 2025",
-# "Athens Sept 24, 2025", "Moscow (AFP) Fri Sep 26, 2025". Applied with fullmatch to text whose
-# whitespace has been normalised, so a trailing space or an &nbsp; does not matter.
-_DATE = rf"""\b(?P<date>
+# The form every real dateline has, e.g. "Paris, France (AFP) Sept 24, 2025", "Athens Sept 24,
+# 2025", "Moscow (AFP) Fri Sep 26, 2025". Applied with fullmatch to text whose whitespace has been
+# normalised, so a trailing space or an &nbsp; does not matter.
+_DATELINE_RE = re.compile(
+    _PLACE
+    + rf"(?:{_AGENCY})?"
+    + rf"""\b(?P<date>
         (?:(?:{_WEEKDAYS})\.?,?\s)?
         (?P<month>{_MONTHS})\.?\s
         (?P<day>\d{{1,2}}),?\s
         (?P<year>\d{{4}})
-    )"""
-# The lookahead changes no match, it only saves time: after the place and its separators comes
-# either "(" (the agency) or the first letter of a weekday or month name (re.I covers upper case).
-_DATELINE_RE = re.compile(
-    _PLACE + r"(?=[(adfjmnostw])" + rf"(?:{_AGENCY})?" + _DATE, re.IGNORECASE | re.VERBOSE
+    )""",
+    re.IGNORECASE | re.VERBOSE,
 )
-# The same pattern in the two pieces that `_fast_form` applies where the place has to end, which
-# saves trying every length of the place: the agency and date from the first "(" on ...
-_AGENCY_DATE_RE = re.compile(_AGENCY + _DATE, re.IGNORECASE | re.VERBOSE)
-# ... or, without an agency, the date that ends the text (searched for: the lookahead skips the
-# positions where no weekday or month name starts at less cost than trying each name there).
-_DATE_AT_END_RE = re.compile(r"(?=[adfjmnostw])" + _DATE + r"\Z", re.IGNORECASE | re.VERBOSE)
-# Fallback splits, used only when the fast path fails: "<place> (<AGENCY>) <anything>" ...
+# Other forms: "<place> (<AGENCY>) <anything>" ...
 _AGENCY_SPLIT_RE = re.compile(_PLACE + _AGENCY + r"(?P<tail>.*)", re.IGNORECASE)
 # ... or, without an agency, the date starts at the first month/weekday name or digit.
 _DATE_START_RE = re.compile(rf"\b(?:{_MONTHS}|{_WEEKDAYS})\b|\d", re.IGNORECASE)
@@ -110,9 +95,6 @@ _SPACES_RE = re.compile(r"(?:&nbsp;|&#160;|&#xa0;|\s)+", re.IGNORECASE)
 # Characters a place name is made of: "St. Louis", "Cergy-Pontoise", "Val-d'Oise", "Trinidad &
 # Tobago". Anything else (quotes, "$", ":", "!") means prose, not a place.
 _PLACE_PUNCTUATION = frozenset(" ,.'\u2019-&/")
-_PLACE_CHARS = LettersAnd(_PLACE_PUNCTUATION)
-# A line without "(" and without a digit is no dateline: no fast form, no agency, no date.
-_DIGIT_OR_PARENTHESIS_RE = re.compile(r"[0-9(]")
 # Lower-case words allowed inside a place name without an agency ("Rio de Janeiro", "Frankfurt am
 # Main"); every other word must be capitalised, which is what tells a place from a sentence.
 _PLACE_PARTICLES = frozenset(
@@ -136,38 +118,13 @@ class Dateline:
     notes: tuple[str, ...] = ()
 
 
-_new_object = object.__new__
-
-
-def _dateline(
-    raw: str, place: str | None, agency: str | None, date: datetime.date | None, notes: tuple[str, ...]
-) -> Dateline:
-    """``Dateline(raw, place, agency, date, notes)`` in half the time: the frozen dataclass's __init__
-    sets each field through object.__setattr__, this fills the new instance's dict directly. The
-    result is the same: the same class, fields (in the same order), equality, hash and repr."""
-    made = _new_object(Dateline)
-    fields = made.__dict__
-    fields["raw"] = raw
-    fields["place"] = place
-    fields["agency"] = agency
-    fields["date"] = date
-    fields["notes"] = notes
-    return made
-
-
 def normalise_spaces(text: str) -> str:
     """Collapse whitespace, non-breaking spaces and &nbsp; entities into single spaces."""
-    if "&" not in text:
-        # No entity: `\s`, split() and strip() agree on what white space is.
-        return " ".join(text.split())
     return _SPACES_RE.sub(" ", text).strip()
 
 
 def _place_chars_ok(place: str) -> bool:
-    """Whether every character of `place` is a letter or place punctuation."""
-    if len(place) > 80:
-        return False
-    return _PLACE_CHARS.hold(place)
+    return len(place) <= 80 and letters_and(_PLACE_PUNCTUATION, place)
 
 
 def _is_place_name(place: str) -> bool:
@@ -179,24 +136,9 @@ def _is_place_name(place: str) -> bool:
     words = place.replace(",", " ").split()
     if not words:
         return True
-    if len(words) > _MAX_PLACE_WORDS or not _place_chars_ok(place):
+    if len(words) > _MAX_PLACE_WORDS or not _place_chars_ok(place) or not words[0][0].isupper():
         return False
-    if not words[0][0].isupper():
-        return False
-    # A loop, not all() over a generator, which costs twice as much for a place of two words.
-    for word in words:  # noqa: SIM110
-        if not (word[0].isupper() or word.lower() in _PLACE_PARTICLES):
-            return False
-    return True
-
-
-def _clean_place(place: str) -> str | None:
-    place = place.strip(" ,")
-    return place or None
-
-
-def _in_range(day: datetime.date) -> bool:
-    return MIN_YEAR <= day.year <= MAX_YEAR
+    return all(word[0].isupper() or word.lower() in _PLACE_PARTICLES for word in words)
 
 
 @functools.cache
@@ -223,22 +165,19 @@ def fallback_date_parser() -> DateDataParser:
 
 
 def _fallback_date(date_text: str) -> tuple[datetime.date | None, tuple[str, ...]]:
-    """Read a date not in the fast-path form; returns the day (or None) and the notes."""
+    """Read a date not in the usual form; returns the day (or None) and the notes."""
     if not date_text:
         return None, (NOTE_NO_DATE,)
-    # Without a digit there is no day or year to find, and a dateparser call costs ~1 ms.
+    # Without a digit there is no day or year to find.
     if len(date_text) > _MAX_DATE_CHARS or not any(c.isdigit() for c in date_text):
         return None, (_note_unparsed(date_text),)
     try:
         found = fallback_date_parser().get_date_data(date_text).date_obj
     except (ValueError, OverflowError):  # dateparser can raise on odd digit runs
         found = None
-    if found is None:
+    if found is None or not MIN_YEAR <= found.year <= MAX_YEAR:
         return None, (NOTE_FALLBACK, _note_unparsed(date_text))
-    day = found.date()  # a calendar day: drop any time dateparser read
-    if not _in_range(day):
-        return None, (NOTE_FALLBACK, _note_unparsed(date_text))
-    return day, (NOTE_FALLBACK,)
+    return found.date(), (NOTE_FALLBACK,)  # a calendar day: drop any time dateparser read
 
 
 def _looks_like_date(date_text: str) -> bool:
@@ -250,83 +189,19 @@ def _looks_like_date(date_text: str) -> bool:
     )
 
 
-# What `_split` finds: (month, day, year) of the fast form or None, the place, the agency and the
-# date's text.
-_Parts = tuple[tuple[str, str, str] | None, str, str | None, str]
-
-
-def _split(text: str) -> _Parts | None:
-    """Find the parts of a dateline using regular expressions only.
-
-    ``text`` is normalised (normalise_spaces): its only white space is single spaces, none at either
-    end. Returns ``(fast, place, agency, date_text)``, with ``fast`` the month, day and year when the
-    text is in the known form, or None when the text is not a dateline. Because the is-it-a-dateline
-    decision is made here and never depends on dateparser, ``looks_like_dateline`` can share it
-    and agree exactly with ``parse_dateline``.
-    """
+def _split(text: str) -> tuple[re.Match[str] | None, str, str | None, str] | None:
+    """The parts of a normalised line: (the usual form's match or None, place, agency, date text),
+    or None when the line is no dateline. Regular expressions only: `looks_like_dateline` shares
+    this decision, so it agrees exactly with `parse_dateline`."""
     if len(text) > MAX_DATELINE_CHARS:
         return None
-    if text[-4:].isdecimal():  # `\d` is isdecimal(): the fast form may match
-        fast = _fast_form(text)
-        if fast is not None:
-            return fast
-    elif "(" not in text and text.isascii() and _DIGIT_OR_PARENTHESIS_RE.search(text) is None:
-        # No fast form (no year at the end), no "(AGENCY)", and no digit for a date to have.
-        return None
-    return _split_by_patterns(text)
-
-
-def _fast_form(text: str) -> _Parts | None:
-    """The parts of a dateline in the fast form, found where the place must end, or None when this
-    shortcut cannot say (then `_split_by_patterns` decides: either way the answer is the same).
-
-    `_DATELINE_RE` gives the place the fewest characters that let the rest match, and neither the
-    place nor the date holds a "(". So with a "(" in the text, the agency starts at the first one and
-    the place is everything before it less trailing spaces and commas; without one, the date starts
-    at the first position from which a date runs to the end (a date holds at most three spaces, so
-    the search starts after the fourth space from the end) and the place is, again, what precedes
-    it less spaces and commas. The check of that place is the one `_split_by_patterns` makes, and
-    it passes only for a place `_DATELINE_RE` accepts (letters and punctuation, at most 80 long).
-    """
-    paren = text.find("(")
-    if paren >= 0:
-        m = _AGENCY_DATE_RE.fullmatch(text, paren)
-        if m is None:
-            return None
-        place = text[:paren].rstrip(" ,")
-        if not _place_chars_ok(place):
-            return None
-        agency, date_text, month, day, year = m.groups()  # the groups in the pattern's order
-        return (month, day, year), place, agency, date_text
-    start = len(text)
-    for _ in range(4):
-        start = text.rfind(" ", 0, start)
-        if start < 0:
-            break
-    m = _DATE_AT_END_RE.search(text, start + 1)
-    if m is None:
-        return None
-    place = text[: m.start()].rstrip(" ,")
-    if not _is_place_name(place):
-        return None
-    date_text, month, day, year = m.groups()
-    return (month, day, year), place, None, date_text
-
-
-def _split_by_patterns(text: str) -> _Parts | None:
-    """`_split` by the general patterns, in order; each is tried only when it can match."""
-    if text[-4:].isdecimal():  # the fast form ends with a year
-        m = _DATELINE_RE.fullmatch(text)
-        if m is not None:
-            place, agency = m["place"], m["agency"]
-            ok = _place_chars_ok(place) if agency else _is_place_name(place)
-            return ((m["month"], m["day"], m["year"]), place, agency, m["date"]) if ok else None
-    if "(" in text:  # an agency needs one
-        m = _AGENCY_SPLIT_RE.fullmatch(text)
-        if m is not None:
-            if not _place_chars_ok(m["place"]):
-                return None
-            return None, m["place"], m["agency"], m["tail"].strip()
+    m = _DATELINE_RE.fullmatch(text)
+    if m is not None:
+        ok = _place_chars_ok(m["place"]) if m["agency"] else _is_place_name(m["place"])
+        return (m, m["place"], m["agency"], m["date"]) if ok else None
+    m = _AGENCY_SPLIT_RE.fullmatch(text)
+    if m is not None:
+        return (None, m["place"], m["agency"], m["tail"].strip()) if _place_chars_ok(m["place"]) else None
     start = _DATE_START_RE.search(text)
     if start is None:
         return None
@@ -354,23 +229,19 @@ def parse_dateline(text: str) -> Dateline | None:
     parts = _split(normalise_spaces(raw))
     if parts is None:
         return None
-    fast, place, agency, date_text = parts
-    agency = agency.strip() if agency else None
-    if fast is not None:
-        month, day_text, year_text = fast
-        # casefold, not lower: the pattern matches "ſep" (a long s) through case folding, and
-        # lower() left it no key of the month table (a KeyError that lost the page). A year out of
-        # range needs no calendar check.
-        month_number = _MONTH_NUMBERS[month[:3].casefold()]
-        year = int(year_text)
+    usual, place_text, agency_text, date_text = parts
+    place = place_text.strip(" ,") or None
+    agency = agency_text.strip() if agency_text else None
+    if usual is None:
+        day, notes = _fallback_date(date_text)
+        return Dateline(raw, place, agency, day, notes)
+    # casefold, not lower: the pattern matches "ſep" (a long s) through case folding.
+    month = _MONTH_NUMBERS[usual["month"][:3].casefold()]
+    year = int(usual["year"])
+    try:
         if MIN_YEAR <= year <= MAX_YEAR:
-            try:
-                day = datetime.date(year, month_number, int(day_text))
-            except ValueError:  # Feb 30, day 0, day 45: printed wrong, so stored as unknown
-                pass
-            else:
-                return _dateline(raw, _clean_place(place), agency, day, ())
-        # The form is right but the day is impossible; dateparser would not do better.
-        return _dateline(raw, _clean_place(place), agency, None, (_note_unparsed(date_text),))
-    found, notes = _fallback_date(date_text)
-    return _dateline(raw, _clean_place(place), agency, found, notes)
+            return Dateline(raw, place, agency, datetime.date(year, month, int(usual["day"])))
+    except ValueError:  # Feb 30, day 0, day 45: printed wrong, so stored as unknown
+        pass
+    # The form is right but the day is impossible; dateparser would not do better.
+    return Dateline(raw, place, agency, None, (_note_unparsed(date_text),))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
@@ -21,10 +21,6 @@ class DecodedPage:
     text: str
     encoding: str
     notes: tuple[str, ...] = ()
-    # `text` as UTF-8, when decoding had it at hand (the page was UTF-8, or a str was checked by
-    # encoding it): the parser reads UTF-8, and encoding a page again cost as much as a tenth of
-    # its parse. None says nothing about the text.
-    utf8: bytes | None = field(default=None, repr=False, compare=False)
 
 
 # --- decoding ------------------------------------------------------------------------------------
@@ -60,15 +56,6 @@ def _cp1252_byte(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error("newsbot-cp1252", _cp1252_byte)
 
 
-def _utf8_unless_surrogates(text: str) -> bytes | None:
-    """`text` as UTF-8, None when it holds a lone surrogate (which UTF-8 cannot encode)."""
-    # Encoding is a C loop; a regular expression scan of a whole page costs ten times more.
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:
-        return None
-
-
 def decode_html(body: bytes | str, content_type: str | None = None) -> DecodedPage:
     """Bytes to text, trusting a declared charset only while the bytes agree with it.
 
@@ -98,12 +85,7 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> DecodedPa
     """
     if isinstance(body, str):
         # Lone surrogates (only a str can hold them) would make lxml and the JSON writer raise.
-        if body.isascii():
-            return DecodedPage(body, "unicode")
-        utf8 = _utf8_unless_surrogates(body)
-        if utf8 is None:
-            return DecodedPage(_SURROGATES.sub("\ufffd", body), "unicode")
-        return DecodedPage(body, "unicode", utf8=utf8)
+        return DecodedPage(_SURROGATES.sub("\ufffd", body), "unicode")
     bom_encoding, bom = read_bom(body)
     if bom_encoding and bom is not None:
         if bom_encoding == "utf-8":
@@ -121,8 +103,7 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> DecodedPa
             declared = None
     if declared == "utf-8" or declared is None:
         text, encoding, more = _decode_utf8(body, declared=label if declared else None)
-        # Valid UTF-8 decodes to a text that encodes back to the same bytes.
-        return DecodedPage(text, encoding, (*notes, *more), utf8=body if encoding == "utf-8" else None)
+        return DecodedPage(text, encoding, (*notes, *more))
     if not body.isascii() and _single_byte(declared):
         try:
             text = body.decode("utf-8")
@@ -133,7 +114,7 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> DecodedPa
                 return DecodedPage(text, _MIXED, tuple(notes))
         else:
             notes.append(f"encoding: declared {label} does not fit the bytes, decoded as utf-8")
-            return DecodedPage(text, "utf-8", tuple(notes), utf8=body)
+            return DecodedPage(text, "utf-8", tuple(notes))
     try:
         errors = "newsbot-cp1252" if declared == _WINDOWS_1252 else "strict"
         return DecodedPage(body.decode(declared, errors=errors), declared, tuple(notes))

@@ -15,7 +15,7 @@ from lxml import etree
 from newsbot.parsing.dateline import parse_dateline
 from newsbot.parsing.links import http_url
 from newsbot.parsing.text import clean_text
-from newsbot.parsing.tree import drop_noise, html_text, parse_fragment
+from newsbot.parsing.tree import html_text, parse_html, visible, walk
 from newsbot.registry import load_registry
 from newsbot.registry.urls import canonical_url
 
@@ -91,38 +91,25 @@ def _findtext(item: etree._Element, name: str) -> str:
 
 def _read_description(entry: FeedEntry, description: str, base_url: str) -> None:
     """Dateline, `<br/>`, thumbnail, then the teaser, cut mid-word by the feed."""
-    root = parse_fragment(f"<div>{description}</div>")
-    drop_noise(root)
-    image = next(root.iter("img"), None)
+    events = list(visible(list(walk(parse_html(f"<div>{description}</div>")))))
+    image = next((item for _, kind, item in events if kind == "start" and item.tag == "img"), None)
     if image is not None:
         entry.thumbnail = http_url(base_url, image.get("src"))
-        image.drop_tree()
-    first_break = next(root.iter("br"), None)
+    first_break = next(
+        (at for at, (_, kind, item) in enumerate(events) if kind == "start" and item.tag == "br"), None
+    )
+    texts = [item for _, kind, item in events if kind == "text"]
     head = ""
     if first_break is not None:
-        head = clean_text("".join(_text_before(root, first_break)))
+        head = clean_text("".join(item for _, kind, item in events[:first_break] if kind == "text"))
     dateline = parse_dateline(head) if head else None
     if dateline is None:
         entry.notes.append("feed: no dateline at the head of the description")
-        entry.teaser = clean_text(root.text_content()) or None
+        entry.teaser = clean_text("".join(texts)) or None
         return
     entry.dateline = dateline.raw
     entry.dateline_place = dateline.place
     entry.agency = dateline.agency
     entry.date_published = dateline.date.isoformat() if dateline.date else None
     entry.notes.extend(dateline.notes)
-    full = clean_text(root.text_content())
-    entry.teaser = clean_text(full.removeprefix(head)) or None
-
-
-def _text_before(root: etree._Element, stop: etree._Element) -> list[str]:
-    """The text of `root` in document order up to the element `stop`."""
-    texts: list[str] = []
-    for event, element in etree.iterwalk(root, events=("start", "end")):
-        if element is stop:
-            break
-        if event == "start" and element.text:
-            texts.append(element.text)
-        if event == "end" and element is not root and element.tail:
-            texts.append(element.tail)
-    return texts
+    entry.teaser = clean_text(clean_text("".join(texts)).removeprefix(head)) or None

@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-import lxml.html
+from lxml import etree
 
 from newsbot.parsing.dateline import Dateline, parse_dateline
 from newsbot.parsing.encoding import decode_html
 from newsbot.parsing.links import http_url
 from newsbot.parsing.text import clean_text
-from newsbot.parsing.tree import BLOCK_TAGS, drop_noise, parse_fragment
+from newsbot.parsing.tree import BLOCK_TAGS, parse_html, visible, visible_text, walk
 from newsbot.registry import load_registry
 from newsbot.registry.urls import canonical_url
 
@@ -59,9 +59,7 @@ def parse_listing_page(
 ) -> ListingPage:
     """The article entries of a section page (newest first, as listed) and its pagination links."""
     decoded = decode_html(body, content_type)
-    root = parse_fragment(decoded.text)
-    drop_noise(root)
-    tokens = list(_tokens(root))
+    tokens = list(_tokens(parse_html(decoded.text)))
     page = ListingPage(url=url, notes=list(decoded.notes))
     page.entries = _entries(tokens, url)
     page.pagination = _pagination(tokens, url, section_slug)
@@ -70,31 +68,21 @@ def parse_listing_page(
     return page
 
 
-def _tokens(root: lxml.html.HtmlElement) -> Iterator[_Token]:
-    """The page flattened to text, links and breaks, in reading order.
-
-    Iterative (a stack of elements entered and left), so no nesting depth exhausts the Python stack.
-    """
-    stack: list[tuple[lxml.html.HtmlElement, bool]] = [(root, True)]
-    while stack:
-        element, entering = stack.pop()
-        tag = element.tag if isinstance(element.tag, str) else ""
-        if entering:
-            if tag == "a":
-                yield _Token("link", clean_text(element.text_content()), element.get("href"))
-                stack.append((element, False))
-                continue
-            if tag in BLOCK_TAGS or tag == "br":
-                yield _Token("break")
-            if element.text and tag:
-                yield _Token("text", element.text)
-            stack.append((element, False))
-            stack.extend((child, True) for child in reversed(element))
-        else:
-            if tag in BLOCK_TAGS:
-                yield _Token("break")
-            if element.tail:
-                yield _Token("text", element.tail)
+def _tokens(root: etree._Element) -> Iterator[_Token]:
+    """The page flattened to text, links and breaks, in reading order (noise left out)."""
+    events = list(walk(root))
+    inside_link: etree._Element | None = None
+    for _, kind, item in visible(events):
+        if inside_link is not None:  # a link's text is its token's
+            if kind == "end" and item is inside_link:
+                inside_link = None
+        elif kind == "text":
+            yield _Token("text", item)
+        elif kind == "start" and item.tag == "a":
+            yield _Token("link", clean_text(visible_text(item)), item.get("href"))
+            inside_link = item
+        elif item.tag in BLOCK_TAGS or (kind == "start" and item.tag == "br"):
+            yield _Token("break")
 
 
 def _entries(tokens: list[_Token], base_url: str) -> list[ListingEntry]:

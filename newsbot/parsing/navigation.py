@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from newsbot.parsing.encoding import decode_html
 from newsbot.parsing.links import http_url
 from newsbot.parsing.text import clean_text
-from newsbot.parsing.tree import parse_fragment
+from newsbot.parsing.tree import parse_html, visible_text
 from newsbot.registry import load_registry
 from newsbot.registry.model import fold_name as fold
 from newsbot.registry.sections import NavLink, page_name
@@ -53,7 +53,7 @@ def parse_navigation(url: str, body: bytes | str, *, content_type: str | None = 
     """The section links of a home page, in page order, one per URL (its first label wins)."""
     registry = load_registry()
     site = registry.site_for_url(url)
-    root = parse_fragment(decode_html(body, content_type).text)
+    root = parse_html(decode_html(body, content_type).text)
     navigation = Navigation(url=url)
     seen: set[str] = set()
     for anchor in root.iter("a"):
@@ -64,7 +64,7 @@ def parse_navigation(url: str, body: bytes | str, *, content_type: str | None = 
         if target in seen:
             continue
         seen.add(target)
-        label = clean_text(anchor.text_content()) or clean_text(anchor.get("title"))
+        label = clean_text(visible_text(anchor)) or clean_text(anchor.get("title"))
         link = NavLink(label=label or page_name(target), url=target)
         if is_not_section(link):
             navigation.not_sections.append(link)

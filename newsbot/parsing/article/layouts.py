@@ -1,49 +1,59 @@
-"""Layout versions of the article template (the Fundus habit, as classes: markers AND steps).
+"""Layout versions of the article template, in the Fundus habit: a class per version, its markers
+and selectors as class attributes, one method per item field.
 
-`Layout2022` holds the markup landmarks of the template in use since the 2000s and the steps that
-read a page with them: find the headline and the body start, read the header, bound the body and
-the Related Links block, read paragraphs and links. A redesign is a subclass that overrides only
-what changed (a class attribute for a renamed marker, a method for a changed step) and says the
-first day it is valid from:
+`Layout2022` reads the template in use since the 2000s (ANATOMY.md). An instance reads one `Page`;
+each field method works on its own, from the page's one parse. A redesign is a subclass that
+overrides only what changed, a class attribute for a renamed marker or a method for a changed step,
+and says the first day it is valid from:
 
     class Layout2027(Layout2022):
         name = "2027"
         valid_from = "2027-03-01"
-        body_start = CommentMarker(re.compile(r"\\s*article-body\\s*"))
-        ...
+        body_start = Comment(re.compile(r"\\s*article-body\\s*"))
+        body_end = Comment(re.compile(r"\\s*article-end\\s*"))
+        related = etree.XPath("//ul[@class='related']//a")
 
-    parse_article(url, body, layouts=(Layout2022(), Layout2027()))
+        def related_anchors(self) -> list[Any]:
+            return self.related(self.page.root)
 
-The markers are declarative (`CommentMarker`, `TextMarker`, `ElementMarker`, see
-newsbot.parsing.markers) and are looked for in the page's one parse, never in slices of its text.
+    parse_article(url, body, layouts=(Layout2022, Layout2027))
 
-tests/test_layouts.py does exactly that. Which version reads a page: the newest one whose markup
-fits it; then, when the page's dateline falls in another version's days and that version fits too,
-that one (a note says when the date and the fit disagree).
+Which version reads a page: the newest one whose markup fits it; then, when the page's dateline
+falls in another version's days and that version fits too, that one (a note says when the date and
+the fit disagree). tests/cases_support.py holds that example, tests/cases/2027 its pages.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, ClassVar
 
 from lxml import etree
 
 from newsbot.item import Image, RelatedLink
-from newsbot.parsing.article import body, header
-from newsbot.parsing.article.header import Header
-from newsbot.parsing.dateline import Dateline
-from newsbot.parsing.events import COMMENT, END, Document, in_opaque
-from newsbot.parsing.markers import CommentMarker, ElementMarker, Marker, TextMarker, first_marker
+from newsbot.parsing.article.page import Comment, Element, Marker, Page, Text
+from newsbot.parsing.byline import is_byline, split_glued_dateline
+from newsbot.parsing.dateline import Dateline, parse_dateline
+from newsbot.parsing.links import http_url
+from newsbot.parsing.text import clean_text, collapse_spaces
+from newsbot.parsing.tree import NOISE_TAGS, has_class, text_blocks, visible_text
+from newsbot.registry.urls import canonical_url
 
-
-def first_index(doc: Document, marker: Marker) -> int | None:
-    """The index of the first event the marker matches, anywhere in the document."""
-    found = first_marker(doc, 0, END, [("marker", marker)])
-    return found[0] if found is not None else None
+# How much text past the headline is the header when no body start marker bounds it, and how much
+# before the body start marker when there is no headline; how much text after the headline the
+# dateline is looked for in when the body start marker is missing; how much text the related block
+# runs over when nothing ends it (characters of text).
+HEADER_REACH = 2000
+HEADER_TEXT_REACH = 5000
+RELATED_REACH = 4000
+# Pictures that are not pictures of the article: sponsors, spacers, ad pixels.
+NON_ARTICLE_PICTURE = re.compile(r"/sponsors/|/(?:black|white|spacer|blank|pixel)\.(?:jpe?g|gif|png)$", re.I)
+_PICTURE_SIZE_SUFFIX = re.compile(r"-(?:hg|lg|bg|sm|th|md)$", re.I)
+# The elements whose end, right after the dateline, still belongs to the header.
+_CLOSING_AFTER_HEADER = frozenset({"span", "div", "td", "p", "b", "font"})
+_LOWER = "translate(@class, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
 
 
 class Layout2022:
@@ -52,31 +62,29 @@ class Layout2022:
     name: ClassVar[str] = "2022"
     # The first day (ISO) of the pages this version reads; see choose_layout.
     valid_from: ClassVar[str] = "1995-01-01"
-    # The comment that opens the body, as bytes: the download middleware tells an article page
-    # from a block page by it without decoding.
-    body_start_bytes: ClassVar[bytes] = b"<!--body-2-incontainer.php-->"
-    body_start: ClassVar[Marker] = CommentMarker(re.compile(r"\s*body-2-incontainer\.php\s*", re.I))
-    body_end: ClassVar[Marker] = CommentMarker(re.compile(r"\s*RELATED LINKS\s*", re.I))
-    # The headline: the first element of this tag (and class, if set) that is closed in the source.
-    headline_tag: ClassVar[str] = "h1"
-    headline_class: ClassVar[str | None] = None
+    # The headline: the first element this selects outside raw text, if the page closes its tag.
+    headline: ClassVar[etree.XPath] = etree.XPath("//h1")
+    body_start: ClassVar[Comment] = Comment(re.compile(r"\s*body-2-incontainer\.php\s*", re.I))
+    body_end: ClassVar[Marker] = Comment(re.compile(r"\s*RELATED LINKS\s*", re.I))
+    # Class names (any case, part of the class attribute) of the header spans, section labels and
+    # picture captions.
     dateline_class: ClassVar[str] = "BHS"
     section_class: ClassVar[str] = "BSection"
     caption_class: ClassVar[str] = "caption"
     # Where the body ends when the end marker is missing: the first of these in the page.
     body_end_fallbacks: ClassVar[tuple[tuple[str, Marker], ...]] = (
-        ("Related Links heading", TextMarker(re.compile(r"\s*Related Links\s*", re.I), whole=True)),
-        ("donation box", ElementMarker("div", "donate")),
-        ("donation box", TextMarker(re.compile(r"Thanks for being here;", re.I))),
-        ("comments line", TextMarker(re.compile(r"Comment using your Disqus", re.I))),
-        ("footer", TextMarker(re.compile(r"Copyright 1995-\d{4}", re.I))),
+        ("Related Links heading", Text(re.compile(r"\s*Related Links\s*", re.I), whole=True)),
+        ("donation box", Element("div", "donate")),
+        ("donation box", Text(re.compile(r"Thanks for being here;", re.I))),
+        ("comments line", Text(re.compile(r"Comment using your Disqus", re.I))),
+        ("footer", Text(re.compile(r"Copyright 1995-\d{4}", re.I))),
     )
     # What ends the Related Links block, and the heading without which there is no such block.
     related_block_end: ClassVar[tuple[tuple[str, Marker], ...]] = (
-        ("donation box", ElementMarker("div", "donate")),
-        ("donation box", TextMarker(re.compile(r"Thanks for being here;", re.I))),
-        ("section label", ElementMarker(None, "BSection")),
-        ("footer", TextMarker(re.compile(r"Copyright 1995", re.I))),
+        ("donation box", Element("div", "donate")),
+        ("donation box", Text(re.compile(r"Thanks for being here;", re.I))),
+        ("section label", Element(None, "BSection")),
+        ("footer", Text(re.compile(r"Copyright 1995", re.I))),
     )
     related_heading: ClassVar[re.Pattern[str]] = re.compile(r"Related Links", re.I)
     # For `newsbot check` and the quality report: which markup each item field depends on.
@@ -90,162 +98,291 @@ class Layout2022:
         "related_links": "the Related Links block after <!--RELATED LINKS-->",
     }
 
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.notes: list[str] = []
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, valid_from={self.valid_from!r})"
 
-    # --- the steps, each overridable -------------------------------------------------------------
+    # --- the markers --------------------------------------------------------------------------
 
-    def fit(self, root: etree._Element, html: str) -> Fit:
-        """The page read with this version's markers: is it an article to them, and its header."""
-        headline, body_start, body_start_first = self.find_markers(root, html)
-        # The usual page, headline then body: what lies above the headline is never read.
-        skip_above = headline is not None and body_start is not None and not body_start_first
-        doc = Document(root, start_at=headline if skip_above else None)
-        start = None
-        if body_start is not None:
-            start = doc.index_of(body_start)
-        elif headline is None:
-            start = first_index(doc, self.body_start)
-        at = doc.index_of(headline) if headline is not None else None
-        return Fit(self, doc, start, at, self.parse_header(doc, at, start))
+    @cached_property
+    def headline_element(self) -> Any:
+        """The first headline element outside raw text; none when the page never closes its tag
+        (an `<h1>` left open runs to the end of the page: no headline)."""
+        for element in self.headline(self.page.root):
+            if element in self.page.start:
+                closing = re.compile(rf"</{re.escape(element.tag)}\s*>", re.I)
+                return element if closing.search(self.page.html) else None
+        return None
 
-    def find_markers(self, root: etree._Element, html: str) -> tuple[Any, Any, bool]:
-        """The headline element, the body start comment and whether that comes first, found by
-        lxml's own iteration (no event is made for them).
-
-        The headline is the first element of `headline_tag` (and `headline_class`) outside
-        raw-text elements; none when the source never closes one (an `<h1>` left open runs to the
-        end of the page: no headline).
-        """
-        # The page as it is first (its end tags are almost always lower case), then lowered: a
-        # case-insensitive scan of the page costs more than lowering it, and lowering costs more
-        # than a scan. A match in the page is a match in its lowered copy.
-        closed = f"</{self.headline_tag}>" in html or _closes(self.headline_tag, html)
-        headline = body_start = None
-        body_start_first = False
-        # A parent already found outside raw text: the headline and the body start comment are
-        # usually siblings, and one walk up the ancestors tells for both.
-        clear_parent: list[etree._Element | None] = [None]
-        for node in root.iter(self.headline_tag, etree.Comment):
-            if isinstance(node, etree._Comment):
-                if (
-                    body_start is None
-                    and self.body_start.matches(COMMENT, node)
-                    and _outside_raw_text(node, clear_parent)
-                ):
-                    body_start = node
-                    body_start_first = headline is None
-            elif (
-                headline is None
-                and closed
-                and self._has_headline_class(node)
-                and _outside_raw_text(node, clear_parent)
-            ):
-                headline = node
-            if headline is not None and body_start is not None:
-                break
-        return headline, body_start, body_start_first
-
-    def _has_headline_class(self, element: etree._Element) -> bool:
-        return self.headline_class is None or (element.get("class") or "") == self.headline_class
-
-    def parse_header(self, doc: Document, headline: int | None, body_start: int | None) -> Header:
-        return header.parse_header(
-            doc, headline, body_start, dateline_class=self.dateline_class, section_class=self.section_class
-        )
-
-    def body_region(self, fit: Fit, notes: list[str]) -> tuple[range, int]:
-        """The body's events and where the Related Links block may start."""
-        doc = fit.doc
-        if fit.body_start is not None:
-            start = fit.body_start + 1
-        else:
-            start = body.body_start_fallback(doc, fit.headline, fit.header, notes)
-        end, related_start = body.body_end(
-            doc, start, end_marker=self.body_end, fallbacks=self.body_end_fallbacks, notes=notes
-        )
-        return range(start, end), related_start
-
-    def related_region(self, fit: Fit, start: int) -> range:
-        return body.related_region(
-            fit.doc, start, block_end=self.related_block_end, heading=self.related_heading
-        )
-
-    def body_paragraphs(self, fit: Fit, region: range, base_url: str) -> tuple[list[str], list[Image]]:
-        return body.body_paragraphs(fit.doc, region, base_url, fit.header, caption_class=self.caption_class)
-
-    def related_links(self, fit: Fit, region: range, base_url: str) -> list[RelatedLink]:
-        return body.related_links(fit.doc, region, base_url)
-
-
-@dataclass
-class Fit:
-    """A page read with one layout version's markers."""
-
-    layout: Layout2022
-    doc: Document
-    body_start: int | None
-    headline: int | None  # where the headline element is entered
-    header: Header
+    @cached_property
+    def body_start_at(self) -> int | None:
+        found = self.page.find([("body start", self.body_start)])
+        return found[0] if found else None
 
     @property
     def is_article(self) -> bool:
-        return self.body_start is not None or (self.headline is not None and self.header.dateline is not None)
+        return self.body_start_at is not None or (
+            self.headline_element is not None and self.byline_and_dateline[1] is not None
+        )
+
+    # --- the header: headline, section label, byline and dateline -----------------------------
+
+    @cached_property
+    def header_region(self) -> range | None:
+        """From the headline's end to the body start marker; HEADER_REACH of text where one of the
+        two is missing; None when both are."""
+        page, body_start = self.page, self.body_start_at
+        if self.headline_element is not None:
+            start = page.end.get(self.headline_element, len(page.events)) + 1
+            if body_start is not None and body_start >= start:
+                return range(start, body_start)
+            return range(start, page.reach(start, HEADER_REACH))
+        if body_start is None:
+            return None
+        seen = 0
+        for index in range(body_start - 1, -1, -1):
+            kind, item = page.events[index]
+            if kind == "text":
+                seen += len(item)
+                if seen > HEADER_REACH:
+                    return range(index + 1, body_start)
+        return range(0, body_start)
+
+    @cached_property
+    def headline_text(self) -> str | None:
+        """The headline's text, its lines joined."""
+        if self.headline_element is None:
+            return None
+        page, start = self.page, self.page.start[self.headline_element]
+        return " ".join(page.blocks(start + 1, page.end[self.headline_element], split_on_br=True)) or None
+
+    def title(self) -> str | None:
+        if self.headline_element is None:
+            self.notes.append("title: no <h1>")
+        return self.headline_text
+
+    def section(self) -> str | None:
+        """The last section label before the headline (its ancestors left out)."""
+        if self.headline_element is None:
+            return None
+        labels = self.headline_element.xpath(
+            f"preceding::*[contains({_LOWER}, $name)]", name=self.section_class.lower()
+        )
+        for element in reversed(labels):
+            if not _in_noise(element):
+                label = clean_text(visible_text(element))
+                if label:
+                    return label
+        return None
+
+    @cached_property
+    def byline_and_dateline(self) -> tuple[str | None, Dateline | None]:
+        """The byline and the dateline: from the dateline-class spans of the header, else from its
+        lines of text (a dateline glued to the byline split off)."""
+        region = self.header_region
+        if region is None:
+            return None, None
+        page = self.page
+        spans = [
+            clean_text(page.text_of(page.events[index][1], region.stop))
+            for index in page.entered(region.start, region.stop, "span")
+            if has_class(page.events[index][1], self.dateline_class)
+        ]
+        byline: str | None = None
+        dateline: Dateline | None = None
+        for text in spans:
+            if dateline is None and not is_byline(text):
+                dateline = parse_dateline(text)
+        for text in spans:
+            if byline is None and is_byline(text):
+                byline, glued = split_glued_dateline(text)
+                if glued is not None and dateline is None:
+                    dateline = glued
+                    self.notes.append("dateline: glued to the byline, split off")
+        # The lines of text are read only when a span is missing (most pages have both).
+        lines = page.blocks(region.start, region.stop, split_on_br=True) if None in (byline, dateline) else []
+        if dateline is None:
+            for text in lines:
+                line_byline, glued = split_glued_dateline(text) if is_byline(text) else (text, None)
+                candidate = glued or (None if is_byline(text) else parse_dateline(text))
+                if candidate is not None:
+                    dateline = candidate
+                    if glued is not None and byline is None:
+                        byline = line_byline
+                    self.notes.append(
+                        f"dateline: no span.{self.dateline_class} dateline, found by text pattern"
+                    )
+                    break
+        if byline is None:
+            for text in lines:
+                if is_byline(text):
+                    byline, _ = split_glued_dateline(text)
+                    self.notes.append(f"byline: no span.{self.dateline_class} byline, found by text pattern")
+                    break
+        return byline, dateline
+
+    # --- the body: paragraphs, pictures, Related Links ---------------------------------------
+
+    @cached_property
+    def body_region(self) -> tuple[range, int]:
+        """The body's events and where the Related Links block may start."""
+        page = self.page
+        start = self._after_header_text() if self.body_start_at is None else self.body_start_at + 1
+        end = page.find([("end marker", self.body_end)], start)
+        if end is not None:
+            return range(start, end[0]), end[0] + 1
+        fallback = page.find(self.body_end_fallbacks, start)
+        if fallback is not None:
+            self.notes.append(f"body: end marker missing, ended at the {fallback[1]}")
+            return range(start, fallback[0]), fallback[0]
+        self.notes.append("body: end marker missing, ran to the end of the page")
+        return range(start, len(page.events)), len(page.events)
+
+    def _after_header_text(self) -> int:
+        """Where the body starts when its start marker is missing: after the dateline (else the
+        byline) and the element it closes, else after the headline."""
+        page = self.page
+        start = page.end.get(self.headline_element, -1) + 1 if self.headline_element is not None else 0
+        byline, dateline = self.byline_and_dateline
+        text = dateline.raw if dateline else byline
+        if text:
+            target = collapse_spaces(text)
+            seen: list[str] = []
+            length = 0
+            for index, kind, item in page.visible(start):
+                seen.append(item if kind == "text" else " ")  # tags separate words as spaces do
+                length += len(item) if kind == "text" else 0
+                if kind == "text" and target in collapse_spaces("".join(seen)):
+                    self.notes.append("body: start marker missing, started after the dateline")
+                    after = index + 1
+                    closes = after < len(page.events) and page.events[after][0] == "end"
+                    return (
+                        after + 1 if closes and page.events[after][1].tag in _CLOSING_AFTER_HEADER else after
+                    )
+                if length > HEADER_TEXT_REACH:
+                    break
+        self.notes.append("body: start marker missing, started after the headline")
+        return start
+
+    def paragraphs(self) -> list[str]:
+        """The body's text blocks, pictures and captions left out, and header lines in it too."""
+        region = self.body_region[0]
+        page = self.page
+        events = page.visible(region.start, region.stop)
+        skip_to = 0
+        kept = []
+        for index, kind, item in events:
+            if index < skip_to:
+                continue
+            if kind == "start" and (item.tag == "img" or has_class(item, self.caption_class)):
+                skip_to = page.end.get(item, len(page.events)) + 1
+                continue
+            kept.append((index, kind, item))
+        byline, dateline = self.byline_and_dateline
+        header_lines = {byline, dateline.raw if dateline else None, self.headline_text}
+        return [text for text in text_blocks(kept) if text not in header_lines]
+
+    def body_images(self, base_url: str) -> list[Image]:
+        """The body's pictures with the caption that follows each in the same block."""
+        region, page = self.body_region[0], self.page
+        images = []
+        for index in page.entered(region.start, region.stop, "img"):
+            element = page.events[index][1]
+            src = http_url(base_url, element.get("src"))
+            if src and not NON_ARTICLE_PICTURE.search(src):
+                images.append(Image(url=src, caption=self._caption_after(element, region.stop)))
+        return images
+
+    def _caption_after(self, picture: Any, stop: int) -> str | None:
+        page, parent = self.page, picture.getparent()
+        for _, kind, item in page.visible(page.end.get(picture, stop) + 1, stop):
+            if kind == "end" and item is parent:
+                return None
+            if kind == "start":
+                if item.tag == "img":
+                    return None
+                if has_class(item, self.caption_class):
+                    return clean_text(page.text_of(item, stop)) or None
+        return None
+
+    def related_anchors(self) -> list[Any]:
+        """The links of the Related Links block: from its heading to the donation box, the next
+        section label or the footer; none when no heading is there."""
+        page, start = self.page, self.body_region[1]
+        found = page.find(self.related_block_end, start)
+        end = found[0] if found is not None else page.reach(start, RELATED_REACH)
+        if not any(
+            kind == "text" and self.related_heading.search(item) for _, kind, item in page.visible(start, end)
+        ):
+            return []
+        return [page.events[index][1] for index in page.entered(start, end, "a")]
+
+    def related_links(self, base_url: str) -> list[RelatedLink]:
+        links = []
+        for anchor in self.related_anchors():
+            if anchor not in self.page.start:
+                continue
+            text = clean_text(self.page.text_of(anchor, len(self.page.events)))
+            url = http_url(base_url, anchor.get("href"))
+            if text and url and text.lower() != "related links":
+                links.append(RelatedLink(text=text, url=canonical_url(url)))
+        return links
 
 
-LAYOUTS: tuple[Layout2022, ...] = (Layout2022(),)
+def _in_noise(element: Any) -> bool:
+    return element.tag in NOISE_TAGS or any(
+        ancestor.tag in NOISE_TAGS for ancestor in element.iterancestors()
+    )
 
 
-def _outside_raw_text(node: etree._Element, clear_parent: list[etree._Element | None]) -> bool:
-    """`not in_opaque(node)`, skipping the walk up when the node's parent is `clear_parent[0]`, a
-    parent this found outside raw text before (and then remembered)."""
-    parent = node.getparent()
-    if parent is not None and parent is clear_parent[0]:
-        return True
-    if in_opaque(node):
-        return False
-    clear_parent[0] = parent
-    return True
+def picture_key(url: str) -> str:
+    """A picture's name without its size suffix: the lead picture and its body copy share it."""
+    name = url.partition("#")[0].partition("?")[0].rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return _PICTURE_SIZE_SUFFIX.sub("", name).lower()
 
 
-@functools.lru_cache(maxsize=16)
-def _closing_tag(tag: str) -> re.Pattern[str]:
-    return re.compile(rf"</{tag}\s*>")
+def merge_images(lead: list[Image], body: list[Image]) -> list[Image]:
+    """Lead picture first; a body copy of it (another size, same name) lends its caption."""
+    merged = list(lead)
+    keys = {picture_key(image.url): image for image in merged}
+    for image in body:
+        key = picture_key(image.url)
+        if key in keys:
+            if keys[key].caption is None:
+                keys[key].caption = image.caption
+            continue
+        keys[key] = image
+        merged.append(image)
+    return merged
 
 
-def _closes(tag: str, html: str) -> bool:
-    """Whether the page closes a `tag` element anywhere, `</H1 >` included."""
-    closing = _closing_tag(tag)
-    return closing.search(html) is not None or closing.search(html.lower()) is not None
+LAYOUTS: tuple[type[Layout2022], ...] = (Layout2022,)
 
 
-def choose_layout(
-    root: etree._Element, html: str, layouts: Sequence[Layout2022], notes: list[str]
-) -> Fit | None:
+def choose_layout(page: Page, layouts: Sequence[type[Layout2022]], notes: list[str]) -> Layout2022 | None:
     """The version that reads the page, or None when no version finds an article in it.
 
     `layouts` oldest first (by valid_from). The newest version that fits is tried first; then, if
     the page's dateline dates it into another version's days, that version, when it fits too.
     """
-    found: Fit | None = None
-    for layout in reversed(layouts):
-        found = layout.fit(root, html)
-        if found.is_article:
-            break
-    if found is None or not found.is_article:
+    found = next(
+        (reading for reading in (layout(page) for layout in reversed(layouts)) if reading.is_article), None
+    )
+    if found is None:
         return None
-    if len(layouts) == 1:  # the one version is the dated one too
-        return found
-    dated = layout_for(found.header.dateline, layouts)
-    if dated is not found.layout:
-        again = dated.fit(root, html)
+    dated = layout_for(found.byline_and_dateline[1], layouts)
+    if dated is not type(found):
+        again = dated(page)
         if again.is_article:
             return again
-        notes.append(f"layout: dated for layout {dated.name} but fits layout {found.layout.name}")
+        notes.append(f"layout: dated for layout {dated.name} but fits layout {found.name}")
     return found
 
 
-def layout_for(dateline: Dateline | None, layouts: Sequence[Layout2022]) -> Layout2022:
+def layout_for(dateline: Dateline | None, layouts: Sequence[type[Layout2022]]) -> type[Layout2022]:
     """The version valid on the dateline's day; the newest when the page has no date."""
     if dateline is None or dateline.date is None:
         return layouts[-1]

@@ -1,0 +1,182 @@
+"""One parse of an article page and the views every layout reads it through.
+
+`Page` holds the tree, the head's metas and title, and the page's events in document order with the
+position of every element and comment among them: a region between two markers (the body between
+`<!--body-2-incontainer.php-->` and `<!--RELATED LINKS-->`) is a range of positions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+
+from newsbot.parsing.links import http_url
+from newsbot.parsing.tree import Event, html_text, parse_html, text_blocks, visible, walk
+from newsbot.registry import load_registry
+from newsbot.registry.urls import canonical_url
+
+_HEAD_END = re.compile(r"</head\s*>", re.I)
+_TITLE_SUFFIX = re.compile(r"\s+[-|]\s+[A-Za-z-]+\.com\s*$")
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A comment whose whole text is `pattern` (the body markers)."""
+
+    pattern: re.Pattern[str]
+
+    def __call__(self, kind: str, item: Any) -> bool:
+        return kind == "comment" and self.pattern.fullmatch(item.text or "") is not None
+
+    def in_bytes(self, body: bytes) -> bool:
+        """Whether undecoded page bytes hold the comment (its pattern is ASCII)."""
+        as_bytes = b"<!--" + self.pattern.pattern.encode("ascii") + b"-->"
+        return re.search(as_bytes, body, self.pattern.flags & ~re.UNICODE) is not None
+
+
+@dataclass(frozen=True)
+class Text:
+    """A run of text that holds `pattern`, or is all of it with `whole`."""
+
+    pattern: re.Pattern[str]
+    whole: bool = False
+
+    def __call__(self, kind: str, item: Any) -> bool:
+        if kind != "text":
+            return False
+        return bool(self.pattern.fullmatch(item) if self.whole else self.pattern.search(item))
+
+
+@dataclass(frozen=True)
+class Element:
+    """An element (of `tag`, or any) whose class attribute starts with `class_prefix`, in any case."""
+
+    tag: str | None
+    class_prefix: str
+
+    def __call__(self, kind: str, item: Any) -> bool:
+        return (
+            kind == "start"
+            and (self.tag is None or item.tag == self.tag)
+            and (item.get("class") or "").lower().startswith(self.class_prefix.lower())
+        )
+
+
+Marker = Comment | Text | Element
+
+
+class Page:
+    """A page parsed once: its tree, its head and its events (see newsbot.parsing.tree.walk)."""
+
+    def __init__(self, html: str) -> None:
+        self.html = html
+        self.root = parse_html(html)
+        self.events: list[Event] = list(walk(self.root, siblings=True))
+        # Where each element starts and ends and each comment is, among the events. An element in
+        # raw text (a script's content) has no position: it is not part of the page.
+        self.start: dict[Any, int] = {}
+        self.end: dict[Any, int] = {}
+        for index, (kind, item) in enumerate(self.events):
+            if kind == "start" or kind == "comment":
+                self.start[item] = index
+            elif kind == "end":
+                self.end[item] = index
+        self.metas, self.title = _head(self.root, html)
+
+    def meta(self, prop: str) -> str | None:
+        """The content of the first non-empty `<meta property|name=prop>` of the head."""
+        for element in self.metas:
+            if (element.get("property") or element.get("name") or "").lower() == prop:
+                content = (element.get("content") or "").strip()
+                if content:
+                    return content
+        return None
+
+    def find(self, markers: Sequence[tuple[str, Marker]], start: int = 0) -> tuple[int, str] | None:
+        """The first event from `start` that one of the named markers matches: (position, name)."""
+        for index in range(start, len(self.events)):
+            kind, item = self.events[index]
+            for name, marker in markers:
+                if marker(kind, item):
+                    return index, name
+        return None
+
+    def visible(self, start: int, stop: int | None = None) -> Iterator[tuple[int, str, Any]]:
+        return visible(self.events, start, stop)
+
+    def blocks(self, start: int, stop: int, *, split_on_br: bool = False) -> list[str]:
+        return text_blocks(self.visible(start, stop), split_on_br=split_on_br)
+
+    def text_of(self, element: Any, stop: int) -> str:
+        """The visible text of an element of the page, cut at `stop`."""
+        end = min(self.end.get(element, len(self.events)), stop)
+        return "".join(item for _, kind, item in self.visible(self.start[element] + 1, end) if kind == "text")
+
+    def entered(self, start: int, stop: int, tag: str) -> list[int]:
+        """The positions in [start, stop) where a visible `tag` element starts."""
+        return [
+            index for index, kind, item in self.visible(start, stop) if kind == "start" and item.tag == tag
+        ]
+
+    def reach(self, start: int, characters: int) -> int:
+        """Where the visible text from `start` passes `characters` (the end of the page if never)."""
+        seen = 0
+        for index, kind, item in self.visible(start):
+            if kind == "text":
+                seen += len(item)
+                if seen > characters:
+                    return index
+        return len(self.events)
+
+
+def _head(root: etree._Element, html: str) -> tuple[list[etree._Element], etree._Element | None]:
+    """The `<meta>` elements and the `<title>` above `</head>` in the source, or every one in the
+    page when the head holds no meta tag (or there is no `</head>`)."""
+    metas = list(root.iter("meta"))
+    titles = list(root.iter("title"))
+    head_end = _HEAD_END.search(html)
+    if head_end is not None:
+        last_line = html.count("\n", 0, head_end.end()) + 1
+        in_head = [element for element in metas if (element.sourceline or 0) <= last_line]
+        if in_head:
+            metas = in_head
+            titles = [element for element in titles if (element.sourceline or 0) <= last_line]
+    return metas, titles[0] if titles else None
+
+
+def canonical_article_url(page: Page, url: str | None, notes: list[str]) -> str | None:
+    """The page's og:url when it names a network article, else the fetched URL when that does."""
+    declared = page.meta("og:url")
+    # Only an absolute og:url counts; percent-encoded, as the URL of a request for it would be.
+    article_url = _network_article_url(http_url(declared, declared)) if declared else None
+    if article_url is not None:
+        return article_url
+    article_url = _network_article_url(http_url(url, url)) if url else None
+    if article_url is not None:
+        notes.append(
+            "url: og:url is not a network article URL, used the fetched URL"
+            if declared
+            else "url: no og:url, used the fetched URL"
+        )
+    return article_url
+
+
+def _network_article_url(url: str | None) -> str | None:
+    return canonical_url(url) if url and load_registry().is_article_url(url) else None
+
+
+def fallback_title(page: Page, notes: list[str]) -> str | None:
+    """og:title, else <title> without its " - Site.com" suffix, for a page without a headline."""
+    title_text = "".join(page.title.itertext(with_tail=False)) if page.title is not None else None
+    for source, value in (("og:title", page.meta("og:title")), ("<title>", title_text)):
+        # Both are raw text to the HTML parser: markup in them (`<title>A <b>B</b>`, an og:title
+        # of `A &lt;b&gt;`) is markup, not text.
+        title = _TITLE_SUFFIX.sub("", html_text(value)) if value else None
+        if title:
+            notes.append(f"title: no <h1>, used {source}")
+            return title
+    return None
