@@ -20,12 +20,11 @@ from datetime import UTC, datetime
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from newsbot.item import ArticleItem, Image
-from newsbot.parsing.article.layouts import LAYOUTS, Layout2022, choose_layout, merge_images
-from newsbot.parsing.article.page import Page, canonical_article_url, fallback_title
+from newsbot.item import ArticleItem
+from newsbot.parsing.article.layouts import LAYOUTS, Layout2022, choose_layout
+from newsbot.parsing.article.page import Page
 from newsbot.parsing.byline import parse_byline
 from newsbot.parsing.encoding import decode_html
-from newsbot.parsing.links import http_url
 from newsbot.parsing.text import collapse_spaces
 
 __all__ = [
@@ -80,11 +79,11 @@ def parse_article(
     """
     decoded = decode_html(body, content_type)
     page = Page(decoded.text)
-    notes: list[str] = list(decoded.notes)
-    article_url = canonical_article_url(page, url, notes)
+    notes = list(decoded.notes)
     reading = choose_layout(page, layouts, notes)
     if reading is None:
         return None
+    article_url = reading.url(url)
     if article_url is None:
         if url is None:
             raise ParseError("the page names no og:url and no URL was given (use --url)")
@@ -98,31 +97,23 @@ def parse_article(
             reading.notes.append(f"{name}: not read ({type(error).__name__}: {error})"[:200])
             return None
 
-    byline, dateline = field("dateline", lambda: reading.byline_and_dateline) or (None, None)
-    title = field("title", reading.title) or fallback_title(page, reading.notes)
+    title = field("title", reading.title)
     if not title:
         return None
+    byline, dateline = field("byline", reading.byline), field("dateline", reading.dateline)
     paragraphs = field("paragraphs", reading.paragraphs) or []
-    lead = http_url(article_url, page.meta("og:image") or "")
-    images = merge_images(
-        [Image(url=lead, caption=None)] if lead else [],
-        field("images", lambda: reading.body_images(article_url)) or [],
-    )
+    images = field("images", lambda: reading.images(article_url)) or []
     related_links = field("related_links", lambda: reading.related_links(article_url)) or []
     context = context or ListingContext()
     section = field("section", reading.section)
     if section is None and context.section:
         section = context.section
         reading.notes.append("section: taken from the listing, none on the page")
-    if dateline is None:
-        reading.notes.append("dateline: none found")
-    else:
-        reading.notes.extend(dateline.notes)
+    reading.notes.extend(dateline.notes if dateline else ["dateline: none found"])
     if not paragraphs:
         reading.notes.append("body: no paragraphs found")
     parsed_byline = parse_byline(byline) if byline else None
     text = "\n\n".join(paragraphs)
-    agency = (dateline.agency if dateline else None) or (parsed_byline.agency if parsed_byline else None)
     return ArticleItem(
         url=article_url,
         site=(urlsplit(article_url).hostname or "").removeprefix("www."),
@@ -130,7 +121,7 @@ def parse_article(
         section=section,
         byline=byline,
         authors=list(parsed_byline.authors) if parsed_byline else [],
-        agency=agency,
+        agency=(dateline.agency if dateline else None) or (parsed_byline.agency if parsed_byline else None),
         dateline=dateline.raw if dateline else None,
         dateline_place=dateline.place if dateline else None,
         date_published=dateline.date.isoformat() if dateline and dateline.date else None,

@@ -14,13 +14,9 @@ from typing import Any
 
 from lxml import etree
 
-from newsbot.parsing.links import http_url
-from newsbot.parsing.tree import Event, html_text, parse_html, text_blocks, visible, walk
-from newsbot.registry import load_registry
-from newsbot.registry.urls import canonical_url
+from newsbot.parsing.tree import Event, parse_html, text_blocks, visible, walk
 
 _HEAD_END = re.compile(r"</head\s*>", re.I)
-_TITLE_SUFFIX = re.compile(r"\s+[-|]\s+[A-Za-z-]+\.com\s*$")
 
 
 @dataclass(frozen=True)
@@ -85,7 +81,8 @@ class Page:
                 self.start[item] = index
             elif kind == "end":
                 self.end[item] = index
-        self.metas, self.title = _head(self.root, html)
+        self.metas, title = _head(self.root, html)
+        self.title = "".join(title.itertext(with_tail=False)) if title is not None else None
 
     def meta(self, prop: str) -> str | None:
         """The content of the first non-empty `<meta property|name=prop>` of the head."""
@@ -146,37 +143,3 @@ def _head(root: etree._Element, html: str) -> tuple[list[etree._Element], etree.
             metas = in_head
             titles = [element for element in titles if (element.sourceline or 0) <= last_line]
     return metas, titles[0] if titles else None
-
-
-def canonical_article_url(page: Page, url: str | None, notes: list[str]) -> str | None:
-    """The page's og:url when it names a network article, else the fetched URL when that does."""
-    declared = page.meta("og:url")
-    # Only an absolute og:url counts; percent-encoded, as the URL of a request for it would be.
-    article_url = _network_article_url(http_url(declared, declared)) if declared else None
-    if article_url is not None:
-        return article_url
-    article_url = _network_article_url(http_url(url, url)) if url else None
-    if article_url is not None:
-        notes.append(
-            "url: og:url is not a network article URL, used the fetched URL"
-            if declared
-            else "url: no og:url, used the fetched URL"
-        )
-    return article_url
-
-
-def _network_article_url(url: str | None) -> str | None:
-    return canonical_url(url) if url and load_registry().is_article_url(url) else None
-
-
-def fallback_title(page: Page, notes: list[str]) -> str | None:
-    """og:title, else <title> without its " - Site.com" suffix, for a page without a headline."""
-    title_text = "".join(page.title.itertext(with_tail=False)) if page.title is not None else None
-    for source, value in (("og:title", page.meta("og:title")), ("<title>", title_text)):
-        # Both are raw text to the HTML parser: markup in them (`<title>A <b>B</b>`, an og:title
-        # of `A &lt;b&gt;`) is markup, not text.
-        title = _TITLE_SUFFIX.sub("", html_text(value)) if value else None
-        if title:
-            notes.append(f"title: no <h1>, used {source}")
-            return title
-    return None
