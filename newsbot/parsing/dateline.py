@@ -1,16 +1,10 @@
-"""Datelines of Space Media Network articles (bylines: newsbot.parsing.byline).
-
-An article (and the start of each RSS description) opens with a dateline such as
-``Moscow (AFP) Dec 30, 2022`` and, on the page, a byline such as ``by AFP Staff Writers``
-(see docs/ANATOMY.md, "Datelines, bylines, dates").
+"""Datelines of Space Media Network articles: ``Moscow (AFP) Dec 30, 2022`` opens an article and
+each RSS description (docs/ANATOMY.md, "Datelines, bylines, dates"; bylines: parsing.byline).
 
 Every real dateline seen so far has one shape, read by one regular expression and a month table
 (which, unlike ``strptime("%b")``, does not depend on the process locale). ``dateparser`` reads a
-date written in another form (``30 December 2022``, ``2022-12-30``), configured so that it never
-invents a date: a dateline whose date cannot be read gets ``date=None`` and a note, never a guess.
-
-The date is a calendar day in the dateline's place; no time of day or timezone is printed, so
-none is stored.
+date in another form (``30 December 2022``, ``2022-12-30``) and never invents one: a date that
+cannot be read is ``None`` with a note. The date is the calendar day printed; no time, no zone.
 """
 
 from __future__ import annotations
@@ -26,15 +20,11 @@ from newsbot.parsing.text import letters_and
 if TYPE_CHECKING:  # dateparser is imported when a date needs it: its first call costs ~100 ms.
     from dateparser.date import DateDataParser
 
-__all__ = ["MAX_DATELINE_CHARS", "Dateline", "looks_like_dateline", "normalise_spaces", "parse_dateline"]
+__all__ = ["MAX_DATELINE_CHARS", "Dateline", "normalise_spaces", "parse_dateline"]
 
-# The network has published since the 1990s; a year outside this window is a typo or not a date
-# at all (e.g. "0022"), and storing it would be worse than storing nothing.
-MIN_YEAR = 1990
-MAX_YEAR = 2100
-
-# A dateline is one short line; anything longer is a paragraph. The cap also bounds the work the
-# regular expressions can do on hostile input.
+# The network has published since the 1990s; a year outside this window is a typo or no date at all.
+MIN_YEAR, MAX_YEAR = 1990, 2100
+# A dateline is one short line; the cap also bounds the regular expressions' work on hostile input.
 MAX_DATELINE_CHARS = 200
 # Longest tail we still hand to dateparser, e.g. "Wednesday, September 30th, 2022 at 10:00 GMT".
 _MAX_DATE_CHARS = 48
@@ -143,14 +133,9 @@ def _is_place_name(place: str) -> bool:
 
 @functools.cache
 def fallback_date_parser() -> DateDataParser:
-    """The one dateparser instance, created on first use.
-
-    Why these settings: English only (the sites are English, and language detection is both slow
-    and a source of wrong guesses); day, month and year all required and strict parsing, so a
-    missing part is a failure instead of being filled in from today; only the absolute-time
-    parser, because the default "relative-time" and "timestamp" parsers turn "2 days ago" or a
-    bare number into a date computed from now, which is exactly the invention we must avoid.
-    """
+    """The one dateparser instance: English only (the sites are), day, month and year required and
+    strict (a missing part is not filled in from today), absolute dates only ("2 days ago" or a
+    bare number would be a date computed from now: an invention)."""
     from dateparser.date import DateDataParser
 
     return DateDataParser(
@@ -191,8 +176,7 @@ def _looks_like_date(date_text: str) -> bool:
 
 def _split(text: str) -> tuple[re.Match[str] | None, str, str | None, str] | None:
     """The parts of a normalised line: (the usual form's match or None, place, agency, date text),
-    or None when the line is no dateline. Regular expressions only: `looks_like_dateline` shares
-    this decision, so it agrees exactly with `parse_dateline`."""
+    or None when the line is no dateline."""
     if len(text) > MAX_DATELINE_CHARS:
         return None
     m = _DATELINE_RE.fullmatch(text)
@@ -209,14 +193,6 @@ def _split(text: str) -> tuple[re.Match[str] | None, str, str | None, str] | Non
     if not (_is_place_name(place.strip(" ,")) and _looks_like_date(date_text)):
         return None
     return None, place, None, date_text
-
-
-def looks_like_dateline(text: str) -> bool:
-    """Cheap test for a dateline line among other lines of a page (regular expressions only).
-
-    True exactly when ``parse_dateline(text)`` would return a Dateline, without reading the date.
-    """
-    return _split(normalise_spaces(text)) is not None
 
 
 def parse_dateline(text: str) -> Dateline | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass
-from functools import cache
 
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
@@ -22,8 +21,6 @@ class DecodedPage:
     encoding: str
     notes: tuple[str, ...] = ()
 
-
-# --- decoding ------------------------------------------------------------------------------------
 
 # The charset as the page spells it, for notes (w3lib gives the resolved codec name only).
 _META_LABEL = re.compile(
@@ -57,31 +54,22 @@ codecs.register_error("newsbot-cp1252", _cp1252_byte)
 
 
 def decode_html(body: bytes | str, content_type: str | None = None) -> DecodedPage:
-    """Bytes to text, trusting a declared charset only while the bytes agree with it.
-
-    The rules, in order (each override leaves a note):
+    """Bytes to text, trusting a declared charset only while the bytes agree with it. In order (each
+    override leaves a note):
 
     1. A byte order mark decides (UTF-8, UTF-16, UTF-32), whatever the header or the page says.
-    2. The charset of the HTTP Content-Type header, else the page's own (meta or XML declaration).
-       An unknown label (`charset=x-bogus`) is ignored, with a note. ISO-8859-1 and ASCII are read as
-       windows-1252, as browsers do (w3lib's resolve_encoding maps them), so curly quotes in
-       0x80-0x9f come out right.
-    3. A declared charset that cannot describe a page whose markup reads as ASCII is ignored: UTF-16
-       or UTF-32 without a BOM (unless the header says so and the bytes really are UTF-16), EBCDIC.
-    4. Declared UTF-8 but not valid UTF-8: the bytes are windows-1252 (the classic lie), or mostly
-       UTF-8 with stray windows-1252 bytes; each byte sequence is read as what it is (see 6).
-    5. Declared a single-byte charset (ISO-8859-1, windows-1252, KOI8-R...) but the bytes are valid
-       UTF-8 with non-ASCII characters in them: read as UTF-8. "Correct text" here means the
-       characters the author wrote, not what a browser shows when it trusts the label (mojibake
-       such as "â€œ" for a curly quote): text in a single-byte charset practically never forms
-       valid multi-byte UTF-8 sequences throughout, so valid UTF-8 is overwhelming evidence.
-    6. Nothing usable declared: UTF-8 if the bytes are valid UTF-8, else windows-1252; when the bytes
-       mix both (a UTF-8 include in a windows-1252 template), every well-formed UTF-8 sequence is
-       read as UTF-8 and every other byte as windows-1252. "Mixed" is decided by evidence: at least
-       one 3- or 4-byte UTF-8 sequence (curly quotes and dashes are 3 bytes, and windows-1252 text
-       essentially never spells one), or more 2-byte sequences than stray bytes. So a windows-1252
-       page quoting the mojibake "Ã©" stays itself, while a UTF-8 page with one pasted cp1252
-       apostrophe keeps both right.
+    2. The Content-Type header's charset, else the page's (meta or XML declaration); an unknown one
+       is ignored. ISO-8859-1 and ASCII are read as windows-1252, as browsers do.
+    3. A charset that cannot describe a page whose markup reads as ASCII is ignored: UTF-16/32
+       without a BOM (unless the header says so and the bytes are UTF-16), EBCDIC.
+    4. Declared UTF-8 but not valid UTF-8: windows-1252 (the classic lie), or mixed (see 6).
+    5. Declared a single-byte charset but the bytes are valid UTF-8 with non-ASCII in them: UTF-8.
+       The text wanted is what the author wrote, not a browser's mojibake ("â€œ"); single-byte text
+       practically never forms valid multi-byte UTF-8 throughout.
+    6. Nothing usable declared: UTF-8 if valid, else windows-1252; or mixed (a UTF-8 include in a
+       windows-1252 template), each well-formed UTF-8 sequence read as UTF-8 and every other byte
+       as windows-1252, when there is a 3- or 4-byte sequence (curly quotes, dashes) or more 2-byte
+       sequences than stray bytes: a cp1252 page quoting the mojibake "Ã©" stays itself.
     """
     if isinstance(body, str):
         # Lone surrogates (only a str can hold them) would make lxml and the JSON writer raise.
@@ -128,41 +116,33 @@ def _declared(body: bytes, content_type: str | None, notes: list[str]) -> tuple[
     """(codec name, label as written, whether it came from the header), or Nones."""
     header_label = _HEADER_LABEL.search(content_type or "")
     if header_label:
-        resolved = http_content_type_encoding(content_type)
-        if resolved and _known(resolved):
-            return _codec_name(resolved), header_label.group(1).lower(), True
+        resolved = _codec_name(http_content_type_encoding(content_type))
+        if resolved:
+            return resolved, header_label.group(1).lower(), True
         notes.append(
             f"encoding: unknown charset {header_label.group(1)!r} in the Content-Type header, ignored"
         )
     meta_label = _META_LABEL.search(body[:4096])
-    resolved = html_body_declared_encoding(body)
-    if resolved and _known(resolved):
-        label = (
-            meta_label.group(meta_label.lastindex or 0).decode("ascii").lower() if meta_label else resolved
-        )
-        return _codec_name(resolved), label, False
+    in_page = html_body_declared_encoding(body)
+    resolved = _codec_name(in_page)
+    if resolved:
+        label = meta_label.group(meta_label.lastindex or 0).decode("ascii").lower() if meta_label else in_page
+        return resolved, label, False
     if meta_label:
         label = meta_label.group(meta_label.lastindex or 0).decode("ascii")
         notes.append(f"encoding: unknown charset {label!r} declared in the page, ignored")
     return None, None, False
 
 
-@cache
-def _known(encoding: str) -> bool:
+def _codec_name(encoding: str | None) -> str | None:
+    """The codec's name, or None for no charset or an unknown one."""
     try:
-        codecs.lookup(encoding)
+        name = codecs.lookup(encoding or "").name
     except LookupError:
-        return False
-    return True
-
-
-@cache
-def _codec_name(encoding: str) -> str:
-    name = codecs.lookup(encoding).name
+        return None
     return {"utf_8": "utf-8", "windows-1252": _WINDOWS_1252}.get(name, name)
 
 
-@cache
 def _ascii_compatible(encoding: str) -> bool:
     """Whether ASCII markup reads as itself in this charset (not UTF-16/32, not EBCDIC)."""
     sample = b'<html><meta charset="x"> ABCXYZ abcxyz 0123456789 <>/=!-:;.,&#'
@@ -172,7 +152,6 @@ def _ascii_compatible(encoding: str) -> bool:
         return False
 
 
-@cache
 def _single_byte(encoding: str) -> bool:
     """One byte, one character: windows-1252, the ISO-8859 family, KOI8, Mac Roman, ..."""
     if encoding == "utf-8":
@@ -195,16 +174,9 @@ def _utf16_order(body: bytes) -> str:
 
 def _mixed_evidence(body: bytes) -> bool:
     """Whether bytes that are not valid UTF-8 still hold UTF-8 text beside windows-1252 bytes."""
-    two = longer = covered = 0
-    for match in _UTF8_MULTIBYTE.finditer(body):
-        size = match.end() - match.start()
-        covered += size
-        if size == 2:
-            two += 1
-        else:
-            longer += 1
-    stray = len(body) - len(body.translate(None, _HIGH_BYTES)) - covered
-    return longer > 0 or two > stray
+    sizes = [len(match.group()) for match in _UTF8_MULTIBYTE.finditer(body)]
+    stray = len(body) - len(body.translate(None, _HIGH_BYTES)) - sum(sizes)
+    return any(size > 2 for size in sizes) or sizes.count(2) > stray
 
 
 def _decode_utf8(body: bytes, *, declared: str | None) -> tuple[str, str, tuple[str, ...]]:

@@ -48,68 +48,71 @@ def looks_like_feed(body: bytes | str) -> bool:
     return "<rss" in head or "<rdf:RDF" in head or "<feed" in head
 
 
+class Feed:
+    """An RSS feed: its items and the fields of each, as XPath selectors."""
+
+    items = etree.XPath("//item")
+    link, title, description = etree.XPath("link"), etree.XPath("title"), etree.XPath("description")
+
+    def __init__(self, url: str, body: bytes | str) -> None:
+        self.url = url
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
+        try:
+            self.root = etree.fromstring(data, parser=parser)
+        except (etree.XMLSyntaxError, ValueError) as error:
+            raise FeedError(f"{url}: not XML: {error}") from error
+        if self.root is None or (not self.items(self.root) and self.root.tag != "rss"):
+            raise FeedError(f"{url}: not an RSS feed")
+
+    def entries(self) -> list[FeedEntry]:
+        registry = load_registry()
+        entries = []
+        for item in self.items(self.root):
+            link = http_url(self.url, self._text(self.link, item).strip())
+            # A CDATA title is HTML to feed readers (`Q&amp;A`, `<b>`): its text, not its markup.
+            title = html_text(self._text(self.title, item))
+            if link and title:
+                site = registry.site_for_url(link)
+                entry = FeedEntry(url=canonical_url(link), site=site.host if site else None, title=title)
+                self._read_description(entry, self._text(self.description, item))
+                entries.append(entry)
+        return entries
+
+    @staticmethod
+    def _text(selector: etree.XPath, item: etree._Element) -> str:
+        """The text of the first child selected, even where the recovering parser kept bytes that are
+        not UTF-8 (`&#xD800;`, a surrogate XML forbids): those are replaced."""
+        found = selector(item)
+        try:
+            return (found[0].text or "") if found else ""
+        except UnicodeDecodeError:
+            raw = etree.tostring(found[0], method="text", encoding="utf-8", with_tail=False)
+            return raw.decode("utf-8", errors="replace")
+
+    def _read_description(self, entry: FeedEntry, description: str) -> None:
+        """Dateline, `<br/>`, thumbnail, then the teaser, cut mid-word by the feed."""
+        events = [
+            (kind, item) for _, kind, item in visible(list(walk(parse_html(f"<div>{description}</div>"))))
+        ]
+        image = next((item for kind, item in events if kind == "start" and item.tag == "img"), None)
+        entry.thumbnail = http_url(self.url, image.get("src")) if image is not None else None
+        first_break = next(
+            (at for at, (kind, item) in enumerate(events) if kind == "start" and item.tag == "br"), 0
+        )
+        head = clean_text("".join(item for kind, item in events[:first_break] if kind == "text"))
+        full = clean_text("".join(item for kind, item in events if kind == "text"))
+        dateline = parse_dateline(head) if head else None
+        if dateline is None:
+            entry.notes.append("feed: no dateline at the head of the description")
+            entry.teaser = full or None
+            return
+        entry.dateline, entry.dateline_place, entry.agency = dateline.raw, dateline.place, dateline.agency
+        entry.date_published = dateline.date.isoformat() if dateline.date else None
+        entry.notes.extend(dateline.notes)
+        entry.teaser = clean_text(full.removeprefix(head)) or None
+
+
 def parse_feed(url: str, body: bytes | str) -> list[FeedEntry]:
     """Every item of the feed that links to a page of the network, in feed order."""
-    data = body.encode("utf-8") if isinstance(body, str) else body
-    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
-    try:
-        root = etree.fromstring(data, parser=parser)
-    except (etree.XMLSyntaxError, ValueError) as error:
-        raise FeedError(f"{url}: not XML: {error}") from error
-    if root is None or (root.find(".//item") is None and root.tag != "rss"):
-        raise FeedError(f"{url}: not an RSS feed")
-    registry = load_registry()
-    entries = []
-    for item in root.iter("item"):
-        link = http_url(url, _findtext(item, "link").strip())
-        # A CDATA title is HTML to feed readers (`Q&amp;A`, `<b>`): its text, not its markup.
-        title = html_text(_findtext(item, "title"))
-        if not link or not title:
-            continue
-        site = registry.site_for_url(link)
-        entry = FeedEntry(url=canonical_url(link), site=site.host if site else None, title=title)
-        _read_description(entry, _findtext(item, "description"), url)
-        entries.append(entry)
-    return entries
-
-
-def _findtext(item: etree._Element, name: str) -> str:
-    """The text of a child element, even when the recovering parser kept bytes that are not UTF-8.
-
-    `&#xD800;` (a surrogate, which XML forbids) survives recovery as invalid UTF-8, and lxml then
-    raises UnicodeDecodeError on reading the text; such a field is read with the bad bytes replaced.
-    """
-    try:
-        return item.findtext(name) or ""
-    except UnicodeDecodeError:
-        child = item.find(name)
-        if child is None:
-            return ""
-        raw = etree.tostring(child, method="text", encoding="utf-8", with_tail=False)
-        return raw.decode("utf-8", errors="replace")
-
-
-def _read_description(entry: FeedEntry, description: str, base_url: str) -> None:
-    """Dateline, `<br/>`, thumbnail, then the teaser, cut mid-word by the feed."""
-    events = list(visible(list(walk(parse_html(f"<div>{description}</div>")))))
-    image = next((item for _, kind, item in events if kind == "start" and item.tag == "img"), None)
-    if image is not None:
-        entry.thumbnail = http_url(base_url, image.get("src"))
-    first_break = next(
-        (at for at, (_, kind, item) in enumerate(events) if kind == "start" and item.tag == "br"), None
-    )
-    texts = [item for _, kind, item in events if kind == "text"]
-    head = ""
-    if first_break is not None:
-        head = clean_text("".join(item for _, kind, item in events[:first_break] if kind == "text"))
-    dateline = parse_dateline(head) if head else None
-    if dateline is None:
-        entry.notes.append("feed: no dateline at the head of the description")
-        entry.teaser = clean_text("".join(texts)) or None
-        return
-    entry.dateline = dateline.raw
-    entry.dateline_place = dateline.place
-    entry.agency = dateline.agency
-    entry.date_published = dateline.date.isoformat() if dateline.date else None
-    entry.notes.extend(dateline.notes)
-    entry.teaser = clean_text(clean_text("".join(texts)).removeprefix(head)) or None
+    return Feed(url, body).entries()

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from lxml import etree
+
 from newsbot.parsing.encoding import decode_html
 from newsbot.parsing.links import http_url
 from newsbot.parsing.text import clean_text
@@ -49,28 +51,41 @@ class Navigation:
     not_sections: list[NavLink] = field(default_factory=list)
 
 
+class HomePage:
+    """A home page's links, in page order; a section is any that `is_not_section` does not rule out."""
+
+    anchors = etree.XPath("//a")
+
+    def __init__(self, url: str, html: str) -> None:
+        self.url = url
+        self.root = parse_html(html)
+
+    def navigation(self) -> Navigation:
+        registry = load_registry()
+        site = registry.site_for_url(self.url)
+        navigation = Navigation(url=self.url)
+        seen: set[str] = set()
+        for anchor in self.anchors(self.root):
+            href = http_url(self.url, anchor.get("href"))
+            if (
+                not href
+                or site is None
+                or registry.site_for_url(href) != site
+                or registry.is_article_url(href)
+            ):
+                continue
+            target = canonical_url(href)
+            if target not in seen:
+                seen.add(target)
+                label = clean_text(visible_text(anchor)) or clean_text(anchor.get("title"))
+                link = NavLink(label=label or page_name(target), url=target)
+                (navigation.not_sections if is_not_section(link) else navigation.sections).append(link)
+        return navigation
+
+
 def parse_navigation(url: str, body: bytes | str, *, content_type: str | None = None) -> Navigation:
     """The section links of a home page, in page order, one per URL (its first label wins)."""
-    registry = load_registry()
-    site = registry.site_for_url(url)
-    root = parse_html(decode_html(body, content_type).text)
-    navigation = Navigation(url=url)
-    seen: set[str] = set()
-    for anchor in root.iter("a"):
-        href = http_url(url, anchor.get("href"))
-        if not href or site is None or registry.site_for_url(href) != site or registry.is_article_url(href):
-            continue
-        target = canonical_url(href)
-        if target in seen:
-            continue
-        seen.add(target)
-        label = clean_text(visible_text(anchor)) or clean_text(anchor.get("title"))
-        link = NavLink(label=label or page_name(target), url=target)
-        if is_not_section(link):
-            navigation.not_sections.append(link)
-        else:
-            navigation.sections.append(link)
-    return navigation
+    return HomePage(url, decode_html(body, content_type).text).navigation()
 
 
 def is_not_section(link: NavLink) -> bool:

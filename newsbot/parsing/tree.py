@@ -1,14 +1,9 @@
 """Pages as lxml trees and as document-order events; text blocks out of them. No Scrapy imports.
 
-- `parse_html` parses anything and never raises. libxml2 stops building a tree at 2048 levels of
-  nesting ("Excessive depth") and drops the rest of the page; such a page is parsed again through a
-  parser target, which has no depth limit. Every walk is iterative: no nesting depth reaches
-  Python's recursion limit.
-- `walk` gives a tree's events in document order (lxml's iterwalk with the text and tails in place):
-  the body between two comments is a slice of them. Raw-text elements (script, style, ...) are
-  entered and left, their content is no event: a marker in a script is no marker.
-- `visible` leaves out noise (scripts, styles, forms, ads: NOISE_TAGS) and comments; `text_blocks`
-  splits what is left into blocks at block elements and `<br>`, as a reader sees the page.
+`walk` is lxml's iterwalk with the text and tails in place: a region between two comments is a
+slice of its events. `visible` leaves out noise and comments, `text_blocks` splits the rest at
+block elements and `<br>` as a reader sees the page. Every walk is iterative: no nesting depth
+reaches Python's recursion limit.
 """
 
 from __future__ import annotations
@@ -22,25 +17,19 @@ from lxml import etree
 from newsbot.parsing.text import clean_text
 
 # Elements whose content is never article text: code, ads, forms, and the elements whose content the
-# HTML parser keeps as raw text (title, textarea, xmp, plaintext, noembed, noframes), which would
-# otherwise come out as markup-looking text.
+# HTML parser keeps as raw text (title, textarea, xmp...), which would come out as markup-like text.
 NOISE_TAGS = frozenset(
-    {
-        "script", "style", "noscript", "iframe", "object", "embed", "form", "select", "button", "ins",
-        "template", "svg", "title", "textarea", "xmp", "plaintext", "noembed", "noframes",
-    }
-)  # fmt: skip
+    "script style noscript iframe object embed form select button ins template svg title textarea xmp "
+    "plaintext noembed noframes".split()
+)
 # What browsers read as raw text, and libxml2 may still have parsed as markup: no event in there.
 RAW_TEXT_TAGS = frozenset(
-    {"script", "style", "xmp", "iframe", "noembed", "noframes", "noscript", "textarea", "title", "plaintext"}
+    "script style xmp iframe noembed noframes noscript textarea title plaintext".split()
 )
 # Elements that end a paragraph of text.
 BLOCK_TAGS = frozenset(
-    {
-        "p", "div", "center", "table", "tr", "td", "th", "ul", "ol", "li", "h1", "h2", "h3", "h4",
-        "h5", "h6", "blockquote", "hr", "pre", "dl", "dt", "dd", "section", "article",
-    }
-)  # fmt: skip
+    "p div center table tr td th ul ol li h1 h2 h3 h4 h5 h6 blockquote hr pre dl dt dd section article".split()
+)
 LINE_BREAK = "\u2028"
 DOUBLE_BREAK = re.compile(LINE_BREAK + r"\s*" + LINE_BREAK)
 
@@ -48,10 +37,9 @@ DOUBLE_BREAK = re.compile(LINE_BREAK + r"\s*" + LINE_BREAK)
 Event = tuple[str, Any]
 
 _XML_DECLARATION = re.compile(r"^[\s\ufeff]*<\?xml[^>]*>")
-# Characters removed before parsing: what XML 1.0 does not allow in text (lxml refuses to assign
-# such a string) and the rest of what clean_text removes (DEL, the BOM, U+FFFD, undefined
-# windows-1252 bytes), so that the parser sees the text that comes out: `<\x7fb>` is text to the
-# parser, and must not turn into the markup-like `<b>` when clean_text drops the DEL.
+# Removed before parsing: what XML 1.0 does not allow in text (lxml refuses such strings) and the
+# rest of what clean_text removes, so that the parser sees the text that comes out: `<\x7fb>` is
+# text to the parser, and must not turn into the markup-like `<b>` when clean_text drops the DEL.
 _UNPARSED = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x81\x8d\x8f\x90\x9d\ud800-\udfff\ufeff\ufffd\ufffe\uffff]"
 )
@@ -63,7 +51,9 @@ def _unparsed(match: re.Match[str]) -> str:
 
 
 def parse_html(html: str) -> etree._Element:
-    """Parse a page or a fragment into a plain lxml tree (the document's root), tolerating anything."""
+    """Parse a page or a fragment into a plain lxml tree (its root element); never raises. libxml2
+    stops at 2048 levels of nesting and drops the rest of the page: such a page is parsed again
+    through a parser target, which has no depth limit."""
     # lxml refuses a str that carries an XML encoding declaration; the text is decoded already.
     html = _UNPARSED.sub(_unparsed, _XML_DECLARATION.sub("", html[:4096], count=1) + html[4096:])
     root = None
@@ -81,38 +71,22 @@ def parse_html(html: str) -> etree._Element:
     return root if root is not None else etree.fromstring("<html></html>", etree.HTMLParser())
 
 
-def walk(element: etree._Element, *, siblings: bool = False) -> Iterator[Event]:
-    """The events of `element` and its content in document order; the element's own tail is not
-    in it. Raw-text elements are entered and left with no event between. With `siblings`, the
-    comments before and after the document's root element come too."""
-    if siblings:
-        for node in reversed(list(element.itersiblings(preceding=True))):
-            yield from _other_node(node)
-    walker = etree.iterwalk(element, events=("start", "end", "comment", "pi"))
-    for event, node in walker:
+def walk(node: etree._Element | etree._ElementTree) -> Iterator[Event]:
+    """The events of a document (with the comments around its root) or of an element (without
+    its own tail) in document order. Raw-text elements are entered and left, nothing between."""
+    walker = etree.iterwalk(node, events=("start", "end", "comment", "pi"))
+    for event, item in walker:
         if event == "start":
-            yield event, node
-            if node.tag in RAW_TEXT_TAGS:
+            yield event, item
+            if item.tag in RAW_TEXT_TAGS:
                 walker.skip_subtree()
-            elif node.text:
-                yield "text", node.text
-        elif event == "end":
-            yield event, node
-            if node.tail and node is not element:
-                yield "text", node.tail
-        else:
-            yield from _other_node(node)
-    if siblings:
-        for node in element.itersiblings():
-            yield from _other_node(node)
-
-
-def _other_node(node: Any) -> Iterator[Event]:
-    """A comment or processing instruction: a comment event, then its tail."""
-    if isinstance(node, etree._Comment):
-        yield "comment", node
-    if node.tail:
-        yield "text", node.tail
+            elif item.text:
+                yield "text", item.text
+            continue
+        if event != "pi":
+            yield event, item
+        if item.tail and item is not node:
+            yield "text", item.tail
 
 
 def visible(

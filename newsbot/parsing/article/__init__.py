@@ -16,10 +16,10 @@ import hashlib
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from newsbot.clock import utc_now_iso
 from newsbot.item import ArticleItem
 from newsbot.parsing.article.layouts import LAYOUTS, Layout2022, choose_layout
 from newsbot.parsing.article.page import Page
@@ -34,7 +34,6 @@ __all__ = [
     "content_hash",
     "is_article_page",
     "parse_article",
-    "utc_now",
 ]
 
 # Which markup each item field depends on, for `newsbot check` and the quality report.
@@ -133,7 +132,7 @@ def parse_article(
         word_count=len(text.split()),
         language="en",
         content_hash=content_hash(text),
-        scraped_at=scraped_at or utc_now(),
+        scraped_at=scraped_at or utc_now_iso(),
         notes=list(dict.fromkeys([*notes, *reading.notes])),
     )
 
@@ -152,8 +151,3 @@ def content_hash(body: str) -> str:
     """
     folded = collapse_spaces(unicodedata.normalize("NFKC", body).casefold().translate(_TYPOGRAPHY))
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
-
-
-def utc_now() -> str:
-    """The current time as the item's scraped_at: ISO 8601, seconds, UTC."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

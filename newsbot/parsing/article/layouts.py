@@ -1,25 +1,11 @@
 """Layout versions of the article template, in the Fundus habit: a class per version, its markers
-and selectors as class attributes, one method per item field.
+and selectors as class attributes, one method per item field, each read on its own from the page's
+one parse. A redesign is a subclass that overrides what changed (a class attribute for a renamed
+marker, a method for a changed step) and the first day it is valid from: tests/cases_support.py's
+Layout2027, given as `parse_article(url, body, layouts=(Layout2022, Layout2027))`.
 
-An instance of `Layout2022` reads one `Page`; each field method works on its own from the page's one
-parse. A redesign is a subclass that overrides what changed, a class attribute for a renamed marker
-or a method for a changed step, and says the first day it is valid from (tests/cases_support.py):
-
-    class Layout2027(Layout2022):
-        name = "2027"
-        valid_from = "2027-03-01"
-        body_start = Comment(re.compile(r"\\s*article-body\\s*"))
-        body_end = Comment(re.compile(r"\\s*article-end\\s*"))
-        related = etree.XPath("//ul[@class='related']//a")
-
-        def related_anchors(self) -> list[Any]:
-            return self.related(self.page.root)
-
-    parse_article(url, body, layouts=(Layout2022, Layout2027))
-
-Which version reads a page: the newest one whose markup fits it; then, when the page's dateline
-falls in another version's days and that version fits too, that one (a note says when the date and
-the fit disagree).
+The version that reads a page is the newest one whose markup fits it; then, when the page's dateline
+falls in another version's days and that one fits too, that one (a note says when they disagree).
 """
 
 from __future__ import annotations
@@ -41,9 +27,8 @@ from newsbot.parsing.tree import NOISE_TAGS, has_class, html_text, text_blocks, 
 from newsbot.registry import load_registry
 from newsbot.registry.urls import canonical_url
 
-# Characters of text: past the headline, the header when no body start marker bounds it (before the
-# marker when there is no headline); past the headline, where the dateline is looked for when the
-# body start marker is missing; past its start, the Related Links block when nothing ends it.
+# Characters of text: the header when one of headline and body start marker is missing; where the
+# dateline is looked for when the body start marker is; the Related Links block when nothing ends it.
 HEADER_REACH = 2000
 HEADER_TEXT_REACH = 5000
 RELATED_REACH = 4000
@@ -99,8 +84,6 @@ class Layout2022:
     def __init__(self, page: Page) -> None:
         self.page = page
         self.notes: list[str] = []
-
-    # --- where things are ---------------------------------------------------------------------
 
     @cached_property
     def headline_element(self) -> Any:
@@ -176,8 +159,6 @@ class Layout2022:
                 break
         self.notes.append("body: start marker missing, started after the headline")
         return start
-
-    # --- the fields ---------------------------------------------------------------------------
 
     def url(self, fetched: str | None) -> str | None:
         """The page's og:url when it names a network article, else the fetched URL when that does."""

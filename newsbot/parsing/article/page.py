@@ -71,7 +71,7 @@ class Page:
     def __init__(self, html: str) -> None:
         self.html = html
         self.root = parse_html(html)
-        self.events: list[Event] = list(walk(self.root, siblings=True))
+        self.events: list[Event] = list(walk(self.root.getroottree()))
         # Where each element starts and ends and each comment is, among the events. An element in
         # raw text (a script's content) has no position: it is not part of the page.
         self.start: dict[Any, int] = {}
