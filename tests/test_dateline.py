@@ -14,8 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsbot.parsing import dateline as dl
-from newsbot.parsing.byline import Byline, parse_byline, split_glued_dateline
-from newsbot.parsing.dateline import Dateline, parse_dateline
+from newsbot.parsing.dateline import Byline, Dateline, parse_byline, parse_dateline, split_glued_dateline
 
 FALLBACK = "dateline: dateparser fallback"
 D = datetime.date

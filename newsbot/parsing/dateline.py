@@ -1,5 +1,6 @@
-"""Datelines of Space Media Network articles: ``Moscow (AFP) Dec 30, 2022`` opens an article and
-each RSS description (docs/ANATOMY.md, "Datelines, bylines, dates"; bylines: parsing.byline).
+"""Datelines and bylines of Space Media Network articles: ``Moscow (AFP) Dec 30, 2022`` opens an
+article and each RSS description, ``by AFP Staff Writers`` signs it (docs/ANATOMY.md, "Datelines,
+bylines, dates").
 
 Every real dateline seen so far has one shape, read by one regular expression and a month table
 (which, unlike ``strptime("%b")``, does not depend on the process locale). ``dateparser`` reads a
@@ -15,12 +16,12 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from newsbot.parsing.text import letters_and
+from newsbot.parsing.text import clean_text, letters_and
 
 if TYPE_CHECKING:  # dateparser is imported when a date needs it: its first call costs ~100 ms.
     from dateparser.date import DateDataParser
 
-__all__ = ["MAX_DATELINE_CHARS", "Dateline", "normalise_spaces", "parse_dateline"]
+__all__ = ["Byline", "Dateline", "is_byline", "parse_byline", "parse_dateline", "split_glued_dateline"]
 
 # The network has published since the 1990s; a year outside this window is a typo or no date at all.
 MIN_YEAR, MAX_YEAR = 1990, 2100
@@ -29,19 +30,12 @@ MAX_DATELINE_CHARS = 200
 # Longest tail we still hand to dateparser, e.g. "Wednesday, September 30th, 2022 at 10:00 GMT".
 _MAX_DATE_CHARS = 48
 
-NOTE_FALLBACK = "dateline: dateparser fallback"
-NOTE_NO_DATE = "dateline: no date"
-
-
-def _note_unparsed(date_text: str) -> str:
-    return f"dateline: unparsed date '{date_text}'"
-
-
+_NOTE_FALLBACK = "dateline: dateparser fallback"
 # Month spellings seen on the sites: "Oct", "Sept", "April", upper case "APR". The table is keyed
 # by the first three letters, which are unique for English months.
 _MONTH_NUMBERS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
-    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,
+    "nov": 11, "dec": 12,
 }  # fmt: skip
 _MONTHS = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -58,9 +52,8 @@ _PLACE = r"(?P<place>[^()\d]{0,80}?)[\s,]*"
 # The agency: "AFP", "SPX", "RIA Novosti"; a letter first so "(2)" or "( )" is not an agency.
 _AGENCY = r"\((?P<agency>[^\W\d_][^()\d]{0,29})\)\s*"
 
-# The form every real dateline has, e.g. "Paris, France (AFP) Sept 24, 2025", "Athens Sept 24,
-# 2025", "Moscow (AFP) Fri Sep 26, 2025". Applied with fullmatch to text whose whitespace has been
-# normalised, so a trailing space or an &nbsp; does not matter.
+# The form every real dateline has ("Paris, France (AFP) Sept 24, 2025", "Athens Sept 24, 2025",
+# "Moscow (AFP) Fri Sep 26, 2025"), matched whole on text whose white space is normalised.
 _DATELINE_RE = re.compile(
     _PLACE
     + rf"(?:{_AGENCY})?"
@@ -87,13 +80,11 @@ _SPACES_RE = re.compile(r"(?:&nbsp;|&#160;|&#xa0;|\s)+", re.IGNORECASE)
 _PLACE_PUNCTUATION = frozenset(" ,.'\u2019-&/")
 # Lower-case words allowed inside a place name without an agency ("Rio de Janeiro", "Frankfurt am
 # Main"); every other word must be capitalised, which is what tells a place from a sentence.
-_PLACE_PARTICLES = frozenset(
-    {
-        "a", "al", "am", "an", "and", "at", "aan", "bei", "da", "das", "de", "del", "della", "der",
-        "des", "di", "do", "dos", "du", "el", "en", "im", "la", "le", "les", "of", "on", "sur",
-        "the", "upon", "van", "von", "y",
-    }
-)  # fmt: skip
+_PLACE_PARTICLES = frozenset({
+    "a", "al", "am", "an", "and", "at", "aan", "bei", "da", "das", "de", "del", "della", "der", "des",
+    "di", "do", "dos", "du", "el", "en", "im", "la", "le", "les", "of", "on", "sur", "the", "upon", "van",
+    "von", "y",
+})  # fmt: skip
 _MAX_PLACE_WORDS = 8
 
 
@@ -118,11 +109,8 @@ def _place_chars_ok(place: str) -> bool:
 
 
 def _is_place_name(place: str) -> bool:
-    """Whether ``place`` reads as a place name, checked when there is no "(AGENCY)" to vouch
-    that the line is a dateline: without this, "Launch is set for Oct 8, 2025" would be one.
-
-    An empty place passes: a line that is only a date ("Oct 8, 2025") still dates the article.
-    """
+    """Whether ``place`` reads as a place name, where no "(AGENCY)" vouches for the line: else
+    "Launch is set for Oct 8, 2025" would be a dateline. An empty place passes ("Oct 8, 2025")."""
     words = place.replace(",", " ").split()
     if not words:
         return True
@@ -151,18 +139,18 @@ def fallback_date_parser() -> DateDataParser:
 
 def _fallback_date(date_text: str) -> tuple[datetime.date | None, tuple[str, ...]]:
     """Read a date not in the usual form; returns the day (or None) and the notes."""
+    unparsed = f"dateline: unparsed date '{date_text}'"
     if not date_text:
-        return None, (NOTE_NO_DATE,)
-    # Without a digit there is no day or year to find.
+        return None, ("dateline: no date",)
     if len(date_text) > _MAX_DATE_CHARS or not any(c.isdigit() for c in date_text):
-        return None, (_note_unparsed(date_text),)
+        return None, (unparsed,)  # without a digit there is no day or year to find
     try:
         found = fallback_date_parser().get_date_data(date_text).date_obj
     except (ValueError, OverflowError):  # dateparser can raise on odd digit runs
         found = None
     if found is None or not MIN_YEAR <= found.year <= MAX_YEAR:
-        return None, (NOTE_FALLBACK, _note_unparsed(date_text))
-    return found.date(), (NOTE_FALLBACK,)  # a calendar day: drop any time dateparser read
+        return None, (_NOTE_FALLBACK, unparsed)
+    return found.date(), (_NOTE_FALLBACK,)  # a calendar day: drop any time dateparser read
 
 
 def _looks_like_date(date_text: str) -> bool:
@@ -196,21 +184,16 @@ def _split(text: str) -> tuple[re.Match[str] | None, str, str | None, str] | Non
 
 
 def parse_dateline(text: str) -> Dateline | None:
-    """Parse ``<place> (<AGENCY>) <date>``; None when ``text`` is not a dateline at all.
-
-    A line with an "(AGENCY)" is a dateline even when its date cannot be read (``date=None``, a
-    note says why); a line without one must have a place name and something date-like.
-    """
+    """Parse ``<place> (<AGENCY>) <date>``; None when ``text`` is not a dateline at all. A line with
+    an "(AGENCY)" is one even when its date cannot be read; without, it needs a place and a date."""
     raw = text.strip()
     parts = _split(normalise_spaces(raw))
     if parts is None:
         return None
     usual, place_text, agency_text, date_text = parts
-    place = place_text.strip(" ,") or None
-    agency = agency_text.strip() if agency_text else None
+    place, agency = place_text.strip(" ,") or None, agency_text.strip() if agency_text else None
     if usual is None:
-        day, notes = _fallback_date(date_text)
-        return Dateline(raw, place, agency, day, notes)
+        return Dateline(raw, place, agency, *_fallback_date(date_text))
     # casefold, not lower: the pattern matches "ſep" (a long s) through case folding.
     month = _MONTH_NUMBERS[usual["month"][:3].casefold()]
     year = int(usual["year"])
@@ -220,4 +203,93 @@ def parse_dateline(text: str) -> Dateline | None:
     except ValueError:  # Feb 30, day 0, day 45: printed wrong, so stored as unknown
         pass
     # The form is right but the day is impossible; dateparser would not do better.
-    return Dateline(raw, place, agency, None, (_note_unparsed(date_text),))
+    return Dateline(raw, place, agency, None, (f"dateline: unparsed date '{date_text}'",))
+
+
+@dataclass(frozen=True)
+class Byline:
+    """A parsed byline; ``authors`` are people only, because "Staff Writers" names nobody."""
+
+    raw: str
+    authors: tuple[str, ...]
+    agency: str | None  # "AFP" in "by AFP Staff Writers"
+
+
+_MAX_BYLINE_CHARS = 200
+
+# Agencies named in bylines, keyed case-insensitively, valued as they are usually printed.
+_AGENCIES = {
+    a.lower(): a for a in ("AFP", "SPX", "UPI", "ESA", "JPL", "RIA Novosti", "IANS", "Reuters", "AP")
+}
+_BY = re.compile(r"by\s", re.IGNORECASE)
+# "AFP Staff Writers", "Staff Writer", "Staff Reporters": an organisation's desk, not a person.
+_STAFF_RE = re.compile(r"(?P<org>.*?)\s*\bstaff\s+(?:writers?|reporters?)", re.IGNORECASE)
+# Authors are separated by commas, "and", "&" or "with". Only lower-case words: names are printed
+# with capitals ("Sara HUSSEIN"), so a capital AND is part of a name rather than a separator.
+_AUTHOR_SEPARATOR_RE = re.compile(r"\s*,\s*|\s+(?:and|with)\s+|\s*&\s*")
+# "Sara HUSSEIN in Paris": where the reporter filed from is not part of the name.
+_FILED_FROM_RE = re.compile(r"\s+in\s+[^\W\d_].*")
+_NAME_PUNCTUATION = frozenset(" .'\u2019-")
+_MAX_NAME_WORDS = 5
+
+
+def _is_person_name(name: str) -> bool:
+    """Whether ``name`` reads as a printed name ("W.G. Dunlop", "Issam AHMED"): what keeps prose
+    ("By the end of the year, NASA will ...") from being taken for a byline."""
+    return (
+        name[:1].isupper() and len(name.split()) <= _MAX_NAME_WORDS and letters_and(_NAME_PUNCTUATION, name)
+    )
+
+
+def parse_byline(text: str) -> Byline | None:
+    """Parse ``by <names>``; None when ``text`` is not a byline. Names are kept as printed: "AHMED"
+    may be how the agency marks a surname."""
+    raw = text.strip()
+    normalised = normalise_spaces(raw)
+    if len(normalised) > _MAX_BYLINE_CHARS or not _BY.match(normalised):
+        return None
+    rest = normalised[3:]
+    authors: list[str] = []
+    agency: str | None = None
+    desk = False  # whether a part is a "Staff Writers" desk
+    for part in _AUTHOR_SEPARATOR_RE.split(rest.strip(" ,")):
+        part = _FILED_FROM_RE.sub("", part)
+        if not part:
+            continue
+        staff = _STAFF_RE.fullmatch(part)
+        desk = desk or staff is not None
+        # Whatever precedes "Staff Writers" is the organisation that wrote it.
+        org = staff["org"].strip() if staff else part if part.lower() in _AGENCIES else None
+        if org:
+            agency = agency or _AGENCIES.get(org.lower(), org)
+        elif staff is None and not _is_person_name(part):
+            return None
+        elif staff is None:
+            authors.append(part)
+    if not authors and agency is None and not desk and _STAFF_RE.search(rest) is None:
+        return None
+    return Byline(raw, tuple(authors), agency)
+
+
+# Where a glued dateline may start: a capital after a small letter or a dot ("WritersMoscow"), or
+# a capital word after a capitalised surname ("AHMEDDakar": AHMED + Dakar).
+_GLUED_WORD_BOUNDARY = re.compile(r"[A-Z](?<=[a-z.][A-Z])|[A-Z](?<=[A-Z][A-Z])(?=[a-z])")
+# A word that is itself two glued words, surname and place: "HUSSEINParis".
+_GLUED_SURNAME = re.compile(r"[A-Z]{2}[a-z]")
+
+
+def is_byline(text: str) -> bool:
+    """Whether a line starts as a byline does ("by ...", "By ..."); parse_byline says if it is one."""
+    return _BY.match(text) is not None
+
+
+def split_glued_dateline(text: str) -> tuple[str, Dateline | None]:
+    """Split a byline from the dateline extracted text glued to it (`By Issam AHMEDDakar (AFP) Oct
+    7, 2025`): at the first boundary whose tail is a dated dateline whose place holds no glued
+    surname ("G. Dunlop, Sara HUSSEINParis" after the initial "W."). Only the last
+    MAX_DATELINE_CHARS characters can be a dateline: trying every boundary was quadratic."""
+    for boundary in _GLUED_WORD_BOUNDARY.finditer(text, max(0, len(text) - MAX_DATELINE_CHARS)):
+        dateline = parse_dateline(text[boundary.start() :])
+        if dateline and dateline.date and not (dateline.place and _GLUED_SURNAME.search(dateline.place)):
+            return clean_text(text[: boundary.start()]), dateline
+    return text, None

@@ -1,8 +1,5 @@
-"""Bytes to text: the charset a page declares, checked against its bytes. No Scrapy imports here.
-
-Decoding follows the bytes, not the label, when the two disagree (see `decode_html`); C1 controls
-and other stray characters are left for `newsbot.parsing.text.clean_text` to fold or remove.
-"""
+"""Bytes to text: the charset a page declares, checked against its bytes (the bytes win when they
+disagree). Stray characters are left for `newsbot.parsing.text.clean_text`. No Scrapy imports here."""
 
 from __future__ import annotations
 
@@ -40,14 +37,12 @@ _MIXED = "utf-8+cp1252"
 
 
 def _cp1252_byte(error: UnicodeError) -> tuple[str, int]:
-    """Codec error handler: the first undecodable byte read as windows-1252 (latin-1 if undefined)."""
+    """Codec error handler: the first undecodable byte read as windows-1252 (latin-1 if undefined,
+    a C1 control clean_text removes)."""
     if not isinstance(error, UnicodeDecodeError):  # registered for decoding only
         raise error
     byte = error.object[error.start : error.start + 1]
-    try:
-        return byte.decode("cp1252"), error.start + 1
-    except UnicodeDecodeError:
-        return byte.decode("latin-1"), error.start + 1  # a C1 control; clean_text removes it
+    return byte.decode("cp1252", errors="ignore") or byte.decode("latin-1"), error.start + 1
 
 
 codecs.register_error("newsbot-cp1252", _cp1252_byte)

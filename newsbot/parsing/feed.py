@@ -13,8 +13,7 @@ from typing import Any
 from lxml import etree
 
 from newsbot.parsing.dateline import parse_dateline
-from newsbot.parsing.links import http_url
-from newsbot.parsing.text import clean_text
+from newsbot.parsing.text import clean_text, http_url
 from newsbot.parsing.tree import html_text, parse_html, visible, walk
 from newsbot.registry import load_registry
 from newsbot.registry.urls import canonical_url

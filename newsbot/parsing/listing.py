@@ -15,8 +15,7 @@ from urllib.parse import urlsplit
 
 from newsbot.parsing.dateline import Dateline, parse_dateline
 from newsbot.parsing.encoding import decode_html
-from newsbot.parsing.links import http_url
-from newsbot.parsing.text import clean_text
+from newsbot.parsing.text import clean_text, http_url
 from newsbot.parsing.tree import BLOCK_TAGS, parse_html, visible, visible_text, walk
 from newsbot.registry import load_registry
 from newsbot.registry.urls import canonical_url

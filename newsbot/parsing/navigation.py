@@ -15,8 +15,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from newsbot.parsing.encoding import decode_html
-from newsbot.parsing.links import http_url
-from newsbot.parsing.text import clean_text
+from newsbot.parsing.text import clean_text, http_url
 from newsbot.parsing.tree import parse_html, visible_text
 from newsbot.registry import load_registry
 from newsbot.registry.model import fold_name as fold

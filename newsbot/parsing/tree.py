@@ -18,18 +18,19 @@ from newsbot.parsing.text import clean_text
 
 # Elements whose content is never article text: code, ads, forms, and the elements whose content the
 # HTML parser keeps as raw text (title, textarea, xmp...), which would come out as markup-like text.
-NOISE_TAGS = frozenset(
-    "script style noscript iframe object embed form select button ins template svg title textarea xmp "
-    "plaintext noembed noframes".split()
-)
+NOISE_TAGS = frozenset({
+    "script", "style", "noscript", "iframe", "object", "embed", "form", "select", "button", "ins",
+    "template", "svg", "title", "textarea", "xmp", "plaintext", "noembed", "noframes",
+})  # fmt: skip
 # What browsers read as raw text, and libxml2 may still have parsed as markup: no event in there.
-RAW_TEXT_TAGS = frozenset(
-    "script style xmp iframe noembed noframes noscript textarea title plaintext".split()
-)
+RAW_TEXT_TAGS = frozenset({
+    "script", "style", "xmp", "iframe", "noembed", "noframes", "noscript", "textarea", "title", "plaintext",
+})  # fmt: skip
 # Elements that end a paragraph of text.
-BLOCK_TAGS = frozenset(
-    "p div center table tr td th ul ol li h1 h2 h3 h4 h5 h6 blockquote hr pre dl dt dd section article".split()
-)
+BLOCK_TAGS = frozenset({
+    "p", "div", "center", "table", "tr", "td", "th", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6",
+    "blockquote", "hr", "pre", "dl", "dt", "dd", "section", "article",
+})  # fmt: skip
 LINE_BREAK = "\u2028"
 DOUBLE_BREAK = re.compile(LINE_BREAK + r"\s*" + LINE_BREAK)
 

@@ -23,7 +23,7 @@ from newsbot.clock import utc_now_iso
 from newsbot.item import ArticleItem
 from newsbot.parsing.article.layouts import LAYOUTS, Layout2022, choose_layout
 from newsbot.parsing.article.page import Page
-from newsbot.parsing.byline import parse_byline
+from newsbot.parsing.dateline import parse_byline
 from newsbot.parsing.encoding import decode_html
 from newsbot.parsing.text import collapse_spaces
 

@@ -19,10 +19,8 @@ from lxml import etree
 
 from newsbot.item import Image, RelatedLink
 from newsbot.parsing.article.page import Comment, Element, Marker, Page, Text
-from newsbot.parsing.byline import is_byline, split_glued_dateline
-from newsbot.parsing.dateline import Dateline, parse_dateline
-from newsbot.parsing.links import http_url
-from newsbot.parsing.text import clean_text, collapse_spaces
+from newsbot.parsing.dateline import Dateline, is_byline, parse_dateline, split_glued_dateline
+from newsbot.parsing.text import clean_text, collapse_spaces, http_url
 from newsbot.parsing.tree import NOISE_TAGS, has_class, html_text, text_blocks, visible_text
 from newsbot.registry import load_registry
 from newsbot.registry.urls import canonical_url
@@ -56,7 +54,7 @@ class Layout2022:
     caption_class: ClassVar[str] = "caption"
     # Where the body ends when the end marker is missing: the first of these in the page.
     body_end_fallbacks: ClassVar[tuple[tuple[str, Marker], ...]] = (
-        ("Related Links heading", Text(re.compile(r"\s*Related Links\s*", re.I), whole=True)),
+        ("Related Links heading", Text(re.compile(r"\A\s*Related Links\s*\Z", re.I))),
         ("donation box", Element("div", "donate")),
         ("donation box", Text(re.compile(r"Thanks for being here;", re.I))),
         ("comments line", Text(re.compile(r"Comment using your Disqus", re.I))),

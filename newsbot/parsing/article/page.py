@@ -1,9 +1,8 @@
-"""One parse of an article page and the views every layout reads it through.
+"""One parse of an article page, and the markers layouts look for in it.
 
 `Page` holds the tree, the head's metas and title, and the page's events in document order with the
 position of every element and comment among them: a region between two markers (the body between
-`<!--body-2-incontainer.php-->` and `<!--RELATED LINKS-->`) is a range of positions.
-"""
+`<!--body-2-incontainer.php-->` and `<!--RELATED LINKS-->`) is a range of positions."""
 
 from __future__ import annotations
 
@@ -36,15 +35,12 @@ class Comment:
 
 @dataclass(frozen=True)
 class Text:
-    """A run of text that holds `pattern`, or is all of it with `whole`."""
+    """A run of text that holds `pattern`."""
 
     pattern: re.Pattern[str]
-    whole: bool = False
 
     def __call__(self, kind: str, item: Any) -> bool:
-        if kind != "text":
-            return False
-        return bool(self.pattern.fullmatch(item) if self.whole else self.pattern.search(item))
+        return kind == "text" and self.pattern.search(item) is not None
 
 
 @dataclass(frozen=True)
