@@ -51,7 +51,7 @@ def test_a_redesign_is_a_subclass_overriding_only_what_changed():
         "name", "valid_from", "body_start", "body_end", "headline", "dateline_class", "related",
         "related_anchors",
     }  # fmt: skip
-    assert Layout2027.section_class == Layout2022.section_class
+    assert Layout2027.section_labels is Layout2022.section_labels
     assert Layout2027.dateline is Layout2022.dateline
     source, _ = inspect.getsourcelines(Layout2027)
     assert len(source) <= 30

@@ -1,8 +1,7 @@
 """The RSS feed parser. Knows nothing of Scrapy.
 
-An SMN feed item has CDATA title, link and description, and no guid, author or category. Every
-item's pubDate is the feed's build time (VERIFIED), so an entry's date comes from the dateline at the
-head of its description, never from pubDate.
+An SMN feed item has CDATA title, link and description. Every item's pubDate is the feed's build
+time (VERIFIED): an entry's date comes from the dateline at the head of its description.
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
 """Section and home page parsers: which articles a listing names, and where its other pages are.
 
 Entry markup and pagination are RECONSTRUCTED (ANATOMY.md), so discovery does not depend on them:
-an entry is any network link whose path is an article path, its headline is the link's text, its
-dateline is the first dateline-shaped line after it and its teaser the text up to "read more".
-Other pages of a listing are found by URL shape (`<slug>-02.html`) and by link text ("older",
-"next", page numbers).
+an entry is any network article link, its headline the link's text, its dateline the first
+dateline-shaped line after it and its teaser the text up to "read more".
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
 """The home page navigation: which links name the site's sections.
 
-Section URLs and labels are RECONSTRUCTED (ANATOMY.md), so a section is not recognised by its URL
-shape: it is any same-site link that is not an article, not a feed, not an asset and not one of the
-pages every site has beside its sections ("Home", "About", "Advertise", RSS, privacy, contact...).
-Whether such a page really lists articles is only known once it is walked; the spider counts that.
+Section URLs and labels are RECONSTRUCTED (ANATOMY.md): a section is any same-site link that is not
+an article, a feed, an asset or a page every site has ("Home", "About", RSS...). Whether it lists
+articles is only known once it is walked; the spider counts that.
 """
 
 from __future__ import annotations
@@ -24,18 +23,15 @@ from newsbot.registry.urls import canonical_url
 
 # Labels (folded: lower case, letters and digits only) of links that every site has beside its
 # sections. Matched whole, so "SPACE INDUSTRY" is never mistaken for "industry news" or the like.
-NOT_SECTION_LABELS = frozenset(
-    {
-        "home", "homepage", "frontpage", "index", "main",
-        "about", "aboutus", "contact", "contactus", "advertise", "advertising", "advertisewithus",
-        "mediakit", "privacy", "privacypolicy", "terms", "termsofuse", "termsofservice", "legal",
-        "copyright", "disclaimer", "cookies", "cookiepolicy",
-        "rss", "rssfeed", "rssfeeds", "feed", "feeds", "xml", "newsletter", "subscribe", "subscription",
-        "login", "logout", "signin", "register", "account", "search", "sitemap", "help", "faq",
-        "donate", "donation", "support", "supportus", "share", "facebook", "twitter", "linkedin",
-        "email", "print", "comments", "latestnews", "latest", "archive", "archives",
-    }
-)  # fmt: skip
+NOT_SECTION_LABELS = frozenset({
+    "home", "homepage", "frontpage", "index", "main", "about", "aboutus", "contact", "contactus", "advertise",
+    "advertising", "advertisewithus", "mediakit", "privacy", "privacypolicy", "terms", "termsofuse",
+    "termsofservice", "legal", "copyright", "disclaimer", "cookies", "cookiepolicy", "rss", "rssfeed",
+    "rssfeeds", "feed", "feeds", "xml", "newsletter", "subscribe", "subscription", "login", "logout",
+    "signin", "register", "account", "search", "sitemap", "help", "faq", "donate", "donation", "support",
+    "supportus", "share", "facebook", "twitter", "linkedin", "email", "print", "comments", "latestnews",
+    "latest", "archive", "archives",
+})  # fmt: skip
 # Page names (the last path part without its extension, folded) of the same kind of pages.
 NOT_SECTION_PAGES = NOT_SECTION_LABELS | {"default", "robots"}
 # Only pages: feeds, pictures, scripts and documents are never sections.

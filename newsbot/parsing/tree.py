@@ -16,8 +16,7 @@ from lxml import etree
 
 from newsbot.parsing.text import clean_text
 
-# Elements whose content is never article text: code, ads, forms, and the elements whose content the
-# HTML parser keeps as raw text (title, textarea, xmp...), which would come out as markup-like text.
+# Elements whose content is never article text: code, ads, forms, raw text (title, textarea...).
 NOISE_TAGS = frozenset({
     "script", "style", "noscript", "iframe", "object", "embed", "form", "select", "button", "ins",
     "template", "svg", "title", "textarea", "xmp", "plaintext", "noembed", "noframes",
@@ -38,37 +37,29 @@ DOUBLE_BREAK = re.compile(LINE_BREAK + r"\s*" + LINE_BREAK)
 Event = tuple[str, Any]
 
 _XML_DECLARATION = re.compile(r"^[\s\ufeff]*<\?xml[^>]*>")
-# Removed before parsing: what XML 1.0 does not allow in text (lxml refuses such strings) and the
-# rest of what clean_text removes, so that the parser sees the text that comes out: `<\x7fb>` is
-# text to the parser, and must not turn into the markup-like `<b>` when clean_text drops the DEL.
+# Removed before parsing: what lxml refuses in text and what clean_text removes, so that `<\x7fb>`,
+# text to the parser, does not become the markup-like `<b>` when clean_text drops the DEL.
 _UNPARSED = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x81\x8d\x8f\x90\x9d\ud800-\udfff\ufeff\ufffd\ufffe\uffff]"
 )
-
-
-def _unparsed(match: re.Match[str]) -> str:
-    # Vertical tab and form feed are white space, and stay word separators; the rest go.
-    return " " if match.group() in "\x0b\x0c" else ""
 
 
 def parse_html(html: str) -> etree._Element:
     """Parse a page or a fragment into a plain lxml tree (its root element); never raises. libxml2
     stops at 2048 levels of nesting and drops the rest of the page: such a page is parsed again
     through a parser target, which has no depth limit."""
-    # lxml refuses a str that carries an XML encoding declaration; the text is decoded already.
-    html = _UNPARSED.sub(_unparsed, _XML_DECLARATION.sub("", html[:4096], count=1) + html[4096:])
-    root = None
-    if html.strip():
-        data = html.encode("utf-8")
-        parser = etree.HTMLParser(remove_comments=False, huge_tree=True, encoding="utf-8")
-        try:
-            root = etree.fromstring(data, parser)
-        except (etree.ParserError, etree.XMLSyntaxError, ValueError):  # "Document is empty"
-            root = None
-        if root is not None and any("Excessive depth" in error.message for error in parser.error_log):
-            # A parser target builds the tree itself, and so knows no depth limit.
-            target = etree.HTMLParser(huge_tree=True, encoding="utf-8", target=etree.TreeBuilder())
-            root = etree.fromstring(data, target)
+    # An XML declaration is no text, and may name another encoding than the UTF-8 given to libxml2.
+    html = _XML_DECLARATION.sub("", html[:4096], count=1) + html[4096:]
+    data = _UNPARSED.sub(lambda match: " " if match.group() in "\x0b\x0c" else "", html).encode("utf-8")
+    parser = etree.HTMLParser(remove_comments=False, huge_tree=True, encoding="utf-8")
+    try:
+        root = etree.fromstring(data, parser) if data.strip() else None
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):  # "Document is empty"
+        root = None
+    if root is not None and any("Excessive depth" in error.message for error in parser.error_log):
+        root = etree.fromstring(
+            data, etree.HTMLParser(huge_tree=True, encoding="utf-8", target=etree.TreeBuilder())
+        )
     return root if root is not None else etree.fromstring("<html></html>", etree.HTMLParser())
 
 
@@ -93,9 +84,8 @@ def walk(node: etree._Element | etree._ElementTree) -> Iterator[Event]:
 def visible(
     events: Sequence[Event], start: int = 0, stop: int | None = None
 ) -> Iterator[tuple[int, str, Any]]:
-    """`(position, kind, item)` of the events in [start, stop) a reader sees: no noise element or
-    its content, no comment. Noise is tracked from `start`: a region that starts inside a `<form>`
-    reads on to its end."""
+    """`(position, kind, item)` of the events in [start, stop) a reader sees: no noise, no comment.
+    Noise is tracked from `start`: a region that starts inside a `<form>` reads on to its end."""
     depth = 0
     for index in range(start, len(events) if stop is None else min(stop, len(events))):
         kind, item = events[index]
@@ -114,8 +104,8 @@ def visible(
 
 
 def text_blocks(events: Iterable[tuple[int, str, Any]], *, split_on_br: bool = False) -> list[str]:
-    """The text of visible events in blocks: split at block elements and at double `<br>`; with
-    `split_on_br` at every `<br>` (header lines are separated by single breaks, paragraphs not)."""
+    """Visible events' text in blocks, split at block elements and double `<br>` (every `<br>` with
+    `split_on_br`: header lines are separated by single breaks, paragraphs not)."""
     blocks: list[str] = []
     current: list[str] = []
 

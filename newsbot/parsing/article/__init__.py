@@ -1,13 +1,9 @@
 """The article page parser: URL and page bytes in, ArticleItem out. Knows nothing of Scrapy.
 
-It leans on the markers ANATOMY.md rates VERIFIED or STRONG (the h1, og:url, og:image, the
-`span.BHS` dateline, the body comments) and on text patterns (datelines, bylines); where a
-RECONSTRUCTED detail differs on a live page it falls back and records the fallback in `notes`, so a
-run against the live sites shows at once what to fix.
-
-The markers and the fields read with them belong to a layout version (`layouts.Layout2022`); a
-template redesign is a subclass, chosen per page by fit and by the page's date (see layouts.py).
-Other modules ask about the template through `is_article_page` and `FIELD_HINTS`, never a version.
+The page's markers and fields belong to a layout version (layouts.py); where a RECONSTRUCTED detail
+(ANATOMY.md) differs on a live page the layout falls back and says so in `notes`, so a run against
+the live sites shows at once what to fix. Other modules ask about the template through
+`is_article_page` and `FIELD_HINTS`, never a version.
 """
 
 from __future__ import annotations
@@ -27,22 +23,15 @@ from newsbot.parsing.dateline import parse_byline
 from newsbot.parsing.encoding import decode_html
 from newsbot.parsing.text import collapse_spaces
 
-__all__ = [
-    "FIELD_HINTS",
-    "ListingContext",
-    "ParseError",
-    "content_hash",
-    "is_article_page",
-    "parse_article",
-]
+__all__ = ["FIELD_HINTS", "ListingContext", "ParseError", "content_hash", "is_article_page", "parse_article"]
 
 # Which markup each item field depends on, for `newsbot check` and the quality report.
 FIELD_HINTS: dict[str, str] = dict(LAYOUTS[-1].field_hints)
 
 
 def is_article_page(body: bytes) -> bool:
-    """Whether the raw bytes of a response carry the body start marker of a known layout: an
-    article page, not a block page or a challenge, told without decoding."""
+    """Whether a response's bytes carry a known layout's body start marker: an article page, not a
+    block page or a challenge."""
     return any(layout.body_start.in_bytes(body) for layout in LAYOUTS)
 
 
@@ -72,9 +61,8 @@ def parse_article(
 ) -> ArticleItem | None:
     """Parse one article page; None when the page is not an article (a section or home page).
 
-    `url` is the URL the page was fetched from; the page's own og:url wins when it names an article
-    of the network. Raises ParseError only when no URL at all is known for an article page.
-    `layouts` are the template versions to read it with, oldest first (see layouts.py).
+    `url` is where the page was fetched from; its own og:url wins when it names a network article.
+    ParseError when no URL at all is known. `layouts`: the template versions, oldest first.
     """
     decoded = decode_html(body, content_type)
     page = Page(decoded.text)
@@ -144,10 +132,7 @@ _TYPOGRAPHY = str.maketrans(
 
 
 def content_hash(body: str) -> str:
-    """SHA-256 of the body folded so that syndicated copies hash alike.
-
-    Copies of one agency story on sister sites differ at most in typography (curly or straight
-    quotes, dashes, NBSP) and white space; the fold removes exactly those differences.
-    """
+    """SHA-256 of the body folded so that syndicated copies hash alike: copies of one agency story
+    differ at most in typography (curly quotes, dashes, NBSP) and white space, which the fold removes."""
     folded = collapse_spaces(unicodedata.normalize("NFKC", body).casefold().translate(_TYPOGRAPHY))
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()

@@ -11,6 +11,7 @@ falls in another version's days and that one fits too, that one (a note says whe
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Sequence
 from functools import cached_property
 from typing import Any, ClassVar
@@ -27,16 +28,19 @@ from newsbot.registry.urls import canonical_url
 
 # Characters of text: the header when one of headline and body start marker is missing; where the
 # dateline is looked for when the body start marker is; the Related Links block when nothing ends it.
-HEADER_REACH = 2000
-HEADER_TEXT_REACH = 5000
-RELATED_REACH = 4000
+HEADER_REACH, HEADER_TEXT_REACH, RELATED_REACH = 2000, 5000, 4000
 # Pictures that are not pictures of the article: sponsors, spacers, ad pixels.
 NON_ARTICLE_PICTURE = re.compile(r"/sponsors/|/(?:black|white|spacer|blank|pixel)\.(?:jpe?g|gif|png)$", re.I)
 _PICTURE_SIZE_SUFFIX = re.compile(r"-(?:hg|lg|bg|sm|th|md)$", re.I)
 _TITLE_SUFFIX = re.compile(r"\s+[-|]\s+[A-Za-z-]+\.com\s*$")
 # The elements whose end, right after the dateline, still belongs to the header.
 _CLOSING_AFTER_HEADER = frozenset({"span", "div", "td", "p", "b", "font"})
-_CLASS = "translate(@class, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+
+
+def with_class(name: str) -> str:
+    """An XPath test: the class attribute holds `name`, in any case."""
+    lowered = f"translate(@class, '{string.ascii_uppercase}', '{string.ascii_lowercase}')"
+    return f"contains({lowered}, '{name.lower()}')"
 
 
 class Layout2022:
@@ -48,9 +52,10 @@ class Layout2022:
     headline: ClassVar[etree.XPath] = etree.XPath("//h1")
     body_start: ClassVar[Comment] = Comment(re.compile(r"\s*body-2-incontainer\.php\s*", re.I))
     body_end: ClassVar[Marker] = Comment(re.compile(r"\s*RELATED LINKS\s*", re.I))
-    # Class names (any case, part of the class attribute) of header lines, labels and captions.
+    # Section labels before the headline (its ancestors left out): the nearest non-empty one.
+    section_labels: ClassVar[etree.XPath] = etree.XPath(f"preceding::*[{with_class('BSection')}]")
+    # Class names (any case, part of the class attribute) of header lines and picture captions.
     dateline_class: ClassVar[str] = "BHS"
-    section_class: ClassVar[str] = "BSection"
     caption_class: ClassVar[str] = "caption"
     # Where the body ends when the end marker is missing: the first of these in the page.
     body_end_fallbacks: ClassVar[tuple[tuple[str, Marker], ...]] = (
@@ -94,14 +99,13 @@ class Layout2022:
 
     @cached_property
     def body_start_at(self) -> int | None:
-        found = self.page.find([("body start", self.body_start)])
-        return found[0] if found else None
+        found = next((comment for comment in self.page.comments if self.body_start("comment", comment)), None)
+        return None if found is None else self.page.start[found]
 
     @property
     def is_article(self) -> bool:
-        return self.body_start_at is not None or (
-            self.headline_element is not None and self.dateline() is not None
-        )
+        headline_and_dateline = self.headline_element is not None and self.dateline() is not None
+        return self.body_start_at is not None or headline_and_dateline
 
     @cached_property
     def header_region(self) -> range | None:
@@ -115,13 +119,12 @@ class Layout2022:
             return range(start, page.reach(start, HEADER_REACH))
         if body_start is None:
             return None
-        seen = 0
-        for index in range(body_start - 1, -1, -1):
-            kind, item = page.events[index]
+        seen, start = 0, body_start
+        while start > 0 and seen <= HEADER_REACH:  # back from the marker, raw text left out
+            start -= 1
+            kind, item = page.events[start]
             seen += len(item) if kind == "text" else 0
-            if seen > HEADER_REACH:
-                return range(index + 1, body_start)
-        return range(0, body_start)
+        return range(start + 1 if seen > HEADER_REACH else 0, body_start)
 
     @cached_property
     def body_region(self) -> tuple[range, int]:
@@ -194,13 +197,9 @@ class Layout2022:
         return " ".join(self.page.blocks(start + 1, end, split_on_br=True)) or None
 
     def section(self) -> str | None:
-        """The last section label before the headline (its ancestors left out)."""
         if self.headline_element is None:
             return None
-        labels = self.headline_element.xpath(
-            f"preceding::*[contains({_CLASS}, $name)]", name=self.section_class.lower()
-        )
-        for element in reversed(labels):
+        for element in reversed(self.section_labels(self.headline_element)):
             in_noise = any(node.tag in NOISE_TAGS for node in (element, *element.iterancestors()))
             label = None if in_noise else clean_text(visible_text(element))
             if label:
@@ -253,13 +252,11 @@ class Layout2022:
         page, region = self.page, self.body_region[0]
         kept, skip_to = [], 0
         for index, kind, item in page.visible(region.start, region.stop):
-            if (
-                index >= skip_to
-                and kind == "start"
-                and (item.tag == "img" or has_class(item, self.caption_class))
-            ):
+            if index < skip_to:
+                continue
+            if kind == "start" and (item.tag == "img" or has_class(item, self.caption_class)):
                 skip_to = page.end[item] + 1
-            elif index >= skip_to:
+            else:
                 kept.append((index, kind, item))
         dateline = self.dateline()
         header = {self.byline(), dateline.raw if dateline else None, self.headline_text}
@@ -319,9 +316,8 @@ LAYOUTS: tuple[type[Layout2022], ...] = (Layout2022,)
 
 def choose_layout(page: Page, layouts: Sequence[type[Layout2022]], notes: list[str]) -> Layout2022 | None:
     """The version that reads the page (`layouts` oldest first), or None when none finds an article."""
-    found = next(
-        filter(lambda reading: reading.is_article, (layout(page) for layout in reversed(layouts))), None
-    )
+    readings = (layout(page) for layout in reversed(layouts))
+    found = next((reading for reading in readings if reading.is_article), None)
     if found is None:
         return None
     dated = layout_for(found.dateline(), layouts)
@@ -335,7 +331,5 @@ def choose_layout(page: Page, layouts: Sequence[type[Layout2022]], notes: list[s
 
 def layout_for(dateline: Dateline | None, layouts: Sequence[type[Layout2022]]) -> type[Layout2022]:
     """The version valid on the dateline's day; the newest when the page has no date."""
-    if dateline is None or dateline.date is None:
-        return layouts[-1]
-    day = dateline.date.isoformat()
-    return ([layout for layout in layouts if layout.valid_from <= day] or [layouts[0]])[-1]
+    day = dateline.date.isoformat() if dateline and dateline.date else None
+    return ([layout for layout in layouts if day is None or layout.valid_from <= day] or [layouts[0]])[-1]

@@ -77,6 +77,7 @@ class Page:
                 self.start[item] = index
             elif kind == "end":
                 self.end[item] = index
+        self.comments = [item for kind, item in self.events if kind == "comment"]
         self.metas, title = _head(self.root, html)
         self.title = "".join(title.itertext(with_tail=False)) if title is not None else None
 
