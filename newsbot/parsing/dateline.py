@@ -126,15 +126,10 @@ def fallback_date_parser() -> DateDataParser:
     bare number would be a date computed from now: an invention)."""
     from dateparser.date import DateDataParser
 
-    return DateDataParser(
-        languages=["en"],
-        settings={
-            "REQUIRE_PARTS": ["day", "month", "year"],
-            "STRICT_PARSING": True,
-            "RETURN_AS_TIMEZONE_AWARE": False,
-            "PARSERS": ["absolute-time"],
-        },
-    )
+    return DateDataParser(languages=["en"], settings={
+        "REQUIRE_PARTS": ["day", "month", "year"], "STRICT_PARSING": True,
+        "RETURN_AS_TIMEZONE_AWARE": False, "PARSERS": ["absolute-time"],
+    })  # fmt: skip
 
 
 def _fallback_date(date_text: str) -> tuple[datetime.date | None, tuple[str, ...]]:
@@ -153,15 +148,6 @@ def _fallback_date(date_text: str) -> tuple[datetime.date | None, tuple[str, ...
     return found.date(), (_NOTE_FALLBACK,)  # a calendar day: drop any time dateparser read
 
 
-def _looks_like_date(date_text: str) -> bool:
-    """Whether a tail without an agency in front of it could be a date worth parsing."""
-    return (
-        len(date_text) <= _MAX_DATE_CHARS
-        and any(c.isdigit() for c in date_text)
-        and bool(_MONTH_NAME_RE.search(date_text) or _NUMERIC_DATE_RE.search(date_text))
-    )
-
-
 def _split(text: str) -> tuple[re.Match[str] | None, str, str | None, str] | None:
     """The parts of a normalised line: (the usual form's match or None, place, agency, date text),
     or None when the line is no dateline."""
@@ -178,9 +164,10 @@ def _split(text: str) -> tuple[re.Match[str] | None, str, str | None, str] | Non
     if start is None:
         return None
     place, date_text = text[: start.start()], text[start.start() :]
-    if not (_is_place_name(place.strip(" ,")) and _looks_like_date(date_text)):
-        return None
-    return None, place, None, date_text
+    # Without an agency to vouch for it, the tail must look like a date worth parsing.
+    dated = _MONTH_NAME_RE.search(date_text) or _NUMERIC_DATE_RE.search(date_text)
+    short = len(date_text) <= _MAX_DATE_CHARS and any(c.isdigit() for c in date_text)
+    return (None, place, None, date_text) if short and dated and _is_place_name(place.strip(" ,")) else None
 
 
 def parse_dateline(text: str) -> Dateline | None:

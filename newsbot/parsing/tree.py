@@ -57,9 +57,8 @@ def parse_html(html: str) -> etree._Element:
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):  # "Document is empty"
         root = None
     if root is not None and any("Excessive depth" in error.message for error in parser.error_log):
-        root = etree.fromstring(
-            data, etree.HTMLParser(huge_tree=True, encoding="utf-8", target=etree.TreeBuilder())
-        )
+        deep = etree.HTMLParser(huge_tree=True, encoding="utf-8", target=etree.TreeBuilder())
+        root = etree.fromstring(data, deep)
     return root if root is not None else etree.fromstring("<html></html>", etree.HTMLParser())
 
 
@@ -89,17 +88,9 @@ def visible(
     depth = 0
     for index in range(start, len(events) if stop is None else min(stop, len(events))):
         kind, item = events[index]
-        if kind == "text":
-            if not depth:
-                yield index, kind, item
-        elif kind == "comment":
-            continue
-        elif item.tag in NOISE_TAGS:
-            if kind == "start":
-                depth += 1
-            elif depth:
-                depth -= 1
-        elif not depth:
+        if kind != "text" and kind != "comment" and item.tag in NOISE_TAGS:
+            depth = depth + 1 if kind == "start" else max(depth - 1, 0)
+        elif not depth and kind != "comment":
             yield index, kind, item
 
 
@@ -133,8 +124,7 @@ def visible_text(element: etree._Element) -> str:
 
 def html_text(fragment: str) -> str:
     """The plain text of an HTML fragment (a headline, a CDATA title): tags, scripts, comments out."""
-    events = list(walk(parse_html(f"<div>{fragment}</div>")))
-    return " ".join(text_blocks(visible(events), split_on_br=True))
+    return " ".join(text_blocks(visible(list(walk(parse_html(f"<div>{fragment}</div>")))), split_on_br=True))
 
 
 def has_class(element: etree._Element, fragment: str) -> bool:

@@ -11,8 +11,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lxml import etree
-
 from newsbot.parsing.tree import Event, parse_html, text_blocks, visible, walk
 
 _HEAD_END = re.compile(r"</head\s*>", re.I)
@@ -51,11 +49,8 @@ class Element:
     class_prefix: str
 
     def __call__(self, kind: str, item: Any) -> bool:
-        return (
-            kind == "start"
-            and (self.tag is None or item.tag == self.tag)
-            and (item.get("class") or "").lower().startswith(self.class_prefix.lower())
-        )
+        tag_fits = kind == "start" and (self.tag is None or item.tag == self.tag)
+        return tag_fits and (item.get("class") or "").lower().startswith(self.class_prefix.lower())
 
 
 Marker = Comment | Text | Element
@@ -65,37 +60,40 @@ class Page:
     """A page parsed once: its tree, its head and its events (see newsbot.parsing.tree.walk)."""
 
     def __init__(self, html: str) -> None:
-        self.html = html
-        self.root = parse_html(html)
+        self.html, self.root = html, parse_html(html)
         self.events: list[Event] = list(walk(self.root.getroottree()))
         # Where each element starts and ends and each comment is, among the events. An element in
         # raw text (a script's content) has no position: it is not part of the page.
         self.start: dict[Any, int] = {}
         self.end: dict[Any, int] = {}
         for index, (kind, item) in enumerate(self.events):
-            if kind == "start" or kind == "comment":
-                self.start[item] = index
-            elif kind == "end":
-                self.end[item] = index
+            if kind != "text":
+                (self.end if kind == "end" else self.start)[item] = index
         self.comments = [item for kind, item in self.events if kind == "comment"]
-        self.metas, title = _head(self.root, html)
-        self.title = "".join(title.itertext(with_tail=False)) if title is not None else None
+        # The head: the metas and title above `</head>` in the source, every one in the page when
+        # the head holds no meta (or there is no `</head>`).
+        metas, titles = list(self.root.iter("meta")), list(self.root.iter("title"))
+        head_end = _HEAD_END.search(html)
+        last_line = html.count("\n", 0, head_end.end()) + 1 if head_end else 0
+        if head_end and any((meta.sourceline or 0) <= last_line for meta in metas):
+            metas = [meta for meta in metas if (meta.sourceline or 0) <= last_line]
+            titles = [title for title in titles if (title.sourceline or 0) <= last_line]
+        self.metas = metas
+        self.title = "".join(titles[0].itertext(with_tail=False)) if titles else None
 
     def meta(self, prop: str) -> str | None:
         """The content of the first non-empty `<meta property|name=prop>` of the head."""
         for element in self.metas:
-            if (element.get("property") or element.get("name") or "").lower() == prop:
-                content = (element.get("content") or "").strip()
-                if content:
-                    return content
+            content = (element.get("content") or "").strip()
+            if (element.get("property") or element.get("name") or "").lower() == prop and content:
+                return content
         return None
 
     def find(self, markers: Sequence[tuple[str, Marker]], start: int = 0) -> tuple[int, str] | None:
         """The first event from `start` that one of the named markers matches: (position, name)."""
         for index in range(start, len(self.events)):
-            kind, item = self.events[index]
             for name, marker in markers:
-                if marker(kind, item):
+                if marker(*self.events[index]):
                     return index, name
         return None
 
@@ -112,31 +110,13 @@ class Page:
 
     def entered(self, start: int, stop: int, tag: str) -> list[int]:
         """The positions in [start, stop) where a visible `tag` element starts."""
-        return [
-            index for index, kind, item in self.visible(start, stop) if kind == "start" and item.tag == tag
-        ]
+        return [at for at, kind, item in self.visible(start, stop) if kind == "start" and item.tag == tag]
 
     def reach(self, start: int, characters: int) -> int:
         """Where the visible text from `start` passes `characters` (the end of the page if never)."""
         seen = 0
         for index, kind, item in self.visible(start):
-            if kind == "text":
-                seen += len(item)
-                if seen > characters:
-                    return index
+            seen += len(item) if kind == "text" else 0
+            if seen > characters:
+                return index
         return len(self.events)
-
-
-def _head(root: etree._Element, html: str) -> tuple[list[etree._Element], etree._Element | None]:
-    """The `<meta>` elements and the `<title>` above `</head>` in the source, or every one in the
-    page when the head holds no meta tag (or there is no `</head>`)."""
-    metas = list(root.iter("meta"))
-    titles = list(root.iter("title"))
-    head_end = _HEAD_END.search(html)
-    if head_end is not None:
-        last_line = html.count("\n", 0, head_end.end()) + 1
-        in_head = [element for element in metas if (element.sourceline or 0) <= last_line]
-        if in_head:
-            metas = in_head
-            titles = [element for element in titles if (element.sourceline or 0) <= last_line]
-    return metas, titles[0] if titles else None
