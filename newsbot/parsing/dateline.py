@@ -1,12 +1,8 @@
-"""Datelines and bylines of Space Media Network articles: ``Moscow (AFP) Dec 30, 2022`` opens an
-article and each RSS description, ``by AFP Staff Writers`` signs it (docs/ANATOMY.md, "Datelines,
-bylines, dates").
-
-Every real dateline seen so far has one shape, read by one regular expression and a month table
-(which, unlike ``strptime("%b")``, does not depend on the process locale). ``dateparser`` reads a
-date in another form (``30 December 2022``, ``2022-12-30``) and never invents one: a date that
-cannot be read is ``None`` with a note. The date is the calendar day printed; no time, no zone.
-"""
+"""Datelines (``Moscow (AFP) Dec 30, 2022``) and bylines (``by AFP Staff Writers``) of SMN articles
+(docs/ANATOMY.md, "Datelines, bylines, dates"). Every real dateline has one shape: one regular
+expression and a month table read it, without the process locale ``strptime("%b")`` depends on.
+``dateparser`` reads other forms (``2022-12-30``) and never invents a date: one that cannot be read
+is ``None`` with a note. The date is the calendar day printed; no time, no zone."""
 
 from __future__ import annotations
 

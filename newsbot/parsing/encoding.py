@@ -79,8 +79,9 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> DecodedPa
     notes: list[str] = []
     declared, label, in_header = _declared(body, content_type, notes)
     if declared is not None:
-        if declared.startswith("utf-16") and in_header and _looks_like_utf16(body):
-            return DecodedPage(body.decode(_utf16_order(body), errors="replace"), _utf16_order(body))
+        utf16 = _utf16(body) if declared.startswith("utf-16") and in_header else None
+        if utf16:
+            return DecodedPage(body.decode(utf16, errors="replace"), utf16)
         if not _ascii_compatible(declared):
             notes.append(f"encoding: declared {label} does not fit the bytes (its markup is ASCII)")
             declared = None
@@ -149,22 +150,19 @@ def _ascii_compatible(encoding: str) -> bool:
 
 def _single_byte(encoding: str) -> bool:
     """One byte, one character: windows-1252, the ISO-8859 family, KOI8, Mac Roman, ..."""
-    if encoding == "utf-8":
-        return False
     try:
-        return len(_HIGH_BYTES.decode(encoding, errors="replace")) == len(_HIGH_BYTES)
+        return encoding != "utf-8" and len(_HIGH_BYTES.decode(encoding, errors="replace")) == len(_HIGH_BYTES)
     except LookupError:
         return False
 
 
-def _looks_like_utf16(body: bytes) -> bool:
+def _utf16(body: bytes) -> str | None:
+    """utf-16-le or -be when the bytes look like UTF-16 (many zero bytes at odd or even places)."""
     sample = body[:1024]
-    return len(sample) >= 2 and max(sample[0::2].count(0), sample[1::2].count(0)) > len(sample) // 8
-
-
-def _utf16_order(body: bytes) -> str:
-    sample = body[:1024]
-    return "utf-16-le" if sample[1::2].count(0) >= sample[0::2].count(0) else "utf-16-be"
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if len(sample) < 2 or max(even, odd) <= len(sample) // 8:
+        return None
+    return "utf-16-le" if odd >= even else "utf-16-be"
 
 
 def _mixed_evidence(body: bytes) -> bool:
@@ -179,17 +177,13 @@ def _decode_utf8(body: bytes, *, declared: str | None) -> tuple[str, str, tuple[
     try:
         return body.decode("utf-8"), "utf-8", ()
     except UnicodeDecodeError:
-        pass
-    if _mixed_evidence(body):
-        text, encoding = body.decode("utf-8", errors="newsbot-cp1252"), _MIXED
-    else:
-        text, encoding = body.decode("cp1252", errors="newsbot-cp1252"), _WINDOWS_1252
+        encoding = _MIXED if _mixed_evidence(body) else _WINDOWS_1252
+    text = body.decode("utf-8" if encoding == _MIXED else "cp1252", errors="newsbot-cp1252")
     if declared:
         return (
             text,
             encoding,
             (f"encoding: declared {declared} does not fit the bytes, decoded as {encoding}",),
         )
-    if encoding == _MIXED:
-        return text, encoding, (f"encoding: no charset declared, bytes decoded as {encoding}",)
-    return text, encoding, ()
+    note = f"encoding: no charset declared, bytes decoded as {encoding}"
+    return text, encoding, (note,) if encoding == _MIXED else ()

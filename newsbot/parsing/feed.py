@@ -1,8 +1,5 @@
-"""The RSS feed parser. Knows nothing of Scrapy.
-
-An SMN feed item has CDATA title, link and description. Every item's pubDate is the feed's build
-time (VERIFIED): an entry's date comes from the dateline at the head of its description.
-"""
+"""The RSS feed parser, no Scrapy inside. An SMN feed item has CDATA title, link and description;
+every item's pubDate is the feed's build time (VERIFIED): an entry's date is its dateline's."""
 
 from __future__ import annotations
 

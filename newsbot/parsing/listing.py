@@ -1,9 +1,7 @@
 """Section and home page parsers: which articles a listing names, and where its other pages are.
-
-Entry markup and pagination are RECONSTRUCTED (ANATOMY.md), so discovery does not depend on them:
-an entry is any network article link, its headline the link's text, its dateline the first
-dateline-shaped line after it and its teaser the text up to "read more".
-"""
+Entry markup and pagination are RECONSTRUCTED (ANATOMY.md), so an entry is any network article
+link, its headline the link's text, its dateline the first dateline-shaped line after it and its
+teaser the text up to "read more"."""
 
 from __future__ import annotations
 

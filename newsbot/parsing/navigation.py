@@ -1,9 +1,7 @@
-"""The home page navigation: which links name the site's sections.
-
-Section URLs and labels are RECONSTRUCTED (ANATOMY.md): a section is any same-site link that is not
-an article, a feed, an asset or a page every site has ("Home", "About", RSS...). Whether it lists
-articles is only known once it is walked; the spider counts that.
-"""
+"""The home page navigation: which links name the site's sections. Section URLs and labels are
+RECONSTRUCTED (ANATOMY.md): a section is any same-site link that is not an article, a feed, an
+asset or a page every site has ("Home", "About", RSS...); whether it lists articles shows once
+it is walked."""
 
 from __future__ import annotations
 

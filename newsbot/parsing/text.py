@@ -1,9 +1,6 @@
 """Text and links out of pages: one line of plain text, an absolute http(s) URL. No Scrapy here.
-
-Text never carries control characters: C0 controls, U+FEFF, U+FFFD, noncharacters and lone
-surrogates are removed, and C1 controls (which only windows-1252 bytes read as latin-1 or an
-`&#150;`-style reference produce) become the windows-1252 character they stand for.
-"""
+Text carries no control characters: C1 controls (windows-1252 bytes read as latin-1) become the
+windows-1252 characters they stand for, the rest go."""
 
 from __future__ import annotations
 

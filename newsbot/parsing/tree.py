@@ -1,10 +1,6 @@
-"""Pages as lxml trees and as document-order events; text blocks out of them. No Scrapy imports.
-
-`walk` is lxml's iterwalk with the text and tails in place: a region between two comments is a
-slice of its events. `visible` leaves out noise and comments, `text_blocks` splits the rest at
-block elements and `<br>` as a reader sees the page. Every walk is iterative: no nesting depth
-reaches Python's recursion limit.
-"""
+"""Pages as lxml trees and document-order events, text blocks out of them; no Scrapy inside.
+`walk` is lxml's iterwalk with text and tails in place, `visible` leaves out noise and comments,
+`text_blocks` splits the rest as a reader sees it. No walk recurses: no depth is too deep."""
 
 from __future__ import annotations
 

@@ -1,11 +1,8 @@
 """Layout versions of the article template, in the Fundus habit: a class per version, its markers
 and selectors as class attributes, one method per item field, each read on its own from the page's
-one parse. A redesign is a subclass that overrides what changed (a class attribute for a renamed
-marker, a method for a changed step) and the first day it is valid from: tests/cases_support.py's
-Layout2027, given as `parse_article(url, body, layouts=(Layout2022, Layout2027))`.
-
-The version that reads a page is the newest one whose markup fits it; then, when the page's dateline
-falls in another version's days and that one fits too, that one (a note says when they disagree).
+one parse. A redesign is a subclass overriding what changed and the day it is valid from
+(tests/cases_support.py's Layout2027: `parse_article(url, body, layouts=(Layout2022, Layout2027))`).
+The newest version that fits a page reads it; or the one its dateline dates it into, if that fits.
 """
 
 from __future__ import annotations
@@ -129,17 +126,14 @@ class Layout2022:
     @cached_property
     def body_region(self) -> tuple[range, int]:
         """The body's events and where the Related Links block may start."""
-        page = self.page
         start = self._after_header_text() if self.body_start_at is None else self.body_start_at + 1
-        end = page.find([("end marker", self.body_end)], start)
+        end = self.page.find([("end marker", self.body_end)], start)
         if end is not None:
             return range(start, end[0]), end[0] + 1
-        fallback = page.find(self.body_end_fallbacks, start)
-        if fallback is not None:
-            self.notes.append(f"body: end marker missing, ended at the {fallback[1]}")
-            return range(start, fallback[0]), fallback[0]
-        self.notes.append("body: end marker missing, ran to the end of the page")
-        return range(start, len(page.events)), len(page.events)
+        stop, name = self.page.find(self.body_end_fallbacks, start) or (len(self.page.events), "")
+        how = f"ended at the {name}" if name else "ran to the end of the page"
+        self.notes.append(f"body: end marker missing, {how}")
+        return range(start, stop), stop
 
     def _after_header_text(self) -> int:
         """Where the body starts without its start marker: after the dateline (else the byline)
@@ -180,8 +174,7 @@ class Layout2022:
             self.notes.append("title: no <h1>")
         elif self.headline_text:
             return self.headline_text
-        title = self.page.title
-        for source, value in (("og:title", self.page.meta("og:title")), ("<title>", title)):
+        for source, value in (("og:title", self.page.meta("og:title")), ("<title>", self.page.title)):
             # Raw text to the HTML parser: markup in them (`<title>A <b>B</b>`) is markup, not text.
             text = _TITLE_SUFFIX.sub("", html_text(value)) if value else None
             if text:
@@ -296,10 +289,10 @@ class Layout2022:
         return [page.events[index][1] for index in page.entered(start, end, "a")]
 
     def related_links(self, base_url: str) -> list[RelatedLink]:
-        links = []
-        # An anchor in raw text (a selector can find one in a script) is not part of the page.
-        for anchor in (anchor for anchor in self.related_anchors() if anchor in self.page.start):
-            text = clean_text(self.page.text_of(anchor, len(self.page.events)))
+        links, page = [], self.page
+        for anchor in self.related_anchors():
+            # An anchor in raw text (a selector can find one in a script) is not part of the page.
+            text = clean_text(page.text_of(anchor, len(page.events))) if anchor in page.start else ""
             url = http_url(base_url, anchor.get("href"))
             if text and url and text.lower() != "related links":
                 links.append(RelatedLink(text=text, url=canonical_url(url)))
