@@ -50,15 +50,9 @@ _AGENCY = r"\((?P<agency>[^\W\d_][^()\d]{0,29})\)\s*"
 
 # The form every real dateline has ("Paris, France (AFP) Sept 24, 2025", "Athens Sept 24, 2025",
 # "Moscow (AFP) Fri Sep 26, 2025"), matched whole on text whose white space is normalised.
-_DATELINE_RE = re.compile(
-    _PLACE
-    + rf"(?:{_AGENCY})?"
-    + rf"""\b(?P<date>
-        (?:(?:{_WEEKDAYS})\.?,?\s)?
-        (?P<month>{_MONTHS})\.?\s
-        (?P<day>\d{{1,2}}),?\s
-        (?P<year>\d{{4}})
-    )""",
+_DATELINE_RE = re.compile(  # verbose: the spaces only separate the parts
+    rf"{_PLACE} (?:{_AGENCY})? \b(?P<date> (?:(?:{_WEEKDAYS})\.?,?\s)? (?P<month>{_MONTHS})\.?\s"
+    r" (?P<day>\d{1,2}),?\s (?P<year>\d{4}))",
     re.IGNORECASE | re.VERBOSE,
 )
 # Other forms: "<place> (<AGENCY>) <anything>" ...

@@ -35,7 +35,7 @@ class ListingPage:
     notes: list[str] = field(default_factory=list)
 
 
-# A page as tokens in reading order: ("text", text, None), ("link", text, href) or ("break", "", None).
+# A page as tokens in reading order: ("text", text, None), ("link", text, URL) or ("break", "", None).
 Token = tuple[str, str, str | None]
 
 
@@ -56,7 +56,7 @@ class SectionPage:
             elif kind == "text":
                 self.tokens.append(("text", item, None))
             elif kind == "start" and item.tag == "a":
-                self.tokens.append(("link", clean_text(visible_text(item)), item.get("href")))
+                self.tokens.append(("link", clean_text(visible_text(item)), http_url(url, item.get("href"))))
                 inside_link = item
             elif item.tag in BLOCK_TAGS or (kind == "start" and item.tag == "br"):
                 self.tokens.append(("break", "", None))
@@ -65,13 +65,14 @@ class SectionPage:
         """Every network article link, once, with the dateline and teaser that follow it."""
         registry = load_registry()
         headlines: dict[str, tuple[int, str]] = {}
-        for index, (kind, text, href) in enumerate(self.tokens):
-            url = (
-                http_url(self.url, href)
-                if kind == "link" and text and not self.read_more.match(text)
-                else None
-            )
-            if url and registry.is_article_url(url):
+        for index, (kind, text, url) in enumerate(self.tokens):
+            if (
+                kind == "link"
+                and text
+                and url
+                and not self.read_more.match(text)
+                and registry.is_article_url(url)
+            ):
                 headlines.setdefault(canonical_url(url), (index, text))
         starts = [index for index, _ in headlines.values()] + [len(self.tokens)]
         entries = []
@@ -87,8 +88,7 @@ class SectionPage:
         """An entry's dateline (in its first two lines) and its teaser (the text up to "read more")."""
         lines: list[str] = []
         current: list[str] = []
-        for kind, text, href in tokens:
-            url = http_url(self.url, href) if kind == "link" else None
+        for kind, text, url in tokens:
             if kind == "link" and (self.read_more.match(text) or (url and canonical_url(url) == article_url)):
                 break
             if kind == "break":
@@ -110,15 +110,13 @@ class SectionPage:
         registry = load_registry()
         site = registry.site_for_url(self.url)
         found: dict[str, int | None] = {}
-        for kind, text, href in self.tokens:
-            url = http_url(self.url, href) if kind == "link" else None
+        for _, text, url in self.tokens:
             if not url or registry.site_for_url(url) != site or registry.is_article_url(url):
                 continue
             number = registry.section_page_number(urlsplit(url).path, section_slug) if section_slug else None
-            if (number is not None or self.pagination_text.match(text)) and canonical_url(
-                url
-            ) != canonical_url(self.url):
-                found.setdefault(canonical_url(url), number)
+            target = canonical_url(url)
+            if (number is not None or self.pagination_text.match(text)) and target != canonical_url(self.url):
+                found.setdefault(target, number)
         return list(found.items())
 
 
