@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from newsbot.parsing.text import clean_text, letters_and
+from newsbot.parsing.text import clean_text
 
 if TYPE_CHECKING:  # dateparser is imported when a date needs it: its first call costs ~100 ms.
     from dateparser.date import DateDataParser
@@ -95,7 +95,7 @@ def normalise_spaces(text: str) -> str:
 
 
 def _place_chars_ok(place: str) -> bool:
-    return len(place) <= 80 and letters_and(_PLACE_PUNCTUATION, place)
+    return len(place) <= 80 and all(c.isalpha() or c in _PLACE_PUNCTUATION for c in place)
 
 
 def _is_place_name(place: str) -> bool:
@@ -123,7 +123,6 @@ def fallback_date_parser() -> DateDataParser:
 
 
 def _fallback_date(date_text: str) -> tuple[datetime.date | None, tuple[str, ...]]:
-    """Read a date not in the usual form; returns the day (or None) and the notes."""
     unparsed = f"dateline: unparsed date '{date_text}'"
     if not date_text:
         return None, ("dateline: no date",)
@@ -214,7 +213,9 @@ def _is_person_name(name: str) -> bool:
     """Whether ``name`` reads as a printed name ("W.G. Dunlop", "Issam AHMED"): what keeps prose
     ("By the end of the year, NASA will ...") from being taken for a byline."""
     return (
-        name[:1].isupper() and len(name.split()) <= _MAX_NAME_WORDS and letters_and(_NAME_PUNCTUATION, name)
+        name[:1].isupper()
+        and len(name.split()) <= _MAX_NAME_WORDS
+        and all(c.isalpha() or c in _NAME_PUNCTUATION for c in name)
     )
 
 
@@ -262,9 +263,8 @@ def is_byline(text: str) -> bool:
 
 def split_glued_dateline(text: str) -> tuple[str, Dateline | None]:
     """Split a byline from the dateline extracted text glued to it (`By Issam AHMEDDakar (AFP) Oct
-    7, 2025`): at the first boundary whose tail is a dated dateline whose place holds no glued
-    surname ("G. Dunlop, Sara HUSSEINParis" after the initial "W."). Only the last
-    MAX_DATELINE_CHARS characters can be a dateline: trying every boundary was quadratic."""
+    7, 2025`) at the first boundary whose tail is a dated dateline with no glued surname in its place
+    ("G. Dunlop, Sara HUSSEINParis"); in the last MAX_DATELINE_CHARS only (else quadratic)."""
     for boundary in _GLUED_WORD_BOUNDARY.finditer(text, max(0, len(text) - MAX_DATELINE_CHARS)):
         dateline = parse_dateline(text[boundary.start() :])
         if dateline and dateline.date and not (dateline.place and _GLUED_SURNAME.search(dateline.place)):

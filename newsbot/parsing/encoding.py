@@ -49,23 +49,14 @@ codecs.register_error("newsbot-cp1252", _cp1252_byte)
 
 
 def decode_html(body: bytes | str, content_type: str | None = None) -> DecodedPage:
-    """Bytes to text, trusting a declared charset only while the bytes agree with it. In order (each
-    override leaves a note):
-
-    1. A byte order mark decides (UTF-8, UTF-16, UTF-32), whatever the header or the page says.
-    2. The Content-Type header's charset, else the page's (meta or XML declaration); an unknown one
-       is ignored. ISO-8859-1 and ASCII are read as windows-1252, as browsers do.
-    3. A charset that cannot describe a page whose markup reads as ASCII is ignored: UTF-16/32
-       without a BOM (unless the header says so and the bytes are UTF-16), EBCDIC.
-    4. Declared UTF-8 but not valid UTF-8: windows-1252 (the classic lie), or mixed (see 6).
-    5. Declared a single-byte charset but the bytes are valid UTF-8 with non-ASCII in them: UTF-8.
-       The text wanted is what the author wrote, not a browser's mojibake ("â€œ"); single-byte text
-       practically never forms valid multi-byte UTF-8 throughout.
-    6. Nothing usable declared: UTF-8 if valid, else windows-1252; or mixed (a UTF-8 include in a
-       windows-1252 template), each well-formed UTF-8 sequence read as UTF-8 and every other byte
-       as windows-1252, when there is a 3- or 4-byte sequence (curly quotes, dashes) or more 2-byte
-       sequences than stray bytes: a cp1252 page quoting the mojibake "Ã©" stays itself.
-    """
+    """Bytes to text, trusting a declared charset only while the bytes agree with it (each override
+    noted): 1. a BOM decides; 2. else the header's charset, else the page's (unknown ones ignored;
+    ISO-8859-1 read as windows-1252, as browsers do); 3. one that cannot describe ASCII markup
+    (UTF-16/32 without a BOM, EBCDIC) is ignored; 4. declared UTF-8 but invalid: windows-1252 or
+    mixed (6); 5. declared single-byte but valid non-ASCII UTF-8: UTF-8, what the author wrote, not
+    mojibake; 6. nothing usable: UTF-8 if valid, else windows-1252, or mixed (each well-formed UTF-8
+    sequence as UTF-8, other bytes as windows-1252) given a 3- or 4-byte sequence or more 2-byte
+    sequences than stray bytes, so that a cp1252 page quoting the mojibake "Ã©" stays itself."""
     if isinstance(body, str):
         # Lone surrogates (only a str can hold them) would make lxml and the JSON writer raise.
         return DecodedPage(_SURROGATES.sub("\ufffd", body), "unicode")

@@ -87,16 +87,12 @@ class Feed:
 
     def _read_description(self, entry: FeedEntry, description: str) -> None:
         """Dateline, `<br/>`, thumbnail, then the teaser, cut mid-word by the feed."""
-        events = [
-            (kind, item) for _, kind, item in visible(list(walk(parse_html(f"<div>{description}</div>"))))
-        ]
-        image = next((item for kind, item in events if kind == "start" and item.tag == "img"), None)
+        events = list(visible(list(walk(parse_html(f"<div>{description}</div>")))))
+        image = next((item for _, kind, item in events if kind == "start" and item.tag == "img"), None)
         entry.thumbnail = http_url(self.url, image.get("src")) if image is not None else None
-        first_break = next(
-            (at for at, (kind, item) in enumerate(events) if kind == "start" and item.tag == "br"), 0
-        )
-        head = clean_text("".join(item for kind, item in events[:first_break] if kind == "text"))
-        full = clean_text("".join(item for kind, item in events if kind == "text"))
+        br = next((at for at, kind, item in events if kind == "start" and item.tag == "br"), 0)
+        head = clean_text("".join(item for at, kind, item in events if kind == "text" and at < br))
+        full = clean_text("".join(item for _, kind, item in events if kind == "text"))
         dateline = parse_dateline(head) if head else None
         if dateline is None:
             entry.notes.append("feed: no dateline at the head of the description")

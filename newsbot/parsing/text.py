@@ -28,11 +28,6 @@ def collapse_spaces(text: str) -> str:
     return " ".join(text.split())
 
 
-def letters_and(punctuation: frozenset[str], text: str) -> bool:
-    """Whether `text` is made of letters and the given punctuation only."""
-    return all(character.isalpha() or character in punctuation for character in text)
-
-
 def http_url(base: str, href: str | None) -> str | None:
     """`href` resolved against `base` as an absolute, percent-encoded http(s) URL with a host (IDN
     as punycode), or None: `http:///x`, `http://` and `http://[x/` are no links."""

@@ -187,7 +187,7 @@ class Layout2022:
         if self.headline_element is None:
             return None
         start, end = self.page.start[self.headline_element], self.page.end[self.headline_element]
-        return " ".join(self.page.blocks(start + 1, end, split_on_br=True)) or None
+        return " ".join(text_blocks(self.page.visible(start + 1, end), split_on_br=True)) or None
 
     def section(self) -> str | None:
         if self.headline_element is None:
@@ -225,7 +225,8 @@ class Layout2022:
                 dateline = glued
                 self.notes.append("dateline: glued to the byline, split off")
             break
-        lines = page.blocks(region.start, region.stop, split_on_br=True) if None in (byline, dateline) else []
+        missing_one = None in (byline, dateline)
+        lines = text_blocks(page.visible(region.start, region.stop), split_on_br=True) if missing_one else []
         missing = f"no span.{self.dateline_class}"
         for text in lines if dateline is None else ():
             line_byline, glued = split_glued_dateline(text) if is_byline(text) else (text, None)

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from newsbot.parsing.tree import Event, parse_html, text_blocks, visible, walk
+from newsbot.parsing.tree import Event, parse_html, visible, walk
 
 _HEAD_END = re.compile(r"</head\s*>", re.I)
 
@@ -99,9 +99,6 @@ class Page:
 
     def visible(self, start: int, stop: int | None = None) -> Iterator[tuple[int, str, Any]]:
         return visible(self.events, start, stop)
-
-    def blocks(self, start: int, stop: int, *, split_on_br: bool = False) -> list[str]:
-        return text_blocks(self.visible(start, stop), split_on_br=split_on_br)
 
     def text_of(self, element: Any, stop: int) -> str:
         """The visible text of an element of the page, cut at `stop`."""
