@@ -28,6 +28,8 @@ BLOCK_TAGS = frozenset({
 })  # fmt: skip
 LINE_BREAK = "\u2028"
 DOUBLE_BREAK = re.compile(LINE_BREAK + r"\s*" + LINE_BREAK)
+# Where a block element ends text: a noncharacter, taken out of every page before it is parsed.
+_BLOCK_END = "\uffff"
 
 # An event: ("start", element), ("end", element), ("text", str) or ("comment", comment).
 Event = tuple[str, Any]
@@ -93,24 +95,15 @@ def visible(
 def text_blocks(events: Iterable[tuple[int, str, Any]], *, split_on_br: bool = False) -> list[str]:
     """Visible events' text in blocks, split at block elements and double `<br>` (every `<br>` with
     `split_on_br`: header lines are separated by single breaks, paragraphs not)."""
-    blocks: list[str] = []
-    current: list[str] = []
-
-    def flush() -> None:
-        joined = "".join(current)
-        current.clear()
-        pieces = joined.split(LINE_BREAK) if split_on_br else DOUBLE_BREAK.split(joined)
-        blocks.extend(text for text in map(clean_text, pieces) if text)
-
+    parts: list[str] = []
     for _, kind, item in events:
         if kind == "text":
-            current.append(item)
-        elif item.tag in BLOCK_TAGS:
-            flush()
-        elif item.tag == "br" and kind == "start":
-            current.append(LINE_BREAK)
-    flush()
-    return blocks
+            parts.append(item)
+        elif item.tag in BLOCK_TAGS or (item.tag == "br" and kind == "start"):
+            parts.append(_BLOCK_END if item.tag in BLOCK_TAGS else LINE_BREAK)
+    blocks = "".join(parts).split(_BLOCK_END)
+    pieces = [block.split(LINE_BREAK) if split_on_br else DOUBLE_BREAK.split(block) for block in blocks]
+    return [text for piece in pieces for text in map(clean_text, piece) if text]
 
 
 def visible_text(element: etree._Element) -> str:
