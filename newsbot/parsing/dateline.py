@@ -102,9 +102,7 @@ def _is_place_name(place: str) -> bool:
     """Whether ``place`` reads as a place name, where no "(AGENCY)" vouches for the line: else
     "Launch is set for Oct 8, 2025" would be a dateline. An empty place passes ("Oct 8, 2025")."""
     words = place.replace(",", " ").split()
-    if not words:
-        return True
-    if len(words) > _MAX_PLACE_WORDS or not _place_chars_ok(place) or not words[0][0].isupper():
+    if len(words) > _MAX_PLACE_WORDS or not _place_chars_ok(place) or (words and not words[0][0].isupper()):
         return False
     return all(word[0].isupper() or word.lower() in _PLACE_PARTICLES for word in words)
 

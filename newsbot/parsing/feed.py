@@ -37,9 +37,7 @@ class FeedError(ValueError):
 
 
 def looks_like_feed(body: bytes | str) -> bool:
-    head = body[:2048]
-    if isinstance(head, bytes):
-        head = head.decode("latin-1")
+    head = body[:2048].decode("latin-1") if isinstance(body, bytes) else body[:2048]
     return "<rss" in head or "<rdf:RDF" in head or "<feed" in head
 
 

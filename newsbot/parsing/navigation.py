@@ -50,22 +50,15 @@ class HomePage:
     anchors = etree.XPath("//a")
 
     def __init__(self, url: str, html: str) -> None:
-        self.url = url
-        self.root = parse_html(html)
+        self.url, self.root = url, parse_html(html)
 
     def navigation(self) -> Navigation:
         registry = load_registry()
         site = registry.site_for_url(self.url)
-        navigation = Navigation(url=self.url)
-        seen: set[str] = set()
+        navigation, seen = Navigation(url=self.url), set()
         for anchor in self.anchors(self.root):
-            href = http_url(self.url, anchor.get("href"))
-            if (
-                not href
-                or site is None
-                or registry.site_for_url(href) != site
-                or registry.is_article_url(href)
-            ):
+            href = http_url(self.url, anchor.get("href")) or ""
+            if site is None or registry.site_for_url(href) != site or registry.is_article_url(href):
                 continue
             target = canonical_url(href)
             if target not in seen:

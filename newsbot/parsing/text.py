@@ -32,14 +32,11 @@ def http_url(base: str, href: str | None) -> str | None:
     """`href` resolved against `base` as an absolute, percent-encoded http(s) URL with a host (IDN
     as punycode), or None: `http:///x`, `http://` and `http://[x/` are no links."""
     try:
-        url = absolute_url(base, href) if href else None
-        if url is None:
-            return None
-        url = safe_url_string(url)
+        url = safe_url_string(absolute_url(base, href) or "") if href else ""
         parts = urlsplit(url)
         host = parts.hostname
     except (ValueError, UnicodeError):
         return None
-    if not host or not _HOST.fullmatch(host):
+    if not url or not host or not _HOST.fullmatch(host):
         return None
     return url if parts.path else parts._replace(path="/").geturl()

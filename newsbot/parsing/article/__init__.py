@@ -30,8 +30,7 @@ FIELD_HINTS: dict[str, str] = dict(LAYOUTS[-1].field_hints)
 
 
 def is_article_page(body: bytes) -> bool:
-    """Whether a response's bytes carry a known layout's body start marker: an article page, not a
-    block page or a challenge."""
+    """Whether a response's bytes hold a known layout's body start marker (no block page does)."""
     return any(layout.body_start.in_bytes(body) for layout in LAYOUTS)
 
 
@@ -59,11 +58,9 @@ def parse_article(
     scraped_at: str | None = None,
     layouts: Sequence[type[Layout2022]] = LAYOUTS,
 ) -> ArticleItem | None:
-    """Parse one article page; None when the page is not an article (a section or home page).
-
-    `url` is where the page was fetched from; its own og:url wins when it names a network article.
-    ParseError when no URL at all is known. `layouts`: the template versions, oldest first.
-    """
+    """One article page's item; None for a page that is not an article (a section or home page).
+    `url`: where it was fetched from (its own og:url wins, if a network article's; ParseError when
+    there is neither); `layouts`: the template versions, oldest first."""
     decoded = decode_html(body, content_type)
     page = Page(decoded.text)
     notes = list(decoded.notes)

@@ -8,7 +8,6 @@ The newest version that fits a page reads it; or the one its dateline dates it i
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Sequence
 from functools import cached_property
 from typing import Any, ClassVar
@@ -34,12 +33,6 @@ _TITLE_SUFFIX = re.compile(r"\s+[-|]\s+[A-Za-z-]+\.com\s*$")
 _CLOSING_AFTER_HEADER = frozenset({"span", "div", "td", "p", "b", "font"})
 
 
-def with_class(name: str) -> str:
-    """An XPath test: the class attribute holds `name`, in any case."""
-    lowered = f"translate(@class, '{string.ascii_uppercase}', '{string.ascii_lowercase}')"
-    return f"contains({lowered}, '{name.lower()}')"
-
-
 class Layout2022:
     """The SMN article template as ANATOMY.md describes it (markers rated VERIFIED or STRONG)."""
 
@@ -50,7 +43,10 @@ class Layout2022:
     body_start: ClassVar[Comment] = Comment(re.compile(r"\s*body-2-incontainer\.php\s*", re.I))
     body_end: ClassVar[Marker] = Comment(re.compile(r"\s*RELATED LINKS\s*", re.I))
     # Section labels before the headline (its ancestors left out): the nearest non-empty one.
-    section_labels: ClassVar[etree.XPath] = etree.XPath(f"preceding::*[{with_class('BSection')}]")
+    section_labels: ClassVar[etree.XPath] = etree.XPath(
+        "preceding::*[contains(translate(@class, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'),"
+        " 'bsection')]"
+    )
     # Class names (any case, part of the class attribute) of header lines and picture captions.
     dateline_class: ClassVar[str] = "BHS"
     caption_class: ClassVar[str] = "caption"
