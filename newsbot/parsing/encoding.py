@@ -102,21 +102,20 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> DecodedPa
 def _declared(body: bytes, content_type: str | None, notes: list[str]) -> tuple[str | None, str | None, bool]:
     """(codec name, label as written, whether it came from the header), or Nones."""
     header_label = _HEADER_LABEL.search(content_type or "")
+    resolved = _codec_name(http_content_type_encoding(content_type)) if header_label else None
+    if header_label and resolved:
+        return resolved, header_label.group(1).lower(), True
     if header_label:
-        resolved = _codec_name(http_content_type_encoding(content_type))
-        if resolved:
-            return resolved, header_label.group(1).lower(), True
         notes.append(
             f"encoding: unknown charset {header_label.group(1)!r} in the Content-Type header, ignored"
         )
     meta_label = _META_LABEL.search(body[:4096])
+    label = meta_label.group(meta_label.lastindex or 0).decode("ascii") if meta_label else None
     in_page = html_body_declared_encoding(body)
     resolved = _codec_name(in_page)
     if resolved:
-        label = meta_label.group(meta_label.lastindex or 0).decode("ascii").lower() if meta_label else in_page
-        return resolved, label, False
-    if meta_label:
-        label = meta_label.group(meta_label.lastindex or 0).decode("ascii")
+        return resolved, label.lower() if label else in_page, False
+    if label:
         notes.append(f"encoding: unknown charset {label!r} declared in the page, ignored")
     return None, None, False
 

@@ -66,13 +66,8 @@ class SectionPage:
         registry = load_registry()
         headlines: dict[str, tuple[int, str]] = {}
         for index, (kind, text, url) in enumerate(self.tokens):
-            if (
-                kind == "link"
-                and text
-                and url
-                and not self.read_more.match(text)
-                and registry.is_article_url(url)
-            ):
+            headline = kind == "link" and text and not self.read_more.match(text)
+            if headline and url and registry.is_article_url(url):
                 headlines.setdefault(canonical_url(url), (index, text))
         starts = [index for index, _ in headlines.values()] + [len(self.tokens)]
         entries = []

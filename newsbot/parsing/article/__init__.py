@@ -1,10 +1,7 @@
 """The article page parser: URL and page bytes in, ArticleItem out. Knows nothing of Scrapy.
-
 The page's markers and fields belong to a layout version (layouts.py); where a RECONSTRUCTED detail
-(ANATOMY.md) differs on a live page the layout falls back and says so in `notes`, so a run against
-the live sites shows at once what to fix. Other modules ask about the template through
-`is_article_page` and `FIELD_HINTS`, never a version.
-"""
+(ANATOMY.md) differs on a live page it falls back and says so in `notes`. Other modules ask about
+the template through `is_article_page` and `FIELD_HINTS`, never a version."""
 
 from __future__ import annotations
 
@@ -123,9 +120,7 @@ def parse_article(
 
 
 # Curly quotes, dashes and NBSP folded to their plain forms.
-_TYPOGRAPHY = str.maketrans(
-    {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\xa0": " "}
-)
+_TYPOGRAPHY = str.maketrans("\u2018\u2019\u201c\u201d\u2013\u2014\xa0", "''\"\"-- ")
 
 
 def content_hash(body: str) -> str:

@@ -2,8 +2,7 @@
 and selectors as class attributes, one method per item field, each read on its own from the page's
 one parse. A redesign is a subclass overriding what changed and the day it is valid from
 (tests/cases_support.py's Layout2027: `parse_article(url, body, layouts=(Layout2022, Layout2027))`).
-The newest version that fits a page reads it; or the one its dateline dates it into, if that fits.
-"""
+The newest version that fits a page reads it; or the one its dateline dates it into, if that fits."""
 
 from __future__ import annotations
 
@@ -31,6 +30,10 @@ _PICTURE_SIZE_SUFFIX = re.compile(r"-(?:hg|lg|bg|sm|th|md)$", re.I)
 _TITLE_SUFFIX = re.compile(r"\s+[-|]\s+[A-Za-z-]+\.com\s*$")
 # The elements whose end, right after the dateline, still belongs to the header.
 _CLOSING_AFTER_HEADER = frozenset({"span", "div", "td", "p", "b", "font"})
+DONATION_BOX = (
+    ("donation box", Element("div", "donate")),
+    ("donation box", Text(re.compile(r"Thanks for being here;", re.I))),
+)
 
 
 class Layout2022:
@@ -53,15 +56,13 @@ class Layout2022:
     # Where the body ends when the end marker is missing: the first of these in the page.
     body_end_fallbacks: ClassVar[tuple[tuple[str, Marker], ...]] = (
         ("Related Links heading", Text(re.compile(r"\A\s*Related Links\s*\Z", re.I))),
-        ("donation box", Element("div", "donate")),
-        ("donation box", Text(re.compile(r"Thanks for being here;", re.I))),
+        *DONATION_BOX,
         ("comments line", Text(re.compile(r"Comment using your Disqus", re.I))),
         ("footer", Text(re.compile(r"Copyright 1995-\d{4}", re.I))),
     )
     # What ends the Related Links block, and the heading without which there is no such block.
     related_block_end: ClassVar[tuple[tuple[str, Marker], ...]] = (
-        ("donation box", Element("div", "donate")),
-        ("donation box", Text(re.compile(r"Thanks for being here;", re.I))),
+        *DONATION_BOX,
         ("section label", Element(None, "BSection")),
         ("footer", Text(re.compile(r"Copyright 1995", re.I))),
     )
@@ -84,16 +85,13 @@ class Layout2022:
     @cached_property
     def headline_element(self) -> Any:
         """None when the page never closes the headline's tag (an `<h1>` left open runs to the end)."""
-        for element in self.headline(self.page.root):
-            if element in self.page.start:
-                closing = re.compile(rf"</{re.escape(element.tag)}\s*>", re.I)
-                return element if closing.search(self.page.html) else None
-        return None
+        element = next((found for found in self.headline(self.page.root) if found in self.page.start), None)
+        closed = element is not None and re.search(rf"</{re.escape(element.tag)}\s*>", self.page.html, re.I)
+        return element if closed else None
 
     @cached_property
     def body_start_at(self) -> int | None:
-        found = next((comment for comment in self.page.comments if self.body_start("comment", comment)), None)
-        return None if found is None else self.page.start[found]
+        return next((self.page.start[c] for c in self.page.comments if self.body_start("comment", c)), None)
 
     @property
     def is_article(self) -> bool:

@@ -1,8 +1,7 @@
-"""One parse of an article page, and the markers layouts look for in it.
-
-`Page` holds the tree, the head's metas and title, and the page's events in document order with the
-position of every element and comment among them: a region between two markers (the body between
-`<!--body-2-incontainer.php-->` and `<!--RELATED LINKS-->`) is a range of positions."""
+"""One parse of an article page, and the markers layouts look for in it. `Page` holds the tree, the
+head's metas and title, and the page's events in document order with the position of every element
+and comment: the body between `<!--body-2-incontainer.php-->` and `<!--RELATED LINKS-->` is a range
+of positions."""
 
 from __future__ import annotations
 
