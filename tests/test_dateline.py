@@ -29,7 +29,7 @@ _MONTH_SPELLINGS = {
     12: ["Dec", "December"],
 }  # fmt: skip
 
-# (text, place, agency, date): the forms listed in ANATOMY.md and the brief, read by the fast path.
+# (text, place, agency, date): the forms listed in ANATOMY.md and the brief, read by the one pattern.
 FAST_FORMS = [
     ("Moscow (AFP) Dec 30, 2022", "Moscow", "AFP", D(2022, 12, 30)),
     ("Budapest, Hungary (SPX) Oct 09, 2025", "Budapest, Hungary", "SPX", D(2025, 10, 9)),
@@ -78,7 +78,7 @@ FAST_FORMS = [
 
 
 @pytest.mark.parametrize(("text", "place", "agency", "date"), FAST_FORMS)
-def test_fast_forms(text: str, place: str, agency: str | None, date: D) -> None:
+def test_usual_forms(text: str, place: str, agency: str | None, date: D) -> None:
     parsed = parse_dateline(text)
     assert parsed == Dateline(text.strip(), place, agency, date, ())
 
@@ -162,7 +162,7 @@ def test_no_digit_never_reaches_dateparser(text: str) -> None:
 
 @pytest.mark.usefixtures("no_dateparser")
 @pytest.mark.parametrize("text", [t for t, *_ in FAST_FORMS])
-def test_fast_forms_never_reach_dateparser(text: str) -> None:
+def test_usual_forms_never_reach_dateparser(text: str) -> None:
     assert parse_dateline(text) is not None
 
 
@@ -225,7 +225,7 @@ def test_all_real_datelines_are_read() -> None:
 
 @pytest.mark.usefixtures("no_dateparser")
 @pytest.mark.parametrize("line", REAL_PARAMS)
-def test_real_dateline_takes_the_fast_path(line: str) -> None:
+def test_real_dateline_is_read_by_the_one_pattern_without_dateparser(line: str) -> None:
     parsed = parse_dateline(line)
     assert parsed is not None
     assert parsed.notes == ()
@@ -396,7 +396,7 @@ def test_a_byline_with_no_dateline_glued_stays_whole():
 
 
 def test_a_month_spelled_with_a_long_s_is_read_not_raised():
-    # The fast form matches "ſep" (re.IGNORECASE folds the long s to s); the month table was read
+    # The usual form matches "ſep" (re.IGNORECASE folds the long s to s); the month table was read
     # with lower(), which keeps the long s, and the KeyError lost the whole page.
     dateline = parse_dateline("Moscow (AFP) ſep 26, 2025")
     assert dateline is not None

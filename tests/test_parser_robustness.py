@@ -1001,8 +1001,8 @@ def test_html_helpers_take_any_markup(markup):
 @PROFILE
 @given(text=st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
 def test_collapse_spaces_is_split_and_join(text):
-    """The fast path of clean_text and content_hash: must equal `" ".join(text.split())` exactly, or
-    content hashes (a contract with the dataset) would change."""
+    """What clean_text and content_hash collapse white space with: `" ".join(text.split())` exactly,
+    or content hashes (a contract with the dataset) would change."""
     assert collapse_spaces(text) == " ".join(text.split())
 
 
