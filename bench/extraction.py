@@ -398,13 +398,13 @@ def profile(pages: list[Page], tool: Tool) -> str:
 def stage_split(pages: list[Page], tool: Tool) -> str:
     """Wall time inside each step of newsbot's parse_article (inclusive), without profiler overhead."""
     import newsbot.parsing.article as article
-    from newsbot.parsing.article.layouts import Layout2022
+    from newsbot.parsing.article.layouts import LAYOUTS
 
     # (owner, name): the module parse_article looks its helpers up in, and the layout's fields.
     targets: list[tuple[object, str]] = [
         (article, name) for name in ("decode_html", "Page", "choose_layout", "parse_byline", "content_hash")
     ] + [
-        (Layout2022, name)
+        (LAYOUTS[-1], name)
         for name in ("url", "title", "section", "byline", "paragraphs", "images", "related_links")
     ]  # fmt: skip
     spent = {name: 0.0 for _, name in targets}
