@@ -1,4 +1,5 @@
-"""Part 2, datelines: newsbot's fast path beside dateparser on the real dateline strings.
+"""Part 2, datelines: newsbot's parse_dateline (one regex, a month table) beside dateparser on the
+real dateline strings.
 
 The 60 datelines are the first line of every RSS description in the evidence files: 45 items of
 the 2025 sample (JSON) and 15 of the spacedaily feed of 2013-04-04 (CRLF, CDATA).
@@ -67,7 +68,7 @@ def run(options: Options) -> Section:
     # The parser newsbot itself falls back on: English only, strict, absolute dates only.
     tuned = fallback_date_parser()
 
-    def fast(text: str) -> datetime.date | None:
+    def newsbot(text: str) -> datetime.date | None:
         found = parse_dateline(text)
         return found.date if found else None
 
@@ -80,7 +81,7 @@ def run(options: Options) -> Section:
         return found.date() if found else None
 
     subjects: dict[str, tuple[Callable[[str], datetime.date | None], list[str], str]] = {
-        "newsbot fast path": (fast, lines, "`parse_dateline(line)`, whole line"),
+        "newsbot parse_dateline": (newsbot, lines, "`parse_dateline(line)`, whole line"),
         "dateparser.parse, date part": (by_parse, parts, "`dateparser.parse(date)`, default settings"),
         "dateparser.parse, whole line": (by_parse, lines, "`dateparser.parse(line)`, default settings"),
         "dateparser, en strict, date part": (
@@ -111,7 +112,7 @@ def run(options: Options) -> Section:
     )
     cold = {} if options.quick else cold_starts(parts[0])
 
-    reference = days["newsbot fast path"]
+    reference = days["newsbot parse_dateline"]
     section = Section(
         "dateline",
         f"{title} ({len(lines)})",
@@ -127,15 +128,15 @@ def run(options: Options) -> Section:
                 fmt(r),
                 fmt(1e6 / r),
                 share(sum(d is not None for d in found), len(lines)),
-                share(agree, len(lines)) if name != "newsbot fast path" else "(reference)",
+                share(agree, len(lines)) if name != "newsbot parse_dateline" else "(reference)",
                 fmt(cold[name] * 1000, "ms") if name in cold else "-",
                 call,
             ]
         )
-    base = median(rates["newsbot fast path"])
+    base = median(rates["newsbot parse_dateline"])
     for name in list(subjects)[1:]:
         section.ratios.append(
-            f"the fast path makes {ratio(base, median(rates[name]))} as many calls/s as {name}"
+            f"parse_dateline makes {ratio(base, median(rates[name]))} as many calls/s as {name}"
         )
     disagreements = []
     for name in list(subjects)[1:]:
@@ -146,22 +147,22 @@ def run(options: Options) -> Section:
     section.notes += [
         "calls/s: median over passes of all lines, parsers interleaved (range: "
         + ", ".join(f"{n.split(',')[0]} {spread(rates[n])}" for n in list(subjects)[:2])
-        + "); bound by one core's regex and Python call overhead for the fast path, by dateparser's "
+        + "); bound by one core's regex and Python call overhead for parse_dateline, by dateparser's "
         "per-call tokenising and language tables for the peers.",
-        "agreement: lines where the parser gives the same calendar day as the fast path; dated: lines "
+        "agreement: lines where the parser gives the same calendar day as parse_dateline; dated: lines "
         "it gives any day for. The date part is cut off by the benchmark's own regex, not newsbot's.",
         "cold start: a fresh interpreter importing the parser and parsing one date (import + first call).",
-        "disagreements with the fast path: " + ("; ".join(disagreements) or "none"),
+        "disagreements with parse_dateline: " + ("; ".join(disagreements) or "none"),
     ]
     if options.profile:
-        section.profile = profile(fast, lines)
+        section.profile = profile(newsbot, lines)
     return section
 
 
 def cold_starts(sample: str) -> dict[str, float]:
     """Import + first call, each in a fresh interpreter: what a short-lived process pays."""
     code = {
-        "newsbot fast path": (
+        "newsbot parse_dateline": (
             "from newsbot.parsing.dateline import parse_dateline as f\nf('Paris (AFP) ' + S)"
         ),
         "dateparser.parse, date part": "import dateparser\ndateparser.parse(S)",
@@ -185,13 +186,13 @@ def cold_starts(sample: str) -> dict[str, float]:
     return found
 
 
-def profile(fast: Callable[[str], object], lines: list[str]) -> str:
+def profile(parse: Callable[[str], object], lines: list[str]) -> str:
     out = io.StringIO()
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(200):
         for line in lines:
-            fast(line)
+            parse(line)
     profiler.disable()
     out.write(f"newsbot parse_dateline, 200 passes over {len(lines)} lines, by own time:\n")
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(10)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from newsbot.keys import STATS_FIELD_MISSING, STATS_ITEMS_VALID, STATS_NOTES
-from newsbot.parsing.article.layouts import Layout2022
+from newsbot.parsing.article import FIELD_HINTS
 
 # Fields whose emptiness is counted: each is expected on a normal article page.
 TRACKED_FIELDS = (
@@ -68,7 +68,7 @@ class Threshold:
 
 # Item fields, share of parsed articles where the field is filled (not None, "", []).
 # None: shown by `newsbot check`, never judged.
-_HINTS = Layout2022.field_hints  # the markup each field depends on, as the layout names it
+_HINTS = FIELD_HINTS  # the markup each field depends on, as the layout names it
 FIELD_THRESHOLDS: dict[str, Threshold | None] = {
     # Every article page has a headline; the item cannot exist without one (the parser falls back to
     # og:title / <title> and notes it, and the notes rule below catches that).

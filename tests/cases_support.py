@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newsbot.parsing.article import LAYOUTS, Layout2022, ListingContext, parse_article
-from newsbot.parsing.article.layouts import Fit
-from newsbot.parsing.events import END, ENTER
-from newsbot.parsing.markers import CommentMarker
+from lxml import etree
+
+from newsbot.parsing.article import ListingContext, parse_article
+from newsbot.parsing.article.layouts import LAYOUTS, Layout2022
+from newsbot.parsing.article.page import Comment
 from tests.conftest import CASES
 
 VOLATILE_FIELDS = ("scraped_at",)
@@ -31,32 +32,24 @@ FIXED_TIME = "2000-01-01T00:00:00Z"
 
 class Layout2027(Layout2022):
     """An example redesign of 2027: new body comments, the headline in `<div class="headline">`,
-    the dateline in `span.Dateline`, and a Related Links block that is a `<div class="related">`
-    with no heading. Markers are class attributes; the related block is a changed step, a method."""
+    the dateline in `span.Dateline`, and the Related Links in a `<ul class="related">` with no
+    heading. Markers and selectors are class attributes; the related block is a changed step."""
 
     name = "2027"
     valid_from = "2027-03-01"
-    body_start_bytes = b"<!--article-body-->"
-    body_start = CommentMarker(re.compile(r"\s*article-body\s*", re.I))
-    body_end = CommentMarker(re.compile(r"\s*article-end\s*", re.I))
-    headline_tag = "div"
-    headline_class = "headline"
+    body_start = Comment(re.compile(r"\s*article-body\s*", re.I))
+    body_end = Comment(re.compile(r"\s*article-end\s*", re.I))
+    headline = etree.XPath("//div[@class='headline']")
     dateline_class = "Dateline"
+    related = etree.XPath("//ul[@class='related']//a")
 
-    def related_region(self, fit: Fit, start: int) -> range:
-        """The `<div class="related">` right after the end marker: no heading, no end marker."""
-        doc = fit.doc
-        for index, kind, item in doc.visible(start, END):
-            if kind == ENTER:
-                if item.tag == "div" and item.get("class") == "related":
-                    return range(index + 1, doc.leave_index(index))
-                break
-        return range(start, start)
+    def related_anchors(self) -> list[Any]:
+        return self.related(self.page.root)
 
 
-CASE_LAYOUTS: dict[str, Sequence[Layout2022]] = {
+CASE_LAYOUTS: dict[str, Sequence[type[Layout2022]]] = {
     "2022": LAYOUTS,
-    "2027": (*LAYOUTS, Layout2027()),
+    "2027": (*LAYOUTS, Layout2027),
 }
 
 

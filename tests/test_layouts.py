@@ -1,24 +1,25 @@
 """Layout versions (the Fundus habit, as classes): a redesign is one subclass plus its cases.
 
-`Layout2027` (tests/cases_support.py) is an example redesign: it overrides the markers that changed
-as class attributes and one step (the Related Links block) as a method. Its cases live in
-tests/cases/2027/. Nothing here patches a module global: the versions are an argument of
+`Layout2027` (tests/cases_support.py) is an example redesign: it overrides the markers and selectors
+that changed as class attributes and one step (the Related Links block) as a method. Its cases live
+in tests/cases/2027/. Nothing here patches a module global: the versions are an argument of
 parse_article.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
-from typing import Any
 
-from newsbot.parsing.article import LAYOUTS, Layout2022, parse_article
-from newsbot.parsing.article.layouts import choose_layout, layout_for
+from newsbot.parsing.article import FIELD_HINTS, is_article_page, parse_article
+from newsbot.parsing.article.layouts import LAYOUTS, Layout2022, choose_layout, layout_for
+from newsbot.parsing.article.page import Page
 from newsbot.parsing.dateline import parse_dateline
-from newsbot.parsing.tree import parse_page
+from tests import cases_support
 from tests.cases_support import CASE_LAYOUTS, Layout2027, all_cases
 from tests.test_seed_and_cli import SEED_PAGE, SEED_URL
 
-TWO_VERSIONS = (Layout2022(), Layout2027())
+TWO_VERSIONS = (Layout2022, Layout2027)
 FIXED_TIME = "2000-01-01T00:00:00Z"
 
 
@@ -28,9 +29,15 @@ def _redesigned(page: bytes) -> bytes:
     html = re.sub(r"<h1>(.*?)<br\s*/?></h1>", r'<div class="headline">\1</div>', html, flags=re.S)
     html = html.replace("<!--body-2-incontainer.php-->", "<!--article-body-->")
     html = re.sub(
-        r"<!--RELATED LINKS-->\s*<p><b>Related Links</b><br>", '<!--article-end--><div class="related">', html
+        r"<!--RELATED LINKS-->\s*<p><b>Related Links</b><br>(.*?)<div class=\"donate\">",
+        lambda m: (
+            '<!--article-end--><ul class="related">'
+            + re.sub(r"(<a [^>]*>.*?</a>)<br>", r"<li>\1", m.group(1))
+            + '</ul><div class="donate">'
+        ),
+        html,
+        flags=re.S,
     )
-    html = html.replace('<div class="donate">', '</div><div class="donate">', 1)
     html = html.replace(
         '<span class="BHS">Moscow (AFP) Dec 30, 2022', '<span class="Dateline">Moscow (AFP) Mar 30, 2027'
     )
@@ -41,11 +48,13 @@ def _redesigned(page: bytes) -> bytes:
 def test_a_redesign_is_a_subclass_overriding_only_what_changed():
     changed = {name for name in vars(Layout2027) if not name.startswith("__")}
     assert changed == {
-        "name", "valid_from", "body_start_bytes", "body_start", "body_end", "headline_tag",
-        "headline_class", "dateline_class", "related_region",
+        "name", "valid_from", "body_start", "body_end", "headline", "dateline_class", "related",
+        "related_anchors",
     }  # fmt: skip
-    assert Layout2027.section_class == Layout2022.section_class
-    assert Layout2027.parse_header is Layout2022.parse_header
+    assert Layout2027.section_labels is Layout2022.section_labels
+    assert Layout2027.dateline is Layout2022.dateline
+    source, _ = inspect.getsourcelines(Layout2027)
+    assert len(source) <= 30
 
 
 def test_each_version_parses_its_own_pages():
@@ -82,18 +91,14 @@ def test_a_page_in_the_new_template_but_dated_before_it_keeps_the_version_it_fit
     assert "layout: dated for layout 2022 but fits layout 2027" in item.notes
 
 
-def _document(html: str) -> Any:
-    return parse_page(html)
-
-
 def test_the_version_is_chosen_by_fit_then_by_date():
     seed = SEED_PAGE.read_bytes().decode("latin-1")
     notes: list[str] = []
-    fit = choose_layout(_document(seed), seed, TWO_VERSIONS, notes)
-    assert fit is not None and fit.layout.name == "2022" and notes == []
+    reading = choose_layout(Page(seed), TWO_VERSIONS, notes)
+    assert reading is not None and reading.name == "2022" and notes == []
     redesigned = _redesigned(SEED_PAGE.read_bytes()).decode("latin-1")
-    fit = choose_layout(_document(redesigned), redesigned, TWO_VERSIONS, notes)
-    assert fit is not None and fit.layout.name == "2027" and notes == []
+    reading = choose_layout(Page(redesigned), TWO_VERSIONS, notes)
+    assert reading is not None and reading.name == "2027" and notes == []
     assert layout_for(parse_dateline("Moscow (AFP) Feb 28, 2027"), TWO_VERSIONS).name == "2022"
     assert layout_for(parse_dateline("Moscow (AFP) Mar 1, 2027"), TWO_VERSIONS).name == "2027"
     assert layout_for(None, TWO_VERSIONS).name == "2027"
@@ -101,12 +106,11 @@ def test_the_version_is_chosen_by_fit_then_by_date():
 
 def test_the_shipped_versions_and_the_case_folders():
     assert [layout.name for layout in LAYOUTS] == ["2022"]
-    assert CASE_LAYOUTS["2027"][-1].name == "2027"
+    assert CASE_LAYOUTS["2027"][-1] is cases_support.Layout2027
     assert {case.layout for case in all_cases()} == {"2022", "2027"}
 
 
 def test_markers_in_raw_text_are_no_markers_whichever_comes_first():
-    layout = Layout2022()
     body = "<!--body-2-incontainer.php-->"
     pages = {
         # The body start in a <noscript> first, the real one beside the headline after it.
@@ -118,10 +122,27 @@ def test_markers_in_raw_text_are_no_markers_whichever_comes_first():
         # One sibling in raw text, the next outside it: the first one's parent says nothing.
         f"<body><noscript><h1>N</h1></noscript><div><h1>T</h1>{body}</div></body>": (1, 0),
     }
-    for page, (headline_number, body_number) in pages.items():
-        root = parse_page(page)
-        headline, body_start, _ = layout.find_markers(root, page)
-        headlines = list(root.iter("h1"))
-        comments = [node for node in root.iter() if not isinstance(node.tag, str)]
-        assert headline is (None if headline_number is None else headlines[headline_number]), page
-        assert body_start is (None if body_number is None else comments[body_number]), page
+    for html, (headline_number, body_number) in pages.items():
+        page = Page(html)
+        reading = Layout2022(page)
+        body_start = None if reading.body_start_at is None else page.events[reading.body_start_at][1]
+        headlines = list(page.root.iter("h1"))
+        comments = [node for node in page.root.iter() if not isinstance(node.tag, str)]
+        assert reading.headline_element is (None if headline_number is None else headlines[headline_number])
+        assert body_start is (None if body_number is None else comments[body_number]), html
+
+
+def test_other_modules_ask_the_layout_api():
+    assert is_article_page(SEED_PAGE.read_bytes())
+    assert not is_article_page(b"<html><body><h1>Blocked</h1></body></html>")
+    assert Layout2022.field_hints == FIELD_HINTS and FIELD_HINTS is not Layout2022.field_hints
+
+
+def test_a_field_that_fails_is_empty_and_noted(monkeypatch):
+    def broken(self):
+        raise RuntimeError("selector broke")
+
+    monkeypatch.setattr(Layout2022, "related_links", lambda self, base_url: broken(self))
+    item = parse_article(SEED_URL, SEED_PAGE.read_bytes(), scraped_at=FIXED_TIME)
+    assert item is not None and item.related_links == [] and len(item.paragraphs) == 17
+    assert "related_links: not read (RuntimeError: selector broke)" in item.notes

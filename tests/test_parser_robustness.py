@@ -47,20 +47,13 @@ from jsonschema import Draft202012Validator
 from lxml import etree
 
 from newsbot.item import ArticleItem, shipped_schema
-from newsbot.parsing import byline as byline_module
-from newsbot.parsing import dateline as dateline_module
-from newsbot.parsing import events
-from newsbot.parsing import markers as markers_module
-from newsbot.parsing import text as text_module
 from newsbot.parsing.article import ParseError, content_hash, parse_article
-from newsbot.parsing.article.layouts import Layout2022
-from newsbot.parsing.dateline import normalise_spaces
 from newsbot.parsing.encoding import decode_html
 from newsbot.parsing.feed import FeedError, parse_feed
 from newsbot.parsing.listing import ListingPage, parse_listing_page
 from newsbot.parsing.navigation import parse_navigation
 from newsbot.parsing.text import clean_text, collapse_spaces
-from newsbot.parsing.tree import NOISE_TAGS, drop_noise, parse_fragment, text_blocks
+from newsbot.parsing.tree import parse_html, text_blocks, visible, visible_text, walk
 from newsbot.registry import load_registry
 from tests.conftest import SNAPSHOT
 
@@ -156,12 +149,7 @@ STRICT = Expect()
 
 
 def expect_for(*markups: str) -> Expect:
-    visible = []
-    for markup in markups:
-        root = parse_fragment(markup)
-        drop_noise(root)
-        visible.append(root.text_content())
-    text = "\n".join(visible)
+    text = "\n".join(visible_text(parse_html(markup)) for markup in markups)
     return Expect(no_canaries=not CANARY_TEXT.search(text), no_markup=not MARKUP.search(text))
 
 
@@ -998,12 +986,12 @@ html_soup = st.lists(
 @PROFILE
 @given(markup=html_soup)
 def test_html_helpers_take_any_markup(markup):
-    root = parse_fragment(markup)
-    for block in text_blocks(root):
+    events = list(walk(parse_html(markup)))
+    for block in text_blocks(visible(events)):
         assert block
         assert not CONTROL.search(block)
         assert block == block.strip()
-    for block in text_blocks(root, split_on_br=True):
+    for block in text_blocks(visible(events), split_on_br=True):
         assert not CONTROL.search(block)
     cleaned = clean_text(markup)
     assert not CONTROL.search(cleaned)
@@ -1013,8 +1001,8 @@ def test_html_helpers_take_any_markup(markup):
 @PROFILE
 @given(text=st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
 def test_collapse_spaces_is_split_and_join(text):
-    """The fast path of clean_text and content_hash: must equal `" ".join(text.split())` exactly, or
-    content hashes (a contract with the dataset) would change."""
+    """What clean_text and content_hash collapse white space with: `" ".join(text.split())` exactly,
+    or content hashes (a contract with the dataset) would change."""
     assert collapse_spaces(text) == " ".join(text.split())
 
 
@@ -1239,7 +1227,7 @@ QUOTED = "\u201cQuoted\u201d caf\u00e9 \u2014 d\u00e9j\u00e0 vu"
 
 
 def _decoded(body: bytes, content_type: str | None = None) -> str:
-    return clean_text(parse_fragment(decode_html(body, content_type).text).text_content())
+    return clean_text(visible_text(parse_html(decode_html(body, content_type).text)))
 
 
 @pytest.mark.parametrize(
@@ -1313,30 +1301,7 @@ def test_a_real_latin1_page_is_not_taken_for_utf8():
     assert _decoded(body) == "Ã© is how “é” looks as mojibake; Â£5"
 
 
-# --- the fast paths of the parser give what the general paths give ---------------------------
-# Each fast path (issue 10's "within 3x of a bare parse") replaced a slower formulation; these
-# tests hold each one to that formulation, written out here as it was.
-
-
-@PROFILE
-@given(text=st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
-def test_collapse_spaces_of_long_text_is_split_and_join(text):
-    """Past _SPLIT_BELOW characters collapse_spaces substitutes instead of splitting."""
-    long_text = f"{text} {'x' * (text_module._SPLIT_BELOW + 1)}\n{text}"
-    assert collapse_spaces(long_text) == " ".join(long_text.split())
-
-
-def _clean_text_in_general(text: str) -> str:
-    if text_module._SUSPECT.search(text):
-        text = text_module._CONTROL.sub("", text.translate(text_module._C1))
-    return collapse_spaces(unicodedata.normalize("NFC", text))
-
-
-@PROFILE
-@given(text=st.one_of(st.text(alphabet=st.characters(max_codepoint=0x7F)), st.text()))
-def test_clean_text_of_ascii_is_what_the_general_path_gives(text):
-    assert clean_text(text) == _clean_text_in_general(text)
-
+# --- contracts ------------------------------------------------------------------------------------
 
 _TYPOGRAPHY_FOLD = str.maketrans(
     {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\xa0": " "}
@@ -1346,66 +1311,6 @@ _TYPOGRAPHY_FOLD = str.maketrans(
 @PROFILE
 @given(body=st.one_of(st.text(alphabet=st.characters(max_codepoint=0x7F)), st.text()))
 def test_content_hash_is_the_documented_fold(body):
-    """Hashes are a contract with the dataset: the ASCII shortcut must not change one."""
+    """Hashes are a contract with the dataset: the fold must not change."""
     folded = " ".join(unicodedata.normalize("NFKC", body).casefold().translate(_TYPOGRAPHY_FOLD).split())
     assert content_hash(body) == hashlib.sha256(folded.encode("utf-8")).hexdigest()
-
-
-@PROFILE
-@given(text=st.text(alphabet=st.sampled_from(list(" \t\n\xa0\u2003&nbsp;#160xaAb,.")), max_size=60))
-def test_dateline_spaces_collapse_as_the_pattern_does(text):
-    assert normalise_spaces(text) == dateline_module._SPACES_RE.sub(" ", text).strip()
-
-
-@PROFILE
-@given(text=st.text(alphabet=st.sampled_from(list(" ,.'\u2019-&/aZé1_ǅ²\u0301()")), max_size=30))
-def test_place_and_name_characters_are_checked_one_by_one(text):
-    place_ok = len(text) <= 80 and all(c.isalpha() or c in dateline_module._PLACE_PUNCTUATION for c in text)
-    assert dateline_module._place_chars_ok(text) == place_ok
-    name_ok = (
-        text[:1].isupper()
-        and len(text.split()) <= byline_module._MAX_NAME_WORDS
-        and all(c.isalpha() or c in byline_module._NAME_PUNCTUATION for c in text)
-    )
-    assert byline_module._is_person_name(text) == name_ok
-
-
-@PROFILE
-@given(markup=html_soup)
-def test_element_text_and_ancestry_tests_agree_with_the_walk(markup):
-    root = parse_fragment(f"<div>{markup}</div>")
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
-        assert events.element_text(element) == events.Document(element).inner_text(0, events.END)
-        noise_above = next(element.iterancestors(*NOISE_TAGS), None) is not None
-        opaque_above = next(element.iterancestors(*events.OPAQUE_TAGS), None) is not None
-        assert events.in_noise(element) == (element.tag in NOISE_TAGS or noise_above)
-        assert events.in_opaque(element) == opaque_above
-
-
-marker_phrases = st.lists(
-    st.sampled_from(
-        [
-            "Related Links",
-            " related links ",
-            "Thanks for being here;",
-            "Copyright 1995-2024",
-            "Copyright 1995",
-            "x",
-            "\n",
-        ]
-    ),
-    max_size=6,
-).map("".join)
-
-
-@PROFILE
-@given(text=marker_phrases)
-def test_the_combined_text_marker_finds_whatever_one_marker_finds(text):
-    for markers in (Layout2022.body_end_fallbacks, Layout2022.related_block_end):
-        text_markers = tuple(marker for _, marker in markers if marker.kind == events.TEXT)
-        combined = markers_module._any_text_marker(text_markers)
-        assert combined is not None
-        if any(marker.test(text) for marker in text_markers):
-            assert combined.search(text) is not None

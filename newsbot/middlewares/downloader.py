@@ -25,7 +25,7 @@ from twisted.internet.task import deferLater
 from twisted.python.failure import Failure
 
 from newsbot import keys
-from newsbot.parsing.article.layouts import Layout2022
+from newsbot.parsing.article import is_article_page
 from newsbot.reasons import Blocked, OffNetwork, RobotsDisallowed
 
 logger = logging.getLogger(__name__)
@@ -92,7 +92,6 @@ _CHALLENGE_MARKERS = re.compile(
     rb"|g-recaptcha|h-captcha|hcaptcha|captcha-delivery|chk_captcha",
     re.I,
 )
-_ARTICLE_BODY_MARKER = Layout2022.body_start_bytes
 
 
 def looks_blocked(status: int, body: bytes) -> bool:
@@ -100,7 +99,7 @@ def looks_blocked(status: int, body: bytes) -> bool:
     200/429/503 whose title or first lines say the client is blocked."""
     if status == 403:
         return True
-    if _ARTICLE_BODY_MARKER in body:
+    if is_article_page(body):
         return False
     if _CHALLENGE_MARKERS.search(body[:16384]):
         return True

@@ -1,15 +1,11 @@
-"""Bytes to text: the charset a page declares, checked against its bytes. No Scrapy imports here.
-
-Decoding follows the bytes, not the label, when the two disagree (see `decode_html`); C1 controls
-and other stray characters are left for `newsbot.parsing.text.clean_text` to fold or remove.
-"""
+"""Bytes to text: the charset a page declares, checked against its bytes (the bytes win when they
+disagree). Stray characters are left for `newsbot.parsing.text.clean_text`. No Scrapy imports here."""
 
 from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass
 
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
@@ -21,13 +17,7 @@ class DecodedPage:
     text: str
     encoding: str
     notes: tuple[str, ...] = ()
-    # `text` as UTF-8, when decoding had it at hand (the page was UTF-8, or a str was checked by
-    # encoding it): the parser reads UTF-8, and encoding a page again cost as much as a tenth of
-    # its parse. None says nothing about the text.
-    utf8: bytes | None = field(default=None, repr=False, compare=False)
 
-
-# --- decoding ------------------------------------------------------------------------------------
 
 # The charset as the page spells it, for notes (w3lib gives the resolved codec name only).
 _META_LABEL = re.compile(
@@ -47,63 +37,29 @@ _MIXED = "utf-8+cp1252"
 
 
 def _cp1252_byte(error: UnicodeError) -> tuple[str, int]:
-    """Codec error handler: the first undecodable byte read as windows-1252 (latin-1 if undefined)."""
+    """Codec error handler: the first undecodable byte read as windows-1252 (latin-1 if undefined,
+    a C1 control clean_text removes)."""
     if not isinstance(error, UnicodeDecodeError):  # registered for decoding only
         raise error
     byte = error.object[error.start : error.start + 1]
-    try:
-        return byte.decode("cp1252"), error.start + 1
-    except UnicodeDecodeError:
-        return byte.decode("latin-1"), error.start + 1  # a C1 control; clean_text removes it
+    return byte.decode("cp1252", errors="ignore") or byte.decode("latin-1"), error.start + 1
 
 
 codecs.register_error("newsbot-cp1252", _cp1252_byte)
 
 
-def _utf8_unless_surrogates(text: str) -> bytes | None:
-    """`text` as UTF-8, None when it holds a lone surrogate (which UTF-8 cannot encode)."""
-    # Encoding is a C loop; a regular expression scan of a whole page costs ten times more.
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:
-        return None
-
-
 def decode_html(body: bytes | str, content_type: str | None = None) -> DecodedPage:
-    """Bytes to text, trusting a declared charset only while the bytes agree with it.
-
-    The rules, in order (each override leaves a note):
-
-    1. A byte order mark decides (UTF-8, UTF-16, UTF-32), whatever the header or the page says.
-    2. The charset of the HTTP Content-Type header, else the page's own (meta or XML declaration).
-       An unknown label (`charset=x-bogus`) is ignored, with a note. ISO-8859-1 and ASCII are read as
-       windows-1252, as browsers do (w3lib's resolve_encoding maps them), so curly quotes in
-       0x80-0x9f come out right.
-    3. A declared charset that cannot describe a page whose markup reads as ASCII is ignored: UTF-16
-       or UTF-32 without a BOM (unless the header says so and the bytes really are UTF-16), EBCDIC.
-    4. Declared UTF-8 but not valid UTF-8: the bytes are windows-1252 (the classic lie), or mostly
-       UTF-8 with stray windows-1252 bytes; each byte sequence is read as what it is (see 6).
-    5. Declared a single-byte charset (ISO-8859-1, windows-1252, KOI8-R...) but the bytes are valid
-       UTF-8 with non-ASCII characters in them: read as UTF-8. "Correct text" here means the
-       characters the author wrote, not what a browser shows when it trusts the label (mojibake
-       such as "â€œ" for a curly quote): text in a single-byte charset practically never forms
-       valid multi-byte UTF-8 sequences throughout, so valid UTF-8 is overwhelming evidence.
-    6. Nothing usable declared: UTF-8 if the bytes are valid UTF-8, else windows-1252; when the bytes
-       mix both (a UTF-8 include in a windows-1252 template), every well-formed UTF-8 sequence is
-       read as UTF-8 and every other byte as windows-1252. "Mixed" is decided by evidence: at least
-       one 3- or 4-byte UTF-8 sequence (curly quotes and dashes are 3 bytes, and windows-1252 text
-       essentially never spells one), or more 2-byte sequences than stray bytes. So a windows-1252
-       page quoting the mojibake "Ã©" stays itself, while a UTF-8 page with one pasted cp1252
-       apostrophe keeps both right.
-    """
+    """Bytes to text, trusting a declared charset only while the bytes agree with it (each override
+    noted): 1. a BOM decides; 2. else the header's charset, else the page's (unknown ones ignored;
+    ISO-8859-1 read as windows-1252, as browsers do); 3. one that cannot describe ASCII markup
+    (UTF-16/32 without a BOM, EBCDIC) is ignored; 4. declared UTF-8 but invalid: windows-1252 or
+    mixed (6); 5. declared single-byte but valid non-ASCII UTF-8: UTF-8, what the author wrote, not
+    mojibake; 6. nothing usable: UTF-8 if valid, else windows-1252, or mixed (each well-formed UTF-8
+    sequence as UTF-8, other bytes as windows-1252) given a 3- or 4-byte sequence or more 2-byte
+    sequences than stray bytes, so that a cp1252 page quoting the mojibake "Ã©" stays itself."""
     if isinstance(body, str):
         # Lone surrogates (only a str can hold them) would make lxml and the JSON writer raise.
-        if body.isascii():
-            return DecodedPage(body, "unicode")
-        utf8 = _utf8_unless_surrogates(body)
-        if utf8 is None:
-            return DecodedPage(_SURROGATES.sub("\ufffd", body), "unicode")
-        return DecodedPage(body, "unicode", utf8=utf8)
+        return DecodedPage(_SURROGATES.sub("\ufffd", body), "unicode")
     bom_encoding, bom = read_bom(body)
     if bom_encoding and bom is not None:
         if bom_encoding == "utf-8":
@@ -114,15 +70,15 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> DecodedPa
     notes: list[str] = []
     declared, label, in_header = _declared(body, content_type, notes)
     if declared is not None:
-        if declared.startswith("utf-16") and in_header and _looks_like_utf16(body):
-            return DecodedPage(body.decode(_utf16_order(body), errors="replace"), _utf16_order(body))
+        utf16 = _utf16(body) if declared.startswith("utf-16") and in_header else None
+        if utf16:
+            return DecodedPage(body.decode(utf16, errors="replace"), utf16)
         if not _ascii_compatible(declared):
             notes.append(f"encoding: declared {label} does not fit the bytes (its markup is ASCII)")
             declared = None
     if declared == "utf-8" or declared is None:
         text, encoding, more = _decode_utf8(body, declared=label if declared else None)
-        # Valid UTF-8 decodes to a text that encodes back to the same bytes.
-        return DecodedPage(text, encoding, (*notes, *more), utf8=body if encoding == "utf-8" else None)
+        return DecodedPage(text, encoding, (*notes, *more))
     if not body.isascii() and _single_byte(declared):
         try:
             text = body.decode("utf-8")
@@ -133,7 +89,7 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> DecodedPa
                 return DecodedPage(text, _MIXED, tuple(notes))
         else:
             notes.append(f"encoding: declared {label} does not fit the bytes, decoded as utf-8")
-            return DecodedPage(text, "utf-8", tuple(notes), utf8=body)
+            return DecodedPage(text, "utf-8", tuple(notes))
     try:
         errors = "newsbot-cp1252" if declared == _WINDOWS_1252 else "strict"
         return DecodedPage(body.decode(declared, errors=errors), declared, tuple(notes))
@@ -146,42 +102,33 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> DecodedPa
 def _declared(body: bytes, content_type: str | None, notes: list[str]) -> tuple[str | None, str | None, bool]:
     """(codec name, label as written, whether it came from the header), or Nones."""
     header_label = _HEADER_LABEL.search(content_type or "")
+    resolved = _codec_name(http_content_type_encoding(content_type)) if header_label else None
+    if header_label and resolved:
+        return resolved, header_label.group(1).lower(), True
     if header_label:
-        resolved = http_content_type_encoding(content_type)
-        if resolved and _known(resolved):
-            return _codec_name(resolved), header_label.group(1).lower(), True
         notes.append(
             f"encoding: unknown charset {header_label.group(1)!r} in the Content-Type header, ignored"
         )
     meta_label = _META_LABEL.search(body[:4096])
-    resolved = html_body_declared_encoding(body)
-    if resolved and _known(resolved):
-        label = (
-            meta_label.group(meta_label.lastindex or 0).decode("ascii").lower() if meta_label else resolved
-        )
-        return _codec_name(resolved), label, False
-    if meta_label:
-        label = meta_label.group(meta_label.lastindex or 0).decode("ascii")
+    label = meta_label.group(meta_label.lastindex or 0).decode("ascii") if meta_label else None
+    in_page = html_body_declared_encoding(body)
+    resolved = _codec_name(in_page)
+    if resolved:
+        return resolved, label.lower() if label else in_page, False
+    if label:
         notes.append(f"encoding: unknown charset {label!r} declared in the page, ignored")
     return None, None, False
 
 
-@cache
-def _known(encoding: str) -> bool:
+def _codec_name(encoding: str | None) -> str | None:
+    """The codec's name, or None for no charset or an unknown one."""
     try:
-        codecs.lookup(encoding)
+        name = codecs.lookup(encoding or "").name
     except LookupError:
-        return False
-    return True
-
-
-@cache
-def _codec_name(encoding: str) -> str:
-    name = codecs.lookup(encoding).name
+        return None
     return {"utf_8": "utf-8", "windows-1252": _WINDOWS_1252}.get(name, name)
 
 
-@cache
 def _ascii_compatible(encoding: str) -> bool:
     """Whether ASCII markup reads as itself in this charset (not UTF-16/32, not EBCDIC)."""
     sample = b'<html><meta charset="x"> ABCXYZ abcxyz 0123456789 <>/=!-:;.,&#'
@@ -191,39 +138,28 @@ def _ascii_compatible(encoding: str) -> bool:
         return False
 
 
-@cache
 def _single_byte(encoding: str) -> bool:
     """One byte, one character: windows-1252, the ISO-8859 family, KOI8, Mac Roman, ..."""
-    if encoding == "utf-8":
-        return False
     try:
-        return len(_HIGH_BYTES.decode(encoding, errors="replace")) == len(_HIGH_BYTES)
+        return encoding != "utf-8" and len(_HIGH_BYTES.decode(encoding, errors="replace")) == len(_HIGH_BYTES)
     except LookupError:
         return False
 
 
-def _looks_like_utf16(body: bytes) -> bool:
+def _utf16(body: bytes) -> str | None:
+    """utf-16-le or -be when the bytes look like UTF-16 (many zero bytes at odd or even places)."""
     sample = body[:1024]
-    return len(sample) >= 2 and max(sample[0::2].count(0), sample[1::2].count(0)) > len(sample) // 8
-
-
-def _utf16_order(body: bytes) -> str:
-    sample = body[:1024]
-    return "utf-16-le" if sample[1::2].count(0) >= sample[0::2].count(0) else "utf-16-be"
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if len(sample) < 2 or max(even, odd) <= len(sample) // 8:
+        return None
+    return "utf-16-le" if odd >= even else "utf-16-be"
 
 
 def _mixed_evidence(body: bytes) -> bool:
     """Whether bytes that are not valid UTF-8 still hold UTF-8 text beside windows-1252 bytes."""
-    two = longer = covered = 0
-    for match in _UTF8_MULTIBYTE.finditer(body):
-        size = match.end() - match.start()
-        covered += size
-        if size == 2:
-            two += 1
-        else:
-            longer += 1
-    stray = len(body) - len(body.translate(None, _HIGH_BYTES)) - covered
-    return longer > 0 or two > stray
+    sizes = [len(match.group()) for match in _UTF8_MULTIBYTE.finditer(body)]
+    stray = len(body) - len(body.translate(None, _HIGH_BYTES)) - sum(sizes)
+    return any(size > 2 for size in sizes) or sizes.count(2) > stray
 
 
 def _decode_utf8(body: bytes, *, declared: str | None) -> tuple[str, str, tuple[str, ...]]:
@@ -231,17 +167,13 @@ def _decode_utf8(body: bytes, *, declared: str | None) -> tuple[str, str, tuple[
     try:
         return body.decode("utf-8"), "utf-8", ()
     except UnicodeDecodeError:
-        pass
-    if _mixed_evidence(body):
-        text, encoding = body.decode("utf-8", errors="newsbot-cp1252"), _MIXED
-    else:
-        text, encoding = body.decode("cp1252", errors="newsbot-cp1252"), _WINDOWS_1252
+        encoding = _MIXED if _mixed_evidence(body) else _WINDOWS_1252
+    text = body.decode("utf-8" if encoding == _MIXED else "cp1252", errors="newsbot-cp1252")
     if declared:
         return (
             text,
             encoding,
             (f"encoding: declared {declared} does not fit the bytes, decoded as {encoding}",),
         )
-    if encoding == _MIXED:
-        return text, encoding, (f"encoding: no charset declared, bytes decoded as {encoding}",)
-    return text, encoding, ()
+    note = f"encoding: no charset declared, bytes decoded as {encoding}"
+    return text, encoding, (note,) if encoding == _MIXED else ()

@@ -1,9 +1,5 @@
-"""The RSS feed parser. Knows nothing of Scrapy.
-
-An SMN feed item has CDATA title, link and description, and no guid, author or category. Every
-item's pubDate is the feed's build time (VERIFIED), so an entry's date comes from the dateline at the
-head of its description, never from pubDate.
-"""
+"""The RSS feed parser, no Scrapy inside. An SMN feed item has CDATA title, link and description;
+every item's pubDate is the feed's build time (VERIFIED): an entry's date is its dateline's."""
 
 from __future__ import annotations
 
@@ -13,9 +9,8 @@ from typing import Any
 from lxml import etree
 
 from newsbot.parsing.dateline import parse_dateline
-from newsbot.parsing.links import http_url
-from newsbot.parsing.text import clean_text
-from newsbot.parsing.tree import drop_noise, html_text, parse_fragment
+from newsbot.parsing.text import clean_text, http_url
+from newsbot.parsing.tree import html_text, parse_html, visible, walk
 from newsbot.registry import load_registry
 from newsbot.registry.urls import canonical_url
 
@@ -42,87 +37,71 @@ class FeedError(ValueError):
 
 
 def looks_like_feed(body: bytes | str) -> bool:
-    head = body[:2048]
-    if isinstance(head, bytes):
-        head = head.decode("latin-1")
+    head = body[:2048].decode("latin-1") if isinstance(body, bytes) else body[:2048]
     return "<rss" in head or "<rdf:RDF" in head or "<feed" in head
+
+
+class Feed:
+    """An RSS feed: its items and the fields of each, as XPath selectors."""
+
+    items = etree.XPath("//item")
+    link, title, description = etree.XPath("link"), etree.XPath("title"), etree.XPath("description")
+
+    def __init__(self, url: str, body: bytes | str) -> None:
+        self.url = url
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
+        try:
+            self.root = etree.fromstring(data, parser=parser)
+        except (etree.XMLSyntaxError, ValueError) as error:
+            raise FeedError(f"{url}: not XML: {error}") from error
+        if self.root is None or (not self.items(self.root) and self.root.tag != "rss"):
+            raise FeedError(f"{url}: not an RSS feed")
+
+    def entries(self) -> list[FeedEntry]:
+        registry = load_registry()
+        entries = []
+        for item in self.items(self.root):
+            link = http_url(self.url, self._text(self.link, item).strip())
+            # A CDATA title is HTML to feed readers (`Q&amp;A`, `<b>`): its text, not its markup.
+            title = html_text(self._text(self.title, item))
+            if link and title:
+                site = registry.site_for_url(link)
+                entry = FeedEntry(url=canonical_url(link), site=site.host if site else None, title=title)
+                self._read_description(entry, self._text(self.description, item))
+                entries.append(entry)
+        return entries
+
+    @staticmethod
+    def _text(selector: etree.XPath, item: etree._Element) -> str:
+        """The text of the first child selected, even where the recovering parser kept bytes that are
+        not UTF-8 (`&#xD800;`, a surrogate XML forbids): those are replaced."""
+        found = selector(item)
+        try:
+            return (found[0].text or "") if found else ""
+        except UnicodeDecodeError:
+            raw = etree.tostring(found[0], method="text", encoding="utf-8", with_tail=False)
+            return raw.decode("utf-8", errors="replace")
+
+    def _read_description(self, entry: FeedEntry, description: str) -> None:
+        """Dateline, `<br/>`, thumbnail, then the teaser, cut mid-word by the feed."""
+        events = list(visible(list(walk(parse_html(f"<div>{description}</div>")))))
+        image = next((item for _, kind, item in events if kind == "start" and item.tag == "img"), None)
+        entry.thumbnail = http_url(self.url, image.get("src")) if image is not None else None
+        br = next((at for at, kind, item in events if kind == "start" and item.tag == "br"), 0)
+        head = clean_text("".join(item for at, kind, item in events if kind == "text" and at < br))
+        full = clean_text("".join(item for _, kind, item in events if kind == "text"))
+        dateline = parse_dateline(head) if head else None
+        if dateline is None:
+            entry.notes.append("feed: no dateline at the head of the description")
+            entry.teaser = full or None
+            return
+        entry.dateline, entry.dateline_place, entry.agency = dateline.raw, dateline.place, dateline.agency
+        entry.date_published = dateline.date.isoformat() if dateline.date else None
+        entry.notes.extend(dateline.notes)
+        entry.teaser = clean_text(full.removeprefix(head)) or None
 
 
 def parse_feed(url: str, body: bytes | str) -> list[FeedEntry]:
     """Every item of the feed that links to a page of the network, in feed order."""
-    data = body.encode("utf-8") if isinstance(body, str) else body
-    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
-    try:
-        root = etree.fromstring(data, parser=parser)
-    except (etree.XMLSyntaxError, ValueError) as error:
-        raise FeedError(f"{url}: not XML: {error}") from error
-    if root is None or (root.find(".//item") is None and root.tag != "rss"):
-        raise FeedError(f"{url}: not an RSS feed")
-    registry = load_registry()
-    entries = []
-    for item in root.iter("item"):
-        link = http_url(url, _findtext(item, "link").strip())
-        # A CDATA title is HTML to feed readers (`Q&amp;A`, `<b>`): its text, not its markup.
-        title = html_text(_findtext(item, "title"))
-        if not link or not title:
-            continue
-        site = registry.site_for_url(link)
-        entry = FeedEntry(url=canonical_url(link), site=site.host if site else None, title=title)
-        _read_description(entry, _findtext(item, "description"), url)
-        entries.append(entry)
-    return entries
-
-
-def _findtext(item: etree._Element, name: str) -> str:
-    """The text of a child element, even when the recovering parser kept bytes that are not UTF-8.
-
-    `&#xD800;` (a surrogate, which XML forbids) survives recovery as invalid UTF-8, and lxml then
-    raises UnicodeDecodeError on reading the text; such a field is read with the bad bytes replaced.
-    """
-    try:
-        return item.findtext(name) or ""
-    except UnicodeDecodeError:
-        child = item.find(name)
-        if child is None:
-            return ""
-        raw = etree.tostring(child, method="text", encoding="utf-8", with_tail=False)
-        return raw.decode("utf-8", errors="replace")
-
-
-def _read_description(entry: FeedEntry, description: str, base_url: str) -> None:
-    """Dateline, `<br/>`, thumbnail, then the teaser, cut mid-word by the feed."""
-    root = parse_fragment(f"<div>{description}</div>")
-    drop_noise(root)
-    image = next(root.iter("img"), None)
-    if image is not None:
-        entry.thumbnail = http_url(base_url, image.get("src"))
-        image.drop_tree()
-    first_break = next(root.iter("br"), None)
-    head = ""
-    if first_break is not None:
-        head = clean_text("".join(_text_before(root, first_break)))
-    dateline = parse_dateline(head) if head else None
-    if dateline is None:
-        entry.notes.append("feed: no dateline at the head of the description")
-        entry.teaser = clean_text(root.text_content()) or None
-        return
-    entry.dateline = dateline.raw
-    entry.dateline_place = dateline.place
-    entry.agency = dateline.agency
-    entry.date_published = dateline.date.isoformat() if dateline.date else None
-    entry.notes.extend(dateline.notes)
-    full = clean_text(root.text_content())
-    entry.teaser = clean_text(full.removeprefix(head)) or None
-
-
-def _text_before(root: etree._Element, stop: etree._Element) -> list[str]:
-    """The text of `root` in document order up to the element `stop`."""
-    texts: list[str] = []
-    for event, element in etree.iterwalk(root, events=("start", "end")):
-        if element is stop:
-            break
-        if event == "start" and element.text:
-            texts.append(element.text)
-        if event == "end" and element is not root and element.tail:
-            texts.append(element.tail)
-    return texts
+    return Feed(url, body).entries()

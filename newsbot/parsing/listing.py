@@ -1,32 +1,20 @@
 """Section and home page parsers: which articles a listing names, and where its other pages are.
-
-Entry markup and pagination are RECONSTRUCTED (ANATOMY.md), so discovery does not depend on them:
-an entry is any network link whose path is an article path, its headline is the link's text, its
-dateline is the first dateline-shaped line after it and its teaser the text up to "read more".
-Other pages of a listing are found by URL shape (`<slug>-02.html`) and by link text ("older",
-"next", page numbers).
-"""
+Entry markup and pagination are RECONSTRUCTED (ANATOMY.md), so an entry is any network article
+link, its headline the link's text, its dateline the first dateline-shaped line after it and its
+teaser the text up to "read more"."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-import lxml.html
-
 from newsbot.parsing.dateline import Dateline, parse_dateline
 from newsbot.parsing.encoding import decode_html
-from newsbot.parsing.links import http_url
-from newsbot.parsing.text import clean_text
-from newsbot.parsing.tree import BLOCK_TAGS, drop_noise, parse_fragment
+from newsbot.parsing.text import clean_text, http_url
+from newsbot.parsing.tree import BLOCK_TAGS, parse_html, visible, visible_text, walk
 from newsbot.registry import load_registry
 from newsbot.registry.urls import canonical_url
-
-_READ_MORE = re.compile(r"^(?:\.\.\.|…)?\s*read more\W*$", re.I)
-_TRAILING_ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*$")
-_PAGINATION_TEXT = re.compile(r"^(?:«|»|<|>|\s)*(?:older|newer|next|previous|prev|more|\d{1,3})\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -47,11 +35,84 @@ class ListingPage:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Token:
-    kind: str  # "text", "link" or "break"
-    text: str = ""
-    href: str | None = None
+# A page as tokens in reading order: ("text", text, None), ("link", text, URL) or ("break", "", None).
+Token = tuple[str, str, str | None]
+
+
+class SectionPage:
+    """A section or home page read as text, links and breaks in reading order, noise left out."""
+
+    read_more = re.compile(r"^(?:\.\.\.|…)?\s*read more\W*$", re.I)
+    trailing_ellipsis = re.compile(r"\s*(?:\.\.\.|…)\s*$")
+    pagination_text = re.compile(r"^(?:«|»|<|>|\s)*(?:older|newer|next|previous|prev|more|\d{1,3})\b", re.I)
+
+    def __init__(self, url: str, html: str) -> None:
+        self.url = url
+        self.tokens: list[Token] = []
+        inside_link = None  # a link's text is its token's
+        for _, kind, item in visible(list(walk(parse_html(html)))):
+            if inside_link is not None:
+                inside_link = None if kind == "end" and item is inside_link else inside_link
+            elif kind == "text":
+                self.tokens.append(("text", item, None))
+            elif kind == "start" and item.tag == "a":
+                self.tokens.append(("link", clean_text(visible_text(item)), http_url(url, item.get("href"))))
+                inside_link = item
+            elif item.tag in BLOCK_TAGS or (kind == "start" and item.tag == "br"):
+                self.tokens.append(("break", "", None))
+
+    def entries(self) -> list[ListingEntry]:
+        """Every network article link, once, with the dateline and teaser that follow it."""
+        registry = load_registry()
+        headlines: dict[str, tuple[int, str]] = {}
+        for index, (kind, text, url) in enumerate(self.tokens):
+            headline = kind == "link" and text and not self.read_more.match(text)
+            if headline and url and registry.is_article_url(url):
+                headlines.setdefault(canonical_url(url), (index, text))
+        starts = [index for index, _ in headlines.values()] + [len(self.tokens)]
+        entries = []
+        for (url, (index, title)), end in zip(headlines.items(), starts[1:], strict=True):
+            dateline, teaser = self._dateline_and_teaser(self.tokens[index + 1 : end], url)
+            date = dateline.date.isoformat() if dateline and dateline.date else None
+            entries.append(ListingEntry(url, title, dateline.raw if dateline else None, date, teaser))
+        return entries
+
+    def _dateline_and_teaser(
+        self, tokens: list[Token], article_url: str
+    ) -> tuple[Dateline | None, str | None]:
+        """An entry's dateline (in its first two lines) and its teaser (the text up to "read more")."""
+        lines: list[str] = []
+        current: list[str] = []
+        for kind, text, url in tokens:
+            if kind == "link" and (self.read_more.match(text) or (url and canonical_url(url) == article_url)):
+                break
+            if kind == "break":
+                lines.append(clean_text("".join(current)))
+                current = []
+            current.append(text)
+        lines = [line for line in [*lines, clean_text("".join(current))] if line]
+        dateline = None
+        for position, line in enumerate(lines[:2]):
+            dateline = parse_dateline(line)
+            if dateline is not None:
+                lines = lines[position + 1 :]
+                break
+        return dateline, self.trailing_ellipsis.sub("", " ".join(lines)).strip() or None
+
+    def pagination(self, section_slug: str | None) -> list[tuple[str, int | None]]:
+        """Same-site pages that are not articles, named by URL shape (`<slug>-02.html`, numbered)
+        or by link text ("older", "next", page numbers)."""
+        registry = load_registry()
+        site = registry.site_for_url(self.url)
+        found: dict[str, int | None] = {}
+        for _, text, url in self.tokens:
+            if not url or registry.site_for_url(url) != site or registry.is_article_url(url):
+                continue
+            number = registry.section_page_number(urlsplit(url).path, section_slug) if section_slug else None
+            target = canonical_url(url)
+            if (number is not None or self.pagination_text.match(text)) and target != canonical_url(self.url):
+                found.setdefault(target, number)
+        return list(found.items())
 
 
 def parse_listing_page(
@@ -59,121 +120,8 @@ def parse_listing_page(
 ) -> ListingPage:
     """The article entries of a section page (newest first, as listed) and its pagination links."""
     decoded = decode_html(body, content_type)
-    root = parse_fragment(decoded.text)
-    drop_noise(root)
-    tokens = list(_tokens(root))
-    page = ListingPage(url=url, notes=list(decoded.notes))
-    page.entries = _entries(tokens, url)
-    page.pagination = _pagination(tokens, url, section_slug)
+    section = SectionPage(url, decoded.text)
+    page = ListingPage(url, section.entries(), section.pagination(section_slug), list(decoded.notes))
     if not page.entries:
         page.notes.append("listing: no article links found")
     return page
-
-
-def _tokens(root: lxml.html.HtmlElement) -> Iterator[_Token]:
-    """The page flattened to text, links and breaks, in reading order.
-
-    Iterative (a stack of elements entered and left), so no nesting depth exhausts the Python stack.
-    """
-    stack: list[tuple[lxml.html.HtmlElement, bool]] = [(root, True)]
-    while stack:
-        element, entering = stack.pop()
-        tag = element.tag if isinstance(element.tag, str) else ""
-        if entering:
-            if tag == "a":
-                yield _Token("link", clean_text(element.text_content()), element.get("href"))
-                stack.append((element, False))
-                continue
-            if tag in BLOCK_TAGS or tag == "br":
-                yield _Token("break")
-            if element.text and tag:
-                yield _Token("text", element.text)
-            stack.append((element, False))
-            stack.extend((child, True) for child in reversed(element))
-        else:
-            if tag in BLOCK_TAGS:
-                yield _Token("break")
-            if element.tail:
-                yield _Token("text", element.tail)
-
-
-def _entries(tokens: list[_Token], base_url: str) -> list[ListingEntry]:
-    registry = load_registry()
-    headlines: list[tuple[int, str, str]] = []
-    seen: set[str] = set()
-    for index, token in enumerate(tokens):
-        if token.kind != "link" or not token.text or _READ_MORE.match(token.text):
-            continue
-        href = http_url(base_url, token.href)
-        if not href or not registry.is_article_url(href):
-            continue
-        article_url = canonical_url(href)
-        if article_url in seen:
-            continue
-        seen.add(article_url)
-        headlines.append((index, article_url, token.text))
-
-    entries = []
-    for position, (index, article_url, title) in enumerate(headlines):
-        end = headlines[position + 1][0] if position + 1 < len(headlines) else len(tokens)
-        dateline, teaser = _dateline_and_teaser(tokens[index + 1 : end], base_url, article_url)
-        entries.append(
-            ListingEntry(
-                url=article_url,
-                title=title,
-                dateline=dateline.raw if dateline else None,
-                date_published=dateline.date.isoformat() if dateline and dateline.date else None,
-                teaser=teaser,
-            )
-        )
-    return entries
-
-
-def _dateline_and_teaser(
-    region: list[_Token], base_url: str, article_url: str
-) -> tuple[Dateline | None, str | None]:
-    """Split an entry's tokens into its dateline and its teaser (text up to "read more")."""
-    lines: list[str] = []
-    current: list[str] = []
-    for token in region:
-        if token.kind == "link":
-            href = http_url(base_url, token.href)
-            if _READ_MORE.match(token.text) or (href and canonical_url(href) == article_url):
-                break
-            current.append(token.text)
-        elif token.kind == "break":
-            lines.append(clean_text("".join(current)))
-            current = []
-        else:
-            current.append(token.text)
-    lines.append(clean_text("".join(current)))
-    lines = [line for line in lines if line]
-    dateline = None
-    for position, line in enumerate(lines[:2]):
-        dateline = parse_dateline(line)
-        if dateline is not None:
-            lines = lines[position + 1 :]
-            break
-    teaser = _TRAILING_ELLIPSIS.sub("", " ".join(lines)).strip() or None
-    return dateline, teaser
-
-
-def _pagination(
-    tokens: list[_Token], base_url: str, section_slug: str | None
-) -> list[tuple[str, int | None]]:
-    registry = load_registry()
-    site = registry.site_for_url(base_url)
-    found: dict[str, int | None] = {}
-    for token in tokens:
-        if token.kind != "link":
-            continue
-        href = http_url(base_url, token.href)
-        if not href or registry.site_for_url(href) != site or registry.is_article_url(href):
-            continue
-        path = urlsplit(href).path
-        number = registry.section_page_number(path, section_slug) if section_slug else None
-        if number is not None or _PAGINATION_TEXT.match(token.text):
-            url = canonical_url(href)
-            if url != canonical_url(base_url):
-                found.setdefault(url, number)
-    return list(found.items())

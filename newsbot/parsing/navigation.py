@@ -1,10 +1,7 @@
-"""The home page navigation: which links name the site's sections.
-
-Section URLs and labels are RECONSTRUCTED (ANATOMY.md), so a section is not recognised by its URL
-shape: it is any same-site link that is not an article, not a feed, not an asset and not one of the
-pages every site has beside its sections ("Home", "About", "Advertise", RSS, privacy, contact...).
-Whether such a page really lists articles is only known once it is walked; the spider counts that.
-"""
+"""The home page navigation: which links name the site's sections. Section URLs and labels are
+RECONSTRUCTED (ANATOMY.md): a section is any same-site link that is not an article, a feed, an
+asset or a page every site has ("Home", "About", RSS...); whether it lists articles shows once
+it is walked."""
 
 from __future__ import annotations
 
@@ -12,10 +9,11 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from lxml import etree
+
 from newsbot.parsing.encoding import decode_html
-from newsbot.parsing.links import http_url
-from newsbot.parsing.text import clean_text
-from newsbot.parsing.tree import parse_fragment
+from newsbot.parsing.text import clean_text, http_url
+from newsbot.parsing.tree import parse_html, visible_text
 from newsbot.registry import load_registry
 from newsbot.registry.model import fold_name as fold
 from newsbot.registry.sections import NavLink, page_name
@@ -23,18 +21,15 @@ from newsbot.registry.urls import canonical_url
 
 # Labels (folded: lower case, letters and digits only) of links that every site has beside its
 # sections. Matched whole, so "SPACE INDUSTRY" is never mistaken for "industry news" or the like.
-NOT_SECTION_LABELS = frozenset(
-    {
-        "home", "homepage", "frontpage", "index", "main",
-        "about", "aboutus", "contact", "contactus", "advertise", "advertising", "advertisewithus",
-        "mediakit", "privacy", "privacypolicy", "terms", "termsofuse", "termsofservice", "legal",
-        "copyright", "disclaimer", "cookies", "cookiepolicy",
-        "rss", "rssfeed", "rssfeeds", "feed", "feeds", "xml", "newsletter", "subscribe", "subscription",
-        "login", "logout", "signin", "register", "account", "search", "sitemap", "help", "faq",
-        "donate", "donation", "support", "supportus", "share", "facebook", "twitter", "linkedin",
-        "email", "print", "comments", "latestnews", "latest", "archive", "archives",
-    }
-)  # fmt: skip
+NOT_SECTION_LABELS = frozenset({
+    "home", "homepage", "frontpage", "index", "main", "about", "aboutus", "contact", "contactus", "advertise",
+    "advertising", "advertisewithus", "mediakit", "privacy", "privacypolicy", "terms", "termsofuse",
+    "termsofservice", "legal", "copyright", "disclaimer", "cookies", "cookiepolicy", "rss", "rssfeed",
+    "rssfeeds", "feed", "feeds", "xml", "newsletter", "subscribe", "subscription", "login", "logout",
+    "signin", "register", "account", "search", "sitemap", "help", "faq", "donate", "donation", "support",
+    "supportus", "share", "facebook", "twitter", "linkedin", "email", "print", "comments", "latestnews",
+    "latest", "archive", "archives",
+})  # fmt: skip
 # Page names (the last path part without its extension, folded) of the same kind of pages.
 NOT_SECTION_PAGES = NOT_SECTION_LABELS | {"default", "robots"}
 # Only pages: feeds, pictures, scripts and documents are never sections.
@@ -49,28 +44,34 @@ class Navigation:
     not_sections: list[NavLink] = field(default_factory=list)
 
 
+class HomePage:
+    """A home page's links, in page order; a section is any that `is_not_section` does not rule out."""
+
+    anchors = etree.XPath("//a")
+
+    def __init__(self, url: str, html: str) -> None:
+        self.url, self.root = url, parse_html(html)
+
+    def navigation(self) -> Navigation:
+        registry = load_registry()
+        site = registry.site_for_url(self.url)
+        navigation, seen = Navigation(url=self.url), set()
+        for anchor in self.anchors(self.root):
+            href = http_url(self.url, anchor.get("href")) or ""
+            if site is None or registry.site_for_url(href) != site or registry.is_article_url(href):
+                continue
+            target = canonical_url(href)
+            if target not in seen:
+                seen.add(target)
+                label = clean_text(visible_text(anchor)) or clean_text(anchor.get("title"))
+                link = NavLink(label=label or page_name(target), url=target)
+                (navigation.not_sections if is_not_section(link) else navigation.sections).append(link)
+        return navigation
+
+
 def parse_navigation(url: str, body: bytes | str, *, content_type: str | None = None) -> Navigation:
     """The section links of a home page, in page order, one per URL (its first label wins)."""
-    registry = load_registry()
-    site = registry.site_for_url(url)
-    root = parse_fragment(decode_html(body, content_type).text)
-    navigation = Navigation(url=url)
-    seen: set[str] = set()
-    for anchor in root.iter("a"):
-        href = http_url(url, anchor.get("href"))
-        if not href or site is None or registry.site_for_url(href) != site or registry.is_article_url(href):
-            continue
-        target = canonical_url(href)
-        if target in seen:
-            continue
-        seen.add(target)
-        label = clean_text(anchor.text_content()) or clean_text(anchor.get("title"))
-        link = NavLink(label=label or page_name(target), url=target)
-        if is_not_section(link):
-            navigation.not_sections.append(link)
-        else:
-            navigation.sections.append(link)
-    return navigation
+    return HomePage(url, decode_html(body, content_type).text).navigation()
 
 
 def is_not_section(link: NavLink) -> bool:

@@ -14,8 +14,6 @@ from functools import cache, cached_property
 from importlib import resources
 from urllib.parse import urlsplit
 
-from newsbot.patterns import any_of
-
 
 @dataclass(frozen=True)
 class Section:
@@ -111,8 +109,15 @@ class Registry:
 
     @cached_property
     def _article_path_alternation(self) -> re.Pattern[str] | None:
-        """The article path patterns as one pattern (see any_of), or None when they do not combine."""
-        return any_of(self.article_path_patterns)
+        """The article path patterns as one pattern, `(?:p1)|(?:p2)|...`, or None when they do not
+        combine so (none, different flags, groups that the alternation would renumber)."""
+        patterns = self.article_path_patterns
+        if not patterns or any(p.flags != patterns[0].flags or p.groups for p in patterns):
+            return None
+        try:
+            return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
+        except re.error:
+            return None
 
     def section_page_number(self, path: str, slug: str) -> int | None:
         """1 for `/<slug>.html`, N for `/<slug>-NN.html`, None for any other path."""

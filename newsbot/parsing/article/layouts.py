@@ -1,82 +1,70 @@
-"""Layout versions of the article template (the Fundus habit, as classes: markers AND steps).
-
-`Layout2022` holds the markup landmarks of the template in use since the 2000s and the steps that
-read a page with them: find the headline and the body start, read the header, bound the body and
-the Related Links block, read paragraphs and links. A redesign is a subclass that overrides only
-what changed (a class attribute for a renamed marker, a method for a changed step) and says the
-first day it is valid from:
-
-    class Layout2027(Layout2022):
-        name = "2027"
-        valid_from = "2027-03-01"
-        body_start = CommentMarker(re.compile(r"\\s*article-body\\s*"))
-        ...
-
-    parse_article(url, body, layouts=(Layout2022(), Layout2027()))
-
-The markers are declarative (`CommentMarker`, `TextMarker`, `ElementMarker`, see
-newsbot.parsing.markers) and are looked for in the page's one parse, never in slices of its text.
-
-tests/test_layouts.py does exactly that. Which version reads a page: the newest one whose markup
-fits it; then, when the page's dateline falls in another version's days and that version fits too,
-that one (a note says when the date and the fit disagree).
-"""
+"""Layout versions of the article template, in the Fundus habit: a class per version, its markers
+and selectors as class attributes, one method per item field, each read on its own from the page's
+one parse. A redesign is a subclass overriding what changed and the day it is valid from
+(tests/cases_support.py's Layout2027: `parse_article(url, body, layouts=(Layout2022, Layout2027))`).
+The newest version that fits a page reads it; or the one its dateline dates it into, if that fits."""
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, ClassVar
 
 from lxml import etree
 
 from newsbot.item import Image, RelatedLink
-from newsbot.parsing.article import body, header
-from newsbot.parsing.article.header import Header
-from newsbot.parsing.dateline import Dateline
-from newsbot.parsing.events import COMMENT, END, Document, in_opaque
-from newsbot.parsing.markers import CommentMarker, ElementMarker, Marker, TextMarker, first_marker
+from newsbot.parsing.article.page import Comment, Element, Marker, Page, Text
+from newsbot.parsing.dateline import Dateline, is_byline, parse_dateline, split_glued_dateline
+from newsbot.parsing.text import clean_text, collapse_spaces, http_url
+from newsbot.parsing.tree import NOISE_TAGS, has_class, html_text, text_blocks, visible_text
+from newsbot.registry import load_registry
+from newsbot.registry.urls import canonical_url
 
-
-def first_index(doc: Document, marker: Marker) -> int | None:
-    """The index of the first event the marker matches, anywhere in the document."""
-    found = first_marker(doc, 0, END, [("marker", marker)])
-    return found[0] if found is not None else None
+# Characters of text: the header when one of headline and body start marker is missing; where the
+# dateline is looked for when the body start marker is; the Related Links block when nothing ends it.
+HEADER_REACH, HEADER_TEXT_REACH, RELATED_REACH = 2000, 5000, 4000
+# Pictures that are not pictures of the article: sponsors, spacers, ad pixels.
+NON_ARTICLE_PICTURE = re.compile(r"/sponsors/|/(?:black|white|spacer|blank|pixel)\.(?:jpe?g|gif|png)$", re.I)
+_PICTURE_SIZE_SUFFIX = re.compile(r"-(?:hg|lg|bg|sm|th|md)$", re.I)
+_TITLE_SUFFIX = re.compile(r"\s+[-|]\s+[A-Za-z-]+\.com\s*$")
+# The elements whose end, right after the dateline, still belongs to the header.
+_CLOSING_AFTER_HEADER = frozenset({"span", "div", "td", "p", "b", "font"})
+DONATION_BOX = (
+    ("donation box", Element("div", "donate")),
+    ("donation box", Text(re.compile(r"Thanks for being here;", re.I))),
+)
 
 
 class Layout2022:
     """The SMN article template as ANATOMY.md describes it (markers rated VERIFIED or STRONG)."""
 
     name: ClassVar[str] = "2022"
-    # The first day (ISO) of the pages this version reads; see choose_layout.
-    valid_from: ClassVar[str] = "1995-01-01"
-    # The comment that opens the body, as bytes: the download middleware tells an article page
-    # from a block page by it without decoding.
-    body_start_bytes: ClassVar[bytes] = b"<!--body-2-incontainer.php-->"
-    body_start: ClassVar[Marker] = CommentMarker(re.compile(r"\s*body-2-incontainer\.php\s*", re.I))
-    body_end: ClassVar[Marker] = CommentMarker(re.compile(r"\s*RELATED LINKS\s*", re.I))
-    # The headline: the first element of this tag (and class, if set) that is closed in the source.
-    headline_tag: ClassVar[str] = "h1"
-    headline_class: ClassVar[str | None] = None
+    valid_from: ClassVar[str] = "1995-01-01"  # the first day (ISO) of the pages it reads
+    # The headline: the first element this selects outside raw text, if the page closes its tag.
+    headline: ClassVar[etree.XPath] = etree.XPath("//h1")
+    body_start: ClassVar[Comment] = Comment(re.compile(r"\s*body-2-incontainer\.php\s*", re.I))
+    body_end: ClassVar[Marker] = Comment(re.compile(r"\s*RELATED LINKS\s*", re.I))
+    # Section labels before the headline (its ancestors left out): the nearest non-empty one.
+    section_labels: ClassVar[etree.XPath] = etree.XPath(
+        "preceding::*[contains(translate(@class, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'),"
+        " 'bsection')]"
+    )
+    # Class names (any case, part of the class attribute) of header lines and picture captions.
     dateline_class: ClassVar[str] = "BHS"
-    section_class: ClassVar[str] = "BSection"
     caption_class: ClassVar[str] = "caption"
     # Where the body ends when the end marker is missing: the first of these in the page.
     body_end_fallbacks: ClassVar[tuple[tuple[str, Marker], ...]] = (
-        ("Related Links heading", TextMarker(re.compile(r"\s*Related Links\s*", re.I), whole=True)),
-        ("donation box", ElementMarker("div", "donate")),
-        ("donation box", TextMarker(re.compile(r"Thanks for being here;", re.I))),
-        ("comments line", TextMarker(re.compile(r"Comment using your Disqus", re.I))),
-        ("footer", TextMarker(re.compile(r"Copyright 1995-\d{4}", re.I))),
+        ("Related Links heading", Text(re.compile(r"\A\s*Related Links\s*\Z", re.I))),
+        *DONATION_BOX,
+        ("comments line", Text(re.compile(r"Comment using your Disqus", re.I))),
+        ("footer", Text(re.compile(r"Copyright 1995-\d{4}", re.I))),
     )
     # What ends the Related Links block, and the heading without which there is no such block.
     related_block_end: ClassVar[tuple[tuple[str, Marker], ...]] = (
-        ("donation box", ElementMarker("div", "donate")),
-        ("donation box", TextMarker(re.compile(r"Thanks for being here;", re.I))),
-        ("section label", ElementMarker(None, "BSection")),
-        ("footer", TextMarker(re.compile(r"Copyright 1995", re.I))),
+        *DONATION_BOX,
+        ("section label", Element(None, "BSection")),
+        ("footer", Text(re.compile(r"Copyright 1995", re.I))),
     )
     related_heading: ClassVar[re.Pattern[str]] = re.compile(r"Related Links", re.I)
     # For `newsbot check` and the quality report: which markup each item field depends on.
@@ -90,168 +78,246 @@ class Layout2022:
         "related_links": "the Related Links block after <!--RELATED LINKS-->",
     }
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(name={self.name!r}, valid_from={self.valid_from!r})"
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.notes: list[str] = []
 
-    # --- the steps, each overridable -------------------------------------------------------------
+    @cached_property
+    def headline_element(self) -> Any:
+        """None when the page never closes the headline's tag (an `<h1>` left open runs to the end)."""
+        element = next((found for found in self.headline(self.page.root) if found in self.page.start), None)
+        closed = element is not None and re.search(rf"</{re.escape(element.tag)}\s*>", self.page.html, re.I)
+        return element if closed else None
 
-    def fit(self, root: etree._Element, html: str) -> Fit:
-        """The page read with this version's markers: is it an article to them, and its header."""
-        headline, body_start, body_start_first = self.find_markers(root, html)
-        # The usual page, headline then body: what lies above the headline is never read.
-        skip_above = headline is not None and body_start is not None and not body_start_first
-        doc = Document(root, start_at=headline if skip_above else None)
-        start = None
-        if body_start is not None:
-            start = doc.index_of(body_start)
-        elif headline is None:
-            start = first_index(doc, self.body_start)
-        at = doc.index_of(headline) if headline is not None else None
-        return Fit(self, doc, start, at, self.parse_header(doc, at, start))
-
-    def find_markers(self, root: etree._Element, html: str) -> tuple[Any, Any, bool]:
-        """The headline element, the body start comment and whether that comes first, found by
-        lxml's own iteration (no event is made for them).
-
-        The headline is the first element of `headline_tag` (and `headline_class`) outside
-        raw-text elements; none when the source never closes one (an `<h1>` left open runs to the
-        end of the page: no headline).
-        """
-        # The page as it is first (its end tags are almost always lower case), then lowered: a
-        # case-insensitive scan of the page costs more than lowering it, and lowering costs more
-        # than a scan. A match in the page is a match in its lowered copy.
-        closed = f"</{self.headline_tag}>" in html or _closes(self.headline_tag, html)
-        headline = body_start = None
-        body_start_first = False
-        # A parent already found outside raw text: the headline and the body start comment are
-        # usually siblings, and one walk up the ancestors tells for both.
-        clear_parent: list[etree._Element | None] = [None]
-        for node in root.iter(self.headline_tag, etree.Comment):
-            if isinstance(node, etree._Comment):
-                if (
-                    body_start is None
-                    and self.body_start.matches(COMMENT, node)
-                    and _outside_raw_text(node, clear_parent)
-                ):
-                    body_start = node
-                    body_start_first = headline is None
-            elif (
-                headline is None
-                and closed
-                and self._has_headline_class(node)
-                and _outside_raw_text(node, clear_parent)
-            ):
-                headline = node
-            if headline is not None and body_start is not None:
-                break
-        return headline, body_start, body_start_first
-
-    def _has_headline_class(self, element: etree._Element) -> bool:
-        return self.headline_class is None or (element.get("class") or "") == self.headline_class
-
-    def parse_header(self, doc: Document, headline: int | None, body_start: int | None) -> Header:
-        return header.parse_header(
-            doc, headline, body_start, dateline_class=self.dateline_class, section_class=self.section_class
-        )
-
-    def body_region(self, fit: Fit, notes: list[str]) -> tuple[range, int]:
-        """The body's events and where the Related Links block may start."""
-        doc = fit.doc
-        if fit.body_start is not None:
-            start = fit.body_start + 1
-        else:
-            start = body.body_start_fallback(doc, fit.headline, fit.header, notes)
-        end, related_start = body.body_end(
-            doc, start, end_marker=self.body_end, fallbacks=self.body_end_fallbacks, notes=notes
-        )
-        return range(start, end), related_start
-
-    def related_region(self, fit: Fit, start: int) -> range:
-        return body.related_region(
-            fit.doc, start, block_end=self.related_block_end, heading=self.related_heading
-        )
-
-    def body_paragraphs(self, fit: Fit, region: range, base_url: str) -> tuple[list[str], list[Image]]:
-        return body.body_paragraphs(fit.doc, region, base_url, fit.header, caption_class=self.caption_class)
-
-    def related_links(self, fit: Fit, region: range, base_url: str) -> list[RelatedLink]:
-        return body.related_links(fit.doc, region, base_url)
-
-
-@dataclass
-class Fit:
-    """A page read with one layout version's markers."""
-
-    layout: Layout2022
-    doc: Document
-    body_start: int | None
-    headline: int | None  # where the headline element is entered
-    header: Header
+    @cached_property
+    def body_start_at(self) -> int | None:
+        return next((self.page.start[c] for c in self.page.comments if self.body_start("comment", c)), None)
 
     @property
     def is_article(self) -> bool:
-        return self.body_start is not None or (self.headline is not None and self.header.dateline is not None)
+        headline_and_dateline = self.headline_element is not None and self.dateline() is not None
+        return self.body_start_at is not None or headline_and_dateline
 
+    @cached_property
+    def header_region(self) -> range | None:
+        """From the headline's end to the body start marker, or HEADER_REACH of text where one of
+        the two is missing; None when both are."""
+        page, body_start = self.page, self.body_start_at
+        if self.headline_element is not None:
+            start = page.end[self.headline_element] + 1
+            if body_start is not None and body_start >= start:
+                return range(start, body_start)
+            return range(start, page.reach(start, HEADER_REACH))
+        if body_start is None:
+            return None
+        seen, start = 0, body_start
+        while start > 0 and seen <= HEADER_REACH:  # back from the marker, raw text left out
+            start -= 1
+            kind, item = page.events[start]
+            seen += len(item) if kind == "text" else 0
+        return range(start + 1 if seen > HEADER_REACH else 0, body_start)
 
-LAYOUTS: tuple[Layout2022, ...] = (Layout2022(),)
+    @cached_property
+    def body_region(self) -> tuple[range, int]:
+        """The body's events and where the Related Links block may start."""
+        start = self._after_header_text() if self.body_start_at is None else self.body_start_at + 1
+        end = self.page.find([("end marker", self.body_end)], start)
+        if end is not None:
+            return range(start, end[0]), end[0] + 1
+        stop, name = self.page.find(self.body_end_fallbacks, start) or (len(self.page.events), "")
+        how = f"ended at the {name}" if name else "ran to the end of the page"
+        self.notes.append(f"body: end marker missing, {how}")
+        return range(start, stop), stop
 
+    def _after_header_text(self) -> int:
+        """Where the body starts without its start marker: after the dateline (else the byline)
+        and the element it closes, else after the headline."""
+        page, dateline = self.page, self.dateline()
+        start = page.end[self.headline_element] + 1 if self.headline_element is not None else 0
+        target = collapse_spaces(dateline.raw if dateline else self.byline() or "")
+        seen, length = [], 0
+        for index, kind, item in page.visible(start) if target else ():
+            seen.append(item if kind == "text" else " ")  # tags separate words as spaces do
+            length += len(item) if kind == "text" else 0
+            if kind == "text" and target in collapse_spaces("".join(seen)):
+                self.notes.append("body: start marker missing, started after the dateline")
+                kind, after = page.events[index + 1] if index + 1 < len(page.events) else ("", item)
+                closes = kind == "end" and after.tag in _CLOSING_AFTER_HEADER
+                return index + 2 if closes else index + 1
+            if length > HEADER_TEXT_REACH:
+                break
+        self.notes.append("body: start marker missing, started after the headline")
+        return start
 
-def _outside_raw_text(node: etree._Element, clear_parent: list[etree._Element | None]) -> bool:
-    """`not in_opaque(node)`, skipping the walk up when the node's parent is `clear_parent[0]`, a
-    parent this found outside raw text before (and then remembered)."""
-    parent = node.getparent()
-    if parent is not None and parent is clear_parent[0]:
-        return True
-    if in_opaque(node):
-        return False
-    clear_parent[0] = parent
-    return True
-
-
-@functools.lru_cache(maxsize=16)
-def _closing_tag(tag: str) -> re.Pattern[str]:
-    return re.compile(rf"</{tag}\s*>")
-
-
-def _closes(tag: str, html: str) -> bool:
-    """Whether the page closes a `tag` element anywhere, `</H1 >` included."""
-    closing = _closing_tag(tag)
-    return closing.search(html) is not None or closing.search(html.lower()) is not None
-
-
-def choose_layout(
-    root: etree._Element, html: str, layouts: Sequence[Layout2022], notes: list[str]
-) -> Fit | None:
-    """The version that reads the page, or None when no version finds an article in it.
-
-    `layouts` oldest first (by valid_from). The newest version that fits is tried first; then, if
-    the page's dateline dates it into another version's days, that version, when it fits too.
-    """
-    found: Fit | None = None
-    for layout in reversed(layouts):
-        found = layout.fit(root, html)
-        if found.is_article:
-            break
-    if found is None or not found.is_article:
+    def url(self, fetched: str | None) -> str | None:
+        """The page's og:url when it names a network article, else the fetched URL when that does."""
+        declared = self.page.meta("og:url")
+        for url in (declared, fetched):
+            # An absolute URL only, percent-encoded as the URL of a request for it would be.
+            absolute = http_url(url, url) if url else None
+            if absolute and load_registry().is_article_url(absolute):
+                if url is not declared:
+                    used = "og:url is not a network article URL" if declared else "no og:url"
+                    self.notes.append(f"url: {used}, used the fetched URL")
+                return canonical_url(absolute)
         return None
-    if len(layouts) == 1:  # the one version is the dated one too
-        return found
-    dated = layout_for(found.header.dateline, layouts)
-    if dated is not found.layout:
-        again = dated.fit(root, html)
+
+    def title(self) -> str | None:
+        """The headline's lines; without a headline, og:title or <title> without " - Site.com"."""
+        if self.headline_element is None:
+            self.notes.append("title: no <h1>")
+        elif self.headline_text:
+            return self.headline_text
+        for source, value in (("og:title", self.page.meta("og:title")), ("<title>", self.page.title)):
+            # Raw text to the HTML parser: markup in them (`<title>A <b>B</b>`) is markup, not text.
+            text = _TITLE_SUFFIX.sub("", html_text(value)) if value else None
+            if text:
+                self.notes.append(f"title: no <h1>, used {source}")
+                return text
+        return None
+
+    @cached_property
+    def headline_text(self) -> str | None:
+        if self.headline_element is None:
+            return None
+        start, end = self.page.start[self.headline_element], self.page.end[self.headline_element]
+        return " ".join(text_blocks(self.page.visible(start + 1, end), split_on_br=True)) or None
+
+    def section(self) -> str | None:
+        if self.headline_element is None:
+            return None
+        for element in reversed(self.section_labels(self.headline_element)):
+            in_noise = any(node.tag in NOISE_TAGS for node in (element, *element.iterancestors()))
+            label = None if in_noise else clean_text(visible_text(element))
+            if label:
+                return label
+        return None
+
+    def byline(self) -> str | None:
+        return self._byline_and_dateline[0]
+
+    def dateline(self) -> Dateline | None:
+        return self._byline_and_dateline[1]
+
+    @cached_property
+    def _byline_and_dateline(self) -> tuple[str | None, Dateline | None]:
+        """From the dateline-class spans of the header, else from its lines of text; a dateline
+        glued to the byline split off."""
+        page, region = self.page, self.header_region
+        if region is None:
+            return None, None
+        spans = [
+            clean_text(page.text_of(page.events[index][1], region.stop))
+            for index in page.entered(region.start, region.stop, "span")
+            if has_class(page.events[index][1], self.dateline_class)
+        ]
+        byline: str | None = None
+        dateline = next(filter(None, (parse_dateline(text) for text in spans if not is_byline(text))), None)
+        for text in filter(is_byline, spans):
+            byline, glued = split_glued_dateline(text)
+            if glued is not None and dateline is None:
+                dateline = glued
+                self.notes.append("dateline: glued to the byline, split off")
+            break
+        missing_one = None in (byline, dateline)
+        lines = text_blocks(page.visible(region.start, region.stop), split_on_br=True) if missing_one else []
+        missing = f"no span.{self.dateline_class}"
+        for text in lines if dateline is None else ():
+            line_byline, glued = split_glued_dateline(text) if is_byline(text) else (text, None)
+            dateline = glued or (None if is_byline(text) else parse_dateline(text))
+            if dateline is not None:
+                byline = line_byline if glued is not None and byline is None else byline
+                self.notes.append(f"dateline: {missing} dateline, found by text pattern")
+                break
+        for text in filter(is_byline, lines if byline is None else ()):
+            byline, _ = split_glued_dateline(text)
+            self.notes.append(f"byline: {missing} byline, found by text pattern")
+            break
+        return byline, dateline
+
+    def paragraphs(self) -> list[str]:
+        """The body's text blocks; pictures, captions and header lines left out."""
+        page, region = self.page, self.body_region[0]
+        kept, skip_to = [], 0
+        for index, kind, item in page.visible(region.start, region.stop):
+            if index < skip_to:
+                continue
+            if kind == "start" and (item.tag == "img" or has_class(item, self.caption_class)):
+                skip_to = page.end[item] + 1
+            else:
+                kept.append((index, kind, item))
+        dateline = self.dateline()
+        header = {self.byline(), dateline.raw if dateline else None, self.headline_text}
+        return [text for text in text_blocks(kept) if text not in header]
+
+    def images(self, base_url: str) -> list[Image]:
+        """og:image first, then the body's pictures, each with the caption that follows it in its
+        block; a body copy of the lead picture (another size, same name) lends it its caption."""
+        page, region = self.page, self.body_region[0]
+        lead = http_url(base_url, page.meta("og:image"))
+        images = {_picture_key(lead): Image(url=lead, caption=None)} if lead else {}
+        for index in page.entered(region.start, region.stop, "img"):
+            picture = page.events[index][1]
+            src = http_url(base_url, picture.get("src"))
+            if src and not NON_ARTICLE_PICTURE.search(src):
+                known = images.setdefault(_picture_key(src), Image(url=src, caption=None))
+                known.caption = known.caption or self._caption_after(picture, region.stop)
+        return list(images.values())
+
+    def _caption_after(self, picture: Any, stop: int) -> str | None:
+        for _, kind, item in self.page.visible(self.page.end[picture] + 1, stop):
+            if (kind == "end" and item is picture.getparent()) or (kind == "start" and item.tag == "img"):
+                return None
+            if kind == "start" and has_class(item, self.caption_class):
+                return clean_text(self.page.text_of(item, stop)) or None
+        return None
+
+    def related_anchors(self) -> list[Any]:
+        """The links from the Related Links heading to the donation box, the next section label or
+        the footer; none when no heading is there."""
+        page, start = self.page, self.body_region[1]
+        found = page.find(self.related_block_end, start)
+        end = found[0] if found is not None else page.reach(start, RELATED_REACH)
+        texts = (item for _, kind, item in page.visible(start, end) if kind == "text")
+        if not any(self.related_heading.search(text) for text in texts):
+            return []
+        return [page.events[index][1] for index in page.entered(start, end, "a")]
+
+    def related_links(self, base_url: str) -> list[RelatedLink]:
+        links, page = [], self.page
+        for anchor in self.related_anchors():
+            # An anchor in raw text (a selector can find one in a script) is not part of the page.
+            text = clean_text(page.text_of(anchor, len(page.events))) if anchor in page.start else ""
+            url = http_url(base_url, anchor.get("href"))
+            if text and url and text.lower() != "related links":
+                links.append(RelatedLink(text=text, url=canonical_url(url)))
+        return links
+
+
+def _picture_key(url: str) -> str:
+    name = url.partition("#")[0].partition("?")[0].rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return _PICTURE_SIZE_SUFFIX.sub("", name).lower()
+
+
+LAYOUTS: tuple[type[Layout2022], ...] = (Layout2022,)
+
+
+def choose_layout(page: Page, layouts: Sequence[type[Layout2022]], notes: list[str]) -> Layout2022 | None:
+    """The version that reads the page (`layouts` oldest first), or None when none finds an article."""
+    readings = (layout(page) for layout in reversed(layouts))
+    found = next((reading for reading in readings if reading.is_article), None)
+    if found is None:
+        return None
+    dated = layout_for(found.dateline(), layouts)
+    if dated is not type(found):
+        again = dated(page)
         if again.is_article:
             return again
-        notes.append(f"layout: dated for layout {dated.name} but fits layout {found.layout.name}")
+        notes.append(f"layout: dated for layout {dated.name} but fits layout {found.name}")
     return found
 
 
-def layout_for(dateline: Dateline | None, layouts: Sequence[Layout2022]) -> Layout2022:
+def layout_for(dateline: Dateline | None, layouts: Sequence[type[Layout2022]]) -> type[Layout2022]:
     """The version valid on the dateline's day; the newest when the page has no date."""
-    if dateline is None or dateline.date is None:
-        return layouts[-1]
-    day = dateline.date.isoformat()
-    chosen = layouts[0]
-    for layout in layouts:
-        if layout.valid_from <= day:
-            chosen = layout
-    return chosen
+    day = dateline.date.isoformat() if dateline and dateline.date else None
+    return ([layout for layout in layouts if day is None or layout.valid_from <= day] or [layouts[0]])[-1]
