@@ -91,3 +91,16 @@ def test_the_duplicate_filter_lets_the_hops_of_a_redirect_chain_through(tmp_path
         assert not seen.request_seen(back)  # a page redirecting through another back to itself
 
     run(scenario())
+
+
+def test_the_duplicate_filter_keeps_no_record_in_a_jobdir(tmp_path):
+    from newsbot.middlewares.downloader import RedirectChainDupeFilter
+
+    async def scenario():
+        crawler = make_crawler(tmp_path, settings={"JOBDIR": str(tmp_path / "job")})
+        seen = RedirectChainDupeFilter.from_crawler(crawler)
+        seen.request_seen(Request(ARTICLE))
+        seen.close("finished")
+        assert not (tmp_path / "job" / "requests.seen").exists()
+
+    run(scenario())

@@ -60,7 +60,17 @@ class RedirectChainDupeFilter(RFPDupeFilter):
     """Scrapy's duplicate filter, except for the hops of a redirect chain: a page that redirects
     through another back to itself (a cookie check, a moved article) is fetched again, not dropped
     as a duplicate of its own first request. REDIRECT_MAX_TIMES bounds a chain; a chain that never
-    ends is a `redirect_loop`."""
+    ends is a `redirect_loop`.
+
+    Its memory is the process's, never JOBDIR's: a killed job's record would hold requests that were
+    in flight and never answered, and a resumed job would not ask for them again. Resumed, a job
+    walks again instead (its walks were not recorded complete), and what is known is skipped."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedirectChainDupeFilter:
+        return cls(
+            None, crawler.settings.getbool("DUPEFILTER_DEBUG"), fingerprinter=crawler.request_fingerprinter
+        )
 
     def request_seen(self, request: Request) -> bool:
         if request.meta.get("redirect_urls"):
