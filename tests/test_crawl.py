@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections import Counter
 
+import pytest
 from jsonschema import Draft202012Validator
 
 from newsbot.item import shipped_schema
@@ -158,13 +159,17 @@ def test_a_file_mirror_works_like_an_http_one(tmp_path):
     assert len(result.items) == 5
 
 
-def test_bad_spider_arguments_are_clear_errors(tmp_path):
+def test_bad_spider_arguments_are_clear_errors():
+    # As `scrapy crawl` meets them (exit status 2, one line): tests/test_usage_errors.py.
+    from scrapy.exceptions import UsageError
+
+    from newsbot.spiders.args import SpiderArguments
+
     for args in ({"max_pages": "zero"}, {"since": "yesterday"}, {"source": "sitemap"}):
-        result = run_crawl("spacewar", SNAPSHOT.as_uri(), tmp_path, args=args)
-        assert result.returncode != 0
-        assert "expected" in result.log
-    no_feed = run_crawl("marsdaily", SNAPSHOT.as_uri(), tmp_path, args={"source": "feed"})
-    assert no_feed.returncode != 0 and "has no known feed" in no_feed.log
+        with pytest.raises(UsageError, match="expected"):
+            SpiderArguments.parse(args)
+    with pytest.raises(UsageError, match="has no known feed"):
+        SpiderArguments.parse({"source": "feed"}).check_site(load_registry().site("marsdaily"))
 
 
 def test_demo_writes_valid_lines_with_no_repeated_url_or_content_hash(tmp_path):
