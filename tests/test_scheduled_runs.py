@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -32,11 +33,25 @@ def _spacewar_expected(manifest: dict) -> tuple[set[str], int]:
     return set(listed), len(listed) - sum(len(group) - 1 for group in groups)
 
 
+@pytest.fixture(scope="module")
+def spacewar_crawled(snapshot_server, tmp_path_factory):
+    """One full spacewar crawl, shared: each test starts from a copy of its output and store."""
+    folder = tmp_path_factory.mktemp("spacewar-crawled")
+    result = run_crawl("spacewar", snapshot_server.url, folder)
+    assert result.returncode == 0, result.log[-2000:]
+    return folder, result
+
+
+def _from(crawled, tmp_path):
+    folder, result = crawled
+    shutil.copytree(folder, tmp_path, dirs_exist_ok=True)
+    return result
+
+
 def test_second_run_with_nothing_new_downloads_no_article_and_writes_no_line(
-    snapshot_server, tmp_path, manifest
+    spacewar_crawled, snapshot_server, tmp_path
 ):
-    first = run_crawl("spacewar", snapshot_server.url, tmp_path)
-    assert first.returncode == 0, first.log[-2000:]
+    first = _from(spacewar_crawled, tmp_path)
     written = len(first.items)
     assert written > 0
 
@@ -79,9 +94,9 @@ def test_after_k_new_articles_a_run_downloads_and_writes_exactly_those_k(manifes
 
 
 def test_a_syndicated_copy_written_in_an_earlier_run_is_not_written_again(
-    snapshot_server, tmp_path, manifest
+    spacewar_crawled, snapshot_server, tmp_path, manifest
 ):
-    spacewar = run_crawl("spacewar", snapshot_server.url, tmp_path)
+    spacewar = _from(spacewar_crawled, tmp_path)
     terradaily = run_crawl("terradaily", snapshot_server.url, tmp_path)
     assert spacewar.returncode == terradaily.returncode == 0
     png = {a["url"] for a in manifest["articles"] if a["syndication_group"] == "png-defence-2025"}
