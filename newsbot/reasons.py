@@ -40,6 +40,7 @@ CONNECTION = "connection"  # refused, reset, cut mid-body, DNS
 HTTP_ERROR = "http_error"  # any other status
 INVALID = "invalid"  # parsed, but the item broke the schema
 WRITE_FAILED = "write_failed"  # fetched and parsed, but the output could not take the line
+DEFERRED = "deferred"  # left out by `-a max_articles`: not a loss, the next run has it
 
 
 class Refused(IgnoreRequest):

@@ -68,7 +68,7 @@ def test_a_gone_page_the_navigation_names_nowhere_else_fails_its_walk(tmp_path):
         assert await _answer(crawler, first["superpowers"], status=404) == []
         stats = crawler.stats.get_stats()
         assert stats["newsbot/sections_failed"] == 1 and stats["newsbot/section_pages_failed/gone"] == 1
-        assert "superpowers" in crawler.get_spider_middleware(WalkPolicyMiddleware).broken
+        assert "superpowers" in crawler.get_spider_middleware(WalkPolicyMiddleware).incomplete
 
     run(scenario())
 

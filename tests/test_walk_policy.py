@@ -155,3 +155,26 @@ def test_a_walk_is_recorded_complete_only_for_an_ok_run_without_a_failed_page(tm
         assert await walked("ok", failed_slug="superpowers") == {"missile-defense"}
 
     run(scenario())
+
+
+def test_a_walk_a_bound_cut_short_is_not_complete_and_what_max_articles_left_out_is_deferred(tmp_path):
+    """A bounded run (README's `-a max_pages=2`, `since`, `max_articles`) must not end the archive:
+    the next plain run walks to the end, and has what max_articles left out."""
+
+    async def walked(name, **arguments):
+        crawler = make_crawler(tmp_path / name, **arguments)
+        response, outputs = section_page(crawler, "superpowers", FIRST)
+        await through(_walk(crawler), response, outputs)
+        crawler.signals.send_catch_log(signal=run_judged, spider=crawler.spider, outcome="ok")
+        return crawler, outputs
+
+    async def scenario():
+        for name, arguments in (("pages", {"max_pages": "1"}), ("since", {"since": "2100-01-01"})):
+            crawler, _ = await walked(name, **arguments)
+            assert not _store(crawler).last_walk_completed("spacewar.com", "superpowers"), name
+        crawler, outputs = await walked("articles", max_articles="2")
+        assert not _store(crawler).last_walk_completed("spacewar.com", "superpowers")
+        deferred = {(e.url, e.reason) for e in _store(crawler).ledger_pending("spacewar.com")}
+        assert deferred == {(url, "deferred") for url in urls(_articles(outputs))[2:]}
+
+    run(scenario())

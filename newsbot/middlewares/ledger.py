@@ -30,6 +30,7 @@ from scrapy.settings import BaseSettings
 from newsbot import keys
 from newsbot.extensions.store import ledger_store, seen_store
 from newsbot.reasons import (
+    DEFERRED,
     GONE,
     INVALID,
     NOT_ARTICLE,
@@ -77,12 +78,12 @@ class LedgerPolicy:
         return self.max_attempts
 
     def retry_now(self, entry: LedgerEntry) -> bool:
-        return entry.attempts < self.attempts_allowed(entry.reason)
+        return entry.reason == DEFERRED or entry.attempts < self.attempts_allowed(entry.reason)
 
     def give_up(self, entry: LedgerEntry, now: datetime.datetime) -> bool:
         """Out of attempts, and the first one at least `give_up_after_days` ago: a passing outage of
         a day is waited out, whatever the number of runs in it."""
-        if entry.given_up or entry.attempts < self.attempts_allowed(entry.reason):
+        if entry.given_up or entry.reason == DEFERRED or entry.attempts < self.attempts_allowed(entry.reason):
             return False
         age = now - _parse_time(entry.first_attempt)
         return age >= datetime.timedelta(days=self.give_up_after_days)

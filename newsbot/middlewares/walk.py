@@ -14,8 +14,10 @@ and its next page; this decides, from the store, the settings and the spider's a
   (a pagination loop) ends it.
 
 A walk is recorded begun when its first page is read, and complete when the run's verdict is ok
-(the `run_judged` signal) and no page of it failed (`section_page_failed`): only then may the next
-run stop at its first all-known page.
+(the `run_judged` signal), no page of it failed (`section_page_failed`) and no bound cut it short
+(`since`, `max_pages`, `max_articles`, the page and link limits): only then may the next run stop at
+its first all-known page. Articles `max_articles` left out go to the ledger (`deferred`), so the
+next run has them.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from scrapy.http import Response
 from newsbot import keys
 from newsbot.extensions.store import seen_store
 from newsbot.middlewares.ledger import LedgerMiddleware
+from newsbot.reasons import DEFERRED
 from newsbot.signals import run_judged, section_page_failed
 from newsbot.spiders.priorities import ARTICLE_KINDS, RequestKind
 
@@ -55,7 +58,8 @@ class WalkPolicyMiddleware:
         self.overshoot = settings.getint("NEWSBOT_KNOWN_PAGES_OVERSHOOT")
         # Walks of this run: slug -> whether the last walk of it on record was complete.
         self.walks: dict[str, bool] = {}
-        self.broken: set[str] = set()
+        # Walks that did not reach their end: a page failed, or a bound cut them short.
+        self.incomplete: set[str] = set()
         self.overshoot_left: dict[str, int] = {}
         # Entries each walk has listed so far, to tell a page that lists nothing new.
         self.listed: dict[str, set[str]] = {}
@@ -92,13 +96,13 @@ class WalkPolicyMiddleware:
 
     def section_page_failed(self, slug: str, reason: str) -> None:
         self._begin(slug)  # not reached its end: the next run must not stop early on its account
-        self.broken.add(slug)
+        self.incomplete.add(slug)
 
     def run_judged(self, spider: Spider, outcome: str) -> None:
         """A walk is complete when the run did its job and no page of the walk failed: a run that
         failed (blocks, errors, a store in trouble) may have missed pages."""
         store = seen_store(self.crawler)
-        completed = [slug for slug in self.walks if slug not in self.broken]
+        completed = [slug for slug in self.walks if slug not in self.incomplete]
         site = getattr(spider, "site", None)
         if outcome == "ok" and store is not None and site is not None and completed:
             store.complete_walks(site.host, completed)
@@ -133,8 +137,11 @@ class WalkPolicyMiddleware:
                 self.stats.inc_value(keys.STATS_SKIPPED_KNOWN)
             elif self._ask(request):
                 yield request
+        if len(taken) < len(articles):
+            self.incomplete.add(slug)
         if reached_since:
             # Listings run newest first: past one entry older than `since`, every later page is older.
+            self.incomplete.add(slug)
             logger.info("%s: entries older than %s; not walking further", url, self._arguments().since)
             return
         if not fresh:
@@ -154,9 +161,11 @@ class WalkPolicyMiddleware:
                 return
             self.overshoot_left[slug] -= 1
         max_pages = self._arguments().max_pages
-        if max_pages is not None and page >= max_pages:
+        if next_pages and max_pages is not None and page >= max_pages:
+            self.incomplete.add(slug)
             return
         if next_pages and page >= self.max_section_pages:
+            self.incomplete.add(slug)
             self.stats.inc_value(keys.STATS_BOUND_PAGES)
             logger.warning(
                 "Section %s: walked %d pages, NEWSBOT_MAX_SECTION_PAGES; the walk ends here", slug, page
@@ -218,6 +227,10 @@ class WalkPolicyMiddleware:
         max_articles = self._arguments().max_articles
         if max_articles is not None and len(self.asked) >= max_articles:
             self.stats.inc_value(keys.STATS_SKIPPED_MAX_ARTICLES)
+            self.incomplete.add(request.cb_kwargs.get("origin", ""))
+            ledger = self.crawler.get_spider_middleware(LedgerMiddleware)
+            if ledger is not None:
+                ledger.record(url, reason=DEFERRED, section=request.cb_kwargs.get("section"))
             return False
         self.asked.add(url)
         self.stats.inc_value(keys.STATS_ARTICLES_REQUESTED)
