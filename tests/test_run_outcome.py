@@ -107,6 +107,10 @@ def test_the_verdict_names_every_way_a_run_fails():
     assert _judged({"newsbot/section_pages_failed/gone": 1})["failures"] == [
         "1 section page(s) could not be had (1 gone)"
     ]
+    # A feed run with no feed did nothing: not `ok` with 0 articles.
+    assert _judged({"newsbot/errors/bad_feed": 1})["failures"] == [
+        "the feed could not be had, or was not a feed"
+    ]
     failed = _judged({"newsbot/blocked": 2, "newsbot/store_error": "the store is locked"})
     assert failed["outcome"] == "failed" and "the store is locked" in failed["failures"]
 

@@ -220,6 +220,8 @@ def failures(report: dict[str, Any], stats: dict[str, Any], *, max_errors: int) 
     if failed_pages:
         reasons = ", ".join(f"{count} {reason}" for reason, count in failed_pages.items())
         found.append(f"{sum(failed_pages.values())} section page(s) could not be had ({reasons})")
+    if stats.get(keys.STATS_ERROR_BAD_FEED):
+        found.append("the feed could not be had, or was not a feed")
     if report["blocked_responses"]:
         found.append(f"{report['blocked_responses']} response(s) were block pages")
     for error in (report["output_error"], report["store_error"]):
