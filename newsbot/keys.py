@@ -16,7 +16,11 @@ FINISH_UNKNOWN_SECTION = "unknown_section"
 FINISH_STORE_UNUSABLE = "store_unusable"
 # Another run holds the output file (its lock): nothing was fetched or written (exit 2).
 FINISH_OUTPUT_LOCKED = "output_locked"
-USAGE_FINISH_REASONS = frozenset({FINISH_UNKNOWN_SECTION, FINISH_STORE_UNUSABLE, FINISH_OUTPUT_LOCKED})
+# The output cannot be written at all (a read-only folder, a path under a file): nothing was fetched.
+FINISH_OUTPUT_UNWRITABLE = "output_unwritable"
+USAGE_FINISH_REASONS = frozenset(
+    {FINISH_UNKNOWN_SECTION, FINISH_STORE_UNUSABLE, FINISH_OUTPUT_LOCKED, FINISH_OUTPUT_UNWRITABLE}
+)
 # The output could not be written (disk full, I/O error, file too large): the run stops (exit 1).
 FINISH_OUTPUT_FAILED = "output_write_failed"
 # The store stayed locked by another process longer than NEWSBOT_STATE_BUSY_TIMEOUT (exit 1).

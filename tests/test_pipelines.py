@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 import pytest
 from scrapy.exceptions import CloseSpider, DropItem
@@ -87,5 +88,21 @@ def test_the_writer_writes_one_line_then_marks_it_and_a_second_writer_is_refused
         assert refused.value.reason == "output_locked"
         writer.close_spider()
         assert crawler.stats.get_value("newsbot/items_written") == 1
+
+    run(scenario())
+
+
+def test_an_output_that_cannot_be_written_is_one_line_and_a_usage_error_before_any_request(tmp_path, caplog):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+
+    async def scenario():
+        crawler = make_crawler(tmp_path, settings={"NEWSBOT_OUTPUT": str(blocker / "out.jsonl")})
+        with pytest.raises(CloseSpider) as refused:
+            crawler.get_item_pipeline(JsonLinesWriterPipeline).open_spider()
+        assert refused.value.reason == "output_unwritable"
+        [line] = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+        assert line.startswith(f"cannot write the output {blocker / 'out.jsonl'}:")
+        assert re.search(r"\(E[A-Z]+\)$", line), line  # the errno, by name
 
     run(scenario())

@@ -112,11 +112,16 @@ class RunReport:
         )
 
     def _write(self, report: dict[str, Any]) -> None:
-        if self.path is not None:
+        if self.path is None:
+            return
+        try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             temporary = self.path.with_name(self.path.name + ".tmp")
             temporary.write_text(json.dumps(report, indent=2, sort_keys=True, default=str) + "\n", "utf-8")
             temporary.replace(self.path)
+        except OSError as error:
+            logger.error("cannot write the run report %s: %s", self.path, error.strerror or error)
+            self.path = None  # the summary line then names no report
 
     def _pending(self) -> int | None:
         ledger = ledger_store(self.crawler)

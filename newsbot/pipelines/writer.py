@@ -71,15 +71,22 @@ class JsonLinesWriterPipeline:
     def open_spider(self, spider: Spider | None = None) -> None:
         if self.stats.get_value(keys.STATS_STORE_ERROR):
             raise CloseSpider(keys.FINISH_STORE_UNUSABLE)  # logged by the store extension
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock()
-        repaired, marked = reconcile_output(self.path, self.store)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock()
+            repaired, marked = reconcile_output(self.path, self.store)
+            self.created = not self.path.exists()
+            self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as error:
+            # Known before any request: a usage error (exit 2), one line naming the path and why.
+            message = f"cannot write the output {self.path}: {error.strerror} ({_errno_name(error)})"
+            logger.error("%s", message)
+            self.stats.set_value(keys.STATS_OUTPUT_ERROR, message)
+            raise CloseSpider(keys.FINISH_OUTPUT_UNWRITABLE) from None
         if repaired:
             self.stats.set_value(keys.STATS_OUTPUT_REPAIRED_BYTES, repaired)
         if marked:
             self.stats.set_value(keys.STATS_OUTPUT_RECONCILED_LINES, marked)
-        self.created = not self.path.exists()
-        self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         logger.info("Writing items to %s", self.path)
 
     def close_spider(self, spider: Spider | None = None) -> None:
@@ -129,7 +136,7 @@ class JsonLinesWriterPipeline:
         what = "output disk full" if error.errno in (errno.ENOSPC, errno.EDQUOT) else "output write failed"
         self._stop(
             keys.FINISH_OUTPUT_FAILED,
-            f"{what}: {self.path}: {error.strerror or error} ({errno.errorcode.get(error.errno or 0, '?')}); "
+            f"{what}: {self.path}: {error.strerror or error} ({_errno_name(error)}); "
             "cut back to the last complete line, stopped writing; unwritten articles are in the ledger",
         )
         self._not_written(data, what)
@@ -182,3 +189,7 @@ def _mark_known_on_scrape(crawler: Crawler) -> Any:
             store.record(known_article(ItemAdapter(item).asdict()))
 
     return mark
+
+
+def _errno_name(error: OSError) -> str:
+    return errno.errorcode.get(error.errno or 0, "?")
