@@ -56,9 +56,12 @@ class SpiderArguments(BaseModel):
         """
         names = argument_names()
         given = {name: value for name, value in raw.items() if not name.startswith("_")}
-        for name in given:
+        for name, value in given.items():
             if name not in names:
                 raise UsageError(unknown_argument_message(name))
+            if value is not None and not str(value).strip():
+                # `-a sections=` meant something; silently walking the default would not be it.
+                raise UsageError(f"-a {name}=: empty; give a value, or leave the argument out")
         sections = [name.strip() for name in str(given.get("sections") or "").split(",") if name.strip()]
         all_sections = any(name.lower() == "all" for name in sections)
         values = {name: value for name, value in given.items() if value not in (None, "")}
