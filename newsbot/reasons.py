@@ -33,6 +33,7 @@ NOT_HTML = "not_html"  # binary, empty, or another content type
 NOT_ARTICLE = "not_article"  # HTML, but no article on it
 UNPARSED = "unparsed"  # the parser could not read the page
 ROBOTS = "robots"
+ROBOTS_UNREACHABLE = "robots_unreachable"  # its host's robots.txt answered 5xx or not at all
 OFF_NETWORK = "off_network"  # redirected off the network, not followed
 REDIRECT_LOOP = "redirect_loop"  # redirected in circles, or too often
 SERVER_ERROR = "server_error"  # 5xx or 429 after every retry
@@ -59,6 +60,10 @@ class Blocked(Refused):
 
 class RobotsDisallowed(Refused):
     reason = ROBOTS
+
+
+class RobotsUnreachable(Refused):
+    reason = ROBOTS_UNREACHABLE
 
 
 class NotWritten(DropItem):

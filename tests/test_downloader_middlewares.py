@@ -104,3 +104,39 @@ def test_the_duplicate_filter_keeps_no_record_in_a_jobdir(tmp_path):
         assert not (tmp_path / "job" / "requests.seen").exists()
 
     run(scenario())
+
+
+@pytest.mark.parametrize(
+    ("answer", "fetched"),
+    [(200, False), (404, True), (503, False), ("unreachable", False)],
+)
+def test_robots_txt_is_read_as_rfc_9309_says(tmp_path, answer, fetched):
+    """4xx: no rules, all allowed; 5xx or no answer: all disallowed for that host, and the run fails.
+    (200 carries rules that disallow /reports/.)"""
+    from scrapy.exceptions import IgnoreRequest as Ignored
+    from scrapy.http import Response
+
+    from newsbot.reasons import RobotsUnreachable
+
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        robots = crawler.get_downloader_middleware(RobotsMiddleware)
+
+        async def download(request):
+            if answer == "unreachable":
+                raise ConnectionRefusedError("refused")
+            return Response(request.url, status=answer, body=b"User-agent: *\nDisallow: /reports/\n")
+
+        crawler.engine.download_async = download
+        try:
+            await robots.process_request(Request(ARTICLE))
+        except Ignored as refused:
+            assert not fetched
+            expected = RobotsUnreachable if answer in (503, "unreachable") else RobotsDisallowed
+            assert type(refused) is expected
+        else:
+            assert fetched
+        unreachable = crawler.stats.get_value("newsbot/robots_unreachable")
+        assert unreachable == (1 if answer in (503, "unreachable") else None)
+
+    run(scenario())

@@ -107,6 +107,9 @@ def test_the_verdict_names_every_way_a_run_fails():
     assert _judged({"newsbot/section_pages_failed/gone": 1})["failures"] == [
         "1 section page(s) could not be had (1 gone)"
     ]
+    assert _judged({"newsbot/robots_unreachable": 1})["failures"] == [
+        "robots.txt of 1 host(s) could not be had: none of their pages was fetched"
+    ]
     # A feed run with no feed did nothing: not `ok` with 0 articles.
     assert _judged({"newsbot/errors/bad_feed": 1})["failures"] == [
         "the feed could not be had, or was not a feed"

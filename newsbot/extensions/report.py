@@ -225,6 +225,8 @@ def failures(report: dict[str, Any], stats: dict[str, Any], *, max_errors: int) 
     if failed_pages:
         reasons = ", ".join(f"{count} {reason}" for reason, count in failed_pages.items())
         found.append(f"{sum(failed_pages.values())} section page(s) could not be had ({reasons})")
+    if hosts := stats.get(keys.STATS_ROBOTS_UNREACHABLE):
+        found.append(f"robots.txt of {hosts} host(s) could not be had: none of their pages was fetched")
     if stats.get(keys.STATS_ERROR_BAD_FEED):
         found.append("the feed could not be had, or was not a feed")
     if report["blocked_responses"]:

@@ -16,17 +16,20 @@ from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.dupefilters import RFPDupeFilter
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.http.request import NO_CALLBACK
 from scrapy.robotstxt import RobotParser
 from scrapy.settings import BaseSettings
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 from twisted.internet import reactor
+from twisted.internet.defer import Deferred
 from twisted.internet.task import deferLater
 from twisted.python.failure import Failure
 
 from newsbot import keys
 from newsbot.parsing.article import is_article_page
-from newsbot.reasons import Blocked, OffNetwork, RobotsDisallowed
+from newsbot.reasons import Blocked, OffNetwork, RobotsDisallowed, RobotsUnreachable
 
 logger = logging.getLogger(__name__)
 
@@ -79,13 +82,62 @@ class RedirectChainDupeFilter(RFPDupeFilter):
 
 
 class RobotsMiddleware(RobotsTxtMiddleware):
-    """Scrapy's robots.txt rule; a refusal says `robots`."""
+    """Scrapy's robots.txt rule, read as RFC 9309 (2.3.1) says: a robots.txt answering 4xx allows
+    all; one answering 5xx, or not reached after one retry, disallows all of that host for this run.
+    Its pages are then not fetched (`robots_unreachable`: the ledger asks for them again), and the run
+    is not ok. A refusal says why (`robots`, `robots_unreachable`)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.unreachable: set[str] = set()
+
+    async def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        await super().process_request(request)
+        netloc = urlparse_cached(request).netloc
+        if netloc in self.unreachable and not request.meta.get("dont_obey_robotstxt"):
+            raise RobotsUnreachable(f"robots.txt of {netloc} could not be had")
 
     def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
         try:
             super().process_request_2(rp, request)
         except IgnoreRequest as error:
             raise RobotsDisallowed(str(error)) from None
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        url = urlparse_cached(request)
+        if url.netloc not in self._parsers:
+            self._parsers[url.netloc] = Deferred()
+            robots = Request(
+                f"{url.scheme}://{url.netloc}/robots.txt",
+                priority=self.DOWNLOAD_PRIORITY,
+                meta={"dont_obey_robotstxt": True, "max_retry_times": 1},
+                callback=NO_CALLBACK,
+            )
+            self._stats.inc_value("robotstxt/request_count")
+            assert self.crawler.engine is not None
+            try:
+                response = await self.crawler.engine.download_async(robots)
+            except Exception as error:  # unreachable, whatever the cause: RFC 9309 says disallow all
+                self._unreachable(url.netloc, f"{type(error).__name__}: {error}")
+            else:
+                if response.status >= 500:
+                    self._unreachable(url.netloc, f"it answered {response.status}")
+                else:
+                    # 4xx: no rules, everything allowed (an error page is not a robots.txt).
+                    await self._parse_robots(
+                        response.replace(body=b"" if response.status >= 400 else response.body),
+                        url.netloc,
+                        request,
+                    )
+        return await super().robot_parser(request)
+
+    def _unreachable(self, netloc: str, why: str) -> None:
+        self.unreachable.add(netloc)
+        self._stats.inc_value(keys.STATS_ROBOTS_UNREACHABLE)
+        logger.error(
+            "robots.txt of %s could not be had (%s): none of its pages is fetched this run", netloc, why
+        )
+        self._robots_error(IgnoreRequest(why), netloc)
 
 
 # What block pages say (Cloudflare, Akamai, Sucuri and home-made ones), looked for only in the
