@@ -140,3 +140,28 @@ def test_robots_txt_is_read_as_rfc_9309_says(tmp_path, answer, fetched):
         assert unreachable == (1 if answer in (503, "unreachable") else None)
 
     run(scenario())
+
+
+def test_a_run_told_to_stop_does_not_wait_out_a_retry_after(tmp_path):
+    import time
+
+    from scrapy.http import Response
+
+    from newsbot.middlewares.downloader import PoliteRetryMiddleware
+    from newsbot.reasons import Stopped
+
+    async def scenario():
+        crawler = make_crawler(tmp_path, settings={"NEWSBOT_RETRY_BACKOFF": 0.05})
+        retry = crawler.get_downloader_middleware(PoliteRetryMiddleware)
+        busy = Response(ARTICLE, status=503, headers={"Retry-After": "240"})
+        crawler.crawling = True
+        again = await retry.process_response(Request(ARTICLE), Response(ARTICLE, status=503))
+        assert isinstance(again, Request) and again.meta["retry_times"] == 1
+        crawler.crawling = False  # what SIGTERM and SIGINT do (Crawler.stop)
+        started = time.monotonic()
+        with pytest.raises(Stopped) as stopped:
+            await retry.process_response(Request(ARTICLE), busy)
+        assert time.monotonic() - started < 2
+        assert _reason(stopped.value) == "stopped"
+
+    run(scenario())

@@ -19,17 +19,15 @@ from scrapy.http import Response
 from scrapy.http.request import NO_CALLBACK
 from scrapy.robotstxt import RobotParser
 from scrapy.settings import BaseSettings
-from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
-from twisted.internet import reactor
 from twisted.internet.defer import Deferred
-from twisted.internet.task import deferLater
 from twisted.python.failure import Failure
 
 from newsbot import keys
 from newsbot.parsing.article import is_article_page
-from newsbot.reasons import Blocked, OffNetwork, RobotsDisallowed, RobotsUnreachable
+from newsbot.reasons import Blocked, OffNetwork, RobotsDisallowed, RobotsUnreachable, Stopped
 
 logger = logging.getLogger(__name__)
 
@@ -266,5 +264,10 @@ class PoliteRetryMiddleware(RetryMiddleware):
         if asked is not None:
             self.crawler.stats.inc_value(keys.STATS_RETRY_AFTER_HONOURED)
         logger.debug("Waiting %.1f s before retrying %s", delay, request.url)
-        # A Deferred cannot be awaited directly in a coroutine run by the asyncio reactor.
-        await maybe_deferred_to_future(deferLater(reactor, delay, lambda: None))
+        # In steps of a second: a run told to stop (SIGTERM, SIGINT) stops within seconds, not after
+        # a Retry-After of minutes; the request is then reported, and the ledger asks for it again.
+        end = time.monotonic() + delay
+        while (left := end - time.monotonic()) > 0:
+            if not self.crawler.crawling:
+                raise Stopped(f"the run stopped while {request.url} waited to be retried")
+            await sleep(min(1.0, left))
