@@ -67,6 +67,10 @@ class RobotsUnreachable(Refused):
     reason = ROBOTS_UNREACHABLE
 
 
+class TooLarge(Refused):
+    reason = TOO_LARGE
+
+
 class Stopped(Refused):
     reason = STOPPED
 

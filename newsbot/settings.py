@@ -108,6 +108,8 @@ DOWNLOADER_MIDDLEWARES = {
     "newsbot.middlewares.downloader.NetworkOffsiteMiddleware": 50,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "newsbot.middlewares.downloader.RobotsMiddleware": 100,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "newsbot.middlewares.downloader.DecompressionMiddleware": 590,
     # Responses pass it before the retry middleware (550): a block page is not retried at once.
     "newsbot.middlewares.downloader.BlockDetectionMiddleware": 560,
     # Retries that wait: Retry-After when the server gives one, exponential backoff otherwise.

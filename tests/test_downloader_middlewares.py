@@ -165,3 +165,25 @@ def test_a_run_told_to_stop_does_not_wait_out_a_retry_after(tmp_path):
         assert _reason(stopped.value) == "stopped"
 
     run(scenario())
+
+
+def test_a_gzip_bomb_is_too_large(tmp_path):
+    import gzip
+
+    from scrapy.http import Response
+
+    from newsbot.middlewares.downloader import DecompressionMiddleware
+    from newsbot.reasons import TooLarge
+
+    async def scenario():
+        crawler = make_crawler(tmp_path, settings={"DOWNLOAD_MAXSIZE": 10_000})
+        decompress = crawler.get_downloader_middleware(DecompressionMiddleware)
+        bomb = gzip.compress(b"<html>" + b" " * 1_000_000)
+        response = Response(
+            ARTICLE, body=bomb, headers={"Content-Encoding": "gzip", "Content-Type": "text/html"}
+        )
+        with pytest.raises(TooLarge) as refused:
+            decompress.process_response(Request(ARTICLE), response)
+        assert _reason(refused.value) == "too_large"
+
+    run(scenario())

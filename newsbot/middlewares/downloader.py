@@ -10,6 +10,7 @@ import time
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
@@ -27,7 +28,7 @@ from twisted.python.failure import Failure
 
 from newsbot import keys
 from newsbot.parsing.article import is_article_page
-from newsbot.reasons import Blocked, OffNetwork, RobotsDisallowed, RobotsUnreachable, Stopped
+from newsbot.reasons import Blocked, OffNetwork, RobotsDisallowed, RobotsUnreachable, Stopped, TooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,19 @@ class RedirectChainDupeFilter(RFPDupeFilter):
         if request.meta.get("redirect_urls"):
             return False
         return super().request_seen(request)
+
+
+class DecompressionMiddleware(HttpCompressionMiddleware):
+    """Scrapy's decompression; a body that grows past DOWNLOAD_MAXSIZE as it is decompressed (a
+    gzip bomb) is refused as `too_large`, as a large download is."""
+
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Request | Response:
+        try:
+            return super().process_response(request, response)
+        except IgnoreRequest as error:
+            raise TooLarge(str(error)) from None
 
 
 class RobotsMiddleware(RobotsTxtMiddleware):
