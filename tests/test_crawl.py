@@ -168,6 +168,8 @@ def test_bad_spider_arguments_are_clear_errors():
     for args in ({"max_pages": "zero"}, {"since": "yesterday"}, {"source": "sitemap"}):
         with pytest.raises(UsageError, match="expected"):
             SpiderArguments.parse(args)
+    with pytest.raises(UsageError, match="a day in the future"):
+        SpiderArguments.parse({"since": "2999-01-01"})
     for args in ({"sections": ""}, {"source": " "}, {"max_articles": ""}):
         with pytest.raises(UsageError, match="empty; give a value, or leave the argument out"):
             SpiderArguments.parse(args)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from newsbot.keys import KIND_META_KEY
 from newsbot.middlewares.walk import WalkPolicyMiddleware
 from newsbot.signals import run_judged, section_page_failed
@@ -9,6 +11,8 @@ from newsbot.store import KnownArticle
 from tests.components import make_crawler, run, section_page, through, urls
 
 FIRST = "https://www.spacewar.com/superpowers.html"
+# Every entry of the snapshot is older than today.
+TODAY = datetime.date.today().isoformat()
 SECOND = "https://www.spacewar.com/superpowers-02.html"
 
 
@@ -82,7 +86,7 @@ def test_an_all_known_page_ends_a_walk_only_after_a_completed_one_and_its_oversh
 
 def test_since_stops_at_the_first_older_entry(tmp_path):
     async def scenario():
-        crawler = make_crawler(tmp_path, since="2100-01-01")
+        crawler = make_crawler(tmp_path, since=TODAY)
         response, outputs = section_page(crawler, "superpowers", FIRST)
         assert await through(_walk(crawler), response, outputs) == []
         assert crawler.stats.get_value("newsbot/skipped/older_than_since") == len(_articles(outputs))
@@ -169,7 +173,7 @@ def test_a_walk_a_bound_cut_short_is_not_complete_and_what_max_articles_left_out
         return crawler, outputs
 
     async def scenario():
-        for name, arguments in (("pages", {"max_pages": "1"}), ("since", {"since": "2100-01-01"})):
+        for name, arguments in (("pages", {"max_pages": "1"}), ("since", {"since": TODAY})):
             crawler, _ = await walked(name, **arguments)
             assert not _store(crawler).last_walk_completed("spacewar.com", "superpowers"), name
         crawler, outputs = await walked("articles", max_articles="2")

@@ -67,11 +67,14 @@ class SpiderArguments(BaseModel):
         values = {name: value for name, value in given.items() if value not in (None, "")}
         values["sections"] = None if all_sections or not sections else sections
         try:
-            return cls(**values, all_sections=all_sections)
+            arguments = cls(**values, all_sections=all_sections)
         except ValidationError as error:
             first = error.errors()[0]
             name = str(first["loc"][0])
             raise UsageError(f"-a {name}={given.get(name)!r}: {_expected(name, first)}") from None
+        if arguments.since is not None and arguments.since > datetime.date.today():
+            raise UsageError(f"-a since={given['since']!r}: a day in the future; nothing would be written")
+        return arguments
 
     @field_validator("max_pages", "max_articles")
     @classmethod
