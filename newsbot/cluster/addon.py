@@ -38,7 +38,7 @@ from newsbot.cluster.store import (
     walk_field,
 )
 from newsbot.extensions.store import seen_store
-from newsbot.keys import ARTICLE_META_KEY, FINISH_STORE_UNUSABLE
+from newsbot.keys import ARTICLE_META_KEY, FINISH_STORE_UNUSABLE, STATS_STORE_ERROR
 from newsbot.signals import run_judged
 
 logger = logging.getLogger(__name__)
@@ -111,6 +111,8 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
             # scrapy-redis pings Redis here: under the store's guard, like every call of the frontier.
             scheduler = store.call(lambda _: super(ClusterScheduler, cls).from_crawler(crawler))
         scheduler = cls(server=None) if scheduler is None else scheduler
+        if not isinstance(store, RedisSeenStore):
+            crawler.signals.connect(scheduler.refuse_to_start, signal=signals.spider_opened)
         scheduler.crawler, scheduler.store, scheduler.stats = crawler, store, crawler.stats
         scheduler.worker, scheduler.idle, scheduler.waiting_for = crawler.settings[WORKER_SETTING], False, []
         # The engine looks at an idle scheduler every 5 s; a waiting worker looks every 0.5 s.
@@ -121,9 +123,12 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
     def _redis(self, command: Callable[[], Any]) -> Any:
         return None if self.server is None else self.store.call(lambda _: command())
 
+    def refuse_to_start(self, spider: Spider) -> None:
+        if self.stats.get_value(STATS_STORE_ERROR) is None:  # else the store extension said why
+            logger.error("A cluster worker needs its Redis store (a complete feed export -o/-O has none)")
+        raise CloseSpider(FINISH_STORE_UNUSABLE)
+
     def open(self, spider: Spider) -> None:
-        if not isinstance(self.store, RedisSeenStore):
-            raise CloseSpider(FINISH_STORE_UNUSABLE)
         self._redis(lambda: self._join(spider))
 
     def _join(self, spider: Spider) -> None:

@@ -104,7 +104,9 @@ class RedisSeenStore:
 
     def __init__(self, url: str, settings: BaseSettings | None = None) -> None:
         self.url, self.host = redacted(url), socket.gethostname()
-        self.redis = redis.Redis.from_url(url, **redis_params(settings or BaseSettings()))
+        # Alone (`newsbot state`), it answers within seconds or says why not.
+        settings = settings or BaseSettings({TIMEOUT_SETTING: 2, RETRIES_SETTING: 1})
+        self.redis = redis.Redis.from_url(url, **redis_params(settings))
         # In a crawl, stops the worker; without it (`newsbot state`) trouble raises StoreError.
         self.on_trouble: Callable[[str], None] | None = None
         self.trouble: str | None = None
