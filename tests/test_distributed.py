@@ -258,13 +258,13 @@ def test_what_middlewares_derive_again_does_not_travel():
 def test_a_value_that_cannot_travel_is_an_error_at_enqueue_naming_it():
     spider = _spider()
     url = "https://www.spacewar.com/a.html"
-    with pytest.raises(NotCarriable, match=r"cb_kwargs\['seen'\] is not a plain value"):
+    with pytest.raises(NotCarriable, match="cb_kwargs holds more than plain values"):
         codec.dumps(
             scrapy.Request(url, callback=spider.parse_article, cb_kwargs={"seen": {"a"}}).to_dict(
                 spider=spider
             )
         )
-    with pytest.raises(NotCarriable, match="not a callback"):
+    with pytest.raises(NotCarriable, match="callback 'record_completed_walks' is not one"):
         codec.dumps(scrapy.Request(url, callback=spider.record_completed_walks).to_dict(spider=spider))
     with pytest.raises(NotCarriable, match="only GET"):
         codec.dumps(scrapy.Request(url, method="POST", body=b"x").to_dict())
@@ -278,10 +278,10 @@ def _entry(fields: dict) -> bytes:
     ("entry", "reason"),
     [
         (pickle.dumps({"url": "https://www.spacewar.com/"}), "not JSON"),
-        (b"[1, 2]", "not a newsbot request"),
+        (b"[1, 2]", "not a request"),
         (_entry({"_class": "os.system"}), "unknown request fields"),
-        (_entry({"callback": "closed"}), "callback 'closed' is not allowed"),
-        (_entry({"errback": "start"}), "errback 'start' is not allowed"),
+        (_entry({"callback": "closed"}), "callback 'closed' is not one"),
+        (_entry({"errback": "start"}), "errback 'start' is not one"),
         (_entry({"meta": {"proxy": "http://evil.example:8080"}}), "meta key 'proxy' is not allowed"),
         (_entry({"meta": {"download_slot": "x"}}), "meta key 'download_slot' is not allowed"),
         (_entry({"dont_filter": True}), "unknown request fields"),

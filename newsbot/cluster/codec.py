@@ -2,46 +2,34 @@
 
 Whoever can write to Redis must not run code in a worker (pickle would let them) nor steer its
 downloads. An entry carries what newsbot's spider puts in a request: the URL of a page of the
-network, a callback and errback named from a fixed list, plain `cb_kwargs`, a few `meta` keys of
-known type, the priority. Headers, cookies, `proxy`, `download_slot`, a request class are not
-carried (Scrapy's middlewares derive what they need again); an entry holding any is refused whole.
+network, a callback and errback of the spider named from a fixed list, plain `cb_kwargs`, a few
+`meta` keys of known type, the priority. Headers, cookies, `proxy`, `download_slot`, a request
+class are not carried (Scrapy's middlewares derive what they need again): an entry holding one is
+refused whole.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from newsbot.keys import ARTICLE_META_KEY, LEDGER_META_KEY
 from newsbot.registry import load_registry
 
 MAX_ENTRY_BYTES = 64 * 1024
-# The spider's callbacks (newsbot.spiders.network and .sections): nothing else is ever called.
+# The spider's callbacks and errbacks (newsbot.spiders.network and .sections): nothing else is called.
 CALLBACKS = frozenset(
-    {
-        "parse_section",
-        "parse_section_first",
-        "parse_article",
-        "parse_home",
-        "parse_home_for_healing",
-        "parse_feed",
-    }
-)
-ERRBACKS = frozenset(
-    {"section_failed", "section_first_failed", "article_failed", "home_failed", "home_failed_for_healing"}
-)
-# The meta keys that travel, with a check of their value: the spider's own markers, and what Scrapy's
-# retry, redirect and depth middlewares need to count attempts across workers.
-META_CHECKS: dict[str, Any] = {
-    ARTICLE_META_KEY: lambda v: isinstance(v, str) and _is_network_url(v),
-    LEDGER_META_KEY: lambda v: v is True,
-    **dict.fromkeys(("retry_times", "depth", "redirect_times", "redirect_ttl"), lambda v: _is_count(v)),
-    "redirect_urls": lambda v: isinstance(v, list) and all(isinstance(u, str) for u in v),
-    "redirect_reasons": lambda v: isinstance(v, list) and all(isinstance(r, int | str) for r in v),
-}
-_FIELDS = frozenset({"url", "callback", "errback", "cb_kwargs", "meta", "priority"})
+    {"parse_section", "parse_section_first", "parse_article", "parse_home", "parse_home_for_healing",
+     "parse_feed", "section_failed", "section_first_failed", "article_failed", "home_failed",
+     "home_failed_for_healing"}
+)  # fmt: skip
+# The meta keys that travel and their types: the spider's markers, and what Scrapy's retry, redirect
+# and depth middlewares count across workers.
+META_TYPES = {ARTICLE_META_KEY: str, LEDGER_META_KEY: bool, "redirect_urls": list, "redirect_reasons": list}
+META_TYPES |= dict.fromkeys(("retry_times", "depth", "redirect_times", "redirect_ttl"), int)
+FIELDS = frozenset({"url", "callback", "errback", "cb_kwargs", "meta", "priority"})
 
 
 class Refused(ValueError):
@@ -53,56 +41,47 @@ class NotCarriable(TypeError):
 
 
 def dumps(request: dict[str, Any]) -> bytes:
-    """The queue entry of a request (as `Request.to_dict` gives it)."""
-    url = request["url"]
+    """The queue entry of a request, as `Request.to_dict` gives it."""
+    data = {key: request.get(key) for key in FIELDS}
+    data["meta"] = {key: value for key, value in (request.get("meta") or {}).items() if key in META_TYPES}
     if request.get("method", "GET") != "GET" or request.get("body"):
-        raise NotCarriable(f"{url}: only GET requests without a body travel through Redis")
-    for name, allowed in ((request.get("callback"), CALLBACKS), (request.get("errback"), ERRBACKS)):
-        if name is not None and name not in allowed:
-            raise NotCarriable(f"{url}: {name!r} is not a callback a shared frontier carries")
-    for key, value in request.get("cb_kwargs", {}).items():
-        if not _is_plain(value):
-            raise NotCarriable(f"{url}: cb_kwargs[{key!r}] is not a plain value")
-    data = {key: request.get(key) for key in _FIELDS}
-    data["meta"] = {key: value for key, value in (request.get("meta") or {}).items() if key in META_CHECKS}
+        raise NotCarriable(f"{data['url']}: only GET requests without a body travel through Redis")
+    if why := _wrong(data):
+        raise NotCarriable(f"{data['url']}: {why}")
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
 def loads(entry: bytes) -> dict[str, Any]:
     """The request in a queue entry, for `request_from_dict`; Refused saying what is wrong with it."""
-    if len(entry) > MAX_ENTRY_BYTES:
-        raise Refused(_what(entry, f"more than {MAX_ENTRY_BYTES} bytes"))
     try:
-        data = json.loads(entry)
+        data = json.loads(entry) if len(entry) <= MAX_ENTRY_BYTES else f"more than {MAX_ENTRY_BYTES} bytes"
     except ValueError:
-        raise Refused(_what(entry, "not JSON")) from None
-    if not isinstance(data, dict) or not isinstance(data.get("url"), str):
-        raise Refused(_what(entry, "JSON, but not a newsbot request"))
+        data = "not JSON"
+    why = _wrong(data) if isinstance(data, dict) else data if isinstance(data, str) else "not a request"
+    if why:
+        raise Refused(f"{why}: {len(entry)} bytes, starting {entry[:24].hex()}")
+    return {**cast(dict[str, Any], data), "method": "GET"}
+
+
+def _wrong(data: dict[str, Any]) -> str | None:
+    """What makes `data` not a request of ours, or None."""
+    url, meta, kwargs = data.get("url"), data.get("meta") or {}, data.get("cb_kwargs") or {}
     checks = {
-        f"unknown request fields {sorted(set(data) - _FIELDS)}": set(data) <= _FIELDS,
-        f"URL {data['url']!r} is not a page of the network": _is_network_url(data["url"]),
-        f"callback {data.get('callback')!r} is not allowed": data.get("callback") in CALLBACKS | {None},
-        f"errback {data.get('errback')!r} is not allowed": data.get("errback") in ERRBACKS | {None},
-        "cb_kwargs holds more than plain values": isinstance(cb := data.get("cb_kwargs", {}), dict)
-        and all(map(_is_plain, cb.values())),
-        "priority is not a whole number": _is_int(data.get("priority", 0)),
-        "meta is not an object": isinstance(meta := data.get("meta", {}), dict),
+        f"unknown request fields {sorted(set(data) - FIELDS)}": set(data) <= FIELDS,
+        f"URL {url!r} is not a page of the network": isinstance(url, str) and _is_network_url(url),
+        "cb_kwargs holds more than plain values": isinstance(kwargs, dict)
+        and all(map(_is_plain, kwargs.values())),
+        "priority is not a whole number": type(data.get("priority", 0)) is int,
+        "meta is not an object": isinstance(meta, dict),
     }
-    checks.update(
-        {f"meta key {k!r} is not allowed": k in META_CHECKS for k in meta if isinstance(meta, dict)}
-    )
+    for what in ("callback", "errback"):
+        name = data.get(what)
+        checks[f"{what} {name!r} is not one a frontier carries"] = name is None or name in CALLBACKS
     for key, value in meta.items() if isinstance(meta, dict) else ():
-        checks[f"meta key {key!r} is not allowed"] = key in META_CHECKS
-        checks[f"meta {key!r} has a value of the wrong kind"] = key not in META_CHECKS or META_CHECKS[key](
-            value
-        )
-    if failed := [why for why, ok in checks.items() if not ok]:
-        raise Refused(_what(entry, failed[0]))
-    return {**data, "method": "GET"}
-
-
-def _what(entry: bytes, why: str) -> str:
-    return f"{why}: {len(entry)} bytes, starting {entry[:24].hex()}{'...' if len(entry) > 24 else ''}"
+        checks[f"meta key {key!r} is not allowed"] = key in META_TYPES
+        plain = isinstance(value, META_TYPES.get(key, object)) and _is_plain(value)
+        checks[f"meta {key!r} has a value of the wrong kind"] = plain
+    return next((why for why, ok in checks.items() if not ok), None)
 
 
 def _is_network_url(url: str) -> bool:
@@ -111,14 +90,6 @@ def _is_network_url(url: str) -> bool:
     except ValueError:
         return False
     return parts.scheme in ("http", "https") and load_registry().is_network_host(parts.hostname or "")
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_count(value: Any) -> bool:
-    return _is_int(value) and 0 <= value < 1_000_000
 
 
 def _is_plain(value: Any) -> bool:

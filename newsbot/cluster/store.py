@@ -1,8 +1,8 @@
 """The seen-articles store in Redis, shared by a cluster's workers: SqliteSeenStore's answers.
 
 Every call goes through redis-py's stock `Retry` (bounded attempts) with socket timeouts. When they
-run out, the worker is told once (`on_trouble`: it stops, exit 1) and Redis is asked nothing more: a
-question answers "not known", a mark is not made. A later run then delivers again; nothing is lost.
+run out, the worker stops (one line, exit 1) and asks Redis nothing more: a question answers "not
+known", a mark is not made. A later run then delivers again; nothing is lost.
 """
 
 from __future__ import annotations
@@ -30,18 +30,16 @@ from newsbot.store.base import KnownArticle, LedgerEntry, SectionSummary, StoreE
 from newsbot.store.reconcile import mark_unmarked_lines
 
 logger = logging.getLogger(__name__)
-URL_SETTING = "NEWSBOT_REDIS_URL"
+URL_SETTING, WORKER_SETTING = "NEWSBOT_REDIS_URL", "NEWSBOT_CLUSTER_WORKER"  # the add-on sets the worker
 # Seconds per socket operation, and attempts after the first: together they bound a Redis call.
 TIMEOUT_SETTING, RETRIES_SETTING = "NEWSBOT_REDIS_TIMEOUT", "NEWSBOT_REDIS_RETRIES"
-# This worker's Redis client name (set by the add-on): CLIENT LIST tells which workers are alive.
-WORKER_SETTING = "NEWSBOT_CLUSTER_WORKER"
+FINISH_REDIS, STATS_TROUBLE = "redis_unreachable", "newsbot/redis/trouble"  # not a good finish: exit 1
 P = "newsbot:seen"
 MARKER = f"{P}:marker"  # absent on a new Redis, or one that lost its data
 ARTICLES, HASHES, COPIES, OUTPUTS, LEDGER = (
     f"{P}:{k}" for k in ("articles", "hashes", "copies", "outputs", "ledger")
 )
 STARTED, COMPLETED = f"{P}:walks:started", f"{P}:walks:completed"
-FINISH_REDIS, STATS_TROUBLE = "redis_unreachable", "newsbot/redis/trouble"  # not a good finish: exit 1
 F = TypeVar("F", bound=Callable[..., Any])
 
 # KEYS: articles, hashes, outputs. ARGV: output key ('' for none), its bytes reconciled, then URL,
@@ -67,9 +65,8 @@ return cjson.encode(e)
 
 
 def redis_params(settings: BaseSettings) -> dict[str, Any]:
-    timeout, retries = settings.getfloat(TIMEOUT_SETTING, 5.0), max(settings.getint(RETRIES_SETTING, 3), 0)
-    retry = Retry(ExponentialBackoff(cap=1.0, base=0.1), retries)
-    name = settings.get(WORKER_SETTING)
+    retry = Retry(ExponentialBackoff(cap=1.0, base=0.1), max(settings.getint(RETRIES_SETTING, 3), 0))
+    timeout, name = settings.getfloat(TIMEOUT_SETTING, 5.0), settings.get(WORKER_SETTING)
     return {"socket_timeout": timeout, "socket_connect_timeout": timeout, "retry": retry, "client_name": name}
 
 
@@ -87,14 +84,19 @@ def _guarded(default: Any = StoreError) -> Callable[[F], F]:
                 try:
                     return method(self, *args, **kwargs)
                 except redis.RedisError as error:
-                    self.failed(error)
-            if default is StoreError or self.on_trouble is None:
+                    self.trouble = message = f"Redis at {self.url} failed: {error}".replace("\n", " ")
+                    self.on_trouble(message)
+            if default is StoreError or self.on_trouble is _raise:
                 raise StoreError(self.trouble)
             return copy.copy(default)
 
         return cast(F, guarded)
 
     return wrap
+
+
+def _raise(message: str) -> None:
+    raise StoreError(message)
 
 
 class RedisSeenStore:
@@ -104,32 +106,22 @@ class RedisSeenStore:
 
     def __init__(self, url: str, settings: BaseSettings | None = None) -> None:
         self.url, self.host = redacted(url), socket.gethostname()
-        # Alone (`newsbot state`), it answers within seconds or says why not.
+        self.trouble: str | None = None
+        # Alone (`newsbot state`) it answers within seconds, or raises StoreError saying why not.
         settings = settings or BaseSettings({TIMEOUT_SETTING: 2, RETRIES_SETTING: 1})
         self.redis = redis.Redis.from_url(url, **redis_params(settings))
-        # In a crawl, stops the worker; without it (`newsbot state`) trouble raises StoreError.
-        self.on_trouble: Callable[[str], None] | None = None
-        self.trouble: str | None = None
+        self.on_trouble: Callable[[str], None] = _raise
         self._record, self._ledger_add = map(self.redis.register_script, (_RECORD, _LEDGER_ADD))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisSeenStore:
-        (store := cls(crawler.settings[URL_SETTING], crawler.settings)).ping()
+        (store := cls(crawler.settings[URL_SETTING], crawler.settings)).call(redis.Redis.ping)
         store.on_trouble = functools.partial(_stop, crawler)
         return store
 
-    def failed(self, error: Exception) -> None:
-        self.trouble = self.trouble or f"Redis at {self.url} failed: {error}".replace("\n", " ")
-        if self.on_trouble is not None:
-            self.on_trouble(self.trouble)
-
-    @_guarded()
-    def ping(self) -> None:
-        self.redis.ping()
-
     @_guarded(None)
     def call(self, command: Callable[[redis.Redis], Any]) -> Any:
-        """`command(client)` under the store's guard: the frontier's calls, and a run's records."""
+        """`command(client)` under the store's guard: the frontier's calls, and the run's."""
         return command(self.redis)
 
     def close(self) -> None:
@@ -144,14 +136,12 @@ class RedisSeenStore:
             mark_unmarked_lines(path, self)
         return self.trouble is None and bool(self.redis.set(MARKER, utc_now_iso()))
 
-    @_guarded(False)
     def is_known_url(self, url: str) -> bool:
-        return bool(self.known_urls([url]))
+        return url in self.known_urls([url])
 
     @_guarded(set())
     def known_urls(self, urls: Iterable[str]) -> set[str]:
-        wanted = list(dict.fromkeys(urls))
-        pipe = self.redis.pipeline(transaction=False)
+        pipe, wanted = self.redis.pipeline(transaction=False), list(dict.fromkeys(urls))
         pipe.hmget(ARTICLES, wanted)
         pipe.hmget(COPIES, wanted)
         written, copies = pipe.execute() if wanted else ([], [])
@@ -260,7 +250,6 @@ class RedisSeenStore:
         raw = self._ledger_add(keys=[LEDGER], args=[url, site, section or "", reason, utc_now_iso()])
         return _ledger_entry(url, json.loads(raw))
 
-    @_guarded([])
     def ledger_pending(self, site: str) -> list[LedgerEntry]:
         pending = [e for e in self.ledger_entries() if e.site == site and not e.given_up]
         return sorted(pending, key=lambda e: (e.first_attempt, e.url))
@@ -279,7 +268,6 @@ class RedisSeenStore:
         if (raw := self.redis.hget(LEDGER, url)) is not None:
             self.redis.hset(LEDGER, url, json.dumps({**_json_object(raw), "given_up": True}))
 
-    @_guarded({})
     def ledger_counts(self) -> dict[str, int]:
         entries = self.ledger_entries()
         given_up = sum(1 for entry in entries if entry.given_up)
