@@ -355,3 +355,39 @@ def test_the_redis_store_answers_as_the_sqlite_one(any_store):
     assert store.counts() == {"articles": 1, "copies": 0}  # the copy of a forgotten article goes too
     assert store.owner_of_hash("h1") is None and store.is_known_url(three.url)
     assert store.forget() == 1 and store.counts() == {"articles": 0, "copies": 0}
+
+
+@pytest.mark.parametrize(
+    ("status", "outputs", "ended"),
+    [(200, [], True), (200, ["article"], True), (200, ["page 2"], False), (500, [], False)],
+)
+def test_a_walk_ends_at_a_section_page_answered_2xx_that_asks_for_no_further_page(
+    redis_url, tmp_path, status, outputs, ended
+):
+    """What a run's last worker records complete: an error page, or one asking for the next, ends nothing."""
+    import asyncio
+
+    from newsbot.cluster.addon import RunMember
+
+    crawler = _crawler(tmp_path, NEWSBOT_REDIS_URL=redis_url)
+    crawler.spider = crawler.spidercls.from_crawler(crawler)
+    made = {
+        "article": scrapy.Request("https://www.spacewar.com/reports/a.html", meta={"newsbot_article": "x"}),
+        "page 2": scrapy.Request(
+            "https://www.spacewar.com/superpowers-02.html", cb_kwargs={"slug": "superpowers"}
+        ),
+    }
+    page = scrapy.Request("https://www.spacewar.com/superpowers.html", cb_kwargs={"slug": "superpowers"})
+    response = scrapy.http.HtmlResponse(page.url, status=status, request=page)
+
+    async def result():
+        for name in outputs:
+            yield made[name]
+
+    async def run() -> list:
+        return [o async for o in RunMember.from_crawler(crawler).process_spider_output(response, result())]
+
+    assert len(asyncio.run(run())) == len(outputs)
+    walks = redis.Redis.from_url(redis_url).smembers("spacewar:walks:ended")
+    assert walks == ({b'["spacewar.com", "superpowers"]'} if ended else set())
+    seen_store(crawler).close()

@@ -203,8 +203,8 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
 
 
 class RunMember:
-    """Notes a walk whose last page this worker fetched (a section page whose output asks for no page
-    but articles), and gives the worker's verdict to its run at the end."""
+    """Notes a walk whose last page this worker fetched (a section page answered 2xx whose output
+    asks for no page but articles), and gives the worker's verdict to its run at the end."""
 
     def __init__(self, crawler: Crawler, store: cluster.RedisSeenStore) -> None:
         self.crawler, self.store, self.worker = crawler, store, crawler.settings[cluster.WORKER_SETTING]
@@ -226,15 +226,20 @@ class RunMember:
             yield output
         slug = response.request.cb_kwargs.get("slug") if response.request is not None else None
         site, spider = getattr(getattr(self.crawler.spider, "site", None), "host", None), self.crawler.spider
-        if isinstance(slug, str) and isinstance(site, str) and spider is not None and not more:
+        # An error page ends no walk: its errback's output comes through here too.
+        if (
+            isinstance(slug, str)
+            and isinstance(site, str)
+            and spider
+            and 200 <= response.status < 300
+            and not more
+        ):
             ended = run_keys(spider.name)[3]
             self.store.call(lambda client: client.sadd(ended, cluster.walk_field(site, slug)))
 
     def run_judged(self, spider: Spider, outcome: str) -> None:
         queue, _, run, ended = run_keys(spider.name)
-        keys, args = (
-            [run, queue, ended, cluster.STARTED, cluster.COMPLETED],
-            [self.worker, outcome, utc_now_iso()],
-        )
+        keys = [run, queue, ended, cluster.STARTED, cluster.COMPLETED]
+        args = [self.worker, outcome, utc_now_iso()]
         if (completed := self.store.call(lambda _: self._finish(keys=keys, args=args))) not in (None, -1):
             logger.info("Last worker of the run: the %s walk(s) that ended in it are complete", completed)
