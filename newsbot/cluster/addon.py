@@ -103,11 +103,8 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
             crawler.signals.connect(cls.refuse_to_start, signal=signals.spider_opened)
         scheduler = cls(server=None) if scheduler is None else scheduler
         scheduler.crawler, scheduler.store, scheduler.stats = crawler, store, crawler.stats
-        scheduler.worker, scheduler.idle, scheduler.waiting_for = (
-            crawler.settings[cluster.WORKER_SETTING],
-            0,
-            [],
-        )
+        scheduler.worker = crawler.settings[cluster.WORKER_SETTING]
+        scheduler.idle, scheduler.waiting_for = False, []
         # The engine looks at an idle scheduler every 5 s; a worker waiting for others, every 0.5 s.
         scheduler.wake = create_looping_call(scheduler._look_again)
         crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
@@ -191,7 +188,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
             if not self.wake.running:
                 self.wake.start(0.5, now=False)
             raise DontCloseSpider
-        self.close("idle")
+        self.close("no worker of the run left to wait for")
 
     def close(self, reason: str) -> None:
         if self.wake.running:
