@@ -82,13 +82,14 @@ def test_a_worker_that_redis_fails_exits_1_in_its_bound_in_one_line_and_a_rerun_
     assert_every_article_delivered(rerun.items, listed, groups)  # one file: the killed run's lines too
 
 
-def test_redis_unreachable_or_refusing_the_password_at_start_exits_2_in_one_line_without_the_password(
+def test_redis_unreachable_or_refusing_the_password_at_start_exits_2_in_one_line_and_no_password_is_printed(
     tmp_path,
 ):
     server = RedisServer(tmp_path / "redis", password="hunter2-secret").start()
     urls = {
         "unreachable": f"redis://:hunter2-secret@127.0.0.1:{free_port()}/0",
         "wrong password": server.url.replace("hunter2-secret", "nope") + "/0",
+        "right password": server.url + "/0",
     }
     try:
         with counting_snapshot_server() as site:
@@ -100,12 +101,15 @@ def test_redis_unreachable_or_refusing_the_password_at_start_exits_2_in_one_line
                 worker.finish(timeout=60)
     finally:
         server.stop()
+    right = workers.pop("right password")
+    assert right.returncode == 0 and right.items, right.log[-3000:]
     for why, worker in workers.items():
         log = worker.log
         assert worker.returncode == 2, (why, log[-3000:])
         # One line says why; the run report's summary line (also an ERROR) repeats it.
         errors = [line for line in log.splitlines() if " ERROR: " in line and "spacewar: failed" not in line]
         assert len(errors) == 1 and "cannot use its store: Redis at redis://127.0.0.1:" in errors[0], errors
-        assert "Traceback" not in log and "hunter2-secret" not in log + worker.report_path.read_text()
-        assert not worker.items
+        assert "Traceback" not in log and not worker.items
     assert "nope" not in workers["wrong password"].log
+    for worker in [right, *workers.values()]:
+        assert "hunter2-secret" not in worker.log + worker.report_path.read_text()
