@@ -78,7 +78,6 @@ class RedisAddon:
             "SCHEDULER": f"{__name__}.ClusterScheduler",
             "DUPEFILTER_CLASS": f"{__name__}.DupeFilter",
             "SCHEDULER_SERIALIZER": "newsbot.cluster.codec",
-            "SCHEDULER_PERSIST": True,  # a worker that finishes leaves the frontier to the others
             "REDIS_URL": settings[cluster.URL_SETTING],
             "REDIS_PARAMS": cluster.redis_params(settings),
             "NEWSBOT_SHARED_FRONTIER": True,  # the spider's requests go through the duplicate filter
@@ -216,6 +215,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         self.close("no worker of the run left to wait for")
 
     def close(self, reason: str) -> None:
+        # Never empties the frontier, as scrapy-redis's does without SCHEDULER_PERSIST: it is the run's.
         self._flush()
         if self.wake.running:
             self.wake.stop()
