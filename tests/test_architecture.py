@@ -108,3 +108,26 @@ def test_parsers_know_nothing_of_scrapy() -> None:
         if name.startswith("newsbot.parsing"):
             source = path.read_text(encoding="utf-8")
             assert "import scrapy" not in source and "from scrapy" not in source, name
+
+
+def room(module: str) -> str:
+    """A module's room: the package under newsbot it lives in, or the top-level module itself."""
+    return module.split(".")[1] if "." in module else module
+
+
+def test_no_two_rooms_import_each_other() -> None:
+    """Rooms show the flow: registry, spiders, parsing, middlewares, pipelines, extensions, store,
+    cluster, cli. An import both ways between two of them is one room split in two, or a cycle."""
+    edges = {
+        (room(module), room(target))
+        for module, targets in import_graph().items()
+        for target in targets
+        if room(module) != room(target)
+    }
+    assert sorted((a, b) for a, b in edges if (b, a) in edges and a < b) == []
+
+
+def test_no_component_is_stashed_on_the_crawler() -> None:
+    """Components find each other with crawler.get_extension() and friends, not private attributes."""
+    for name, path in _modules().items():
+        assert "crawler._newsbot" not in path.read_text(encoding="utf-8"), name

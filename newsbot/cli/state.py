@@ -48,10 +48,9 @@ def _state(args: argparse.Namespace) -> int:
     store: Any  # SqliteSeenStore, or the cluster's RedisSeenStore
     path: Any
     if args.redis:
-        from newsbot.cluster.connection import redacted_url
-        from newsbot.store.redis import RedisSeenStore
+        from newsbot.cluster.store import RedisSeenStore, redacted
 
-        store, path = RedisSeenStore(args.redis), redacted_url(args.redis)
+        store, path = RedisSeenStore(args.redis), redacted(args.redis)
     else:
         path = args.path or _store_path_from_project_settings() or store_path_from_setting(None)
         if not path.exists():
@@ -107,6 +106,9 @@ def _state(args: argparse.Namespace) -> int:
     except KeyError as error:
         print(f"newsbot state: {error.args[0]}", file=sys.stderr)
         return 2
+    except StoreError as error:  # Redis did not answer within its bounded retries
+        print(f"newsbot state: {error}", file=sys.stderr)
+        return 1
     finally:
         store.close()
 

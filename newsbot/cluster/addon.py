@@ -1,297 +1,272 @@
-"""The add-on that turns a crawl into a cluster worker, and the components it installs.
+"""The add-on that makes a crawl a cluster worker when NEWSBOT_REDIS_URL is set, on scrapy-redis.
 
-With `NEWSBOT_REDIS_URL` set, the crawl takes its requests from the shared frontier
-(newsbot/cluster/scheduler.py), keeps its memory in the Redis store (newsbot/store/redis.py),
-releases each request it took once its outcome is final (the two middlewares and the extension
-here), and claims each article in Redis before writing it (ClaimArticlesPipeline). Without the
-setting nothing changes.
+Workers of a spider share scrapy-redis's priority queue and duplicate filter and the store
+(newsbot.cluster.store). Deliveries are at least once: a worker checks the store before writing and
+marks after its fsync, as one process does. A run's walks are recorded complete by its last worker
+only, when every worker of the run finished ok and nothing is queued: a run that lost a worker
+leaves them incomplete, so the next run walks on and finds what the lost worker held.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import AsyncIterator, Iterable
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
-import redis
-from itemadapter import ItemAdapter
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import CloseSpider, DontCloseSpider, NotConfigured
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
-from scrapy.utils.asyncio import sleep as async_sleep
-from twisted.python.failure import Failure
+from scrapy.utils.asyncio import create_looping_call
+from scrapy_redis.dupefilter import RFPDupeFilter  # type: ignore[import-untyped]
+from scrapy_redis.scheduler import Scheduler  # type: ignore[import-untyped]
 
-from newsbot.cluster import keys
-from newsbot.cluster.connection import DataLost, redacted_url, text
-from newsbot.cluster.frontier import released_by
-from newsbot.cluster.worker import ClusterWorker, cluster_worker
+from newsbot.clock import utc_now_iso
+from newsbot.cluster import store as cluster
+from newsbot.extensions.store import seen_store
+from newsbot.keys import ARTICLE_META_KEY, FINISH_STORE_UNUSABLE, STATS_STORE_ERROR
+from newsbot.signals import run_judged
 
 logger = logging.getLogger(__name__)
 
-# As for bad arguments: the run could not start (newsbot/commands/crawl.py).
-EXIT_UNREACHABLE_AT_START = 2
+# KEYS: run, queue, walks ended, walks started, walks completed. ARGV: worker, its verdict, time.
+# The run's last worker, all verdicts ok and nothing queued, completes the walks that ended in the run.
+_FINISH = """
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+for _, verdict in ipairs(redis.call('HVALS', KEYS[1])) do if verdict ~= 'ok' then return -1 end end
+if redis.call('ZCARD', KEYS[2]) > 0 then return -1 end
+local walks = redis.call('SMEMBERS', KEYS[3])
+for _, walk in ipairs(walks) do
+  if redis.call('HEXISTS', KEYS[4], walk) == 1 then redis.call('HSET', KEYS[5], walk, ARGV[3]) end
+end
+redis.call('DEL', KEYS[3])
+return #walks
+"""
+
+
+# KEYS: duplicate filter, queue. ARGV: fingerprint ('' for dont_filter), score and entry of each request.
+# scrapy-redis's seen-check and push, for every request of a page in one call instead of two per request.
+_ENQUEUE = """
+local queued = 0
+for i = 1, #ARGV, 3 do
+  if ARGV[i] == '' or redis.call('SADD', KEYS[1], ARGV[i]) == 1 then
+    redis.call('ZADD', KEYS[2], ARGV[i + 1], ARGV[i + 2])
+    queued = queued + 1
+  end
+end
+return queued
+"""
+
+
+def run_keys(spider: str) -> tuple[str, str, str, str]:
+    """scrapy-redis's queue and duplicate filter, the run (worker -> state), the walks ended in it."""
+    return f"{spider}:requests", f"{spider}:dupefilter", f"{spider}:run", f"{spider}:walks:ended"
 
 
 class RedisAddon:
-    """Switches a crawl to the shared frontier and store in Redis when NEWSBOT_REDIS_URL is set."""
-
     def update_settings(self, settings: BaseSettings) -> None:
-        if not settings.get(keys.REDIS_URL_SETTING):
+        if not settings.get(cluster.URL_SETTING):
             return
-        settings.set("SCHEDULER", "newsbot.cluster.scheduler.ClusterScheduler", "addon")
-        # At the project's priority: settings.py's default yields to it, a -s on the command line wins.
-        settings.set("NEWSBOT_STORE_CLASS", "newsbot.store.redis.RedisSeenStore", "project")
-        # The spider's requests go through the frontier's seen-set (see NetworkSpider).
-        settings.set("NEWSBOT_SHARED_FRONTIER", True, "addon")
-        settings.set_in_component_priority_dict("EXTENSIONS", ClusterExtension, 100)
-        # Outermost spider middleware: it sees the final output of every callback.
-        settings.set_in_component_priority_dict("SPIDER_MIDDLEWARES", InFlightSpiderMiddleware, 5)
-        # process_exception runs from the highest priority down: at 5 it runs after the retry
-        # middleware (550) has given up, so only a final failure releases the request.
-        settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", InFlightDownloaderMiddleware, 5)
-        # First of all: once the worker gave up on Redis, no item goes further.
-        settings.set_in_component_priority_dict("ITEM_PIPELINES", StopWhenRedisGonePipeline, 50)
-        # After DedupePipeline (200), before the writer (900): one writer per article across workers.
-        settings.set_in_component_priority_dict("ITEM_PIPELINES", ClaimArticlesPipeline, 250)
+        worker = f"newsbot-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        settings.set(cluster.WORKER_SETTING, worker, "addon")  # before redis_params(), which names it
+        for name, value in {
+            "SCHEDULER": f"{__name__}.ClusterScheduler",
+            "SCHEDULER_SERIALIZER": "newsbot.cluster.codec",
+            "REDIS_URL": settings[cluster.URL_SETTING],
+            "REDIS_PARAMS": cluster.redis_params(settings),
+        }.items():
+            settings.set(name, value, "addon")
+        # At the project's priority: settings.py's defaults yield to these, a -s on the command line wins.
+        settings.set("DUPEFILTER_CLASS", f"{__name__}.DupeFilter", "project")
+        settings.set("NEWSBOT_STORE_CLASS", "newsbot.cluster.store.RedisSeenStore", "project")
+        settings.set_in_component_priority_dict("SPIDER_MIDDLEWARES", RunMember, 5)  # sees every output
 
 
-def _worker(crawler: Crawler) -> ClusterWorker:
-    if not crawler.settings.get(keys.REDIS_URL_SETTING):
-        raise NotConfigured
-    return cluster_worker(crawler)
-
-
-def unreachable(settings: BaseSettings) -> str | None:
-    """Why Redis cannot be used (one line, password left out), or None when it answers a PING."""
-    url = settings.get(keys.REDIS_URL_SETTING)
-    deadline = time.monotonic() + settings.getfloat(keys.START_TIMEOUT_SETTING, keys.DEFAULT_START_TIMEOUT)
-    while True:
-        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-        try:
-            client.ping()
-            return None
-        except redis.AuthenticationError as error:
-            return f"Redis at {redacted_url(url)} refused the password: {error}"
-        except redis.RedisError as error:
-            if time.monotonic() > deadline:
-                return f"Redis at {redacted_url(url)} is unreachable: {error}"
-            time.sleep(0.2)
-        finally:
-            client.close()
-
-
-class InFlightSpiderMiddleware:
-    """Releases a request once its callback's output is exhausted and the items it yielded are done."""
-
-    def __init__(self, worker: ClusterWorker) -> None:
-        self.worker = worker
+class DupeFilter(RFPDupeFilter):  # type: ignore[misc]
+    """scrapy-redis's duplicate filter on Scrapy's own request fingerprint, letting the hops of a
+    redirect chain through."""
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> InFlightSpiderMiddleware:
-        return cls(_worker(crawler))
+    def from_spider(cls, spider: Spider) -> DupeFilter:
+        (dupefilter := super().from_spider(spider)).fingerprinter = spider.crawler.request_fingerprinter
+        return dupefilter  # type: ignore[no-any-return]
+
+    def request_fingerprint(self, request: Request) -> str:
+        return str(self.fingerprinter.fingerprint(request).hex())
+
+    def request_seen(self, request: Request) -> bool:
+        # As newsbot.middlewares.downloader.RedirectChainDupeFilter: REDIRECT_MAX_TIMES bounds a chain.
+        return False if request.meta.get("redirect_urls") else bool(super().request_seen(request))
+
+
+class ClusterScheduler(Scheduler):  # type: ignore[misc]
+    """scrapy-redis's Scheduler: it joins its run as it opens, waits while idle for the run's live
+    workers, and makes its Redis calls through the store, which stops the worker when they fail."""
+
+    waiting_for: list[str]
+    idle: bool
+    held: list[Any]
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ClusterScheduler:
+        scheduler, store = None, seen_store(crawler)
+        if isinstance(store, cluster.RedisSeenStore):  # scrapy-redis pings Redis here
+            scheduler = store.call(lambda _: super(ClusterScheduler, cls).from_crawler(crawler))
+        else:  # refused at start, or a complete feed export (-o): the run must not start
+            crawler.signals.connect(cls.refuse_to_start, signal=signals.spider_opened)
+        scheduler = cls(server=None) if scheduler is None else scheduler
+        scheduler.crawler, scheduler.store, scheduler.stats = crawler, store, crawler.stats
+        scheduler.worker = crawler.settings[cluster.WORKER_SETTING]
+        scheduler.idle, scheduler.waiting_for, scheduler.held = False, [], []
+        # The engine looks at an idle scheduler every 5 s; a worker waiting for others, every 0.5 s.
+        scheduler.wake = create_looping_call(scheduler._look_again)
+        crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
+        return scheduler
+
+    @staticmethod
+    def refuse_to_start(spider: Spider) -> None:
+        if spider.crawler.stats.get_value(STATS_STORE_ERROR) is None:  # else the store extension said why
+            logger.error("A cluster worker needs its Redis store (a complete feed export -o/-O has none)")
+        raise CloseSpider(FINISH_STORE_UNUSABLE)
+
+    def _redis(self, command: Callable[[], Any]) -> Any:
+        return None if self.server is None else self.store.call(lambda _: command())
+
+    def open(self, spider: Spider) -> None:
+        self._redis(lambda: self._join(spider))
+
+    def _join(self, spider: Spider) -> None:
+        queue, dupefilter, self.run, ended = run_keys(spider.name)
+        with self.server.lock(f"{spider.name}:join", timeout=600, blocking_timeout=600):
+            if self.store.rebuild_if_empty(self._deliveries(spider)):
+                logger.warning("The store was empty (a new Redis, or lost data): rebuilt from the deliveries")
+            if not self._alive().intersection(name.decode() for name in self.server.hkeys(self.run)):
+                # No worker of the last run is alive: it finished, or died. What a dead one held is found
+                # again by the walks it left incomplete: the new run starts with an empty frontier.
+                self.server.delete(queue, dupefilter, self.run, ended)
+            self.server.hset(self.run, self.worker, "running")
+        super().open(spider)
+        self._enqueue = self.server.register_script(_ENQUEUE)
+
+    def _alive(self) -> set[str]:
+        """The other workers connected to Redis: a killed process's connections are closed."""
+        return {client["name"] for client in self.server.client_list()} - {self.worker}
+
+    def _deliveries(self, spider: Spider) -> list[Path]:
+        template = self.crawler.settings.get("NEWSBOT_OUTPUT")
+        return sorted(Path(template.format(spider=spider.name)).parent.glob("*.jsonl")) if template else []
+
+    def has_pending_requests(self) -> bool:
+        self._flush()
+        return bool(self._redis(lambda: len(self.queue) > 0))
+
+    def enqueue_request(self, request: Request) -> bool:
+        # Held until the engine next looks at the frontier: a page's requests reach Redis in one call.
+        if self.server is None:
+            return False
+        fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
+        self.held += [fingerprint, -request.priority, self.queue._encode_request(request)]
+        return True
+
+    def _flush(self) -> None:
+        if self.held:
+            args, self.held = self.held, []
+            queued = self._redis(lambda: self._enqueue(keys=[self.df.key, self.queue.key], args=args)) or 0
+            self.stats.inc_value("scheduler/enqueued/redis", queued)
+            self.stats.inc_value("dupefilter/filtered", len(args) // 3 - queued)
+
+    def next_request(self) -> Request | None:
+        self._flush()
+        while True:
+            try:
+                request = self._redis(lambda: self.queue.pop())
+            except ValueError as refusal:  # codec.Refused, or a callback this spider does not have
+                self.stats.inc_value("newsbot/redis/refused_payloads")
+                # A WARNING: junk planted in Redis must not fail the run (NEWSBOT_MAX_ERRORS).
+                logger.warning(
+                    "Refused an entry of %s that is not a newsbot request: %s", self.queue.key, refusal
+                )
+                continue
+            if request is not None:
+                self.stats.inc_value("scheduler/dequeued/redis")
+                if self.idle:  # busy again: the others wait for what its requests may queue
+                    self.idle = (
+                        self._redis(lambda: self.server.hset(self.run, self.worker, "running")) is None
+                    )
+            return request  # type: ignore[no-any-return]
+
+    def spider_idle(self, spider: Spider) -> None:
+        """An idle worker stays while another live worker of its run may still queue requests."""
+
+        def running() -> list[str]:
+            self.server.hset(self.run, self.worker, "idle")
+            run = self.server.hgetall(self.run)
+            return sorted(self._alive().intersection(w.decode() for w, v in run.items() if v == b"running"))
+
+        self.idle = True
+        if waiting_for := self._redis(running):
+            if waiting_for != self.waiting_for:
+                logger.info("Frontier empty; waiting for worker(s) still running: %s", ", ".join(waiting_for))
+            self.waiting_for = waiting_for
+            if not self.wake.running:
+                self.wake.start(0.5, now=False)
+            raise DontCloseSpider
+        self.close("no worker of the run left to wait for")
+
+    def close(self, reason: str) -> None:
+        # Never empties the frontier, as scrapy-redis's does without SCHEDULER_PERSIST: it is the run's.
+        self._flush()
+        if self.wake.running:
+            self.wake.stop()
+
+    def _look_again(self) -> None:
+        if (nextcall := getattr(getattr(self.crawler.engine, "_slot", None), "nextcall", None)) is not None:
+            nextcall.schedule()
+
+
+class RunMember:
+    """Notes a walk whose last page this worker fetched (a section page answered 2xx whose output
+    asks for no page but articles), and gives the worker's verdict to its run at the end."""
+
+    def __init__(self, crawler: Crawler, store: cluster.RedisSeenStore) -> None:
+        self.crawler, self.store, self.worker = crawler, store, crawler.settings[cluster.WORKER_SETTING]
+        self._finish = store.redis.register_script(_FINISH)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunMember:
+        if not isinstance(store := seen_store(crawler), cluster.RedisSeenStore):
+            raise NotConfigured
+        crawler.signals.connect((member := cls(crawler, store)).run_judged, signal=run_judged)
+        return member
 
     async def process_spider_output(
         self, response: Response, result: AsyncIterator[Any]
     ) -> AsyncIterator[Any]:
-        request = response.request
-        if request is None:
-            async for output in result:
-                yield output
-            return
-        self.worker.hold(request)
+        more = False
         async for output in result:
-            if output is not None and not isinstance(output, Request):
-                self.worker.hold(request)  # released when the item is written or dropped
+            more = more or (isinstance(output, Request) and ARTICLE_META_KEY not in output.meta)
             yield output
-        self.worker.done(request)
-
-    def process_spider_exception(self, response: Response, exception: Exception) -> Iterable[Any] | None:
-        if isinstance(exception, redis.RedisError):
-            # The request stays held: whoever recovers this worker queues it again.
-            self.worker.gave_up(exception)
-            return []
-        if response.request is not None:
-            self.worker.done(response.request)
-        return None
-
-
-class InFlightDownloaderMiddleware:
-    """Releases a request whose download failed for good (after retries), or was ignored."""
-
-    def __init__(self, worker: ClusterWorker) -> None:
-        self.worker = worker
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> InFlightDownloaderMiddleware:
-        return cls(_worker(crawler))
-
-    def process_exception(self, request: Request, exception: Exception) -> None:
-        if isinstance(exception, redis.RedisError):
-            self.worker.gave_up(exception)
-        else:
-            self.worker.release(request)
-
-
-class ClusterExtension:
-    """Checks Redis at start, decides at idle, and settles items and dropped requests."""
-
-    def __init__(self, crawler: Crawler, worker: ClusterWorker) -> None:
-        self.crawler = crawler
-        self.worker = worker
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> ClusterExtension:
-        if not crawler.settings.get(keys.REDIS_URL_SETTING):
-            raise NotConfigured
-        # Extensions are built before anything else touches Redis: the one place to stop cleanly.
-        if cause := unreachable(crawler.settings):
-            logger.critical("%s", cause)
-            # Raised inside the crawl's asyncio task, SystemExit leaves the event loop and ends the
-            # process with this status and no traceback, before the engine opens anything.
-            raise SystemExit(EXIT_UNREACHABLE_AT_START)
-        extension = cls(crawler, _worker(crawler))
-        connect = crawler.signals.connect
-        connect(extension.spider_idle, signal=signals.spider_idle)
-        connect(extension.request_dropped, signal=signals.request_dropped)
-        connect(extension.item_done, signal=signals.item_scraped)
-        connect(extension.item_done, signal=signals.item_dropped)
-        connect(extension.item_error, signal=signals.item_error)
-        return extension
-
-    def spider_idle(self, spider: Spider) -> None:
-        self.worker.on_idle()
-
-    def request_dropped(self, request: Request, spider: Spider | None = None) -> None:
-        # A duplicate is dropped; if it was a redirect, the request it replaces is done.
-        if self.worker.outage.cause is None:
-            self.worker.frontier.release(released_by(request)[1:])
-
-    def item_done(self, item: Any, response: Response | None = None, **kwargs: Any) -> None:
-        if (request := getattr(response, "request", None)) is not None:
-            self.worker.done(request)
-
-    def item_error(self, item: Any, response: Response | None = None, failure: Failure | None = None,
-                   **kwargs: Any) -> None:  # fmt: skip
-        if failure is not None and isinstance(failure.value, redis.RedisError):
-            self.worker.gave_up(failure.value)  # the item's request stays held
-        else:
-            self.item_done(item, response)
-
-
-class StopWhenRedisGonePipeline:
-    """Drops, quietly, the items still in hand when the worker gave up on Redis.
-
-    Their requests stay held in Redis (nothing released them): whoever recovers this worker, or
-    the next run, fetches them again. Without this gate each would end in a traceback.
-    """
-
-    def __init__(self, worker: ClusterWorker) -> None:
-        self.worker = worker
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> StopWhenRedisGonePipeline:
-        return cls(_worker(crawler))
-
-    def process_item(self, item: Any) -> Any:
-        if self.worker.outage.cause is not None:
-            raise DropItem(f"not written: {self.worker.outage.cause}", log_level="DEBUG")
-        return item
-
-
-class ClaimArticlesPipeline:
-    """Claims an article's URL and content hash in Redis before the writer writes it.
-
-    DedupePipeline asks the store whether a URL or body is known; two workers holding two syndicated
-    copies at once would both hear "no" and both write. The claim is atomic: the second worker waits
-    until the first has recorded its line (then drops its copy) or is found dead (then recovers it:
-    reads its output, so that a line it wrote and had not marked is marked, and claims again).
-    Recording the article in the store releases the claim.
-    """
-
-    def __init__(self, crawler: Crawler, worker: ClusterWorker) -> None:
-        self.crawler = crawler
-        self.worker = worker
-        self.wait_limit = crawler.settings.getfloat(keys.CLAIM_WAIT_SETTING, keys.DEFAULT_CLAIM_WAIT)
-        self._claimed: dict[str, str] = {}
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> ClaimArticlesPipeline:
-        pipeline = cls(crawler, _worker(crawler))
-        crawler.signals.connect(pipeline._written, signal=signals.item_scraped)
-        crawler.signals.connect(pipeline._unclaim, signal=signals.item_dropped)
-        crawler.signals.connect(pipeline._unclaim, signal=signals.item_error)
-        return pipeline
-
-    async def process_item(self, item: Any) -> Any:
-        adapter = ItemAdapter(item)
-        url, digest = adapter["url"], adapter["content_hash"]
-        stats, store = self.crawler.stats, self.worker.store
-        assert stats is not None
-        deadline = time.monotonic() + self.wait_limit
-        waited = False
-        while True:
-            verdict, detail = store.claim(url, digest, self.worker.id, self.worker.frontier.epoch)
-            if verdict == "claimed":
-                break
-            if verdict == "lost":
-                self.worker.gave_up(DataLost("Redis lost its data: the run marker is gone"))
-                raise DropItem("not written: Redis lost its data", log_level="WARNING")
-            if verdict == "content":
-                stats.inc_value("newsbot/items_dropped/duplicate_content")
-                store.record_copy(url, detail, adapter["site"])
-                raise DropItem(f"same content as {detail}, written by another worker", log_level="INFO")
-            if verdict == "url":
-                stats.inc_value("newsbot/items_dropped/known_url")
-                raise DropItem("already written by another worker", log_level="INFO")
-            claimant = detail.split(" ", 1)[0]
-            if claimant == self.worker.id:
-                store.release_claims_of(claimant, url=url, content_hash=digest)
-                continue
-            if self.worker.is_dead(claimant):
-                fkeys, server = self.worker.frontier.keys, self.worker.server
-                if (info := server.hget(fkeys.workers, claimant)) is not None:
-                    self.worker.recover(claimant, text(info))
-                elif server.hexists(fkeys.orphans, claimant):
-                    # Its output was unreadable where it was recovered: it may hold this article.
-                    self._held(url, claimant, "its claim was kept for its machine")
-                else:  # left by a worker whose recovery is done, or by a run long gone
-                    store.release_claims_of(claimant, url=url, content_hash=digest)
-            if time.monotonic() > deadline:
-                self._held(url, claimant, f"it held its claim for more than {self.wait_limit:.0f} s")
-            if not waited:
-                waited = True
-                stats.inc_value(keys.STAT_CLAIMS_WAITED)
-            await async_sleep(0.05)
-        self._claimed[url] = digest
-        return item
-
-    def _held(self, url: str, claimant: str, why: str) -> None:
-        spider = self.crawler.spider
-        missing = getattr(spider, "_missing", None)
-        if missing is not None:
-            missing(url, "claimed_by_another_worker", detail=f"worker {claimant}: {why}")
-        raise DropItem(f"not written here: worker {claimant} claimed it ({why})", log_level="WARNING")
-
-    def _written(self, item: Any, **kwargs: Any) -> None:
-        # Recording the article in the store released its claims.
-        self._claimed.pop(str(ItemAdapter(item).get("url")), None)
-
-    def _unclaim(self, item: Any, failure: Failure | None = None, **kwargs: Any) -> None:
-        url = str(ItemAdapter(item).get("url"))
-        digest = self._claimed.pop(url, None)
-        # After a Redis error the line may be written and not marked: the claim must stay.
+        slug = response.request.cb_kwargs.get("slug") if response.request is not None else None
+        site, spider = getattr(getattr(self.crawler.spider, "site", None), "host", None), self.crawler.spider
+        # An error page ends no walk: its errback's output comes through here too.
         if (
-            digest is not None
-            and self.worker.outage.cause is None
-            and not (failure is not None and isinstance(failure.value, redis.RedisError))
+            isinstance(slug, str)
+            and isinstance(site, str)
+            and spider
+            and 200 <= response.status < 300
+            and not more
         ):
-            self.worker.store.release_claims_of(self.worker.id, url=url, content_hash=digest)
+            ended = run_keys(spider.name)[3]
+            self.store.call(lambda client: client.sadd(ended, cluster.walk_field(site, slug)))
 
-    def close_spider(self) -> None:
-        if self.worker.outage.cause is None:
-            for url, digest in self._claimed.items():
-                self.worker.store.release_claims_of(self.worker.id, url=url, content_hash=digest)
-        self._claimed.clear()
+    def run_judged(self, spider: Spider, outcome: str) -> None:
+        queue, _, run, ended = run_keys(spider.name)
+        keys = [run, queue, ended, cluster.STARTED, cluster.COMPLETED]
+        args = [self.worker, outcome, utc_now_iso()]
+        if (completed := self.store.call(lambda _: self._finish(keys=keys, args=args))) not in (None, -1):
+            logger.info("Last worker of the run: the %s walk(s) that ended in it are complete", completed)

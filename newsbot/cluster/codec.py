@@ -1,23 +1,19 @@
-"""Requests in Redis: newsbot's own fields as JSON, checked field by field on the way back.
+"""scrapy-redis's SCHEDULER_SERIALIZER: a request as strict JSON, checked field by field on the way back.
 
-Whoever can write to Redis must not be able to run code in a worker, nor to steer its downloads.
-So an entry carries only what newsbot's spider puts in its requests: the URL (a page of the Space
-Media Network), a callback and an errback named from a fixed list, plain `cb_kwargs`, a few
-`meta` keys of known type, and the priority. Everything else a request may hold (headers, cookies,
-`proxy`, `download_slot`, `dont_filter`, a request class) is not carried: Scrapy's middlewares
-derive it again at download. An entry holding anything else is refused whole (`Refused`).
+Whoever can write to Redis must not run code in a worker (pickle would let them) nor steer its
+downloads. An entry carries what newsbot's spider puts in a request: the URL of a page of the
+network, a callback and errback of the spider named from a fixed list, plain `cb_kwargs`, a few
+`meta` keys of known type, the priority. Headers, cookies, `proxy`, `download_slot`, a request
+class are not carried (Scrapy's middlewares derive what they need again): an entry holding one is
+refused whole.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
-
-from scrapy import Request, Spider
-from w3lib.url import canonicalize_url
 
 from newsbot.keys import (
     ARTICLE_META_KEY,
@@ -29,31 +25,24 @@ from newsbot.keys import (
 )
 from newsbot.registry import load_registry
 
-VERSION = 2
 MAX_ENTRY_BYTES = 64 * 1024
-FINGERPRINT_LENGTH = 40
-# The spider's callbacks (newsbot.spiders.network and .sections): nothing else is ever called.
-CALLBACKS = frozenset({"parse_section", "parse_article", "parse_home", "parse_feed"})
-ERRBACKS = frozenset({"failed"})
-_PLAIN = (str, int, float, bool, type(None))
-# The meta keys that travel, with a check of their value: the spider's own marker, and what
-# Scrapy's retry, redirect and depth middlewares need to count attempts across workers.
-META_CHECKS: dict[str, Any] = {
-    ARTICLE_META_KEY: lambda v: isinstance(v, str) and _is_network_url(v),
-    LEDGER_META_KEY: lambda v: v is True,
-    KIND_META_KEY: lambda v: isinstance(v, str) and len(v) < 40,
-    LISTED_DATE_META_KEY: lambda v: v is None or (isinstance(v, str) and len(v) == 10),
-    HEAL_META_KEY: lambda v: isinstance(v, str) and len(v) < 200,
-    HEAL_REASON_META_KEY: lambda v: isinstance(v, str) and len(v) < 40,
-    "handle_httpstatus_list": lambda v: isinstance(v, list) and all(_is_count(s) for s in v),
-    "retry_times": lambda v: _is_count(v),
-    "depth": lambda v: _is_count(v),
-    "redirect_times": lambda v: _is_count(v),
-    "redirect_ttl": lambda v: _is_count(v),
-    "redirect_urls": lambda v: isinstance(v, list) and all(isinstance(u, str) for u in v),
-    "redirect_reasons": lambda v: isinstance(v, list) and all(isinstance(r, int | str) for r in v),
+# The spider's callbacks and errbacks (newsbot.spiders.network and .sections): nothing else is called.
+CALLBACKS = frozenset({"parse_section", "parse_article", "parse_home", "parse_feed", "failed"})
+# The meta keys that travel and their types: the spider's markers, and what Scrapy's retry, redirect
+# and depth middlewares count across workers.
+META_TYPES: dict[str, type] = {
+    ARTICLE_META_KEY: str,
+    LEDGER_META_KEY: bool,
+    KIND_META_KEY: str,
+    LISTED_DATE_META_KEY: str,
+    HEAL_META_KEY: str,
+    HEAL_REASON_META_KEY: str,
+    "handle_httpstatus_list": list,
+    "redirect_urls": list,
+    "redirect_reasons": list,
 }
-_FIELDS = frozenset({"v", "url", "callback", "errback", "cb_kwargs", "meta", "priority"})
+META_TYPES |= dict.fromkeys(("retry_times", "depth", "redirect_times", "redirect_ttl"), int)
+FIELDS = frozenset({"url", "callback", "errback", "cb_kwargs", "meta", "priority"})
 
 
 class Refused(ValueError):
@@ -64,99 +53,48 @@ class NotCarriable(TypeError):
     """A request of ours holds a value that cannot travel (a bug in the spider, named)."""
 
 
-def request_fingerprint(request: Request) -> str:
-    """The frontier's key for a request: SHA-1 of its method, canonical URL and body."""
-    data = {
-        "method": request.method,
-        "url": canonicalize_url(request.url),
-        "body": (request.body or b"").hex(),
-    }
-    return hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest()
+def dumps(request: dict[str, Any]) -> bytes:
+    """The queue entry of a request, as `Request.to_dict` gives it."""
+    data = {key: request.get(key) for key in FIELDS}
+    data["meta"] = {key: value for key, value in (request.get("meta") or {}).items() if key in META_TYPES}
+    if request.get("method", "GET") != "GET" or request.get("body"):
+        raise NotCarriable(f"{data['url']}: only GET requests without a body travel through Redis")
+    if why := _wrong(data):
+        raise NotCarriable(f"{data['url']}: {why}")
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
-def encode(request: Request) -> bytes:
-    """The queue entry of a request: its fingerprint, then its JSON."""
-    callback, errback = _method_name(request.callback), _method_name(request.errback)
-    if request.method != "GET" or request.body:
-        raise NotCarriable(f"{request.url}: only GET requests without a body travel through Redis")
-    for name, allowed in ((callback, CALLBACKS), (errback, ERRBACKS)):
-        if name is not None and name not in allowed:
-            raise NotCarriable(f"{request.url}: {name!r} is not a callback a shared frontier carries")
-    for key, value in request.cb_kwargs.items():
-        if not _is_plain(value):
-            raise NotCarriable(f"{request.url}: cb_kwargs[{key!r}] is not a plain value")
-    data = {
-        "v": VERSION,
-        "url": request.url,
-        "callback": callback,
-        "errback": errback,
-        "cb_kwargs": request.cb_kwargs,
-        # Other keys are derived again by Scrapy's middlewares when the request is downloaded.
-        "meta": {key: value for key, value in request.meta.items() if key in META_CHECKS},
-        "priority": request.priority,
-    }
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return request_fingerprint(request).encode("ascii") + body.encode("utf-8")
-
-
-def decode(member: bytes, spider: Spider) -> Request:
-    """The request in a queue entry, or Refused saying what is wrong with it."""
-    member = bytes(member)
-    if len(member) > MAX_ENTRY_BYTES:
-        raise Refused(f"{len(member)} bytes, more than {MAX_ENTRY_BYTES}")
-    fingerprint = member[:FINGERPRINT_LENGTH]
-    if not all(c in b"0123456789abcdef" for c in fingerprint) or len(fingerprint) != FINGERPRINT_LENGTH:
-        raise Refused("no request fingerprint in front")
+def loads(entry: bytes) -> dict[str, Any]:
+    """The request in a queue entry, for `request_from_dict`; Refused saying what is wrong with it."""
     try:
-        data = json.loads(member[FINGERPRINT_LENGTH:].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise Refused("not JSON") from None
-    if not isinstance(data, dict) or data.get("v") != VERSION:
-        raise Refused("JSON, but not a newsbot request")
-    if unknown := set(data) - _FIELDS:
-        raise Refused(f"unknown request fields {sorted(unknown)}")
-    url = data.get("url")
-    if not isinstance(url, str) or not _is_network_url(url):
-        raise Refused(f"URL {url!r} is not a page of the network")
-    callback = _spider_method(spider, data.get("callback"), CALLBACKS, "callback")
-    errback = _spider_method(spider, data.get("errback"), ERRBACKS, "errback")
-    cb_kwargs, meta = data.get("cb_kwargs", {}), data.get("meta", {})
-    if not isinstance(cb_kwargs, dict) or not all(_is_plain(value) for value in cb_kwargs.values()):
-        raise Refused("cb_kwargs holds more than plain values")
-    if not isinstance(meta, dict):
-        raise Refused("meta is not an object")
-    for key, value in meta.items():
-        if key not in META_CHECKS:
-            raise Refused(f"meta key {key!r} is not allowed")
-        if not META_CHECKS[key](value):
-            raise Refused(f"meta {key!r} has a value of the wrong kind")
-    priority = data.get("priority", 0)
-    if not _is_int(priority):
-        raise Refused("priority is not a whole number")
-    request = Request(
-        url, callback=callback, errback=errback, cb_kwargs=cb_kwargs, meta=meta, priority=priority
-    )
-    if request_fingerprint(request).encode("ascii") != fingerprint:
-        raise Refused("the fingerprint in front does not match the request")
-    return request
+        data = json.loads(entry) if len(entry) <= MAX_ENTRY_BYTES else f"more than {MAX_ENTRY_BYTES} bytes"
+    except ValueError:
+        data = "not JSON"
+    why = _wrong(data) if isinstance(data, dict) else data if isinstance(data, str) else "not a request"
+    if why:
+        raise Refused(f"{why}: {len(entry)} bytes, starting {entry[:24].hex()}")
+    return {**cast(dict[str, Any], data), "method": "GET"}
 
 
-def _spider_method(spider: Spider, name: Any, allowed: frozenset[str], what: str) -> Any:
-    if name is None:
-        return None
-    method = getattr(spider, name, None) if isinstance(name, str) and name in allowed else None
-    if not callable(method):
-        raise Refused(f"{what} {name!r} is not allowed for spider {spider.name!r}")
-    return method
-
-
-def _method_name(function: Any) -> str | None:
-    if function is None:
-        return None
-    name = getattr(function, "__name__", None)
-    if getattr(function, "__self__", None) is None or not isinstance(name, str):
-        raise NotCarriable(f"{function!r} is not a spider method: it cannot travel through Redis")
-    return name
+def _wrong(data: dict[str, Any]) -> str | None:
+    """What makes `data` not a request of ours, or None."""
+    url, meta, kwargs = data.get("url"), data.get("meta") or {}, data.get("cb_kwargs") or {}
+    checks = {
+        f"unknown request fields {sorted(set(data) - FIELDS)}": set(data) <= FIELDS,
+        f"URL {url!r} is not a page of the network": isinstance(url, str) and _is_network_url(url),
+        "cb_kwargs holds more than plain values": isinstance(kwargs, dict)
+        and all(map(_is_plain, kwargs.values())),
+        "priority is not a whole number": type(data.get("priority", 0)) is int,
+        "meta is not an object": isinstance(meta, dict),
+    }
+    for what in ("callback", "errback"):
+        name = data.get(what)
+        checks[f"{what} {name!r} is not one a frontier carries"] = name is None or name in CALLBACKS
+    for key, value in meta.items() if isinstance(meta, dict) else ():
+        checks[f"meta key {key!r} is not allowed"] = key in META_TYPES
+        plain = isinstance(value, META_TYPES.get(key, object)) and _is_plain(value)
+        checks[f"meta {key!r} has a value of the wrong kind"] = plain
+    return next((why for why, ok in checks.items() if not ok), None)
 
 
 def _is_network_url(url: str) -> bool:
@@ -167,17 +105,9 @@ def _is_network_url(url: str) -> bool:
     return parts.scheme in ("http", "https") and load_registry().is_network_host(parts.hostname or "")
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_count(value: Any) -> bool:
-    return _is_int(value) and 0 <= value < 1_000_000
-
-
 def _is_plain(value: Any) -> bool:
-    if isinstance(value, float):
-        return math.isfinite(value)
     if isinstance(value, list):
-        return all(isinstance(item, _PLAIN) and _is_plain(item) for item in value)
-    return isinstance(value, _PLAIN)
+        return all(not isinstance(item, list) and _is_plain(item) for item in value)
+    return isinstance(value, str | int | bool | type(None)) or (
+        isinstance(value, float) and math.isfinite(value)
+    )

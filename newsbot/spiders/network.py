@@ -137,7 +137,7 @@ class NetworkSpider(scrapy.Spider):
             meta={
                 keys.KIND_META_KEY: kind.value,
                 keys.ARTICLE_META_KEY: url,
-                keys.LISTED_DATE_META_KEY: listed_date,
+                **({keys.LISTED_DATE_META_KEY: listed_date} if listed_date else {}),
                 **meta,
             },
         )

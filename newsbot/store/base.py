@@ -59,7 +59,7 @@ class LedgerEntry:
 
 class SeenStore(Protocol):
     """What the spider, the middlewares and the pipelines ask of a store: sqlite here, Redis in a
-    cluster (newsbot.store.redis.RedisSeenStore)."""
+    cluster (newsbot.cluster.store.RedisSeenStore)."""
 
     def close(self) -> None: ...
     def is_known_url(self, url: str) -> bool: ...
