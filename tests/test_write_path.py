@@ -162,6 +162,20 @@ def test_a_run_that_writes_nothing_leaves_no_empty_output_file(tmp_path):
     assert not (other / "spacewar.jsonl").exists()
 
 
+def test_an_output_that_cannot_be_written_ends_the_run_before_any_request_with_exit_2_in_one_line(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("an output path under a file cannot be made")
+    result = run_crawl(
+        "spacewar", SNAPSHOT.as_uri(), tmp_path, settings={"NEWSBOT_OUTPUT": str(blocker / "spacewar.jsonl")}
+    )
+    assert result.returncode == 2, result.log[-3000:]
+    assert "Traceback" not in result.log
+    [line] = [line for line in result.log.splitlines() if "ERROR: cannot write the output" in line]
+    assert str(blocker / "spacewar.jsonl") in line
+    assert result.report["finish_reason"] == "output_unwritable"
+    assert result.report["requests_made"] == 0
+
+
 @pytest.mark.parametrize("kind", ["newer_schema", "garbage", "read_only"])
 def test_a_store_that_cannot_be_used_ends_the_run_before_any_request_with_exit_2(tmp_path, kind):
     store = tmp_path / "seen.sqlite"
