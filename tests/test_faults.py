@@ -160,3 +160,46 @@ def test_politeness_settings_hold_per_domain(tmp_path):
     assert gaps and min(gaps) >= 0.5 * 0.9
     (agent,) = agents
     assert agent.startswith("newsbot/") and "+http" in agent
+
+
+def test_sigterm_ends_a_run_waiting_out_a_retry_after_within_seconds_and_loses_nothing(tmp_path):
+    """systemd and Scrapyd stop with SIGTERM, then SIGKILL after 90 s: a run waiting on a
+    `Retry-After: 240` must end within seconds, with the waiting article in the ledger."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from newsbot.store import SqliteSeenStore
+    from tests.conftest import ROOT
+    from tests.crawling import FAST_SETTINGS
+
+    waiting = "https://www.spacewar.com/reports/Chinas_premier_to_visit_North_Korea_this_week_999.html"
+    plan = FaultPlan([faults.retry_after(_path(waiting), status=503, seconds=240)])
+    with FaultServer(SNAPSHOT, plan) as server:
+        settings = {
+            **FAST_SETTINGS,
+            "NEWSBOT_MIRROR": server.url,
+            "NEWSBOT_OUTPUT": str(tmp_path / "spacewar.jsonl"),
+            "NEWSBOT_STATS_FILE": str(tmp_path / "report.json"),
+            "NEWSBOT_STATE": str(tmp_path / "seen.sqlite"),
+        }
+        command = [sys.executable, "-m", "scrapy", "crawl", "spacewar", "-a", "sections=superpowers"]
+        command += [arg for name, value in settings.items() for arg in ("-s", f"{name}={value}")]
+        crawl = subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+        deadline = time.monotonic() + 60
+        while not server.count(_path(waiting)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1)  # the answer arrived: the crawl now waits out its Retry-After
+        stopped_at = time.monotonic()
+        crawl.send_signal(signal.SIGTERM)
+        _, log = crawl.communicate(timeout=60)
+    assert time.monotonic() - stopped_at < 15, log[-3000:]
+    assert crawl.returncode == 1, log[-3000:]  # a shutdown is not a run that did its job
+    assert "Traceback" not in log
+    store = SqliteSeenStore(tmp_path / "seen.sqlite")
+    assert (waiting, "stopped") in {(e.url, e.reason) for e in store.ledger_pending("spacewar.com")}
+    assert not store.last_walk_completed("spacewar.com", "superpowers")
+    store.close()
