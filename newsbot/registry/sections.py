@@ -69,12 +69,8 @@ class ResolvedSection:
 
     def names(self) -> set[str]:
         """Everything a user may call it by, folded."""
-        names = {fold_name(self.key), fold_name(self.label), fold_name(page_name(self.url))}
-        if self.declared_slug:
-            names.add(fold_name(self.declared_slug))
-        if self.declared_url:
-            names.add(fold_name(page_name(self.declared_url)))
-        return names - {""}
+        declared = (self.declared_slug or "", page_name(self.declared_url or ""))
+        return {fold_name(name) for name in (self.key, self.label, page_name(self.url), *declared)} - {""}
 
     def as_dict(self) -> dict[str, Any]:
         return {

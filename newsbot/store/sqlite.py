@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -106,7 +105,7 @@ class SqliteSeenStore:
         self._waited_in_vain = False
         _refuse_unusable_file(self.path)
         try:
-            # Autocommit: every write is its own transaction unless `transaction()` groups them.
+            # Autocommit: every write is its own transaction unless `_transaction()` groups them.
             # Any thread: `scrapy shell` runs the crawler in one thread and the user's prompt in another.
             self._db = sqlite3.connect(
                 self.path, timeout=_LOCK_POLL_SECONDS, isolation_level=None, check_same_thread=False
@@ -394,9 +393,8 @@ def _refuse_unusable_file(path: Path) -> None:
             header = handle.read(len(_SQLITE_HEADER))
         if header and header != _SQLITE_HEADER:
             raise StoreError(f"{path} is not a newsbot store (not an sqlite database)")
-        mode = path.stat().st_mode
         # The write bits count even for root: a store someone made read-only is not to be written.
-        if not os.access(path, os.W_OK) or not stat.S_IMODE(mode) & 0o222:
+        if not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222:
             raise StoreError(f"the store {path} cannot be written (read-only)")
     if not os.access(path.parent, os.W_OK):
         raise StoreError(f"the store {path} cannot be written: its folder is read-only")
