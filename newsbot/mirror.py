@@ -6,14 +6,9 @@ folder), the add-on installs a download handler that fetches `https://www.<smn-h
 the download handler (offsite and robots checks, per-domain slots and delays, the spider, the
 pipelines) sees only real URLs, so a replay runs exactly the code of a live crawl.
 
-A replay is not the live web, and behaves as a saved copy should:
-
-- a file the copy does not hold is a 404 at once (reported `gone`, never retried), so a sister
-  site saved without its robots.txt is "allow all", as on a server that has none;
-- a URL whose decoded path climbs out of the copy's folder (`/reports/..%2f..%2fx.html`) is refused
-  before any file is opened, logged and counted (`newsbot/mirror/refused_paths`);
-- a local replay (a folder, or a server on loopback) runs without the politeness delay and
-  AutoThrottle meant for the live sites, unless NEWSBOT_MIRROR_POLITE=True.
+A replay behaves as a saved copy should, not as the live web (the README says how, under
+NEWSBOT_MIRROR): what the copy lacks is a 404 at once, a path climbing out of it is refused, and a
+local replay drops the politeness meant for the live sites.
 """
 
 from __future__ import annotations
@@ -163,7 +158,8 @@ class MirrorDownloadHandler(BaseDownloadHandler):
         try:
             response: Response = await self._delegate.download_request(request.replace(url=target))
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-            # Not in a folder copy: what a server answers for a page it does not have.
+            # Not in a folder copy: what a server answers for a page it lacks (reported `gone`, never
+            # retried; a site saved without its robots.txt is then "allow all", as on a server without one).
             return Response(url=request.url, status=404, body=b"", request=request)
         replayed: Response = response.replace(url=request.url, request=request)
         return replayed
