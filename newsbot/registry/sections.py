@@ -120,15 +120,9 @@ class SectionResolution:
 
     def select(self, names: Iterable[str]) -> tuple[list[ResolvedSection], list[str]]:
         """The sections named, in the order given (each once), and the names found nowhere."""
-        chosen: list[ResolvedSection] = []
-        unknown: list[str] = []
-        for name in names:
-            found = self.find(name)
-            if found is None:
-                unknown.append(name)
-            elif found not in chosen:
-                chosen.append(found)
-        return chosen, unknown
+        found = [(name, self.find(name)) for name in names]
+        chosen = dict.fromkeys(section for _, section in found if section is not None)
+        return list(chosen), [name for name, section in found if section is None]
 
     def describe(self) -> str:
         """The sections on offer, for an error message: `superpowers (SUPERPOWERS), ...`."""
@@ -169,9 +163,9 @@ def _match(section: Section, links: Sequence[NavLink]) -> NavLink | None:
     """A declared section's navigation link: by label first, then by slug (label or page name)."""
     label, slug = fold_name(section.label), fold_name(section.slug)
     by_label = next((link for link in links if fold_name(link.label) == label), None)
-    if by_label is not None:
-        return by_label
-    return next((link for link in links if slug in (fold_name(link.label), fold_name(link.page_name))), None)
+    return by_label or next(
+        (link for link in links if slug in (fold_name(link.label), fold_name(link.page_name))), None
+    )
 
 
 def _declared(section: Section, link: NavLink | None) -> ResolvedSection:
