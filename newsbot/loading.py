@@ -4,17 +4,9 @@ JSON Schema (newsbot/schema/article.schema.json), so the loaders and the schema 
 Inferred types differ from file to file (`notes` is a list of nothing in a file where no item has a
 note, a list of strings elsewhere; `date_published` all null in one file, text in another), and the
 files of several runs and workers then fail to combine. With these explicit types every file of
-every run loads into one table:
-
-    from newsbot.loading import read_arrow
-    table = read_arrow(["output/spacewar.jsonl", "output/spacedaily.jsonl"])
-    frame = table.to_pandas()                    # pandas
-
-    import duckdb
-    from newsbot.loading import duckdb_columns
-    duckdb.read_json("output/*.jsonl", format="newline_delimited", columns=duckdb_columns())
-
-pyarrow and duckdb are not dependencies of the crawler: install them where the data is read.
+every run loads into one table: `read_arrow(paths)`, or duckdb's `read_json(...,
+columns=duckdb_columns())`, as the README shows. pyarrow and duckdb are not dependencies of the
+crawler: install them where the data is read.
 """
 
 from __future__ import annotations

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -16,10 +15,9 @@ class NewsbotLogFormatter(LogFormatter):
     def dropped(
         self, item: Any, exception: BaseException, response: Response | Failure | None, spider: Spider
     ) -> LogFormatterResult:
-        level = getattr(exception, "log_level", None) or logging.WARNING
-        if isinstance(level, str):
-            level = getattr(logging, level)
         url = ItemAdapter(item).get("url") if ItemAdapter.is_item(item) else None
+        # Scrapy's level: the exception's log_level, else DEFAULT_DROPITEM_LOG_LEVEL.
+        level = super().dropped(item, exception, response, spider)["level"]
         return {
             "level": level,
             "msg": "Dropped %(url)s: %(exception)s",

@@ -6,14 +6,9 @@ folder), the add-on installs a download handler that fetches `https://www.<smn-h
 the download handler (offsite and robots checks, per-domain slots and delays, the spider, the
 pipelines) sees only real URLs, so a replay runs exactly the code of a live crawl.
 
-A replay is not the live web, and behaves as a saved copy should:
-
-- a file the copy does not hold is a 404 at once (reported `gone`, never retried), so a sister
-  site saved without its robots.txt is "allow all", as on a server that has none;
-- a URL whose decoded path climbs out of the copy's folder (`/reports/..%2f..%2fx.html`) is refused
-  before any file is opened, logged and counted (`newsbot/mirror/refused_paths`);
-- a local replay (a folder, or a server on loopback) runs without the politeness delay and
-  AutoThrottle meant for the live sites, unless NEWSBOT_MIRROR_POLITE=True.
+A replay behaves as a saved copy should, not as the live web (the README says how, under
+NEWSBOT_MIRROR): what the copy lacks is a 404 at once, a path climbing out of it is refused, and a
+local replay drops the politeness meant for the live sites.
 """
 
 from __future__ import annotations
@@ -26,12 +21,11 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from scrapy import Request
+from scrapy.core.downloader.handlers.base import BaseDownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
-from scrapy.responsetypes import responsetypes
 from scrapy.settings import BaseSettings
-from scrapy.utils.asyncio import run_in_thread
 from scrapy.utils.misc import build_from_crawler, load_object
 from w3lib.url import file_uri_to_path
 
@@ -41,7 +35,6 @@ from newsbot.registry import load_registry
 logger = logging.getLogger(__name__)
 
 _SAFE_PATH_CHARS = "/%:@!$&()*+,;=-._~"
-MIRROR_SCHEMES = ("http", "https", "file")
 # Politeness is for the live sites; a local replay reads our own copy.
 LOCAL_REPLAY_SETTINGS = {
     "DOWNLOAD_DELAY": 0,
@@ -65,7 +58,7 @@ def normalise_mirror(value: str, given_as: str = "NEWSBOT_MIRROR=") -> str:
         return ""
     if "://" in value:
         scheme = urlsplit(value).scheme.lower()
-        if scheme not in MIRROR_SCHEMES:
+        if scheme not in ("http", "https", "file"):
             raise ValueError(f"{given_as}{value!r}: expected an http(s):// or file:// URL, or a folder")
         if scheme == "file" and not Path(file_uri_to_path(value)).is_dir():
             raise ValueError(f"{given_as}{value!r}: no such folder")
@@ -139,22 +132,17 @@ class MirrorAddon:
             settings.setdict(LOCAL_REPLAY_SETTINGS, "project")
 
 
-class MirrorDownloadHandler:
-    lazy = False
-
+class MirrorDownloadHandler(BaseDownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
         self.mirror: str = crawler.settings.get("NEWSBOT_MIRROR")
         self.stats = crawler.stats
         delegates = crawler.settings.getdict("NEWSBOT_MIRROR_DELEGATES")
-        self.scheme = urlsplit(self.mirror).scheme or "file"
-        self._delegate = build_from_crawler(load_object(delegates[self.scheme]), crawler)
+        # The mirror's own transport: Scrapy's file handler, or its http(s) one.
+        self._delegate = build_from_crawler(load_object(delegates[urlsplit(self.mirror).scheme]), crawler)
         # Off-network URLs keep their own transport; they are never rewritten.
         self._direct = build_from_crawler(load_object(delegates["https"]), crawler)
         logger.info("Replaying the network from the mirror %s", self.mirror)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> MirrorDownloadHandler:
-        return cls(crawler)
 
     async def download_request(self, request: Request) -> Response:
         try:
@@ -167,22 +155,15 @@ class MirrorDownloadHandler:
         if target is None:
             direct: Response = await self._direct.download_request(request)
             return direct
-        if self.scheme == "file":
-            return await self._read_file(request, target)
-        response: Response = await self._delegate.download_request(request.replace(url=target))
+        try:
+            response: Response = await self._delegate.download_request(request.replace(url=target))
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            # Not in a folder copy: what a server answers for a page it lacks (reported `gone`, never
+            # retried; a site saved without its robots.txt is then "allow all", as on a server without one).
+            return Response(url=request.url, status=404, body=b"", request=request)
         replayed: Response = response.replace(url=request.url, request=request)
         return replayed
 
-    async def _read_file(self, request: Request, target: str) -> Response:
-        path = Path(file_uri_to_path(target))
-        try:
-            body = await run_in_thread(path.read_bytes)
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-            # Not in the copy: what a server answers for a page it does not have.
-            return Response(url=request.url, status=404, body=b"", request=request)
-        response_class = responsetypes.from_args(filename=str(path), body=body)
-        return response_class(url=request.url, body=body, request=request)
-
     async def close(self) -> None:
-        for handler in {id(h): h for h in (self._delegate, self._direct)}.values():
-            await handler.close()
+        await self._delegate.close()
+        await self._direct.close()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -45,9 +45,7 @@ class SnapshotServer:
         self._thread.start()
         return self
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self._server.shutdown()
         self._server.server_close()
 
@@ -55,17 +53,12 @@ class SnapshotServer:
 def main() -> None:
     """`python -m newsbot.snapshot_server FOLDER [PORT]`: serve a snapshot until interrupted."""
     import sys
-    import time
 
     root = Path(sys.argv[1] if len(sys.argv) > 1 else "tests/site")
     port = int(sys.argv[2]) if len(sys.argv) > 2 else 0
-    with SnapshotServer(root, port=port) as server:
+    with SnapshotServer(root, port=port) as server, contextlib.suppress(KeyboardInterrupt):
         print(server.url, flush=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+        threading.Event().wait()
 
 
 if __name__ == "__main__":

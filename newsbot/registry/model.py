@@ -67,10 +67,10 @@ class Registry:
 
     def site_for_url(self, url: str) -> Site | None:
         """The network site a URL belongs to (www or bare host, any scheme), or None off the network."""
-        return self._site_by_host.get((urlsplit(url).hostname or "").lower().removeprefix("www."))
+        return self.site_for_host(urlsplit(url).hostname or "")
 
     def site_for_host(self, host: str) -> Site | None:
-        """The network site a host names (www or bare, any case), or None: site_for_url's lookup."""
+        """The network site a host names (www or bare, any case), or None."""
         return self._site_by_host.get(host.lower().removeprefix("www."))
 
     def is_network_host(self, host: str) -> bool:
@@ -87,7 +87,7 @@ class Registry:
         parts = urlsplit(url)
         return (
             parts.scheme in ("http", "https")
-            and (parts.hostname or "").lower().removeprefix("www.") in self._site_by_host
+            and self.site_for_host(parts.hostname or "") is not None
             and self.is_article_path(parts.path)
         )
 
@@ -138,24 +138,19 @@ def load_registry() -> Registry:
     text = resources.files("newsbot.registry").joinpath("sites.toml").read_text(encoding="utf-8")
     data = tomllib.loads(text)
     network = data["network"]
-    sites = []
-    for entry in data["sites"]:
-        host = entry["host"]
-        sections = tuple(
-            Section(slug=s["slug"], label=s["label"], site_host=host) for s in entry.get("sections", [])
+    sites = tuple(
+        Site(
+            name=entry["name"],
+            host=entry["host"],
+            display_name=entry["display_name"],
+            feed=entry.get("feed"),
+            sections=tuple(Section(s["slug"], s["label"], entry["host"]) for s in entry.get("sections", [])),
+            tagline=entry.get("tagline"),
         )
-        sites.append(
-            Site(
-                name=entry["name"],
-                host=host,
-                display_name=entry["display_name"],
-                feed=entry.get("feed"),
-                sections=sections,
-                tagline=entry.get("tagline"),
-            )
-        )
+        for entry in data["sites"]
+    )
     return Registry(
-        sites=tuple(sites),
+        sites=sites,
         asset_hosts=tuple(network["asset_hosts"]),
         article_path_patterns=tuple(re.compile(p) for p in network["article_path_patterns"]),
         section_page_template=network["section_page_pattern"],

@@ -69,12 +69,8 @@ class ResolvedSection:
 
     def names(self) -> set[str]:
         """Everything a user may call it by, folded."""
-        names = {fold_name(self.key), fold_name(self.label), fold_name(page_name(self.url))}
-        if self.declared_slug:
-            names.add(fold_name(self.declared_slug))
-        if self.declared_url:
-            names.add(fold_name(page_name(self.declared_url)))
-        return names - {""}
+        declared = (self.declared_slug or "", page_name(self.declared_url or ""))
+        return {fold_name(name) for name in (self.key, self.label, page_name(self.url), *declared)} - {""}
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -113,13 +109,9 @@ class SectionResolution:
             return []
         return [s for s in self.sections if s.declared and not s.in_navigation]
 
-    @property
-    def declared(self) -> list[ResolvedSection]:
-        return [s for s in self.sections if s.declared]
-
     def default(self) -> list[ResolvedSection]:
         """What a run without `-a sections` walks: the declared sections, else the navigation's."""
-        return self.declared or list(self.sections)
+        return [s for s in self.sections if s.declared] or list(self.sections)
 
     def find(self, name: str) -> ResolvedSection | None:
         """The section a user's name means: by key, label, slug or page name, case and spacing folded."""
@@ -128,15 +120,9 @@ class SectionResolution:
 
     def select(self, names: Iterable[str]) -> tuple[list[ResolvedSection], list[str]]:
         """The sections named, in the order given (each once), and the names found nowhere."""
-        chosen: list[ResolvedSection] = []
-        unknown: list[str] = []
-        for name in names:
-            found = self.find(name)
-            if found is None:
-                unknown.append(name)
-            elif found not in chosen:
-                chosen.append(found)
-        return chosen, unknown
+        found = [(name, self.find(name)) for name in names]
+        chosen = dict.fromkeys(section for _, section in found if section is not None)
+        return list(chosen), [name for name, section in found if section is None]
 
     def describe(self) -> str:
         """The sections on offer, for an error message: `superpowers (SUPERPOWERS), ...`."""
@@ -153,38 +139,23 @@ def resolve_sections(
     if navigation is None:
         as_declared = tuple(_declared(section, None) for section in site.sections)
         return SectionResolution(site=site, sections=as_declared, navigation_read=False)
-    links = list(navigation)
     matched: dict[str, Section] = {}  # nav URL -> declared section
     for section in site.sections:
-        link = _match(section, [link for link in links if link.url not in matched])
+        link = _match(section, [link for link in navigation if link.url not in matched])
         if link is not None:
             matched[link.url] = section
-    resolved: list[ResolvedSection] = []
-    keys: set[str] = set()
-    for link in links:
-        claimed = matched.get(link.url)
-        entry = (
-            _declared(claimed, link)
-            if claimed
-            else ResolvedSection(
-                key=section_key(link.label, link.page_name),
-                label=link.label,
-                url=link.url,
-                site_host=site.host,
-                declared=False,
-                in_navigation=True,
-            )
-        )
-        # Two links to one section identity (a label repeated in a second menu): the first stands.
-        if entry.key and entry.key not in keys:
-            keys.add(entry.key)
-            resolved.append(entry)
-    for section in site.sections:
-        if section not in matched.values() and section_key(section.label, section.slug) not in keys:
-            keys.add(section_key(section.label, section.slug))
-            resolved.append(_declared(section, None))
+    found = [
+        _declared(matched[link.url], link) if link.url in matched else _undeclared(link, site.host)
+        for link in navigation
+    ]
+    found += [_declared(section, None) for section in site.sections if section not in matched.values()]
+    # Two entries of one section identity (a label repeated in a second menu): the first stands.
+    by_key: dict[str, ResolvedSection] = {}
+    for entry in found:
+        if entry.key:
+            by_key.setdefault(entry.key, entry)
     return SectionResolution(
-        site=site, sections=tuple(resolved), navigation_read=True, not_sections=tuple(not_sections)
+        site=site, sections=tuple(by_key.values()), navigation_read=True, not_sections=tuple(not_sections)
     )
 
 
@@ -192,9 +163,9 @@ def _match(section: Section, links: Sequence[NavLink]) -> NavLink | None:
     """A declared section's navigation link: by label first, then by slug (label or page name)."""
     label, slug = fold_name(section.label), fold_name(section.slug)
     by_label = next((link for link in links if fold_name(link.label) == label), None)
-    if by_label is not None:
-        return by_label
-    return next((link for link in links if slug in (fold_name(link.label), fold_name(link.page_name))), None)
+    return by_label or next(
+        (link for link in links if slug in (fold_name(link.label), fold_name(link.page_name))), None
+    )
 
 
 def _declared(section: Section, link: NavLink | None) -> ResolvedSection:
@@ -210,17 +181,17 @@ def _declared(section: Section, link: NavLink | None) -> ResolvedSection:
     )
 
 
+def _undeclared(link: NavLink, site_host: str) -> ResolvedSection:
+    key = section_key(link.label, link.page_name)
+    return ResolvedSection(key, link.label, link.url, site_host, declared=False, in_navigation=True)
+
+
 def find_by_label(links: Sequence[NavLink], label: str) -> NavLink | None:
     """A navigation link for a section label: exact (folded) first, then the one link containing the
     label or contained in it ("SUPERPOWERS" and "SUPERPOWERS NEWS")."""
-    folded_label = fold_name(label)
-    exact = [link for link in links if fold_name(link.label) == folded_label]
-    if exact:
-        return exact[0]
-    folded = [(link, fold_name(link.label)) for link in links]
-    near = [
-        link
-        for link, name in folded
-        if folded_label and name and (folded_label in name or name in folded_label)
-    ]
+    wanted = fold_name(label)
+    exact = next((link for link in links if fold_name(link.label) == wanted), None)
+    if exact is not None or not wanted:
+        return exact
+    near = [link for link in links if (name := fold_name(link.label)) and (wanted in name or name in wanted)]
     return near[0] if len(near) == 1 else None

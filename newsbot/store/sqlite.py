@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-import stat
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import astuple
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -39,6 +40,11 @@ _OUR_TABLES = {"articles", "copies", "walks", "outputs", "ledger"}
 # sqlite's own wait on a lock is silent; it waits this long, then the store logs and waits again.
 _LOCK_POLL_SECONDS = 0.5
 _T = TypeVar("_T")
+_LEDGER_COLUMNS = "url, site, section, reason, attempts, first_attempt, last_attempt, given_up"
+_SET_RECONCILED = (
+    "INSERT INTO outputs (path, reconciled_bytes) VALUES (?, ?) "
+    "ON CONFLICT(path) DO UPDATE SET reconciled_bytes = excluded.reconciled_bytes"
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -99,7 +105,7 @@ class SqliteSeenStore:
         self._waited_in_vain = False
         _refuse_unusable_file(self.path)
         try:
-            # Autocommit: every write is its own transaction unless `transaction()` groups them.
+            # Autocommit: every write is its own transaction unless `_transaction()` groups them.
             # Any thread: `scrapy shell` runs the crawler in one thread and the user's prompt in another.
             self._db = sqlite3.connect(
                 self.path, timeout=_LOCK_POLL_SECONDS, isolation_level=None, check_same_thread=False
@@ -187,16 +193,10 @@ class SqliteSeenStore:
 
     def record(self, article: KnownArticle, *, output: str | None = None, reconciled_bytes: int = 0) -> None:
         """Mark an article written and, with `output`, how far that file is reconciled: one transaction."""
-        with self._transaction():
-            self._insert_article(article)
-            if output is not None:
-                self._set_reconciled(output, reconciled_bytes)
+        self._record([article], output, reconciled_bytes)
 
     def record_many(self, articles: Iterable[KnownArticle], *, output: str, reconciled_bytes: int) -> int:
-        with self._transaction():
-            count = sum(self._insert_article(article) for article in articles)
-            self._set_reconciled(output, reconciled_bytes)
-        return count
+        return self._record(articles, output, reconciled_bytes)
 
     def record_copy(self, url: str, copy_of: str, site: str) -> None:
         self._write(
@@ -209,8 +209,7 @@ class SqliteSeenStore:
         return row[0] if row else 0
 
     def set_reconciled_bytes(self, output: str, size: int) -> None:
-        with self._transaction():
-            self._set_reconciled(output, size)
+        self._write(_SET_RECONCILED, (output, size))
 
     def last_walk_completed(self, site: str, section: str) -> bool:
         row = self._db.execute(
@@ -287,20 +286,14 @@ class SqliteSeenStore:
                 "section = COALESCE(ledger.section, excluded.section)",
                 (url, site, section, reason, now, now),
             )
-            row = self._db.execute(f"SELECT {_LEDGER_COLUMNS} FROM ledger WHERE url = ?", (url,)).fetchone()
-        return _ledger_entry(row)
+            (entry,) = self._ledger("WHERE url = ?", url)
+        return entry
 
     def ledger_pending(self, site: str) -> list[LedgerEntry]:
-        rows = self._db.execute(
-            f"SELECT {_LEDGER_COLUMNS} FROM ledger WHERE site = ? AND given_up = 0 "
-            "ORDER BY first_attempt, url",
-            (site,),
-        )
-        return [_ledger_entry(row) for row in rows]
+        return self._ledger("WHERE site = ? AND given_up = 0 ORDER BY first_attempt, url", site)
 
     def ledger_entries(self) -> list[LedgerEntry]:
-        rows = self._db.execute(f"SELECT {_LEDGER_COLUMNS} FROM ledger ORDER BY site, section, url")
-        return [_ledger_entry(row) for row in rows]
+        return self._ledger("ORDER BY site, section, url")
 
     def ledger_resolve(self, url: str) -> bool:
         """The article was written (or is known): it leaves the ledger. True when it was in it."""
@@ -315,35 +308,43 @@ class SqliteSeenStore:
 
     # --- internals -------------------------------------------------------------------------
 
-    def _insert_article(self, article: KnownArticle) -> bool:
-        cursor = self._db.execute(
-            "INSERT OR IGNORE INTO articles (url, content_hash, site, section, date_published, first_seen) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                article.url,
-                article.content_hash,
-                article.site,
-                article.section,
-                article.date_published,
-                utc_now_iso(),
-            ),
-        )
-        return cursor.rowcount == 1
+    def _record(self, articles: Iterable[KnownArticle], output: str | None, reconciled_bytes: int) -> int:
+        """Insert the articles not yet known and set the file's reconciled size: one transaction."""
+        with self._transaction():
+            inserted = 0
+            for article in articles:
+                # KnownArticle's fields are the first columns, in order.
+                inserted += self._db.execute(
+                    "INSERT OR IGNORE INTO articles (url, content_hash, site, section, date_published, "
+                    "first_seen) VALUES (?, ?, ?, ?, ?, ?)",
+                    (*astuple(article), utc_now_iso()),
+                ).rowcount
+            if output is not None:
+                self._db.execute(_SET_RECONCILED, (output, reconciled_bytes))
+        return inserted
 
-    def _set_reconciled(self, output: str, size: int) -> None:
-        self._db.execute(
-            "INSERT INTO outputs (path, reconciled_bytes) VALUES (?, ?) "
-            "ON CONFLICT(path) DO UPDATE SET reconciled_bytes = excluded.reconciled_bytes",
-            (output, size),
-        )
+    def _ledger(self, clauses: str, *values: str) -> list[LedgerEntry]:
+        rows = self._db.execute(f"SELECT {_LEDGER_COLUMNS} FROM ledger {clauses}", values)
+        return [
+            LedgerEntry(url, site, section, reason, attempts, first, last, bool(given_up))
+            for url, site, section, reason, attempts, first, last, given_up in rows
+        ]
 
     def _write(self, sql: str, values: Iterable[Any] = ()) -> int:
         """One write in its own transaction, waiting for the lock as `_retrying` does; rows changed."""
         params = tuple(values)
         return self._retrying(lambda: self._db.execute(sql, params).rowcount)
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self)
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """The writes of the block as one transaction, begun once the lock is had (see `_retrying`)."""
+        self._retrying(lambda: self._db.execute("BEGIN IMMEDIATE"))
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def _retrying(self, operation: Callable[[], _T]) -> _T:
         """Run `operation`, waiting while another process holds the store locked, up to busy_timeout.
@@ -358,7 +359,7 @@ class SqliteSeenStore:
             try:
                 return operation()
             except sqlite3.OperationalError as error:
-                if not _is_busy(error):
+                if "locked" not in str(error) and "busy" not in str(error):
                     if "readonly" in str(error) or "read-only" in str(error):
                         raise StoreError(f"the store {self.path} cannot be written: {error}") from None
                     raise
@@ -379,31 +380,6 @@ class SqliteSeenStore:
                     logged = True
 
 
-class _Transaction:
-    def __init__(self, store: SqliteSeenStore) -> None:
-        self._store = store
-
-    def __enter__(self) -> None:
-        db = self._store._db
-        self._store._retrying(lambda: db.execute("BEGIN IMMEDIATE"))
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self._store._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
-
-
-_LEDGER_COLUMNS = "url, site, section, reason, attempts, first_attempt, last_attempt, given_up"
-
-
-def _ledger_entry(row: tuple[Any, ...]) -> LedgerEntry:
-    url, site, section, reason, attempts, first, last, given_up = row
-    return LedgerEntry(url, site, section, reason, attempts, first, last, bool(given_up))
-
-
-def _is_busy(error: sqlite3.OperationalError) -> bool:
-    message = str(error)
-    return "locked" in message or "busy" in message
-
-
 def _refuse_unusable_file(path: Path) -> None:
     """A StoreError naming `path` when it cannot be our store: not sqlite, or not writable."""
     try:
@@ -417,9 +393,8 @@ def _refuse_unusable_file(path: Path) -> None:
             header = handle.read(len(_SQLITE_HEADER))
         if header and header != _SQLITE_HEADER:
             raise StoreError(f"{path} is not a newsbot store (not an sqlite database)")
-        mode = path.stat().st_mode
         # The write bits count even for root: a store someone made read-only is not to be written.
-        if not os.access(path, os.W_OK) or not stat.S_IMODE(mode) & 0o222:
+        if not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222:
             raise StoreError(f"the store {path} cannot be written (read-only)")
     if not os.access(path.parent, os.W_OK):
         raise StoreError(f"the store {path} cannot be written: its folder is read-only")
