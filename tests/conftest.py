@@ -19,15 +19,16 @@ CASES = ROOT / "tests" / "cases"
 # runs every test; NEWSBOT_EVIDENCE points at another folder of the same files.
 EVIDENCE = Path(os.environ.get("NEWSBOT_EVIDENCE") or ROOT / "tests" / "evidence")
 
-# The fast-path equivalence tests (tests/test_*_fast_paths.py): the same examples on every run.
+# Property tests held to a plain reference (tests/test_registry_lookups.py): the same examples on
+# every run.
 settings.register_profile(
-    "newsbot-fast-paths",
+    "newsbot-properties",
     derandomize=True,
     deadline=None,
-    max_examples=int(os.environ.get("NEWSBOT_FAST_PATH_EXAMPLES", "300")),
+    max_examples=int(os.environ.get("NEWSBOT_PROPERTY_EXAMPLES", "300")),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-FAST_PATH_PROFILE = settings.get_profile("newsbot-fast-paths")
+PROPERTY_PROFILE = settings.get_profile("newsbot-properties")
 
 # Keep tldextract (pulled in by Scrapy) off the network and quiet.
 os.environ.setdefault("TLDEXTRACT_CACHE", str(ROOT / ".pytest_cache" / "tldextract"))

@@ -16,20 +16,20 @@ from hypothesis import strategies as st
 
 from newsbot.registry import Registry, Site, load_registry
 from newsbot.registry.urls import canonical_url
-from tests.conftest import FAST_PATH_PROFILE as PROFILE
+from tests.conftest import PROPERTY_PROFILE as PROFILE
 
 REGISTRY = load_registry()
 
 
 def outcome(function, *args):
-    """The result, or the exception's type and text: a fast path must fail where the general one did."""
+    """The result, or the exception's type and text: the lookups fail where the plain scans did."""
     try:
         return "returned", function(*args)
     except Exception as error:
         return "raised", type(error).__name__, str(error)
 
 
-# --- the formulations the fast paths replaced --------------------------------------------------
+# --- plain scans, the reference the lookups are held to --------------------------------------------------
 
 
 def site_for_url_before(registry: Registry, url: str) -> Site | None:

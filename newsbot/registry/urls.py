@@ -16,10 +16,8 @@ def canonical_url(url: str) -> str:
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower()
     if load_registry().is_network_host(host):
-        # urlunsplit(("https", f"www.{bare}", path, "", "")), spelled out as urlunsplit builds it.
         bare = host.removeprefix("www.")
-        path = parts.path or "/"
-        return f"https://www.{bare}{path}" if path[0] == "/" else f"https://www.{bare}/{path}"
+        return urlunsplit(("https", f"www.{bare}", parts.path or "/", "", ""))
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, ""))
 
 
