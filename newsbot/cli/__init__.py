@@ -1,2 +1,28 @@
 """The `newsbot` command (newsbot.cli.main): one module per subcommand, each with `add_parser` and
-`run`: parse, demo, check, schema, state."""
+`run`: parse, demo, check, schema, state, sections. Scrapy's commands are in newsbot.cli.commands."""
+
+from __future__ import annotations
+
+from newsbot.mirror import mirror_from_option
+from newsbot.registry import Site, load_registry
+
+
+class CommandError(Exception):
+    """The command cannot run as asked (a misuse, an unknown site, an unusable store): main prints
+    `newsbot <command>: <message>`, one line on stderr, and exits with status 2."""
+
+
+def site_named(name: str) -> Site:
+    """The registry's site of that short name or host."""
+    try:
+        return load_registry().site(name)
+    except KeyError as error:
+        raise CommandError(error.args[0]) from None
+
+
+def mirror_option(option: str | None) -> str:
+    """`--mirror`, else the NEWSBOT_MIRROR environment variable, as a URL ("" for the live sites)."""
+    try:
+        return mirror_from_option(option)
+    except ValueError as error:
+        raise CommandError(str(error)) from None

@@ -14,43 +14,36 @@ from newsbot.parsing.feed import FeedError, looks_like_feed, parse_feed
 from newsbot.registry import load_registry
 
 
-def add_parser(commands: Any) -> None:
-    parse = commands.add_parser(
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
         "parse", help="print the item of saved article pages, or the entries of a feed"
     )
-    parse.add_argument("files", nargs="+", type=Path)
-    parse.add_argument("--url", help="the page's real URL (default: its og:url, or its wget --mirror path)")
+    parser.add_argument("files", nargs="+", type=Path)
+    parser.add_argument("--url", help="the page's real URL (default: its og:url, or its wget --mirror path)")
+    return parser
 
 
 def run(args: argparse.Namespace) -> int:
-    return _parse(args.files, args.url)
-
-
-def _parse(files: list[Path], url: str | None) -> int:
     status = 0
-    for path in files:
+    for path in args.files:
         try:
             body = path.read_bytes()
+            url = args.url or url_from_mirror_path(path)
+            if looks_like_feed(body):
+                for entry in parse_feed(url or path.resolve().as_uri(), body):
+                    _print_json(entry.to_dict())
+                continue
+            item = parse_article(url, body)
+            if item is None:
+                raise ParseError("not an article page")
         except OSError as error:
             print(f"newsbot parse: {path}: {error.strerror}", file=sys.stderr)
             status = 1
-            continue
-        page_url = url or url_from_mirror_path(path)
-        try:
-            if looks_like_feed(body):
-                for entry in parse_feed(page_url or path.resolve().as_uri(), body):
-                    _print_json(entry.to_dict())
-                continue
-            item = parse_article(page_url, body)
         except (ParseError, FeedError) as error:
             print(f"newsbot parse: {path}: {error}", file=sys.stderr)
             status = 1
-            continue
-        if item is None:
-            print(f"newsbot parse: {path}: not an article page", file=sys.stderr)
-            status = 1
-            continue
-        _print_json(item.to_dict())
+        else:
+            _print_json(item.to_dict())
     return status
 
 

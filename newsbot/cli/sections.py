@@ -20,14 +20,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from newsbot.mirror import mirror_from_option, mirror_url
+from newsbot.cli import mirror_option, site_named
+from newsbot.mirror import mirror_url
 from newsbot.parsing.navigation import parse_navigation
 from newsbot.registry import SectionResolution, Site, load_registry, resolve_sections
 from newsbot.settings import USER_AGENT
 
-EXIT_OK = 0
 EXIT_DRIFT = 1
-EXIT_USAGE = 2
 FETCH_TIMEOUT = 30.0
 
 
@@ -58,25 +57,21 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    registry = load_registry()
-    try:
-        sites = [registry.site(name) for name in args.sites] or list(registry.sites)
-    except KeyError as error:
-        return _usage(error.args[0])
-    try:
-        mirror = mirror_from_option(args.mirror)
-    except ValueError as error:
-        return _usage(str(error))
+    sites = [site_named(name) for name in args.sites] or list(load_registry().sites)
+    mirror = mirror_option(args.mirror)
     reports = []
     for site in sites:
         try:
-            resolution = site_sections(site, mirror)
+            navigation = parse_navigation(site.home_url, fetch_home(site, mirror))
         except HomePageError as error:
-            where = {"site": site.name, "host": site.host, "home_url": site.home_url}
-            reports.append({**where, "error": str(error)})
+            reports.append(
+                {"site": site.name, "host": site.host, "home_url": site.home_url, "error": str(error)}
+            )
             continue
-        reports.append(site_report(resolution))
-    status = EXIT_DRIFT if any(r.get("error") or r["missing"] for r in reports) else EXIT_OK
+        reports.append(
+            site_report(resolve_sections(site, navigation.sections, not_sections=navigation.not_sections))
+        )
+    status = EXIT_DRIFT if any(r.get("error") or r["missing"] for r in reports) else 0
     if args.json:
         document = {"source": mirror or "live", "exit_status": status, "sites": reports}
         sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
@@ -85,14 +80,8 @@ def run(args: argparse.Namespace) -> int:
     return status
 
 
-def site_sections(site: Site, mirror: str = "") -> SectionResolution:
-    """The site's sections, resolved from its home page navigation. Raises HomePageError."""
-    body = fetch_home(site, mirror)
-    navigation = parse_navigation(site.home_url, body)
-    return resolve_sections(site, navigation.sections, not_sections=navigation.not_sections)
-
-
-def fetch_home(site: Site, mirror: str = "") -> bytes:
+def fetch_home(site: Site, mirror: str) -> bytes:
+    """The site's home page, from the mirror if one is given. Raises HomePageError."""
     url = mirror_url(mirror, site.home_url) if mirror else site.home_url
     if url is None:  # pragma: no cover - every registry site is on the network
         raise HomePageError(f"{site.home_url} is not on the network")
@@ -148,8 +137,3 @@ def render(report: dict[str, Any]) -> str:
     if report["not_sections"]:
         lines.append("  not sections: " + ", ".join(link["label"] for link in report["not_sections"]))
     return "\n".join(lines) + "\n"
-
-
-def _usage(message: str) -> int:
-    print(f"newsbot sections: {message}", file=sys.stderr)
-    return EXIT_USAGE
