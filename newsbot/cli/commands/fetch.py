@@ -1,0 +1,9 @@
+"""`scrapy fetch` as Scrapy has it, with the inspection settings of newsbot.cli.commands.inspection."""
+
+from scrapy.commands.fetch import Command as ScrapyCommand
+
+from newsbot.cli.commands.inspection import Inspection
+
+
+class Command(Inspection, ScrapyCommand):
+    pass

@@ -1,0 +1,9 @@
+"""`scrapy parse` as Scrapy has it, with the inspection settings of newsbot.cli.commands.inspection."""
+
+from scrapy.commands.parse import Command as ScrapyCommand
+
+from newsbot.cli.commands.inspection import Inspection
+
+
+class Command(Inspection, ScrapyCommand):
+    pass
