@@ -10,57 +10,36 @@ from scrapy.settings import BaseSettings
 
 from newsbot.mirror import normalise_mirror
 
+# What a value must be, as the error says it, and the Scrapy reader that fails (ValueError,
+# TypeError) on a value of another type. A number must be 0 or more; a flag always is.
+WHOLE_NUMBER = ("a whole number of 0 or more", BaseSettings.getint)
+SECONDS = ("a number of seconds, 0 or more", BaseSettings.getfloat)
+FLAG = ("True or False", BaseSettings.getbool)
 
-def _whole_number(settings: BaseSettings, name: str) -> None:
-    value = settings.get(name)
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = -1
-    if number < 0:
-        raise UsageError(f"-s {name}={value!r}: expected a whole number of 0 or more")
-
-
-def _seconds(settings: BaseSettings, name: str) -> None:
-    value = settings.get(name)
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = -1.0
-    if not number >= 0:  # NaN fails too
-        raise UsageError(f"-s {name}={value!r}: expected a number of seconds, 0 or more")
-
-
-def _flag(settings: BaseSettings, name: str) -> None:
-    try:
-        settings.getbool(name)
-    except ValueError:
-        raise UsageError(f"-s {name}={settings.get(name)!r}: expected True or False") from None
-
-
-def _mirror(settings: BaseSettings, name: str) -> None:
-    try:
-        normalise_mirror(settings.get(name) or "")
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-
-
-CHECKS: dict[str, Callable[[BaseSettings, str], None]] = {
-    "NEWSBOT_MAX_ERRORS": _whole_number,
-    "NEWSBOT_KNOWN_PAGES_OVERSHOOT": _whole_number,
-    "NEWSBOT_RETRY_BACKOFF": _seconds,
-    "NEWSBOT_RETRY_BACKOFF_MAX": _seconds,
-    "NEWSBOT_RETRY_AFTER_MAX": _seconds,
-    "NEWSBOT_PROGRESS_INTERVAL": _seconds,
-    "NEWSBOT_INCREMENTAL_EXPORTS": _flag,
-    "NEWSBOT_MIRROR_POLITE": _flag,
-    "NEWSBOT_RUN_REPORT": _flag,
-    "NEWSBOT_MIRROR": _mirror,
+CHECKED_SETTINGS: dict[str, tuple[str, Callable[[BaseSettings, str], float]]] = {
+    "NEWSBOT_MAX_ERRORS": WHOLE_NUMBER,
+    "NEWSBOT_KNOWN_PAGES_OVERSHOOT": WHOLE_NUMBER,
+    "NEWSBOT_RETRY_BACKOFF": SECONDS,
+    "NEWSBOT_RETRY_BACKOFF_MAX": SECONDS,
+    "NEWSBOT_RETRY_AFTER_MAX": SECONDS,
+    "NEWSBOT_PROGRESS_INTERVAL": SECONDS,
+    "NEWSBOT_INCREMENTAL_EXPORTS": FLAG,
+    "NEWSBOT_MIRROR_POLITE": FLAG,
+    "NEWSBOT_RUN_REPORT": FLAG,
 }
 
 
 def check_settings(settings: BaseSettings) -> None:
     """Raises UsageError, one line naming the setting, for the first NEWSBOT_* value that is wrong."""
-    for name, check in CHECKS.items():
-        if settings.get(name) is not None:
-            check(settings, name)
+    for name, (expected, read) in CHECKED_SETTINGS.items():
+        value = settings.get(name)
+        try:
+            fits = value is None or read(settings, name) >= 0  # NaN is not >= 0 either
+        except (TypeError, ValueError):
+            fits = False
+        if not fits:
+            raise UsageError(f"-s {name}={value!r}: expected {expected}")
+    try:
+        normalise_mirror(settings.get("NEWSBOT_MIRROR") or "")
+    except ValueError as error:
+        raise UsageError(str(error)) from None
