@@ -191,20 +191,11 @@ def assess_site(
         for name, threshold in FIELD_THRESHOLDS.items()
     }
     kinds = Counter(kind for item in items for kind in {note_kind(note) for note in item.get("notes") or ()})
-    notes: dict[str, dict[str, Any]] = {
-        kind: {
-            "articles": count,
-            "total": parsed,
-            "share": count / parsed,
-            "degraded_above": None if kind in NOTES_NOT_JUDGED else NOTE_MAX_SHARE,
-            "status": None
-            if kind in NOTES_NOT_JUDGED
-            else DEGRADED
-            if count / parsed > NOTE_MAX_SHARE
-            else FITS,
-        }
-        for kind, count in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))
-    }
+    notes: dict[str, dict[str, Any]] = {}
+    for kind, count in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])):
+        share, limit = count / parsed, None if kind in NOTES_NOT_JUDGED else NOTE_MAX_SHARE
+        status = None if limit is None else DEGRADED if share > limit else FITS
+        notes[kind] = dict(articles=count, total=parsed, share=share, degraded_above=limit, status=status)
     judged = {"run": run, "fields": fields, "notes": notes}
 
     # A run that never got to the articles has one reason; the measures would only repeat it.
@@ -230,13 +221,13 @@ def assess_site(
                 if m["status"] == BROKEN
                 else f"fits at {format_share(m['fits_at'])}"
             )
-            share = format_share(m["share"])
-            reasons.append((m["status"], f"{what} {m['count']} of {m['total']}{unit} ({share}; {bound})"))
+            counted = f"{what} {m['count']} of {m['total']}{unit}"
+            reasons.append((m["status"], f"{counted} ({format_share(m['share'])}; {bound})"))
     for kind, note in notes.items():
         if note["status"] == DEGRADED:
-            share = format_share(note["share"])
-            text = f"fallback '{kind}' on {note['articles']} of {parsed} articles ({share}; degraded above "
-            reasons.append((DEGRADED, text + f"{format_share(NOTE_MAX_SHARE)})"))
+            counted = f"fallback '{kind}' on {note['articles']} of {parsed} articles"
+            bound = f"degraded above {format_share(NOTE_MAX_SHARE)}"
+            reasons.append((DEGRADED, f"{counted} ({format_share(note['share'])}; {bound})"))
     reasons.sort(key=lambda reason: -VERDICTS.index(reason[0]))  # stable: broken first, in table order
     return {
         "verdict": worst(status for status, _ in reasons),

@@ -19,27 +19,8 @@ import os
 import sys
 from typing import Any
 
+from newsbot import keys
 from newsbot.cli import CommandError, mirror_option, site_named
-from newsbot.keys import (
-    STATS_ARTICLES_REQUESTED,
-    STATS_HOME_FAILED,
-    STATS_ITEMS_DROPPED_PREFIX,
-    STATS_LISTED_ENTRIES,
-    STATS_MISSING_PREFIX,
-    STATS_PAGES_NOT_ARTICLE,
-    STATS_PAGES_UNPARSED,
-    STATS_SECTION_PAGES,
-    STATS_SECTION_PAGES_EMPTY,
-    STATS_SECTION_PAGES_FAILED_PREFIX,
-    STATS_SECTIONS,
-    STATS_SECTIONS_EMPTY,
-    STATS_SECTIONS_HEALED,
-    STATS_SECTIONS_MISSING,
-    STATS_SECTIONS_MOVED,
-    STATS_SECTIONS_NEW,
-    STATS_SECTIONS_WALKED,
-    STATS_UNKNOWN_SECTIONS,
-)
 from newsbot.mirror import LOCAL_REPLAY_SETTINGS
 from newsbot.quality import BROKEN, DEGRADED, FITS, NOTE_MAX_SHARE, assess_site, format_share, worst
 from newsbot.registry import Site, load_registry
@@ -229,11 +210,12 @@ def _report(site: Site, crawler: Any, items: list[dict[str, Any]], sections_requ
 
     # Navigation links that listed nothing when walked were not sections after all: the spider
     # counts them apart, and they judge nothing here.
-    not_sections = stats.get(STATS_SECTIONS_EMPTY, 0)
-    walked = stats.get(STATS_SECTIONS_WALKED)
-    section_pages = stats.get(STATS_SECTION_PAGES, 0) - not_sections
-    links = stats.get(STATS_LISTED_ENTRIES, 0)
-    not_article, unparsed = stats.get(STATS_PAGES_NOT_ARTICLE, 0), stats.get(STATS_PAGES_UNPARSED, 0)
+    not_sections = stats.get(keys.STATS_SECTIONS_EMPTY, 0)
+    walked = stats.get(keys.STATS_SECTIONS_WALKED)
+    section_pages = stats.get(keys.STATS_SECTION_PAGES, 0) - not_sections
+    links = stats.get(keys.STATS_LISTED_ENTRIES, 0)
+    not_article = stats.get(keys.STATS_PAGES_NOT_ARTICLE, 0)
+    unparsed = stats.get(keys.STATS_PAGES_UNPARSED, 0)
     validator = Draft202012Validator(shipped_schema())
     figures = {
         "finish_reason": stats.get("finish_reason") if stats else "not_started",
@@ -246,29 +228,29 @@ def _report(site: Site, crawler: Any, items: list[dict[str, Any]], sections_requ
         "download_errors": stats.get("downloader/exception_count", 0),
         "sections_requested": (len(walked) if walked is not None else sections_requested) - not_sections,
         "section_pages": section_pages,
-        "section_pages_empty": stats.get(STATS_SECTION_PAGES_EMPTY, 0) - not_sections,
+        "section_pages_empty": stats.get(keys.STATS_SECTION_PAGES_EMPTY, 0) - not_sections,
         "article_links": links,
         "article_links_per_section_page": links / section_pages if section_pages else None,
-        "articles_requested": stats.get(STATS_ARTICLES_REQUESTED) or not_article + unparsed + len(items),
+        "articles_requested": stats.get(keys.STATS_ARTICLES_REQUESTED) or not_article + unparsed + len(items),
         "articles_parsed": len(items),
         "pages_not_article": not_article,
         "pages_unparsed": unparsed,
         "items_invalid": sum(not validator.is_valid(item) for item in items),
-        "duplicates_dropped": total(STATS_ITEMS_DROPPED_PREFIX),
-        "articles_missing": by_reason(STATS_MISSING_PREFIX),
-        "section_pages_failed": by_reason(STATS_SECTION_PAGES_FAILED_PREFIX),
+        "duplicates_dropped": total(keys.STATS_ITEMS_DROPPED_PREFIX),
+        "articles_missing": by_reason(keys.STATS_MISSING_PREFIX),
+        "section_pages_failed": by_reason(keys.STATS_SECTION_PAGES_FAILED_PREFIX),
         "sections": {
-            "resolved": stats.get(STATS_SECTIONS, []),
+            "resolved": stats.get(keys.STATS_SECTIONS, []),
             "walked": walked or [],
-            "moved": stats.get(STATS_SECTIONS_MOVED, []),
-            "new": stats.get(STATS_SECTIONS_NEW, []),
-            "missing": stats.get(STATS_SECTIONS_MISSING, []),
-            "healed": stats.get(STATS_SECTIONS_HEALED, 0),
+            "moved": stats.get(keys.STATS_SECTIONS_MOVED, []),
+            "new": stats.get(keys.STATS_SECTIONS_NEW, []),
+            "missing": stats.get(keys.STATS_SECTIONS_MISSING, []),
+            "healed": stats.get(keys.STATS_SECTIONS_HEALED, 0),
             "not_sections_walked": not_sections,
-            "navigation_read": not stats.get(STATS_HOME_FAILED, 0),
+            "navigation_read": not stats.get(keys.STATS_HOME_FAILED, 0),
         },
     }
-    judged = assess_site(figures, items, stats.get(STATS_UNKNOWN_SECTIONS))
+    judged = assess_site(figures, items, stats.get(keys.STATS_UNKNOWN_SECTIONS))
     verdict = {"verdict": judged.pop("verdict"), "reasons": judged.pop("reasons")}
     return {"site": site.name, "host": site.host, **verdict, **figures, **judged}
 
@@ -331,15 +313,11 @@ def _section_lines(sections: dict[str, Any]) -> list[str]:
     for key, what in (
         ("new", "sections not declared in sites.toml"),
         ("missing", "declared sections NOT in the navigation"),
-    ):
-        if sections[key]:
-            lines.append(f"  {what}: {', '.join(sections[key])}")
-    for key, what in (
         ("healed", "declared sections found again by label after their URL failed"),
         ("not_sections_walked", "navigation links that listed no article"),
     ):
-        if sections[key]:
-            lines.append(f"  {what}: {sections[key]}")
+        if value := sections[key]:  # a list of section keys, or a count
+            lines.append(f"  {what}: {', '.join(value) if isinstance(value, list) else value}")
     return lines
 
 
