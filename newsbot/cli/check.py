@@ -1,10 +1,7 @@
-"""`newsbot check`: one small, polite run that tells whether the parsers still fit the live pages.
-
-For each site it runs the real spider in-process (as `newsbot demo` does) on the first page of a few
-sections and a few articles (the sections resolved from the home page navigation, as a crawl does;
-moved, new and missing sections are reported), keeps every item the spider parsed, and judges the run with the
-thresholds of newsbot/quality.py: a table per site, then `VERDICT <site>: fits|degraded|broken`.
-Nothing is written: no JSON Lines, no run report, no seen-articles state.
+"""`newsbot check`: one small, polite run per site that tells whether the parsers still fit the live
+pages (README "Checking the live sites"). The real spider runs in-process, as in `newsbot demo`, on
+the first page of a few sections and on a few articles, and writes nothing; newsbot/quality.py judges
+what it parsed. A table per site, then `VERDICT <site>: fits|degraded|broken`.
 
 Exit status: 0 when every site fits, 1 when the worst site is degraded, 2 when one is broken (or the
 check could not run: a usage error). A scheduler may crawl on 0, crawl and look on 1, hold on 2.
@@ -92,21 +89,13 @@ def run(args: argparse.Namespace) -> int:
     verdict = worst(report["verdict"] for report in reports)
     status = EXIT_STATUS[verdict]
     if args.json:
-        document = {
-            "source": mirror or "live",
-            "articles_per_site": args.articles,
-            "verdict": verdict,
-            "exit_status": status,
-            "sites": reports,
-        }
+        head = {"source": mirror or "live", "articles_per_site": args.articles, "verdict": verdict}
+        document = {**head, "exit_status": status, "sites": reports}
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     else:
         where = f"the mirror {mirror}" if mirror else "the live sites"
-        blocks = [
-            f"newsbot check: {len(reports)} site(s) from {where}, up to {args.articles} articles each\n"
-        ]
-        blocks += [render_site(report) for report in reports]
-        blocks += [verdict_line(report) for report in reports]
+        heading = f"newsbot check: {len(reports)} site(s) from {where}, up to {args.articles} articles each\n"
+        blocks = [heading, *map(render_site, reports), *map(verdict_line, reports)]
         text = "\n".join(blocks) + "\n"
     try:
         sys.stdout.write(text)

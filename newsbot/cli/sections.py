@@ -1,9 +1,7 @@
-"""`newsbot sections SITE... [--mirror URL|DIR] [--json]`: the sections each site's navigation offers.
-
-Reads each site's home page (live, or from a mirror), resolves its navigation against the registry
-exactly as a crawl does (newsbot.registry.sections) and prints, per section: label, URL, whether
-`sites.toml` declares it, and the declared URL when the navigation moved it. This is how a user keeps
-`sites.toml` true.
+"""`newsbot sections`: the sections each site's home page navigation offers (live, or from a mirror),
+resolved against the registry exactly as a crawl resolves them (newsbot.registry.sections): label,
+URL, declared in `sites.toml` or not, and the declared URL of a section that moved. This is how a
+user keeps `sites.toml` true.
 
 Exit status: 0 when every declared section is in its site's navigation, 1 when one is not (or a home
 page could not be read), 2 on a usage error.

@@ -20,9 +20,9 @@ from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
 
+from newsbot.cli.commands import check_settings
 from newsbot.keys import GOOD_FINISH_REASONS, STATS_OUTCOME, USAGE_FINISH_REASONS
 from newsbot.registry import load_registry
-from newsbot.setting_checks import check_settings
 from newsbot.spiders.args import SpiderArguments
 
 EXIT_FAILED = 1

@@ -1,8 +1,8 @@
-"""`scrapy fetch` as Scrapy has it, with the inspection settings of newsbot.cli.commands.inspection."""
+"""`scrapy fetch` as Scrapy has it, with the inspection settings (newsbot.cli.commands.Inspection)."""
 
 from scrapy.commands.fetch import Command as ScrapyCommand
 
-from newsbot.cli.commands.inspection import Inspection
+from newsbot.cli.commands import Inspection
 
 
 class Command(Inspection, ScrapyCommand):

@@ -1,8 +1,8 @@
-"""`scrapy parse` as Scrapy has it, with the inspection settings of newsbot.cli.commands.inspection."""
+"""`scrapy parse` as Scrapy has it, with the inspection settings (newsbot.cli.commands.Inspection)."""
 
 from scrapy.commands.parse import Command as ScrapyCommand
 
-from newsbot.cli.commands.inspection import Inspection
+from newsbot.cli.commands import Inspection
 
 
 class Command(Inspection, ScrapyCommand):
