@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 from newsbot.mirror import mirror_from_option
 from newsbot.registry import Site, load_registry
 
@@ -26,3 +28,16 @@ def mirror_option(option: str | None) -> str:
         return mirror_from_option(option)
     except ValueError as error:
         raise CommandError(str(error)) from None
+
+
+def add_site_options(parser: argparse.ArgumentParser, sites: str, verb: str, instead_of: str) -> None:
+    """The SITE names, `--mirror` and `--json` of `newsbot check` and `newsbot sections`."""
+    parser.add_argument("sites", nargs="*", metavar="SITE", help=f"site short names{sites}")
+    parser.add_argument(
+        "--mirror",
+        default=None,
+        help=f"{verb} a saved copy instead of the live sites: http(s):// or file:// URL, or a folder "
+        "(default: the NEWSBOT_MIRROR environment variable; empty: the live sites)",
+    )
+    json_help = f"print one JSON document instead of {instead_of}"
+    parser.add_argument("--json", action="store_true", help=json_help)

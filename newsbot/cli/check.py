@@ -17,7 +17,7 @@ import sys
 from typing import Any
 
 from newsbot import keys
-from newsbot.cli import CommandError, mirror_option, site_named
+from newsbot.cli import CommandError, add_site_options, mirror_option, site_named
 from newsbot.mirror import LOCAL_REPLAY_SETTINGS
 from newsbot.quality import BROKEN, DEGRADED, FITS, NOTE_MAX_SHARE, assess_site, format_share, worst
 from newsbot.registry import Site, load_registry
@@ -38,12 +38,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument(
-        "sites",
-        nargs="*",
-        metavar="SITE",
-        help="site short names, e.g. spacewar (default: every site that declares sections)",
-    )
-    parser.add_argument(
         "--sections",
         default=None,
         help="comma list of section slugs or labels, or all, for every SITE (default: the site's "
@@ -57,13 +51,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="N",
         help=f"articles fetched per site (default: {DEFAULT_ARTICLES})",
     )
-    parser.add_argument(
-        "--mirror",
-        default=None,
-        help="check a saved copy instead of the live sites: http(s):// or file:// URL, or a folder "
-        "(default: the NEWSBOT_MIRROR environment variable; empty: the live sites)",
-    )
-    parser.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
+    every = ", e.g. spacewar (default: every site that declares sections)"
+    add_site_options(parser, every, verb="check", instead_of="tables")
     parser.add_argument(
         "-s",
         "--set",

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from newsbot.cli import mirror_option, site_named
+from newsbot.cli import add_site_options, mirror_option, site_named
 from newsbot.mirror import mirror_url
 from newsbot.parsing.navigation import parse_navigation
 from newsbot.registry import SectionResolution, Site, load_registry, resolve_sections
@@ -43,14 +43,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
             "page could not be read), 2 usage error."
         ),
     )
-    parser.add_argument("sites", nargs="*", metavar="SITE", help="site short names (default: every site)")
-    parser.add_argument(
-        "--mirror",
-        default=None,
-        help="read a saved copy instead of the live sites: http(s):// or file:// URL, or a folder "
-        "(default: the NEWSBOT_MIRROR environment variable; empty: the live sites)",
-    )
-    parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
+    add_site_options(parser, " (default: every site)", verb="read", instead_of="text")
     return parser
 
 
