@@ -177,11 +177,7 @@ def _report(site: Site, crawler: Any, items: list[dict[str, Any]], sections_requ
 
     stats: dict[str, Any] = dict(crawler.stats.get_stats() or {}) if crawler.stats else {}
 
-    def total(prefix: str) -> int:
-        return sum(value for key, value in stats.items() if key.startswith(prefix))
-
     def by_reason(prefix: str) -> dict[str, int]:
-        # Why pages were not had, as the spider classifies it (HTTP status, block page, not an article).
         return {
             key.removeprefix(prefix): value for key, value in sorted(stats.items()) if key.startswith(prefix)
         }
@@ -214,7 +210,8 @@ def _report(site: Site, crawler: Any, items: list[dict[str, Any]], sections_requ
         "pages_not_article": not_article,
         "pages_unparsed": unparsed,
         "items_invalid": sum(not validator.is_valid(item) for item in items),
-        "duplicates_dropped": total(keys.STATS_ITEMS_DROPPED_PREFIX),
+        "duplicates_dropped": sum(by_reason(keys.STATS_ITEMS_DROPPED_PREFIX).values()),
+        # Why pages were not had, as the spider classifies it (HTTP status, block page, not an article).
         "articles_missing": by_reason(keys.STATS_MISSING_PREFIX),
         "section_pages_failed": by_reason(keys.STATS_SECTION_PAGES_FAILED_PREFIX),
         "sections": {
