@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from scrapy.exceptions import UsageError
 
 from newsbot.cli.main import main
 from newsbot.quality import (
@@ -440,3 +441,15 @@ def test_a_headline_fallback_alone_degrades_and_the_check_exits_1(tmp_path):
     assert site["fields"]["title"]["status"] == "fits"
     assert site["notes"]["title: no <h1>, used <title>"]["status"] == "degraded"
     assert all(reason.startswith("fallback '") for reason in site["reasons"]), site["reasons"]
+
+
+def test_a_spider_argument_rule_broken_by_an_option_is_one_line_and_exit_2(capsys, monkeypatch):
+    # `--sections` is read by the spider arguments' code, whose misuse is Scrapy's UsageError.
+    message = "-a sections=: empty; give a value, or leave the argument out"
+
+    def refuse(raw):
+        raise UsageError(message)
+
+    monkeypatch.setattr("newsbot.cli.check.SpiderArguments.parse", refuse)
+    assert main(["check", "spacewar", "--sections", " "]) == 2
+    assert capsys.readouterr().err == f"newsbot check: {message}\n"

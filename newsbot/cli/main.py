@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from scrapy.exceptions import UsageError
+
 from newsbot.cli import CommandError, check, demo, parse, schema, sections, state
 
 EXIT_USAGE = 2
@@ -23,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         status: int = args.run(args)
-    except CommandError as error:
+    except (CommandError, UsageError) as error:  # UsageError: the spider arguments' rules, as a crawl's
         print(f"newsbot {args.command}: {error}", file=sys.stderr)
         return EXIT_USAGE
     return status
