@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 
 from newsbot.mirror import mirror_from_option
 from newsbot.registry import Site, load_registry
@@ -41,3 +43,15 @@ def add_site_options(parser: argparse.ArgumentParser, sites: str, verb: str, ins
     )
     json_help = f"print one JSON document instead of {instead_of}"
     parser.add_argument("--json", action="store_true", help=json_help)
+
+
+def write_stdout(text: str) -> bool:
+    """Write and flush; False when the reader (`head`, say) has gone, which is not an error of ours.
+    stdout then points at /dev/null, so that the interpreter's last flush does not fail again."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return True
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return False

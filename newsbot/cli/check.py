@@ -13,11 +13,10 @@ import argparse
 import json
 import logging
 import os
-import sys
 from typing import Any
 
 from newsbot import keys
-from newsbot.cli import CommandError, add_site_options, mirror_option, site_named
+from newsbot.cli import CommandError, add_site_options, mirror_option, site_named, write_stdout
 from newsbot.mirror import LOCAL_REPLAY_SETTINGS
 from newsbot.quality import BROKEN, DEGRADED, FITS, NOTE_MAX_SHARE, assess_site, format_share, worst
 from newsbot.registry import Site, load_registry
@@ -86,12 +85,7 @@ def run(args: argparse.Namespace) -> int:
         heading = f"newsbot check: {len(reports)} site(s) from {where}, up to {args.articles} articles each\n"
         blocks = [heading, *map(render_site, reports), *map(verdict_line, reports)]
         text = "\n".join(blocks) + "\n"
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # The reader (`head`, say) has what it wanted; the exit status still tells the verdict.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    write_stdout(text)  # read or not, the exit status tells the verdict
     return status
 
 
