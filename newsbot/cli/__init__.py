@@ -32,9 +32,9 @@ def mirror_option(option: str | None) -> str:
         raise CommandError(str(error)) from None
 
 
-def add_site_options(parser: argparse.ArgumentParser, sites: str, verb: str, instead_of: str) -> None:
+def add_site_options(parser: argparse.ArgumentParser, sites_note: str, verb: str, instead_of: str) -> None:
     """The SITE names, `--mirror` and `--json` of `newsbot check` and `newsbot sections`."""
-    parser.add_argument("sites", nargs="*", metavar="SITE", help=f"site short names{sites}")
+    parser.add_argument("sites", nargs="*", metavar="SITE", help=f"site short names{sites_note}")
     parser.add_argument(
         "--mirror",
         default=None,
