@@ -72,6 +72,9 @@ def run(args: argparse.Namespace) -> int:
         else:
             _print_table(_summary(store, path))
         return 0
+    except StoreError as error:  # Redis did not answer within its bounded retries
+        print(f"newsbot state: {error}", file=sys.stderr)
+        return 1
     finally:
         store.close()
 
