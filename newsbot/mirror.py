@@ -120,7 +120,7 @@ class MirrorAddon:
         raw = settings.get("NEWSBOT_MIRROR")
         if not raw:
             return
-        # `scrapy crawl` has already checked the value (newsbot.commands.crawl); a folder becomes a URL.
+        # `scrapy crawl` has already checked the value (newsbot.cli.commands.crawl); a folder becomes a URL.
         mirror = normalise_mirror(raw)
         settings.set("NEWSBOT_MIRROR", mirror, settings.getpriority("NEWSBOT_MIRROR") or "addon")
         handlers = settings.getdict("DOWNLOAD_HANDLERS_BASE")

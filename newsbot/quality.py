@@ -13,9 +13,9 @@ page and still fit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from newsbot.keys import STATS_FIELD_MISSING, STATS_ITEMS_VALID, STATS_NOTES
 from newsbot.parsing.article import FIELD_HINTS
@@ -39,31 +39,17 @@ def note_kind(note: str) -> str:
     return note.split(" '", 1)[0]
 
 
-FITS = "fits"
-DEGRADED = "degraded"
-BROKEN = "broken"
-_SEVERITY = {FITS: 0, DEGRADED: 1, BROKEN: 2}
+FITS, DEGRADED, BROKEN = "fits", "degraded", "broken"
+VERDICTS = (FITS, DEGRADED, BROKEN)  # best first
 
 
-@dataclass(frozen=True)
-class Threshold:
-    """`fits`: the lowest share that fits; `broken`: below this share the measure is broken."""
-
-    fits: float
-    broken: float
-    # What to look at when the share falls: ends the warning sentence of the run report.
-    hint: str = ""
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.broken <= self.fits <= 1:
-            raise ValueError(f"a threshold needs 0 <= broken <= fits <= 1, got {self}")
+class Threshold(NamedTuple):
+    fits: float  # the lowest share that fits
+    broken: float  # below this share the measure is broken
+    look_at: str = ""  # the markup to look at when a field's share falls (ends the report's warning)
 
     def grade(self, share: float) -> str:
-        if share >= self.fits:
-            return FITS
-        if share >= self.broken:
-            return DEGRADED
-        return BROKEN
+        return FITS if share >= self.fits else DEGRADED if share >= self.broken else BROKEN
 
 
 # Item fields, share of parsed articles where the field is filled (not None, "", []).
@@ -100,16 +86,16 @@ FIELD_THRESHOLDS: dict[str, Threshold | None] = {
     "related_links": Threshold(0.50, 0.10, _HINTS["related_links"]),
 }
 
-# Measures of a `newsbot check` run as a whole.
-RUN_THRESHOLDS: dict[str, Threshold] = {
-    # Sections asked for whose first page was fetched and parsed (a 404 means the section moved).
-    "section_pages": Threshold(1.0, 0.5),
-    # Section pages that list at least one article link: a first page listing none is breakage.
-    "section_pages_listing": Threshold(1.0, 0.5),
-    # Article links followed that became an item (not: an error response, "not an article page").
-    "articles_parsed": Threshold(0.90, 0.50),
-    # Items that pass the shipped JSON Schema (the rest would be dropped from the dataset).
-    "items_valid": Threshold(1.0, 0.50),
+# Measures of a `newsbot check` run as a whole: the label its table shows, and the threshold.
+RUN_THRESHOLDS: dict[str, tuple[str, Threshold]] = {
+    # A section whose first page was not had (a 404) has moved.
+    "section_pages": ("section pages fetched, of the sections asked for", Threshold(1.0, 0.5)),
+    # A first section page listing no article link is breakage.
+    "section_pages_listing": ("section pages listing article links", Threshold(1.0, 0.5)),
+    # Not an item: an error response, or "not an article page".
+    "articles_parsed": ("articles parsed, of the article links followed", Threshold(0.90, 0.50)),
+    # The rest would be dropped from the dataset.
+    "items_valid": ("items valid against the JSON Schema", Threshold(1.0, 0.50)),
 }
 
 # A parser note (a fallback) on more than this share of the articles makes the site degraded: the
@@ -118,33 +104,17 @@ RUN_THRESHOLDS: dict[str, Threshold] = {
 NOTE_MAX_SHARE = 0.25
 # Notes that say a field is empty rather than that a fallback was used: the field's own threshold
 # judges them (an advertorial has no dateline, and says so).
-NOTES_NOT_JUDGED = frozenset(
-    {
-        "dateline: none found",
-        "body: no paragraphs found",
-        "title: none found",
-    }
-)
-
-
-def is_filled(value: Any) -> bool:
-    """A field is filled unless it is None, "" or an empty list."""
-    return value not in (None, "", [], ())
+NOTES_NOT_JUDGED = frozenset({"dateline: none found", "body: no paragraphs found", "title: none found"})
 
 
 def worst(statuses: Iterable[str]) -> str:
-    return max(statuses, key=_SEVERITY.__getitem__, default=FITS)
+    return max(statuses, key=VERDICTS.index, default=FITS)
 
 
-def severity(status: str) -> int:
-    return _SEVERITY[status]
-
-
-def note_status(kind: str, share: float) -> str | None:
-    """`degraded` when a judged note is on more than NOTE_MAX_SHARE of the articles; None if not judged."""
-    if kind in NOTES_NOT_JUDGED:
-        return None
-    return DEGRADED if share > NOTE_MAX_SHARE else FITS
+def format_share(share: float) -> str:
+    """`100%`, `83.3%`, `0%`: one decimal at most, never rounded up to a threshold it misses."""
+    tenths = int(share * 1000 + 1e-9) / 10
+    return f"{tenths:.1f}".removesuffix(".0") + "%"
 
 
 # --- The run report of a scheduled crawl (the stats a crawl collects) ---
@@ -182,212 +152,98 @@ def fill_warnings(rates: Mapping[str, float]) -> list[str]:
         threshold = FIELD_THRESHOLDS.get(name)
         if threshold is None or rate >= threshold.fits:
             continue
-        level = "broken" if threshold.grade(rate) == BROKEN else "degraded"
         sentence = (
             f"{name} was filled on {format_share(rate)} of the items, below the "
-            f"{format_share(threshold.fits)} a sound run reaches ({level}: under "
+            f"{format_share(threshold.fits)} a sound run reaches ({threshold.grade(rate)}: under "
             f"{format_share(threshold.broken)} means the parser no longer finds it)"
         )
-        if threshold.hint:
-            sentence += f"; look at {threshold.hint}"
-        warnings.append(sentence + ".")
+        warnings.append(sentence + (f"; look at {threshold.look_at}." if threshold.look_at else "."))
     return warnings
 
 
 # --- One site's `newsbot check` run, judged ---
 
 
-@dataclass(frozen=True)
-class SiteFigures:
-    """What a check run of one site counted, besides the items themselves."""
-
-    sections_requested: int
-    section_pages: int = 0
-    section_pages_empty: int = 0
-    article_links: int = 0
-    articles_requested: int = 0
-    items_valid: int = 0
-    finish_reason: str | None = "finished"
-    unknown_sections: str | None = None
-    # Responses received (robots.txt included) and downloads that failed after retries; None: unknown.
-    pages_fetched: int | None = None
-    download_errors: int = 0
-
-
-@dataclass(frozen=True)
-class Measure:
-    """`count` of `total`, judged against a threshold (status None: not judged, or nothing to judge)."""
-
-    name: str
-    label: str
-    count: int
-    total: int
-    threshold: Threshold | None
-    status: str | None
-
-    @property
-    def share(self) -> float | None:
-        return self.count / self.total if self.total else None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "count": self.count,
-            "total": self.total,
-            "share": self.share,
-            "fits_at": self.threshold.fits if self.threshold else None,
-            "broken_below": self.threshold.broken if self.threshold else None,
-            "status": self.status,
-        }
-
-
-@dataclass(frozen=True)
-class NoteCount:
-    kind: str
-    articles: int
-    total: int
-    status: str | None
-
-    @property
-    def share(self) -> float:
-        return self.articles / self.total if self.total else 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "articles": self.articles,
-            "total": self.total,
-            "share": self.share,
-            "degraded_above": None if self.kind in NOTES_NOT_JUDGED else NOTE_MAX_SHARE,
-            "status": self.status,
-        }
-
-
-@dataclass(frozen=True)
-class Assessment:
-    run: list[Measure]
-    fields: list[Measure]
-    notes: list[NoteCount]
-    verdict: str
-    reasons: list[str]
-
-
-_RUN_LABELS = {
-    "section_pages": "section pages fetched, of the sections asked for",
-    "section_pages_listing": "section pages listing article links",
-    "articles_parsed": "articles parsed, of the article links followed",
-    "items_valid": "items valid against the JSON Schema",
-}
-
-
 def assess_site(
-    figures: SiteFigures,
-    items: Iterable[Mapping[str, Any]],
-    kind_of: Callable[[str], str] | None = None,
-) -> Assessment:
+    figures: Mapping[str, Any], items: Sequence[Mapping[str, Any]], unknown_sections: str | None = None
+) -> dict[str, Any]:
     """Judge one site's check run: its run measures, each field's fill rate, each note's frequency.
 
-    `items` are the parsed items as dicts (duplicates included: a syndicated copy dropped by the
-    dedupe pipeline was still parsed). `kind_of` maps a note to its kind (default: the pipeline's
-    note_kind, which strips quoted values).
+    `figures` are the counts of the site's `newsbot check` report (sections_requested, section_pages,
+    section_pages_empty, articles_requested, items_invalid, finish_reason, pages_fetched,
+    download_errors); `items` the parsed items as dicts (duplicates included: a syndicated copy
+    dropped by the dedupe pipeline was still parsed). Returns the report's `verdict`, `reasons`,
+    `run`, `fields` and `notes`.
     """
-    if kind_of is None:
-        kind_of = note_kind
-    items = list(items)
-    parsed = len(items)
-    run = [
-        _measure("section_pages", figures.section_pages, figures.sections_requested),
-        _measure(
-            "section_pages_listing",
-            figures.section_pages - figures.section_pages_empty,
-            figures.section_pages,
-        ),
-        _measure("articles_parsed", parsed, figures.articles_requested),
-        _measure("items_valid", figures.items_valid, parsed),
-    ]
-    fields = []
-    for name, threshold in FIELD_THRESHOLDS.items():
-        filled = sum(is_filled(item.get(name)) for item in items)
-        status = threshold.grade(filled / parsed) if threshold is not None and parsed else None
-        fields.append(Measure(name, name, filled, parsed, threshold, status))
-    per_kind: dict[str, int] = {}
-    for item in items:
-        for kind in {kind_of(note) for note in item.get("notes") or ()}:
-            per_kind[kind] = per_kind.get(kind, 0) + 1
-    notes = [
-        NoteCount(kind, count, parsed, note_status(kind, count / parsed))
-        for kind, count in sorted(per_kind.items(), key=lambda kv: (-kv[1], kv[0]))
-    ]
+    parsed, pages = len(items), figures["section_pages"]
+    counts = {
+        "section_pages": (pages, figures["sections_requested"]),
+        "section_pages_listing": (pages - figures["section_pages_empty"], pages),
+        "articles_parsed": (parsed, figures["articles_requested"]),
+        "items_valid": (parsed - figures["items_invalid"], parsed),
+    }
+    run = {
+        name: {"label": label, **_measure(*counts[name], threshold)}
+        for name, (label, threshold) in RUN_THRESHOLDS.items()
+    }
+    fields = {
+        name: _measure(sum(item.get(name) not in (None, "", [], ()) for item in items), parsed, threshold)
+        for name, threshold in FIELD_THRESHOLDS.items()
+    }
+    kinds = Counter(kind for item in items for kind in {note_kind(note) for note in item.get("notes") or ()})
+    notes: dict[str, dict[str, Any]] = {}
+    for kind, count in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])):
+        share, limit = count / parsed, None if kind in NOTES_NOT_JUDGED else NOTE_MAX_SHARE
+        status = None if limit is None else DEGRADED if share > limit else FITS
+        notes[kind] = dict(articles=count, total=parsed, share=share, degraded_above=limit, status=status)
+    judged = {"run": run, "fields": fields, "notes": notes}
 
     # A run that never got to the articles has one reason; the measures would only repeat it.
-    if figures.pages_fetched == 0:
+    if figures["pages_fetched"] == 0:
         # Not a parser problem, but nothing can be judged, and a crawl would fetch nothing either.
-        sole = f"nothing fetched ({figures.download_errors} download errors): the site could not be reached"
-    elif figures.finish_reason == "unknown_section":
-        sole = f"section(s) not found: {figures.unknown_sections or '?'}"
-    else:
-        sole = None
-    if sole is not None:
-        return Assessment(run=run, fields=fields, notes=notes, verdict=BROKEN, reasons=[sole])
+        errors = figures["download_errors"]
+        sole = f"nothing fetched ({errors} download errors): the site could not be reached"
+        return {"verdict": BROKEN, "reasons": [sole], **judged}
+    if figures["finish_reason"] == "unknown_section":
+        return {"verdict": BROKEN, "reasons": [f"section(s) not found: {unknown_sections or '?'}"], **judged}
 
     reasons: list[tuple[str, str]] = []
-    if figures.finish_reason not in (None, "finished"):
-        reasons.append((BROKEN, f"the crawl ended early ({figures.finish_reason})"))
-    if figures.articles_requested == 0:
+    if figures["finish_reason"] not in (None, "finished"):
+        reasons.append((BROKEN, f"the crawl ended early ({figures['finish_reason']})"))
+    if figures["articles_requested"] == 0:
         reasons.append((BROKEN, "no article link was found to follow"))
-    for measure in run:
-        if measure.status in (DEGRADED, BROKEN):
-            reasons.append((measure.status, _measure_reason(measure)))
-    for measure in fields:
-        if measure.status in (DEGRADED, BROKEN):
-            reasons.append((measure.status, _field_reason(measure)))
-    for note in notes:
-        if note.status == DEGRADED:
-            reasons.append(
-                (
-                    DEGRADED,
-                    f"fallback '{note.kind}' on {note.articles} of {note.total} articles "
-                    f"({format_share(note.share)}; degraded above {format_share(NOTE_MAX_SHARE)})",
-                )
+    measures = [(f"{m['label']}:", "", m) for m in run.values()]
+    measures += [(f"{name} filled on", " articles", m) for name, m in fields.items()]
+    for what, unit, m in measures:
+        if m["status"] in (DEGRADED, BROKEN):
+            bound = (
+                f"broken below {format_share(m['broken_below'])}"
+                if m["status"] == BROKEN
+                else f"fits at {format_share(m['fits_at'])}"
             )
-    reasons.sort(key=lambda reason: -severity(reason[0]))  # stable: broken first, in table order
-    return Assessment(
-        run=run,
-        fields=fields,
-        notes=notes,
-        verdict=worst(status for status, _ in reasons),
-        reasons=[text for _, text in reasons],
-    )
+            counted = f"{what} {m['count']} of {m['total']}{unit}"
+            reasons.append((m["status"], f"{counted} ({format_share(m['share'])}; {bound})"))
+    for kind, note in notes.items():
+        if note["status"] == DEGRADED:
+            counted = f"fallback '{kind}' on {note['articles']} of {parsed} articles"
+            bound = f"degraded above {format_share(NOTE_MAX_SHARE)}"
+            reasons.append((DEGRADED, f"{counted} ({format_share(note['share'])}; {bound})"))
+    reasons.sort(key=lambda reason: -VERDICTS.index(reason[0]))  # stable: broken first, in table order
+    return {
+        "verdict": worst(status for status, _ in reasons),
+        "reasons": [text for _, text in reasons],
+        **judged,
+    }
 
 
-def _measure(name: str, count: int, total: int) -> Measure:
-    threshold = RUN_THRESHOLDS[name]
-    status = threshold.grade(count / total) if total else None
-    return Measure(name, _RUN_LABELS[name], count, total, threshold, status)
-
-
-def _measure_reason(measure: Measure) -> str:
-    assert measure.threshold is not None and measure.share is not None
-    return (
-        f"{measure.label}: {measure.count} of {measure.total} ({format_share(measure.share)}; "
-        f"{_bound(measure)})"
-    )
-
-
-def _field_reason(measure: Measure) -> str:
-    assert measure.threshold is not None and measure.share is not None
-    return (
-        f"{measure.name} filled on {measure.count} of {measure.total} articles "
-        f"({format_share(measure.share)}; {_bound(measure)})"
-    )
-
-
-def _bound(measure: Measure) -> str:
-    assert measure.threshold is not None
-    if measure.status == BROKEN:
-        return f"broken below {format_share(measure.threshold.broken)}"
-    return f"fits at {format_share(measure.threshold.fits)}"
-
-
-def format_share(share: float) -> str:
-    """`100%`, `83.3%`, `0%`: one decimal at most, never rounded up to a threshold it misses."""
-    tenths = int(share * 1000 + 1e-9) / 10
-    return f"{tenths:.1f}".removesuffix(".0") + "%"
+def _measure(count: int, total: int, threshold: Threshold | None) -> dict[str, Any]:
+    """`count` of `total`, judged (status None: not judged, or nothing to judge)."""
+    share = count / total if total else None
+    return {
+        "count": count,
+        "total": total,
+        "share": share,
+        "fits_at": threshold.fits if threshold else None,
+        "broken_below": threshold.broken if threshold else None,
+        "status": threshold.grade(share) if threshold and share is not None else None,
+    }

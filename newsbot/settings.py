@@ -12,7 +12,7 @@ SPIDER_MODULES = ["newsbot.spiders"]
 SPIDER_LOADER_CLASS = "newsbot.spiders.loader.RegistrySpiderLoader"
 NEWSPIDER_MODULE = "newsbot.spiders"
 # Our `crawl` command wraps Scrapy's so that a run that failed exits non-zero.
-COMMANDS_MODULE = "newsbot.commands"
+COMMANDS_MODULE = "newsbot.cli.commands"
 
 # Where the site contact lives; it goes into the User-Agent so a site owner can reach us.
 NEWSBOT_CONTACT_URL = "https://github.com/newsbot/newsbot"

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from scrapy.exceptions import UsageError
 
 from newsbot.cli.main import main
 from newsbot.quality import (
@@ -22,7 +23,6 @@ from newsbot.quality import (
     NOTE_MAX_SHARE,
     RUN_THRESHOLDS,
     TRACKED_FIELDS,
-    SiteFigures,
     Threshold,
     assess_site,
     fill_rates_from_stats,
@@ -44,8 +44,8 @@ def test_a_threshold_fits_at_its_minimum_and_breaks_just_below_its_broken_share(
     assert threshold.grade(0.3) == DEGRADED
     assert threshold.grade(0.29) == BROKEN
     assert threshold.grade(0.0) == BROKEN
-    with pytest.raises(ValueError):
-        Threshold(fits=0.3, broken=0.8)
+    declared = [t for t in FIELD_THRESHOLDS.values() if t] + [t for _, t in RUN_THRESHOLDS.values()]
+    assert all(0 <= t.broken <= t.fits <= 1 for t in declared)
 
 
 def _item(**changes) -> dict:
@@ -81,28 +81,42 @@ ADVERTORIAL = {
 }
 
 
-def _figures(articles: int = 10, **changes) -> SiteFigures:
+def _figures(articles: int = 10, **changes) -> dict:
     base = dict(
         sections_requested=3,
         section_pages=3,
-        article_links=15,
+        section_pages_empty=0,
         articles_requested=articles,
-        items_valid=articles,
+        items_invalid=0,
+        finish_reason="finished",
+        pages_fetched=20,
+        download_errors=0,
     )
-    return SiteFigures(**{**base, **changes})
+    return {**base, **changes}
 
 
 def test_a_sound_sample_fits_even_with_an_advertorial_and_staff_written_bylines():
     items = [_item() for _ in range(9)] + [_item(**ADVERTORIAL)]
     result = assess_site(_figures(), items)
-    assert result.verdict == FITS, result.reasons
-    assert result.reasons == []
-    fields = {m.name: m for m in result.fields}
-    assert (fields["dateline"].count, fields["dateline"].total, fields["dateline"].status) == (9, 10, FITS)
+    assert result["verdict"] == FITS, result["reasons"]
+    assert result["reasons"] == []
+    fields = result["fields"]
+    assert (fields["dateline"]["count"], fields["dateline"]["total"], fields["dateline"]["status"]) == (
+        9,
+        10,
+        FITS,
+    )
     # Nobody is named in "by AFP Staff Writers": shown, never judged.
-    assert (fields["authors"].count, fields["authors"].status) == (0, None)
-    (note,) = result.notes
-    assert (note.kind, note.articles, note.status) == ("dateline: none found", 1, None)
+    assert (fields["authors"]["count"], fields["authors"]["status"]) == (0, None)
+    assert result["notes"] == {
+        "dateline: none found": {
+            "articles": 1,
+            "total": 10,
+            "share": 0.1,
+            "degraded_above": None,
+            "status": None,
+        }
+    }
 
 
 @pytest.mark.parametrize(
@@ -111,9 +125,9 @@ def test_a_sound_sample_fits_even_with_an_advertorial_and_staff_written_bylines(
 def test_a_field_emptied_on_more_pages_degrades_then_breaks_the_site(missing, verdict):
     items = [_item(date_published=None) for _ in range(missing)] + [_item() for _ in range(10 - missing)]
     result = assess_site(_figures(), items)
-    assert result.verdict == verdict
+    assert result["verdict"] == verdict
     if verdict != FITS:
-        (reason,) = result.reasons
+        (reason,) = result["reasons"]
         assert reason.startswith(f"date_published filled on {10 - missing} of 10 articles")
 
 
@@ -122,53 +136,49 @@ def test_a_fallback_on_more_than_a_quarter_of_the_articles_degrades_a_site_whose
     quoted = "dateline: unparsed date 'Octember 3'"
     assert NOTE_MAX_SHARE == 0.25
     at_limit = [_item(notes=[note]) for _ in range(1)] + [_item() for _ in range(3)]
-    assert assess_site(_figures(4), at_limit).verdict == FITS  # 25% is not more than 25%
+    assert assess_site(_figures(4), at_limit)["verdict"] == FITS  # 25% is not more than 25%
     over = [_item(notes=[note]) for _ in range(3)] + [_item() for _ in range(7)]
     result = assess_site(_figures(), over)
-    assert result.verdict == DEGRADED
-    assert result.reasons == [f"fallback '{note}' on 3 of 10 articles (30%; degraded above 25%)"]
+    assert result["verdict"] == DEGRADED
+    assert result["reasons"] == [f"fallback '{note}' on 3 of 10 articles (30%; degraded above 25%)"]
     # Notes are counted by kind: quoted values do not split them.
     grouped = [_item(notes=[quoted.replace("Octember", f"Oct{n}")]) for n in range(3)] + [_item()]
-    (counted,) = assess_site(_figures(4), grouped).notes
-    assert (counted.kind, counted.articles) == ("dateline: unparsed date", 3)
+    notes = assess_site(_figures(4), grouped)["notes"]
+    assert [(kind, note["articles"]) for kind, note in notes.items()] == [("dateline: unparsed date", 3)]
 
 
 def test_section_pages_listing_nothing_and_pages_that_are_not_articles_are_breakage():
     items = [_item() for _ in range(10)]
     one_empty = assess_site(_figures(section_pages_empty=1), items)
-    assert one_empty.verdict == DEGRADED
-    assert one_empty.reasons == ["section pages listing article links: 2 of 3 (66.6%; fits at 100%)"]
+    assert one_empty["verdict"] == DEGRADED
+    assert one_empty["reasons"] == ["section pages listing article links: 2 of 3 (66.6%; fits at 100%)"]
 
     missing_section = assess_site(_figures(section_pages=1), items)
-    assert missing_section.verdict == BROKEN
-    assert "section pages fetched, of the sections asked for: 1 of 3" in missing_section.reasons[0]
+    assert missing_section["verdict"] == BROKEN
+    assert "section pages fetched, of the sections asked for: 1 of 3" in missing_section["reasons"][0]
 
-    all_empty = assess_site(_figures(0, section_pages_empty=3, article_links=0), [])
-    assert all_empty.verdict == BROKEN
-    assert "no article link was found to follow" in all_empty.reasons
-    assert all(m.status is None for m in all_empty.fields)
+    all_empty = assess_site(_figures(0, section_pages_empty=3), [])
+    assert all_empty["verdict"] == BROKEN
+    assert "no article link was found to follow" in all_empty["reasons"]
+    assert all(m["status"] is None for m in all_empty["fields"].values())
 
-    not_articles = assess_site(_figures(10, items_valid=2), items[:2])
-    assert not_articles.verdict == BROKEN
-    assert not_articles.reasons[0].startswith("articles parsed, of the article links followed: 2 of 10")
+    not_articles = assess_site(_figures(10), items[:2])
+    assert not_articles["verdict"] == BROKEN
+    assert not_articles["reasons"][0].startswith("articles parsed, of the article links followed: 2 of 10")
 
 
 def test_invalid_items_and_an_unknown_section_are_reported():
     items = [_item() for _ in range(10)]
-    assert assess_site(_figures(items_valid=9), items).verdict == DEGRADED
-    unknown = assess_site(
-        _figures(0, section_pages=0, finish_reason="unknown_section", unknown_sections="nonesuch"), []
-    )
-    assert unknown.verdict == BROKEN
-    assert unknown.reasons[0] == "section(s) not found: nonesuch"
+    assert assess_site(_figures(items_invalid=1), items)["verdict"] == DEGRADED
+    unknown = assess_site(_figures(0, section_pages=0, finish_reason="unknown_section"), [], "nonesuch")
+    assert unknown["verdict"] == BROKEN
+    assert unknown["reasons"] == ["section(s) not found: nonesuch"]
 
 
 def test_a_site_that_cannot_be_reached_is_broken_for_that_reason_alone():
-    unreachable = assess_site(
-        _figures(0, section_pages=0, article_links=0, pages_fetched=0, download_errors=16), []
-    )
-    assert unreachable.verdict == BROKEN
-    assert unreachable.reasons == ["nothing fetched (16 download errors): the site could not be reached"]
+    unreachable = assess_site(_figures(0, section_pages=0, pages_fetched=0, download_errors=16), [])
+    assert unreachable["verdict"] == BROKEN
+    assert unreachable["reasons"] == ["nothing fetched (16 download errors): the site could not be reached"]
 
 
 def test_shares_are_shown_without_rounding_up_to_a_threshold():
@@ -217,7 +227,8 @@ def test_the_readme_threshold_tables_are_the_declared_ones():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Checking the live sites: newsbot check", 1)[1]
     rows = dict(re.findall(r"^\| `([a-z_]+)` \| ([^|]+?) \|", section, re.M))
-    for name, threshold in {**FIELD_THRESHOLDS, **RUN_THRESHOLDS}.items():
+    run_thresholds = {name: threshold for name, (_, threshold) in RUN_THRESHOLDS.items()}
+    for name, threshold in {**FIELD_THRESHOLDS, **run_thresholds}.items():
         expected = "not judged" if threshold is None else (
             f"{format_share(threshold.fits)} / {format_share(threshold.broken)}"
         )  # fmt: skip
@@ -430,3 +441,15 @@ def test_a_headline_fallback_alone_degrades_and_the_check_exits_1(tmp_path):
     assert site["fields"]["title"]["status"] == "fits"
     assert site["notes"]["title: no <h1>, used <title>"]["status"] == "degraded"
     assert all(reason.startswith("fallback '") for reason in site["reasons"]), site["reasons"]
+
+
+def test_a_spider_argument_rule_broken_by_an_option_is_one_line_and_exit_2(capsys, monkeypatch):
+    # `--sections` is read by the spider arguments' code, whose misuse is Scrapy's UsageError.
+    message = "-a sections=: empty; give a value, or leave the argument out"
+
+    def refuse(raw):
+        raise UsageError(message)
+
+    monkeypatch.setattr("newsbot.cli.check.SpiderArguments.parse", refuse)
+    assert main(["check", "spacewar", "--sections", " "]) == 2
+    assert capsys.readouterr().err == f"newsbot check: {message}\n"

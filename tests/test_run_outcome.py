@@ -134,7 +134,7 @@ def test_a_run_without_a_verdict_is_not_ok():
     say) left none, and that must not read as success."""
     from scrapy.settings import Settings
 
-    from newsbot.commands.crawl import _outcome
+    from newsbot.cli.commands.crawl import _outcome
 
     on, off = Settings({"NEWSBOT_RUN_REPORT": True}), Settings({"NEWSBOT_RUN_REPORT": False})
     assert _outcome({"finish_reason": "finished", "newsbot/outcome": "ok"}, on) == "ok"

@@ -3,9 +3,14 @@ live sites (NEWSBOT_MIRROR in the environment): `scrapy check`, `scrapy parse`, 
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import os
 import subprocess
 import sys
+
+import pytest
+from scrapy.settings import Settings
 
 from tests.conftest import ROOT, SNAPSHOT
 
@@ -50,3 +55,16 @@ def test_scrapy_shell_fetches_and_parses_with_a_store(tmp_path):
     result = _scrapy("shell", "--spider=spacewar", "-s", store, SEED, "-c", code)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip() == "(200, ['ArticleItem'])"
+
+
+@pytest.mark.parametrize("name", ["check", "fetch", "parse", "shell", "view"])
+def test_every_inspection_tool_runs_without_store_output_or_report_and_the_command_line_wins(name):
+    command = importlib.import_module(f"newsbot.cli.commands.{name}").Command()
+    command.settings = Settings()
+    command.settings.setmodule("newsbot.settings", priority="project")
+    parser = argparse.ArgumentParser(conflict_handler="resolve")  # as Scrapy makes it
+    command.add_options(parser)
+    command.process_options([], parser.parse_args(["-s", "NEWSBOT_OUTPUT=mine.jsonl"]))
+    assert command.settings["NEWSBOT_STATE"] == "" and command.settings["NEWSBOT_STATS_FILE"] == ""
+    assert command.settings.getbool("NEWSBOT_RUN_REPORT") is False
+    assert command.settings["NEWSBOT_OUTPUT"] == "mine.jsonl"

@@ -1,10 +1,7 @@
-"""`newsbot check`: one small, polite run that tells whether the parsers still fit the live pages.
-
-For each site it runs the real spider in-process (as `newsbot demo` does) on the first page of a few
-sections and a few articles (the sections resolved from the home page navigation, as a crawl does;
-moved, new and missing sections are reported), keeps every item the spider parsed, and judges the run with the
-thresholds of newsbot/quality.py: a table per site, then `VERDICT <site>: fits|degraded|broken`.
-Nothing is written: no JSON Lines, no run report, no seen-articles state.
+"""`newsbot check`: one small, polite run per site that tells whether the parsers still fit the live
+pages (README "Checking the live sites"). The real spider runs in-process, as in `newsbot demo`, on
+the first page of a few sections and on a few articles, and writes nothing; newsbot/quality.py judges
+what it parsed. A table per site, then `VERDICT <site>: fits|degraded|broken`.
 
 Exit status: 0 when every site fits, 1 when the worst site is degraded, 2 when one is broken (or the
 check could not run: a usage error). A scheduler may crawl on 0, crawl and look on 1, hold on 2.
@@ -16,51 +13,20 @@ import argparse
 import json
 import logging
 import os
-import sys
-from dataclasses import dataclass, field
 from typing import Any
 
-from newsbot.keys import (
-    STATS_ARTICLES_REQUESTED,
-    STATS_HOME_FAILED,
-    STATS_ITEMS_DROPPED_PREFIX,
-    STATS_LISTED_ENTRIES,
-    STATS_MISSING_PREFIX,
-    STATS_PAGES_NOT_ARTICLE,
-    STATS_PAGES_UNPARSED,
-    STATS_SECTION_PAGES,
-    STATS_SECTION_PAGES_EMPTY,
-    STATS_SECTION_PAGES_FAILED_PREFIX,
-    STATS_SECTIONS,
-    STATS_SECTIONS_EMPTY,
-    STATS_SECTIONS_HEALED,
-    STATS_SECTIONS_MISSING,
-    STATS_SECTIONS_MOVED,
-    STATS_SECTIONS_NEW,
-    STATS_SECTIONS_WALKED,
-    STATS_UNKNOWN_SECTIONS,
-)
-from newsbot.mirror import mirror_from_option
-from newsbot.quality import (
-    BROKEN,
-    DEGRADED,
-    FITS,
-    NOTE_MAX_SHARE,
-    SiteFigures,
-    assess_site,
-    format_share,
-    worst,
-)
+from newsbot import keys
+from newsbot.cli import CommandError, add_site_options, mirror_option, site_named, write_stdout
+from newsbot.mirror import LOCAL_REPLAY_SETTINGS
+from newsbot.quality import BROKEN, DEGRADED, FITS, NOTE_MAX_SHARE, assess_site, format_share, worst
 from newsbot.registry import Site, load_registry
 from newsbot.spiders.args import POSITIVE_INT_EXPECTED, SpiderArguments, positive_int
 
 DEFAULT_ARTICLES = 10
 EXIT_STATUS = {FITS: 0, DEGRADED: 1, BROKEN: 2}
-EXIT_USAGE = 2
 
 
-def add_check_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Declare `newsbot check` and its options on the `newsbot` command's subparsers."""
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "check",
         help="fetch a few pages per site and tell whether the parsers still fit them",
@@ -69,12 +35,6 @@ def add_check_parser(subparsers: Any) -> argparse.ArgumentParser:
             "for each site whether the parsers still fit its pages (fits / degraded / broken). "
             "Exit status: 0 all fit, 1 degraded, 2 broken or usage error."
         ),
-    )
-    parser.add_argument(
-        "sites",
-        nargs="*",
-        metavar="SITE",
-        help="site short names, e.g. spacewar (default: every site that declares sections)",
     )
     parser.add_argument(
         "--sections",
@@ -90,13 +50,8 @@ def add_check_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="N",
         help=f"articles fetched per site (default: {DEFAULT_ARTICLES})",
     )
-    parser.add_argument(
-        "--mirror",
-        default=None,
-        help="check a saved copy instead of the live sites: http(s):// or file:// URL, or a folder "
-        "(default: the NEWSBOT_MIRROR environment variable; empty: the live sites)",
-    )
-    parser.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
+    every = ", e.g. spacewar (default: every site that declares sections)"
+    add_site_options(parser, every, verb="check", instead_of="tables")
     parser.add_argument(
         "-s",
         "--set",
@@ -109,78 +64,38 @@ def add_check_parser(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def run_check(args: argparse.Namespace) -> int:
-    registry = load_registry()
-    try:
-        sites = [registry.site(name) for name in args.sites] or [s for s in registry.sites if s.sections]
-    except KeyError as error:
-        return _usage(error.args[0])
+def run(args: argparse.Namespace) -> int:
+    sites = [site_named(name) for name in args.sites] or [s for s in load_registry().sites if s.sections]
     # Read as the spider reads `-a sections`, by the same code (a section name cannot be malformed).
     requested = SpiderArguments.parse({"sections": args.sections} if args.sections else {})
     # `all`: every section of the navigation, and the declared ones it lacks.
-    names = ["all"] if requested.all_sections else requested.sections or []
-    try:
-        settings = dict(_setting(pair) for pair in args.settings)
-        mirror = mirror_from_option(args.mirror)
-    except ValueError as error:
-        return _usage(str(error))
+    sections = ["all"] if requested.all_sections else requested.sections or []
+    settings = dict(_setting(pair) for pair in args.settings)
+    mirror = mirror_option(args.mirror)
 
-    runs = _crawl(sites, names, args.articles, mirror, settings)
-    reports = [_report(run) for run in runs]
+    reports = _crawl(sites, sections, args.articles, mirror, settings)
     verdict = worst(report["verdict"] for report in reports)
     status = EXIT_STATUS[verdict]
     if args.json:
-        document = {
-            "source": mirror or "live",
-            "articles_per_site": args.articles,
-            "verdict": verdict,
-            "exit_status": status,
-            "sites": reports,
-        }
+        head = {"source": mirror or "live", "articles_per_site": args.articles, "verdict": verdict}
+        document = {**head, "exit_status": status, "sites": reports}
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     else:
         where = f"the mirror {mirror}" if mirror else "the live sites"
-        blocks = [f"newsbot check: {len(runs)} site(s) from {where}, up to {args.articles} articles each\n"]
-        blocks += [render_site(report) for report in reports]
-        blocks += [verdict_line(report) for report in reports]
+        heading = f"newsbot check: {len(reports)} site(s) from {where}, up to {args.articles} articles each\n"
+        blocks = [heading, *map(render_site, reports), *map(verdict_line, reports)]
         text = "\n".join(blocks) + "\n"
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # The reader (`head`, say) has what it wanted; the exit status still tells the verdict.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    write_stdout(text)  # read or not, the exit status tells the verdict
     return status
 
 
 # --- The run ---
 
 
-@dataclass
-class SiteRun:
-    """One site's crawler and everything the check keeps of it."""
-
-    site: Site
-    sections_requested: int
-    crawler: Any = None
-    items: list[dict[str, Any]] = field(default_factory=list)
-
-    def keep_item(self, item: Any, **_: Any) -> None:
-        """Every item the spider parsed ends in exactly one of item_scraped, item_dropped, item_error.
-
-        Items dropped by a pipeline count too: a duplicate (a syndicated copy another site of this
-        check saw first, the dedupe memory being shared in-process) was parsed all the same, and an
-        invalid item is counted as invalid, not lost.
-        """
-        from itemadapter import ItemAdapter
-
-        self.items.append(ItemAdapter(item).asdict())
-
-
 def _crawl(
     sites: list[Site], sections: list[str], articles: int, mirror: str, overrides: dict[str, str]
-) -> list[SiteRun]:
-    from scrapy import signals
+) -> list[dict[str, Any]]:
+    """Crawl every site in one process; one report per site."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.conf import closest_scrapy_cfg
     from scrapy.utils.project import get_project_settings
@@ -191,16 +106,8 @@ def _crawl(
     settings = get_project_settings()
     settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
     if mirror:
-        settings.setdict(
-            {
-                "NEWSBOT_MIRROR": mirror,
-                # Politeness is for the live sites; a mirror is a saved copy of our own.
-                "DOWNLOAD_DELAY": 0,
-                "AUTOTHROTTLE_ENABLED": False,
-                "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
-            },
-            priority="cmdline",
-        )
+        # Politeness is for the live sites; a mirror is a saved copy of our own.
+        settings.setdict({"NEWSBOT_MIRROR": mirror, **LOCAL_REPLAY_SETTINGS}, priority="cmdline")
     settings.setdict(overrides, priority="cmdline")
     # A check writes nothing and remembers nothing: no JSON Lines, no run report, and no
     # seen-articles store (NEWSBOT_STATE unset means the default store, so it is set empty always:
@@ -218,56 +125,68 @@ def _crawl(
         },
         priority="cmdline",
     )
-
     spider_args: dict[str, Any] = {"max_pages": 1, "max_articles": articles}
     if sections:
         spider_args["sections"] = ",".join(sections)
 
     process = CrawlerProcess(settings)
     # The writer and the seen-articles components step aside, as they must here: not worth a warning.
-    logging.getLogger("scrapy.middleware").addFilter(_quiet_disabled_components)
+    logging.getLogger("scrapy.middleware").addFilter(
+        lambda record: not str(record.msg).startswith("Disabled ")
+    )
     runs = []
     for site in sites:
-        run = SiteRun(site, sections_requested=len(sections) if sections else len(site.sections))
-        run.crawler = process.create_crawler(site.name)
-        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
-            run.crawler.signals.connect(run.keep_item, signal=signal)
-        process.crawl(run.crawler, **spider_args)
-        runs.append(run)
+        crawler = process.create_crawler(site.name)
+        runs.append((site, crawler, _kept_items(crawler), len(sections) if sections else len(site.sections)))
+        process.crawl(crawler, **spider_args)
     process.start()
-    return runs
+    return [_report(*run) for run in runs]
 
 
-def _quiet_disabled_components(record: logging.LogRecord) -> bool:
-    return not str(record.msg).startswith("Disabled ")
+def _kept_items(crawler: Any) -> list[dict[str, Any]]:
+    """The list every item the spider parses goes into, as it ends in one of the three signals.
+
+    Items dropped by a pipeline count too: a duplicate (a syndicated copy another site of this
+    check saw first, the dedupe memory being shared in-process) was parsed all the same, and an
+    invalid item is counted as invalid, not lost.
+    """
+    from itemadapter import ItemAdapter
+    from scrapy import signals
+
+    items: list[dict[str, Any]] = []
+
+    def keep(item: Any) -> None:
+        items.append(ItemAdapter(item).asdict())
+
+    for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+        crawler.signals.connect(keep, signal=signal, weak=False)  # nothing else holds `keep`
+    return items
 
 
-def _figures(run: SiteRun) -> tuple[SiteFigures, dict[str, Any]]:
+def _report(site: Site, crawler: Any, items: list[dict[str, Any]], sections_requested: int) -> dict[str, Any]:
+    """The site's figures from the crawl's stats and items, judged by newsbot.quality."""
     from jsonschema import Draft202012Validator
 
     from newsbot.item import shipped_schema
 
-    stats = dict(run.crawler.stats.get_stats() or {}) if run.crawler and run.crawler.stats else {}
-    answered = sum(stats.get(key, 0) for key in (STATS_PAGES_UNPARSED, STATS_PAGES_NOT_ARTICLE))
-    requested = stats.get(STATS_ARTICLES_REQUESTED) or answered + len(run.items)
-    validator = Draft202012Validator(shipped_schema())
+    stats: dict[str, Any] = dict(crawler.stats.get_stats() or {}) if crawler.stats else {}
+
+    def by_reason(prefix: str) -> dict[str, int]:
+        return {
+            key.removeprefix(prefix): value for key, value in sorted(stats.items()) if key.startswith(prefix)
+        }
+
     # Navigation links that listed nothing when walked were not sections after all: the spider
     # counts them apart, and they judge nothing here.
-    not_sections = stats.get(STATS_SECTIONS_EMPTY, 0)
-    walked = stats.get(STATS_SECTIONS_WALKED)
-    figures = SiteFigures(
-        sections_requested=(len(walked) if walked is not None else run.sections_requested) - not_sections,
-        section_pages=stats.get(STATS_SECTION_PAGES, 0) - not_sections,
-        section_pages_empty=stats.get(STATS_SECTION_PAGES_EMPTY, 0) - not_sections,
-        article_links=stats.get(STATS_LISTED_ENTRIES, 0),
-        articles_requested=requested,
-        items_valid=sum(validator.is_valid(item) for item in run.items),
-        finish_reason=stats.get("finish_reason") if stats else "not_started",
-        unknown_sections=stats.get(STATS_UNKNOWN_SECTIONS),
-        pages_fetched=stats.get("downloader/response_count", 0),
-        download_errors=stats.get("downloader/exception_count", 0),
-    )
-    counts = {
+    not_sections = stats.get(keys.STATS_SECTIONS_EMPTY, 0)
+    walked = stats.get(keys.STATS_SECTIONS_WALKED)
+    section_pages = stats.get(keys.STATS_SECTION_PAGES, 0) - not_sections
+    links = stats.get(keys.STATS_LISTED_ENTRIES, 0)
+    not_article = stats.get(keys.STATS_PAGES_NOT_ARTICLE, 0)
+    unparsed = stats.get(keys.STATS_PAGES_UNPARSED, 0)
+    validator = Draft202012Validator(shipped_schema())
+    figures = {
+        "finish_reason": stats.get("finish_reason") if stats else "not_started",
         "pages_fetched": stats.get("downloader/response_count", 0),
         "error_responses": sum(
             value
@@ -275,61 +194,34 @@ def _figures(run: SiteRun) -> tuple[SiteFigures, dict[str, Any]]:
             if key.startswith("downloader/response_status_count/") and int(key.rsplit("/", 1)[1]) >= 400
         ),
         "download_errors": stats.get("downloader/exception_count", 0),
-        "pages_not_article": stats.get(STATS_PAGES_NOT_ARTICLE, 0),
-        "pages_unparsed": stats.get(STATS_PAGES_UNPARSED, 0),
-        "duplicates_dropped": sum(v for k, v in stats.items() if k.startswith(STATS_ITEMS_DROPPED_PREFIX)),
+        "sections_requested": (len(walked) if walked is not None else sections_requested) - not_sections,
+        "section_pages": section_pages,
+        "section_pages_empty": stats.get(keys.STATS_SECTION_PAGES_EMPTY, 0) - not_sections,
+        "article_links": links,
+        "article_links_per_section_page": links / section_pages if section_pages else None,
+        "articles_requested": stats.get(keys.STATS_ARTICLES_REQUESTED) or not_article + unparsed + len(items),
+        "articles_parsed": len(items),
+        "pages_not_article": not_article,
+        "pages_unparsed": unparsed,
+        "items_invalid": sum(not validator.is_valid(item) for item in items),
+        "duplicates_dropped": sum(by_reason(keys.STATS_ITEMS_DROPPED_PREFIX).values()),
         # Why pages were not had, as the spider classifies it (HTTP status, block page, not an article).
-        "articles_missing": _by_reason(stats, STATS_MISSING_PREFIX),
-        "section_pages_failed": _by_reason(stats, STATS_SECTION_PAGES_FAILED_PREFIX),
+        "articles_missing": by_reason(keys.STATS_MISSING_PREFIX),
+        "section_pages_failed": by_reason(keys.STATS_SECTION_PAGES_FAILED_PREFIX),
         "sections": {
-            "resolved": stats.get(STATS_SECTIONS, []),
+            "resolved": stats.get(keys.STATS_SECTIONS, []),
             "walked": walked or [],
-            "moved": stats.get(STATS_SECTIONS_MOVED, []),
-            "new": stats.get(STATS_SECTIONS_NEW, []),
-            "missing": stats.get(STATS_SECTIONS_MISSING, []),
-            "healed": stats.get(STATS_SECTIONS_HEALED, 0),
+            "moved": stats.get(keys.STATS_SECTIONS_MOVED, []),
+            "new": stats.get(keys.STATS_SECTIONS_NEW, []),
+            "missing": stats.get(keys.STATS_SECTIONS_MISSING, []),
+            "healed": stats.get(keys.STATS_SECTIONS_HEALED, 0),
             "not_sections_walked": not_sections,
-            "navigation_read": not stats.get(STATS_HOME_FAILED, 0),
+            "navigation_read": not stats.get(keys.STATS_HOME_FAILED, 0),
         },
     }
-    return figures, counts
-
-
-def _by_reason(stats: dict[str, Any], prefix: str) -> dict[str, int]:
-    return {key.removeprefix(prefix): value for key, value in sorted(stats.items()) if key.startswith(prefix)}
-
-
-def _report(run: SiteRun) -> dict[str, Any]:
-    figures, counts = _figures(run)
-    assessment = assess_site(figures, run.items)
-    per_page = figures.article_links / figures.section_pages if figures.section_pages else None
-    return {
-        "site": run.site.name,
-        "host": run.site.host,
-        "verdict": assessment.verdict,
-        "reasons": assessment.reasons,
-        "finish_reason": figures.finish_reason,
-        "pages_fetched": counts["pages_fetched"],
-        "error_responses": counts["error_responses"],
-        "download_errors": counts["download_errors"],
-        "sections_requested": figures.sections_requested,
-        "section_pages": figures.section_pages,
-        "section_pages_empty": figures.section_pages_empty,
-        "article_links": figures.article_links,
-        "article_links_per_section_page": per_page,
-        "articles_requested": figures.articles_requested,
-        "articles_parsed": len(run.items),
-        "pages_not_article": counts["pages_not_article"],
-        "pages_unparsed": counts["pages_unparsed"],
-        "items_invalid": len(run.items) - figures.items_valid,
-        "duplicates_dropped": counts["duplicates_dropped"],
-        "articles_missing": counts["articles_missing"],
-        "section_pages_failed": counts["section_pages_failed"],
-        "sections": counts["sections"],
-        "run": {m.name: {"label": m.label, **m.to_dict()} for m in assessment.run},
-        "fields": {m.name: m.to_dict() for m in assessment.fields},
-        "notes": {n.kind: n.to_dict() for n in assessment.notes},
-    }
+    judged = assess_site(figures, items, stats.get(keys.STATS_UNKNOWN_SECTIONS))
+    verdict = {"verdict": judged.pop("verdict"), "reasons": judged.pop("reasons")}
+    return {"site": site.name, "host": site.host, **verdict, **figures, **judged}
 
 
 # --- Output ---
@@ -349,8 +241,8 @@ def render_site(report: dict[str, Any]) -> str:
         f"  article links followed: {report['articles_requested']}; parsed {report['articles_parsed']}, "
         f"not an article page {report['pages_not_article']}, unparseable {report['pages_unparsed']}, "
         f"invalid {report['items_invalid']}, dropped as duplicates {report['duplicates_dropped']}",
+        *_section_lines(report["sections"]),
     ]
-    lines += _section_lines(report["sections"])
     for key, what in (
         ("section_pages_failed", "section pages failed"),
         ("articles_missing", "articles missing"),
@@ -358,29 +250,23 @@ def render_site(report: dict[str, Any]) -> str:
         if report[key]:
             reasons = ", ".join(f"{reason} {count}" for reason, count in report[key].items())
             lines.append(f"  {what}, by reason: {reasons}")
-    lines += [
-        "",
-        f"  {'measure':<48} {'count':>9} {'share':>7} {'fits at':>8} {'broken <':>9}  status",
-    ]
-    for measure in report["run"].values():
-        lines.append(_row(measure["label"], measure))
+    lines += ["", f"  {'measure':<48} {'count':>9} {'share':>7} {'fits at':>8} {'broken <':>9}  status"]
+    lines += [_row(measure["label"], measure) for measure in report["run"].values()]
     lines.append("  field filled on (of the articles parsed)")
-    for name, measure in report["fields"].items():
-        lines.append(_row(f"  {name}", measure))
+    lines += [_row(f"  {name}", measure) for name, measure in report["fields"].items()]
     lines.append("")
-    if report["notes"]:
+    if not report["notes"]:
+        lines.append("  parser notes: none")
+    else:
         lines.append(
             f"  {'parser note (fallback used)':<58} {'articles':>9} {'share':>7}  "
             f"status (degraded above {format_share(NOTE_MAX_SHARE)})"
         )
-        for kind, note in report["notes"].items():
-            count = f"{note['articles']} of {note['total']}"
-            status = note["status"] or "not judged: the field's fill rate judges it"
-            lines.append(f"  {_cut(kind, 58):<58} {count:>9} {format_share(note['share']):>7}  {status}")
-    else:
-        lines.append("  parser notes: none")
-    lines.append("")
-    return "\n".join(lines)
+    for kind, note in report["notes"].items():
+        count = f"{note['articles']} of {note['total']}"
+        status = note["status"] or "not judged: the field's fill rate judges it"
+        lines.append(f"  {_cut(kind, 58):<58} {count:>9} {format_share(note['share']):>7}  {status}")
+    return "\n".join([*lines, ""])
 
 
 def _section_lines(sections: dict[str, Any]) -> list[str]:
@@ -389,18 +275,18 @@ def _section_lines(sections: dict[str, Any]) -> list[str]:
         return ["  navigation: the home page could not be fetched; the declared section URLs were used"]
     walked = ", ".join(sections["walked"]) or "-"
     lines = [f"  navigation: {len(sections['resolved'])} section(s); walked: {walked}"]
-    for moved in sections["moved"]:
-        lines.append(
-            f"  section MOVED: {moved['label']} {moved['declared_url']} -> {moved['url']} (fix sites.toml)"
-        )
-    if sections["new"]:
-        lines.append(f"  sections not declared in sites.toml: {', '.join(sections['new'])}")
-    if sections["missing"]:
-        lines.append(f"  declared sections NOT in the navigation: {', '.join(sections['missing'])}")
-    if sections["healed"]:
-        lines.append(f"  declared sections found again by label after their URL failed: {sections['healed']}")
-    if sections["not_sections_walked"]:
-        lines.append(f"  navigation links that listed no article: {sections['not_sections_walked']}")
+    lines += [
+        f"  section MOVED: {moved['label']} {moved['declared_url']} -> {moved['url']} (fix sites.toml)"
+        for moved in sections["moved"]
+    ]
+    for key, what in (
+        ("new", "sections not declared in sites.toml"),
+        ("missing", "declared sections NOT in the navigation"),
+        ("healed", "declared sections found again by label after their URL failed"),
+        ("not_sections_walked", "navigation links that listed no article"),
+    ):
+        if value := sections[key]:  # a list of section keys, or a count
+            lines.append(f"  {what}: {', '.join(value) if isinstance(value, list) else value}")
     return lines
 
 
@@ -415,10 +301,8 @@ def _row(label: str, measure: dict[str, Any]) -> str:
 
 
 def verdict_line(report: dict[str, Any]) -> str:
-    line = f"VERDICT {report['site']}: {report['verdict']}"
-    if report["reasons"]:
-        line += f" ({'; '.join(report['reasons'])})"
-    return line
+    reasons = f" ({'; '.join(report['reasons'])})" if report["reasons"] else ""
+    return f"VERDICT {report['site']}: {report['verdict']}{reasons}"
 
 
 def _cut(text: str, width: int) -> str:
@@ -426,11 +310,6 @@ def _cut(text: str, width: int) -> str:
 
 
 # --- Arguments ---
-
-
-def _usage(message: str) -> int:
-    print(f"newsbot check: {message}", file=sys.stderr)
-    return EXIT_USAGE
 
 
 def _positive_int(value: str) -> int:
@@ -447,5 +326,5 @@ def _positive_int(value: str) -> int:
 def _setting(pair: str) -> tuple[str, str]:
     name, sep, value = pair.partition("=")
     if not sep or not name.strip():
-        raise ValueError(f"-s {pair!r}: expected NAME=VALUE")
+        raise CommandError(f"-s {pair!r}: expected NAME=VALUE")
     return name.strip(), value

@@ -8,24 +8,29 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
-from newsbot.item import shipped_schema
 from newsbot.keys import STATS_ITEMS_DROPPED_PREFIX, STATS_SECTION_PAGES
 from newsbot.snapshot_server import SnapshotServer
 
 DEMO_SPIDERS = ("spacewar", "spacedaily", "terradaily")
 
 
-def default_snapshot() -> Path:
-    return Path(__file__).resolve().parents[2] / "tests" / "site"
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "demo", help="crawl the offline snapshot with the real spiders and pipelines"
+    )
+    parser.add_argument("--out", type=Path, default=Path("newsbot-demo"), help="folder for the JSON Lines")
+    parser.add_argument(
+        "--snapshot", type=Path, default=None, help="the snapshot folder (default: tests/site)"
+    )
+    return parser
 
 
-def run_demo(out: Path, snapshot: Path | None) -> int:
+def run(args: argparse.Namespace) -> int:
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
-    snapshot = snapshot or default_snapshot()
+    out: Path = args.out
+    snapshot: Path = args.snapshot or Path(__file__).resolve().parents[2] / "tests" / "site"
     if not snapshot.is_dir():
         print(
             f"newsbot demo: no snapshot at {snapshot}; run it from a clone of the repository "
@@ -33,15 +38,15 @@ def run_demo(out: Path, snapshot: Path | None) -> int:
         )
         return 1
     out.mkdir(parents=True, exist_ok=True)
-    for name in DEMO_SPIDERS:
-        # The writer appends (scheduled runs add to one dataset); a demo starts afresh.
-        (out / f"{name}.jsonl").unlink(missing_ok=True)
-    for name in ("seen.sqlite", "seen.sqlite-wal", "seen.sqlite-shm"):
+    # The writer appends (scheduled runs add to one dataset); a demo starts afresh.
+    store = ["seen.sqlite", "seen.sqlite-wal", "seen.sqlite-shm"]
+    for name in [f"{spider}.jsonl" for spider in DEMO_SPIDERS] + store:
         (out / name).unlink(missing_ok=True)
 
     with SnapshotServer(snapshot) as server:
         # newsbot's own settings, wherever the command runs: the folder it runs in need not be the
         # project's (no scrapy.cfg there: Scrapy's defaults, without newsbot's spider loader).
+        # The snapshot is served on loopback, so the mirror runs without the live sites' politeness.
         settings = Settings()
         settings.setmodule("newsbot.settings", priority="project")
         settings.setdict(
@@ -50,27 +55,24 @@ def run_demo(out: Path, snapshot: Path | None) -> int:
                 "NEWSBOT_OUTPUT": str(out / "{spider}.jsonl"),
                 "NEWSBOT_STATS_FILE": str(out / "{spider}.report.json"),
                 "NEWSBOT_STATE": str(out / "seen.sqlite"),
-                # Politeness is for the live sites; the snapshot is our own loopback server.
-                "DOWNLOAD_DELAY": 0,
-                "AUTOTHROTTLE_ENABLED": False,
-                "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
                 "LOG_LEVEL": "WARNING",
             },
             priority="cmdline",
         )
         process = CrawlerProcess(settings)
-        crawlers = []
-        for name in DEMO_SPIDERS:
-            crawler = process.create_crawler(name)
-            crawlers.append(crawler)
+        crawlers = [process.create_crawler(name) for name in DEMO_SPIDERS]
+        for crawler in crawlers:
             process.crawl(crawler)
         print(f"Crawling {', '.join(DEMO_SPIDERS)} from the snapshot served at {server.url} ...")
         process.start()
-
     return _summarise(out, crawlers)
 
 
 def _summarise(out: Path, crawlers: list[Any]) -> int:
+    from jsonschema import Draft202012Validator
+
+    from newsbot.item import shipped_schema
+
     validator = Draft202012Validator(shipped_schema())
     urls: Counter[str] = Counter()
     hashes: Counter[str] = Counter()
@@ -78,19 +80,20 @@ def _summarise(out: Path, crawlers: list[Any]) -> int:
     print(f"\nJSON Lines written to {out.resolve()}:")
     for crawler in crawlers:
         path = out / f"{crawler.spidercls.name}.jsonl"
-        lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-        sites: Counter[str] = Counter()
-        for line in lines:
-            item = json.loads(line)
-            invalid += not validator.is_valid(item)
-            urls[item["url"]] += 1
-            hashes[item["content_hash"]] += 1
-            sites[item["site"]] += 1
+        items = (
+            [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+            if path.exists()
+            else []
+        )
+        invalid += sum(not validator.is_valid(item) for item in items)
+        urls.update(item["url"] for item in items)
+        hashes.update(item["content_hash"] for item in items)
+        sites = Counter(item["site"] for item in items)
         stats = crawler.stats.get_stats()
         dropped = sum(v for k, v in stats.items() if k.startswith(STATS_ITEMS_DROPPED_PREFIX))
         per_site = ", ".join(f"{site} {count}" for site, count in sorted(sites.items()))
         print(
-            f"  {path}: {len(lines)} articles ({per_site or 'none'}); "
+            f"  {path}: {len(items)} articles ({per_site or 'none'}); "
             f"{stats.get(STATS_SECTION_PAGES, 0)} section pages, {dropped} duplicates dropped"
         )
     repeated = sum(1 for c in urls.values() if c > 1) + sum(1 for c in hashes.values() if c > 1)
@@ -99,13 +102,3 @@ def _summarise(out: Path, crawlers: list[Any]) -> int:
         f"{repeated} repeated URLs or content hashes."
     )
     return 0 if invalid == 0 and repeated == 0 and urls else 1
-
-
-def add_parser(commands: Any) -> None:
-    demo = commands.add_parser("demo", help="crawl the offline snapshot with the real spiders and pipelines")
-    demo.add_argument("--out", type=Path, default=Path("newsbot-demo"), help="folder for the JSON Lines")
-    demo.add_argument("--snapshot", type=Path, default=None, help="the snapshot folder (default: tests/site)")
-
-
-def run(args: argparse.Namespace) -> int:
-    return run_demo(args.out, args.snapshot)

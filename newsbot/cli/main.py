@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Sequence
 
-import newsbot.cli.check as check
-import newsbot.cli.demo as demo
-import newsbot.cli.parse as parse
-import newsbot.cli.schema as schema
-import newsbot.cli.sections as sections
-import newsbot.cli.state as state
+from scrapy.exceptions import UsageError
 
-_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "parse": parse.run,
-    "demo": demo.run,
-    "check": check.run_check,
-    "schema": schema.run,
-    "state": state.run,
-    "sections": sections.run,
-}
+from newsbot.cli import CommandError, check, demo, parse, schema, sections, state
+
+EXIT_USAGE = 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -28,12 +19,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Parse saved pages, run the offline demo, check the live sites, and manage the "
         "item schema and the seen-articles store.",
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-    parse.add_parser(commands)
-    demo.add_parser(commands)
-    check.add_check_parser(commands)
-    schema.add_parser(commands)
-    state.add_parser(commands)
-    sections.add_parser(commands)
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for command in (parse, demo, check, schema, state, sections):
+        command.add_parser(subparsers).set_defaults(run=command.run)
     args = parser.parse_args(argv)
-    return _COMMANDS[args.command](args)
+    try:
+        status: int = args.run(args)
+    except (CommandError, UsageError) as error:  # UsageError: the spider arguments' rules, as a crawl's
+        print(f"newsbot {args.command}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    return status

@@ -4,53 +4,46 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
+from newsbot.cli import write_stdout
 from newsbot.parsing.article import ParseError, parse_article
 from newsbot.parsing.feed import FeedError, looks_like_feed, parse_feed
 from newsbot.registry import load_registry
 
 
-def add_parser(commands: Any) -> None:
-    parse = commands.add_parser(
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
         "parse", help="print the item of saved article pages, or the entries of a feed"
     )
-    parse.add_argument("files", nargs="+", type=Path)
-    parse.add_argument("--url", help="the page's real URL (default: its og:url, or its wget --mirror path)")
+    parser.add_argument("files", nargs="+", type=Path)
+    parser.add_argument("--url", help="the page's real URL (default: its og:url, or its wget --mirror path)")
+    return parser
 
 
 def run(args: argparse.Namespace) -> int:
-    return _parse(args.files, args.url)
-
-
-def _parse(files: list[Path], url: str | None) -> int:
     status = 0
-    for path in files:
+    for path in args.files:
         try:
             body = path.read_bytes()
+            url = args.url or url_from_mirror_path(path)
+            if looks_like_feed(body):
+                records = [entry.to_dict() for entry in parse_feed(url or path.resolve().as_uri(), body)]
+            elif (item := parse_article(url, body)) is not None:
+                records = [item.to_dict()]
+            else:
+                raise ParseError("not an article page")
         except OSError as error:
             print(f"newsbot parse: {path}: {error.strerror}", file=sys.stderr)
             status = 1
-            continue
-        page_url = url or url_from_mirror_path(path)
-        try:
-            if looks_like_feed(body):
-                for entry in parse_feed(page_url or path.resolve().as_uri(), body):
-                    _print_json(entry.to_dict())
-                continue
-            item = parse_article(page_url, body)
         except (ParseError, FeedError) as error:
             print(f"newsbot parse: {path}: {error}", file=sys.stderr)
             status = 1
-            continue
-        if item is None:
-            print(f"newsbot parse: {path}: not an article page", file=sys.stderr)
-            status = 1
-            continue
-        _print_json(item.to_dict())
+        else:
+            if not write_stdout("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)):
+                return 0  # the reader has what it wanted
     return status
 
 
@@ -62,13 +55,3 @@ def url_from_mirror_path(path: Path) -> str | None:
         if part.startswith("www.") and registry.is_network_host(part):
             return "https://" + "/".join(parts[index:])
     return None
-
-
-def _print_json(data: dict[str, Any]) -> None:
-    try:
-        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
-    except BrokenPipeError:
-        # The reader (`head`, say) has what it wanted; that is not an error of ours.
-        # Point stdout at /dev/null so the interpreter's final flush does not fail again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise SystemExit(0) from None

@@ -1,9 +1,7 @@
-"""`newsbot sections SITE... [--mirror URL|DIR] [--json]`: the sections each site's navigation offers.
-
-Reads each site's home page (live, or from a mirror), resolves its navigation against the registry
-exactly as a crawl does (newsbot.registry.sections) and prints, per section: label, URL, whether
-`sites.toml` declares it, and the declared URL when the navigation moved it. This is how a user keeps
-`sites.toml` true.
+"""`newsbot sections`: the sections each site's home page navigation offers (live, or from a mirror),
+resolved against the registry exactly as a crawl resolves them (newsbot.registry.sections): label,
+URL, declared in `sites.toml` or not, and the declared URL of a section that moved. This is how a
+user keeps `sites.toml` true.
 
 Exit status: 0 when every declared section is in its site's navigation, 1 when one is not (or a home
 page could not be read), 2 on a usage error.
@@ -20,14 +18,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from newsbot.mirror import mirror_from_option, mirror_url
+from newsbot.cli import add_site_options, mirror_option, site_named
+from newsbot.mirror import mirror_url
 from newsbot.parsing.navigation import parse_navigation
 from newsbot.registry import SectionResolution, Site, load_registry, resolve_sections
 from newsbot.settings import USER_AGENT
 
-EXIT_OK = 0
 EXIT_DRIFT = 1
-EXIT_USAGE = 2
 FETCH_TIMEOUT = 30.0
 
 
@@ -46,37 +43,26 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
             "page could not be read), 2 usage error."
         ),
     )
-    parser.add_argument("sites", nargs="*", metavar="SITE", help="site short names (default: every site)")
-    parser.add_argument(
-        "--mirror",
-        default=None,
-        help="read a saved copy instead of the live sites: http(s):// or file:// URL, or a folder "
-        "(default: the NEWSBOT_MIRROR environment variable; empty: the live sites)",
-    )
-    parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
+    add_site_options(parser, " (default: every site)", verb="read", instead_of="text")
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
-    registry = load_registry()
-    try:
-        sites = [registry.site(name) for name in args.sites] or list(registry.sites)
-    except KeyError as error:
-        return _usage(error.args[0])
-    try:
-        mirror = mirror_from_option(args.mirror)
-    except ValueError as error:
-        return _usage(str(error))
+    sites = [site_named(name) for name in args.sites] or list(load_registry().sites)
+    mirror = mirror_option(args.mirror)
     reports = []
     for site in sites:
         try:
-            resolution = site_sections(site, mirror)
+            navigation = parse_navigation(site.home_url, fetch_home(site, mirror))
         except HomePageError as error:
-            where = {"site": site.name, "host": site.host, "home_url": site.home_url}
-            reports.append({**where, "error": str(error)})
+            reports.append(
+                {"site": site.name, "host": site.host, "home_url": site.home_url, "error": str(error)}
+            )
             continue
-        reports.append(site_report(resolution))
-    status = EXIT_DRIFT if any(r.get("error") or r["missing"] for r in reports) else EXIT_OK
+        reports.append(
+            site_report(resolve_sections(site, navigation.sections, not_sections=navigation.not_sections))
+        )
+    status = EXIT_DRIFT if any(r.get("error") or r["missing"] for r in reports) else 0
     if args.json:
         document = {"source": mirror or "live", "exit_status": status, "sites": reports}
         sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
@@ -85,14 +71,8 @@ def run(args: argparse.Namespace) -> int:
     return status
 
 
-def site_sections(site: Site, mirror: str = "") -> SectionResolution:
-    """The site's sections, resolved from its home page navigation. Raises HomePageError."""
-    body = fetch_home(site, mirror)
-    navigation = parse_navigation(site.home_url, body)
-    return resolve_sections(site, navigation.sections, not_sections=navigation.not_sections)
-
-
-def fetch_home(site: Site, mirror: str = "") -> bytes:
+def fetch_home(site: Site, mirror: str) -> bytes:
+    """The site's home page, from the mirror if one is given. Raises HomePageError."""
     url = mirror_url(mirror, site.home_url) if mirror else site.home_url
     if url is None:  # pragma: no cover - every registry site is on the network
         raise HomePageError(f"{site.home_url} is not on the network")
@@ -148,8 +128,3 @@ def render(report: dict[str, Any]) -> str:
     if report["not_sections"]:
         lines.append("  not sections: " + ", ".join(link["label"] for link in report["not_sections"]))
     return "\n".join(lines) + "\n"
-
-
-def _usage(message: str) -> int:
-    print(f"newsbot sections: {message}", file=sys.stderr)
-    return EXIT_USAGE

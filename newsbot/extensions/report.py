@@ -1,7 +1,7 @@
 """The run report: what a crawl did, in one JSON file and one log line, and whether it failed.
 
 Cron and Scrapyd users read the verdict from the exit status of `scrapy crawl` (see
-newsbot/commands/crawl.py), which follows `outcome` here. Every NEWSBOT_PROGRESS_INTERVAL seconds
+newsbot/cli/commands/crawl.py), which follows `outcome` here. Every NEWSBOT_PROGRESS_INTERVAL seconds
 (0: never) a progress line is logged and the report rewritten with `outcome` "running", so that a
 long backfill can be watched from its log or its report.
 """

@@ -1,7 +1,7 @@
 """The spider arguments (`scrapy crawl spacewar -a name=value`) as one typed model: declared,
 described and validated in one place.
 
-`scrapy crawl` checks them before it starts the crawl (newsbot/commands/crawl.py), so a bad
+`scrapy crawl` checks them before it starts the crawl (newsbot/cli/commands/crawl.py), so a bad
 argument is one line on stderr and exit status 2, before any request; the spider parses them again
 when it is built (`scrapy parse -a`, Scrapyd, `newsbot check`), with the same messages. README's
 argument table is `argument_table()` (a test keeps the two equal).

@@ -20,9 +20,9 @@ from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
 
+from newsbot.cli.commands import check_settings
 from newsbot.keys import GOOD_FINISH_REASONS, STATS_OUTCOME, USAGE_FINISH_REASONS
 from newsbot.registry import load_registry
-from newsbot.setting_checks import check_settings
 from newsbot.spiders.args import SpiderArguments
 
 EXIT_FAILED = 1
@@ -53,10 +53,8 @@ class Command(ScrapyCrawlCommand):
         started = crawler.stats is not None and not self.crawler_process.bootstrap_failed
         if not started or stats.get("finish_reason") in USAGE_FINISH_REASONS:
             self.exitcode = EXIT_USAGE
-        elif _outcome(stats, crawler.settings) != "ok":
-            self.exitcode = EXIT_FAILED
         else:
-            self.exitcode = 0
+            self.exitcode = 0 if _outcome(stats, crawler.settings) == "ok" else EXIT_FAILED
         if self.exitcode:
             # On stderr whatever LOG_FILE says: under cron this line is the mail, and it names the
             # report of this run, not one an earlier run left.
@@ -67,17 +65,13 @@ class Command(ScrapyCrawlCommand):
         loader = get_spider_loader(self.settings)
         names = loader.list()
         if name not in names:
-            raise UsageError(unknown_spider_message(name, names))
+            close = difflib.get_close_matches(name, names, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise UsageError(f"unknown spider {name!r}; {hint}`scrapy list` shows all {len(names)}")
         check_settings(self.settings)
         site_name = getattr(loader.load(name), "site_name", None)
         if site_name is not None:
             SpiderArguments.parse(spider_arguments).check_site(load_registry().site(site_name))
-
-
-def unknown_spider_message(name: str, names: list[str]) -> str:
-    close = difflib.get_close_matches(name, names, n=1)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    return f"unknown spider {name!r}; {hint}`scrapy list` shows all {len(names)}"
 
 
 def failure_line(spider: str, status: int, settings: BaseSettings) -> str:
@@ -85,10 +79,8 @@ def failure_line(spider: str, status: int, settings: BaseSettings) -> str:
     line = f"newsbot {spider}: {what} (exit {status})"
     template = settings.get("NEWSBOT_STATS_FILE")
     report = Path(template.format(spider=spider)).absolute() if template else None
-    if report is not None and report.exists() and report.stat().st_mtime >= _STARTED:
-        line += f"; report {report}"
-    else:
-        line += "; no report written"
+    written = report is not None and report.exists() and report.stat().st_mtime >= _STARTED
+    line += f"; report {report}" if written else "; no report written"
     if settings.get("LOG_FILE"):
         line += f"; log {Path(settings.get('LOG_FILE')).absolute()}"
     return line

@@ -1,0 +1,9 @@
+"""`scrapy check` as Scrapy has it, with the inspection settings (newsbot.cli.commands.Inspection)."""
+
+from scrapy.commands.check import Command as ScrapyCommand
+
+from newsbot.cli.commands import Inspection
+
+
+class Command(Inspection, ScrapyCommand):
+    pass

@@ -1,0 +1,9 @@
+"""`scrapy fetch` as Scrapy has it, with the inspection settings (newsbot.cli.commands.Inspection)."""
+
+from scrapy.commands.fetch import Command as ScrapyCommand
+
+from newsbot.cli.commands import Inspection
+
+
+class Command(Inspection, ScrapyCommand):
+    pass
