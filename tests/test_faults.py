@@ -150,7 +150,12 @@ def test_politeness_settings_hold_per_domain(tmp_path):
     }
     with FaultServer(SNAPSHOT, FaultPlan()) as server:
         result = run_crawl(
-            "spacewar", server.url, tmp_path, args={"sections": "superpowers"}, settings=polite, timeout=120
+            "spacewar",
+            server.url,
+            tmp_path,
+            args={"sections": "superpowers", "max_pages": "1"},
+            settings=polite,
+            timeout=120,
         )
         concurrency = server.max_concurrency("www.spacewar.com")
         gaps = server.gaps("www.spacewar.com")
