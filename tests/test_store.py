@@ -178,3 +178,21 @@ def test_repair_checks_every_line_past_the_reconciled_offset(tmp_path):
     assert marked == 3
     assert store.reconciled_bytes(str(output)) == output.stat().st_size
     store.close()
+
+
+def test_a_damaged_store_is_refused_in_one_line(tmp_path):
+    path = tmp_path / "seen.sqlite"
+    store = SqliteSeenStore(path)
+    for i in range(3000):
+        url = f"https://www.spacewar.com/reports/a{i}_999.html"
+        store.record(KnownArticle(url=url, content_hash=f"{i:064x}", site="spacewar.com"))
+    store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    with path.open("r+b") as handle:  # a page of the articles' table overwritten, as a bad disk does
+        handle.seek(path.stat().st_size // 2)
+        handle.write(b"\x00\xff" * 2048)
+    with pytest.raises(StoreError) as refused:
+        SqliteSeenStore(path)
+    message = str(refused.value)
+    assert message.startswith(f"the store {path} is damaged (") and "\n" not in message
+    assert message.endswith("restore it from a backup, or give another NEWSBOT_STATE")

@@ -119,6 +119,13 @@ class SqliteSeenStore:
             # next start, every line past the reconciled offset the store kept. It saves one fsync a mark.
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._retrying(self._migrate)
+            # A damaged page would answer "not known" for articles written long ago, or fail mid-run.
+            damage = " ".join(row[0] for row in self._db.execute("PRAGMA quick_check(3)")).split()
+            if damage != ["ok"]:
+                raise StoreError(
+                    f"the store {self.path} is damaged ({' '.join(damage)[:200]}): restore it from a "
+                    "backup, or give another NEWSBOT_STATE"
+                )
         except sqlite3.DatabaseError as error:
             self._db.close()
             raise StoreError(f"{self.path} is not a newsbot store ({error})") from None
