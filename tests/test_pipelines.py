@@ -106,3 +106,16 @@ def test_an_output_that_cannot_be_written_is_one_line_and_a_usage_error_before_a
         assert re.search(r"\(E[A-Z]+\)$", line), line  # the errno, by name
 
     run(scenario())
+
+
+def test_a_store_made_anew_learns_every_delivery_beside_the_output_not_only_its_own(tmp_path):
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        copy = article_item(crawler, TWO)
+        # terradaily's delivery, written before the store was deleted: its articles are known again.
+        (tmp_path / "terradaily.jsonl").write_text(json.dumps(copy.to_dict()) + "\n", encoding="utf-8")
+        crawler.get_item_pipeline(JsonLinesWriterPipeline).open_spider()
+        store = seen_store(crawler)
+        assert store.is_known_url(TWO) and store.owner_of_hash(copy.content_hash) == TWO
+
+    run(scenario())

@@ -20,7 +20,7 @@ from newsbot import keys
 from newsbot.extensions.store import seen_store
 from newsbot.reasons import NotWritten
 from newsbot.store import SeenStore, StoreError
-from newsbot.store.reconcile import known_article, reconcile_output
+from newsbot.store.reconcile import known_article, mark_unmarked_lines, reconcile_output
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +75,11 @@ class JsonLinesWriterPipeline:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._lock()
             repaired, marked = reconcile_output(self.path, self.store)
+            # The other deliveries beside it too (read only, past what the store has read of them):
+            # a store made anew knows again what every spider wrote, syndicated copies included.
+            for other in sorted(self.path.parent.glob("*.jsonl")):
+                if other != self.path:
+                    marked += mark_unmarked_lines(other, self.store)[1]
             self.created = not self.path.exists()
             self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError as error:
