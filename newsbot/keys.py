@@ -39,6 +39,9 @@ HEAL_META_KEY = "newsbot_heal"
 HEAL_REASON_META_KEY = "newsbot_heal_reason"
 # Marks an article request made from the ledger (an earlier run's failure), for the report.
 LEDGER_META_KEY = "newsbot_ledger"
+# Marks a ledger request for an article an earlier run saw answered by another article: a second
+# such answer is how the site serves it, not a passing mix-up.
+MISDIRECTED_META_KEY = "newsbot_misdirected"
 # The origin (stats newsbot/section_requested/<origin>) of requests made from the ledger: not a
 # section, so that an article failing again does not read as a section whose articles all fail.
 LEDGER_ORIGIN = "ledger"

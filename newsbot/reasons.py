@@ -41,6 +41,7 @@ CONNECTION = "connection"  # refused, reset, cut mid-body, DNS
 HTTP_ERROR = "http_error"  # any other status
 INVALID = "invalid"  # parsed, but the item broke the schema
 WRITE_FAILED = "write_failed"  # fetched and parsed, but the output could not take the line
+MISDIRECTED = "misdirected"  # answered by another article (a redirect, an og:url naming another)
 STOPPED = "stopped"  # the run was told to stop while the request waited
 DEFERRED = "deferred"  # left out by `-a max_articles`: not a loss, the next run has it
 

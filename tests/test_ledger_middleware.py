@@ -52,7 +52,10 @@ def test_a_missed_article_is_asked_for_first_by_the_next_run(tmp_path):
         # Had at last: it leaves the ledger, and the report counts it recovered.
         response = Request(LOST, meta=requests[0].meta)
         second.signals.send_catch_log(
-            signal=signals.item_scraped, item={"url": LOST, "site": "spacewar.com"}, response=response
+            signal=signals.item_scraped,
+            item={"url": LOST, "site": "spacewar.com"},
+            response=response,
+            spider=second.spider,
         )
         assert _pending(second) == set()
         assert second.stats.get_value("newsbot/ledger/recovered_urls") == [LOST]
@@ -118,20 +121,5 @@ def test_what_the_writer_could_not_write_or_the_schema_refused_goes_to_the_ledge
             (LOST, "write_failed"),
             (OTHER, "invalid"),
         }
-
-    run(scenario())
-
-
-def test_a_page_that_named_itself_by_another_url_makes_the_listed_url_known(tmp_path):
-    alias = REPORTS + "renamed_999.html"
-
-    async def scenario():
-        crawler = make_crawler(tmp_path)
-        crawler.signals.send_catch_log(
-            signal=signals.item_scraped,
-            item={"url": alias, "site": "spacewar.com"},
-            response=Request(alias, meta={"newsbot_article": LOST}),
-        )
-        assert seen_store(crawler).is_known_url(LOST)
 
     run(scenario())

@@ -1,7 +1,12 @@
-"""og:url claims (newsbot.middlewares.claims): a page naming another article keeps its listed URL."""
+"""og:url claims and misdirected answers (newsbot.middlewares.claims, the ledger), in-process: a page
+naming another article is written under no wrong URL, and becomes a copy only when served so twice."""
 
 from __future__ import annotations
 
+from scrapy import signals
+
+from newsbot.extensions.store import seen_store
+from newsbot.keys import MISDIRECTED_META_KEY
 from newsbot.middlewares.claims import OgUrlClaimsMiddleware
 from newsbot.middlewares.walk import WalkPolicyMiddleware
 from newsbot.spiders.priorities import RequestKind
@@ -12,14 +17,18 @@ from tests.conftest import snapshot_path
 REPORTS = "https://www.spacewar.com/reports/"
 VICTIM = REPORTS + "Chinas_premier_to_visit_North_Korea_this_week_999.html"
 THIEF = REPORTS + "Gaza_war_second_anniversary_could_reopen_path_to_Palestinian_statehood_999.html"
+ALIAS = REPORTS + "Gaza_war_anniversary_renamed_999.html"
 
 
-def _article(crawler, url, og_url=None):
-    """The item of the snapshot page at `url`, its og:url changed to `og_url`, as the spider yields it."""
+def _article(crawler, url, og_url=None, again=False):
+    """The snapshot page at `url`, its og:url changed to `og_url`, as the spider answers it; `again`:
+    asked for by the ledger after an earlier misdirected answer."""
     spider = crawler.spider
+    meta = {MISDIRECTED_META_KEY: True} if again else {}
     request = spider.article_request(
-        url, section="SUPERPOWERS", summary=None, origin="superpowers", kind=RequestKind.SECTION_ARTICLE
-    )
+        url, section="SUPERPOWERS", summary="the listing's teaser", origin="superpowers",
+        kind=RequestKind.SECTION_ARTICLE, **meta,
+    )  # fmt: skip
     body = snapshot_path(url).read_bytes()
     if og_url:
         body = body.replace(
@@ -29,49 +38,63 @@ def _article(crawler, url, og_url=None):
     return response, list(spider.parse_article(response, **request.cb_kwargs))
 
 
-async def _judged(crawler, url, og_url=None):
-    response, items = _article(crawler, url, og_url)
-    [item] = await through(crawler.get_spider_middleware(OgUrlClaimsMiddleware), response, items)
-    return item
+async def _judged(crawler, url, og_url=None, again=False):
+    response, items = _article(crawler, url, og_url, again)
+    return await through(crawler.get_spider_middleware(OgUrlClaimsMiddleware), response, items), response
 
 
-def test_a_claim_on_an_article_this_run_wrote_or_asked_for_is_refused(tmp_path):
+def _ledger(crawler):
+    return {(e.url, e.reason) for e in seen_store(crawler).ledger_pending("spacewar.com")}
+
+
+def test_a_page_naming_an_article_this_run_wrote_or_asked_for_is_misdirected_at_its_first_answer(tmp_path):
     async def scenario():
         crawler = make_crawler(tmp_path)
-        await _judged(crawler, VICTIM)
-        thief = await _judged(crawler, THIEF, og_url=VICTIM)
-        assert thief.url == THIEF
-        assert any("og:url names an article this run wrote" in note for note in thief.notes)
+        [victim], _ = await _judged(crawler, VICTIM)
+        assert victim.summary == "the listing's teaser"  # its own listing: its teaser
+        thief, _ = await _judged(crawler, THIEF, og_url=VICTIM)
+        assert thief == []  # written under neither URL
+        assert (THIEF, "misdirected") in _ledger(crawler)
+        assert crawler.stats.get_value("newsbot/missing/misdirected") >= 1
 
-        crawler = make_crawler(tmp_path / "asked")
-        walk = crawler.get_spider_middleware(WalkPolicyMiddleware)
-        walk.asked.add(VICTIM)
-        thief = await _judged(crawler, THIEF, og_url=VICTIM)
-        assert thief.url == THIEF and any("an article this run asked for" in note for note in thief.notes)
+        asked = make_crawler(tmp_path / "asked")
+        asked.get_spider_middleware(WalkPolicyMiddleware).asked.add(VICTIM)
+        thief, _ = await _judged(asked, THIEF, og_url=VICTIM)
+        assert thief == [] and (THIEF, "misdirected") in _ledger(asked)
+
+    run(scenario())
+
+
+def test_answered_so_again_on_a_later_run_the_page_keeps_its_listed_url_with_a_note(tmp_path):
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        seen_store(crawler).record(KnownArticle(url=VICTIM, content_hash="another body", site="spacewar.com"))
+        [thief], _ = await _judged(crawler, THIEF, og_url=VICTIM, again=True)
+        assert thief.url == THIEF
+        assert any("og:url names an article written by an earlier run" in note for note in thief.notes)
         assert crawler.stats.get_value("newsbot/og_url_claims_refused") == 1
 
     run(scenario())
 
 
-def test_a_claim_on_an_article_an_earlier_run_wrote_is_refused(tmp_path):
+def test_an_alias_is_written_under_its_url_without_the_listings_teaser_and_a_copy_only_the_second_time(
+    tmp_path,
+):
     async def scenario():
         crawler = make_crawler(tmp_path)
-        from newsbot.extensions.store import seen_store
-
-        seen_store(crawler).record(KnownArticle(url=VICTIM, content_hash="another body", site="spacewar.com"))
-        thief = await _judged(crawler, THIEF, og_url=VICTIM)
-        assert thief.url == THIEF
-        assert any("an article written by an earlier run" in note for note in thief.notes)
-
-    run(scenario())
-
-
-def test_an_alias_no_other_article_has_is_taken(tmp_path):
-    alias = REPORTS + "Gaza_war_anniversary_renamed_999.html"
-
-    async def scenario():
-        crawler = make_crawler(tmp_path)
-        item = await _judged(crawler, THIEF, og_url=alias)
-        assert item.url == alias and not any("og:url" in note for note in item.notes)
+        [item], response = await _judged(crawler, THIEF, og_url=ALIAS)
+        assert item.url == ALIAS and item.summary is None
+        crawler.signals.send_catch_log(
+            signal=signals.item_scraped, item=item, response=response, spider=crawler.spider
+        )
+        assert not seen_store(crawler).is_known_url(THIEF)
+        assert (THIEF, "misdirected") in _ledger(crawler)
+        # The next run asks again and hears the same: the listed URL is a copy, had.
+        [item], response = await _judged(crawler, THIEF, og_url=ALIAS, again=True)
+        crawler.signals.send_catch_log(
+            signal=signals.item_scraped, item=item, response=response, spider=crawler.spider
+        )
+        assert seen_store(crawler).is_known_url(THIEF)
+        assert (THIEF, "misdirected") not in _ledger(crawler)
 
     run(scenario())

@@ -22,6 +22,7 @@ from newsbot.keys import (
     KIND_META_KEY,
     LEDGER_META_KEY,
     LISTED_DATE_META_KEY,
+    MISDIRECTED_META_KEY,
 )
 from newsbot.registry import load_registry
 
@@ -33,6 +34,7 @@ CALLBACKS = frozenset({"parse_section", "parse_article", "parse_home", "parse_fe
 META_TYPES: dict[str, type] = {
     ARTICLE_META_KEY: str,
     LEDGER_META_KEY: bool,
+    MISDIRECTED_META_KEY: bool,
     KIND_META_KEY: str,
     LISTED_DATE_META_KEY: str,
     HEAL_META_KEY: str,

@@ -1,13 +1,15 @@
-"""URLs a page cannot steal: when a page's og:url names another article than the listed URL.
+"""URLs a page cannot steal, and answers that belong to another article.
 
-The parser takes a page's og:url as the item's URL when it is a network article URL (a redirect, or
-an alias, names the same article under its real URL). A page whose og:url names *another* article
-(a template bug, a copy-paste, a hostile page) would take that article's place: the real one
-dropped as a duplicate when it comes, the page's own URL fetched again every run. So the claim is
-kept only when no other article has that URL: not one written by an earlier run with another body,
-not one this run yielded, not one this run asked for (it will come under its own URL). Otherwise the
-item keeps the listed URL, with a note. The listed URL is marked known once the item is written
-(newsbot.middlewares.ledger), so it is not fetched every run either way.
+The parser takes a page's og:url (or the URL a redirect ended at) as the item's URL when it is a
+network article URL: an alias names the same article under its real URL. A page naming *another*
+article (the cache served article Y's page for X, a template bug, a copy-paste, a hostile page)
+would take that article's place: written under the wrong URL, the real one dropped as a duplicate
+when it comes. So a claim on another article (one written by an earlier run with another body, one
+this run yielded, one this run asked for) is, at its first answer, no item at all: the listed URL
+is missing (`misdirected`) and the ledger asks for it again. Answered so again on a later run, it is
+how the site serves the page: the item keeps its listed URL, with a note (or is dropped as a copy
+when it is the other article's body). Whatever URL an item ends with, a listing's teaser is its
+`summary` only when the listing named that URL.
 
 A spider middleware rather than a pipeline stage: the listed URL is the response's, which an item
 pipeline does not see.
@@ -24,9 +26,11 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from newsbot.extensions.store import seen_store
-from newsbot.keys import ARTICLE_META_KEY, STATS_OG_URL_CLAIMS_REFUSED
+from newsbot.keys import ARTICLE_META_KEY, MISDIRECTED_META_KEY, STATS_OG_URL_CLAIMS_REFUSED
 from newsbot.middlewares.walk import WalkPolicyMiddleware
+from newsbot.reasons import MISDIRECTED
 from newsbot.registry import load_registry
+from newsbot.signals import miss_article
 
 
 class OgUrlClaimsMiddleware:
@@ -43,15 +47,27 @@ class OgUrlClaimsMiddleware:
         self, response: Response, result: AsyncIterator[Any], spider: Spider | None = None
     ) -> AsyncIterator[Any]:
         listed = response.meta.get(ARTICLE_META_KEY)
+        again = bool(response.meta.get(MISDIRECTED_META_KEY))
         async for output in result:
-            if is_item(output):
-                self._judge(ItemAdapter(output), listed)
-            yield output
+            if not is_item(output) or self._judge(ItemAdapter(output), listed, again):
+                yield output
 
-    def _judge(self, item: ItemAdapter, listed: str | None) -> None:
+    def _judge(self, item: ItemAdapter, listed: str | None, again: bool) -> bool:
+        """Whether the item goes on, its URL and summary judged; edits `item` in place."""
         claimed, digest = item["url"], item["content_hash"]
-        rival = self._rival(claimed, digest) if listed and claimed != listed else None
-        if rival is not None and listed:
+        if not listed or claimed == listed:
+            self.claimed.setdefault(claimed, digest)
+            return True
+        # The listing's teaser describes the listed article, not the one the page says it is.
+        item["summary"] = None
+        rival = self._rival(claimed, digest)
+        if rival is not None and not again:
+            # Another article's page, or a page naming another: once is a mix-up as far as anyone
+            # can tell. Nothing is written under either URL; the listed one is asked for again.
+            section = item.get("section")
+            miss_article(self.crawler, listed, MISDIRECTED, section=section, detail=f"og:url names {rival}")
+            return False
+        if rival is not None:
             site = load_registry().site_for_url(listed)
             item["url"] = listed
             if site is not None:
@@ -63,6 +79,7 @@ class OgUrlClaimsMiddleware:
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value(STATS_OG_URL_CLAIMS_REFUSED)
         self.claimed.setdefault(item["url"], digest)
+        return True
 
     def _rival(self, claimed: str, digest: str) -> str | None:
         walk = self.crawler.get_spider_middleware(WalkPolicyMiddleware)

@@ -33,6 +33,7 @@ from newsbot.reasons import (
     DEFERRED,
     GONE,
     INVALID,
+    MISDIRECTED,
     NOT_ARTICLE,
     OFF_NETWORK,
     ROBOTS,
@@ -147,10 +148,8 @@ class LedgerMiddleware:
     def item_scraped(self, item: Any, response: Any = None, spider: Any = None) -> None:
         url = _field(item, "url")
         listed = _listed_url(response) or url
-        if listed != url:
-            # The page named itself by another URL (og:url): the listed one is known too, or every
-            # run would fetch it again.
-            self.store_copy(listed, url, _field(item, "site"))
+        if listed != url and not self._answered_by_another(listed, url, item, response):
+            return
         recovered = False
         for candidate in {url, listed}:
             if candidate in self._in_ledger and self._resolve(candidate):
@@ -170,16 +169,24 @@ class LedgerMiddleware:
             self.record(listed, reason=reason, section=_field(item, "section"))
             return
         # Known, or a copy of what is written: had, as far as the ledger goes.
-        if listed != url:
-            self.store_copy(listed, url, _field(item, "site"))
+        if listed != url and not self._answered_by_another(listed, url, item, response):
+            return
         for candidate in {url, listed}:
             if candidate in self._in_ledger:
                 self._resolve(candidate)
 
-    def store_copy(self, listed: str, url: str, site: str) -> None:
+    def _answered_by_another(self, listed: str, url: str, item: Any, response: Any) -> bool:
+        """The listed URL was answered by another (a redirect, an og:url alias). Once is a passing
+        mix-up as far as anyone can tell: the listed URL waits in the ledger (`misdirected`) and is
+        asked for again. Twice, on two runs, is how the site serves it: the listed URL is recorded
+        as a copy of the other, and had. Returns whether the listed URL is had."""
+        if not _meta(response, keys.MISDIRECTED_META_KEY):
+            self.record(listed, reason=MISDIRECTED, section=_field(item, "section"))
+            return False
         store = seen_store(self.crawler)
         if store is not None:
-            store.record_copy(listed, url, site)
+            store.record_copy(listed, url, _field(item, "site"))
+        return True
 
     # --- internals -----------------------------------------------------------------------------
 
@@ -220,6 +227,7 @@ class LedgerMiddleware:
             origin=keys.LEDGER_ORIGIN,
             kind=RequestKind.LEDGER_ARTICLE,
             **{keys.LEDGER_META_KEY: True},
+            **({keys.MISDIRECTED_META_KEY: True} if entry.reason == MISDIRECTED else {}),
         )
         return request
 
@@ -262,9 +270,13 @@ def _listed_url(response: Any) -> str | None:
 
 
 def _from_ledger(response: Any) -> bool:
+    return _meta(response, keys.LEDGER_META_KEY)
+
+
+def _meta(response: Any, key: str) -> bool:
     try:
-        return bool(response.meta.get(keys.LEDGER_META_KEY))
-    except AttributeError:
+        return bool(response.meta.get(key))
+    except AttributeError:  # no response, or one without a request
         return False
 
 
