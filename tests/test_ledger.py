@@ -55,6 +55,8 @@ def test_an_article_that_failed_deep_in_a_section_is_written_once_by_the_next_ru
     assert len(urls) == len(set(urls)), "an article was written twice"
     assert {PAGE_2, PAGE_3_GONE, PAGE_3_DROPPED} <= set(urls)
     assert second.report["articles_written"] == 3
+    # Had through the ledger, each keeps the teaser of the listing entry that named it.
+    assert all(item["summary"] for item in second.items[len(first.items) :]), second.items
     assert second.report["section_pages"] == 1
     assert second_articles == sorted(faults.mirror_path(u) for u in (PAGE_2, PAGE_3_GONE, PAGE_3_DROPPED))
     assert second.report["ledger"]["recovered"] == sorted([PAGE_2, PAGE_3_GONE, PAGE_3_DROPPED])

@@ -36,7 +36,7 @@ def _pending(crawler):
 def test_a_missed_article_is_asked_for_first_by_the_next_run(tmp_path):
     async def scenario():
         first = make_crawler(tmp_path)
-        miss_article(first, LOST, "server_error", section="SUPERPOWERS")
+        miss_article(first, LOST, "server_error", section="SUPERPOWERS", summary="the listing's teaser")
         assert _pending(first) == {(LOST, "server_error", 1)}
         seen_store(first).close()
 
@@ -44,6 +44,8 @@ def test_a_missed_article_is_asked_for_first_by_the_next_run(tmp_path):
         requests = await _start(second)
         assert urls(requests) == [LOST, second.spider.site.home_url]
         assert requests[0].meta[LEDGER_META_KEY] is True and requests[0].cb_kwargs["section"] == "SUPERPOWERS"
+        # Had through the ledger, it keeps its listing's teaser as its summary.
+        assert requests[0].cb_kwargs["summary"] == "the listing's teaser"
         assert (
             requests[0].priority > requests[1].priority
             or requests[0].priority == RequestKind.LEDGER_ARTICLE.priority()

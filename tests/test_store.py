@@ -41,7 +41,7 @@ def test_an_older_store_is_migrated_and_keeps_its_articles(tmp_path, caplog):
     store.close()
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert "from schema version 0 to 2" in caplog.text
+    assert f"from schema version 0 to {SCHEMA_VERSION}" in caplog.text
 
 
 def test_a_store_of_a_newer_schema_is_refused_naming_the_file_and_both_versions(tmp_path):
@@ -196,3 +196,21 @@ def test_a_damaged_store_is_refused_in_one_line(tmp_path):
     message = str(refused.value)
     assert message.startswith(f"the store {path} is damaged (") and "\n" not in message
     assert message.endswith("restore it from a backup, or give another NEWSBOT_STATE")
+
+
+def test_a_version_2_store_gains_the_ledgers_teasers_and_keeps_its_entries(tmp_path):
+    path = tmp_path / "seen.sqlite"
+    store = SqliteSeenStore(path)
+    store.ledger_add(
+        "https://www.spacewar.com/reports/a_999.html", site="spacewar.com", section=None, reason="gone"
+    )
+    store.close()
+    with sqlite3.connect(path) as db:  # as newsbot's schema 2 left it: no teaser column
+        db.execute("ALTER TABLE ledger DROP COLUMN summary")
+        db.execute("PRAGMA user_version = 2")
+    store = SqliteSeenStore(path)
+    [entry] = store.ledger_pending("spacewar.com")
+    assert entry.reason == "gone" and entry.summary is None
+    again = store.ledger_add(entry.url, site="spacewar.com", section=None, reason="gone", summary="a teaser")
+    assert again.summary == "a teaser" and again.attempts == 2
+    store.close()

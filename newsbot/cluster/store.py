@@ -53,10 +53,12 @@ end
 if ARGV[1] ~= '' then redis.call('HSET', KEYS[3], ARGV[1], ARGV[2]) end
 return added
 """
-# One more failed attempt at an article, atomic across workers. ARGV: url, site, section, reason, time.
+# One more failed attempt at an article, atomic across workers.
+# ARGV: url, site, section, reason, time, summary (the listing's teaser).
 _LEDGER_ADD = """
 local e = cjson.decode(redis.call('HGET', KEYS[1], ARGV[1]) or '{"attempts": 0, "given_up": false}')
 if (e.section or '') == '' then e.section = ARGV[3] end
+if (e.summary or '') == '' then e.summary = ARGV[6] end
 e.site, e.reason, e.attempts, e.last_attempt = e.site or ARGV[2], ARGV[4], e.attempts + 1, ARGV[5]
 e.first_attempt = e.first_attempt or ARGV[5]
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(e))
@@ -246,8 +248,11 @@ class RedisSeenStore:
         return len(doomed)
 
     @_guarded()
-    def ledger_add(self, url: str, *, site: str, section: str | None, reason: str) -> LedgerEntry:
-        raw = self._ledger_add(keys=[LEDGER], args=[url, site, section or "", reason, utc_now_iso()])
+    def ledger_add(
+        self, url: str, *, site: str, section: str | None, reason: str, summary: str | None = None
+    ) -> LedgerEntry:
+        args = [url, site, section or "", reason, utc_now_iso(), summary or ""]
+        raw = self._ledger_add(keys=[LEDGER], args=args)
         return _ledger_entry(url, json.loads(raw))
 
     def ledger_pending(self, site: str) -> list[LedgerEntry]:
@@ -303,4 +308,5 @@ def _json_object(raw: bytes | str) -> dict[str, Any]:
 def _ledger_entry(url: str, r: dict[str, Any]) -> LedgerEntry:
     return LedgerEntry(url, str(r.get("site", "")), r.get("section") or None, str(r.get("reason", "")),
                        int(r.get("attempts", 0)), str(r.get("first_attempt", "")),
-                       str(r.get("last_attempt", "")), bool(r.get("given_up", False)))  # fmt: skip
+                       str(r.get("last_attempt", "")), bool(r.get("given_up", False)),
+                       r.get("summary") or None)  # fmt: skip

@@ -48,11 +48,12 @@ class OgUrlClaimsMiddleware:
     ) -> AsyncIterator[Any]:
         listed = response.meta.get(ARTICLE_META_KEY)
         again = bool(response.meta.get(MISDIRECTED_META_KEY))
+        teaser = (response.request.cb_kwargs if response.request else {}).get("summary")
         async for output in result:
-            if not is_item(output) or self._judge(ItemAdapter(output), listed, again):
+            if not is_item(output) or self._judge(ItemAdapter(output), listed, again, teaser):
                 yield output
 
-    def _judge(self, item: ItemAdapter, listed: str | None, again: bool) -> bool:
+    def _judge(self, item: ItemAdapter, listed: str | None, again: bool, teaser: str | None) -> bool:
         """Whether the item goes on, its URL and summary judged; edits `item` in place."""
         claimed, digest = item["url"], item["content_hash"]
         if not listed or claimed == listed:
@@ -64,8 +65,10 @@ class OgUrlClaimsMiddleware:
         if rival is not None and not again:
             # Another article's page, or a page naming another: once is a mix-up as far as anyone
             # can tell. Nothing is written under either URL; the listed one is asked for again.
-            section = item.get("section")
-            miss_article(self.crawler, listed, MISDIRECTED, section=section, detail=f"og:url names {rival}")
+            miss_article(
+                self.crawler, listed, MISDIRECTED, section=item.get("section"), summary=teaser,
+                detail=f"og:url names {rival}",
+            )  # fmt: skip
             return False
         if rival is not None:
             site = load_registry().site_for_url(listed)

@@ -123,16 +123,18 @@ class LedgerMiddleware:
 
     # --- signals ---------------------------------------------------------------------------------
 
-    def article_missed(self, url: str, reason: str, section: str | None) -> None:
-        self.record(url, reason=reason, section=section)
+    def article_missed(self, url: str, reason: str, section: str | None, summary: str | None = None) -> None:
+        self.record(url, reason=reason, section=section, summary=summary)
 
-    def record(self, url: str, *, reason: str, section: str | None) -> None:
+    def record(self, url: str, *, reason: str, section: str | None, summary: str | None = None) -> None:
         """One more failed attempt at an article a listing named: into the ledger, given up when due."""
         site = self.registry.site_for_url(url)
         if site is None:
             return  # off the network altogether: nothing a later run could fetch
         try:
-            entry = self.store.ledger_add(url, site=site.host, section=section, reason=reason)
+            entry = self.store.ledger_add(
+                url, site=site.host, section=section, reason=reason, summary=summary
+            )
         except StoreError as error:
             logger.error("Could not put %s in the ledger (%s): %s", url, reason, error)
             return
@@ -166,7 +168,9 @@ class LedgerMiddleware:
             return  # its line is on disk: the next start marks it
         if isinstance(exception, InvalidItem | NotWritten):
             reason = INVALID if isinstance(exception, InvalidItem) else WRITE_FAILED
-            self.record(listed, reason=reason, section=_field(item, "section"))
+            self.record(
+                listed, reason=reason, section=_field(item, "section"), summary=_field(item, "summary")
+            )
             return
         # Known, or a copy of what is written: had, as far as the ledger goes.
         if listed != url and not self._answered_by_another(listed, url, item, response):
@@ -181,7 +185,8 @@ class LedgerMiddleware:
         asked for again. Twice, on two runs, is how the site serves it: the listed URL is recorded
         as a copy of the other, and had. Returns whether the listed URL is had."""
         if not _meta(response, keys.MISDIRECTED_META_KEY):
-            self.record(listed, reason=MISDIRECTED, section=_field(item, "section"))
+            teaser = _listing_teaser(response)
+            self.record(listed, reason=MISDIRECTED, section=_field(item, "section"), summary=teaser)
             return False
         store = seen_store(self.crawler)
         if store is not None:
@@ -223,7 +228,7 @@ class LedgerMiddleware:
         request: Request = spider.article_request(
             entry.url,
             section=entry.section,
-            summary=None,
+            summary=entry.summary,
             origin=keys.LEDGER_ORIGIN,
             kind=RequestKind.LEDGER_ARTICLE,
             **{keys.LEDGER_META_KEY: True},
@@ -267,6 +272,11 @@ def _listed_url(response: Any) -> str | None:
         return meta.get(keys.ARTICLE_META_KEY) if meta is not None else None
     except AttributeError:  # a response without a request
         return None
+
+
+def _listing_teaser(response: Any) -> str | None:
+    request = getattr(response, "request", None)
+    return request.cb_kwargs.get("summary") if request is not None else None
 
 
 def _from_ledger(response: Any) -> bool:

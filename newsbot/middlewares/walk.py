@@ -230,7 +230,8 @@ class WalkPolicyMiddleware:
             self.incomplete.add(request.cb_kwargs.get("origin", ""))
             ledger = self.crawler.get_spider_middleware(LedgerMiddleware)
             if ledger is not None:
-                ledger.record(url, reason=DEFERRED, section=request.cb_kwargs.get("section"))
+                teaser = request.cb_kwargs.get("summary")
+                ledger.record(url, reason=DEFERRED, section=request.cb_kwargs.get("section"), summary=teaser)
             return False
         self.asked.add(url)
         self.stats.inc_value(keys.STATS_ARTICLES_REQUESTED)

@@ -258,12 +258,12 @@ class NetworkSpider(scrapy.Spider):
             )
         except ParseError as error:
             self.crawler.stats.inc_value(keys.STATS_PAGES_UNPARSED)
-            miss_article(self.crawler, listed, UNPARSED, section=section, detail=str(error))
+            miss_article(self.crawler, listed, UNPARSED, section=section, summary=summary, detail=str(error))
             return
         if item is None:
             self.crawler.stats.inc_value(keys.STATS_PAGES_NOT_ARTICLE)
             reason = page_reason(_content_type(response), response.body)
-            miss_article(self.crawler, listed, reason, section=section)
+            miss_article(self.crawler, listed, reason, section=section, summary=summary)
             return
         self.crawler.stats.inc_value(keys.STATS_ARTICLES_PARSED)
         self.crawler.stats.inc_value(f"{keys.STATS_SECTION_PARSED_PREFIX}{origin}")
@@ -296,8 +296,10 @@ class NetworkSpider(scrapy.Spider):
             stats.inc_value(keys.STATS_ERROR_BAD_FEED)
         else:
             listed = request.meta.get(keys.ARTICLE_META_KEY) or request.url
-            section = request.cb_kwargs.get("section")
-            miss_article(self.crawler, listed, reason, section=section, detail=str(failure.value))
+            section, summary = request.cb_kwargs.get("section"), request.cb_kwargs.get("summary")
+            miss_article(
+                self.crawler, listed, reason, section=section, summary=summary, detail=str(failure.value)
+            )
 
     def _section_page_failed(self, slug: str, reason: str) -> None:
         self.crawler.stats.inc_value(f"{keys.STATS_SECTION_PAGES_FAILED_PREFIX}{reason}")

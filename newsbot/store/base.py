@@ -55,6 +55,8 @@ class LedgerEntry:
     first_attempt: str  # ISO 8601 UTC, "YYYY-MM-DDTHH:MM:SSZ"
     last_attempt: str
     given_up: bool
+    # The teaser of the listing entry that named it: the item's `summary` when it is had at last.
+    summary: str | None = None
 
 
 class SeenStore(Protocol):
@@ -84,7 +86,9 @@ class LedgerStore(Protocol):
     """The ledger of articles not yet had (issue 11). A store that keeps one implements these too;
     callers find out with `isinstance(store, LedgerStore)` (the Redis store may not have it yet)."""
 
-    def ledger_add(self, url: str, *, site: str, section: str | None, reason: str) -> LedgerEntry: ...
+    def ledger_add(
+        self, url: str, *, site: str, section: str | None, reason: str, summary: str | None = None
+    ) -> LedgerEntry: ...
     def ledger_pending(self, site: str) -> list[LedgerEntry]: ...
     def ledger_resolve(self, url: str) -> bool: ...
     def ledger_give_up(self, url: str) -> None: ...

@@ -33,14 +33,14 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# 1: articles, copies, walks, outputs. 2: the ledger of articles not yet had.
-SCHEMA_VERSION = 2
+# 1: articles, copies, walks, outputs. 2: the ledger of articles not yet had. 3: the ledger's teasers.
+SCHEMA_VERSION = 3
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _OUR_TABLES = {"articles", "copies", "walks", "outputs", "ledger"}
 # sqlite's own wait on a lock is silent; it waits this long, then the store logs and waits again.
 _LOCK_POLL_SECONDS = 0.5
 _T = TypeVar("_T")
-_LEDGER_COLUMNS = "url, site, section, reason, attempts, first_attempt, last_attempt, given_up"
+_LEDGER_COLUMNS = "url, site, section, reason, attempts, first_attempt, last_attempt, given_up, summary"
 _SET_RECONCILED = (
     "INSERT INTO outputs (path, reconciled_bytes) VALUES (?, ?) "
     "ON CONFLICT(path) DO UPDATE SET reconciled_bytes = excluded.reconciled_bytes"
@@ -88,7 +88,8 @@ CREATE TABLE IF NOT EXISTS ledger (
     attempts INTEGER NOT NULL,
     first_attempt TEXT NOT NULL,
     last_attempt TEXT NOT NULL,
-    given_up INTEGER NOT NULL DEFAULT 0
+    given_up INTEGER NOT NULL DEFAULT 0,
+    summary TEXT
 );
 CREATE INDEX IF NOT EXISTS ledger_by_site ON ledger (site, given_up);
 """
@@ -155,10 +156,12 @@ class SqliteSeenStore:
             )
         if version == SCHEMA_VERSION:
             return
-        # Every statement is CREATE ... IF NOT EXISTS: version 0 (new, or written before versions)
-        # and 1 (no ledger) both reach the current schema by running it, in one transaction.
+        # Every statement is CREATE ... IF NOT EXISTS: version 0 (new, or written before versions),
+        # 1 (no ledger) and 2 (no teasers) reach the current schema by running it, in one transaction.
         try:
-            script = f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            # A version 2 ledger lacks the teaser column, which CREATE ... IF NOT EXISTS does not add.
+            teaser = "ALTER TABLE ledger ADD COLUMN summary TEXT;" if version == 2 else ""
+            script = f"BEGIN IMMEDIATE; {_SCHEMA} {teaser} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             self._db.executescript(script)
         except sqlite3.Error:
             if self._db.in_transaction:
@@ -281,17 +284,20 @@ class SqliteSeenStore:
 
     # --- the ledger of articles not yet had ---------------------------------------------------
 
-    def ledger_add(self, url: str, *, site: str, section: str | None, reason: str) -> LedgerEntry:
+    def ledger_add(
+        self, url: str, *, site: str, section: str | None, reason: str, summary: str | None = None
+    ) -> LedgerEntry:
         """Record one more failed attempt at `url` (a new entry, or attempts + 1 and the new reason)."""
         now = utc_now_iso()
         with self._transaction():
             self._db.execute(
                 "INSERT INTO ledger (url, site, section, reason, attempts, first_attempt, last_attempt, "
-                "given_up) VALUES (?, ?, ?, ?, 1, ?, ?, 0) "
+                "given_up, summary) VALUES (?, ?, ?, ?, 1, ?, ?, 0, ?) "
                 "ON CONFLICT(url) DO UPDATE SET reason = excluded.reason, "
                 "attempts = attempts + 1, last_attempt = excluded.last_attempt, "
-                "section = COALESCE(ledger.section, excluded.section)",
-                (url, site, section, reason, now, now),
+                "section = COALESCE(ledger.section, excluded.section), "
+                "summary = COALESCE(ledger.summary, excluded.summary)",
+                (url, site, section, reason, now, now, summary),
             )
             (entry,) = self._ledger("WHERE url = ?", url)
         return entry
@@ -333,8 +339,8 @@ class SqliteSeenStore:
     def _ledger(self, clauses: str, *values: str) -> list[LedgerEntry]:
         rows = self._db.execute(f"SELECT {_LEDGER_COLUMNS} FROM ledger {clauses}", values)
         return [
-            LedgerEntry(url, site, section, reason, attempts, first, last, bool(given_up))
-            for url, site, section, reason, attempts, first, last, given_up in rows
+            LedgerEntry(url, site, section, reason, attempts, first, last, bool(given_up), summary)
+            for url, site, section, reason, attempts, first, last, given_up, summary in rows
         ]
 
     def _write(self, sql: str, values: Iterable[Any] = ()) -> int:
