@@ -72,6 +72,7 @@ STATS_LISTED_ENTRIES = "newsbot/listed_entries"
 STATS_LISTING_NOTES_PREFIX = "newsbot/listing_notes/"  # + the listing parser's note
 STATS_ERRORS_PREFIX = "newsbot/errors/"  # + the kind of error
 STATS_ERROR_BAD_FEED = STATS_ERRORS_PREFIX + "bad_feed"
+STATS_FEED_SHORT = "newsbot/feed_short"  # the items a feed listed, when fewer than usual
 # Listed articles not requested, by why.
 STATS_SKIPPED_OLDER_THAN_SINCE = "newsbot/skipped/older_than_since"
 STATS_SKIPPED_KNOWN = "newsbot/skipped/known"

@@ -73,7 +73,9 @@ NEWSBOT_STATE_BUSY_TIMEOUT = 60.0
 NEWSBOT_LEDGER_MAX_ATTEMPTS = 10
 NEWSBOT_LEDGER_GONE_ATTEMPTS = 3
 NEWSBOT_LEDGER_GIVE_UP_DAYS = 1.0
-# Bounds of a section walk (newsbot/walks.py): pages walked, article links taken from one page.
+# The SMN feeds list about 15 items: a feed listing fewer was cut short, or has changed (a warning).
+NEWSBOT_FEED_MIN_ITEMS = 10
+# Bounds of a section walk (newsbot/middlewares/walk.py): pages walked, article links taken from one page.
 NEWSBOT_MAX_SECTION_PAGES = 500
 NEWSBOT_MAX_LINKS_PER_PAGE = 1000
 

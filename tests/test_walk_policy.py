@@ -182,3 +182,25 @@ def test_a_walk_a_bound_cut_short_is_not_complete_and_what_max_articles_left_out
         assert deferred == {(url, "deferred") for url in urls(_articles(outputs))[2:]}
 
     run(scenario())
+
+
+def test_a_feed_cut_short_is_read_with_a_warning(tmp_path, caplog):
+    from scrapy import Request
+
+    from tests.components import snapshot_response
+
+    feed = "https://www.spacedaily.com/spacedaily.xml"
+
+    async def scenario():
+        crawler = make_crawler(tmp_path, spider="spacedaily", source="feed")
+        whole = snapshot_response(Request(feed)).body
+        half = snapshot_response(Request(feed), body=whole[: len(whole) // 2])
+        requests = list(crawler.spider.parse_feed(half))
+        assert 0 < len(requests) < 10
+        assert crawler.stats.get_value("newsbot/feed_short") == len(requests)
+        assert f"The feed {feed} lists {len(requests)} item(s), fewer than its usual 10" in caplog.text
+        crawler.stats.set_value("newsbot/feed_short", None)
+        assert len(list(crawler.spider.parse_feed(snapshot_response(Request(feed))))) == 15
+        assert crawler.stats.get_value("newsbot/feed_short") is None
+
+    run(scenario())

@@ -226,6 +226,14 @@ class NetworkSpider(scrapy.Spider):
             self.crawler.stats.inc_value(keys.STATS_ERROR_BAD_FEED)
             return
         self.crawler.stats.inc_value(keys.STATS_LISTED_ENTRIES, len(entries))
+        usual = self.settings.getint("NEWSBOT_FEED_MIN_ITEMS")
+        if len(entries) < usual:
+            # A feed cut short, or one that has changed: what it no longer lists is not had this run.
+            self.crawler.stats.set_value(keys.STATS_FEED_SHORT, len(entries))
+            self.logger.warning(
+                "The feed %s lists %d item(s), fewer than its usual %d (NEWSBOT_FEED_MIN_ITEMS): cut short?",
+                response.url, len(entries), usual,
+            )  # fmt: skip
         for entry in entries:
             if entry.site is not None:
                 yield self.article_request(
