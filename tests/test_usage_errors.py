@@ -60,3 +60,19 @@ def test_arguments_are_parsed_once_into_typed_values():
     assert SpiderArguments.parse({"sections": "ALL"}).sections is None
     with pytest.raises(UsageError, match="did you mean 'max_pages'"):
         SpiderArguments.parse({"max_page": "2"})
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["NEWSBOT_MAX_SECTION_PAGES", "NEWSBOT_MAX_LINKS_PER_PAGE", "NEWSBOT_FEED_MIN_ITEMS",
+     "NEWSBOT_LEDGER_MAX_ATTEMPTS", "NEWSBOT_LEDGER_GONE_ATTEMPTS", "NEWSBOT_LEDGER_GIVE_UP_DAYS",
+     "NEWSBOT_STATE_BUSY_TIMEOUT"],
+)  # fmt: skip
+def test_every_numeric_setting_is_checked_before_the_crawl(name):
+    from scrapy.settings import Settings
+
+    from newsbot.cli.commands import check_settings
+
+    with pytest.raises(UsageError, match=f"-s {name}='abc': expected a"):
+        check_settings(Settings({name: "abc"}))
+    check_settings(Settings({name: "3"}))
