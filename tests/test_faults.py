@@ -208,3 +208,19 @@ def test_sigterm_ends_a_run_waiting_out_a_retry_after_within_seconds_and_loses_n
     assert (waiting, "stopped") in {(e.url, e.reason) for e in store.ledger_pending("spacewar.com")}
     assert not store.last_walk_completed("spacewar.com", "superpowers")
     store.close()
+
+
+@pytest.mark.parametrize("answer", ["503", "html"])
+def test_a_feed_run_whose_feed_cannot_be_had_or_is_no_feed_fails(tmp_path, answer):
+    feed = "https://www.spacedaily.com/spacedaily.xml"
+    fault = (
+        faults.errors(_path(feed), status=503)
+        if answer == "503"
+        else faults.respond(_path(feed), body=b"<html><body><p>Not a feed</p></body></html>")
+    )
+    with FaultServer(SNAPSHOT, FaultPlan([fault])) as server:
+        result = run_crawl(
+            "spacedaily", server.url, tmp_path, args={"source": "feed"}, settings=FAULT_SETTINGS
+        )
+    assert result.returncode == 1, result.log[-3000:]
+    assert "the feed could not be had, or was not a feed" in result.report["failures"]
