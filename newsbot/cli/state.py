@@ -13,7 +13,7 @@ from scrapy.utils.project import get_project_settings
 
 from newsbot.cli import CommandError, site_named
 from newsbot.registry import load_registry
-from newsbot.store import LedgerEntry, LedgerStore, SqliteSeenStore, StoreError, store_path_from_setting
+from newsbot.store import LedgerEntry, SqliteSeenStore, StoreError, store_path_from_setting
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -90,13 +90,12 @@ def _section_labels(name: str, host: str | None) -> list[str]:
 
 
 def _summary(store: Any, path: Any) -> dict[str, Any]:
-    ledger = store if isinstance(store, LedgerStore) else None
     return {
         "path": str(path),
         **store.counts(),
         "sections": [row.__dict__ for row in store.summary()],
-        "ledger": _ledger_rows(ledger.ledger_entries() if ledger is not None else []),
-        "ledger_counts": ledger.ledger_counts() if ledger is not None else {},
+        "ledger": _ledger_rows(store.ledger_entries()),
+        "ledger_counts": store.ledger_counts(),
     }
 
 

@@ -22,7 +22,7 @@ from scrapy.utils.asyncio import create_looping_call
 
 from newsbot import keys
 from newsbot.clock import utc_now_iso
-from newsbot.extensions.store import ledger_store
+from newsbot.extensions.store import seen_store
 from newsbot.quality import fill_rates_from_stats, fill_warnings, notes_from_stats
 from newsbot.signals import article_missed, run_judged
 
@@ -124,12 +124,12 @@ class RunReport:
             self.path = None  # the summary line then names no report
 
     def _pending(self) -> int | None:
-        ledger = ledger_store(self.crawler)
+        ledger = seen_store(self.crawler)
         return None if ledger is None else int(ledger.ledger_counts().get("pending", 0))
 
     def _ledger_report(self, stats: dict[str, Any]) -> dict[str, Any]:
         """What was asked for again, had at last, given up; what is left."""
-        ledger = ledger_store(self.crawler)
+        ledger = seen_store(self.crawler)
         if ledger is None:
             return {}
         try:

@@ -20,7 +20,7 @@ from scrapy.utils.misc import load_object
 
 from newsbot.extensions.exports import export_is_complete
 from newsbot.keys import FINISH_STORE_BUSY, FINISH_STORE_UNUSABLE, STATS_STORE_ERROR
-from newsbot.store.base import LedgerStore, SeenStore, StoreBusyError, StoreError
+from newsbot.store.base import SeenStore, StoreBusyError, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -83,9 +83,3 @@ def seen_store(crawler: Crawler) -> SeenStore | None:
     """The crawl's store; None when it runs without one, or when its store was refused."""
     extension = crawler.get_extension(StoreExtension)
     return extension.store if extension is not None else None
-
-
-def ledger_store(crawler: Crawler) -> LedgerStore | None:
-    """The store's ledger of articles not yet had, when the crawl's store keeps one."""
-    store = seen_store(crawler)
-    return store if isinstance(store, LedgerStore) else None

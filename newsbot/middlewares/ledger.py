@@ -2,7 +2,7 @@
 
 A walk stops at the first page it finds all known, so an article that failed once on page 2 would
 never be listed to a later run again. Every article a listing or feed named that the run could not
-write goes into the store's ledger (newsbot.store.LedgerStore) with its reason; the next runs request
+write goes into the store's ledger (newsbot.store.SeenStore's ledger_*) with its reason; the next runs request
 the pending entries first, before walking. Transient reasons are retried on every run; `gone` and
 `not_article` a bounded number of times; `off_network` and `robots` not at all. An entry is given up
 after a bounded number of attempts spread over at least a day: an ERROR with its URL, `given_up` in
@@ -28,7 +28,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.settings import BaseSettings
 
 from newsbot import keys
-from newsbot.extensions.store import ledger_store, seen_store
+from newsbot.extensions.store import seen_store
 from newsbot.reasons import (
     DEFERRED,
     GONE,
@@ -45,7 +45,7 @@ from newsbot.reasons import (
 from newsbot.registry import load_registry
 from newsbot.signals import article_missed
 from newsbot.spiders.priorities import RequestKind
-from newsbot.store import LedgerEntry, LedgerStore, StoreError
+from newsbot.store import LedgerEntry, SeenStore, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ class LedgerMiddleware:
     """Requests the ledger's pending entries first, records what could not be written, resolves
     what was."""
 
-    def __init__(self, crawler: Crawler, store: LedgerStore, policy: LedgerPolicy) -> None:
+    def __init__(self, crawler: Crawler, store: SeenStore, policy: LedgerPolicy) -> None:
         self.crawler = crawler
         self.store = store
         self.policy = policy
@@ -106,7 +106,7 @@ class LedgerMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LedgerMiddleware:
-        store = ledger_store(crawler)
+        store = seen_store(crawler)
         if store is None:
             raise NotConfigured
         keeper = cls(crawler, store, LedgerPolicy.from_settings(crawler.settings))

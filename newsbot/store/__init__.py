@@ -12,7 +12,6 @@ newsbot.extensions.store.StoreExtension.
 from newsbot.store.base import (
     KnownArticle,
     LedgerEntry,
-    LedgerStore,
     SectionSummary,
     SeenStore,
     StoreBusyError,
@@ -25,7 +24,6 @@ from newsbot.store.sqlite import SqliteSeenStore
 __all__ = [
     "KnownArticle",
     "LedgerEntry",
-    "LedgerStore",
     "SectionSummary",
     "SeenStore",
     "SqliteSeenStore",

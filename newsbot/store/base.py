@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 
 def default_state_path() -> Path:
@@ -79,13 +79,7 @@ class SeenStore(Protocol):
     def summary(self) -> list[SectionSummary]: ...
     def counts(self) -> dict[str, int]: ...
     def forget(self, *, site: str | None = None, section: str | None = None) -> int: ...
-
-
-@runtime_checkable
-class LedgerStore(Protocol):
-    """The ledger of articles not yet had (issue 11). A store that keeps one implements these too;
-    callers find out with `isinstance(store, LedgerStore)` (the Redis store may not have it yet)."""
-
+    # The ledger of articles not yet had (newsbot.middlewares.ledger decides what is asked for).
     def ledger_add(
         self, url: str, *, site: str, section: str | None, reason: str, summary: str | None = None
     ) -> LedgerEntry: ...
