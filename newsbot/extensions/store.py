@@ -29,10 +29,9 @@ class StoreExtension:
     """Owns the crawl's store. A store that cannot be used ends the run as it opens (exit status 2),
     before any request: an output written without its store would be written again by the next run."""
 
-    def __init__(self, crawler: Crawler, store: SeenStore | None, refused: StoreError | None = None) -> None:
+    def __init__(self, crawler: Crawler, store: SeenStore | None) -> None:
         self.crawler = crawler
         self.store = store
-        self.refused = refused
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoreExtension:
@@ -44,7 +43,7 @@ class StoreExtension:
             logger.error("newsbot cannot use its store: %s", error)
             assert crawler.stats is not None
             crawler.stats.set_value(STATS_STORE_ERROR, str(error))
-            extension = cls(crawler, None, refused=error)
+            extension = cls(crawler, None)
             crawler.signals.connect(extension.refuse_to_start, signal=signals.spider_opened)
             return extension
         if store is None:
