@@ -97,6 +97,11 @@ FEED_EXPORTERS = {"csv": "newsbot.extensions.exports.JsonFieldsCsvItemExporter"}
 # True: it holds only what no earlier run wrote, and marks what it exports, like NEWSBOT_OUTPUT.
 NEWSBOT_INCREMENTAL_EXPORTS = False
 
+# A cluster's Redis calls (NEWSBOT_REDIS_URL): attempts after the first, and the socket timeout in
+# seconds of connecting and of every reply. When they run out, the worker stops (exit 1).
+NEWSBOT_REDIS_RETRIES = 3
+NEWSBOT_REDIS_TIMEOUT = 5.0
+
 ADDONS = {
     # Installs the mirror's download handler when NEWSBOT_MIRROR is set; nothing otherwise.
     "newsbot.mirror.MirrorAddon": 0,

@@ -66,7 +66,7 @@ def test_arguments_are_parsed_once_into_typed_values():
     "name",
     ["NEWSBOT_MAX_SECTION_PAGES", "NEWSBOT_MAX_LINKS_PER_PAGE", "NEWSBOT_FEED_MIN_ITEMS",
      "NEWSBOT_LEDGER_MAX_ATTEMPTS", "NEWSBOT_LEDGER_GONE_ATTEMPTS", "NEWSBOT_LEDGER_GIVE_UP_DAYS",
-     "NEWSBOT_STATE_BUSY_TIMEOUT"],
+     "NEWSBOT_STATE_BUSY_TIMEOUT", "NEWSBOT_REDIS_RETRIES", "NEWSBOT_REDIS_TIMEOUT"],
 )  # fmt: skip
 def test_every_numeric_setting_is_checked_before_the_crawl(name):
     from scrapy.settings import Settings

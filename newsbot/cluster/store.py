@@ -67,8 +67,8 @@ return cjson.encode(e)
 
 
 def redis_params(settings: BaseSettings) -> dict[str, Any]:
-    retry = Retry(ExponentialBackoff(cap=1.0, base=0.1), max(settings.getint(RETRIES_SETTING, 3), 0))
-    timeout, name = settings.getfloat(TIMEOUT_SETTING, 5.0), settings.get(WORKER_SETTING)
+    retry = Retry(ExponentialBackoff(cap=1.0, base=0.1), max(settings.getint(RETRIES_SETTING), 0))
+    timeout, name = settings.getfloat(TIMEOUT_SETTING), settings.get(WORKER_SETTING)
     return {"socket_timeout": timeout, "socket_connect_timeout": timeout, "retry": retry, "client_name": name}
 
 
