@@ -27,6 +27,7 @@ from scrapy.http import Response
 
 from newsbot.extensions.store import seen_store
 from newsbot.keys import ARTICLE_META_KEY, MISDIRECTED_META_KEY, STATS_OG_URL_CLAIMS_REFUSED
+from newsbot.middlewares.ledger import listing_teaser
 from newsbot.middlewares.walk import WalkPolicyMiddleware
 from newsbot.reasons import MISDIRECTED
 from newsbot.registry import load_registry
@@ -48,7 +49,7 @@ class OgUrlClaimsMiddleware:
     ) -> AsyncIterator[Any]:
         listed = response.meta.get(ARTICLE_META_KEY)
         again = bool(response.meta.get(MISDIRECTED_META_KEY))
-        teaser = (response.request.cb_kwargs if response.request else {}).get("summary")
+        teaser = listing_teaser(response)
         async for output in result:
             if not is_item(output) or self._judge(ItemAdapter(output), listed, again, teaser):
                 yield output

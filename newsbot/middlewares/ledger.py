@@ -185,7 +185,7 @@ class LedgerMiddleware:
         asked for again. Twice, on two runs, is how the site serves it: the listed URL is recorded
         as a copy of the other, and had. Returns whether the listed URL is had."""
         if not _meta(response, keys.MISDIRECTED_META_KEY):
-            teaser = _listing_teaser(response)
+            teaser = listing_teaser(response)
             self.record(listed, reason=MISDIRECTED, section=_field(item, "section"), summary=teaser)
             return False
         store = seen_store(self.crawler)
@@ -274,7 +274,8 @@ def _listed_url(response: Any) -> str | None:
         return None
 
 
-def _listing_teaser(response: Any) -> str | None:
+def listing_teaser(response: Any) -> str | None:
+    """The teaser of the listing entry that named the response's article, if any."""
     request = getattr(response, "request", None)
     return request.cb_kwargs.get("summary") if request is not None else None
 
