@@ -130,9 +130,14 @@ def test_a_worker_killed_mid_run_leaves_its_walks_incomplete_and_one_rerun_loses
 ):
     listed, groups = spacewar_expected(manifest)
     with counting_snapshot_server() as server:
-        victim = start_worker("victim", server.url, tmp_path, redis_url, settings=SHARED)
+        # The victim is slow, so that both are in one run when it dies: a survivor that started after
+        # the victim's death would rightly begin a run of its own and complete it.
+        slow = {**SHARED, "DOWNLOAD_DELAY": "0.2"}
+        victim = start_worker("victim", server.url, tmp_path, redis_url, settings=slow)
         survivor = start_worker("survivor", server.url, tmp_path, redis_url, settings=SHARED)
         wait_for_lines(victim, 3)
+        wait_for_lines(survivor, 1)
+        assert victim.proc.poll() is None, "the victim ended before the survivor joined its run"
         victim.proc.send_signal(signal.SIGKILL)
         victim.finish()
         survivor.finish()
