@@ -1,0 +1,110 @@
+"""Deliveries: the files a run hands over, named from NEWSBOT_OUTPUT, and the files kept beside them.
+
+A run writes its items to `<delivery>.part` and renames it to `<delivery>` when the run closes it,
+the way Hadoop and Spark hand over files: a consumer takes only `*.jsonl`, and a file with that name
+is complete. Beside each delivery, named after it: its run report and its archive of fetched pages.
+
+A relative template is taken from the project's folder (the one holding scrapy.cfg), not from the
+working directory, so `scrapy crawl` from a subfolder writes where the project's store expects.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import string
+from pathlib import Path
+
+PART_SUFFIX = ".part"
+DELIVERY_SUFFIX = ".jsonl"
+REPORT_SUFFIX = ".report.json"
+ARCHIVE_SUFFIX = ".warc.gz"
+
+# `{name}` placeholders newsbot fills, and Scrapy's feed-URI ones (`%(name)s`, `%(time)s`).
+PLACEHOLDERS = ("spider", "site", "date", "time")
+_SCRAPY_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+class TemplateError(ValueError):
+    """NEWSBOT_OUTPUT names a placeholder newsbot does not fill (a usage error)."""
+
+
+def project_folder() -> Path:
+    """The folder of the closest scrapy.cfg, or the working directory when there is none."""
+    from scrapy.utils.conf import closest_scrapy_cfg
+
+    cfg = closest_scrapy_cfg()
+    return Path(cfg).parent if cfg else Path.cwd()
+
+
+def delivery_path(template: str, *, spider: str, site: str, now: datetime.datetime) -> Path:
+    """The delivery a run started at `now` (UTC) writes: `template` with its placeholders filled."""
+    now = now.astimezone(datetime.UTC)
+    values = {
+        "spider": spider,
+        "site": site,
+        "date": now.strftime("%Y-%m-%d"),
+        "time": now.strftime("%H%M%S"),
+        "name": spider,
+    }
+
+    def scrapy_value(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key == "time":  # Scrapy's own form of it: 2026-12-06T13-45-00+00-00
+            return now.replace(microsecond=0).isoformat().replace(":", "-")
+        if key != "name":
+            raise TemplateError(f"unknown placeholder %({key})s in NEWSBOT_OUTPUT {template!r}")
+        return spider
+
+    check_template(template)
+    filled = _SCRAPY_PLACEHOLDER.sub(scrapy_value, template).format(**values)
+    path = Path(filled).expanduser()
+    return (path if path.is_absolute() else project_folder() / path).resolve()
+
+
+def check_template(template: str) -> None:
+    """Raise TemplateError naming the first placeholder of `template` newsbot does not fill."""
+    for key in _SCRAPY_PLACEHOLDER.findall(template):
+        if key not in ("name", "time"):
+            raise TemplateError(f"unknown placeholder %({key})s in NEWSBOT_OUTPUT {template!r}")
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(_SCRAPY_PLACEHOLDER.sub("", template)) if f]
+    except ValueError as error:
+        raise TemplateError(f"NEWSBOT_OUTPUT {template!r}: {error}") from None
+    for key in fields:
+        if key not in (*PLACEHOLDERS, "name"):
+            raise TemplateError(
+                f"unknown placeholder {{{key}}} in NEWSBOT_OUTPUT {template!r}; "
+                f"known: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}, %(name)s, %(time)s"
+            )
+
+
+def part_path(delivery: Path) -> Path:
+    return delivery.with_name(delivery.name + PART_SUFFIX)
+
+
+def delivery_of_part(part: Path) -> Path:
+    return part.with_name(part.name.removesuffix(PART_SUFFIX))
+
+
+def beside(delivery: Path, suffix: str) -> Path:
+    """The file named after `delivery` with `suffix` (REPORT_SUFFIX, ARCHIVE_SUFFIX) for `.jsonl`."""
+    return delivery.with_name(delivery.name.removesuffix(DELIVERY_SUFFIX) + suffix)
+
+
+def publish(part: Path) -> Path:
+    """Rename a finished `<delivery>.part` to `<delivery>` atomically, durably; returns the delivery."""
+    delivery = delivery_of_part(part)
+    os.replace(part, delivery)
+    folder = os.open(delivery.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)  # the rename itself survives a crash
+    finally:
+        os.close(folder)
+    return delivery
+
+
+def deliveries(folder: Path) -> list[Path]:
+    """The finished deliveries in `folder`, oldest name first."""
+    return sorted(folder.glob("*" + DELIVERY_SUFFIX))
