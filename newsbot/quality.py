@@ -1,8 +1,8 @@
 """How well the parsers fit the pages: the thresholds, and the pure functions that judge against them.
 
 `newsbot check` (newsbot/cli/check.py) and the run report use this module; nothing here fetches or
-imports Scrapy. Every threshold lives here, as declared data, and README.md ("Checking the live
-sites") shows them as a table: change both together.
+imports Scrapy. Every threshold lives here, as declared data, and ARCHITECTURE.md ("Judging a
+site") shows them as a table: change both together (a test compares them).
 
 A threshold is a pair of shares: at or above `fits` the measure fits; below `broken` it is broken;
 in between it is degraded. The thresholds are there to catch a layout change, which empties a field

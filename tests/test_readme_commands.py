@@ -33,13 +33,13 @@ def test_the_argument_table_is_the_one_of_spiders_args():
 
 def test_quick_start_commands_run_as_written(checkout):
     # The set-up steps (venv, pip) are this test run's own; the suite is what is running now.
-    blocks = readme_blocks("sh", under="## Quick start")
+    blocks = readme_blocks("sh", under="## Try it offline") + readme_blocks("sh", under="## Quick start")
     steps = [step for block in blocks for step in block.strip().split(" && ")]
     runs = [step for step in steps if step.startswith(".venv/bin/") and "pip install" not in step]
     runs = [step for step in runs if "pytest" not in step]
     assert runs == [
-        ".venv/bin/scrapy crawl spacewar -a sections=superpowers",
         ".venv/bin/newsbot demo --out newsbot-demo",
+        ".venv/bin/scrapy crawl spacewar -a sections=superpowers",
     ]
     for step in runs:
         _ok(run_shell(step, cwd=checkout))
