@@ -90,6 +90,8 @@ STATS_OG_URL_CLAIMS_REFUSED = "newsbot/og_url_claims_refused"
 # Downloads: blocked by the site, waits asked for by Retry-After.
 STATS_BLOCKED = "newsbot/blocked"
 STATS_ROBOTS_UNREACHABLE = "newsbot/robots_unreachable"  # hosts whose robots.txt could not be had
+# Why hosts could not be reached at all (no DNS, refused, no route): one line each, naming the host.
+STATS_HOSTS_UNREACHABLE = "newsbot/hosts_unreachable"
 STATS_RETRY_WAITS = "newsbot/retry/waits"
 STATS_RETRY_WAITED_SECONDS = "newsbot/retry/waited_seconds"
 STATS_RETRY_AFTER_HONOURED = "newsbot/retry/retry_after_honoured"

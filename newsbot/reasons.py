@@ -7,6 +7,7 @@ from the exception's type, never from its message.
 
 from __future__ import annotations
 
+import socket
 from typing import ClassVar
 
 from scrapy.exceptions import (
@@ -21,6 +22,7 @@ from scrapy.exceptions import (
 )
 from scrapy.http import Request
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import NoRouteError
 from twisted.python.failure import Failure
 
 # Reasons an article is missing from the output (besides being known or a duplicate, which are not
@@ -74,6 +76,28 @@ class TooLarge(Refused):
 
 class Stopped(Refused):
     reason = STOPPED
+
+
+# A host that cannot be reached at all, by Scrapy's errors and by the standard library's (`newsbot
+# sections` reads with urllib): another try seconds later meets the same answer, so these are not
+# retried (timeouts, 5xx and cut connections are). The likely cause, as a user reads it:
+UNREACHABLE: list[tuple[tuple[type[BaseException], ...], str]] = [
+    ((CannotResolveHostError, socket.gaierror), "could not resolve {host}: no network or DNS?"),
+    (
+        (DownloadConnectionRefusedError, ConnectionRefusedError),
+        "{host} refused the connection: is it down, or a proxy in the way?",
+    ),
+    ((NoRouteError,), "no route to {host}: no network?"),
+]
+UNREACHABLE_ERRORS = tuple(kind for kinds, _ in UNREACHABLE for kind in kinds)
+OFFLINE_HINT = "`newsbot demo` tries newsbot offline"
+
+
+def unreachable_host(error: BaseException, host: str) -> str | None:
+    """One line naming the host and the likely cause when `error` says it cannot be reached at all;
+    None for any other error."""
+    cause = next((text for kinds, text in UNREACHABLE if isinstance(error, kinds)), None)
+    return None if cause is None else f"{cause.format(host=host)} ({OFFLINE_HINT})"
 
 
 class NotWritten(DropItem):

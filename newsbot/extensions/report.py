@@ -210,7 +210,9 @@ def build_report(
 
 def failures(report: dict[str, Any], stats: dict[str, Any], *, max_errors: int) -> list[str]:
     """Why the run failed, in words; empty when it did its job."""
-    found = []
+    # A host that cannot be reached at all first: it explains the rest.
+    unreachable = stats.get(keys.STATS_HOSTS_UNREACHABLE, [])
+    found = list(unreachable)
     if report["finish_reason"] not in keys.GOOD_FINISH_REASONS:
         found.append(f"finished with reason {report['finish_reason']!r}")
     for key, requested in sorted(stats.items()):
@@ -225,7 +227,7 @@ def failures(report: dict[str, Any], stats: dict[str, Any], *, max_errors: int) 
     if failed_pages:
         reasons = ", ".join(f"{count} {reason}" for reason, count in failed_pages.items())
         found.append(f"{sum(failed_pages.values())} section page(s) could not be had ({reasons})")
-    if hosts := stats.get(keys.STATS_ROBOTS_UNREACHABLE):
+    if (hosts := stats.get(keys.STATS_ROBOTS_UNREACHABLE, 0) - len(unreachable)) > 0:
         found.append(f"robots.txt of {hosts} host(s) could not be had: none of their pages was fetched")
     if stats.get(keys.STATS_ERROR_BAD_FEED):
         found.append("the feed could not be had, or was not a feed")

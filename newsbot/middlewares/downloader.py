@@ -7,6 +7,7 @@ import email.utils
 import logging
 import re
 import time
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
@@ -28,7 +29,16 @@ from twisted.python.failure import Failure
 
 from newsbot import keys
 from newsbot.parsing.article import is_article_page
-from newsbot.reasons import Blocked, OffNetwork, RobotsDisallowed, RobotsUnreachable, Stopped, TooLarge
+from newsbot.reasons import (
+    UNREACHABLE_ERRORS,
+    Blocked,
+    OffNetwork,
+    RobotsDisallowed,
+    RobotsUnreachable,
+    Stopped,
+    TooLarge,
+    unreachable_host,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -97,17 +107,19 @@ class RobotsMiddleware(RobotsTxtMiddleware):
     """Scrapy's robots.txt rule, read as RFC 9309 (2.3.1) says: a robots.txt answering 4xx allows
     all; one answering 5xx, or not reached after one retry, disallows all of that host for this run.
     Its pages are then not fetched (`robots_unreachable`: the ledger asks for them again), and the run
-    is not ok. A refusal says why (`robots`, `robots_unreachable`)."""
+    is not ok. A refusal says why (`robots`, `robots_unreachable`). A host that cannot be reached at
+    all (no DNS, refused, no route) is one ERROR line naming it and the likely cause, after one try."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.unreachable: set[str] = set()
+        # Host -> why its robots.txt could not be had.
+        self.unreachable: dict[str, str] = {}
 
     async def process_request(self, request: Request, spider: Spider | None = None) -> None:
         await super().process_request(request)
         netloc = urlparse_cached(request).netloc
         if netloc in self.unreachable and not request.meta.get("dont_obey_robotstxt"):
-            raise RobotsUnreachable(f"robots.txt of {netloc} could not be had")
+            raise RobotsUnreachable(self.unreachable[netloc])
 
     def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
         try:
@@ -130,10 +142,18 @@ class RobotsMiddleware(RobotsTxtMiddleware):
             try:
                 response = await self.crawler.engine.download_async(robots)
             except Exception as error:  # unreachable, whatever the cause: RFC 9309 says disallow all
-                self._unreachable(url.netloc, f"{type(error).__name__}: {error}")
+                # Through a mirror, the host that could not be reached is the mirror's.
+                reached = urlsplit(self.crawler.settings.get("NEWSBOT_MIRROR") or robots.url).netloc
+                cause = unreachable_host(error, reached or url.netloc)
+                if cause is not None:
+                    causes = self._stats.get_value(keys.STATS_HOSTS_UNREACHABLE, [])
+                    self._stats.set_value(keys.STATS_HOSTS_UNREACHABLE, [*causes, cause])
+                self._unreachable(
+                    url.netloc, cause or _robots_line(url.netloc, f"{type(error).__name__}: {error}")
+                )
             else:
                 if response.status >= 500:
-                    self._unreachable(url.netloc, f"it answered {response.status}")
+                    self._unreachable(url.netloc, _robots_line(url.netloc, f"it answered {response.status}"))
                 else:
                     # 4xx: no rules, everything allowed (an error page is not a robots.txt).
                     await self._parse_robots(
@@ -143,13 +163,15 @@ class RobotsMiddleware(RobotsTxtMiddleware):
                     )
         return await super().robot_parser(request)
 
-    def _unreachable(self, netloc: str, why: str) -> None:
-        self.unreachable.add(netloc)
+    def _unreachable(self, netloc: str, line: str) -> None:
+        self.unreachable[netloc] = line
         self._stats.inc_value(keys.STATS_ROBOTS_UNREACHABLE)
-        logger.error(
-            "robots.txt of %s could not be had (%s): none of its pages is fetched this run", netloc, why
-        )
-        self._robots_error(IgnoreRequest(why), netloc)
+        logger.error("%s", line)
+        self._robots_error(IgnoreRequest(line), netloc)
+
+
+def _robots_line(netloc: str, why: str) -> str:
+    return f"robots.txt of {netloc} could not be had ({why}): none of its pages is fetched this run"
 
 
 # What block pages say (Cloudflare, Akamai, Sucuri and home-made ones), looked for only in the
@@ -263,6 +285,8 @@ class PoliteRetryMiddleware(RetryMiddleware):
     ) -> Request | Response | None:
         if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry", False):
             return None
+        if isinstance(exception, UNREACHABLE_ERRORS):
+            return None  # the same answer a few seconds later: the run says so at once (reasons.UNREACHABLE)
         retry = self._retry(request, exception)
         if retry is not None:
             await self._wait(request, None)

@@ -29,7 +29,7 @@ from newsbot.parsing.article import ListingContext, ParseError, parse_article
 from newsbot.parsing.feed import FeedError, parse_feed
 from newsbot.parsing.listing import parse_listing_page
 from newsbot.parsing.navigation import Navigation, parse_navigation
-from newsbot.reasons import UNPARSED, failed_request, failure_reason, page_reason
+from newsbot.reasons import UNPARSED, RobotsUnreachable, failed_request, failure_reason, page_reason
 from newsbot.registry import (
     ResolvedSection,
     Section,
@@ -290,6 +290,8 @@ class NetworkSpider(scrapy.Spider):
             self.section_gone(key, gone, f"{gone}, and the home page could not be read again ({reason})")
         elif kind == RequestKind.HOME.value:
             stats.inc_value(keys.STATS_HOME_FAILED)
+            if isinstance(failure.value, RobotsUnreachable):
+                return  # none of the site's pages is fetched this run: the robots.txt line said why
             self.logger.warning(
                 "Home page %s could not be fetched (%s); using the declared section URLs",
                 self.site.home_url,
