@@ -141,4 +141,7 @@ ITEM_PIPELINES = {
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+# A run's last console line is its summary (newsbot/extensions/report.py); Scrapy's stats are in the
+# run report and, at DEBUG, in the log.
+STATS_DUMP = False
 LOG_FORMATTER = "newsbot.logformatter.NewsbotLogFormatter"

@@ -45,6 +45,10 @@ def test_an_article_that_failed_deep_in_a_section_is_written_once_by_the_next_ru
     assert set(pending) == {PAGE_2, PAGE_3_GONE, PAGE_3_DROPPED}
     assert pending[PAGE_2].reason == "server_error" and pending[PAGE_2].section == "SUPERPOWERS"
     assert pending[PAGE_3_GONE].reason == "gone" and pending[PAGE_3_DROPPED].reason == "connection"
+    # The run's last line says what is missing and what the ledger still owes.
+    last = first.log.strip().splitlines()[-1]
+    assert "newsbot spacewar: " in last
+    assert "3 missing (1 connection, 1 gone, 1 server_error)" in last and "ledger: 3 still owed" in last
 
     # The site serves them again. The walk stops at page 1 (all known), yet the three are had.
     with FaultServer(SNAPSHOT, FaultPlan()) as server:

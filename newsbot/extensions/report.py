@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import pprint
 import time
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,7 @@ class RunReport:
         self.missing: dict[str, list[str]] = {}
         self.interval = crawler.settings.getfloat("NEWSBOT_PROGRESS_INTERVAL")
         self.progress: Any = None
+        self.summary: tuple[int, str] | None = None  # its level and text
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunReport:
@@ -60,6 +62,7 @@ class RunReport:
         extension = cls(crawler, run_report_path(crawler))
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         crawler.signals.connect(extension.article_missed, signal=article_missed)
         return extension
 
@@ -96,8 +99,15 @@ class RunReport:
         for warning in report["fill_warnings"]:
             # Loud on purpose: a field emptying across a run is how a site redesign shows mid-life.
             logger.warning("%s", warning)
-        log = logger.info if report["outcome"] == "ok" else logger.error
-        log("%s", summary_line(report, self.path))
+        # Scrapy's stats dump (STATS_DUMP is off): in the report, and in the debug log.
+        logger.debug("Scrapy stats:\n%s", pprint.pformat(self.crawler.stats.get_stats()))
+        level = logging.INFO if report["outcome"] == "ok" else logging.ERROR
+        self.summary = (level, summary_line(report, self.path))
+
+    def engine_stopped(self) -> None:
+        """The summary, once Scrapy has logged the spider's close: the last line of the run."""
+        if self.summary is not None:
+            logger.log(*self.summary)
 
     def _build(self, spider: Spider, reason: str) -> dict[str, Any]:
         assert self.crawler.stats is not None
@@ -260,17 +270,24 @@ def errors_by_kind(stats: dict[str, Any]) -> dict[str, int]:
 def summary_line(report: dict[str, Any], path: Path | None) -> str:
     duplicates = sum(report["duplicates_dropped"].values())
     invalid = sum(report["items_invalid"].values())
+    missing = {reason: len(urls) for reason, urls in report["missing_articles"].items()}
+    by_reason = f" ({', '.join(f'{count} {reason}' for reason, count in missing.items())})" if missing else ""
     line = (
         f"newsbot {report['spider']}: {report['outcome']} - {report['pages_fetched']} pages fetched, "
-        f"{report['articles_written']} articles written, {report['known_skipped']} known skipped, "
+        f"{report['articles_written']} articles written, {sum(missing.values())} missing{by_reason}, "
+        f"{report['known_skipped']} known skipped, "
         f"{duplicates} duplicates dropped, {invalid} invalid, {report['error_count']} errors, "
         f"{report['blocked_responses']} blocked, {report['duration_seconds']:.1f} s"
     )
-    if report["ledger_retried"] or report["given_up"]:
-        line += (
-            f"; ledger: {report['ledger_retried']} asked for again, {report['ledger_recovered']} recovered, "
-            f"{report['given_up']} given up"
-        )
+    ledger = report.get("ledger") or {}
+    if ledger.get("pending") is not None:
+        # Articles still owed: listed by this run or earlier ones, not written yet, asked for again next run.
+        line += f"; ledger: {ledger['pending']} still owed"
+        if report["ledger_retried"] or report["given_up"]:
+            line += (
+                f", {report['ledger_retried']} asked for again, {report['ledger_recovered']} recovered, "
+                f"{report['given_up']} given up"
+            )
     if report["bounds_hit"]:
         line += "; bounds hit: " + ", ".join(
             f"{name} {count}" for name, count in report["bounds_hit"].items()

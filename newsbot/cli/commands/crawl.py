@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import logging
 import sys
 import time
 from pathlib import Path
@@ -55,7 +56,9 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = EXIT_USAGE
         else:
             self.exitcode = 0 if _outcome(stats, crawler.settings) == "ok" else EXIT_FAILED
-        if self.exitcode:
+        if self.exitcode and not (
+            self.exitcode == EXIT_FAILED and _summary_on_console(stats, crawler.settings)
+        ):
             # On stderr whatever LOG_FILE says: under cron this line is the mail, and it names the
             # report of this run, not one an earlier run left.
             print(failure_line(args[0], self.exitcode, crawler.settings), file=sys.stderr)
@@ -84,6 +87,20 @@ def failure_line(spider: str, status: int, settings: BaseSettings) -> str:
     if settings.get("LOG_FILE"):
         line += f"; log {Path(settings.get('LOG_FILE')).absolute()}"
     return line
+
+
+def _summary_on_console(stats: dict[str, Any], settings: BaseSettings) -> bool:
+    """Whether the run report's summary line (an ERROR when the run failed: what failed, and where
+    its report is) was the last line on stderr; then nothing needs saying after it."""
+    level = settings.get("LOG_LEVEL")
+    number = level if isinstance(level, int) else logging.getLevelName(str(level).upper())
+    return (
+        STATS_OUTCOME in stats
+        and settings.getbool("LOG_ENABLED")
+        and not settings.get("LOG_FILE")
+        and isinstance(number, int)
+        and number <= logging.ERROR
+    )
 
 
 def _outcome(stats: dict[str, Any], settings: BaseSettings) -> str:
