@@ -127,6 +127,8 @@ class MirrorAddon:
         settings.set("NEWSBOT_MIRROR_DELEGATES", {s: handlers[s] for s in ("http", "https", "file")}, "addon")
         handlers_path = f"{MirrorDownloadHandler.__module__}.{MirrorDownloadHandler.__qualname__}"
         settings.set("DOWNLOAD_HANDLERS", {"http": handlers_path, "https": handlers_path}, "addon")
+        # Here, once per crawl: Scrapy makes one handler for each of the two schemes.
+        logger.info("Replaying the network from the mirror %s", mirror)
         if is_local_mirror(mirror) and not settings.getbool("NEWSBOT_MIRROR_POLITE"):
             # The project's priority: settings.py's live values yield, a -s on the command line wins.
             settings.setdict(LOCAL_REPLAY_SETTINGS, "project")
@@ -142,7 +144,6 @@ class MirrorDownloadHandler(BaseDownloadHandler):
         self._delegate = build_from_crawler(load_object(delegates[urlsplit(self.mirror).scheme]), crawler)
         # Off-network URLs keep their own transport; they are never rewritten.
         self._direct = build_from_crawler(load_object(delegates["https"]), crawler)
-        logger.info("Replaying the network from the mirror %s", self.mirror)
 
     async def download_request(self, request: Request) -> Response:
         try:

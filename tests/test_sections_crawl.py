@@ -144,6 +144,9 @@ def test_a_site_with_no_declared_sections_is_crawled_from_its_navigation_and_nev
     # The gallery looks like any section link; walked once, it lists nothing: counted, not a failure.
     assert result.stats["newsbot/sections_empty"] == 1
     assert "Navigation link PHOTO GALLERY" in result.log
+    # All of this is by design: no WARNING, and the mirror is named once.
+    assert " WARNING: " not in result.log
+    assert result.log.count("Replaying the network from the mirror") == 1
     # An empty page ends its walk without reading as a pagination loop: no bound was hit.
     assert result.report["bounds_hit"] == {} and "pagination loop" not in result.log
 

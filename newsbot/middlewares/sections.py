@@ -70,7 +70,8 @@ class SectionHealingMiddleware:
         if not lists_articles and not resolved.declared:
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value(keys.STATS_SECTIONS_EMPTY)
-            logger.warning(
+            # By design (a photo gallery in the navigation, say): counted, nothing to act on.
+            logger.info(
                 "Navigation link %s (%s) lists no article; not a section", resolved.label, response.url
             )
         yield from outputs

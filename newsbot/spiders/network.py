@@ -13,6 +13,7 @@ the callbacks carry contracts for `scrapy check`.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
@@ -194,8 +195,11 @@ class NetworkSpider(scrapy.Spider):
         stats.inc_value(keys.STATS_LISTED_ENTRIES, len(listing.entries))
         if not listing.entries:
             stats.inc_value(keys.STATS_SECTION_PAGES_EMPTY)
+        # A first page the navigation did not vouch for is judged by the healer, which says what of
+        # it needs acting on (newsbot.middlewares.sections); its notes are by design then.
+        level = logging.INFO if response.meta.get(keys.HEAL_META_KEY) else logging.WARNING
         for note in listing.notes:
-            self.logger.warning("%s: %s", response.url, note)
+            self.logger.log(level, "%s: %s", response.url, note)
             stats.inc_value(f"{keys.STATS_LISTING_NOTES_PREFIX}{note}")
         for entry in listing.entries:
             yield self.article_request(
