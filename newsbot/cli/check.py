@@ -3,8 +3,9 @@ pages (README "Checking the live sites"). The real spider runs in-process, as in
 the first page of a few sections and on a few articles, and writes nothing; newsbot/quality.py judges
 what it parsed. A table per site, then `VERDICT <site>: fits|degraded|broken`.
 
-Exit status: 0 when every site fits, 1 when the worst site is degraded, 2 when one is broken (or the
-check could not run: a usage error). A scheduler may crawl on 0, crawl and look on 1, hold on 2.
+Exit status: 0 when every site fits, 1 when the worst site is degraded or a site could not be
+reached at all (not checked: one line names its host and the likely cause), 2 when one is broken (or
+the check could not run: a usage error). A scheduler may crawl on 0, crawl and look on 1, hold on 2.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from newsbot.spiders.args import POSITIVE_INT_EXPECTED, SpiderArguments, positiv
 
 DEFAULT_ARTICLES = 10
 EXIT_STATUS = {FITS: 0, DEGRADED: 1, BROKEN: 2}
+EXIT_UNREACHABLE = 1
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -33,7 +35,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description=(
             "Fetch, politely, the first page of a few sections and a few articles per site, and tell "
             "for each site whether the parsers still fit its pages (fits / degraded / broken). "
-            "Exit status: 0 all fit, 1 degraded, 2 broken or usage error."
+            "Exit status: 0 all fit, 1 degraded or a site not reached, 2 broken or usage error."
         ),
     )
     parser.add_argument(
@@ -74,8 +76,10 @@ def run(args: argparse.Namespace) -> int:
     mirror = mirror_option(args.mirror)
 
     reports = _crawl(sites, sections, args.articles, mirror, settings)
-    verdict = worst(report["verdict"] for report in reports)
-    status = EXIT_STATUS[verdict]
+    # A site that could not be reached at all was not checked: no verdict on its parsers.
+    reached = [report for report in reports if not report["unreachable"]]
+    verdict = worst(report["verdict"] for report in reached)
+    status = max(EXIT_STATUS[verdict], EXIT_UNREACHABLE if len(reached) < len(reports) else 0)
     if args.json:
         head = {"source": mirror or "live", "articles_per_site": args.articles, "verdict": verdict}
         document = {**head, "exit_status": status, "sites": reports}
@@ -83,7 +87,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         where = f"the mirror {mirror}" if mirror else "the live sites"
         heading = f"newsbot check: {len(reports)} site(s) from {where}, up to {args.articles} articles each\n"
-        blocks = [heading, *map(render_site, reports), *map(verdict_line, reports)]
+        not_checked = [
+            f"NOT CHECKED {r['site']}: {'; '.join(r['unreachable'])}" for r in reports if r["unreachable"]
+        ]
+        blocks = [heading, *map(render_site, reached), *map(verdict_line, reached), *not_checked]
         text = "\n".join(blocks) + "\n"
     write_stdout(text)  # read or not, the exit status tells the verdict
     return status
@@ -208,6 +215,7 @@ def _report(site: Site, crawler: Any, items: list[dict[str, Any]], sections_requ
         # Why pages were not had, as the spider classifies it (HTTP status, block page, not an article).
         "articles_missing": by_reason(keys.STATS_MISSING_PREFIX),
         "section_pages_failed": by_reason(keys.STATS_SECTION_PAGES_FAILED_PREFIX),
+        "unreachable": stats.get(keys.STATS_HOSTS_UNREACHABLE, []),
         "sections": {
             "resolved": stats.get(keys.STATS_SECTIONS, []),
             "walked": walked or [],

@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 from newsbot.cli import add_site_options, mirror_option, site_named
 from newsbot.mirror import mirror_url
 from newsbot.parsing.navigation import parse_navigation
+from newsbot.reasons import unreachable_host
 from newsbot.registry import SectionResolution, Site, load_registry, resolve_sections
 from newsbot.settings import USER_AGENT
 
@@ -30,6 +31,11 @@ FETCH_TIMEOUT = 30.0
 
 class HomePageError(Exception):
     """The home page could not be read."""
+
+
+class HostUnreachable(Exception):
+    """The home page's host cannot be reached at all: the other sites' are unlikely to be, so the
+    command stops at once with this one line (newsbot.reasons.unreachable_host)."""
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -54,6 +60,9 @@ def run(args: argparse.Namespace) -> int:
     for site in sites:
         try:
             navigation = parse_navigation(site.home_url, fetch_home(site, mirror))
+        except HostUnreachable as error:
+            print(f"newsbot sections: {error}", file=sys.stderr)
+            return EXIT_DRIFT
         except HomePageError as error:
             reports.append(
                 {"site": site.name, "host": site.host, "home_url": site.home_url, "error": str(error)}
@@ -90,6 +99,9 @@ def fetch_home(site: Site, mirror: str) -> bytes:
     except urllib.error.HTTPError as error:
         raise HomePageError(f"{site.home_url} answered HTTP {error.code}") from None
     except (urllib.error.URLError, OSError) as error:
+        cause = unreachable_host(getattr(error, "reason", error), urlsplit(url).netloc)
+        if cause is not None:
+            raise HostUnreachable(cause) from None
         raise HomePageError(f"{site.home_url} could not be fetched: {error}") from None
 
 
