@@ -1,5 +1,6 @@
-"""The cron line of README, as written, on a fresh checkout: silent when the run did its job, one
-line naming this run's report when it failed, a distinct line when the previous run holds the lock."""
+"""The cron line of README, as written, on a fresh checkout: silent and exit 0 when the run did its
+job, one line naming this run's report and the run's non-zero exit status when it failed, a distinct
+line and exit 0 when the previous run holds the lock."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ def test_a_failed_run_names_its_own_report(tmp_path):
     empty_mirror.mkdir()
     result = run_shell(_cron_command(checkout), cwd=tmp_path, mirror=empty_mirror)
     report = checkout / "output" / "spacewar.report.json"
+    assert result.returncode == 1  # a monitor reading the cron line's status sees the failure
     assert result.stderr.strip() == (
         f"newsbot spacewar: failed (exit 1); report {report}; log {checkout / 'logs' / 'spacewar.log'}"
     )
@@ -49,6 +51,7 @@ def test_an_overlap_is_a_skip_not_a_failure(tmp_path):
     with open(LOCK, "a") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         result = run_shell(_cron_command(checkout), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"newsbot spacewar: skipped, the previous run still holds {LOCK}"
     assert result.stderr == ""
     assert not (checkout / "output").exists()
