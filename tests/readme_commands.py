@@ -46,11 +46,21 @@ def fresh_checkout(folder: Path) -> Path:
 
 
 def run_shell(
-    line: str, cwd: Path, mirror: Path = SNAPSHOT, timeout: float = 300
+    line: str, cwd: Path, mirror: Path = SNAPSHOT, timeout: float = 300, typed: str | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """Run `line` in /bin/sh; `typed`: standard input is a terminal where the user types that."""
     # The checkout's .venv/bin first: `scrapy` and `newsbot` as an activated venv gives them.
     path = f"{cwd / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
     env = {**os.environ, "NEWSBOT_MIRROR": str(mirror), "PYTHONUNBUFFERED": "1", "PATH": path}
-    return subprocess.run(
-        ["/bin/sh", "-c", line], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
-    )
+    command = ["/bin/sh", "-c", line]
+    if typed is None:
+        return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    terminal, user = os.openpty()
+    try:
+        os.write(terminal, typed.encode())
+        return subprocess.run(
+            command, cwd=cwd, env=env, stdin=user, capture_output=True, text=True, timeout=timeout
+        )
+    finally:
+        os.close(user)
+        os.close(terminal)

@@ -25,7 +25,7 @@ from newsbot.cluster.store import RedisSeenStore
 from newsbot.extensions.store import seen_store
 from newsbot.registry import load_registry
 from newsbot.spiders.loader import site_spiders
-from newsbot.store import KnownArticle, SqliteSeenStore
+from newsbot.store import Forgotten, KnownArticle, SqliteSeenStore
 from tests.cluster_support import (
     SHARED,
     assert_every_article_delivered,
@@ -328,7 +328,7 @@ def test_the_ledger_is_kept_alike_in_redis_and_in_sqlite(any_store):
     assert store.ledger_counts() == {"pending": 1, "given_up": 1}
     assert store.ledger_resolve(url) is True and store.ledger_resolve(url) is False
     store.ledger_add(url, site="spacewar.com", section="SUPERPOWERS", reason="gone")
-    store.forget(site="spacewar.com", section="superpowers")
+    store.forget(site="spacewar.com", sections=["superpowers"])
     assert [e.url for e in store.ledger_entries()] == [other]  # its section is unknown: kept
     store.forget(site="spacewar.com")
     assert store.ledger_counts() == {"pending": 0, "given_up": 0}
@@ -352,10 +352,19 @@ def test_the_redis_store_answers_as_the_sqlite_one(any_store):
     rows = [(r.site, r.section, r.articles, r.newest_date) for r in store.summary()]
     assert rows == [("spacewar.com", "SUPERPOWERS", 2, "2025-10-03"), ("terradaily.com", None, 1, None)]
     assert store.counts() == {"articles": 3, "copies": 1}
-    assert store.forget(site="spacewar.com", section="superpowers") == 2
+    store.begin_walk("spacewar.com", "SUPERPOWERS")
+    store.begin_walk("terradaily.com", "EARTH")
+    four = "https://www.spacewar.com/4.html"
+    store.ledger_add(four, site="spacewar.com", section="superpowers", reason="gone")
+    # A dry run counts what would go (`newsbot state` asks with it) and changes nothing.
+    plan = store.forget(site="spacewar.com", sections=["SUPERPOWERS", "NOT THERE"], dry_run=True)
+    assert plan == Forgotten(articles=2, walks=1, ledger=1)
+    assert store.counts() == {"articles": 3, "copies": 1} and len(store.ledger_entries()) == 1
+    assert store.forget(site="spacewar.com", sections=["superpowers"]) == plan
     assert store.counts() == {"articles": 1, "copies": 0}  # the copy of a forgotten article goes too
     assert store.owner_of_hash("h1") is None and store.is_known_url(three.url)
-    assert store.forget() == 1 and store.counts() == {"articles": 0, "copies": 0}
+    assert store.ledger_entries() == [] and store.forget(dry_run=True) == Forgotten(1, 1, 0)
+    assert store.forget() == Forgotten(1, 1, 0) and store.counts() == {"articles": 0, "copies": 0}
 
 
 @pytest.mark.parametrize(

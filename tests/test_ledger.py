@@ -99,9 +99,10 @@ def test_the_state_command_shows_the_ledger_and_forgets_it_with_its_section(tmp_
     refused = _state("--path", str(store_path), "--forget-section", "superpowers")
     assert refused.returncode == 2
     assert refused.stderr.strip().count("\n") == 0 and "--all-sites" in refused.stderr
-    forgot = _state("--path", str(store_path), "--forget-section", "superpowers", "--site", "spacewar")
+    forget = ("--path", str(store_path), "--forget-section", "superpowers", "--site", "spacewar")
+    forgot = _state(*forget, "--yes")
     assert forgot.returncode == 0, forgot.stderr
-    assert "SUPERPOWERS" in forgot.stdout
+    assert "1 ledger entry of SUPERPOWERS of spacewar.com" in forgot.stdout
     assert json.loads(_state("--path", str(store_path), "--json").stdout)["ledger"] == []
 
 

@@ -76,8 +76,12 @@ def test_scrapy_tools_run_as_written(checkout):
 def test_newsbot_state_commands_run_as_written(checkout):
     _ok(run_shell("scrapy crawl spacewar -a sections=superpowers -a max_pages=1", cwd=checkout))
     (block,) = [b for b in readme_blocks("sh", under="## Scheduled runs") if "newsbot state" in b]
-    results = [run_shell(line, cwd=checkout) for line in command_lines(block)]
+    lines = command_lines(block)
+    # A forget without --yes asks on a terminal: the reader answers y there.
+    results = [run_shell(line, cwd=checkout, typed="y\n" if "--yes" not in line else None) for line in lines]
     for result in results:
         _ok(result)
     assert str(checkout / ".scrapy" / "newsbot" / "seen.sqlite") in results[0].stdout
     assert "spacewar.com" in results[0].stdout
+    assert "Forget them? [y/N] forgot 5 article(s)" in results[1].stdout
+    assert results[-1].stdout.startswith("Nothing to forget of everything")

@@ -231,6 +231,7 @@ def test_state_command_shows_and_forgets(snapshot_server, tmp_path):
             str(store_path),
             "--forget-site",
             "spacewar",
+            "--yes",
         ],
         capture_output=True,
         text=True,

@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from newsbot.middlewares.ledger import LedgerPolicy
-from newsbot.store import KnownArticle, LedgerEntry, SqliteSeenStore, StoreBusyError, StoreError
+from newsbot.store import Forgotten, KnownArticle, LedgerEntry, SqliteSeenStore, StoreBusyError, StoreError
 from newsbot.store.reconcile import reconcile_output
 from newsbot.store.sqlite import SCHEMA_VERSION
 
@@ -133,7 +133,7 @@ def test_the_ledger_counts_attempts_and_forgets_what_was_written(tmp_path):
     assert store.ledger_resolve(URL) is True
     assert store.ledger_resolve(URL) is False
     store.ledger_add(URL, site="spacewar.com", section="SUPERPOWERS", reason="gone")
-    assert store.forget(site="spacewar.com", section="superpowers") == 0
+    assert store.forget(site="spacewar.com", sections=["superpowers"]) == Forgotten(0, 0, 1)
     assert store.ledger_counts() == {"pending": 0, "given_up": 0}
     store.close()
 

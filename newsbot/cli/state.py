@@ -13,12 +13,16 @@ from scrapy.utils.project import get_project_settings
 
 from newsbot.cli import CommandError, site_named
 from newsbot.registry import load_registry
-from newsbot.store import LedgerEntry, SqliteSeenStore, StoreError, store_path_from_setting
+from newsbot.store import Forgotten, LedgerEntry, SqliteSeenStore, StoreError, store_path_from_setting
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "state", help="show or forget what the seen-articles store holds"
+        "state",
+        help="show or forget what the seen-articles store holds",
+        description="Show what the seen-articles store holds per site and section, and its ledger of "
+        "articles listed but not had; or forget some of it, so that the next run fetches it again "
+        "(it says what it forgets and asks first, or takes --yes).",
     )
     parser.add_argument(
         "--path", type=Path, default=None, help="the store (default: NEWSBOT_STATE or its default)"
@@ -32,6 +36,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="forget a section, by slug or label (with --site, or --all-sites for every site)",
     )
     forget.add_argument("--forget-all", action="store_true", help="forget everything")
+    parser.add_argument(
+        "--yes", action="store_true", help="forget without asking (needed without a terminal: cron, scripts)"
+    )
     parser.add_argument("--site", help="with --forget-section: only this site")
     parser.add_argument("--all-sites", action="store_true", help="with --forget-section: of every site")
     parser.add_argument("--redis", metavar="URL", help="a cluster's store in Redis (its NEWSBOT_REDIS_URL)")
@@ -59,14 +66,8 @@ def run(args: argparse.Namespace) -> int:
             raise CommandError(str(error)) from None
     try:
         if args.forget_site or args.forget_section or args.forget_all:
-            site = args.forget_site or (args.site if not args.all_sites else None)
-            host = site_named(site).host if site else None
-            labels = _section_labels(args.forget_section, host) if args.forget_section else [None]
-            forgotten = sum(store.forget(site=host, section=label) for label in labels)
-            sections = ", ".join(label for label in labels if label)
-            what = "everything" if args.forget_all else " ".join(filter(None, [host, sections]))
-            print(f"forgot {forgotten} article(s) of {what} in {path}, and their ledger entries")
-        elif args.json:
+            return _forget(store, path, args)
+        if args.json:
             print(json.dumps(_summary(store, path), indent=2))
         else:
             _print_table(_summary(store, path))
@@ -76,6 +77,40 @@ def run(args: argparse.Namespace) -> int:
         return 1
     finally:
         store.close()
+
+
+def _forget(store: Any, path: Any, args: argparse.Namespace) -> int:
+    """Say what the forget options forget, ask on a terminal (or take --yes), then forget it."""
+    site = args.forget_site or (args.site if not args.all_sites else None)
+    host = site_named(site).host if site else None
+    labels = _section_labels(args.forget_section, host) if args.forget_section else None
+    what = host or "every site"
+    what = "everything" if args.forget_all else f"{', '.join(labels)} of {what}" if labels else what
+    plan = store.forget(site=host, sections=labels, dry_run=True)
+    if plan == Forgotten(0, 0, 0):
+        print(f"Nothing to forget of {what} in {path}.")
+        return 0
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CommandError(f"would forget {_counts(plan, what, path)}; no terminal to ask: add --yes")
+        print(f"This forgets {_counts(plan, what, path)}; the next run fetches and writes them again.")
+        try:
+            answer = input("Forget them? [y/N] ")
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing forgotten.")
+            return 1
+    print(f"forgot {_counts(store.forget(site=host, sections=labels), what, path)}")
+    return 0
+
+
+def _counts(forgotten: Forgotten, what: str, path: Any) -> str:
+    entries = "entry" if forgotten.ledger == 1 else "entries"
+    return (
+        f"{forgotten.articles} article(s), {forgotten.walks} section walk(s) and {forgotten.ledger} "
+        f"ledger {entries} of {what} in {path}"
+    )
 
 
 def _section_labels(name: str, host: str | None) -> list[str]:

@@ -14,7 +14,7 @@ import logging
 import os
 import re
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -26,7 +26,7 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.defer import deferred_from_coro
 
 from newsbot.clock import utc_now_iso
-from newsbot.store.base import KnownArticle, LedgerEntry, SectionSummary, StoreError
+from newsbot.store.base import Forgotten, KnownArticle, LedgerEntry, SectionSummary, StoreError
 from newsbot.store.reconcile import mark_unmarked_lines
 
 logger = logging.getLogger(__name__)
@@ -214,26 +214,37 @@ class RedisSeenStore:
         return {"articles": self.redis.hlen(ARTICLES), "copies": self.redis.hlen(COPIES)}
 
     @_guarded()
-    def forget(self, *, site: str | None = None, section: str | None = None) -> int:
+    def forget(
+        self, *, site: str | None = None, sections: Collection[str] | None = None, dry_run: bool = False
+    ) -> Forgotten:
         """As SqliteSeenStore.forget. Run it with the workers stopped: it is not one transaction."""
+        labels = None if sections is None else {label.upper() for label in sections}
 
         def matches(r: dict[str, Any]) -> bool:
-            wanted = section is None or (r.get("section") or "\0").upper() == section.upper()
+            wanted = labels is None or (r.get("section") or "\0").upper() in labels
             return (site is None or r.get("site") == site) and wanted
 
         records = dict(self._records(ARTICLES))
         doomed = {url for url, r in records.items() if matches(r)}
+        # What was forgotten is walked to the end again, its copies and its ledger entries go too.
+        walks = {
+            (key, field)
+            for key in (STARTED, COMPLETED)
+            for field in self.redis.hkeys(key)
+            if site is None or json.loads(field)[0] == site
+        }
+        ledger = [e.url for e in self.ledger_entries() if matches({"site": e.site, "section": e.section})]
+        forgotten = Forgotten(len(doomed), len({field for _, field in walks}), len(ledger))
+        if dry_run:
+            return forgotten
         kept = {r.get("content_hash"): url for url, r in records.items() if url not in doomed}
         pipe = self.redis.pipeline()
         for url in doomed:
             digest = records[url].get("content_hash", "")
             pipe.hdel(ARTICLES, url)
             pipe.hset(HASHES, digest, kept[digest]) if digest in kept else pipe.hdel(HASHES, digest)
-        # What was forgotten is walked to the end again, its copies and its ledger entries go too.
-        for key in (STARTED, COMPLETED):
-            for field in self.redis.hkeys(key):
-                if site is None or json.loads(field)[0] == site:
-                    pipe.hdel(key, field)
+        for key, field in walks:
+            pipe.hdel(key, field)
         for url, r in self._records(COPIES):
             if (
                 r.get("copy_of") in doomed
@@ -241,11 +252,10 @@ class RedisSeenStore:
                 or matches({**r, "section": None})
             ):
                 pipe.hdel(COPIES, url)
-        for e in self.ledger_entries():
-            if matches({"site": e.site, "section": e.section}):
-                pipe.hdel(LEDGER, e.url)
+        for url in ledger:
+            pipe.hdel(LEDGER, url)
         pipe.execute()
-        return len(doomed)
+        return forgotten
 
     @_guarded()
     def ledger_add(

@@ -10,6 +10,7 @@ newsbot.extensions.store.StoreExtension.
 """
 
 from newsbot.store.base import (
+    Forgotten,
     KnownArticle,
     LedgerEntry,
     SectionSummary,
@@ -22,6 +23,7 @@ from newsbot.store.base import (
 from newsbot.store.sqlite import SqliteSeenStore
 
 __all__ = [
+    "Forgotten",
     "KnownArticle",
     "LedgerEntry",
     "SectionSummary",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -22,6 +22,15 @@ class KnownArticle:
     site: str
     section: str | None = None
     date_published: str | None = None
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """What `forget` forgot (or, on a dry run, would): articles, section walks, ledger entries."""
+
+    articles: int
+    walks: int
+    ledger: int
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,9 @@ class SeenStore(Protocol):
     def complete_walks(self, site: str, sections: Iterable[str]) -> None: ...
     def summary(self) -> list[SectionSummary]: ...
     def counts(self) -> dict[str, int]: ...
-    def forget(self, *, site: str | None = None, section: str | None = None) -> int: ...
+    def forget(
+        self, *, site: str | None = None, sections: Collection[str] | None = None, dry_run: bool = False
+    ) -> Forgotten: ...
     # The ledger of articles not yet had (newsbot.middlewares.ledger decides what is asked for).
     def ledger_add(
         self, url: str, *, site: str, section: str | None, reason: str, summary: str | None = None

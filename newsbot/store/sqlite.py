@@ -12,7 +12,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import astuple
 from pathlib import Path
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from newsbot.clock import utc_now_iso
 from newsbot.store.base import (
+    Forgotten,
     KnownArticle,
     LedgerEntry,
     SectionSummary,
@@ -257,30 +258,36 @@ class SqliteSeenStore:
             for table in ("articles", "copies")
         }
 
-    def forget(self, *, site: str | None = None, section: str | None = None) -> int:
-        """Forget the articles of a site, of a section (of one site or all), or all; returns how many."""
+    def forget(
+        self, *, site: str | None = None, sections: Collection[str] | None = None, dry_run: bool = False
+    ) -> Forgotten:
+        """Forget the articles of a site, of sections (by label, of one site or all), or all, with
+        their ledger entries and copies, and the site's walks; `dry_run`: only count them."""
         clauses, values = [], []
         if site is not None:
             clauses.append("site = ?")
             values.append(site)
-        if section is not None:
-            clauses.append("UPPER(section) = UPPER(?)")
-            values.append(section)
+        if sections is not None:
+            clauses.append(f"UPPER(section) IN ({', '.join('UPPER(?)' for _ in sections)})")
+            values.extend(sections)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        # What was forgotten must be walked to the end again to be found; what was forgotten is
+        # forgotten as not had too: the next walk lists it afresh.
+        site_walks = ("WHERE site = ?", [site]) if site is not None else ("", [])
+        doomed = {"articles": (where, values), "walks": site_walks, "ledger": (where, values)}
         with self._transaction():
-            deleted = self._db.execute(f"DELETE FROM articles {where}", values).rowcount
-            # What was forgotten must be walked to the end again to be found.
-            if site is None:
-                self._db.execute("DELETE FROM walks")
-            else:
-                self._db.execute("DELETE FROM walks WHERE site = ?", (site,))
-            # What was forgotten is forgotten as not had, too: the next walk lists it afresh.
-            self._db.execute(f"DELETE FROM ledger {where}", values)
-            # A copy is skipped because of the article it copies; with that article gone, so is it.
-            self._db.execute("DELETE FROM copies WHERE copy_of NOT IN (SELECT url FROM articles)")
-            if site is not None and section is None:
-                self._db.execute("DELETE FROM copies WHERE site = ?", (site,))
-        return deleted
+            counts = {
+                table: self._db.execute(f"SELECT COUNT(*) FROM {table} {clause}", params).fetchone()[0]
+                for table, (clause, params) in doomed.items()
+            }
+            if not dry_run:
+                for table, (clause, params) in doomed.items():
+                    self._db.execute(f"DELETE FROM {table} {clause}", params)
+                # A copy is skipped because of the article it copies; with that article gone, so is it.
+                self._db.execute("DELETE FROM copies WHERE copy_of NOT IN (SELECT url FROM articles)")
+                if site is not None and sections is None:
+                    self._db.execute("DELETE FROM copies WHERE site = ?", (site,))
+        return Forgotten(**counts)
 
     # --- the ledger of articles not yet had ---------------------------------------------------
 
