@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from newsbot.cli import CommandError
 from newsbot.keys import STATS_ITEMS_DROPPED_PREFIX, STATS_SECTION_PAGES
 from newsbot.snapshot_server import SnapshotServer
 
 DEMO_SPIDERS = ("spacewar", "spacedaily", "terradaily")
+# In a folder the demo made: only such a folder, or an empty one, is the demo's to clear.
+DEMO_MARKER = ".newsbot-demo"
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "demo", help="crawl the offline snapshot with the real spiders and pipelines"
+        "demo",
+        help="crawl the offline snapshot with the real spiders and pipelines",
+        description="Serve the offline snapshot on loopback and crawl it with the real spiders and "
+        "pipelines into --out: JSON Lines, run reports and a store of the demo's own. --out must be new, "
+        "empty, or made by an earlier demo (whose files it replaces).",
     )
     parser.add_argument("--out", type=Path, default=Path("newsbot-demo"), help="folder for the JSON Lines")
     parser.add_argument(
@@ -37,11 +45,7 @@ def run(args: argparse.Namespace) -> int:
             "or pass --snapshot"
         )
         return 1
-    out.mkdir(parents=True, exist_ok=True)
-    # The writer appends (scheduled runs add to one dataset); a demo starts afresh.
-    store = ["seen.sqlite", "seen.sqlite-wal", "seen.sqlite-shm"]
-    for name in [f"{spider}.jsonl" for spider in DEMO_SPIDERS] + store:
-        (out / name).unlink(missing_ok=True)
+    claim_folder(out)
 
     with SnapshotServer(snapshot) as server:
         # newsbot's own settings, wherever the command runs: the folder it runs in need not be the
@@ -66,6 +70,25 @@ def run(args: argparse.Namespace) -> int:
         print(f"Crawling {', '.join(DEMO_SPIDERS)} from the snapshot served at {server.url} ...")
         process.start()
     return _summarise(out, crawlers)
+
+
+def claim_folder(out: Path) -> None:
+    """Make `out` the demo's, empty: a new or empty folder, or one an earlier demo made (its marker
+    says so), whose files a demo may delete. Anything else may be the user's: CommandError."""
+    marker = out / DEMO_MARKER
+    if out.is_dir() and not marker.exists() and any(out.iterdir()):
+        found = sorted(child.name for child in out.iterdir())
+        raise CommandError(
+            f"--out {out} holds files the demo did not make ({', '.join(found[:3])}"
+            f"{', ...' if len(found) > 3 else ''}); give a new or empty folder"
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for child in out.iterdir():  # an earlier demo's: a demo starts afresh
+            shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
+        marker.write_text("Made by `newsbot demo`, which deletes this folder's files when it runs again.\n")
+    except OSError as error:
+        raise CommandError(f"--out {out}: {error.strerror or error}") from None
 
 
 def _summarise(out: Path, crawlers: list[Any]) -> int:
