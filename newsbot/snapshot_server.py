@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import functools
 import threading
@@ -50,16 +51,32 @@ class SnapshotServer:
         self._server.server_close()
 
 
-def main() -> None:
-    """`python -m newsbot.snapshot_server FOLDER [PORT]`: serve a snapshot until interrupted."""
-    import sys
-
-    root = Path(sys.argv[1] if len(sys.argv) > 1 else "tests/site")
-    port = int(sys.argv[2]) if len(sys.argv) > 2 else 0
-    with SnapshotServer(root, port=port) as server, contextlib.suppress(KeyboardInterrupt):
+def main(argv: list[str] | None = None) -> int:
+    """`python -m newsbot.snapshot_server [FOLDER [PORT]]`: serve a snapshot until interrupted."""
+    parser = argparse.ArgumentParser(
+        prog="python -m newsbot.snapshot_server",
+        description="Serve a saved copy of the network (wget --mirror layout) on 127.0.0.1 until "
+        "interrupted, for NEWSBOT_MIRROR; prints its URL.",
+    )
+    parser.add_argument(
+        "folder",
+        nargs="?",
+        type=Path,
+        default=Path("tests/site"),
+        metavar="FOLDER",
+        help="default: tests/site",
+    )
+    parser.add_argument("port", nargs="?", type=int, default=0, metavar="PORT", help="default: a free one")
+    args = parser.parse_args(argv)
+    try:
+        server = SnapshotServer(args.folder, port=args.port)
+    except OSError as error:  # no such folder, the port is taken
+        parser.exit(2, f"{parser.prog}: {error}\n")
+    with server, contextlib.suppress(KeyboardInterrupt):
         print(server.url, flush=True)
         threading.Event().wait()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

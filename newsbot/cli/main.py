@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import sys
 from collections.abc import Sequence
 
@@ -13,16 +14,22 @@ from newsbot.cli import CommandError, check, demo, parse, schema, sections, stat
 EXIT_USAGE = 2
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsbot",
         description="Parse saved pages, run the offline demo, check the live sites, and manage the "
         "item schema and the seen-articles store.",
     )
+    version = f"%(prog)s {importlib.metadata.version('newsbot')}"
+    parser.add_argument("--version", action="version", version=version)
     subparsers = parser.add_subparsers(dest="command", required=True)
     for command in (parse, demo, check, schema, state, sections):
         command.add_parser(subparsers).set_defaults(run=command.run)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
         status: int = args.run(args)
     except (CommandError, UsageError) as error:  # UsageError: the spider arguments' rules, as a crawl's

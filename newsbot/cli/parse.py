@@ -16,9 +16,12 @@ from newsbot.registry import load_registry
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "parse", help="print the item of saved article pages, or the entries of a feed"
+        "parse",
+        help="print the item of saved article pages, or the entries of a feed",
+        description="Print, as JSON, the item newsbot's parsers make of saved article pages, or the "
+        "entries of a saved feed; no network, no store.",
     )
-    parser.add_argument("files", nargs="+", type=Path)
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="saved article pages or feeds")
     parser.add_argument("--url", help="the page's real URL (default: its og:url, or its wget --mirror path)")
     return parser
 

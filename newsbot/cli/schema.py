@@ -13,7 +13,10 @@ from newsbot.item import SCHEMA_RESOURCE, generate_schema, schema_text
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "schema", help="print, check or rewrite the shipped item JSON Schema"
+        "schema",
+        help="print, check or rewrite the shipped item JSON Schema",
+        description="Print the JSON Schema of the item, check that the shipped one is the item "
+        "class's, or rewrite it.",
     )
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--write", action="store_true", help="rewrite the shipped schema from the item class")
