@@ -4,7 +4,10 @@ Each politeness default is explained in README.md ("Politeness"); change them wi
 or in a Scrapyd job's settings.
 """
 
+import importlib.metadata
 import os
+
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
 BOT_NAME = "newsbot"
 SPIDER_MODULES = ["newsbot.spiders"]
@@ -14,9 +17,25 @@ NEWSPIDER_MODULE = "newsbot.spiders"
 # Our `crawl` command wraps Scrapy's so that a run that failed exits non-zero.
 COMMANDS_MODULE = "newsbot.cli.commands"
 
-# Where the site contact lives; it goes into the User-Agent so a site owner can reach us.
+# Where the site contact lives; it goes into the User-Agent so a site owner can reach us: the
+# ContactAddon below makes USER_AGENT `newsbot/<version> (+NEWSBOT_CONTACT_URL)` unless it is set.
 NEWSBOT_CONTACT_URL = "https://github.com/newsbot/newsbot"
-USER_AGENT = f"newsbot/0.1 (+{NEWSBOT_CONTACT_URL})"
+
+
+def user_agent(settings: BaseSettings) -> str:
+    """USER_AGENT when someone set it (here, with -s, in a job, in a spider), else newsbot's own,
+    naming NEWSBOT_CONTACT_URL."""
+    if (settings.getpriority("USER_AGENT") or 0) > SETTINGS_PRIORITIES["default"]:
+        return str(settings["USER_AGENT"])
+    return f"newsbot/{importlib.metadata.version('newsbot')} (+{settings['NEWSBOT_CONTACT_URL']})"
+
+
+class ContactAddon:
+    """USER_AGENT from NEWSBOT_CONTACT_URL as the crawler's settings have it (after -s and the spider's)."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        settings.set("USER_AGENT", user_agent(settings), "addon")  # a set USER_AGENT has a higher priority
+
 
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
@@ -103,6 +122,7 @@ NEWSBOT_REDIS_RETRIES = 3
 NEWSBOT_REDIS_TIMEOUT = 5.0
 
 ADDONS = {
+    "newsbot.settings.ContactAddon": 0,
     # Installs the mirror's download handler when NEWSBOT_MIRROR is set; nothing otherwise.
     "newsbot.mirror.MirrorAddon": 0,
     "newsbot.cluster.addon.RedisAddon": 0,  # NEWSBOT_REDIS_URL: shared frontier and store in Redis

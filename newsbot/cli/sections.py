@@ -23,7 +23,7 @@ from newsbot.mirror import mirror_url
 from newsbot.parsing.navigation import parse_navigation
 from newsbot.reasons import unreachable_host
 from newsbot.registry import SectionResolution, Site, load_registry, resolve_sections
-from newsbot.settings import USER_AGENT
+from newsbot.settings import user_agent
 
 EXIT_DRIFT = 1
 FETCH_TIMEOUT = 30.0
@@ -91,7 +91,9 @@ def fetch_home(site: Site, mirror: str) -> bytes:
             return path.read_bytes()
         except OSError as error:
             raise HomePageError(f"{site.home_url}: {path}: {error.strerror or error}") from None
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    from scrapy.utils.project import get_project_settings
+
+    request = urllib.request.Request(url, headers={"User-Agent": user_agent(get_project_settings())})
     try:
         with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:
             body: bytes = response.read()
