@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return 1
     claim_folder(out)
+    out = out.resolve()  # newsbot takes a relative NEWSBOT_OUTPUT from the project folder, not from here
 
     with SnapshotServer(snapshot) as server:
         # newsbot's own settings, wherever the command runs: the folder it runs in need not be the

@@ -23,6 +23,7 @@ from scrapy.utils.asyncio import create_looping_call
 
 from newsbot import keys
 from newsbot.clock import utc_now_iso
+from newsbot.delivery import project_folder
 from newsbot.extensions.store import seen_store
 from newsbot.quality import fill_rates_from_stats, fill_warnings, notes_from_stats
 from newsbot.signals import article_missed, run_judged
@@ -38,7 +39,7 @@ def run_report_path(crawler: Crawler) -> Path | None:
     """Where NEWSBOT_STATS_FILE (a template of `{spider}`) puts this crawl's report; None: nowhere."""
     template = crawler.settings.get("NEWSBOT_STATS_FILE")
     assert crawler.spidercls is not None
-    return Path(template.format(spider=crawler.spidercls.name)) if template else None
+    return project_folder() / template.format(spider=crawler.spidercls.name) if template else None
 
 
 class RunReport:

@@ -17,6 +17,7 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from newsbot import keys
+from newsbot.delivery import project_folder
 from newsbot.extensions.store import seen_store
 from newsbot.reasons import NotWritten
 from newsbot.store import SeenStore, StoreError
@@ -65,7 +66,7 @@ class JsonLinesWriterPipeline:
         if not template:
             raise NotConfigured  # NEWSBOT_OUTPUT is empty: no output
         assert crawler.spidercls is not None
-        path = Path(template.format(spider=crawler.spidercls.name)).resolve()
+        path = (project_folder() / template.format(spider=crawler.spidercls.name)).resolve()
         return cls(path, crawler, seen_store(crawler))
 
     def open_spider(self, spider: Spider | None = None) -> None:

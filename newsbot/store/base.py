@@ -102,7 +102,12 @@ class SeenStore(Protocol):
 
 
 def store_path_from_setting(value: str | None) -> Path | None:
-    """NEWSBOT_STATE: unset means the default file, an empty string means no persistent store."""
+    """NEWSBOT_STATE: unset means the default file, an empty string means no persistent store; a
+    relative path is taken from the project's folder, as NEWSBOT_OUTPUT's."""
     if value is None:
         return default_state_path()
-    return Path(os.path.expanduser(value)) if value else None
+    if not value:
+        return None
+    from newsbot.delivery import project_folder  # a relative path, like NEWSBOT_OUTPUT's, is the project's
+
+    return project_folder() / os.path.expanduser(value)

@@ -22,6 +22,7 @@ from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
 
 from newsbot.cli.commands import check_settings
+from newsbot.delivery import project_folder
 from newsbot.keys import GOOD_FINISH_REASONS, STATS_OUTCOME, USAGE_FINISH_REASONS
 from newsbot.registry import load_registry
 from newsbot.spiders.args import SpiderArguments
@@ -81,7 +82,7 @@ def failure_line(spider: str, status: int, settings: BaseSettings) -> str:
     what = "failed" if status == EXIT_FAILED else "could not start"
     line = f"newsbot {spider}: {what} (exit {status})"
     template = settings.get("NEWSBOT_STATS_FILE")
-    report = Path(template.format(spider=spider)).absolute() if template else None
+    report = project_folder() / template.format(spider=spider) if template else None
     written = report is not None and report.exists() and report.stat().st_mtime >= _STARTED
     line += f"; report {report}" if written else "; no report written"
     if settings.get("LOG_FILE"):
