@@ -19,7 +19,14 @@ from pydantic import Field
 HttpUrl = Annotated[str, Field(pattern=r"^https?://[^\s/]+/\S*$")]
 NetworkUrl = Annotated[str, Field(pattern=r"^https://www\.[a-z0-9.-]+/[^\s?#]*$")]
 NonEmptyText = Annotated[str, Field(min_length=1)]
-IsoDay = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+# `format` tells typed readers (the Parquet dataset, newsbot.cli.dataset) a day or a UTC time.
+IsoDay = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"})]
+UtcTime = Annotated[
+    str,
+    Field(
+        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$", json_schema_extra={"format": "date-time"}
+    ),
+]
 
 SCHEMA_RESOURCE = "schema/article.schema.json"
 # Raised when a field is renamed, removed or changes type; every line carries it, so a reader of
@@ -63,7 +70,7 @@ class ArticleItem:
     word_count: Annotated[int, Field(ge=0)] = 0
     language: Annotated[str, Field(pattern=r"^en$")] = "en"
     content_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] = ""
-    scraped_at: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")] = ""
+    scraped_at: UtcTime = ""
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -81,7 +88,7 @@ def generate_schema() -> dict[str, Any]:
         **schema,
     }
     # In the order of the lines (pydantic puts keyword-only fields last), so that columns loaded
-    # with the schema's types (newsbot.loading) come in the order a reader sees in the file.
+    # with the schema's types (newsbot dataset) come in the order a reader sees in the file.
     schema["properties"] = {f.name: schema["properties"][f.name] for f in fields(ArticleItem)}
     # Every field is always written, defaults included, so every field is required, and nothing else
     # may appear: a renamed or stray field must fail validation, not slip into the dataset.
