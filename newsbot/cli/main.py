@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from scrapy.exceptions import UsageError
 
-from newsbot.cli import CommandError, check, demo, parse, schema, sections, state
+from newsbot.cli import CommandError, check, dataset, demo, parse, schema, sections, state
 
 EXIT_USAGE = 2
 
@@ -17,13 +17,13 @@ EXIT_USAGE = 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsbot",
-        description="Parse saved pages, run the offline demo, check the live sites, and manage the "
-        "item schema and the seen-articles store.",
+        description="Parse saved pages, run the offline demo, check the live sites, manage the "
+        "item schema and the seen-articles store, and compact the deliveries into one dataset.",
     )
     version = f"%(prog)s {importlib.metadata.version('newsbot')}"
     parser.add_argument("--version", action="version", version=version)
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for command in (parse, demo, check, schema, state, sections):
+    for command in (parse, demo, check, schema, state, sections, dataset):
         command.add_parser(subparsers).set_defaults(run=command.run)
     return parser
 

@@ -1,0 +1,230 @@
+"""`newsbot dataset OUT [DELIVERY_OR_FOLDER...]`: every delivery compacted into one Parquet dataset.
+
+Deliveries are at least once (a killed run, a cluster worker's crash may deliver an article again);
+the dataset holds one row per article URL, its latest version by `scraped_at`, with the types of the
+shipped JSON Schema (newsbot/schema/article.schema.json: a `date` a date32, a `date-time` a UTC
+timestamp), in folders `site=…/year=…` (hive style; `year=__HIVE_DEFAULT_PARTITION__` for no date).
+The files hold every column, `site` and `year` too, so that readers need not read the folder names.
+It is built beside OUT and swapped in: a reader sees the old dataset or the new one, never part of one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import datetime
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+from scrapy.utils.project import get_project_settings
+
+from newsbot.cli import CommandError
+from newsbot.delivery import DELIVERY_SUFFIX, deliveries, project_folder
+from newsbot.item import SCHEMA_VERSION, shipped_schema
+
+logger = logging.getLogger(__name__)
+
+# Tells a folder this command wrote, which it may replace, from anything else (readers skip `_` files).
+MARKER = "_newsbot_dataset.json"
+# A JSON value of these formats becomes a date or a UTC time (the format's column type, below).
+PARSERS = {"date": datetime.date.fromisoformat, "date-time": datetime.datetime.fromisoformat}
+NO_YEAR = "__HIVE_DEFAULT_PARTITION__"  # the hive name of a null partition value, which readers know
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "dataset", help="compact the deliveries into one Parquet dataset, one row per article"
+    )
+    parser.add_argument("out", type=Path, metavar="OUT", help="the dataset folder, made or replaced")
+    parser.add_argument(
+        "inputs",
+        nargs="*",
+        type=Path,
+        metavar="DELIVERY_OR_FOLDER",
+        help="finished deliveries (*.jsonl) or folders of them (default: the folder of NEWSBOT_OUTPUT)",
+    )
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    out: Path = args.out.absolute()
+    if out.exists() and not (out / MARKER).is_file() and not (out.is_dir() and not any(out.iterdir())):
+        raise CommandError(f"{out} holds something that is not a newsbot dataset; name a new or empty folder")
+    files = _delivery_files(args.inputs or [_output_folder()])
+    building: Path | None = None
+    try:
+        rows, counts = _read(files)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".building", dir=out.parent))
+        _write(sorted(rows.values(), key=lambda row: row["url"]), building)
+        summary = {"schema_version": SCHEMA_VERSION, "deliveries": len(files), **counts, "rows": len(rows)}
+        (building / MARKER).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        _swap_in(building, out)
+    except OSError as error:  # an unreadable delivery, a full disk: the old dataset stays as it was
+        if building is not None:
+            shutil.rmtree(building, ignore_errors=True)
+        print(f"newsbot dataset: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"{out}: {len(files)} deliveries read, {counts['lines']} lines, {len(rows)} rows written, "
+        f"{counts['duplicates']} duplicates folded, {counts['skipped']} skipped"
+    )
+    return 0
+
+
+def _output_folder() -> Path:
+    """The folder of NEWSBOT_OUTPUT as `scrapy crawl` sees it here (relative: to the project's folder)."""
+    from newsbot import settings
+
+    template = get_project_settings().get("NEWSBOT_OUTPUT", settings.NEWSBOT_OUTPUT)
+    folder = Path(template).expanduser().parent
+    if not template or "{" in str(folder) or "%(" in str(folder):
+        raise CommandError(f"NEWSBOT_OUTPUT {template!r} names no one folder: name the deliveries or folders")
+    return project_folder() / folder
+
+
+def _delivery_files(inputs: list[Path]) -> list[Path]:
+    files: set[Path] = set()
+    for path in inputs:
+        if path.is_dir():
+            files.update(deliveries(path))
+        elif path.is_file() and path.name.endswith(DELIVERY_SUFFIX):
+            files.add(path)
+        else:
+            what = "is not a finished delivery (*.jsonl)" if path.exists() else "does not exist"
+            raise CommandError(f"{path} {what}")
+    if not files:
+        raise CommandError(f"no deliveries (*.jsonl) in {', '.join(map(str, inputs))}")
+    return sorted(files)
+
+
+def _read(files: list[Path]) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
+    """The latest row of each URL, and the lines, duplicates and skipped lines counted."""
+    from jsonschema import Draft202012Validator
+
+    schema = shipped_schema()
+    validator = Draft202012Validator(schema)
+    properties: dict[str, Any] = schema["properties"]
+    # A line of an older schema version lacks the fields added since, which are nullable: null in its row.
+    nullable = [name for name, node in properties.items() if {"type": "null"} in node.get("anyOf", [])]
+    parsers = {name: PARSERS[kind] for name, node in properties.items() if (kind := _format(node)) in PARSERS}
+    rows: dict[str, dict[str, Any]] = {}
+    counts = {"lines": 0, "duplicates": 0, "skipped": 0}
+    for path in files:
+        with path.open("rb") as handle:
+            for number, line in enumerate(handle, 1):
+                counts["lines"] += 1
+                try:
+                    row = _row(line, validator, nullable, parsers)
+                except ValueError as error:
+                    counts["skipped"] += 1
+                    logger.warning("%s:%d: skipped, not an article record: %s", path, number, error)
+                    continue
+                kept = rows.get(row["url"])
+                counts["duplicates"] += kept is not None
+                if kept is None or row["scraped_at"] >= kept["scraped_at"]:
+                    rows[row["url"]] = row
+    return rows, counts
+
+
+def _row(line: bytes, validator: Any, nullable: list[str], parsers: dict[str, Any]) -> dict[str, Any]:
+    record = json.loads(line.decode("utf-8"))  # not UTF-8, not JSON: ValueError
+    if not isinstance(record, dict):
+        raise ValueError("not a JSON object")
+    version = record.get("schema_version")
+    if type(version) is not int or not 1 <= version <= SCHEMA_VERSION:
+        raise ValueError(f"schema_version {version!r} is not one of 1 to {SCHEMA_VERSION}")
+    if version < SCHEMA_VERSION:
+        record = {**dict.fromkeys(nullable), **record}
+    error = next(validator.iter_errors({**record, "schema_version": SCHEMA_VERSION}), None)
+    if error is not None:
+        raise ValueError(f"{'/'.join(map(str, error.absolute_path)) or 'line'}: {error.message}")
+    row = dict(record)
+    for name, parse in parsers.items():
+        try:
+            row[name] = parse(row[name]) if row[name] is not None else None
+        except ValueError as error:
+            raise ValueError(f"{name}: {row[name]!r}: {error}") from None
+    row["year"] = row["date_published"].year if row["date_published"] else None
+    return row
+
+
+def _format(node: dict[str, Any]) -> str | None:
+    """A field's `format` in the schema (`date`, `date-time`), on it or on its non-null option."""
+    return next((option["format"] for option in [node, *node.get("anyOf", [])] if "format" in option), None)
+
+
+def arrow_schema() -> Any:
+    """The dataset's `pyarrow.Schema`: the shipped JSON Schema's fields with their types, then `year`."""
+    import pyarrow as pa
+
+    schema = shipped_schema()
+
+    def arrow(node: dict[str, Any]) -> Any:
+        if "$ref" in node:
+            return arrow(schema["$defs"][node["$ref"].rsplit("/", 1)[-1]])
+        if "anyOf" in node:
+            (kind,) = [option for option in node["anyOf"] if option.get("type") != "null"]
+            return arrow(kind)
+        if node.get("type") == "array":
+            return pa.list_(arrow(node["items"]))
+        if node.get("type") == "object":
+            return pa.struct([pa.field(name, arrow(child)) for name, child in node["properties"].items()])
+        if node.get("format") in PARSERS:
+            return pa.date32() if node["format"] == "date" else pa.timestamp("us", tz="UTC")
+        return {"string": pa.string(), "integer": pa.int64(), "boolean": pa.bool_()}[node["type"]]
+
+    fields = [pa.field(name, arrow(node)) for name, node in schema["properties"].items()]
+    metadata = {"newsbot.schema_version": str(SCHEMA_VERSION)}
+    return pa.schema([*fields, pa.field("year", pa.int32())], metadata=metadata)
+
+
+def _write(rows: list[dict[str, Any]], folder: Path) -> None:
+    """One Parquet file per site and year, flushed to disk before the folder is swapped in. Named anew
+    by each build: a reader that listed the old dataset's files before a swap fails to open them after
+    it, rather than reading some of the new one's."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = arrow_schema()
+    name = f"part-{uuid.uuid4().hex}.parquet"
+    partitions: dict[Path, list[dict[str, Any]]] = {}
+    for row in rows:
+        year = NO_YEAR if row["year"] is None else row["year"]
+        partitions.setdefault(folder / f"site={row['site']}" / f"year={year}", []).append(row)
+    for partition, members in partitions.items():
+        partition.mkdir(parents=True)
+        with (partition / name).open("wb") as handle:
+            pq.write_table(pa.Table.from_pylist(members, schema=schema), handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+def _swap_in(building: Path, out: Path) -> None:
+    """Put `building` at `out` in one rename; an old dataset there is swapped out in the same step."""
+    if not out.exists():
+        os.rename(building, out)
+        return
+    try:
+        _exchange(building, out)
+    except (AttributeError, OSError):  # no renameat2 (not Linux), or not on this file system
+        old = building.with_suffix(".old")  # then, for an instant, no dataset at `out`
+        os.rename(out, old)
+        os.rename(building, out)
+        building = old
+    shutil.rmtree(building)  # now the old dataset
+
+
+def _exchange(first: Path, second: Path) -> None:
+    """Swap two folders atomically: Linux's renameat2(RENAME_EXCHANGE), which Python does not wrap."""
+    at_cwd, rename_exchange = -100, 2
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.renameat2(at_cwd, os.fsencode(first), at_cwd, os.fsencode(second), rename_exchange) != 0:
+        raise OSError(ctypes.get_errno(), "renameat2")

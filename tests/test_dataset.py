@@ -1,0 +1,296 @@
+"""`newsbot dataset`: the demo's deliveries compacted into one Parquet dataset, one row per article,
+that the README's pyarrow, pandas and duckdb loaders read as written into one typed table; an
+article delivered twice folds to its latest version, a bad line is skipped and counted, and a
+dataset is replaced in one step, never half written."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import json
+import os
+import shutil
+import sys
+import threading
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from newsbot.cli import dataset
+from newsbot.cli.demo import DEMO_SPIDERS
+from newsbot.cli.main import main
+from newsbot.delivery import deliveries
+from newsbot.item import SCHEMA_VERSION, shipped_schema
+from newsbot.registry import load_registry
+from tests.readme_commands import command_lines, fresh_checkout, readme_blocks, run_shell
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh checkout where `newsbot demo --out output` wrote its deliveries to output/."""
+    folder = fresh_checkout(tmp_path_factory.mktemp("clone") / "newsbot")
+    result = run_shell(f"{sys.executable} -m newsbot.cli demo --out output", cwd=folder)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return folder
+
+
+@pytest.fixture(scope="module")
+def demo_lines(checkout: Path) -> list[dict]:
+    return [json.loads(line) for path in deliveries(checkout / "output") for line in path.open()]
+
+
+def expected_articles(manifest: dict) -> tuple[set[str], list[set[str]]]:
+    """What the manifest says the demo writes: the articles listed in a declared section of a demo
+    site, syndicated copies being one article. The URLs of those in no syndication group, and the groups."""
+    hosts = {load_registry().site(name).host for name in DEMO_SPIDERS}
+    declared = {
+        (s["site"], s["slug"]) for s in manifest["sections"] if s["in_registry"] and s["site"] in hosts
+    }
+    listed = [
+        a
+        for a in manifest["articles"]
+        if any((e["site"], e["section_slug"]) in declared for e in a["listed_in"])
+    ]
+    groups: dict[str, set[str]] = {}
+    for article in listed:
+        if article["syndication_group"]:
+            groups.setdefault(article["syndication_group"], set()).add(article["url"])
+    return {a["url"] for a in listed if not a["syndication_group"]}, list(groups.values())
+
+
+def compact(capsys, out: Path, *inputs: Path) -> tuple[int, str, str]:
+    status = main(["dataset", str(out), *map(str, inputs)])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def write_delivery(path: Path, lines: list[dict | str]) -> Path:
+    text = "".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def read(out: Path) -> pa.Table:
+    return pq.read_table(out, partitioning=None)
+
+
+def test_readme_dataset_and_loaders_give_one_typed_row_per_article_as_written(
+    checkout, manifest, monkeypatch, capsys
+):
+    (sh,) = [block for block in readme_blocks("sh", under="### Loading it")]
+    for line in command_lines(sh):
+        result = run_shell(line, cwd=checkout)
+        assert result.returncode == 0 and not result.stderr, result.stdout + result.stderr
+    singles, groups = expected_articles(manifest)
+    rows = len(singles) + len(groups)
+    assert f"{rows} rows written, 0 duplicates folded, 0 skipped" in result.stdout
+
+    (loaders,) = [block for block in readme_blocks("python", under="### Loading it")]
+    monkeypatch.chdir(checkout)
+    namespace: dict = {"__name__": "readme"}
+    exec(loaders, namespace)
+    table, frame, relation = namespace["table"], namespace["frame"], namespace["articles"]
+    assert capsys.readouterr().out == f"{rows} {rows} {rows}\n"
+
+    urls = table.column("url").to_pylist()
+    assert len(set(urls)) == len(urls) and singles <= set(urls)
+    assert all(len(group & set(urls)) == 1 for group in groups)
+    assert table.schema.field("date_published").type == pa.date32()
+    assert table.schema.field("scraped_at").type == pa.timestamp("us", tz="UTC")
+    assert table.schema.field("images").type == pa.list_(
+        pa.struct([("url", pa.string()), ("caption", pa.string())])
+    )
+    assert table.schema.metadata[b"newsbot.schema_version"] == str(SCHEMA_VERSION).encode()
+    assert str(frame["date_published"].dtype) == "date32[day][pyarrow]"
+    assert str(frame["scraped_at"].dtype) == "timestamp[us, tz=UTC][pyarrow]"
+    types = dict(zip(relation.columns, map(str, relation.types), strict=True))
+    assert types["date_published"] == "DATE" and types["scraped_at"] == "TIMESTAMP WITH TIME ZONE"
+    from_duckdb = relation.arrow()
+    if not isinstance(from_duckdb, pa.Table):  # duckdb 2 gives a record batch reader
+        from_duckdb = from_duckdb.read_all()
+    by_url = table.sort_by("url")
+    for other in (pa.Table.from_pandas(frame, preserve_index=False), from_duckdb):
+        assert other.column_names == table.column_names
+        assert other.sort_by("url").cast(table.schema).equals(by_url)  # the same rows and values
+    row = by_url.slice(0, 1).to_pylist()[0]
+    assert isinstance(row["date_published"], datetime.date) and row[
+        "scraped_at"
+    ].utcoffset() == datetime.timedelta(0)
+    assert row["year"] == row["date_published"].year
+    assert (checkout / "articles" / f"site={row['site']}" / f"year={row['year']}").is_dir()
+
+
+def test_an_article_delivered_twice_gives_one_row_its_latest(tmp_path, demo_lines, capsys):
+    later, earlier = (copy.deepcopy(demo_lines[i]) for i in (0, 1))
+    later.update(title="Rewritten later", scraped_at="2999-01-01T00:00:00Z")
+    earlier.update(title="Written earlier", scraped_at="2000-01-01T00:00:00Z")
+    first = write_delivery(tmp_path / "in" / "spacewar-2026-01-01T000000.jsonl", demo_lines)
+    second = write_delivery(tmp_path / "in" / "spacewar-2026-01-02T000000.jsonl", [later, earlier])
+    status, printed, _ = compact(capsys, tmp_path / "out", first.parent)
+    assert status == 0
+    n = len(demo_lines)
+    assert f"2 deliveries read, {n + 2} lines, {n} rows written, 2 duplicates folded, 0 skipped" in printed
+    rows = {row["url"]: row for row in read(tmp_path / "out").to_pylist()}
+    assert len(rows) == n
+    assert rows[later["url"]]["title"] == "Rewritten later"
+    assert rows[earlier["url"]]["title"] == demo_lines[1]["title"]
+    # One delivery named twice, as a file and in its folder, is read once.
+    assert compact(capsys, tmp_path / "out", second, second.parent)[0] == 0
+
+
+def test_lines_that_are_not_article_records_are_skipped_counted_and_logged(
+    tmp_path, demo_lines, capsys, caplog
+):
+    good = demo_lines[:3]
+    bad_day, negative, cut = (copy.deepcopy(demo_lines[i]) for i in (3, 4, 5))
+    bad_day["date_published"] = "2022-13-45"  # the schema's pattern allows it; no day has it
+    negative["word_count"] = -1
+    path = write_delivery(tmp_path / "spacewar.jsonl", [*good, "{not json", "[1, 2]", bad_day, negative, ""])
+    with path.open("ab") as handle:
+        handle.write(b"\xff\xfe not UTF-8\n" + json.dumps(cut).encode()[:100])  # the last line cut
+    status, printed, _ = compact(capsys, tmp_path / "out", path)
+    assert status == 0
+    assert "1 deliveries read, 10 lines, 3 rows written, 0 duplicates folded, 7 skipped" in printed
+    skipped = [record.getMessage() for record in caplog.records if record.name == dataset.__name__]
+    assert [message.split(" ")[0] for message in skipped] == [f"{path}:{n}:" for n in range(4, 11)]
+    assert "date_published" in skipped[2] and "word_count" in skipped[3]
+    assert {row["url"] for row in read(tmp_path / "out").to_pylist()} == {line["url"] for line in good}
+
+
+def test_out_that_is_not_a_newsbot_dataset_is_refused(tmp_path, checkout, capsys):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    (tmp_path / "file").write_text("keep me too")
+    for out in (tmp_path / "mine", tmp_path / "file"):
+        status, printed, error = compact(capsys, out, checkout / "output")
+        assert status == 2 and not printed
+        assert error.count("\n") == 1 and "is not a newsbot dataset" in error
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+    assert (tmp_path / "file").read_text() == "keep me too"
+    (tmp_path / "empty").mkdir()
+    assert compact(capsys, tmp_path / "empty", checkout / "output")[0] == 0
+    status, _, error = compact(capsys, tmp_path / "other", checkout / "output" / "seen.sqlite")
+    assert status == 2 and "is not a finished delivery" in error
+
+
+def test_a_rerun_replaces_the_dataset_in_one_step_and_a_failed_one_keeps_it(
+    tmp_path, demo_lines, capsys, monkeypatch
+):
+    spacewar = [line for line in demo_lines if line["site"] == "spacewar.com"]
+    write_delivery(tmp_path / "in" / "all.jsonl", demo_lines)
+    out = tmp_path / "articles"
+    assert compact(capsys, out, tmp_path / "in")[0] == 0
+    before = sorted(path.relative_to(out) for path in out.rglob("*"))
+
+    real_write = pq.write_table
+    written: list[str] = []
+
+    def disk_full_on_the_third_file(table, where, **kwargs):
+        written.append(where.name)
+        if len(written) == 3:
+            raise OSError(28, "No space left on device")
+        real_write(table, where, **kwargs)
+
+    monkeypatch.setattr(pq, "write_table", disk_full_on_the_third_file)
+    status, printed, error = compact(capsys, out, tmp_path / "in")
+    assert status == 1 and not printed and error.count("\n") == 1 and "No space left on device" in error
+    assert sorted(path.relative_to(out) for path in out.rglob("*")) == before
+    assert read(out).num_rows == len(demo_lines)
+    monkeypatch.undo()
+
+    shutil.rmtree(tmp_path / "in")
+    write_delivery(tmp_path / "in" / "spacewar.jsonl", spacewar)
+    inode = os.stat(out).st_ino
+    assert compact(capsys, out, tmp_path / "in")[0] == 0
+    assert os.stat(out).st_ino != inode  # another folder, swapped in
+    assert {row["site"] for row in read(out).to_pylist()} == {"spacewar.com"}
+    assert [path.name for path in out.iterdir() if path.name.startswith("site=")] == ["site=spacewar.com"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["articles", "in"]  # nothing left beside
+
+
+def test_without_an_atomic_exchange_the_old_dataset_is_renamed_aside(
+    tmp_path, demo_lines, capsys, monkeypatch
+):
+    write_delivery(tmp_path / "in" / "all.jsonl", demo_lines)
+    out = tmp_path / "articles"
+    assert compact(capsys, out, tmp_path / "in")[0] == 0
+
+    def unsupported(first, second):
+        raise OSError(22, "Invalid argument")
+
+    monkeypatch.setattr(dataset, "_exchange", unsupported)
+    write_delivery(tmp_path / "in" / "all.jsonl", demo_lines[:5])
+    assert compact(capsys, out, tmp_path / "in")[0] == 0
+    assert read(out).num_rows == 5
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["articles", "in"]
+
+
+def test_lines_of_an_older_schema_version_load_beside_newer_ones(tmp_path, demo_lines, capsys, monkeypatch):
+    """Version 1 lines without `source` and version 2 lines with it: one table, `source` null in the
+    rows of version 1. Until the item has `source`, the schema is made version 2 here as it will be."""
+    schema, version = shipped_schema(), SCHEMA_VERSION
+    if "source" not in schema["properties"]:
+        schema, version = copy.deepcopy(schema), SCHEMA_VERSION + 1
+        schema["properties"]["schema_version"].update(const=version, default=version)
+        schema["properties"]["source"] = {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None}
+        schema["required"].append("source")
+        monkeypatch.setattr(dataset, "shipped_schema", lambda: schema)
+        monkeypatch.setattr(dataset, "SCHEMA_VERSION", version)
+    old = [
+        {key: value for key, value in {**line, "schema_version": version - 1}.items() if key != "source"}
+        for line in demo_lines[:4]
+    ]
+    new = [
+        {**line, "schema_version": version, "source": "https://web.archive.org/"} for line in demo_lines[4:8]
+    ]
+    status, printed, _ = compact(
+        capsys, tmp_path / "out", write_delivery(tmp_path / "mixed.jsonl", old + new)
+    )
+    assert status == 0 and "8 rows written, 0 duplicates folded, 0 skipped" in printed
+    table = read(tmp_path / "out")
+    assert table.schema.field("source").type == pa.string()
+    assert table.schema.metadata[b"newsbot.schema_version"] == str(version).encode()
+    rows = {row["url"]: row for row in table.to_pylist()}
+    assert {(rows[line["url"]]["schema_version"], rows[line["url"]]["source"]) for line in old} == {
+        (version - 1, None)
+    }
+    assert {(rows[line["url"]]["schema_version"], rows[line["url"]]["source"]) for line in new} == {
+        (version, "https://web.archive.org/")
+    }
+    # A line of a version newer than this newsbot's is not read as if it were one it knows.
+    status, printed, _ = compact(
+        capsys,
+        tmp_path / "out",
+        write_delivery(tmp_path / "newer.jsonl", [{**new[0], "schema_version": version + 1}]),
+    )
+    assert "0 rows written, 0 duplicates folded, 1 skipped" in printed
+
+
+def test_a_reader_during_reruns_sees_a_whole_dataset_or_an_error_never_part_of_one(
+    tmp_path, demo_lines, capsys
+):
+    few, every = write_delivery(tmp_path / "few.jsonl", demo_lines[:5]), tmp_path / "every.jsonl"
+    write_delivery(every, demo_lines)
+    out = tmp_path / "articles"
+    assert compact(capsys, out, every)[0] == 0
+    seen: list[int | str] = []
+    done = threading.Event()
+
+    def reader() -> None:
+        while not done.is_set():
+            try:
+                seen.append(read(out).num_rows)
+            except (FileNotFoundError, OSError) as error:  # the files it listed were swapped out
+                seen.append(type(error).__name__)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    for rerun in range(8):
+        assert compact(capsys, out, few if rerun % 2 == 0 else every)[0] == 0
+    done.set()
+    thread.join()
+    counts = [value for value in seen if isinstance(value, int)]
+    assert counts and set(counts) <= {5, len(demo_lines)}, seen
