@@ -137,8 +137,13 @@ def test_an_article_delivered_twice_gives_one_row_its_latest(tmp_path, demo_line
     assert len(rows) == n
     assert rows[later["url"]]["title"] == "Rewritten later"
     assert rows[earlier["url"]]["title"] == demo_lines[1]["title"]
-    # One delivery named twice, as a file and in its folder, is read once.
-    assert compact(capsys, tmp_path / "out", second, second.parent)[0] == 0
+    # A delivery still being written is not read, nor taken when named; one named twice is read once.
+    write_delivery(second.with_name(second.name + ".part"), [{**later, "title": "Unfinished"}])
+    status, printed, _ = compact(capsys, tmp_path / "out", second, second.parent)
+    assert status == 0 and f"2 deliveries read, {n + 2} lines, {n} rows written" in printed
+    assert "Unfinished" not in read(tmp_path / "out").column("title").to_pylist()
+    status, _, error = compact(capsys, tmp_path / "out", second.with_name(second.name + ".part"))
+    assert status == 2 and "is not a finished delivery" in error
 
 
 def test_lines_that_are_not_article_records_are_skipped_counted_and_logged(
@@ -174,6 +179,19 @@ def test_out_that_is_not_a_newsbot_dataset_is_refused(tmp_path, checkout, capsys
     assert compact(capsys, tmp_path / "empty", checkout / "output")[0] == 0
     status, _, error = compact(capsys, tmp_path / "other", checkout / "output" / "seen.sqlite")
     assert status == 2 and "is not a finished delivery" in error
+    status, _, error = compact(capsys, tmp_path / "other", tmp_path / "empty")
+    assert status == 2 and "no deliveries" in error and not (tmp_path / "other").exists()
+
+
+def test_by_default_it_reads_the_projects_output_folder_from_a_subfolder_too(
+    checkout, demo_lines, capsys, monkeypatch
+):
+    (checkout / "sub").mkdir(exist_ok=True)
+    monkeypatch.chdir(checkout / "sub")
+    monkeypatch.setenv("SCRAPY_SETTINGS_MODULE", "newsbot.settings")  # as scrapy.cfg says; undone after
+    status, printed, _ = compact(capsys, Path("here"))
+    assert status == 0 and f"{len(demo_lines)} rows written" in printed
+    assert (checkout / "sub" / "here" / dataset.MARKER).is_file()
 
 
 def test_a_rerun_replaces_the_dataset_in_one_step_and_a_failed_one_keeps_it(

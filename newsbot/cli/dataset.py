@@ -43,13 +43,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "dataset", help="compact the deliveries into one Parquet dataset, one row per article"
     )
     parser.add_argument("out", type=Path, metavar="OUT", help="the dataset folder, made or replaced")
-    parser.add_argument(
-        "inputs",
-        nargs="*",
-        type=Path,
-        metavar="DELIVERY_OR_FOLDER",
-        help="finished deliveries (*.jsonl) or folders of them (default: the folder of NEWSBOT_OUTPUT)",
-    )
+    inputs = "finished deliveries (*.jsonl) or folders of them (default: the folder of NEWSBOT_OUTPUT)"
+    parser.add_argument("inputs", nargs="*", type=Path, metavar="DELIVERY_OR_FOLDER", help=inputs)
     return parser
 
 
