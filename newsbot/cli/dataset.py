@@ -40,7 +40,10 @@ NO_YEAR = "__HIVE_DEFAULT_PARTITION__"  # the hive name of a null partition valu
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "dataset", help="compact the deliveries into one Parquet dataset, one row per article"
+        "dataset",
+        help="compact the deliveries into one Parquet dataset, one row per article",
+        description="Compact every finished delivery into a Parquet dataset at OUT: one row per article "
+        "URL (its latest version), typed from the item schema, in site=/year= folders, swapped in whole.",
     )
     parser.add_argument("out", type=Path, metavar="OUT", help="the dataset folder, made or replaced")
     inputs = "finished deliveries (*.jsonl) or folders of them (default: the folder of NEWSBOT_OUTPUT)"
