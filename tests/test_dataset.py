@@ -153,15 +153,18 @@ def test_lines_that_are_not_article_records_are_skipped_counted_and_logged(
     bad_day, negative, cut = (copy.deepcopy(demo_lines[i]) for i in (3, 4, 5))
     bad_day["date_published"] = "2022-13-45"  # the schema's pattern allows it; no day has it
     negative["word_count"] = -1
-    path = write_delivery(tmp_path / "spacewar.jsonl", [*good, "{not json", "[1, 2]", bad_day, negative, ""])
+    huge = {**good[0], "url": good[0]["url"].replace(".html", "-huge.html"), "word_count": 2**64}
+    path = write_delivery(
+        tmp_path / "spacewar.jsonl", [*good, "{not json", "[1, 2]", bad_day, negative, huge, ""]
+    )
     with path.open("ab") as handle:
         handle.write(b"\xff\xfe not UTF-8\n" + json.dumps(cut).encode()[:100])  # the last line cut
     status, printed, _ = compact(capsys, tmp_path / "out", path)
     assert status == 0
-    assert "1 deliveries read, 10 lines, 3 rows written, 0 duplicates folded, 7 skipped" in printed
+    assert "1 deliveries read, 11 lines, 3 rows written, 0 duplicates folded, 8 skipped" in printed
     skipped = [record.getMessage() for record in caplog.records if record.name == dataset.__name__]
-    assert [message.split(" ")[0] for message in skipped] == [f"{path}:{n}:" for n in range(4, 11)]
-    assert "date_published" in skipped[2] and "word_count" in skipped[3]
+    assert [message.split(" ")[0] for message in skipped] == [f"{path}:{n}:" for n in range(4, 12)]
+    assert "date_published" in skipped[2] and "word_count" in skipped[3] and "word_count" in skipped[4]
     assert {row["url"] for row in read(tmp_path / "out").to_pylist()} == {line["url"] for line in good}
 
 

@@ -33,8 +33,20 @@ logger = logging.getLogger(__name__)
 
 # Tells a folder this command wrote, which it may replace, from anything else (readers skip `_` files).
 MARKER = "_newsbot_dataset.json"
-# A JSON value of these formats becomes a date or a UTC time (the format's column type, below).
-PARSERS = {"date": datetime.date.fromisoformat, "date-time": datetime.datetime.fromisoformat}
+
+
+def _int64(value: int) -> int:
+    if not -(2**63) <= value < 2**63:
+        raise ValueError("beyond a 64-bit integer")
+    return value
+
+
+# A JSON value of these formats or types becomes its column's value (the column types: arrow_schema).
+PARSERS = {
+    "date": datetime.date.fromisoformat,
+    "date-time": datetime.datetime.fromisoformat,
+    "integer": _int64,
+}
 NO_YEAR = "__HIVE_DEFAULT_PARTITION__"  # the hive name of a null partition value, which readers know
 
 
@@ -112,7 +124,7 @@ def _read(files: list[Path]) -> tuple[dict[str, dict[str, Any]], dict[str, int]]
     properties: dict[str, Any] = schema["properties"]
     # A line of an older schema version lacks the fields added since, which are nullable: null in its row.
     nullable = [name for name, node in properties.items() if {"type": "null"} in node.get("anyOf", [])]
-    parsers = {name: PARSERS[kind] for name, node in properties.items() if (kind := _format(node)) in PARSERS}
+    parsers = {name: PARSERS[kind] for name, node in properties.items() if (kind := _kind(node)) in PARSERS}
     rows: dict[str, dict[str, Any]] = {}
     counts = {"lines": 0, "duplicates": 0, "skipped": 0}
     for path in files:
@@ -154,9 +166,12 @@ def _row(line: bytes, validator: Any, nullable: list[str], parsers: dict[str, An
     return row
 
 
-def _format(node: dict[str, Any]) -> str | None:
-    """A field's `format` in the schema (`date`, `date-time`), on it or on its non-null option."""
-    return next((option["format"] for option in [node, *node.get("anyOf", [])] if "format" in option), None)
+def _kind(node: dict[str, Any]) -> str | None:
+    """A field's `format` in the schema (`date`, `date-time`), else its type, of it or its non-null option."""
+    options = [
+        option for option in [node, *node.get("anyOf", [])] if option.get("type") not in (None, "null")
+    ]
+    return options[0].get("format", options[0]["type"]) if options else None
 
 
 def arrow_schema() -> Any:
@@ -175,7 +190,7 @@ def arrow_schema() -> Any:
             return pa.list_(arrow(node["items"]))
         if node.get("type") == "object":
             return pa.struct([pa.field(name, arrow(child)) for name, child in node["properties"].items()])
-        if node.get("format") in PARSERS:
+        if node.get("format") in ("date", "date-time"):
             return pa.date32() if node["format"] == "date" else pa.timestamp("us", tz="UTC")
         return {"string": pa.string(), "integer": pa.int64(), "boolean": pa.bool_()}[node["type"]]
 
