@@ -11,10 +11,14 @@ working directory, so `scrapy crawl` from a subfolder writes where the project's
 from __future__ import annotations
 
 import datetime
+import fcntl
+import itertools
 import os
 import re
 import string
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 PART_SUFFIX = ".part"
 DELIVERY_SUFFIX = ".jsonl"
@@ -78,6 +82,52 @@ def check_template(template: str) -> None:
                 f"unknown placeholder {{{key}}} in NEWSBOT_OUTPUT {template!r}; "
                 f"known: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}, %(name)s, %(time)s"
             )
+    if not template.endswith(DELIVERY_SUFFIX):  # consumers take `*.jsonl`; a run settles `*.jsonl.part`
+        raise TemplateError(f"NEWSBOT_OUTPUT {template!r} must end in {DELIVERY_SUFFIX}")
+
+
+def spider_delivery(template: str, spider: Any, now: datetime.datetime | None = None) -> Path:
+    """The delivery NEWSBOT_OUTPUT names for a run of `spider` started `now` (by default: now)."""
+    site = getattr(getattr(spider, "site", None), "host", None) or spider.name
+    return delivery_path(
+        template, spider=spider.name, site=site, now=now or datetime.datetime.now(datetime.UTC)
+    )
+
+
+def claim(wanted: Path, taken: Callable[[Path], bool]) -> tuple[Path, int]:
+    """The first free name of `wanted`, `-2`, `-3`... and the open, locked descriptor of its part file.
+
+    A name is free when neither it, its part nor a file beside it exists, and `taken` says no. The part
+    is made with O_EXCL and the delivery looked for after it, so two runs never hold one name: a
+    delivery appears only by renaming its part, which this run now owns.
+    """
+    stem = wanted.name.removesuffix(DELIVERY_SUFFIX)
+    for n in itertools.count(1):
+        delivery = wanted if n == 1 else wanted.with_name(f"{stem}-{n}{DELIVERY_SUFFIX}")
+        if (
+            delivery.exists()
+            or taken(delivery)
+            or any(beside(delivery, s).exists() for s in (REPORT_SUFFIX, ARCHIVE_SUFFIX))
+        ):
+            continue
+        try:
+            fd = os.open(part_path(delivery), os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            continue
+        if lock_part(fd, part_path(delivery)) and not delivery.exists():
+            return delivery, fd
+        os.close(fd)  # another run settled it meanwhile, or the name appeared: the next one
+    raise AssertionError("unreachable")
+
+
+def lock_part(fd: int, part: Path) -> bool:
+    """Take the part file's lock (held while its writer lives); False when another process holds it,
+    or `part` no longer names the file of `fd` (settled or published meanwhile)."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return os.stat(part).st_ino == os.fstat(fd).st_ino
+    except (BlockingIOError, FileNotFoundError):
+        return False
 
 
 def part_path(delivery: Path) -> Path:
@@ -108,3 +158,15 @@ def publish(part: Path) -> Path:
 def deliveries(folder: Path) -> list[Path]:
     """The finished deliveries in `folder`, oldest name first."""
     return sorted(folder.glob("*" + DELIVERY_SUFFIX))
+
+
+def missing_deliveries(counts: dict[str, int], folder: Path | None = None) -> dict[str, int]:
+    """Of the store's articles by delivery, the deliveries (in `folder`) that are gone, with no part file."""
+    return {
+        name: n
+        for name, n in counts.items()
+        if Path(name).is_absolute()  # another machine's ("<host>:<path>") is not looked for here
+        and (folder is None or Path(name).parent == folder)
+        and not Path(name).exists()
+        and not part_path(Path(name)).exists()
+    }

@@ -14,7 +14,7 @@ GOOD_FINISH_REASONS = frozenset(
 FINISH_UNKNOWN_SECTION = "unknown_section"
 # The store cannot be used (not a store, a newer schema, read-only): nothing was fetched (exit 2).
 FINISH_STORE_UNUSABLE = "store_unusable"
-# Another run holds the output file (its lock): nothing was fetched or written (exit 2).
+# Another run of the spider holds its output folder (its lock): nothing was fetched or written (exit 2).
 FINISH_OUTPUT_LOCKED = "output_locked"
 # The output cannot be written at all (a read-only folder, a path under a file): nothing was fetched.
 FINISH_OUTPUT_UNWRITABLE = "output_unwritable"
@@ -60,6 +60,10 @@ STATS_DROPPED_DUPLICATE_CONTENT = STATS_ITEMS_DROPPED_PREFIX + "duplicate_conten
 STATS_ITEMS_WRITTEN = "newsbot/items_written"
 STATS_ITEMS_EXPORTED = "newsbot/items_exported"
 STATS_ITEMS_NOT_WRITTEN = "newsbot/items_not_written"
+# The delivery this run writes (its path, chosen at open): its report and archive are named after it.
+STATS_DELIVERY = "newsbot/delivery"
+# Part files of killed runs this run settled (repaired, marked, published) before it wrote.
+STATS_DELIVERIES_SETTLED = "newsbot/deliveries_settled"
 # What the output's reconciliation with the store did at the start of a run.
 STATS_OUTPUT_REPAIRED_BYTES = "newsbot/output_repaired_bytes"
 STATS_OUTPUT_RECONCILED_LINES = "newsbot/output_reconciled_lines"

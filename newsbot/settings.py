@@ -69,8 +69,10 @@ NEWSBOT_MIRROR = os.environ.get("NEWSBOT_MIRROR", "")
 # A local replay (a folder, a server on loopback) runs without the live politeness below;
 # True keeps DOWNLOAD_DELAY and AutoThrottle as for the live sites.
 NEWSBOT_MIRROR_POLITE = False
-# JSON Lines output when no -o/-O feed is given: one file per spider, appended to.
-NEWSBOT_OUTPUT = "output/{spider}.jsonl"
+# Each run's delivery of JSON Lines when no -o/-O feed is given (newsbot/delivery.py): written as
+# `<name>.part`, renamed when the run ends. Placeholders {spider}, {site}, {date}, {time} (UTC),
+# %(name)s, %(time)s; a relative path is taken from the project folder (scrapy.cfg's).
+NEWSBOT_OUTPUT = "output/{spider}-{date}T{time}.jsonl"
 # The seen-articles store shared by every spider and run (see newsbot/store/). Unset: the
 # project's own, .scrapy/newsbot/seen.sqlite beside scrapy.cfg (Scrapy's data_path, where its HTTP
 # cache lives), so two checkouts never share one by accident; empty: no memory across runs
@@ -78,8 +80,8 @@ NEWSBOT_OUTPUT = "output/{spider}.jsonl"
 # NEWSBOT_STATE = "/var/lib/newsbot/seen.sqlite"
 # Section pages walked past the first page whose entries are all known already.
 NEWSBOT_KNOWN_PAGES_OVERSHOOT = 0
-# The run report (JSON) written when a crawl ends; NEWSBOT_RUN_REPORT=False: none, and no verdict.
-NEWSBOT_STATS_FILE = "output/{spider}.report.json"
+# The run report (JSON) beside the run's delivery, `<name>.report.json`, written while the crawl runs
+# and when it ends; NEWSBOT_RUN_REPORT=False: none, and no verdict.
 NEWSBOT_RUN_REPORT = True
 # More errors than this (ERROR log lines: failed downloads after retries, spider exceptions) fail
 # the run: `scrapy crawl` exits 1.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -20,6 +21,7 @@ from types import SimpleNamespace
 
 import redis
 
+from newsbot.delivery import REPORT_SUFFIX, beside, part_path
 from newsbot.mirror import mirror_url
 from newsbot.registry import load_registry
 from newsbot.snapshot_server import _QuietHandler
@@ -110,8 +112,6 @@ def snapshot_request_path(url: str) -> str:
 class Worker:
     name: str
     proc: subprocess.Popen
-    output: Path
-    report_path: Path
     log_path: Path
 
     def finish(self, timeout: float = 90) -> Worker:
@@ -123,11 +123,21 @@ class Worker:
         return self.proc.returncode
 
     @property
+    def delivery(self) -> Path:
+        """The delivery the worker chose, as its log says (a file of that name: none chosen yet)."""
+        found = re.search(r"Writing items to (\S+) \(as", self.log)
+        return Path(found.group(1)) if found else self.log_path.with_suffix(".none.jsonl")
+
+    @property
+    def report_path(self) -> Path:
+        return beside(self.delivery, REPORT_SUFFIX)
+
+    @property
     def items(self) -> list[dict]:
-        """Complete lines only: a worker killed mid-write leaves a partial last line."""
-        if not self.output.exists():
-            return []
-        data = self.output.read_bytes()
+        """Complete lines only, of its delivery or its part: a worker killed mid-write leaves a partial
+        last line in its part file (until a later run settles it)."""
+        path = next((p for p in (self.delivery, part_path(self.delivery)) if p.exists()), None)
+        data = path.read_bytes() if path else b""
         return [json.loads(line) for line in data[: data.rfind(b"\n") + 1].splitlines()]
 
     @property
@@ -151,13 +161,11 @@ def start_worker(
 ) -> Worker:
     out_dir.mkdir(parents=True, exist_ok=True)
     output = output or out_dir / f"{name}.jsonl"
-    report = out_dir / f"{name}.report.json"
     log = out_dir / f"{name}.log"
     merged = {
         **FAST_SETTINGS,
         "NEWSBOT_MIRROR": mirror,
         "NEWSBOT_OUTPUT": str(output),
-        "NEWSBOT_STATS_FILE": str(report),
         # Not used with Redis; set so that nothing can touch the user's own store.
         "NEWSBOT_STATE": str(out_dir / "unused.sqlite"),
         "NEWSBOT_REDIS_URL": redis_url,
@@ -174,7 +182,7 @@ def start_worker(
             stderr=stderr,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
-    return Worker(name, proc, output, report, log)
+    return Worker(name, proc, log)
 
 
 def spacewar_expected(manifest: dict) -> tuple[dict[str, dict], list[set[str]]]:

@@ -32,7 +32,6 @@ def make_crawler(
             **PROJECT,
             "NEWSBOT_STATE": str(tmp_path / "seen.sqlite"),
             "NEWSBOT_OUTPUT": str(tmp_path / "out.jsonl"),
-            "NEWSBOT_STATS_FILE": str(tmp_path / "report.json"),
             "NEWSBOT_PROGRESS_INTERVAL": 0,
             # Nothing is downloaded: no HTTP client is made.
             "DOWNLOAD_HANDLERS": {"http": None, "https": None},

@@ -41,16 +41,14 @@ def run_crawl(
     timeout: float = 120,
 ) -> CrawlResult:
     out_dir.mkdir(parents=True, exist_ok=True)
-    output = out_dir / f"{spider}.jsonl"
-    stats_file = out_dir / f"{spider}.stats.json"
+    reports_before = set(out_dir.glob("*.report.json"))
     command = [sys.executable, "-m", "scrapy", "crawl", spider]
     for name, value in (args or {}).items():
         command += ["-a", f"{name}={value}"]
     merged = {
         **FAST_SETTINGS,
         "NEWSBOT_MIRROR": mirror,
-        "NEWSBOT_OUTPUT": str(output),
-        "NEWSBOT_STATS_FILE": str(stats_file),
+        "NEWSBOT_OUTPUT": str(out_dir / f"{spider}.jsonl"),
         # Never the user's own store: each test's runs share the one in its folder.
         "NEWSBOT_STATE": str(out_dir / "seen.sqlite"),
         **(settings or {}),
@@ -60,11 +58,24 @@ def run_crawl(
     command += extra or []
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    items = []
-    if output.exists():
-        items = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
-    report = json.loads(stats_file.read_text()) if stats_file.exists() else {}
-    return CrawlResult(proc.returncode, items, report.get("stats", {}), proc.stderr, report)
+    # This run's report is the one it made: beside its delivery, whose name no other run has.
+    reports = set(out_dir.glob("*.report.json")) - reports_before
+    report = json.loads(reports.pop().read_text()) if reports else {}
+    return CrawlResult(
+        proc.returncode, delivered(out_dir, spider), report.get("stats", {}), proc.stderr, report
+    )
+
+
+def deliveries(folder: Path, spider: str = "") -> list[Path]:
+    """The finished deliveries in `folder` (of `spider`), in the order their runs wrote them."""
+    return sorted(folder.glob(f"{spider}*.jsonl"), key=lambda path: path.stat().st_mtime_ns)
+
+
+def delivered(folder: Path, spider: str = "") -> list[dict]:
+    """Every line of the finished deliveries in `folder` (of `spider`), oldest delivery first."""
+    return [
+        json.loads(line) for path in deliveries(folder, spider) for line in path.read_bytes().splitlines()
+    ]
 
 
 def expected_for_sections(

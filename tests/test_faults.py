@@ -186,7 +186,6 @@ def test_sigterm_ends_a_run_waiting_out_a_retry_after_within_seconds_and_loses_n
             **FAST_SETTINGS,
             "NEWSBOT_MIRROR": server.url,
             "NEWSBOT_OUTPUT": str(tmp_path / "spacewar.jsonl"),
-            "NEWSBOT_STATS_FILE": str(tmp_path / "report.json"),
             "NEWSBOT_STATE": str(tmp_path / "seen.sqlite"),
         }
         command = [sys.executable, "-m", "scrapy", "crawl", "spacewar", "-a", "sections=superpowers"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import json
+import os
 import re
 
 import pytest
@@ -14,6 +16,7 @@ from newsbot.pipelines.judge import DedupePipeline, ValidatePipeline
 from newsbot.pipelines.writer import JsonLinesWriterPipeline
 from newsbot.reasons import InvalidItem
 from newsbot.store import KnownArticle
+from newsbot.store.reconcile import known_article
 from tests.components import article_item, make_crawler, run
 
 REPORTS = "https://www.spacewar.com/reports/"
@@ -69,25 +72,76 @@ def test_a_second_copy_is_dropped_by_url_by_store_or_by_body_and_a_copy_is_recor
     run(scenario())
 
 
-def test_the_writer_writes_one_line_then_marks_it_and_a_second_writer_is_refused(tmp_path):
+def test_the_writer_writes_its_part_marks_each_line_publishes_at_close_and_a_second_writer_is_refused(
+    tmp_path,
+):
     async def scenario():
         crawler = make_crawler(tmp_path)
         writer = crawler.get_item_pipeline(JsonLinesWriterPipeline)
         writer.open_spider()
+        delivery, part = tmp_path / "out.jsonl", tmp_path / "out.jsonl.part"
+        assert crawler.stats.get_value("newsbot/delivery") == str(delivery)
         item = article_item(crawler, ONE)
         writer.process_item(item)
-        output = tmp_path / "out.jsonl"
-        [line] = output.read_text(encoding="utf-8").splitlines()
-        assert json.loads(line) == item.to_dict()
+        [line] = part.read_text(encoding="utf-8").splitlines()
+        assert json.loads(line) == item.to_dict() and not delivery.exists()  # not a delivery yet
         store = seen_store(crawler)
-        assert store.is_known_url(ONE) and store.reconciled_bytes(str(output)) == output.stat().st_size
-        # Another run on the same file: refused while this one holds it.
-        rival = make_crawler(tmp_path / "rival", settings={"NEWSBOT_OUTPUT": str(output)})
+        assert store.is_known_url(ONE) and store.reconciled_bytes(str(delivery)) == part.stat().st_size
+        # Another run of the spider on the same folder: refused while this one holds it.
+        rival = make_crawler(tmp_path / "rival", settings={"NEWSBOT_OUTPUT": str(tmp_path / "x.jsonl")})
         with pytest.raises(CloseSpider) as refused:
             rival.get_item_pipeline(JsonLinesWriterPipeline).open_spider()
         assert refused.value.reason == "output_locked"
         writer.close_spider()
+        assert delivery.read_text(encoding="utf-8") == line + "\n" and not part.exists()
+        assert store.articles_by_delivery() == {str(delivery): 1}
         assert crawler.stats.get_value("newsbot/items_written") == 1
+
+    run(scenario())
+
+
+def test_a_taken_name_gets_the_next_number_and_a_run_that_writes_nothing_leaves_no_file(tmp_path):
+    async def scenario():
+        (tmp_path / "out.jsonl").write_text("")  # a finished delivery
+        (tmp_path / "out-2.jsonl.part").write_text("")  # a run writing it (its lock is had below)
+        (tmp_path / "out-3.report.json").write_text("{}")  # the report of a run that wrote nothing
+        holder = os.open(tmp_path / "out-2.jsonl.part", os.O_RDONLY)
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        try:
+            crawler = make_crawler(tmp_path)
+            writer = crawler.get_item_pipeline(JsonLinesWriterPipeline)
+            writer.open_spider()
+            assert writer.delivery == tmp_path / "out-4.jsonl"
+            writer.close_spider()
+        finally:
+            os.close(holder)
+        assert not (tmp_path / "out-4.jsonl").exists() and not (tmp_path / "out-4.jsonl.part").exists()
+        assert (tmp_path / "out-2.jsonl.part").exists()  # a live writer's part is left alone
+
+    run(scenario())
+
+
+def test_a_killed_runs_part_is_settled_at_the_next_start_cut_marked_and_published(tmp_path, caplog):
+    async def scenario():
+        crawler = make_crawler(tmp_path, settings={"NEWSBOT_OUTPUT": str(tmp_path / "{spider}.jsonl")})
+        one, two = (json.dumps(article_item(crawler, url).to_dict()).encode() + b"\n" for url in (ONE, TWO))
+        dead = tmp_path / "spacewar.jsonl"
+        part = tmp_path / "spacewar.jsonl.part"
+        part.write_bytes(one + two + b'{"url":"https://www.spacewar.com/reports/Half')
+        # The killed run had marked its first line only; its second was written, not marked.
+        store = seen_store(crawler)
+        store.record(known_article(json.loads(one)), output=str(dead), reconciled_bytes=len(one))
+        writer = crawler.get_item_pipeline(JsonLinesWriterPipeline)
+        writer.open_spider()
+        assert dead.read_bytes() == one + two and not part.exists()
+        assert store.is_known_url(TWO) and store.articles_by_delivery() == {str(dead): 2}
+        assert store.reconciled_bytes(str(dead)) == len(one + two)
+        stats = crawler.stats.get_stats()
+        assert stats["newsbot/deliveries_settled"] == 1 and stats["newsbot/output_reconciled_lines"] == 1
+        assert stats["newsbot/output_repaired_bytes"] > 0
+        assert writer.delivery == tmp_path / "spacewar-2.jsonl"  # the settled name is taken
+        writer.close_spider()
+        assert f"Settled {part}, left by an interrupted run: published as {dead}" in caplog.text
 
     run(scenario())
 

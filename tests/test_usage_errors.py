@@ -76,3 +76,18 @@ def test_every_numeric_setting_is_checked_before_the_crawl(name):
     with pytest.raises(UsageError, match=f"-s {name}='abc': expected a"):
         check_settings(Settings({name: "abc"}))
     check_settings(Settings({name: "3"}))
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("{spidr}.jsonl", "unknown placeholder {spidr} in NEWSBOT_OUTPUT"),
+        ("%(site)s.jsonl", "unknown placeholder %(site)s in NEWSBOT_OUTPUT"),
+        ("{spider}.json", "must end in .jsonl"),
+    ],
+)
+def test_a_bad_output_template_is_one_line_and_exit_2_before_the_crawl(template, message, tmp_path):
+    result = _crawl("spacewar", "-s", f"NEWSBOT_OUTPUT={tmp_path}/{template}", "-s", "NEWSBOT_STATE=")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
+    assert not list(tmp_path.iterdir())

@@ -68,6 +68,6 @@ def test_every_inspection_tool_runs_without_store_output_or_report_and_the_comma
     parser = argparse.ArgumentParser(conflict_handler="resolve")  # as Scrapy makes it
     command.add_options(parser)
     command.process_options([], parser.parse_args(["-s", "NEWSBOT_OUTPUT=mine.jsonl"]))
-    assert command.settings["NEWSBOT_STATE"] == "" and command.settings["NEWSBOT_STATS_FILE"] == ""
+    assert command.settings["NEWSBOT_STATE"] == ""
     assert command.settings.getbool("NEWSBOT_RUN_REPORT") is False
     assert command.settings["NEWSBOT_OUTPUT"] == "mine.jsonl"

@@ -23,7 +23,7 @@ import pytest
 from newsbot.snapshot_server import SnapshotServer
 from newsbot.store.sqlite import SCHEMA_VERSION
 from tests.conftest import ROOT, SNAPSHOT
-from tests.crawling import FAST_SETTINGS, expected_for_sections, run_crawl
+from tests.crawling import FAST_SETTINGS, delivered, expected_for_sections, run_crawl
 
 DISK_FULL_HOOK = ROOT / "tests" / "tools" / "disk_full"
 SECTIONS = {"superpowers", "missile-defense", "military-space"}
@@ -39,7 +39,6 @@ def _command(mirror: str, out_dir: Path, settings: dict[str, str] | None = None)
         **FAST_SETTINGS,
         "NEWSBOT_MIRROR": mirror,
         "NEWSBOT_OUTPUT": str(out_dir / "spacewar.jsonl"),
-        "NEWSBOT_STATS_FILE": str(out_dir / "spacewar.report.json"),
         "NEWSBOT_STATE": str(out_dir / "seen.sqlite"),
         **(settings or {}),
     }
@@ -53,8 +52,8 @@ def _lines(path: Path) -> list[bytes]:
     return path.read_bytes().splitlines() if path.exists() else []
 
 
-def _assert_every_article_once(output: Path, expected: int) -> None:
-    records = [json.loads(line) for line in _lines(output)]  # every line valid JSON
+def _assert_every_article_once(folder: Path, expected: int) -> None:
+    records = delivered(folder)  # every line valid JSON
     urls = [record["url"] for record in records]
     assert len(urls) == len(set(urls)), "an article was written twice"
     assert len({record["content_hash"] for record in records}) == len(records)
@@ -67,7 +66,7 @@ def test_a_full_disk_stops_the_run_cleanly_and_later_runs_lose_nothing(snapshot_
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(DISK_FULL_HOOK), os.environ.get("PYTHONPATH")])),
-        "DISK_FULL_PATH": str(output),
+        "DISK_FULL_PATH": str(output) + ".part",  # the run writes its part, published at its end
         "DISK_FULL_BYTES": str(budget),
     }
     full = subprocess.run(
@@ -83,6 +82,7 @@ def test_a_full_disk_stops_the_run_cleanly_and_later_runs_lose_nothing(snapshot_
     assert "Traceback" not in full.stderr
     before = output.read_bytes()
     assert 0 < len(before) <= budget and before.endswith(b"\n"), "a partial line was left behind"
+    assert not (tmp_path / "spacewar.jsonl.part").exists()  # what it had is delivered
     report = json.loads((tmp_path / "spacewar.report.json").read_text())
     assert report["outcome"] == "failed" and report["finish_reason"] == "output_write_failed"
     assert any("output disk full" in failure for failure in report["failures"])
@@ -97,18 +97,18 @@ def test_a_full_disk_stops_the_run_cleanly_and_later_runs_lose_nothing(snapshot_
     # The disk has room again: the next run ends the job, and a third writes nothing.
     again = run_crawl("spacewar", snapshot_server.url, tmp_path)
     assert again.returncode == 0, again.log[-3000:]
-    assert output.read_bytes().startswith(before)
-    _assert_every_article_once(output, _expected_lines(manifest))
+    assert output.read_bytes() == before  # a delivery is never written again
+    _assert_every_article_once(tmp_path, _expected_lines(manifest))
     assert again.report["ledger"]["pending"] == 0
     third = run_crawl("spacewar", snapshot_server.url, tmp_path)
     assert third.returncode == 0 and third.report["articles_written"] == 0
-    _assert_every_article_once(output, _expected_lines(manifest))
+    _assert_every_article_once(tmp_path, _expected_lines(manifest))
 
 
-def test_a_second_run_on_the_same_output_exits_2_naming_the_holder_and_writes_nothing(
+def test_a_second_run_on_the_same_folder_exits_2_naming_the_holder_writing_nothing_and_no_report(
     snapshot_server, tmp_path
 ):
-    output = tmp_path / "spacewar.jsonl"
+    output = tmp_path / "spacewar.jsonl.part"
     # Slow, and short: the first run holds the file while the second tries, then ends on its own.
     slow = {"DOWNLOAD_DELAY": "0.2", "CONCURRENT_REQUESTS_PER_DOMAIN": "1", "CLOSESPIDER_PAGECOUNT": "12"}
     holder = subprocess.Popen(
@@ -126,25 +126,25 @@ def test_a_second_run_on_the_same_output_exits_2_naming_the_holder_and_writes_no
         # stays as the first run left it unless the second one writes to it.
         holder.send_signal(signal.SIGSTOP)
         assert holder.poll() is None, "the first run ended before the second could start"
-        size = output.stat().st_size
+        size, before = output.stat().st_size, sorted(tmp_path.iterdir())
         second = subprocess.run(
-            _command(snapshot_server.url, tmp_path, {"NEWSBOT_STATS_FILE": str(tmp_path / "second.json")}),
+            _command(snapshot_server.url, tmp_path),
             cwd=ROOT,
             capture_output=True,
             text=True,
             timeout=120,
         )
-        untouched_by_second = output.stat().st_size == size
+        untouched_by_second = output.stat().st_size == size and sorted(tmp_path.iterdir()) == before
     finally:
         holder.send_signal(signal.SIGCONT)
         holder.wait(timeout=180)
     assert second.returncode == 2, second.stderr[-3000:]
     assert f"being written by another newsbot run (pid {holder.pid})" in second.stderr
-    report = json.loads((tmp_path / "second.json").read_text())
-    assert report["pages_fetched"] == 0 and report["articles_written"] == 0
-    assert untouched_by_second
+    assert "no report written" in second.stderr
+    assert untouched_by_second  # no file made, none changed: not the running run's report either
     assert holder.returncode == 0
-    urls = [json.loads(line)["url"] for line in _lines(output)]
+    assert json.loads((tmp_path / "spacewar.report.json").read_text())["outcome"] == "ok"
+    urls = [record["url"] for record in delivered(tmp_path)]
     assert len(urls) == len(set(urls))
 
 
@@ -159,7 +159,7 @@ def test_a_run_that_writes_nothing_leaves_no_empty_output_file(tmp_path):
         (other / "seen.sqlite").write_bytes((tmp_path / "seen.sqlite").read_bytes())
         again = run_crawl("spacewar", server.url, other, args={"sections": "superpowers", "max_pages": "1"})
     assert again.returncode == 0 and again.report["articles_written"] == 0
-    assert not (other / "spacewar.jsonl").exists()
+    assert not list(other.glob("*.jsonl*"))
 
 
 def test_an_output_that_cannot_be_written_ends_the_run_before_any_request_with_exit_2_in_one_line(tmp_path):
@@ -172,8 +172,7 @@ def test_an_output_that_cannot_be_written_ends_the_run_before_any_request_with_e
     assert "Traceback" not in result.log
     [line] = [line for line in result.log.splitlines() if "ERROR: cannot write the output" in line]
     assert str(blocker / "spacewar.jsonl") in line
-    assert result.report["finish_reason"] == "output_unwritable"
-    assert result.report["requests_made"] == 0
+    assert "no report written" in result.log  # it has no delivery to put one beside
 
 
 @pytest.mark.parametrize("kind", ["newer_schema", "garbage", "read_only"])
@@ -201,15 +200,15 @@ def test_a_store_that_cannot_be_used_ends_the_run_before_any_request_with_exit_2
     error_lines = [line for line in result.log.splitlines() if "newsbot cannot use its store" in line]
     assert len(error_lines) == 1 and expected in error_lines[0]
     assert "Traceback" not in result.log
-    assert result.report["pages_fetched"] == 0 and result.report["requests_made"] == 0
-    assert not (tmp_path / "spacewar.jsonl").exists()
+    assert "no report written" in result.log and result.report == {}  # refused: no report
+    assert not list(tmp_path.glob("spacewar*"))
 
 
 @pytest.mark.parametrize("hold", ["released", "held"])
 def test_a_store_locked_mid_run_is_waited_for_or_fails_the_run_without_loss_or_double(
     snapshot_server, tmp_path, manifest, hold
 ):
-    output = tmp_path / "spacewar.jsonl"
+    output = tmp_path / "spacewar.jsonl.part"
     store = tmp_path / "seen.sqlite"
     slow = {"DOWNLOAD_DELAY": "0.05", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
     slow["NEWSBOT_STATE_BUSY_TIMEOUT"] = "60" if hold == "released" else "1"
@@ -254,4 +253,4 @@ def test_a_store_locked_mid_run_is_waited_for_or_fails_the_run_without_loss_or_d
     assert "is locked by another process; waiting up to" in log
     again = run_crawl("spacewar", snapshot_server.url, tmp_path)
     assert again.returncode == 0, again.log[-3000:]
-    _assert_every_article_once(output, _expected_lines(manifest))
+    _assert_every_article_once(tmp_path, _expected_lines(manifest))

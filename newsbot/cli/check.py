@@ -123,7 +123,6 @@ def _crawl(
     settings.setdict(
         {
             "NEWSBOT_OUTPUT": "",
-            "NEWSBOT_STATS_FILE": "",
             "NEWSBOT_STATE": "",
             # Nor joins a cluster: a check must not take requests from, or mark articles in, Redis.
             "NEWSBOT_REDIS_URL": "",

@@ -58,7 +58,6 @@ def run(args: argparse.Namespace) -> int:
             {
                 "NEWSBOT_MIRROR": server.url,
                 "NEWSBOT_OUTPUT": str(out / "{spider}.jsonl"),
-                "NEWSBOT_STATS_FILE": str(out / "{spider}.report.json"),
                 "NEWSBOT_STATE": str(out / "seen.sqlite"),
                 "LOG_LEVEL": "WARNING",
             },

@@ -28,7 +28,7 @@ from scrapy_redis.scheduler import Scheduler  # type: ignore[import-untyped]
 
 from newsbot.clock import utc_now_iso
 from newsbot.cluster import store as cluster
-from newsbot.delivery import project_folder
+from newsbot.delivery import deliveries, spider_delivery
 from newsbot.extensions.store import seen_store
 from newsbot.keys import ARTICLE_META_KEY, FINISH_STORE_UNUSABLE, STATS_STORE_ERROR
 from newsbot.signals import run_judged
@@ -160,8 +160,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
 
     def _deliveries(self, spider: Spider) -> list[Path]:
         template = self.crawler.settings.get("NEWSBOT_OUTPUT")
-        folder = (project_folder() / template.format(spider=spider.name)).parent
-        return sorted(folder.glob("*.jsonl")) if template else []
+        return deliveries(spider_delivery(template, spider).parent) if template else []
 
     def has_pending_requests(self) -> bool:
         self._flush()

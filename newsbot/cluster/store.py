@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import socket
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -170,12 +171,20 @@ class RedisSeenStore:
     def record_many(
         self, articles: Iterable[KnownArticle], *, output: str | None, reconciled_bytes: int
     ) -> int:
-        now, args = utc_now_iso(), [self._output_key(output) if output else "", str(reconciled_bytes)]
+        delivery = self._output_key(output) if output else None
+        now, args = utc_now_iso(), [delivery or "", str(reconciled_bytes)]
         for a in articles:
             record = {"content_hash": a.content_hash, "site": a.site, "section": a.section,
-                      "date_published": a.date_published, "first_seen": now}  # fmt: skip
+                      "date_published": a.date_published, "first_seen": now,
+                      "delivery": delivery}  # fmt: skip
             args += [a.url, a.content_hash, json.dumps(record, ensure_ascii=False)]
         return int(self._record(keys=[ARTICLES, HASHES, OUTPUTS], args=args))
+
+    @_guarded({})
+    def articles_by_delivery(self) -> dict[str, int]:
+        """As SqliteSeenStore's; this machine's deliveries by path, other machines' as "<host>:<path>"."""
+        counts = Counter(r.get("delivery") for _, r in self._records(ARTICLES))
+        return {str(d).removeprefix(f"{self.host}:"): n for d, n in counts.items() if d}
 
     @_guarded(None)
     def record_copy(self, url: str, copy_of: str, site: str) -> None:

@@ -23,7 +23,7 @@ from scrapy.utils.asyncio import create_looping_call
 
 from newsbot import keys
 from newsbot.clock import utc_now_iso
-from newsbot.delivery import project_folder
+from newsbot.delivery import REPORT_SUFFIX, beside
 from newsbot.extensions.store import seen_store
 from newsbot.quality import fill_rates_from_stats, fill_warnings, notes_from_stats
 from newsbot.signals import article_missed, run_judged
@@ -35,19 +35,20 @@ FILL_RATES_MIN_ITEMS = 5
 RUNNING = "running"
 
 
-def run_report_path(crawler: Crawler) -> Path | None:
-    """Where NEWSBOT_STATS_FILE (a template of `{spider}`) puts this crawl's report; None: nowhere."""
-    template = crawler.settings.get("NEWSBOT_STATS_FILE")
-    assert crawler.spidercls is not None
-    return project_folder() / template.format(spider=crawler.spidercls.name) if template else None
+def run_report_path(stats: dict[str, Any]) -> Path | None:
+    """The report of the run whose stats these are: beside its delivery; None when it has none (a
+    feed export, a check, a run refused before it chose one)."""
+    delivery = stats.get(keys.STATS_DELIVERY)
+    return beside(Path(delivery), REPORT_SUFFIX) if delivery else None
 
 
 class RunReport:
-    """Writes NEWSBOT_STATS_FILE while the spider runs and when it closes, and logs a one-line summary."""
+    """Writes the report beside the run's delivery while the spider runs and when it closes, and logs
+    a one-line summary. Only this run writes it: the delivery's name is this run's alone."""
 
-    def __init__(self, crawler: Crawler, path: Path | None) -> None:
+    def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.path = path
+        self.path: Path | None = None
         self.started = time.monotonic()
         self.started_at = utc_now_iso()
         # Articles listed but not had, by reason (newsbot.reasons).
@@ -60,7 +61,7 @@ class RunReport:
     def from_crawler(cls, crawler: Crawler) -> RunReport:
         if not crawler.settings.getbool("NEWSBOT_RUN_REPORT"):
             raise NotConfigured
-        extension = cls(crawler, run_report_path(crawler))
+        extension = cls(crawler)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
@@ -71,6 +72,8 @@ class RunReport:
         self.missing.setdefault(reason, []).append(url)
 
     def spider_opened(self, spider: Spider) -> None:
+        assert self.crawler.stats is not None  # the writer chose the delivery as the pipelines opened
+        self.path = run_report_path(self.crawler.stats.get_stats())
         self.started = time.monotonic()
         self.started_at = utc_now_iso()
         if self.interval > 0:

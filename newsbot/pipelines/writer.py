@@ -1,4 +1,5 @@
-"""The item pipeline that stores an item: one durable JSON line, then the article marked known."""
+"""The item pipeline that stores an item: one durable JSON line in the run's delivery, then the article
+marked known."""
 
 from __future__ import annotations
 
@@ -17,7 +18,18 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from newsbot import keys
-from newsbot.delivery import project_folder
+from newsbot.delivery import (
+    DELIVERY_SUFFIX,
+    PART_SUFFIX,
+    claim,
+    deliveries,
+    delivery_of_part,
+    lock_part,
+    missing_deliveries,
+    part_path,
+    publish,
+    spider_delivery,
+)
 from newsbot.extensions.store import seen_store
 from newsbot.reasons import NotWritten
 from newsbot.store import SeenStore, StoreError
@@ -27,33 +39,35 @@ logger = logging.getLogger(__name__)
 
 
 class JsonLinesWriterPipeline:
-    """Appends each item as one UTF-8 JSON line to NEWSBOT_OUTPUT, durably, then marks it known.
+    """Writes each item as one UTF-8 JSON line to this run's delivery, durably, then marks it known.
 
-    Each line goes out in one `write` on an O_APPEND descriptor and is fsynced before the store
-    marks the article known, in the same transaction as the new reconciled size of the file. A
-    crash between the two leaves a line the store does not know: `reconcile_output` finds it at the
-    next start and marks it, so the article is neither lost nor written twice. A line cut short by
-    a crash is cut off at the next start, and the repair is logged.
+    The run's delivery is NEWSBOT_OUTPUT filled at open (newsbot.delivery); the run writes it as
+    `<delivery>.part` and renames it to `<delivery>` when it closes (no file when it wrote nothing), so
+    a consumer takes only finished `*.jsonl` files. Each line goes out in one `write` on an O_APPEND
+    descriptor and is fsynced before the store marks the article known, in the same transaction as
+    the new reconciled size of the delivery. A crash between the two leaves a line the store does not
+    know; a killed run leaves its part file: the next start settles it (a cut line cut, its lines
+    marked, then published), so the article is neither lost nor written twice.
 
-    One run writes a file: an exclusive lock on `<output>.lock` (holding the writer's pid) is taken
-    before anything is read or written; a second run exits 2 at once. A write that fails (disk
-    full, I/O error, file too large) is undone to the last complete line, and the run stops writing:
-    that article and every later one go into the ledger, and the run ends with exit status 1. A
-    mark the store cannot make (locked too long) stops the run the same way; the line it did not
-    mark is marked at the next start, so it is written once.
+    One run of a spider at a time on an output folder: an exclusive lock on `.<spider>.lock` there
+    (holding the writer's pid) is taken before anything is read or written; a second run exits 2 at
+    once. A write that fails (disk full, I/O error, file too large) is undone to the last complete
+    line, and the run stops writing: that article and every later one go into the ledger, and the run
+    ends with exit status 1. A mark the store cannot make (locked too long) stops the run the same
+    way; the line it did not mark is marked at the next start, so it is written once.
 
     Steps aside when the command line gives a feed (`-o` / `-O`), which then works as in any Scrapy
     project (and marks articles known as they pass, without these guarantees).
     """
 
-    def __init__(self, path: Path, crawler: Crawler, store: SeenStore | None) -> None:
-        self.path = path
+    def __init__(self, template: str, crawler: Crawler, store: SeenStore | None) -> None:
+        self.template = template
         self.crawler = crawler
         self.stats = crawler.stats
         self.store = store
+        self.delivery: Path | None = None
         self.fd: int | None = None
         self.lock_fd: int | None = None
-        self.created = False
         # Why this run stopped writing (None while it writes).
         self.stopped: str | None = None
 
@@ -65,44 +79,57 @@ class JsonLinesWriterPipeline:
         template = crawler.settings.get("NEWSBOT_OUTPUT")
         if not template:
             raise NotConfigured  # NEWSBOT_OUTPUT is empty: no output
-        assert crawler.spidercls is not None
-        path = (project_folder() / template.format(spider=crawler.spidercls.name)).resolve()
-        return cls(path, crawler, seen_store(crawler))
+        return cls(template, crawler, seen_store(crawler))
 
     def open_spider(self, spider: Spider | None = None) -> None:
         if self.stats.get_value(keys.STATS_STORE_ERROR):
             raise CloseSpider(keys.FINISH_STORE_UNUSABLE)  # logged by the store extension
+        spider = self.crawler.spider
+        assert spider is not None
+        wanted = spider_delivery(self.template, spider)
+        folder = wanted.parent
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._lock()
-            repaired, marked = reconcile_output(self.path, self.store)
-            # The other deliveries beside it too (read only, past what the store has read of them):
-            # a store made anew knows again what every spider wrote, syndicated copies included.
-            for other in sorted(self.path.parent.glob("*.jsonl")):
-                if other != self.path:
-                    marked += mark_unmarked_lines(other, self.store)[1]
-            self.created = not self.path.exists()
-            self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            folder.mkdir(parents=True, exist_ok=True)
+            self._lock(folder / f".{spider.name}.lock", spider.name)
+            repaired, marked, settled = self._settle(folder)
+            # The finished deliveries too (read only, past what the store has read of them): a store
+            # made anew knows again what every spider wrote, syndicated copies included.
+            relearned = sum(mark_unmarked_lines(path, self.store)[1] for path in deliveries(folder))
+            self.delivery, self.fd = claim(wanted, self._known)
         except OSError as error:
             # Known before any request: a usage error (exit 2), one line naming the path and why.
-            message = f"cannot write the output {self.path}: {error.strerror} ({_errno_name(error)})"
+            message = f"cannot write the output {wanted}: {error.strerror} ({_errno_name(error)})"
             logger.error("%s", message)
             self.stats.set_value(keys.STATS_OUTPUT_ERROR, message)
             raise CloseSpider(keys.FINISH_OUTPUT_UNWRITABLE) from None
-        if repaired:
-            self.stats.set_value(keys.STATS_OUTPUT_REPAIRED_BYTES, repaired)
-        if marked:
-            self.stats.set_value(keys.STATS_OUTPUT_RECONCILED_LINES, marked)
-        logger.info("Writing items to %s", self.path)
+        if relearned:
+            logger.warning(
+                "%s: %d line(s) of finished deliveries were not marked known (an interrupted run, or a "
+                "store made anew); now they are", folder, relearned,
+            )  # fmt: skip
+        for key, value in ((keys.STATS_OUTPUT_REPAIRED_BYTES, repaired),
+                           (keys.STATS_OUTPUT_RECONCILED_LINES, marked + relearned),
+                           (keys.STATS_DELIVERIES_SETTLED, settled)):  # fmt: skip
+            if value:
+                self.stats.set_value(key, value)
+        self.stats.set_value(keys.STATS_DELIVERY, str(self.delivery))
+        self._say_missing(folder)
+        logger.info("Writing items to %s (as %s until the run ends)", self.delivery, part_path(self.delivery))
 
     def close_spider(self, spider: Spider | None = None) -> None:
-        if self.fd is not None:
-            empty = os.fstat(self.fd).st_size == 0
-            os.close(self.fd)
+        if self.fd is not None and self.delivery is not None:
+            part = part_path(self.delivery)
+            try:
+                if os.fstat(self.fd).st_size == 0:
+                    part.unlink()  # a run that wrote nothing leaves no file behind it
+                else:
+                    publish(part)
+            except OSError as error:  # the part stays; the next run settles it
+                message = f"cannot publish {part}: {error.strerror or error}; the next run publishes it"
+                logger.error("%s", message)
+                self.stats.set_value(keys.STATS_OUTPUT_ERROR, message)
+            os.close(self.fd)  # after the rename: its lock held the part until it was published
             self.fd = None
-            if empty and self.created:
-                # A run that wrote nothing leaves no file behind it (nor a file readers must skip).
-                self.path.unlink(missing_ok=True)
         if self.lock_fd is not None:
             os.close(self.lock_fd)  # releases the lock; the file stays, so the lock is on one inode
             self.lock_fd = None
@@ -123,7 +150,7 @@ class JsonLinesWriterPipeline:
         if self.store is not None:
             try:
                 self.store.record(
-                    known_article(data), output=str(self.path), reconciled_bytes=before + len(line)
+                    known_article(data), output=str(self.delivery), reconciled_bytes=before + len(line)
                 )
             except StoreError as error:
                 # The line is on disk, unmarked, past the reconciled offset: the next start marks it.
@@ -138,11 +165,11 @@ class JsonLinesWriterPipeline:
             os.ftruncate(self.fd, before)  # back to the end of the last complete line
             os.fsync(self.fd)
         except OSError as undo_error:
-            logger.error("Could not cut %s back to %d bytes: %s", self.path, before, undo_error)
+            logger.error("Could not cut %s back to %d bytes: %s", self.delivery, before, undo_error)
         what = "output disk full" if error.errno in (errno.ENOSPC, errno.EDQUOT) else "output write failed"
         self._stop(
             keys.FINISH_OUTPUT_FAILED,
-            f"{what}: {self.path}: {error.strerror or error} ({_errno_name(error)}); "
+            f"{what}: {self.delivery}: {error.strerror or error} ({_errno_name(error)}); "
             "cut back to the last complete line, stopped writing; unwritten articles are in the ledger",
         )
         self._not_written(data, what)
@@ -162,9 +189,8 @@ class JsonLinesWriterPipeline:
         self.stats.inc_value(keys.STATS_ITEMS_NOT_WRITTEN)
         raise NotWritten(f"not written: {why}")  # the ledger asks for it again
 
-    def _lock(self) -> None:
-        """The exclusive lock on `<output>.lock` for this run, or CloseSpider naming its holder."""
-        lock_path = self.path.with_name(self.path.name + ".lock")
+    def _lock(self, lock_path: Path, spider: str) -> None:
+        """The exclusive lock on the spider's lock file for this run, or CloseSpider naming its holder."""
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -172,13 +198,53 @@ class JsonLinesWriterPipeline:
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
             os.close(fd)
             logger.error(
-                "%s is being written by another newsbot run (pid %s); not starting. Its lock: %s",
-                self.path, holder, lock_path,
+                "%s's deliveries in %s are being written by another newsbot run (pid %s); not starting. "
+                "Its lock: %s", spider, lock_path.parent, holder, lock_path,
             )  # fmt: skip
             raise CloseSpider(keys.FINISH_OUTPUT_LOCKED) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self.lock_fd = fd
+
+    def _settle(self, folder: Path) -> tuple[int, int, int]:
+        """Publish the part files killed runs left (their lock is free): repaired, marked, then renamed.
+
+        Returns (bytes cut off, lines marked, parts settled)."""
+        repaired = marked = settled = 0
+        for part in sorted(folder.glob(f"*{DELIVERY_SUFFIX}{PART_SUFFIX}")):
+            try:
+                fd = os.open(part, os.O_RDONLY)
+            except FileNotFoundError:
+                continue
+            try:
+                if not lock_part(fd, part):
+                    continue  # its writer is alive
+                delivery = delivery_of_part(part)
+                cut, new = reconcile_output(part, self.store, str(delivery))
+                if part.stat().st_size == 0:
+                    part.unlink()
+                    continue
+                publish(part)
+                repaired, marked, settled = repaired + cut, marked + new, settled + 1
+                logger.warning("Settled %s, left by an interrupted run: published as %s", part, delivery)
+            finally:
+                os.close(fd)
+        return repaired, marked, settled
+
+    def _known(self, delivery: Path) -> bool:
+        """A name the store counts lines under (a delivery taken away since) is not used again."""
+        return self.store is not None and self.store.reconciled_bytes(str(delivery)) > 0
+
+    def _say_missing(self, folder: Path) -> None:
+        if self.store is None:
+            return
+        missing = missing_deliveries(self.store.articles_by_delivery(), folder)
+        if missing:
+            logger.info(
+                "%d earlier deliveries in %s (%d articles) are no longer there: taken by a consumer, or "
+                "deleted. Their articles stay known and are not fetched again (`newsbot state` says more)",
+                len(missing), folder, sum(missing.values()),
+            )  # fmt: skip
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -41,17 +41,19 @@ def iter_complete_lines(path: Path, start: int) -> Iterator[tuple[bytes, int]]:
             yield line, offset
 
 
-def reconcile_output(path: Path, store: SeenStore | None) -> tuple[int, int]:
+def reconcile_output(path: Path, store: SeenStore | None, name: str | None = None) -> tuple[int, int]:
     """Repair the lines past the reconciled offset and mark known every article the store has not seen.
 
     Every line past that offset is checked, not only the last: a line cut short is cut off, and a
     line that is not an article record (two glued together by a failed write of an older newsbot)
     is replaced by the record it ends with, or dropped. Returns (bytes cut off, lines newly marked).
+    `name`: the output the store knows the file as (a part file's delivery); by default its path.
     """
     if not path.exists():
         return 0, 0
-    repaired = repair_output(path, _start_offset(path, store))
-    _, marked = mark_unmarked_lines(path, store)
+    start = store.reconciled_bytes(name or str(path)) if store is not None else 0
+    repaired = repair_output(path, start if start <= path.stat().st_size else 0)
+    _, marked = mark_unmarked_lines(path, store, name)
     if marked:
         logger.warning("%s: %d line(s) written by an interrupted run are now marked known", path, marked)
     return repaired, marked
@@ -109,18 +111,16 @@ def _is_record(line: bytes) -> bool:
     return True
 
 
-def _start_offset(path: Path, store: SeenStore | None) -> int:
-    start = store.reconciled_bytes(str(path)) if store is not None else 0
-    return start if start <= path.stat().st_size else 0
-
-
-def mark_unmarked_lines(path: Path, store: SeenStore | None) -> tuple[int, int]:
+def mark_unmarked_lines(path: Path, store: SeenStore | None, name: str | None = None) -> tuple[int, int]:
     """Mark known the articles of the complete lines past the offset the store has reconciled.
 
-    Only reads the file. Returns (the offset just past the last complete line, lines newly marked).
+    Only reads the file, and only when it grew past that offset. Returns (the offset just past the
+    last complete line, lines newly marked).
     """
-    size = path.stat().st_size
-    start = store.reconciled_bytes(str(path)) if store is not None else 0
+    size, name = path.stat().st_size, name or str(path)
+    start = store.reconciled_bytes(name) if store is not None else 0
+    if start == size:
+        return size, 0
     if start > size:
         logger.warning(
             "%s is shorter than when last reconciled (%d < %d bytes); re-reading it", path, size, start
@@ -137,5 +137,5 @@ def mark_unmarked_lines(path: Path, store: SeenStore | None) -> tuple[int, int]:
             )
     marked = 0
     if store is not None and (articles or end != start):
-        marked = store.record_many(articles, output=str(path), reconciled_bytes=end)
+        marked = store.record_many(articles, output=name, reconciled_bytes=end)
     return end, marked

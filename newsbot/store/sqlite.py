@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # 1: articles, copies, walks, outputs. 2: the ledger of articles not yet had. 3: the ledger's teasers.
-SCHEMA_VERSION = 3
+# 4: the delivery each article was written to.
+SCHEMA_VERSION = 4
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _OUR_TABLES = {"articles", "copies", "walks", "outputs", "ledger"}
 # sqlite's own wait on a lock is silent; it waits this long, then the store logs and waits again.
@@ -54,7 +55,8 @@ CREATE TABLE IF NOT EXISTS articles (
     site TEXT NOT NULL,
     section TEXT,
     date_published TEXT,
-    first_seen TEXT NOT NULL
+    first_seen TEXT NOT NULL,
+    delivery TEXT  -- the output file it was written to (NULL: a feed export, or before version 4)
 );
 CREATE INDEX IF NOT EXISTS articles_by_hash ON articles (content_hash);
 CREATE INDEX IF NOT EXISTS articles_by_site_section ON articles (site, section);
@@ -122,7 +124,10 @@ class SqliteSeenStore:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._retrying(self._migrate)
             # A damaged page would answer "not known" for articles written long ago, or fail mid-run.
-            damage = " ".join(row[0] for row in self._db.execute("PRAGMA quick_check(3)")).split()
+            try:
+                damage = " ".join(row[0] for row in self._db.execute("PRAGMA quick_check(3)")).split()
+            except sqlite3.DatabaseError as error:  # a damaged page the check itself cannot read
+                damage = str(error).split()
             if damage != ["ok"]:
                 raise StoreError(
                     f"the store {self.path} is damaged ({' '.join(damage)[:200]}): restore it from a "
@@ -158,11 +163,20 @@ class SqliteSeenStore:
         if version == SCHEMA_VERSION:
             return
         # Every statement is CREATE ... IF NOT EXISTS: version 0 (new, or written before versions),
-        # 1 (no ledger) and 2 (no teasers) reach the current schema by running it, in one transaction.
+        # 1 (no ledger), 2 (no teasers) and 3 (no deliveries) reach the current schema by running it
+        # and adding the columns CREATE ... IF NOT EXISTS does not add to an older table, in one transaction.
         try:
-            # A version 2 ledger lacks the teaser column, which CREATE ... IF NOT EXISTS does not add.
-            teaser = "ALTER TABLE ledger ADD COLUMN summary TEXT;" if version == 2 else ""
-            script = f"BEGIN IMMEDIATE; {_SCHEMA} {teaser} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            added = "".join(
+                f"ALTER TABLE {table} ADD COLUMN {column} TEXT;"
+                for table, column in (("ledger", "summary"), ("articles", "delivery"))
+                if table in tables
+                and column not in {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            )
+            script = (
+                f"BEGIN IMMEDIATE; {_SCHEMA} {added} "
+                "CREATE INDEX IF NOT EXISTS articles_by_delivery ON articles (delivery); "
+                f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            )
             self._db.executescript(script)
         except sqlite3.Error:
             if self._db.in_transaction:
@@ -221,6 +235,13 @@ class SqliteSeenStore:
 
     def set_reconciled_bytes(self, output: str, size: int) -> None:
         self._write(_SET_RECONCILED, (output, size))
+
+    def articles_by_delivery(self) -> dict[str, int]:
+        """How many articles each output file (delivery) holds that no earlier one did."""
+        rows = self._db.execute(
+            "SELECT delivery, COUNT(*) FROM articles WHERE delivery IS NOT NULL GROUP BY delivery"
+        )
+        return dict(rows.fetchall())
 
     def last_walk_completed(self, site: str, section: str) -> bool:
         row = self._db.execute(
@@ -336,8 +357,8 @@ class SqliteSeenStore:
                 # KnownArticle's fields are the first columns, in order.
                 inserted += self._db.execute(
                     "INSERT OR IGNORE INTO articles (url, content_hash, site, section, date_published, "
-                    "first_seen) VALUES (?, ?, ?, ?, ?, ?)",
-                    (*astuple(article), utc_now_iso()),
+                    "first_seen, delivery) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (*astuple(article), utc_now_iso(), output),
                 ).rowcount
             if output is not None:
                 self._db.execute(_SET_RECONCILED, (output, reconciled_bytes))

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
+from newsbot.delivery import check_template
 from newsbot.mirror import normalise_mirror
 
 if TYPE_CHECKING:
@@ -48,11 +49,10 @@ CHECKED_SETTINGS: dict[str, tuple[str, Callable[[BaseSettings, str], float]]] = 
 
 # Scrapy's inspection tools (`scrapy parse`, `check`, `shell`, `fetch`, `view`) look at pages; they do
 # not crawl. So they run with no seen-articles store (a page's entries are all shown, none marked
-# known), no JSON Lines output and no run report or verdict; a `-s` on the command line still wins.
+# known), no delivery and no run report or verdict; a `-s` on the command line still wins.
 INSPECTION_SETTINGS: dict[str, Any] = {
     "NEWSBOT_STATE": "",
     "NEWSBOT_OUTPUT": "",
-    "NEWSBOT_STATS_FILE": "",
     "NEWSBOT_RUN_REPORT": False,
     "NEWSBOT_PROGRESS_INTERVAL": 0,
 }
@@ -70,7 +70,9 @@ def check_settings(settings: BaseSettings) -> None:
             raise UsageError(f"-s {name}={value!r}: expected {expected}")
     try:
         normalise_mirror(settings.get("NEWSBOT_MIRROR") or "")
-    except ValueError as error:
+        if template := settings.get("NEWSBOT_OUTPUT"):
+            check_template(template)
+    except ValueError as error:  # TemplateError is one
         raise UsageError(str(error)) from None
 
 

@@ -12,7 +12,6 @@ import argparse
 import difflib
 import logging
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +21,13 @@ from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
 
 from newsbot.cli.commands import check_settings
-from newsbot.delivery import project_folder
+from newsbot.extensions.report import run_report_path
 from newsbot.keys import GOOD_FINISH_REASONS, STATS_OUTCOME, USAGE_FINISH_REASONS
 from newsbot.registry import load_registry
 from newsbot.spiders.args import SpiderArguments
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
-# A report older than this process is an earlier run's.
-_STARTED = time.time()
 
 
 class Command(ScrapyCrawlCommand):
@@ -62,7 +59,7 @@ class Command(ScrapyCrawlCommand):
         ):
             # On stderr whatever LOG_FILE says: under cron this line is the mail, and it names the
             # report of this run, not one an earlier run left.
-            print(failure_line(args[0], self.exitcode, crawler.settings), file=sys.stderr)
+            print(failure_line(args[0], self.exitcode, crawler.settings, stats), file=sys.stderr)
 
     def _check_before_start(self, name: str, spider_arguments: dict[str, str]) -> None:
         assert self.settings is not None
@@ -78,13 +75,11 @@ class Command(ScrapyCrawlCommand):
             SpiderArguments.parse(spider_arguments).check_site(load_registry().site(site_name))
 
 
-def failure_line(spider: str, status: int, settings: BaseSettings) -> str:
+def failure_line(spider: str, status: int, settings: BaseSettings, stats: dict[str, Any]) -> str:
     what = "failed" if status == EXIT_FAILED else "could not start"
     line = f"newsbot {spider}: {what} (exit {status})"
-    template = settings.get("NEWSBOT_STATS_FILE")
-    report = project_folder() / template.format(spider=spider) if template else None
-    written = report is not None and report.exists() and report.stat().st_mtime >= _STARTED
-    line += f"; report {report}" if written else "; no report written"
+    report = run_report_path(stats)  # this run's alone: beside its delivery
+    line += f"; report {report}" if report is not None and report.exists() else "; no report written"
     if settings.get("LOG_FILE"):
         line += f"; log {Path(settings.get('LOG_FILE')).absolute()}"
     return line
