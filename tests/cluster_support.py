@@ -4,9 +4,9 @@ the snapshot served with a count of every GET, and the at-least-once check."""
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
-import re
 import subprocess
 import sys
 import threading
@@ -21,7 +21,7 @@ from types import SimpleNamespace
 
 import redis
 
-from newsbot.delivery import REPORT_SUFFIX, beside, part_path
+from newsbot.delivery import DELIVERY_SUFFIX, PART_SUFFIX, REPORT_SUFFIX, beside, part_path
 from newsbot.mirror import mirror_url
 from newsbot.registry import load_registry
 from newsbot.snapshot_server import _QuietHandler
@@ -112,7 +112,10 @@ def snapshot_request_path(url: str) -> str:
 class Worker:
     name: str
     proc: subprocess.Popen
+    output: Path
     log_path: Path
+    # The names in its output folder when it started: its delivery is the first one of its output free.
+    taken: set[str]
 
     def finish(self, timeout: float = 90) -> Worker:
         self.proc.wait(timeout=timeout)
@@ -124,9 +127,10 @@ class Worker:
 
     @property
     def delivery(self) -> Path:
-        """The delivery the worker chose, as its log says (a file of that name: none chosen yet)."""
-        found = re.search(r"Writing items to (\S+) \(as", self.log)
-        return Path(found.group(1)) if found else self.log_path.with_suffix(".none.jsonl")
+        """The delivery the worker chose: `<output>`, or `-2`, `-3`... when that was taken."""
+        stem = self.output.name.removesuffix(DELIVERY_SUFFIX)
+        names = (self.output.name if n == 1 else f"{stem}-{n}{DELIVERY_SUFFIX}" for n in itertools.count(1))
+        return self.output.with_name(next(name for name in names if name not in self.taken))
 
     @property
     def report_path(self) -> Path:
@@ -161,6 +165,10 @@ def start_worker(
 ) -> Worker:
     out_dir.mkdir(parents=True, exist_ok=True)
     output = output or out_dir / f"{name}.jsonl"
+    taken = {
+        path.name.removesuffix(PART_SUFFIX).replace(REPORT_SUFFIX, DELIVERY_SUFFIX)
+        for path in output.parent.glob("*")
+    }
     log = out_dir / f"{name}.log"
     merged = {
         **FAST_SETTINGS,
@@ -182,7 +190,7 @@ def start_worker(
             stderr=stderr,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
-    return Worker(name, proc, log)
+    return Worker(name, proc, output, log, taken)
 
 
 def spacewar_expected(manifest: dict) -> tuple[dict[str, dict], list[set[str]]]:
@@ -213,6 +221,6 @@ def line_count(path: Path) -> int:
 
 def wait_for_lines(worker: Worker, lines: int, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
-    while line_count(worker.output) < lines and worker.proc.poll() is None:
+    while line_count(part_path(worker.delivery)) < lines and worker.proc.poll() is None:
         assert time.monotonic() < deadline, "the worker wrote nothing in time"
         time.sleep(0.005)

@@ -79,7 +79,8 @@ def test_a_worker_that_redis_fails_exits_1_in_its_bound_in_one_line_and_a_rerun_
     assert state.stderr.startswith("newsbot state: Redis at") and state.stderr.count("\n") == 1, state.stderr
     assert walks == 0, "a run stopped by Redis trouble recorded its walks complete"
     assert rerun.returncode == 0, rerun.log[-3000:]
-    assert_every_article_delivered(rerun.items, listed, groups)  # one file: the killed run's lines too
+    # The stopped worker's delivery (published as it stopped) and the rerun's, beside it.
+    assert_every_article_delivered(worker.items + rerun.items, listed, groups)
 
 
 def test_redis_unreachable_or_refusing_the_password_at_start_exits_2_in_one_line_and_no_password_is_printed(
@@ -111,5 +112,6 @@ def test_redis_unreachable_or_refusing_the_password_at_start_exits_2_in_one_line
         assert len(errors) == 1 and "cannot use its store: Redis at redis://127.0.0.1:" in errors[0], errors
         assert "Traceback" not in log and not worker.items
     assert "nope" not in workers["wrong password"].log
-    for worker in [right, *workers.values()]:
-        assert "hunter2-secret" not in worker.log + worker.report_path.read_text()
+    assert "hunter2-secret" not in right.log + right.report_path.read_text()
+    for worker in workers.values():  # refused at start: no report
+        assert "hunter2-secret" not in worker.log and not worker.report_path.exists()

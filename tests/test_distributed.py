@@ -348,6 +348,7 @@ def test_the_redis_store_answers_as_the_sqlite_one(any_store):
     assert store.known_urls([]) == set()
     assert store.owner_of_hash("h2") == two.url and store.owner_of_hash("nope") is None
     assert store.reconciled_bytes("/out/a.jsonl") == 30 and store.reconciled_bytes("/out/b.jsonl") == 0
+    assert store.articles_by_delivery() == {"/out/a.jsonl": 3}
     assert not store.last_walk_completed("spacewar.com", "superpowers")
     rows = [(r.site, r.section, r.articles, r.newest_date) for r in store.summary()]
     assert rows == [("spacewar.com", "SUPERPOWERS", 2, "2025-10-03"), ("terradaily.com", None, 1, None)]

@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 
@@ -220,6 +221,24 @@ def test_state_command_shows_and_forgets(snapshot_server, tmp_path):
     assert summary["articles"] == 5
     superpowers = [row for row in summary["sections"] if row["section"] == "SUPERPOWERS"]
     assert superpowers and superpowers[0]["site"] == "spacewar.com" and superpowers[0]["newest_date"]
+    delivery = str((tmp_path / "spacewar.jsonl").resolve())
+    assert summary["deliveries"] == {delivery: 5} and summary["missing_deliveries"] == {}
+    assert show.stderr == ""
+    # Taken away (or deleted): the table says which, one line warns, and the next crawl says so too.
+    (tmp_path / "spacewar.jsonl").rename(tmp_path / "taken.json")
+    table = subprocess.run(
+        [sys.executable, "-m", "newsbot.cli", "state", "--path", str(store_path)],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert table.returncode == 0 and f"       5  {delivery}  (not there any more)" in table.stdout
+    [warning] = table.stderr.splitlines()
+    assert warning.startswith("newsbot state: 1 deliveries (5 articles) are not where they were written")
+    assert "the next run will not fetch those articles again" in warning and "--forget-all" in warning
+    again = run_crawl(
+        "spacewar", snapshot_server.url, tmp_path, args={"sections": "superpowers", "max_pages": "1"}
+    )
+    assert again.log.count("1 earlier deliveries in") == 1 and "(5 articles) are no longer there" in again.log
+    assert again.report["articles_written"] == 0
     forget = subprocess.run(
         [
             sys.executable,
@@ -240,3 +259,50 @@ def test_state_command_shows_and_forgets(snapshot_server, tmp_path):
     assert SqliteSeenStore(store_path).counts()["articles"] == sum(
         row["articles"] for row in summary["sections"] if row["site"] != "spacewar.com"
     )
+
+
+def test_a_consumer_taking_finished_deliveries_around_a_killed_run_gets_every_article_exactly_once(
+    snapshot_server, tmp_path, manifest
+):
+    """The issue's acceptance test: a consumer moves `*.jsonl` away the whole time (never `*.part`);
+    the first run is killed mid-write, the second settles its part and finishes."""
+    expected, expected_lines = _spacewar_expected(manifest)
+    out, taken = tmp_path / "out", tmp_path / "taken"
+    out.mkdir()
+    taken.mkdir()
+    stop = threading.Event()
+
+    def consume() -> None:
+        while True:
+            for delivery in out.glob("*.jsonl"):
+                delivery.rename(taken / delivery.name)
+            if stop.wait(0.01):
+                return
+
+    consumer = threading.Thread(target=consume)
+    consumer.start()
+    try:
+        slow = {"DOWNLOAD_DELAY": "0.05", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
+        first = subprocess.Popen(
+            _crawl_command("spacewar", snapshot_server.url, out, slow),
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while _line_count(out / "spacewar.jsonl.part") < 8 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        killed_at = _line_count(out / "spacewar.jsonl.part")
+        assert 8 <= killed_at < expected_lines and not list(taken.iterdir())  # nothing finished to take
+        second = run_crawl("spacewar", snapshot_server.url, out)
+        assert second.returncode == 0, second.log[-2000:]
+        assert second.report["stats"]["newsbot/deliveries_settled"] == 1
+    finally:
+        stop.set()
+        consumer.join()
+    assert not list(out.glob("*.jsonl*"))  # the consumer took everything
+    lines = [line for path in taken.iterdir() for line in path.read_bytes().splitlines()]
+    urls = [json.loads(line)["url"] for line in lines]  # every line whole
+    assert len(urls) == len(set(urls)) == expected_lines and set(urls) <= expected
+    assert second.report["articles_written"] == expected_lines - killed_at
+    assert sorted(path.name for path in taken.iterdir()) == ["spacewar-2.jsonl", "spacewar.jsonl"]

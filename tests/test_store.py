@@ -214,3 +214,30 @@ def test_a_version_2_store_gains_the_ledgers_teasers_and_keeps_its_entries(tmp_p
     again = store.ledger_add(entry.url, site="spacewar.com", section=None, reason="gone", summary="a teaser")
     assert again.summary == "a teaser" and again.attempts == 2
     store.close()
+
+
+def test_a_version_3_store_gains_the_delivery_of_each_article_and_counts_articles_per_delivery(tmp_path):
+    path = tmp_path / "seen.sqlite"
+    old = KnownArticle("https://www.spacewar.com/reports/old_999.html", "h1", "spacewar.com")
+    SqliteSeenStore(path).close()
+    with sqlite3.connect(path) as db:  # as newsbot's schema 3 left it: no delivery column
+        db.execute("DROP INDEX articles_by_delivery")
+        db.execute("ALTER TABLE articles DROP COLUMN delivery")
+        db.execute(
+            "INSERT INTO articles VALUES (?, ?, ?, NULL, NULL, '2026-01-01T00:00:00Z')",
+            (old.url, "h1", old.site),
+        )
+        db.execute("PRAGMA user_version = 3")
+    store = SqliteSeenStore(path)
+    assert (
+        store.is_known_url(old.url) and store.articles_by_delivery() == {}
+    )  # written before: not known where
+    store.record(KnownArticle(URL, "h2", "spacewar.com"), output="/out/a.jsonl", reconciled_bytes=10)
+    store.record_many(
+        [old, KnownArticle(URL + "2", "h3", "spacewar.com")], output="/out/b.jsonl", reconciled_bytes=9
+    )
+    assert store.articles_by_delivery() == {
+        "/out/a.jsonl": 1,
+        "/out/b.jsonl": 1,
+    }  # an article stays with its first
+    store.close()

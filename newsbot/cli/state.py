@@ -1,4 +1,4 @@
-"""`newsbot state`: show or forget what the seen-articles store holds."""
+"""`newsbot state`: show or forget what the seen-articles store holds, and the deliveries it counts on."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 from scrapy.utils.project import get_project_settings
 
 from newsbot.cli import CommandError, site_named
+from newsbot.delivery import missing_deliveries
 from newsbot.registry import load_registry
 from newsbot.store import Forgotten, LedgerEntry, SqliteSeenStore, StoreError, store_path_from_setting
 
@@ -67,10 +68,19 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.forget_site or args.forget_section or args.forget_all:
             return _forget(store, path, args)
+        summary = _summary(store, path)
         if args.json:
-            print(json.dumps(_summary(store, path), indent=2))
+            print(json.dumps(summary, indent=2))
         else:
-            _print_table(_summary(store, path))
+            _print_table(summary)
+        if missing := summary["missing_deliveries"]:
+            print(
+                f"newsbot state: {len(missing)} deliveries ({sum(missing.values())} articles) are not "
+                "where they were written: fine if a consumer took them; if you deleted them to start "
+                "over, the next run will not fetch those articles again unless you forget them first "
+                "(--forget-site SITE, --forget-section NAME, --forget-all)",
+                file=sys.stderr,
+            )
         return 0
     except StoreError as error:  # Redis did not answer within its bounded retries
         print(f"newsbot state: {error}", file=sys.stderr)
@@ -125,9 +135,12 @@ def _section_labels(name: str, host: str | None) -> list[str]:
 
 
 def _summary(store: Any, path: Any) -> dict[str, Any]:
+    deliveries = dict(sorted(store.articles_by_delivery().items()))
     return {
         "path": str(path),
         **store.counts(),
+        "deliveries": deliveries,
+        "missing_deliveries": missing_deliveries(deliveries),
         "sections": [row.__dict__ for row in store.summary()],
         "ledger": _ledger_rows(store.ledger_entries()),
         "ledger_counts": store.ledger_counts(),
@@ -145,6 +158,11 @@ def _print_table(summary: dict[str, Any]) -> None:
             f"{row['site']:<24} {row['section'] or '-':<24} {row['articles']:>8}  "
             f"{row['newest_date'] or '-':<11}  {row['last_seen']}"
         )
+    if summary["deliveries"]:
+        print(f"\n{'articles':>8}  delivery")
+        for delivery, articles in summary["deliveries"].items():
+            gone = "  (not there any more)" if delivery in summary["missing_deliveries"] else ""
+            print(f"{articles:>8}  {delivery}{gone}")
     if summary["ledger"]:
         print(f"\nLedger (articles listed but not had): {sum(len(row['urls']) for row in summary['ledger'])}")
         print(f"{'site':<24} {'section':<24} {'pending':>7} {'given up':>8}  reasons")

@@ -51,10 +51,11 @@ class JsonLinesWriterPipeline:
 
     One run of a spider at a time on an output folder: an exclusive lock on `.<spider>.lock` there
     (holding the writer's pid) is taken before anything is read or written; a second run exits 2 at
-    once. A write that fails (disk full, I/O error, file too large) is undone to the last complete
-    line, and the run stops writing: that article and every later one go into the ledger, and the run
-    ends with exit status 1. A mark the store cannot make (locked too long) stops the run the same
-    way; the line it did not mark is marked at the next start, so it is written once.
+    once (a cluster's workers are one run: each writes its own delivery, unlocked). A write that fails
+    (disk full, I/O error, file too large) is undone to the last complete line, and the run stops
+    writing: that article and every later one go into the ledger, and the run ends with exit status 1.
+    A mark the store cannot make (locked too long) stops the run the same way; the line it did not
+    mark is marked at the next start, so it is written once.
 
     Steps aside when the command line gives a feed (`-o` / `-O`), which then works as in any Scrapy
     project (and marks articles known as they pass, without these guarantees).
@@ -90,7 +91,8 @@ class JsonLinesWriterPipeline:
         folder = wanted.parent
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            self._lock(folder / f".{spider.name}.lock", spider.name)
+            if not self.crawler.settings.get("NEWSBOT_CLUSTER_WORKER"):  # a cluster's workers share a run
+                self._lock(folder / f".{spider.name}.lock", spider.name)
             repaired, marked, settled = self._settle(folder)
             # The finished deliveries too (read only, past what the store has read of them): a store
             # made anew knows again what every spider wrote, syndicated copies included.
