@@ -85,13 +85,12 @@ def run_crawl(
 ) -> CrawlRun:
     """One `scrapy crawl` subprocess against a mirror, as tests/crawling.py runs it."""
     out.mkdir(parents=True, exist_ok=True)
+    output = out / f"{spider}.jsonl"  # a fresh folder: the run's delivery, its report beside it
     report = out / f"{spider}.report.json"
-    output = out / f"{spider}.jsonl"
     merged = {
         **FAST_SETTINGS,
         "NEWSBOT_MIRROR": mirror,
         "NEWSBOT_OUTPUT": str(output),
-        "NEWSBOT_STATS_FILE": str(report),
         "NEWSBOT_STATE": str(state),
         **(settings or {}),
     }

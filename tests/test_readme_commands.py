@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from newsbot.delivery import REPORT_SUFFIX, beside
 from newsbot.spiders.args import argument_table
 from tests.readme_commands import README, command_lines, fresh_checkout, readme_blocks, run_shell
 
@@ -48,8 +49,9 @@ def test_quick_start_commands_run_as_written(checkout):
     for result in results:
         _ok(result)
     assert results[1].stdout.startswith("newsbot ") and "usage: newsbot" in results[2].stdout
-    assert (checkout / "output" / "spacewar.jsonl").stat().st_size > 0
-    assert json.loads((checkout / "output" / "spacewar.report.json").read_text())["outcome"] == "ok"
+    [delivery] = (checkout / "output").glob("spacewar-*T*.jsonl")  # the run's own, named as README says
+    assert delivery.stat().st_size > 0 and not list((checkout / "output").glob("*.part"))
+    assert json.loads(beside(delivery, REPORT_SUFFIX).read_text())["outcome"] == "ok"
     assert (checkout / "newsbot-demo" / "terradaily.jsonl").exists()
 
 
@@ -89,5 +91,6 @@ def test_newsbot_state_commands_run_as_written(checkout):
         _ok(result)
     assert str(checkout / ".scrapy" / "newsbot" / "seen.sqlite") in results[0].stdout
     assert "spacewar.com" in results[0].stdout
+    assert re.search(r"\n +\d+  \S+/output/spacewar-\S+T\d{6}\.jsonl\n", results[0].stdout)  # per delivery
     assert re.search(r"Forget them\? \[y/N\] forgot [1-9]\d* article\(s\)", results[1].stdout)
     assert json.loads(run_shell("newsbot state --json", cwd=checkout).stdout)["articles"] == 0

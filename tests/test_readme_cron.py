@@ -29,7 +29,8 @@ def test_the_cron_line_runs_silently_on_a_fresh_checkout(tmp_path):
     result = run_shell(_cron_command(checkout), cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert (result.stdout, result.stderr) == ("", "")
-    report = json.loads((checkout / "output" / "spacewar.report.json").read_text(encoding="utf-8"))
+    [report_path] = (checkout / "output").glob("spacewar-*.report.json")  # beside the run's delivery
+    report = json.loads(report_path.read_text(encoding="utf-8"))
     assert report["outcome"] == "ok" and report["articles_written"] > 0
     assert "newsbot spacewar: ok" in (checkout / "logs" / "spacewar.log").read_text(encoding="utf-8")
     # The store is the checkout's own.
@@ -39,16 +40,18 @@ def test_the_cron_line_runs_silently_on_a_fresh_checkout(tmp_path):
 def test_a_failed_run_names_its_own_report(tmp_path):
     checkout = fresh_checkout(tmp_path / "newsbot")
     (checkout / "output").mkdir()
-    (checkout / "output" / "spacewar.report.json").write_text('{"outcome": "ok"}', encoding="utf-8")
+    earlier = checkout / "output" / "spacewar-2026-01-01T000000.report.json"
+    earlier.write_text('{"outcome": "ok"}', encoding="utf-8")
     empty_mirror = tmp_path / "empty"
     empty_mirror.mkdir()
     result = run_shell(_cron_command(checkout), cwd=tmp_path, mirror=empty_mirror)
-    report = checkout / "output" / "spacewar.report.json"
+    [report] = set((checkout / "output").glob("spacewar-*.report.json")) - {earlier}
     assert result.returncode == 1  # a monitor reading the cron line's status sees the failure
     assert result.stderr.strip() == (
         f"newsbot spacewar: failed (exit 1); report {report}; log {checkout / 'logs' / 'spacewar.log'}"
     )
     assert json.loads(report.read_text(encoding="utf-8"))["outcome"] == "failed"
+    assert json.loads(earlier.read_text(encoding="utf-8")) == {"outcome": "ok"}  # another run's
 
 
 def test_an_overlap_is_a_skip_not_a_failure(tmp_path):

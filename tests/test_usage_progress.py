@@ -24,7 +24,7 @@ def test_a_crawl_logs_progress_and_rewrites_its_report_while_it_runs(tmp_path):
     lines = re.findall(r"newsbot spacewar progress: .*", result.log)
     assert lines, result.log[-3000:]
     assert re.search(r"sections 1/1 begun, \d+ section pages, \d+ articles written, 0 missing", lines[-1])
-    assert f"report {tmp_path / 'spacewar.stats.json'}" in lines[-1]
+    assert f"report {tmp_path / 'spacewar.report.json'}" in lines[-1]  # beside its delivery
     # The final report replaced the interim ones.
     assert result.report["outcome"] == "ok" and result.report["finish_reason"] == "finished"
 
