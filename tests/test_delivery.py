@@ -24,7 +24,10 @@ NOW = datetime.datetime(2026, 12, 6, 14, 5, 9, tzinfo=datetime.timezone(datetime
         ("%(name)s-%(time)s.jsonl", "spacewar-2026-12-06T12-05-09+00-00.jsonl"),
     ],
 )
-def test_each_placeholder_is_filled_and_a_relative_template_is_the_project_folders(template, name):
+def test_each_placeholder_is_filled_and_a_relative_template_is_the_project_folders(
+    template, name, monkeypatch
+):
+    monkeypatch.chdir(ROOT / "tests")  # `scrapy crawl` from a subfolder: still the project's output/
     path = delivery_path(f"/out/{template}", spider="spacewar", site="spacewar.com", now=NOW)
     assert path == Path("/out") / name
     relative = delivery_path(f"output/{template}", spider="spacewar", site="spacewar.com", now=NOW)
