@@ -40,7 +40,7 @@ def test_two_identical_overwrite_exports_give_the_same_complete_file(tmp_path):
     second = _export(tmp_path, target)
     assert second.returncode == 0, second.log[-3000:]
     assert _urls(target) == exported
-    assert "13 articles written, 0 known skipped" in second.log
+    assert "13 articles written" in second.log and "0 known skipped" in second.log
     assert second.report == {} and not list(tmp_path.glob("*.report.json"))  # no delivery: no report
 
 

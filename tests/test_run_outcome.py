@@ -80,7 +80,7 @@ def test_a_section_page_that_cannot_be_had_fails_the_run_and_leaves_its_walk_ope
     # The summary, naming what failed and the report, is the last line: nothing after it.
     last = broken.log.strip().splitlines()[-1]
     assert " ERROR: newsbot spacewar: failed - " in last
-    assert "FAILED: 1 section page(s) could not be had (1 gone)" in last and "spacewar.stats.json" in last
+    assert "FAILED: 1 section page(s) could not be had (1 gone)" in last and "spacewar.report.json" in last
     assert broken.report["section_pages"] == 1
     # The walk stopped at page 1: the next run walks the section to its end, not just to page 1.
     store = SqliteSeenStore(tmp_path / "out" / "seen.sqlite")
