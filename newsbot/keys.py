@@ -130,3 +130,7 @@ STATS_LEDGER_GIVEN_UP_URLS = "newsbot/ledger/given_up_urls"
 STATS_BOUND_PAGES = "newsbot/bounds/section_page_limit"
 STATS_BOUND_LINKS = "newsbot/bounds/links_over_page_limit"
 STATS_BOUND_REPEAT = "newsbot/bounds/page_without_new_entries"
+
+# The run's delivery (its path), set by the writer as it opens; the archive is named after it.
+STATS_DELIVERY = "newsbot/delivery"
+STATS_ARCHIVED_PAGES = "newsbot/archived_pages"

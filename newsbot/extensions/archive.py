@@ -1,0 +1,185 @@
+"""The archive: every page a run fetches, kept as WARC/1.1 records beside the run's delivery.
+
+`newsbot rebuild` writes the items again from it with today's parser. Each response record carries,
+in a `WARC-Newsbot-Context` header (JSON), what the spider knew of the page before it came: its kind
+(home, section, feed, article, robots) and its request's keyword arguments (an article's listing
+section and teaser), so that a rebuild gives the same item. One gzip member per record, as web
+archives keep them (scrapy-webarchive's way: an extension on the response signal, warcio's writer).
+
+The run writes `<archive>.part` under an flock and renames it when the run closes. A killed run's
+part file, whose flock is then free, is published by the next run in that folder: a record cut
+short by the kill is cut off first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import io
+import json
+import logging
+import os
+import zlib
+from http.client import responses
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from newsbot import keys
+from newsbot.clock import utc_now_iso
+from newsbot.delivery import ARCHIVE_SUFFIX, PART_SUFFIX, beside, part_path, publish
+from newsbot.extensions.exports import export_is_complete
+from newsbot.spiders.priorities import ARTICLE_KINDS
+
+logger = logging.getLogger(__name__)
+
+CONTEXT_HEADER = "WARC-Newsbot-Context"
+_PAGE_KINDS = {"home": "home", "section_page": "section", "feed": "feed"}
+# Scrapy has decoded the body these described: the record keeps the body as the spider read it.
+_DROPPED_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
+
+
+class PageArchive:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.part: Path | None = None
+        self.file: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PageArchive:
+        settings = crawler.settings
+        if not settings.getbool("NEWSBOT_ARCHIVE") or not settings.get("NEWSBOT_OUTPUT"):
+            raise NotConfigured
+        if settings.getdict("FEEDS") or export_is_complete(settings):
+            raise NotConfigured  # a feed export (-o/-O) is not a delivery
+        archive = cls(crawler)
+        crawler.signals.connect(archive.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(archive.response_received, signal=signals.response_received)
+        crawler.signals.connect(archive.spider_closed, signal=signals.spider_closed)
+        return archive
+
+    def spider_opened(self, spider: Spider) -> None:
+        assert self.crawler.stats is not None
+        # Set by the writer as it opens; until it does, its own rule for the path.
+        delivery = (
+            self.crawler.stats.get_value(keys.STATS_DELIVERY)
+            or Path(self.crawler.settings["NEWSBOT_OUTPUT"].format(spider=spider.name)).resolve()
+        )
+        self.part = part_path(beside(Path(delivery), ARCHIVE_SUFFIX))
+        try:
+            for killed in sorted(self.part.parent.glob(f"*{ARCHIVE_SUFFIX}{PART_SUFFIX}")):
+                settle(killed)
+            self.file = self.part.open("ab")
+            fcntl.flock(self.file, fcntl.LOCK_EX)  # the run's own name: free at once, held to the end
+        except OSError as error:
+            self._stop(error)
+
+    def response_received(self, response: Response, request: Request, spider: Spider) -> None:
+        if self.file is None:
+            return
+        kind = request.meta.get(keys.KIND_META_KEY)
+        page = "article" if kind in ARTICLE_KINDS else _PAGE_KINDS.get(str(kind), "robots")
+        listed = request.meta.get(keys.ARTICLE_META_KEY)
+        context = {"kind": page, **request.cb_kwargs, **({"listed": listed} if listed else {})}
+        buffer = io.BytesIO()
+        writer = WARCWriter(buffer, gzip=True, warc_version="1.1")
+        date = {"WARC-Date": utc_now_iso()}
+        status = f"{response.status} {responses.get(response.status, '')}"
+        kept = [(name, value) for name, value in _headers(response) if name.lower() not in _DROPPED_HEADERS]
+        record = writer.create_warc_record(
+            response.url,
+            "response",
+            payload=io.BytesIO(response.body),
+            http_headers=StatusAndHeaders(status, kept, protocol="HTTP/1.1"),
+            warc_headers_dict={**date, CONTEXT_HEADER: json.dumps(context)},
+        )
+        target = urlsplit(request.url)._replace(scheme="", netloc="").geturl() or "/"
+        sent = StatusAndHeaders(
+            f"{request.method} {target} HTTP/1.1", _headers(request), is_http_request=True
+        )
+        writer.write_record(record)
+        writer.write_record(
+            writer.create_warc_record(
+                request.url,
+                "request",
+                http_headers=sent,
+                warc_headers_dict={**date, "WARC-Concurrent-To": record.rec_headers["WARC-Record-ID"]},
+            )
+        )
+        try:
+            self.file.write(buffer.getvalue())
+            self.file.flush()  # a killed run's archive holds every page it had
+        except OSError as error:
+            self._stop(error)
+        else:
+            self.crawler.stats.inc_value(keys.STATS_ARCHIVED_PAGES)
+
+    def spider_closed(self, spider: Spider) -> None:
+        if self.file is None or self.part is None:
+            return
+        try:
+            os.fsync(self.file.fileno())
+            if self.file.tell():
+                logger.info("Archived the run's pages in %s", publish(self.part))  # under the lock
+            else:
+                self.part.unlink()
+        except OSError as error:
+            self._stop(error)
+        self._stop(None)
+
+    def _stop(self, error: OSError | None) -> None:
+        """Closes the archive; after an error, for the rest of the run (the next run publishes it)."""
+        if error is not None:
+            logger.error("Cannot write the archive %s: %s; the run goes on without it", self.part, error)
+        if self.file is not None:
+            self.file.close()
+        self.file = None
+
+
+def settle(part: Path) -> None:
+    """Publish a killed run's archive `part` (cut back to its last whole record) unless a run holds it."""
+    with part.open("r+b") as file:
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return  # a running run's
+        whole, size = whole_members(file), os.fstat(file.fileno()).st_size
+        if whole < size:
+            file.truncate(whole)
+            logger.warning(
+                "%s: cut off a record a killed run left half-written (%d bytes)", part, size - whole
+            )
+        os.fsync(file.fileno())
+        with contextlib.suppress(FileNotFoundError):  # its run published it as this one opened it
+            logger.warning("Published the archive of a killed run: %s", publish(part))
+
+
+def _headers(message: Request | Response) -> list[tuple[str, str]]:
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in message.headers.items() for v in vs]
+
+
+def whole_members(file: Any) -> int:
+    """The length of the leading whole gzip members of `file` (warcio writes one per record)."""
+    file.seek(0)
+    end = position = 0
+    member = zlib.decompressobj(wbits=31)
+    while chunk := file.read(1 << 16):
+        while chunk:
+            try:
+                member.decompress(chunk)
+            except zlib.error:
+                return end
+            if not member.eof:
+                position += len(chunk)
+                break
+            position += len(chunk) - len(member.unused_data)
+            end, chunk = position, member.unused_data
+            member = zlib.decompressobj(wbits=31)
+    return end
