@@ -77,7 +77,9 @@ class PageArchive:
             for killed in sorted(self.part.parent.glob(f"*{ARCHIVE_SUFFIX}{PART_SUFFIX}")):
                 settle(killed)
             self.file = self.part.open("ab")
-            fcntl.flock(self.file, fcntl.LOCK_EX)  # the run's own name: free at once, held to the end
+            fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held to the end of the run
+        except BlockingIOError:
+            self._stop(None)  # another run writes this delivery: the writer refuses this run
         except OSError as error:
             self._stop(error)
 
