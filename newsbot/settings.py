@@ -101,8 +101,8 @@ NEWSBOT_MAX_LINKS_PER_PAGE = 1000
 # The seen-articles store's class (newsbot/store/); the cluster add-on names its Redis store.
 NEWSBOT_STORE_CLASS = "newsbot.store.sqlite.SqliteSeenStore"
 
-# Keep every page a run fetches (WARC, gzip) beside its delivery, for `newsbot rebuild`: about
-# 12 MB per 1,000 pages (README "The archive"). False: no archive.
+# Keep every page a run fetches (WARC records, gzip) beside its delivery, for `newsbot rebuild`:
+# 3.7 MB per 1,000 snapshot pages (README "The archive"). False: no archive.
 NEWSBOT_ARCHIVE = True
 EXTENSIONS = {
     # Opens, checks and closes the store; other components find it with crawler.get_extension().

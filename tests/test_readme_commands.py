@@ -11,6 +11,7 @@ import pytest
 
 from newsbot.spiders.args import argument_table
 from tests.readme_commands import README, command_lines, fresh_checkout, readme_blocks, run_shell
+from tests.warcs import wayback_warc
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +92,26 @@ def test_newsbot_state_commands_run_as_written(checkout):
     assert "spacewar.com" in results[0].stdout
     assert re.search(r"Forget them\? \[y/N\] forgot [1-9]\d* article\(s\)", results[1].stdout)
     assert json.loads(run_shell("newsbot state --json", cwd=checkout).stdout)["articles"] == 0
+
+
+def test_archive_commands_run_as_written(tmp_path, manifest):
+    checkout = fresh_checkout(tmp_path / "newsbot")
+    (block,) = readme_blocks("sh", under="### The archive: rebuild and import")
+    crawl, rebuild, backfill, unarchived = command_lines(block)
+    output = checkout / "output"
+    _ok(run_shell(crawl, cwd=checkout))
+    archives = sorted(output.glob("*.warc.gz"))
+    assert len(archives) == 1
+    result = run_shell(rebuild, cwd=checkout)
+    _ok(result)
+    assert "no field changed" in result.stdout and "new: 0 article(s)" in result.stdout
+    crawled = {json.loads(line)["url"] for path in output.glob("*.jsonl") for line in path.open()}
+    wayback_warc(checkout / "wayback.warc.gz", [article["url"] for article in manifest["articles"]])
+    result = run_shell(backfill, cwd=checkout)
+    _ok(result)
+    (delivery,) = output.glob("import-*.jsonl")
+    imported = [json.loads(line) for line in delivery.open()]
+    assert imported and not {item["url"] for item in imported} & crawled
+    assert all(item["source"].startswith("import: wayback.warc.gz, ") for item in imported)
+    _ok(run_shell(unarchived, cwd=checkout))
+    assert sorted(output.glob("*.warc.gz*")) == archives

@@ -78,6 +78,8 @@ def articles(archive: Path, counts: Counter[str], command: str) -> Iterator[Capt
                 if records.err_count:
                     raise CommandError(f"{archive}: a record before {url} is not as long as it says")
                 if record is None:
+                    if _cut_short(file):  # in a record's first lines, which warcio passes over
+                        raise CommandError(f"{archive}: cut short after the record of {url}")
                     return
                 body = record.content_stream().read()
                 if record.raw_stream.limit:
@@ -119,6 +121,13 @@ def articles(archive: Path, counts: Counter[str], command: str) -> Iterator[Capt
     except Exception as error:  # warcio's errors have no common base
         where = f"after the record of {url}" if url else "at its start"
         raise CommandError(f"{archive}: not a readable WARC file {where} ({type(error).__name__})") from None
+
+
+def _cut_short(file: Any) -> bool:
+    from newsbot.extensions.archive import whole_members
+
+    file.seek(0)
+    return file.read(2) == b"\x1f\x8b" and whole_members(file) < os.fstat(file.fileno()).st_size
 
 
 def _original(headers: Any) -> tuple[str, str]:
