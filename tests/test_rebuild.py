@@ -77,10 +77,16 @@ def test_after_a_parser_change_the_rebuild_reports_the_field_and_how_many_change
     demo, tmp_path, capsys, monkeypatch
 ):
     title = Layout2022.title
-    monkeypatch.setattr(Layout2022, "title", lambda self: (title(self) or "").replace("China", "PRC") or None)
+
+    def new_title(self):  # "China" is now "PRC", and a page titled "Putin ..." is no article
+        text = title(self) or ""
+        return None if text.startswith("Putin") else text.replace("China", "PRC")
+
+    monkeypatch.setattr(Layout2022, "title", new_title)
     crawled = _demo_items(demo)
     changed = sorted(url for url, item in crawled.items() if "China" in item["title"])
-    assert len(changed) >= 3
+    gone = sorted(url for url, item in crawled.items() if item["title"].startswith("Putin"))
+    assert len(changed) >= 3 and gone
     out = tmp_path / "rebuilt.jsonl"
     archives = map(str, sorted(demo.glob("*.warc.gz")))
     status, report, _ = _rebuild(capsys, *archives, "--out", str(out), "--against", str(demo))
@@ -88,6 +94,8 @@ def test_after_a_parser_change_the_rebuild_reports_the_field_and_how_many_change
     assert f"  title: {len(changed)} article(s) changed\n" in report
     assert "China" in report and "-> " in report and "PRC" in report
     assert "content_hash" not in report and "body:" not in report
+    assert f"gone: {len(gone)} article(s) no longer made an item" in report
+    assert f"      gone: {gone[0]}" in report
     rebuilt = _items(out)
     assert sorted(url for url in rebuilt if "PRC" in rebuilt[url]["title"]) == changed
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from newsbot.cli import CommandError
-from newsbot.cli.rebuild import default_delivery, read_all, summary, valid_items, write_delivery
+from newsbot.cli.rebuild import default_delivery, kept_items, read_all, summary, write_delivery
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -42,24 +42,23 @@ def run(args: argparse.Namespace) -> int:
     except StoreError as error:
         raise CommandError(str(error)) from None
     try:
-        owners: dict[str, str] = {}
         fresh = []
         for capture in captures:
-            url, digest = capture.item["url"], capture.item["content_hash"]
-            if store is not None and (store.is_known_url(url) or store.owner_of_hash(digest) is not None):
+            if (item := capture.item) is None:
+                continue
+            if store is not None and (
+                store.is_known_url(item["url"]) or store.owner_of_hash(item["content_hash"])
+            ):
                 counts["articles the store has"] += 1
-            elif owners.setdefault(digest, url) != url:
-                counts["syndicated copies"] += 1
             else:
-                capture.item["source"] = f"import: {capture.archive.name}, {capture.captured_at}"
+                item["source"] = f"import: {capture.archive.name}, {capture.captured_at}"
                 fresh.append(capture)
-        items = valid_items(fresh, counts, "import")
+        items = kept_items(fresh, {}, counts, "import")
         out = args.out or default_delivery("import")
         size = write_delivery(out, list(items.values()))
-        if store is not None:
-            store.record_many(
-                [known_article(item) for item in items.values()], output=str(out), reconciled_bytes=size
-            )
+        if store is not None:  # once the lines are durably on disk, as the crawl's writer marks them
+            known = [known_article(item) for item in items.values()]
+            store.record_many(known, output=str(out), reconciled_bytes=size)
     except StoreError as error:
         raise CommandError(str(error)) from None
     finally:

@@ -16,7 +16,7 @@ import os
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,23 +37,18 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "rebuild", help="write the items of archived pages again with today's parser, and what changed"
     )
     parser.add_argument("archives", nargs="+", type=Path, metavar="ARCHIVE", help="WARC files (*.warc.gz)")
-    parser.add_argument(
-        "--out", type=Path, help="the new delivery (default: rebuild-<time>.jsonl in output/)"
-    )
-    parser.add_argument(
-        "--against",
-        type=Path,
-        metavar="FILE_OR_FOLDER",
-        help="the earlier items: a delivery, or a folder of them (default: the output folder's)",
-    )
+    parser.add_argument("--out", type=Path, help="the new delivery (default: output/rebuild-<time>.jsonl)")
+    parser.add_argument("--against", type=Path, metavar="FILE_OR_FOLDER", help="the earlier items "
+                        "(a delivery, or a folder of them; default: the output folder's)")  # fmt: skip
     return parser
 
 
 @dataclass
 class Capture:
-    """An archived article page made an item, when it was captured, and the archive it came from."""
+    """An archived article page: its item (None when it makes none), when and where it was kept."""
 
-    item: dict[str, Any]
+    url: str
+    item: dict[str, Any] | None
     captured_at: str
     archive: Path
 
@@ -105,15 +100,13 @@ def articles(archive: Path, counts: Counter[str], command: str) -> Iterator[Capt
                         scraped_at=captured_at,
                     )
                 except ParseError as error:
-                    counts["pages that do not parse"] += 1
                     print(f"newsbot {command}: {archive}: skipped {url}: {error}", file=sys.stderr)
-                    continue
+                    item = None
                 if item is None:
-                    counts["not article pages"] += 1
-                    continue
-                if context.get("listed") not in (None, item.url):
+                    counts["article pages that make no item"] += 1
+                elif context.get("listed") not in (None, item.url):
                     item.summary = None  # the listing's teaser is the listed article's (middlewares.claims)
-                yield Capture(item.to_dict(), captured_at, archive)
+                yield Capture(url, item.to_dict() if item else None, captured_at, archive)
     except OSError as error:
         raise CommandError(f"{archive}: {error.strerror or error}") from None
     except CommandError:
@@ -142,46 +135,49 @@ def _original(headers: Any) -> tuple[str, str]:
 
 def read_all(archives: list[Path], command: str, counts: Counter[str]) -> tuple[list[Capture], int]:
     """Every archive's captures; an archive that cannot be read is one line on stderr, status 1."""
-    captures, status = [], 0
+    captures: list[Capture] = []
+    status = 0
     for archive in archives:
         try:
-            for capture in articles(archive, counts, command):
-                captures.append(capture)
+            captures.extend(articles(archive, counts, command))
         except CommandError as error:
             print(f"newsbot {command}: {error}", file=sys.stderr)
             status = 1
     return captures, status
 
 
-def valid_items(captures: Iterable[Capture], counts: Counter[str], command: str) -> dict[str, dict[str, Any]]:
-    """The items valid against the shipped schema, by URL (the last capture of a URL wins)."""
+def kept_items(
+    captures: list[Capture], owners: dict[str, str], counts: Counter[str], command: str
+) -> dict[str, dict[str, Any]]:
+    """The items valid against the shipped schema by URL, the last capture of a URL winning, but for
+    syndicated copies: a body already `owners`' (content hash -> URL) under another URL is dropped."""
     from jsonschema import Draft202012Validator
 
     from newsbot.item import shipped_schema
 
     validator = Draft202012Validator(shipped_schema())
     items: dict[str, dict[str, Any]] = {}
-    for capture in captures:
-        if (error := next(validator.iter_errors(capture.item), None)) is not None:
+    for item in (capture.item for capture in captures if capture.item is not None):
+        if owners.setdefault(item["content_hash"], item["url"]) != item["url"]:
+            counts["syndicated copies"] += 1
+        elif (error := next(validator.iter_errors(item), None)) is not None:
             counts["invalid items"] += 1
-            print(f"newsbot {command}: skipped {capture.item['url']}: {error.message}", file=sys.stderr)
-            continue
-        items[capture.item["url"]] = capture.item
+            print(f"newsbot {command}: skipped {item['url']}: {error.message}", file=sys.stderr)
+        else:
+            items[item["url"]] = item
     return items
 
 
-def output_folder() -> Path:
-    """The folder of the project's deliveries (NEWSBOT_OUTPUT's, as `scrapy crawl` sees it)."""
+def default_delivery(kind: str) -> Path:
+    """`<kind>-<time>.jsonl` in the folder of the project's deliveries, as `scrapy crawl` sees it."""
     from scrapy.utils.project import get_project_settings
 
     from newsbot.delivery import delivery_path
 
+    now = datetime.datetime.now(datetime.UTC)
     template = get_project_settings().get("NEWSBOT_OUTPUT") or "output/{spider}.jsonl"
-    return delivery_path(template, spider="newsbot", site="newsbot", now=_now()).parent
-
-
-def default_delivery(kind: str) -> Path:
-    return output_folder() / f"{kind}-{_now():%Y-%m-%dT%H%M%S}.jsonl"
+    folder = delivery_path(template, spider=kind, site=kind, now=now).parent
+    return folder / f"{kind}-{now:%Y-%m-%dT%H%M%S}.jsonl"
 
 
 def write_delivery(path: Path, items: list[dict[str, Any]]) -> int:
@@ -208,19 +204,15 @@ def write_delivery(path: Path, items: list[dict[str, Any]]) -> int:
 
 def run(args: argparse.Namespace) -> int:
     counts: Counter[str] = Counter()
-    against = args.against or output_folder()
+    out = args.out or default_delivery("rebuild")
+    against = args.against or default_delivery("rebuild").parent
     previous = latest_items(against)
     captures, status = read_all(args.archives, "rebuild", counts)
     # A syndicated copy the crawl dropped (its body is another URL's) is dropped again.
-    owners = {item["content_hash"]: url for url, item in previous.items()}
-    kept = [c for c in captures if owners.setdefault(c.item["content_hash"], c.item["url"]) == c.item["url"]]
-    counts["syndicated copies"] = len(captures) - len(kept)
-    items = valid_items(kept, counts, "rebuild")
-    out = args.out or default_delivery("rebuild")
+    items = kept_items(captures, {i["content_hash"]: url for url, i in previous.items()}, counts, "rebuild")
     write_delivery(out, list(items.values()))
     print(summary("Rebuilt", len(items), f"{len(args.archives)} archive(s)", out, counts))
-    read = {c.item["url"] for c in captures}
-    print("\n".join(change_report(previous, items, read, against)))
+    print("\n".join(change_report(previous, items, {c.url for c in captures}, against)))
     return status
 
 
@@ -238,15 +230,11 @@ def latest_items(where: Path) -> dict[str, dict[str, Any]]:
     items: dict[str, dict[str, Any]] = {}
     for path in files:
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            items.update((item["url"], item) for item in map(json.loads, path.open(encoding="utf-8")))
         except OSError as error:
             raise CommandError(f"{path}: {error.strerror or error}") from None
-        for line in lines:
-            try:
-                item = json.loads(line)
-                items[item["url"]] = item
-            except (ValueError, KeyError, TypeError):
-                raise CommandError(f"{path}: not a delivery of items (a line is not one)") from None
+        except (ValueError, KeyError, TypeError):
+            raise CommandError(f"{path}: not a delivery of items (a line is not an item)") from None
     return items
 
 
@@ -284,7 +272,3 @@ def _short(old: Any, new: Any, width: int = 60) -> str:
         return text if len(text) <= width else text[: width - 1] + "…"
 
     return f"{cut(before)} -> {cut(after)}"
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
