@@ -102,7 +102,7 @@ NEWSBOT_MAX_LINKS_PER_PAGE = 1000
 NEWSBOT_STORE_CLASS = "newsbot.store.sqlite.SqliteSeenStore"
 
 # Keep every page a run fetches (WARC records, gzip) beside its delivery, for `newsbot rebuild`:
-# 3.7 MB per 1,000 snapshot pages (README "The archive"). False: no archive.
+# 3.2 MB per 1,000 snapshot pages (README "The archive"). False: no archive.
 NEWSBOT_ARCHIVE = True
 EXTENSIONS = {
     # Opens, checks and closes the store; other components find it with crawler.get_extension().

@@ -1,14 +1,11 @@
-"""The archive: every page a run fetches, kept as WARC/1.1 records beside the run's delivery.
+"""The archive: every page a run fetches, kept as WARC/1.1 response records beside its delivery,
+gzip per record (scrapy-webarchive's way: an extension on the response signal; warcio writes).
 
-`newsbot rebuild` writes the items again from it with today's parser. Each response record carries,
-in a `WARC-Newsbot-Context` header (JSON), what the spider knew of the page before it came: its kind
-(home, section, feed, article, robots) and its request's keyword arguments (an article's listing
-section and teaser), so that a rebuild gives the same item. One gzip member per record, as web
-archives keep them (scrapy-webarchive's way: an extension on the response signal, warcio's writer).
-
-The run writes `<archive>.part` under an flock and renames it when the run closes. A killed run's
-part file, whose flock is then free, is published by the next run in that folder: a record cut
-short by the kill is cut off first.
+Each record's `WARC-Newsbot-Context` (JSON) is what the spider knew of the page before it came (its
+kind: home, section, feed, article, robots; its request's keyword arguments: an article's listing
+section and teaser), so that `newsbot rebuild` makes the same item of it. The run writes
+`<archive>.part` under an flock and renames it at the end; a killed run's part, its flock free, is
+published by the next run in that folder, a record the kill cut short cut off first.
 """
 
 from __future__ import annotations
@@ -23,7 +20,6 @@ import zlib
 from http.client import responses
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -35,7 +31,6 @@ from warcio.warcwriter import WARCWriter
 from newsbot import keys
 from newsbot.clock import utc_now_iso
 from newsbot.delivery import ARCHIVE_SUFFIX, PART_SUFFIX, beside, part_path, publish
-from newsbot.extensions.exports import export_is_complete
 from newsbot.spiders.priorities import ARTICLE_KINDS
 
 logger = logging.getLogger(__name__)
@@ -57,8 +52,8 @@ class PageArchive:
         settings = crawler.settings
         if not settings.getbool("NEWSBOT_ARCHIVE") or not settings.get("NEWSBOT_OUTPUT"):
             raise NotConfigured
-        if settings.getdict("FEEDS") or export_is_complete(settings):
-            raise NotConfigured  # a feed export (-o/-O) is not a delivery
+        if settings.getdict("FEEDS"):
+            raise NotConfigured  # a feed export (-o/-O) takes the items: no delivery
         archive = cls(crawler)
         crawler.signals.connect(archive.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(archive.response_received, signal=signals.response_received)
@@ -92,29 +87,19 @@ class PageArchive:
         context = {"kind": page, **request.cb_kwargs, **({"listed": listed} if listed else {})}
         buffer = io.BytesIO()
         writer = WARCWriter(buffer, gzip=True, warc_version="1.1")
-        date = {"WARC-Date": utc_now_iso()}
         status = f"{response.status} {responses.get(response.status, '')}"
-        kept = [(name, value) for name, value in _headers(response) if name.lower() not in _DROPPED_HEADERS]
+        headers = [
+            (k.decode("latin-1"), v.decode("latin-1")) for k, vs in response.headers.items() for v in vs
+        ]
+        kept = [(name, value) for name, value in headers if name.lower() not in _DROPPED_HEADERS]
         record = writer.create_warc_record(
             response.url,
             "response",
             payload=io.BytesIO(response.body),
             http_headers=StatusAndHeaders(status, kept, protocol="HTTP/1.1"),
-            warc_headers_dict={**date, CONTEXT_HEADER: json.dumps(context)},
-        )
-        target = urlsplit(request.url)._replace(scheme="", netloc="").geturl() or "/"
-        sent = StatusAndHeaders(
-            f"{request.method} {target} HTTP/1.1", _headers(request), is_http_request=True
+            warc_headers_dict={"WARC-Date": utc_now_iso(), CONTEXT_HEADER: json.dumps(context)},
         )
         writer.write_record(record)
-        writer.write_record(
-            writer.create_warc_record(
-                request.url,
-                "request",
-                http_headers=sent,
-                warc_headers_dict={**date, "WARC-Concurrent-To": record.rec_headers["WARC-Record-ID"]},
-            )
-        )
         try:
             self.file.write(buffer.getvalue())
             self.file.flush()  # a killed run's archive holds every page it had
@@ -161,10 +146,6 @@ def settle(part: Path) -> None:
         os.fsync(file.fileno())
         with contextlib.suppress(FileNotFoundError):  # its run published it as this one opened it
             logger.warning("Published the archive of a killed run: %s", publish(part))
-
-
-def _headers(message: Request | Response) -> list[tuple[str, str]]:
-    return [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in message.headers.items() for v in vs]
 
 
 def whole_members(file: Any) -> int:
