@@ -120,6 +120,15 @@ def test_the_rebuild_compares_with_the_output_folders_latest_items_by_default(de
     assert '"by Someone Else" -> ' in report
 
 
+def test_a_rebuild_with_no_earlier_deliveries_reports_every_article_new(demo, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a project with no output folder yet
+    status, report, errors = _rebuild(capsys, str(demo / "terradaily.warc.gz"))
+    assert (status, errors) == (0, "")
+    (delivery,) = (tmp_path / "output").glob("rebuild-*.jsonl")
+    assert f"new: {len(_items(delivery))} article(s)" in report
+    assert f"into {delivery}" in report
+
+
 # --- import ------------------------------------------------------------------------------------
 
 

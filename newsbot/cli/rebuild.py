@@ -206,7 +206,7 @@ def run(args: argparse.Namespace) -> int:
     counts: Counter[str] = Counter()
     out = args.out or default_delivery("rebuild")
     against = args.against or default_delivery("rebuild").parent
-    previous = latest_items(against)
+    previous = latest_items(against) if args.against or against.is_dir() else {}  # a first run's: none
     captures, status = read_all(args.archives, "rebuild", counts)
     # A syndicated copy the crawl dropped (its body is another URL's) is dropped again.
     items = kept_items(captures, {i["content_hash"]: url for url, i in previous.items()}, counts, "rebuild")
