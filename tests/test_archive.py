@@ -1,10 +1,12 @@
 """The run's archive of fetched pages (newsbot.extensions.archive): its records and their context,
-a killed run's archive published by the next run, and no archive when it is turned off."""
+a killed run's archive and one cut short by a full disk published by the next run. (No archive when
+it is turned off: tests/test_readme_commands.py, with the README's command.)"""
 
 from __future__ import annotations
 
 import fcntl
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -19,7 +21,7 @@ from newsbot.extensions.archive import CONTEXT_HEADER, PageArchive, settle
 from newsbot.spiders.priorities import RequestKind
 from tests.components import make_crawler, run, snapshot_response
 from tests.conftest import ROOT
-from tests.crawling import FAST_SETTINGS, run_crawl
+from tests.crawling import FAST_SETTINGS
 
 ARTICLE = "https://www.spacewar.com/reports/Putin_tells_Xi_he_wants_to_ramp_up_military_cooperation_999.html"
 
@@ -95,19 +97,31 @@ def test_a_killed_runs_half_written_record_is_cut_off_and_its_archive_published(
     assert len(_records(published)) == 2
 
 
+def _command(mirror: str, folder: Path, run: str, **settings: str) -> list[str]:
+    """`scrapy crawl spacewar` delivering `<folder>/<run>.jsonl`, the runs of a folder sharing a store."""
+    merged = {
+        **FAST_SETTINGS,
+        "NEWSBOT_MIRROR": mirror,
+        "NEWSBOT_OUTPUT": str(folder / f"{run}.jsonl"),
+        "NEWSBOT_STATS_FILE": str(folder / f"{run}.report.json"),
+        "NEWSBOT_STATE": str(folder / "seen.sqlite"),
+        **settings,
+    }
+    return [sys.executable, "-m", "scrapy", "crawl", "spacewar", *(f"-s{k}={v}" for k, v in merged.items())]
+
+
+def _crawl(mirror: str, folder: Path, run: str, env: dict[str, str] | None = None) -> tuple[int, str, list]:
+    command = _command(mirror, folder, run)
+    result = subprocess.run(
+        command, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=120
+    )
+    delivery = folder / f"{run}.jsonl"
+    return result.returncode, result.stderr, delivery.read_text().splitlines() if delivery.exists() else []
+
+
 def test_a_killed_runs_archive_is_published_by_the_next_run_and_readable(snapshot_server, tmp_path, capsys):
     slow = {"DOWNLOAD_DELAY": "0.05", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
-    settings = {
-        **FAST_SETTINGS,
-        **slow,
-        "NEWSBOT_MIRROR": snapshot_server.url,
-        "NEWSBOT_OUTPUT": str(tmp_path / "first.jsonl"),
-        "NEWSBOT_STATS_FILE": str(tmp_path / "first.report.json"),
-        "NEWSBOT_STATE": str(tmp_path / "seen.sqlite"),
-    }
-    command = [sys.executable, "-m", "scrapy", "crawl", "spacewar"]
-    for name, value in settings.items():
-        command += ["-s", f"{name}={value}"]
+    command = _command(snapshot_server.url, tmp_path, "first", **slow)
     part = tmp_path / "first.warc.gz.part"
     crawl = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
@@ -117,11 +131,9 @@ def test_a_killed_runs_archive_is_published_by_the_next_run_and_readable(snapsho
     crawl.wait()
     assert part.exists() and not (tmp_path / "first.warc.gz").exists(), "the crawl ended before the kill"
 
-    second = run_crawl(
-        "spacewar", snapshot_server.url, tmp_path, settings={"NEWSBOT_OUTPUT": str(tmp_path / "second.jsonl")}
-    )
-    assert second.returncode == 0, second.log[-2000:]
-    assert "Published the archive of a killed run" in second.log
+    status, log, _ = _crawl(snapshot_server.url, tmp_path, "second")
+    assert status == 0, log[-2000:]
+    assert "Published the archive of a killed run" in log
     assert not part.exists()
     first = tmp_path / "first.warc.gz"
     out = tmp_path / "rebuilt.jsonl"
@@ -137,13 +149,20 @@ def _size(path: Path) -> int:
     return path.stat().st_size if path.exists() else 0
 
 
-def test_no_archive_when_it_is_turned_off(snapshot_server, tmp_path):
-    result = run_crawl(
-        "spacewar",
-        snapshot_server.url,
-        tmp_path,
-        args={"sections": "superpowers", "max_pages": "1"},
-        settings={"NEWSBOT_ARCHIVE": "False"},
-    )
-    assert result.returncode == 0 and result.items
-    assert not list(tmp_path.glob("*.warc*"))
+def test_a_full_disk_under_the_archive_is_one_error_and_the_next_run_publishes_what_was_whole(
+    snapshot_server, tmp_path
+):
+    part = tmp_path / "first.warc.gz.part"
+    full = {"PYTHONPATH": str(ROOT / "tests" / "tools" / "disk_full"), "DISK_FULL_PATH": str(part)}
+    status, log, items = _crawl(snapshot_server.url, tmp_path, "first", {**full, "DISK_FULL_BYTES": "30000"})
+    assert status == 0, log[-2000:]
+    assert log.count("Cannot write the archive") == 1 and "No space left on device" in log
+    assert "Traceback" not in log
+    assert len(items) == 35  # the delivery does not depend on its archive
+    assert part.exists() and not (tmp_path / "first.warc.gz").exists()
+    status, log, _ = _crawl(snapshot_server.url, tmp_path, "second")
+    assert status == 0 and "cut off a record a killed run left half-written" in log
+    published = tmp_path / "first.warc.gz"
+    assert 0 < published.stat().st_size <= 30000
+    rebuilt = tmp_path / "rebuilt.jsonl"
+    assert main(["rebuild", str(published), "--out", str(rebuilt), "--against", str(tmp_path)]) == 0

@@ -113,5 +113,7 @@ def test_archive_commands_run_as_written(tmp_path, manifest):
     imported = [json.loads(line) for line in delivery.open()]
     assert imported and not {item["url"] for item in imported} & crawled
     assert all(item["source"].startswith("import: wayback.warc.gz, ") for item in imported)
+    kept = [archive.read_bytes() for archive in archives]
     _ok(run_shell(unarchived, cwd=checkout))
     assert sorted(output.glob("*.warc.gz*")) == archives
+    assert [archive.read_bytes() for archive in archives] == kept

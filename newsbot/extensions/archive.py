@@ -45,7 +45,7 @@ class PageArchive:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.part: Path | None = None
-        self.file: Any = None
+        self.fd: int | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PageArchive:
@@ -71,15 +71,15 @@ class PageArchive:
         try:
             for killed in sorted(self.part.parent.glob(f"*{ARCHIVE_SUFFIX}{PART_SUFFIX}")):
                 settle(killed)
-            self.file = self.part.open("ab")
-            fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held to the end of the run
+            self.fd = os.open(self.part, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held to the end of the run
         except BlockingIOError:
             self._stop(None)  # another run writes this delivery: the writer refuses this run
         except OSError as error:
             self._stop(error)
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
-        if self.file is None:
+        if self.fd is None:
             return
         kind = request.meta.get(keys.KIND_META_KEY)
         page = "article" if kind in ARTICLE_KINDS else _PAGE_KINDS.get(str(kind), "robots")
@@ -100,20 +100,21 @@ class PageArchive:
             warc_headers_dict={"WARC-Date": utc_now_iso(), CONTEXT_HEADER: json.dumps(context)},
         )
         writer.write_record(record)
-        try:
-            self.file.write(buffer.getvalue())
-            self.file.flush()  # a killed run's archive holds every page it had
+        try:  # written at once: a killed run's archive holds every page it had
+            data = memoryview(buffer.getvalue())
+            while data:
+                data = data[os.write(self.fd, data) :]
         except OSError as error:
             self._stop(error)
         else:
             self.crawler.stats.inc_value(keys.STATS_ARCHIVED_PAGES)
 
     def spider_closed(self, spider: Spider) -> None:
-        if self.file is None or self.part is None:
+        if self.fd is None or self.part is None:
             return
         try:
-            os.fsync(self.file.fileno())
-            if self.file.tell():
+            os.fsync(self.fd)
+            if os.fstat(self.fd).st_size:
                 logger.info("Archived the run's pages in %s", publish(self.part))  # under the lock
             else:
                 self.part.unlink()
@@ -125,9 +126,9 @@ class PageArchive:
         """Closes the archive; after an error, for the rest of the run (the next run publishes it)."""
         if error is not None:
             logger.error("Cannot write the archive %s: %s; the run goes on without it", self.part, error)
-        if self.file is not None:
-            self.file.close()
-        self.file = None
+        if self.fd is not None:
+            os.close(self.fd)
+        self.fd = None
 
 
 def settle(part: Path) -> None:
