@@ -23,7 +23,6 @@ from typing import Any
 
 from newsbot.cli import CommandError
 
-CONTEXT_HEADER = "WARC-Newsbot-Context"  # newsbot.extensions.archive's
 # A Wayback Machine capture: its time and the original URL; without `id_`, a page it rewrote.
 _WAYBACK = re.compile(r"^https?://web\.archive\.org/web/(\d{14})([a-z_]*)/(.+)$")
 _WAYBACK_PREFIX = re.compile(rb"(?:https?:)?(?://web\.archive\.org)?/web/\d{14}[a-z_]*/")
@@ -59,6 +58,7 @@ def articles(archive: Path, counts: Counter[str], command: str) -> Iterator[Capt
     one line, for a file that is not a WARC or is cut short (the items before it are had)."""
     from warcio.archiveiterator import ArchiveIterator
 
+    from newsbot.extensions.archive import CONTEXT_HEADER
     from newsbot.parsing.article import ListingContext, ParseError, parse_article
     from newsbot.registry import load_registry
 
