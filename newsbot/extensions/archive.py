@@ -11,6 +11,7 @@ published by the next run in that folder, a record the kill cut short cut off fi
 from __future__ import annotations
 
 import contextlib
+import datetime
 import fcntl
 import io
 import json
@@ -30,7 +31,7 @@ from warcio.warcwriter import WARCWriter
 
 from newsbot import keys
 from newsbot.clock import utc_now_iso
-from newsbot.delivery import ARCHIVE_SUFFIX, PART_SUFFIX, beside, part_path, publish
+from newsbot.delivery import ARCHIVE_SUFFIX, PART_SUFFIX, beside, delivery_path, part_path, publish
 from newsbot.spiders.priorities import ARTICLE_KINDS
 
 logger = logging.getLogger(__name__)
@@ -62,10 +63,12 @@ class PageArchive:
 
     def spider_opened(self, spider: Spider) -> None:
         assert self.crawler.stats is not None
-        # Set by the writer as it opens; until it does, its own rule for the path.
-        delivery = (
-            self.crawler.stats.get_value(keys.STATS_DELIVERY)
-            or Path(self.crawler.settings["NEWSBOT_OUTPUT"].format(spider=spider.name)).resolve()
+        # Set by the writer as it opens; a writer that does not (or refused to start): NEWSBOT_OUTPUT's.
+        delivery = self.crawler.stats.get_value(keys.STATS_DELIVERY) or delivery_path(
+            self.crawler.settings["NEWSBOT_OUTPUT"],
+            spider=spider.name,
+            site=getattr(getattr(spider, "site", None), "host", spider.name),
+            now=datetime.datetime.now(datetime.UTC),
         )
         self.part = part_path(beside(Path(delivery), ARCHIVE_SUFFIX))
         try:
