@@ -19,7 +19,10 @@ from newsbot.cli.rebuild import default_delivery, kept_items, read_all, summary,
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "import", help="write the articles of others' WARC files (Wayback, Common Crawl) the store lacks"
+        "import",
+        help="write the articles of others' WARC files (Wayback, Common Crawl) the store lacks",
+        description="Parse the SMN article pages of WARC files made by others (Wayback Machine downloads, "
+        "Common Crawl files) into a delivery of the articles the seen-articles store lacks, and mark them.",
     )
     parser.add_argument("warcs", nargs="+", type=Path, metavar="WARC", help="WARC files (.warc or .warc.gz)")
     parser.add_argument("--out", type=Path, help="the new delivery (default: import-<time>.jsonl in output/)")

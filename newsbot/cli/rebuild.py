@@ -33,7 +33,10 @@ _WAYBACK_TOOLBAR = re.compile(
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "rebuild", help="write the items of archived pages again with today's parser, and what changed"
+        "rebuild",
+        help="write the items of archived pages again with today's parser, and what changed",
+        description="Parse the pages of run archives (output/*.warc.gz) again, without the network, into "
+        "a new delivery, and print per field how many articles changed against the earlier items.",
     )
     parser.add_argument("archives", nargs="+", type=Path, metavar="ARCHIVE", help="WARC files (*.warc.gz)")
     parser.add_argument("--out", type=Path, help="the new delivery (default: output/rebuild-<time>.jsonl)")
