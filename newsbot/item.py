@@ -29,9 +29,9 @@ UtcTime = Annotated[
 ]
 
 SCHEMA_RESOURCE = "schema/article.schema.json"
-# Raised when a field is renamed, removed or changes type; every line carries it, so a reader of
-# many runs' files knows which shape each line has.
-SCHEMA_VERSION: Literal[1] = 1
+# Raised when a field is added, renamed, removed or changes type (2 added `source`); every line carries
+# it, so a reader of many runs' files knows which shape each line has.
+SCHEMA_VERSION: Literal[2] = 2
 
 
 @dataclass
@@ -51,7 +51,7 @@ class ArticleItem:
     """An article as written to JSON Lines. Field names are a contract with downstream users."""
 
     # First in every line; keyword-only so that it may stand before the required fields.
-    schema_version: Literal[1] = field(default=SCHEMA_VERSION, kw_only=True)
+    schema_version: Literal[2] = field(default=SCHEMA_VERSION, kw_only=True)
     url: NetworkUrl
     site: Annotated[str, Field(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")]
     title: NonEmptyText
@@ -72,6 +72,8 @@ class ArticleItem:
     content_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] = ""
     scraped_at: UtcTime = ""
     notes: list[str] = field(default_factory=list)
+    # Where an item came from when not from a crawl: `import: <WARC file name>, <capture time>`.
+    source: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -134,3 +134,5 @@ STATS_LEDGER_GIVEN_UP_URLS = "newsbot/ledger/given_up_urls"
 STATS_BOUND_PAGES = "newsbot/bounds/section_page_limit"
 STATS_BOUND_LINKS = "newsbot/bounds/links_over_page_limit"
 STATS_BOUND_REPEAT = "newsbot/bounds/page_without_new_entries"
+
+STATS_ARCHIVED_PAGES = "newsbot/archived_pages"

@@ -12,6 +12,7 @@ import pytest
 from newsbot.delivery import REPORT_SUFFIX, beside
 from newsbot.spiders.args import argument_table
 from tests.readme_commands import README, command_lines, fresh_checkout, readme_blocks, run_shell
+from tests.warcs import wayback_warc
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,8 @@ def _ok(result) -> None:
 
 def test_the_argument_table_is_the_one_of_spiders_args():
     text = README.read_text(encoding="utf-8")
-    rows = re.findall(r"^\| `([a-z_]+)` \| (.+?) \| (.+?) \|$", text, flags=re.MULTILINE)
+    arguments = text[text.index("| argument | meaning | default |") :].split("\n\n", 1)[0]  # not the item's
+    rows = re.findall(r"^\| `([a-z_]+)` \| (.+?) \| (.+?) \|$", arguments, flags=re.MULTILINE)
     expected = argument_table()
     table = [row for row in rows if row[0] in {name for name, _, _ in expected}]
     assert table == expected
@@ -94,3 +96,28 @@ def test_newsbot_state_commands_run_as_written(checkout):
     assert re.search(r"\n +\d+  \S+/output/spacewar-\S+T\d{6}\.jsonl\n", results[0].stdout)  # per delivery
     assert re.search(r"Forget them\? \[y/N\] forgot [1-9]\d* article\(s\)", results[1].stdout)
     assert json.loads(run_shell("newsbot state --json", cwd=checkout).stdout)["articles"] == 0
+
+
+def test_archive_commands_run_as_written(tmp_path, manifest):
+    checkout = fresh_checkout(tmp_path / "newsbot")
+    (block,) = readme_blocks("sh", under="### The archive: rebuild and import")
+    crawl, rebuild, backfill, unarchived = command_lines(block)
+    output = checkout / "output"
+    _ok(run_shell(crawl, cwd=checkout))
+    archives = sorted(output.glob("*.warc.gz"))
+    assert len(archives) == 1
+    result = run_shell(rebuild, cwd=checkout)
+    _ok(result)
+    assert "no field changed" in result.stdout and "new: 0 article(s)" in result.stdout
+    crawled = {json.loads(line)["url"] for path in output.glob("*.jsonl") for line in path.open()}
+    wayback_warc(checkout / "wayback.warc.gz", [article["url"] for article in manifest["articles"]])
+    result = run_shell(backfill, cwd=checkout)
+    _ok(result)
+    (delivery,) = output.glob("import-*.jsonl")
+    imported = [json.loads(line) for line in delivery.open()]
+    assert imported and not {item["url"] for item in imported} & crawled
+    assert all(item["source"].startswith("import: wayback.warc.gz, ") for item in imported)
+    kept = [archive.read_bytes() for archive in archives]
+    _ok(run_shell(unarchived, cwd=checkout))
+    assert sorted(output.glob("*.warc.gz*")) == archives
+    assert [archive.read_bytes() for archive in archives] == kept

@@ -32,6 +32,7 @@ def _crawl(*words: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
         (["spacewar", "-s", "NEWSBOT_MAX_ERRORS=abc"], "NEWSBOT_MAX_ERRORS='abc': expected a whole"),
         (["spacewar", "-s", "NEWSBOT_RETRY_BACKOFF=-1"], "-s NEWSBOT_RETRY_BACKOFF='-1': expected a number"),
         (["spacewar", "-s", "NEWSBOT_INCREMENTAL_EXPORTS=maybe"], "expected True or False"),
+        (["spacewar", "-s", "NEWSBOT_ARCHIVE=maybe"], "-s NEWSBOT_ARCHIVE='maybe': expected True or False"),
         (["spacewar", "-s", "NEWSBOT_MIRROR=not-a-url"], "'not-a-url': not a URL and not a folder"),
         (["spacewar", "-s", "NEWSBOT_MIRROR=ftp://x/"], "expected an http(s):// or file:// URL, or a folder"),
         (["spacewar", "-a", "max_pages"], "Invalid -a value, use -a NAME=VALUE"),

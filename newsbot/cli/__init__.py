@@ -1,5 +1,6 @@
 """The `newsbot` command (newsbot.cli.main): one module per subcommand, each with `add_parser` and
-`run`: parse, demo, check, schema, state, sections, dataset. Scrapy's commands are in newsbot.cli.commands."""
+`run`: parse, demo, check, schema, state, sections, dataset, rebuild, backfill (`newsbot
+import`). Scrapy's commands are in newsbot.cli.commands."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from scrapy.exceptions import UsageError
 
-from newsbot.cli import CommandError, check, dataset, demo, parse, schema, sections, state
+from newsbot.cli import CommandError, backfill, check, dataset, demo, parse, rebuild, schema, sections, state
 
 EXIT_USAGE = 2
 
@@ -18,12 +18,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsbot",
         description="Parse saved pages, run the offline demo, check the live sites, manage the "
-        "item schema and the seen-articles store, and compact the deliveries into one dataset.",
+        "item schema and the seen-articles store, compact the deliveries into one dataset, rebuild "
+        "items from archived pages and import others'.",
     )
     version = f"%(prog)s {importlib.metadata.version('newsbot')}"
     parser.add_argument("--version", action="version", version=version)
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for command in (parse, demo, check, schema, state, sections, dataset):
+    for command in (parse, demo, check, schema, state, sections, dataset, rebuild, backfill):
         command.add_parser(subparsers).set_defaults(run=command.run)
     return parser
 

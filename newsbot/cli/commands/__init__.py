@@ -45,6 +45,7 @@ CHECKED_SETTINGS: dict[str, tuple[str, Callable[[BaseSettings, str], float]]] = 
     "NEWSBOT_INCREMENTAL_EXPORTS": FLAG,
     "NEWSBOT_MIRROR_POLITE": FLAG,
     "NEWSBOT_RUN_REPORT": FLAG,
+    "NEWSBOT_ARCHIVE": FLAG,
 }
 
 # Scrapy's inspection tools (`scrapy parse`, `check`, `shell`, `fetch`, `view`) look at pages; they do

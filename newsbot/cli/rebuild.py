@@ -1,0 +1,277 @@
+"""`newsbot rebuild`: the items of archived pages made again with today's parser, without the network.
+
+Reads the run archives (newsbot.extensions.archive) or any WARC files, writes the items to a new
+delivery, and reports field by field what changed against the items written before. The reading
+loop (`articles`) is `newsbot import`'s too (newsbot.cli.backfill).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import io
+import json
+import os
+import re
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from newsbot.cli import CommandError
+
+# A Wayback Machine capture: its time and the original URL; without `id_`, a page it rewrote.
+_WAYBACK = re.compile(r"^https?://web\.archive\.org/web/(\d{14})([a-z_]*)/(.+)$")
+_WAYBACK_PREFIX = re.compile(rb"(?:https?:)?(?://web\.archive\.org)?/web/\d{14}[a-z_]*/")
+_WAYBACK_TOOLBAR = re.compile(
+    rb"<!-- BEGIN WAYBACK TOOLBAR INSERT -->.*?<!-- END WAYBACK TOOLBAR INSERT -->", re.S
+)
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "rebuild",
+        help="write the items of archived pages again with today's parser, and what changed",
+        description="Parse the pages of run archives (output/*.warc.gz) again, without the network, into "
+        "a new delivery, and print per field how many articles changed against the earlier items.",
+    )
+    parser.add_argument("archives", nargs="+", type=Path, metavar="ARCHIVE", help="WARC files (*.warc.gz)")
+    parser.add_argument("--out", type=Path, help="the new delivery (default: output/rebuild-<time>.jsonl)")
+    parser.add_argument("--against", type=Path, metavar="FILE_OR_FOLDER", help="the earlier items "
+                        "(a delivery, or a folder of them; default: the output folder's)")  # fmt: skip
+    return parser
+
+
+@dataclass
+class Capture:
+    """An archived article page: its item (None when it makes none), when and where it was kept."""
+
+    url: str
+    item: dict[str, Any] | None
+    captured_at: str
+    archive: Path
+
+
+def articles(archive: Path, counts: Counter[str], command: str) -> Iterator[Capture]:
+    """The article items of the response records of a WARC file, in its order. Other records and
+    pages are counted in `counts`; a page that does not parse is logged too. Raises CommandError,
+    one line, for a file that is not a WARC or is cut short (the items before it are had)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    from newsbot.extensions.archive import CONTEXT_HEADER
+    from newsbot.parsing.article import ListingContext, ParseError, parse_article
+    from newsbot.registry import load_registry
+
+    registry = load_registry()
+    url = None
+    try:
+        with archive.open("rb") as file:
+            records = ArchiveIterator(file)
+            while True:
+                with contextlib.redirect_stderr(io.StringIO()):  # warcio's warning: err_count says it
+                    record = next(records, None)
+                if records.err_count:
+                    raise CommandError(f"{archive}: a record before {url} is not as long as it says")
+                if record is None:
+                    if _cut_short(file):  # in a record's first lines, which warcio passes over
+                        raise CommandError(f"{archive}: cut short after the record of {url}")
+                    return
+                body = record.content_stream().read()
+                if record.raw_stream.limit:
+                    raise CommandError(f"{archive}: cut short in a record after {url}")
+                if record.rec_type != "response" or record.http_headers is None:
+                    continue  # requests, revisits, metadata, warcinfo
+                url, captured_at = _original(record.rec_headers)
+                context = json.loads(record.rec_headers.get_header(CONTEXT_HEADER) or "{}")
+                if not (context.get("kind") == "article" if context else registry.is_article_url(url)):
+                    counts["other pages"] += 1
+                    continue
+                if not 200 <= int(record.http_headers.get_statuscode() or 0) < 300:
+                    counts["article pages not 2xx"] += 1
+                    continue
+                if _WAYBACK.match(record.rec_headers.get_header("WARC-Target-URI")) and not context:
+                    body = _WAYBACK_TOOLBAR.sub(b"", _WAYBACK_PREFIX.sub(b"", body))
+                try:
+                    item = parse_article(
+                        url,
+                        body,
+                        content_type=record.http_headers.get_header("Content-Type"),
+                        context=ListingContext(context.get("section"), context.get("summary")),
+                        scraped_at=captured_at,
+                    )
+                except ParseError as error:
+                    print(f"newsbot {command}: {archive}: skipped {url}: {error}", file=sys.stderr)
+                    item = None
+                if item is None:
+                    counts["article pages that make no item"] += 1
+                elif context.get("listed") not in (None, item.url):
+                    item.summary = None  # the listing's teaser is the listed article's (middlewares.claims)
+                yield Capture(url, item.to_dict() if item else None, captured_at, archive)
+    except OSError as error:
+        raise CommandError(f"{archive}: {error.strerror or error}") from None
+    except CommandError:
+        raise
+    except Exception as error:  # warcio's errors have no common base
+        where = f"after the record of {url}" if url else "at its start"
+        raise CommandError(f"{archive}: not a readable WARC file {where} ({type(error).__name__})") from None
+
+
+def _cut_short(file: Any) -> bool:
+    from newsbot.extensions.archive import whole_members
+
+    file.seek(0)
+    return file.read(2) == b"\x1f\x8b" and whole_members(file) < os.fstat(file.fileno()).st_size
+
+
+def _original(headers: Any) -> tuple[str, str]:
+    """A response record's original URL and capture time (`scraped_at`'s form)."""
+    target = headers.get_header("WARC-Target-URI") or ""
+    if match := _WAYBACK.match(target):
+        stamp, _, url = match.groups()
+        captured = datetime.datetime.strptime(stamp, "%Y%m%d%H%M%S")
+        return (url if "://" in url else f"http://{url}"), captured.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return target, (headers.get_header("WARC-Date") or "")[:19] + "Z"
+
+
+def read_all(archives: list[Path], command: str, counts: Counter[str]) -> tuple[list[Capture], int]:
+    """Every archive's captures; an archive that cannot be read is one line on stderr, status 1."""
+    captures: list[Capture] = []
+    status = 0
+    for archive in archives:
+        try:
+            captures.extend(articles(archive, counts, command))
+        except CommandError as error:
+            print(f"newsbot {command}: {error}", file=sys.stderr)
+            status = 1
+    return captures, status
+
+
+def kept_items(
+    captures: list[Capture], owners: dict[str, str], counts: Counter[str], command: str
+) -> dict[str, dict[str, Any]]:
+    """The items valid against the shipped schema by URL, the last capture of a URL winning, but for
+    syndicated copies: a body already `owners`' (content hash -> URL) under another URL is dropped."""
+    from jsonschema import Draft202012Validator
+
+    from newsbot.item import shipped_schema
+
+    validator = Draft202012Validator(shipped_schema())
+    items: dict[str, dict[str, Any]] = {}
+    for item in (capture.item for capture in captures if capture.item is not None):
+        if owners.setdefault(item["content_hash"], item["url"]) != item["url"]:
+            counts["syndicated copies"] += 1
+        elif (error := next(validator.iter_errors(item), None)) is not None:
+            counts["invalid items"] += 1
+            print(f"newsbot {command}: skipped {item['url']}: {error.message}", file=sys.stderr)
+        else:
+            items[item["url"]] = item
+    return items
+
+
+def default_delivery(kind: str) -> Path:
+    """`<kind>-<time>.jsonl` in the folder of the project's deliveries, as `scrapy crawl` sees it."""
+    from scrapy.utils.project import get_project_settings
+
+    from newsbot.delivery import delivery_path
+
+    now = datetime.datetime.now(datetime.UTC)
+    template = get_project_settings().get("NEWSBOT_OUTPUT") or "output/{spider}.jsonl"
+    folder = delivery_path(template, spider=kind, site=kind, now=now).parent
+    return folder / f"{kind}-{now:%Y-%m-%dT%H%M%S}.jsonl"
+
+
+def write_delivery(path: Path, items: list[dict[str, Any]]) -> int:
+    """Write `<path>.part`, fsync it, publish it as `path`; returns its size. No items: no file."""
+    from newsbot.delivery import part_path, publish
+
+    if not items:
+        return 0
+    part = part_path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with part.open("wb") as file:
+            for item in items:
+                file.write((json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n").encode())
+            file.flush()
+            os.fsync(file.fileno())
+            size = file.tell()
+        publish(part)
+    except OSError as error:
+        part.unlink(missing_ok=True)
+        raise CommandError(f"cannot write {path}: {error.strerror or error}") from None
+    return size
+
+
+def run(args: argparse.Namespace) -> int:
+    counts: Counter[str] = Counter()
+    out = args.out or default_delivery("rebuild")
+    against = args.against or default_delivery("rebuild").parent
+    previous = latest_items(against) if args.against or against.is_dir() else {}  # a first run's: none
+    captures, status = read_all(args.archives, "rebuild", counts)
+    # A syndicated copy the crawl dropped (its body is another URL's) is dropped again.
+    items = kept_items(captures, {i["content_hash"]: url for url, i in previous.items()}, counts, "rebuild")
+    write_delivery(out, list(items.values()))
+    print(summary("Rebuilt", len(items), f"{len(args.archives)} archive(s)", out, counts))
+    print("\n".join(change_report(previous, items, {c.url for c in captures}, against)))
+    return status
+
+
+def summary(verb: str, written: int, sources: str, out: Path, counts: Counter[str]) -> str:
+    skipped = ", ".join(f"{n} {what}" for what, n in sorted(counts.items()) if n) or "nothing"
+    where = f"into {out}" if written else "nothing written"
+    return f"{verb} {written} article(s) from {sources}, {where}\nSkipped: {skipped}"
+
+
+def latest_items(where: Path) -> dict[str, dict[str, Any]]:
+    """The latest item of each URL in a delivery, or in the deliveries of a folder (newest file last)."""
+    from newsbot.delivery import deliveries
+
+    files = sorted(deliveries(where), key=lambda p: p.stat().st_mtime) if where.is_dir() else [where]
+    items: dict[str, dict[str, Any]] = {}
+    for path in files:
+        try:
+            items.update((item["url"], item) for item in map(json.loads, path.open(encoding="utf-8")))
+        except OSError as error:
+            raise CommandError(f"{path}: {error.strerror or error}") from None
+        except (ValueError, KeyError, TypeError):
+            raise CommandError(f"{path}: not a delivery of items (a line is not an item)") from None
+    return items
+
+
+def change_report(
+    previous: dict[str, dict[str, Any]], items: dict[str, dict[str, Any]], read: set[str], against: Path
+) -> list[str]:
+    """Per field, the articles whose value changed, with two examples; then the new and gone ones."""
+    changed: dict[str, list[str]] = {}
+    for url, item in items.items():
+        old = previous.get(url, {})
+        for name, value in item.items():
+            if old and name != "scraped_at" and old.get(name) != value:
+                changed.setdefault(name, []).append(f"{url}: {_short(old.get(name), value)}")
+    new = [url for url in items if url not in previous]
+    gone = [url for url in sorted(read & previous.keys()) if url not in items]
+    lines = [f"Against {against}: {len(items) - len(new)} article(s) written before"]
+    for name, examples in sorted(changed.items()):
+        lines.append(f"  {name}: {len(examples)} article(s) changed")
+        lines.extend(f"      {example}" for example in examples[:2])
+    if not changed:
+        lines.append("  no field changed")
+    lines.append(f"  new: {len(new)} article(s); gone: {len(gone)} article(s) no longer made an item")
+    lines.extend(f"      gone: {url}" for url in gone[:2])
+    return lines
+
+
+def _short(old: Any, new: Any, width: int = 60) -> str:
+    """`old -> new`, each cut to `width`, from a little before where two texts first differ."""
+    before, after = json.dumps(old, ensure_ascii=False), json.dumps(new, ensure_ascii=False)
+    same = next((i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b), len(before))
+    start = max(0, same - 10) if same > width // 2 else 0
+
+    def cut(text: str) -> str:
+        text = ("…" if start else "") + text[start:]
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    return f"{cut(before)} -> {cut(after)}"

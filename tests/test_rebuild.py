@@ -1,0 +1,236 @@
+"""`newsbot rebuild` on the archives of a demo crawl, `newsbot import` on WARC files built from the
+snapshot in the Wayback Machine's and Common Crawl's forms, and bad archives."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from newsbot.cli.main import main
+from newsbot.parsing.article import parse_article
+from newsbot.parsing.article.layouts import Layout2022
+from newsbot.store import SqliteSeenStore
+from newsbot.store.reconcile import known_article
+from tests.conftest import ROOT, snapshot_path
+from tests.warcs import common_crawl_warc, wayback_warc
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    command = [sys.executable, "-m", "newsbot.cli", "demo", "--out", str(out)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+def _items(*paths: Path) -> dict[str, dict]:
+    lines = [line for path in paths for line in path.read_text(encoding="utf-8").splitlines()]
+    return {item["url"]: item for item in map(json.loads, lines)}
+
+
+def _demo_items(demo: Path) -> dict[str, dict]:
+    return _items(*sorted(demo.glob("*.jsonl")))
+
+
+def _capture_times(archives: list[Path]) -> dict[str, str]:
+    times = {}
+    for archive in archives:
+        with archive.open("rb") as file:
+            for record in ArchiveIterator(file):
+                times[record.rec_headers["WARC-Target-URI"]] = record.rec_headers["WARC-Date"]
+    return times
+
+
+def _rebuild(capsys, *args: str) -> tuple[int, str, str]:
+    status = main(["rebuild", *args])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_a_rebuild_of_a_demo_crawls_archive_gives_the_demos_items(demo, tmp_path, capsys):
+    archives = sorted(demo.glob("*.warc.gz"))
+    assert len(archives) == 3
+    out = tmp_path / "rebuilt.jsonl"
+    status, report, errors = _rebuild(capsys, *map(str, archives), "--out", str(out), "--against", str(demo))
+    assert (status, errors) == (0, "")
+    crawled, rebuilt = _demo_items(demo), _items(out)
+    assert len(crawled) == 62
+    assert rebuilt.keys() == crawled.keys()
+    for url, item in rebuilt.items():
+        assert {**item, "scraped_at": None} == {**crawled[url], "scraped_at": None}
+    captured = _capture_times(archives)  # scraped_at: when the page came
+    assert all(item["scraped_at"] == captured[url] for url, item in rebuilt.items())
+    assert "no field changed" in report
+    assert "new: 0 article(s); gone: 0" in report
+    assert "3 syndicated copies" in report
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_after_a_parser_change_the_rebuild_reports_the_field_and_how_many_changed(
+    demo, tmp_path, capsys, monkeypatch
+):
+    title = Layout2022.title
+
+    def new_title(self):  # "China" is now "PRC", and a page titled "Putin ..." is no article
+        text = title(self) or ""
+        return None if text.startswith("Putin") else text.replace("China", "PRC")
+
+    monkeypatch.setattr(Layout2022, "title", new_title)
+    crawled = _demo_items(demo)
+    changed = sorted(url for url, item in crawled.items() if "China" in item["title"])
+    gone = sorted(url for url, item in crawled.items() if item["title"].startswith("Putin"))
+    assert len(changed) >= 3 and gone
+    out = tmp_path / "rebuilt.jsonl"
+    archives = map(str, sorted(demo.glob("*.warc.gz")))
+    status, report, _ = _rebuild(capsys, *archives, "--out", str(out), "--against", str(demo))
+    assert status == 0
+    assert f"  title: {len(changed)} article(s) changed\n" in report
+    assert "China" in report and "-> " in report and "PRC" in report
+    assert "content_hash" not in report and "body:" not in report
+    assert f"gone: {len(gone)} article(s) no longer made an item" in report
+    assert f"      gone: {gone[0]}" in report
+    rebuilt = _items(out)
+    assert sorted(url for url in rebuilt if "PRC" in rebuilt[url]["title"]) == changed
+
+
+def test_the_rebuild_compares_with_the_output_folders_latest_items_by_default(demo, tmp_path, capsys):
+    folder = tmp_path / "output"
+    folder.mkdir()
+    older = _demo_items(demo)
+    newer = dict(list(older.items())[:5])
+    newer = {url: {**item, "byline": "by Someone Else"} for url, item in newer.items()}
+    (folder / "a.jsonl").write_text("".join(json.dumps(i) + "\n" for i in older.values()), encoding="utf-8")
+    (folder / "b.jsonl").write_text("".join(json.dumps(i) + "\n" for i in newer.values()), encoding="utf-8")
+    import os
+
+    os.utime(folder / "a.jsonl", (1, 1))
+    archives = map(str, sorted(demo.glob("*.warc.gz")))
+    status, report, _ = _rebuild(
+        capsys, *archives, "--out", str(tmp_path / "r.jsonl"), "--against", str(folder)
+    )
+    assert status == 0
+    assert "  byline: 5 article(s) changed" in report
+    assert '"by Someone Else" -> ' in report
+
+
+def test_a_rebuild_with_no_earlier_deliveries_reports_every_article_new(demo, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a project with no output folder yet
+    status, report, errors = _rebuild(capsys, str(demo / "terradaily.warc.gz"))
+    assert (status, errors) == (0, "")
+    (delivery,) = (tmp_path / "output").glob("rebuild-*.jsonl")
+    assert f"new: {len(_items(delivery))} article(s)" in report
+    assert f"into {delivery}" in report
+
+
+# --- import ------------------------------------------------------------------------------------
+
+
+def test_an_import_of_wayback_and_common_crawl_warcs_writes_only_what_the_store_lacks(
+    tmp_path, manifest, capsys
+):
+    articles = manifest["articles"]
+    urls = [article["url"] for article in articles]
+    wayback, common = tmp_path / "wayback.warc.gz", tmp_path / "cc-main.warc.gz"
+    rewritten = {urls[1], urls[2]}
+    wayback_warc(wayback, urls[::2] + urls[1:4], rewritten)
+    common_crawl_warc(common, urls[1::2])
+    # The store already has ten articles, one of them a syndicated copy's other URL.
+    store_path = tmp_path / "seen.sqlite"
+    groups: dict[str, list[str]] = {}
+    for article in articles:
+        if article["syndication_group"]:
+            groups.setdefault(article["syndication_group"], []).append(article["url"])
+    known = set(urls[10:19]) | {next(iter(groups.values()))[0]}
+    store = SqliteSeenStore(store_path)
+    for url in known:
+        item = parse_article(url, snapshot_path(url).read_bytes())
+        assert item is not None
+        store.record(known_article(item.to_dict()))
+    store.close()
+
+    out = tmp_path / "import.jsonl"
+    args = ["import", str(wayback), str(common), "--out", str(out), "--state", str(store_path)]
+    assert main(args) == 0
+    report = capsys.readouterr().out
+    imported = _items(out)
+    copies = {url for members in groups.values() for url in members}
+    known_groups = [members for members in groups.values() if set(members) & known]
+    expected = set(urls) - known - copies
+    assert expected <= imported.keys()
+    extra = imported.keys() - expected
+    # One of each syndicated story the store does not have, none of one it has.
+    assert len(extra) == len(groups) - len(known_groups)
+    assert all(len(set(members) & extra) == 1 for members in groups.values() if members not in known_groups)
+    truth = {article["url"]: article for article in articles}
+    for url, item in imported.items():
+        assert (item["title"], item["date_published"]) == (truth[url]["title"], truth[url]["date_published"])
+    assert imported[urls[0]]["source"] == "import: wayback.warc.gz, 2023-01-15T09:30:00Z"
+    assert imported[urls[0]]["scraped_at"] == "2023-01-15T09:30:00Z"
+    assert imported[urls[1]]["source"] == "import: cc-main.warc.gz, 2024-03-02T08:15:00Z"
+    # A page the Wayback Machine rewrote gives the item of the page as the site sent it.
+    assert imported[urls[2]]["source"].startswith("import: wayback.warc.gz")
+    for url in rewritten & imported.keys():
+        original = parse_article(url, snapshot_path(url).read_bytes())
+        assert original is not None
+        assert imported[url]["related_links"] == original.to_dict()["related_links"]
+        assert imported[url]["images"] == original.to_dict()["images"]
+    assert f"Imported {len(imported)} article(s)" in report
+    assert "1 article pages not 2xx" in report and "2 other pages" in report
+
+    # Marked known: the same files again write nothing.
+    again = tmp_path / "again.jsonl"
+    assert main([*args[:3], "--out", str(again), "--state", str(store_path)]) == 0
+    assert not again.exists()
+    assert "Imported 0 article(s)" in capsys.readouterr().out
+
+
+# --- bad input ---------------------------------------------------------------------------------
+
+
+def _bad_archives(demo: Path, folder: Path) -> dict[str, Path]:
+    good = (demo / "terradaily.warc.gz").read_bytes()
+    html = folder / "page.warc.gz"
+    html.write_bytes(snapshot_path("https://www.spacewar.com/index.html").read_bytes())
+    truncated = folder / "truncated.warc.gz"
+    truncated.write_bytes(good[: len(good) // 2])
+    broken = folder / "broken.warc"
+    broken.write_bytes(b"WARC/1.1\r\nWARC-Type: response\r\nContent-Length: 5\r\n\r\nabc")
+    return {
+        "not a WARC": html,
+        "truncated": truncated,
+        "a record that does not parse": broken,
+        "missing": folder / "missing.warc.gz",
+        "gzip of a text": _write(folder / "text.warc.gz", gzip.compress(b"hello\n")),
+    }
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("command", ["rebuild", "import"])
+def test_bad_archives_are_one_line_each_and_exit_1(demo, tmp_path, capsys, command):
+    for what, path in _bad_archives(demo, tmp_path).items():
+        args = [command, str(path), "--out", str(tmp_path / f"{command}.jsonl")]
+        args += ["--against", str(demo)] if command == "rebuild" else ["--state", str(tmp_path / "s.sqlite")]
+        assert main(args) == 1, what
+        lines = capsys.readouterr().err.splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"newsbot {command}: {path}: "), (what, lines)
+
+
+def test_the_pages_of_a_truncated_archive_before_the_cut_are_rebuilt(demo, tmp_path, capsys):
+    archive = _bad_archives(demo, tmp_path)["truncated"]
+    out = tmp_path / "r.jsonl"
+    assert main(["rebuild", str(archive), "--out", str(out), "--against", str(demo)]) == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"newsbot rebuild: {archive}: ")
+    rebuilt = _items(out)
+    assert 0 < len(rebuilt) < len(_items(demo / "terradaily.jsonl"))
