@@ -118,6 +118,9 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         scheduler, store = None, seen_store(crawler)
         if isinstance(store, cluster.RedisSeenStore):  # scrapy-redis pings Redis here
             scheduler = store.call(lambda _: super(ClusterScheduler, cls).from_crawler(crawler))
+            if scheduler is not None:  # one client, the store's: it watches for a restarted Redis
+                scheduler.server.close()
+                scheduler.server = store.redis
         else:  # refused at start, or a complete feed export (-o): the run must not start
             crawler.signals.connect(cls.refuse_to_start, signal=signals.spider_opened)
         scheduler = cls(server=None) if scheduler is None else scheduler

@@ -111,7 +111,8 @@ class RedisSeenStore:
         self.trouble: str | None = None
         # Alone (`newsbot state`) it answers within seconds, or raises StoreError saying why not.
         settings = settings or BaseSettings({TIMEOUT_SETTING: 2, RETRIES_SETTING: 1})
-        self.redis = redis.Redis.from_url(url, **redis_params(settings))
+        self.server_id: bytes | None = None
+        self.redis = redis.Redis.from_url(url, **redis_params(settings), redis_connect_func=self._connected)
         self.on_trouble: Callable[[str], None] = _raise
         self._record, self._ledger_add = map(self.redis.register_script, (_RECORD, _LEDGER_ADD))
 
@@ -120,6 +121,16 @@ class RedisSeenStore:
         (store := cls(crawler.settings[URL_SETTING], crawler.settings)).call(redis.Redis.ping)
         store.on_trouble = functools.partial(_stop, crawler)
         return store
+
+    def _connected(self, connection: Any) -> None:
+        """A new connection must reach the server this process began with: a restarted Redis (or a
+        replica failed over to) may hold older data, on which a run cannot go on without loss."""
+        connection.on_connect()
+        connection.send_command("INFO", "server")
+        server_id = re.search(rb"run_id:(\w+)", connection.read_response()).group(1)  # type: ignore[union-attr]
+        if self.server_id not in (None, server_id):
+            raise redis.RedisError("it restarted (its data may be older than this run)")
+        self.server_id = server_id
 
     @_guarded(None)
     def call(self, command: Callable[[redis.Redis], Any]) -> Any:
