@@ -267,7 +267,6 @@ def test_a_redis_url_selects_scrapy_redis_with_the_json_codec_and_the_redis_stor
     crawler = _crawler(tmp_path, NEWSBOT_REDIS_URL=redis_url)
     settings = crawler.settings
     assert settings["SCHEDULER"] == "newsbot.cluster.addon.ClusterScheduler"
-    assert settings["DUPEFILTER_CLASS"] == "newsbot.cluster.addon.DupeFilter"
     assert settings["SCHEDULER_SERIALIZER"] == "newsbot.cluster.codec"
     store = seen_store(crawler)
     assert isinstance(store, RedisSeenStore)
