@@ -450,3 +450,26 @@ def test_a_walk_ends_at_a_section_page_answered_2xx_that_asks_for_no_further_pag
     walks = redis.Redis.from_url(redis_url).smembers("spacewar:walks:ended")
     assert walks == ({b'["spacewar.com", "superpowers"]'} if ended else set())
     seen_store(crawler).close()
+
+
+def test_the_frontier_filters_a_seen_request_but_lets_the_hops_of_a_redirect_chain_through(
+    redis_url, tmp_path
+):
+    """As one process's RedirectChainDupeFilter: a redirect to a page already asked for is followed."""
+    from newsbot.cluster.addon import ClusterScheduler
+    from tests.components import make_crawler, run
+
+    async def taken() -> list:
+        crawler = make_crawler(tmp_path, settings={"NEWSBOT_REDIS_URL": redis_url})
+        spider, url = crawler.spider, "https://www.spacewar.com/reports/a.html"
+        crawler.stats.open_spider()
+        (scheduler := ClusterScheduler.from_crawler(crawler)).open(spider)
+        hop = scrapy.Request(url, callback=spider.parse_article, meta={"redirect_urls": ["https://x/"]})
+        for request in (scrapy.Request(url, callback=spider.parse_article), scrapy.Request(url), hop):
+            scheduler.enqueue_request(request)
+        requests = [scheduler.next_request() for _ in range(3)]
+        assert crawler.stats.get_value("dupefilter/filtered") == 1
+        seen_store(crawler).close()
+        return [request.meta.get("redirect_urls") for request in requests if request is not None]
+
+    assert sorted(run(taken()), key=str) == [None, ["https://x/"]]
