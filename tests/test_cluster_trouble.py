@@ -58,6 +58,10 @@ def test_a_worker_that_redis_fails_exits_1_in_its_bound_in_one_line_and_a_rerun_
             state_began = time.monotonic()
             state = _state(url)
             state_took = time.monotonic() - state_began
+            # Less the command's start-up, which a machine busy with other suites stretches past 5 s.
+            started = time.monotonic()
+            subprocess.run([sys.executable, "-c", "import newsbot.cli.main"], cwd=ROOT, check=True)
+            state_took -= time.monotonic() - started
             if trouble == "paused":
                 server.proc.send_signal(signal.SIGCONT)
             else:
