@@ -29,6 +29,7 @@ STAGES = {
     "crawl": "bench.crawl",
     "rerun": "bench.rerun",
     "store": "bench.store",
+    "cluster": "bench.cluster",
 }
 RESULTS = ROOT / "bench" / "results" / "latest.md"
 COMMAND = ".venv/bin/python -m bench"

@@ -215,6 +215,18 @@ def assert_every_article_delivered(
     assert not missing, f"lost: {sorted(missing)}"
 
 
+def assert_dataset_is_one_plain_crawl(deliveries: list[list[dict]], listed: dict[str, dict], groups) -> None:
+    """The dataset of the deliveries holds every article of a plain crawl once, and nothing else.
+
+    `newsbot dataset` keeps one row per article URL across the deliveries (the README's loaders too);
+    until that command is in this branch, the rows are the deliveries' lines deduplicated by URL here.
+    """
+    rows = {item["url"]: item for items in deliveries for item in items}
+    assert_every_article_delivered(list(rows.values()), listed, groups)
+    delivered_again = sum(map(len, deliveries)) - len(rows)
+    print(f"{len(rows)} articles in the dataset; {delivered_again} line(s) delivered again")
+
+
 def line_count(path: Path) -> int:
     return path.read_bytes().count(b"\n") if path.exists() else 0
 

@@ -9,6 +9,7 @@ import itertools
 import json
 import pickle
 import signal
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +29,7 @@ from newsbot.spiders.loader import site_spiders
 from newsbot.store import Forgotten, KnownArticle, SqliteSeenStore
 from tests.cluster_support import (
     SHARED,
+    assert_dataset_is_one_plain_crawl,
     assert_every_article_delivered,
     counting_snapshot_server,
     databases_of_this_process,
@@ -72,17 +74,26 @@ def redis_url(redis_server: str) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def two_workers(redis_server, manifest, tmp_path_factory) -> SimpleNamespace:
-    """Two workers of one plain crawl, then Redis emptied and a third worker run on the same folder."""
+    """Two workers of one plain crawl on two "machines" (an output folder each), then Redis emptied and
+    the cluster run again: a worker on each machine."""
     url, out = _empty_database_url(redis_server), tmp_path_factory.mktemp("two-workers")
+    machines = [out / "machine-a", out / "machine-b"]
     with counting_snapshot_server() as server:
-        workers = [start_worker(name, server.url, out, url, settings=SHARED) for name in ("a", "b")]
+        workers = [
+            start_worker(name, server.url, machine, url, settings=SHARED)
+            for name, machine in zip("ab", machines, strict=True)
+        ]
         for worker in workers:
             worker.finish()
         requested = Counter(server.requested)
         client = redis.Redis.from_url(url)
         walks_completed = client.hlen(WALKS)
         client.flushdb()  # a Redis that lost its data, or a new one
-        after_flush = start_worker("c", server.url, out, url).finish()
+        after_flush = [
+            start_worker(name, server.url, machine, url) for name, machine in zip("cd", machines, strict=True)
+        ]
+        for worker in after_flush:
+            worker.finish()
     return SimpleNamespace(
         workers=workers, requested=requested, walks=walks_completed, after_flush=after_flush
     )
@@ -116,13 +127,22 @@ def test_the_last_worker_of_a_run_without_loss_records_its_walks_complete(two_wo
     assert two_workers.walks == len(load_registry().site("spacewar").sections)
 
 
-def test_an_emptied_store_is_rebuilt_from_the_deliveries_before_crawling(two_workers):
-    worker = two_workers.after_flush
-    assert worker.returncode == 0, worker.log[-3000:]
-    assert "The store was empty" in worker.log
-    # Its walks were gone with the store, so it walked every page: every article was known.
-    assert worker.stats.get("newsbot/section_pages", 0) >= 8
-    assert worker.items == [], "an article delivered before the loss was written again"
+def test_an_emptied_store_is_rebuilt_from_each_machines_deliveries_and_at_worst_delivers_again(
+    two_workers, manifest
+):
+    listed, groups = spacewar_expected(manifest)
+    for worker in two_workers.after_flush:
+        assert worker.returncode == 0, worker.log[-3000:]
+    assert any("The store was empty" in worker.log for worker in two_workers.after_flush)
+    # Its walks were gone with the store, so the cluster walked every page again.
+    assert sum(w.stats.get("newsbot/section_pages", 0) for w in two_workers.after_flush) >= 8
+    # A machine knows its own folder only: what the other one delivered may be delivered again, but
+    # nothing new is written, and the dataset holds every article once.
+    before = {item["url"] for worker in two_workers.workers for item in worker.items}
+    again = [item["url"] for worker in two_workers.after_flush for item in worker.items]
+    assert set(again) <= before
+    deliveries = [worker.items for worker in two_workers.workers + two_workers.after_flush]
+    assert_dataset_is_one_plain_crawl(deliveries, listed, groups)
 
 
 def test_a_worker_killed_mid_run_leaves_its_walks_incomplete_and_one_rerun_loses_nothing(
@@ -147,9 +167,39 @@ def test_a_worker_killed_mid_run_leaves_its_walks_incomplete_and_one_rerun_loses
     assert len(victim.items) < len(listed), "the victim finished before it could be killed"
     assert survivor.returncode == 0 and rerun.returncode == 0, survivor.log[-3000:] + rerun.log[-3000:]
     assert walks == 0, "a run that lost a worker recorded its walks complete"
-    delivered = victim.items + survivor.items + rerun.items
-    assert_every_article_delivered(delivered, listed, groups)
-    print(f"duplicates after a kill -9 and a rerun: {duplicates(delivered)}")
+    assert_dataset_is_one_plain_crawl([victim.items, survivor.items, rerun.items], listed, groups)
+
+
+def test_a_worker_paused_past_every_timeout_and_resumed_is_waited_for_and_one_rerun_loses_nothing(
+    redis_url, manifest, tmp_path
+):
+    listed, groups = spacewar_expected(manifest)
+    # Paused longer than a Redis call's bound (0.5 s, 2 retries) and than a download's timeout.
+    bounded = {
+        **SHARED,
+        "DOWNLOAD_TIMEOUT": "1",
+        "NEWSBOT_REDIS_TIMEOUT": "0.5",
+        "NEWSBOT_REDIS_RETRIES": "2",
+    }
+    with counting_snapshot_server() as server:
+        paused = start_worker("paused", server.url, tmp_path, redis_url, settings=bounded)
+        other = start_worker("other", server.url, tmp_path, redis_url, settings=bounded)
+        wait_for_lines(paused, 2)
+        wait_for_lines(other, 1)
+        assert paused.proc.poll() is None, "the worker ended before it could be paused"
+        paused.proc.send_signal(signal.SIGSTOP)
+        time.sleep(4)
+        # The other one has not finished the run (nor recorded its walks) while this one held requests.
+        waited = other.proc.poll() is None
+        paused.proc.send_signal(signal.SIGCONT)
+        paused.finish()
+        other.finish()
+        rerun = start_worker("rerun", server.url, tmp_path, redis_url).finish()
+
+    assert waited, other.log[-3000:]
+    for worker in (paused, other, rerun):
+        assert worker.returncode == 0, worker.log[-3000:]
+    assert_dataset_is_one_plain_crawl([paused.items, other.items, rerun.items], listed, groups)
 
 
 class _WritesAFile:
@@ -217,7 +267,6 @@ def test_a_redis_url_selects_scrapy_redis_with_the_json_codec_and_the_redis_stor
     crawler = _crawler(tmp_path, NEWSBOT_REDIS_URL=redis_url)
     settings = crawler.settings
     assert settings["SCHEDULER"] == "newsbot.cluster.addon.ClusterScheduler"
-    assert settings["DUPEFILTER_CLASS"] == "newsbot.cluster.addon.DupeFilter"
     assert settings["SCHEDULER_SERIALIZER"] == "newsbot.cluster.codec"
     store = seen_store(crawler)
     assert isinstance(store, RedisSeenStore)
@@ -402,3 +451,26 @@ def test_a_walk_ends_at_a_section_page_answered_2xx_that_asks_for_no_further_pag
     walks = redis.Redis.from_url(redis_url).smembers("spacewar:walks:ended")
     assert walks == ({b'["spacewar.com", "superpowers"]'} if ended else set())
     seen_store(crawler).close()
+
+
+def test_the_frontier_filters_a_seen_request_but_lets_the_hops_of_a_redirect_chain_through(
+    redis_url, tmp_path
+):
+    """As one process's RedirectChainDupeFilter: a redirect to a page already asked for is followed."""
+    from newsbot.cluster.addon import ClusterScheduler
+    from tests.components import make_crawler, run
+
+    async def taken() -> list:
+        crawler = make_crawler(tmp_path, settings={"NEWSBOT_REDIS_URL": redis_url})
+        spider, url = crawler.spider, "https://www.spacewar.com/reports/a.html"
+        crawler.stats.open_spider()
+        (scheduler := ClusterScheduler.from_crawler(crawler)).open(spider)
+        hop = scrapy.Request(url, callback=spider.parse_article, meta={"redirect_urls": ["https://x/"]})
+        for request in (scrapy.Request(url, callback=spider.parse_article), scrapy.Request(url), hop):
+            scheduler.enqueue_request(request)
+        requests = [scheduler.next_request() for _ in range(3)]
+        assert crawler.stats.get_value("dupefilter/filtered") == 1
+        seen_store(crawler).close()
+        return [request.meta.get("redirect_urls") for request in requests if request is not None]
+
+    assert sorted(run(taken()), key=str) == [None, ["https://x/"]]

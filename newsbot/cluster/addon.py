@@ -1,20 +1,20 @@
 """The add-on that makes a crawl a cluster worker when NEWSBOT_REDIS_URL is set, on scrapy-redis.
 
-Workers of a spider share scrapy-redis's priority queue and duplicate filter and the store
+Workers of a spider share scrapy-redis's priority queue and duplicate filter keys and the store
 (newsbot.cluster.store). Deliveries are at least once: a worker checks the store before writing and
 marks after its fsync, as one process does. A run's walks are recorded complete by its last worker
-only, when every worker of the run finished ok and nothing is queued: a run that lost a worker
-leaves them incomplete, so the next run walks on and finds what the lost worker held.
+only, when every worker of the run finished ok and nothing is queued: a run that lost a worker leaves
+them incomplete, so the next run walks on and finds what the lost worker held.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 from scrapy import Request, Spider, signals
@@ -28,13 +28,29 @@ from scrapy_redis.scheduler import Scheduler  # type: ignore[import-untyped]
 
 from newsbot.clock import utc_now_iso
 from newsbot.cluster import store as cluster
-from newsbot.delivery import deliveries, spider_delivery
 from newsbot.extensions.store import seen_store
 from newsbot.keys import ARTICLE_META_KEY, FINISH_STORE_UNUSABLE, STATS_STORE_ERROR
 from newsbot.signals import run_judged
 
 logger = logging.getLogger(__name__)
+# Requests a worker takes from the queue at once: fewer round trips; what a killed worker held is found
+# again by the walks it left incomplete.
+TAKEN_AT_ONCE = 4
 
+# KEYS: duplicate filter, queue, run. ARGV: worker, how many to take, then fingerprint ('' for none), score
+# and entry of each request held since the last call. A page's requests are queued (scrapy-redis's
+# seen-check and push) and the next ones taken in one call; a worker that takes any is running.
+_FRONTIER = """
+local queued = 0
+for i = 3, #ARGV, 3 do
+  if ARGV[i] == '' or redis.call('SADD', KEYS[1], ARGV[i]) == 1 then
+    queued = queued + redis.call('ZADD', KEYS[2], ARGV[i + 1], ARGV[i + 2])
+  end
+end
+local taken = redis.call('ZPOPMIN', KEYS[2], ARGV[2])
+if #taken > 0 then redis.call('HSET', KEYS[3], ARGV[1], 'running') end
+return {queued, taken}
+"""
 # KEYS: run, queue, walks ended, walks started, walks completed. ARGV: worker, its verdict, time.
 # The run's last worker, all verdicts ok and nothing queued, completes the walks that ended in the run.
 _FINISH = """
@@ -50,20 +66,6 @@ return #walks
 """
 
 
-# KEYS: duplicate filter, queue. ARGV: fingerprint ('' for dont_filter), score and entry of each request.
-# scrapy-redis's seen-check and push, for every request of a page in one call instead of two per request.
-_ENQUEUE = """
-local queued = 0
-for i = 1, #ARGV, 3 do
-  if ARGV[i] == '' or redis.call('SADD', KEYS[1], ARGV[i]) == 1 then
-    redis.call('ZADD', KEYS[2], ARGV[i + 1], ARGV[i + 2])
-    queued = queued + 1
-  end
-end
-return queued
-"""
-
-
 def run_keys(spider: str) -> tuple[str, str, str, str]:
     """scrapy-redis's queue and duplicate filter, the run (worker -> state), the walks ended in it."""
     return f"{spider}:requests", f"{spider}:dupefilter", f"{spider}:run", f"{spider}:walks:ended"
@@ -74,56 +76,38 @@ class RedisAddon:
         if not settings.get(cluster.URL_SETTING):
             return
         worker = f"newsbot-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-        settings.set(cluster.WORKER_SETTING, worker, "addon")  # before redis_params(), which names it
-        for name, value in {
-            "SCHEDULER": f"{__name__}.ClusterScheduler",
-            "SCHEDULER_SERIALIZER": "newsbot.cluster.codec",
-            "REDIS_URL": settings[cluster.URL_SETTING],
-            "REDIS_PARAMS": cluster.redis_params(settings),
-        }.items():
-            settings.set(name, value, "addon")
+        settings.set(cluster.WORKER_SETTING, worker, "addon")
+        settings.set("SCHEDULER", f"{__name__}.ClusterScheduler", "addon")
+        settings.set("SCHEDULER_SERIALIZER", "newsbot.cluster.codec", "addon")
         # At the project's priority: settings.py's defaults yield to these, a -s on the command line wins.
-        settings.set("DUPEFILTER_CLASS", f"{__name__}.DupeFilter", "project")
         settings.set("NEWSBOT_STORE_CLASS", "newsbot.cluster.store.RedisSeenStore", "project")
         settings.set_in_component_priority_dict("SPIDER_MIDDLEWARES", RunMember, 5)  # sees every output
 
 
-class DupeFilter(RFPDupeFilter):  # type: ignore[misc]
-    """scrapy-redis's duplicate filter on Scrapy's own request fingerprint, letting the hops of a
-    redirect chain through."""
-
-    @classmethod
-    def from_spider(cls, spider: Spider) -> DupeFilter:
-        (dupefilter := super().from_spider(spider)).fingerprinter = spider.crawler.request_fingerprinter
-        return dupefilter  # type: ignore[no-any-return]
-
-    def request_fingerprint(self, request: Request) -> str:
-        return str(self.fingerprinter.fingerprint(request).hex())
-
-    def request_seen(self, request: Request) -> bool:
-        # As newsbot.middlewares.downloader.RedirectChainDupeFilter: REDIRECT_MAX_TIMES bounds a chain.
-        return False if request.meta.get("redirect_urls") else bool(super().request_seen(request))
-
-
 class ClusterScheduler(Scheduler):  # type: ignore[misc]
-    """scrapy-redis's Scheduler: it joins its run as it opens, waits while idle for the run's live
-    workers, and makes its Redis calls through the store, which stops the worker when they fail."""
+    """scrapy-redis's Scheduler on the store's client (its calls fail as the store's do, stopping the
+    worker), with Scrapy's request fingerprint. It joins its run as it opens, and waits while idle for
+    the run's live workers."""
 
-    waiting_for: list[str]
-    idle: bool
     held: list[Any]
+    taken: list[bytes]
+    waiting_for: list[str]
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ClusterScheduler:
-        scheduler, store = None, seen_store(crawler)
-        if isinstance(store, cluster.RedisSeenStore):  # scrapy-redis pings Redis here
-            scheduler = store.call(lambda _: super(ClusterScheduler, cls).from_crawler(crawler))
-        else:  # refused at start, or a complete feed export (-o): the run must not start
+        store = seen_store(crawler)
+        if not isinstance(store, cluster.RedisSeenStore):  # refused at start, or a feed export (-o)
             crawler.signals.connect(cls.refuse_to_start, signal=signals.spider_opened)
-        scheduler = cls(server=None) if scheduler is None else scheduler
+        server, name = getattr(store, "redis", None), crawler.spidercls.name
+        scheduler = cls(
+            server,
+            persist=True,  # the queue is the run's, never emptied by one worker's close
+            serializer=importlib.import_module(crawler.settings["SCHEDULER_SERIALIZER"]),
+            dupefilter=RFPDupeFilter(server, key=run_keys(name)[1]),  # its key; Scrapy's fingerprint
+        )
         scheduler.crawler, scheduler.store, scheduler.stats = crawler, store, crawler.stats
-        scheduler.worker = crawler.settings[cluster.WORKER_SETTING]
-        scheduler.idle, scheduler.waiting_for, scheduler.held = False, [], []
+        scheduler.worker, scheduler.held, scheduler.taken = crawler.settings[cluster.WORKER_SETTING], [], []
+        scheduler.waiting_for = []
         # The engine looks at an idle scheduler every 5 s; a worker waiting for others, every 0.5 s.
         scheduler.wake = create_looping_call(scheduler._look_again)
         crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
@@ -135,7 +119,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
             logger.error("A cluster worker needs its Redis store (a complete feed export -o/-O has none)")
         raise CloseSpider(FINISH_STORE_UNUSABLE)
 
-    def _redis(self, command: Callable[[], Any]) -> Any:
+    def _redis(self, command: Any) -> Any:
         return None if self.server is None else self.store.call(lambda _: command())
 
     def open(self, spider: Spider) -> None:
@@ -144,48 +128,46 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
     def _join(self, spider: Spider) -> None:
         queue, dupefilter, self.run, ended = run_keys(spider.name)
         with self.server.lock(f"{spider.name}:join", timeout=600, blocking_timeout=600):
-            if self.store.rebuild_if_empty(self._deliveries(spider)):
-                logger.warning("The store was empty (a new Redis, or lost data): rebuilt from the deliveries")
+            if self.server.set(cluster.MARKER, utc_now_iso(), nx=True):  # the writers mark the deliveries
+                logger.warning(
+                    "The store was empty (a new Redis, or lost data): the deliveries are marked again"
+                )
             if not self._alive().intersection(name.decode() for name in self.server.hkeys(self.run)):
                 # No worker of the last run is alive: it finished, or died. What a dead one held is found
                 # again by the walks it left incomplete: the new run starts with an empty frontier.
                 self.server.delete(queue, dupefilter, self.run, ended)
             self.server.hset(self.run, self.worker, "running")
         super().open(spider)
-        self._enqueue = self.server.register_script(_ENQUEUE)
+        self._frontier = self.server.register_script(_FRONTIER)
 
     def _alive(self) -> set[str]:
         """The other workers connected to Redis: a killed process's connections are closed."""
         return {client["name"] for client in self.server.client_list()} - {self.worker}
 
-    def _deliveries(self, spider: Spider) -> list[Path]:
-        template = self.crawler.settings.get("NEWSBOT_OUTPUT")
-        return deliveries(spider_delivery(template, spider).parent) if template else []
-
     def has_pending_requests(self) -> bool:
-        self._flush()
-        return bool(self._redis(lambda: len(self.queue) > 0))
+        return bool(self.held or self.taken or self._redis(lambda: self.server.zcard(self.queue.key)))
 
     def enqueue_request(self, request: Request) -> bool:
-        # Held until the engine next looks at the frontier: a page's requests reach Redis in one call.
+        # Held until the engine next asks for a request: a page's requests reach Redis in one call.
+        # The hops of a redirect chain pass, as newsbot.middlewares.downloader.RedirectChainDupeFilter.
         if self.server is None:
             return False
-        fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
+        unfiltered = request.dont_filter or request.meta.get("redirect_urls")
+        fingerprint = "" if unfiltered else self.crawler.request_fingerprinter.fingerprint(request).hex()
         self.held += [fingerprint, -request.priority, self.queue._encode_request(request)]
         return True
 
-    def _flush(self) -> None:
-        if self.held:
-            args, self.held = self.held, []
-            queued = self._redis(lambda: self._enqueue(keys=[self.df.key, self.queue.key], args=args)) or 0
-            self.stats.inc_value("scheduler/enqueued/redis", queued)
-            self.stats.inc_value("dupefilter/filtered", len(args) // 3 - queued)
-
     def next_request(self) -> Request | None:
-        self._flush()
-        while True:
+        if self.server is not None and (not self.taken or self.held):
+            args, self.held = [self.worker, TAKEN_AT_ONCE - len(self.taken), *self.held], []
+            keys = [self.df.key, self.queue.key, self.run]
+            queued, taken = self._redis(lambda: self._frontier(keys=keys, args=args)) or (0, [])
+            self.stats.inc_value("scheduler/enqueued/redis", queued)
+            self.stats.inc_value("dupefilter/filtered", (len(args) - 2) // 3 - queued)
+            self.taken += taken[::2]
+        while self.taken:
             try:
-                request = self._redis(lambda: self.queue.pop())
+                request = self.queue._decode_request(self.taken.pop(0))
             except ValueError as refusal:  # codec.Refused, or a callback this spider does not have
                 self.stats.inc_value("newsbot/redis/refused_payloads")
                 # A WARNING: junk planted in Redis must not fail the run (NEWSBOT_MAX_ERRORS).
@@ -193,23 +175,19 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
                     "Refused an entry of %s that is not a newsbot request: %s", self.queue.key, refusal
                 )
                 continue
-            if request is not None:
-                self.stats.inc_value("scheduler/dequeued/redis")
-                if self.idle:  # busy again: the others wait for what its requests may queue
-                    self.idle = (
-                        self._redis(lambda: self.server.hset(self.run, self.worker, "running")) is None
-                    )
+            self.stats.inc_value("scheduler/dequeued/redis")
             return request  # type: ignore[no-any-return]
+        return None
 
     def spider_idle(self, spider: Spider) -> None:
         """An idle worker stays while another live worker of its run may still queue requests."""
 
         def running() -> list[str]:
-            self.server.hset(self.run, self.worker, "idle")
-            run = self.server.hgetall(self.run)
+            pipe = self.server.pipeline()
+            pipe.hset(self.run, self.worker, "idle")
+            run = pipe.hgetall(self.run).execute()[1]
             return sorted(self._alive().intersection(w.decode() for w, v in run.items() if v == b"running"))
 
-        self.idle = True
         if waiting_for := self._redis(running):
             if waiting_for != self.waiting_for:
                 logger.info("Frontier empty; waiting for worker(s) still running: %s", ", ".join(waiting_for))
@@ -220,12 +198,11 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         self.close("no worker of the run left to wait for")
 
     def close(self, reason: str) -> None:
-        # Never empties the frontier, as scrapy-redis's does without SCHEDULER_PERSIST: it is the run's.
-        self._flush()
         if self.wake.running:
             self.wake.stop()
 
     def _look_again(self) -> None:
+        # Private: Scrapy has no public way to have the engine ask the scheduler again before its 5 s.
         if (nextcall := getattr(getattr(self.crawler.engine, "_slot", None), "nextcall", None)) is not None:
             nextcall.schedule()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlsplit
 
 from newsbot.keys import (
@@ -32,18 +32,13 @@ CALLBACKS = frozenset({"parse_section", "parse_article", "parse_home", "parse_fe
 # The meta keys that travel and their types: the spider's markers, and what Scrapy's retry, redirect
 # and depth middlewares count across workers.
 META_TYPES: dict[str, type] = {
-    ARTICLE_META_KEY: str,
-    LEDGER_META_KEY: bool,
-    MISDIRECTED_META_KEY: bool,
-    KIND_META_KEY: str,
-    LISTED_DATE_META_KEY: str,
-    HEAL_META_KEY: str,
-    HEAL_REASON_META_KEY: str,
-    "handle_httpstatus_list": list,
-    "redirect_urls": list,
-    "redirect_reasons": list,
+    **dict.fromkeys(
+        (ARTICLE_META_KEY, KIND_META_KEY, LISTED_DATE_META_KEY, HEAL_META_KEY, HEAL_REASON_META_KEY), str
+    ),
+    **dict.fromkeys((LEDGER_META_KEY, MISDIRECTED_META_KEY), bool),
+    **dict.fromkeys(("handle_httpstatus_list", "redirect_urls", "redirect_reasons"), list),
+    **dict.fromkeys(("retry_times", "depth", "redirect_times", "redirect_ttl"), int),
 }
-META_TYPES |= dict.fromkeys(("retry_times", "depth", "redirect_times", "redirect_ttl"), int)
 FIELDS = frozenset({"url", "callback", "errback", "cb_kwargs", "meta", "priority"})
 
 
@@ -59,9 +54,8 @@ def dumps(request: dict[str, Any]) -> bytes:
     """The queue entry of a request, as `Request.to_dict` gives it."""
     data = {key: request.get(key) for key in FIELDS}
     data["meta"] = {key: value for key, value in (request.get("meta") or {}).items() if key in META_TYPES}
-    if request.get("method", "GET") != "GET" or request.get("body"):
-        raise NotCarriable(f"{data['url']}: only GET requests without a body travel through Redis")
-    if why := _wrong(data):
+    get = request.get("method", "GET") == "GET" and not request.get("body")
+    if why := _wrong(data) if get else "only GET requests without a body travel through Redis":
         raise NotCarriable(f"{data['url']}: {why}")
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
@@ -72,10 +66,9 @@ def loads(entry: bytes) -> dict[str, Any]:
         data = json.loads(entry) if len(entry) <= MAX_ENTRY_BYTES else f"more than {MAX_ENTRY_BYTES} bytes"
     except ValueError:
         data = "not JSON"
-    why = _wrong(data) if isinstance(data, dict) else data if isinstance(data, str) else "not a request"
-    if why:
+    if why := data if isinstance(data, str) else _wrong(data) if isinstance(data, dict) else "not a request":
         raise Refused(f"{why}: {len(entry)} bytes, starting {entry[:24].hex()}")
-    return {**cast(dict[str, Any], data), "method": "GET"}
+    return {**data, "method": "GET"}  # type: ignore[dict-item]
 
 
 def _wrong(data: dict[str, Any]) -> str | None:
@@ -83,33 +76,34 @@ def _wrong(data: dict[str, Any]) -> str | None:
     url, meta, kwargs = data.get("url"), data.get("meta") or {}, data.get("cb_kwargs") or {}
     checks = {
         f"unknown request fields {sorted(set(data) - FIELDS)}": set(data) <= FIELDS,
-        f"URL {url!r} is not a page of the network": isinstance(url, str) and _is_network_url(url),
+        f"URL {url!r} is not a page of the network": _is_network_url(url),
         "cb_kwargs holds more than plain values": isinstance(kwargs, dict)
-        and all(map(_is_plain, kwargs.values())),
+        and all(map(_plain, kwargs.values())),
         "priority is not a whole number": type(data.get("priority", 0)) is int,
         "meta is not an object": isinstance(meta, dict),
     }
     for what in ("callback", "errback"):
-        name = data.get(what)
-        checks[f"{what} {name!r} is not one a frontier carries"] = name is None or name in CALLBACKS
+        checks[f"{what} {data.get(what)!r} is not one a frontier carries"] = data.get(what) in {
+            None,
+            *CALLBACKS,
+        }
     for key, value in meta.items() if isinstance(meta, dict) else ():
         checks[f"meta key {key!r} is not allowed"] = key in META_TYPES
-        plain = isinstance(value, META_TYPES.get(key, object)) and _is_plain(value)
+        plain = isinstance(value, META_TYPES.get(key, object)) and _plain(value)
         checks[f"meta {key!r} has a value of the wrong kind"] = plain
     return next((why for why, ok in checks.items() if not ok), None)
 
 
-def _is_network_url(url: str) -> bool:
+def _is_network_url(url: Any) -> bool:
     try:
         parts = urlsplit(url)
-    except ValueError:
+    except (ValueError, TypeError, AttributeError):
         return False
     return parts.scheme in ("http", "https") and load_registry().is_network_host(parts.hostname or "")
 
 
-def _is_plain(value: Any) -> bool:
+def _plain(value: Any, nested: bool = False) -> bool:
+    """A JSON scalar (finite), or a flat list of them."""
     if isinstance(value, list):
-        return all(not isinstance(item, list) and _is_plain(item) for item in value)
-    return isinstance(value, str | int | bool | type(None)) or (
-        isinstance(value, float) and math.isfinite(value)
-    )
+        return not nested and all(_plain(item, True) for item in value)
+    return isinstance(value, str | int | bool | None) or (isinstance(value, float) and math.isfinite(value))

@@ -1,8 +1,11 @@
 """The seen-articles store in Redis, shared by a cluster's workers: SqliteSeenStore's answers.
 
-Every call goes through redis-py's stock `Retry` (bounded attempts) with socket timeouts. When they
-run out, the worker stops (one line, exit 1) and asks Redis nothing more: a question answers "not
-known", a mark is not made. A later run then delivers again; nothing is lost.
+Keys (prefix newsbot:seen): `:articles` (URL -> JSON record), `:hashes` (content hash -> URL), `:copies`
+(URL -> JSON), `:walks:started` and `:walks:completed` (JSON [site, section] -> time), `:outputs`
+("<host>:<path>" -> bytes reconciled), `:ledger` (URL -> JSON). Every call is bounded by redis-py's
+stock `Retry` and socket timeouts, on the server the process began with. When a call fails, the worker
+stops (one line, exit 1) and asks Redis nothing more: a question answers "not known", a mark is not
+made, and a later run delivers again; nothing is lost.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ import re
 import socket
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable
-from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import redis
@@ -28,23 +30,28 @@ from scrapy.utils.defer import deferred_from_coro
 
 from newsbot.clock import utc_now_iso
 from newsbot.store.base import Forgotten, KnownArticle, LedgerEntry, SectionSummary, StoreError
-from newsbot.store.reconcile import mark_unmarked_lines
 
 logger = logging.getLogger(__name__)
 URL_SETTING, WORKER_SETTING = "NEWSBOT_REDIS_URL", "NEWSBOT_CLUSTER_WORKER"  # the add-on sets the worker
 # Seconds per socket operation, and attempts after the first: together they bound a Redis call.
 TIMEOUT_SETTING, RETRIES_SETTING = "NEWSBOT_REDIS_TIMEOUT", "NEWSBOT_REDIS_RETRIES"
 FINISH_REDIS, STATS_TROUBLE = "redis_unreachable", "newsbot/redis/trouble"  # not a good finish: exit 1
-P = "newsbot:seen"
-MARKER = f"{P}:marker"  # absent on a new Redis, or one that lost its data
-ARTICLES, HASHES, COPIES, OUTPUTS, LEDGER = (
-    f"{P}:{k}" for k in ("articles", "hashes", "copies", "outputs", "ledger")
+MARKER, ARTICLES, HASHES, COPIES, OUTPUTS, LEDGER, STARTED, COMPLETED = (
+    f"newsbot:seen:{k}"
+    for k in (
+        "marker",
+        "articles",
+        "hashes",
+        "copies",
+        "outputs",
+        "ledger",
+        "walks:started",
+        "walks:completed",
+    )
 )
-STARTED, COMPLETED = f"{P}:walks:started", f"{P}:walks:completed"
 F = TypeVar("F", bound=Callable[..., Any])
 
-# KEYS: articles, hashes, outputs. ARGV: output key ('' for none), its bytes reconciled, then URL,
-# content hash and record of each article: one call per item written, or per file reconciled.
+# ARGV: output key ('' for none), its bytes reconciled, then URL, content hash and record of each article.
 _RECORD = """
 local added = 0
 for i = 3, #ARGV, 3 do
@@ -54,8 +61,7 @@ end
 if ARGV[1] ~= '' then redis.call('HSET', KEYS[3], ARGV[1], ARGV[2]) end
 return added
 """
-# One more failed attempt at an article, atomic across workers.
-# ARGV: url, site, section, reason, time, summary (the listing's teaser).
+# One more failed attempt at an article, atomic. ARGV: url, site, section, reason, time, summary.
 _LEDGER_ADD = """
 local e = cjson.decode(redis.call('HGET', KEYS[1], ARGV[1]) or '{"attempts": 0, "given_up": false}')
 if (e.section or '') == '' then e.section = ARGV[3] end
@@ -78,18 +84,20 @@ def redacted(url: str) -> str:
 
 
 def _guarded(default: Any = StoreError) -> Callable[[F], F]:
-    """Once Redis failed, a worker's store answers `default` without asking it (else: StoreError)."""
+    """Once Redis failed, the store answers `default` without asking it (alone, or with no default:
+    StoreError); the first failure stops the worker."""
 
     def wrap(method: F) -> F:
         @functools.wraps(method)
         def guarded(self: RedisSeenStore, *args: Any, **kwargs: Any) -> Any:
-            if self.trouble is None:
-                try:
+            try:
+                if self.trouble is None:
                     return method(self, *args, **kwargs)
-                except redis.RedisError as error:
-                    self.trouble = message = f"Redis at {self.url} failed: {error}".replace("\n", " ")
-                    self.on_trouble(message)
-            if default is StoreError or self.on_trouble is _raise:
+            except redis.RedisError as error:
+                self.trouble = f"Redis at {self.url} failed: {error}".replace("\n", " ")
+                if self.crawler is not None:
+                    _stop(self.crawler, self.trouble)
+            if default is StoreError or self.crawler is None:
                 raise StoreError(self.trouble)
             return copy.copy(default)
 
@@ -98,29 +106,33 @@ def _guarded(default: Any = StoreError) -> Callable[[F], F]:
     return wrap
 
 
-def _raise(message: str) -> None:
-    raise StoreError(message)
-
-
 class RedisSeenStore:
-    """Keys (prefix newsbot:seen): `:articles` (URL -> JSON record), `:hashes` (content hash -> URL),
-    `:copies` (URL -> JSON {copy_of, site, first_seen}), `:walks:started` and `:walks:completed`
-    (JSON [site, section] -> time), `:outputs` ("<host>:<path>" -> bytes reconciled), `:ledger`."""
-
-    def __init__(self, url: str, settings: BaseSettings | None = None) -> None:
-        self.url, self.host = redacted(url), socket.gethostname()
+    def __init__(
+        self, url: str, settings: BaseSettings | None = None, crawler: Crawler | None = None
+    ) -> None:
+        self.url, self.host, self.crawler = redacted(url), socket.gethostname(), crawler
         self.trouble: str | None = None
+        self.server_id: bytes | None = None
         # Alone (`newsbot state`) it answers within seconds, or raises StoreError saying why not.
         settings = settings or BaseSettings({TIMEOUT_SETTING: 2, RETRIES_SETTING: 1})
-        self.redis = redis.Redis.from_url(url, **redis_params(settings))
-        self.on_trouble: Callable[[str], None] = _raise
+        self.redis = redis.Redis.from_url(url, **redis_params(settings), redis_connect_func=self._connected)
         self._record, self._ledger_add = map(self.redis.register_script, (_RECORD, _LEDGER_ADD))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisSeenStore:
         (store := cls(crawler.settings[URL_SETTING], crawler.settings)).call(redis.Redis.ping)
-        store.on_trouble = functools.partial(_stop, crawler)
+        store.crawler = crawler  # now a failure stops the worker; at start it is StoreError (exit 2)
         return store
+
+    def _connected(self, connection: Any) -> None:
+        """A new connection must reach the server this process began with: a restarted Redis (or a
+        replica failed over to) may hold older data, on which a run cannot go on without loss."""
+        connection.on_connect()
+        connection.send_command("INFO", "server")
+        server_id = re.search(rb"run_id:(\w+)", connection.read_response()).group(1)  # type: ignore[union-attr]
+        if self.server_id not in (None, server_id):
+            raise redis.RedisError("it restarted (its data may be older than this run)")
+        self.server_id = server_id
 
     @_guarded(None)
     def call(self, command: Callable[[redis.Redis], Any]) -> Any:
@@ -130,24 +142,17 @@ class RedisSeenStore:
     def close(self) -> None:
         self.redis.close()
 
-    @_guarded(False)
-    def rebuild_if_empty(self, deliveries: Iterable[Path]) -> bool:
-        """With no marker (a new Redis, or lost data), marks known every article delivered: True."""
-        if self.redis.exists(MARKER):
-            return False
-        for path in deliveries:
-            mark_unmarked_lines(path, self)
-        return self.trouble is None and bool(self.redis.set(MARKER, utc_now_iso()))
-
     def is_known_url(self, url: str) -> bool:
         return url in self.known_urls([url])
 
     @_guarded(set())
     def known_urls(self, urls: Iterable[str]) -> set[str]:
-        pipe, wanted = self.redis.pipeline(transaction=False), list(dict.fromkeys(urls))
+        if not (wanted := list(dict.fromkeys(urls))):
+            return set()
+        pipe = self.redis.pipeline(transaction=False)
         pipe.hmget(ARTICLES, wanted)
         pipe.hmget(COPIES, wanted)
-        written, copies = pipe.execute() if wanted else ([], [])
+        written, copies = pipe.execute()
         return {url for url, a, c in zip(wanted, written, copies, strict=True) if a or c}
 
     @_guarded(None)
@@ -157,21 +162,21 @@ class RedisSeenStore:
 
     @_guarded(0)
     def reconciled_bytes(self, output: str) -> int:
-        return int(self.redis.hget(OUTPUTS, self._output_key(output)) or 0)
+        return int(self.redis.hget(OUTPUTS, f"{self.host}:{os.path.abspath(output)}") or 0)
 
     @_guarded(False)
     def last_walk_completed(self, site: str, section: str) -> bool:
         return bool(self.redis.hexists(COMPLETED, walk_field(site, section)))
 
     def record(self, article: KnownArticle, *, output: str | None = None, reconciled_bytes: int = 0) -> None:
-        # Not made after trouble: the line lies past the reconciled offset, the next start marks it.
         self.record_many([article], output=output, reconciled_bytes=reconciled_bytes)
 
     @_guarded(0)
     def record_many(
         self, articles: Iterable[KnownArticle], *, output: str | None, reconciled_bytes: int
     ) -> int:
-        delivery = self._output_key(output) if output else None
+        # Each worker appends to its own file on its own machine: one path on two machines is two files.
+        delivery = f"{self.host}:{os.path.abspath(output)}" if output else None
         now, args = utc_now_iso(), [delivery or "", str(reconciled_bytes)]
         for a in articles:
             record = {"content_hash": a.content_hash, "site": a.site, "section": a.section,
@@ -190,10 +195,6 @@ class RedisSeenStore:
     def record_copy(self, url: str, copy_of: str, site: str) -> None:
         record = {"copy_of": copy_of, "site": site, "first_seen": utc_now_iso()}
         self.redis.hsetnx(COPIES, url, json.dumps(record, ensure_ascii=False))
-
-    def _output_key(self, output: str) -> str:
-        # Each worker appends to its own file on its own machine: one path on two machines is two files.
-        return f"{self.host}:{os.path.abspath(output)}"
 
     @_guarded(None)
     def begin_walk(self, site: str, section: str) -> None:
@@ -270,8 +271,9 @@ class RedisSeenStore:
     def ledger_add(
         self, url: str, *, site: str, section: str | None, reason: str, summary: str | None = None
     ) -> LedgerEntry:
-        args = [url, site, section or "", reason, utc_now_iso(), summary or ""]
-        raw = self._ledger_add(keys=[LEDGER], args=args)
+        raw = self._ledger_add(
+            keys=[LEDGER], args=[url, site, section or "", reason, utc_now_iso(), summary or ""]
+        )
         return _ledger_entry(url, json.loads(raw))
 
     def ledger_pending(self, site: str) -> list[LedgerEntry]:
@@ -294,7 +296,7 @@ class RedisSeenStore:
 
     def ledger_counts(self) -> dict[str, int]:
         entries = self.ledger_entries()
-        given_up = sum(1 for entry in entries if entry.given_up)
+        given_up = sum(entry.given_up for entry in entries)
         return {"pending": len(entries) - given_up, "given_up": given_up}
 
     def _records(self, key: str) -> Iterable[tuple[str, dict[str, Any]]]:
