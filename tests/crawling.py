@@ -9,7 +9,44 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from jsonschema import Draft202012Validator
+
+from newsbot.item import shipped_schema
 from tests.conftest import ROOT
+
+COMPARED_FIELDS = (
+    "url", "site", "title", "byline", "authors", "agency", "dateline", "dateline_place",
+    "date_published", "paragraphs", "images", "related_links",
+)  # fmt: skip
+
+
+def assert_exact_set(items: list[dict], listed: dict[str, dict], groups: list[set[str]]) -> None:
+    urls = [item["url"] for item in items]
+    assert len(urls) == len(set(urls)), "a URL was written twice"
+    hashes = [item["content_hash"] for item in items]
+    assert len(hashes) == len(set(hashes)), "a content hash was written twice"
+    for group in groups:
+        assert len(group & set(urls)) == 1, f"syndicated copies {group} not written exactly once"
+    expected_urls = set(listed)
+    for group in groups:
+        expected_urls -= group
+    assert expected_urls <= set(urls)
+    assert set(urls) <= set(listed)
+    assert len(urls) == len(listed) - sum(len(g) - 1 for g in groups)
+
+
+def assert_items_match_manifest(items: list[dict], listed: dict[str, dict], site: str) -> None:
+    validator = Draft202012Validator(shipped_schema())
+    for item in items:
+        assert validator.is_valid(item), list(validator.iter_errors(item))[:1]
+        truth = listed[item["url"]]
+        for name in COMPARED_FIELDS:
+            assert item[name] == truth[name], (item["url"], name)
+        assert item["section"] == truth["section_label"]
+        teasers = {e["teaser"] for e in truth["listed_in"] if e["site"] == site}
+        assert item["summary"] in teasers
+        assert item["notes"] == (["dateline: none found"] if truth["is_advertorial"] else [])
+
 
 # Politeness is for the live sites: the snapshot is our own loopback server.
 FAST_SETTINGS = {
@@ -91,3 +128,11 @@ def article_requests(result: CrawlResult) -> int:
         - stats.get("newsbot/section_pages", 0)
         - stats.get("newsbot/home_pages", 0)
     )
+
+
+def default_sections(manifest: dict, site: str) -> set[str]:
+    """The sections a run without `-a sections` walks: the declared ones, else the navigation's."""
+    sections = [s for s in manifest["sections"] if s["site"] == site]
+    declared = {s["slug"] for s in sections if s["in_registry"]}
+    linked = {n["url"] for n in manifest["navigation"] if n["site"] == site and n["is_section"]}
+    return declared or {s["slug"] for s in sections if s["pages"][0] in linked}
