@@ -9,7 +9,44 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from jsonschema import Draft202012Validator
+
+from newsbot.item import shipped_schema
 from tests.conftest import ROOT
+
+COMPARED_FIELDS = (
+    "url", "site", "title", "byline", "authors", "agency", "dateline", "dateline_place",
+    "date_published", "paragraphs", "images", "related_links",
+)  # fmt: skip
+
+
+def assert_exact_set(items: list[dict], listed: dict[str, dict], groups: list[set[str]]) -> None:
+    urls = [item["url"] for item in items]
+    assert len(urls) == len(set(urls)), "a URL was written twice"
+    hashes = [item["content_hash"] for item in items]
+    assert len(hashes) == len(set(hashes)), "a content hash was written twice"
+    for group in groups:
+        assert len(group & set(urls)) == 1, f"syndicated copies {group} not written exactly once"
+    expected_urls = set(listed)
+    for group in groups:
+        expected_urls -= group
+    assert expected_urls <= set(urls)
+    assert set(urls) <= set(listed)
+    assert len(urls) == len(listed) - sum(len(g) - 1 for g in groups)
+
+
+def assert_items_match_manifest(items: list[dict], listed: dict[str, dict], site: str) -> None:
+    validator = Draft202012Validator(shipped_schema())
+    for item in items:
+        assert validator.is_valid(item), list(validator.iter_errors(item))[:1]
+        truth = listed[item["url"]]
+        for name in COMPARED_FIELDS:
+            assert item[name] == truth[name], (item["url"], name)
+        assert item["section"] == truth["section_label"]
+        teasers = {e["teaser"] for e in truth["listed_in"] if e["site"] == site}
+        assert item["summary"] in teasers
+        assert item["notes"] == (["dateline: none found"] if truth["is_advertorial"] else [])
+
 
 # Politeness is for the live sites: the snapshot is our own loopback server.
 FAST_SETTINGS = {
@@ -40,11 +77,27 @@ def run_crawl(
     extra: list[str] | None = None,
     timeout: float = 120,
 ) -> CrawlResult:
-    out_dir.mkdir(parents=True, exist_ok=True)
     reports_before = set(out_dir.glob("*.report.json"))
-    command = [sys.executable, "-m", "scrapy", "crawl", spider]
+    command = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        *_crawl_words(spider, mirror, out_dir, args, settings),
+        *(extra or []),
+    ]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    return _result(spider, out_dir, proc.returncode, proc.stderr, reports_before)
+
+
+def _crawl_words(
+    spider: str, mirror: str, out_dir: Path, args: dict[str, str] | None, settings: dict[str, str] | None
+) -> list[str]:
+    """`crawl <spider> -a ... -s ...`, writing into `out_dir`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    words = ["crawl", spider]
     for name, value in (args or {}).items():
-        command += ["-a", f"{name}={value}"]
+        words += ["-a", f"{name}={value}"]
     merged = {
         **FAST_SETTINGS,
         "NEWSBOT_MIRROR": mirror,
@@ -54,16 +107,15 @@ def run_crawl(
         **(settings or {}),
     }
     for name, value in merged.items():
-        command += ["-s", f"{name}={value}"]
-    command += extra or []
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+        words += ["-s", f"{name}={value}"]
+    return words
+
+
+def _result(spider: str, out_dir: Path, returncode: int, log: str, reports_before: set[Path]) -> CrawlResult:
     # This run's report is the one it made: beside its delivery, whose name no other run has.
     reports = set(out_dir.glob("*.report.json")) - reports_before
     report = json.loads(reports.pop().read_text()) if reports else {}
-    return CrawlResult(
-        proc.returncode, delivered(out_dir, spider), report.get("stats", {}), proc.stderr, report
-    )
+    return CrawlResult(returncode, delivered(out_dir, spider), report.get("stats", {}), log, report)
 
 
 def deliveries(folder: Path, spider: str = "") -> list[Path]:
@@ -76,6 +128,51 @@ def delivered(folder: Path, spider: str = "") -> list[dict]:
     return [
         json.loads(line) for path in deliveries(folder, spider) for line in path.read_bytes().splitlines()
     ]
+
+
+# Each child runs Scrapy's own entry point (the `scrapy` script is scrapy.cmdline:execute) with its
+# words, its stdout and stderr in its log; the parent prints {log: exit status}.
+_FORKED_CRAWLS = """
+import json, os, sys, traceback
+import scrapy.cmdline, newsbot.cli.commands.crawl, newsbot.spiders.loader, newsbot.pipelines.writer
+children = {}
+for words, log in json.loads(sys.argv[1]):
+    pid = os.fork()
+    if pid == 0:
+        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        os.dup2(fd, 1), os.dup2(fd, 2)
+        status = 1
+        try:
+            scrapy.cmdline.execute(["scrapy", *words])
+        except SystemExit as stop:
+            status = stop.code if isinstance(stop.code, int) else 1
+        except BaseException:
+            traceback.print_exc()
+        sys.stdout.flush(), sys.stderr.flush()
+        os._exit(status)
+    children[pid] = log
+statuses = {children[pid]: os.waitstatus_to_exitcode(status) for pid, status in (os.wait() for _ in children)}
+print(json.dumps(statuses))
+"""
+
+
+def run_crawls(
+    spiders: list[str], mirror: str, out_dir: Path, timeout: float = 300
+) -> dict[str, CrawlResult]:
+    """`scrapy crawl <spider>` for each spider (into `out_dir/<spider>/`), all at once, in processes
+    forked from one that imported Scrapy and newsbot once: the imports are most of the CPU time of a
+    small crawl, and the suite runs on two cores."""
+    jobs = [
+        (_crawl_words(name, mirror, out_dir / name, None, None), str(out_dir / f"{name}.log"))
+        for name in spiders
+    ]
+    command = [sys.executable, "-c", _FORKED_CRAWLS, json.dumps(jobs)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=True)
+    statuses = json.loads(done.stdout)
+    return {
+        name: _result(name, out_dir / name, statuses[log], Path(log).read_text(), set())
+        for name, (_, log) in zip(spiders, jobs, strict=True)
+    }
 
 
 def expected_for_sections(
@@ -102,3 +199,11 @@ def article_requests(result: CrawlResult) -> int:
         - stats.get("newsbot/section_pages", 0)
         - stats.get("newsbot/home_pages", 0)
     )
+
+
+def default_sections(manifest: dict, site: str) -> set[str]:
+    """The sections a run without `-a sections` walks: the declared ones, else the navigation's."""
+    sections = [s for s in manifest["sections"] if s["site"] == site]
+    declared = {s["slug"] for s in sections if s["in_registry"]}
+    linked = {n["url"] for n in manifest["navigation"] if n["site"] == site and n["is_section"]}
+    return declared or {s["slug"] for s in sections if s["pages"][0] in linked}

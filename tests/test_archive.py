@@ -103,7 +103,6 @@ def _command(mirror: str, folder: Path, run: str, **settings: str) -> list[str]:
         **FAST_SETTINGS,
         "NEWSBOT_MIRROR": mirror,
         "NEWSBOT_OUTPUT": str(folder / f"{run}.jsonl"),
-        "NEWSBOT_STATS_FILE": str(folder / f"{run}.report.json"),
         "NEWSBOT_STATE": str(folder / "seen.sqlite"),
         **settings,
     }

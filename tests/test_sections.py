@@ -203,6 +203,16 @@ def test_the_sections_command_lists_each_site_and_says_which_declared_section_mo
     assert spacewar["new"] == ["cyber-wars"] and spacewar["moved"] == []
 
 
+def test_the_sections_command_reads_every_site_of_the_snapshot(capsys, manifest):
+    assert main(["sections", "--json", "--mirror", "tests/site"]) == 0
+    sites = json.loads(capsys.readouterr().out)["sites"]
+    assert [site["site"] for site in sites] == [site.name for site in load_registry().sites]
+    for site in sites:
+        linked = {n["url"] for n in manifest["navigation"] if n["site"] == site["host"] and n["is_section"]}
+        assert {section["url"] for section in site["sections"]} >= linked, site["site"]
+        assert linked and not site.get("error") and not site["missing"], site["site"]
+
+
 def test_the_sections_command_exits_1_when_a_declared_section_is_not_in_the_navigation(tmp_path, capsys):
     copy = shutil.copytree(SNAPSHOT / "www.spacewar.com", tmp_path / "www.spacewar.com")
     home = copy / "index.html"

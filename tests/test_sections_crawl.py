@@ -180,9 +180,11 @@ def test_names_match_the_navigation_folded_and_an_unknown_one_lists_the_navigati
     assert unknown.items == []
 
 
-def test_a_site_with_no_section_at_all_fails_loudly(snapshot_server, tmp_path):
-    # spacemart declares no section and the snapshot has no home page for it.
-    result = run_crawl("spacemart", snapshot_server.url, tmp_path)
+def test_a_site_with_no_section_at_all_fails_loudly(tmp_path):
+    # spacemart declares no section, and here its home page is gone.
+    homeless = copy_snapshot(tmp_path / "homeless")
+    (homeless / "www.spacemart.com" / "index.html").unlink()
+    result = run_crawl("spacemart", str(homeless), tmp_path)
     assert result.returncode == 1
     assert result.stats["finish_reason"] == "no_sections"
     assert len([line for line in result.log.splitlines() if "no section to walk" in line]) == 1

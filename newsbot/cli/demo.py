@@ -11,9 +11,11 @@ from typing import Any
 
 from newsbot.cli import CommandError
 from newsbot.keys import STATS_ITEMS_DROPPED_PREFIX, STATS_SECTION_PAGES
+from newsbot.registry import load_registry
 from newsbot.snapshot_server import SnapshotServer
 
-DEMO_SPIDERS = ("spacewar", "spacedaily", "terradaily")
+# Every site's spider: the snapshot holds a home page, a section and articles of each.
+DEMO_SPIDERS = tuple(site.name for site in load_registry().sites)
 # In a folder the demo made: only such a folder, or an empty one, is the demo's to clear.
 DEMO_MARKER = ".newsbot-demo"
 

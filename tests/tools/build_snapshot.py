@@ -7,16 +7,15 @@ Run from the repository root:
 The script is deterministic (no randomness, no clock) and stdlib only. It deletes `tests/site/` and
 writes it again from three inputs:
 
-- the evidence files of `../shared/site/evidence/` (next to the repository; `--evidence` overrides):
-  `seed-article-page.txt`, `spacedaily-rss-2013-04-04.xml`, `rss-items-2025-sample.json`;
+- the evidence files of `tests/evidence/` (copies of those docs/ANATOMY.md describes; `--evidence`
+  overrides): `seed-article-page.txt`, `spacedaily-rss-2013-04-04.xml`, `rss-items-2025-sample.json`;
 - the site registry `newsbot/registry/sites.toml` (hosts, section slugs and labels);
 - the tables of this file (placements, dateline/byline overrides, page styles).
 
 Layout (the `wget --mirror` layout, one folder per host):
 
     tests/site/manifest.json                      the generator's ground truth (see below)
-    tests/site/www.<host>/index.html              home page (spacewar, spacedaily, terradaily,
-                                                  sinodaily, marsdaily)
+    tests/site/www.<host>/index.html              home page, for every site of the registry
     tests/site/www.<host>/about.html ...          navigation links that are not sections
                                                   (sinodaily, marsdaily: `NAV_EXTRAS`)
     tests/site/www.<host>/robots.txt
@@ -44,6 +43,11 @@ picture captions, which are invented and plain):
 - The two old-URL articles (`OLD_ARTICLES`) reuse the text of a 2013 item, all but its first
   sentence and one sentence a paragraph, under another title and an older dateline: distinct
   stories (no syndication group) whose bodies differ from their source's.
+- The sister sites the evidence holds no page of (`SISTER_SITES`) follow the same templates under
+  their own names and labels: a home page whose navigation links one section of two pages, which
+  lists a story of the site's own (made from an item as the old-URL articles are, under a title
+  and a dateline a day after its source's), a syndicated copy of another site's story, and one
+  more article (the site's own when the snapshot has one, else another site's).
 
 Manifest rules:
 
@@ -87,7 +91,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_EVIDENCE = REPO_ROOT.parent / "shared" / "site" / "evidence"
+DEFAULT_EVIDENCE = REPO_ROOT / "tests" / "evidence"
 SITES_TOML = REPO_ROOT / "newsbot" / "registry" / "sites.toml"
 OUT_DIR = REPO_ROOT / "tests" / "site"
 
@@ -106,6 +110,11 @@ NBSP_EVERY = 17  # with nbsp on, every 17th gap between words (from the 3rd) is 
 def url(host: str, slug: str) -> str:
     """The current-scheme article URL of `slug` on `host`."""
     return f"https://www.{host}/reports/{slug}_999.html"
+
+
+def report_slug(link: str) -> str:
+    """`Title_Words` of a current-scheme article URL."""
+    return urlsplit(link).path.removeprefix("/reports/").removesuffix("_999.html")
 
 
 def sw(slug: str) -> str:
@@ -156,6 +165,104 @@ COPIES = (
         sw("China_warns_PNG_over_Australian_defence_deal"),
     ),
 )
+
+
+@dataclass(frozen=True)
+class SisterSpec:
+    """A sister site's one section: a story of its own, derived from `source` under `title` and
+    `dateline`; a syndicated copy of `copy_of` at the same slug on this host; and `third`."""
+
+    host: str
+    slug: str
+    label: str
+    source: str
+    title: str
+    dateline: str
+    copy_of: str
+    third: str
+
+    @property
+    def own_url(self) -> str:
+        return url(self.host, re.sub(r"[^A-Za-z0-9]+", "_", self.title.replace("'", "")).strip("_"))
+
+    @property
+    def copy_url(self) -> str:
+        return url(self.host, report_slug(self.copy_of))
+
+
+SISTER_SITES = (
+    SisterSpec(
+        "spacemart.com", "space-business", "SPACE BUSINESS",
+        sd("Northrop_Grumman_Hypersonic_Navigation_System_Exceeds_Rocket_Test_Milestones"),
+        "Hypersonic navigation unit outlasts its rocket trial", "Los Angeles CA (SPX) Sep 30, 2025",
+        sd("Australia_Japan_partnership_to_accelerate_laser_links_for_satellites"),
+        sd("Voyager_debuts_first_space_based_multi_cloud_region_to_advance_orbital_data_processing"),
+    ),
+    SisterSpec(
+        "gpsdaily.com", "gps-applications", "GPS NEWS",
+        sw("Maxar_and_AIDC_advance_Taiwan_UAV_sector_with_GPS_jamming_resilience_software"),
+        "Taiwan drones to fly on where GPS is jammed", "Los Angeles CA (SPX) Sep 23, 2025",
+        sw("China_develops_UAV_defenses_from_spoofing_detection_to_covert_links_and_shipboard_landing"),
+        GPS_CHINA,
+    ),
+    SisterSpec(
+        "energy-daily.com", "energy-tech", "ENERGY TECH",
+        sd("2_newly_launched_NASA_missions_will_help_scientists_understand_the_influence_of_the_Sun-"),
+        "Solar storms put power grids and satellites at risk", "Boulder CO (SPX) Sep 26, 2025",
+        sd("Europe_readies_for_solar_storm_risks"),
+        sd("LHC_upgrade_could_yield_dark_matter"),
+    ),
+    SisterSpec(
+        "space-travel.com", "space-station", "SPACE STATION",
+        sd("Kinetica_2_rocket_on_track_for_inaugural_mission_in_2025"),
+        "First Kinetica 2 vehicle assembled for its debut flight", "Tokyo, Japan (SPX) Sep 30, 2025",
+        sd("German_military_satellites_to_fly_on_Ariane_6_under_new_Arianespace_contract"),
+        TRAVEL_AMS,
+    ),
+    SisterSpec(
+        "solardaily.com", "solar-energy", "SOLAR ENERGY",
+        td("NASA_Mission_Will_Track_Earths_Ozone"),
+        "The ozone layer stands between life and the Sun's harshest rays", "Huntsville AL (SPX) Apr 05, 2013",
+        sd("Shape_from_sound_new_methods_to_probe_the_universe"),
+        sd("Astrophysicists_to_probe_dark_matter_in_sunny_California"),
+    ),
+    SisterSpec(
+        "winddaily.com", "wind-power", "WIND POWER",
+        sd("Planet_captures_first_light_from_Pelican_3_satellite_as_constellation_expands"),
+        "Pelican-3 calibrates its instruments before full operations", "Los Angeles CA (SPX) Sep 30, 2025",
+        td("NATO_drone_competition_highlightes_use_of_autonomous_technology_in_disaster_relief"),
+        sd("What_Is_Behind_Einsteins_Turbulences"),
+    ),
+    SisterSpec(
+        "nuclearpowerdaily.com", "nuclear-power", "NUCLEAR POWER",
+        sw("China_tests_effects_of_successive_nuclear_strikes"),
+        "Laboratory study models three nuclear strikes on one target", "Washington DC (UPI) Oct 2, 2025 ",
+        sw("IAEA_says_Iran_nuclear_diplomacy_at_a_difficult_juncture"),
+        sw("Chinas_premier_to_visit_North_Korea_this_week"),
+    ),
+    SisterSpec(
+        "seeddaily.com", "farm-news", "FARM NEWS",
+        sd("India_and_China_to_resume_direct_flights_after_5_years"),
+        "Border disputes kept India-China flights grounded since 2020", "New Delhi (AFP) Oct 4, 2025",
+        td("Cuba_Nicaragua_Venezuela_not_invited_to_Summit_of_the_Americas"),
+        sd("Green_Pea_galaxies_could_help_astronomers_understand_early_universe"),
+    ),
+    SisterSpec(
+        "moondaily.com", "lunar-news", "LUNAR NEWS",
+        sd("Shenzhous_Shadow_Crew"),
+        "China's second female astronaut to fly on Shenzhou 10", "Sydney, Australia (SPX) Apr 04, 2013",
+        sd("Collision_Course_A_Comet_Heads_for_Mars"),
+        sd("Astronomers_Anticipate_100_Billion_Earth_Like_Planets"),
+    ),
+    SisterSpec(
+        "saturndaily.com", "outer-planets", "OUTER PLANETS",
+        sd("Astronomers_Anticipate_100_Billion_Earth_Like_Planets"),
+        "Microlensing hunt for Earth-like worlds runs from New Zealand",
+        "Auckland, New Zealand (SPX) Apr 05, 2013",
+        sd("What_Is_Behind_Einsteins_Turbulences"),
+        SATURN_TITAN,
+    ),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -363,6 +470,14 @@ SECTION_SPECS = (
         label="MARS EXPLORATION",
         labels_articles=False,
     ),
+    *(
+        SectionSpec(s.host, s.slug, (s.own_url, s.copy_url, s.third), label=s.label, page_size=2)
+        for s in SISTER_SITES
+    ),
+)
+# Syndicated copies on the sister sites, grouped under the original's slug.
+SISTER_COPIES = tuple(
+    CopySpec(report_slug(s.copy_of).lower().replace("_", "-"), s.copy_of, s.copy_url) for s in SISTER_SITES
 )
 
 # Navigation links that are not sections, on the home and section pages of the sites the navigation
@@ -447,10 +562,7 @@ FEED_SPECS = {
 # a page the snapshot does not hold).
 HOST_SECTIONS = {
     "sinodaily.com": ("china-military", "CHINA MILITARY NEWS"),
-    "gpsdaily.com": ("gps-applications", "GPS NEWS"),
     "marsdaily.com": ("mars-exploration", "MARS EXPLORATION"),
-    "saturndaily.com": ("outer-planets", "OUTER PLANETS"),
-    "space-travel.com": ("space-station", "SPACE STATION"),
 }
 
 # Altered datelines (text kept) so that every form of ANATOMY.md occurs at least once.
@@ -594,6 +706,13 @@ RELATED = {
     "mars-exploration": (("Mars News and Information at MarsDaily.com", "/index.html"),),
     "outer-planets": (("Explore The Ring World of Saturn and her moons", "/index.html"),),
     "space-station": (("Space Station News at Space-Travel.Com", "/index.html"),),
+    "space-business": (("Space Industry and Business News at SpaceMart.com", "/space-business.html"),),
+    "energy-tech": (("Powering The World in the 21st Century at Energy-Daily.com", "/index.html"),),
+    "solar-energy": (("All About Solar Energy at SolarDaily.com", "/index.html"),),
+    "wind-power": (("Wind Energy News at WindDaily.com", "/wind-power.html"),),
+    "nuclear-power": (("Nuclear Power News - Nuclear Science, Nuclear Technology", "/index.html"),),
+    "farm-news": (("Farming Today - Suppliers and Technology", "/farm-news.html"),),
+    "lunar-news": (("Lunar Dreams and more", "/index.html"),),
     "advertorial": (("Acme Ground Network", "https://www.acme-ground.example/"),),
 }
 
@@ -982,6 +1101,13 @@ def story_from_item(item: FeedItem) -> Story:
     return Story(item.title, dateline, byline, paragraphs, item.image, feed_text=item.teaser)
 
 
+def derived_story(source: Story, title: str, dateline: str) -> Story:
+    """A distinct story made of `source`'s text, all but its first sentence, one sentence a paragraph:
+    one body is one story to the content-hash dedupe, so it must not share the source's."""
+    sentences = split_sentences(" ".join(source.paragraphs))
+    return Story(title, dateline, default_byline(dateline), sentences[1:], source.image)
+
+
 def build_articles(seed: Seed, items: list[FeedItem]) -> list[Article]:
     stories: dict[str, Story] = {}
     stories[SEED_URL] = Story(
@@ -998,12 +1124,7 @@ def build_articles(seed: Seed, items: list[FeedItem]) -> list[Article]:
     for item in items:
         stories[item.link] = story_from_item(item)
     for new_url, source_url, title, dateline in OLD_ARTICLES:
-        source = stories[source_url]
-        byline = default_byline(dateline)
-        # Without the source's opening paragraph: a distinct story must not share the source's body
-        # (one body is one story to the content-hash dedupe).
-        sentences = split_sentences(" ".join(source.paragraphs))
-        stories[new_url] = Story(title, dateline, byline, sentences[1:], source.image)
+        stories[new_url] = derived_story(stories[source_url], title, dateline)
     title, paragraphs = ADVERTORIAL
     stories[ADVERTORIAL_URL] = Story(title, None, None, list(paragraphs), "ground-station-spix")
 
@@ -1011,10 +1132,19 @@ def build_articles(seed: Seed, items: list[FeedItem]) -> list[Article]:
     for article in articles:
         if article.url == ADVERTORIAL_URL:
             article.is_advertorial = True
-    for copy in COPIES:
-        original = next(a for a in articles if a.url == copy.original)
-        original.syndication_group = copy.group
-        articles.append(Article(copy.url, original.story, 0, syndication_group=copy.group))
+
+    def add_copies(copies: tuple[CopySpec, ...]) -> None:
+        for copy in copies:
+            original = next(a for a in articles if a.url == copy.original)
+            original.syndication_group = copy.group
+            articles.append(Article(copy.url, original.story, 0, syndication_group=copy.group))
+
+    add_copies(COPIES)
+    # The sister sites' articles come last, so that the dressing (by index) of no earlier page changes.
+    for sister in SISTER_SITES:
+        own = derived_story(stories[sister.source], sister.title, sister.dateline)
+        articles.append(Article(sister.own_url, own, 0))
+    add_copies(SISTER_COPIES)
     for index, article in enumerate(articles):
         article.index = index
         article.style = style_for(article)
@@ -1144,8 +1274,8 @@ def extra_page(page: str) -> str:
 
 
 def home_hosts(snapshot: Snapshot) -> list[str]:
-    """Hosts with a home page: those with a feed, and those of the navigation tests."""
-    return list(snapshot.feeds) + [host for host in NAV_EXTRAS if host not in snapshot.feeds]
+    """Hosts with a home page: every site's (those with a feed first)."""
+    return list(dict.fromkeys([*snapshot.feeds, *(section.host for section in snapshot.sections)]))
 
 
 def extra_html(snapshot: Snapshot, host: str, label: str, lists_articles: bool) -> str:
@@ -1574,6 +1704,11 @@ def check_snapshot(snapshot: Snapshot) -> list[str]:
     for section in snapshot.sections:
         if section.in_registry and len(section.pages()) < 2:
             problems.append(f"{section.host}/{section.slug}: fewer than 2 pages")
+    for host in snapshot.registry:
+        if not local_path(f"https://www.{host}/index.html").is_file():
+            problems.append(f"{host}: no home page")
+        if not any(s.host == host and len(s.pages()) >= 2 for s in snapshot.sections):
+            problems.append(f"{host}: no section of two pages")
     return problems
 
 

@@ -31,35 +31,51 @@ EXIT_USAGE = 2
 
 
 class Command(ScrapyCrawlCommand):
+    command_name = "crawl"
+
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         # Checked here, before the crawler process exists: it logs Scrapy's banner when it is made,
         # and a usage error must be the one line on stderr.
         try:
             super().process_options(args, opts)
-            if len(args) != 1:
-                raise UsageError("give exactly one spider name (`scrapy list` shows them)")
-            self._check_before_start(args[0], opts.spargs)
+            for name in self.spider_names(args, opts):
+                self._check_before_start(name, opts.spargs)
         except UsageError as error:
-            print(f"scrapy crawl: {error}", file=sys.stderr)
+            print(f"scrapy {self.command_name}: {error}", file=sys.stderr)
             sys.exit(EXIT_USAGE)
+
+    def spider_names(self, args: list[str], opts: argparse.Namespace) -> list[str]:
+        """The spiders this run crawls, from the command line; raises UsageError."""
+        if len(args) != 1:
+            raise UsageError("give exactly one spider name (`scrapy list` shows them)")
+        return args
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process
-        crawler = self._create_crawler(args[0])
-        self.crawler_process.crawl(crawler, **opts.spargs)
+        names = self.spider_names(args, opts)
+        crawlers = [self._create_crawler(name) for name in names]
+        for crawler in crawlers:
+            self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
+        statuses = [self._status(crawler, alone=len(crawlers) == 1) for crawler in crawlers]
+        # The worst run's: cron is told of a failure whichever site it was.
+        self.exitcode = max(statuses)
+        for name, crawler, status in zip(names, crawlers, statuses, strict=True):
+            stats = {} if crawler.stats is None else crawler.stats.get_stats()
+            if status and not (status == EXIT_FAILED and _summary_on_console(stats, crawler.settings)):
+                # On stderr whatever LOG_FILE says: under cron this line is the mail, and it names
+                # the report of this run, not one an earlier run left.
+                print(failure_line(name, status, crawler.settings, stats), file=sys.stderr)
+
+    def _status(self, crawler: Any, *, alone: bool) -> int:
+        assert self.crawler_process
         stats = {} if crawler.stats is None else crawler.stats.get_stats()
-        started = crawler.stats is not None and not self.crawler_process.bootstrap_failed
-        if not started or stats.get("finish_reason") in USAGE_FINISH_REASONS:
-            self.exitcode = EXIT_USAGE
-        else:
-            self.exitcode = 0 if _outcome(stats, crawler.settings) == "ok" else EXIT_FAILED
-        if self.exitcode and not (
-            self.exitcode == EXIT_FAILED and _summary_on_console(stats, crawler.settings)
-        ):
-            # On stderr whatever LOG_FILE says: under cron this line is the mail, and it names the
-            # report of this run, not one an earlier run left.
-            print(failure_line(args[0], self.exitcode, crawler.settings, stats), file=sys.stderr)
+        # The process knows only that one of its crawlers did not start; among several, it is the one
+        # without a spider.
+        failed = self.crawler_process.bootstrap_failed if alone else getattr(crawler, "spider", None) is None
+        if crawler.stats is None or failed or stats.get("finish_reason") in USAGE_FINISH_REASONS:
+            return EXIT_USAGE
+        return 0 if _outcome(stats, crawler.settings) == "ok" else EXIT_FAILED
 
     def _check_before_start(self, name: str, spider_arguments: dict[str, str]) -> None:
         assert self.settings is not None

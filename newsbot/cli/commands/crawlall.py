@@ -1,0 +1,46 @@
+"""`scrapy crawlall`: every site's spider at once, in one process (Scrapy's way of running several
+spiders: one CrawlerProcess, a crawler each), for scheduled runs of the whole network.
+
+Each crawler has its own downloader, so each site keeps its own per-domain slots, delay and
+AutoThrottle; all of them share the one seen-articles store (NEWSBOT_STATE). Each spider writes its
+own delivery and report and logs its own summary line. The exit status is the worst of the runs'
+(`scrapy crawl`'s statuses); a failed run's line on stderr names its report. Spider arguments and
+`-s` settings apply to every spider.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from scrapy.exceptions import UsageError
+
+from newsbot.cli.commands.crawl import Command as CrawlCommand
+from newsbot.registry import load_registry
+
+# Placeholders that give each spider a file of its own (newsbot's and Scrapy's feed-URI one).
+_PER_SPIDER = ("{spider}", "{site}", "%(name)s")
+
+
+class Command(CrawlCommand):
+    command_name = "crawlall"
+
+    def syntax(self) -> str:
+        return "[options] [spider ...]"
+
+    def short_desc(self) -> str:
+        return "Run every site's spider (or those named) at once, in one process"
+
+    def spider_names(self, args: list[str], opts: argparse.Namespace) -> list[str]:
+        if "sections" in opts.spargs:
+            raise UsageError("-a sections names one site's sections: use `scrapy crawl SITE -a sections=...`")
+        assert self.settings is not None
+        files = [(f"-s {name}", self.settings[name]) for name in ("NEWSBOT_OUTPUT",)]
+        files += [(f"-o {uri}", uri) for uri in (opts.output or []) + (opts.overwrite_output or [])]
+        shared = [given for given, template in files if _shared(template)]
+        if shared:
+            raise UsageError(f"{shared[0]}: one file for every spider; put {{spider}} (or %(name)s) in it")
+        return list(dict.fromkeys(args)) or [site.name for site in load_registry().sites]
+
+
+def _shared(template: str | None) -> bool:
+    return bool(template) and not any(mark in str(template) for mark in _PER_SPIDER)
