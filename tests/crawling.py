@@ -11,7 +11,9 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
+from newsbot.cli.demo import DEMO_SPIDERS
 from newsbot.item import shipped_schema
+from newsbot.registry import load_registry
 from tests.conftest import ROOT
 
 COMPARED_FIELDS = (
@@ -207,3 +209,23 @@ def default_sections(manifest: dict, site: str) -> set[str]:
     declared = {s["slug"] for s in sections if s["in_registry"]}
     linked = {n["url"] for n in manifest["navigation"] if n["site"] == site and n["is_section"]}
     return declared or {s["slug"] for s in sections if s["pages"][0] in linked}
+
+
+def expected_articles(manifest: dict) -> tuple[set[str], list[set[str]]]:
+    """What the manifest says the demo writes: the articles its sites' default sections list,
+    syndicated copies being one article. The URLs of those in no syndication group, and the groups."""
+    walked = {
+        (host, slug)
+        for host in (load_registry().site(name).host for name in DEMO_SPIDERS)
+        for slug in default_sections(manifest, host)
+    }
+    listed = [
+        a
+        for a in manifest["articles"]
+        if any((e["site"], e["section_slug"]) in walked for e in a["listed_in"])
+    ]
+    groups: dict[str, set[str]] = {}
+    for article in listed:
+        if article["syndication_group"]:
+            groups.setdefault(article["syndication_group"], set()).add(article["url"])
+    return {a["url"] for a in listed if not a["syndication_group"]}, list(groups.values())

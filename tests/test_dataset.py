@@ -19,11 +19,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from newsbot.cli import dataset
-from newsbot.cli.demo import DEMO_SPIDERS
 from newsbot.cli.main import main
 from newsbot.delivery import deliveries
 from newsbot.item import SCHEMA_VERSION, shipped_schema
-from newsbot.registry import load_registry
+from tests.crawling import expected_articles
 from tests.readme_commands import command_lines, fresh_checkout, readme_blocks, run_shell
 
 
@@ -39,25 +38,6 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def demo_lines(checkout: Path) -> list[dict]:
     return [json.loads(line) for path in deliveries(checkout / "output") for line in path.open()]
-
-
-def expected_articles(manifest: dict) -> tuple[set[str], list[set[str]]]:
-    """What the manifest says the demo writes: the articles listed in a declared section of a demo
-    site, syndicated copies being one article. The URLs of those in no syndication group, and the groups."""
-    hosts = {load_registry().site(name).host for name in DEMO_SPIDERS}
-    declared = {
-        (s["site"], s["slug"]) for s in manifest["sections"] if s["in_registry"] and s["site"] in hosts
-    }
-    listed = [
-        a
-        for a in manifest["articles"]
-        if any((e["site"], e["section_slug"]) in declared for e in a["listed_in"])
-    ]
-    groups: dict[str, set[str]] = {}
-    for article in listed:
-        if article["syndication_group"]:
-            groups.setdefault(article["syndication_group"], set()).add(article["url"])
-    return {a["url"] for a in listed if not a["syndication_group"]}, list(groups.values())
 
 
 def compact(capsys, out: Path, *inputs: Path) -> tuple[int, str, str]:
