@@ -29,7 +29,7 @@ def demo_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _loader_blocks() -> list[str]:
-    section = [block for block in readme_blocks("python") if "newsbot.loading" in block]
+    section = readme_blocks("python", under="### Loading it")
     assert len(section) == 2
     return section
 
