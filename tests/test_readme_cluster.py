@@ -20,6 +20,8 @@ from types import SimpleNamespace
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from tests.cluster_support import assert_every_article_delivered, spacewar_expected
 from tests.readme_commands import command_lines, fresh_checkout, readme_blocks, run_shell, shell_env
@@ -109,7 +111,8 @@ def _delivered(checkout: Path) -> list[dict]:
 
 
 def test_the_redis_server_line_starts_a_redis_that_wants_the_password(cluster):
-    without = redis.Redis(host="127.0.0.1", port=int(cluster.env["REDIS_PORT"]))
+    # No retries: redis-py's default backs off for seconds before it gives up.
+    without = redis.Redis(host="127.0.0.1", port=int(cluster.env["REDIS_PORT"]), retry=Retry(NoBackoff(), 0))
     with pytest.raises(redis.AuthenticationError):
         without.ping()
     without.close()
