@@ -32,6 +32,7 @@ from tests.readme_commands import (
 RUN_BY: dict[tuple[str, str], tuple[str, ...]] = {
     ("README.md", "## Try it offline"): (
         "test_readme_commands.py::test_quick_start_commands_run_as_written",
+        "test_readme_commands.py::test_quick_start_commands_run_as_written",
     ),
     ("README.md", "## Quick start"): (
         "test_readme_commands.py::test_quick_start_commands_run_as_written",
