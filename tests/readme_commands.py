@@ -1,5 +1,6 @@
-"""README commands as written, run in a fresh checkout with the snapshot standing in for the live
-sites (NEWSBOT_MIRROR in the environment, which newsbot's settings read)."""
+"""The commands of README.md, ARCHITECTURE.md and bench/README.md as written, run in a fresh checkout
+with the snapshot standing in for the live sites (NEWSBOT_MIRROR in the environment, which newsbot's
+settings read)."""
 
 from __future__ import annotations
 
@@ -8,50 +9,107 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.conftest import ROOT, SNAPSHOT
 
 README = ROOT / "README.md"
+DOCS = (README, ROOT / "ARCHITECTURE.md", ROOT / "bench" / "README.md")
+# The fenced blocks that are commands or code a reader runs (```text is output, tables are not).
+RUNNABLE = ("sh", "cron", "python")
 
 
-def readme_blocks(language: str, under: str | None = None) -> list[str]:
-    """The fenced blocks of one language, all or those of the section whose heading is `under`."""
-    text = README.read_text(encoding="utf-8")
-    if under is not None:
-        start = text.index(f"{under}\n")
-        end = re.search(r"\n#{1,3} ", text[start + len(under) :])
-        text = text[start : start + len(under) + (end.start() if end else len(text))]
-    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.DOTALL)
+@dataclass(frozen=True)
+class Block:
+    path: Path
+    heading: str  # the heading it stands under, as written: "### A cluster on Redis"
+    index: int  # its place among the blocks under that heading, from 1
+    line: int  # the line of its opening fence
+    language: str
+    text: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.path.relative_to(ROOT)}:{self.line} (block {self.index} under {self.heading!r})"
+
+
+def doc_blocks(path: Path = README) -> list[Block]:
+    """Every fenced block of a Markdown file, with the heading it stands under (fences skipped)."""
+    blocks: list[Block] = []
+    heading, fence, body, counts = "", None, [], dict[str, int]()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if fence is not None:
+            if line.startswith("```"):
+                counts[heading] = counts.get(heading, 0) + 1
+                text = "".join(f"{row}\n" for row in body)
+                blocks.append(Block(path, heading, counts[heading], fence[0], fence[1], text))
+                fence = None
+            else:
+                body.append(line)
+        elif line.startswith("```"):
+            fence, body = (number, line[3:].strip()), []
+        elif re.match(r"#{1,6} ", line):
+            heading = line
+    return blocks
+
+
+def readme_blocks(language: str, under: str | None = None, path: Path = README) -> list[str]:
+    """The fenced blocks of one language, all or those under the heading `under`."""
+    return [
+        block.text
+        for block in doc_blocks(path)
+        if block.language == language and (under is None or block.heading == under)
+    ]
 
 
 def command_lines(block: str) -> list[str]:
-    return [line for line in block.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    """The commands of a shell block, one a line (a line ending in a backslash goes on in the next)."""
+    lines = [line for line in block.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    commands: list[str] = []
+    for line in lines:
+        if commands and commands[-1].endswith("\\"):
+            commands[-1] += "\n" + line
+        else:
+            commands.append(line)
+    return commands
 
 
 def fresh_checkout(folder: Path) -> Path:
-    """What a clone with its venv set up holds, for the commands' purposes: scrapy.cfg at the top
-    and `.venv/bin/{python,scrapy,newsbot}` (this interpreter, where newsbot is installed); no
-    `logs/`, no `output/`, no store."""
+    """What a clone with its venv set up holds, for the commands' purposes: scrapy.cfg at the top,
+    `.venv/bin/{python,scrapy,newsbot,pip}` (this interpreter, where newsbot is installed) and the
+    snapshot in tests/site; no `logs/`, no `output/`, no store."""
     folder.mkdir(parents=True)
     shutil.copy(ROOT / "scrapy.cfg", folder / "scrapy.cfg")
+    (folder / "tests").mkdir()
+    (folder / "tests" / "site").symlink_to(SNAPSHOT)
     bin_dir = folder / ".venv" / "bin"
     bin_dir.mkdir(parents=True)
-    (bin_dir / "python").symlink_to(sys.executable)
-    for tool, module in (("scrapy", "scrapy"), ("newsbot", "newsbot.cli")):
+    # Scripts, not symlinks: a venv's python is known by the pyvenv.cfg beside the path it was run by.
+    for tool, module in (("python", ""), ("scrapy", "scrapy"), ("newsbot", "newsbot.cli"), ("pip", "pip")):
         script = bin_dir / tool
-        script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m {module} "$@"\n', encoding="utf-8")
+        run = f"-m {module} " if module else ""
+        script.write_text(f'#!/bin/sh\nexec "{sys.executable}" {run}"$@"\n', encoding="utf-8")
         script.chmod(0o755)
     return folder
 
 
+def shell_env(cwd: Path, mirror: Path = SNAPSHOT, **extra: str) -> dict[str, str]:
+    # The checkout's .venv/bin first: `scrapy` and `newsbot` as an activated venv gives them.
+    path = f"{cwd / '.venv' / 'bin'}{os.pathsep}{extra.pop('PATH', os.environ.get('PATH', ''))}"
+    return {**os.environ, "NEWSBOT_MIRROR": str(mirror), "PYTHONUNBUFFERED": "1", **extra, "PATH": path}
+
+
 def run_shell(
-    line: str, cwd: Path, mirror: Path = SNAPSHOT, timeout: float = 300, typed: str | None = None
+    line: str,
+    cwd: Path,
+    mirror: Path = SNAPSHOT,
+    timeout: float = 300,
+    typed: str | None = None,
+    **extra: str,
 ) -> subprocess.CompletedProcess[str]:
     """Run `line` in /bin/sh; `typed`: standard input is a terminal where the user types that."""
-    # The checkout's .venv/bin first: `scrapy` and `newsbot` as an activated venv gives them.
-    path = f"{cwd / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
-    env = {**os.environ, "NEWSBOT_MIRROR": str(mirror), "PYTHONUNBUFFERED": "1", "PATH": path}
+    env = shell_env(cwd, mirror, **extra)
     command = ["/bin/sh", "-c", line]
     if typed is None:
         return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)

@@ -16,18 +16,18 @@ from bench.__main__ import STAGES
 from bench.dateline import date_part
 from bench.extraction import normalise, token_f1
 from tests.conftest import EVIDENCE, ROOT
+from tests.readme_commands import command_lines, readme_blocks
 
 
 @pytest.fixture(scope="module")
 def quick_run() -> subprocess.CompletedProcess[str]:
+    """The command of bench/README.md, as written, in the checkout (whose .venv it names)."""
+    (block,) = readme_blocks("sh", under="# newsbot: benchmarks", path=ROOT / "bench" / "README.md")
+    (line,) = command_lines(block)
+    assert line == ".venv/bin/python -m bench --quick"
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "NEWSBOT_EVIDENCE": str(EVIDENCE)}
     return subprocess.run(
-        [sys.executable, "-m", "bench", "--quick"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
+        ["/bin/sh", "-c", line], cwd=ROOT, env=env, capture_output=True, text=True, timeout=240
     )
 
 

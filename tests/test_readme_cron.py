@@ -15,7 +15,12 @@ LOCK = "/tmp/newsbot.lock"
 
 
 def _cron_command(checkout) -> str:
-    (line,) = [line for block in readme_blocks("cron") for line in block.splitlines() if line.strip()]
+    (line,) = [
+        line
+        for block in readme_blocks("cron", under="### cron")
+        for line in block.splitlines()
+        if line.strip()
+    ]
     schedule_fields = 5
     command = line.split(None, schedule_fields)[schedule_fields]
     # The lock of this test's checkout: another checkout's suite on this machine holds README's at times.

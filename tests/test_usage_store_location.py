@@ -45,13 +45,13 @@ def test_a_relative_store_setting_is_the_projects_too(tmp_path, monkeypatch: pyt
 def test_a_crawl_from_a_subfolder_writes_into_the_projects_output_and_store(tmp_path):
     checkout = fresh_checkout(tmp_path / "newsbot")
     tests = checkout / "tests"
-    tests.mkdir()
+    tests.mkdir(exist_ok=True)  # a fresh checkout has tests/site already
     crawl = run_shell("../.venv/bin/scrapy crawl spacewar -a sections=superpowers -a max_pages=1", cwd=tests)
     assert crawl.returncode == 0, crawl.stderr[-3000:]
     assert [p for p in (checkout / "output").glob("spacewar*.jsonl") if p.stat().st_size > 0]
     assert list((checkout / "output").glob("spacewar*.report.json"))
     assert (checkout / ".scrapy" / "newsbot" / "seen.sqlite").exists()
-    assert sorted(p.name for p in tests.iterdir()) == []  # no tests/output/, no tests/.scrapy/
+    assert sorted(p.name for p in tests.iterdir()) == ["site"]  # no tests/output/, no tests/.scrapy/
     state = run_shell("../.venv/bin/newsbot state --json", cwd=tests)
     assert state.returncode == 0, state.stderr
     summary = json.loads(state.stdout)
