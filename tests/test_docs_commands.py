@@ -44,8 +44,11 @@ RUN_BY: dict[tuple[str, str], tuple[str, ...]] = {
         "test_docs_commands.py::test_sections_commands_run_as_written",
     ),
     ("README.md", "### Loading it"): (
-        "test_loaders.py::test_readme_loader_runs_as_written_on_the_demo_output",
-        "test_loaders.py::test_readme_loader_runs_as_written_on_the_demo_output",
+        "test_dataset.py::test_readme_dataset_and_loaders_give_one_typed_row_per_article_as_written",
+        "test_dataset.py::test_readme_dataset_and_loaders_give_one_typed_row_per_article_as_written",
+    ),
+    ("README.md", "### The archive: rebuild and import"): (
+        "test_readme_commands.py::test_archive_commands_run_as_written",
     ),
     ("README.md", "### Checking the live sites: newsbot check"): (
         "test_docs_commands.py::test_check_commands_run_as_written",

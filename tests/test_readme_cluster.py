@@ -105,7 +105,7 @@ def _ok(result: subprocess.CompletedProcess[str]) -> None:
 def _delivered(checkout: Path) -> list[dict]:
     return [
         json.loads(line)
-        for path in sorted((checkout / "output").glob("spacewar.*.jsonl"))
+        for path in sorted((checkout / "output").glob("spacewar-*.jsonl"))
         for line in path.read_text(encoding="utf-8").splitlines()
     ]
 
@@ -125,7 +125,7 @@ def test_the_workers_loop_crawls_the_site_once_between_them(cluster):
     _ok(cluster.workers)
     host = subprocess.run(["hostname"], capture_output=True, text=True, check=True).stdout.strip()
     for i in (1, 2):
-        report = cluster.checkout / "output" / f"spacewar.{host}.{i}.report.json"
+        [report] = (cluster.checkout / "output").glob(f"spacewar-*.{host}.{i}.report.json")
         assert json.loads(report.read_text(encoding="utf-8"))["outcome"] == "ok"
         assert (cluster.checkout / "logs" / f"spacewar.{host}.{i}.log").stat().st_size > 0
     items = _delivered(cluster.checkout)
@@ -161,7 +161,7 @@ def test_the_reset_lines_empty_the_frontier_and_the_store(cluster):
     before = len(_delivered(cluster.checkout))
     again = _run(
         2, "scrapy crawl spacewar -a sections=superpowers -a max_pages=1 -s NEWSBOT_REDIS_URL=\"$REDIS\" "
-        "-s NEWSBOT_OUTPUT=output/spacewar.again.jsonl", cluster.checkout, cluster.env,
+        "-s NEWSBOT_OUTPUT=output/spacewar-again.jsonl", cluster.checkout, cluster.env,
     )  # fmt: skip
     _ok(again)
     assert len(_delivered(cluster.checkout)) > before, again.stderr[-3000:]

@@ -91,11 +91,10 @@ def test_the_job_runs_and_delivers_where_it_was_told(scrapyd_run, manifest):
     (job,) = json.loads(said["listjobs.out"])["finished"]
     assert job["spider"] == "spacewar"
     output = scrapyd_run.checkout / "output"
-    report = json.loads((output / "spacewar.report.json").read_text(encoding="utf-8"))
+    [report_path] = output.glob("spacewar-*.report.json")  # beside the job's delivery
+    report = json.loads(report_path.read_text(encoding="utf-8"))
     assert report["outcome"] == "ok", report
-    items = [
-        json.loads(line) for line in (output / "spacewar.jsonl").read_text(encoding="utf-8").splitlines()
-    ]
+    items = [json.loads(line) for path in output.glob("spacewar-*.jsonl") for line in path.open()]
     listed, _ = expected_for_sections(manifest, "spacewar.com", {"superpowers", "missile-defense"})
     assert {item["url"] for item in items} <= set(listed)
     assert len(items) == report["articles_written"] > 0
