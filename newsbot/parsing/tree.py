@@ -56,7 +56,10 @@ def parse_html(html: str) -> etree._Element:
         root = None
     if root is not None and any("Excessive depth" in error.message for error in parser.error_log):
         deep = etree.HTMLParser(huge_tree=True, encoding="utf-8", target=etree.TreeBuilder())
-        root = etree.fromstring(data, deep)
+        try:
+            root = etree.fromstring(data, deep)
+        except etree.XMLSyntaxError:  # e.g. "missing end tags": keep the page as far as libxml2 read it
+            pass
     return root if root is not None else etree.fromstring("<html></html>", etree.HTMLParser())
 
 
