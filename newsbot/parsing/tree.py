@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -56,10 +57,9 @@ def parse_html(html: str) -> etree._Element:
         root = None
     if root is not None and any("Excessive depth" in error.message for error in parser.error_log):
         deep = etree.HTMLParser(huge_tree=True, encoding="utf-8", target=etree.TreeBuilder())
-        try:
+        # It may raise ("missing end tags"): then the page stays as far as libxml2 read it.
+        with contextlib.suppress(etree.XMLSyntaxError):
             root = etree.fromstring(data, deep)
-        except etree.XMLSyntaxError:  # e.g. "missing end tags": keep the page as far as libxml2 read it
-            pass
     return root if root is not None else etree.fromstring("<html></html>", etree.HTMLParser())
 
 
