@@ -271,3 +271,8 @@ def test_the_layout_example_runs_as_written():
     # Read by the example's class: the shipped layouts alone read that page otherwise.
     plain = parse_article(names["url"], names["body"])
     assert plain is None or plain.to_dict()["title"] != expected["title"]
+
+
+def test_the_readme_stays_short_enough_to_read():
+    # A newcomer's README (issue 24): at most 450 lines; detail belongs in ARCHITECTURE.md.
+    assert len((ROOT / "README.md").read_text(encoding="utf-8").splitlines()) <= 450
