@@ -46,6 +46,9 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
+# A host is looked up once (an unresolvable one is not retried): a resolver that hangs must not hold
+# an offline run past the 15 s in which it should say "no network or DNS?" (Scrapy's default is 60).
+DNS_TIMEOUT = 10
 # Article pages are a few tens of KB; anything past this is not an article page.
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
