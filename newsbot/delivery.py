@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import fcntl
 import itertools
+import json
 import os
 import re
 import string
@@ -128,6 +129,11 @@ def lock_part(fd: int, part: Path) -> bool:
         return os.stat(part).st_ino == os.fstat(fd).st_ino
     except (BlockingIOError, FileNotFoundError):
         return False
+
+
+def json_line(item: dict[str, Any]) -> bytes:
+    """One item as a delivery's line: compact UTF-8 JSON and a newline, whoever writes it."""
+    return (json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def part_path(delivery: Path) -> Path:

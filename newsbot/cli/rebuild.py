@@ -185,7 +185,7 @@ def default_delivery(kind: str) -> Path:
 
 def write_delivery(path: Path, items: list[dict[str, Any]]) -> int:
     """Write `<path>.part`, fsync it, publish it as `path`; returns its size. No items: no file."""
-    from newsbot.delivery import part_path, publish
+    from newsbot.delivery import json_line, part_path, publish
 
     if not items:
         return 0
@@ -194,7 +194,7 @@ def write_delivery(path: Path, items: list[dict[str, Any]]) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         with part.open("wb") as file:
             for item in items:
-                file.write((json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n").encode())
+                file.write(json_line(item))
             file.flush()
             os.fsync(file.fileno())
             size = file.tell()

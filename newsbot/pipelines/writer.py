@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import json
 import logging
 import os
 from pathlib import Path
@@ -24,6 +23,7 @@ from newsbot.delivery import (
     claim,
     deliveries,
     delivery_of_part,
+    json_line,
     lock_part,
     missing_deliveries,
     part_path,
@@ -140,7 +140,7 @@ class JsonLinesWriterPipeline:
         data = ItemAdapter(item).asdict()
         if self.stopped is not None or self.fd is None:
             self._not_written(data, self.stopped or "the output is not open")
-        line = (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        line = json_line(data)
         fd = self.fd
         assert fd is not None
         before = os.fstat(fd).st_size  # one writer (the lock): the end of the last complete line
