@@ -10,7 +10,6 @@ published by the next run in that folder, a record the kill cut short cut off fi
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import io
 import json
@@ -30,7 +29,7 @@ from warcio.warcwriter import WARCWriter
 
 from newsbot import keys
 from newsbot.clock import utc_now_iso
-from newsbot.delivery import ARCHIVE_SUFFIX, PART_SUFFIX, beside, part_path, publish
+from newsbot.delivery import ARCHIVE_SUFFIX, PART_SUFFIX, beside, lock_part, part_path, publish
 from newsbot.spiders.priorities import ARTICLE_KINDS
 
 logger = logging.getLogger(__name__)
@@ -132,10 +131,8 @@ class PageArchive:
 def settle(part: Path) -> None:
     """Publish a killed run's archive `part` (cut back to its last whole record) unless a run holds it."""
     with part.open("r+b") as file:
-        try:
-            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return  # a running run's
+        if not lock_part(file.fileno(), part):
+            return  # a running run's, or published meanwhile
         whole, size = whole_members(file), os.fstat(file.fileno()).st_size
         if whole < size:
             file.truncate(whole)
@@ -143,8 +140,8 @@ def settle(part: Path) -> None:
                 "%s: cut off a record a killed run left half-written (%d bytes)", part, size - whole
             )
         os.fsync(file.fileno())
-        with contextlib.suppress(FileNotFoundError):  # its run published it as this one opened it
-            logger.warning("Published the archive of a killed run: %s", publish(part))
+        # Held under a lock taken on the file `part` still names: nobody renames it meanwhile.
+        logger.warning("Published the archive of a killed run: %s", publish(part))
 
 
 def whole_members(file: Any) -> int:
