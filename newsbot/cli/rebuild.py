@@ -175,10 +175,11 @@ def default_delivery(kind: str) -> Path:
     """`<kind>-<time>.jsonl` in the folder of the project's deliveries, as `scrapy crawl` sees it."""
     from scrapy.utils.project import get_project_settings
 
+    from newsbot import settings
     from newsbot.delivery import delivery_path
 
     now = datetime.datetime.now(datetime.UTC)
-    template = get_project_settings().get("NEWSBOT_OUTPUT") or "output/{spider}.jsonl"
+    template = get_project_settings().get("NEWSBOT_OUTPUT") or settings.NEWSBOT_OUTPUT
     folder = delivery_path(template, spider=kind, site=kind, now=now).parent
     return folder / f"{kind}-{now:%Y-%m-%dT%H%M%S}.jsonl"
 
@@ -207,8 +208,9 @@ def write_delivery(path: Path, items: list[dict[str, Any]]) -> int:
 
 def run(args: argparse.Namespace) -> int:
     counts: Counter[str] = Counter()
-    out = args.out or default_delivery("rebuild")
-    against = args.against or default_delivery("rebuild").parent
+    default = default_delivery("rebuild")
+    out = args.out or default
+    against = args.against or default.parent
     previous = latest_items(against) if args.against or against.is_dir() else {}  # a first run's: none
     captures, status = read_all(args.archives, "rebuild", counts)
     # A syndicated copy the crawl dropped (its body is another URL's) is dropped again.
