@@ -173,3 +173,23 @@ def test_a_store_made_anew_learns_every_delivery_beside_the_output_not_only_its_
         assert store.is_known_url(TWO) and store.owner_of_hash(copy.content_hash) == TWO
 
     run(scenario())
+
+
+def test_a_delivery_a_consumer_takes_away_while_the_writer_opens_is_not_an_error(tmp_path, monkeypatch):
+    # Found by the consumer test of test_scheduled_runs: a delivery moved away between the folder's
+    # listing and its reading made the run exit 2 ("cannot write the output ...: ENOENT").
+    from newsbot.pipelines import writer as writer_module
+
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        taken = tmp_path / "spacedaily-2026-12-06T000000.jsonl"
+        taken.write_text(json.dumps(article_item(crawler, TWO).to_dict()) + "\n", encoding="utf-8")
+        listed = writer_module.deliveries(tmp_path)
+        taken.rename(tmp_path / "consumer.moved")  # after the listing, before the read
+        monkeypatch.setattr(writer_module, "deliveries", lambda folder: listed)
+        writer = crawler.get_item_pipeline(JsonLinesWriterPipeline)
+        writer.open_spider()
+        assert writer.fd is not None
+        writer.close_spider()
+
+    run(scenario())

@@ -96,7 +96,7 @@ class JsonLinesWriterPipeline:
             repaired, marked, settled = self._settle(folder)
             # The finished deliveries too (read only, past what the store has read of them): a store
             # made anew knows again what every spider wrote, syndicated copies included.
-            relearned = sum(mark_unmarked_lines(path, self.store)[1] for path in deliveries(folder))
+            relearned = sum(self._relearn(path) for path in deliveries(folder))
             self.delivery, self.fd = claim(wanted, self._known)
         except OSError as error:
             # Known before any request: a usage error (exit 2), one line naming the path and why.
@@ -232,6 +232,13 @@ class JsonLinesWriterPipeline:
             finally:
                 os.close(fd)
         return repaired, marked, settled
+
+    def _relearn(self, delivery: Path) -> int:
+        """The lines of a finished delivery newly marked known; none when a consumer took it away."""
+        try:
+            return mark_unmarked_lines(delivery, self.store)[1]
+        except FileNotFoundError:
+            return 0  # taken away: consumers may move finished deliveries at any time
 
     def _known(self, delivery: Path) -> bool:
         """A name the store counts lines under (a delivery taken away since) is not used again."""
