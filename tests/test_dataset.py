@@ -270,28 +270,26 @@ def test_lines_of_an_older_schema_version_load_beside_newer_ones(tmp_path, demo_
     assert "0 rows written, 0 duplicates folded, 1 skipped" in printed
 
 
-def test_a_reader_during_reruns_sees_a_whole_dataset_or_an_error_never_part_of_one(
-    tmp_path, demo_lines, capsys
-):
+def test_during_reruns_out_is_always_a_whole_dataset_never_missing(tmp_path, demo_lines, capsys):
+    # The rename swaps the folders in one step (renameat2): OUT never goes missing between them. (A
+    # reader walking OUT's folders during the swap may still see part of one: the README says so;
+    # an earlier version of this test claimed otherwise and failed in CI with 3 of 5 rows.)
     few, every = write_delivery(tmp_path / "few.jsonl", demo_lines[:5]), tmp_path / "every.jsonl"
     write_delivery(every, demo_lines)
     out = tmp_path / "articles"
     assert compact(capsys, out, every)[0] == 0
-    seen: list[int | str] = []
+    looks: list[bool] = []
     done = threading.Event()
 
-    def reader() -> None:
+    def watcher() -> None:
         while not done.is_set():
-            try:
-                seen.append(read(out).num_rows)
-            except (FileNotFoundError, OSError) as error:  # the files it listed were swapped out
-                seen.append(type(error).__name__)
+            looks.append((out / dataset.MARKER).is_file())
 
-    thread = threading.Thread(target=reader)
+    thread = threading.Thread(target=watcher)
     thread.start()
     for rerun in range(8):
         assert compact(capsys, out, few if rerun % 2 == 0 else every)[0] == 0
     done.set()
     thread.join()
-    counts = [value for value in seen if isinstance(value, int)]
-    assert counts and set(counts) <= {5, len(demo_lines)}, seen
+    assert looks and all(looks)
+    assert read(out).num_rows == len(demo_lines)  # the last rerun's, whole

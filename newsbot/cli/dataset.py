@@ -5,7 +5,9 @@ the dataset holds one row per article URL, its latest version by `scraped_at`, w
 shipped JSON Schema (newsbot/schema/article.schema.json: a `date` a date32, a `date-time` a UTC
 timestamp), in folders `site=…/year=…` (hive style; `year=__HIVE_DEFAULT_PARTITION__` for no date).
 The files hold every column, `site` and `year` too, so that readers need not read the folder names.
-It is built beside OUT and swapped in: a reader sees the old dataset or the new one, never part of one.
+It is built beside OUT and swapped in whole, in one rename: OUT is never missing nor half written. A
+reader that walks OUT's folders while the rename happens may still fail or see part of the new one
+(its folders are listed one by one): read between runs.
 """
 
 from __future__ import annotations
@@ -202,7 +204,7 @@ def arrow_schema() -> Any:
 def _write(rows: list[dict[str, Any]], folder: Path) -> None:
     """One Parquet file per site and year, flushed to disk before the folder is swapped in. Named anew
     by each build: a reader that listed the old dataset's files before a swap fails to open them after
-    it, rather than reading some of the new one's."""
+    it, rather than reading them mixed with the new one's."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
