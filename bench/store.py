@@ -36,7 +36,7 @@ from typing import Any, Protocol
 from bench.common import ROOT, Options, Section, fmt, not_available, ratio
 
 LABELS = ("insert, batched", "lookup, one URL", "resident memory")
-QUICK_URLS = 20_000
+QUICK_URLS = 2_000
 SINGLE_INSERTS = 2_000  # one transaction (and fsync) each: a sample, not the whole million
 SINGLE_LOOKUPS = 100_000
 PAGE = 30  # entries of one section page: the batch the spider looks up
