@@ -1,5 +1,5 @@
-"""The one UTC timestamp format of everything newsbot writes: items' scraped_at, run reports, the
-store's and the ledger's times. ISO 8601 to the second with a `Z`, so that text order is time order."""
+"""The one UTC timestamp format of everything newsbot writes: ISO 8601 to the second with a `Z`
+(`2026-11-30T02:31:23Z`), so that text order is time order."""
 
 from __future__ import annotations
 
@@ -7,5 +7,4 @@ import datetime
 
 
 def utc_now_iso() -> str:
-    """The current time, e.g. `2026-11-30T02:31:23Z`."""
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,14 +1,8 @@
-"""How well the parsers fit the pages: the thresholds, and the pure functions that judge against them.
+"""How well the parsers fit the pages: the thresholds (ARCHITECTURE.md "Judging a site" shows them
+and why; a test keeps the two equal) and the judging that `newsbot check` and the run report share.
 
-`newsbot check` (newsbot/cli/check.py) and the run report use this module; nothing here fetches or
-imports Scrapy. Every threshold lives here, as declared data, and ARCHITECTURE.md ("Judging a
-site") shows them as a table: change both together (a test compares them).
-
-A threshold is a pair of shares: at or above `fits` the measure fits; below `broken` it is broken;
-in between it is degraded. The thresholds are there to catch a layout change, which empties a field
-on (nearly) every page at once, not to grade single pages: they leave room for the pages that
-legitimately lack a value, so that the default sample of a check (10 articles) may hold one such
-page and still fit.
+The thresholds catch a layout change, which empties a field on nearly every page at once, and leave
+room for pages that legitimately lack a value (one in a check's default 10 still fits).
 """
 
 from __future__ import annotations
@@ -20,25 +14,6 @@ from typing import Any, NamedTuple
 from newsbot.keys import STATS_FIELD_MISSING, STATS_ITEMS_VALID, STATS_NOTES
 from newsbot.parsing.article import FIELD_HINTS
 
-# Fields whose emptiness is counted: each is expected on a normal article page.
-TRACKED_FIELDS = (
-    "section",
-    "byline",
-    "dateline",
-    "dateline_place",
-    "date_published",
-    "paragraphs",
-    "summary",
-    "images",
-    "related_links",
-)
-
-
-def note_kind(note: str) -> str:
-    """A note without its quoted values, so that counts group alike fallbacks."""
-    return note.split(" '", 1)[0]
-
-
 FITS, DEGRADED, BROKEN = "fits", "degraded", "broken"
 VERDICTS = (FITS, DEGRADED, BROKEN)  # best first
 
@@ -46,65 +21,57 @@ VERDICTS = (FITS, DEGRADED, BROKEN)  # best first
 class Threshold(NamedTuple):
     fits: float  # the lowest share that fits
     broken: float  # below this share the measure is broken
-    look_at: str = ""  # the markup to look at when a field's share falls (ends the report's warning)
 
     def grade(self, share: float) -> str:
         return FITS if share >= self.fits else DEGRADED if share >= self.broken else BROKEN
 
 
-# Item fields, share of parsed articles where the field is filled (not None, "", []).
-# None: shown by `newsbot check`, never judged.
-_HINTS = FIELD_HINTS  # the markup each field depends on, as the layout names it
+# Share of parsed articles with the field filled (not None, "", []); None: shown, never judged.
 FIELD_THRESHOLDS: dict[str, Threshold | None] = {
-    # Every article page has a headline; the item cannot exist without one (the parser falls back to
-    # og:title / <title> and notes it, and the notes rule below catches that).
-    "title": Threshold(0.95, 0.50, _HINTS["title"]),
-    # The page's section label, else the listing's: empty only when neither is known.
-    "section": Threshold(0.90, 0.50, _HINTS["section"]),
-    # Wire stories and releases carry "by AFP Staff Writers" / "by Staff Writers"; an advertorial may
-    # carry none: one page in ten may lack it.
-    "byline": Threshold(0.80, 0.30, "the byline markup above the dateline"),
-    # "by Staff Writers" names nobody, and most articles are staff-written wire copy (5 of 68 snapshot
-    # articles name a person): an empty list is the normal case, so it is never judged.
+    "title": Threshold(0.95, 0.50),
+    "section": Threshold(0.90, 0.50),
+    "byline": Threshold(0.80, 0.30),
     "authors": None,
-    # From the dateline, else the byline; 44 of 45 real 2025 feed items name one ("Strasbourg,
-    # France Oct 8, 2025" does not).
-    "agency": Threshold(0.70, 0.30, "the dateline's '(AGENCY)' part"),
-    # Advertorials may have no dateline at all (ANATOMY.md): one page in ten may lack it.
-    "dateline": Threshold(0.80, 0.30, _HINTS["dateline"]),
-    "dateline_place": Threshold(0.80, 0.30, _HINTS["dateline_place"]),
-    "date_published": Threshold(0.80, 0.30, _HINTS["date_published"]),
-    # An article page without body text is never right. `body` and `word_count` are made from the
-    # paragraphs, so they are not rated apart.
-    "paragraphs": Threshold(0.95, 0.50, _HINTS["paragraphs"]),
-    # The teaser of the section entry (or feed item) the article was found through: a listing entry
-    # without one is rare; a listing whose teasers are no longer found empties it everywhere.
-    "summary": Threshold(0.80, 0.30, "the teaser of the section page entries"),
-    # The lead picture (og:image) of current articles; pages of the early 2000s have none.
-    "images": Threshold(0.70, 0.30, "og:image and the pictures in the body"),
-    # Most articles close with a "Related Links" block, but not every one does.
-    "related_links": Threshold(0.50, 0.10, _HINTS["related_links"]),
+    "agency": Threshold(0.70, 0.30),
+    "dateline": Threshold(0.80, 0.30),
+    "dateline_place": Threshold(0.80, 0.30),
+    "date_published": Threshold(0.80, 0.30),
+    "paragraphs": Threshold(0.95, 0.50),
+    "summary": Threshold(0.80, 0.30),
+    "images": Threshold(0.70, 0.30),
+    "related_links": Threshold(0.50, 0.10),
+}
+# Fields the crawl counts empty (newsbot/field_missing/<field>), for the run report.
+TRACKED_FIELDS = tuple(name for name, threshold in FIELD_THRESHOLDS.items() if threshold)
+# Fill rates of fewer items are reported, not warned of: one advertorial without a dateline is no redesign.
+FILL_RATES_MIN_ITEMS = 5
+# The markup to look at when a field empties across a run.
+LOOK_AT = {
+    **FIELD_HINTS,
+    "byline": "the byline markup above the dateline",
+    "agency": "the dateline's '(AGENCY)' part",
+    "summary": "the teaser of the section page entries",
+    "images": "og:image and the pictures in the body",
 }
 
 # Measures of a `newsbot check` run as a whole: the label its table shows, and the threshold.
 RUN_THRESHOLDS: dict[str, tuple[str, Threshold]] = {
-    # A section whose first page was not had (a 404) has moved.
     "section_pages": ("section pages fetched, of the sections asked for", Threshold(1.0, 0.5)),
-    # A first section page listing no article link is breakage.
     "section_pages_listing": ("section pages listing article links", Threshold(1.0, 0.5)),
-    # Not an item: an error response, or "not an article page".
     "articles_parsed": ("articles parsed, of the article links followed", Threshold(0.90, 0.50)),
-    # The rest would be dropped from the dataset.
     "items_valid": ("items valid against the JSON Schema", Threshold(1.0, 0.50)),
 }
 
-# A parser note (a fallback) on more than this share of the articles makes the site degraded: the
-# markup the parser expects has moved, even if the fallback still fills the field. Notes never make
-# a site broken on their own.
+# A fallback on more than this share of the articles degrades a site (never breaks it): the markup
+# moved, even if the fallback still fills the field.
 NOTE_MAX_SHARE = 0.25
-# Notes that say a field is empty rather than that a fallback was used: the field's own threshold
-# judges them (an advertorial has no dateline, and says so).
+# Notes that say a field is empty, not that a fallback was used: the field's threshold judges them.
 NOTES_NOT_JUDGED = frozenset({"dateline: none found", "body: no paragraphs found", "title: none found"})
+
+
+def note_kind(note: str) -> str:
+    """A note without its quoted values, so that counts group alike fallbacks."""
+    return note.split(" '", 1)[0]
 
 
 def worst(statuses: Iterable[str]) -> str:
@@ -117,64 +84,68 @@ def format_share(share: float) -> str:
     return f"{tenths:.1f}".removesuffix(".0") + "%"
 
 
-# --- The run report of a scheduled crawl (the stats a crawl collects) ---
-
-
-def fill_rates_from_stats(stats: Mapping[str, Any]) -> dict[str, float]:
-    """Share of valid items with each tracked field filled; empty when the run wrote no valid item.
-
-    Denominator `newsbot/items_valid`; numerator that minus `newsbot/field_missing/<field>`, for each
-    field of TRACKED_FIELDS.
-    """
-    valid = int(stats.get(STATS_ITEMS_VALID) or 0)
-    if valid <= 0:
-        return {}
+def measure(count: int, total: int, threshold: Threshold | None) -> dict[str, Any]:
+    """`count` of `total`, judged (status None: not judged, or nothing to judge)."""
+    share = count / total if total else None
     return {
-        name: max(0, valid - int(stats.get(f"{STATS_FIELD_MISSING}{name}") or 0)) / valid
-        for name in TRACKED_FIELDS
+        "count": count,
+        "total": total,
+        "share": share,
+        "fits_at": threshold.fits if threshold else None,
+        "broken_below": threshold.broken if threshold else None,
+        "status": threshold.grade(share) if threshold and share is not None else None,
     }
+
+
+def shortfall(what: str, judged: Mapping[str, Any], unit: str = "") -> str | None:
+    """Why a measure does not fit, in words; None when it fits or is not judged."""
+    if judged["status"] not in (DEGRADED, BROKEN):
+        return None
+    bound = (
+        f"broken below {format_share(judged['broken_below'])}"
+        if judged["status"] == BROKEN
+        else f"fits at {format_share(judged['fits_at'])}"
+    )
+    return f"{what} {judged['count']} of {judged['total']}{unit} ({format_share(judged['share'])}; {bound})"
+
+
+def fields_from_stats(stats: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each tracked field's fill among a crawl's valid items, measured as `newsbot check` does."""
+    valid = int(stats.get(STATS_ITEMS_VALID) or 0)
+    return {
+        name: measure(
+            valid - int(stats.get(f"{STATS_FIELD_MISSING}{name}") or 0), valid, FIELD_THRESHOLDS[name]
+        )
+        for name in TRACKED_FIELDS
+        if valid
+    }
+
+
+def fill_warnings(fields: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """One sentence per field below its `fits` share, worst first, naming the markup to look at."""
+    warnings = []
+    for name, judged in sorted(fields.items(), key=lambda kv: (kv[1]["share"], kv[0])):
+        if judged["total"] >= FILL_RATES_MIN_ITEMS and (
+            text := shortfall(f"{name} filled on", judged, " items")
+        ):
+            warnings.append(f"{text}; look at {LOOK_AT[name]}")
+    return warnings
 
 
 def notes_from_stats(stats: Mapping[str, Any]) -> dict[str, int]:
     """Counts of the stats keys `newsbot/notes/<kind>`, keyed by the kind, most frequent first."""
     counts = {
-        key.removeprefix(STATS_NOTES): int(value)
-        for key, value in stats.items()
-        if key.startswith(STATS_NOTES) and value
+        key.removeprefix(STATS_NOTES): int(n) for key, n in stats.items() if key.startswith(STATS_NOTES) and n
     }
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-
-
-def fill_warnings(rates: Mapping[str, float]) -> list[str]:
-    """One sentence per field filled on fewer items than its `fits` threshold, worst first."""
-    warnings = []
-    for name, rate in sorted(rates.items(), key=lambda kv: (kv[1], kv[0])):
-        threshold = FIELD_THRESHOLDS.get(name)
-        if threshold is None or rate >= threshold.fits:
-            continue
-        sentence = (
-            f"{name} was filled on {format_share(rate)} of the items, below the "
-            f"{format_share(threshold.fits)} a sound run reaches ({threshold.grade(rate)}: under "
-            f"{format_share(threshold.broken)} means the parser no longer finds it)"
-        )
-        warnings.append(sentence + (f"; look at {threshold.look_at}." if threshold.look_at else "."))
-    return warnings
-
-
-# --- One site's `newsbot check` run, judged ---
 
 
 def assess_site(
     figures: Mapping[str, Any], items: Sequence[Mapping[str, Any]], unknown_sections: str | None = None
 ) -> dict[str, Any]:
-    """Judge one site's check run: its run measures, each field's fill rate, each note's frequency.
-
-    `figures` are the counts of the site's `newsbot check` report (sections_requested, section_pages,
-    section_pages_empty, articles_requested, items_invalid, finish_reason, pages_fetched,
-    download_errors); `items` the parsed items as dicts (duplicates included: a syndicated copy
-    dropped by the dedupe pipeline was still parsed). Returns the report's `verdict`, `reasons`,
-    `run`, `fields` and `notes`.
-    """
+    """Judge one site's `newsbot check` run from its figures (newsbot/cli/check.py) and its parsed
+    items (duplicates included: a syndicated copy was still parsed): `verdict`, `reasons`, `run`,
+    `fields` and `notes`."""
     parsed, pages = len(items), figures["section_pages"]
     counts = {
         "section_pages": (pages, figures["sections_requested"]),
@@ -183,11 +154,11 @@ def assess_site(
         "items_valid": (parsed - figures["items_invalid"], parsed),
     }
     run = {
-        name: {"label": label, **_measure(*counts[name], threshold)}
+        name: {"label": label, **measure(*counts[name], threshold)}
         for name, (label, threshold) in RUN_THRESHOLDS.items()
     }
     fields = {
-        name: _measure(sum(item.get(name) not in (None, "", [], ()) for item in items), parsed, threshold)
+        name: measure(sum(item.get(name) not in (None, "", [], ()) for item in items), parsed, threshold)
         for name, threshold in FIELD_THRESHOLDS.items()
     }
     kinds = Counter(kind for item in items for kind in {note_kind(note) for note in item.get("notes") or ()})
@@ -200,9 +171,9 @@ def assess_site(
 
     # A run that never got to the articles has one reason; the measures would only repeat it.
     if figures["pages_fetched"] == 0:
-        # Not a parser problem, but nothing can be judged, and a crawl would fetch nothing either.
-        errors = figures["download_errors"]
-        sole = f"nothing fetched ({errors} download errors): the site could not be reached"
+        sole = (
+            f"nothing fetched ({figures['download_errors']} download errors): the site could not be reached"
+        )
         return {"verdict": BROKEN, "reasons": [sole], **judged}
     if figures["finish_reason"] == "unknown_section":
         return {"verdict": BROKEN, "reasons": [f"section(s) not found: {unknown_sections or '?'}"], **judged}
@@ -212,17 +183,9 @@ def assess_site(
         reasons.append((BROKEN, f"the crawl ended early ({figures['finish_reason']})"))
     if figures["articles_requested"] == 0:
         reasons.append((BROKEN, "no article link was found to follow"))
-    measures = [(f"{m['label']}:", "", m) for m in run.values()]
-    measures += [(f"{name} filled on", " articles", m) for name, m in fields.items()]
-    for what, unit, m in measures:
-        if m["status"] in (DEGRADED, BROKEN):
-            bound = (
-                f"broken below {format_share(m['broken_below'])}"
-                if m["status"] == BROKEN
-                else f"fits at {format_share(m['fits_at'])}"
-            )
-            counted = f"{what} {m['count']} of {m['total']}{unit}"
-            reasons.append((m["status"], f"{counted} ({format_share(m['share'])}; {bound})"))
+    measured = [(f"{m['label']}:", "", m) for m in run.values()]
+    measured += [(f"{name} filled on", " articles", m) for name, m in fields.items()]
+    reasons += [(m["status"], text) for what, unit, m in measured if (text := shortfall(what, m, unit))]
     for kind, note in notes.items():
         if note["status"] == DEGRADED:
             counted = f"fallback '{kind}' on {note['articles']} of {parsed} articles"
@@ -233,17 +196,4 @@ def assess_site(
         "verdict": worst(status for status, _ in reasons),
         "reasons": [text for _, text in reasons],
         **judged,
-    }
-
-
-def _measure(count: int, total: int, threshold: Threshold | None) -> dict[str, Any]:
-    """`count` of `total`, judged (status None: not judged, or nothing to judge)."""
-    share = count / total if total else None
-    return {
-        "count": count,
-        "total": total,
-        "share": share,
-        "fits_at": threshold.fits if threshold else None,
-        "broken_below": threshold.broken if threshold else None,
-        "status": threshold.grade(share) if threshold and share is not None else None,
     }

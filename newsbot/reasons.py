@@ -1,9 +1,6 @@
-"""Why an article could not be had: one word per cause, for the stats, the log, the ledger and the
-run report; and the exceptions that carry those words.
-
-A refusal of ours is an IgnoreRequest subclass with its `reason`, so the errback reads the reason
-from the exception's type, never from its message.
-"""
+"""Why an article could not be had: one word per cause (stats, log, ledger, run report), and the
+exceptions that carry them. A refusal of ours is an IgnoreRequest subclass with its `reason`, so the
+errback reads the reason from the exception's type, never from its message."""
 
 from __future__ import annotations
 
@@ -14,19 +11,15 @@ from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
     DownloadConnectionRefusedError,
-    DownloadFailedError,
-    DownloadTimeoutError,
     DropItem,
     IgnoreRequest,
-    ResponseDataLossError,
 )
 from scrapy.http import Request
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import NoRouteError
 from twisted.python.failure import Failure
 
-# Reasons an article is missing from the output (besides being known or a duplicate, which are not
-# losses): the run report lists the URLs under each.
+# The run report lists the missing articles' URLs under each.
 GONE = "gone"  # 404 / 410
 TIMEOUT = "timeout"
 BLOCKED = "blocked"
@@ -49,8 +42,6 @@ DEFERRED = "deferred"  # left out by `-a max_articles`: not a loss, the next run
 
 
 class Refused(IgnoreRequest):
-    """A request newsbot refused, and why (`reason`, one of the words above)."""
-
     reason: ClassVar[str] = HTTP_ERROR
 
 
@@ -78,9 +69,8 @@ class Stopped(Refused):
     reason = STOPPED
 
 
-# A host that cannot be reached at all, by Scrapy's errors and by the standard library's (`newsbot
-# sections` reads with urllib): another try seconds later meets the same answer, so these are not
-# retried (timeouts, 5xx and cut connections are). The likely cause, as a user reads it:
+# A host that cannot be reached at all (Scrapy's errors, and urllib's for `newsbot sections`): not
+# retried, as a try seconds later meets the same answer. The likely cause, as a user reads it:
 UNREACHABLE: list[tuple[tuple[type[BaseException], ...], str]] = [
     ((CannotResolveHostError, socket.gaierror), "could not resolve {host}: no network or DNS?"),
     (
@@ -90,19 +80,17 @@ UNREACHABLE: list[tuple[tuple[type[BaseException], ...], str]] = [
     ((NoRouteError,), "no route to {host}: no network?"),
 ]
 UNREACHABLE_ERRORS = tuple(kind for kinds, _ in UNREACHABLE for kind in kinds)
-OFFLINE_HINT = "`newsbot demo` tries newsbot offline"
 
 
 def unreachable_host(error: BaseException, host: str) -> str | None:
-    """One line naming the host and the likely cause when `error` says it cannot be reached at all;
-    None for any other error."""
+    """One line naming the host and the likely cause; None when `error` is not of those."""
     cause = next((text for kinds, text in UNREACHABLE if isinstance(error, kinds)), None)
-    return None if cause is None else f"{cause.format(host=host)} ({OFFLINE_HINT})"
+    return None if cause is None else f"{cause.format(host=host)} (`newsbot demo` tries newsbot offline)"
 
 
 class NotWritten(DropItem):
-    """The writer could not write the item (the output failed, or the run is stopping); or, with
-    `in_output`, wrote its line but could not mark it known (the next start marks it)."""
+    """The writer could not write the item; with `in_output`, it wrote its line but could not mark it
+    known (the next start marks it)."""
 
     def __init__(self, message: str, *, in_output: bool = False) -> None:
         super().__init__(message, log_level="WARNING")
@@ -114,8 +102,7 @@ class InvalidItem(DropItem):
 
 
 def failed_request(failure: Failure) -> Request:
-    """The request an errback's failure is about. Scrapy sets it on the failure as an attribute
-    Twisted's type does not declare; a failure without one did not come to an errback."""
+    """The request an errback's failure is about (an attribute Scrapy sets and Twisted does not declare)."""
     request = getattr(failure, "request", None)
     if not isinstance(request, Request):
         raise TypeError(f"not an errback's failure (no request): {failure!r}")
@@ -134,15 +121,9 @@ def failure_reason(failure: Failure) -> str:
         request = getattr(failure, "request", None)
         spent = isinstance(request, Request) and request.meta.get("redirect_ttl") == 0
         return REDIRECT_LOOP if spent else HTTP_ERROR
-    if isinstance(error, DownloadTimeoutError):
-        return TIMEOUT
     if isinstance(error, DownloadCancelledError):
         return TOO_LARGE
-    if isinstance(
-        error,
-        ResponseDataLossError | DownloadConnectionRefusedError | CannotResolveHostError | DownloadFailedError,
-    ):
-        return CONNECTION
+    # Scrapy's DownloadTimeoutError, Twisted's TimeoutError and TCPTimedOutError; the rest: the connection.
     return TIMEOUT if "timeout" in type(error).__name__.lower() else CONNECTION
 
 

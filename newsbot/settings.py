@@ -113,8 +113,6 @@ EXTENSIONS = {
     # Opens, checks and closes the store; other components find it with crawler.get_extension().
     "newsbot.extensions.store.StoreExtension": 0,
     "newsbot.extensions.report.RunReport": 500,
-    # A feed export's items count as written in the run report (newsbot/extensions/exports.py).
-    "newsbot.extensions.exports.ExportCount": 400,
     "newsbot.extensions.archive.PageArchive": 600,
 }
 # Seconds between progress lines (and interim run reports) of a crawl; 0: none.

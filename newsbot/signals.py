@@ -1,5 +1,5 @@
-"""Signals of newsbot's own, beside Scrapy's (scrapy.signals), and the one way to say an article is
-missing. Components react to these instead of reading each other's state."""
+"""newsbot's own signals, beside Scrapy's: components react to these instead of reading each other's
+state."""
 
 from __future__ import annotations
 
@@ -11,16 +11,13 @@ from newsbot.keys import STATS_MISSING_PREFIX
 
 logger = logging.getLogger(__name__)
 
-# Sent by the run report (newsbot.extensions.report.RunReport) once the run's outcome is known, with
-# `spider` and `outcome` ("ok" or "failed"). What may be recorded only for a run that did its job
-# (a section walk recorded complete) waits for it, not for the finish reason alone.
+# The run's verdict, with `spider` and `outcome` ("ok", "failed"): what may be recorded only for a
+# run that did its job (a section walk complete) waits for it, not for the finish reason alone.
 run_judged = object()
-# An article a listing or feed named could not be written, with `url` (as listed), `reason`
-# (newsbot.reasons), `section` (its label, or None) and `summary` (the listing's teaser, or None):
-# the ledger asks for it again, the run report lists it.
+# An article listed could not be written, with `url` (as listed), `reason` (newsbot.reasons),
+# `section` and `summary` (the listing's, or None): the ledger asks for it again, the report lists it.
 article_missed = object()
-# A page of a section walk could not be had, with `slug` and `reason`: the walk did not reach its
-# end, so it is not recorded complete.
+# A page of a section walk could not be had, with `slug` and `reason`: the walk is not complete.
 section_page_failed = object()
 
 

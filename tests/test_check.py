@@ -25,7 +25,7 @@ from newsbot.quality import (
     TRACKED_FIELDS,
     Threshold,
     assess_site,
-    fill_rates_from_stats,
+    fields_from_stats,
     fill_warnings,
     format_share,
     notes_from_stats,
@@ -197,26 +197,32 @@ def test_fill_rates_and_notes_from_a_run_reports_stats():
         "newsbot/notes/dateline: none found": 2,
         "newsbot/items_written": 20,
     }
-    rates = fill_rates_from_stats(stats)
-    assert set(rates) == set(TRACKED_FIELDS)
-    assert rates["date_published"] == 0.25
-    assert rates["images"] == 0.95
-    assert rates["paragraphs"] == 1.0
-    assert fill_rates_from_stats({}) == {}
-    assert fill_rates_from_stats({"newsbot/items_valid": 0, "newsbot/field_missing/images": 3}) == {}
+    fields = fields_from_stats(stats)
+    assert set(fields) == set(TRACKED_FIELDS)
+    assert fields["date_published"]["share"] == 0.25
+    assert fields["images"]["share"] == 0.95
+    assert fields["paragraphs"]["share"] == 1.0
+    assert fields_from_stats({}) == {}
+    assert fields_from_stats({"newsbot/items_valid": 0, "newsbot/field_missing/images": 3}) == {}
     assert notes_from_stats(stats) == {"title: no <h1>, used og:title": 20, "dateline: none found": 2}
 
-    warnings = fill_warnings(rates)
-    assert len(warnings) == 1
-    assert warnings[0].startswith("date_published was filled on 25% of the items, below the 80%")
-    assert "broken" in warnings[0]
-    at_threshold = {name: t.fits for name, t in FIELD_THRESHOLDS.items() if t is not None}
-    assert fill_warnings(at_threshold) == []
-    assert fill_warnings({"authors": 0.0, "not_a_field": 0.0}) == []
-    assert [w.split(" ")[0] for w in fill_warnings({"related_links": 0.4, "byline": 0.1})] == [
-        "byline",
-        "related_links",
-    ]
+    # Judged as `newsbot check` judges the same shares, naming the markup to look at.
+    (warning,) = fill_warnings(fields)
+    assert warning.startswith("date_published filled on 5 of 20 items (25%; broken below 30%); look at ")
+    assert "dateline" in warning
+
+    def missing(total: int, **shares: float) -> dict:
+        return {f"newsbot/field_missing/{name}": round(total * (1 - share)) for name, share in shares.items()}
+
+    at_threshold = {name: t.fits for name, t in FIELD_THRESHOLDS.items() if name in TRACKED_FIELDS and t}
+    assert (
+        fill_warnings(fields_from_stats({"newsbot/items_valid": 100, **missing(100, **at_threshold)})) == []
+    )
+    worst_first = fields_from_stats({"newsbot/items_valid": 10, **missing(10, related_links=0.4, byline=0.1)})
+    assert [w.split(" ")[0] for w in fill_warnings(worst_first)] == ["byline", "related_links"]
+    # A handful of items says nothing of the parser: reported, not warned of.
+    few = fields_from_stats({"newsbot/items_valid": 4, **missing(4, byline=0.0)})
+    assert few["byline"]["share"] == 0.0 and fill_warnings(few) == []
 
 
 def test_every_tracked_field_has_a_threshold():

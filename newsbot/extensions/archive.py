@@ -1,11 +1,10 @@
-"""The archive: every page a run fetches, kept as WARC/1.1 response records beside its delivery,
-gzip per record (scrapy-webarchive's way: an extension on the response signal; warcio writes).
+"""Every page a run fetches, as WARC/1.1 response records beside its delivery, gzip per record
+(scrapy-webarchive's way: an extension on the response signal; warcio writes).
 
-Each record's `WARC-Newsbot-Context` (JSON) is what the spider knew of the page before it came (its
-kind: home, section, feed, article, robots; its request's keyword arguments: an article's listing
-section and teaser), so that `newsbot rebuild` makes the same item of it. The run writes
-`<archive>.part` under an flock and renames it at the end; a killed run's part, its flock free, is
-published by the next run in that folder, a record the kill cut short cut off first.
+`WARC-Newsbot-Context` (JSON) holds what the spider knew of the page before it came (its kind, its
+request's keyword arguments), so that `newsbot rebuild` makes the same item of it. The run writes
+`<archive>.part` under an flock and publishes it at the end; a killed run's part is published by the
+next run in that folder, a record the kill cut short cut off first.
 """
 
 from __future__ import annotations
@@ -37,7 +36,7 @@ logger = logging.getLogger(__name__)
 CONTEXT_HEADER = "WARC-Newsbot-Context"
 _PAGE_KINDS = {"home": "home", "section_page": "section", "feed": "feed"}
 # Scrapy has decoded the body these described: the record keeps the body as the spider read it.
-_DROPPED_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
+_DROPPED_HEADERS = {b"content-encoding", b"transfer-encoding", b"content-length"}
 
 
 class PageArchive:
@@ -49,10 +48,13 @@ class PageArchive:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PageArchive:
         settings = crawler.settings
-        if not settings.getbool("NEWSBOT_ARCHIVE") or not settings.get("NEWSBOT_OUTPUT"):
+        # A feed export (-o/-O) has no delivery to keep the archive beside.
+        if (
+            not settings.getbool("NEWSBOT_ARCHIVE")
+            or not settings.get("NEWSBOT_OUTPUT")
+            or settings.getdict("FEEDS")
+        ):
             raise NotConfigured
-        if settings.getdict("FEEDS"):
-            raise NotConfigured  # a feed export (-o/-O) takes the items: no delivery
         archive = cls(crawler)
         crawler.signals.connect(archive.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(archive.response_received, signal=signals.response_received)
@@ -85,10 +87,12 @@ class PageArchive:
         buffer = io.BytesIO()
         writer = WARCWriter(buffer, gzip=True, warc_version="1.1")
         status = f"{response.status} {responses.get(response.status, '')}"
-        headers = [
-            (k.decode("latin-1"), v.decode("latin-1")) for k, vs in response.headers.items() for v in vs
+        kept = [
+            (name.decode("latin-1"), value.decode("latin-1"))
+            for name, values in response.headers.items()
+            if name.lower() not in _DROPPED_HEADERS
+            for value in values
         ]
-        kept = [(name, value) for name, value in headers if name.lower() not in _DROPPED_HEADERS]
         record = writer.create_warc_record(
             response.url,
             "response",
@@ -120,7 +124,7 @@ class PageArchive:
         self._stop(None)
 
     def _stop(self, error: OSError | None) -> None:
-        """Closes the archive; after an error, for the rest of the run (the next run publishes it)."""
+        """After an error, for the rest of the run: the next run publishes what was whole."""
         if error is not None:
             logger.error("Cannot write the archive %s: %s; the run goes on without it", self.part, error)
         if self.fd is not None:
@@ -140,7 +144,6 @@ def settle(part: Path) -> None:
                 "%s: cut off a record a killed run left half-written (%d bytes)", part, size - whole
             )
         os.fsync(file.fileno())
-        # Held under a lock taken on the file `part` still names: nobody renames it meanwhile.
         logger.warning("Published the archive of a killed run: %s", publish(part))
 
 

@@ -1,11 +1,6 @@
-"""The seen-articles store as a crawl component: opened from the settings, checked before the first
-request, given up on when it stays locked, closed when the engine stops.
-
-Components that need the store ask for it with `seen_store(crawler)` (Scrapy's
-`crawler.get_extension`); None means the crawl runs without one (NEWSBOT_STATE empty, or a complete
-feed export, which neither skips nor marks articles). The store's class is a setting,
-NEWSBOT_STORE_CLASS: sqlite for one machine; the cluster add-on names its Redis store.
-"""
+"""The seen-articles store as a crawl component. Others ask for it with `seen_store(crawler)`; None
+means the crawl runs without one (NEWSBOT_STATE empty, or a complete feed export). Its class is
+NEWSBOT_STORE_CLASS: sqlite for one machine; the cluster add-on names its Redis store."""
 
 from __future__ import annotations
 
@@ -26,8 +21,8 @@ logger = logging.getLogger(__name__)
 
 
 class StoreExtension:
-    """Owns the crawl's store. A store that cannot be used ends the run as it opens (exit status 2),
-    before any request: an output written without its store would be written again by the next run."""
+    """A store that cannot be used ends the run as it opens (exit 2), before any request: an output
+    written without its store would be written again by the next run."""
 
     def __init__(self, crawler: Crawler, store: SeenStore | None) -> None:
         self.crawler = crawler
@@ -43,26 +38,23 @@ class StoreExtension:
             logger.error("newsbot cannot use its store: %s", error)
             assert crawler.stats is not None
             crawler.stats.set_value(STATS_STORE_ERROR, str(error))
-            extension = cls(crawler, None)
-            crawler.signals.connect(extension.refuse_to_start, signal=signals.spider_opened)
-            return extension
+            refused = cls(crawler, None)
+            crawler.signals.connect(refused.refuse_to_start, signal=signals.spider_opened)
+            return refused
         if store is None:
             raise NotConfigured
         extension = cls(crawler, store)
         if hasattr(store, "on_busy"):
             store.on_busy = extension.stop_when_busy
-        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
+        crawler.signals.connect(store.close, signal=signals.engine_stopped)
         return extension
 
     def refuse_to_start(self, spider: Any) -> None:
         raise CloseSpider(FINISH_STORE_UNUSABLE)
 
     def stop_when_busy(self, error: StoreBusyError) -> None:
-        """Ends the run (finish reason store_busy, exit 1) the first time the store stays locked too long.
-
-        The mark that failed changed nothing (a locked write is not half-done); a line written but not
-        marked is marked at the next start. Stopping keeps later marks from moving past it.
-        """
+        """Ends the run (store_busy, exit 1) the first time the store stays locked too long: the mark
+        that failed changed nothing, and stopping keeps later marks from moving past it."""
         stats = self.crawler.stats
         assert stats is not None
         if stats.get_value(STATS_STORE_ERROR):
@@ -72,10 +64,6 @@ class StoreExtension:
         engine = self.crawler.engine
         if engine is not None and engine.spider is not None:
             deferred_from_coro(engine.close_spider_async(reason=FINISH_STORE_BUSY))
-
-    def engine_stopped(self) -> None:
-        if self.store is not None:
-            self.store.close()
 
 
 def seen_store(crawler: Crawler) -> SeenStore | None:
