@@ -107,5 +107,3 @@ STATS_BOUNDS_PREFIX = "newsbot/bounds/"
 STATS_BOUND_PAGES = STATS_BOUNDS_PREFIX + "section_page_limit"
 STATS_BOUND_LINKS = STATS_BOUNDS_PREFIX + "links_over_page_limit"
 STATS_BOUND_REPEAT = STATS_BOUNDS_PREFIX + "page_without_new_entries"
-
-STATS_ARCHIVED_PAGES = "newsbot/archived_pages"

@@ -47,13 +47,7 @@ class PageArchive:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PageArchive:
-        settings = crawler.settings
-        # A feed export (-o/-O) has no delivery to keep the archive beside.
-        if (
-            not settings.getbool("NEWSBOT_ARCHIVE")
-            or not settings.get("NEWSBOT_OUTPUT")
-            or settings.getdict("FEEDS")
-        ):
+        if not crawler.settings.getbool("NEWSBOT_ARCHIVE"):
             raise NotConfigured
         archive = cls(crawler)
         crawler.signals.connect(archive.spider_opened, signal=signals.spider_opened)
@@ -65,7 +59,7 @@ class PageArchive:
         assert self.crawler.stats is not None
         delivery = self.crawler.stats.get_value(keys.STATS_DELIVERY)
         if delivery is None:
-            return  # the writer refused this run (another holds the folder): nothing to keep beside
+            return  # no delivery to keep it beside (a feed export, no NEWSBOT_OUTPUT, a refused run)
         self.part = part_path(beside(Path(delivery), ARCHIVE_SUFFIX))
         try:
             for killed in sorted(self.part.parent.glob(f"*{ARCHIVE_SUFFIX}{PART_SUFFIX}")):
@@ -107,8 +101,6 @@ class PageArchive:
                 data = data[os.write(self.fd, data) :]
         except OSError as error:
             self._stop(error)
-        else:
-            self.crawler.stats.inc_value(keys.STATS_ARCHIVED_PAGES)
 
     def spider_closed(self, spider: Spider) -> None:
         if self.fd is None or self.part is None:

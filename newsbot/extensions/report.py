@@ -69,8 +69,7 @@ class RunReport:
     def tick(self, spider: Spider) -> None:
         report = self._build(spider, None)
         self._write(report)
-        ledger = seen_store(self.crawler)
-        pending = None if ledger is None else int(ledger.ledger_counts().get("pending", 0))
+        pending = report["ledger"].get("pending")
         line = progress_line(spider.name, report["stats"], report["duration_seconds"], pending)
         logger.info("%s%s", line, f"; report {self.path}" if self.path else "")
 
@@ -81,7 +80,6 @@ class RunReport:
         # The verdict first: whatever fails below, `scrapy crawl` has it for its exit status.
         self.stats.set_value(keys.STATS_OUTCOME, report["outcome"])
         self.stats.set_value(keys.STATS_FAILURES, report["failures"])
-        report["ledger"] = self._ledger(report["stats"])
         self.crawler.signals.send_catch_log(signal=run_judged, spider=spider, outcome=report["outcome"])
         self._write(report)
         for warning in report["fill_warnings"]:
@@ -97,14 +95,16 @@ class RunReport:
             logger.log(*self.summary)
 
     def _build(self, spider: Spider, reason: str | None) -> dict[str, Any]:
-        return build_report(
-            dict(self.stats.get_stats()),
+        stats = dict(self.stats.get_stats())
+        report = build_report(
+            stats,
             spider=spider.name,
             reason=reason,
             missing=self.missing,
             max_errors=self.crawler.settings.getint("NEWSBOT_MAX_ERRORS"),
             duration=time.monotonic() - self.started,
         )
+        return {**report, "ledger": self._ledger(stats)}
 
     def _write(self, report: dict[str, Any]) -> None:
         if self.path is None:
@@ -179,7 +179,7 @@ def failures(stats: dict[str, Any], reason: str | None, *, max_errors: int) -> l
     # A host that cannot be reached at all first: it explains the rest.
     unreachable = stats.get(keys.STATS_HOSTS_UNREACHABLE, [])
     found = list(unreachable)
-    if reason is not None and reason not in keys.GOOD_FINISH_REASONS:
+    if reason and reason not in keys.GOOD_FINISH_REASONS:
         found.append(f"finished with reason {reason!r}")
     for section, requested in _group(stats, keys.STATS_SECTION_REQUESTED_PREFIX).items():
         # The ledger's articles failing again are the ledger's to report, not a section's.
@@ -205,15 +205,15 @@ def failures(stats: dict[str, Any], reason: str | None, *, max_errors: int) -> l
 def errors_by_kind(stats: dict[str, Any]) -> dict[str, int]:
     kinds: dict[str, int] = {}
     for key, value in stats.items():
-        if key.startswith("downloader/exception_type_count/"):
-            kinds[key.rsplit(".", 1)[-1].rsplit("/", 1)[-1]] = value
-        elif key.startswith("spider_exceptions/") and key.count("/") == 1:
-            kinds[f"spider:{key.split('/', 1)[1]}"] = value
-        elif key.startswith("downloader/response_status_count/"):
-            if (status := int(key.rsplit("/", 1)[1])) >= 400:
-                kinds[f"http_{status}"] = value
-        elif key.startswith(keys.STATS_ERRORS_PREFIX):
-            kinds[key.removeprefix(keys.STATS_ERRORS_PREFIX)] = value
+        group, _, kind = key.rpartition("/")
+        if group == "downloader/exception_type_count":
+            kinds[kind.rsplit(".", 1)[-1]] = value
+        elif group == "spider_exceptions":
+            kinds[f"spider:{kind}"] = value
+        elif group == "downloader/response_status_count" and int(kind) >= 400:
+            kinds[f"http_{kind}"] = value
+        elif f"{group}/" == keys.STATS_ERRORS_PREFIX:
+            kinds[kind] = value
     return dict(sorted(kinds.items()))
 
 
