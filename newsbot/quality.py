@@ -1,9 +1,5 @@
 """How well the parsers fit the pages: the thresholds (ARCHITECTURE.md "Judging a site" shows them
-and why; a test keeps the two equal) and the judging that `newsbot check` and the run report share.
-
-The thresholds catch a layout change, which empties a field on nearly every page at once, and leave
-room for pages that legitimately lack a value (one in a check's default 10 still fits).
-"""
+and why; a test keeps the two equal) and the judging that `newsbot check` and the run report share."""
 
 from __future__ import annotations
 

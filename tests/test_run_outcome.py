@@ -109,6 +109,9 @@ def test_the_verdict_names_every_way_a_run_fails():
     # The ledger's articles failing again are the ledger's to report, not a section's.
     assert _judged({"newsbot/section_requested/ledger": 3})["failures"] == []
     assert _judged({"newsbot/blocked": 1})["failures"] == ["1 response(s) were block pages"]
+    # While the run goes (the interim report), what already failed shows, but the verdict waits.
+    running = _judged({"newsbot/blocked": 1}, reason=None)
+    assert running["outcome"] == "running" and running["failures"] == ["1 response(s) were block pages"]
     assert _judged({"log_count/ERROR": 11})["failures"] == ["11 errors, more than NEWSBOT_MAX_ERRORS=10"]
     assert _judged({"log_count/ERROR": 1}, max_errors=0)["outcome"] == "failed"
     assert _judged({"newsbot/section_pages_failed/gone": 1})["failures"] == [

@@ -1,10 +1,7 @@
-"""Every page a run fetches, as WARC/1.1 response records beside its delivery, gzip per record
-(scrapy-webarchive's way: an extension on the response signal; warcio writes).
-
-`WARC-Newsbot-Context` (JSON) holds what the spider knew of the page before it came (its kind, its
-request's keyword arguments), so that `newsbot rebuild` makes the same item of it. The run writes
-`<archive>.part` under an flock and publishes it at the end; a killed run's part is published by the
-next run in that folder, a record the kill cut short cut off first.
+"""Every page a run fetches, as WARC/1.1 response records beside its delivery, gzip per record, with
+what the spider knew of it (`WARC-Newsbot-Context`: its kind, its request's keyword arguments), so
+that `newsbot rebuild` makes the same item of it. Written to `<archive>.part` under an flock and
+published at the end; a killed run's part is published by the next run, a record cut short cut off.
 """
 
 from __future__ import annotations
