@@ -63,8 +63,6 @@ class PageArchive:
                 settle(killed)
             self.fd = os.open(self.part, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held to the end of the run
-        except BlockingIOError:
-            self._stop(None)  # another run writes this delivery: the writer refuses this run
         except OSError as error:
             self._stop(error)
 
