@@ -1,15 +1,5 @@
-"""The spider of one SMN site: it starts the crawl and hands pages to the parsers.
-
-It asks for the home page (the navigation names the sections), the section pages and their next
-pages, or the feed, and every article they list. What of that is fetched is the walk policy's call
-(newsbot.middlewares.walk: known articles, `since`, `max_pages`, `max_articles`, bounds); what
-becomes of a failed request is this spider's one errback; articles earlier runs could not write are
-asked for by the ledger (newsbot.middlewares.ledger); a declared section that is gone is healed by
-newsbot.middlewares.sections. Its arguments are declared and checked in newsbot/spiders/args.py.
-
-`parse` reads any page by what its URL is, for Scrapy's own tools (`scrapy parse`, `scrapy shell`);
-the callbacks carry contracts for `scrapy check`.
-"""
+"""The spider of one SMN site: it starts the crawl and hands pages to the parsers. What is fetched is
+the policy of newsbot/middlewares; `parse` reads any page by its URL, for `scrapy parse`/`shell`."""
 
 from __future__ import annotations
 
@@ -49,7 +39,7 @@ GONE_STATUSES = [404, 410]
 
 
 class NetworkSpider(scrapy.Spider):
-    """Base class: one subclass per site of the registry, named by the site's short name."""
+    """One subclass per registry site (newsbot.spiders.loader)."""
 
     site_name: ClassVar[str]
 
@@ -62,7 +52,6 @@ class NetworkSpider(scrapy.Spider):
         self.arguments.check_site(self.site)
         # Scrapy's OffsiteMiddleware keeps every request on the network, redirects included.
         self.allowed_domains = [host for s in registry.sites for host in (s.host, f"www.{s.host}")]
-        # The home page's navigation and the sections resolved from it (None until it is read).
         self.navigation: Navigation | None = None
         self.resolution: SectionResolution | None = None
         # Section key -> page name of its first page, for pagination by URL shape (`<name>-02.html`).
@@ -70,7 +59,7 @@ class NetworkSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.arguments.source == "feed":
-            assert self.site.feed  # SpiderArguments.check_site refused `source=feed` for a site without one
+            assert self.site.feed  # SpiderArguments.check_site refused it
             yield scrapy.Request(
                 self.site.feed,
                 callback=self.parse_feed,
@@ -79,10 +68,7 @@ class NetworkSpider(scrapy.Spider):
                 meta={keys.KIND_META_KEY: RequestKind.FEED.value},
             )
             return
-        # The sections come from the home page's navigation: nothing is walked before it is read.
         yield self.home_request()
-
-    # --- requests ----------------------------------------------------------------------------------
 
     def home_request(self, **meta: Any) -> scrapy.Request:
         return scrapy.Request(
@@ -126,8 +112,6 @@ class NetworkSpider(scrapy.Spider):
         listed_date: str | None = None,
         **meta: Any,
     ) -> scrapy.Request:
-        """A request for a listed article; `origin` (section slug, "feed" or "ledger") is what the
-        report counts by."""
         return scrapy.Request(
             url,
             callback=self.parse_article,
@@ -143,13 +127,8 @@ class NetworkSpider(scrapy.Spider):
             },
         )
 
-    # --- callbacks ---------------------------------------------------------------------------------
-
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
-        """Reads any page of the network by what its URL is: for `scrapy parse --spider=<site> URL`
-        and `fetch` in `scrapy shell`, which call `parse` with no keyword arguments. An article page
-        gives its item, a section page (declared or not) its article requests and next page, the
-        site's feed its article requests.
+        """Any page of the network, read by what its URL is.
 
         @url https://www.spacewar.com/reports/Putin_tells_Xi_he_wants_to_ramp_up_military_cooperation_999.html
         @returns items 1 1
@@ -166,16 +145,15 @@ class NetworkSpider(scrapy.Spider):
             yield from self.parse_section(response, slug=section.slug, label=section.label, page=page)
 
     def parse_home(self, response: Response) -> Iterator[scrapy.Request]:
-        """Read the navigation, resolve the run's sections and begin their walks."""
         self.crawler.stats.inc_value(keys.STATS_HOME_PAGES)
         self.navigation = parse_navigation(response.url, response.body, content_type=_content_type(response))
         if response.meta.get(keys.HEAL_META_KEY):
-            return  # read again for a gone section: newsbot.middlewares.sections takes it from here
+            return  # read again for a gone section: the healer's
         nav = self.navigation
         yield from self._walk(resolve_sections(self.site, nav.sections, not_sections=nav.not_sections))
 
     def parse_section(self, response: Response, slug: str, label: str, page: int) -> Iterator[scrapy.Request]:
-        """A section page: a request per article it lists, then the next page.
+        """A request per article listed, then the next page.
 
         @url https://www.spacewar.com/superpowers.html
         @cb_kwargs {"slug": "superpowers", "label": "SUPERPOWERS", "page": 1}
@@ -183,7 +161,7 @@ class NetworkSpider(scrapy.Spider):
         @returns requests 1
         """
         if response.status in GONE_STATUSES:
-            return  # a declared first page that is gone: the healer's (newsbot.middlewares.sections)
+            return  # the healer's
         listing = parse_listing_page(
             response.url,
             response.body,
@@ -195,8 +173,7 @@ class NetworkSpider(scrapy.Spider):
         stats.inc_value(keys.STATS_LISTED_ENTRIES, len(listing.entries))
         if not listing.entries:
             stats.inc_value(keys.STATS_SECTION_PAGES_EMPTY)
-        # A first page the navigation did not vouch for is judged by the healer, which says what of
-        # it needs acting on (newsbot.middlewares.sections); its notes are by design then.
+        # A first page the navigation did not vouch for is the healer's to judge.
         level = logging.INFO if response.meta.get(keys.HEAL_META_KEY) else logging.WARNING
         for note in listing.notes:
             self.logger.log(level, "%s: %s", response.url, note)
@@ -217,7 +194,7 @@ class NetworkSpider(scrapy.Spider):
             )
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
-        """The site's RSS feed: a request per article.
+        """A request per article.
 
         @url https://www.spacewar.com/spacewar.xml
         @returns items 0 0
@@ -252,7 +229,7 @@ class NetworkSpider(scrapy.Spider):
     def parse_article(
         self, response: Response, section: str | None, summary: str | None, origin: str
     ) -> Iterator[Any]:
-        """An article page: its item.
+        """Its item.
 
         @url https://www.spacewar.com/reports/Putin_tells_Xi_he_wants_to_ramp_up_military_cooperation_999.html
         @cb_kwargs {"section": "SUPERPOWERS", "summary": null, "origin": "superpowers"}
@@ -281,10 +258,7 @@ class NetworkSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"{keys.STATS_SECTION_PARSED_PREFIX}{origin}")
         yield item
 
-    # --- failures ----------------------------------------------------------------------------------
-
     def failed(self, failure: Failure) -> Iterator[scrapy.Request]:
-        """The one errback: a home page, section page, feed or article that could not be had."""
         request = failed_request(failure)
         reason = failure_reason(failure)
         kind = request.meta.get(keys.KIND_META_KEY)
@@ -320,13 +294,9 @@ class NetworkSpider(scrapy.Spider):
         self.crawler.signals.send_catch_log(signal=section_page_failed, slug=slug, reason=reason)
 
     def section_gone(self, key: str, reason: str, why: str) -> None:
-        """A declared section whose first page is gone (`reason`: `gone`, `no_articles`) and that
-        the navigation names nowhere else: its walk fails."""
         self.crawler.stats.inc_value(keys.STATS_SECTIONS_FAILED)
         self._section_page_failed(key, reason)
         self.logger.error("Section %s: %s", key, why)
-
-    # --- sections ----------------------------------------------------------------------------------
 
     def resolved(self, key: str) -> ResolvedSection | None:
         if self.resolution is None:
@@ -408,7 +378,7 @@ class NetworkSpider(scrapy.Spider):
 
 
 def _next_page(pagination: list[tuple[str, int | None]], page: int) -> str | None:
-    """The next older page: by number when URLs carry one, else the first link that reads "older"/"next"."""
+    """By number when URLs carry one, else the first link that reads "older"/"next"."""
     numbered = [url for url, number in pagination if number == page + 1]
     if numbered:
         return numbered[0]
@@ -423,8 +393,7 @@ def _content_type(response: Response) -> str | None:
 
 
 def _section_of(url: str, site: Site) -> tuple[Section, int]:
-    """The section a section page URL belongs to, and its page number: declared, or made from the
-    URL (`/cyber-wars-02.html`: slug `cyber-wars`, page 2) as the navigation lookup would."""
+    """Declared, or made from the URL (`/cyber-wars-02.html`: slug `cyber-wars`, page 2)."""
     path = urlsplit(url).path
     for section in site.sections:
         page = load_registry().section_page_number(path, section.slug)
