@@ -1,18 +1,7 @@
-"""URLs a page cannot steal, and answers that belong to another article.
-
-The parser takes a page's og:url (or the URL a redirect ended at) as the item's URL when it is a
-network article URL: an alias names the same article under its real URL. A page naming *another*
-article (the cache served article Y's page for X, a template bug, a copy-paste, a hostile page)
-would take that article's place: written under the wrong URL, the real one dropped as a duplicate
-when it comes. So a claim on another article (one written by an earlier run with another body, one
-this run yielded, one this run asked for) is, at its first answer, no item at all: the listed URL
-is missing (`misdirected`) and the ledger asks for it again. Answered so again on a later run, it is
-how the site serves the page: the item keeps its listed URL, with a note (or is dropped as a copy
-when it is the other article's body). Whatever URL an item ends with, a listing's teaser is its
-`summary` only when the listing named that URL.
-
-A spider middleware rather than a pipeline stage: the listed URL is the response's, which an item
-pipeline does not see.
+"""Whether a page's og:url (or a redirect's end) may name its item: not when another article has
+that URL (written before with another body, yielded or asked for this run). Such an answer is first
+`misdirected`, no item, asked for again by the ledger; a second one, on a later run, keeps the listed
+URL with a note. A spider middleware, not a pipeline stage: an item pipeline does not see the listed URL.
 """
 
 from __future__ import annotations
@@ -27,7 +16,6 @@ from scrapy.http import Response
 
 from newsbot.extensions.store import seen_store
 from newsbot.keys import ARTICLE_META_KEY, MISDIRECTED_META_KEY, STATS_OG_URL_CLAIMS_REFUSED
-from newsbot.middlewares.ledger import listing_teaser
 from newsbot.middlewares.walk import WalkPolicyMiddleware
 from newsbot.reasons import MISDIRECTED
 from newsbot.registry import load_registry
@@ -49,13 +37,12 @@ class OgUrlClaimsMiddleware:
     ) -> AsyncIterator[Any]:
         listed = response.meta.get(ARTICLE_META_KEY)
         again = bool(response.meta.get(MISDIRECTED_META_KEY))
-        teaser = listing_teaser(response)
+        teaser = response.cb_kwargs.get("summary")
         async for output in result:
             if not is_item(output) or self._judge(ItemAdapter(output), listed, again, teaser):
                 yield output
 
     def _judge(self, item: ItemAdapter, listed: str | None, again: bool, teaser: str | None) -> bool:
-        """Whether the item goes on, its URL and summary judged; edits `item` in place."""
         claimed, digest = item["url"], item["content_hash"]
         if not listed or claimed == listed:
             self.claimed.setdefault(claimed, digest)

@@ -1,17 +1,6 @@
-"""The ledger of articles not yet had: what a listing named that no run could write, asked for again.
-
-A walk stops at the first page it finds all known, so an article that failed once on page 2 would
-never be listed to a later run again. Every article a listing or feed named that the run could not
-write goes into the store's ledger (newsbot.store.SeenStore's ledger_*) with its reason; the next runs request
-the pending entries first, before walking. Transient reasons are retried on every run; `gone` and
-`not_article` a bounded number of times; `off_network` and `robots` not at all. An entry is given up
-after a bounded number of attempts spread over at least a day: an ERROR with its URL, `given_up` in
-the report.
-
-`LedgerMiddleware` (a spider middleware) yields those requests before the spider's own start
-requests, hears of every article that could not be had (newsbot.signals.article_missed) and follows
-what became of every item (item_scraped, item_dropped).
-"""
+"""The ledger of articles a listing named that no run could write: recorded with their reason (the
+article_missed signal, dropped items) and asked for again, first, by the next runs, until had or
+given up (bounded attempts, spread over at least NEWSBOT_LEDGER_GIVE_UP_DAYS)."""
 
 from __future__ import annotations
 
@@ -25,6 +14,7 @@ from itemadapter import ItemAdapter
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
 from scrapy.settings import BaseSettings
 
 from newsbot import keys
@@ -57,8 +47,6 @@ _NEVER_RETRIED = frozenset({OFF_NETWORK, ROBOTS})
 
 @dataclass(frozen=True)
 class LedgerPolicy:
-    """When an entry is asked for again, and when it is given up (settings NEWSBOT_LEDGER_*)."""
-
     max_attempts: int
     bounded_attempts: int
     give_up_after_days: float
@@ -82,8 +70,7 @@ class LedgerPolicy:
         return entry.reason == DEFERRED or entry.attempts < self.attempts_allowed(entry.reason)
 
     def give_up(self, entry: LedgerEntry, now: datetime.datetime) -> bool:
-        """Out of attempts, and the first one at least `give_up_after_days` ago: a passing outage of
-        a day is waited out, whatever the number of runs in it."""
+        # Out of attempts and old enough: a passing outage of a day is waited out, however many runs.
         if entry.given_up or entry.reason == DEFERRED or entry.attempts < self.attempts_allowed(entry.reason):
             return False
         age = now - _parse_time(entry.first_attempt)
@@ -91,14 +78,10 @@ class LedgerPolicy:
 
 
 class LedgerMiddleware:
-    """Requests the ledger's pending entries first, records what could not be written, resolves
-    what was."""
-
     def __init__(self, crawler: Crawler, store: SeenStore, policy: LedgerPolicy) -> None:
         self.crawler = crawler
         self.store = store
         self.policy = policy
-        self.registry = load_registry()
         # URLs in the ledger (any site): only their articles cost a write to resolve.
         self._in_ledger: set[str] = set()
         # URLs given up: no run asks for them again, not even a walk that lists them.
@@ -110,7 +93,7 @@ class LedgerMiddleware:
         if store is None:
             raise NotConfigured
         keeper = cls(crawler, store, LedgerPolicy.from_settings(crawler.settings))
-        crawler.signals.connect(keeper.article_missed, signal=article_missed)
+        crawler.signals.connect(keeper.record, signal=article_missed)
         crawler.signals.connect(keeper.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(keeper.item_dropped, signal=signals.item_dropped)
         return keeper
@@ -121,14 +104,9 @@ class LedgerMiddleware:
         async for item_or_request in start:
             yield item_or_request
 
-    # --- signals ---------------------------------------------------------------------------------
-
-    def article_missed(self, url: str, reason: str, section: str | None, summary: str | None = None) -> None:
-        self.record(url, reason=reason, section=section, summary=summary)
-
-    def record(self, url: str, *, reason: str, section: str | None, summary: str | None = None) -> None:
+    def record(self, url: str, reason: str, section: str | None, summary: str | None = None) -> None:
         """One more failed attempt at an article a listing named: into the ledger, given up when due."""
-        site = self.registry.site_for_url(url)
+        site = load_registry().site_for_url(url)
         if site is None:
             return  # off the network altogether: nothing a later run could fetch
         try:
@@ -139,77 +117,54 @@ class LedgerMiddleware:
             logger.error("Could not put %s in the ledger (%s): %s", url, reason, error)
             return
         self._in_ledger.add(url)
-        self.crawler.stats.inc_value(keys.STATS_LEDGER_ADDED)
         if self.policy.give_up(entry, _parse_time(entry.last_attempt)):
             self._give_up(entry)
 
     def given_up_among(self, urls: Iterable[str]) -> set[str]:
-        """Which of `urls` were given up: a walk treats them as known (not fetched, not new)."""
         return self._given_up.intersection(urls)
 
-    def item_scraped(self, item: Any, response: Any = None, spider: Any = None) -> None:
-        url = _field(item, "url")
-        listed = _listed_url(response) or url
-        if listed != url and not self._answered_by_another(listed, url, item, response):
-            return
-        recovered = False
-        for candidate in {url, listed}:
-            if candidate in self._in_ledger and self._resolve(candidate):
-                recovered = True
-        if recovered and _from_ledger(response):
+    def item_scraped(self, item: Any, response: Response) -> None:
+        if self._had(ItemAdapter(item), response) and response.meta.get(keys.LEDGER_META_KEY):
+            listed = response.meta.get(keys.ARTICLE_META_KEY) or ItemAdapter(item)["url"]
             self._count(keys.STATS_LEDGER_RECOVERED, keys.STATS_LEDGER_RECOVERED_URLS, listed)
 
-    def item_dropped(
-        self, item: Any, response: Any = None, exception: Any = None, spider: Any = None
-    ) -> None:
-        url = _field(item, "url")
-        listed = _listed_url(response) or url
+    def item_dropped(self, item: Any, response: Response, exception: Exception) -> None:
+        adapter = ItemAdapter(item)
         if isinstance(exception, NotWritten) and exception.in_output:
             return  # its line is on disk: the next start marks it
         if isinstance(exception, InvalidItem | NotWritten):
             reason = INVALID if isinstance(exception, InvalidItem) else WRITE_FAILED
-            self.record(
-                listed, reason=reason, section=_field(item, "section"), summary=_field(item, "summary")
-            )
-            return
-        # Known, or a copy of what is written: had, as far as the ledger goes.
-        if listed != url and not self._answered_by_another(listed, url, item, response):
-            return
-        for candidate in {url, listed}:
-            if candidate in self._in_ledger:
-                self._resolve(candidate)
+            listed = response.meta.get(keys.ARTICLE_META_KEY) or adapter["url"]
+            self.record(listed, reason, adapter.get("section"), adapter.get("summary"))
+        else:
+            self._had(adapter, response)  # known, or a copy of what is written: had, for the ledger
 
-    def _answered_by_another(self, listed: str, url: str, item: Any, response: Any) -> bool:
-        """The listed URL was answered by another (a redirect, an og:url alias). Once is a passing
-        mix-up as far as anyone can tell: the listed URL waits in the ledger (`misdirected`) and is
-        asked for again. Twice, on two runs, is how the site serves it: the listed URL is recorded
-        as a copy of the other, and had. Returns whether the listed URL is had."""
-        if not _meta(response, keys.MISDIRECTED_META_KEY):
-            teaser = listing_teaser(response)
-            self.record(listed, reason=MISDIRECTED, section=_field(item, "section"), summary=teaser)
-            return False
-        store = seen_store(self.crawler)
-        if store is not None:
-            store.record_copy(listed, url, _field(item, "site"))
-        return True
+    def _had(self, item: ItemAdapter, response: Response) -> bool:
+        """Takes the item's URLs out of the ledger; whether one was in it.
 
-    # --- internals -----------------------------------------------------------------------------
+        A listed URL answered by another (a redirect, an og:url alias) once is a passing mix-up as far
+        as anyone can tell: it waits in the ledger (`misdirected`). Twice, on two runs, is how the site
+        serves it: it is recorded as a copy of the other, and had."""
+        url = item["url"]
+        listed = response.meta.get(keys.ARTICLE_META_KEY) or url
+        if listed != url:
+            if not response.meta.get(keys.MISDIRECTED_META_KEY):
+                self.record(listed, MISDIRECTED, item.get("section"), response.cb_kwargs.get("summary"))
+                return False
+            self.store.record_copy(listed, url, item["site"])
+        return any([self._resolve(candidate) for candidate in {url, listed} if candidate in self._in_ledger])
 
     def _pending_requests(self) -> list[Request]:
-        spider = self.crawler.spider
-        site = getattr(spider, "site", None)
-        if site is None or not hasattr(spider, "article_request"):
-            return []
+        spider: Any = self.crawler.spider
         try:
             entries = self.store.ledger_entries()
-            self._in_ledger = {entry.url for entry in entries}
-            self._given_up = {entry.url for entry in entries if entry.given_up}
-            pending = self.store.ledger_pending(site.host)
+            pending = self.store.ledger_pending(spider.site.host)
         except StoreError as error:
             logger.error("Could not read the ledger: %s", error)
             return []
-        store = seen_store(self.crawler)
-        known = store.known_urls(e.url for e in pending) if store is not None else set()
+        self._in_ledger = {entry.url for entry in entries}
+        self._given_up = {entry.url for entry in entries if entry.given_up}
+        known = self.store.known_urls(entry.url for entry in pending)
         now = datetime.datetime.now(datetime.UTC)
         requests = []
         for entry in pending:
@@ -218,23 +173,23 @@ class LedgerMiddleware:
             elif self.policy.give_up(entry, now):
                 self._give_up(entry)
             elif self.policy.retry_now(entry):
-                requests.append(self._request(spider, entry))
+                self._count(keys.STATS_LEDGER_RETRIED, keys.STATS_LEDGER_RETRIED_URLS, entry.url)
+                requests.append(
+                    spider.article_request(
+                        entry.url,
+                        section=entry.section,
+                        summary=entry.summary,
+                        origin=keys.LEDGER_ORIGIN,
+                        kind=RequestKind.LEDGER_ARTICLE,
+                        **{
+                            keys.LEDGER_META_KEY: True,
+                            keys.MISDIRECTED_META_KEY: entry.reason == MISDIRECTED,
+                        },
+                    )
+                )
         if requests:
             logger.info("Ledger: asking again for %d article(s) earlier runs could not write", len(requests))
         return requests
-
-    def _request(self, spider: Any, entry: LedgerEntry) -> Request:
-        self._count(keys.STATS_LEDGER_RETRIED, keys.STATS_LEDGER_RETRIED_URLS, entry.url)
-        request: Request = spider.article_request(
-            entry.url,
-            section=entry.section,
-            summary=entry.summary,
-            origin=keys.LEDGER_ORIGIN,
-            kind=RequestKind.LEDGER_ARTICLE,
-            **{keys.LEDGER_META_KEY: True},
-            **({keys.MISDIRECTED_META_KEY: True} if entry.reason == MISDIRECTED else {}),
-        )
-        return request
 
     def _count(self, key: str, urls_key: str, url: str) -> None:
         """A count for the summary line, and its URLs for the run report."""
@@ -264,38 +219,6 @@ class LedgerMiddleware:
             "Gave up on article %s (%s): %d attempt(s) since %s; no run will ask for it again",
             entry.url, entry.reason, entry.attempts, entry.first_attempt,
         )  # fmt: skip
-
-
-def _listed_url(response: Any) -> str | None:
-    meta = getattr(response, "meta", None) if response is not None else None
-    try:
-        return meta.get(keys.ARTICLE_META_KEY) if meta is not None else None
-    except AttributeError:  # a response without a request
-        return None
-
-
-def listing_teaser(response: Any) -> str | None:
-    """The teaser of the listing entry that named the response's article, if any."""
-    request = getattr(response, "request", None)
-    return request.cb_kwargs.get("summary") if request is not None else None
-
-
-def _from_ledger(response: Any) -> bool:
-    return _meta(response, keys.LEDGER_META_KEY)
-
-
-def _meta(response: Any, key: str) -> bool:
-    try:
-        return bool(response.meta.get(key))
-    except AttributeError:  # no response, or one without a request
-        return False
-
-
-def _field(item: Any, name: str) -> Any:
-    try:
-        return ItemAdapter(item).get(name)
-    except TypeError:  # not an item at all
-        return None
 
 
 def _parse_time(value: str) -> datetime.datetime:
