@@ -1,5 +1,5 @@
-"""Downloader middlewares: the network's edge (Scrapy's offsite and robots.txt rules, with the
-reason of a refusal carried by its exception's type), block pages, and retries that wait."""
+"""The network's edge: Scrapy's offsite, robots.txt and decompression rules with the reason of a
+refusal in its exception's type; block pages; retries that wait."""
 
 from __future__ import annotations
 
@@ -44,9 +44,6 @@ logger = logging.getLogger(__name__)
 
 
 class NetworkOffsiteMiddleware(OffsiteMiddleware):
-    """Scrapy's offsite rule (the spider's allowed_domains: every host of the network), redirects
-    included; a refusal says `off_network`."""
-
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         try:
             super().process_request(request)
@@ -54,8 +51,8 @@ class NetworkOffsiteMiddleware(OffsiteMiddleware):
             raise OffNetwork(str(error)) from None
 
     def request_scheduled(self, request: Request, spider: Spider) -> None:
-        """Scrapy drops an offsite request as it is scheduled, without its errback: the errback hears
-        of it here, so that a redirect off the network is a reported loss, not a silent one."""
+        # Scrapy drops an offsite request as it is scheduled, without its errback: a redirect off
+        # the network would be a silent loss.
         try:
             super().request_scheduled(request, spider)
         except OffNetwork as error:
@@ -69,14 +66,9 @@ class NetworkOffsiteMiddleware(OffsiteMiddleware):
 
 
 class RedirectChainDupeFilter(RFPDupeFilter):
-    """Scrapy's duplicate filter, except for the hops of a redirect chain: a page that redirects
-    through another back to itself (a cookie check, a moved article) is fetched again, not dropped
-    as a duplicate of its own first request. REDIRECT_MAX_TIMES bounds a chain; a chain that never
-    ends is a `redirect_loop`.
-
-    Its memory is the process's, never JOBDIR's: a killed job's record would hold requests that were
-    in flight and never answered, and a resumed job would not ask for them again. Resumed, a job
-    walks again instead (its walks were not recorded complete), and what is known is skipped."""
+    """Scrapy's, except for the hops of a redirect chain (a page redirecting through another back to
+    itself: REDIRECT_MAX_TIMES bounds it). Never JOBDIR's memory: it would hold requests a killed job
+    had in flight, never answered, that a resumed job would then not ask for."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedirectChainDupeFilter:
@@ -91,9 +83,6 @@ class RedirectChainDupeFilter(RFPDupeFilter):
 
 
 class DecompressionMiddleware(HttpCompressionMiddleware):
-    """Scrapy's decompression; a body that grows past DOWNLOAD_MAXSIZE as it is decompressed (a
-    gzip bomb) is refused as `too_large`, as a large download is."""
-
     def process_response(
         self, request: Request, response: Response, spider: Spider | None = None
     ) -> Request | Response:
@@ -104,11 +93,8 @@ class DecompressionMiddleware(HttpCompressionMiddleware):
 
 
 class RobotsMiddleware(RobotsTxtMiddleware):
-    """Scrapy's robots.txt rule, read as RFC 9309 (2.3.1) says: a robots.txt answering 4xx allows
-    all; one answering 5xx, or not reached after one retry, disallows all of that host for this run.
-    Its pages are then not fetched (`robots_unreachable`: the ledger asks for them again), and the run
-    is not ok. A refusal says why (`robots`, `robots_unreachable`). A host that cannot be reached at
-    all (no DNS, refused, no route) is one ERROR line naming it and the likely cause, after one try."""
+    """Scrapy's, read as RFC 9309 (2.3.1) says: a robots.txt answering 4xx allows all; one answering
+    5xx, or not reached after one retry, disallows all of that host for this run."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
@@ -191,8 +177,7 @@ _CHALLENGE_MARKERS = re.compile(
 
 
 def looks_blocked(status: int, body: bytes) -> bool:
-    """A block page: 403; any page that is not an article and carries a challenge's markers; or a
-    200/429/503 whose title or first lines say the client is blocked."""
+    """403; a page that is not an article with a challenge's markers; a 200/429/503 saying so up top."""
     if status == 403:
         return True
     if is_article_page(body):
@@ -207,11 +192,7 @@ def looks_blocked(status: int, body: bytes) -> bool:
 
 
 class BlockDetectionMiddleware:
-    """Recognises block pages so they are counted and reported, never parsed as articles.
-
-    A block means the site refuses us: retrying at once would make it worse, so the response is
-    dropped, counted (`newsbot/blocked`, which fails the run) and logged with its URL.
-    """
+    """A block page is refused (`blocked`, which fails the run), never parsed nor retried at once."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -231,7 +212,6 @@ class BlockDetectionMiddleware:
 
 
 def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
-    """Retry-After as seconds to wait: a number of seconds or an HTTP date; None when absent or unreadable."""
     if not value:
         return None
     text = value.decode("latin-1") if isinstance(value, bytes) else value
@@ -248,13 +228,8 @@ def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> 
 
 
 class PoliteRetryMiddleware(RetryMiddleware):
-    """Scrapy's retries, with a wait before each: what Retry-After asks for, else exponential backoff.
-
-    A server that answers 429 or 503 is asking for less traffic; retrying at once would be the
-    opposite. The wait is `NEWSBOT_RETRY_BACKOFF` seconds doubled at each retry (capped by
-    `NEWSBOT_RETRY_BACKOFF_MAX`), or the Retry-After header when the response has one. A Retry-After
-    longer than `NEWSBOT_RETRY_AFTER_MAX` is not waited for: the request is given up and reported.
-    """
+    """Scrapy's retries, each after what Retry-After asks (up to NEWSBOT_RETRY_AFTER_MAX, else the
+    request is given up), or an exponential backoff: a 429 or 503 asks for less traffic, not more."""
 
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
@@ -297,8 +272,6 @@ class PoliteRetryMiddleware(RetryMiddleware):
         delay = asked if asked is not None else min(self.backoff_max, self.backoff * 2**attempt)
         if delay <= 0:
             return
-        self.crawler.stats.inc_value(keys.STATS_RETRY_WAITS)
-        self.crawler.stats.inc_value(keys.STATS_RETRY_WAITED_SECONDS, delay)  # type: ignore[arg-type]  # floats add up fine
         if asked is not None:
             self.crawler.stats.inc_value(keys.STATS_RETRY_AFTER_HONOURED)
         logger.debug("Waiting %.1f s before retrying %s", delay, request.url)
