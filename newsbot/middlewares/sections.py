@@ -1,17 +1,13 @@
-"""Healing a section: the answer of a section's first page, when the navigation did not vouch for it.
-
-A declared section the home page's navigation does not name is walked at its declared URL. When
-that page is gone (404, 410) or lists no article, the section is looked up in the navigation by its
-label and walked from there, once, keeping its identity (walk record, stored articles); the home
-page is read again for it when the first read failed. Found nowhere, the section fails the run.
-A navigation link the registry does not know that lists no article is not a section after all:
-counted, not a failure.
+"""Healing a section whose first page the navigation did not vouch for: a declared section gone (404,
+410) or listing nothing at its declared URL is walked, once, where the navigation links its label,
+keeping its identity; found nowhere, it fails the run. An undeclared link listing nothing is counted.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from typing import Any
 
 from scrapy import Request, Spider
@@ -21,7 +17,7 @@ from scrapy.http import Response
 from newsbot import keys
 from newsbot.middlewares.walk import is_article_request
 from newsbot.reasons import GONE
-from newsbot.registry import ResolvedSection, Section
+from newsbot.registry import ResolvedSection
 from newsbot.registry.sections import find_by_label, page_name
 from newsbot.spiders.priorities import RequestKind
 
@@ -32,7 +28,6 @@ NO_ARTICLES = "no_articles"
 class SectionHealingMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.healing: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SectionHealingMiddleware:
@@ -42,8 +37,7 @@ class SectionHealingMiddleware:
         self, response: Response, result: AsyncIterator[Any], spider: Spider | None = None
     ) -> AsyncIterator[Any]:
         key = response.meta.get(keys.HEAL_META_KEY)
-        network_spider: Any = self.crawler.spider
-        resolved = network_spider.resolved(key) if key and hasattr(network_spider, "resolved") else None
+        resolved = self.crawler.spider.resolved(key) if key else None  # type: ignore[union-attr]
         if resolved is None:
             async for output in result:
                 yield output
@@ -53,20 +47,25 @@ class SectionHealingMiddleware:
             yield output
 
     def _answer(self, response: Response, resolved: ResolvedSection, outputs: list[Any]) -> Iterator[Any]:
+        spider: Any = self.crawler.spider
         if response.meta.get(keys.KIND_META_KEY) == RequestKind.HOME.value:
             # The navigation, read again for this section.
             yield from self._healed_walk(resolved, response.meta[keys.HEAL_REASON_META_KEY])
             return
         lists_articles = any(is_article_request(output) for output in outputs)
-        if resolved.declared and resolved.key not in self.healing:
-            if response.status >= 400:
-                logger.warning("Section %s: %s answered %s", resolved.label, response.url, response.status)
-                yield from self._heal(resolved, GONE)
-                return
-            if not lists_articles:
-                logger.warning("Section %s: %s lists no article link", resolved.label, response.url)
-                yield from self._heal(resolved, NO_ARTICLES)
-                return
+        if resolved.declared and (response.status >= 400 or not lists_articles):
+            gone = response.status >= 400
+            why = f"answered {response.status}" if gone else "lists no article link"
+            logger.warning("Section %s: %s %s", resolved.label, response.url, why)
+            reason = GONE if gone else NO_ARTICLES
+            if spider.navigation is None:
+                # The home page could not be had at the start: one more try, for this section only.
+                yield spider.home_request(
+                    **{keys.HEAL_META_KEY: resolved.key, keys.HEAL_REASON_META_KEY: reason}
+                )
+            else:
+                yield from self._healed_walk(resolved, reason)
+            return
         if not lists_articles and not resolved.declared:
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value(keys.STATS_SECTIONS_EMPTY)
@@ -75,15 +74,6 @@ class SectionHealingMiddleware:
                 "Navigation link %s (%s) lists no article; not a section", resolved.label, response.url
             )
         yield from outputs
-
-    def _heal(self, resolved: ResolvedSection, reason: str) -> Iterator[Request]:
-        self.healing.add(resolved.key)
-        spider: Any = self.crawler.spider
-        if spider.navigation is None:
-            # The home page could not be had at the start: one more try, for this section only.
-            yield spider.home_request(**{keys.HEAL_META_KEY: resolved.key, keys.HEAL_REASON_META_KEY: reason})
-            return
-        yield from self._healed_walk(resolved, reason)
 
     def _healed_walk(self, resolved: ResolvedSection, reason: str) -> Iterator[Request]:
         spider: Any = self.crawler.spider
@@ -104,8 +94,4 @@ class SectionHealingMiddleware:
         )  # fmt: skip
         spider.section_page_names[resolved.key] = page_name(link.url)
         # Same identity, new first page: the walk record and the stored articles carry over.
-        section = resolved.section
-        healed = Section(
-            slug=section.slug, label=section.label, site_host=section.site_host, page_url=link.url
-        )
-        yield spider.section_request(healed, link.url, 1)
+        yield spider.section_request(replace(resolved.section, page_url=link.url), link.url, 1)
