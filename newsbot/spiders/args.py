@@ -1,11 +1,5 @@
-"""The spider arguments (`scrapy crawl spacewar -a name=value`) as one typed model: declared,
-described and validated in one place.
-
-`scrapy crawl` checks them before it starts the crawl (newsbot/cli/commands/crawl.py), so a bad
-argument is one line on stderr and exit status 2, before any request; the spider parses them again
-when it is built (`scrapy parse -a`, Scrapyd, `newsbot check`), with the same messages. README's
-argument table is `argument_table()` (a test keeps the two equal).
-"""
+"""The spider arguments (`-a name=value`) as one pydantic model; README's table is `argument_table()`.
+`scrapy crawl` checks them before the crawl starts (exit 2, one line); the spider parses them again."""
 
 from __future__ import annotations
 
@@ -14,17 +8,17 @@ import difflib
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError
 from scrapy.exceptions import UsageError
 
 from newsbot.registry import Site
 
 POSITIVE_INT_EXPECTED = "expected a whole number of 1 or more"
+_EXPECTED = {"since": "expected a day as YYYY-MM-DD", "source": "expected one of sections, feed"}
 
 
 class SpiderArguments(BaseModel):
-    """The validated arguments of one run. A field's description is its README row: what it
-    means, then (after " Default: ") its default in words."""
+    """A field's description is its README row: what it means, then " Default: " in words."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -35,8 +29,12 @@ class SpiderArguments(BaseModel):
         "does not. Default: the declared sections, at the URL the navigation gives them; for a site that "
         "declares none, the navigation's sections",
     )
-    max_pages: int | None = Field(None, description="section pages walked per section. Default: no bound")
-    max_articles: int | None = Field(None, description="articles fetched by the whole run. Default: no bound")
+    max_pages: PositiveInt | None = Field(
+        None, description="section pages walked per section. Default: no bound"
+    )
+    max_articles: PositiveInt | None = Field(
+        None, description="articles fetched by the whole run. Default: no bound"
+    )
     since: datetime.date | None = Field(
         None,
         description="`YYYY-MM-DD`: a section is not walked past entries older than this day. Default: none",
@@ -49,16 +47,14 @@ class SpiderArguments(BaseModel):
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any]) -> SpiderArguments:
-        """Arguments as Scrapy hands them over (strings, or values from Python callers).
-
-        Raises UsageError, one line naming the argument, on an unknown name or a bad value. Names
-        starting with `_` pass unread: Scrapyd adds `_job` to every job's arguments.
-        """
+        """Raises UsageError, one line naming the argument. Scrapyd adds `_job`: `_` names pass unread."""
         names = argument_names()
         given = {name: value for name, value in raw.items() if not name.startswith("_")}
         for name, value in given.items():
             if name not in names:
-                raise UsageError(unknown_argument_message(name))
+                close = difflib.get_close_matches(name, names, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                raise UsageError(f"-a {name}: unknown spider argument; {hint}known: {', '.join(names)}")
             if value is not None and not str(value).strip():
                 # `-a sections=` meant something; silently walking the default would not be it.
                 raise UsageError(f"-a {name}=: empty; give a value, or leave the argument out")
@@ -71,20 +67,13 @@ class SpiderArguments(BaseModel):
         except ValidationError as error:
             first = error.errors()[0]
             name = str(first["loc"][0])
-            raise UsageError(f"-a {name}={given.get(name)!r}: {_expected(name, first)}") from None
+            expected = _EXPECTED.get(name, POSITIVE_INT_EXPECTED)
+            raise UsageError(f"-a {name}={given.get(name)!r}: {expected}") from None
         if arguments.since is not None and arguments.since > datetime.date.today():
             raise UsageError(f"-a since={given['since']!r}: a day in the future; nothing would be written")
         return arguments
 
-    @field_validator("max_pages", "max_articles")
-    @classmethod
-    def _at_least_one(cls, value: int | None) -> int | None:
-        if value is not None and value < 1:
-            raise ValueError(POSITIVE_INT_EXPECTED)
-        return value
-
     def check_site(self, site: Site) -> None:
-        """What only the site can tell: whether it has the feed `source=feed` asks for."""
         if self.source == "feed" and not site.feed:
             raise UsageError(f"-a source=feed: {site.host} has no known feed; use -a source=sections")
 
@@ -94,7 +83,6 @@ def argument_names() -> list[str]:
 
 
 def argument_table() -> list[tuple[str, str, str]]:
-    """(name, meaning, default) of each argument, as README's table shows them."""
     rows = []
     for name in argument_names():
         meaning, _, default = (SpiderArguments.model_fields[name].description or "").partition(". Default: ")
@@ -102,24 +90,8 @@ def argument_table() -> list[tuple[str, str, str]]:
     return rows
 
 
-def unknown_argument_message(name: str) -> str:
-    names = argument_names()
-    close = difflib.get_close_matches(name, names, n=1)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    return f"-a {name}: unknown spider argument; {hint}known: {', '.join(names)}"
-
-
-def _expected(name: str, error: Any) -> str:
-    if name == "since":
-        return "expected a day as YYYY-MM-DD"
-    if name == "source":
-        return "expected one of sections, feed"
-    return POSITIVE_INT_EXPECTED
-
-
 def positive_int(value: Any) -> int | None:
-    """A count of 1 or more, or None for no value: the rule of `-a max_pages` and the like, for
-    `newsbot check --articles`; raises ValueError(POSITIVE_INT_EXPECTED) on anything else."""
+    """`-a max_articles`'s rule, for `newsbot check --articles`."""
     try:
         return SpiderArguments.parse({"max_articles": value}).max_articles
     except UsageError:

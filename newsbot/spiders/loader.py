@@ -1,8 +1,4 @@
-"""Scrapy's spider loader, plus one spider per site of the registry: `scrapy crawl spacewar` works
-for every declared site, and adding a site to registry/sites.toml adds its spider.
-
-Set as SPIDER_LOADER_CLASS; spiders written as classes in SPIDER_MODULES are still found as usual.
-"""
+"""Scrapy's spider loader, plus one spider per registry site: adding a site to sites.toml adds its spider."""
 
 from __future__ import annotations
 
@@ -31,7 +27,6 @@ def _spider_class(site_name: str) -> type[NetworkSpider]:
 
 @cache
 def site_spiders() -> dict[str, type[NetworkSpider]]:
-    """One spider class per registry site, by site name; made once per process."""
     return {site.name: _spider_class(site.name) for site in load_registry().sites}
 
 

@@ -1,10 +1,6 @@
-"""Request priorities by kind of request, in one table (zyte-spider-templates' RequestType idea).
-
-Scrapy fetches higher priorities first. The order is what keeps a walk cheap and its stops right:
-the home page before everything (no section is walked before the navigation is read); the ledger's
-articles (earlier runs' failures) ahead of every walk; newer section pages first, and a section page
-ahead of the articles it lists; the feed's articles last.
-"""
+"""Request priorities by kind of request, in one table: the home page first (nothing is walked before
+the navigation is read), earlier runs' failures ahead of every walk, newer section pages first and a
+page ahead of the articles it lists, the feed's articles last."""
 
 from __future__ import annotations
 
@@ -20,7 +16,6 @@ class RequestKind(Enum):
     FEED_ARTICLE = "feed_article"  # an article listed in the feed
 
     def priority(self, page: int = 1) -> int:
-        """The Scrapy priority of a request of this kind; `page` counts only for the paged kinds."""
         base = _BASE_PRIORITY[self]
         return base - page if self in _LOWER_BY_PAGE else base
 
