@@ -73,7 +73,7 @@ class LedgerPolicy:
         # Out of attempts and old enough: a passing outage of a day is waited out, however many runs.
         if entry.given_up or entry.reason == DEFERRED or entry.attempts < self.attempts_allowed(entry.reason):
             return False
-        age = now - _parse_time(entry.first_attempt)
+        age = now - datetime.datetime.fromisoformat(entry.first_attempt)
         return age >= datetime.timedelta(days=self.give_up_after_days)
 
 
@@ -117,7 +117,7 @@ class LedgerMiddleware:
             logger.error("Could not put %s in the ledger (%s): %s", url, reason, error)
             return
         self._in_ledger.add(url)
-        if self.policy.give_up(entry, _parse_time(entry.last_attempt)):
+        if self.policy.give_up(entry, datetime.datetime.fromisoformat(entry.last_attempt)):
             self._give_up(entry)
 
     def given_up_among(self, urls: Iterable[str]) -> set[str]:
@@ -219,7 +219,3 @@ class LedgerMiddleware:
             "Gave up on article %s (%s): %d attempt(s) since %s; no run will ask for it again",
             entry.url, entry.reason, entry.attempts, entry.first_attempt,
         )  # fmt: skip
-
-
-def _parse_time(value: str) -> datetime.datetime:
-    return datetime.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.UTC)

@@ -60,44 +60,41 @@ class NetworkSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.arguments.source == "feed":
             assert self.site.feed  # SpiderArguments.check_site refused it
-            yield scrapy.Request(
-                self.site.feed,
-                callback=self.parse_feed,
-                errback=self.failed,
-                priority=RequestKind.FEED.priority(),
-                meta={keys.KIND_META_KEY: RequestKind.FEED.value},
-            )
-            return
-        yield self.home_request()
+            yield self._request(self.site.feed, self.parse_feed, RequestKind.FEED)
+        else:
+            yield self.home_request()
+
+    def _request(
+        self, url: str, callback: Any, kind: RequestKind, page: int = 1, **kwargs: Any
+    ) -> scrapy.Request:
+        meta = {keys.KIND_META_KEY: kind.value, **kwargs.pop("meta", {})}
+        return scrapy.Request(
+            url, callback=callback, errback=self.failed, priority=kind.priority(page), meta=meta, **kwargs
+        )
 
     def home_request(self, **meta: Any) -> scrapy.Request:
-        return scrapy.Request(
-            self.site.home_url,
-            callback=self.parse_home,
-            errback=self.failed,
-            priority=RequestKind.HOME.priority(),
-            meta={keys.KIND_META_KEY: RequestKind.HOME.value, **meta},
-            # Read again only to heal a gone section, after the first read failed.
-            dont_filter=bool(meta),
+        # Read again only to heal a gone section, after the first read failed.
+        return self._request(
+            self.site.home_url, self.parse_home, RequestKind.HOME, meta=meta, dont_filter=bool(meta)
         )
 
     def section_request(
         self, section: Section, url: str, page: int, *, heal: ResolvedSection | None = None
     ) -> scrapy.Request:
-        meta: dict[str, Any] = {keys.KIND_META_KEY: RequestKind.SECTION_PAGE.value}
+        meta: dict[str, Any] = {}
         if heal is not None:
             meta[keys.HEAL_META_KEY] = heal.key
             if heal.declared:
                 # A gone page is the healer's to answer, not the errback's.
                 meta["handle_httpstatus_list"] = GONE_STATUSES
-        return scrapy.Request(
+        return self._request(
             url,
-            callback=self.parse_section,
-            errback=self.failed,
+            self.parse_section,
+            RequestKind.SECTION_PAGE,
+            page,
+            meta=meta,
             # Plain values only: in a cluster requests travel through Redis as JSON.
             cb_kwargs={"slug": section.slug, "label": section.label, "page": page},
-            priority=RequestKind.SECTION_PAGE.priority(page),
-            meta=meta,
         )
 
     def article_request(
@@ -112,19 +109,16 @@ class NetworkSpider(scrapy.Spider):
         listed_date: str | None = None,
         **meta: Any,
     ) -> scrapy.Request:
-        return scrapy.Request(
+        if listed_date:
+            meta[keys.LISTED_DATE_META_KEY] = listed_date
+        return self._request(
             url,
-            callback=self.parse_article,
-            errback=self.failed,
-            cb_kwargs={"section": section, "summary": summary, "origin": origin},
-            priority=kind.priority(page),
+            self.parse_article,
+            kind,
+            page,
             # The listed URL: a redirected request's own URL is where it ended up.
-            meta={
-                keys.KIND_META_KEY: kind.value,
-                keys.ARTICLE_META_KEY: url,
-                **({keys.LISTED_DATE_META_KEY: listed_date} if listed_date else {}),
-                **meta,
-            },
+            meta={keys.ARTICLE_META_KEY: url, **meta},
+            cb_kwargs={"section": section, "summary": summary, "origin": origin},
         )
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
@@ -177,7 +171,6 @@ class NetworkSpider(scrapy.Spider):
         level = logging.INFO if response.meta.get(keys.HEAL_META_KEY) else logging.WARNING
         for note in listing.notes:
             self.logger.log(level, "%s: %s", response.url, note)
-            stats.inc_value(f"{keys.STATS_LISTING_NOTES_PREFIX}{note}")
         for entry in listing.entries:
             yield self.article_request(
                 entry.url,
@@ -237,22 +230,23 @@ class NetworkSpider(scrapy.Spider):
         @scrapes schema_version url site title section body paragraphs date_published content_hash
         """
         listed = response.meta.get(keys.ARTICLE_META_KEY) or response.url
+        content_type = _content_type(response)
+        context = ListingContext(section=section, summary=summary)
         try:
             item = parse_article(
                 response.url,
                 response.body,
-                content_type=_content_type(response),
-                context=ListingContext(section=section, summary=summary),
+                content_type=content_type,
+                context=context,
                 scraped_at=utc_now_iso(),
             )
         except ParseError as error:
-            self.crawler.stats.inc_value(keys.STATS_PAGES_UNPARSED)
-            miss_article(self.crawler, listed, UNPARSED, section=section, summary=summary, detail=str(error))
-            return
+            item, stat, reason, detail = None, keys.STATS_PAGES_UNPARSED, UNPARSED, str(error)
+        else:
+            stat, reason, detail = keys.STATS_PAGES_NOT_ARTICLE, page_reason(content_type, response.body), ""
         if item is None:
-            self.crawler.stats.inc_value(keys.STATS_PAGES_NOT_ARTICLE)
-            reason = page_reason(_content_type(response), response.body)
-            miss_article(self.crawler, listed, reason, section=section, summary=summary)
+            self.crawler.stats.inc_value(stat)
+            miss_article(self.crawler, listed, reason, section=section, summary=summary, detail=detail)
             return
         self.crawler.stats.inc_value(keys.STATS_ARTICLES_PARSED)
         self.crawler.stats.inc_value(f"{keys.STATS_SECTION_PARSED_PREFIX}{origin}")
@@ -276,12 +270,12 @@ class NetworkSpider(scrapy.Spider):
                 failure.value,
             )
             yield from self._walk(resolve_sections(self.site, None))
-        elif kind == RequestKind.SECTION_PAGE.value:
-            self._section_page_failed(request.cb_kwargs.get("slug", ""), reason)
-            self.logger.error("Section page %s could not be had (%s): %s", request.url, reason, failure.value)
-        elif kind == RequestKind.FEED.value:
-            self.logger.error("The feed %s could not be had (%s): %s", request.url, reason, failure.value)
-            stats.inc_value(keys.STATS_ERROR_BAD_FEED)
+        elif kind in (RequestKind.SECTION_PAGE.value, RequestKind.FEED.value):
+            self.logger.error("%s %s could not be had (%s): %s", kind, request.url, reason, failure.value)
+            if kind == RequestKind.FEED.value:
+                stats.inc_value(keys.STATS_ERROR_BAD_FEED)
+            else:
+                self._section_page_failed(request.cb_kwargs["slug"], reason)
         else:
             listed = request.meta.get(keys.ARTICLE_META_KEY) or request.url
             section, summary = request.cb_kwargs.get("section"), request.cb_kwargs.get("summary")
