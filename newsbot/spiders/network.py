@@ -388,12 +388,7 @@ def _content_type(response: Response) -> str | None:
 
 def _section_of(url: str, site: Site) -> tuple[Section, int]:
     """Declared, or made from the URL (`/cyber-wars-02.html`: slug `cyber-wars`, page 2)."""
-    path = urlsplit(url).path
-    for section in site.sections:
-        page = load_registry().section_page_number(path, section.slug)
-        if page is not None:
-            return section, page
-    match = re.match(r"^/(?P<slug>.+?)(?:-(?P<page>[0-9]{2,3}))?\.html$", path)
-    slug = match.group("slug") if match else path.strip("/") or "index"
-    page = int(match.group("page") or 1) if match else 1
-    return Section(slug=slug, label=slug.replace("-", " ").upper(), site_host=site.host), page
+    match = re.match(r"^/(?P<slug>.+?)(?:-(?P<page>[0-9]{2,3}))?\.html$", urlsplit(url).path)
+    slug, page = (match["slug"], int(match["page"] or 1)) if match else ("index", 1)
+    made = Section(slug=slug, label=slug.replace("-", " ").upper(), site_host=site.host)
+    return next((s for s in site.sections if s.slug == slug), made), page
