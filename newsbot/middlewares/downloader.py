@@ -222,8 +222,6 @@ def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> 
         when = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError):
         return None
-    if when is None:
-        return None
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 

@@ -65,9 +65,8 @@ class WalkPolicyMiddleware:
         self, response: Response, result: AsyncIterator[Any], spider: Spider | None = None
     ) -> AsyncIterator[Any]:
         outputs = [output async for output in result]
-        request = response.request
-        if request is not None and request.meta.get(keys.KIND_META_KEY) == RequestKind.SECTION_PAGE.value:
-            kwargs = request.cb_kwargs
+        if response.meta.get(keys.KIND_META_KEY) == RequestKind.SECTION_PAGE.value:
+            kwargs = response.cb_kwargs
             chosen = self._section_page(response.url, kwargs["slug"], kwargs["page"], outputs)
         else:
             chosen = self._articles(outputs)
