@@ -1,10 +1,4 @@
-"""The article item: one typed record per article, and the JSON Schema generated from it.
-
-The dataclass is what parsers build and Scrapy carries (itemadapter supports dataclasses); the
-schema in `newsbot/schema/article.schema.json` is generated from it with pydantic, ships with the
-package, and is what the validation pipeline and downstream users check lines against.
-`newsbot schema --write` regenerates it; a test fails when the two drift apart.
-"""
+"""The article item, and the JSON Schema pydantic generates from it (`newsbot schema --write`)."""
 
 from __future__ import annotations
 
@@ -14,7 +8,7 @@ from functools import cache
 from importlib import resources
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field, TypeAdapter
 
 HttpUrl = Annotated[str, Field(pattern=r"^https?://[^\s/]+/\S*$")]
 NetworkUrl = Annotated[str, Field(pattern=r"^https://www\.[a-z0-9.-]+/[^\s?#]*$")]
@@ -32,16 +26,21 @@ SCHEMA_RESOURCE = "schema/article.schema.json"
 # Raised when a field is added, renamed, removed or changes type (2 added `source`); every line carries
 # it, so a reader of many runs' files knows which shape each line has.
 SCHEMA_VERSION: Literal[2] = 2
+# Every field is always written, defaults included, so the schema requires every field, and nothing
+# else may appear: a renamed or stray field must fail validation, not slip into the dataset.
+CLOSED = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
 
 @dataclass
 class Image:
+    __pydantic_config__ = CLOSED
     url: HttpUrl
     caption: str | None = None
 
 
 @dataclass
 class RelatedLink:
+    __pydantic_config__ = CLOSED
     text: str
     url: HttpUrl
 
@@ -49,6 +48,8 @@ class RelatedLink:
 @dataclass
 class ArticleItem:
     """An article as written to JSON Lines. Field names are a contract with downstream users."""
+
+    __pydantic_config__ = CLOSED
 
     # First in every line; keyword-only so that it may stand before the required fields.
     schema_version: Literal[2] = field(default=SCHEMA_VERSION, kw_only=True)
@@ -80,9 +81,6 @@ class ArticleItem:
 
 
 def generate_schema() -> dict[str, Any]:
-    """The JSON Schema of ArticleItem, closed to unknown fields at every level."""
-    from pydantic import TypeAdapter
-
     schema = TypeAdapter(ArticleItem).json_schema(mode="serialization")
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -92,27 +90,12 @@ def generate_schema() -> dict[str, Any]:
     # In the order of the lines (pydantic puts keyword-only fields last), so that columns loaded
     # with the schema's types (newsbot dataset) come in the order a reader sees in the file.
     schema["properties"] = {f.name: schema["properties"][f.name] for f in fields(ArticleItem)}
-    # Every field is always written, defaults included, so every field is required, and nothing else
-    # may appear: a renamed or stray field must fail validation, not slip into the dataset.
-    _require_all(schema)
+    schema["required"] = list(schema["properties"])
     return schema
-
-
-def _require_all(node: Any) -> None:
-    if isinstance(node, dict):
-        if node.get("type") == "object" and "properties" in node:
-            node["required"] = list(node["properties"])
-            node["additionalProperties"] = False
-        for value in node.values():
-            _require_all(value)
-    elif isinstance(node, list):
-        for value in node:
-            _require_all(value)
 
 
 @cache
 def shipped_schema() -> dict[str, Any]:
-    """The schema file that ships in the package."""
     text = resources.files("newsbot").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
