@@ -21,52 +21,38 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-class _Server(ThreadingHTTPServer):
+class SnapshotServer(ThreadingHTTPServer):
+    """`root` served on 127.0.0.1 (a free port unless given) by a background thread while in `with`."""
+
     # The stdlib's listen backlog of 5 drops connections when a crawl opens 8 or 16 at once, and
     # each drop costs the crawler a retry.
     request_queue_size = 128
 
-
-class SnapshotServer:
-    """An HTTP server on 127.0.0.1 and a free port, serving `root` in a background thread."""
-
-    def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, root: Path, port: int = 0) -> None:
         if not root.is_dir():
             raise FileNotFoundError(f"no snapshot folder at {root}")
-        handler = functools.partial(_QuietHandler, directory=str(root))
-        self._server = _Server((host, port), handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}"
+        super().__init__(("127.0.0.1", port), functools.partial(_QuietHandler, directory=str(root)))
+        self.url = f"http://127.0.0.1:{self.server_port}"
 
     def __enter__(self) -> SnapshotServer:
-        self._thread.start()
+        threading.Thread(target=self.serve_forever, daemon=True).start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self.shutdown()
+        self.server_close()
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`python -m newsbot.snapshot_server [FOLDER [PORT]]`: serve a snapshot until interrupted."""
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m newsbot.snapshot_server",
         description="Serve a saved copy of the network (wget --mirror layout) on 127.0.0.1 until "
         "interrupted, for NEWSBOT_MIRROR; prints its URL.",
     )
     parser.add_argument(
-        "folder",
-        nargs="?",
-        type=Path,
-        default=Path("tests/site"),
-        metavar="FOLDER",
-        help="default: tests/site",
+        "folder", nargs="?", type=Path, default=Path("tests/site"), help="default: tests/site"
     )
-    parser.add_argument("port", nargs="?", type=int, default=0, metavar="PORT", help="default: a free one")
+    parser.add_argument("port", nargs="?", type=int, default=0, help="default: a free one")
     args = parser.parse_args(argv)
     try:
         server = SnapshotServer(args.folder, port=args.port)
@@ -75,8 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     with server, contextlib.suppress(KeyboardInterrupt):
         print(server.url, flush=True)
         threading.Event().wait()
-    return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()
