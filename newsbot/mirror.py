@@ -1,14 +1,8 @@
-"""Replay a saved copy of the network (wget --mirror layout) instead of fetching the live sites.
+"""Replay a saved copy of the network (wget --mirror layout, `NEWSBOT_MIRROR`) instead of the live sites.
 
-With the setting `NEWSBOT_MIRROR` (`http://127.0.0.1:8000`, `file:///path/to/folder` or a plain
-folder), the add-on installs a download handler that fetches `https://www.<smn-host>/<path>` from
-`<mirror>/www.<smn-host>/<path>` and hands the response back under the real URL. Everything above
-the download handler (offsite and robots checks, per-domain slots and delays, the spider, the
-pipelines) sees only real URLs, so a replay runs exactly the code of a live crawl.
-
-A replay behaves as a saved copy should, not as the live web (the README says how, under
-NEWSBOT_MIRROR): what the copy lacks is a 404 at once, a path climbing out of it is refused, and a
-local replay drops the politeness meant for the live sites.
+The download handler fetches `https://www.<smn-host>/<path>` from `<mirror>/www.<smn-host>/<path>`
+and answers under the real URL, so everything above it (offsite and robots checks, slots, the
+spider, the pipelines) runs exactly the code of a live crawl.
 """
 
 from __future__ import annotations
@@ -48,11 +42,7 @@ class MirrorPathRefused(IgnoreRequest):
 
 
 def normalise_mirror(value: str, given_as: str = "NEWSBOT_MIRROR=") -> str:
-    """NEWSBOT_MIRROR as the handler takes it: a URL, a folder made a file:// URL, or "" for none.
-
-    Raises ValueError, one line starting with `given_as` (the setting, or a command's `--mirror `),
-    for anything else: the run must not start on a mirror it cannot read.
-    """
+    """A URL, a folder made a file:// URL, or "" for none; ValueError (one line) for anything else."""
     value = value.strip()
     if not value:
         return ""
@@ -69,7 +59,7 @@ def normalise_mirror(value: str, given_as: str = "NEWSBOT_MIRROR=") -> str:
 
 
 def mirror_from_option(option: str | None) -> str:
-    """A command's `--mirror`, else the NEWSBOT_MIRROR environment variable, normalised as above."""
+    """A command's `--mirror`, else the NEWSBOT_MIRROR environment variable."""
     if option is None:
         return normalise_mirror(os.environ.get("NEWSBOT_MIRROR", ""))
     return normalise_mirror(option, given_as="--mirror ")
@@ -77,13 +67,10 @@ def mirror_from_option(option: str | None) -> str:
 
 def is_local_mirror(mirror: str) -> bool:
     parts = urlsplit(mirror)
-    if parts.scheme == "file":
-        return True
-    host = (parts.hostname or "").lower()
-    if host == "localhost":
+    if parts.scheme == "file" or parts.hostname == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(parts.hostname or "").is_loopback
     except ValueError:
         return False
 
@@ -91,11 +78,11 @@ def is_local_mirror(mirror: str) -> bool:
 def mirror_url(mirror: str, url: str) -> str | None:
     """The mirror's copy of a network URL, or None for a URL off the network.
 
-    Raises MirrorPathRefused when the URL's decoded path climbs above the site's root: `..%2f` is
-    not a `..` segment to the URL parser but becomes one once a server or the file system decodes it.
+    `..%2f` is not a `..` segment to the URL parser but becomes one once a server or the file system
+    decodes it: MirrorPathRefused.
     """
     parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    host = parts.hostname or ""
     if not load_registry().is_network_host(host):
         return None
     if not host.startswith("www."):
@@ -114,8 +101,6 @@ def _climbs_out(path: str) -> bool:
 
 
 class MirrorAddon:
-    """Installs MirrorDownloadHandler for http and https when NEWSBOT_MIRROR is set."""
-
     def update_settings(self, settings: BaseSettings) -> None:
         raw = settings.get("NEWSBOT_MIRROR")
         if not raw:
@@ -123,10 +108,7 @@ class MirrorAddon:
         # `scrapy crawl` has already checked the value (newsbot.cli.commands.crawl); a folder becomes a URL.
         mirror = normalise_mirror(raw)
         settings.set("NEWSBOT_MIRROR", mirror, settings.getpriority("NEWSBOT_MIRROR") or "addon")
-        handlers = settings.getdict("DOWNLOAD_HANDLERS_BASE")
-        settings.set("NEWSBOT_MIRROR_DELEGATES", {s: handlers[s] for s in ("http", "https", "file")}, "addon")
-        handlers_path = f"{MirrorDownloadHandler.__module__}.{MirrorDownloadHandler.__qualname__}"
-        settings.set("DOWNLOAD_HANDLERS", {"http": handlers_path, "https": handlers_path}, "addon")
+        settings.set("DOWNLOAD_HANDLERS", dict.fromkeys(("http", "https"), MirrorDownloadHandler), "addon")
         # Here, once per crawl: Scrapy makes one handler for each of the two schemes.
         logger.info("Replaying the network from the mirror %s", mirror)
         if is_local_mirror(mirror) and not settings.getbool("NEWSBOT_MIRROR_POLITE"):
@@ -139,10 +121,10 @@ class MirrorDownloadHandler(BaseDownloadHandler):
         super().__init__(crawler)
         self.mirror: str = crawler.settings.get("NEWSBOT_MIRROR")
         self.stats = crawler.stats
-        delegates = crawler.settings.getdict("NEWSBOT_MIRROR_DELEGATES")
-        # The mirror's own transport: Scrapy's file handler, or its http(s) one.
+        # Scrapy's own handlers (the addon replaced them in DOWNLOAD_HANDLERS only): the mirror's
+        # transport, and the direct one of off-network URLs, which are never rewritten.
+        delegates = crawler.settings.getdict("DOWNLOAD_HANDLERS_BASE")
         self._delegate = build_from_crawler(load_object(delegates[urlsplit(self.mirror).scheme]), crawler)
-        # Off-network URLs keep their own transport; they are never rewritten.
         self._direct = build_from_crawler(load_object(delegates["https"]), crawler)
 
     async def download_request(self, request: Request) -> Response:
