@@ -22,7 +22,7 @@ def _home(host: str) -> bytes:
 def _site(*sections: tuple[str, str]) -> Site:
     host = "spacewar.com"
     declared = tuple(Section(slug=slug, label=label, site_host=host) for slug, label in sections)
-    return Site(name="spacewar", host=host, display_name="SpaceWar.com", feed=None, sections=declared)
+    return Site(name="spacewar", host=host, feed=None, sections=declared)
 
 
 def _link(label: str, page: str) -> NavLink:

@@ -1,12 +1,9 @@
 """Sections as the live navigation names them, with the registry's declared sections as hints.
 
-`sites.toml` holds RECONSTRUCTED section slugs, labels and URLs: a best guess. The home page's
-navigation is the truth of the day. A declared section is matched to a navigation link by label
-(case and spacing folded) or by slug; when both name it, the navigation's URL wins and the section
-is reported as moved. A section's identity (`key`, the slug of its label) is what the store and the
-walk records use, so a section whose URL moved keeps its walk record and its articles.
-
-No Scrapy and no parsing here: the navigation links come from `newsbot.parsing.navigation`.
+sites.toml's section slugs, labels and URLs are RECONSTRUCTED; the home page's navigation is the
+truth of the day. A declared section is matched to a navigation link by label (folded), then by
+slug, and walked at the navigation's URL (reported as moved). A section's identity (`key`, the slug
+of its label) is what the store and the walk records use, so it keeps them when its URL moves.
 """
 
 from __future__ import annotations
@@ -18,8 +15,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from newsbot.registry.model import Section, Site, fold_name
-
-_PAGE_SUFFIX = re.compile(r"\.(?:html?|shtml|php|aspx?)$", re.I)
 
 
 @dataclass(frozen=True)
@@ -37,13 +32,13 @@ class NavLink:
 def page_name(url: str) -> str:
     """The URL's last path part without its extension: `superpowers` for `/superpowers.html`."""
     last = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
-    return _PAGE_SUFFIX.sub("", last)
+    return re.sub(r"\.(?:html?|shtml|php|aspx?)$", "", last, flags=re.I)
 
 
 def section_key(label: str, fallback: str = "") -> str:
     """A section's identity: the slug of its label (`MISSILE DEFENSE` -> `missile-defense`)."""
-    key = re.sub(r"[^a-z0-9]+", "-", (label or "").lower()).strip("-")
-    return key or re.sub(r"[^a-z0-9]+", "-", fallback.lower()).strip("-")
+    slugs = (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") for name in (label or "", fallback))
+    return next((slug for slug in slugs if slug), "")
 
 
 @dataclass(frozen=True)
@@ -54,7 +49,7 @@ class ResolvedSection:
     site_host: str
     declared: bool
     in_navigation: bool
-    # The registry's URL of a declared section, kept to report a move.
+    # The registry's URL and slug of a declared section.
     declared_url: str | None = None
     declared_slug: str | None = None
 
@@ -73,12 +68,9 @@ class ResolvedSection:
         return {fold_name(name) for name in (self.key, self.label, page_name(self.url), *declared)} - {""}
 
     def as_dict(self) -> dict[str, Any]:
+        shown = ("key", "label", "url", "declared", "in_navigation")
         return {
-            "key": self.key,
-            "label": self.label,
-            "url": self.url,
-            "declared": self.declared,
-            "in_navigation": self.in_navigation,
+            **{name: getattr(self, name) for name in shown},
             "declared_url": self.declared_url if self.moved or not self.in_navigation else None,
             "moved": self.moved,
         }
@@ -99,30 +91,25 @@ class SectionResolution:
 
     @property
     def new(self) -> list[ResolvedSection]:
-        """Sections the navigation names and the registry does not declare."""
         return [s for s in self.sections if not s.declared]
 
     @property
     def missing(self) -> list[ResolvedSection]:
-        """Declared sections the navigation (when read) does not name."""
-        if not self.navigation_read:
-            return []
-        return [s for s in self.sections if s.declared and not s.in_navigation]
+        """Declared sections the navigation, when read, does not name."""
+        return [s for s in self.sections if s.declared and not s.in_navigation and self.navigation_read]
 
     def default(self) -> list[ResolvedSection]:
         """What a run without `-a sections` walks: the declared sections, else the navigation's."""
         return [s for s in self.sections if s.declared] or list(self.sections)
 
     def find(self, name: str) -> ResolvedSection | None:
-        """The section a user's name means: by key, label, slug or page name, case and spacing folded."""
-        wanted = fold_name(name)
-        return next((s for s in self.sections if wanted in s.names()), None)
+        return next((s for s in self.sections if fold_name(name) in s.names()), None)
 
     def select(self, names: Iterable[str]) -> tuple[list[ResolvedSection], list[str]]:
         """The sections named, in the order given (each once), and the names found nowhere."""
-        found = [(name, self.find(name)) for name in names]
-        chosen = dict.fromkeys(section for _, section in found if section is not None)
-        return list(chosen), [name for name, section in found if section is None]
+        found = {name: self.find(name) for name in names}
+        chosen = dict.fromkeys(section for section in found.values() if section is not None)
+        return list(chosen), [name for name, section in found.items() if section is None]
 
     def describe(self) -> str:
         """The sections on offer, for an error message: `superpowers (SUPERPOWERS), ...`."""
@@ -132,21 +119,15 @@ class SectionResolution:
 def resolve_sections(
     site: Site, navigation: Sequence[NavLink] | None, *, not_sections: Sequence[NavLink] = ()
 ) -> SectionResolution:
-    """Match the declared sections of `site` to the navigation's section links.
-
-    `navigation` None means the home page could not be had: the declared sections stand as declared.
-    """
-    if navigation is None:
-        as_declared = tuple(_declared(section, None) for section in site.sections)
-        return SectionResolution(site=site, sections=as_declared, navigation_read=False)
+    """The declared sections of `site` matched to the navigation's section links (None: unread)."""
     matched: dict[str, Section] = {}  # nav URL -> declared section
     for section in site.sections:
-        link = _match(section, [link for link in navigation if link.url not in matched])
+        link = _match(section, [link for link in navigation or () if link.url not in matched])
         if link is not None:
             matched[link.url] = section
     found = [
         _declared(matched[link.url], link) if link.url in matched else _undeclared(link, site.host)
-        for link in navigation
+        for link in navigation or ()
     ]
     found += [_declared(section, None) for section in site.sections if section not in matched.values()]
     # Two entries of one section identity (a label repeated in a second menu): the first stands.
@@ -154,9 +135,7 @@ def resolve_sections(
     for entry in found:
         if entry.key:
             by_key.setdefault(entry.key, entry)
-    return SectionResolution(
-        site=site, sections=tuple(by_key.values()), navigation_read=True, not_sections=tuple(not_sections)
-    )
+    return SectionResolution(site, tuple(by_key.values()), navigation is not None, tuple(not_sections))
 
 
 def _match(section: Section, links: Sequence[NavLink]) -> NavLink | None:
@@ -169,15 +148,10 @@ def _match(section: Section, links: Sequence[NavLink]) -> NavLink | None:
 
 
 def _declared(section: Section, link: NavLink | None) -> ResolvedSection:
+    url = link.url if link else section.url
+    key = section_key(section.label, section.slug)
     return ResolvedSection(
-        key=section_key(section.label, section.slug),
-        label=section.label,
-        url=link.url if link else section.url,
-        site_host=section.site_host,
-        declared=True,
-        in_navigation=link is not None,
-        declared_url=section.url,
-        declared_slug=section.slug,
+        key, section.label, url, section.site_host, True, link is not None, section.url, section.slug
     )
 
 

@@ -8,11 +8,7 @@ from newsbot.registry import load_registry
 
 
 def canonical_url(url: str) -> str:
-    """The canonical form of a network URL: https, `www.` host, no query, no fragment.
-
-    Off-network URLs keep their host and scheme and lose only the fragment: they are not ours to
-    rewrite.
-    """
+    """A network URL as https, `www.` host, no query, no fragment; any other loses its fragment only."""
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower()
     if load_registry().is_network_host(host):
@@ -27,12 +23,4 @@ def absolute_url(base: str, href: str) -> str | None:
     if not href or href.startswith(("javascript:", "mailto:", "#")):
         return None
     resolved = urljoin(base, href)
-    if urlsplit(resolved).scheme not in ("http", "https"):
-        return None
-    return resolved
-
-
-def site_host(url: str) -> str | None:
-    """The registry host (`spacewar.com`) of a network URL, or None."""
-    site = load_registry().site_for_url(url)
-    return site.host if site else None
+    return resolved if urlsplit(resolved).scheme in ("http", "https") else None
