@@ -10,7 +10,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
-import posixpath
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
@@ -88,16 +87,11 @@ def mirror_url(mirror: str, url: str) -> str | None:
     if not host.startswith("www."):
         host = f"www.{host}"
     path = parts.path or "/"
-    if _climbs_out(path):
+    if ".." in unquote(path).replace("\\", "/").split("/"):
         raise MirrorPathRefused(f"refused by the mirror: {url} climbs out of the mirror's folder")
     if path.endswith("/"):
         path += "index.html"
     return f"{mirror.rstrip('/')}/{host}{quote(path, safe=_SAFE_PATH_CHARS)}"
-
-
-def _climbs_out(path: str) -> bool:
-    decoded = unquote(path).replace("\\", "/")
-    return ".." in decoded.split("/") or posixpath.normpath("/" + decoded).startswith("/..")
 
 
 class MirrorAddon:
