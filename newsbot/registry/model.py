@@ -91,7 +91,7 @@ class Registry:
 
 def fold_name(name: str) -> str:
     """Case and spacing folded: `Missile  Defense`, `missile-defense` and `MISSILE DEFENSE` match."""
-    return re.sub(r"[^a-z0-9]+", "", (name or "").lower())
+    return re.sub(r"[^a-z0-9]+", "", name.lower())
 
 
 @cache

@@ -37,7 +37,7 @@ def page_name(url: str) -> str:
 
 def section_key(label: str, fallback: str = "") -> str:
     """A section's identity: the slug of its label (`MISSILE DEFENSE` -> `missile-defense`)."""
-    slugs = (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") for name in (label or "", fallback))
+    slugs = (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") for name in (label, fallback))
     return next((slug for slug in slugs if slug), "")
 
 
