@@ -68,7 +68,7 @@ def section_page(
 ) -> tuple[HtmlResponse, list[Any]]:
     """A snapshot section page as the spider answers it: the response, and the spider's output."""
     spider: Any = crawler.spider
-    section = Section(slug=slug, label=label or slug.upper(), site_host=spider.site.host)
+    section = Section(slug=slug, label=label or slug.upper())
     response = snapshot_response(spider.section_request(section, url, page))
     return response, list(spider.parse_section(response, **response.request.cb_kwargs))
 

@@ -21,7 +21,7 @@ def _home(host: str) -> bytes:
 
 def _site(*sections: tuple[str, str]) -> Site:
     host = "spacewar.com"
-    declared = tuple(Section(slug=slug, label=label, site_host=host) for slug, label in sections)
+    declared = tuple(Section(slug=slug, label=label) for slug, label in sections)
     return Site(name="spacewar", host=host, feed=None, sections=declared)
 
 
@@ -166,13 +166,13 @@ def test_a_section_key_is_the_slug_of_its_label(label, fallback, key):
     assert section_key(label, fallback) == key
 
 
-def test_the_registry_section_keeps_its_declared_url_unless_given_the_navigation_one():
-    section = load_registry().site("sinodaily").sections[0]
-    assert section.url == "https://www.sinodaily.com/china-military.html"
-    moved = Section(
-        section.slug, section.label, section.site_host, page_url="https://www.sinodaily.com/china-news.html"
-    )
-    assert moved.url == "https://www.sinodaily.com/china-news.html"
+def test_a_registry_section_is_walked_at_its_declared_url_unless_the_navigation_links_it():
+    sinodaily = load_registry().site("sinodaily")
+    (declared,) = resolve_sections(sinodaily, None).sections
+    assert declared.url == "https://www.sinodaily.com/china-military.html"
+    linked = NavLink("CHINA MILITARY", "https://www.sinodaily.com/china-news.html")
+    (moved,) = resolve_sections(sinodaily, [linked]).sections
+    assert (moved.url, moved.declared_url) == (linked.url, declared.url)
 
 
 # --- `newsbot sections` ---

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import replace
 from typing import Any
 
 from scrapy import Request, Spider
@@ -94,4 +93,4 @@ class SectionHealingMiddleware:
         )  # fmt: skip
         spider.section_page_names[resolved.key] = page_name(link.url)
         # Same identity, new first page: the walk record and the stored articles carry over.
-        yield spider.section_request(replace(resolved.section, page_url=link.url), link.url, 1)
+        yield spider.section_request(resolved.section, link.url, 1)

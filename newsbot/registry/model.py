@@ -13,16 +13,10 @@ from urllib.parse import urlsplit
 
 @dataclass(frozen=True)
 class Section:
-    """A section to walk: `slug` is its identity in the store; `page_url`, when given, its first page."""
+    """A section to walk; `slug` is its identity in the store and the walk records."""
 
     slug: str
     label: str
-    site_host: str
-    page_url: str | None = None
-
-    @property
-    def url(self) -> str:
-        return self.page_url or f"https://www.{self.site_host}/{self.slug}.html"
 
 
 @dataclass(frozen=True)
@@ -48,7 +42,7 @@ class Registry:
                 name=entry["name"],
                 host=entry["host"],
                 feed=entry.get("feed"),
-                sections=tuple(Section(s["slug"], s["label"], entry["host"]) for s in entry["sections"]),
+                sections=tuple(Section(s["slug"], s["label"]) for s in entry["sections"]),
             )
             for entry in declared["sites"]
         )

@@ -46,7 +46,6 @@ class ResolvedSection:
     key: str
     label: str
     url: str
-    site_host: str
     declared: bool
     in_navigation: bool
     # The registry's URL and slug of a declared section.
@@ -60,7 +59,7 @@ class ResolvedSection:
     @property
     def section(self) -> Section:
         """The walkable section: keyed by identity, fetched at the resolved URL."""
-        return Section(slug=self.key, label=self.label, site_host=self.site_host, page_url=self.url)
+        return Section(slug=self.key, label=self.label)
 
     def names(self) -> set[str]:
         """Everything a user may call it by, folded."""
@@ -126,10 +125,10 @@ def resolve_sections(
         if link is not None:
             matched[link.url] = section
     found = [
-        _declared(matched[link.url], link) if link.url in matched else _undeclared(link, site.host)
+        _declared(matched[link.url], link, site) if link.url in matched else _undeclared(link)
         for link in navigation or ()
     ]
-    found += [_declared(section, None) for section in site.sections if section not in matched.values()]
+    found += [_declared(section, None, site) for section in site.sections if section not in matched.values()]
     # Two entries of one section identity (a label repeated in a second menu): the first stands.
     by_key: dict[str, ResolvedSection] = {}
     for entry in found:
@@ -147,17 +146,16 @@ def _match(section: Section, links: Sequence[NavLink]) -> NavLink | None:
     )
 
 
-def _declared(section: Section, link: NavLink | None) -> ResolvedSection:
-    url = link.url if link else section.url
+def _declared(section: Section, link: NavLink | None, site: Site) -> ResolvedSection:
+    declared_url = f"https://www.{site.host}/{section.slug}.html"
     key = section_key(section.label, section.slug)
-    return ResolvedSection(
-        key, section.label, url, section.site_host, True, link is not None, section.url, section.slug
-    )
+    url = link.url if link else declared_url
+    return ResolvedSection(key, section.label, url, True, link is not None, declared_url, section.slug)
 
 
-def _undeclared(link: NavLink, site_host: str) -> ResolvedSection:
+def _undeclared(link: NavLink) -> ResolvedSection:
     key = section_key(link.label, link.page_name)
-    return ResolvedSection(key, link.label, link.url, site_host, declared=False, in_navigation=True)
+    return ResolvedSection(key, link.label, link.url, declared=False, in_navigation=True)
 
 
 def find_by_label(links: Sequence[NavLink], label: str) -> NavLink | None:

@@ -182,9 +182,7 @@ class NetworkSpider(scrapy.Spider):
                 listed_date=entry.date_published,
             )
         if next_url := _next_page(listing.pagination, page):
-            yield self.section_request(
-                Section(slug=slug, label=label, site_host=self.site.host), next_url, page + 1
-            )
+            yield self.section_request(Section(slug=slug, label=label), next_url, page + 1)
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         """A request per article.
@@ -390,5 +388,5 @@ def _section_of(url: str, site: Site) -> tuple[Section, int]:
     """Declared, or made from the URL (`/cyber-wars-02.html`: slug `cyber-wars`, page 2)."""
     match = re.match(r"^/(?P<slug>.+?)(?:-(?P<page>[0-9]{2,3}))?\.html$", urlsplit(url).path)
     slug, page = (match["slug"], int(match["page"] or 1)) if match else ("index", 1)
-    made = Section(slug=slug, label=slug.replace("-", " ").upper(), site_host=site.host)
+    made = Section(slug=slug, label=slug.replace("-", " ").upper())
     return next((s for s in site.sections if s.slug == slug), made), page
