@@ -1,4 +1,4 @@
-"""What a seen-articles store is: the records it keeps and the protocol every store implements."""
+"""A seen-articles store: its records, and the protocol of both stores (sqlite, the cluster's Redis)."""
 
 from __future__ import annotations
 
@@ -26,8 +26,6 @@ class KnownArticle:
 
 @dataclass(frozen=True)
 class Forgotten:
-    """What `forget` forgot (or, on a dry run, would): articles, section walks, ledger entries."""
-
     articles: int
     walks: int
     ledger: int
@@ -43,19 +41,15 @@ class SectionSummary:
 
 
 class StoreError(Exception):
-    """The store cannot be used (not a store, a newer schema, read-only, busy too long).
-
-    The message is one line and names the path."""
+    """The store cannot be used; the message is one line naming the path."""
 
 
 class StoreBusyError(StoreError):
-    """Another process held the store locked for longer than the crawl waits (NEWSBOT_STATE_BUSY_TIMEOUT)."""
+    pass
 
 
 @dataclass(frozen=True)
 class LedgerEntry:
-    """An article a listing or feed named that no run has written yet, and why."""
-
     url: str
     site: str
     section: str | None
@@ -64,14 +58,10 @@ class LedgerEntry:
     first_attempt: str  # ISO 8601 UTC, "YYYY-MM-DDTHH:MM:SSZ"
     last_attempt: str
     given_up: bool
-    # The teaser of the listing entry that named it: the item's `summary` when it is had at last.
     summary: str | None = None
 
 
 class SeenStore(Protocol):
-    """What the spider, the middlewares and the pipelines ask of a store: sqlite here, Redis in a
-    cluster (newsbot.cluster.store.RedisSeenStore)."""
-
     def close(self) -> None: ...
     def is_known_url(self, url: str) -> bool: ...
     def known_urls(self, urls: Iterable[str]) -> set[str]: ...
@@ -91,7 +81,6 @@ class SeenStore(Protocol):
     def forget(
         self, *, site: str | None = None, sections: Collection[str] | None = None, dry_run: bool = False
     ) -> Forgotten: ...
-    # The ledger of articles not yet had (newsbot.middlewares.ledger decides what is asked for).
     def ledger_add(
         self, url: str, *, site: str, section: str | None, reason: str, summary: str | None = None
     ) -> LedgerEntry: ...
@@ -103,12 +92,11 @@ class SeenStore(Protocol):
 
 
 def store_path_from_setting(value: str | None) -> Path | None:
-    """NEWSBOT_STATE: unset means the default file, an empty string means no persistent store; a
-    relative path is taken from the project's folder, as NEWSBOT_OUTPUT's."""
+    """NEWSBOT_STATE: unset is the default file, empty is no store, relative is the project folder's."""
     if value is None:
         return default_state_path()
     if not value:
         return None
-    from newsbot.delivery import project_folder  # a relative path, like NEWSBOT_OUTPUT's, is the project's
+    from newsbot.delivery import project_folder
 
     return project_folder() / os.path.expanduser(value)

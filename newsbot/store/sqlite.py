@@ -1,13 +1,11 @@
-"""The default seen-articles store: one sqlite file (NEWSBOT_STATE).
+"""The default seen-articles store: one sqlite file (NEWSBOT_STATE), shared by processes in WAL mode.
 
-sqlite's WAL mode lets several `scrapy crawl` processes share it. The file carries its schema version
-(PRAGMA user_version): an older one is migrated when opened, a newer one refused, so that a store
-written by a newer newsbot is never half-used. Every failure to use the file is a StoreError whose
-message names the path.
-"""
+Its schema version (PRAGMA user_version) is migrated up when older and refused when newer, so that a
+store of a newer newsbot is never half-used."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
@@ -37,16 +35,11 @@ logger = logging.getLogger(__name__)
 # 1: articles, copies, walks, outputs. 2: the ledger of articles not yet had. 3: the ledger's teasers.
 # 4: the delivery each article was written to.
 SCHEMA_VERSION = 4
-_SQLITE_HEADER = b"SQLite format 3\x00"
 _OUR_TABLES = {"articles", "copies", "walks", "outputs", "ledger"}
 # sqlite's own wait on a lock is silent; it waits this long, then the store logs and waits again.
 _LOCK_POLL_SECONDS = 0.5
 _T = TypeVar("_T")
 _LEDGER_COLUMNS = "url, site, section, reason, attempts, first_attempt, last_attempt, given_up, summary"
-_SET_RECONCILED = (
-    "INSERT INTO outputs (path, reconciled_bytes) VALUES (?, ?) "
-    "ON CONFLICT(path) DO UPDATE SET reconciled_bytes = excluded.reconciled_bytes"
-)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -56,20 +49,18 @@ CREATE TABLE IF NOT EXISTS articles (
     section TEXT,
     date_published TEXT,
     first_seen TEXT NOT NULL,
-    delivery TEXT  -- the output file it was written to (NULL: a feed export, or before version 4)
+    delivery TEXT  -- NULL: a feed export, or before version 4
 );
 CREATE INDEX IF NOT EXISTS articles_by_hash ON articles (content_hash);
 CREATE INDEX IF NOT EXISTS articles_by_site_section ON articles (site, section);
--- URLs whose page was fetched but not written because its body was already written under `copy_of`.
+-- Pages not written because their body was already written under `copy_of`.
 CREATE TABLE IF NOT EXISTS copies (
     url TEXT PRIMARY KEY,
     copy_of TEXT NOT NULL,
     site TEXT NOT NULL,
     first_seen TEXT NOT NULL
 );
--- Section walks: a walk completes when the run that made it finishes normally. Only after a
--- completed walk may the next one stop at the first page whose entries are all known; after a
--- killed one the next walk goes to the end, since older pages may hold articles never fetched.
+-- Only after a completed walk may the next stop at a page all known: a killed one may have missed some.
 CREATE TABLE IF NOT EXISTS walks (
     site TEXT NOT NULL,
     section TEXT NOT NULL,
@@ -77,12 +68,11 @@ CREATE TABLE IF NOT EXISTS walks (
     completed_at TEXT,
     PRIMARY KEY (site, section)
 );
--- How far each output file has been reconciled with this store, in bytes.
 CREATE TABLE IF NOT EXISTS outputs (
     path TEXT PRIMARY KEY,
     reconciled_bytes INTEGER NOT NULL
 );
--- Articles a listing or feed named that no run could write yet (newsbot.middlewares.ledger decides retries).
+-- Articles a listing or feed named that no run could write yet.
 CREATE TABLE IF NOT EXISTS ledger (
     url TEXT PRIMARY KEY,
     site TEXT NOT NULL,
@@ -99,15 +89,21 @@ CREATE INDEX IF NOT EXISTS ledger_by_site ON ledger (site, given_up);
 
 
 class SqliteSeenStore:
-    """Articles written (and syndicated copies skipped), in one sqlite file."""
-
     def __init__(self, path: str | Path, *, busy_timeout: float = 60.0) -> None:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         # Told of a StoreBusyError before it is raised, so that the crawl fails whoever the caller was.
         self.on_busy: Callable[[StoreBusyError], None] | None = None
         self._waited_in_vain = False
-        _refuse_unusable_file(self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(f"cannot create the folder of the store {path}: {error.strerror}") from None
+        # The write bits count even for root: a store someone made read-only is not to be written.
+        if self.path.exists() and not (os.access(path, os.W_OK) and self.path.stat().st_mode & 0o222):
+            raise StoreError(f"the store {path} cannot be written (read-only)")
+        if not os.access(self.path.parent, os.W_OK):
+            raise StoreError(f"the store {path} cannot be written: its folder is read-only")
         try:
             # Autocommit: every write is its own transaction unless `_transaction()` groups them.
             # Any thread: `scrapy shell` runs the crawler in one thread and the user's prompt in another.
@@ -142,7 +138,6 @@ class SqliteSeenStore:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SqliteSeenStore | None:
-        """The store NEWSBOT_STATE names; None when it is empty (no memory across runs)."""
         path = store_path_from_setting(crawler.settings.get("NEWSBOT_STATE"))
         if path is None:
             return None
@@ -162,26 +157,19 @@ class SqliteSeenStore:
             )
         if version == SCHEMA_VERSION:
             return
-        # Every statement is CREATE ... IF NOT EXISTS: version 0 (new, or written before versions),
-        # 1 (no ledger), 2 (no teasers) and 3 (no deliveries) reach the current schema by running it
-        # and adding the columns CREATE ... IF NOT EXISTS does not add to an older table, in one transaction.
-        try:
-            added = "".join(
-                f"ALTER TABLE {table} ADD COLUMN {column} TEXT;"
-                for table, column in (("ledger", "summary"), ("articles", "delivery"))
-                if table in tables
-                and column not in {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
-            )
-            script = (
-                f"BEGIN IMMEDIATE; {_SCHEMA} {added} "
-                "CREATE INDEX IF NOT EXISTS articles_by_delivery ON articles (delivery); "
-                f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
-            )
-            self._db.executescript(script)
-        except sqlite3.Error:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
-            raise
+        # Every statement is CREATE ... IF NOT EXISTS, so any older version reaches the current schema by
+        # running it and adding the columns that does not add to an older table, in one transaction.
+        added = "".join(
+            f"ALTER TABLE {table} ADD COLUMN {column} TEXT;"
+            for table, column in (("ledger", "summary"), ("articles", "delivery"))
+            if table in tables
+            and column not in {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+        )
+        self._db.executescript(
+            f"BEGIN IMMEDIATE; {_SCHEMA} {added} "
+            "CREATE INDEX IF NOT EXISTS articles_by_delivery ON articles (delivery); "
+            f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+        )
         if tables:
             logger.info(
                 "Migrated the store %s from schema version %d to %d", self.path, version, SCHEMA_VERSION
@@ -190,38 +178,45 @@ class SqliteSeenStore:
     def close(self) -> None:
         self._db.close()
 
-    # --- questions -------------------------------------------------------------------------
-
     def is_known_url(self, url: str) -> bool:
         return bool(self.known_urls([url]))
 
     def known_urls(self, urls: Iterable[str]) -> set[str]:
         """Which of `urls` were written, or skipped as copies of something written."""
-        wanted = list(dict.fromkeys(urls))
-        known: set[str] = set()
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for table in ("articles", "copies"):
-                rows = self._db.execute(f"SELECT url FROM {table} WHERE url IN ({marks})", chunk)
-                known.update(url for (url,) in rows)
-        return known
+        rows = self._db.execute(
+            "SELECT url FROM articles WHERE url IN (SELECT value FROM json_each(?1)) "
+            "UNION SELECT url FROM copies WHERE url IN (SELECT value FROM json_each(?1))",
+            (json.dumps(list(urls)),),
+        )
+        return {url for (url,) in rows}
 
     def owner_of_hash(self, content_hash: str) -> str | None:
-        """The URL under which this body was written, if it was."""
         row = self._db.execute(
             "SELECT url FROM articles WHERE content_hash = ? LIMIT 1", (content_hash,)
         ).fetchone()
         return row[0] if row else None
 
-    # --- marks -----------------------------------------------------------------------------
-
     def record(self, article: KnownArticle, *, output: str | None = None, reconciled_bytes: int = 0) -> None:
-        """Mark an article written and, with `output`, how far that file is reconciled: one transaction."""
-        self._record([article], output, reconciled_bytes)
+        self.record_many([article], output=output, reconciled_bytes=reconciled_bytes)
 
-    def record_many(self, articles: Iterable[KnownArticle], *, output: str, reconciled_bytes: int) -> int:
-        return self._record(articles, output, reconciled_bytes)
+    def record_many(
+        self, articles: Iterable[KnownArticle], *, output: str | None, reconciled_bytes: int
+    ) -> int:
+        """Mark the articles written and how far `output` is reconciled, at once; how many were new."""
+        with self._transaction():
+            inserted = 0
+            for article in articles:
+                inserted += self._db.execute(
+                    "INSERT OR IGNORE INTO articles (url, content_hash, site, section, date_published, "
+                    "first_seen, delivery) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (*astuple(article), utc_now_iso(), output),
+                ).rowcount
+            if output is not None:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO outputs (path, reconciled_bytes) VALUES (?, ?)",
+                    (output, reconciled_bytes),
+                )
+        return inserted
 
     def record_copy(self, url: str, copy_of: str, site: str) -> None:
         self._write(
@@ -233,11 +228,8 @@ class SqliteSeenStore:
         row = self._db.execute("SELECT reconciled_bytes FROM outputs WHERE path = ?", (output,)).fetchone()
         return row[0] if row else 0
 
-    def set_reconciled_bytes(self, output: str, size: int) -> None:
-        self._write(_SET_RECONCILED, (output, size))
-
     def articles_by_delivery(self) -> dict[str, int]:
-        """How many articles each output file (delivery) holds that no earlier one did."""
+        """How many articles each delivery holds that no earlier one did."""
         rows = self._db.execute(
             "SELECT delivery, COUNT(*) FROM articles WHERE delivery IS NOT NULL GROUP BY delivery"
         )
@@ -263,8 +255,6 @@ class SqliteSeenStore:
                     "UPDATE walks SET completed_at = ? WHERE site = ? AND section = ?",
                     (utc_now_iso(), site, section),
                 )
-
-    # --- the `newsbot state` command -------------------------------------------------------
 
     def summary(self) -> list[SectionSummary]:
         rows = self._db.execute(
@@ -310,8 +300,6 @@ class SqliteSeenStore:
                     self._db.execute("DELETE FROM copies WHERE site = ?", (site,))
         return Forgotten(**counts)
 
-    # --- the ledger of articles not yet had ---------------------------------------------------
-
     def ledger_add(
         self, url: str, *, site: str, section: str | None, reason: str, summary: str | None = None
     ) -> LedgerEntry:
@@ -347,23 +335,6 @@ class SqliteSeenStore:
         rows = dict(self._db.execute("SELECT given_up, COUNT(*) FROM ledger GROUP BY given_up").fetchall())
         return {"pending": rows.get(0, 0), "given_up": rows.get(1, 0)}
 
-    # --- internals -------------------------------------------------------------------------
-
-    def _record(self, articles: Iterable[KnownArticle], output: str | None, reconciled_bytes: int) -> int:
-        """Insert the articles not yet known and set the file's reconciled size: one transaction."""
-        with self._transaction():
-            inserted = 0
-            for article in articles:
-                # KnownArticle's fields are the first columns, in order.
-                inserted += self._db.execute(
-                    "INSERT OR IGNORE INTO articles (url, content_hash, site, section, date_published, "
-                    "first_seen, delivery) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (*astuple(article), utc_now_iso(), output),
-                ).rowcount
-            if output is not None:
-                self._db.execute(_SET_RECONCILED, (output, reconciled_bytes))
-        return inserted
-
     def _ledger(self, clauses: str, *values: str) -> list[LedgerEntry]:
         rows = self._db.execute(f"SELECT {_LEDGER_COLUMNS} FROM ledger {clauses}", values)
         return [
@@ -371,14 +342,11 @@ class SqliteSeenStore:
             for url, site, section, reason, attempts, first, last, given_up, summary in rows
         ]
 
-    def _write(self, sql: str, values: Iterable[Any] = ()) -> int:
-        """One write in its own transaction, waiting for the lock as `_retrying` does; rows changed."""
-        params = tuple(values)
-        return self._retrying(lambda: self._db.execute(sql, params).rowcount)
+    def _write(self, sql: str, values: tuple[Any, ...]) -> int:
+        return self._retrying(lambda: self._db.execute(sql, values).rowcount)
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        """The writes of the block as one transaction, begun once the lock is had (see `_retrying`)."""
         self._retrying(lambda: self._db.execute("BEGIN IMMEDIATE"))
         try:
             yield
@@ -388,11 +356,8 @@ class SqliteSeenStore:
         self._db.execute("COMMIT")
 
     def _retrying(self, operation: Callable[[], _T]) -> _T:
-        """Run `operation`, waiting while another process holds the store locked, up to busy_timeout.
-
-        The wait is logged once, so a stalled run says why; past the bound a StoreBusyError ends it
-        (the caller has changed nothing: a locked write is not half-done).
-        """
+        """Run `operation`, waiting (logged once) while another process holds the store locked, up to
+        busy_timeout; then a StoreBusyError (a locked write changed nothing)."""
         # Once a wait ran out the run is ending: later writes try once, not another full wait each.
         deadline = time.monotonic() + (0 if self._waited_in_vain else self.busy_timeout)
         logged = self._waited_in_vain
@@ -419,23 +384,3 @@ class SqliteSeenStore:
                         self.path, self.busy_timeout,
                     )  # fmt: skip
                     logged = True
-
-
-def _refuse_unusable_file(path: Path) -> None:
-    """A StoreError naming `path` when it cannot be our store: not sqlite, or not writable."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise StoreError(f"cannot create the folder of the store {path}: {error.strerror}") from None
-    if path.is_dir():
-        raise StoreError(f"the store {path} is a folder, not a file")
-    if path.exists():
-        with path.open("rb") as handle:
-            header = handle.read(len(_SQLITE_HEADER))
-        if header and header != _SQLITE_HEADER:
-            raise StoreError(f"{path} is not a newsbot store (not an sqlite database)")
-        # The write bits count even for root: a store someone made read-only is not to be written.
-        if not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222:
-            raise StoreError(f"the store {path} cannot be written (read-only)")
-    if not os.access(path.parent, os.W_OK):
-        raise StoreError(f"the store {path} cannot be written: its folder is read-only")
