@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import sqlite3
 import threading
@@ -11,7 +12,7 @@ import pytest
 
 from newsbot.middlewares.ledger import LedgerPolicy
 from newsbot.store import Forgotten, KnownArticle, LedgerEntry, SqliteSeenStore, StoreBusyError, StoreError
-from newsbot.store.reconcile import reconcile_output
+from newsbot.store.reconcile import known_article, mark_unmarked_lines
 from newsbot.store.sqlite import SCHEMA_VERSION
 
 URL = "https://www.spacewar.com/reports/Some_story_999.html"
@@ -159,24 +160,27 @@ def test_the_ledger_policy_retries_transient_reasons_and_gives_up_only_after_a_d
     assert policy.give_up(_entry("gone", 2, two_days_ago), now)
 
 
-def test_repair_checks_every_line_past_the_reconciled_offset(tmp_path):
-    output = tmp_path / "out.jsonl"
-    good = b'{"url":"https://www.spacewar.com/reports/A_999.html","content_hash":"a","site":"spacewar.com"}\n'
-    glued_tail = (
-        b'{"url":"https://www.spacewar.com/reports/B_999.html","content_hash":"b","site":"spacewar.com"}\n'
+def test_a_killed_runs_file_loses_its_cut_last_line_and_every_line_past_the_offset_is_marked(tmp_path):
+    output = tmp_path / "out.jsonl.part"
+    marked = (
+        b'{"url":"https://www.spacewar.com/reports/A_999.html","content_hash":"a","site":"spacewar.com"}\n'
     )
+    unmarked = [
+        b'{"url":"https://www.spacewar.com/reports/%s_999.html","content_hash":"%s","site":"spacewar.com"}\n'
+        % (name, name)
+        for name in (b"B", b"C")
+    ]
     partial = b'{"url":"https://www.spacewar.com/reports/Cut_99'
-    garbage = b"not json at all\n"
-    later = (
-        b'{"url":"https://www.spacewar.com/reports/C_999.html","content_hash":"c","site":"spacewar.com"}\n'
-    )
-    output.write_bytes(good + partial + glued_tail + garbage + later + partial)
+    output.write_bytes(marked + b"".join(unmarked) + partial)
     store = SqliteSeenStore(tmp_path / "seen.sqlite")
-    repaired, marked = reconcile_output(output, store)
-    assert output.read_bytes() == good + glued_tail + later
-    assert repaired == len(partial) * 2 + len(garbage)
-    assert marked == 3
-    assert store.reconciled_bytes(str(output)) == output.stat().st_size
+    store.record(known_article(json.loads(marked)), output="out.jsonl", reconciled_bytes=len(marked))
+    assert mark_unmarked_lines(output, store, "out.jsonl", cut=True) == (len(partial), 2)
+    assert output.read_bytes() == marked + b"".join(unmarked)
+    assert store.reconciled_bytes("out.jsonl") == output.stat().st_size
+    assert store.known_urls(f"https://www.spacewar.com/reports/{n}_999.html" for n in "ABCD") == {
+        f"https://www.spacewar.com/reports/{n}_999.html" for n in "ABC"
+    }
+    assert mark_unmarked_lines(output, store, "out.jsonl", cut=True) == (0, 0)  # settled: nothing to do
     store.close()
 
 

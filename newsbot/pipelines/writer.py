@@ -33,32 +33,19 @@ from newsbot.delivery import (
 from newsbot.extensions.store import seen_store
 from newsbot.reasons import NotWritten
 from newsbot.store import SeenStore, StoreError
-from newsbot.store.reconcile import known_article, mark_unmarked_lines, reconcile_output
+from newsbot.store.reconcile import known_article, mark_unmarked_lines
 
 logger = logging.getLogger(__name__)
 
 
 class JsonLinesWriterPipeline:
-    """Writes each item as one UTF-8 JSON line to this run's delivery, durably, then marks it known.
+    """Each item as one fsynced JSON line in this run's `<delivery>.part`, then marked known; the part
+    is renamed to the delivery at close, so a consumer takes only finished `*.jsonl` files.
 
-    The run's delivery is NEWSBOT_OUTPUT filled at open (newsbot.delivery); the run writes it as
-    `<delivery>.part` and renames it to `<delivery>` when it closes (no file when it wrote nothing), so
-    a consumer takes only finished `*.jsonl` files. Each line goes out in one `write` on an O_APPEND
-    descriptor and is fsynced before the store marks the article known, in the same transaction as
-    the new reconciled size of the delivery. A crash between the two leaves a line the store does not
-    know; a killed run leaves its part file: the next start settles it (a cut line cut, its lines
-    marked, then published), so the article is neither lost nor written twice.
-
-    One run of a spider at a time on an output folder: an exclusive lock on `.<spider>.lock` there
-    (holding the writer's pid) is taken before anything is read or written; a second run exits 2 at
-    once (a cluster's workers are one run: each writes its own delivery, unlocked). A write that fails
-    (disk full, I/O error, file too large) is undone to the last complete line, and the run stops
-    writing: that article and every later one go into the ledger, and the run ends with exit status 1.
-    A mark the store cannot make (locked too long) stops the run the same way; the line it did not
-    mark is marked at the next start, so it is written once.
-
-    Steps aside when the command line gives a feed (`-o` / `-O`), which then works as in any Scrapy
-    project (and marks articles known as they pass, without these guarantees).
+    One run of a spider per output folder (a lock; a cluster's workers are one run, each its own
+    delivery). A failed write is cut back to the last complete line and stops the run (exit 1), as does
+    a mark the store cannot make; the next start settles what a killed or stopped run left, so no
+    article is lost or written twice. Steps aside for a feed export (-o/-O).
     """
 
     def __init__(self, template: str, crawler: Crawler, store: SeenStore | None) -> None:
@@ -69,8 +56,7 @@ class JsonLinesWriterPipeline:
         self.delivery: Path | None = None
         self.fd: int | None = None
         self.lock_fd: int | None = None
-        # Why this run stopped writing (None while it writes).
-        self.stopped: str | None = None
+        self.stopped: str | None = None  # why this run stopped writing
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonLinesWriterPipeline:
@@ -192,7 +178,6 @@ class JsonLinesWriterPipeline:
         raise NotWritten(f"not written: {why}")  # the ledger asks for it again
 
     def _lock(self, lock_path: Path, spider: str) -> None:
-        """The exclusive lock on the spider's lock file for this run, or CloseSpider naming its holder."""
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -209,9 +194,7 @@ class JsonLinesWriterPipeline:
         self.lock_fd = fd
 
     def _settle(self, folder: Path) -> tuple[int, int, int]:
-        """Publish the part files killed runs left (their lock is free): repaired, marked, then renamed.
-
-        Returns (bytes cut off, lines marked, parts settled)."""
+        """Publish the parts killed runs left (lock free), cut and marked: (bytes cut, lines marked, parts)"""
         repaired = marked = settled = 0
         for part in sorted(folder.glob(f"*{DELIVERY_SUFFIX}{PART_SUFFIX}")):
             try:
@@ -222,7 +205,7 @@ class JsonLinesWriterPipeline:
                 if not lock_part(fd, part):
                     continue  # its writer is alive
                 delivery = delivery_of_part(part)
-                cut, new = reconcile_output(part, self.store, str(delivery))
+                cut, new = mark_unmarked_lines(part, self.store, str(delivery), cut=True)
                 if part.stat().st_size == 0:
                     part.unlink()
                     continue
@@ -234,7 +217,6 @@ class JsonLinesWriterPipeline:
         return repaired, marked, settled
 
     def _relearn(self, delivery: Path) -> int:
-        """The lines of a finished delivery newly marked known; none when a consumer took it away."""
         try:
             return mark_unmarked_lines(delivery, self.store)[1]
         except FileNotFoundError:
