@@ -1,11 +1,7 @@
 """Deliveries: the files a run hands over, named from NEWSBOT_OUTPUT, and the files kept beside them.
 
-A run writes its items to `<delivery>.part` and renames it to `<delivery>` when the run closes it,
-the way Hadoop and Spark hand over files: a consumer takes only `*.jsonl`, and a file with that name
-is complete. Beside each delivery, named after it: its run report and its archive of fetched pages.
-
-A relative template is taken from the project's folder (the one holding scrapy.cfg), not from the
-working directory, so `scrapy crawl` from a subfolder writes where the project's store expects.
+A run writes `<delivery>.part` and renames it at close, as Hadoop and Spark hand over files: a consumer
+takes only `*.jsonl`. A relative template is the project folder's (scrapy.cfg's), not the working one's.
 """
 
 from __future__ import annotations
@@ -16,7 +12,6 @@ import itertools
 import json
 import os
 import re
-import string
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,10 +20,8 @@ PART_SUFFIX = ".part"
 DELIVERY_SUFFIX = ".jsonl"
 REPORT_SUFFIX = ".report.json"
 ARCHIVE_SUFFIX = ".warc.gz"
-
-# `{name}` placeholders newsbot fills, and Scrapy's feed-URI ones (`%(name)s`, `%(time)s`).
-PLACEHOLDERS = ("spider", "site", "date", "time")
-_SCRAPY_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+# newsbot's own placeholders, and Scrapy's feed-URI ones.
+_PLACEHOLDER = re.compile(r"\{(spider|site|date|time)\}|%\((name|time)\)s")
 
 
 class TemplateError(ValueError):
@@ -44,64 +37,38 @@ def project_folder() -> Path:
 
 
 def delivery_path(template: str, *, spider: str, site: str, now: datetime.datetime) -> Path:
-    """The delivery a run started at `now` (UTC) writes: `template` with its placeholders filled."""
+    """The delivery a run started at `now` writes: `template` with its placeholders filled (UTC)."""
+    check_template(template)
     now = now.astimezone(datetime.UTC)
     values = {
-        "spider": spider,
-        "site": site,
-        "date": now.strftime("%Y-%m-%d"),
-        "time": now.strftime("%H%M%S"),
-        "name": spider,
+        "{spider}": spider,
+        "{site}": site,
+        "{date}": now.strftime("%Y-%m-%d"),
+        "{time}": now.strftime("%H%M%S"),
+        "%(name)s": spider,
+        "%(time)s": now.replace(microsecond=0).isoformat().replace(":", "-"),  # as Scrapy fills it
     }
-
-    def scrapy_value(match: re.Match[str]) -> str:
-        key = match.group(1)
-        if key == "time":  # Scrapy's own form of it: 2026-12-06T13-45-00+00-00
-            return now.replace(microsecond=0).isoformat().replace(":", "-")
-        if key != "name":
-            raise TemplateError(f"unknown placeholder %({key})s in NEWSBOT_OUTPUT {template!r}")
-        return spider
-
-    check_template(template)
-    filled = _SCRAPY_PLACEHOLDER.sub(scrapy_value, template).format(**values)
-    path = Path(filled).expanduser()
+    path = Path(_PLACEHOLDER.sub(lambda match: values[match.group()], template)).expanduser()
     return (path if path.is_absolute() else project_folder() / path).resolve()
 
 
 def check_template(template: str) -> None:
     """Raise TemplateError naming the first placeholder of `template` newsbot does not fill."""
-    for key in _SCRAPY_PLACEHOLDER.findall(template):
-        if key not in ("name", "time"):
-            raise TemplateError(f"unknown placeholder %({key})s in NEWSBOT_OUTPUT {template!r}")
-    try:
-        fields = [f for _, f, _, _ in string.Formatter().parse(_SCRAPY_PLACEHOLDER.sub("", template)) if f]
-    except ValueError as error:
-        raise TemplateError(f"NEWSBOT_OUTPUT {template!r}: {error}") from None
-    for key in fields:
-        if key not in (*PLACEHOLDERS, "name"):
-            raise TemplateError(
-                f"unknown placeholder {{{key}}} in NEWSBOT_OUTPUT {template!r}; "
-                f"known: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}, %(name)s, %(time)s"
-            )
+    unknown = re.search(r"\{[^}]*\}?|\}|%\(\w*\)s", _PLACEHOLDER.sub("", template))
+    if unknown:
+        raise TemplateError(
+            f"unknown placeholder {unknown.group()} in NEWSBOT_OUTPUT {template!r}; "
+            "known: {spider}, {site}, {date}, {time}, %(name)s, %(time)s"
+        )
     if not template.endswith(DELIVERY_SUFFIX):  # consumers take `*.jsonl`; a run settles `*.jsonl.part`
         raise TemplateError(f"NEWSBOT_OUTPUT {template!r} must end in {DELIVERY_SUFFIX}")
-
-
-def spider_delivery(template: str, spider: Any, now: datetime.datetime | None = None) -> Path:
-    """The delivery NEWSBOT_OUTPUT names for a run of `spider` started `now` (by default: now)."""
-    site = getattr(getattr(spider, "site", None), "host", None) or spider.name
-    return delivery_path(
-        template, spider=spider.name, site=site, now=now or datetime.datetime.now(datetime.UTC)
-    )
 
 
 def claim(wanted: Path, taken: Callable[[Path], bool]) -> tuple[Path, int]:
     """The first free name of `wanted`, `-2`, `-3`... and the open, locked descriptor of its part file.
 
-    A name is free when neither it, its part nor a file beside it exists, and `taken` says no. The part
-    is made with O_EXCL and the delivery looked for after it, so two runs never hold one name: a
-    delivery appears only by renaming its part, which this run now owns.
-    """
+    The part is made with O_EXCL and the delivery looked for after it is locked, so two runs never hold
+    one name: a delivery appears only by renaming its part."""
     stem = wanted.name.removesuffix(DELIVERY_SUFFIX)
     for n in itertools.count(1):
         delivery = wanted if n == 1 else wanted.with_name(f"{stem}-{n}{DELIVERY_SUFFIX}")
@@ -132,7 +99,6 @@ def lock_part(fd: int, part: Path) -> bool:
 
 
 def json_line(item: dict[str, Any]) -> bytes:
-    """One item as a delivery's line: compact UTF-8 JSON and a newline, whoever writes it."""
     return (json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
@@ -145,12 +111,11 @@ def delivery_of_part(part: Path) -> Path:
 
 
 def beside(delivery: Path, suffix: str) -> Path:
-    """The file named after `delivery` with `suffix` (REPORT_SUFFIX, ARCHIVE_SUFFIX) for `.jsonl`."""
     return delivery.with_name(delivery.name.removesuffix(DELIVERY_SUFFIX) + suffix)
 
 
 def publish(part: Path) -> Path:
-    """Rename a finished `<delivery>.part` to `<delivery>` atomically, durably; returns the delivery."""
+    """Rename a finished `<delivery>.part` to `<delivery>` atomically, durably."""
     delivery = delivery_of_part(part)
     os.replace(part, delivery)
     folder = os.open(delivery.parent, os.O_RDONLY)
@@ -162,7 +127,6 @@ def publish(part: Path) -> Path:
 
 
 def deliveries(folder: Path) -> list[Path]:
-    """The finished deliveries in `folder`, oldest name first."""
     return sorted(folder.glob("*" + DELIVERY_SUFFIX))
 
 

@@ -3,6 +3,7 @@ marked known."""
 
 from __future__ import annotations
 
+import datetime
 import errno
 import fcntl
 import logging
@@ -23,12 +24,12 @@ from newsbot.delivery import (
     claim,
     deliveries,
     delivery_of_part,
+    delivery_path,
     json_line,
     lock_part,
     missing_deliveries,
     part_path,
     publish,
-    spider_delivery,
 )
 from newsbot.extensions.store import seen_store
 from newsbot.reasons import NotWritten
@@ -73,7 +74,9 @@ class JsonLinesWriterPipeline:
             raise CloseSpider(keys.FINISH_STORE_UNUSABLE)  # logged by the store extension
         spider = self.crawler.spider
         assert spider is not None
-        wanted = spider_delivery(self.template, spider)
+        site = getattr(getattr(spider, "site", None), "host", None) or spider.name
+        now = datetime.datetime.now(datetime.UTC)
+        wanted = delivery_path(self.template, spider=spider.name, site=site, now=now)
         folder = wanted.parent
         try:
             folder.mkdir(parents=True, exist_ok=True)
