@@ -60,12 +60,10 @@ def schema_error_reason(error: Any) -> str:
 
 
 class DedupePipeline:
-    """Drops a second copy of an article: same canonical URL, or same content hash.
+    """Drops a second copy of an article: same URL, or same body (a syndicated copy on a sister site).
 
-    Syndicated copies of one agency story on sister sites carry different URLs but the same body, so
-    the content hash catches them. Within the process the memory is shared by every crawler (the
-    demo runs several sites together); across runs and processes it is the seen-articles store
-    (NEWSBOT_STATE), where a dropped copy is also recorded so that no later run downloads it again.
+    The memory is shared by every crawler of the process (the demo runs several sites together) and,
+    across runs, is the store, where a dropped copy is recorded so that no later run downloads it again.
     """
 
     _seen_urls: ClassVar[set[str]] = set()
