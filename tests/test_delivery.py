@@ -34,7 +34,9 @@ def test_each_placeholder_is_filled_and_a_relative_template_is_the_project_folde
     assert relative == ROOT / "output" / name  # closest scrapy.cfg: the project's, from any folder
 
 
-@pytest.mark.parametrize("template", ["{spidr}.jsonl", "%(site)s.jsonl", "{spider.jsonl", "{}.jsonl", "{spider}.csv"])
+@pytest.mark.parametrize(
+    "template", ["{spidr}.jsonl", "%(site)s.jsonl", "{spider.jsonl", "{}.jsonl", "{spider}.csv"]
+)
 def test_an_unknown_placeholder_or_another_suffix_is_a_template_error(template):
     with pytest.raises(TemplateError):
         delivery_path(template, spider="spacewar", site="spacewar.com", now=NOW)

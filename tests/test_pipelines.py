@@ -15,8 +15,7 @@ from newsbot.extensions.store import seen_store
 from newsbot.pipelines.judge import DedupePipeline, ValidatePipeline
 from newsbot.pipelines.writer import JsonLinesWriterPipeline
 from newsbot.reasons import InvalidItem
-from newsbot.store import KnownArticle
-from newsbot.store.reconcile import known_article
+from newsbot.store import KnownArticle, known_article
 from tests.components import article_item, make_crawler, run
 
 REPORTS = "https://www.spacewar.com/reports/"

@@ -16,8 +16,7 @@ from newsbot.cli.demo import DEMO_SPIDERS
 from newsbot.cli.main import main
 from newsbot.parsing.article import parse_article
 from newsbot.parsing.article.layouts import Layout2022
-from newsbot.store import SqliteSeenStore
-from newsbot.store.reconcile import known_article
+from newsbot.store import SqliteSeenStore, known_article
 from tests.conftest import ROOT, snapshot_path
 from tests.crawling import expected_articles
 from tests.warcs import common_crawl_warc, wayback_warc

@@ -11,8 +11,16 @@ import threading
 import pytest
 
 from newsbot.middlewares.ledger import LedgerPolicy
-from newsbot.store import Forgotten, KnownArticle, LedgerEntry, SqliteSeenStore, StoreBusyError, StoreError
-from newsbot.store.reconcile import known_article, mark_unmarked_lines
+from newsbot.pipelines.writer import mark_unmarked_lines
+from newsbot.store import (
+    Forgotten,
+    KnownArticle,
+    LedgerEntry,
+    SqliteSeenStore,
+    StoreBusyError,
+    StoreError,
+    known_article,
+)
 from newsbot.store.sqlite import SCHEMA_VERSION
 
 URL = "https://www.spacewar.com/reports/Some_story_999.html"

@@ -33,8 +33,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from scrapy.utils.project import get_project_settings
 
-    from newsbot.store import SqliteSeenStore, StoreError, store_path_from_setting
-    from newsbot.store.reconcile import known_article
+    from newsbot.store import SqliteSeenStore, StoreError, known_article, store_path_from_setting
 
     counts: Counter[str] = Counter()
     captures, status = read_all(args.warcs, "import", counts)

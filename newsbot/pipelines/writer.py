@@ -1,11 +1,11 @@
-"""The item pipeline that stores an item: one durable JSON line in the run's delivery, then the article
-marked known."""
+"""The item pipeline that stores an item: one durable JSON line in the run's delivery, then its mark."""
 
 from __future__ import annotations
 
 import datetime
 import errno
 import fcntl
+import json
 import logging
 import os
 from pathlib import Path
@@ -33,8 +33,7 @@ from newsbot.delivery import (
 )
 from newsbot.extensions.store import seen_store
 from newsbot.reasons import NotWritten
-from newsbot.store import SeenStore, StoreError
-from newsbot.store.reconcile import known_article, mark_unmarked_lines
+from newsbot.store import SeenStore, StoreError, known_article
 
 logger = logging.getLogger(__name__)
 
@@ -239,6 +238,50 @@ class JsonLinesWriterPipeline:
                 "deleted. Their articles stay known and are not fetched again (`newsbot state` says more)",
                 len(missing), folder, sum(missing.values()),
             )  # fmt: skip
+
+
+def mark_unmarked_lines(
+    path: Path, store: SeenStore | None, name: str | None = None, *, cut: bool = False
+) -> tuple[int, int]:
+    """Mark known the articles of the lines past the offset the store has reconciled (a crash between a
+    line and its mark leaves some) as `name` (by default the path); `cut`: cut off a half-written last
+    line (a killed run's part). Returns (bytes cut off, lines newly marked)."""
+    name = name or str(path)
+    start = store.reconciled_bytes(name) if store is not None else 0
+    with path.open("r+b" if cut else "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if start > size:
+            logger.warning(
+                "%s is shorter than when last reconciled (%d < %d bytes); re-reading it", path, size, start
+            )
+            start = 0
+        handle.seek(start)
+        articles, end = [], start
+        for line in handle:
+            if not line.endswith(b"\n"):
+                break
+            end += len(line)
+            try:
+                articles.append(known_article(json.loads(line)))
+            except (ValueError, KeyError, TypeError):
+                logger.error(
+                    "%s: the line at byte %d is not an article record; left alone", path, end - len(line)
+                )
+        cut_off = size - end if cut else 0
+        if cut_off:
+            handle.truncate(end)
+            os.fsync(handle.fileno())
+            logger.warning(
+                "Repaired %s: cut off a half-written last line (%d bytes) of an interrupted run",
+                path,
+                cut_off,
+            )
+    marked = (
+        store.record_many(articles, output=name, reconciled_bytes=end)
+        if store is not None and end != start
+        else 0
+    )
+    return cut_off, marked
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -8,5 +8,6 @@ from newsbot.store.base import SeenStore as SeenStore
 from newsbot.store.base import StoreBusyError as StoreBusyError
 from newsbot.store.base import StoreError as StoreError
 from newsbot.store.base import default_state_path as default_state_path
+from newsbot.store.base import known_article as known_article
 from newsbot.store.base import store_path_from_setting as store_path_from_setting
 from newsbot.store.sqlite import SqliteSeenStore as SqliteSeenStore

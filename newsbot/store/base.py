@@ -6,7 +6,7 @@ import os
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 
 def default_state_path() -> Path:
@@ -22,6 +22,16 @@ class KnownArticle:
     site: str
     section: str | None = None
     date_published: str | None = None
+
+
+def known_article(data: dict[str, Any]) -> KnownArticle:
+    return KnownArticle(
+        url=data["url"],
+        content_hash=data["content_hash"],
+        site=data["site"],
+        section=data.get("section"),
+        date_published=data.get("date_published"),
+    )
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,7 @@ class SqliteSeenStore:
         try:
             self._retrying(lambda: self._db.execute("PRAGMA journal_mode=WAL"))
             # NORMAL (WAL): a power cut may take the last marks back, never corrupt the file. That is
-            # safe here: the JSON Lines are fsynced first, and reconcile_output marks again, at the
+            # safe here: the JSON Lines are fsynced first, and the writer marks again, at the
             # next start, every line past the reconciled offset the store kept. It saves one fsync a mark.
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._retrying(self._migrate)
