@@ -55,7 +55,7 @@ class StoreError(Exception):
 
 
 class StoreBusyError(StoreError):
-    pass
+    """Another process held the store locked for longer than NEWSBOT_STATE_BUSY_TIMEOUT."""
 
 
 @dataclass(frozen=True)
