@@ -3,8 +3,9 @@
 Each store runs in a child process of its own (`python -m bench.store --child ...`), so that the
 memory it reports is its own.
 
-Every store is driven through newsbot's store interface (newsbot/state.py): `record` (one article,
-as the writer pipeline marks each), `record_many` (batches, as `reconcile_output` does),
+Every store is driven through newsbot's store interface (newsbot/store/base.py): `record` (one
+article, as the writer pipeline marks each), `record_many` (batches, as the writer marks the lines a
+killed run left unmarked),
 `is_known_url` (one URL, as the downloader middleware and the dedupe pipeline ask) and `known_urls`
 (a section page's worth, as the spider asks). sqlite is `SqliteSeenStore`. Redis, when a
 `redis-server` binary is on PATH, is newsbot's `RedisSeenStore` (newsbot/cluster/store.py) where the
