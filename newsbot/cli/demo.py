@@ -20,21 +20,6 @@ DEMO_SPIDERS = tuple(site.name for site in load_registry().sites)
 DEMO_MARKER = ".newsbot-demo"
 
 
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "demo",
-        help="crawl the offline snapshot with the real spiders and pipelines",
-        description="Serve the offline snapshot on loopback and crawl it with the real spiders and "
-        "pipelines into --out: JSON Lines, run reports and a store of the demo's own. --out must be new, "
-        "empty, or made by an earlier demo (whose files it replaces).",
-    )
-    parser.add_argument("--out", type=Path, default=Path("newsbot-demo"), help="folder for the JSON Lines")
-    parser.add_argument(
-        "--snapshot", type=Path, default=None, help="the snapshot folder (default: tests/site)"
-    )
-    return parser
-
-
 def run(args: argparse.Namespace) -> int:
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
