@@ -50,7 +50,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _crawl(sites: list[Site], sections: list[str], articles: int, mirror: str) -> list[dict[str, Any]]:
-    """Crawl every site in one process; one report per site."""
     from itemadapter import ItemAdapter
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
@@ -63,13 +62,8 @@ def _crawl(sites: list[Site], sections: list[str], articles: int, mirror: str) -
     # A check writes nothing and remembers nothing: no JSON Lines, no run report (the check judges the
     # run itself), no seen-articles store (empty: unset is the default store), no cluster: it must
     # neither skip articles a crawl wrote nor mark the ones it parses as known.
-    nothing = {
-        "NEWSBOT_OUTPUT": "",
-        "NEWSBOT_STATE": "",
-        "NEWSBOT_REDIS_URL": "",
-        "NEWSBOT_RUN_REPORT": False,
-    }
-    settings.setdict({**nothing, "FEEDS": {}}, priority="cmdline")
+    nothing = {"NEWSBOT_OUTPUT": "", "NEWSBOT_STATE": "", "NEWSBOT_REDIS_URL": "", "FEEDS": {}}
+    settings.setdict({**nothing, "NEWSBOT_RUN_REPORT": False}, priority="cmdline")
     spider_args: dict[str, Any] = {"max_pages": 1, "max_articles": articles}
     if sections:
         spider_args["sections"] = ",".join(sections)
