@@ -1,6 +1,5 @@
-"""`newsbot check`: one small, polite run of the real spiders per site, writing nothing, whose items
-and stats newsbot/quality.py judges: a table per site, then `VERDICT <site>: fits|degraded|broken`.
-A scheduler may crawl on exit 0, crawl and look on 1 (degraded, or a site not reached), hold on 2."""
+"""`newsbot check`: a small run of the real spiders per site, writing nothing, whose items and stats
+newsbot/quality.py judges: a scheduler may crawl on exit 0, crawl and look on 1, hold on 2."""
 
 from __future__ import annotations
 
@@ -22,6 +21,9 @@ EXIT_UNREACHABLE = 1
 
 
 def run(args: argparse.Namespace) -> int:
+    """Fetch a few pages per site and tell whether the parsers still fit them. Politely: the first page of a
+    few sections and a few articles per site, a verdict per site (fits / degraded / broken). Exit status:
+    0 all fit, 1 degraded or a site not reached, 2 broken or usage error."""
     sites = [site_named(name) for name in args.sites] or [s for s in load_registry().sites if s.sections]
     # Read as the spider reads `-a sections`, by the same code (a section name cannot be malformed).
     requested = SpiderArguments.parse({"sections": args.sections} if args.sections else {})

@@ -19,6 +19,9 @@ DEMO_MARKER = ".newsbot-demo"
 
 
 def run(args: argparse.Namespace) -> int:
+    """Crawl the offline snapshot, served on loopback, with the real spiders and pipelines into --out: JSON
+    Lines, run reports and a store of the demo's own. --out must be new, empty, or made by an earlier demo
+    (whose files it replaces)."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 

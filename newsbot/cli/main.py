@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import inspect
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,10 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    def command(
-        name: str, run: Callable[[argparse.Namespace], int], description: str
-    ) -> argparse.ArgumentParser:
-        # The help line is the description's first sentence.
+    def command(name: str, run: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+        # The description is the docstring of the command's `run`; the help line its first sentence.
+        description = inspect.cleandoc(run.__doc__ or "")
         sub = commands.add_parser(name, help=description.split(". ")[0], description=description)
         sub.set_defaults(run=run)
         return sub
@@ -47,38 +47,19 @@ def build_parser() -> argparse.ArgumentParser:
             "--json", action="store_true", help=f"print one JSON document instead of {instead_of}"
         )
 
-    sub = command(
-        "parse",
-        parse.run,
-        "Print, as JSON, the item newsbot's parsers make of saved article pages, or the entries of a "
-        "saved feed; no network, no store.",
-    )
+    sub = command("parse", parse.run)
     sub.add_argument("files", nargs="+", type=Path, metavar="FILE", help="saved article pages or feeds")
     sub.add_argument("--url", help="the page's real URL (default: its og:url, or its wget --mirror path)")
 
-    sub = command(
-        "demo",
-        demo.run,
-        "Crawl the offline snapshot, served on loopback, with the real spiders and pipelines into "
-        "--out: JSON Lines, run reports and a store of the demo's own. --out must be new, empty, or "
-        "made by an earlier demo (whose files it replaces).",
-    )
+    sub = command("demo", demo.run)
     sub.add_argument("--out", type=Path, default=Path("newsbot-demo"), help="folder for the JSON Lines")
     sub.add_argument("--snapshot", type=Path, help="the snapshot folder (default: tests/site)")
 
-    sub = command(
-        "check",
-        check.run,
-        "Fetch a few pages per site and tell whether the parsers still fit them. Politely: the first "
-        "page of a few sections and a few articles per site, a verdict per site (fits / degraded / "
-        "broken). Exit status: 0 all fit, 1 degraded or a site not reached, 2 broken or usage error.",
+    sub = command("check", check.run)
+    sections_help = (
+        "comma list of slugs or labels, or all (default: the declared ones, else the navigation's)"
     )
-    sub.add_argument(
-        "--sections",
-        help="comma list of section slugs or labels, or all, for every SITE (default: the site's "
-        "declared sections, at the URL its navigation gives them; the navigation's for a site that "
-        "declares none)",
-    )
+    sub.add_argument("--sections", help=sections_help)
     sub.add_argument(
         "--articles",
         type=_positive_int,
@@ -87,32 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"articles fetched per site (default: {check.DEFAULT_ARTICLES})",
     )
     site_options(sub, ", e.g. spacewar (default: every site that declares sections)", "check", "tables")
-    sub.add_argument(
-        "-s",
-        "--set",
-        dest="settings",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a Scrapy setting, e.g. -s USER_AGENT='...' or -s LOG_LEVEL=INFO (repeatable)",
-    )
 
-    sub = command(
-        "schema",
-        schema.run,
-        "Print the item's JSON Schema. Or check that the shipped one is the item class's, or rewrite it.",
-    )
+    sub = command("schema", schema.run)
     group = sub.add_mutually_exclusive_group()
     group.add_argument("--write", action="store_true", help="rewrite the shipped schema from the item class")
     group.add_argument("--check", action="store_true", help="exit 1 when the shipped schema is stale")
 
-    sub = command(
-        "state",
-        state.run,
-        "Show or forget what the seen-articles store holds. Per site and section, with its ledger of "
-        "articles listed but not had; forgetting some of it makes the next run fetch it again (it "
-        "says what it forgets and asks first, or takes --yes).",
-    )
+    sub = command("state", state.run)
     sub.add_argument("--path", type=Path, help="the store (default: NEWSBOT_STATE or its default)")
     sub.add_argument("--json", action="store_true", help="print the summary as JSON")
     forget = sub.add_mutually_exclusive_group()
@@ -130,43 +92,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--all-sites", action="store_true", help="with --forget-section: of every site")
     sub.add_argument("--redis", metavar="URL", help="a cluster's store in Redis (its NEWSBOT_REDIS_URL)")
 
-    sub = command(
-        "sections",
-        sections.run,
-        "List the sections each site's home page navigation offers, against sites.toml: label, URL, "
-        "declared or not, and the declared URL of a section that moved. Exit status: 0 every declared "
-        "section is in the navigation, 1 one is not (or a home page could not be read), 2 usage error.",
-    )
+    sub = command("sections", sections.run)
     site_options(sub, " (default: every site)", "read", "text")
 
-    sub = command(
-        "dataset",
-        dataset.run,
-        "Compact every finished delivery into one Parquet dataset at OUT, one row per article URL (its "
-        "latest version), typed from the item schema, in site=/year= folders, swapped in whole.",
-    )
+    sub = command("dataset", dataset.run)
     sub.add_argument("out", type=Path, metavar="OUT", help="the dataset folder, made or replaced")
     inputs = "finished deliveries (*.jsonl) or folders of them (default: the folder of NEWSBOT_OUTPUT)"
     sub.add_argument("inputs", nargs="*", type=Path, metavar="DELIVERY_OR_FOLDER", help=inputs)
 
-    sub = command(
-        "rebuild",
-        warcs.rebuild,
-        "Write the items of archived pages again with today's parser, and what changed: the pages of "
-        "run archives (output/*.warc.gz) parsed again, offline, into a new delivery, and per field how "
-        "many articles changed against the earlier items.",
-    )
+    sub = command("rebuild", warcs.rebuild)
     sub.add_argument("warcs", nargs="+", type=Path, metavar="ARCHIVE", help="WARC files (*.warc.gz)")
     sub.add_argument("--out", type=Path, help="the new delivery (default: output/rebuild-<time>.jsonl)")
-    sub.add_argument("--against", type=Path, metavar="FILE_OR_FOLDER", help="the earlier items "
-                     "(a delivery, or a folder of them; default: the output folder's)")  # fmt: skip
+    against = "the earlier items: a delivery, or a folder of them (default: the output folder's)"
+    sub.add_argument("--against", type=Path, metavar="FILE_OR_FOLDER", help=against)
 
-    sub = command(
-        "import",
-        warcs.backfill,
-        "Write the articles of others' WARC files (Wayback, Common Crawl) the store lacks: their SMN "
-        "article pages parsed into a delivery whose items name their capture, then marked known.",
-    )
+    sub = command("import", warcs.backfill)
     sub.add_argument("warcs", nargs="+", type=Path, metavar="WARC", help="WARC files (.warc or .warc.gz)")
     sub.add_argument("--out", type=Path, help="the new delivery (default: import-<time>.jsonl in output/)")
     sub.add_argument("--state", type=Path, help="the store (default: NEWSBOT_STATE or its default)")

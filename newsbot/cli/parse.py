@@ -14,6 +14,8 @@ from newsbot.registry import load_registry
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print, as JSON, the item newsbot's parsers make of saved article pages, or the entries of a saved
+    feed; no network, no store."""
     status = 0
     for path in args.files:
         try:

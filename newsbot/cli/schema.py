@@ -11,6 +11,7 @@ from newsbot.item import SCHEMA_RESOURCE, generate_schema, schema_text
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print the item's JSON Schema. Or check that the shipped one is the item class's, or rewrite it."""
     text = schema_text(generate_schema())
     target = Path(str(resources.files("newsbot").joinpath(SCHEMA_RESOURCE)))
     if args.write:

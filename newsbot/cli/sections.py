@@ -1,6 +1,5 @@
-"""`newsbot sections`: the sections each site's home page navigation offers (live, or from a mirror),
-resolved against the registry as a crawl resolves them (newsbot.registry.sections): how a user keeps
-`sites.toml` true. Exit 1 when a declared section is not in its navigation or a home page is not read."""
+"""`newsbot sections`: the sections resolved from each home page's navigation as a crawl resolves
+them (newsbot.registry.sections), against `sites.toml`."""
 
 from __future__ import annotations
 
@@ -32,6 +31,9 @@ class HostUnreachable(Exception):
 
 
 def run(args: argparse.Namespace) -> int:
+    """List the sections each site's home page navigation offers, against sites.toml: label, URL, declared or
+    not, and the declared URL of a section that moved. Exit status: 0 every declared section is in the
+    navigation, 1 one is not (or a home page could not be read), 2 usage error."""
     sites = [site_named(name) for name in args.sites] or list(load_registry().sites)
     mirror = mirror_option(args.mirror)
     reports = []

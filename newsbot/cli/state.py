@@ -17,6 +17,9 @@ from newsbot.store import Forgotten, LedgerEntry, SqliteSeenStore, StoreError, s
 
 
 def run(args: argparse.Namespace) -> int:
+    """Show or forget what the seen-articles store holds. Per site and section, with its ledger of articles
+    listed but not had; forgetting some of it makes the next run fetch it again (it says what it forgets
+    and asks first, or takes --yes)."""
     if args.forget_section and not (args.site or args.all_sites):
         raise CommandError("--forget-section needs --site SITE, or --all-sites to forget it on every site")
     store: Any  # SqliteSeenStore, or the cluster's RedisSeenStore

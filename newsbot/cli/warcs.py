@@ -1,11 +1,5 @@
-"""`newsbot rebuild` and `newsbot import`: the article items of WARC files, made with today's parser,
-without the network, written as a new delivery.
-
-`rebuild` reads the run archives (newsbot.extensions.archive) and reports field by field what changed
-against the items written before. `import` reads others' WARC files (the Wayback Machine's, Common
-Crawl's) and keeps what the seen-articles store lacks, marking it known once it is durably on disk, as
-the crawl's writer does.
-"""
+"""`newsbot rebuild` and `newsbot import`: the article items of WARC files (run archives, or others'
+captures), made with today's parser, without the network, written as a new delivery."""
 
 from __future__ import annotations
 
@@ -35,6 +29,9 @@ Capture = tuple[str, dict[str, Any] | None]  # an article page's URL, and its it
 
 
 def rebuild(args: argparse.Namespace) -> int:
+    """Write the items of archived pages again with today's parser, and what changed: the pages of run
+    archives (output/*.warc.gz) parsed again, offline, into a new delivery, and per field how many
+    articles changed against the earlier items."""
     counts: Counter[str] = Counter()
     against = args.against or output_folder()
     previous = latest_items(against) if args.against or against.is_dir() else {}  # a first run's: none
@@ -50,6 +47,8 @@ def rebuild(args: argparse.Namespace) -> int:
 
 
 def backfill(args: argparse.Namespace) -> int:
+    """Write the articles of others' WARC files (Wayback, Common Crawl) the store lacks: their SMN article
+    pages parsed into a delivery whose items name their capture, then marked known."""
     from newsbot.store import SqliteSeenStore, StoreError, store_path_from_setting
     from newsbot.store.reconcile import known_article
 
