@@ -97,11 +97,8 @@ def _counts(forgotten: Forgotten, what: str, path: Any) -> str:
 
 
 def _section_labels(name: str, host: str | None) -> list[str]:
-    """The labels a section name (slug or label, any case) stands for, on one site or on all.
-
-    A name no registry site declares is taken as a label as it is: sections found in a site's
-    navigation are stored under their label too.
-    """
+    """The labels a section name (slug or label, any case) stands for; one no registry site declares
+    is a label as it is (sections found in a navigation are stored under their label too)."""
     sites = [site_named(host)] if host else load_registry().sites
     labels = {section.label for site in sites if (section := site.section(name)) is not None}
     return sorted(labels) or [name]
