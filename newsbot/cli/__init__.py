@@ -1,24 +1,23 @@
-"""The `newsbot` command (newsbot.cli.main): one module per subcommand, each with `add_parser` and
-`run`: parse, demo, check, schema, state, sections, dataset, rebuild, backfill (`newsbot
-import`). Scrapy's commands are in newsbot.cli.commands."""
+"""The `newsbot` command (newsbot.cli.main) and what its subcommands share. Scrapy's commands are in
+newsbot.cli.commands."""
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
+from pathlib import Path
+
+from scrapy.settings import Settings
 
 from newsbot.mirror import mirror_from_option
 from newsbot.registry import Site, load_registry
 
 
 class CommandError(Exception):
-    """The command cannot run as asked (a misuse, an unknown site, an unusable store): main prints
-    `newsbot <command>: <message>`, one line on stderr, and exits with status 2."""
+    """The command cannot run as asked: main prints `newsbot <command>: <message>` and exits 2."""
 
 
 def site_named(name: str) -> Site:
-    """The registry's site of that short name or host."""
     try:
         return load_registry().site(name)
     except KeyError as error:
@@ -33,17 +32,27 @@ def mirror_option(option: str | None) -> str:
         raise CommandError(str(error)) from None
 
 
-def add_site_options(parser: argparse.ArgumentParser, sites_note: str, verb: str, instead_of: str) -> None:
-    """The SITE names, `--mirror` and `--json` of `newsbot check` and `newsbot sections`."""
-    parser.add_argument("sites", nargs="*", metavar="SITE", help=f"site short names{sites_note}")
-    parser.add_argument(
-        "--mirror",
-        default=None,
-        help=f"{verb} a saved copy instead of the live sites: http(s):// or file:// URL, or a folder "
-        "(default: the NEWSBOT_MIRROR environment variable; empty: the live sites)",
-    )
-    json_help = f"print one JSON document instead of {instead_of}"
-    parser.add_argument("--json", action="store_true", help=json_help)
+def project_settings() -> Settings:
+    """The settings `scrapy crawl` sees here; outside a Scrapy project folder (cron, say), newsbot's."""
+    from scrapy.utils.conf import closest_scrapy_cfg
+    from scrapy.utils.project import get_project_settings
+
+    if "SCRAPY_SETTINGS_MODULE" in os.environ or closest_scrapy_cfg():
+        return get_project_settings()
+    settings = Settings()
+    settings.setmodule("newsbot.settings", priority="project")
+    return settings
+
+
+def output_folder() -> Path:
+    """The folder of NEWSBOT_OUTPUT's deliveries (relative: to the project's folder)."""
+    from newsbot.delivery import project_folder
+
+    template = project_settings().get("NEWSBOT_OUTPUT")
+    folder = Path(template or "").expanduser().parent
+    if not template or "{" in str(folder) or "%(" in str(folder):
+        raise CommandError(f"NEWSBOT_OUTPUT {template!r} names no one folder: name the deliveries or folders")
+    return project_folder() / folder
 
 
 def write_stdout(text: str) -> bool:

@@ -1,81 +1,36 @@
-"""`newsbot check`: one small, polite run per site that tells whether the parsers still fit the live
-pages (README "Checking the live sites"). The real spider runs in-process, as in `newsbot demo`, on
-the first page of a few sections and on a few articles, and writes nothing; newsbot/quality.py judges
-what it parsed. A table per site, then `VERDICT <site>: fits|degraded|broken`.
-
-Exit status: 0 when every site fits, 1 when the worst site is degraded or a site could not be
-reached at all (not checked: one line names its host and the likely cause), 2 when one is broken (or
-the check could not run: a usage error). A scheduler may crawl on 0, crawl and look on 1, hold on 2.
-"""
+"""`newsbot check`: a small run of the real spiders per site, writing nothing, whose items and stats
+newsbot/quality.py judges: a scheduler may crawl on exit 0, crawl and look on 1, hold on 2."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
-import os
 from typing import Any
 
 from newsbot import keys
-from newsbot.cli import CommandError, add_site_options, mirror_option, site_named, write_stdout
+from newsbot.cli import mirror_option, project_settings, site_named, write_stdout
 from newsbot.mirror import LOCAL_REPLAY_SETTINGS
 from newsbot.quality import BROKEN, DEGRADED, FITS, NOTE_MAX_SHARE, assess_site, format_share, worst
 from newsbot.registry import Site, load_registry
-from newsbot.spiders.args import POSITIVE_INT_EXPECTED, SpiderArguments, positive_int
+from newsbot.spiders.args import SpiderArguments
 
 DEFAULT_ARTICLES = 10
 EXIT_STATUS = {FITS: 0, DEGRADED: 1, BROKEN: 2}
 EXIT_UNREACHABLE = 1
 
 
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "check",
-        help="fetch a few pages per site and tell whether the parsers still fit them",
-        description=(
-            "Fetch, politely, the first page of a few sections and a few articles per site, and tell "
-            "for each site whether the parsers still fit its pages (fits / degraded / broken). "
-            "Exit status: 0 all fit, 1 degraded or a site not reached, 2 broken or usage error."
-        ),
-    )
-    parser.add_argument(
-        "--sections",
-        default=None,
-        help="comma list of section slugs or labels, or all, for every SITE (default: the site's "
-        "declared sections, at the URL its navigation gives them; the navigation's for a site that "
-        "declares none)",
-    )
-    parser.add_argument(
-        "--articles",
-        type=_positive_int,
-        default=DEFAULT_ARTICLES,
-        metavar="N",
-        help=f"articles fetched per site (default: {DEFAULT_ARTICLES})",
-    )
-    every = ", e.g. spacewar (default: every site that declares sections)"
-    add_site_options(parser, every, verb="check", instead_of="tables")
-    parser.add_argument(
-        "-s",
-        "--set",
-        dest="settings",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a Scrapy setting, e.g. -s USER_AGENT='...' or -s LOG_LEVEL=INFO (repeatable)",
-    )
-    return parser
-
-
 def run(args: argparse.Namespace) -> int:
+    """Fetch a few pages per site and tell whether the parsers still fit them. Politely: the first page of a
+    few sections and a few articles per site, a verdict per site (fits / degraded / broken). Exit status:
+    0 all fit, 1 degraded or a site not reached, 2 broken or usage error."""
     sites = [site_named(name) for name in args.sites] or [s for s in load_registry().sites if s.sections]
     # Read as the spider reads `-a sections`, by the same code (a section name cannot be malformed).
     requested = SpiderArguments.parse({"sections": args.sections} if args.sections else {})
     # `all`: every section of the navigation, and the declared ones it lacks.
     sections = ["all"] if requested.all_sections else requested.sections or []
-    settings = dict(_setting(pair) for pair in args.settings)
     mirror = mirror_option(args.mirror)
-
-    reports = _crawl(sites, sections, args.articles, mirror, settings)
+    reports = _crawl(sites, sections, args.articles, mirror)
     # A site that could not be reached at all was not checked: no verdict on its parsers.
     reached = [report for report in reports if not report["unreachable"]]
     verdict = worst(report["verdict"] for report in reached)
@@ -96,41 +51,21 @@ def run(args: argparse.Namespace) -> int:
     return status
 
 
-# --- The run ---
-
-
-def _crawl(
-    sites: list[Site], sections: list[str], articles: int, mirror: str, overrides: dict[str, str]
-) -> list[dict[str, Any]]:
-    """Crawl every site in one process; one report per site."""
+def _crawl(sites: list[Site], sections: list[str], articles: int, mirror: str) -> list[dict[str, Any]]:
+    from itemadapter import ItemAdapter
+    from scrapy import signals
     from scrapy.crawler import CrawlerProcess
-    from scrapy.utils.conf import closest_scrapy_cfg
-    from scrapy.utils.project import get_project_settings
 
-    if "SCRAPY_SETTINGS_MODULE" not in os.environ and not closest_scrapy_cfg():
-        # Run from outside a Scrapy project folder (cron, say): newsbot's own settings.
-        os.environ["SCRAPY_SETTINGS_MODULE"] = "newsbot.settings"
-    settings = get_project_settings()
+    settings = project_settings()
     settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
     if mirror:
         # Politeness is for the live sites; a mirror is a saved copy of our own.
         settings.setdict({"NEWSBOT_MIRROR": mirror, **LOCAL_REPLAY_SETTINGS}, priority="cmdline")
-    settings.setdict(overrides, priority="cmdline")
-    # A check writes nothing and remembers nothing: no JSON Lines, no run report, and no
-    # seen-articles store (NEWSBOT_STATE unset means the default store, so it is set empty always:
-    # a check must neither skip articles a crawl wrote nor mark the ones it parses as known).
-    # The crawl's own run report and its verdict step aside too: the check judges the run itself.
-    settings.setdict(
-        {
-            "NEWSBOT_OUTPUT": "",
-            "NEWSBOT_STATE": "",
-            # Nor joins a cluster: a check must not take requests from, or mark articles in, Redis.
-            "NEWSBOT_REDIS_URL": "",
-            "NEWSBOT_RUN_REPORT": False,
-            "FEEDS": {},
-        },
-        priority="cmdline",
-    )
+    # A check writes nothing and remembers nothing: no JSON Lines, no run report (the check judges the
+    # run itself), no seen-articles store (empty: unset is the default store), no cluster: it must
+    # neither skip articles a crawl wrote nor mark the ones it parses as known.
+    nothing = {"NEWSBOT_OUTPUT": "", "NEWSBOT_STATE": "", "NEWSBOT_REDIS_URL": "", "FEEDS": {}}
+    settings.setdict({**nothing, "NEWSBOT_RUN_REPORT": False}, priority="cmdline")
     spider_args: dict[str, Any] = {"max_pages": 1, "max_articles": articles}
     if sections:
         spider_args["sections"] = ",".join(sections)
@@ -143,30 +78,19 @@ def _crawl(
     runs = []
     for site in sites:
         crawler = process.create_crawler(site.name)
-        runs.append((site, crawler, _kept_items(crawler), len(sections) if sections else len(site.sections)))
+        # Every item the spider parses: a duplicate dropped (a syndicated copy another site of this
+        # check saw first) was parsed all the same, and an invalid one is counted as invalid.
+        items: list[dict[str, Any]] = []
+
+        def keep(item: Any, items: list[dict[str, Any]] = items, **_: Any) -> None:
+            items.append(ItemAdapter(item).asdict())
+
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(keep, signal=signal, weak=False)  # nothing else holds `keep`
+        runs.append((site, crawler, items, len(sections) if sections else len(site.sections)))
         process.crawl(crawler, **spider_args)
     process.start()
     return [_report(*run) for run in runs]
-
-
-def _kept_items(crawler: Any) -> list[dict[str, Any]]:
-    """The list every item the spider parses goes into, as it ends in one of the three signals.
-
-    Items dropped by a pipeline count too: a duplicate (a syndicated copy another site of this
-    check saw first, the dedupe memory being shared in-process) was parsed all the same, and an
-    invalid item is counted as invalid, not lost.
-    """
-    from itemadapter import ItemAdapter
-    from scrapy import signals
-
-    items: list[dict[str, Any]] = []
-
-    def keep(item: Any) -> None:
-        items.append(ItemAdapter(item).asdict())
-
-    for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
-        crawler.signals.connect(keep, signal=signal, weak=False)  # nothing else holds `keep`
-    return items
 
 
 def _report(site: Site, crawler: Any, items: list[dict[str, Any]], sections_requested: int) -> dict[str, Any]:
@@ -229,9 +153,6 @@ def _report(site: Site, crawler: Any, items: list[dict[str, Any]], sections_requ
     judged = assess_site(figures, items, stats.get(keys.STATS_UNKNOWN_SECTIONS))
     verdict = {"verdict": judged.pop("verdict"), "reasons": judged.pop("reasons")}
     return {"site": site.name, "host": site.host, **verdict, **figures, **judged}
-
-
-# --- Output ---
 
 
 def render_site(report: dict[str, Any]) -> str:
@@ -314,24 +235,3 @@ def verdict_line(report: dict[str, Any]) -> str:
 
 def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
-
-
-# --- Arguments ---
-
-
-def _positive_int(value: str) -> int:
-    """argparse's face of the spider arguments' rule (newsbot.spiders.args.positive_int)."""
-    try:
-        number = positive_int(value)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"{error}, got {value!r}") from None
-    if number is None:
-        raise argparse.ArgumentTypeError(f"{POSITIVE_INT_EXPECTED}, got {value!r}")
-    return number
-
-
-def _setting(pair: str) -> tuple[str, str]:
-    name, sep, value = pair.partition("=")
-    if not sep or not name.strip():
-        raise CommandError(f"-s {pair!r}: expected NAME=VALUE")
-    return name.strip(), value

@@ -1,14 +1,7 @@
-"""`newsbot dataset OUT [DELIVERY_OR_FOLDER...]`: every delivery compacted into one Parquet dataset.
-
-Deliveries are at least once (a killed run, a cluster worker's crash may deliver an article again);
-the dataset holds one row per article URL, its latest version by `scraped_at`, with the types of the
-shipped JSON Schema (newsbot/schema/article.schema.json: a `date` a date32, a `date-time` a UTC
-timestamp), in folders `site=…/year=…` (hive style; `year=__HIVE_DEFAULT_PARTITION__` for no date).
-The files hold every column, `site` and `year` too, so that readers need not read the folder names.
-It is built beside OUT and swapped in whole, in one rename: OUT is never missing nor half written. A
-reader that walks OUT's folders while the rename happens may still fail or see part of the new one
-(its folders are listed one by one): read between runs.
-"""
+"""`newsbot dataset OUT [DELIVERY_OR_FOLDER...]`: every delivery compacted into one Parquet dataset,
+one row per article URL (its latest version), typed from the shipped JSON Schema, in hive-style
+`site=…/year=…` folders. It is built beside OUT and swapped in whole, in one rename: OUT is never
+missing nor half written (a reader walking its folders during the rename may see part: README)."""
 
 from __future__ import annotations
 
@@ -25,10 +18,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from scrapy.utils.project import get_project_settings
-
-from newsbot.cli import CommandError
-from newsbot.delivery import DELIVERY_SUFFIX, deliveries, project_folder
+from newsbot.cli import CommandError, output_folder
+from newsbot.delivery import DELIVERY_SUFFIX, deliveries
 from newsbot.item import SCHEMA_VERSION, shipped_schema
 
 logger = logging.getLogger(__name__)
@@ -43,45 +34,39 @@ def _int64(value: int) -> int:
     return value
 
 
-# A JSON value of these formats or types becomes its column's value (the column types: arrow_schema).
+# A JSON value in a column of these types becomes the column's value (the types: arrow_schema).
 PARSERS = {
-    "date": datetime.date.fromisoformat,
-    "date-time": datetime.datetime.fromisoformat,
-    "integer": _int64,
+    "date32[day]": datetime.date.fromisoformat,
+    "timestamp[us, tz=UTC]": datetime.datetime.fromisoformat,
+    "int64": _int64,
 }
 NO_YEAR = "__HIVE_DEFAULT_PARTITION__"  # the hive name of a null partition value, which readers know
 
 
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "dataset",
-        help="compact the deliveries into one Parquet dataset, one row per article",
-        description="Compact every finished delivery into a Parquet dataset at OUT: one row per article "
-        "URL (its latest version), typed from the item schema, in site=/year= folders, swapped in whole.",
-    )
-    parser.add_argument("out", type=Path, metavar="OUT", help="the dataset folder, made or replaced")
-    inputs = "finished deliveries (*.jsonl) or folders of them (default: the folder of NEWSBOT_OUTPUT)"
-    parser.add_argument("inputs", nargs="*", type=Path, metavar="DELIVERY_OR_FOLDER", help=inputs)
-    return parser
-
-
 def run(args: argparse.Namespace) -> int:
+    """Compact every finished delivery into one Parquet dataset at OUT, one row per article URL (its latest
+    version), typed from the item schema, in site=/year= folders, swapped in whole."""
     out: Path = args.out.absolute()
     if out.exists() and not (out / MARKER).is_file() and not (out.is_dir() and not any(out.iterdir())):
         raise CommandError(f"{out} holds something that is not a newsbot dataset; name a new or empty folder")
-    files = _delivery_files(args.inputs or [_output_folder()])
-    building: Path | None = None
+    files = _delivery_files(args.inputs or [output_folder()])
     try:
         rows, counts = _read(files)
         out.parent.mkdir(parents=True, exist_ok=True)
-        building = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".building", dir=out.parent))
-        _write(sorted(rows.values(), key=lambda row: row["url"]), building)
-        summary = {"schema_version": SCHEMA_VERSION, "deliveries": len(files), **counts, "rows": len(rows)}
-        (building / MARKER).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-        _swap_in(building, out)
+        temporary = tempfile.TemporaryDirectory(
+            prefix=f".{out.name}.", suffix=".building", dir=out.parent, ignore_cleanup_errors=True
+        )
+        with temporary as building:  # and then, once swapped, the old dataset: gone with it
+            _write(sorted(rows.values(), key=lambda row: row["url"]), Path(building))
+            summary = {
+                "schema_version": SCHEMA_VERSION,
+                "deliveries": len(files),
+                **counts,
+                "rows": len(rows),
+            }
+            (Path(building) / MARKER).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+            _swap_in(Path(building), out)
     except OSError as error:  # an unreadable delivery, a full disk: the old dataset stays as it was
-        if building is not None:
-            shutil.rmtree(building, ignore_errors=True)
         print(f"newsbot dataset: {error}", file=sys.stderr)
         return 1
     print(
@@ -89,17 +74,6 @@ def run(args: argparse.Namespace) -> int:
         f"{counts['duplicates']} duplicates folded, {counts['skipped']} skipped"
     )
     return 0
-
-
-def _output_folder() -> Path:
-    """The folder of NEWSBOT_OUTPUT as `scrapy crawl` sees it here (relative: to the project's folder)."""
-    from newsbot import settings
-
-    template = get_project_settings().get("NEWSBOT_OUTPUT", settings.NEWSBOT_OUTPUT)
-    folder = Path(template).expanduser().parent
-    if not template or "{" in str(folder) or "%(" in str(folder):
-        raise CommandError(f"NEWSBOT_OUTPUT {template!r} names no one folder: name the deliveries or folders")
-    return project_folder() / folder
 
 
 def _delivery_files(inputs: list[Path]) -> list[Path]:
@@ -126,7 +100,7 @@ def _read(files: list[Path]) -> tuple[dict[str, dict[str, Any]], dict[str, int]]
     properties: dict[str, Any] = schema["properties"]
     # A line of an older schema version lacks the fields added since, which are nullable: null in its row.
     nullable = [name for name, node in properties.items() if {"type": "null"} in node.get("anyOf", [])]
-    parsers = {name: PARSERS[kind] for name, node in properties.items() if (kind := _kind(node)) in PARSERS}
+    parsers = {field.name: PARSERS[str(field.type)] for field in arrow_schema() if str(field.type) in PARSERS}
     rows: dict[str, dict[str, Any]] = {}
     counts = {"lines": 0, "duplicates": 0, "skipped": 0}
     for path in files:
@@ -166,14 +140,6 @@ def _row(line: bytes, validator: Any, nullable: list[str], parsers: dict[str, An
             raise ValueError(f"{name}: {row[name]!r}: {error}") from None
     row["year"] = row["date_published"].year if row["date_published"] else None
     return row
-
-
-def _kind(node: dict[str, Any]) -> str | None:
-    """A field's `format` in the schema (`date`, `date-time`), else its type, of it or its non-null option."""
-    options = [
-        option for option in [node, *node.get("anyOf", [])] if option.get("type") not in (None, "null")
-    ]
-    return options[0].get("format", options[0]["type"]) if options else None
 
 
 def arrow_schema() -> Any:
@@ -223,23 +189,20 @@ def _write(rows: list[dict[str, Any]], folder: Path) -> None:
 
 
 def _swap_in(building: Path, out: Path) -> None:
-    """Put `building` at `out` in one rename; an old dataset there is swapped out in the same step."""
+    """Put `building` at `out` in one rename; an old dataset there is swapped to `building`."""
     if not out.exists():
         os.rename(building, out)
-        return
-    try:
-        _exchange(building, out)
-    except (AttributeError, OSError):  # no renameat2 (not Linux), or not on this file system
-        old = building.with_suffix(".old")  # then, for an instant, no dataset at `out`
-        os.rename(out, old)
+    elif not _exchange(building, out):  # not on this system: for an instant, no dataset at `out`
+        os.rename(out, old := building.with_suffix(".old"))
         os.rename(building, out)
-        building = old
-    shutil.rmtree(building)  # now the old dataset
+        shutil.rmtree(old)
 
 
-def _exchange(first: Path, second: Path) -> None:
-    """Swap two folders atomically: Linux's renameat2(RENAME_EXCHANGE), which Python does not wrap."""
-    at_cwd, rename_exchange = -100, 2
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.renameat2(at_cwd, os.fsencode(first), at_cwd, os.fsencode(second), rename_exchange) != 0:
-        raise OSError(ctypes.get_errno(), "renameat2")
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders in one step: Linux's renameat2(RENAME_EXCHANGE), which Python does not wrap."""
+    renameat2 = getattr(ctypes.CDLL(None), "renameat2", None)
+    at_cwd, exchange = -100, 2
+    return (
+        renameat2 is not None
+        and renameat2(at_cwd, os.fsencode(first), at_cwd, os.fsencode(second), exchange) == 0
+    )

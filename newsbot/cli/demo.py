@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -20,40 +18,24 @@ DEMO_SPIDERS = tuple(site.name for site in load_registry().sites)
 DEMO_MARKER = ".newsbot-demo"
 
 
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "demo",
-        help="crawl the offline snapshot with the real spiders and pipelines",
-        description="Serve the offline snapshot on loopback and crawl it with the real spiders and "
-        "pipelines into --out: JSON Lines, run reports and a store of the demo's own. --out must be new, "
-        "empty, or made by an earlier demo (whose files it replaces).",
-    )
-    parser.add_argument("--out", type=Path, default=Path("newsbot-demo"), help="folder for the JSON Lines")
-    parser.add_argument(
-        "--snapshot", type=Path, default=None, help="the snapshot folder (default: tests/site)"
-    )
-    return parser
-
-
 def run(args: argparse.Namespace) -> int:
+    """Crawl the offline snapshot, served on loopback, with the real spiders and pipelines into --out: JSON
+    Lines, run reports and a store of the demo's own. --out must be new, empty, or made by an earlier demo
+    (whose files it replaces)."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
     out: Path = args.out
     snapshot: Path = args.snapshot or Path(__file__).resolve().parents[2] / "tests" / "site"
     if not snapshot.is_dir():
-        print(
-            f"newsbot demo: no snapshot at {snapshot}; run it from a clone of the repository "
-            "or pass --snapshot"
+        raise CommandError(
+            f"no snapshot at {snapshot}; run it from a clone of the repository or pass --snapshot"
         )
-        return 1
     claim_folder(out)
     out = out.resolve()  # newsbot takes a relative NEWSBOT_OUTPUT from the project folder, not from here
 
     with SnapshotServer(snapshot) as server:
-        # newsbot's own settings, wherever the command runs: the folder it runs in need not be the
-        # project's (no scrapy.cfg there: Scrapy's defaults, without newsbot's spider loader).
-        # The snapshot is served on loopback, so the mirror runs without the live sites' politeness.
+        # newsbot's own settings, wherever the command runs (it need not be the project's folder).
         settings = Settings()
         settings.setmodule("newsbot.settings", priority="project")
         settings.setdict(
@@ -94,36 +76,16 @@ def claim_folder(out: Path) -> None:
 
 
 def _summarise(out: Path, crawlers: list[Any]) -> int:
-    from jsonschema import Draft202012Validator
-
-    from newsbot.item import shipped_schema
-
-    validator = Draft202012Validator(shipped_schema())
-    urls: Counter[str] = Counter()
-    hashes: Counter[str] = Counter()
-    invalid = 0
-    print(f"\nJSON Lines written to {out.resolve()}:")
+    """Where the JSON Lines are; the pipelines have judged every line (valid, not a duplicate)."""
+    print(f"\nJSON Lines written to {out}:")
+    total = 0
     for crawler in crawlers:
         path = out / f"{crawler.spidercls.name}.jsonl"
-        items = (
-            [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-            if path.exists()
-            else []
-        )
-        invalid += sum(not validator.is_valid(item) for item in items)
-        urls.update(item["url"] for item in items)
-        hashes.update(item["content_hash"] for item in items)
-        sites = Counter(item["site"] for item in items)
+        articles = len(path.read_bytes().splitlines()) if path.exists() else 0
+        total += articles
         stats = crawler.stats.get_stats()
         dropped = sum(v for k, v in stats.items() if k.startswith(STATS_ITEMS_DROPPED_PREFIX))
-        per_site = ", ".join(f"{site} {count}" for site, count in sorted(sites.items()))
-        print(
-            f"  {path}: {len(items)} articles ({per_site or 'none'}); "
-            f"{stats.get(STATS_SECTION_PAGES, 0)} section pages, {dropped} duplicates dropped"
-        )
-    repeated = sum(1 for c in urls.values() if c > 1) + sum(1 for c in hashes.values() if c > 1)
-    print(
-        f"Total: {sum(urls.values())} articles, {invalid} invalid against the schema, "
-        f"{repeated} repeated URLs or content hashes."
-    )
-    return 0 if invalid == 0 and repeated == 0 and urls else 1
+        pages = stats.get(STATS_SECTION_PAGES, 0)
+        print(f"  {path}: {articles} articles; {pages} section pages, {dropped} duplicates dropped")
+    print(f"Total: {total} articles.")
+    return 0 if total else 1

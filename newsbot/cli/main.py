@@ -1,15 +1,18 @@
-"""The `newsbot` command's entry point: one subcommand per module of newsbot.cli."""
+"""The `newsbot` command's arguments, in one parser; each subcommand's `run` is in a module of newsbot.cli."""
 
 from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import inspect
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from scrapy.exceptions import UsageError
 
-from newsbot.cli import CommandError, backfill, check, dataset, demo, parse, rebuild, schema, sections, state
+from newsbot.cli import CommandError, check, dataset, demo, parse, schema, sections, state, warcs
+from newsbot.spiders.args import POSITIVE_INT_EXPECTED, positive_int
 
 EXIT_USAGE = 2
 
@@ -21,12 +24,103 @@ def build_parser() -> argparse.ArgumentParser:
         "item schema and the seen-articles store, compact the deliveries into one dataset, rebuild "
         "items from archived pages and import others'.",
     )
-    version = f"%(prog)s {importlib.metadata.version('newsbot')}"
-    parser.add_argument("--version", action="version", version=version)
-    subparsers = parser.add_subparsers(dest="command", required=True)
-    for command in (parse, demo, check, schema, state, sections, dataset, rebuild, backfill):
-        command.add_parser(subparsers).set_defaults(run=command.run)
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {importlib.metadata.version('newsbot')}"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, run: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+        # The description is the docstring of the command's `run`; the help line its first sentence.
+        description = inspect.cleandoc(run.__doc__ or "")
+        sub = commands.add_parser(name, help=description.split(". ")[0], description=description)
+        sub.set_defaults(run=run)
+        return sub
+
+    def site_options(sub: argparse.ArgumentParser, sites: str, verb: str, instead_of: str) -> None:
+        sub.add_argument("sites", nargs="*", metavar="SITE", help=f"site short names{sites}")
+        sub.add_argument(
+            "--mirror",
+            help=f"{verb} a saved copy instead of the live sites: http(s):// or file:// URL, or a folder "
+            "(default: the NEWSBOT_MIRROR environment variable; empty: the live sites)",
+        )
+        sub.add_argument(
+            "--json", action="store_true", help=f"print one JSON document instead of {instead_of}"
+        )
+
+    sub = command("parse", parse.run)
+    sub.add_argument("files", nargs="+", type=Path, metavar="FILE", help="saved article pages or feeds")
+    sub.add_argument("--url", help="the page's real URL (default: its og:url, or its wget --mirror path)")
+
+    sub = command("demo", demo.run)
+    sub.add_argument("--out", type=Path, default=Path("newsbot-demo"), help="folder for the JSON Lines")
+    sub.add_argument("--snapshot", type=Path, help="the snapshot folder (default: tests/site)")
+
+    sub = command("check", check.run)
+    sections_help = (
+        "comma list of slugs or labels, or all (default: the declared ones, else the navigation's)"
+    )
+    sub.add_argument("--sections", help=sections_help)
+    sub.add_argument(
+        "--articles",
+        type=_positive_int,
+        default=check.DEFAULT_ARTICLES,
+        metavar="N",
+        help=f"articles fetched per site (default: {check.DEFAULT_ARTICLES})",
+    )
+    site_options(sub, ", e.g. spacewar (default: every site that declares sections)", "check", "tables")
+
+    sub = command("schema", schema.run)
+    group = sub.add_mutually_exclusive_group()
+    group.add_argument("--write", action="store_true", help="rewrite the shipped schema from the item class")
+    group.add_argument("--check", action="store_true", help="exit 1 when the shipped schema is stale")
+
+    sub = command("state", state.run)
+    sub.add_argument("--path", type=Path, help="the store (default: NEWSBOT_STATE or its default)")
+    sub.add_argument("--json", action="store_true", help="print the summary as JSON")
+    forget = sub.add_mutually_exclusive_group()
+    forget.add_argument("--forget-site", metavar="SITE", help="forget every article of a site (name or host)")
+    forget.add_argument(
+        "--forget-section",
+        metavar="NAME",
+        help="forget a section, by slug or label (with --site, or --all-sites for every site)",
+    )
+    forget.add_argument("--forget-all", action="store_true", help="forget everything")
+    sub.add_argument(
+        "--yes", action="store_true", help="forget without asking (needed without a terminal: cron, scripts)"
+    )
+    sub.add_argument("--site", help="with --forget-section: only this site")
+    sub.add_argument("--all-sites", action="store_true", help="with --forget-section: of every site")
+    sub.add_argument("--redis", metavar="URL", help="a cluster's store in Redis (its NEWSBOT_REDIS_URL)")
+
+    sub = command("sections", sections.run)
+    site_options(sub, " (default: every site)", "read", "text")
+
+    sub = command("dataset", dataset.run)
+    sub.add_argument("out", type=Path, metavar="OUT", help="the dataset folder, made or replaced")
+    inputs = "finished deliveries (*.jsonl) or folders of them (default: the folder of NEWSBOT_OUTPUT)"
+    sub.add_argument("inputs", nargs="*", type=Path, metavar="DELIVERY_OR_FOLDER", help=inputs)
+
+    sub = command("rebuild", warcs.rebuild)
+    sub.add_argument("warcs", nargs="+", type=Path, metavar="ARCHIVE", help="WARC files (*.warc.gz)")
+    sub.add_argument("--out", type=Path, help="the new delivery (default: output/rebuild-<time>.jsonl)")
+    against = "the earlier items: a delivery, or a folder of them (default: the output folder's)"
+    sub.add_argument("--against", type=Path, metavar="FILE_OR_FOLDER", help=against)
+
+    sub = command("import", warcs.backfill)
+    sub.add_argument("warcs", nargs="+", type=Path, metavar="WARC", help="WARC files (.warc or .warc.gz)")
+    sub.add_argument("--out", type=Path, help="the new delivery (default: import-<time>.jsonl in output/)")
+    sub.add_argument("--state", type=Path, help="the store (default: NEWSBOT_STATE or its default)")
     return parser
+
+
+def _positive_int(value: str) -> int:
+    """`check --articles`, by the spider arguments' rule (newsbot.spiders.args.positive_int)."""
+    try:
+        if (number := positive_int(value)) is not None:
+            return number
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"{POSITIVE_INT_EXPECTED}, got {value!r}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 from newsbot.cli import write_stdout
 from newsbot.parsing.article import ParseError, parse_article
@@ -14,19 +13,9 @@ from newsbot.parsing.feed import FeedError, looks_like_feed, parse_feed
 from newsbot.registry import load_registry
 
 
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "parse",
-        help="print the item of saved article pages, or the entries of a feed",
-        description="Print, as JSON, the item newsbot's parsers make of saved article pages, or the "
-        "entries of a saved feed; no network, no store.",
-    )
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="saved article pages or feeds")
-    parser.add_argument("--url", help="the page's real URL (default: its og:url, or its wget --mirror path)")
-    return parser
-
-
 def run(args: argparse.Namespace) -> int:
+    """Print, as JSON, the item newsbot's parsers make of saved article pages, or the entries of a saved
+    feed; no network, no store."""
     status = 0
     for path in args.files:
         try:
@@ -38,11 +27,8 @@ def run(args: argparse.Namespace) -> int:
                 records = [item.to_dict()]
             else:
                 raise ParseError("not an article page")
-        except OSError as error:
-            print(f"newsbot parse: {path}: {error.strerror}", file=sys.stderr)
-            status = 1
-        except (ParseError, FeedError) as error:
-            print(f"newsbot parse: {path}: {error}", file=sys.stderr)
+        except (OSError, ParseError, FeedError) as error:
+            print(f"newsbot parse: {path}: {getattr(error, 'strerror', None) or error}", file=sys.stderr)
             status = 1
         else:
             if not write_stdout("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)):
@@ -52,9 +38,8 @@ def run(args: argparse.Namespace) -> int:
 
 def url_from_mirror_path(path: Path) -> str | None:
     """`.../www.spacewar.com/reports/X_999.html` -> `https://www.spacewar.com/reports/X_999.html`."""
-    registry = load_registry()
     parts = path.resolve().parts
     for index, part in enumerate(parts[:-1]):
-        if part.startswith("www.") and registry.is_network_host(part):
+        if part.startswith("www.") and load_registry().is_network_host(part):
             return "https://" + "/".join(parts[index:])
     return None

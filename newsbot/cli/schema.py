@@ -6,25 +6,12 @@ import argparse
 import sys
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from newsbot.item import SCHEMA_RESOURCE, generate_schema, schema_text
 
 
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "schema",
-        help="print, check or rewrite the shipped item JSON Schema",
-        description="Print the JSON Schema of the item, check that the shipped one is the item "
-        "class's, or rewrite it.",
-    )
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--write", action="store_true", help="rewrite the shipped schema from the item class")
-    group.add_argument("--check", action="store_true", help="exit 1 when the shipped schema is stale")
-    return parser
-
-
 def run(args: argparse.Namespace) -> int:
+    """Print the item's JSON Schema. Or check that the shipped one is the item class's, or rewrite it."""
     text = schema_text(generate_schema())
     target = Path(str(resources.files("newsbot").joinpath(SCHEMA_RESOURCE)))
     if args.write:

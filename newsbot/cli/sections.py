@@ -1,11 +1,5 @@
-"""`newsbot sections`: the sections each site's home page navigation offers (live, or from a mirror),
-resolved against the registry exactly as a crawl resolves them (newsbot.registry.sections): label,
-URL, declared in `sites.toml` or not, and the declared URL of a section that moved. This is how a
-user keeps `sites.toml` true.
-
-Exit status: 0 when every declared section is in its site's navigation, 1 when one is not (or a home
-page could not be read), 2 on a usage error.
-"""
+"""`newsbot sections`: the sections resolved from each home page's navigation as a crawl resolves
+them (newsbot.registry.sections), against `sites.toml`."""
 
 from __future__ import annotations
 
@@ -14,11 +8,10 @@ import json
 import sys
 import urllib.error
 import urllib.request
-from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
-from newsbot.cli import add_site_options, mirror_option, site_named
+from newsbot.cli import mirror_option, project_settings, site_named
 from newsbot.mirror import mirror_url
 from newsbot.parsing.navigation import parse_navigation
 from newsbot.reasons import unreachable_host
@@ -30,30 +23,17 @@ FETCH_TIMEOUT = 30.0
 
 
 class HomePageError(Exception):
-    """The home page could not be read."""
+    pass
 
 
 class HostUnreachable(Exception):
-    """The home page's host cannot be reached at all: the other sites' are unlikely to be, so the
-    command stops at once with this one line (newsbot.reasons.unreachable_host)."""
-
-
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "sections",
-        help="list the sections each site's home page navigation offers, against sites.toml",
-        description=(
-            "Read each site's home page and list the sections its navigation offers: label, URL, "
-            "declared in sites.toml or not, and the declared URL of a section that moved. "
-            "Exit status: 0 every declared section is in the navigation, 1 one is not (or a home "
-            "page could not be read), 2 usage error."
-        ),
-    )
-    add_site_options(parser, " (default: every site)", verb="read", instead_of="text")
-    return parser
+    """The other sites' hosts are unlikely to be reached either: the command stops at once."""
 
 
 def run(args: argparse.Namespace) -> int:
+    """List the sections each site's home page navigation offers, against sites.toml: label, URL, declared or
+    not, and the declared URL of a section that moved. Exit status: 0 every declared section is in the
+    navigation, 1 one is not (or a home page could not be read), 2 usage error."""
     sites = [site_named(name) for name in args.sites] or list(load_registry().sites)
     mirror = mirror_option(args.mirror)
     reports = []
@@ -81,30 +61,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 def fetch_home(site: Site, mirror: str) -> bytes:
-    """The site's home page, from the mirror if one is given. Raises HomePageError."""
+    """The site's home page, from the mirror (http:// or file://) if one is given."""
     url = mirror_url(mirror, site.home_url) if mirror else site.home_url
-    if url is None:  # pragma: no cover - every registry site is on the network
-        raise HomePageError(f"{site.home_url} is not on the network")
-    if url.startswith("file://"):
-        path = Path(unquote(urlsplit(url).path))
-        try:
-            return path.read_bytes()
-        except OSError as error:
-            raise HomePageError(f"{site.home_url}: {path}: {error.strerror or error}") from None
-    from scrapy.utils.project import get_project_settings
-
-    request = urllib.request.Request(url, headers={"User-Agent": user_agent(get_project_settings())})
+    assert url is not None  # every registry site is on the network
+    request = urllib.request.Request(url, headers={"User-Agent": user_agent(project_settings())})
     try:
         with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:
             body: bytes = response.read()
             return body
     except urllib.error.HTTPError as error:
         raise HomePageError(f"{site.home_url} answered HTTP {error.code}") from None
-    except (urllib.error.URLError, OSError) as error:
-        cause = unreachable_host(getattr(error, "reason", error), urlsplit(url).netloc)
-        if cause is not None:
+    except OSError as error:  # URLError is one
+        reason = getattr(error, "reason", error)
+        if cause := unreachable_host(reason, urlsplit(url).netloc):
             raise HostUnreachable(cause) from None
-        raise HomePageError(f"{site.home_url} could not be fetched: {error}") from None
+        raise HomePageError(f"{site.home_url} could not be fetched: {reason}") from None
 
 
 def site_report(resolution: SectionResolution) -> dict[str, Any]:

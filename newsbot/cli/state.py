@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from scrapy.utils.project import get_project_settings
@@ -17,36 +16,10 @@ from newsbot.registry import load_registry
 from newsbot.store import Forgotten, LedgerEntry, SqliteSeenStore, StoreError, store_path_from_setting
 
 
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "state",
-        help="show or forget what the seen-articles store holds",
-        description="Show what the seen-articles store holds per site and section, and its ledger of "
-        "articles listed but not had; or forget some of it, so that the next run fetches it again "
-        "(it says what it forgets and asks first, or takes --yes).",
-    )
-    parser.add_argument(
-        "--path", type=Path, default=None, help="the store (default: NEWSBOT_STATE or its default)"
-    )
-    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
-    forget = parser.add_mutually_exclusive_group()
-    forget.add_argument("--forget-site", metavar="SITE", help="forget every article of a site (name or host)")
-    forget.add_argument(
-        "--forget-section",
-        metavar="NAME",
-        help="forget a section, by slug or label (with --site, or --all-sites for every site)",
-    )
-    forget.add_argument("--forget-all", action="store_true", help="forget everything")
-    parser.add_argument(
-        "--yes", action="store_true", help="forget without asking (needed without a terminal: cron, scripts)"
-    )
-    parser.add_argument("--site", help="with --forget-section: only this site")
-    parser.add_argument("--all-sites", action="store_true", help="with --forget-section: of every site")
-    parser.add_argument("--redis", metavar="URL", help="a cluster's store in Redis (its NEWSBOT_REDIS_URL)")
-    return parser
-
-
 def run(args: argparse.Namespace) -> int:
+    """Show or forget what the seen-articles store holds. Per site and section, with its ledger of articles
+    listed but not had; forgetting some of it makes the next run fetch it again (it says what it forgets
+    and asks first, or takes --yes)."""
     if args.forget_section and not (args.site or args.all_sites):
         raise CommandError("--forget-section needs --site SITE, or --all-sites to forget it on every site")
     store: Any  # SqliteSeenStore, or the cluster's RedisSeenStore
@@ -124,11 +97,8 @@ def _counts(forgotten: Forgotten, what: str, path: Any) -> str:
 
 
 def _section_labels(name: str, host: str | None) -> list[str]:
-    """The labels a section name (slug or label, any case) stands for, on one site or on all.
-
-    A name no registry site declares is taken as a label as it is: sections found in a site's
-    navigation are stored under their label too.
-    """
+    """The labels a section name (slug or label, any case) stands for; one no registry site declares
+    is a label as it is (sections found in a navigation are stored under their label too)."""
     sites = [site_named(host)] if host else load_registry().sites
     labels = {section.label for site in sites if (section := site.section(name)) is not None}
     return sorted(labels) or [name]

@@ -1,6 +1,5 @@
-"""Project commands that replace Scrapy's own (COMMANDS_MODULE in settings), one module per command
-name as Scrapy finds them, and what they share: the NEWSBOT_* settings checked before a crawl starts,
-and the Inspection mixin of the tools that look at pages without crawling."""
+"""Project commands that replace Scrapy's own (COMMANDS_MODULE), one module per command as Scrapy
+finds them, and what they share: the settings checked before a crawl, the Inspection mixin."""
 
 from __future__ import annotations
 
@@ -9,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import UsageError
-from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
+from scrapy.settings import BaseSettings
 
 from newsbot.delivery import check_template
 from newsbot.mirror import normalise_mirror
@@ -78,13 +77,11 @@ def check_settings(settings: BaseSettings) -> None:
 
 
 class Inspection(_ScrapyCommand):
-    """Mixed into one of Scrapy's commands: the inspection settings, above the project's and below
-    the command line's; then the setting checks."""
+    """Mixed into one of Scrapy's commands: the inspection settings, then the setting checks."""
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
         assert self.settings is not None
-        for name, value in INSPECTION_SETTINGS.items():
-            if (self.settings.getpriority(name) or 0) < SETTINGS_PRIORITIES["cmdline"]:
-                self.settings.set(name, value, "cmdline")
+        # Scrapy's priority between the project's and the command line's.
+        self.settings.setdict(INSPECTION_SETTINGS, priority="spider")
         check_settings(self.settings)

@@ -1,5 +1,3 @@
-"""`scrapy check` as Scrapy has it, with the inspection settings (newsbot.cli.commands.Inspection)."""
-
 from scrapy.commands.check import Command as ScrapyCommand
 
 from newsbot.cli.commands import Inspection

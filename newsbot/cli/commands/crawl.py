@@ -1,10 +1,5 @@
-"""`scrapy crawl`, with an exit status that tells cron whether the run failed, and usage errors
-caught before the crawl starts.
-
-Exit statuses: 0 the run did its job; 1 it failed (the run report says why); 2 it could not start:
-an unknown spider, an unknown or bad `-a` argument, a bad NEWSBOT_* setting, a section found nowhere.
-Every usage error found before the start is one line on stderr, without a traceback.
-"""
+"""`scrapy crawl` with an exit status that tells cron how the run went (0 done, 1 failed: the run
+report says why, 2 could not start) and usage errors as one line on stderr before the crawl starts."""
 
 from __future__ import annotations
 

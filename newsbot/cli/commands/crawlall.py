@@ -1,12 +1,5 @@
-"""`scrapy crawlall`: every site's spider at once, in one process (Scrapy's way of running several
-spiders: one CrawlerProcess, a crawler each), for scheduled runs of the whole network.
-
-Each crawler has its own downloader, so each site keeps its own per-domain slots, delay and
-AutoThrottle; all of them share the one seen-articles store (NEWSBOT_STATE). Each spider writes its
-own delivery and report and logs its own summary line. The exit status is the worst of the runs'
-(`scrapy crawl`'s statuses); a failed run's line on stderr names its report. Spider arguments and
-`-s` settings apply to every spider.
-"""
+"""`scrapy crawlall`: every site's spider (or those named) in one CrawlerProcess, a crawler each, so
+each site keeps its own downloader slots; one shared store; the exit status is the worst run's."""
 
 from __future__ import annotations
 

@@ -1,5 +1,3 @@
-"""`scrapy fetch` as Scrapy has it, with the inspection settings (newsbot.cli.commands.Inspection)."""
-
 from scrapy.commands.fetch import Command as ScrapyCommand
 
 from newsbot.cli.commands import Inspection

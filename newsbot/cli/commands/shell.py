@@ -1,5 +1,3 @@
-"""`scrapy shell` as Scrapy has it, with the inspection settings (newsbot.cli.commands.Inspection)."""
-
 from scrapy.commands.shell import Command as ScrapyCommand
 
 from newsbot.cli.commands import Inspection

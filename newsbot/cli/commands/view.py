@@ -1,5 +1,3 @@
-"""`scrapy view` as Scrapy has it, with the inspection settings (newsbot.cli.commands.Inspection)."""
-
 from scrapy.commands.view import Command as ScrapyCommand
 
 from newsbot.cli.commands import Inspection

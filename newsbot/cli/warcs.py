@@ -1,9 +1,5 @@
-"""`newsbot rebuild`: the items of archived pages made again with today's parser, without the network.
-
-Reads the run archives (newsbot.extensions.archive) or any WARC files, writes the items to a new
-delivery, and reports field by field what changed against the items written before. The reading
-loop (`articles`) is `newsbot import`'s too (newsbot.cli.backfill).
-"""
+"""`newsbot rebuild` and `newsbot import`: the article items of WARC files (run archives, or others'
+captures), made with today's parser, without the network, written as a new delivery."""
 
 from __future__ import annotations
 
@@ -17,11 +13,10 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newsbot.cli import CommandError
+from newsbot.cli import CommandError, output_folder, project_settings
 
 # A Wayback Machine capture: its time and the original URL; without `id_`, a page it rewrote.
 _WAYBACK = re.compile(r"^https?://web\.archive\.org/web/(\d{14})([a-z_]*)/(.+)$")
@@ -30,38 +25,66 @@ _WAYBACK_TOOLBAR = re.compile(
     rb"<!-- BEGIN WAYBACK TOOLBAR INSERT -->.*?<!-- END WAYBACK TOOLBAR INSERT -->", re.S
 )
 
-
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "rebuild",
-        help="write the items of archived pages again with today's parser, and what changed",
-        description="Parse the pages of run archives (output/*.warc.gz) again, without the network, into "
-        "a new delivery, and print per field how many articles changed against the earlier items.",
-    )
-    parser.add_argument("archives", nargs="+", type=Path, metavar="ARCHIVE", help="WARC files (*.warc.gz)")
-    parser.add_argument("--out", type=Path, help="the new delivery (default: output/rebuild-<time>.jsonl)")
-    parser.add_argument("--against", type=Path, metavar="FILE_OR_FOLDER", help="the earlier items "
-                        "(a delivery, or a folder of them; default: the output folder's)")  # fmt: skip
-    return parser
+Capture = tuple[str, dict[str, Any] | None]  # an article page's URL, and its item (None: it makes none)
 
 
-@dataclass
-class Capture:
-    """An archived article page: its item (None when it makes none), when and where it was kept."""
+def rebuild(args: argparse.Namespace) -> int:
+    """Write the items of archived pages again with today's parser, and what changed: the pages of run
+    archives (output/*.warc.gz) parsed again, offline, into a new delivery, and per field how many
+    articles changed against the earlier items."""
+    counts: Counter[str] = Counter()
+    against = args.against or output_folder()
+    previous = latest_items(against) if args.against or against.is_dir() else {}  # a first run's: none
+    captures, status = _read_all(args.warcs, "rebuild", counts)
+    # A syndicated copy the crawl dropped (its body is another URL's) is dropped again.
+    owners = {item["content_hash"]: url for url, item in previous.items()}
+    items = _valid(captures, owners, counts, "rebuild")
+    out = args.out or _default_delivery("rebuild")
+    _write(out, list(items.values()))
+    print(_summary("Rebuilt", len(items), f"{len(args.warcs)} archive(s)", out, counts))
+    print("\n".join(change_report(previous, items, {url for url, _ in captures}, against)))
+    return status
 
-    url: str
-    item: dict[str, Any] | None
-    captured_at: str
-    archive: Path
+
+def backfill(args: argparse.Namespace) -> int:
+    """Write the articles of others' WARC files (Wayback, Common Crawl) the store lacks: their SMN article
+    pages parsed into a delivery whose items name their capture, then marked known."""
+    from newsbot.store import SqliteSeenStore, StoreError, store_path_from_setting
+    from newsbot.store import known_article
+
+    counts: Counter[str] = Counter()
+    captures, status = _read_all(args.warcs, "import", counts)
+    path = args.state or store_path_from_setting(project_settings().get("NEWSBOT_STATE"))
+    try:
+        store = SqliteSeenStore(path) if path is not None else None
+        with contextlib.closing(store) if store else contextlib.nullcontext():
+            fresh: list[Capture] = []
+            for url, item in captures:
+                if item is None:
+                    continue
+                if store and (store.is_known_url(item["url"]) or store.owner_of_hash(item["content_hash"])):
+                    counts["articles the store has"] += 1
+                else:
+                    fresh.append((url, item))
+            items = _valid(fresh, {}, counts, "import")
+            out = args.out or _default_delivery("import")
+            size = _write(out, list(items.values()))
+            if store:  # once the lines are durably on disk, as the crawl's writer marks them
+                known = [known_article(item) for item in items.values()]
+                store.record_many(known, output=str(out), reconciled_bytes=size)
+    except StoreError as error:
+        raise CommandError(str(error)) from None
+    print(_summary("Imported", len(items), f"{len(args.warcs)} WARC file(s)", out, counts))
+    return status
 
 
 def articles(archive: Path, counts: Counter[str], command: str) -> Iterator[Capture]:
-    """The article items of the response records of a WARC file, in its order. Other records and
+    """The article pages of the response records of a WARC file, in its order. Other records and
     pages are counted in `counts`; a page that does not parse is logged too. Raises CommandError,
     one line, for a file that is not a WARC or is cut short (the items before it are had)."""
     from warcio.archiveiterator import ArchiveIterator
 
-    from newsbot.extensions.archive import CONTEXT_HEADER
+    from newsbot.extensions.archive import CONTEXT_HEADER, whole_members
     from newsbot.parsing.article import ListingContext, ParseError, parse_article
     from newsbot.registry import load_registry
 
@@ -75,8 +98,9 @@ def articles(archive: Path, counts: Counter[str], command: str) -> Iterator[Capt
                     record = next(records, None)
                 if records.err_count:
                     raise CommandError(f"{archive}: a record before {url} is not as long as it says")
-                if record is None:
-                    if _cut_short(file):  # in a record's first lines, which warcio passes over
+                if record is None:  # a cut in a gzip record's first lines, which warcio passes over
+                    file.seek(0)
+                    if file.read(2) == b"\x1f\x8b" and whole_members(file) < os.fstat(file.fileno()).st_size:
                         raise CommandError(f"{archive}: cut short after the record of {url}")
                     return
                 body = record.content_stream().read()
@@ -107,9 +131,13 @@ def articles(archive: Path, counts: Counter[str], command: str) -> Iterator[Capt
                     item = None
                 if item is None:
                     counts["article pages that make no item"] += 1
-                elif context.get("listed") not in (None, item.url):
+                    yield url, None
+                    continue
+                if context.get("listed") not in (None, item.url):
                     item.summary = None  # the listing's teaser is the listed article's (middlewares.claims)
-                yield Capture(url, item.to_dict() if item else None, captured_at, archive)
+                if command == "import":
+                    item.source = f"import: {archive.name}, {captured_at}"
+                yield url, item.to_dict()
     except OSError as error:
         raise CommandError(f"{archive}: {error.strerror or error}") from None
     except CommandError:
@@ -117,13 +145,6 @@ def articles(archive: Path, counts: Counter[str], command: str) -> Iterator[Capt
     except Exception as error:  # warcio's errors have no common base
         where = f"after the record of {url}" if url else "at its start"
         raise CommandError(f"{archive}: not a readable WARC file {where} ({type(error).__name__})") from None
-
-
-def _cut_short(file: Any) -> bool:
-    from newsbot.extensions.archive import whole_members
-
-    file.seek(0)
-    return file.read(2) == b"\x1f\x8b" and whole_members(file) < os.fstat(file.fileno()).st_size
 
 
 def _original(headers: Any) -> tuple[str, str]:
@@ -136,7 +157,7 @@ def _original(headers: Any) -> tuple[str, str]:
     return target, (headers.get_header("WARC-Date") or "")[:19] + "Z"
 
 
-def read_all(archives: list[Path], command: str, counts: Counter[str]) -> tuple[list[Capture], int]:
+def _read_all(archives: list[Path], command: str, counts: Counter[str]) -> tuple[list[Capture], int]:
     """Every archive's captures; an archive that cannot be read is one line on stderr, status 1."""
     captures: list[Capture] = []
     status = 0
@@ -149,7 +170,7 @@ def read_all(archives: list[Path], command: str, counts: Counter[str]) -> tuple[
     return captures, status
 
 
-def kept_items(
+def _valid(
     captures: list[Capture], owners: dict[str, str], counts: Counter[str], command: str
 ) -> dict[str, dict[str, Any]]:
     """The items valid against the shipped schema by URL, the last capture of a URL winning, but for
@@ -160,7 +181,7 @@ def kept_items(
 
     validator = Draft202012Validator(shipped_schema())
     items: dict[str, dict[str, Any]] = {}
-    for item in (capture.item for capture in captures if capture.item is not None):
+    for item in (item for _, item in captures if item is not None):
         if owners.setdefault(item["content_hash"], item["url"]) != item["url"]:
             counts["syndicated copies"] += 1
         elif (error := next(validator.iter_errors(item), None)) is not None:
@@ -171,20 +192,11 @@ def kept_items(
     return items
 
 
-def default_delivery(kind: str) -> Path:
-    """`<kind>-<time>.jsonl` in the folder of the project's deliveries, as `scrapy crawl` sees it."""
-    from scrapy.utils.project import get_project_settings
-
-    from newsbot import settings
-    from newsbot.delivery import delivery_path
-
-    now = datetime.datetime.now(datetime.UTC)
-    template = get_project_settings().get("NEWSBOT_OUTPUT") or settings.NEWSBOT_OUTPUT
-    folder = delivery_path(template, spider=kind, site=kind, now=now).parent
-    return folder / f"{kind}-{now:%Y-%m-%dT%H%M%S}.jsonl"
+def _default_delivery(kind: str) -> Path:
+    return output_folder() / f"{kind}-{datetime.datetime.now(datetime.UTC):%Y-%m-%dT%H%M%S}.jsonl"
 
 
-def write_delivery(path: Path, items: list[dict[str, Any]]) -> int:
+def _write(path: Path, items: list[dict[str, Any]]) -> int:
     """Write `<path>.part`, fsync it, publish it as `path`; returns its size. No items: no file."""
     from newsbot.delivery import json_line, part_path, publish
 
@@ -194,8 +206,7 @@ def write_delivery(path: Path, items: list[dict[str, Any]]) -> int:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with part.open("wb") as file:
-            for item in items:
-                file.write(json_line(item))
+            file.writelines(map(json_line, items))
             file.flush()
             os.fsync(file.fileno())
             size = file.tell()
@@ -206,22 +217,7 @@ def write_delivery(path: Path, items: list[dict[str, Any]]) -> int:
     return size
 
 
-def run(args: argparse.Namespace) -> int:
-    counts: Counter[str] = Counter()
-    default = default_delivery("rebuild")
-    out = args.out or default
-    against = args.against or default.parent
-    previous = latest_items(against) if args.against or against.is_dir() else {}  # a first run's: none
-    captures, status = read_all(args.archives, "rebuild", counts)
-    # A syndicated copy the crawl dropped (its body is another URL's) is dropped again.
-    items = kept_items(captures, {i["content_hash"]: url for url, i in previous.items()}, counts, "rebuild")
-    write_delivery(out, list(items.values()))
-    print(summary("Rebuilt", len(items), f"{len(args.archives)} archive(s)", out, counts))
-    print("\n".join(change_report(previous, items, {c.url for c in captures}, against)))
-    return status
-
-
-def summary(verb: str, written: int, sources: str, out: Path, counts: Counter[str]) -> str:
+def _summary(verb: str, written: int, sources: str, out: Path, counts: Counter[str]) -> str:
     skipped = ", ".join(f"{n} {what}" for what, n in sorted(counts.items()) if n) or "nothing"
     where = f"into {out}" if written else "nothing written"
     return f"{verb} {written} article(s) from {sources}, {where}\nSkipped: {skipped}"
