@@ -49,8 +49,7 @@ def rebuild(args: argparse.Namespace) -> int:
 def backfill(args: argparse.Namespace) -> int:
     """Write the articles of others' WARC files (Wayback, Common Crawl) the store lacks: their SMN article
     pages parsed into a delivery whose items name their capture, then marked known."""
-    from newsbot.store import SqliteSeenStore, StoreError, store_path_from_setting
-    from newsbot.store import known_article
+    from newsbot.store import SqliteSeenStore, StoreError, known_article, store_path_from_setting
 
     counts: Counter[str] = Counter()
     captures, status = _read_all(args.warcs, "import", counts)
