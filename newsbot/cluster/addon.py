@@ -23,6 +23,7 @@ from scrapy.core.scheduler import BaseScheduler
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy.settings import BaseSettings
+from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.misc import load_object
 from scrapy.utils.request import request_from_dict
 from scrapy_redis.dupefilter import RFPDupeFilter  # type: ignore[import-untyped]
@@ -53,22 +54,20 @@ local taken = redis.call('ZPOPMIN', KEYS[2], ARGV[2])
 if #taken > 0 then redis.call('HSET', KEYS[3], ARGV[1], 'running') end
 return {queued, taken}
 """
-# KEYS: run, queue, the run's walks (-> 'ok' or 'incomplete'), the store's walks, the store's marker.
-# ARGV: worker, its verdict, time, the marker it joined under, then each walk it began and 'ok' or
-# 'incomplete'. A marker gone or changed is a Redis that lost its data meanwhile: a run on it is not ok.
-# The run's last worker, all verdicts ok and nothing queued, completes the walks left ok.
+# KEYS: run, queue, the run's walks (-> how many workers left it incomplete), the store's walks, the
+# store's marker. ARGV: worker, its verdict, time, the marker it joined under, then each walk it began
+# and 1 if it left it incomplete (a failed page, a bound), else 0. A marker gone or changed is a Redis
+# that lost its data during the run: a run on it is not ok. The run's last worker, every verdict ok and
+# nothing queued, completes the walks no worker left incomplete.
 _FINISH = """
 local verdict = redis.call('GET', KEYS[5]) == ARGV[4] and ARGV[2] or 'lost data'
 redis.call('HSET', KEYS[1], ARGV[1], verdict)
-for i = 5, #ARGV, 2 do
-  if ARGV[i + 1] == 'ok' then redis.call('HSETNX', KEYS[3], ARGV[i], 'ok')
-  else redis.call('HSET', KEYS[3], ARGV[i], 'incomplete') end
-end
+for i = 5, #ARGV, 2 do redis.call('HINCRBY', KEYS[3], ARGV[i], ARGV[i + 1]) end
 for _, state in ipairs(redis.call('HVALS', KEYS[1])) do if state ~= 'ok' then return -1 end end
 if redis.call('ZCARD', KEYS[2]) > 0 then return -1 end
 local walks, completed = redis.call('HGETALL', KEYS[3]), 0
 for i = 1, #walks, 2 do
-  if walks[i + 1] == 'ok' then
+  if walks[i + 1] == '0' then
     redis.call('HSET', KEYS[4], walks[i], ARGV[3])
     completed = completed + 1
   end
@@ -96,27 +95,32 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
     run's live workers, and gives the run its verdict."""
 
     def __init__(self, crawler: Crawler, store: RedisSeenStore) -> None:
-        key = f"{crawler.spidercls.name}:dupefilter"
-        serializer = importlib.import_module(crawler.settings["SCHEDULER_SERIALIZER"])
-        # persist: the queue is the run's, never emptied by one worker's close.
-        super().__init__(store.redis, True, dupefilter=RFPDupeFilter(store.redis, key), serializer=serializer)
+        name = crawler.spidercls.name
+        super().__init__(
+            store.redis,
+            persist=True,  # the queue is the run's, never emptied by one worker's close
+            dupefilter=RFPDupeFilter(store.redis, f"{name}:dupefilter"),  # its key; Scrapy's fingerprint
+            serializer=importlib.import_module(crawler.settings["SCHEDULER_SERIALIZER"]),
+        )
         self.crawler, self.store, self.stats = crawler, store, crawler.stats
-        self.worker = crawler.settings[WORKER_SETTING]
+        self.queue_key, self.run, self.walks = f"{name}:requests", f"{name}:run", f"{name}:walks"
+        self._frontier, self._finish = map(store.redis.register_script, (_FRONTIER, _FINISH))
+        self.worker: str = crawler.settings[WORKER_SETTING]
+        self.marker: bytes | str | None = None  # the store's, as the worker joined its run
         self.held: list[Any] = []
         self.taken: list[bytes] = []
         self.waiting_for: list[bytes] = []
+        self.wake = create_looping_call(self._look_again)  # while waiting for the run's other workers
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BaseScheduler:
-        if isinstance(store := seen_store(crawler), RedisSeenStore):
-            crawler.signals.connect(
-                (scheduler := cls(crawler, store)).spider_idle, signal=signals.spider_idle
-            )
-            crawler.signals.connect(scheduler.run_judged, signal=run_judged)
-            return scheduler
-        # The store was refused (the store extension said why), or a complete feed export has none.
-        crawler.signals.connect(cls.refuse_to_start, signal=signals.spider_opened)
-        return load_object("scrapy.core.scheduler.Scheduler").from_crawler(crawler)  # type: ignore[no-any-return]
+        if not isinstance(store := seen_store(crawler), RedisSeenStore):
+            # The store was refused (the store extension said why), or a complete feed export has none.
+            crawler.signals.connect(cls.refuse_to_start, signal=signals.spider_opened)
+            return load_object("scrapy.core.scheduler.Scheduler").from_crawler(crawler)  # type: ignore[no-any-return]
+        crawler.signals.connect((scheduler := cls(crawler, store)).spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(scheduler.run_judged, signal=run_judged)
+        return scheduler
 
     @staticmethod
     def refuse_to_start(spider: Spider) -> None:
@@ -125,9 +129,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         raise CloseSpider(FINISH_STORE_UNUSABLE)
 
     def open(self, spider: Spider) -> None:
-        self.spider, name = spider, spider.name
-        self.requests, self.run, self.walks = f"{name}:requests", f"{name}:run", f"{name}:walks"
-        self._frontier, self._finish = map(self.server.register_script, (_FRONTIER, _FINISH))
+        self.spider = spider
         self.store.call(self._join)
 
     def _join(self, client: redis.Redis) -> None:
@@ -140,7 +142,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
             if not self._alive(client).intersection(client.hkeys(self.run)):
                 # No worker of the last run is alive: it finished, or died. What a dead one held is found
                 # again by the walks it left incomplete: the new run starts with an empty frontier.
-                client.delete(self.requests, self.df.key, self.run, self.walks)
+                client.delete(self.queue_key, self.df.key, self.run, self.walks)
             client.hset(self.run, self.worker, "running")
 
     def _alive(self, client: redis.Redis) -> set[bytes]:
@@ -148,7 +150,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         return {connection["name"].encode() for connection in client.client_list()} - {self.worker.encode()}
 
     def has_pending_requests(self) -> bool:
-        return bool(self.held or self.taken or self.store.call(lambda client: client.zcard(self.requests)))
+        return bool(self.held or self.taken or self.store.call(lambda client: client.zcard(self.queue_key)))
 
     def enqueue_request(self, request: Request) -> bool:
         # Held until the engine next asks for a request: a page's requests reach Redis in one call.
@@ -162,7 +164,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
     def next_request(self) -> Request | None:
         if not self.taken or self.held:
             args, self.held = [self.worker, TAKEN_AT_ONCE - len(self.taken), *self.held], []
-            keys = [self.df.key, self.requests, self.run]
+            keys = [self.df.key, self.queue_key, self.run]
             queued, taken = self.store.call(lambda _: self._frontier(keys=keys, args=args)) or (0, [])
             self.stats.inc_value("dupefilter/filtered", (len(args) - 2) // 3 - queued)
             self.taken += taken[::2]
@@ -174,15 +176,14 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
                 self.stats.inc_value("newsbot/redis/refused_payloads")
                 # A WARNING: junk planted in Redis must not fail the run (NEWSBOT_MAX_ERRORS).
                 logger.warning(
-                    "Refused an entry of %s that is not a newsbot request: %s", self.requests, refusal
+                    "Refused an entry of %s that is not a newsbot request: %s", self.queue_key, refusal
                 )
                 continue
             return request
         return None
 
     def spider_idle(self, spider: Spider) -> None:
-        """An idle worker stays while another live worker of its run may still queue requests; Scrapy's
-        engine asks it again every 5 s."""
+        """An idle worker stays while another live worker of its run may still queue requests."""
 
         def running(client: redis.Redis) -> list[bytes]:
             pipe = client.pipeline()
@@ -200,26 +201,27 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
                     b", ".join(waiting_for).decode(),
                 )
             self.waiting_for = waiting_for
+            if not self.wake.running:
+                self.wake.start(0.5, now=False)
             raise DontCloseSpider
+
+    def close(self, reason: str) -> None:
+        if self.wake.running:
+            self.wake.stop()
+
+    def _look_again(self) -> None:
+        # Scrapy's engine asks an idle scheduler again every 5 s, and has no public way to be asked sooner
+        # (engine.crawl() needs a request, and would schedule it a second time).
+        if (nextcall := getattr(getattr(self.crawler.engine, "_slot", None), "nextcall", None)) is not None:
+            nextcall.schedule()
 
     def run_judged(self, spider: Spider, outcome: str) -> None:
         # After the walk policy's own handler (connected as the spider middlewares were built, before
         # the engine built its scheduler): the store knows which walks this worker found complete.
-        def finish(_: redis.Redis) -> Any:
-            walks = [
-                (walk, "ok" if walk in self.store.completed else "incomplete") for walk in self.store.begun
-            ]
-            keys = [self.run, self.requests, self.walks, WALKS, MARKER]
-            args = [
-                self.worker,
-                outcome,
-                utc_now_iso(),
-                self.marker,
-                *(arg for walk in walks for arg in walk),
-            ]
-            return self._finish(keys=keys, args=args)
-
-        if (completed := self.store.call(finish)) not in (None, -1):
+        walks = [arg for walk in self.store.begun for arg in (walk, int(walk not in self.store.completed))]
+        keys = [self.run, self.queue_key, self.walks, WALKS, MARKER]
+        args = [self.worker, outcome, utc_now_iso(), self.marker or "", *walks]
+        if (completed := self.store.call(lambda _: self._finish(keys=keys, args=args))) not in (None, -1):
             logger.info(
-                "Last worker of the run: %s walk(s) that no worker left incomplete are complete", completed
+                "Last worker of the run: %s walk(s) no worker left incomplete are complete", completed
             )
