@@ -19,8 +19,10 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
 
+import pyarrow.parquet as pq
 import redis
 
+from newsbot.cli.main import main
 from newsbot.delivery import DELIVERY_SUFFIX, PART_SUFFIX, REPORT_SUFFIX, beside, part_path
 from newsbot.mirror import mirror_url
 from newsbot.registry import load_registry
@@ -215,16 +217,20 @@ def assert_every_article_delivered(
     assert not missing, f"lost: {sorted(missing)}"
 
 
-def assert_dataset_is_one_plain_crawl(deliveries: list[list[dict]], listed: dict[str, dict], groups) -> None:
-    """The dataset of the deliveries holds every article of a plain crawl once, and nothing else.
+def assert_dataset_is_one_plain_crawl(
+    folders: list[Path], out: Path, listed: dict[str, dict], groups
+) -> None:
+    """`newsbot dataset` of the deliveries in `folders` holds every article of a plain crawl exactly
+    once, and nothing else (deliveries are at least once: a line delivered again is folded)."""
+    assert main(["dataset", str(out), *map(str, folders)]) == 0
+    urls = pq.read_table(out, partitioning=None, columns=["url"]).column("url").to_pylist()
+    assert len(urls) == len(set(urls)), "an article is in the dataset twice"
+    assert_every_article_delivered([{"url": url} for url in urls], listed, groups)
 
-    `newsbot dataset` keeps one row per article URL across the deliveries (the README's loaders too);
-    until that command is in this branch, the rows are the deliveries' lines deduplicated by URL here.
-    """
-    rows = {item["url"]: item for items in deliveries for item in items}
-    assert_every_article_delivered(list(rows.values()), listed, groups)
-    delivered_again = sum(map(len, deliveries)) - len(rows)
-    print(f"{len(rows)} articles in the dataset; {delivered_again} line(s) delivered again")
+
+def completed_walks(redis_url: str) -> int:
+    """The walks the store holds complete: the next run may stop early on them."""
+    return sum(1 for completed in redis.Redis.from_url(redis_url).hvals("newsbot:seen:walks") if completed)
 
 
 def line_count(path: Path) -> int:

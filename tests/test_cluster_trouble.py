@@ -14,7 +14,7 @@ import redis
 
 from tests.cluster_support import (
     assert_dataset_is_one_plain_crawl,
-    assert_every_article_delivered,
+    completed_walks,
     counting_snapshot_server,
     spacewar_expected,
     start_worker,
@@ -66,7 +66,7 @@ def test_a_worker_that_redis_fails_exits_1_in_its_bound_in_one_line_and_a_rerun_
                 server.proc.send_signal(signal.SIGCONT)
             else:
                 server.start()
-            walks = redis.Redis.from_url(url).hlen("newsbot:seen:walks:completed")
+            walks = completed_walks(url)
             rerun = start_worker("rerun", site.url, tmp_path / "out", url, output=output).finish()
     finally:
         if server.proc is not None:
@@ -85,7 +85,7 @@ def test_a_worker_that_redis_fails_exits_1_in_its_bound_in_one_line_and_a_rerun_
     assert walks == 0, "a run stopped by Redis trouble recorded its walks complete"
     assert rerun.returncode == 0, rerun.log[-3000:]
     # The stopped worker's delivery (published as it stopped) and the rerun's, beside it.
-    assert_every_article_delivered(worker.items + rerun.items, listed, groups)
+    assert_dataset_is_one_plain_crawl([tmp_path / "out"], tmp_path / "dataset", listed, groups)
 
 
 def test_redis_restarted_from_an_older_snapshot_stops_the_worker_and_a_rerun_loses_nothing(
@@ -122,7 +122,7 @@ def test_redis_restarted_from_an_older_snapshot_stops_the_worker_and_a_rerun_los
     errors = [line for line in log.splitlines() if " ERROR: " in line and "spacewar: failed" not in line]
     assert len(errors) == 1 and "restarted" in errors[0] and errors[0].endswith(STOPS), log[-3000:]
     assert rerun.returncode == 0, rerun.log[-3000:]
-    assert_dataset_is_one_plain_crawl([worker.items, rerun.items], listed, groups)
+    assert_dataset_is_one_plain_crawl([tmp_path / "out"], tmp_path / "dataset", listed, groups)
 
 
 def test_redis_unreachable_or_refusing_the_password_at_start_exits_2_in_one_line_and_no_password_is_printed(

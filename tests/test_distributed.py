@@ -31,6 +31,7 @@ from tests.cluster_support import (
     SHARED,
     assert_dataset_is_one_plain_crawl,
     assert_every_article_delivered,
+    completed_walks,
     counting_snapshot_server,
     databases_of_this_process,
     duplicates,
@@ -41,8 +42,6 @@ from tests.cluster_support import (
     start_worker,
     wait_for_lines,
 )
-
-WALKS = "newsbot:seen:walks:completed"
 
 
 @pytest.fixture(scope="module")
@@ -86,16 +85,15 @@ def two_workers(redis_server, manifest, tmp_path_factory) -> SimpleNamespace:
         for worker in workers:
             worker.finish()
         requested = Counter(server.requested)
-        client = redis.Redis.from_url(url)
-        walks_completed = client.hlen(WALKS)
-        client.flushdb()  # a Redis that lost its data, or a new one
+        walks_completed = completed_walks(url)
+        redis.Redis.from_url(url).flushdb()  # a Redis that lost its data, or a new one
         after_flush = [
             start_worker(name, server.url, machine, url) for name, machine in zip("cd", machines, strict=True)
         ]
         for worker in after_flush:
             worker.finish()
     return SimpleNamespace(
-        workers=workers, requested=requested, walks=walks_completed, after_flush=after_flush
+        workers=workers, requested=requested, walks=walks_completed, after_flush=after_flush, out=out
     )
 
 
@@ -141,8 +139,8 @@ def test_an_emptied_store_is_rebuilt_from_each_machines_deliveries_and_at_worst_
     before = {item["url"] for worker in two_workers.workers for item in worker.items}
     again = [item["url"] for worker in two_workers.after_flush for item in worker.items]
     assert set(again) <= before
-    deliveries = [worker.items for worker in two_workers.workers + two_workers.after_flush]
-    assert_dataset_is_one_plain_crawl(deliveries, listed, groups)
+    machines = [two_workers.out / "machine-a", two_workers.out / "machine-b"]
+    assert_dataset_is_one_plain_crawl(machines, two_workers.out / "dataset", listed, groups)
 
 
 def test_a_worker_killed_mid_run_leaves_its_walks_incomplete_and_one_rerun_loses_nothing(
@@ -161,13 +159,13 @@ def test_a_worker_killed_mid_run_leaves_its_walks_incomplete_and_one_rerun_loses
         victim.proc.send_signal(signal.SIGKILL)
         victim.finish()
         survivor.finish()
-        walks = redis.Redis.from_url(redis_url).hlen(WALKS)
+        walks = completed_walks(redis_url)
         rerun = start_worker("rerun", server.url, tmp_path, redis_url).finish()
 
     assert len(victim.items) < len(listed), "the victim finished before it could be killed"
     assert survivor.returncode == 0 and rerun.returncode == 0, survivor.log[-3000:] + rerun.log[-3000:]
     assert walks == 0, "a run that lost a worker recorded its walks complete"
-    assert_dataset_is_one_plain_crawl([victim.items, survivor.items, rerun.items], listed, groups)
+    assert_dataset_is_one_plain_crawl([tmp_path], tmp_path / "dataset", listed, groups)
 
 
 def test_a_worker_paused_past_every_timeout_and_resumed_is_waited_for_and_one_rerun_loses_nothing(
@@ -199,7 +197,7 @@ def test_a_worker_paused_past_every_timeout_and_resumed_is_waited_for_and_one_re
     assert waited, other.log[-3000:]
     for worker in (paused, other, rerun):
         assert worker.returncode == 0, worker.log[-3000:]
-    assert_dataset_is_one_plain_crawl([paused.items, other.items, rerun.items], listed, groups)
+    assert_dataset_is_one_plain_crawl([tmp_path], tmp_path / "dataset", listed, groups)
 
 
 class _WritesAFile:
@@ -234,7 +232,10 @@ def test_entries_planted_in_the_queue_are_refused_and_logged_never_run(redis_url
     assert worker.stats["newsbot/redis/refused_payloads"] == 3
     log = worker.log
     assert "WARNING: Refused an entry of spacewar:requests" in log and planted[:8].hex() in log
-    assert "unknown request fields ['_class']" in log and "meta key 'proxy' is not allowed" in log
+    assert (
+        "_class: Extra inputs are not permitted" in log
+        and "meta.proxy: Extra inputs are not permitted" in log
+    )
     listed, groups = spacewar_expected(manifest)
     assert_every_article_delivered(worker.items, listed, groups)
 
@@ -309,13 +310,13 @@ def test_what_middlewares_derive_again_does_not_travel():
 def test_a_value_that_cannot_travel_is_an_error_at_enqueue_naming_it():
     spider = _spider()
     url = "https://www.spacewar.com/a.html"
-    with pytest.raises(NotCarriable, match="cb_kwargs holds more than plain values"):
+    with pytest.raises(NotCarriable, match=r"a.html: cb_kwargs.seen"):
         codec.dumps(
             scrapy.Request(url, callback=spider.parse_article, cb_kwargs={"seen": {"a"}}).to_dict(
                 spider=spider
             )
         )
-    with pytest.raises(NotCarriable, match="callback 'section_gone' is not one"):
+    with pytest.raises(NotCarriable, match="callback: Input should be 'parse_section'"):
         codec.dumps(scrapy.Request(url, callback=spider.section_gone).to_dict(spider=spider))
     with pytest.raises(NotCarriable, match="only GET"):
         codec.dumps(scrapy.Request(url, method="POST", body=b"x").to_dict())
@@ -328,21 +329,22 @@ def _entry(fields: dict) -> bytes:
 @pytest.mark.parametrize(
     ("entry", "reason"),
     [
-        (pickle.dumps({"url": "https://www.spacewar.com/"}), "not JSON"),
-        (b"[1, 2]", "not a request"),
-        (_entry({"_class": "os.system"}), "unknown request fields"),
-        (_entry({"callback": "closed"}), "callback 'closed' is not one"),
-        (_entry({"errback": "start"}), "errback 'start' is not one"),
-        (_entry({"meta": {"proxy": "http://evil.example:8080"}}), "meta key 'proxy' is not allowed"),
-        (_entry({"meta": {"download_slot": "x"}}), "meta key 'download_slot' is not allowed"),
-        (_entry({"dont_filter": True}), "unknown request fields"),
-        (_entry({"headers": {"Cookie": "a=b"}}), "unknown request fields"),
-        (_entry({"meta": {"retry_times": "many"}}), "wrong kind"),
-        (_entry({"cb_kwargs": {"x": {"nested": 1}}}), "plain values"),
-        (_entry({"priority": 1.5}), "whole number"),
-        (_entry({"url": "https://evil.example/a.html"}), "not a page of the network"),
-        (_entry({"url": "file:///etc/passwd"}), "not a page of the network"),
-        (b"x" * 70_000, "more than"),
+        (pickle.dumps({"url": "https://www.spacewar.com/"}), "entry: Invalid JSON"),
+        (b"[1, 2]", "entry: Input should be an object"),
+        (_entry({"_class": "os.system"}), "_class: Extra inputs are not permitted"),
+        (_entry({"callback": "closed"}), "callback: Input should be 'parse_section'"),
+        (_entry({"errback": "start"}), "errback: Input should be 'parse_section'"),
+        (_entry({"meta": {"proxy": "http://evil.example:8080"}}), "meta.proxy: Extra inputs"),
+        (_entry({"meta": {"download_slot": "x"}}), "meta.download_slot: Extra inputs"),
+        (_entry({"dont_filter": True}), "dont_filter: Extra inputs"),
+        (_entry({"headers": {"Cookie": "a=b"}}), "headers: Extra inputs"),
+        (_entry({"meta": {"retry_times": "many"}}), "meta.retry_times: Input should be a valid integer"),
+        (_entry({"meta": {"newsbot_ledger": 1}}), "meta.newsbot_ledger: Input should be a valid boolean"),
+        (_entry({"cb_kwargs": {"x": {"nested": 1}}}), "cb_kwargs.x"),
+        (b'{"url": "https://www.spacewar.com/a.html", "cb_kwargs": {"x": NaN}}', "cb_kwargs.x"),
+        (_entry({"priority": 1.5}), "priority: Input should be a valid integer"),
+        (_entry({"url": "https://evil.example/a.html"}), "url: Value error, not a page of the network"),
+        (_entry({"url": "file:///etc/passwd"}), "url: Value error, not a page of the network"),
     ],
 )
 def test_anything_but_our_json_is_refused(entry, reason):
@@ -418,39 +420,50 @@ def test_the_redis_store_answers_as_the_sqlite_one(any_store):
 
 
 @pytest.mark.parametrize(
-    ("status", "outputs", "ended"),
-    [(200, [], True), (200, ["article"], True), (200, ["page 2"], False), (500, [], False)],
+    ("verdicts", "flushed", "completed"),
+    [(("ok", "ok"), False, {"earth"}), (("ok", "failed"), False, set()), (("ok", "ok"), True, set())],
 )
-def test_a_walk_ends_at_a_section_page_answered_2xx_that_asks_for_no_further_page(
-    redis_url, tmp_path, status, outputs, ended
+def test_the_last_worker_completes_the_walks_no_worker_of_the_run_left_incomplete(
+    redis_url, tmp_path, verdicts, flushed, completed
 ):
-    """What a run's last worker records complete: an error page, or one asking for the next, ends nothing."""
-    import asyncio
+    """Worker a walked both sections to their end, b's walk of superpowers was cut short (a bound, a
+    failed page): only earth is complete, and only when every worker of the run was ok and Redis kept
+    its data through the run."""
+    from newsbot.cluster.addon import ClusterScheduler
+    from newsbot.cluster.store import MARKER
+    from tests.components import make_crawler, run
 
-    from newsbot.cluster.addon import RunMember
+    async def judged() -> set[str]:
+        crawlers = [make_crawler(tmp_path / name, settings={"NEWSBOT_REDIS_URL": redis_url}) for name in "ab"]
+        schedulers = [ClusterScheduler.from_crawler(crawler) for crawler in crawlers]
+        for crawler, scheduler in zip(crawlers, schedulers, strict=True):
+            scheduler.open(crawler.spider)
+        a, b = (seen_store(crawler) for crawler in crawlers)
+        for store, walked, complete in (
+            (a, ["superpowers", "earth"], ["superpowers", "earth"]),
+            (b, ["superpowers"], []),
+        ):
+            for section in walked:
+                store.begin_walk("spacewar.com", section)
+            store.complete_walks("spacewar.com", complete)
+        schedulers[0].run_judged(crawlers[0].spider, verdicts[0])
+        assert not {s for s in ("superpowers", "earth") if a.last_walk_completed("spacewar.com", s)}
+        if flushed:  # FLUSHALL, or a new Redis, while the run went on: its marker is another
+            redis.Redis.from_url(redis_url).set(MARKER, "another")
+        schedulers[1].run_judged(crawlers[1].spider, verdicts[1])
+        done = {s for s in ("superpowers", "earth") if b.last_walk_completed("spacewar.com", s)}
+        for store in (a, b):
+            store.close()
+        return done
 
-    crawler = _crawler(tmp_path, NEWSBOT_REDIS_URL=redis_url)
-    crawler.spider = crawler.spidercls.from_crawler(crawler)
-    made = {
-        "article": scrapy.Request("https://www.spacewar.com/reports/a.html", meta={"newsbot_article": "x"}),
-        "page 2": scrapy.Request(
-            "https://www.spacewar.com/superpowers-02.html", cb_kwargs={"slug": "superpowers"}
-        ),
-    }
-    page = scrapy.Request("https://www.spacewar.com/superpowers.html", cb_kwargs={"slug": "superpowers"})
-    response = scrapy.http.HtmlResponse(page.url, status=status, request=page)
+    assert run(judged()) == completed
 
-    async def result():
-        for name in outputs:
-            yield made[name]
 
-    async def run() -> list:
-        return [o async for o in RunMember.from_crawler(crawler).process_spider_output(response, result())]
+def test_the_codec_carries_every_marker_of_the_spider():
+    from newsbot import keys
 
-    assert len(asyncio.run(run())) == len(outputs)
-    walks = redis.Redis.from_url(redis_url).smembers("spacewar:walks:ended")
-    assert walks == ({b'["spacewar.com", "superpowers"]'} if ended else set())
-    seen_store(crawler).close()
+    markers = {value for name, value in vars(keys).items() if name.endswith("_META_KEY")}
+    assert markers <= set(codec.Meta.model_fields)
 
 
 def test_the_frontier_filters_a_seen_request_but_lets_the_hops_of_a_redirect_chain_through(

@@ -165,3 +165,5 @@ def test_the_reset_lines_empty_the_frontier_and_the_store(cluster):
     )  # fmt: skip
     _ok(again)
     assert len(_delivered(cluster.checkout)) > before, again.stderr[-3000:]
+    # max_pages cut the walk short: the next run must walk on, as after one process's run.
+    assert cluster.client.hget("newsbot:seen:walks", '["spacewar.com", "superpowers"]') == ""

@@ -1,10 +1,11 @@
 """The add-on that makes a crawl a cluster worker when NEWSBOT_REDIS_URL is set, on scrapy-redis.
 
-Workers of a spider share scrapy-redis's priority queue and duplicate filter keys and the store
+Workers of a spider share scrapy-redis's priority queue and duplicate filter keys, and the store
 (newsbot.cluster.store). Deliveries are at least once: a worker checks the store before writing and
-marks after its fsync, as one process does. A run's walks are recorded complete by its last worker
-only, when every worker of the run finished ok and nothing is queued: a run that lost a worker leaves
-them incomplete, so the next run walks on and finds what the lost worker held.
+marks after its fsync, as one process does. A run's walks are recorded complete by its last worker,
+when every worker of the run finished ok and nothing is queued, and only those no worker of the run
+left incomplete: a run that lost a worker leaves them incomplete, so the next run walks on and finds
+what the lost worker held.
 """
 
 from __future__ import annotations
@@ -14,22 +15,24 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
+import redis
 from scrapy import Request, Spider, signals
+from scrapy.core.scheduler import BaseScheduler
 from scrapy.crawler import Crawler
-from scrapy.exceptions import CloseSpider, DontCloseSpider, NotConfigured
-from scrapy.http import Response
+from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy.settings import BaseSettings
 from scrapy.utils.asyncio import create_looping_call
+from scrapy.utils.misc import load_object
+from scrapy.utils.request import request_from_dict
 from scrapy_redis.dupefilter import RFPDupeFilter  # type: ignore[import-untyped]
 from scrapy_redis.scheduler import Scheduler  # type: ignore[import-untyped]
 
 from newsbot.clock import utc_now_iso
-from newsbot.cluster import store as cluster
+from newsbot.cluster.store import MARKER, URL_SETTING, WALKS, WORKER_SETTING, RedisSeenStore
 from newsbot.extensions.store import seen_store
-from newsbot.keys import ARTICLE_META_KEY, FINISH_STORE_UNUSABLE, STATS_STORE_ERROR
+from newsbot.keys import FINISH_STORE_UNUSABLE, STATS_STORE_ERROR
 from newsbot.signals import run_judged
 
 logger = logging.getLogger(__name__)
@@ -51,200 +54,174 @@ local taken = redis.call('ZPOPMIN', KEYS[2], ARGV[2])
 if #taken > 0 then redis.call('HSET', KEYS[3], ARGV[1], 'running') end
 return {queued, taken}
 """
-# KEYS: run, queue, walks ended, walks started, walks completed. ARGV: worker, its verdict, time.
-# The run's last worker, all verdicts ok and nothing queued, completes the walks that ended in the run.
+# KEYS: run, queue, the run's walks (-> how many workers left it incomplete), the store's walks, the
+# store's marker. ARGV: worker, its verdict, time, the marker it joined under, then each walk it began
+# and 1 if it left it incomplete (a failed page, a bound), else 0. A marker gone or changed is a Redis
+# that lost its data during the run: a run on it is not ok. The run's last worker, every verdict ok and
+# nothing queued, completes the walks no worker left incomplete.
 _FINISH = """
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-for _, verdict in ipairs(redis.call('HVALS', KEYS[1])) do if verdict ~= 'ok' then return -1 end end
+local verdict = redis.call('GET', KEYS[5]) == ARGV[4] and ARGV[2] or 'lost data'
+redis.call('HSET', KEYS[1], ARGV[1], verdict)
+for i = 5, #ARGV, 2 do redis.call('HINCRBY', KEYS[3], ARGV[i], ARGV[i + 1]) end
+for _, state in ipairs(redis.call('HVALS', KEYS[1])) do if state ~= 'ok' then return -1 end end
 if redis.call('ZCARD', KEYS[2]) > 0 then return -1 end
-local walks = redis.call('SMEMBERS', KEYS[3])
-for _, walk in ipairs(walks) do
-  if redis.call('HEXISTS', KEYS[4], walk) == 1 then redis.call('HSET', KEYS[5], walk, ARGV[3]) end
+local walks, completed = redis.call('HGETALL', KEYS[3]), 0
+for i = 1, #walks, 2 do
+  if walks[i + 1] == '0' then
+    redis.call('HSET', KEYS[4], walks[i], ARGV[3])
+    completed = completed + 1
+  end
 end
 redis.call('DEL', KEYS[3])
-return #walks
+return completed
 """
-
-
-def run_keys(spider: str) -> tuple[str, str, str, str]:
-    """scrapy-redis's queue and duplicate filter, the run (worker -> state), the walks ended in it."""
-    return f"{spider}:requests", f"{spider}:dupefilter", f"{spider}:run", f"{spider}:walks:ended"
 
 
 class RedisAddon:
     def update_settings(self, settings: BaseSettings) -> None:
-        if not settings.get(cluster.URL_SETTING):
+        if not settings.get(URL_SETTING):
             return
         worker = f"newsbot-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-        settings.set(cluster.WORKER_SETTING, worker, "addon")
+        settings.set(WORKER_SETTING, worker, "addon")
         settings.set("SCHEDULER", f"{__name__}.ClusterScheduler", "addon")
         settings.set("SCHEDULER_SERIALIZER", "newsbot.cluster.codec", "addon")
-        # At the project's priority: settings.py's defaults yield to these, a -s on the command line wins.
-        settings.set("NEWSBOT_STORE_CLASS", "newsbot.cluster.store.RedisSeenStore", "project")
-        settings.set_in_component_priority_dict("SPIDER_MIDDLEWARES", RunMember, 5)  # sees every output
+        # At the project's priority: settings.py's defaults yield to it, a -s on the command line wins.
+        settings.set("NEWSBOT_STORE_CLASS", f"{RedisSeenStore.__module__}.RedisSeenStore", "project")
 
 
 class ClusterScheduler(Scheduler):  # type: ignore[misc]
     """scrapy-redis's Scheduler on the store's client (its calls fail as the store's do, stopping the
-    worker), with Scrapy's request fingerprint. It joins its run as it opens, and waits while idle for
-    the run's live workers."""
+    worker), with Scrapy's request fingerprint. It joins its run as it opens, waits while idle for the
+    run's live workers, and gives the run its verdict."""
 
-    held: list[Any]
-    taken: list[bytes]
-    waiting_for: list[str]
+    def __init__(self, crawler: Crawler, store: RedisSeenStore) -> None:
+        name = crawler.spidercls.name
+        super().__init__(
+            store.redis,
+            persist=True,  # the queue is the run's, never emptied by one worker's close
+            dupefilter=RFPDupeFilter(store.redis, f"{name}:dupefilter"),  # its key; Scrapy's fingerprint
+            serializer=importlib.import_module(crawler.settings["SCHEDULER_SERIALIZER"]),
+        )
+        self.crawler, self.store, self.stats = crawler, store, crawler.stats
+        self.queue_key, self.run, self.walks = f"{name}:requests", f"{name}:run", f"{name}:walks"
+        self._frontier, self._finish = map(store.redis.register_script, (_FRONTIER, _FINISH))
+        self.worker: str = crawler.settings[WORKER_SETTING]
+        self.marker: bytes | str | None = None  # the store's, as the worker joined its run
+        self.held: list[Any] = []
+        self.taken: list[bytes] = []
+        self.waiting_for: list[bytes] = []
+        self.wake = create_looping_call(self._look_again)  # while waiting for the run's other workers
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> ClusterScheduler:
-        store = seen_store(crawler)
-        if not isinstance(store, cluster.RedisSeenStore):  # refused at start, or a feed export (-o)
+    def from_crawler(cls, crawler: Crawler) -> BaseScheduler:
+        if not isinstance(store := seen_store(crawler), RedisSeenStore):
+            # The store was refused (the store extension said why), or a complete feed export has none.
             crawler.signals.connect(cls.refuse_to_start, signal=signals.spider_opened)
-        server, name = getattr(store, "redis", None), crawler.spidercls.name
-        scheduler = cls(
-            server,
-            persist=True,  # the queue is the run's, never emptied by one worker's close
-            serializer=importlib.import_module(crawler.settings["SCHEDULER_SERIALIZER"]),
-            dupefilter=RFPDupeFilter(server, key=run_keys(name)[1]),  # its key; Scrapy's fingerprint
-        )
-        scheduler.crawler, scheduler.store, scheduler.stats = crawler, store, crawler.stats
-        scheduler.worker, scheduler.held, scheduler.taken = crawler.settings[cluster.WORKER_SETTING], [], []
-        scheduler.waiting_for = []
-        # The engine looks at an idle scheduler every 5 s; a worker waiting for others, every 0.5 s.
-        scheduler.wake = create_looping_call(scheduler._look_again)
-        crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
+            return load_object("scrapy.core.scheduler.Scheduler").from_crawler(crawler)  # type: ignore[no-any-return]
+        crawler.signals.connect((scheduler := cls(crawler, store)).spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(scheduler.run_judged, signal=run_judged)
         return scheduler
 
     @staticmethod
     def refuse_to_start(spider: Spider) -> None:
-        if spider.crawler.stats.get_value(STATS_STORE_ERROR) is None:  # else the store extension said why
+        if spider.crawler.stats.get_value(STATS_STORE_ERROR) is None:
             logger.error("A cluster worker needs its Redis store (a complete feed export -o/-O has none)")
         raise CloseSpider(FINISH_STORE_UNUSABLE)
 
-    def _redis(self, command: Any) -> Any:
-        return None if self.server is None else self.store.call(lambda _: command())
-
     def open(self, spider: Spider) -> None:
-        self._redis(lambda: self._join(spider))
+        self.spider = spider
+        self.store.call(self._join)
 
-    def _join(self, spider: Spider) -> None:
-        queue, dupefilter, self.run, ended = run_keys(spider.name)
-        with self.server.lock(f"{spider.name}:join", timeout=600, blocking_timeout=600):
-            if self.server.set(cluster.MARKER, utc_now_iso(), nx=True):  # the writers mark the deliveries
+    def _join(self, client: redis.Redis) -> None:
+        with client.lock(f"{self.spider.name}:join", timeout=600, blocking_timeout=600):
+            if client.set(MARKER, uuid.uuid4().hex, nx=True):  # the writers mark the deliveries again
                 logger.warning(
                     "The store was empty (a new Redis, or lost data): the deliveries are marked again"
                 )
-            if not self._alive().intersection(name.decode() for name in self.server.hkeys(self.run)):
+            self.marker = client.get(MARKER)
+            if not self._alive(client).intersection(client.hkeys(self.run)):
                 # No worker of the last run is alive: it finished, or died. What a dead one held is found
                 # again by the walks it left incomplete: the new run starts with an empty frontier.
-                self.server.delete(queue, dupefilter, self.run, ended)
-            self.server.hset(self.run, self.worker, "running")
-        super().open(spider)
-        self._frontier = self.server.register_script(_FRONTIER)
+                client.delete(self.queue_key, self.df.key, self.run, self.walks)
+            client.hset(self.run, self.worker, "running")
 
-    def _alive(self) -> set[str]:
+    def _alive(self, client: redis.Redis) -> set[bytes]:
         """The other workers connected to Redis: a killed process's connections are closed."""
-        return {client["name"] for client in self.server.client_list()} - {self.worker}
+        return {connection["name"].encode() for connection in client.client_list()} - {self.worker.encode()}
 
     def has_pending_requests(self) -> bool:
-        return bool(self.held or self.taken or self._redis(lambda: self.server.zcard(self.queue.key)))
+        return bool(self.held or self.taken or self.store.call(lambda client: client.zcard(self.queue_key)))
 
     def enqueue_request(self, request: Request) -> bool:
         # Held until the engine next asks for a request: a page's requests reach Redis in one call.
         # The hops of a redirect chain pass, as newsbot.middlewares.downloader.RedirectChainDupeFilter.
-        if self.server is None:
-            return False
         unfiltered = request.dont_filter or request.meta.get("redirect_urls")
         fingerprint = "" if unfiltered else self.crawler.request_fingerprinter.fingerprint(request).hex()
-        self.held += [fingerprint, -request.priority, self.queue._encode_request(request)]
+        entry = self.serializer.dumps(request.to_dict(spider=self.spider))
+        self.held += [fingerprint, -request.priority, entry]
         return True
 
     def next_request(self) -> Request | None:
-        if self.server is not None and (not self.taken or self.held):
+        if not self.taken or self.held:
             args, self.held = [self.worker, TAKEN_AT_ONCE - len(self.taken), *self.held], []
-            keys = [self.df.key, self.queue.key, self.run]
-            queued, taken = self._redis(lambda: self._frontier(keys=keys, args=args)) or (0, [])
-            self.stats.inc_value("scheduler/enqueued/redis", queued)
+            keys = [self.df.key, self.queue_key, self.run]
+            queued, taken = self.store.call(lambda _: self._frontier(keys=keys, args=args)) or (0, [])
             self.stats.inc_value("dupefilter/filtered", (len(args) - 2) // 3 - queued)
             self.taken += taken[::2]
         while self.taken:
+            entry = self.taken.pop(0)
             try:
-                request = self.queue._decode_request(self.taken.pop(0))
+                request = request_from_dict(self.serializer.loads(entry), spider=self.spider)
             except ValueError as refusal:  # codec.Refused, or a callback this spider does not have
                 self.stats.inc_value("newsbot/redis/refused_payloads")
                 # A WARNING: junk planted in Redis must not fail the run (NEWSBOT_MAX_ERRORS).
                 logger.warning(
-                    "Refused an entry of %s that is not a newsbot request: %s", self.queue.key, refusal
+                    "Refused an entry of %s that is not a newsbot request: %s", self.queue_key, refusal
                 )
                 continue
-            self.stats.inc_value("scheduler/dequeued/redis")
-            return request  # type: ignore[no-any-return]
+            return request
         return None
 
     def spider_idle(self, spider: Spider) -> None:
         """An idle worker stays while another live worker of its run may still queue requests."""
 
-        def running() -> list[str]:
-            pipe = self.server.pipeline()
+        def running(client: redis.Redis) -> list[bytes]:
+            pipe = client.pipeline()
             pipe.hset(self.run, self.worker, "idle")
-            run = pipe.hgetall(self.run).execute()[1]
-            return sorted(self._alive().intersection(w.decode() for w, v in run.items() if v == b"running"))
+            pipe.hgetall(self.run)
+            run = pipe.execute()[1]
+            return sorted(
+                self._alive(client).intersection(w for w, state in run.items() if state == b"running")
+            )
 
-        if waiting_for := self._redis(running):
+        if waiting_for := self.store.call(running):
             if waiting_for != self.waiting_for:
-                logger.info("Frontier empty; waiting for worker(s) still running: %s", ", ".join(waiting_for))
+                logger.info(
+                    "Frontier empty; waiting for worker(s) still running: %s",
+                    b", ".join(waiting_for).decode(),
+                )
             self.waiting_for = waiting_for
             if not self.wake.running:
                 self.wake.start(0.5, now=False)
             raise DontCloseSpider
-        self.close("no worker of the run left to wait for")
 
     def close(self, reason: str) -> None:
         if self.wake.running:
             self.wake.stop()
 
     def _look_again(self) -> None:
-        # Private: Scrapy has no public way to have the engine ask the scheduler again before its 5 s.
+        # Scrapy's engine asks an idle scheduler again every 5 s, and has no public way to be asked sooner
+        # (engine.crawl() needs a request, and would schedule it a second time).
         if (nextcall := getattr(getattr(self.crawler.engine, "_slot", None), "nextcall", None)) is not None:
             nextcall.schedule()
 
-
-class RunMember:
-    """Notes a walk whose last page this worker fetched (a section page answered 2xx whose output
-    asks for no page but articles), and gives the worker's verdict to its run at the end."""
-
-    def __init__(self, crawler: Crawler, store: cluster.RedisSeenStore) -> None:
-        self.crawler, self.store, self.worker = crawler, store, crawler.settings[cluster.WORKER_SETTING]
-        self._finish = store.redis.register_script(_FINISH)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> RunMember:
-        if not isinstance(store := seen_store(crawler), cluster.RedisSeenStore):
-            raise NotConfigured
-        crawler.signals.connect((member := cls(crawler, store)).run_judged, signal=run_judged)
-        return member
-
-    async def process_spider_output(
-        self, response: Response, result: AsyncIterator[Any]
-    ) -> AsyncIterator[Any]:
-        more = False
-        async for output in result:
-            more = more or (isinstance(output, Request) and ARTICLE_META_KEY not in output.meta)
-            yield output
-        slug = response.request.cb_kwargs.get("slug") if response.request is not None else None
-        site, spider = getattr(getattr(self.crawler.spider, "site", None), "host", None), self.crawler.spider
-        # An error page ends no walk: its errback's output comes through here too.
-        if (
-            isinstance(slug, str)
-            and isinstance(site, str)
-            and spider
-            and 200 <= response.status < 300
-            and not more
-        ):
-            ended = run_keys(spider.name)[3]
-            self.store.call(lambda client: client.sadd(ended, cluster.walk_field(site, slug)))
-
     def run_judged(self, spider: Spider, outcome: str) -> None:
-        queue, _, run, ended = run_keys(spider.name)
-        keys = [run, queue, ended, cluster.STARTED, cluster.COMPLETED]
-        args = [self.worker, outcome, utc_now_iso()]
+        # After the walk policy's own handler (connected as the spider middlewares were built, before
+        # the engine built its scheduler): the store knows which walks this worker found complete.
+        walks = [arg for walk in self.store.begun for arg in (walk, int(walk not in self.store.completed))]
+        keys = [self.run, self.queue_key, self.walks, WALKS, MARKER]
+        args = [self.worker, outcome, utc_now_iso(), self.marker or "", *walks]
         if (completed := self.store.call(lambda _: self._finish(keys=keys, args=args))) not in (None, -1):
-            logger.info("Last worker of the run: the %s walk(s) that ended in it are complete", completed)
+            logger.info(
+                "Last worker of the run: %s walk(s) no worker left incomplete are complete", completed
+            )
