@@ -46,20 +46,6 @@ def pytest_configure(config: pytest.Config) -> None:
         compileall.compile_dir(ROOT / "tests", quiet=1, maxlevels=0, rx=re.compile(r"[/\\]test_[^/\\]*$"))
 
 
-# The longest modules, whose tests are sent to the workers one by one (`--dist loadgroup`): run whole
-# in one worker, test_scheduled_runs.py alone took longer than the rest of the suite in another two.
-# Their module fixtures are cheap beside them (one crawl, made again in each worker that needs it).
-# Every other module stays whole in one worker, in its order, so a fixture that shares one crawl,
-# the bench quick run or the README checkout is made once.
-SPREAD_MODULES = {"test_scheduled_runs.py", "test_sections_crawl.py", "test_check.py"}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.path.name not in SPREAD_MODULES:
-            item.add_marker(pytest.mark.xdist_group(item.path.name))
-
-
 def evidence_file(name: str) -> Path:
     path = EVIDENCE / name
     if not path.exists():
