@@ -32,6 +32,9 @@ def test_a_good_run_exits_0_and_reports_ok(snapshot_server, tmp_path):
     assert "newsbot spacewar: ok - " in last and "5 articles written, 0 missing" in last
     assert "ledger: 0 still owed" in last
     assert "Dumping Scrapy stats" not in result.log and report["stats"]["downloader/response_count"] > 0
+    # The run's times are ISO 8601 (a 'T' between date and time), as a consumer's parser wants them.
+    for key in ("start_time", "finish_time"):
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00", report["stats"][key])
     # Nothing to act on: no WARNING.
     assert " WARNING: " not in result.log
 

@@ -11,6 +11,7 @@ import json
 import logging
 import pprint
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +113,8 @@ class RunReport:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             temporary = self.path.with_name(self.path.name + ".tmp")
-            temporary.write_text(json.dumps(report, indent=2, sort_keys=True, default=str) + "\n", "utf-8")
+            text = json.dumps(report, indent=2, sort_keys=True, default=_jsonable)
+            temporary.write_text(text + "\n", "utf-8")
             temporary.replace(self.path)
         except OSError as error:
             logger.error("cannot write the run report %s: %s", self.path, error.strerror or error)
@@ -263,3 +265,8 @@ def written(stats: dict[str, Any]) -> int:
 
 def _group(stats: dict[str, Any], prefix: str) -> dict[str, Any]:
     return {key.removeprefix(prefix): value for key, value in sorted(stats.items()) if key.startswith(prefix)}
+
+
+def _jsonable(value: object) -> str:
+    # Scrapy's start_time and finish_time are datetimes: ISO 8601, which str() is not ("T", not " ").
+    return value.isoformat() if isinstance(value, datetime) else str(value)
