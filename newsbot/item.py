@@ -101,5 +101,13 @@ def shipped_schema() -> dict[str, Any]:
     return schema
 
 
+@cache
+def schema_validator() -> Any:
+    """The `jsonschema` validator of the shipped schema, for everything that judges an item or a line."""
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(shipped_schema())
+
+
 def schema_text(schema: dict[str, Any]) -> str:
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"

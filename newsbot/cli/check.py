@@ -95,9 +95,7 @@ def _crawl(sites: list[Site], sections: list[str], articles: int, mirror: str) -
 
 def _report(site: Site, crawler: Any, items: list[dict[str, Any]], sections_requested: int) -> dict[str, Any]:
     """The site's figures from the crawl's stats and items, judged by newsbot.quality."""
-    from jsonschema import Draft202012Validator
-
-    from newsbot.item import shipped_schema
+    from newsbot.item import schema_validator
 
     stats: dict[str, Any] = dict(crawler.stats.get_stats() or {}) if crawler.stats else {}
 
@@ -114,7 +112,7 @@ def _report(site: Site, crawler: Any, items: list[dict[str, Any]], sections_requ
     links = stats.get(keys.STATS_LISTED_ENTRIES, 0)
     not_article = stats.get(keys.STATS_PAGES_NOT_ARTICLE, 0)
     unparsed = stats.get(keys.STATS_PAGES_UNPARSED, 0)
-    validator = Draft202012Validator(shipped_schema())
+    validator = schema_validator()
     figures = {
         "finish_reason": stats.get("finish_reason") if stats else "not_started",
         "pages_fetched": stats.get("downloader/response_count", 0),

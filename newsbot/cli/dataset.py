@@ -20,7 +20,7 @@ from typing import Any
 
 from newsbot.cli import CommandError, output_folder
 from newsbot.delivery import DELIVERY_SUFFIX, deliveries
-from newsbot.item import SCHEMA_VERSION, shipped_schema
+from newsbot.item import SCHEMA_VERSION, schema_validator, shipped_schema
 
 logger = logging.getLogger(__name__)
 
@@ -93,11 +93,8 @@ def _delivery_files(inputs: list[Path]) -> list[Path]:
 
 def _read(files: list[Path]) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
     """The latest row of each URL, and the lines, duplicates and skipped lines counted."""
-    from jsonschema import Draft202012Validator
-
-    schema = shipped_schema()
-    validator = Draft202012Validator(schema)
-    properties: dict[str, Any] = schema["properties"]
+    validator = schema_validator()
+    properties: dict[str, Any] = shipped_schema()["properties"]
     # A line of an older schema version lacks the fields added since, which are nullable: null in its row.
     nullable = [name for name, node in properties.items() if {"type": "null"} in node.get("anyOf", [])]
     parsers = {field.name: PARSERS[str(field.type)] for field in arrow_schema() if str(field.type) in PARSERS}

@@ -174,11 +174,9 @@ def _valid(
 ) -> dict[str, dict[str, Any]]:
     """The items valid against the shipped schema by URL, the last capture of a URL winning, but for
     syndicated copies: a body already `owners`' (content hash -> URL) under another URL is dropped."""
-    from jsonschema import Draft202012Validator
+    from newsbot.item import schema_validator
 
-    from newsbot.item import shipped_schema
-
-    validator = Draft202012Validator(shipped_schema())
+    validator = schema_validator()
     items: dict[str, dict[str, Any]] = {}
     for item in (item for _, item in captures if item is not None):
         if owners.setdefault(item["content_hash"], item["url"]) != item["url"]:

@@ -6,7 +6,6 @@ import logging
 from typing import Any, ClassVar
 
 from itemadapter import ItemAdapter
-from jsonschema import Draft202012Validator
 from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
@@ -14,7 +13,7 @@ from scrapy.statscollectors import StatsCollector
 
 from newsbot import keys
 from newsbot.extensions.store import seen_store
-from newsbot.item import shipped_schema
+from newsbot.item import schema_validator
 from newsbot.quality import TRACKED_FIELDS, note_kind
 from newsbot.reasons import InvalidItem
 from newsbot.store import SeenStore
@@ -27,7 +26,7 @@ class ValidatePipeline:
 
     def __init__(self, stats: StatsCollector) -> None:
         self.stats = stats
-        self.validator = Draft202012Validator(shipped_schema())
+        self.validator = schema_validator()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
