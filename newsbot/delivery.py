@@ -102,6 +102,13 @@ def json_line(item: dict[str, Any]) -> bytes:
     return (json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """All of `data`, though os.write may take less of it at a time."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def part_path(delivery: Path) -> Path:
     return delivery.with_name(delivery.name + PART_SUFFIX)
 

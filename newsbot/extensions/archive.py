@@ -25,7 +25,7 @@ from warcio.warcwriter import WARCWriter
 
 from newsbot import keys
 from newsbot.clock import utc_now_iso
-from newsbot.delivery import ARCHIVE_SUFFIX, PART_SUFFIX, beside, lock_part, part_path, publish
+from newsbot.delivery import ARCHIVE_SUFFIX, PART_SUFFIX, beside, lock_part, part_path, publish, write_all
 from newsbot.spiders.priorities import ARTICLE_KINDS
 
 logger = logging.getLogger(__name__)
@@ -91,9 +91,7 @@ class PageArchive:
         )
         writer.write_record(record)
         try:  # written at once: a killed run's archive holds every page it had
-            data = memoryview(buffer.getvalue())
-            while data:
-                data = data[os.write(self.fd, data) :]
+            write_all(self.fd, buffer.getvalue())
         except OSError as error:
             self._stop(error)
 

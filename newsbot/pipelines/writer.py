@@ -30,6 +30,7 @@ from newsbot.delivery import (
     missing_deliveries,
     part_path,
     publish,
+    write_all,
 )
 from newsbot.extensions.store import seen_store
 from newsbot.reasons import NotWritten
@@ -133,7 +134,7 @@ class JsonLinesWriterPipeline:
         assert fd is not None
         before = os.fstat(fd).st_size  # one writer (the lock): the end of the last complete line
         try:
-            _write_all(fd, line)
+            write_all(fd, line)
             os.fsync(fd)
         except OSError as error:
             self._write_failed(data, error, before)
@@ -282,13 +283,6 @@ def mark_unmarked_lines(
         else 0
     )
     return cut_off, marked
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
 
 
 def _mark_known_on_scrape(crawler: Crawler) -> Any:
