@@ -27,7 +27,7 @@ class Command(CrawlCommand):
         if "sections" in opts.spargs:
             raise UsageError("-a sections names one site's sections: use `scrapy crawl SITE -a sections=...`")
         assert self.settings is not None
-        files = [(f"-s {name}", self.settings[name]) for name in ("NEWSBOT_OUTPUT",)]
+        files = [("-s NEWSBOT_OUTPUT", self.settings["NEWSBOT_OUTPUT"])]
         files += [(f"-o {uri}", uri) for uri in (opts.output or []) + (opts.overwrite_output or [])]
         shared = [given for given, template in files if _shared(template)]
         if shared:
