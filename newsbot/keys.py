@@ -3,6 +3,9 @@ that a rename is one edit."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 # A run that did its job (Scrapy's CLOSESPIDER_* limits are deliberate bounds): exit 0.
 GOOD_FINISH_REASONS = frozenset(
     {"finished", "closespider_itemcount", "closespider_pagecount", "closespider_timeout"}
@@ -103,3 +106,8 @@ STATS_BOUNDS_PREFIX = "newsbot/bounds/"
 STATS_BOUND_PAGES = STATS_BOUNDS_PREFIX + "section_page_limit"
 STATS_BOUND_LINKS = STATS_BOUNDS_PREFIX + "links_over_page_limit"
 STATS_BOUND_REPEAT = STATS_BOUNDS_PREFIX + "page_without_new_entries"
+
+
+def stats_under(stats: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    """The stats whose keys start with `prefix` (one of the *_PREFIX names), by the rest of the key."""
+    return {key.removeprefix(prefix): value for key, value in sorted(stats.items()) if key.startswith(prefix)}

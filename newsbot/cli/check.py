@@ -99,11 +99,6 @@ def _report(site: Site, crawler: Any, items: list[dict[str, Any]], sections_requ
 
     stats: dict[str, Any] = dict(crawler.stats.get_stats() or {}) if crawler.stats else {}
 
-    def by_reason(prefix: str) -> dict[str, int]:
-        return {
-            key.removeprefix(prefix): value for key, value in sorted(stats.items()) if key.startswith(prefix)
-        }
-
     # Navigation links that listed nothing when walked were not sections after all: the spider
     # counts them apart, and they judge nothing here.
     not_sections = stats.get(keys.STATS_SECTIONS_EMPTY, 0)
@@ -132,10 +127,10 @@ def _report(site: Site, crawler: Any, items: list[dict[str, Any]], sections_requ
         "pages_not_article": not_article,
         "pages_unparsed": unparsed,
         "items_invalid": sum(not validator.is_valid(item) for item in items),
-        "duplicates_dropped": sum(by_reason(keys.STATS_ITEMS_DROPPED_PREFIX).values()),
+        "duplicates_dropped": sum(keys.stats_under(stats, keys.STATS_ITEMS_DROPPED_PREFIX).values()),
         # Why pages were not had, as the spider classifies it (HTTP status, block page, not an article).
-        "articles_missing": by_reason(keys.STATS_MISSING_PREFIX),
-        "section_pages_failed": by_reason(keys.STATS_SECTION_PAGES_FAILED_PREFIX),
+        "articles_missing": keys.stats_under(stats, keys.STATS_MISSING_PREFIX),
+        "section_pages_failed": keys.stats_under(stats, keys.STATS_SECTION_PAGES_FAILED_PREFIX),
         "unreachable": stats.get(keys.STATS_HOSTS_UNREACHABLE, []),
         "sections": {
             "resolved": stats.get(keys.STATS_SECTIONS, []),

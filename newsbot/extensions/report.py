@@ -158,9 +158,9 @@ def build_report(
         "listed_entries": stats.get(keys.STATS_LISTED_ENTRIES, 0),
         "articles_written": written(stats),
         "known_skipped": stats.get(keys.STATS_SKIPPED_KNOWN, 0),
-        "duplicates_dropped": _group(stats, keys.STATS_ITEMS_DROPPED_PREFIX),
-        "items_invalid": _group(stats, keys.STATS_ITEMS_INVALID_PREFIX),
-        "fields_missing": _group(stats, keys.STATS_FIELD_MISSING),
+        "duplicates_dropped": keys.stats_under(stats, keys.STATS_ITEMS_DROPPED_PREFIX),
+        "items_invalid": keys.stats_under(stats, keys.STATS_ITEMS_INVALID_PREFIX),
+        "fields_missing": keys.stats_under(stats, keys.STATS_FIELD_MISSING),
         "field_fill_rates": {name: round(judged["share"], 4) for name, judged in fields.items()},
         "fill_warnings": fill_warnings(fields),
         "notes": notes_from_stats(stats),
@@ -168,7 +168,7 @@ def build_report(
         "blocked_responses": stats.get(keys.STATS_BLOCKED, 0),
         "missing_articles": {why: sorted(urls) for why, urls in sorted(missing.items())},
         "output_repaired_bytes": stats.get(keys.STATS_OUTPUT_REPAIRED_BYTES, 0),
-        "bounds_hit": _group(stats, keys.STATS_BOUNDS_PREFIX),
+        "bounds_hit": keys.stats_under(stats, keys.STATS_BOUNDS_PREFIX),
         "stats": stats,
     }
     report["failures"] = failures(stats, reason, max_errors=max_errors)
@@ -183,11 +183,11 @@ def failures(stats: dict[str, Any], reason: str | None, *, max_errors: int) -> l
     found = list(unreachable)
     if reason and reason not in keys.GOOD_FINISH_REASONS:
         found.append(f"finished with reason {reason!r}")
-    for section, requested in _group(stats, keys.STATS_SECTION_REQUESTED_PREFIX).items():
+    for section, requested in keys.stats_under(stats, keys.STATS_SECTION_REQUESTED_PREFIX).items():
         # The ledger's articles failing again are the ledger's to report, not a section's.
         if section != keys.LEDGER_ORIGIN and not stats.get(f"{keys.STATS_SECTION_PARSED_PREFIX}{section}"):
             found.append(f"section {section} listed {requested} new article(s) but none could be parsed")
-    if failed_pages := _group(stats, keys.STATS_SECTION_PAGES_FAILED_PREFIX):
+    if failed_pages := keys.stats_under(stats, keys.STATS_SECTION_PAGES_FAILED_PREFIX):
         reasons = ", ".join(f"{count} {why}" for why, count in failed_pages.items())
         found.append(f"{sum(failed_pages.values())} section page(s) could not be had ({reasons})")
     if (hosts := stats.get(keys.STATS_ROBOTS_UNREACHABLE, 0) - len(unreachable)) > 0:
@@ -251,7 +251,7 @@ def progress_line(spider: str, stats: dict[str, Any], elapsed: float, ledger: in
         f"sections {stats.get(keys.STATS_WALKS_BEGUN, 0)}/{sections} begun",
         f"{stats.get(keys.STATS_SECTION_PAGES, 0)} section pages",
         f"{written(stats)} articles written",
-        f"{sum(_group(stats, keys.STATS_MISSING_PREFIX).values())} missing",
+        f"{sum(keys.stats_under(stats, keys.STATS_MISSING_PREFIX).values())} missing",
         *([f"ledger {ledger} pending"] if ledger is not None else []),
         f"{written(stats) / elapsed * 60 if elapsed > 0 else 0.0:.1f} articles/min",
     ]
@@ -261,10 +261,6 @@ def progress_line(spider: str, stats: dict[str, Any], elapsed: float, ledger: in
 def written(stats: dict[str, Any]) -> int:
     """Lines the JSON Lines writer wrote; for a feed export (the writer steps aside), items exported."""
     return int(stats.get(keys.STATS_ITEMS_WRITTEN) or stats.get("item_scraped_count") or 0)
-
-
-def _group(stats: dict[str, Any], prefix: str) -> dict[str, Any]:
-    return {key.removeprefix(prefix): value for key, value in sorted(stats.items()) if key.startswith(prefix)}
 
 
 def _jsonable(value: object) -> str:
