@@ -91,7 +91,7 @@ NEWSBOT_REDIS_TIMEOUT = 5.0
 ADDONS = {
     "newsbot.settings.ContactAddon": 0,
     "newsbot.mirror.MirrorAddon": 0,
-    "newsbot.cluster.addon.RedisAddon": 0,
+    "newsbot.cluster.RedisAddon": 0,
 }
 # Scrapy's duplicate filter, letting the hops of a redirect chain through (REDIRECT_MAX_TIMES bounds it).
 DUPEFILTER_CLASS = "newsbot.middlewares.downloader.RedirectChainDupeFilter"

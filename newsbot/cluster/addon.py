@@ -1,4 +1,5 @@
-"""The add-on that makes a crawl a cluster worker when NEWSBOT_REDIS_URL is set, on scrapy-redis.
+"""The cluster worker's scheduler, on scrapy-redis, which the add-on (newsbot.cluster) selects when
+NEWSBOT_REDIS_URL is set.
 
 Workers of a spider share scrapy-redis's priority queue and duplicate filter keys, and the store
 (newsbot.cluster.store). Deliveries are at least once: a worker checks the store before writing and
@@ -12,8 +13,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
-import socket
 import uuid
 from typing import Any
 
@@ -22,7 +21,6 @@ from scrapy import Request, Spider, signals
 from scrapy.core.scheduler import BaseScheduler
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, DontCloseSpider
-from scrapy.settings import BaseSettings
 from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.misc import load_object
 from scrapy.utils.request import request_from_dict
@@ -30,7 +28,8 @@ from scrapy_redis.dupefilter import RFPDupeFilter  # type: ignore[import-untyped
 from scrapy_redis.scheduler import Scheduler  # type: ignore[import-untyped]
 
 from newsbot.clock import utc_now_iso
-from newsbot.cluster.store import MARKER, URL_SETTING, WALKS, WORKER_SETTING, RedisSeenStore
+from newsbot.cluster import WORKER_SETTING
+from newsbot.cluster.store import MARKER, WALKS, RedisSeenStore
 from newsbot.extensions.store import seen_store
 from newsbot.keys import FINISH_STORE_UNUSABLE, STATS_STORE_ERROR
 from newsbot.signals import run_judged
@@ -75,18 +74,6 @@ end
 redis.call('DEL', KEYS[3])
 return completed
 """
-
-
-class RedisAddon:
-    def update_settings(self, settings: BaseSettings) -> None:
-        if not settings.get(URL_SETTING):
-            return
-        worker = f"newsbot-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-        settings.set(WORKER_SETTING, worker, "addon")
-        settings.set("SCHEDULER", f"{__name__}.ClusterScheduler", "addon")
-        settings.set("SCHEDULER_SERIALIZER", "newsbot.cluster.codec", "addon")
-        # At the project's priority: settings.py's defaults yield to it, a -s on the command line wins.
-        settings.set("NEWSBOT_STORE_CLASS", f"{RedisSeenStore.__module__}.RedisSeenStore", "project")
 
 
 class ClusterScheduler(Scheduler):  # type: ignore[misc]

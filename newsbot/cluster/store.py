@@ -27,10 +27,10 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.defer import deferred_from_coro
 
 from newsbot.clock import utc_now_iso
+from newsbot.cluster import URL_SETTING, WORKER_SETTING
 from newsbot.store.base import Forgotten, KnownArticle, LedgerEntry, SectionSummary, StoreError
 
 logger = logging.getLogger(__name__)
-URL_SETTING, WORKER_SETTING = "NEWSBOT_REDIS_URL", "NEWSBOT_CLUSTER_WORKER"  # the add-on sets the worker
 # Seconds per socket operation, and attempts after the first: together they bound a Redis call.
 TIMEOUT_SETTING, RETRIES_SETTING = "NEWSBOT_REDIS_TIMEOUT", "NEWSBOT_REDIS_RETRIES"
 # Hashes: URL -> JSON (articles, copies, ledger), content hash -> URL, walk -> the time it was completed
