@@ -4,6 +4,8 @@ that it is several modules in one, and the rooms' dependencies pointing one way.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import newsbot
@@ -131,3 +133,20 @@ def test_no_component_is_stashed_on_the_crawler() -> None:
     """Components find each other with crawler.get_extension() and friends, not private attributes."""
     for name, path in _modules().items():
         assert "crawler._newsbot" not in path.read_text(encoding="utf-8"), name
+
+
+def test_a_plain_crawls_add_ons_import_no_cluster_engine():
+    """The project's add-ons load in every `scrapy crawl`; redis and scrapy-redis only in a cluster's."""
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, newsbot.settings; from scrapy.utils.misc import load_object; "
+            "[load_object(path) for path in newsbot.settings.ADDONS]; "
+            "print(sorted({'redis', 'scrapy_redis'} & set(sys.modules)))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "[]"
