@@ -46,7 +46,6 @@ STATS_DROPPED_DUPLICATE_URL = STATS_ITEMS_DROPPED_PREFIX + "duplicate_url"
 STATS_DROPPED_KNOWN_URL = STATS_ITEMS_DROPPED_PREFIX + "known_url"
 STATS_DROPPED_DUPLICATE_CONTENT = STATS_ITEMS_DROPPED_PREFIX + "duplicate_content"
 STATS_ITEMS_WRITTEN = "newsbot/items_written"
-STATS_ITEMS_NOT_WRITTEN = "newsbot/items_not_written"
 STATS_DELIVERY = "newsbot/delivery"  # its path: the report and archive are named after it
 STATS_DELIVERIES_SETTLED = "newsbot/deliveries_settled"  # killed runs' part files
 STATS_OUTPUT_REPAIRED_BYTES = "newsbot/output_repaired_bytes"

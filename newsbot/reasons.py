@@ -101,14 +101,6 @@ class InvalidItem(DropItem):
     """The item broke the shipped JSON Schema."""
 
 
-def failed_request(failure: Failure) -> Request:
-    """The request an errback's failure is about (an attribute Scrapy sets and Twisted does not declare)."""
-    request = getattr(failure, "request", None)
-    if not isinstance(request, Request):
-        raise TypeError(f"not an errback's failure (no request): {failure!r}")
-    return request
-
-
 def failure_reason(failure: Failure) -> str:
     """The reason behind a request's failure (an errback's argument)."""
     error = failure.value

@@ -2,13 +2,8 @@
 
 import email.utils
 
-import pytest
-from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Request
-from twisted.python.failure import Failure
-
 from newsbot.middlewares.downloader import retry_after_seconds
-from newsbot.reasons import NOT_ARTICLE, NOT_HTML, failed_request, page_reason, status_reason
+from newsbot.reasons import NOT_ARTICLE, NOT_HTML, page_reason, status_reason
 
 
 def test_page_reason_tells_pages_that_are_not_html_from_html_without_an_article():
@@ -35,13 +30,3 @@ def test_retry_after_reads_seconds_and_http_dates():
     assert retry_after_seconds(email.utils.formatdate(now - 60, usegmt=True), now=now) == 0.0
     assert retry_after_seconds(None) is None
     assert retry_after_seconds(b"soon") is None
-
-
-def test_failed_request_is_the_request_scrapy_hangs_on_an_errbacks_failure():
-    request = Request("https://www.spacewar.com/reports/x.html", cb_kwargs={"section": "SUPERPOWERS"})
-    failure = Failure(IgnoreRequest("gone"))
-    failure.request = request
-    assert failed_request(failure) is request
-    # Not from an errback: a clear error, not an AttributeError deep in a callback.
-    with pytest.raises(TypeError, match="no request"):
-        failed_request(Failure(IgnoreRequest("no request here")))

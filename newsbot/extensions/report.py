@@ -156,7 +156,8 @@ def build_report(
         "pages_fetched": stats.get("downloader/response_count", 0),
         "section_pages": stats.get(keys.STATS_SECTION_PAGES, 0),
         "listed_entries": stats.get(keys.STATS_LISTED_ENTRIES, 0),
-        "articles_written": written(stats),
+        # For a feed export (the JSON Lines writer steps aside), the items exported.
+        "articles_written": stats.get(keys.STATS_ITEMS_WRITTEN) or stats.get("item_scraped_count", 0),
         "known_skipped": stats.get(keys.STATS_SKIPPED_KNOWN, 0),
         "duplicates_dropped": keys.stats_under(stats, keys.STATS_ITEMS_DROPPED_PREFIX),
         "items_invalid": keys.stats_under(stats, keys.STATS_ITEMS_INVALID_PREFIX),

@@ -126,9 +126,9 @@ class JsonLinesWriterPipeline:
             self.lock_fd = None
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        if self.stopped is not None:
+            raise NotWritten(f"not written: {self.stopped}")  # the ledger asks for it again
         data = ItemAdapter(item).asdict()
-        if self.stopped is not None or self.fd is None:
-            self._not_written(data, self.stopped or "the output is not open")
         line = json_line(data)
         fd = self.fd
         assert fd is not None
@@ -137,7 +137,7 @@ class JsonLinesWriterPipeline:
             write_all(fd, line)
             os.fsync(fd)
         except OSError as error:
-            self._write_failed(data, error, before)
+            self._write_failed(error, before)
         if self.store is not None:
             try:
                 self.store.record(
@@ -150,7 +150,7 @@ class JsonLinesWriterPipeline:
         self.stats.inc_value(keys.STATS_ITEMS_WRITTEN)
         return item
 
-    def _write_failed(self, data: dict[str, Any], error: OSError, before: int) -> None:
+    def _write_failed(self, error: OSError, before: int) -> None:
         assert self.fd is not None
         try:
             os.ftruncate(self.fd, before)  # back to the end of the last complete line
@@ -163,7 +163,7 @@ class JsonLinesWriterPipeline:
             f"{what}: {self.delivery}: {error.strerror or error} ({_errno_name(error)}); "
             "cut back to the last complete line, stopped writing; unwritten articles are in the ledger",
         )
-        self._not_written(data, what)
+        raise NotWritten(f"not written: {what}")
 
     def _stop(self, reason: str, message: str) -> None:
         if self.stopped is not None:
@@ -175,10 +175,6 @@ class JsonLinesWriterPipeline:
         if engine is not None and engine.spider is not None:
             # Scheduled, not awaited: the engine waits for this very item before it closes.
             deferred_from_coro(engine.close_spider_async(reason=reason))
-
-    def _not_written(self, data: dict[str, Any], why: str) -> None:
-        self.stats.inc_value(keys.STATS_ITEMS_NOT_WRITTEN)
-        raise NotWritten(f"not written: {why}")  # the ledger asks for it again
 
     def _lock(self, lock_path: Path, spider: str) -> None:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)

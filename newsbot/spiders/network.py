@@ -20,7 +20,7 @@ from newsbot.parsing.article import ListingContext, ParseError, parse_article
 from newsbot.parsing.feed import FeedError, parse_feed
 from newsbot.parsing.listing import parse_listing_page
 from newsbot.parsing.navigation import Navigation, parse_navigation
-from newsbot.reasons import UNPARSED, RobotsUnreachable, failed_request, failure_reason, page_reason
+from newsbot.reasons import UNPARSED, RobotsUnreachable, failure_reason, page_reason
 from newsbot.registry import (
     ResolvedSection,
     Section,
@@ -251,7 +251,7 @@ class NetworkSpider(scrapy.Spider):
         yield item
 
     def failed(self, failure: Failure) -> Iterator[scrapy.Request]:
-        request = failed_request(failure)
+        request: scrapy.Request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it
         reason = failure_reason(failure)
         kind = request.meta.get(keys.KIND_META_KEY)
         stats = self.crawler.stats
