@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, NotConfigured
@@ -15,7 +16,7 @@ from scrapy.utils.misc import load_object
 
 from newsbot.extensions.exports import export_is_complete
 from newsbot.keys import FINISH_STORE_BUSY, FINISH_STORE_UNUSABLE, STATS_STORE_ERROR
-from newsbot.store.base import SeenStore, StoreBusyError, StoreError
+from newsbot.store.base import SeenStore, StoreBusyError, StoreError, known_article
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,13 @@ class StoreExtension:
         if hasattr(store, "on_busy"):
             store.on_busy = extension.stop_when_busy
         crawler.signals.connect(store.close, signal=signals.engine_stopped)
+        if crawler.settings.getdict("FEEDS"):  # NEWSBOT_INCREMENTAL_EXPORTS: what is exported is known
+            crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
         return extension
+
+    def item_scraped(self, item: Any) -> None:
+        assert self.store is not None
+        self.store.record(known_article(ItemAdapter(item).asdict()))
 
     def refuse_to_start(self, spider: Any) -> None:
         raise CloseSpider(FINISH_STORE_UNUSABLE)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from itemadapter import ItemAdapter
-from scrapy import Spider, signals
+from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
@@ -62,7 +62,6 @@ class JsonLinesWriterPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonLinesWriterPipeline:
         if crawler.settings.getdict("FEEDS"):
-            crawler.signals.connect(_mark_known_on_scrape(crawler), signal=signals.item_scraped, weak=False)
             raise NotConfigured  # a feed export (-o/-O) takes the items
         template = crawler.settings.get("NEWSBOT_OUTPUT")
         if not template:
@@ -104,7 +103,13 @@ class JsonLinesWriterPipeline:
             if value:
                 self.stats.set_value(key, value)
         self.stats.set_value(keys.STATS_DELIVERY, str(self.delivery))
-        self._say_missing(folder)
+        missing = missing_deliveries(self.store.articles_by_delivery(), folder) if self.store else {}
+        if missing:
+            logger.info(
+                "%d earlier deliveries in %s (%d articles) are no longer there: taken by a consumer, or "
+                "deleted. Their articles stay known and are not fetched again (`newsbot state` says more)",
+                len(missing), folder, sum(missing.values()),
+            )  # fmt: skip
         logger.info("Writing items to %s (as %s until the run ends)", self.delivery, part_path(self.delivery))
 
     def close_spider(self, spider: Spider | None = None) -> None:
@@ -225,17 +230,6 @@ class JsonLinesWriterPipeline:
         """A name the store counts lines under (a delivery taken away since) is not used again."""
         return self.store is not None and self.store.reconciled_bytes(str(delivery)) > 0
 
-    def _say_missing(self, folder: Path) -> None:
-        if self.store is None:
-            return
-        missing = missing_deliveries(self.store.articles_by_delivery(), folder)
-        if missing:
-            logger.info(
-                "%d earlier deliveries in %s (%d articles) are no longer there: taken by a consumer, or "
-                "deleted. Their articles stay known and are not fetched again (`newsbot state` says more)",
-                len(missing), folder, sum(missing.values()),
-            )  # fmt: skip
-
 
 def mark_unmarked_lines(
     path: Path, store: SeenStore | None, name: str | None = None, *, cut: bool = False
@@ -279,15 +273,6 @@ def mark_unmarked_lines(
         else 0
     )
     return cut_off, marked
-
-
-def _mark_known_on_scrape(crawler: Crawler) -> Any:
-    def mark(item: Any, response: Any = None, spider: Any = None) -> None:
-        store = seen_store(crawler)
-        if store is not None:
-            store.record(known_article(ItemAdapter(item).asdict()))
-
-    return mark
 
 
 def _errno_name(error: OSError) -> str:
