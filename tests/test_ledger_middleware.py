@@ -83,7 +83,7 @@ def test_an_entry_out_of_attempts_is_asked_for_no_more_and_given_up_when_old_eno
         miss_article(crawler, OTHER, "gone", section="SUPERPOWERS")
         assert seen_store(crawler).ledger_counts() == {"pending": 0, "given_up": 2}
         ledger = crawler.get_spider_middleware(LedgerMiddleware)
-        assert ledger.given_up_among([LOST, OTHER, REPORTS + "x.html"]) == {LOST, OTHER}
+        assert ledger.given_up.intersection([LOST, OTHER, REPORTS + "x.html"]) == {LOST, OTHER}
         seen_store(crawler).close()
 
         later = make_crawler(tmp_path, settings=settings)

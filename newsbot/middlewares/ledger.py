@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +15,6 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
-from scrapy.settings import BaseSettings
 
 from newsbot import keys
 from newsbot.extensions.store import seen_store
@@ -51,14 +50,6 @@ class LedgerPolicy:
     bounded_attempts: int
     give_up_after_days: float
 
-    @classmethod
-    def from_settings(cls, settings: BaseSettings) -> LedgerPolicy:
-        return cls(
-            max_attempts=settings.getint("NEWSBOT_LEDGER_MAX_ATTEMPTS"),
-            bounded_attempts=settings.getint("NEWSBOT_LEDGER_GONE_ATTEMPTS"),
-            give_up_after_days=settings.getfloat("NEWSBOT_LEDGER_GIVE_UP_DAYS"),
-        )
-
     def attempts_allowed(self, reason: str) -> int:
         if reason in _NEVER_RETRIED:
             return 1
@@ -85,14 +76,20 @@ class LedgerMiddleware:
         # URLs in the ledger (any site): only their articles cost a write to resolve.
         self._in_ledger: set[str] = set()
         # URLs given up: no run asks for them again, not even a walk that lists them.
-        self._given_up: set[str] = set()
+        self.given_up: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LedgerMiddleware:
         store = seen_store(crawler)
         if store is None:
             raise NotConfigured
-        keeper = cls(crawler, store, LedgerPolicy.from_settings(crawler.settings))
+        settings = crawler.settings
+        policy = LedgerPolicy(
+            max_attempts=settings.getint("NEWSBOT_LEDGER_MAX_ATTEMPTS"),
+            bounded_attempts=settings.getint("NEWSBOT_LEDGER_GONE_ATTEMPTS"),
+            give_up_after_days=settings.getfloat("NEWSBOT_LEDGER_GIVE_UP_DAYS"),
+        )
+        keeper = cls(crawler, store, policy)
         crawler.signals.connect(keeper.record, signal=article_missed)
         crawler.signals.connect(keeper.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(keeper.item_dropped, signal=signals.item_dropped)
@@ -119,9 +116,6 @@ class LedgerMiddleware:
         self._in_ledger.add(url)
         if self.policy.give_up(entry, datetime.datetime.fromisoformat(entry.last_attempt)):
             self._give_up(entry)
-
-    def given_up_among(self, urls: Iterable[str]) -> set[str]:
-        return self._given_up.intersection(urls)
 
     def item_scraped(self, item: Any, response: Response) -> None:
         if self._had(ItemAdapter(item), response) and response.meta.get(keys.LEDGER_META_KEY):
@@ -163,7 +157,7 @@ class LedgerMiddleware:
             logger.error("Could not read the ledger: %s", error)
             return []
         self._in_ledger = {entry.url for entry in entries}
-        self._given_up = {entry.url for entry in entries if entry.given_up}
+        self.given_up = {entry.url for entry in entries if entry.given_up}
         known = self.store.known_urls(entry.url for entry in pending)
         now = datetime.datetime.now(datetime.UTC)
         requests = []
@@ -213,7 +207,7 @@ class LedgerMiddleware:
         except StoreError as error:
             logger.error("Could not give up %s in the ledger: %s", entry.url, error)
             return
-        self._given_up.add(entry.url)
+        self.given_up.add(entry.url)
         self._count(keys.STATS_LEDGER_GIVEN_UP, keys.STATS_LEDGER_GIVEN_UP_URLS, entry.url)
         logger.error(
             "Gave up on article %s (%s): %d attempt(s) since %s; no run will ask for it again",

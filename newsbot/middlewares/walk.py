@@ -144,7 +144,7 @@ class WalkPolicyMiddleware:
         known = store.known_urls(urls) if store is not None and urls else set()
         ledger = self.crawler.get_spider_middleware(LedgerMiddleware)
         if ledger is not None:
-            known |= ledger.given_up_among(urls)
+            known |= ledger.given_up.intersection(urls)
         since = self._arguments().since
         chosen, reached_since = [], False
         for request, url in zip(requests, urls, strict=True):

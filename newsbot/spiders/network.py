@@ -333,12 +333,6 @@ class NetworkSpider(scrapy.Spider):
                     resolved.url,
                     resolved.url,
                 )
-            elif not resolved.declared:
-                self.logger.info(
-                    "Section %s (%s) is not in the registry; walking it from the navigation",
-                    resolved.label,
-                    resolved.url,
-                )
             self.section_page_names[resolved.key] = page_name(resolved.url)
             # A declared URL the navigation does not vouch for, or a navigation link the registry
             # does not know: its first page tells whether it is a section (newsbot.middlewares.sections).
@@ -361,12 +355,6 @@ class NetworkSpider(scrapy.Spider):
             stats.set_value(keys.STATS_SECTIONS_NEW, [s.key for s in resolution.new])
             stats.set_value(keys.STATS_SECTIONS_MISSING, [s.key for s in resolution.missing])
             stats.set_value(keys.STATS_NAV_NOT_SECTIONS, [link.label for link in resolution.not_sections])
-            for missing in resolution.missing:
-                self.logger.warning(
-                    "Declared section %s is not in the home page navigation; trying its declared URL %s",
-                    missing.label,
-                    missing.url,
-                )
 
 
 def _next_page(pagination: list[tuple[str, int | None]], page: int) -> str | None:
