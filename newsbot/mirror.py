@@ -7,7 +7,6 @@ spider, the pipelines) runs exactly the code of a live crawl.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 from pathlib import Path
@@ -65,13 +64,8 @@ def mirror_from_option(option: str | None) -> str:
 
 
 def is_local_mirror(mirror: str) -> bool:
-    parts = urlsplit(mirror)
-    if parts.scheme == "file" or parts.hostname == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(parts.hostname or "").is_loopback
-    except ValueError:
-        return False
+    host = urlsplit(mirror).hostname or ""  # none: a file:// URL
+    return host in ("", "localhost", "::1") or host.startswith("127.")
 
 
 def mirror_url(mirror: str, url: str) -> str | None:

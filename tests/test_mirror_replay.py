@@ -74,7 +74,13 @@ def _settings(**values: object) -> Settings:
 
 
 def test_a_local_replay_drops_the_live_politeness_unless_asked(tmp_path):
-    for mirror in (tmp_path.as_uri(), "http://127.0.0.1:8000", str(tmp_path)):
+    for mirror in (
+        tmp_path.as_uri(),
+        "http://127.0.0.1:8000",
+        "http://localhost:8000",
+        "http://[::1]:80",
+        str(tmp_path),
+    ):
         local = _settings(NEWSBOT_MIRROR=mirror)
         assert local.getfloat("DOWNLOAD_DELAY") == 0 and not local.getbool("AUTOTHROTTLE_ENABLED")
     assert _settings(NEWSBOT_MIRROR=str(tmp_path))["NEWSBOT_MIRROR"] == tmp_path.resolve().as_uri()
