@@ -25,7 +25,6 @@ from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 from twisted.internet.defer import Deferred
-from twisted.python.failure import Failure
 
 from newsbot import keys
 from newsbot.parsing.article import is_article_page
@@ -51,18 +50,8 @@ class NetworkOffsiteMiddleware(OffsiteMiddleware):
             raise OffNetwork(str(error)) from None
 
     def request_scheduled(self, request: Request, spider: Spider) -> None:
-        # Scrapy drops an offsite request as it is scheduled, without its errback: a redirect off
-        # the network would be a silent loss.
-        try:
-            super().request_scheduled(request, spider)
-        except OffNetwork as error:
-            if request.errback is not None:
-                failure = Failure(error)  # type: ignore[no-untyped-call]  # Twisted's own
-                failure.request = request  # type: ignore[attr-defined]  # as Scrapy hands it to errbacks
-                assert self.crawler.engine is not None
-                for follow_up in request.errback(failure) or ():
-                    self.crawler.engine.crawl(follow_up)
-            raise
+        """Scrapy drops an offsite request as it is scheduled, without its errback (a redirect off the
+        network would be a silent loss): process_request refuses it instead, before any download."""
 
 
 class RedirectChainDupeFilter(RFPDupeFilter):
