@@ -63,7 +63,6 @@ STATS_SKIPPED_KNOWN = "newsbot/skipped/known"
 STATS_SKIPPED_MAX_ARTICLES = "newsbot/skipped/max_articles"
 STATS_ARTICLES_REQUESTED = "newsbot/articles_requested"
 STATS_SECTION_REQUESTED_PREFIX = "newsbot/section_requested/"  # + origin (a section, "feed", the ledger)
-STATS_ARTICLES_PARSED = "newsbot/articles_parsed"
 STATS_SECTION_PARSED_PREFIX = "newsbot/section_parsed/"  # + origin
 STATS_PAGES_UNPARSED = "newsbot/pages_unparsed"
 STATS_PAGES_NOT_ARTICLE = "newsbot/pages_not_article"

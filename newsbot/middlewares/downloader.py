@@ -23,7 +23,6 @@ from scrapy.robotstxt import RobotParser
 from scrapy.settings import BaseSettings
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
-from scrapy.utils.response import response_status_message
 from twisted.internet.defer import Deferred
 
 from newsbot import keys
@@ -236,20 +235,17 @@ class PoliteRetryMiddleware(RetryMiddleware):
                 request.url, response.status, asked, self.retry_after_max,
             )  # fmt: skip
             return response
-        retry = self._retry(request, response_status_message(response.status))
-        if retry is None:
-            return response
-        await self._wait(request, asked)
+        retry = super().process_response(request, response)
+        if isinstance(retry, Request):
+            await self._wait(request, asked)
         return retry
 
     async def process_exception(  # type: ignore[override]  # as process_response
         self, request: Request, exception: Exception, spider: Spider | None = None
     ) -> Request | Response | None:
-        if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry", False):
-            return None
         if isinstance(exception, UNREACHABLE_ERRORS):
             return None  # the same answer a few seconds later: the run says so at once (reasons.UNREACHABLE)
-        retry = self._retry(request, exception)
+        retry = super().process_exception(request, exception)
         if retry is not None:
             await self._wait(request, None)
         return retry

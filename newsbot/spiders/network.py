@@ -246,7 +246,6 @@ class NetworkSpider(scrapy.Spider):
             self.crawler.stats.inc_value(stat)
             miss_article(self.crawler, listed, reason, section=section, summary=summary, detail=detail)
             return
-        self.crawler.stats.inc_value(keys.STATS_ARTICLES_PARSED)
         self.crawler.stats.inc_value(f"{keys.STATS_SECTION_PARSED_PREFIX}{origin}")
         yield item
 
