@@ -14,7 +14,6 @@ from scrapy.exceptions import (
     DropItem,
     IgnoreRequest,
 )
-from scrapy.http import Request
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import NoRouteError
 from twisted.python.failure import Failure
@@ -110,8 +109,7 @@ def failure_reason(failure: Failure) -> str:
         return error.reason
     if isinstance(error, IgnoreRequest):
         # Scrapy's redirect middleware gives up on a request whose redirect budget is spent.
-        request = getattr(failure, "request", None)
-        spent = isinstance(request, Request) and request.meta.get("redirect_ttl") == 0
+        spent = failure.request.meta.get("redirect_ttl") == 0  # type: ignore[attr-defined]  # Scrapy sets it
         return REDIRECT_LOOP if spent else HTTP_ERROR
     if isinstance(error, DownloadCancelledError):
         return TOO_LARGE
