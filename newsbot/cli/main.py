@@ -97,16 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
     inputs = "finished deliveries (*.jsonl) or folders of them (default: the folder of NEWSBOT_OUTPUT)"
     sub.add_argument("inputs", nargs="*", type=Path, metavar="DELIVERY_OR_FOLDER", help=inputs)
 
-    sub = command("rebuild", warcs.rebuild)
-    sub.add_argument("warcs", nargs="+", type=Path, metavar="ARCHIVE", help="WARC files (*.warc.gz)")
-    sub.add_argument("--out", type=Path, help="the new delivery (default: output/rebuild-<time>.jsonl)")
-    against = "the earlier items: a delivery, or a folder of them (default: the output folder's)"
-    sub.add_argument("--against", type=Path, metavar="FILE_OR_FOLDER", help=against)
-
-    sub = command("import", warcs.backfill)
-    sub.add_argument("warcs", nargs="+", type=Path, metavar="WARC", help="WARC files (.warc or .warc.gz)")
-    sub.add_argument("--out", type=Path, help="the new delivery (default: import-<time>.jsonl in output/)")
-    sub.add_argument("--state", type=Path, help="the store (default: NEWSBOT_STATE or its default)")
+    for name, run in (("rebuild", warcs.rebuild), ("import", warcs.backfill)):
+        sub = command(name, run)
+        sub.add_argument("warcs", nargs="+", type=Path, metavar="WARC", help="WARC files (.warc or .warc.gz)")
+        sub.add_argument(
+            "--out", type=Path, help=f"the new delivery (default: {name}-<time>.jsonl in output/)"
+        )
+        sub.add_argument("--state", type=Path, help="the store (default: NEWSBOT_STATE or its default)")
     return parser
 
 
