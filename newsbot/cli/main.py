@@ -69,10 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     site_options(sub, ", e.g. spacewar (default: every site that declares sections)", "check", "tables")
 
-    sub = command("schema", schema.run)
-    group = sub.add_mutually_exclusive_group()
-    group.add_argument("--write", action="store_true", help="rewrite the shipped schema from the item class")
-    group.add_argument("--check", action="store_true", help="exit 1 when the shipped schema is stale")
+    command("schema", schema.run)
 
     sub = command("state", state.run)
     sub.add_argument("--path", type=Path, help="the store (default: NEWSBOT_STATE or its default)")
