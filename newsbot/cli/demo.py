@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from newsbot.cli import CommandError
+from newsbot.cli import CommandError, project_settings
 from newsbot.keys import STATS_ITEMS_DROPPED_PREFIX, STATS_SECTION_PAGES
 from newsbot.registry import load_registry
 from newsbot.snapshot_server import SnapshotServer
@@ -23,7 +23,6 @@ def run(args: argparse.Namespace) -> int:
     Lines, run reports and a store of the demo's own. --out must be new, empty, or made by an earlier demo
     (whose files it replaces)."""
     from scrapy.crawler import CrawlerProcess
-    from scrapy.settings import Settings
 
     out: Path = args.out
     snapshot: Path = args.snapshot or Path(__file__).resolve().parents[2] / "tests" / "site"
@@ -35,9 +34,7 @@ def run(args: argparse.Namespace) -> int:
     out = out.resolve()  # newsbot takes a relative NEWSBOT_OUTPUT from the project folder, not from here
 
     with SnapshotServer(snapshot) as server:
-        # newsbot's own settings, wherever the command runs (it need not be the project's folder).
-        settings = Settings()
-        settings.setmodule("newsbot.settings", priority="project")
+        settings = project_settings()
         settings.setdict(
             {
                 "NEWSBOT_MIRROR": server.url,

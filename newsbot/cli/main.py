@@ -36,17 +36,6 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(run=run)
         return sub
 
-    def site_options(sub: argparse.ArgumentParser, sites: str, verb: str, instead_of: str) -> None:
-        sub.add_argument("sites", nargs="*", metavar="SITE", help=f"site short names{sites}")
-        sub.add_argument(
-            "--mirror",
-            help=f"{verb} a saved copy instead of the live sites: http(s):// or file:// URL, or a folder "
-            "(default: the NEWSBOT_MIRROR environment variable; empty: the live sites)",
-        )
-        sub.add_argument(
-            "--json", action="store_true", help=f"print one JSON document instead of {instead_of}"
-        )
-
     sub = command("parse", parse.run)
     sub.add_argument("files", nargs="+", type=Path, metavar="FILE", help="saved article pages or feeds")
     sub.add_argument("--url", help="the page's real URL (default: its og:url, or its wget --mirror path)")
@@ -56,18 +45,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--snapshot", type=Path, help="the snapshot folder (default: tests/site)")
 
     sub = command("check", check.run)
-    sections_help = (
-        "comma list of slugs or labels, or all (default: the declared ones, else the navigation's)"
-    )
-    sub.add_argument("--sections", help=sections_help)
     sub.add_argument(
-        "--articles",
-        type=_positive_int,
-        default=check.DEFAULT_ARTICLES,
-        metavar="N",
-        help=f"articles fetched per site (default: {check.DEFAULT_ARTICLES})",
+        "sites", nargs="*", metavar="SITE", help="e.g. spacewar (default: every site that declares sections)"
     )
-    site_options(sub, ", e.g. spacewar (default: every site that declares sections)", "check", "tables")
+    sub.add_argument(
+        "--sections",
+        help="comma list of slugs or labels, or all (default: the declared ones, else the navigation's)",
+    )
+    articles = f"articles fetched per site (default: {check.DEFAULT_ARTICLES})"
+    sub.add_argument(
+        "--articles", type=_positive_int, default=check.DEFAULT_ARTICLES, metavar="N", help=articles
+    )
+    sub.add_argument(
+        "--mirror",
+        help="check a saved copy: http(s):// or file:// URL, or a folder (default: NEWSBOT_MIRROR)",
+    )
+    sub.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
 
     command("schema", schema.run)
 
