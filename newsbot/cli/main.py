@@ -20,8 +20,8 @@ EXIT_USAGE = 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsbot",
-        description="Parse saved pages, run the offline demo, check the live sites, manage the "
-        "item schema and the seen-articles store, compact the deliveries into one dataset, rebuild "
+        description="Parse saved pages, run the offline demo, check the live sites, print the item "
+        "schema, show or forget the seen-articles store, compact the deliveries into one dataset, rebuild "
         "items from archived pages and import others'.",
     )
     parser.add_argument(
