@@ -33,8 +33,17 @@ class Command(ScrapyCrawlCommand):
         # and a usage error must be the one line on stderr.
         try:
             super().process_options(args, opts)
+            assert self.settings is not None
+            check_settings(self.settings)
+            loader = get_spider_loader(self.settings)
+            names = loader.list()
             for name in self.spider_names(args, opts):
-                self._check_before_start(name, opts.spargs)
+                if name not in names:
+                    close = difflib.get_close_matches(name, names, n=1)
+                    hint = f"did you mean {close[0]!r}? " if close else ""
+                    raise UsageError(f"unknown spider {name!r}; {hint}`scrapy list` shows all {len(names)}")
+                if (site_name := getattr(loader.load(name), "site_name", None)) is not None:
+                    SpiderArguments.parse(opts.spargs).check_site(load_registry().site(site_name))
         except UsageError as error:
             print(f"scrapy {self.command_name}: {error}", file=sys.stderr)
             sys.exit(EXIT_USAGE)
@@ -66,19 +75,6 @@ class Command(ScrapyCrawlCommand):
                 # On stderr whatever LOG_FILE says: under cron this line is the mail, and it names
                 # the report of this run, not one an earlier run left.
                 print(failure_line(name, status, crawler.settings, stats), file=sys.stderr)
-
-    def _check_before_start(self, name: str, spider_arguments: dict[str, str]) -> None:
-        assert self.settings is not None
-        loader = get_spider_loader(self.settings)
-        names = loader.list()
-        if name not in names:
-            close = difflib.get_close_matches(name, names, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise UsageError(f"unknown spider {name!r}; {hint}`scrapy list` shows all {len(names)}")
-        check_settings(self.settings)
-        site_name = getattr(loader.load(name), "site_name", None)
-        if site_name is not None:
-            SpiderArguments.parse(spider_arguments).check_site(load_registry().site(site_name))
 
 
 def failure_line(spider: str, status: int, settings: BaseSettings, stats: dict[str, Any]) -> str:
