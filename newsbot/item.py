@@ -1,4 +1,4 @@
-"""The article item, and the JSON Schema pydantic generates from it (`newsbot schema --write`)."""
+"""The article item, and the JSON Schema pydantic generates from it (`newsbot schema` prints it)."""
 
 from __future__ import annotations
 

@@ -80,7 +80,7 @@ EXTENSIONS = {
     "newsbot.extensions.report.RunReport": 500,
     "newsbot.extensions.archive.PageArchive": 600,
 }
-NEWSBOT_PROGRESS_INTERVAL = 60
+NEWSBOT_PROGRESS_INTERVAL = 60.0
 # CSV has no lists: list and object fields are written as JSON text.
 FEED_EXPORTERS = {"csv": "newsbot.extensions.exports.JsonFieldsCsvItemExporter"}
 NEWSBOT_INCREMENTAL_EXPORTS = False

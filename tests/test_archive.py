@@ -136,7 +136,7 @@ def test_a_killed_runs_archive_is_published_by_the_next_run_and_readable(snapsho
     assert not part.exists()
     first = tmp_path / "first.warc.gz"
     out = tmp_path / "rebuilt.jsonl"
-    assert main(["rebuild", str(first), "--out", str(out), "--against", str(tmp_path / "first.jsonl")]) == 0
+    assert main(["rebuild", str(first), "--out", str(out), "--state", str(tmp_path / "seen.sqlite")]) == 0
     rebuilt = {json.loads(line)["url"] for line in out.read_text(encoding="utf-8").splitlines()}
     written = {json.loads(line)["url"] for line in (tmp_path / "first.jsonl").read_text().splitlines()}
     # Every article the killed run wrote has its page in the archive (kept before it was parsed).
@@ -164,4 +164,7 @@ def test_a_full_disk_under_the_archive_is_one_error_and_the_next_run_publishes_w
     published = tmp_path / "first.warc.gz"
     assert 0 < published.stat().st_size <= 30000
     rebuilt = tmp_path / "rebuilt.jsonl"
-    assert main(["rebuild", str(published), "--out", str(rebuilt), "--against", str(tmp_path)]) == 0
+    assert (
+        main(["rebuild", str(published), "--out", str(rebuilt), "--state", str(tmp_path / "seen.sqlite")])
+        == 0
+    )

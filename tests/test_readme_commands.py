@@ -29,9 +29,7 @@ def test_the_argument_table_is_the_one_of_spiders_args():
     text = README.read_text(encoding="utf-8")
     arguments = text[text.index("| argument | meaning | default |") :].split("\n\n", 1)[0]  # not the item's
     rows = re.findall(r"^\| `([a-z_]+)` \| (.+?) \| (.+?) \|$", arguments, flags=re.MULTILINE)
-    expected = argument_table()
-    table = [row for row in rows if row[0] in {name for name, _, _ in expected}]
-    assert table == expected
+    assert rows == argument_table()
 
 
 def test_quick_start_commands_run_as_written(checkout):
@@ -75,8 +73,7 @@ def test_scrapy_tools_run_as_written(checkout):
     results = [run_shell(line, cwd=checkout) for line in command_lines(block)]
     for result in results:
         _ok(result)
-    arguments, check, article, section, shell = results
-    assert "max_pages" in arguments.stdout and "marsdaily.com has no known feed" in arguments.stdout
+    check, article, section, shell = results
     assert "OK" in check.stderr
     assert "'date_published': '2022-12-30'" in article.stdout
     assert "<GET https://www.spacewar.com/superpowers-02.html>" in section.stdout
@@ -106,10 +103,10 @@ def test_archive_commands_run_as_written(tmp_path, manifest):
     _ok(run_shell(crawl, cwd=checkout))
     archives = sorted(output.glob("*.warc.gz"))
     assert len(archives) == 1
-    result = run_shell(rebuild, cwd=checkout)
-    _ok(result)
-    assert "no field changed" in result.stdout and "new: 0 article(s)" in result.stdout
     crawled = {json.loads(line)["url"] for path in output.glob("*.jsonl") for line in path.open()}
+    _ok(run_shell(rebuild, cwd=checkout))
+    (rebuilt,) = output.glob("rebuild-*.jsonl")
+    assert {json.loads(line)["url"] for line in rebuilt.open()} == crawled
     wayback_warc(checkout / "wayback.warc.gz", [article["url"] for article in manifest["articles"]])
     result = run_shell(backfill, cwd=checkout)
     _ok(result)

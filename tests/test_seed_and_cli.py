@@ -93,3 +93,13 @@ def test_newsbot_parse_says_clearly_when_a_page_is_not_an_article():
 def test_url_of_a_saved_page_is_read_from_its_mirror_path():
     assert url_from_mirror_path(SEED_PAGE) == SEED_URL
     assert url_from_mirror_path(ROOT / "README.md") is None
+
+
+def test_newsbot_parse_into_a_reader_that_goes_away_ends_quietly():
+    # `newsbot parse *.html | head -1`: the lines head never reads are no error of ours.
+    command = [sys.executable, "-m", "newsbot.cli", "parse", *[str(SEED_PAGE)] * 40]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stdout.readline().startswith(b"{")
+    process.stdout.close()
+    assert process.wait(timeout=60) == 0
+    assert process.stderr is not None and process.stderr.read() == b""

@@ -9,8 +9,8 @@ import logging
 from typing import Any
 
 from newsbot import keys
-from newsbot.cli import mirror_option, project_settings, site_named, write_stdout
-from newsbot.mirror import LOCAL_REPLAY_SETTINGS
+from newsbot.cli import CommandError, project_settings, site_named, write_stdout
+from newsbot.mirror import LOCAL_REPLAY_SETTINGS, mirror_from_option
 from newsbot.quality import BROKEN, DEGRADED, FITS, NOTE_MAX_SHARE, assess_site, format_share, worst
 from newsbot.registry import Site, load_registry
 from newsbot.spiders.args import SpiderArguments
@@ -25,12 +25,14 @@ def run(args: argparse.Namespace) -> int:
     few sections and a few articles per site, a verdict per site (fits / degraded / broken). Exit status:
     0 all fit, 1 degraded or a site not reached, 2 broken or usage error."""
     sites = [site_named(name) for name in args.sites] or [s for s in load_registry().sites if s.sections]
-    # Read as the spider reads `-a sections`, by the same code (a section name cannot be malformed).
-    requested = SpiderArguments.parse({"sections": args.sections} if args.sections else {})
-    # `all`: every section of the navigation, and the declared ones it lacks.
-    sections = ["all"] if requested.all_sections else requested.sections or []
-    mirror = mirror_option(args.mirror)
-    reports = _crawl(sites, sections, args.articles, mirror)
+    spider_args = {"max_pages": 1, "max_articles": args.articles, "sections": args.sections}
+    # Read by the spider's own rules, a usage error before any crawl (a section name cannot be malformed).
+    requested = SpiderArguments.parse(spider_args)
+    try:  # --mirror, else the NEWSBOT_MIRROR environment variable, as a URL ("" for the live sites)
+        mirror = mirror_from_option(args.mirror)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    reports = _crawl(sites, {k: v for k, v in spider_args.items() if v}, requested.sections, mirror)
     # A site that could not be reached at all was not checked: no verdict on its parsers.
     reached = [report for report in reports if not report["unreachable"]]
     verdict = worst(report["verdict"] for report in reached)
@@ -51,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
     return status
 
 
-def _crawl(sites: list[Site], sections: list[str], articles: int, mirror: str) -> list[dict[str, Any]]:
+def _crawl(
+    sites: list[Site], spider_args: dict[str, Any], sections: list[str] | None, mirror: str
+) -> list[dict[str, Any]]:
     from itemadapter import ItemAdapter
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
@@ -66,10 +70,6 @@ def _crawl(sites: list[Site], sections: list[str], articles: int, mirror: str) -
     # neither skip articles a crawl wrote nor mark the ones it parses as known.
     nothing = {"NEWSBOT_OUTPUT": "", "NEWSBOT_STATE": "", "NEWSBOT_REDIS_URL": "", "FEEDS": {}}
     settings.setdict({**nothing, "NEWSBOT_RUN_REPORT": False}, priority="cmdline")
-    spider_args: dict[str, Any] = {"max_pages": 1, "max_articles": articles}
-    if sections:
-        spider_args["sections"] = ",".join(sections)
-
     process = CrawlerProcess(settings)
     # The writer and the seen-articles components step aside, as they must here: not worth a warning.
     logging.getLogger("scrapy.middleware").addFilter(
@@ -87,7 +87,7 @@ def _crawl(sites: list[Site], sections: list[str], articles: int, mirror: str) -
 
         for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
             crawler.signals.connect(keep, signal=signal, weak=False)  # nothing else holds `keep`
-        runs.append((site, crawler, items, len(sections) if sections else len(site.sections)))
+        runs.append((site, crawler, items, len(sections or site.sections)))
         process.crawl(crawler, **spider_args)
     process.start()
     return [_report(*run) for run in runs]
@@ -97,8 +97,7 @@ def _report(site: Site, crawler: Any, items: list[dict[str, Any]], sections_requ
     """The site's figures from the crawl's stats and items, judged by newsbot.quality."""
     from newsbot.item import schema_validator
 
-    stats: dict[str, Any] = dict(crawler.stats.get_stats() or {}) if crawler.stats else {}
-
+    stats: dict[str, Any] = crawler.stats.get_stats() if crawler.stats else {}
     # Navigation links that listed nothing when walked were not sections after all: the spider
     # counts them apart, and they judge nothing here.
     not_sections = stats.get(keys.STATS_SECTIONS_EMPTY, 0)

@@ -1,7 +1,5 @@
-"""`newsbot dataset OUT [DELIVERY_OR_FOLDER...]`: every delivery compacted into one Parquet dataset,
-one row per article URL (its latest version), typed from the shipped JSON Schema, in hive-style
-`site=…/year=…` folders. It is built beside OUT and swapped in whole, in one rename: OUT is never
-missing nor half written (a reader walking its folders during the rename may see part: README)."""
+"""`newsbot dataset`: built beside OUT and swapped in whole, in one rename, so that OUT is never missing
+nor half written (a reader walking its folders during the rename may see part: README)."""
 
 from __future__ import annotations
 

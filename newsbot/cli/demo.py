@@ -5,10 +5,8 @@ from __future__ import annotations
 import argparse
 import shutil
 from pathlib import Path
-from typing import Any
 
-from newsbot.cli import CommandError
-from newsbot.keys import STATS_ITEMS_DROPPED_PREFIX, STATS_SECTION_PAGES
+from newsbot.cli import CommandError, project_settings
 from newsbot.registry import load_registry
 from newsbot.snapshot_server import SnapshotServer
 
@@ -23,7 +21,6 @@ def run(args: argparse.Namespace) -> int:
     Lines, run reports and a store of the demo's own. --out must be new, empty, or made by an earlier demo
     (whose files it replaces)."""
     from scrapy.crawler import CrawlerProcess
-    from scrapy.settings import Settings
 
     out: Path = args.out
     snapshot: Path = args.snapshot or Path(__file__).resolve().parents[2] / "tests" / "site"
@@ -35,9 +32,7 @@ def run(args: argparse.Namespace) -> int:
     out = out.resolve()  # newsbot takes a relative NEWSBOT_OUTPUT from the project folder, not from here
 
     with SnapshotServer(snapshot) as server:
-        # newsbot's own settings, wherever the command runs (it need not be the project's folder).
-        settings = Settings()
-        settings.setmodule("newsbot.settings", priority="project")
+        settings = project_settings()
         settings.setdict(
             {
                 "NEWSBOT_MIRROR": server.url,
@@ -48,12 +43,17 @@ def run(args: argparse.Namespace) -> int:
             priority="cmdline",
         )
         process = CrawlerProcess(settings)
-        crawlers = [process.create_crawler(name) for name in DEMO_SPIDERS]
-        for crawler in crawlers:
-            process.crawl(crawler)
+        for name in DEMO_SPIDERS:
+            process.crawl(name)
         print(f"Crawling {', '.join(DEMO_SPIDERS)} from the snapshot served at {server.url} ...")
         process.start()
-    return _summarise(out, crawlers)
+    # The pipelines have judged every line written: valid, not a duplicate.
+    written = {path: len(path.read_bytes().splitlines()) for path in sorted(out.glob("*.jsonl"))}
+    print(f"\nJSON Lines written to {out}:")
+    for path, articles in written.items():
+        print(f"  {path}: {articles} articles")
+    print(f"Total: {sum(written.values())} articles.")
+    return 0 if sum(written.values()) else 1
 
 
 def claim_folder(out: Path) -> None:
@@ -73,19 +73,3 @@ def claim_folder(out: Path) -> None:
         marker.write_text("Made by `newsbot demo`, which deletes this folder's files when it runs again.\n")
     except OSError as error:
         raise CommandError(f"--out {out}: {error.strerror or error}") from None
-
-
-def _summarise(out: Path, crawlers: list[Any]) -> int:
-    """Where the JSON Lines are; the pipelines have judged every line (valid, not a duplicate)."""
-    print(f"\nJSON Lines written to {out}:")
-    total = 0
-    for crawler in crawlers:
-        path = out / f"{crawler.spidercls.name}.jsonl"
-        articles = len(path.read_bytes().splitlines()) if path.exists() else 0
-        total += articles
-        stats = crawler.stats.get_stats()
-        dropped = sum(v for k, v in stats.items() if k.startswith(STATS_ITEMS_DROPPED_PREFIX))
-        pages = stats.get(STATS_SECTION_PAGES, 0)
-        print(f"  {path}: {articles} articles; {pages} section pages, {dropped} duplicates dropped")
-    print(f"Total: {total} articles.")
-    return 0 if total else 1

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from scrapy.exceptions import UsageError
 
-from newsbot.cli import CommandError, check, dataset, demo, parse, schema, sections, state, warcs
+from newsbot.cli import CommandError, check, dataset, demo, parse, schema, state, warcs
 from newsbot.spiders.args import POSITIVE_INT_EXPECTED, positive_int
 
 EXIT_USAGE = 2
@@ -20,8 +20,8 @@ EXIT_USAGE = 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsbot",
-        description="Parse saved pages, run the offline demo, check the live sites, manage the "
-        "item schema and the seen-articles store, compact the deliveries into one dataset, rebuild "
+        description="Parse saved pages, run the offline demo, check the live sites, print the item "
+        "schema, show or forget the seen-articles store, compact the deliveries into one dataset, rebuild "
         "items from archived pages and import others'.",
     )
     parser.add_argument(
@@ -36,17 +36,6 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(run=run)
         return sub
 
-    def site_options(sub: argparse.ArgumentParser, sites: str, verb: str, instead_of: str) -> None:
-        sub.add_argument("sites", nargs="*", metavar="SITE", help=f"site short names{sites}")
-        sub.add_argument(
-            "--mirror",
-            help=f"{verb} a saved copy instead of the live sites: http(s):// or file:// URL, or a folder "
-            "(default: the NEWSBOT_MIRROR environment variable; empty: the live sites)",
-        )
-        sub.add_argument(
-            "--json", action="store_true", help=f"print one JSON document instead of {instead_of}"
-        )
-
     sub = command("parse", parse.run)
     sub.add_argument("files", nargs="+", type=Path, metavar="FILE", help="saved article pages or feeds")
     sub.add_argument("--url", help="the page's real URL (default: its og:url, or its wget --mirror path)")
@@ -56,23 +45,24 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--snapshot", type=Path, help="the snapshot folder (default: tests/site)")
 
     sub = command("check", check.run)
-    sections_help = (
-        "comma list of slugs or labels, or all (default: the declared ones, else the navigation's)"
-    )
-    sub.add_argument("--sections", help=sections_help)
     sub.add_argument(
-        "--articles",
-        type=_positive_int,
-        default=check.DEFAULT_ARTICLES,
-        metavar="N",
-        help=f"articles fetched per site (default: {check.DEFAULT_ARTICLES})",
+        "sites", nargs="*", metavar="SITE", help="e.g. spacewar (default: every site that declares sections)"
     )
-    site_options(sub, ", e.g. spacewar (default: every site that declares sections)", "check", "tables")
+    sub.add_argument(
+        "--sections",
+        help="comma list of slugs or labels, or all (default: the declared ones, else the navigation's)",
+    )
+    articles = f"articles fetched per site (default: {check.DEFAULT_ARTICLES})"
+    sub.add_argument(
+        "--articles", type=_positive_int, default=check.DEFAULT_ARTICLES, metavar="N", help=articles
+    )
+    sub.add_argument(
+        "--mirror",
+        help="check a saved copy: http(s):// or file:// URL, or a folder (default: NEWSBOT_MIRROR)",
+    )
+    sub.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
 
-    sub = command("schema", schema.run)
-    group = sub.add_mutually_exclusive_group()
-    group.add_argument("--write", action="store_true", help="rewrite the shipped schema from the item class")
-    group.add_argument("--check", action="store_true", help="exit 1 when the shipped schema is stale")
+    command("schema", schema.run)
 
     sub = command("state", state.run)
     sub.add_argument("--path", type=Path, help="the store (default: NEWSBOT_STATE or its default)")
@@ -92,24 +82,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--all-sites", action="store_true", help="with --forget-section: of every site")
     sub.add_argument("--redis", metavar="URL", help="a cluster's store in Redis (its NEWSBOT_REDIS_URL)")
 
-    sub = command("sections", sections.run)
-    site_options(sub, " (default: every site)", "read", "text")
-
     sub = command("dataset", dataset.run)
     sub.add_argument("out", type=Path, metavar="OUT", help="the dataset folder, made or replaced")
     inputs = "finished deliveries (*.jsonl) or folders of them (default: the folder of NEWSBOT_OUTPUT)"
     sub.add_argument("inputs", nargs="*", type=Path, metavar="DELIVERY_OR_FOLDER", help=inputs)
 
-    sub = command("rebuild", warcs.rebuild)
-    sub.add_argument("warcs", nargs="+", type=Path, metavar="ARCHIVE", help="WARC files (*.warc.gz)")
-    sub.add_argument("--out", type=Path, help="the new delivery (default: output/rebuild-<time>.jsonl)")
-    against = "the earlier items: a delivery, or a folder of them (default: the output folder's)"
-    sub.add_argument("--against", type=Path, metavar="FILE_OR_FOLDER", help=against)
-
-    sub = command("import", warcs.backfill)
-    sub.add_argument("warcs", nargs="+", type=Path, metavar="WARC", help="WARC files (.warc or .warc.gz)")
-    sub.add_argument("--out", type=Path, help="the new delivery (default: import-<time>.jsonl in output/)")
-    sub.add_argument("--state", type=Path, help="the store (default: NEWSBOT_STATE or its default)")
+    for name, run in (("rebuild", warcs.rebuild), ("import", warcs.backfill)):
+        sub = command(name, run)
+        sub.add_argument("warcs", nargs="+", type=Path, metavar="WARC", help="WARC files (.warc or .warc.gz)")
+        sub.add_argument(
+            "--out", type=Path, help=f"the new delivery (default: {name}-<time>.jsonl in output/)"
+        )
+        sub.add_argument("--state", type=Path, help="the store (default: NEWSBOT_STATE or its default)")
     return parser
 
 

@@ -8,9 +8,7 @@ import sys
 from collections import Counter
 from typing import Any
 
-from scrapy.utils.project import get_project_settings
-
-from newsbot.cli import CommandError, site_named
+from newsbot.cli import CommandError, project_settings, site_named
 from newsbot.delivery import missing_deliveries
 from newsbot.registry import load_registry
 from newsbot.store import Forgotten, LedgerEntry, SqliteSeenStore, StoreError, store_path_from_setting
@@ -30,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
         store, path = RedisSeenStore(args.redis), redacted(args.redis)
     else:
         # NEWSBOT_STATE as `scrapy crawl` would see it in this folder (scrapy.cfg and settings).
-        path = args.path or store_path_from_setting(get_project_settings().get("NEWSBOT_STATE") or None)
+        path = args.path or store_path_from_setting(project_settings().get("NEWSBOT_STATE") or None)
         if not path.exists():
             print(f"newsbot state: no store at {path} yet (nothing has been written)", file=sys.stderr)
             return 1

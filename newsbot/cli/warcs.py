@@ -25,59 +25,78 @@ _WAYBACK_TOOLBAR = re.compile(
     rb"<!-- BEGIN WAYBACK TOOLBAR INSERT -->.*?<!-- END WAYBACK TOOLBAR INSERT -->", re.S
 )
 
-Capture = tuple[str, dict[str, Any] | None]  # an article page's URL, and its item (None: it makes none)
-
 
 def rebuild(args: argparse.Namespace) -> int:
-    """Write the items of archived pages again with today's parser, and what changed: the pages of run
-    archives (output/*.warc.gz) parsed again, offline, into a new delivery, and per field how many
-    articles changed against the earlier items."""
-    counts: Counter[str] = Counter()
-    against = args.against or output_folder()
-    previous = latest_items(against) if args.against or against.is_dir() else {}  # a first run's: none
-    captures, status = _read_all(args.warcs, "rebuild", counts)
-    # A syndicated copy the crawl dropped (its body is another URL's) is dropped again.
-    owners = {item["content_hash"]: url for url, item in previous.items()}
-    items = _valid(captures, owners, counts, "rebuild")
-    out = args.out or _default_delivery("rebuild")
-    _write(out, list(items.values()))
-    print(_summary("Rebuilt", len(items), f"{len(args.warcs)} archive(s)", out, counts))
-    print("\n".join(change_report(previous, items, {url for url, _ in captures}, against)))
-    return status
+    """Write the items of archived pages again with today's parser: the pages of run archives
+    (output/*.warc.gz) parsed again, offline, into a new delivery."""
+    return _run(args, "rebuild")
 
 
 def backfill(args: argparse.Namespace) -> int:
     """Write the articles of others' WARC files (Wayback, Common Crawl) the store lacks: their SMN article
     pages parsed into a delivery whose items name their capture, then marked known."""
+    return _run(args, "import")
+
+
+def _run(args: argparse.Namespace, command: str) -> int:
     from newsbot.store import SqliteSeenStore, StoreError, known_article, store_path_from_setting
 
     counts: Counter[str] = Counter()
-    captures, status = _read_all(args.warcs, "import", counts)
+    items: list[dict[str, Any]] = []
+    status = 0
+    for archive in args.warcs:
+        try:
+            items.extend(articles(archive, counts, command))
+        except CommandError as error:  # the items before the fault are had
+            print(f"newsbot {command}: {error}", file=sys.stderr)
+            status = 1
     path = args.state or store_path_from_setting(project_settings().get("NEWSBOT_STATE"))
+    importing = command == "import"
     try:
-        store = SqliteSeenStore(path) if path is not None else None
+        # A rebuild only reads the store: it makes none where there is none.
+        store = SqliteSeenStore(path) if path is not None and (importing or path.exists()) else None
         with contextlib.closing(store) if store else contextlib.nullcontext():
-            fresh: list[Capture] = []
-            for url, item in captures:
-                if item is None:
-                    continue
-                if store and (store.is_known_url(item["url"]) or store.owner_of_hash(item["content_hash"])):
-                    counts["articles the store has"] += 1
-                else:
-                    fresh.append((url, item))
-            items = _valid(fresh, {}, counts, "import")
-            out = args.out or _default_delivery("import")
-            size = _write(out, list(items.values()))
-            if store:  # once the lines are durably on disk, as the crawl's writer marks them
-                known = [known_article(item) for item in items.values()]
-                store.record_many(known, output=str(out), reconciled_bytes=size)
+            kept = _kept(items, store, importing, counts, command)
+            now = datetime.datetime.now(datetime.UTC)
+            out = args.out or output_folder() / f"{command}-{now:%Y-%m-%dT%H%M%S}.jsonl"
+            size = _write(out, kept)
+            if store and importing:  # once the lines are durably on disk, as the crawl's writer marks them
+                store.record_many(map(known_article, kept), output=str(out), reconciled_bytes=size)
     except StoreError as error:
         raise CommandError(str(error)) from None
-    print(_summary("Imported", len(items), f"{len(args.warcs)} WARC file(s)", out, counts))
+    skipped = ", ".join(f"{n} {what}" for what, n in sorted(counts.items()) if n) or "nothing"
+    verb, where = "Imported" if importing else "Rebuilt", f"into {out}" if kept else "nothing written"
+    print(f"{verb} {len(kept)} article(s) from {len(args.warcs)} WARC file(s), {where}\nSkipped: {skipped}")
     return status
 
 
-def articles(archive: Path, counts: Counter[str], command: str) -> Iterator[Capture]:
+def _kept(
+    items: list[dict[str, Any]], store: Any, importing: bool, counts: Counter[str], command: str
+) -> list[dict[str, Any]]:
+    """The items valid against the shipped schema, the last capture of a URL winning, but for
+    syndicated copies: a body the store, or an earlier capture, has under another URL. An import
+    also drops what the store has."""
+    from newsbot.item import schema_validator
+
+    validator = schema_validator()
+    owners: dict[str, str] = {}
+    kept: dict[str, dict[str, Any]] = {}
+    for item in items:
+        url, body = item["url"], item["content_hash"]
+        stored = store.owner_of_hash(body) if store else None
+        if importing and (stored or (store and store.is_known_url(url))):
+            counts["articles the store has"] += 1
+        elif owners.setdefault(body, stored or url) != url:
+            counts["syndicated copies"] += 1
+        elif (error := next(validator.iter_errors(item), None)) is not None:
+            counts["invalid items"] += 1
+            print(f"newsbot {command}: skipped {url}: {error.message}", file=sys.stderr)
+        else:
+            kept[url] = item
+    return list(kept.values())
+
+
+def articles(archive: Path, counts: Counter[str], command: str) -> Iterator[dict[str, Any]]:
     """The article pages of the response records of a WARC file, in its order. Other records and
     pages are counted in `counts`; a page that does not parse is logged too. Raises CommandError,
     one line, for a file that is not a WARC or is cut short (the items before it are had)."""
@@ -130,13 +149,12 @@ def articles(archive: Path, counts: Counter[str], command: str) -> Iterator[Capt
                     item = None
                 if item is None:
                     counts["article pages that make no item"] += 1
-                    yield url, None
                     continue
                 if context.get("listed") not in (None, item.url):
                     item.summary = None  # the listing's teaser is the listed article's (middlewares.claims)
                 if command == "import":
                     item.source = f"import: {archive.name}, {captured_at}"
-                yield url, item.to_dict()
+                yield item.to_dict()
     except OSError as error:
         raise CommandError(f"{archive}: {error.strerror or error}") from None
     except CommandError:
@@ -154,43 +172,6 @@ def _original(headers: Any) -> tuple[str, str]:
         captured = datetime.datetime.strptime(stamp, "%Y%m%d%H%M%S")
         return (url if "://" in url else f"http://{url}"), captured.strftime("%Y-%m-%dT%H:%M:%SZ")
     return target, (headers.get_header("WARC-Date") or "")[:19] + "Z"
-
-
-def _read_all(archives: list[Path], command: str, counts: Counter[str]) -> tuple[list[Capture], int]:
-    """Every archive's captures; an archive that cannot be read is one line on stderr, status 1."""
-    captures: list[Capture] = []
-    status = 0
-    for archive in archives:
-        try:
-            captures.extend(articles(archive, counts, command))
-        except CommandError as error:
-            print(f"newsbot {command}: {error}", file=sys.stderr)
-            status = 1
-    return captures, status
-
-
-def _valid(
-    captures: list[Capture], owners: dict[str, str], counts: Counter[str], command: str
-) -> dict[str, dict[str, Any]]:
-    """The items valid against the shipped schema by URL, the last capture of a URL winning, but for
-    syndicated copies: a body already `owners`' (content hash -> URL) under another URL is dropped."""
-    from newsbot.item import schema_validator
-
-    validator = schema_validator()
-    items: dict[str, dict[str, Any]] = {}
-    for item in (item for _, item in captures if item is not None):
-        if owners.setdefault(item["content_hash"], item["url"]) != item["url"]:
-            counts["syndicated copies"] += 1
-        elif (error := next(validator.iter_errors(item), None)) is not None:
-            counts["invalid items"] += 1
-            print(f"newsbot {command}: skipped {item['url']}: {error.message}", file=sys.stderr)
-        else:
-            items[item["url"]] = item
-    return items
-
-
-def _default_delivery(kind: str) -> Path:
-    return output_folder() / f"{kind}-{datetime.datetime.now(datetime.UTC):%Y-%m-%dT%H%M%S}.jsonl"
 
 
 def _write(path: Path, items: list[dict[str, Any]]) -> int:
@@ -212,61 +193,3 @@ def _write(path: Path, items: list[dict[str, Any]]) -> int:
         part.unlink(missing_ok=True)
         raise CommandError(f"cannot write {path}: {error.strerror or error}") from None
     return size
-
-
-def _summary(verb: str, written: int, sources: str, out: Path, counts: Counter[str]) -> str:
-    skipped = ", ".join(f"{n} {what}" for what, n in sorted(counts.items()) if n) or "nothing"
-    where = f"into {out}" if written else "nothing written"
-    return f"{verb} {written} article(s) from {sources}, {where}\nSkipped: {skipped}"
-
-
-def latest_items(where: Path) -> dict[str, dict[str, Any]]:
-    """The latest item of each URL in a delivery, or in the deliveries of a folder (newest file last)."""
-    from newsbot.delivery import deliveries
-
-    files = sorted(deliveries(where), key=lambda p: p.stat().st_mtime) if where.is_dir() else [where]
-    items: dict[str, dict[str, Any]] = {}
-    for path in files:
-        try:
-            items.update((item["url"], item) for item in map(json.loads, path.open(encoding="utf-8")))
-        except OSError as error:
-            raise CommandError(f"{path}: {error.strerror or error}") from None
-        except (ValueError, KeyError, TypeError):
-            raise CommandError(f"{path}: not a delivery of items (a line is not an item)") from None
-    return items
-
-
-def change_report(
-    previous: dict[str, dict[str, Any]], items: dict[str, dict[str, Any]], read: set[str], against: Path
-) -> list[str]:
-    """Per field, the articles whose value changed, with two examples; then the new and gone ones."""
-    changed: dict[str, list[str]] = {}
-    for url, item in items.items():
-        old = previous.get(url, {})
-        for name, value in item.items():
-            if old and name != "scraped_at" and old.get(name) != value:
-                changed.setdefault(name, []).append(f"{url}: {_short(old.get(name), value)}")
-    new = [url for url in items if url not in previous]
-    gone = [url for url in sorted(read & previous.keys()) if url not in items]
-    lines = [f"Against {against}: {len(items) - len(new)} article(s) written before"]
-    for name, examples in sorted(changed.items()):
-        lines.append(f"  {name}: {len(examples)} article(s) changed")
-        lines.extend(f"      {example}" for example in examples[:2])
-    if not changed:
-        lines.append("  no field changed")
-    lines.append(f"  new: {len(new)} article(s); gone: {len(gone)} article(s) no longer made an item")
-    lines.extend(f"      gone: {url}" for url in gone[:2])
-    return lines
-
-
-def _short(old: Any, new: Any, width: int = 60) -> str:
-    """`old -> new`, each cut to `width`, from a little before where two texts first differ."""
-    before, after = json.dumps(old, ensure_ascii=False), json.dumps(new, ensure_ascii=False)
-    same = next((i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b), len(before))
-    start = max(0, same - 10) if same > width // 2 else 0
-
-    def cut(text: str) -> str:
-        text = ("…" if start else "") + text[start:]
-        return text if len(text) <= width else text[: width - 1] + "…"
-
-    return f"{cut(before)} -> {cut(after)}"

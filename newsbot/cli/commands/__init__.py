@@ -4,7 +4,6 @@ finds them, and what they share: the settings checked before a crawl, the Inspec
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import UsageError
@@ -18,35 +17,6 @@ if TYPE_CHECKING:
 else:  # at run time a plain mixin, so that Scrapy does not list it as a command of its own
     _ScrapyCommand = object
 
-# A bad value is one line and exit status 2 before the crawl starts, not a traceback at the end of a
-# run that fetched everything (`-s NEWSBOT_MAX_ERRORS=abc`). Each setting names what its value must
-# be, as the error says it, and the Scrapy reader that fails (ValueError, TypeError) on a value of
-# another type. A number must be 0 or more; a flag always is.
-WHOLE_NUMBER = ("a whole number of 0 or more", BaseSettings.getint)
-SECONDS = ("a number of seconds, 0 or more", BaseSettings.getfloat)
-FLAG = ("True or False", BaseSettings.getbool)
-CHECKED_SETTINGS: dict[str, tuple[str, Callable[[BaseSettings, str], float]]] = {
-    "NEWSBOT_MAX_ERRORS": WHOLE_NUMBER,
-    "NEWSBOT_KNOWN_PAGES_OVERSHOOT": WHOLE_NUMBER,
-    "NEWSBOT_MAX_SECTION_PAGES": WHOLE_NUMBER,
-    "NEWSBOT_MAX_LINKS_PER_PAGE": WHOLE_NUMBER,
-    "NEWSBOT_FEED_MIN_ITEMS": WHOLE_NUMBER,
-    "NEWSBOT_LEDGER_MAX_ATTEMPTS": WHOLE_NUMBER,
-    "NEWSBOT_LEDGER_GONE_ATTEMPTS": WHOLE_NUMBER,
-    "NEWSBOT_LEDGER_GIVE_UP_DAYS": ("a number of days, 0 or more", BaseSettings.getfloat),
-    "NEWSBOT_STATE_BUSY_TIMEOUT": SECONDS,
-    "NEWSBOT_REDIS_RETRIES": WHOLE_NUMBER,
-    "NEWSBOT_REDIS_TIMEOUT": SECONDS,
-    "NEWSBOT_RETRY_BACKOFF": SECONDS,
-    "NEWSBOT_RETRY_BACKOFF_MAX": SECONDS,
-    "NEWSBOT_RETRY_AFTER_MAX": SECONDS,
-    "NEWSBOT_PROGRESS_INTERVAL": SECONDS,
-    "NEWSBOT_INCREMENTAL_EXPORTS": FLAG,
-    "NEWSBOT_MIRROR_POLITE": FLAG,
-    "NEWSBOT_RUN_REPORT": FLAG,
-    "NEWSBOT_ARCHIVE": FLAG,
-}
-
 # Scrapy's inspection tools (`scrapy parse`, `check`, `shell`, `fetch`, `view`) look at pages; they do
 # not crawl. So they run with no seen-articles store (a page's entries are all shown, none marked
 # known), no delivery and no run report or verdict; a `-s` on the command line still wins.
@@ -59,15 +29,22 @@ INSPECTION_SETTINGS: dict[str, Any] = {
 
 
 def check_settings(settings: BaseSettings) -> None:
-    """Raises UsageError, one line naming the setting, for the first NEWSBOT_* value that is wrong."""
-    for name, (expected, read) in CHECKED_SETTINGS.items():
-        value = settings.get(name)
+    """Raises UsageError, one line naming the setting, for the first NEWSBOT_* value that is not of
+    the type of its default in newsbot/settings.py, or is a number below 0: before the crawl, not as
+    a traceback at the end of a run that fetched everything (`-s NEWSBOT_MAX_ERRORS=abc`)."""
+    import newsbot.settings
+
+    expected = {bool: "True or False", int: "a whole number of 0 or more", float: "a number of 0 or more"}
+    read = {bool: BaseSettings.getbool, int: BaseSettings.getint, float: BaseSettings.getfloat}
+    for name, default in vars(newsbot.settings).items():
+        if not name.startswith("NEWSBOT_") or type(default) not in read or settings.get(name) is None:
+            continue
         try:
-            fits = value is None or read(settings, name) >= 0  # NaN is not >= 0 either
+            fits = read[type(default)](settings, name) >= 0  # NaN is not >= 0 either
         except (TypeError, ValueError):
             fits = False
         if not fits:
-            raise UsageError(f"-s {name}={value!r}: expected {expected}")
+            raise UsageError(f"-s {name}={settings.get(name)!r}: expected {expected[type(default)]}")
     try:
         normalise_mirror(settings.get("NEWSBOT_MIRROR") or "")
         if template := settings.get("NEWSBOT_OUTPUT"):

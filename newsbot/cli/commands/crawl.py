@@ -33,8 +33,17 @@ class Command(ScrapyCrawlCommand):
         # and a usage error must be the one line on stderr.
         try:
             super().process_options(args, opts)
+            assert self.settings is not None
+            check_settings(self.settings)
+            loader = get_spider_loader(self.settings)
+            names = loader.list()
             for name in self.spider_names(args, opts):
-                self._check_before_start(name, opts.spargs)
+                if name not in names:
+                    close = difflib.get_close_matches(name, names, n=1)
+                    hint = f"did you mean {close[0]!r}? " if close else ""
+                    raise UsageError(f"unknown spider {name!r}; {hint}`scrapy list` shows all {len(names)}")
+                if (site_name := getattr(loader.load(name), "site_name", None)) is not None:
+                    SpiderArguments.parse(opts.spargs).check_site(load_registry().site(site_name))
         except UsageError as error:
             print(f"scrapy {self.command_name}: {error}", file=sys.stderr)
             sys.exit(EXIT_USAGE)
@@ -52,38 +61,20 @@ class Command(ScrapyCrawlCommand):
         for crawler in crawlers:
             self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
-        statuses = [self._status(crawler, alone=len(crawlers) == 1) for crawler in crawlers]
-        # The worst run's: cron is told of a failure whichever site it was.
-        self.exitcode = max(statuses)
-        for name, crawler, status in zip(names, crawlers, statuses, strict=True):
-            stats = {} if crawler.stats is None else crawler.stats.get_stats()
+        for name, crawler in zip(names, crawlers, strict=True):
+            stats = crawler.stats.get_stats() if crawler.stats else {}
+            # The process knows only that one of its crawlers did not start; among several, it is the
+            # one without a spider.
+            failed = self.crawler_process.bootstrap_failed if len(crawlers) == 1 else crawler.spider is None
+            if crawler.stats is None or failed or stats.get("finish_reason") in USAGE_FINISH_REASONS:
+                status = EXIT_USAGE
+            else:
+                status = 0 if _outcome(stats, crawler.settings) == "ok" else EXIT_FAILED
+            self.exitcode = max(self.exitcode, status)  # the worst run's: cron hears of any failure
             if status and not (status == EXIT_FAILED and _summary_on_console(stats, crawler.settings)):
                 # On stderr whatever LOG_FILE says: under cron this line is the mail, and it names
                 # the report of this run, not one an earlier run left.
                 print(failure_line(name, status, crawler.settings, stats), file=sys.stderr)
-
-    def _status(self, crawler: Any, *, alone: bool) -> int:
-        assert self.crawler_process
-        stats = {} if crawler.stats is None else crawler.stats.get_stats()
-        # The process knows only that one of its crawlers did not start; among several, it is the one
-        # without a spider.
-        failed = self.crawler_process.bootstrap_failed if alone else getattr(crawler, "spider", None) is None
-        if crawler.stats is None or failed or stats.get("finish_reason") in USAGE_FINISH_REASONS:
-            return EXIT_USAGE
-        return 0 if _outcome(stats, crawler.settings) == "ok" else EXIT_FAILED
-
-    def _check_before_start(self, name: str, spider_arguments: dict[str, str]) -> None:
-        assert self.settings is not None
-        loader = get_spider_loader(self.settings)
-        names = loader.list()
-        if name not in names:
-            close = difflib.get_close_matches(name, names, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise UsageError(f"unknown spider {name!r}; {hint}`scrapy list` shows all {len(names)}")
-        check_settings(self.settings)
-        site_name = getattr(loader.load(name), "site_name", None)
-        if site_name is not None:
-            SpiderArguments.parse(spider_arguments).check_site(load_registry().site(site_name))
 
 
 def failure_line(spider: str, status: int, settings: BaseSettings, stats: dict[str, Any]) -> str:

@@ -29,11 +29,7 @@ class Command(CrawlCommand):
         assert self.settings is not None
         files = [("-s NEWSBOT_OUTPUT", self.settings["NEWSBOT_OUTPUT"])]
         files += [(f"-o {uri}", uri) for uri in (opts.output or []) + (opts.overwrite_output or [])]
-        shared = [given for given, template in files if _shared(template)]
+        shared = [given for given, name in files if name and not any(mark in name for mark in _PER_SPIDER)]
         if shared:
             raise UsageError(f"{shared[0]}: one file for every spider; put {{spider}} (or %(name)s) in it")
         return list(dict.fromkeys(args)) or [site.name for site in load_registry().sites]
-
-
-def _shared(template: str | None) -> bool:
-    return bool(template) and not any(mark in str(template) for mark in _PER_SPIDER)
