@@ -1,5 +1,6 @@
 """Help everywhere: every entry point answers --help with exit 0, a usage line and a description;
-`newsbot --version` names the installed package's version."""
+`newsbot --version` names the installed package's version; `scrapy args SPIDER` lists a spider's
+arguments from newsbot/spiders/args.py."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 import newsbot.cli.commands
 from newsbot.cli.main import build_parser, main
+from newsbot.spiders.args import argument_table
 from tests.conftest import ROOT
 
 PYTHON = sys.executable
@@ -68,3 +70,17 @@ def test_newsbot_version_is_the_installed_package():
     result = _run([PYTHON, "-m", "newsbot.cli", "--version"])
     assert result.returncode == 0
     assert result.stdout.strip() == f"newsbot {importlib.metadata.version('newsbot')}"
+
+
+def test_scrapy_args_lists_a_spiders_arguments():
+    names = ("spacewar", "marsdaily", "nope")
+    spacewar, marsdaily, unknown = (_run([PYTHON, "-m", "scrapy", "args", name]) for name in names)
+    assert spacewar.returncode == 0, spacewar.stderr
+    lines = spacewar.stdout.splitlines()
+    assert lines[0] == "scrapy crawl spacewar -a NAME=VALUE ..."
+    listed = [line.split()[0] for line in lines[1:] if not line.startswith(" ")]
+    assert listed == [name for name, _, _ in argument_table()]
+    assert "Default: no bound." in spacewar.stdout and "no known feed" not in spacewar.stdout
+    assert "marsdaily.com has no known feed" in marsdaily.stdout  # what only the site can tell
+    assert unknown.returncode == 2
+    assert unknown.stderr == "scrapy args: unknown spider 'nope'; `scrapy list` shows them\n"

@@ -1,0 +1,51 @@
+"""`scrapy args SPIDER`: the arguments a spider takes (`scrapy crawl SPIDER -a NAME=VALUE`), from
+newsbot/spiders/args.py, as `scrapy list` lists the spiders."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from typing import Any, ClassVar
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+from scrapy.spiderloader import get_spider_loader
+
+from newsbot.registry import load_registry
+from newsbot.spiders.args import SpiderArguments, argument_table
+
+EXIT_USAGE = 2
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+    requires_crawler_process = False
+    default_settings: ClassVar[dict[str, Any]] = {"LOG_ENABLED": False}
+
+    def syntax(self) -> str:
+        return "<spider>"
+
+    def short_desc(self) -> str:
+        return "List the arguments a spider takes (-a NAME=VALUE), with their meaning and default"
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.settings is not None
+        loader = get_spider_loader(self.settings)
+        if len(args) != 1 or args[0] not in loader.list():
+            given = f"unknown spider {args[0]!r}" if len(args) == 1 else "give exactly one spider name"
+            print(f"scrapy args: {given}; `scrapy list` shows them", file=sys.stderr)
+            self.exitcode = EXIT_USAGE
+            return
+        table = argument_table()
+        width = max(len(name) for name, _, _ in table)
+        print(f"scrapy crawl {args[0]} -a NAME=VALUE ...")
+        for name, meaning, default in table:
+            row = f"{name:<{width}}  {meaning}. Default: {default}."
+            print(textwrap.fill(row, 100, subsequent_indent=" " * (width + 2)))
+        site_name = getattr(loader.load(args[0]), "site_name", None)
+        try:  # what only the site can tell
+            if site_name is not None:
+                SpiderArguments.parse({"source": "feed"}).check_site(load_registry().site(site_name))
+        except UsageError as error:
+            print(f"Note: {error}.")
