@@ -1,6 +1,7 @@
 """Every command and code block of README.md, ARCHITECTURE.md and bench/README.md is run as written
 by some test: RUN_BY names it, and a block it does not name fails the suite. The blocks no other
-module runs are run here: `newsbot check`, the extraction-case workflow and the layout example."""
+module runs are run here: `newsbot sections`, `newsbot check`, the extraction-case workflow and the
+layout example."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.cases_support import all_cases, expected_text
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SNAPSHOT
 from tests.readme_commands import (
     DOCS,
     RUNNABLE,
@@ -39,6 +40,9 @@ RUN_BY: dict[tuple[str, str], tuple[str, ...]] = {
     ),
     ("README.md", "## Crawling"): ("test_readme_commands.py::test_crawl_examples_run_as_written",),
     ("README.md", "### Scrapy's own tools"): ("test_readme_commands.py::test_scrapy_tools_run_as_written",),
+    ("README.md", "### Sections and the navigation"): (
+        "test_docs_commands.py::test_sections_commands_run_as_written",
+    ),
     ("README.md", "### Loading it"): (
         "test_dataset.py::test_readme_dataset_and_loaders_give_one_typed_row_per_article_as_written",
         "test_dataset.py::test_readme_dataset_and_loaders_give_one_typed_row_per_article_as_written",
@@ -124,7 +128,7 @@ def test_the_test_command_is_the_one_ci_runs():
     assert line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
 
 
-# --- newsbot check, against the snapshot ------------------------------------------------------------
+# --- newsbot sections and newsbot check, against the snapshot ---------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -158,6 +162,29 @@ def _with_mirror_named(line: str) -> bool:
 def _lines(under: str) -> list[str]:
     (block,) = readme_blocks("sh", under=under)
     return command_lines(block)
+
+
+def test_sections_commands_run_as_written(checkout):
+    lines = _lines("### Sections and the navigation")
+    assert len(lines) == 3
+    # A line naming its mirror runs with none in the environment: it must use the one it names.
+    results = [
+        run_shell(line, cwd=checkout, **({"NEWSBOT_MIRROR": ""} if _with_mirror_named(line) else {}))
+        for line in lines
+    ]
+    two_sites, every_site, mirror_named = results
+    _ok(two_sites)
+    assert "spacewar (spacewar.com)" in two_sites.stdout and "sinodaily (sinodaily.com)" in two_sites.stdout
+    assert "CHINA MILITARY" in two_sites.stdout and "MOVED from" in two_sites.stdout
+    document = json.loads(every_site.stdout)
+    assert every_site.returncode == document["exit_status"], every_site.stderr
+    assert len(document["sites"]) == 15
+    for site in document["sites"]:
+        # Every site the snapshot has a home page of is resolved, with each declared section found.
+        if (SNAPSHOT / f"www.{site['host']}" / "index.html").exists():
+            assert "error" not in site and site["missing"] == [], site
+    _ok(mirror_named)
+    assert mirror_named.stdout.startswith("marsdaily (marsdaily.com)")
 
 
 def test_check_commands_run_as_written(checkout):

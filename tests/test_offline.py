@@ -14,6 +14,7 @@ from scrapy import Request
 from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError
 from twisted.internet.error import ConnectionLost, NoRouteError
 
+from newsbot.cli.main import main
 from newsbot.middlewares.downloader import PoliteRetryMiddleware
 from tests.components import make_crawler, run
 from tests.conftest import ROOT
@@ -110,3 +111,16 @@ def test_newsbot_check_of_a_site_it_cannot_reach_exits_1_and_judges_nothing(clos
     assert "VERDICT" not in result.stdout
     last = result.stdout.strip().splitlines()[-1]
     assert last.startswith("NOT CHECKED spacewar: 127.0.0.1:") and "refused the connection" in last
+
+
+def test_newsbot_sections_stops_at_the_first_host_it_cannot_reach(closed_port_url, capsys):
+    started = time.monotonic()
+    assert main(["sections", "--mirror", closed_port_url]) == 1
+    assert time.monotonic() - started < BOUND_SECONDS
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith(
+        f"newsbot sections: {closed_port_url.removeprefix('http://')} refused the connection"
+    )
+    assert HINT in err

@@ -1,14 +1,18 @@
-"""Sections from the navigation, in-process: the navigation parser on saved pages and the resolution of
-declared sections against it."""
+"""Sections from the navigation, in-process: the navigation parser on saved pages, the resolution of
+declared sections against it, and the `newsbot sections` command."""
 
 from __future__ import annotations
 
+import json
+import shutil
+
 import pytest
 
+from newsbot.cli.main import main
 from newsbot.parsing.navigation import parse_navigation
 from newsbot.registry import NavLink, Section, Site, load_registry, resolve_sections
 from newsbot.registry.sections import section_key
-from tests.conftest import snapshot_path
+from tests.conftest import SNAPSHOT, snapshot_path
 
 
 def _home(host: str) -> bytes:
@@ -169,6 +173,70 @@ def test_a_registry_section_is_walked_at_its_declared_url_unless_the_navigation_
     linked = NavLink("CHINA MILITARY", "https://www.sinodaily.com/china-news.html")
     (moved,) = resolve_sections(sinodaily, [linked]).sections
     assert (moved.url, moved.declared_url) == (linked.url, declared.url)
+
+
+# --- `newsbot sections` ---
+
+
+def test_the_sections_command_lists_each_site_and_says_which_declared_section_moved(capsys):
+    assert main(["sections", "spacewar", "sinodaily", "marsdaily", "--mirror", str(SNAPSHOT)]) == 0
+    out = capsys.readouterr().out
+    assert "CYBER WARS" in out and "https://www.spacewar.com/cyber-wars.html" in out
+    lines = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ") and "http" in line}
+    assert lines["CHINA"].endswith("declared, MOVED from https://www.sinodaily.com/china-military.html")
+    assert "https://www.sinodaily.com/china-news.html" in lines["CHINA"]
+    assert "not sections: Home, About, Advertise, Privacy Policy, RSS" in out
+
+    assert main(["sections", "sinodaily", "spacewar", "--json", "--mirror", str(SNAPSHOT)]) == 0
+    document = json.loads(capsys.readouterr().out)
+    sino, spacewar = document["sites"]
+    assert sino["moved"] == ["china-military"] and sino["missing"] == []
+    assert sino["sections"][0] == {
+        "key": "china-military",
+        "label": "CHINA MILITARY",
+        "url": "https://www.sinodaily.com/china-news.html",
+        "declared": True,
+        "in_navigation": True,
+        "declared_url": "https://www.sinodaily.com/china-military.html",
+        "moved": True,
+    }
+    assert spacewar["new"] == ["cyber-wars"] and spacewar["moved"] == []
+
+
+def test_the_sections_command_reads_every_site_of_the_snapshot(capsys, manifest):
+    assert main(["sections", "--json", "--mirror", "tests/site"]) == 0
+    sites = json.loads(capsys.readouterr().out)["sites"]
+    assert [site["site"] for site in sites] == [site.name for site in load_registry().sites]
+    for site in sites:
+        linked = {n["url"] for n in manifest["navigation"] if n["site"] == site["host"] and n["is_section"]}
+        assert {section["url"] for section in site["sections"]} >= linked, site["site"]
+        assert linked and not site.get("error") and not site["missing"], site["site"]
+
+
+def test_the_sections_command_exits_1_when_a_declared_section_is_not_in_the_navigation(tmp_path, capsys):
+    copy = shutil.copytree(SNAPSHOT / "www.spacewar.com", tmp_path / "www.spacewar.com")
+    home = copy / "index.html"
+    home.write_bytes(
+        home.read_bytes().replace(b'<td><a href="/military-space.html">MILITARY SPACE</a></td>', b"")
+    )
+    assert main(["sections", "spacewar", "--mirror", str(tmp_path)]) == 1
+    assert "MILITARY SPACE" in capsys.readouterr().out
+    assert main(["sections", "spacewar", "--json", "--mirror", str(tmp_path)]) == 1
+    assert json.loads(capsys.readouterr().out)["sites"][0]["missing"] == ["military-space"]
+    # No home page at all: it cannot vouch for anything either.
+    home.unlink()
+    assert main(["sections", "spacewar", "--mirror", str(tmp_path)]) == 1
+    assert "home page not read" in capsys.readouterr().out
+
+
+def test_the_sections_command_usage_errors_exit_2(capsys, monkeypatch):
+    monkeypatch.delenv("NEWSBOT_MIRROR", raising=False)
+    assert main(["sections", "nosuchsite"]) == 2
+    assert "unknown site 'nosuchsite'" in capsys.readouterr().err
+    assert main(["sections", "spacewar", "--mirror", str(SNAPSHOT / "no-such-folder")]) == 2
+    assert "not a URL and not a folder" in capsys.readouterr().err
+    assert main(["sections", "spacewar", "--mirror", "ftp://example.org/"]) == 2
+    assert "--mirror 'ftp://example.org/': expected an http(s):// or file:// URL" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,7 @@ def test_every_entry_point_answers_help():
 
 def test_every_newsbot_subcommand_has_a_description(capsys):
     subcommands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
-    assert {"parse", "demo", "check", "schema", "state", "dataset", "rebuild", "import"} <= set(subcommands)
+    assert {"parse", "demo", "check", "schema", "state", "sections"} <= set(subcommands)
     for name, parser in subcommands.items():
         assert parser.description, f"newsbot {name} has no description"
         with pytest.raises(SystemExit) as exit_:

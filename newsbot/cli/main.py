@@ -11,7 +11,7 @@ from pathlib import Path
 
 from scrapy.exceptions import UsageError
 
-from newsbot.cli import CommandError, check, dataset, demo, parse, schema, state, warcs
+from newsbot.cli import CommandError, check, dataset, demo, parse, schema, sections, state, warcs
 from newsbot.spiders.args import POSITIVE_INT_EXPECTED, positive_int
 
 EXIT_USAGE = 2
@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--site", help="with --forget-section: only this site")
     sub.add_argument("--all-sites", action="store_true", help="with --forget-section: of every site")
     sub.add_argument("--redis", metavar="URL", help="a cluster's store in Redis (its NEWSBOT_REDIS_URL)")
+
+    sub = command("sections", sections.run)
+    site_options(sub, " (default: every site)", "read", "text")
 
     sub = command("dataset", dataset.run)
     sub.add_argument("out", type=Path, metavar="OUT", help="the dataset folder, made or replaced")
