@@ -107,7 +107,9 @@ def test_archive_commands_run_as_written(tmp_path, manifest):
     archives = sorted(output.glob("*.warc.gz"))
     assert len(archives) == 1
     crawled = {json.loads(line)["url"] for path in output.glob("*.jsonl") for line in path.open()}
-    _ok(run_shell(rebuild, cwd=checkout))
+    result = run_shell(rebuild, cwd=checkout)
+    _ok(result)
+    assert "no field changed" in result.stdout and "new: 0 article(s)" in result.stdout
     (rebuilt,) = output.glob("rebuild-*.jsonl")
     assert {json.loads(line)["url"] for line in rebuilt.open()} == crawled
     wayback_warc(checkout / "wayback.warc.gz", [article["url"] for article in manifest["articles"]])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -64,7 +65,9 @@ def test_a_rebuild_of_a_demo_crawls_archive_gives_the_demos_items(demo, tmp_path
     archives = sorted(demo.glob("*.warc.gz"))
     assert len(archives) == len(DEMO_SPIDERS)
     out, store = tmp_path / "rebuilt.jsonl", demo / "seen.sqlite"
-    status, report, errors = _rebuild(capsys, *map(str, archives), "--out", str(out), "--state", str(store))
+    status, report, errors = _rebuild(
+        capsys, *map(str, archives), "--out", str(out), "--state", str(store), "--against", str(demo)
+    )
     assert (status, errors) == (0, "")
     crawled, rebuilt = _demo_items(demo), _items(out)
     singles, groups = expected_articles(json.loads((ROOT / "tests" / "site" / "manifest.json").read_text()))
@@ -74,6 +77,8 @@ def test_a_rebuild_of_a_demo_crawls_archive_gives_the_demos_items(demo, tmp_path
         assert {**item, "scraped_at": None} == {**crawled[url], "scraped_at": None}
     captured = _capture_times(archives)  # scraped_at: when the page came
     assert all(item["scraped_at"] == captured[url] for url, item in rebuilt.items())
+    assert "no field changed" in report
+    assert "new: 0 article(s); gone: 0" in report
     # Every capture of an article the crawl did not write (another URL's body in the store) is a copy again.
     articles = {
         a["url"] for a in json.loads((ROOT / "tests" / "site" / "manifest.json").read_text())["articles"]
@@ -85,7 +90,9 @@ def test_a_rebuild_of_a_demo_crawls_archive_gives_the_demos_items(demo, tmp_path
     assert not list(tmp_path.glob("*.part"))
 
 
-def test_a_rebuild_makes_the_items_with_todays_parser(demo, tmp_path, capsys, monkeypatch):
+def test_after_a_parser_change_the_rebuild_reports_the_field_and_how_many_changed(
+    demo, tmp_path, capsys, monkeypatch
+):
     title = Layout2022.title
 
     def new_title(self):  # "China" is now "PRC", and a page titled "Putin ..." is no article
@@ -95,14 +102,40 @@ def test_a_rebuild_makes_the_items_with_todays_parser(demo, tmp_path, capsys, mo
     monkeypatch.setattr(Layout2022, "title", new_title)
     crawled = _demo_items(demo)
     changed = sorted(url for url, item in crawled.items() if "China" in item["title"])
-    gone = {url for url, item in crawled.items() if item["title"].startswith("Putin")}
+    gone = sorted(url for url, item in crawled.items() if item["title"].startswith("Putin"))
     assert len(changed) >= 3 and gone
     out = tmp_path / "rebuilt.jsonl"
     archives = map(str, sorted(demo.glob("*.warc.gz")))
-    assert _rebuild(capsys, *archives, "--out", str(out), "--state", str(demo / "seen.sqlite"))[0] == 0
+    status, report, _ = _rebuild(
+        capsys, *archives, "--out", str(out), "--state", str(demo / "seen.sqlite"), "--against", str(demo)
+    )
+    assert status == 0
+    assert f"  title: {len(changed)} article(s) changed\n" in report
+    assert "China" in report and "-> " in report and "PRC" in report
+    assert "content_hash" not in report and "body:" not in report
+    assert f"gone: {len(gone)} article(s) no longer made an item" in report
+    assert f"      gone: {gone[0]}" in report
     rebuilt = _items(out)
     assert sorted(url for url in rebuilt if "PRC" in rebuilt[url]["title"]) == changed
-    assert rebuilt.keys() == crawled.keys() - gone
+    assert rebuilt.keys() == crawled.keys() - set(gone)
+
+
+def test_the_rebuild_compares_with_the_output_folders_latest_items_by_default(
+    demo, tmp_path, capsys, monkeypatch
+):
+    folder = tmp_path / "output"
+    folder.mkdir()
+    older = _demo_items(demo)
+    newer = {url: {**item, "byline": "by Someone Else"} for url, item in list(older.items())[:5]}
+    (folder / "a.jsonl").write_text("".join(json.dumps(i) + "\n" for i in older.values()), encoding="utf-8")
+    (folder / "b.jsonl").write_text("".join(json.dumps(i) + "\n" for i in newer.values()), encoding="utf-8")
+    os.utime(folder / "a.jsonl", (1, 1))
+    monkeypatch.chdir(tmp_path)  # the project's output folder is output/
+    archives = map(str, sorted(demo.glob("*.warc.gz")))
+    status, report, _ = _rebuild(capsys, *archives, "--out", str(tmp_path / "r.jsonl"))
+    assert status == 0
+    assert "  byline: 5 article(s) changed" in report
+    assert '"by Someone Else" -> ' in report
 
 
 def test_a_rebuild_writes_into_the_output_folder_and_makes_no_store(demo, tmp_path, capsys, monkeypatch):
@@ -113,6 +146,7 @@ def test_a_rebuild_writes_into_the_output_folder_and_makes_no_store(demo, tmp_pa
     # Without the store, the copies of articles other sites wrote first are terradaily's own again.
     assert _items(delivery).keys() > _items(demo / "terradaily.jsonl").keys()
     assert f"into {delivery}" in report
+    assert f"new: {len(_items(delivery))} article(s)" in report  # no earlier deliveries: every one new
     assert list(tmp_path.iterdir()) == [tmp_path / "output"]
 
 

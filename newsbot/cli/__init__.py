@@ -9,6 +9,7 @@ from pathlib import Path
 
 from scrapy.settings import Settings
 
+from newsbot.mirror import mirror_from_option
 from newsbot.registry import Site, load_registry
 
 
@@ -21,6 +22,14 @@ def site_named(name: str) -> Site:
         return load_registry().site(name)
     except KeyError as error:
         raise CommandError(error.args[0]) from None
+
+
+def mirror_option(option: str | None) -> str:
+    """`--mirror`, else the NEWSBOT_MIRROR environment variable, as a URL ("" for the live sites)."""
+    try:
+        return mirror_from_option(option)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
 
 
 def project_settings() -> Settings:

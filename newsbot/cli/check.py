@@ -9,8 +9,8 @@ import logging
 from typing import Any
 
 from newsbot import keys
-from newsbot.cli import CommandError, project_settings, site_named, write_stdout
-from newsbot.mirror import LOCAL_REPLAY_SETTINGS, mirror_from_option
+from newsbot.cli import mirror_option, project_settings, site_named, write_stdout
+from newsbot.mirror import LOCAL_REPLAY_SETTINGS
 from newsbot.quality import BROKEN, DEGRADED, FITS, NOTE_MAX_SHARE, assess_site, format_share, worst
 from newsbot.registry import Site, load_registry
 from newsbot.spiders.args import SpiderArguments
@@ -28,10 +28,7 @@ def run(args: argparse.Namespace) -> int:
     spider_args = {"max_pages": 1, "max_articles": args.articles, "sections": args.sections}
     # Read by the spider's own rules, a usage error before any crawl (a section name cannot be malformed).
     requested = SpiderArguments.parse(spider_args)
-    try:  # --mirror, else the NEWSBOT_MIRROR environment variable, as a URL ("" for the live sites)
-        mirror = mirror_from_option(args.mirror)
-    except ValueError as error:
-        raise CommandError(str(error)) from None
+    mirror = mirror_option(args.mirror)
     reports = _crawl(sites, {k: v for k, v in spider_args.items() if v}, requested.sections, mirror)
     # A site that could not be reached at all was not checked: no verdict on its parsers.
     reached = [report for report in reports if not report["unreachable"]]

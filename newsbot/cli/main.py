@@ -20,9 +20,9 @@ EXIT_USAGE = 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsbot",
-        description="Parse saved pages, run the offline demo, check the live sites, print the item "
-        "schema, show or forget the seen-articles store, compact the deliveries into one dataset, rebuild "
-        "items from archived pages and import others'.",
+        description="Parse saved pages, run the offline demo, check the live sites and their sections, "
+        "print the item schema, show or forget the seen-articles store, compact the deliveries into one "
+        "dataset, rebuild items from archived pages and import others'.",
     )
     parser.add_argument(
         "--version", action="version", version=f"%(prog)s {importlib.metadata.version('newsbot')}"
@@ -83,7 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--redis", metavar="URL", help="a cluster's store in Redis (its NEWSBOT_REDIS_URL)")
 
     sub = command("sections", sections.run)
-    site_options(sub, " (default: every site)", "read", "text")
+    sub.add_argument("sites", nargs="*", metavar="SITE", help="site short names (default: every site)")
+    sub.add_argument(
+        "--mirror",
+        help="read a saved copy: http(s):// or file:// URL, or a folder (default: NEWSBOT_MIRROR)",
+    )
+    sub.add_argument("--json", action="store_true", help="print one JSON document instead of text")
 
     sub = command("dataset", dataset.run)
     sub.add_argument("out", type=Path, metavar="OUT", help="the dataset folder, made or replaced")
@@ -97,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
             "--out", type=Path, help=f"the new delivery (default: {name}-<time>.jsonl in output/)"
         )
         sub.add_argument("--state", type=Path, help="the store (default: NEWSBOT_STATE or its default)")
+        if name == "rebuild":
+            against = "the earlier items to compare with: a delivery, or a folder of them (default: output/)"
+            sub.add_argument("--against", type=Path, metavar="FILE_OR_FOLDER", help=against)
     return parser
 
 

@@ -27,8 +27,9 @@ _WAYBACK_TOOLBAR = re.compile(
 
 
 def rebuild(args: argparse.Namespace) -> int:
-    """Write the items of archived pages again with today's parser: the pages of run archives
-    (output/*.warc.gz) parsed again, offline, into a new delivery."""
+    """Write the items of archived pages again with today's parser, and what changed: the pages of run
+    archives (output/*.warc.gz) parsed again, offline, into a new delivery, and per field how many
+    articles changed against the earlier items."""
     return _run(args, "rebuild")
 
 
@@ -42,21 +43,24 @@ def _run(args: argparse.Namespace, command: str) -> int:
     from newsbot.store import SqliteSeenStore, StoreError, known_article, store_path_from_setting
 
     counts: Counter[str] = Counter()
-    items: list[dict[str, Any]] = []
+    captures: list[tuple[str, dict[str, Any] | None]] = []
     status = 0
     for archive in args.warcs:
         try:
-            items.extend(articles(archive, counts, command))
+            captures.extend(articles(archive, counts, command))
         except CommandError as error:  # the items before the fault are had
             print(f"newsbot {command}: {error}", file=sys.stderr)
             status = 1
-    path = args.state or store_path_from_setting(project_settings().get("NEWSBOT_STATE"))
     importing = command == "import"
+    if not importing:  # read before this rebuild's own delivery joins them
+        against = args.against or output_folder()
+        previous = latest_items(against) if args.against or against.is_dir() else {}  # a first run's: none
+    path = args.state or store_path_from_setting(project_settings().get("NEWSBOT_STATE"))
     try:
         # A rebuild only reads the store: it makes none where there is none.
         store = SqliteSeenStore(path) if path is not None and (importing or path.exists()) else None
         with contextlib.closing(store) if store else contextlib.nullcontext():
-            kept = _kept(items, store, importing, counts, command)
+            kept = _kept([item for _, item in captures if item], store, importing, counts, command)
             now = datetime.datetime.now(datetime.UTC)
             out = args.out or output_folder() / f"{command}-{now:%Y-%m-%dT%H%M%S}.jsonl"
             size = _write(out, kept)
@@ -67,6 +71,9 @@ def _run(args: argparse.Namespace, command: str) -> int:
     skipped = ", ".join(f"{n} {what}" for what, n in sorted(counts.items()) if n) or "nothing"
     verb, where = "Imported" if importing else "Rebuilt", f"into {out}" if kept else "nothing written"
     print(f"{verb} {len(kept)} article(s) from {len(args.warcs)} WARC file(s), {where}\nSkipped: {skipped}")
+    if not importing:
+        read = {url for url, _ in captures}
+        print("\n".join(change_report(previous, {item["url"]: item for item in kept}, read, against)))
     return status
 
 
@@ -96,8 +103,11 @@ def _kept(
     return list(kept.values())
 
 
-def articles(archive: Path, counts: Counter[str], command: str) -> Iterator[dict[str, Any]]:
-    """The article pages of the response records of a WARC file, in its order. Other records and
+def articles(
+    archive: Path, counts: Counter[str], command: str
+) -> Iterator[tuple[str, dict[str, Any] | None]]:
+    """The article pages of the response records of a WARC file, in its order, each with its item
+    (None: it makes none). Other records and
     pages are counted in `counts`; a page that does not parse is logged too. Raises CommandError,
     one line, for a file that is not a WARC or is cut short (the items before it are had)."""
     from warcio.archiveiterator import ArchiveIterator
@@ -149,12 +159,13 @@ def articles(archive: Path, counts: Counter[str], command: str) -> Iterator[dict
                     item = None
                 if item is None:
                     counts["article pages that make no item"] += 1
+                    yield url, None
                     continue
                 if context.get("listed") not in (None, item.url):
                     item.summary = None  # the listing's teaser is the listed article's (middlewares.claims)
                 if command == "import":
                     item.source = f"import: {archive.name}, {captured_at}"
-                yield item.to_dict()
+                yield url, item.to_dict()
     except OSError as error:
         raise CommandError(f"{archive}: {error.strerror or error}") from None
     except CommandError:
@@ -172,6 +183,58 @@ def _original(headers: Any) -> tuple[str, str]:
         captured = datetime.datetime.strptime(stamp, "%Y%m%d%H%M%S")
         return (url if "://" in url else f"http://{url}"), captured.strftime("%Y-%m-%dT%H:%M:%SZ")
     return target, (headers.get_header("WARC-Date") or "")[:19] + "Z"
+
+
+def latest_items(where: Path) -> dict[str, dict[str, Any]]:
+    """The latest item of each URL in a delivery, or in the deliveries of a folder (newest file last)."""
+    from newsbot.delivery import deliveries
+
+    files = sorted(deliveries(where), key=lambda p: p.stat().st_mtime) if where.is_dir() else [where]
+    items: dict[str, dict[str, Any]] = {}
+    for path in files:
+        try:
+            items.update((item["url"], item) for item in map(json.loads, path.open(encoding="utf-8")))
+        except OSError as error:
+            raise CommandError(f"{path}: {error.strerror or error}") from None
+        except (ValueError, KeyError, TypeError):
+            raise CommandError(f"{path}: not a delivery of items (a line is not an item)") from None
+    return items
+
+
+def change_report(
+    previous: dict[str, dict[str, Any]], items: dict[str, dict[str, Any]], read: set[str], against: Path
+) -> list[str]:
+    """Per field, the articles whose value changed, with two examples; then the new and gone ones."""
+    changed: dict[str, list[str]] = {}
+    for url, item in items.items():
+        old = previous.get(url, {})
+        for name, value in item.items():
+            if old and name != "scraped_at" and old.get(name) != value:
+                changed.setdefault(name, []).append(f"{url}: {_short(old.get(name), value)}")
+    new = [url for url in items if url not in previous]
+    gone = [url for url in sorted(read & previous.keys()) if url not in items]
+    lines = [f"Against {against}: {len(items) - len(new)} article(s) written before"]
+    for name, examples in sorted(changed.items()):
+        lines.append(f"  {name}: {len(examples)} article(s) changed")
+        lines.extend(f"      {example}" for example in examples[:2])
+    if not changed:
+        lines.append("  no field changed")
+    lines.append(f"  new: {len(new)} article(s); gone: {len(gone)} article(s) no longer made an item")
+    lines.extend(f"      gone: {url}" for url in gone[:2])
+    return lines
+
+
+def _short(old: Any, new: Any, width: int = 60) -> str:
+    """`old -> new`, each cut to `width`, from a little before where two texts first differ."""
+    before, after = json.dumps(old, ensure_ascii=False), json.dumps(new, ensure_ascii=False)
+    same = next((i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b), len(before))
+    start = max(0, same - 10) if same > width // 2 else 0
+
+    def cut(text: str) -> str:
+        text = ("…" if start else "") + text[start:]
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    return f"{cut(before)} -> {cut(after)}"
 
 
 def _write(path: Path, items: list[dict[str, Any]]) -> int:
