@@ -7,6 +7,7 @@ answers "not known", a mark is not made, and a later run delivers again; nothing
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import functools
 import json
@@ -16,6 +17,7 @@ import re
 import socket
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, replace
 from typing import Any, TypeVar, cast
 
@@ -60,10 +62,11 @@ def _guarded(default: Any = StoreError) -> Callable[[F], F]:
                 if self.trouble is None:
                     return method(self, *args, **kwargs)
             except redis.RedisError as error:
-                self.trouble = f"Redis at {self.url} failed: {error}".replace("\n", " ")
-                if self.crawler is not None and (engine := self.crawler.engine) and engine.spider:
-                    logger.error("%s; this worker stops", self.trouble)
-                    deferred_from_coro(engine.close_spider_async(reason="redis_unreachable"))
+                self.trouble = self.trouble or f"Redis at {self.url} failed: {error}".replace("\n", " ")
+                if self.crawler is not None:
+                    from twisted.internet import reactor  # a call may fail on a thread of the store's
+
+                    reactor.callFromThread(self._stop)
             if default is StoreError or self.crawler is None:
                 raise StoreError(self.trouble)
             return copy.copy(default)
@@ -78,6 +81,10 @@ class RedisSeenStore:
         self.url, self.host = redacted(url), socket.gethostname()
         self.crawler: Crawler | None = None
         self.trouble: str | None = None
+        self.stopping = False
+        # Marks are made on a thread of their own, in order: the worker's downloads go on meanwhile.
+        self.marking = ThreadPoolExecutor(1)
+        self.unmarked: list[tuple[KnownArticle, str | None, int]] = []
         self.server_id: bytes | None = None
         # The walks this worker began, and those it found complete: the run's verdict (the add-on).
         self.begun: set[str] = set()
@@ -110,13 +117,31 @@ class RedisSeenStore:
             raise redis.RedisError("it restarted (its data may be older than this run)")
         self.server_id = server_id
 
+    def _stop(self) -> None:
+        """The first failure stops the worker, in one line."""
+        if (engine := self.crawler and self.crawler.engine) and engine.spider and not self.stopping:
+            self.stopping = True
+            logger.error("%s; this worker stops", self.trouble)
+            deferred_from_coro(engine.close_spider_async(reason="redis_unreachable"))
+
     @_guarded(None)
     def call(self, command: Callable[[redis.Redis], Any]) -> Any:
         """`command(client)` under the store's guard: the frontier's calls, and the run's."""
         return command(self.redis)
 
     def close(self) -> None:
+        self.marking.shutdown()
         self.redis.close()
+
+    async def judge(self, url: str, content_hash: str) -> tuple[bool, str | None]:
+        # On a thread, so that the worker's downloads go on while Redis answers.
+        return await asyncio.to_thread(self._judge, url, content_hash)
+
+    @_guarded((False, None))
+    def _judge(self, url: str, content_hash: str) -> tuple[bool, str | None]:
+        pipe: Any = self.redis.pipeline(transaction=False)
+        article, copy, owner = pipe.hget(ARTICLES, url).hget(COPIES, url).hget(HASHES, content_hash).execute()
+        return bool(article or copy), owner.decode() if owner else None
 
     def is_known_url(self, url: str) -> bool:
         return url in self.known_urls([url])
@@ -138,11 +163,24 @@ class RedisSeenStore:
         return int(self.redis.hget(OUTPUTS, f"{self.host}:{os.path.abspath(output)}") or 0)
 
     def record(self, article: KnownArticle, *, output: str | None = None, reconciled_bytes: int = 0) -> None:
-        self.record_many([article], output=output, reconciled_bytes=reconciled_bytes)
+        # Not waited for: a mark a killed worker did not make is made by its folder's next start.
+        self.unmarked.append((article, output, reconciled_bytes))
+        self.marking.submit(self._mark)
 
-    @_guarded(0)
+    def _mark(self) -> None:
+        """The marks not made yet, in one round trip (the offset: the last line's end)."""
+        marks, self.unmarked = self.unmarked, []
+        if marks:
+            self._record_many([article for article, _, _ in marks], *marks[-1][1:])
+
     def record_many(
         self, articles: Iterable[KnownArticle], *, output: str | None, reconciled_bytes: int
+    ) -> int:
+        return self.marking.submit(self._record_many, articles, output, reconciled_bytes).result()
+
+    @_guarded(0)
+    def _record_many(
+        self, articles: Iterable[KnownArticle], output: str | None, reconciled_bytes: int
     ) -> int:
         # Each worker appends to its own file on its own machine: one path on two machines is two files.
         delivery = f"{self.host}:{os.path.abspath(output)}" if output else None
@@ -170,10 +208,11 @@ class RedisSeenStore:
     def last_walk_completed(self, site: str, section: str) -> bool:
         return bool(self.redis.hget(WALKS, walk_field(site, section)))
 
-    @_guarded(None)
-    def begin_walk(self, site: str, section: str) -> None:
+    @_guarded(False)
+    def begin_walk(self, site: str, section: str) -> bool:
         self.begun.add(walk := walk_field(site, section))
-        self.redis.hset(WALKS, walk, "")
+        pipe: Any = self.redis.pipeline()
+        return bool(pipe.hget(WALKS, walk).hset(WALKS, walk, "").execute()[0])
 
     def complete_walks(self, site: str, sections: Iterable[str]) -> None:
         """Noted only: the run's last worker completes the walks no worker of it left incomplete."""

@@ -196,6 +196,9 @@ class SqliteSeenStore:
         ).fetchone()
         return row[0] if row else None
 
+    async def judge(self, url: str, content_hash: str) -> tuple[bool, str | None]:
+        return self.is_known_url(url), self.owner_of_hash(content_hash)
+
     def record(self, article: KnownArticle, *, output: str | None = None, reconciled_bytes: int = 0) -> None:
         self.record_many([article], output=output, reconciled_bytes=reconciled_bytes)
 
@@ -241,12 +244,14 @@ class SqliteSeenStore:
         ).fetchone()
         return bool(row and row[0])
 
-    def begin_walk(self, site: str, section: str) -> None:
+    def begin_walk(self, site: str, section: str) -> bool:
+        completed = self.last_walk_completed(site, section)
         self._write(
             "INSERT INTO walks (site, section, started_at, completed_at) VALUES (?, ?, ?, NULL) "
             "ON CONFLICT(site, section) DO UPDATE SET started_at = excluded.started_at, completed_at = NULL",
             (site, section, utc_now_iso()),
         )
+        return completed
 
     def complete_walks(self, site: str, sections: Iterable[str]) -> None:
         with self._transaction():
