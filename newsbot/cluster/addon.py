@@ -1,13 +1,7 @@
-"""The cluster worker's scheduler, on scrapy-redis, which the add-on (newsbot.cluster) selects when
-NEWSBOT_REDIS_URL is set.
-
-Workers of a spider share scrapy-redis's priority queue and duplicate filter keys, and the store
-(newsbot.cluster.store). Deliveries are at least once: a worker checks the store before writing and
-marks after its fsync, as one process does. A run's walks are recorded complete by its last worker,
-when every worker of the run finished ok and nothing is queued, and only those no worker of the run
-left incomplete: a run that lost a worker leaves them incomplete, so the next run walks on and finds
-what the lost worker held.
-"""
+"""A cluster worker's scheduler, on scrapy-redis: a spider's workers share its queue and duplicate
+filter. A run's walks are recorded complete by its last worker, when every worker of the run was ok
+and nothing is queued, and only those no worker left incomplete: a run that lost a worker leaves them
+incomplete, so the next run walks on and finds what the lost worker held."""
 
 from __future__ import annotations
 
@@ -20,7 +14,7 @@ import redis
 from scrapy import Request, Spider, signals
 from scrapy.core.scheduler import BaseScheduler
 from scrapy.crawler import Crawler
-from scrapy.exceptions import CloseSpider, DontCloseSpider
+from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.asyncio import call_later
 from scrapy.utils.misc import load_object
 from scrapy.utils.request import request_from_dict
@@ -31,7 +25,6 @@ from newsbot.clock import utc_now_iso
 from newsbot.cluster import WORKER_SETTING
 from newsbot.cluster.store import MARKER, WALKS, RedisSeenStore
 from newsbot.extensions.store import seen_store
-from newsbot.keys import FINISH_STORE_UNUSABLE, STATS_STORE_ERROR
 from newsbot.signals import run_judged
 
 logger = logging.getLogger(__name__)
@@ -73,9 +66,7 @@ return completed
 
 
 class ClusterScheduler(Scheduler):  # type: ignore[misc]
-    """scrapy-redis's Scheduler on the store's client (its calls fail as the store's do, stopping the
-    worker), with Scrapy's request fingerprint. It joins its run as it opens, waits while idle for the
-    run's live workers, and gives the run its verdict."""
+    """On the store's client (its calls fail as the store's do), with Scrapy's request fingerprint."""
 
     def __init__(self, crawler: Crawler, store: RedisSeenStore) -> None:
         name = crawler.spidercls.name
@@ -103,18 +94,11 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BaseScheduler:
         if not isinstance(store := seen_store(crawler), RedisSeenStore):
-            # The store was refused (the store extension said why), or a complete feed export has none.
-            crawler.signals.connect(cls.refuse_to_start, signal=signals.spider_opened)
+            # Refused (the store extension stops the run), or none: a complete feed export's plain crawl.
             return load_object("scrapy.core.scheduler.Scheduler").from_crawler(crawler)  # type: ignore[no-any-return]
         crawler.signals.connect((scheduler := cls(crawler, store)).spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(scheduler.run_judged, signal=run_judged)
         return scheduler
-
-    @staticmethod
-    def refuse_to_start(spider: Spider) -> None:
-        if spider.crawler.stats.get_value(STATS_STORE_ERROR) is None:
-            logger.error("A cluster worker needs its Redis store (a complete feed export -o/-O has none)")
-        raise CloseSpider(FINISH_STORE_UNUSABLE)
 
     def open(self, spider: Spider) -> None:
         self.spider = spider

@@ -1,9 +1,6 @@
-"""The seen-articles store in Redis, shared by a cluster's workers: the sqlite store's answers.
-
-Every call is bounded by redis-py's stock `Retry` and socket timeouts, on the server the process
-began with. When one fails the worker stops (one line, exit 1) and asks Redis nothing more: a question
-answers "not known", a mark is not made, and a later run delivers again; nothing is lost.
-"""
+"""The seen-articles store in Redis, shared by a cluster's workers: the sqlite store's answers. Every
+call is bounded by redis-py's Retry and socket timeouts; once one failed, a question answers "not
+known" and a mark is not made (a later run delivers again), and the worker stops."""
 
 from __future__ import annotations
 
@@ -30,7 +27,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from newsbot.clock import utc_now_iso
 from newsbot.cluster import URL_SETTING, WORKER_SETTING
-from newsbot.store.base import Forgotten, KnownArticle, LedgerEntry, SectionSummary, StoreError
+from newsbot.store.base import Forgotten, KnownArticle, LedgerEntry, SectionSummary, SeenStore, StoreError
 
 logger = logging.getLogger(__name__)
 # Seconds per socket operation, and attempts after the first: together they bound a Redis call.
@@ -76,7 +73,7 @@ def _guarded(default: Any = StoreError) -> Callable[[F], F]:
     return wrap
 
 
-class RedisSeenStore:
+class RedisSeenStore(SeenStore):
     def __init__(self, url: str, settings: BaseSettings | None = None) -> None:
         self.url, self.host = redacted(url), socket.gethostname()
         self.crawler: Crawler | None = None
@@ -143,9 +140,6 @@ class RedisSeenStore:
         article, copy, owner = pipe.hget(ARTICLES, url).hget(COPIES, url).hget(HASHES, content_hash).execute()
         return bool(article or copy), owner.decode() if owner else None
 
-    def is_known_url(self, url: str) -> bool:
-        return url in self.known_urls([url])
-
     @_guarded(set())
     def known_urls(self, urls: Iterable[str]) -> set[str]:
         if not (wanted := list(dict.fromkeys(urls))):
@@ -153,10 +147,8 @@ class RedisSeenStore:
         written, copies = self.redis.pipeline().hmget(ARTICLES, wanted).hmget(COPIES, wanted).execute()  # type: ignore[attr-defined]
         return {url for url, a, c in zip(wanted, written, copies, strict=True) if a or c}
 
-    @_guarded(None)
     def owner_of_hash(self, content_hash: str) -> str | None:
-        owner = self.redis.hget(HASHES, content_hash)
-        return owner.decode() if isinstance(owner, bytes) else None
+        return self._judge("", content_hash)[1]
 
     @_guarded(0)
     def reconciled_bytes(self, output: str) -> int:
@@ -272,7 +264,9 @@ class RedisSeenStore:
         # Not atomic: two workers failing one article at the same moment may count one attempt.
         now, raw = utc_now_iso(), self.redis.hget(LEDGER, url)
         old = (
-            _entry(url, raw) if raw else LedgerEntry(url, site, section, reason, 0, now, now, False, summary)
+            LedgerEntry(**json.loads(raw))
+            if raw
+            else LedgerEntry(url, site, section, reason, 0, now, now, False)
         )
         entry = replace(
             old,
@@ -285,13 +279,9 @@ class RedisSeenStore:
         self.redis.hset(LEDGER, url, json.dumps(asdict(entry), ensure_ascii=False))
         return entry
 
-    def ledger_pending(self, site: str) -> list[LedgerEntry]:
-        pending = [e for e in self.ledger_entries() if e.site == site and not e.given_up]
-        return sorted(pending, key=lambda e: (e.first_attempt, e.url))
-
     @_guarded([])
     def ledger_entries(self) -> list[LedgerEntry]:
-        entries = [LedgerEntry(**{**record, "url": url}) for url, record in self._records(LEDGER)]
+        entries = [LedgerEntry(**record) for _, record in self._records(LEDGER)]
         return sorted(entries, key=lambda e: (e.site, e.section or "", e.url))
 
     @_guarded(False)
@@ -301,17 +291,10 @@ class RedisSeenStore:
     @_guarded(None)
     def ledger_give_up(self, url: str) -> None:
         if raw := self.redis.hget(LEDGER, url):
-            self.redis.hset(LEDGER, url, json.dumps(asdict(replace(_entry(url, raw), given_up=True))))
-
-    def ledger_counts(self) -> dict[str, int]:
-        entries = self.ledger_entries()
-        given_up = sum(entry.given_up for entry in entries)
-        return {"pending": len(entries) - given_up, "given_up": given_up}
+            self.redis.hset(
+                LEDGER, url, json.dumps(asdict(replace(LedgerEntry(**json.loads(raw)), given_up=True)))
+            )
 
     def _records(self, key: str) -> Iterator[tuple[str, dict[str, Any]]]:
         for field, raw in self.redis.hscan_iter(key, count=1000):
             yield field.decode(), json.loads(raw)
-
-
-def _entry(url: str, raw: Any) -> LedgerEntry:
-    return LedgerEntry(**{**json.loads(raw), "url": url})

@@ -22,6 +22,7 @@ from newsbot.store.base import (
     KnownArticle,
     LedgerEntry,
     SectionSummary,
+    SeenStore,
     StoreBusyError,
     StoreError,
     store_path_from_setting,
@@ -88,7 +89,7 @@ CREATE INDEX IF NOT EXISTS ledger_by_site ON ledger (site, given_up);
 """
 
 
-class SqliteSeenStore:
+class SqliteSeenStore(SeenStore):
     def __init__(self, path: str | Path, *, busy_timeout: float = 60.0) -> None:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
@@ -178,9 +179,6 @@ class SqliteSeenStore:
     def close(self) -> None:
         self._db.close()
 
-    def is_known_url(self, url: str) -> bool:
-        return bool(self.known_urls([url]))
-
     def known_urls(self, urls: Iterable[str]) -> set[str]:
         """Which of `urls` were written, or skipped as copies of something written."""
         rows = self._db.execute(
@@ -195,9 +193,6 @@ class SqliteSeenStore:
             "SELECT url FROM articles WHERE content_hash = ? LIMIT 1", (content_hash,)
         ).fetchone()
         return row[0] if row else None
-
-    async def judge(self, url: str, content_hash: str) -> tuple[bool, str | None]:
-        return self.is_known_url(url), self.owner_of_hash(content_hash)
 
     def record(self, article: KnownArticle, *, output: str | None = None, reconciled_bytes: int = 0) -> None:
         self.record_many([article], output=output, reconciled_bytes=reconciled_bytes)
@@ -323,9 +318,6 @@ class SqliteSeenStore:
             (entry,) = self._ledger("WHERE url = ?", url)
         return entry
 
-    def ledger_pending(self, site: str) -> list[LedgerEntry]:
-        return self._ledger("WHERE site = ? AND given_up = 0 ORDER BY first_attempt, url", site)
-
     def ledger_entries(self) -> list[LedgerEntry]:
         return self._ledger("ORDER BY site, section, url")
 
@@ -335,10 +327,6 @@ class SqliteSeenStore:
 
     def ledger_give_up(self, url: str) -> None:
         self._write("UPDATE ledger SET given_up = 1 WHERE url = ?", (url,))
-
-    def ledger_counts(self) -> dict[str, int]:
-        rows = dict(self._db.execute("SELECT given_up, COUNT(*) FROM ledger GROUP BY given_up").fetchall())
-        return {"pending": rows.get(0, 0), "given_up": rows.get(1, 0)}
 
     def _ledger(self, clauses: str, *values: str) -> list[LedgerEntry]:
         rows = self._db.execute(f"SELECT {_LEDGER_COLUMNS} FROM ledger {clauses}", values)
