@@ -4,7 +4,6 @@ known" and a mark is not made (a later run delivers again), and the worker stops
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import functools
 import json
@@ -23,6 +22,7 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
+from scrapy.utils.asyncio import run_in_thread
 from scrapy.utils.defer import deferred_from_coro
 
 from newsbot.clock import utc_now_iso
@@ -132,7 +132,7 @@ class RedisSeenStore(SeenStore):
 
     async def judge(self, url: str, content_hash: str) -> tuple[bool, str | None]:
         # On a thread, so that the worker's downloads go on while Redis answers.
-        return await asyncio.to_thread(self._judge, url, content_hash)
+        return await run_in_thread(self._judge, url, content_hash)
 
     @_guarded((False, None))
     def _judge(self, url: str, content_hash: str) -> tuple[bool, str | None]:
