@@ -90,6 +90,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         )
         self.drained = False  # the queue had fewer than asked for at the last call
         self.waiting_for: list[bytes] = []
+        self.looking = False  # to look again while waiting
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BaseScheduler:
@@ -177,10 +178,13 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
             self.waiting_for = waiting_for
             # Scrapy's engine asks an idle scheduler again every 5 s, and has no public way to be asked
             # sooner (engine.crawl() needs a request, and would schedule it a second time).
-            call_later(0.5, self._look_again)
+            if not self.looking:
+                self.looking = True
+                call_later(0.5, self._look_again)
             raise DontCloseSpider
 
     def _look_again(self) -> None:
+        self.looking = False
         if (nextcall := getattr(getattr(self.crawler.engine, "_slot", None), "nextcall", None)) is not None:
             nextcall.schedule()
 
