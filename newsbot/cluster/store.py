@@ -79,8 +79,7 @@ class RedisSeenStore(SeenStore):
         self.crawler: Crawler | None = None
         self.trouble: str | None = None
         self.stopping = False
-        # Marks are made on a thread of their own, in order: the worker's downloads go on meanwhile.
-        self.marking = ThreadPoolExecutor(1)
+        self.marking = ThreadPoolExecutor(1)  # in order, while the worker's downloads go on
         self.unmarked: list[tuple[KnownArticle, str | None, int]] = []
         self.server_id: bytes | None = None
         # The walks this worker began, and those it found complete: the run's verdict (the add-on).
