@@ -487,3 +487,36 @@ def test_the_frontier_filters_a_seen_request_but_lets_the_hops_of_a_redirect_cha
         return [request.meta.get("redirect_urls") for request in requests if request is not None]
 
     assert sorted(run(taken()), key=str) == [None, ["https://x/"]]
+
+
+def test_items_of_one_url_or_body_judged_at_once_while_redis_answers_are_written_once(
+    redis_url, tmp_path, monkeypatch
+):
+    """The cluster's store is asked off the reactor thread: items judged meanwhile are still duplicates."""
+    import asyncio
+    import dataclasses
+
+    from scrapy.exceptions import DropItem
+
+    from newsbot.pipelines.judge import DedupePipeline
+    from tests.components import article_item, make_crawler, run
+
+    monkeypatch.setattr(DedupePipeline, "_seen_urls", set())
+    monkeypatch.setattr(DedupePipeline, "_seen_hashes", {})
+    url = "https://www.spacewar.com/reports/Chinas_premier_to_visit_North_Korea_this_week_999.html"
+
+    async def judged() -> list:
+        crawler = make_crawler(tmp_path, settings={"NEWSBOT_REDIS_URL": redis_url})
+        dedupe = crawler.get_item_pipeline(DedupePipeline)
+        one = article_item(crawler, url)
+        copy = dataclasses.replace(one, url=url.replace("999", "998"))
+        results = await asyncio.gather(
+            *(dedupe.process_item(item) for item in (one, one, copy)), return_exceptions=True
+        )
+        seen_store(crawler).close()
+        return results
+
+    first, again, copy = run(judged())
+    assert first.url == url
+    assert isinstance(again, DropItem) and "duplicate URL" in str(again)
+    assert isinstance(copy, DropItem) and f"same content as {url}" in str(copy)

@@ -51,18 +51,18 @@ def test_a_second_copy_is_dropped_by_url_by_store_or_by_body_and_a_copy_is_recor
         crawler = make_crawler(tmp_path)
         dedupe = crawler.get_item_pipeline(DedupePipeline)
         one, two = article_item(crawler, ONE), article_item(crawler, TWO)
-        assert dedupe.process_item(one) is one
+        assert await dedupe.process_item(one) is one
         with pytest.raises(DropItem, match="duplicate URL"):
-            dedupe.process_item(one)
+            await dedupe.process_item(one)
         syndicated = dataclasses.replace(two, content_hash=one.content_hash)
         with pytest.raises(DropItem, match=f"same content as {ONE}"):
-            dedupe.process_item(syndicated)
+            await dedupe.process_item(syndicated)
         store = seen_store(crawler)
         assert store.is_known_url(TWO)  # the copy is recorded: no later run downloads it again
         earlier = REPORTS + "written_by_an_earlier_run_999.html"
         store.record(KnownArticle(url=earlier, content_hash="x" * 64, site="spacewar.com"))
         with pytest.raises(DropItem, match="earlier run"):
-            dedupe.process_item(dataclasses.replace(two, url=earlier))
+            await dedupe.process_item(dataclasses.replace(two, url=earlier))
         stats = crawler.stats.get_stats()
         assert [
             stats[f"newsbot/items_dropped/{k}"] for k in ("duplicate_url", "duplicate_content", "known_url")

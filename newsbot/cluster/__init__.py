@@ -1,7 +1,5 @@
-"""A cluster of `scrapy crawl` workers on scrapy-redis: here the add-on, which only names the cluster's
-components when NEWSBOT_REDIS_URL is set, so that a plain crawl never imports redis or scrapy-redis;
-addon (the scheduler), store (the seen-articles store in Redis), codec (requests as strict JSON,
-scrapy-redis's serializer)."""
+"""A cluster of `scrapy crawl` workers on scrapy-redis: the add-on names its components (addon: the
+scheduler, store, codec) by path when NEWSBOT_REDIS_URL is set, so a plain crawl never imports redis."""
 
 from __future__ import annotations
 

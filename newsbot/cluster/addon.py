@@ -1,13 +1,7 @@
-"""The cluster worker's scheduler, on scrapy-redis, which the add-on (newsbot.cluster) selects when
-NEWSBOT_REDIS_URL is set.
-
-Workers of a spider share scrapy-redis's priority queue and duplicate filter keys, and the store
-(newsbot.cluster.store). Deliveries are at least once: a worker checks the store before writing and
-marks after its fsync, as one process does. A run's walks are recorded complete by its last worker,
-when every worker of the run finished ok and nothing is queued, and only those no worker of the run
-left incomplete: a run that lost a worker leaves them incomplete, so the next run walks on and finds
-what the lost worker held.
-"""
+"""A cluster worker's scheduler, on scrapy-redis: a spider's workers share its queue and duplicate
+filter. A run's walks are recorded complete by its last worker, when every worker of the run was ok
+and nothing is queued, and only those no worker left incomplete: a run that lost a worker leaves them
+incomplete, so the next run walks on and finds what the lost worker held."""
 
 from __future__ import annotations
 
@@ -20,8 +14,8 @@ import redis
 from scrapy import Request, Spider, signals
 from scrapy.core.scheduler import BaseScheduler
 from scrapy.crawler import Crawler
-from scrapy.exceptions import CloseSpider, DontCloseSpider
-from scrapy.utils.asyncio import create_looping_call
+from scrapy.exceptions import DontCloseSpider
+from scrapy.utils.asyncio import call_later
 from scrapy.utils.misc import load_object
 from scrapy.utils.request import request_from_dict
 from scrapy_redis.dupefilter import RFPDupeFilter  # type: ignore[import-untyped]
@@ -31,14 +25,9 @@ from newsbot.clock import utc_now_iso
 from newsbot.cluster import WORKER_SETTING
 from newsbot.cluster.store import MARKER, WALKS, RedisSeenStore
 from newsbot.extensions.store import seen_store
-from newsbot.keys import FINISH_STORE_UNUSABLE, STATS_STORE_ERROR
 from newsbot.signals import run_judged
 
 logger = logging.getLogger(__name__)
-# Requests a worker takes from the queue at once: fewer round trips; what a killed worker held is found
-# again by the walks it left incomplete.
-TAKEN_AT_ONCE = 4
-
 # KEYS: duplicate filter, queue, run. ARGV: worker, how many to take, then fingerprint ('' for none), score
 # and entry of each request held since the last call. A page's requests are queued (scrapy-redis's
 # seen-check and push) and the next ones taken in one call; a worker that takes any is running.
@@ -77,9 +66,7 @@ return completed
 
 
 class ClusterScheduler(Scheduler):  # type: ignore[misc]
-    """scrapy-redis's Scheduler on the store's client (its calls fail as the store's do, stopping the
-    worker), with Scrapy's request fingerprint. It joins its run as it opens, waits while idle for the
-    run's live workers, and gives the run its verdict."""
+    """On the store's client (its calls fail as the store's do), with Scrapy's request fingerprint."""
 
     def __init__(self, crawler: Crawler, store: RedisSeenStore) -> None:
         name = crawler.spidercls.name
@@ -91,29 +78,28 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         )
         self.crawler, self.store, self.stats = crawler, store, crawler.stats
         self.queue_key, self.run, self.walks = f"{name}:requests", f"{name}:run", f"{name}:walks"
-        self._frontier, self._finish = map(store.redis.register_script, (_FRONTIER, _FINISH))
         self.worker: str = crawler.settings[WORKER_SETTING]
         self.marker: bytes | str | None = None  # the store's, as the worker joined its run
         self.held: list[Any] = []
         self.taken: list[bytes] = []
+        # Taken at once, as many as can be downloaded at once: what a killed worker held is found again
+        # by the walks it left incomplete.
+        settings = crawler.settings
+        self.taken_at_once = min(
+            settings.getint("CONCURRENT_REQUESTS"), settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+        )
+        self.drained = False  # the queue had fewer than asked for at the last call
         self.waiting_for: list[bytes] = []
-        self.wake = create_looping_call(self._look_again)  # while waiting for the run's other workers
+        self.looking = False  # to look again while waiting
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BaseScheduler:
         if not isinstance(store := seen_store(crawler), RedisSeenStore):
-            # The store was refused (the store extension said why), or a complete feed export has none.
-            crawler.signals.connect(cls.refuse_to_start, signal=signals.spider_opened)
+            # Refused (the store extension stops the run), or none: a complete feed export's plain crawl.
             return load_object("scrapy.core.scheduler.Scheduler").from_crawler(crawler)  # type: ignore[no-any-return]
         crawler.signals.connect((scheduler := cls(crawler, store)).spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(scheduler.run_judged, signal=run_judged)
         return scheduler
-
-    @staticmethod
-    def refuse_to_start(spider: Spider) -> None:
-        if spider.crawler.stats.get_value(STATS_STORE_ERROR) is None:
-            logger.error("A cluster worker needs its Redis store (a complete feed export -o/-O has none)")
-        raise CloseSpider(FINISH_STORE_UNUSABLE)
 
     def open(self, spider: Spider) -> None:
         self.spider = spider
@@ -126,15 +112,15 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
                     "The store was empty (a new Redis, or lost data): the deliveries are marked again"
                 )
             self.marker = client.get(MARKER)
-            if not self._alive(client).intersection(client.hkeys(self.run)):
+            if not self._alive(client.client_list()).intersection(client.hkeys(self.run)):
                 # No worker of the last run is alive: it finished, or died. What a dead one held is found
                 # again by the walks it left incomplete: the new run starts with an empty frontier.
                 client.delete(self.queue_key, self.df.key, self.run, self.walks)
             client.hset(self.run, self.worker, "running")
 
-    def _alive(self, client: redis.Redis) -> set[bytes]:
+    def _alive(self, connections: list[dict[str, str]]) -> set[bytes]:
         """The other workers connected to Redis: a killed process's connections are closed."""
-        return {connection["name"].encode() for connection in client.client_list()} - {self.worker.encode()}
+        return {connection["name"].encode() for connection in connections} - {self.worker.encode()}
 
     def has_pending_requests(self) -> bool:
         return bool(self.held or self.taken or self.store.call(lambda client: client.zcard(self.queue_key)))
@@ -149,12 +135,19 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         return True
 
     def next_request(self) -> Request | None:
-        if not self.taken or self.held:
-            args, self.held = [self.worker, TAKEN_AT_ONCE - len(self.taken), *self.held], []
+        # A drained queue is asked again once the pages in this worker's hands, which may yield
+        # requests, are done with.
+        engine: Any = self.crawler.engine
+        if self.held or not (
+            self.taken or (self.drained and (engine.downloader.active or not engine.scraper.slot.is_idle()))
+        ):
+            wanted = self.taken_at_once - len(self.taken)
+            args, self.held = [self.worker, wanted, *self.held], []
             keys = [self.df.key, self.queue_key, self.run]
-            queued, taken = self.store.call(lambda _: self._frontier(keys=keys, args=args)) or (0, [])
+            queued, taken = self.store.call(lambda client: client.eval(_FRONTIER, 3, *keys, *args)) or (0, [])
             self.stats.inc_value("dupefilter/filtered", (len(args) - 2) // 3 - queued)
             self.taken += taken[::2]
+            self.drained = len(taken) < 2 * wanted
         while self.taken:
             entry = self.taken.pop(0)
             try:
@@ -171,34 +164,27 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
 
     def spider_idle(self, spider: Spider) -> None:
         """An idle worker stays while another live worker of its run may still queue requests."""
-
-        def running(client: redis.Redis) -> list[bytes]:
-            pipe = client.pipeline()
-            pipe.hset(self.run, self.worker, "idle")
-            pipe.hgetall(self.run)
-            run = pipe.execute()[1]
-            return sorted(
-                self._alive(client).intersection(w for w, state in run.items() if state == b"running")
-            )
-
-        if waiting_for := self.store.call(running):
+        pipe: Any = self.store.redis.pipeline(transaction=False)
+        pipe.hset(self.run, self.worker, "idle").hgetall(self.run).client_list()
+        _, run, connections = self.store.call(lambda _: pipe.execute()) or (0, {}, [])
+        if waiting_for := sorted(
+            self._alive(connections).intersection(w for w, s in run.items() if s == b"running")
+        ):
             if waiting_for != self.waiting_for:
                 logger.info(
                     "Frontier empty; waiting for worker(s) still running: %s",
                     b", ".join(waiting_for).decode(),
                 )
             self.waiting_for = waiting_for
-            if not self.wake.running:
-                self.wake.start(0.5, now=False)
+            # Scrapy's engine asks an idle scheduler again every 5 s, and has no public way to be asked
+            # sooner (engine.crawl() needs a request, and would schedule it a second time).
+            if not self.looking:
+                self.looking = True
+                call_later(0.5, self._look_again)
             raise DontCloseSpider
 
-    def close(self, reason: str) -> None:
-        if self.wake.running:
-            self.wake.stop()
-
     def _look_again(self) -> None:
-        # Scrapy's engine asks an idle scheduler again every 5 s, and has no public way to be asked sooner
-        # (engine.crawl() needs a request, and would schedule it a second time).
+        self.looking = False
         if (nextcall := getattr(getattr(self.crawler.engine, "_slot", None), "nextcall", None)) is not None:
             nextcall.schedule()
 
@@ -208,7 +194,11 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         walks = [arg for walk in self.store.begun for arg in (walk, int(walk not in self.store.completed))]
         keys = [self.run, self.queue_key, self.walks, WALKS, MARKER]
         args = [self.worker, outcome, utc_now_iso(), self.marker or "", *walks]
-        if (completed := self.store.call(lambda _: self._finish(keys=keys, args=args))) not in (None, -1):
+        # After the marks this worker made: one that failed stopped it, and its run is not ok.
+        finish = self.store.marking.submit(
+            self.store.call, lambda client: client.eval(_FINISH, 5, *keys, *args)
+        )
+        if (completed := finish.result()) not in (None, -1):
             logger.info(
                 "Last worker of the run: %s walk(s) no worker left incomplete are complete", completed
             )

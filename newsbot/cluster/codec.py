@@ -1,10 +1,6 @@
-"""scrapy-redis's SCHEDULER_SERIALIZER: a request as strict JSON, never pickle.
-
-Whoever can write to Redis must not run code in a worker nor steer its downloads: an entry is a URL
-of the network, a callback and errback of the spider from a fixed list, plain `cb_kwargs`, the meta
-keys below and the priority. Headers, cookies, `proxy`, `download_slot` do not travel (Scrapy's
-middlewares derive what they need again); an entry holding one is refused whole.
-"""
+"""scrapy-redis's SCHEDULER_SERIALIZER: a request as strict JSON, never pickle. Whoever can write to
+Redis must not run code in a worker nor steer its downloads: headers, cookies, `proxy`, `download_slot`
+do not travel (Scrapy's middlewares derive what they need again); an entry holding one is refused."""
 
 from __future__ import annotations
 

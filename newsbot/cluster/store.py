@@ -1,9 +1,6 @@
-"""The seen-articles store in Redis, shared by a cluster's workers: the sqlite store's answers.
-
-Every call is bounded by redis-py's stock `Retry` and socket timeouts, on the server the process
-began with. When one fails the worker stops (one line, exit 1) and asks Redis nothing more: a question
-answers "not known", a mark is not made, and a later run delivers again; nothing is lost.
-"""
+"""The seen-articles store in Redis, shared by a cluster's workers: the sqlite store's answers. Every
+call is bounded by redis-py's Retry and socket timeouts; once one failed, a question answers "not
+known" and a mark is not made (a later run delivers again), and the worker stops."""
 
 from __future__ import annotations
 
@@ -16,6 +13,7 @@ import re
 import socket
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, replace
 from typing import Any, TypeVar, cast
 
@@ -24,11 +22,12 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
+from scrapy.utils.asyncio import run_in_thread
 from scrapy.utils.defer import deferred_from_coro
 
 from newsbot.clock import utc_now_iso
 from newsbot.cluster import URL_SETTING, WORKER_SETTING
-from newsbot.store.base import Forgotten, KnownArticle, LedgerEntry, SectionSummary, StoreError
+from newsbot.store.base import Forgotten, KnownArticle, LedgerEntry, SectionSummary, SeenStore, StoreError
 
 logger = logging.getLogger(__name__)
 # Seconds per socket operation, and attempts after the first: together they bound a Redis call.
@@ -60,10 +59,11 @@ def _guarded(default: Any = StoreError) -> Callable[[F], F]:
                 if self.trouble is None:
                     return method(self, *args, **kwargs)
             except redis.RedisError as error:
-                self.trouble = f"Redis at {self.url} failed: {error}".replace("\n", " ")
-                if self.crawler is not None and (engine := self.crawler.engine) and engine.spider:
-                    logger.error("%s; this worker stops", self.trouble)
-                    deferred_from_coro(engine.close_spider_async(reason="redis_unreachable"))
+                self.trouble = self.trouble or f"Redis at {self.url} failed: {error}".replace("\n", " ")
+                if self.crawler is not None:
+                    from twisted.internet import reactor  # a call may fail on a thread of the store's
+
+                    reactor.callFromThread(self._stop)
             if default is StoreError or self.crawler is None:
                 raise StoreError(self.trouble)
             return copy.copy(default)
@@ -73,11 +73,14 @@ def _guarded(default: Any = StoreError) -> Callable[[F], F]:
     return wrap
 
 
-class RedisSeenStore:
+class RedisSeenStore(SeenStore):
     def __init__(self, url: str, settings: BaseSettings | None = None) -> None:
         self.url, self.host = redacted(url), socket.gethostname()
         self.crawler: Crawler | None = None
         self.trouble: str | None = None
+        self.stopping = False
+        self.marking = ThreadPoolExecutor(1)  # in order, while the worker's downloads go on
+        self.unmarked: list[tuple[KnownArticle, str | None, int]] = []
         self.server_id: bytes | None = None
         # The walks this worker began, and those it found complete: the run's verdict (the add-on).
         self.begun: set[str] = set()
@@ -110,16 +113,31 @@ class RedisSeenStore:
             raise redis.RedisError("it restarted (its data may be older than this run)")
         self.server_id = server_id
 
+    def _stop(self) -> None:
+        """The first failure stops the worker, in one line."""
+        if (engine := self.crawler and self.crawler.engine) and engine.spider and not self.stopping:
+            self.stopping = True
+            logger.error("%s; this worker stops", self.trouble)
+            deferred_from_coro(engine.close_spider_async(reason="redis_unreachable"))
+
     @_guarded(None)
     def call(self, command: Callable[[redis.Redis], Any]) -> Any:
         """`command(client)` under the store's guard: the frontier's calls, and the run's."""
         return command(self.redis)
 
     def close(self) -> None:
+        self.marking.shutdown()
         self.redis.close()
 
-    def is_known_url(self, url: str) -> bool:
-        return url in self.known_urls([url])
+    async def judge(self, url: str, content_hash: str) -> tuple[bool, str | None]:
+        # On a thread, so that the worker's downloads go on while Redis answers.
+        return await run_in_thread(self._judge, url, content_hash)
+
+    @_guarded((False, None))
+    def _judge(self, url: str, content_hash: str) -> tuple[bool, str | None]:
+        pipe: Any = self.redis.pipeline(transaction=False)
+        article, copy, owner = pipe.hget(ARTICLES, url).hget(COPIES, url).hget(HASHES, content_hash).execute()
+        return bool(article or copy), owner.decode() if owner else None
 
     @_guarded(set())
     def known_urls(self, urls: Iterable[str]) -> set[str]:
@@ -128,21 +146,32 @@ class RedisSeenStore:
         written, copies = self.redis.pipeline().hmget(ARTICLES, wanted).hmget(COPIES, wanted).execute()  # type: ignore[attr-defined]
         return {url for url, a, c in zip(wanted, written, copies, strict=True) if a or c}
 
-    @_guarded(None)
     def owner_of_hash(self, content_hash: str) -> str | None:
-        owner = self.redis.hget(HASHES, content_hash)
-        return owner.decode() if isinstance(owner, bytes) else None
+        return self._judge("", content_hash)[1]
 
     @_guarded(0)
     def reconciled_bytes(self, output: str) -> int:
         return int(self.redis.hget(OUTPUTS, f"{self.host}:{os.path.abspath(output)}") or 0)
 
     def record(self, article: KnownArticle, *, output: str | None = None, reconciled_bytes: int = 0) -> None:
-        self.record_many([article], output=output, reconciled_bytes=reconciled_bytes)
+        # Not waited for: a mark a killed worker did not make is made by its folder's next start.
+        self.unmarked.append((article, output, reconciled_bytes))
+        self.marking.submit(self._mark)
 
-    @_guarded(0)
+    def _mark(self) -> None:
+        """The marks not made yet, in one round trip (the offset: the last line's end)."""
+        marks, self.unmarked = self.unmarked, []
+        if marks:
+            self._record_many([article for article, _, _ in marks], *marks[-1][1:])
+
     def record_many(
         self, articles: Iterable[KnownArticle], *, output: str | None, reconciled_bytes: int
+    ) -> int:
+        return self.marking.submit(self._record_many, articles, output, reconciled_bytes).result()
+
+    @_guarded(0)
+    def _record_many(
+        self, articles: Iterable[KnownArticle], output: str | None, reconciled_bytes: int
     ) -> int:
         # Each worker appends to its own file on its own machine: one path on two machines is two files.
         delivery = f"{self.host}:{os.path.abspath(output)}" if output else None
@@ -170,10 +199,11 @@ class RedisSeenStore:
     def last_walk_completed(self, site: str, section: str) -> bool:
         return bool(self.redis.hget(WALKS, walk_field(site, section)))
 
-    @_guarded(None)
-    def begin_walk(self, site: str, section: str) -> None:
+    @_guarded(False)
+    def begin_walk(self, site: str, section: str) -> bool:
         self.begun.add(walk := walk_field(site, section))
-        self.redis.hset(WALKS, walk, "")
+        pipe: Any = self.redis.pipeline()
+        return bool(pipe.hget(WALKS, walk).hset(WALKS, walk, "").execute()[0])
 
     def complete_walks(self, site: str, sections: Iterable[str]) -> None:
         """Noted only: the run's last worker completes the walks no worker of it left incomplete."""
@@ -233,7 +263,9 @@ class RedisSeenStore:
         # Not atomic: two workers failing one article at the same moment may count one attempt.
         now, raw = utc_now_iso(), self.redis.hget(LEDGER, url)
         old = (
-            _entry(url, raw) if raw else LedgerEntry(url, site, section, reason, 0, now, now, False, summary)
+            LedgerEntry(**json.loads(raw))
+            if raw
+            else LedgerEntry(url, site, section, reason, 0, now, now, False)
         )
         entry = replace(
             old,
@@ -246,13 +278,9 @@ class RedisSeenStore:
         self.redis.hset(LEDGER, url, json.dumps(asdict(entry), ensure_ascii=False))
         return entry
 
-    def ledger_pending(self, site: str) -> list[LedgerEntry]:
-        pending = [e for e in self.ledger_entries() if e.site == site and not e.given_up]
-        return sorted(pending, key=lambda e: (e.first_attempt, e.url))
-
     @_guarded([])
     def ledger_entries(self) -> list[LedgerEntry]:
-        entries = [LedgerEntry(**{**record, "url": url}) for url, record in self._records(LEDGER)]
+        entries = [LedgerEntry(**record) for _, record in self._records(LEDGER)]
         return sorted(entries, key=lambda e: (e.site, e.section or "", e.url))
 
     @_guarded(False)
@@ -262,17 +290,10 @@ class RedisSeenStore:
     @_guarded(None)
     def ledger_give_up(self, url: str) -> None:
         if raw := self.redis.hget(LEDGER, url):
-            self.redis.hset(LEDGER, url, json.dumps(asdict(replace(_entry(url, raw), given_up=True))))
-
-    def ledger_counts(self) -> dict[str, int]:
-        entries = self.ledger_entries()
-        given_up = sum(entry.given_up for entry in entries)
-        return {"pending": len(entries) - given_up, "given_up": given_up}
+            self.redis.hset(
+                LEDGER, url, json.dumps(asdict(replace(LedgerEntry(**json.loads(raw)), given_up=True)))
+            )
 
     def _records(self, key: str) -> Iterator[tuple[str, dict[str, Any]]]:
         for field, raw in self.redis.hscan_iter(key, count=1000):
             yield field.decode(), json.loads(raw)
-
-
-def _entry(url: str, raw: Any) -> LedgerEntry:
-    return LedgerEntry(**{**json.loads(raw), "url": url})

@@ -163,10 +163,8 @@ class WalkPolicyMiddleware:
             return
         store = seen_store(self.crawler)
         host = self.crawler.spider.site.host  # type: ignore[union-attr]  # a NetworkSpider walks
-        completed = bool(store and store.last_walk_completed(host, slug))
+        completed = store is not None and store.begin_walk(host, slug)
         self.walks[slug] = self.overshoot if completed else None
-        if store is not None:
-            store.begin_walk(host, slug)
         self.stats.inc_value(keys.STATS_WALKS_BEGUN)
         if not completed:
             logger.info("Section %s: no completed walk on record, walking it to the end", slug)

@@ -76,21 +76,25 @@ class DedupePipeline:
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
         return cls(crawler.stats, seen_store(crawler))
 
-    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+    async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         adapter = ItemAdapter(item)
         url, digest = adapter["url"], adapter["content_hash"]
         if url in self._seen_urls:
             self.stats.inc_value(keys.STATS_DROPPED_DUPLICATE_URL)
             raise DropItem("duplicate URL in this run", log_level="INFO")
-        if self.store is not None and self.store.is_known_url(url):
+        # Taken before the store answers (a cluster's, off the reactor thread): an item of this run
+        # with the same URL or body, judged meanwhile, is a duplicate of this one.
+        self._seen_urls.add(url)
+        owner = self._seen_hashes.setdefault(digest, url)
+        known, stored = await self.store.judge(url, digest) if self.store is not None else (False, None)
+        if known:
             self.stats.inc_value(keys.STATS_DROPPED_KNOWN_URL)
             raise DropItem("already written by an earlier run", log_level="INFO")
-        owner = self._seen_hashes.get(digest) or (self.store.owner_of_hash(digest) if self.store else None)
-        if owner is not None:
+        if owner == url and stored is not None:
+            owner = self._seen_hashes[digest] = stored
+        if owner != url:
             self.stats.inc_value(keys.STATS_DROPPED_DUPLICATE_CONTENT)
             if self.store is not None:
                 self.store.record_copy(url, owner, adapter["site"])
             raise DropItem(f"same content as {owner}", log_level="INFO")
-        self._seen_urls.add(url)
-        self._seen_hashes[digest] = url
         return item

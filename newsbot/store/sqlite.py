@@ -22,6 +22,7 @@ from newsbot.store.base import (
     KnownArticle,
     LedgerEntry,
     SectionSummary,
+    SeenStore,
     StoreBusyError,
     StoreError,
     store_path_from_setting,
@@ -88,7 +89,7 @@ CREATE INDEX IF NOT EXISTS ledger_by_site ON ledger (site, given_up);
 """
 
 
-class SqliteSeenStore:
+class SqliteSeenStore(SeenStore):
     def __init__(self, path: str | Path, *, busy_timeout: float = 60.0) -> None:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
@@ -178,9 +179,6 @@ class SqliteSeenStore:
     def close(self) -> None:
         self._db.close()
 
-    def is_known_url(self, url: str) -> bool:
-        return bool(self.known_urls([url]))
-
     def known_urls(self, urls: Iterable[str]) -> set[str]:
         """Which of `urls` were written, or skipped as copies of something written."""
         rows = self._db.execute(
@@ -241,12 +239,14 @@ class SqliteSeenStore:
         ).fetchone()
         return bool(row and row[0])
 
-    def begin_walk(self, site: str, section: str) -> None:
+    def begin_walk(self, site: str, section: str) -> bool:
+        completed = self.last_walk_completed(site, section)
         self._write(
             "INSERT INTO walks (site, section, started_at, completed_at) VALUES (?, ?, ?, NULL) "
             "ON CONFLICT(site, section) DO UPDATE SET started_at = excluded.started_at, completed_at = NULL",
             (site, section, utc_now_iso()),
         )
+        return completed
 
     def complete_walks(self, site: str, sections: Iterable[str]) -> None:
         with self._transaction():
@@ -318,9 +318,6 @@ class SqliteSeenStore:
             (entry,) = self._ledger("WHERE url = ?", url)
         return entry
 
-    def ledger_pending(self, site: str) -> list[LedgerEntry]:
-        return self._ledger("WHERE site = ? AND given_up = 0 ORDER BY first_attempt, url", site)
-
     def ledger_entries(self) -> list[LedgerEntry]:
         return self._ledger("ORDER BY site, section, url")
 
@@ -330,10 +327,6 @@ class SqliteSeenStore:
 
     def ledger_give_up(self, url: str) -> None:
         self._write("UPDATE ledger SET given_up = 1 WHERE url = ?", (url,))
-
-    def ledger_counts(self) -> dict[str, int]:
-        rows = dict(self._db.execute("SELECT given_up, COUNT(*) FROM ledger GROUP BY given_up").fetchall())
-        return {"pending": rows.get(0, 0), "given_up": rows.get(1, 0)}
 
     def _ledger(self, clauses: str, *values: str) -> list[LedgerEntry]:
         rows = self._db.execute(f"SELECT {_LEDGER_COLUMNS} FROM ledger {clauses}", values)
