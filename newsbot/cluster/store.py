@@ -11,7 +11,7 @@ import logging
 import os
 import re
 import socket
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, replace
@@ -80,7 +80,8 @@ class RedisSeenStore(SeenStore):
         self.trouble: str | None = None
         self.stopping = False
         self.marking = ThreadPoolExecutor(1)  # in order, while the worker's downloads go on
-        self.unmarked: list[tuple[KnownArticle, str | None, int]] = []
+        # Appended on the reactor thread, taken on the marking one: a deque's ends are thread-safe.
+        self.unmarked: deque[tuple[KnownArticle, str | None, int]] = deque()
         self.server_id: bytes | None = None
         # The walks this worker began, and those it found complete: the run's verdict (the add-on).
         self.begun: set[str] = set()
@@ -160,7 +161,7 @@ class RedisSeenStore(SeenStore):
 
     def _mark(self) -> None:
         """The marks not made yet, in one round trip (the offset: the last line's end)."""
-        marks, self.unmarked = self.unmarked, []
+        marks = [self.unmarked.popleft() for _ in range(len(self.unmarked))]
         if marks:
             self._record_many([article for article, _, _ in marks], *marks[-1][1:])
 
