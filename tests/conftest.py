@@ -46,6 +46,11 @@ def pytest_configure(config: pytest.Config) -> None:
         compileall.compile_dir(ROOT / "tests", quiet=1, maxlevels=0, rx=re.compile(r"[/\\]test_[^/\\]*$"))
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if "tests.processes" in sys.modules:
+        sys.modules["tests.processes"].stop_server()
+
+
 def evidence_file(name: str) -> Path:
     path = EVIDENCE / name
     if not path.exists():
