@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import traceback
+import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -125,6 +126,11 @@ def _temporary_file(prefix: str) -> str:
     return name
 
 
+def _remove(names: list[str]) -> None:
+    for name in names:
+        Path(name).unlink(missing_ok=True)
+
+
 class Process:
     """A started `scrapy`/`newsbot` process, with the part of subprocess.Popen the tests use."""
 
@@ -138,6 +144,7 @@ class Process:
         self.args = [program, *words]
         self.returncode: int | None = None
         self._outputs = [_temporary_file("stdout-"), _temporary_file("stderr-")]
+        weakref.finalize(self, _remove, self._outputs)  # where nobody reads them
         child_args = (program, list(words), str(cwd), env, *self._outputs)
         self._process = _FORKSERVER.Process(target=_child, args=child_args)
         self._process.start()
@@ -181,7 +188,6 @@ class Process:
         for name in self._outputs:
             path = Path(name)
             texts.append(path.read_text(errors="replace") if path.exists() else "")
-            path.unlink(missing_ok=True)
         return texts[0], texts[1]
 
     def __enter__(self) -> Process:
