@@ -81,7 +81,7 @@ def run_crawl(
     reports_before = set(out_dir.glob("*.report.json"))
     words = [*_crawl_words(spider, mirror, out_dir, args, settings), *(extra or [])]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = processes.run("scrapy", words, ROOT, env, timeout)
+    proc = processes.run(["scrapy", *words], ROOT, env, timeout)
     return _result(spider, out_dir, proc.returncode, proc.stderr, reports_before)
 
 
@@ -130,7 +130,7 @@ def run_crawls(
 ) -> dict[str, CrawlResult]:
     """`scrapy crawl <spider>` for each spider (into `out_dir/<spider>/`), all at once."""
     started = {
-        name: processes.Process("scrapy", _crawl_words(name, mirror, out_dir / name, None, None), ROOT)
+        name: processes.Process(["scrapy", *_crawl_words(name, mirror, out_dir / name, None, None)], ROOT)
         for name in spiders
     }
     results = {}

@@ -81,6 +81,18 @@ def _newsbot(words: Sequence[str]) -> None:
 
 
 ENTRY_POINTS = {"scrapy": _scrapy, "newsbot": _newsbot}
+# `python -m scrapy` and `python -m newsbot.cli` call the same function as the console script.
+_MODULES = {"scrapy": "scrapy", "newsbot.cli": "newsbot"}
+
+
+def entry_point(command: Sequence[str]) -> tuple[str, list[str]] | None:
+    """(program, words) of a command that runs `scrapy` or `newsbot`, as a console script or as
+    `python -m`; None for any other command."""
+    if command and command[0] in ENTRY_POINTS:
+        return command[0], list(command[1:])
+    if len(command) >= 3 and command[0] == sys.executable and command[1] == "-m" and command[2] in _MODULES:
+        return _MODULES[command[2]], list(command[3:])
+    return None
 
 
 def _child(program: str, words: list[str], cwd: str, env: dict[str, str], out: str, err: str) -> None:
@@ -135,17 +147,28 @@ class Process:
     """A started `scrapy`/`newsbot` process, with the part of subprocess.Popen the tests use."""
 
     def __init__(
-        self, program: str, words: Sequence[str], cwd: Path | str, env: Mapping[str, str] | None = None
+        self,
+        command: Sequence[str],
+        cwd: Path | str,
+        env: Mapping[str, str] | None = None,
+        stderr: Path | None = None,
     ) -> None:
+        """`stderr`: a file to write it to (made anew), which the caller reads, instead of a pipe."""
+        started = entry_point(command)
+        if started is None:
+            raise ValueError(f"{command}: not a scrapy or newsbot command")
+        program, words = started
         env = dict(os.environ if env is None else env)
         changed = [name for name in _AT_START if env.get(name) != os.environ.get(name)]
         if changed:
             raise ValueError(f"{changed} act when an interpreter starts: start a real one")
-        self.args = [program, *words]
+        self.args = list(command)
         self.returncode: int | None = None
         self._outputs = [_temporary_file("stdout-"), _temporary_file("stderr-")]
         weakref.finalize(self, _remove, self._outputs)  # where nobody reads them
-        child_args = (program, list(words), str(cwd), env, *self._outputs)
+        if stderr is not None:
+            stderr.write_bytes(b"")
+        child_args = (program, words, str(cwd), env, self._outputs[0], str(stderr or self._outputs[1]))
         self._process = _FORKSERVER.Process(target=_child, args=child_args)
         self._process.start()
         assert self._process.pid is not None
@@ -200,15 +223,14 @@ class Process:
 
 
 def run(
-    program: str,
-    words: Sequence[str],
+    command: Sequence[str],
     cwd: Path | str,
     env: Mapping[str, str] | None = None,
     timeout: float | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """`program words` (`scrapy` or `newsbot`) to its end, like subprocess.run(capture_output=True,
-    text=True): a TimeoutExpired kills it."""
-    process = Process(program, words, cwd, env)
+    """`command` (`scrapy ...`, `newsbot ...` or the same as `python -m`) to its end, as
+    subprocess.run(capture_output=True, text=True) would: a TimeoutExpired kills it."""
+    process = Process(command, cwd, env)
     stdout, stderr = process.communicate(timeout)
     assert process.returncode is not None
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)

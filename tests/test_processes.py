@@ -41,15 +41,15 @@ def test_the_server_has_everything_imported_and_no_reactor_no_settings_no_thread
 def test_a_process_has_its_own_environment_cwd_and_exit_status_and_leaves_none_behind(tmp_path):
     # newsbot.settings reads NEWSBOT_MIRROR when Scrapy imports it: in each process, anew.
     env = {**os.environ, "NEWSBOT_MIRROR": str(tmp_path)}
-    mirrored = processes.run("scrapy", ["settings", "--get", "NEWSBOT_MIRROR"], ROOT, env, 60)
-    plain = processes.run("scrapy", ["settings", "--get", "NEWSBOT_MIRROR"], ROOT, None, 60)
+    mirrored = processes.run(["scrapy", "settings", "--get", "NEWSBOT_MIRROR"], ROOT, env, 60)
+    plain = processes.run(["scrapy", "settings", "--get", "NEWSBOT_MIRROR"], ROOT, None, 60)
     assert (mirrored.returncode, mirrored.stdout.strip()) == (0, str(tmp_path))
     assert (plain.returncode, plain.stdout.strip()) == (0, os.environ.get("NEWSBOT_MIRROR", ""))
     # Outside the project folder Scrapy finds no project, as the console script would not.
-    outside = processes.run("scrapy", ["list"], tmp_path, None, 60)
+    outside = processes.run(["scrapy", "list"], tmp_path, None, 60)
     assert outside.returncode != 0
     assert "no active project" in outside.stdout + outside.stderr
-    usage = processes.run("newsbot", ["state", "--no-such-option"], ROOT, None, 60)
+    usage = processes.run(["newsbot", "state", "--no-such-option"], ROOT, None, 60)
     assert usage.returncode == 2
     assert "unrecognized arguments: --no-such-option" in usage.stderr
 
@@ -59,7 +59,7 @@ def test_a_process_is_a_real_one_that_a_signal_ends(tmp_path, snapshot_server):
     words = ["crawl", "spacewar", "-s", f"NEWSBOT_MIRROR={snapshot_server.url}"]
     words += ["-s", "DOWNLOAD_DELAY=30", "-s", f"NEWSBOT_OUTPUT={tmp_path / 'out.jsonl'}"]
     words += ["-s", f"NEWSBOT_STATE={tmp_path / 'seen.sqlite'}"]
-    with processes.Process("scrapy", words, ROOT) as process:
+    with processes.Process(["scrapy", *words], ROOT) as process:
         assert process.pid != os.getpid()
         with pytest.raises(processes.subprocess.TimeoutExpired):
             process.wait(1)
@@ -70,4 +70,4 @@ def test_a_process_is_a_real_one_that_a_signal_ends(tmp_path, snapshot_server):
 def test_an_interpreter_start_setting_is_refused():
     env = {**os.environ, "PYTHONPATH": "elsewhere"}
     with pytest.raises(ValueError, match="start a real one"):
-        processes.run("scrapy", ["version"], ROOT, env, 60)
+        processes.run(["scrapy", "version"], ROOT, env, 60)

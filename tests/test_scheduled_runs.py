@@ -166,7 +166,7 @@ def test_a_crawl_killed_at_any_moment_and_started_again_writes_every_article_onc
     expected, expected_lines = _spacewar_expected(manifest)
     output = tmp_path / "spacewar.jsonl.part"
     slow = {"DOWNLOAD_DELAY": "0.05", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
-    proc = processes.Process("scrapy", _crawl_words("spacewar", snapshot_server.url, tmp_path, slow), ROOT)
+    proc = processes.Process(["scrapy", *_crawl_words("spacewar", snapshot_server.url, tmp_path, slow)], ROOT)
     deadline = time.monotonic() + 60
     while _line_count(output) < lines_at_kill and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
@@ -209,7 +209,7 @@ def _crawl_words(spider, mirror, out_dir, settings):
 def test_state_command_shows_and_forgets(snapshot_server, tmp_path):
     run_crawl("spacewar", snapshot_server.url, tmp_path, args={"sections": "superpowers", "max_pages": "1"})
     store_path = tmp_path / "seen.sqlite"
-    show = processes.run("newsbot", ["state", "--path", str(store_path), "--json"], ROOT)
+    show = processes.run(["newsbot", "state", "--path", str(store_path), "--json"], ROOT)
     assert show.returncode == 0, show.stderr
     summary = json.loads(show.stdout)
     assert summary["articles"] == 5
@@ -220,7 +220,7 @@ def test_state_command_shows_and_forgets(snapshot_server, tmp_path):
     assert show.stderr == ""
     # Taken away (or deleted): the table says which, one line warns, and the next crawl says so too.
     (tmp_path / "spacewar.jsonl").rename(tmp_path / "taken.json")
-    table = processes.run("newsbot", ["state", "--path", str(store_path)], ROOT)
+    table = processes.run(["newsbot", "state", "--path", str(store_path)], ROOT)
     assert table.returncode == 0 and f"       5  {delivery}  (not there any more)" in table.stdout
     [warning] = table.stderr.splitlines()
     assert warning.startswith("newsbot state: 1 deliveries (5 articles) are not where they were written")
@@ -231,7 +231,7 @@ def test_state_command_shows_and_forgets(snapshot_server, tmp_path):
     assert again.log.count("1 earlier deliveries in") == 1 and "(5 articles) are no longer there" in again.log
     assert again.report["articles_written"] == 0
     forget = processes.run(
-        "newsbot", ["state", "--path", str(store_path), "--forget-site", "spacewar", "--yes"], ROOT
+        ["newsbot", "state", "--path", str(store_path), "--forget-site", "spacewar", "--yes"], ROOT
     )
     assert forget.returncode == 0 and "forgot" in forget.stdout
     assert SqliteSeenStore(store_path).counts()["articles"] == sum(
@@ -261,7 +261,7 @@ def test_a_consumer_taking_finished_deliveries_around_a_killed_run_gets_every_ar
     consumer.start()
     try:
         slow = {"DOWNLOAD_DELAY": "0.05", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
-        first = processes.Process("scrapy", _crawl_words("spacewar", snapshot_server.url, out, slow), ROOT)
+        first = processes.Process(["scrapy", *_crawl_words("spacewar", snapshot_server.url, out, slow)], ROOT)
         deadline = time.monotonic() + 60
         while _line_count(out / "spacewar.jsonl.part") < 8 and time.monotonic() < deadline:
             time.sleep(0.005)

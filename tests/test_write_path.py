@@ -113,7 +113,7 @@ def test_a_second_run_on_the_same_folder_exits_2_naming_the_holder_writing_nothi
     output = tmp_path / "spacewar.jsonl.part"
     # Slow, and short: the first run holds the file while the second tries, then ends on its own.
     slow = {"DOWNLOAD_DELAY": "0.2", "CONCURRENT_REQUESTS_PER_DOMAIN": "1", "CLOSESPIDER_PAGECOUNT": "12"}
-    holder = processes.Process("scrapy", _words(snapshot_server.url, tmp_path, slow), ROOT)
+    holder = processes.Process(["scrapy", *_words(snapshot_server.url, tmp_path, slow)], ROOT)
     try:
         deadline = time.monotonic() + 60
         while not _lines(output) and holder.poll() is None and time.monotonic() < deadline:
@@ -124,7 +124,7 @@ def test_a_second_run_on_the_same_folder_exits_2_naming_the_holder_writing_nothi
         holder.send_signal(signal.SIGSTOP)
         assert holder.poll() is None, "the first run ended before the second could start"
         size, before = output.stat().st_size, sorted(tmp_path.iterdir())
-        second = processes.run("scrapy", _words(snapshot_server.url, tmp_path), ROOT, timeout=120)
+        second = processes.run(["scrapy", *_words(snapshot_server.url, tmp_path)], ROOT, timeout=120)
         untouched_by_second = output.stat().st_size == size and sorted(tmp_path.iterdir()) == before
     finally:
         holder.send_signal(signal.SIGCONT)
@@ -203,7 +203,7 @@ def test_a_store_locked_mid_run_is_waited_for_or_fails_the_run_without_loss_or_d
     store = tmp_path / "seen.sqlite"
     slow = {"DOWNLOAD_DELAY": "0.05", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
     slow["NEWSBOT_STATE_BUSY_TIMEOUT"] = "60" if hold == "released" else "1"
-    crawl = processes.Process("scrapy", _words(snapshot_server.url, tmp_path, slow), ROOT)
+    crawl = processes.Process(["scrapy", *_words(snapshot_server.url, tmp_path, slow)], ROOT)
     locked, release = threading.Event(), threading.Event()
 
     def lock_mid_run() -> None:
