@@ -7,8 +7,8 @@ forked from that pristine, single-threaded server and calls the very function th
 calls (`scrapy` is scrapy.cmdline:execute, `newsbot` is newsbot.cli.main:main) with its own cwd,
 environment, stdin (/dev/null) and stdout and stderr. It is still a real process of its own (its
 pid, signals, kill -9, a full disk are real); only the interpreter's start is skipped. What that start
-does with the environment (PYTHONPATH, a sitecustomize) cannot be had this way: `run` refuses such an
-environment, and those tests start a real interpreter.
+does with the environment (PYTHONPATH, a sitecustomize) cannot be had this way: `run` starts a real
+interpreter for such an environment, and `Process` refuses it.
 """
 
 from __future__ import annotations
@@ -66,6 +66,10 @@ def stop_server() -> None:
     """Stop the server and wait for it, so that its CPU time (and its processes') is counted where
     this process's is (a `time` of the suite), not lost to an orphan reaped by init."""
     multiprocessing.forkserver._forkserver._stop()  # type: ignore[attr-defined]
+
+
+def _read_at_start(env: Mapping[str, str]) -> list[str]:
+    return [name for name in _AT_START if env.get(name) != os.environ.get(name)]
 
 
 def _scrapy(words: Sequence[str]) -> None:
@@ -159,8 +163,7 @@ class Process:
             raise ValueError(f"{command}: not a scrapy or newsbot command")
         program, words = started
         env = dict(os.environ if env is None else env)
-        changed = [name for name in _AT_START if env.get(name) != os.environ.get(name)]
-        if changed:
+        if changed := _read_at_start(env):
             raise ValueError(f"{changed} act when an interpreter starts: start a real one")
         self.args = list(command)
         self.returncode: int | None = None
@@ -229,7 +232,14 @@ def run(
     timeout: float | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """`command` (`scrapy ...`, `newsbot ...` or the same as `python -m`) to its end, as
-    subprocess.run(capture_output=True, text=True) would: a TimeoutExpired kills it."""
+    subprocess.run(capture_output=True, text=True) would: a TimeoutExpired kills it. In a real
+    interpreter if `env` sets what one reads when it starts (PYTHONPATH...)."""
+    if env is not None and _read_at_start(env):
+        program, words = entry_point(command) or ("", [])
+        real = [sys.executable, "-m", *(name for name, entry in _MODULES.items() if entry == program), *words]
+        return subprocess.run(
+            real, cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout
+        )
     process = Process(command, cwd, env)
     stdout, stderr = process.communicate(timeout)
     assert process.returncode is not None

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import scrapy
 
 from tests import processes
 from tests.conftest import ROOT
@@ -67,7 +68,14 @@ def test_a_process_is_a_real_one_that_a_signal_ends(tmp_path, snapshot_server):
         assert process.wait(30) == -signal.SIGKILL
 
 
-def test_an_interpreter_start_setting_is_refused():
-    env = {**os.environ, "PYTHONPATH": "elsewhere"}
+def test_an_environment_an_interpreter_reads_at_its_start_gets_a_real_interpreter(tmp_path):
+    (tmp_path / "sitecustomize.py").write_text("import sys\nprint('started afresh', file=sys.stderr)\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    result = processes.run(["scrapy", "version"], ROOT, env, 60)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0,
+        f"Scrapy {scrapy.__version__}\n",
+        "started afresh\n",
+    )
     with pytest.raises(ValueError, match="start a real one"):
-        processes.run(["scrapy", "version"], ROOT, env, 60)
+        processes.Process(["scrapy", "version"], ROOT, env)
