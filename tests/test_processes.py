@@ -47,7 +47,9 @@ def test_a_process_has_its_own_environment_cwd_and_exit_status_and_leaves_none_b
     assert (mirrored.returncode, mirrored.stdout.strip()) == (0, str(tmp_path))
     assert (plain.returncode, plain.stdout.strip()) == (0, os.environ.get("NEWSBOT_MIRROR", ""))
     # Outside the project folder Scrapy finds no project, as the console script would not.
-    outside = processes.run(["scrapy", "list"], tmp_path, None, 60)
+    # (Less the SCRAPY_SETTINGS_MODULE an in-process test of this worker may have left in os.environ.)
+    environ = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
+    outside = processes.run(["scrapy", "list"], tmp_path, environ, 60)
     assert outside.returncode != 0
     assert "no active project" in outside.stdout + outside.stderr
     usage = processes.run(["newsbot", "state", "--no-such-option"], ROOT, None, 60)
