@@ -109,7 +109,8 @@ def _child(program: str, words: list[str], cwd: str, env: dict[str, str], out: s
         os.dup2(opened, fd)
         os.close(opened)
     if env.get("PYTHONUNBUFFERED"):
-        sys.stdout.reconfigure(write_through=True)  # type: ignore[union-attr]
+        for stream in (sys.stdout, sys.stderr):
+            stream.reconfigure(write_through=True)  # type: ignore[union-attr]
     sys.argv = [program, *words]
     status = 0
     try:

@@ -105,7 +105,7 @@ def shell_env(cwd: Path, mirror: Path = SNAPSHOT, **extra: str) -> dict[str, str
     return {**os.environ, "NEWSBOT_MIRROR": str(mirror), "PYTHONUNBUFFERED": "1", **extra, "PATH": path}
 
 
-def plain_invocation(line: str) -> list[str] | None:
+def plain_invocation(line: str, cwd: Path) -> list[str] | None:
     """The words of `line` if it is one plain `scrapy ...` or `newsbot ...` (no pipe, redirection,
     variable, glob, `&`, `;` or environment prefix), else None. Such a line runs the checkout's
     .venv/bin script, which execs `python -m scrapy` or `python -m newsbot.cli` with these words:
@@ -116,7 +116,12 @@ def plain_invocation(line: str) -> list[str] | None:
     if any(char in SHELL_SYNTAX for char in joined) or re.search(r"\S#", joined):
         return None
     words = shlex.split(joined, comments=True)
-    return words if words and words[0] in ("scrapy", "newsbot") else None
+    # `scrapy` as the venv puts it on PATH, or the checkout's script by its path (.venv/bin/scrapy).
+    if not words or not re.fullmatch(r"(.*/)?\.venv/bin/(scrapy|newsbot)|scrapy|newsbot", words[0]):
+        return None
+    if "/" in words[0] and not (cwd / words[0]).is_file():
+        return None
+    return [words[0].rsplit("/", 1)[-1], *words[1:]]
 
 
 def run_shell(
@@ -129,7 +134,7 @@ def run_shell(
 ) -> subprocess.CompletedProcess[str]:
     """Run `line` in /bin/sh; `typed`: standard input is a terminal where the user types that."""
     env = shell_env(cwd, mirror, **extra)
-    if typed is None and (words := plain_invocation(line)):
+    if typed is None and (words := plain_invocation(line, cwd)):
         return processes.run(words, cwd, env, timeout)
     command = ["/bin/sh", "-c", line]
     if typed is None:

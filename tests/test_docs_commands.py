@@ -140,7 +140,7 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _start(line: str, cwd: Path, env: dict[str, str]) -> processes.Process | subprocess.Popen[str]:
     """As run_shell starts it: a plain `newsbot ...` from the forkserver (tests/readme_commands.py)."""
-    if words := plain_invocation(line):
+    if words := plain_invocation(line, cwd):
         return processes.Process(words, cwd, env)
     return subprocess.Popen(
         ["/bin/sh", "-c", line], cwd=cwd, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
