@@ -7,6 +7,8 @@ import functools
 import itertools
 import json
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -25,7 +27,6 @@ from newsbot.delivery import DELIVERY_SUFFIX, PART_SUFFIX, REPORT_SUFFIX, beside
 from newsbot.mirror import mirror_url
 from newsbot.registry import load_registry
 from newsbot.snapshot_server import _QuietHandler
-from tests import processes
 from tests.conftest import ROOT, SNAPSHOT
 from tests.crawling import FAST_SETTINGS, expected_for_sections
 from tests.redis_server import RedisServer, wait_for
@@ -112,7 +113,7 @@ def snapshot_request_path(url: str) -> str:
 @dataclass
 class Worker:
     name: str
-    proc: processes.Process
+    proc: subprocess.Popen
     output: Path
     log_path: Path
     # The names in its output folder when it started: its delivery is the first one of its output free.
@@ -180,10 +181,20 @@ def start_worker(
         "NEWSBOT_REDIS_URL": redis_url,
         **(settings or {}),
     }
-    command = ["scrapy", "crawl", spider]
+    # A real interpreter, not tests/processes.py's forkserver: workers of one cluster are machines of
+    # their own, each with its own str hash seed (so its own set order), which processes forked from
+    # one server share; with one seed, two workers walked in lockstep and met races together.
+    command = [sys.executable, "-m", "scrapy", "crawl", spider]
     for key, value in merged.items():
         command += ["-s", f"{key}={value}"]
-    proc = processes.Process(command, ROOT, {**os.environ, "PYTHONUNBUFFERED": "1"}, stderr=log)
+    with log.open("w") as stderr:
+        proc = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
     return Worker(name, proc, output, log, taken)
 
 

@@ -6,9 +6,12 @@ on two cores). Here a multiprocessing forkserver imports them once per test work
 forked from that pristine, single-threaded server and calls the very function the console script
 calls (`scrapy` is scrapy.cmdline:execute, `newsbot` is newsbot.cli.main:main) with its own cwd,
 environment, stdin (/dev/null) and stdout and stderr. It is still a real process of its own (its
-pid, signals, kill -9, a full disk are real); only the interpreter's start is skipped. What that start
-does with the environment (PYTHONPATH, a sitecustomize) cannot be had this way: `run` starts a real
-interpreter for such an environment, and `Process` refuses it.
+pid, signals, kill -9, a full disk are real); only the interpreter's start is skipped, and with it
+the str hash seed an interpreter picks as it starts: processes forked from one server iterate sets
+of strings in one order (each test worker's server has its own seed; the cluster's workers, machines
+of their own, are real interpreters for that). What that start does with the environment
+(PYTHONPATH, a sitecustomize) cannot be had this way either: `run` starts a real interpreter for
+such an environment, and `Process` refuses it.
 """
 
 from __future__ import annotations
