@@ -181,6 +181,9 @@ def start_worker(
         "NEWSBOT_REDIS_URL": redis_url,
         **(settings or {}),
     }
+    # A real interpreter, not tests/processes.py's forkserver: workers of one cluster are machines of
+    # their own, each with its own str hash seed (so its own set order), which processes forked from
+    # one server share; with one seed, two workers walked in lockstep and met races together.
     command = [sys.executable, "-m", "scrapy", "crawl", spider]
     for key, value in merged.items():
         command += ["-s", f"{key}={value}"]

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,24 @@ def pytest_configure(config: pytest.Config) -> None:
         compileall.compile_dir(ROOT / "newsbot", quiet=1)
         # The helpers beside the tests too (test modules are pytest's own, rewritten, business).
         compileall.compile_dir(ROOT / "tests", quiet=1, maxlevels=0, rx=re.compile(r"[/\\]test_[^/\\]*$"))
+
+
+@pytest.fixture(autouse=True)
+def _scrapy_project_stays_in_its_test() -> Iterator[None]:
+    # Scrapy's get_project_settings() puts SCRAPY_SETTINGS_MODULE in os.environ: after one in-process
+    # test called it, every later test of its worker (and each process it starts) was "inside the
+    # project" wherever it stood (tests/test_rebuild.py failed or passed by the order xdist chose).
+    before = os.environ.get("SCRAPY_SETTINGS_MODULE")
+    yield
+    if before is None:
+        os.environ.pop("SCRAPY_SETTINGS_MODULE", None)
+    else:
+        os.environ["SCRAPY_SETTINGS_MODULE"] = before
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if "tests.processes" in sys.modules:
+        sys.modules["tests.processes"].stop_server()
 
 
 def evidence_file(name: str) -> Path:

@@ -1,11 +1,9 @@
-"""Run a real `scrapy crawl` in a subprocess against the snapshot served on loopback."""
+"""Run a real `scrapy crawl` process (tests/processes.py) against the snapshot served on loopback."""
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +12,7 @@ from jsonschema import Draft202012Validator
 from newsbot.cli.demo import DEMO_SPIDERS
 from newsbot.item import shipped_schema
 from newsbot.registry import load_registry
+from tests import processes
 from tests.conftest import ROOT
 
 COMPARED_FIELDS = (
@@ -80,15 +79,9 @@ def run_crawl(
     timeout: float = 120,
 ) -> CrawlResult:
     reports_before = set(out_dir.glob("*.report.json"))
-    command = [
-        sys.executable,
-        "-m",
-        "scrapy",
-        *_crawl_words(spider, mirror, out_dir, args, settings),
-        *(extra or []),
-    ]
+    words = [*_crawl_words(spider, mirror, out_dir, args, settings), *(extra or [])]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    proc = processes.run(["scrapy", *words], ROOT, env, timeout)
     return _result(spider, out_dir, proc.returncode, proc.stderr, reports_before)
 
 
@@ -132,49 +125,20 @@ def delivered(folder: Path, spider: str = "") -> list[dict]:
     ]
 
 
-# Each child runs Scrapy's own entry point (the `scrapy` script is scrapy.cmdline:execute) with its
-# words, its stdout and stderr in its log; the parent prints {log: exit status}.
-_FORKED_CRAWLS = """
-import json, os, sys, traceback
-import scrapy.cmdline, newsbot.cli.commands.crawl, newsbot.spiders.loader, newsbot.pipelines.writer
-children = {}
-for words, log in json.loads(sys.argv[1]):
-    pid = os.fork()
-    if pid == 0:
-        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-        os.dup2(fd, 1), os.dup2(fd, 2)
-        status = 1
-        try:
-            scrapy.cmdline.execute(["scrapy", *words])
-        except SystemExit as stop:
-            status = stop.code if isinstance(stop.code, int) else 1
-        except BaseException:
-            traceback.print_exc()
-        sys.stdout.flush(), sys.stderr.flush()
-        os._exit(status)
-    children[pid] = log
-statuses = {children[pid]: os.waitstatus_to_exitcode(status) for pid, status in (os.wait() for _ in children)}
-print(json.dumps(statuses))
-"""
-
-
 def run_crawls(
     spiders: list[str], mirror: str, out_dir: Path, timeout: float = 300
 ) -> dict[str, CrawlResult]:
-    """`scrapy crawl <spider>` for each spider (into `out_dir/<spider>/`), all at once, in processes
-    forked from one that imported Scrapy and newsbot once: the imports are most of the CPU time of a
-    small crawl, and the suite runs on two cores."""
-    jobs = [
-        (_crawl_words(name, mirror, out_dir / name, None, None), str(out_dir / f"{name}.log"))
+    """`scrapy crawl <spider>` for each spider (into `out_dir/<spider>/`), all at once."""
+    started = {
+        name: processes.Process(["scrapy", *_crawl_words(name, mirror, out_dir / name, None, None)], ROOT)
         for name in spiders
-    ]
-    command = [sys.executable, "-c", _FORKED_CRAWLS, json.dumps(jobs)]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=True)
-    statuses = json.loads(done.stdout)
-    return {
-        name: _result(name, out_dir / name, statuses[log], Path(log).read_text(), set())
-        for name, (_, log) in zip(spiders, jobs, strict=True)
     }
+    results = {}
+    for name, process in started.items():
+        _, log = process.communicate(timeout)
+        assert process.returncode is not None
+        results[name] = _result(name, out_dir / name, process.returncode, log, set())
+    return results
 
 
 def expected_for_sections(

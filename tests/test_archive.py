@@ -8,8 +8,6 @@ import fcntl
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from newsbot import keys
 from newsbot.cli.main import main
 from newsbot.extensions.archive import CONTEXT_HEADER, PageArchive, settle
 from newsbot.spiders.priorities import RequestKind
+from tests import processes
 from tests.components import make_crawler, run, snapshot_response
 from tests.conftest import ROOT
 from tests.crawling import FAST_SETTINGS
@@ -106,14 +105,13 @@ def _command(mirror: str, folder: Path, run: str, **settings: str) -> list[str]:
         "NEWSBOT_STATE": str(folder / "seen.sqlite"),
         **settings,
     }
-    return [sys.executable, "-m", "scrapy", "crawl", "spacewar", *(f"-s{k}={v}" for k, v in merged.items())]
+    return ["scrapy", "crawl", "spacewar", *(f"-s{k}={v}" for k, v in merged.items())]
 
 
 def _crawl(mirror: str, folder: Path, run: str, env: dict[str, str] | None = None) -> tuple[int, str, list]:
     command = _command(mirror, folder, run)
-    result = subprocess.run(
-        command, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=120
-    )
+    # A real interpreter when `env` has a sitecustomize (tests/processes.py): only its start imports it.
+    result = processes.run(command, ROOT, {**os.environ, **(env or {})}, timeout=120)
     delivery = folder / f"{run}.jsonl"
     return result.returncode, result.stderr, delivery.read_text().splitlines() if delivery.exists() else []
 
@@ -122,7 +120,7 @@ def test_a_killed_runs_archive_is_published_by_the_next_run_and_readable(snapsho
     slow = {"DOWNLOAD_DELAY": "0.05", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
     command = _command(snapshot_server.url, tmp_path, "first", **slow)
     part = tmp_path / "first.warc.gz.part"
-    crawl = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    crawl = processes.Process(command, ROOT)
     deadline = time.monotonic() + 60
     while crawl.poll() is None and time.monotonic() < deadline and _size(part) < 40_000:
         time.sleep(0.01)

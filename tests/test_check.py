@@ -8,7 +8,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -31,6 +30,7 @@ from newsbot.quality import (
     notes_from_stats,
 )
 from newsbot.snapshot_server import SnapshotServer
+from tests import processes
 from tests.conftest import ROOT, SNAPSHOT
 
 # --- quality.py: thresholds and verdicts ---
@@ -268,11 +268,8 @@ def test_check_counts_follow_the_spider_arguments_rule(capsys):
 
 
 def _check(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "newsbot.cli", "check", *args]
     environ = {k: v for k, v in os.environ.items() if k not in ("NEWSBOT_MIRROR", "SCRAPY_SETTINGS_MODULE")}
-    return subprocess.run(
-        command, cwd=cwd, env={**environ, **(env or {})}, capture_output=True, text=True, timeout=120
-    )
+    return processes.run(["newsbot", "check", *args], cwd, {**environ, **(env or {})}, timeout=120)
 
 
 def _verdicts(stdout: str) -> dict[str, str]:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from collections import Counter
 
 import pytest
@@ -13,6 +11,7 @@ from jsonschema import Draft202012Validator
 
 from newsbot.item import shipped_schema
 from newsbot.registry import load_registry
+from tests import processes
 from tests.conftest import ROOT, SNAPSHOT
 from tests.crawling import assert_exact_set, assert_items_match_manifest, expected_for_sections, run_crawl
 
@@ -147,8 +146,7 @@ def test_bad_spider_arguments_are_clear_errors():
 
 
 def test_demo_writes_valid_lines_with_no_repeated_url_or_content_hash(tmp_path):
-    command = [sys.executable, "-m", "newsbot.cli", "demo", "--out", str(tmp_path)]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    result = processes.run(["newsbot", "demo", "--out", str(tmp_path)], ROOT, timeout=180)
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"^Total: [1-9]\d* articles\.$", result.stdout, re.M), result.stdout
     items = [json.loads(line) for path in tmp_path.glob("*.jsonl") for line in path.read_text().splitlines()]

@@ -10,7 +10,6 @@ import datetime
 import json
 import os
 import shutil
-import sys
 import threading
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from tests.readme_commands import command_lines, fresh_checkout, readme_blocks, 
 def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh checkout where `newsbot demo --out output` wrote its deliveries to output/."""
     folder = fresh_checkout(tmp_path_factory.mktemp("clone") / "newsbot")
-    result = run_shell(f"{sys.executable} -m newsbot.cli demo --out output", cwd=folder)
+    result = run_shell("newsbot demo --out output", cwd=folder)
     assert result.returncode == 0, result.stdout + result.stderr
     return folder
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import processes
 from tests.cases_support import all_cases, expected_text
 from tests.conftest import ROOT, SNAPSHOT
 from tests.readme_commands import (
@@ -23,6 +24,7 @@ from tests.readme_commands import (
     command_lines,
     doc_blocks,
     fresh_checkout,
+    plain_invocation,
     readme_blocks,
     run_shell,
     shell_env,
@@ -136,13 +138,18 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return fresh_checkout(tmp_path_factory.mktemp("clone") / "newsbot")
 
 
+def _start(line: str, cwd: Path, env: dict[str, str]) -> processes.Process | subprocess.Popen[str]:
+    """As run_shell starts it: a plain `newsbot ...` from the forkserver (tests/readme_commands.py)."""
+    if words := plain_invocation(line, cwd):
+        return processes.Process(words, cwd, env)
+    return subprocess.Popen(
+        ["/bin/sh", "-c", line], cwd=cwd, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+
+
 def _run_at_once(lines: list[str], cwd: Path, **env: str) -> list[subprocess.CompletedProcess[str]]:
     """The lines in parallel (none writes what another reads): a few seconds instead of a minute."""
-    started = [
-        (line, subprocess.Popen(["/bin/sh", "-c", line], cwd=cwd, env=shell_env(cwd, **env), text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE))
-        for line in lines
-    ]  # fmt: skip
+    started = [(line, _start(line, cwd, shell_env(cwd, **env))) for line in lines]
     done = []
     for line, process in started:
         stdout, stderr = process.communicate(timeout=300)

@@ -171,11 +171,10 @@ def test_sigterm_ends_a_run_waiting_out_a_retry_after_within_seconds_and_loses_n
     """systemd and Scrapyd stop with SIGTERM, then SIGKILL after 90 s: a run waiting on a
     `Retry-After: 240` must end within seconds, with the waiting article in the ledger."""
     import signal
-    import subprocess
-    import sys
     import time
 
     from newsbot.store import SqliteSeenStore
+    from tests import processes
     from tests.conftest import ROOT
     from tests.crawling import FAST_SETTINGS
 
@@ -188,11 +187,9 @@ def test_sigterm_ends_a_run_waiting_out_a_retry_after_within_seconds_and_loses_n
             "NEWSBOT_OUTPUT": str(tmp_path / "spacewar.jsonl"),
             "NEWSBOT_STATE": str(tmp_path / "seen.sqlite"),
         }
-        command = [sys.executable, "-m", "scrapy", "crawl", "spacewar", "-a", "sections=superpowers"]
+        command = ["scrapy", "crawl", "spacewar", "-a", "sections=superpowers"]
         command += [arg for name, value in settings.items() for arg in ("-s", f"{name}={value}")]
-        crawl = subprocess.Popen(
-            command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-        )
+        crawl = processes.Process(command, ROOT)
         deadline = time.monotonic() + 60
         while not server.count(_path(waiting)) and time.monotonic() < deadline:
             time.sleep(0.05)

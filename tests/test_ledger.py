@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 
 from newsbot.store import SqliteSeenStore
+from tests import processes
 from tests.conftest import ROOT, SNAPSHOT
 from tests.crawling import run_crawl
 from tests.faultserver import FaultPlan, FaultServer, faults
@@ -107,10 +106,4 @@ def test_the_state_command_shows_the_ledger_and_forgets_it_with_its_section(tmp_
 
 
 def _state(*arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "newsbot.cli", "state", *arguments],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ},
-    )
+    return processes.run(["newsbot", "state", *arguments], ROOT)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 
 import pytest
@@ -16,6 +15,7 @@ from twisted.internet.error import ConnectionLost, NoRouteError
 
 from newsbot.cli.main import main
 from newsbot.middlewares.downloader import PoliteRetryMiddleware
+from tests import processes
 from tests.components import make_crawler, run
 from tests.conftest import ROOT
 from tests.crawling import run_crawl
@@ -39,7 +39,7 @@ def closed_port_url() -> str:
 def _timed(command: list[str]) -> tuple[subprocess.CompletedProcess[str], float]:
     environ = {k: v for k, v in os.environ.items() if k not in ("NEWSBOT_MIRROR", "SCRAPY_SETTINGS_MODULE")}
     started = time.monotonic()
-    result = subprocess.run(command, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=120)
+    result = processes.run(command, ROOT, environ, timeout=120)
     return result, time.monotonic() - started
 
 
@@ -95,7 +95,7 @@ def test_a_crawl_that_reaches_nothing_ends_at_once_in_one_line_and_exits_1(
 
 def test_scrapy_parse_of_a_page_it_cannot_reach_exits_1_saying_why(closed_port_url):
     url = "https://www.spacewar.com/superpowers.html"
-    command = [sys.executable, "-m", "scrapy", "parse", "--spider=spacewar", url]
+    command = ["scrapy", "parse", "--spider=spacewar", url]
     result, seconds = _timed([*command, "-s", f"NEWSBOT_MIRROR={closed_port_url}"])
     assert seconds < WALL_CLOCK_SECONDS
     assert result.returncode == 1
@@ -104,7 +104,7 @@ def test_scrapy_parse_of_a_page_it_cannot_reach_exits_1_saying_why(closed_port_u
 
 
 def test_newsbot_check_of_a_site_it_cannot_reach_exits_1_and_judges_nothing(closed_port_url):
-    command = [sys.executable, "-m", "newsbot.cli", "check", "spacewar", "--mirror", closed_port_url]
+    command = ["newsbot", "check", "spacewar", "--mirror", closed_port_url]
     result, seconds = _timed(command)
     assert seconds < WALL_CLOCK_SECONDS
     assert result.returncode == 1, result.stdout + result.stderr

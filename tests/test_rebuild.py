@@ -6,8 +6,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ from newsbot.cli.main import main
 from newsbot.parsing.article import parse_article
 from newsbot.parsing.article.layouts import Layout2022
 from newsbot.store import SqliteSeenStore, known_article
+from tests import processes
 from tests.conftest import ROOT, snapshot_path
 from tests.crawling import expected_articles
 from tests.warcs import common_crawl_warc, wayback_warc
@@ -26,8 +25,7 @@ from tests.warcs import common_crawl_warc, wayback_warc
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo")
-    command = [sys.executable, "-m", "newsbot.cli", "demo", "--out", str(out)]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = processes.run(["newsbot", "demo", "--out", str(out)], ROOT, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     return out
 

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -17,6 +14,7 @@ import pytest
 
 from newsbot.snapshot_server import SnapshotServer
 from newsbot.store import SqliteSeenStore
+from tests import processes
 from tests.conftest import ROOT
 from tests.crawling import FAST_SETTINGS, article_requests, expected_for_sections, run_crawl
 from tests.snapshot_copies import copy_snapshot, remove_entries
@@ -168,8 +166,7 @@ def test_a_crawl_killed_at_any_moment_and_started_again_writes_every_article_onc
     expected, expected_lines = _spacewar_expected(manifest)
     output = tmp_path / "spacewar.jsonl.part"
     slow = {"DOWNLOAD_DELAY": "0.05", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
-    command = _crawl_command("spacewar", snapshot_server.url, tmp_path, slow)
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = processes.Process(["scrapy", *_crawl_words("spacewar", snapshot_server.url, tmp_path, slow)], ROOT)
     deadline = time.monotonic() + 60
     while _line_count(output) < lines_at_kill and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
@@ -195,7 +192,7 @@ def _line_count(path) -> int:
     return path.read_bytes().count(b"\n") if path.exists() else 0
 
 
-def _crawl_command(spider, mirror, out_dir, settings):
+def _crawl_words(spider, mirror, out_dir, settings):
     merged = {
         **FAST_SETTINGS,
         **settings,
@@ -203,19 +200,16 @@ def _crawl_command(spider, mirror, out_dir, settings):
         "NEWSBOT_OUTPUT": str(out_dir / f"{spider}.jsonl"),
         "NEWSBOT_STATE": str(out_dir / "seen.sqlite"),
     }
-    command = [sys.executable, "-m", "scrapy", "crawl", spider]
+    words = ["crawl", spider]
     for name, value in merged.items():
-        command += ["-s", f"{name}={value}"]
-    return command
+        words += ["-s", f"{name}={value}"]
+    return words
 
 
 def test_state_command_shows_and_forgets(snapshot_server, tmp_path):
     run_crawl("spacewar", snapshot_server.url, tmp_path, args={"sections": "superpowers", "max_pages": "1"})
     store_path = tmp_path / "seen.sqlite"
-    show = subprocess.run(
-        [sys.executable, "-m", "newsbot.cli", "state", "--path", str(store_path), "--json"],
-        capture_output=True, text=True, cwd=ROOT, env={**os.environ},
-    )  # fmt: skip
+    show = processes.run(["newsbot", "state", "--path", str(store_path), "--json"], ROOT)
     assert show.returncode == 0, show.stderr
     summary = json.loads(show.stdout)
     assert summary["articles"] == 5
@@ -226,10 +220,7 @@ def test_state_command_shows_and_forgets(snapshot_server, tmp_path):
     assert show.stderr == ""
     # Taken away (or deleted): the table says which, one line warns, and the next crawl says so too.
     (tmp_path / "spacewar.jsonl").rename(tmp_path / "taken.json")
-    table = subprocess.run(
-        [sys.executable, "-m", "newsbot.cli", "state", "--path", str(store_path)],
-        capture_output=True, text=True, cwd=ROOT,
-    )  # fmt: skip
+    table = processes.run(["newsbot", "state", "--path", str(store_path)], ROOT)
     assert table.returncode == 0 and f"       5  {delivery}  (not there any more)" in table.stdout
     [warning] = table.stderr.splitlines()
     assert warning.startswith("newsbot state: 1 deliveries (5 articles) are not where they were written")
@@ -239,21 +230,8 @@ def test_state_command_shows_and_forgets(snapshot_server, tmp_path):
     )
     assert again.log.count("1 earlier deliveries in") == 1 and "(5 articles) are no longer there" in again.log
     assert again.report["articles_written"] == 0
-    forget = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "newsbot.cli",
-            "state",
-            "--path",
-            str(store_path),
-            "--forget-site",
-            "spacewar",
-            "--yes",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
+    forget = processes.run(
+        ["newsbot", "state", "--path", str(store_path), "--forget-site", "spacewar", "--yes"], ROOT
     )
     assert forget.returncode == 0 and "forgot" in forget.stdout
     assert SqliteSeenStore(store_path).counts()["articles"] == sum(
@@ -283,10 +261,7 @@ def test_a_consumer_taking_finished_deliveries_around_a_killed_run_gets_every_ar
     consumer.start()
     try:
         slow = {"DOWNLOAD_DELAY": "0.05", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
-        first = subprocess.Popen(
-            _crawl_command("spacewar", snapshot_server.url, out, slow),
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        first = processes.Process(["scrapy", *_crawl_words("spacewar", snapshot_server.url, out, slow)], ROOT)
         deadline = time.monotonic() + 60
         while _line_count(out / "spacewar.jsonl.part") < 8 and time.monotonic() < deadline:
             time.sleep(0.005)

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 from newsbot.cli.parse import url_from_mirror_path
+from tests import processes
 from tests.conftest import ROOT, SNAPSHOT, evidence_file
 
 SEED_URL = "https://www.spacewar.com/reports/Putin_tells_Xi_he_wants_to_ramp_up_military_cooperation_999.html"
@@ -22,8 +23,7 @@ def _seed_paragraphs_from_evidence() -> list[str]:
 
 
 def _newsbot(*args: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "newsbot.cli", *args]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    return processes.run(["newsbot", *args], ROOT, timeout=60)
 
 
 def test_newsbot_parse_gives_the_seed_articles_17_paragraphs_exactly_and_nothing_else():

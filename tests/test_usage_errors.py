@@ -4,19 +4,18 @@ request made (no robots.txt, no page: the server below would see it)."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from scrapy.exceptions import UsageError
 
 from newsbot.spiders.args import SpiderArguments
+from tests import processes
 from tests.conftest import ROOT
 
 
 def _crawl(*words: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "scrapy", "crawl", *words]
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120)
+    return processes.run(["scrapy", "crawl", *words], cwd, timeout=120)
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from newsbot.cli import CommandError
 from newsbot.cli.demo import DEMO_MARKER, claim_folder
 from newsbot.cli.main import main
 from newsbot.store import KnownArticle, SqliteSeenStore
+from tests import processes
 from tests.conftest import ROOT
 
 
@@ -75,8 +76,9 @@ def test_forget_says_what_it_forgets_and_asks_on_a_terminal(
 
 def test_forget_without_a_terminal_refuses_in_one_line_unless_yes(store_path):
     def state(*arguments: str) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-m", "newsbot.cli", "state", "--path", str(store_path), *arguments]
-        return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, stdin=subprocess.DEVNULL)
+        return processes.run(
+            ["newsbot", "state", "--path", str(store_path), *arguments], ROOT
+        )  # stdin: /dev/null
 
     refused = state("--forget-all")
     assert refused.returncode == 2 and refused.stdout == ""
@@ -98,10 +100,7 @@ def test_the_demo_refuses_a_folder_it_did_not_make(tmp_path):
     out.mkdir()
     (out / "spacewar.jsonl").write_text('{"url": "mine"}\n', encoding="utf-8")
     (out / "seen.sqlite").write_bytes(b"mine")
-    result = subprocess.run(
-        [sys.executable, "-m", "newsbot.cli", "demo", "--out", str(out)],
-        capture_output=True, text=True, cwd=tmp_path, timeout=60,
-    )  # fmt: skip
+    result = processes.run(["newsbot", "demo", "--out", str(out)], tmp_path, timeout=60)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr == (
         f"newsbot demo: --out {out} holds files the demo did not make (seen.sqlite, spacewar.jsonl); "

@@ -15,6 +15,7 @@ import pytest
 import newsbot.cli.commands
 from newsbot.cli.main import build_parser, main
 from newsbot.spiders.args import argument_table
+from tests import processes
 from tests.conftest import ROOT
 
 PYTHON = sys.executable
@@ -35,16 +36,18 @@ ENTRY_POINTS = [
 
 
 def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=60)
+    return processes.run(command, ROOT, timeout=60)
+
+
+def _start(command: list[str]) -> processes.Process | subprocess.Popen[str]:
+    """`scrapy` and `newsbot` from the forkserver (tests/processes.py), any other entry point as is."""
+    if processes.entry_point(command):
+        return processes.Process(command, ROOT)
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def test_every_entry_point_answers_help():
-    running = {
-        " ".join(command[1:]): subprocess.Popen(
-            [*command, "--help"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        for command in ENTRY_POINTS
-    }
+    running = {" ".join(command[1:]): _start([*command, "--help"]) for command in ENTRY_POINTS}
     for name, process in running.items():
         out, err = process.communicate(timeout=60)
         assert process.returncode == 0, f"{name} --help: {err[-2000:]}"

@@ -7,11 +7,11 @@ import argparse
 import importlib
 import os
 import subprocess
-import sys
 
 import pytest
 from scrapy.settings import Settings
 
+from tests import processes
 from tests.conftest import ROOT, SNAPSHOT
 
 SEED = "https://www.spacewar.com/reports/Putin_tells_Xi_he_wants_to_ramp_up_military_cooperation_999.html"
@@ -19,8 +19,7 @@ SEED = "https://www.spacewar.com/reports/Putin_tells_Xi_he_wants_to_ramp_up_mili
 
 def _scrapy(*words: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NEWSBOT_MIRROR": str(SNAPSHOT)}
-    command = [sys.executable, "-m", "scrapy", *words]
-    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return processes.run(["scrapy", *words], ROOT, env, timeout=120)
 
 
 def test_scrapy_check_runs_the_contracts_of_the_callbacks():

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from newsbot.registry import load_registry
+from tests import processes
 from tests.conftest import ROOT
 from tests.crawling import (
     CrawlResult,
@@ -43,14 +43,14 @@ def test_every_spider_crawls_its_site_from_the_snapshot(name, every_site_crawled
 
 
 def crawlall(mirror: Path | str, out: Path, *words: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "scrapy", "crawlall", "-s", f"NEWSBOT_MIRROR={mirror}", *words]
+    command = ["scrapy", "crawlall", "-s", f"NEWSBOT_MIRROR={mirror}", *words]
     for name, value in {
         "NEWSBOT_OUTPUT": f"{out}/{{spider}}.jsonl",
         "NEWSBOT_STATE": f"{out}/seen.sqlite",
         "LOG_LEVEL": "INFO",
     }.items():
         command += ["-s", f"{name}={value}"]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    return processes.run(command, ROOT, timeout=180)
 
 
 def delivered(out: Path) -> dict[str, list[dict]]:
@@ -114,7 +114,7 @@ def test_one_failing_site_fails_crawlall_while_every_other_site_delivers(tmp_pat
     ],
 )
 def test_crawlall_usage_errors_are_one_line_and_exit_2(words, message, tmp_path):
-    command = [sys.executable, "-m", "scrapy", "crawlall", "-s", f"NEWSBOT_MIRROR={tmp_path}", *words]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    command = ["scrapy", "crawlall", "-s", f"NEWSBOT_MIRROR={tmp_path}", *words]
+    result = processes.run(command, ROOT, timeout=60)
     assert (result.returncode, result.stderr.count("\n")) == (2, 1), result.stderr
     assert result.stderr.startswith("scrapy crawlall: ") and message in result.stderr

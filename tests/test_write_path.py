@@ -22,6 +22,7 @@ import pytest
 
 from newsbot.snapshot_server import SnapshotServer
 from newsbot.store.sqlite import SCHEMA_VERSION
+from tests import processes
 from tests.conftest import ROOT, SNAPSHOT
 from tests.crawling import FAST_SETTINGS, delivered, expected_for_sections, run_crawl
 
@@ -34,7 +35,7 @@ def _expected_lines(manifest: dict) -> int:
     return len(listed) - sum(len(group) - 1 for group in groups)
 
 
-def _command(mirror: str, out_dir: Path, settings: dict[str, str] | None = None) -> list[str]:
+def _words(mirror: str, out_dir: Path, settings: dict[str, str] | None = None) -> list[str]:
     merged = {
         **FAST_SETTINGS,
         "NEWSBOT_MIRROR": mirror,
@@ -42,10 +43,10 @@ def _command(mirror: str, out_dir: Path, settings: dict[str, str] | None = None)
         "NEWSBOT_STATE": str(out_dir / "seen.sqlite"),
         **(settings or {}),
     }
-    command = [sys.executable, "-m", "scrapy", "crawl", "spacewar"]
+    words = ["crawl", "spacewar"]
     for name, value in merged.items():
-        command += ["-s", f"{name}={value}"]
-    return command
+        words += ["-s", f"{name}={value}"]
+    return words
 
 
 def _lines(path: Path) -> list[bytes]:
@@ -69,8 +70,9 @@ def test_a_full_disk_stops_the_run_cleanly_and_later_runs_lose_nothing(snapshot_
         "DISK_FULL_PATH": str(output) + ".part",  # the run writes its part, published at its end
         "DISK_FULL_BYTES": str(budget),
     }
+    # A real interpreter: the hook is a sitecustomize, which only an interpreter's start imports.
     full = subprocess.run(
-        _command(snapshot_server.url, tmp_path),
+        [sys.executable, "-m", "scrapy", *_words(snapshot_server.url, tmp_path)],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -111,12 +113,7 @@ def test_a_second_run_on_the_same_folder_exits_2_naming_the_holder_writing_nothi
     output = tmp_path / "spacewar.jsonl.part"
     # Slow, and short: the first run holds the file while the second tries, then ends on its own.
     slow = {"DOWNLOAD_DELAY": "0.2", "CONCURRENT_REQUESTS_PER_DOMAIN": "1", "CLOSESPIDER_PAGECOUNT": "12"}
-    holder = subprocess.Popen(
-        _command(snapshot_server.url, tmp_path, slow),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    holder = processes.Process(["scrapy", *_words(snapshot_server.url, tmp_path, slow)], ROOT)
     try:
         deadline = time.monotonic() + 60
         while not _lines(output) and holder.poll() is None and time.monotonic() < deadline:
@@ -127,13 +124,7 @@ def test_a_second_run_on_the_same_folder_exits_2_naming_the_holder_writing_nothi
         holder.send_signal(signal.SIGSTOP)
         assert holder.poll() is None, "the first run ended before the second could start"
         size, before = output.stat().st_size, sorted(tmp_path.iterdir())
-        second = subprocess.run(
-            _command(snapshot_server.url, tmp_path),
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        second = processes.run(["scrapy", *_words(snapshot_server.url, tmp_path)], ROOT, timeout=120)
         untouched_by_second = output.stat().st_size == size and sorted(tmp_path.iterdir()) == before
     finally:
         holder.send_signal(signal.SIGCONT)
@@ -212,13 +203,7 @@ def test_a_store_locked_mid_run_is_waited_for_or_fails_the_run_without_loss_or_d
     store = tmp_path / "seen.sqlite"
     slow = {"DOWNLOAD_DELAY": "0.05", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
     slow["NEWSBOT_STATE_BUSY_TIMEOUT"] = "60" if hold == "released" else "1"
-    crawl = subprocess.Popen(
-        _command(snapshot_server.url, tmp_path, slow),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    crawl = processes.Process(["scrapy", *_words(snapshot_server.url, tmp_path, slow)], ROOT)
     locked, release = threading.Event(), threading.Event()
 
     def lock_mid_run() -> None:
