@@ -62,7 +62,8 @@ STATS_SKIPPED_OLDER_THAN_SINCE = "newsbot/skipped/older_than_since"
 STATS_SKIPPED_KNOWN = "newsbot/skipped/known"
 STATS_SKIPPED_MAX_ARTICLES = "newsbot/skipped/max_articles"
 STATS_ARTICLES_REQUESTED = "newsbot/articles_requested"
-STATS_SECTION_REQUESTED_PREFIX = "newsbot/section_requested/"  # + origin (a section, "feed", the ledger)
+# + origin (a section, "feed", the ledger): its article pages this process had an answer for, or gave up
+STATS_SECTION_FETCHED_PREFIX = "newsbot/section_fetched/"
 STATS_SECTION_PARSED_PREFIX = "newsbot/section_parsed/"  # + origin
 STATS_PAGES_UNPARSED = "newsbot/pages_unparsed"
 STATS_PAGES_NOT_ARTICLE = "newsbot/pages_not_article"

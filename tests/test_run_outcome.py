@@ -105,12 +105,14 @@ def test_the_verdict_names_every_way_a_run_fails():
     assert _judged({}, reason="shutdown")["failures"] == ["finished with reason 'shutdown'"]
     # A section that listed new articles and could parse none: its articles all failed.
     all_failed = _judged(
-        {"newsbot/section_requested/superpowers": 5, "downloader/response_status_count/404": 5}
+        {"newsbot/section_fetched/superpowers": 5, "downloader/response_status_count/404": 5}
     )
-    assert all_failed["failures"] == ["section superpowers listed 5 new article(s) but none could be parsed"]
+    assert all_failed["failures"] == [
+        "section superpowers: none of its 5 new article(s) fetched could be parsed"
+    ]
     assert all_failed["errors"]["http_404"] == 5
     # The ledger's articles failing again are the ledger's to report, not a section's.
-    assert _judged({"newsbot/section_requested/ledger": 3})["failures"] == []
+    assert _judged({"newsbot/section_fetched/ledger": 3})["failures"] == []
     assert _judged({"newsbot/blocked": 1})["failures"] == ["1 response(s) were block pages"]
     # While the run goes (the interim report), what already failed shows, but the verdict waits.
     running = _judged({"newsbot/blocked": 1}, reason=None)
@@ -155,3 +157,25 @@ def test_a_run_without_a_verdict_is_not_ok():
     assert _outcome({"finish_reason": "finished"}, on) == "failed"
     assert _outcome({"finish_reason": "finished"}, off) == "ok"
     assert _outcome({"finish_reason": "shutdown"}, off) == "failed"
+
+
+def test_a_section_fails_for_its_articles_only_where_they_were_fetched(tmp_path):
+    # In a cluster the worker that lists a section's articles is often not the one that fetches them:
+    # the lister alone parsed none of them, and that is no failure (it failed its workers at random).
+    from newsbot.keys import KIND_META_KEY
+    from newsbot.middlewares.walk import WalkPolicyMiddleware
+    from tests.components import make_crawler, run, section_page, snapshot_response, through
+
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        response, outputs = section_page(crawler, "superpowers", "https://www.spacewar.com/superpowers.html")
+        await through(crawler.get_spider_middleware(WalkPolicyMiddleware), response, outputs)
+        assert _judged(crawler.stats.get_stats())["failures"] == []
+        article = next(o for o in outputs if o.meta.get(KIND_META_KEY) == "section_article")
+        page = snapshot_response(article, body=b"<html><head><title>Moved</title></head><body></body></html>")
+        assert list(crawler.spider.parse_article(page, **article.cb_kwargs)) == []
+        assert _judged(crawler.stats.get_stats())["failures"] == [
+            "section superpowers: none of its 1 new article(s) fetched could be parsed"
+        ]
+
+    run(scenario())

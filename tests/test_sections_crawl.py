@@ -111,7 +111,7 @@ def test_sections_all_walks_every_section_the_navigation_names_declared_or_not(
     listed, groups = expected_for_sections(manifest, "spacewar.com", navigation)
     assert _urls(result) <= set(listed)
     assert len(result.items) == len(listed) - sum(len(group) - 1 for group in groups)
-    walked = {k.removeprefix("newsbot/section_requested/") for k in result.stats if "section_requested/" in k}
+    walked = {k.removeprefix("newsbot/section_fetched/") for k in result.stats if "section_fetched/" in k}
     assert walked == navigation
     pages = sum(len(s["pages"]) for s in manifest["sections"] if s["site"] == "spacewar.com")
     assert result.stats["newsbot/section_pages"] == pages

@@ -184,10 +184,11 @@ def failures(stats: dict[str, Any], reason: str | None, *, max_errors: int) -> l
     found = list(unreachable)
     if reason and reason not in keys.GOOD_FINISH_REASONS:
         found.append(f"finished with reason {reason!r}")
-    for section, requested in keys.stats_under(stats, keys.STATS_SECTION_REQUESTED_PREFIX).items():
+    # Counted where the articles were fetched: in a cluster, not always by the worker that listed them.
+    for section, fetched in keys.stats_under(stats, keys.STATS_SECTION_FETCHED_PREFIX).items():
         # The ledger's articles failing again are the ledger's to report, not a section's.
         if section != keys.LEDGER_ORIGIN and not stats.get(f"{keys.STATS_SECTION_PARSED_PREFIX}{section}"):
-            found.append(f"section {section} listed {requested} new article(s) but none could be parsed")
+            found.append(f"section {section}: none of its {fetched} new article(s) fetched could be parsed")
     if failed_pages := keys.stats_under(stats, keys.STATS_SECTION_PAGES_FAILED_PREFIX):
         reasons = ", ".join(f"{count} {why}" for why, count in failed_pages.items())
         found.append(f"{sum(failed_pages.values())} section page(s) could not be had ({reasons})")

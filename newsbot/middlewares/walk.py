@@ -185,7 +185,6 @@ class WalkPolicyMiddleware:
             return False
         self.asked.add(url)
         self.stats.inc_value(keys.STATS_ARTICLES_REQUESTED)
-        self.stats.inc_value(f"{keys.STATS_SECTION_REQUESTED_PREFIX}{request.cb_kwargs.get('origin')}")
         return True
 
     def _arguments(self) -> Any:

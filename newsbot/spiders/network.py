@@ -227,6 +227,7 @@ class NetworkSpider(scrapy.Spider):
         @returns items 1 1
         @scrapes schema_version url site title section body paragraphs date_published content_hash
         """
+        self.crawler.stats.inc_value(f"{keys.STATS_SECTION_FETCHED_PREFIX}{origin}")
         listed = response.meta.get(keys.ARTICLE_META_KEY) or response.url
         content_type = _content_type(response)
         context = ListingContext(section=section, summary=summary)
@@ -274,6 +275,7 @@ class NetworkSpider(scrapy.Spider):
             else:
                 self._section_page_failed(request.cb_kwargs["slug"], reason)
         else:
+            stats.inc_value(f"{keys.STATS_SECTION_FETCHED_PREFIX}{request.cb_kwargs.get('origin')}")
             listed = request.meta.get(keys.ARTICLE_META_KEY) or request.url
             section, summary = request.cb_kwargs.get("section"), request.cb_kwargs.get("summary")
             miss_article(
