@@ -27,7 +27,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from newsbot.clock import utc_now_iso
 from newsbot.cluster import URL_SETTING, WORKER_SETTING
-from newsbot.store.base import Forgotten, KnownArticle, LedgerEntry, SectionSummary, SeenStore, StoreError
+from newsbot.store.base import Forgotten, KnownArticle, LedgerEntry, SeenStore, StoreError
 
 logger = logging.getLogger(__name__)
 # Seconds per socket operation, and attempts after the first: together they bound a Redis call.
@@ -211,20 +211,9 @@ class RedisSeenStore(SeenStore):
         self.completed.update(walk_field(site, section) for section in sections)
 
     @_guarded()
-    def summary(self) -> list[SectionSummary]:
-        groups: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
-        for _, record in self._records(ARTICLES):
-            groups.setdefault((record["site"], record["section"]), []).append(record)
-        return [
-            SectionSummary(
-                site,
-                section,
-                len(records),
-                max(filter(None, (r["date_published"] for r in records)), default=None),
-                max(r["first_seen"] for r in records),
-            )
-            for (site, section), records in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
-        ]
+    def article_dates(self) -> list[tuple[str, str | None, str | None, str]]:
+        records = (record for _, record in self._records(ARTICLES))
+        return [(r["site"], r["section"], r["date_published"], r["first_seen"]) for r in records]
 
     @_guarded()
     def counts(self) -> dict[str, int]:
