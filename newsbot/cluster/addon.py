@@ -1,7 +1,5 @@
 """A cluster worker's scheduler, on scrapy-redis: a spider's workers share its queue and duplicate
-filter. A run's walks are recorded complete by its last worker, when every worker of the run was ok
-and nothing is queued, and only those no worker left incomplete: a run that lost a worker leaves them
-incomplete, so the next run walks on and finds what the lost worker held."""
+filter. A run that lost a worker leaves its walks incomplete: the next run walks on and finds what it held."""
 
 from __future__ import annotations
 
@@ -45,8 +43,7 @@ return {queued, taken}
 # KEYS: run, queue, the run's walks (-> how many workers left it incomplete), the store's walks, the
 # store's marker. ARGV: worker, its verdict, time, the marker it joined under, then each walk it began
 # and 1 if it left it incomplete (a failed page, a bound), else 0. A marker gone or changed is a Redis
-# that lost its data during the run: a run on it is not ok. The run's last worker, every verdict ok and
-# nothing queued, completes the walks no worker left incomplete.
+# that lost its data during the run: a run on it is not ok.
 _FINISH = """
 local verdict = redis.call('GET', KEYS[5]) == ARGV[4] and ARGV[2] or 'lost data'
 redis.call('HSET', KEYS[1], ARGV[1], verdict)
@@ -195,10 +192,6 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         keys = [self.run, self.queue_key, self.walks, WALKS, MARKER]
         args = [self.worker, outcome, utc_now_iso(), self.marker or "", *walks]
         # After the marks this worker made: one that failed stopped it, and its run is not ok.
-        finish = self.store.marking.submit(
+        self.store.marking.submit(
             self.store.call, lambda client: client.eval(_FINISH, 5, *keys, *args)
-        )
-        if (completed := finish.result()) not in (None, -1):
-            logger.info(
-                "Last worker of the run: %s walk(s) no worker left incomplete are complete", completed
-            )
+        ).result()

@@ -49,9 +49,6 @@ def walk_field(site: str, section: str) -> str:
 
 
 def _guarded(default: Any = StoreError) -> Callable[[F], F]:
-    """Once Redis failed, the store answers `default` without asking it (alone, or with no default:
-    StoreError). The first failure stops the worker: finish reason redis_unreachable, exit 1."""
-
     def wrap(method: F) -> F:
         @functools.wraps(method)
         def guarded(self: RedisSeenStore, *args: Any, **kwargs: Any) -> Any:
@@ -115,7 +112,6 @@ class RedisSeenStore(SeenStore):
         self.server_id = server_id
 
     def _stop(self) -> None:
-        """The first failure stops the worker, in one line."""
         if (engine := self.crawler and self.crawler.engine) and engine.spider and not self.stopping:
             self.stopping = True
             logger.error("%s; this worker stops", self.trouble)
@@ -123,7 +119,6 @@ class RedisSeenStore(SeenStore):
 
     @_guarded(None)
     def call(self, command: Callable[[redis.Redis], Any]) -> Any:
-        """`command(client)` under the store's guard: the frontier's calls, and the run's."""
         return command(self.redis)
 
     def close(self) -> None:
@@ -252,11 +247,8 @@ class RedisSeenStore(SeenStore):
     ) -> LedgerEntry:
         # Not atomic: two workers failing one article at the same moment may count one attempt.
         now, raw = utc_now_iso(), self.redis.hget(LEDGER, url)
-        old = (
-            LedgerEntry(**json.loads(raw))
-            if raw
-            else LedgerEntry(url, site, section, reason, 0, now, now, False)
-        )
+        new = LedgerEntry(url, site, section, reason, 0, now, now, False)
+        old = LedgerEntry(**json.loads(raw)) if raw else new
         entry = replace(
             old,
             section=old.section or section,
