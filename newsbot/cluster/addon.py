@@ -16,7 +16,6 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.asyncio import call_later
 from scrapy.utils.misc import load_object
 from scrapy.utils.request import request_from_dict
-from scrapy_redis.dupefilter import RFPDupeFilter  # type: ignore[import-untyped]
 from scrapy_redis.scheduler import Scheduler  # type: ignore[import-untyped]
 
 from newsbot.clock import utc_now_iso
@@ -70,7 +69,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         super().__init__(
             store.redis,
             persist=True,  # the queue is the run's, never emptied by one worker's close
-            dupefilter=RFPDupeFilter(store.redis, f"{name}:dupefilter"),  # its key; Scrapy's fingerprint
+            dupefilter_key=f"{name}:dupefilter",  # its fingerprints: Scrapy's, in the frontier script
             serializer=importlib.import_module(crawler.settings["SCHEDULER_SERIALIZER"]),
         )
         self.crawler, self.store, self.stats = crawler, store, crawler.stats
@@ -86,7 +85,6 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
             settings.getint("CONCURRENT_REQUESTS"), settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
         )
         self.drained = False  # the queue had fewer than asked for at the last call
-        self.waiting_for: list[bytes] = []
         self.looking = False  # to look again while waiting
 
     @classmethod
@@ -112,7 +110,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
             if not self._alive(client.client_list()).intersection(client.hkeys(self.run)):
                 # No worker of the last run is alive: it finished, or died. What a dead one held is found
                 # again by the walks it left incomplete: the new run starts with an empty frontier.
-                client.delete(self.queue_key, self.df.key, self.run, self.walks)
+                client.delete(self.queue_key, self.dupefilter_key, self.run, self.walks)
             client.hset(self.run, self.worker, "running")
 
     def _alive(self, connections: list[dict[str, str]]) -> set[bytes]:
@@ -140,7 +138,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         ):
             wanted = self.taken_at_once - len(self.taken)
             args, self.held = [self.worker, wanted, *self.held], []
-            keys = [self.df.key, self.queue_key, self.run]
+            keys = [self.dupefilter_key, self.queue_key, self.run]
             queued, taken = self.store.call(lambda client: client.eval(_FRONTIER, 3, *keys, *args)) or (0, [])
             self.stats.inc_value("dupefilter/filtered", (len(args) - 2) // 3 - queued)
             self.taken += taken[::2]
@@ -164,15 +162,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         pipe: Any = self.store.redis.pipeline(transaction=False)
         pipe.hset(self.run, self.worker, "idle").hgetall(self.run).client_list()
         _, run, connections = self.store.call(lambda _: pipe.execute()) or (0, {}, [])
-        if waiting_for := sorted(
-            self._alive(connections).intersection(w for w, s in run.items() if s == b"running")
-        ):
-            if waiting_for != self.waiting_for:
-                logger.info(
-                    "Frontier empty; waiting for worker(s) still running: %s",
-                    b", ".join(waiting_for).decode(),
-                )
-            self.waiting_for = waiting_for
+        if self._alive(connections).intersection(w for w, s in run.items() if s == b"running"):
             # Scrapy's engine asks an idle scheduler again every 5 s, and has no public way to be asked
             # sooner (engine.crawl() needs a request, and would schedule it a second time).
             if not self.looking:
