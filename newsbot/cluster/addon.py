@@ -144,17 +144,14 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
             self.taken += taken[::2]
             self.drained = len(taken) < 2 * wanted
         while self.taken:
-            entry = self.taken.pop(0)
             try:
-                request = request_from_dict(self.serializer.loads(entry), spider=self.spider)
+                return request_from_dict(self.serializer.loads(self.taken.pop(0)), spider=self.spider)
             except ValueError as refusal:  # codec.Refused, or a callback this spider does not have
                 self.stats.inc_value("newsbot/redis/refused_payloads")
                 # A WARNING: junk planted in Redis must not fail the run (NEWSBOT_MAX_ERRORS).
                 logger.warning(
                     "Refused an entry of %s that is not a newsbot request: %s", self.queue_key, refusal
                 )
-                continue
-            return request
         return None
 
     def spider_idle(self, spider: Spider) -> None:
