@@ -1,7 +1,5 @@
 """A cluster worker's scheduler, on scrapy-redis: a spider's workers share its queue and duplicate
-filter. A run's walks are recorded complete by its last worker, when every worker of the run was ok
-and nothing is queued, and only those no worker left incomplete: a run that lost a worker leaves them
-incomplete, so the next run walks on and finds what the lost worker held."""
+filter. A run that lost a worker leaves its walks incomplete: the next run walks on and finds what it held."""
 
 from __future__ import annotations
 
@@ -18,7 +16,6 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.asyncio import call_later
 from scrapy.utils.misc import load_object
 from scrapy.utils.request import request_from_dict
-from scrapy_redis.dupefilter import RFPDupeFilter  # type: ignore[import-untyped]
 from scrapy_redis.scheduler import Scheduler  # type: ignore[import-untyped]
 
 from newsbot.clock import utc_now_iso
@@ -45,8 +42,7 @@ return {queued, taken}
 # KEYS: run, queue, the run's walks (-> how many workers left it incomplete), the store's walks, the
 # store's marker. ARGV: worker, its verdict, time, the marker it joined under, then each walk it began
 # and 1 if it left it incomplete (a failed page, a bound), else 0. A marker gone or changed is a Redis
-# that lost its data during the run: a run on it is not ok. The run's last worker, every verdict ok and
-# nothing queued, completes the walks no worker left incomplete.
+# that lost its data during the run: a run on it is not ok.
 _FINISH = """
 local verdict = redis.call('GET', KEYS[5]) == ARGV[4] and ARGV[2] or 'lost data'
 redis.call('HSET', KEYS[1], ARGV[1], verdict)
@@ -73,7 +69,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         super().__init__(
             store.redis,
             persist=True,  # the queue is the run's, never emptied by one worker's close
-            dupefilter=RFPDupeFilter(store.redis, f"{name}:dupefilter"),  # its key; Scrapy's fingerprint
+            dupefilter_key=f"{name}:dupefilter",  # its fingerprints: Scrapy's, in the frontier script
             serializer=importlib.import_module(crawler.settings["SCHEDULER_SERIALIZER"]),
         )
         self.crawler, self.store, self.stats = crawler, store, crawler.stats
@@ -89,7 +85,6 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
             settings.getint("CONCURRENT_REQUESTS"), settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
         )
         self.drained = False  # the queue had fewer than asked for at the last call
-        self.waiting_for: list[bytes] = []
         self.looking = False  # to look again while waiting
 
     @classmethod
@@ -115,7 +110,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
             if not self._alive(client.client_list()).intersection(client.hkeys(self.run)):
                 # No worker of the last run is alive: it finished, or died. What a dead one held is found
                 # again by the walks it left incomplete: the new run starts with an empty frontier.
-                client.delete(self.queue_key, self.df.key, self.run, self.walks)
+                client.delete(self.queue_key, self.dupefilter_key, self.run, self.walks)
             client.hset(self.run, self.worker, "running")
 
     def _alive(self, connections: list[dict[str, str]]) -> set[bytes]:
@@ -143,23 +138,20 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         ):
             wanted = self.taken_at_once - len(self.taken)
             args, self.held = [self.worker, wanted, *self.held], []
-            keys = [self.df.key, self.queue_key, self.run]
+            keys = [self.dupefilter_key, self.queue_key, self.run]
             queued, taken = self.store.call(lambda client: client.eval(_FRONTIER, 3, *keys, *args)) or (0, [])
             self.stats.inc_value("dupefilter/filtered", (len(args) - 2) // 3 - queued)
             self.taken += taken[::2]
             self.drained = len(taken) < 2 * wanted
         while self.taken:
-            entry = self.taken.pop(0)
             try:
-                request = request_from_dict(self.serializer.loads(entry), spider=self.spider)
+                return request_from_dict(self.serializer.loads(self.taken.pop(0)), spider=self.spider)
             except ValueError as refusal:  # codec.Refused, or a callback this spider does not have
                 self.stats.inc_value("newsbot/redis/refused_payloads")
                 # A WARNING: junk planted in Redis must not fail the run (NEWSBOT_MAX_ERRORS).
                 logger.warning(
                     "Refused an entry of %s that is not a newsbot request: %s", self.queue_key, refusal
                 )
-                continue
-            return request
         return None
 
     def spider_idle(self, spider: Spider) -> None:
@@ -167,15 +159,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         pipe: Any = self.store.redis.pipeline(transaction=False)
         pipe.hset(self.run, self.worker, "idle").hgetall(self.run).client_list()
         _, run, connections = self.store.call(lambda _: pipe.execute()) or (0, {}, [])
-        if waiting_for := sorted(
-            self._alive(connections).intersection(w for w, s in run.items() if s == b"running")
-        ):
-            if waiting_for != self.waiting_for:
-                logger.info(
-                    "Frontier empty; waiting for worker(s) still running: %s",
-                    b", ".join(waiting_for).decode(),
-                )
-            self.waiting_for = waiting_for
+        if self._alive(connections).intersection(w for w, s in run.items() if s == b"running"):
             # Scrapy's engine asks an idle scheduler again every 5 s, and has no public way to be asked
             # sooner (engine.crawl() needs a request, and would schedule it a second time).
             if not self.looking:
@@ -195,10 +179,6 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         keys = [self.run, self.queue_key, self.walks, WALKS, MARKER]
         args = [self.worker, outcome, utc_now_iso(), self.marker or "", *walks]
         # After the marks this worker made: one that failed stopped it, and its run is not ok.
-        finish = self.store.marking.submit(
+        self.store.marking.submit(
             self.store.call, lambda client: client.eval(_FINISH, 5, *keys, *args)
-        )
-        if (completed := finish.result()) not in (None, -1):
-            logger.info(
-                "Last worker of the run: %s walk(s) no worker left incomplete are complete", completed
-            )
+        ).result()

@@ -78,10 +78,9 @@ def dumps(request: dict[str, Any]) -> bytes:
 def loads(entry: bytes) -> dict[str, Any]:
     """The request in a queue entry, for `request_from_dict`; Refused saying what is wrong with it."""
     try:
-        request = Entry.model_validate_json(entry).model_dump(exclude_unset=True)
+        return Entry.model_validate_json(entry).model_dump(exclude_unset=True)  # a GET: Request's default
     except ValidationError as error:
         raise Refused(f"{_why(error)}: {len(entry)} bytes, starting {entry[:24].hex()}") from None
-    return {**request, "method": "GET"}
 
 
 def _why(error: ValidationError) -> str:

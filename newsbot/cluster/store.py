@@ -27,7 +27,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from newsbot.clock import utc_now_iso
 from newsbot.cluster import URL_SETTING, WORKER_SETTING
-from newsbot.store.base import Forgotten, KnownArticle, LedgerEntry, SectionSummary, SeenStore, StoreError
+from newsbot.store.base import Forgotten, KnownArticle, LedgerEntry, SeenStore, StoreError
 
 logger = logging.getLogger(__name__)
 # Seconds per socket operation, and attempts after the first: together they bound a Redis call.
@@ -49,9 +49,6 @@ def walk_field(site: str, section: str) -> str:
 
 
 def _guarded(default: Any = StoreError) -> Callable[[F], F]:
-    """Once Redis failed, the store answers `default` without asking it (alone, or with no default:
-    StoreError). The first failure stops the worker: finish reason redis_unreachable, exit 1."""
-
     def wrap(method: F) -> F:
         @functools.wraps(method)
         def guarded(self: RedisSeenStore, *args: Any, **kwargs: Any) -> Any:
@@ -115,7 +112,6 @@ class RedisSeenStore(SeenStore):
         self.server_id = server_id
 
     def _stop(self) -> None:
-        """The first failure stops the worker, in one line."""
         if (engine := self.crawler and self.crawler.engine) and engine.spider and not self.stopping:
             self.stopping = True
             logger.error("%s; this worker stops", self.trouble)
@@ -123,7 +119,6 @@ class RedisSeenStore(SeenStore):
 
     @_guarded(None)
     def call(self, command: Callable[[redis.Redis], Any]) -> Any:
-        """`command(client)` under the store's guard: the frontier's calls, and the run's."""
         return command(self.redis)
 
     def close(self) -> None:
@@ -211,20 +206,9 @@ class RedisSeenStore(SeenStore):
         self.completed.update(walk_field(site, section) for section in sections)
 
     @_guarded()
-    def summary(self) -> list[SectionSummary]:
-        groups: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
-        for _, record in self._records(ARTICLES):
-            groups.setdefault((record["site"], record["section"]), []).append(record)
-        return [
-            SectionSummary(
-                site,
-                section,
-                len(records),
-                max(filter(None, (r["date_published"] for r in records)), default=None),
-                max(r["first_seen"] for r in records),
-            )
-            for (site, section), records in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
-        ]
+    def article_dates(self) -> list[tuple[str, str | None, str | None, str]]:
+        records = (record for _, record in self._records(ARTICLES))
+        return [(r["site"], r["section"], r["date_published"], r["first_seen"]) for r in records]
 
     @_guarded()
     def counts(self) -> dict[str, int]:
@@ -263,11 +247,8 @@ class RedisSeenStore(SeenStore):
     ) -> LedgerEntry:
         # Not atomic: two workers failing one article at the same moment may count one attempt.
         now, raw = utc_now_iso(), self.redis.hget(LEDGER, url)
-        old = (
-            LedgerEntry(**json.loads(raw))
-            if raw
-            else LedgerEntry(url, site, section, reason, 0, now, now, False)
-        )
+        new = LedgerEntry(url, site, section, reason, 0, now, now, False)
+        old = LedgerEntry(**json.loads(raw)) if raw else new
         entry = replace(
             old,
             section=old.section or section,

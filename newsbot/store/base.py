@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,7 +93,23 @@ class SeenStore(Protocol):
     def last_walk_completed(self, site: str, section: str) -> bool: ...
     def begin_walk(self, site: str, section: str) -> bool: ...  # whether the last walk was complete
     def complete_walks(self, site: str, sections: Iterable[str]) -> None: ...
-    def summary(self) -> list[SectionSummary]: ...
+    # Site, section, date_published, first_seen of each article (~0.1 s for 100,000 in either store).
+    def article_dates(self) -> Iterable[tuple[str, str | None, str | None, str]]: ...
+    def summary(self) -> list[SectionSummary]:
+        groups: dict[tuple[str, str | None], list[tuple[str | None, str]]] = defaultdict(list)
+        for site, section, published, first_seen in self.article_dates():
+            groups[site, section].append((published, first_seen))
+        return [
+            SectionSummary(
+                site,
+                section,
+                len(dates),
+                max(filter(None, (published for published, _ in dates)), default=None),
+                max(first_seen for _, first_seen in dates),
+            )
+            for (site, section), dates in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
+        ]
+
     def counts(self) -> dict[str, int]: ...
     def forget(
         self, *, site: str | None = None, sections: Collection[str] | None = None, dry_run: bool = False

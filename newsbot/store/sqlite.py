@@ -21,7 +21,6 @@ from newsbot.store.base import (
     Forgotten,
     KnownArticle,
     LedgerEntry,
-    SectionSummary,
     SeenStore,
     StoreBusyError,
     StoreError,
@@ -256,12 +255,8 @@ class SqliteSeenStore(SeenStore):
                     (utc_now_iso(), site, section),
                 )
 
-    def summary(self) -> list[SectionSummary]:
-        rows = self._db.execute(
-            "SELECT site, section, COUNT(*), MAX(date_published), MAX(first_seen) FROM articles "
-            "GROUP BY site, section ORDER BY site, section"
-        )
-        return [SectionSummary(*row) for row in rows]
+    def article_dates(self) -> list[tuple[str, str | None, str | None, str]]:
+        return self._db.execute("SELECT site, section, date_published, first_seen FROM articles").fetchall()
 
     def counts(self) -> dict[str, int]:
         return {
