@@ -195,6 +195,8 @@ def test_a_worker_paused_past_every_timeout_and_resumed_is_waited_for_and_one_re
         rerun = start_worker("rerun", server.url, tmp_path, redis_url).finish()
 
     assert waited, other.log[-3000:]
+    # ... and said why it did not finish.
+    assert "Frontier empty; waiting for worker(s) still running: " in other.log, other.log[-3000:]
     for worker in (paused, other, rerun):
         assert worker.returncode == 0, worker.log[-3000:]
     assert_dataset_is_one_plain_crawl([tmp_path], tmp_path / "dataset", listed, groups)

@@ -86,6 +86,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         )
         self.drained = False  # the queue had fewer than asked for at the last call
         self.looking = False  # to look again while waiting
+        self.waiting_for: list[bytes] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BaseScheduler:
@@ -159,7 +160,15 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         pipe: Any = self.store.redis.pipeline(transaction=False)
         pipe.hset(self.run, self.worker, "idle").hgetall(self.run).client_list()
         _, run, connections = self.store.call(lambda _: pipe.execute()) or (0, {}, [])
-        if self._alive(connections).intersection(w for w, s in run.items() if s == b"running"):
+        if waiting_for := sorted(
+            self._alive(connections).intersection(w for w, s in run.items() if s == b"running")
+        ):
+            if waiting_for != self.waiting_for:  # a worker left alone says why it does not finish
+                logger.info(
+                    "Frontier empty; waiting for worker(s) still running: %s",
+                    b", ".join(waiting_for).decode(),
+                )
+            self.waiting_for = waiting_for
             # Scrapy's engine asks an idle scheduler again every 5 s, and has no public way to be asked
             # sooner (engine.crawl() needs a request, and would schedule it a second time).
             if not self.looking:
