@@ -7,6 +7,7 @@ with the same item as without faults; every other one is in the run report under
 from __future__ import annotations
 
 import re
+import statistics
 
 import pytest
 
@@ -140,8 +141,8 @@ def test_a_crawl_through_faults_writes_what_could_be_had_and_reports_the_rest(
 def test_politeness_settings_hold_per_domain(tmp_path):
     # The gaps are measured where the site sees them. A request reaches the wire some milliseconds
     # after its slot starts the delay, the first one (robots.txt, a new connection) the latest: on a
-    # busy machine the gap after it fell 7-38 ms short of the delay, against a 10% tolerance. The
-    # delay is long enough for that tolerance to cover it (with 0.15 s the test failed at times).
+    # busy machine one gap fell 7-63 ms short of the delay. So the median gap must be the delay, and
+    # no gap may be less than half of it (a delay not kept at all gives gaps of milliseconds).
     polite = {
         "CONCURRENT_REQUESTS_PER_DOMAIN": "1",
         "DOWNLOAD_DELAY": "0.5",
@@ -162,7 +163,7 @@ def test_politeness_settings_hold_per_domain(tmp_path):
         agents = {r.user_agent for r in server.requests}
     assert result.returncode == 0, result.log[-2000:]
     assert concurrency == 1
-    assert gaps and min(gaps) >= 0.5 * 0.9
+    assert gaps and statistics.median(gaps) >= 0.5 * 0.95 and min(gaps) >= 0.5 / 2, gaps
     (agent,) = agents
     assert agent.startswith("newsbot/") and "+http" in agent
 
