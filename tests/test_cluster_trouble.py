@@ -4,6 +4,7 @@ fails stops within the bound of its retries, exit 1, in one line; the next run l
 
 from __future__ import annotations
 
+import logging
 import signal
 import subprocess
 import time
@@ -153,3 +154,50 @@ def test_redis_unreachable_or_refusing_the_password_at_start_exits_2_in_one_line
     assert "hunter2-secret" not in right.log + right.report_path.read_text()
     for worker in workers.values():  # refused at start: no report
         assert "hunter2-secret" not in worker.log and not worker.report_path.exists()
+
+
+@pytest.mark.parametrize("gone_before", ["the last marks", "the verdict"])
+def test_redis_failing_on_the_marking_thread_as_the_run_closes_fails_the_run_in_one_line(
+    gone_before, tmp_path, caplog
+):
+    """The marks still queued when the spider closes, then the run's verdict, are made on the marking
+    thread; a Redis gone by then fails the run (exit 1), though its report judged it ok."""
+    from itemadapter import ItemAdapter
+    from scrapy import signals
+
+    from newsbot import keys
+    from newsbot.cluster.addon import ClusterScheduler
+    from newsbot.extensions.store import seen_store
+    from newsbot.signals import run_judged
+    from newsbot.store import known_article
+    from tests.components import article_item, make_crawler, run
+
+    server = RedisServer(tmp_path / "redis").start()
+    url = "https://www.spacewar.com/reports/Chinas_premier_to_visit_North_Korea_this_week_999.html"
+
+    async def closed() -> dict:
+        settings = {"NEWSBOT_REDIS_URL": server.url + "/0", **BOUNDED}
+        crawler = make_crawler(tmp_path, settings=settings)
+        crawler.stats.open_spider()
+        crawler.signals.send_catch_log(signals.spider_opened, spider=crawler.spider)
+        if gone_before == "the verdict":  # gone as the walk policy judged the run: before the scheduler
+            crawler.signals.connect(lambda **_: server.stop(), signal=run_judged, weak=False)
+        (scheduler := ClusterScheduler.from_crawler(crawler)).open(crawler.spider)
+        store = seen_store(crawler)
+        if gone_before == "the last marks":
+            store.marking.submit(time.sleep, 0.3)  # the marking thread busy: the next mark waits
+            item = ItemAdapter(article_item(crawler, url)).asdict()
+            store.record(known_article(item), output=str(tmp_path / "out.jsonl"))
+            server.stop()
+        crawler.signals.send_catch_log(signals.spider_closed, spider=crawler.spider, reason="finished")
+        store.close()
+        assert scheduler.marker is not None
+        return crawler.stats.get_stats()
+
+    try:
+        stats = run(closed())
+    finally:
+        server.stop()
+    errors = [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
+    assert stats[keys.STATS_OUTCOME] == "failed", stats
+    assert len(errors) == 1 and errors[0].startswith("Redis at") and errors[0].endswith(STOPS), errors

@@ -143,9 +143,12 @@ def test_an_emptied_store_is_rebuilt_from_each_machines_deliveries_and_at_worst_
     assert_dataset_is_one_plain_crawl(machines, two_workers.out / "dataset", listed, groups)
 
 
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 def test_a_worker_killed_mid_run_leaves_its_walks_incomplete_and_one_rerun_loses_nothing(
-    redis_url, manifest, tmp_path
+    stop, redis_url, manifest, tmp_path
 ):
+    """SIGTERM (Scrapyd's stop) lets the worker finish what it has in hand: it exits 1 with every
+    line it wrote marked, the last of them after their fsync on the marking thread."""
     listed, groups = spacewar_expected(manifest)
     with counting_snapshot_server() as server:
         # The victim is slow, so that both are in one run when it dies: a survivor that started after
@@ -156,8 +159,9 @@ def test_a_worker_killed_mid_run_leaves_its_walks_incomplete_and_one_rerun_loses
         wait_for_lines(victim, 3)
         wait_for_lines(survivor, 1)
         assert victim.proc.poll() is None, "the victim ended before the survivor joined its run"
-        victim.proc.send_signal(signal.SIGKILL)
+        victim.proc.send_signal(stop)
         victim.finish()
+        marked = {url.decode() for url in redis.Redis.from_url(redis_url).hkeys("newsbot:seen:articles")}
         survivor.finish()
         walks = completed_walks(redis_url)
         rerun = start_worker("rerun", server.url, tmp_path, redis_url).finish()
@@ -165,6 +169,9 @@ def test_a_worker_killed_mid_run_leaves_its_walks_incomplete_and_one_rerun_loses
     assert len(victim.items) < len(listed), "the victim finished before it could be killed"
     assert survivor.returncode == 0 and rerun.returncode == 0, survivor.log[-3000:] + rerun.log[-3000:]
     assert walks == 0, "a run that lost a worker recorded its walks complete"
+    if stop == signal.SIGTERM:
+        assert victim.returncode == 1 and victim.stats["finish_reason"] == "shutdown", victim.log[-3000:]
+        assert victim.delivery.exists() and {item["url"] for item in victim.items} <= marked
     assert_dataset_is_one_plain_crawl([tmp_path], tmp_path / "dataset", listed, groups)
 
 

@@ -22,6 +22,7 @@ from newsbot.clock import utc_now_iso
 from newsbot.cluster import WORKER_SETTING
 from newsbot.cluster.store import MARKER, WALKS, RedisSeenStore
 from newsbot.extensions.store import seen_store
+from newsbot.keys import STATS_OUTCOME
 from newsbot.signals import run_judged
 
 logger = logging.getLogger(__name__)
@@ -191,3 +192,6 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         self.store.marking.submit(
             self.store.call, lambda client: client.eval(_FINISH, 5, *keys, *args)
         ).result()
+        if self.store.trouble is not None:  # its verdict not recorded: exit 1 (its walks stay incomplete)
+            self.stats.set_value(STATS_OUTCOME, "failed")
+            self.store.settle()

@@ -20,6 +20,7 @@ from typing import Any, TypeVar, cast
 import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 from scrapy.utils.asyncio import run_in_thread
@@ -27,6 +28,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from newsbot.clock import utc_now_iso
 from newsbot.cluster import URL_SETTING, WORKER_SETTING
+from newsbot.keys import STATS_STORE_ERROR
 from newsbot.store.base import Forgotten, KnownArticle, LedgerEntry, SeenStore, StoreError
 
 logger = logging.getLogger(__name__)
@@ -99,7 +101,16 @@ class RedisSeenStore(SeenStore):
     def from_crawler(cls, crawler: Crawler) -> RedisSeenStore:
         (store := cls(crawler.settings[URL_SETTING], crawler.settings)).call(redis.Redis.ping)
         store.crawler = crawler  # now a failure stops the worker; at start it is StoreError (exit 2)
+        # Before the run report's verdict (its extension is built after the store's): the marks still
+        # queued are made, and a failure among them, too late to stop the worker, fails its run.
+        crawler.signals.connect(store.settle, signal=signals.spider_closed)
         return store
+
+    def settle(self) -> None:
+        self.marking.submit(self._mark).result()
+        if self.trouble is not None and self.crawler is not None and self.crawler.stats is not None:
+            self.crawler.stats.set_value(STATS_STORE_ERROR, self.trouble)
+            self._stop()
 
     def _connected(self, connection: Any) -> None:
         """A new connection must reach the server this process began with: a restarted Redis (or a
@@ -112,9 +123,11 @@ class RedisSeenStore(SeenStore):
         self.server_id = server_id
 
     def _stop(self) -> None:
-        if (engine := self.crawler and self.crawler.engine) and engine.spider and not self.stopping:
-            self.stopping = True
-            logger.error("%s; this worker stops", self.trouble)
+        if self.stopping:
+            return
+        self.stopping = True
+        logger.error("%s; this worker stops", self.trouble)
+        if (engine := self.crawler and self.crawler.engine) and engine.spider:
             deferred_from_coro(engine.close_spider_async(reason="redis_unreachable"))
 
     @_guarded(None)
