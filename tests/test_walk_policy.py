@@ -134,8 +134,8 @@ def test_a_page_listing_nothing_new_to_its_walk_ends_it(tmp_path):
 
 
 def test_a_walk_is_recorded_complete_only_for_an_ok_run_without_a_failed_page(tmp_path):
-    async def walked(outcome, failed_slug=None):
-        crawler = make_crawler(tmp_path / f"{outcome}-{failed_slug}")
+    async def walked(outcome, failed_slug=None, reason="finished"):
+        crawler = make_crawler(tmp_path / f"{outcome}-{failed_slug}-{reason}")
         for slug, url in (
             ("superpowers", FIRST),
             ("missile-defense", "https://www.spacewar.com/missile-defense.html"),
@@ -144,7 +144,9 @@ def test_a_walk_is_recorded_complete_only_for_an_ok_run_without_a_failed_page(tm
             await through(_walk(crawler), response, outputs)
         if failed_slug:
             crawler.signals.send_catch_log(signal=section_page_failed, slug=failed_slug, reason="timeout")
-        crawler.signals.send_catch_log(signal=run_judged, spider=crawler.spider, outcome=outcome)
+        crawler.signals.send_catch_log(
+            signal=run_judged, spider=crawler.spider, outcome=outcome, reason=reason
+        )
         store = _store(crawler)
         return {
             slug
@@ -156,6 +158,10 @@ def test_a_walk_is_recorded_complete_only_for_an_ok_run_without_a_failed_page(tm
         assert await walked("ok") == {"superpowers", "missile-defense"}
         assert await walked("failed") == set()
         assert await walked("ok", failed_slug="superpowers") == {"missile-defense"}
+        # An ok run a CLOSESPIDER_* limit ended dropped the pages and articles still scheduled: the
+        # next run must walk to the end, not stop at a page the cut run had all of.
+        for limit in ("closespider_pagecount", "closespider_timeout", "closespider_itemcount"):
+            assert await walked("ok", reason=limit) == set(), limit
 
     run(scenario())
 
@@ -168,7 +174,9 @@ def test_a_walk_a_bound_cut_short_is_not_complete_and_what_max_articles_left_out
         crawler = make_crawler(tmp_path / name, **arguments)
         response, outputs = section_page(crawler, "superpowers", FIRST)
         await through(_walk(crawler), response, outputs)
-        crawler.signals.send_catch_log(signal=run_judged, spider=crawler.spider, outcome="ok")
+        crawler.signals.send_catch_log(
+            signal=run_judged, spider=crawler.spider, outcome="ok", reason="finished"
+        )
         return crawler, outputs
 
     async def scenario():

@@ -1,7 +1,8 @@
 """The walk policy, a spider middleware as Scrapy's DepthMiddleware is: of the article and next-page
 requests the spider yields, which are fetched (known articles, `since`, `max_articles`, the
 all-known stop, `max_pages`, the page and link bounds). A walk is recorded complete only when the
-run was ok and no page failed nor a bound cut it short: only then may the next run stop early.
+run was ok and finished (no CLOSESPIDER_* limit cut it), no page failed and no bound cut the walk
+short: only then may the next run stop early.
 """
 
 from __future__ import annotations
@@ -77,10 +78,11 @@ class WalkPolicyMiddleware:
         self._begin(slug)  # not reached its end: the next run must not stop early on its account
         self.incomplete.add(slug)
 
-    def run_judged(self, spider: Any, outcome: str) -> None:
+    def run_judged(self, spider: Any, outcome: str, reason: str) -> None:
         store = seen_store(self.crawler)
         completed = [slug for slug in self.walks if slug not in self.incomplete]
-        if outcome == "ok" and store is not None and completed:
+        # A CLOSESPIDER_* limit is an ok end, but a bound: pages and articles asked for were dropped.
+        if outcome == "ok" and reason == "finished" and store is not None and completed:
             store.complete_walks(spider.site.host, completed)
 
     def _articles(self, outputs: list[Any]) -> Iterable[Any]:
