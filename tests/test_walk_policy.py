@@ -133,6 +133,32 @@ def test_a_page_listing_nothing_new_to_its_walk_ends_it(tmp_path):
     run(scenario())
 
 
+def test_a_walk_ended_by_a_page_listing_nothing_new_is_not_complete(tmp_path):
+    """A page listing nothing (an empty body, or no entries yet a next page) or repeating an earlier
+    page: a site's glitch as likely as the listing's end. Recorded complete, the next runs would stop
+    at the first all-known page and never walk the pages past it."""
+
+    async def walked(name, page_two):
+        crawler = make_crawler(tmp_path / name)
+        response, outputs = section_page(crawler, "superpowers", FIRST)
+        await through(_walk(crawler), response, outputs)
+        response, outputs = section_page(crawler, "superpowers", page_two, page=2)
+        if name != "repeating":
+            outputs = [o for o in outputs if o not in _articles(outputs) and name == "naming the next"]
+        let_out = await through(_walk(crawler), response, outputs)
+        assert not [r for r in let_out if r.meta.get(KIND_META_KEY) == "section_page"], name
+        crawler.signals.send_catch_log(
+            signal=run_judged, spider=crawler.spider, outcome="ok", reason="finished"
+        )
+        return _store(crawler).last_walk_completed("spacewar.com", "superpowers")
+
+    async def scenario():
+        for name, page_two in (("naming the next", SECOND), ("empty", SECOND), ("repeating", FIRST)):
+            assert not await walked(name, page_two), name
+
+    run(scenario())
+
+
 def test_a_walk_is_recorded_complete_only_for_an_ok_run_without_a_failed_page(tmp_path):
     async def walked(outcome, failed_slug=None, reason="finished"):
         crawler = make_crawler(tmp_path / f"{outcome}-{failed_slug}-{reason}")

@@ -116,7 +116,9 @@ class WalkPolicyMiddleware:
             return
         if not fresh:
             # A pagination loop, or a page repeating pages already walked. A page listing nothing
-            # ends a walk too, but hits no bound: the spider counted it as an empty page.
+            # ends a walk too, but hits no bound: the spider counted it as an empty page. Either may
+            # be a passing glitch with pages past it: not complete, the next run walks to the end.
+            self.incomplete.add(slug)
             if articles:
                 self.stats.inc_value(keys.STATS_BOUND_REPEAT)
                 logger.warning("%s lists nothing new to this walk (a pagination loop?); the walk ends", url)
