@@ -65,6 +65,21 @@ def test_a_missed_article_is_asked_for_first_by_the_next_run(tmp_path):
     run(scenario())
 
 
+def test_a_sister_sites_article_a_listing_named_is_asked_for_again_by_that_listings_site(tmp_path):
+    """spacedaily's LAUNCH PAD lists a gpsdaily.com article: once it failed, spacedaily's runs must
+    ask for it again (a completed walk stops before its page; no gpsdaily run may ever come)."""
+    sister = "https://www.gpsdaily.com/reports/China_preps_civilian_use_of_GPS_system_999.html"
+
+    async def scenario():
+        first = make_crawler(tmp_path, "spacedaily")
+        miss_article(first, sister, "server_error", section="LAUNCH PAD")
+        seen_store(first).close()
+        second = make_crawler(tmp_path, "spacedaily")
+        assert sister in urls(await _start(second))
+
+    run(scenario())
+
+
 def test_an_entry_out_of_attempts_is_asked_for_no_more_and_given_up_when_old_enough(tmp_path, caplog):
     settings = {
         "NEWSBOT_LEDGER_MAX_ATTEMPTS": 2,
