@@ -6,6 +6,7 @@ import datetime
 
 from newsbot.keys import KIND_META_KEY
 from newsbot.middlewares.walk import WalkPolicyMiddleware
+from newsbot.registry import Section
 from newsbot.signals import run_judged, section_page_failed
 from newsbot.store import KnownArticle
 from tests.components import make_crawler, run, section_page, through, urls
@@ -155,6 +156,15 @@ def test_a_walk_ended_by_a_page_listing_nothing_new_is_not_complete(tmp_path):
     async def scenario():
         for name, page_two in (("naming the next", SECOND), ("empty", SECOND), ("repeating", FIRST)):
             assert not await walked(name, page_two), name
+        # A declared first page gone, healed: the walk begins again where the navigation links it.
+        crawler = make_crawler(tmp_path / "healed")
+        response, _ = section_page(crawler, "superpowers", FIRST)
+        healed = crawler.spider.section_request(Section(slug="superpowers", label="SUPERPOWERS"), SECOND, 1)
+        assert await through(_walk(crawler), response, [healed]) == [healed]
+        crawler.signals.send_catch_log(
+            signal=run_judged, spider=crawler.spider, outcome="ok", reason="finished"
+        )
+        assert _store(crawler).last_walk_completed("spacewar.com", "superpowers")
 
     run(scenario())
 

@@ -118,7 +118,8 @@ class WalkPolicyMiddleware:
             # A pagination loop, or a page repeating pages already walked. A page listing nothing
             # ends a walk too, but hits no bound: the spider counted it as an empty page. Either may
             # be a passing glitch with pages past it: not complete, the next run walks to the end.
-            self.incomplete.add(slug)
+            if not any(_is_page(o, 1) for o in outputs):  # unless healed: walked again from elsewhere
+                self.incomplete.add(slug)
             if articles:
                 self.stats.inc_value(keys.STATS_BOUND_REPEAT)
                 logger.warning("%s lists nothing new to this walk (a pagination loop?); the walk ends", url)
