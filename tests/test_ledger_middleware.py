@@ -80,6 +80,22 @@ def test_a_sister_sites_article_a_listing_named_is_asked_for_again_by_that_listi
     run(scenario())
 
 
+def test_an_entry_max_articles_leaves_out_keeps_its_reason_and_attempts(tmp_path):
+    """Left out is not tried: counted as an attempt, a bounded schedule would give an entry up
+    after fewer tries than NEWSBOT_LEDGER_MAX_ATTEMPTS."""
+
+    async def scenario():
+        first = make_crawler(tmp_path)
+        for url in (LOST, OTHER):
+            miss_article(first, url, "timeout", section="SUPERPOWERS")
+        seen_store(first).close()
+        second = make_crawler(tmp_path, max_articles="1")
+        assert len(urls(await _start(second))) == 2  # one ledger article, and the home page
+        assert _pending(second) == {(LOST, "timeout", 1), (OTHER, "timeout", 1)}
+
+    run(scenario())
+
+
 def test_an_entry_out_of_attempts_is_asked_for_no_more_and_given_up_when_old_enough(tmp_path, caplog):
     settings = {
         "NEWSBOT_LEDGER_MAX_ATTEMPTS": 2,

@@ -105,6 +105,8 @@ class LedgerMiddleware:
         """One more failed attempt at an article a listing named: into the ledger, given up when due."""
         if load_registry().site_for_url(url) is None:
             return  # off the network altogether: nothing a later run could fetch
+        if reason == DEFERRED and url in self._in_ledger:
+            return  # owed already, for its own reason: left out is not one more attempt
         # Owed by the site whose listing named it (a sister site's article too): its runs ask again.
         lister: Any = self.crawler.spider
         try:
