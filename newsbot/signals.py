@@ -11,8 +11,8 @@ from newsbot.keys import STATS_MISSING_PREFIX
 
 logger = logging.getLogger(__name__)
 
-# The run's verdict, with `spider` and `outcome` ("ok", "failed"): what may be recorded only for a
-# run that did its job (a section walk complete) waits for it, not for the finish reason alone.
+# The run's verdict, with `spider`, `outcome` ("ok", "failed") and the finish `reason`: what may be
+# recorded only for a run that did its job (a section walk complete) waits for it.
 run_judged = object()
 # An article listed could not be written, with `url` (as listed), `reason` (newsbot.reasons),
 # `section` and `summary` (the listing's, or None): the ledger asks for it again, the report lists it.

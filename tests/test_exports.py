@@ -13,14 +13,14 @@ SECTION = {"sections": "superpowers"}
 LIST_FIELDS = ("authors", "paragraphs", "images", "related_links", "notes")
 
 
-def _export(tmp_path, target, settings=None):
+def _export(tmp_path, target, settings=None, args=None):
     # One store for all the runs of a test, as on a user's machine.
     merged = {"NEWSBOT_STATE": str(tmp_path / "seen.sqlite"), **(settings or {})}
     return run_crawl(
         "spacewar",
         SNAPSHOT.as_uri(),
         tmp_path / "run",
-        args=SECTION,
+        args={**SECTION, **(args or {})},
         settings=merged,
         extra=["-O", str(target)],
     )
@@ -52,6 +52,20 @@ def test_incremental_exports_skip_and_mark_like_the_writer(tmp_path):
     assert second.returncode == 0, second.log[-3000:]
     assert _urls(tmp_path / "two.jsonl") == []
     assert "0 articles written" in second.log
+
+
+def test_an_export_that_could_not_be_stored_fails_the_run_and_marks_nothing(tmp_path):
+    """Scrapy logs a feed it cannot store and finishes: the run must not say ok, and an incremental
+    export must not mark what no file holds (the next run would skip it: lost with exit 0)."""
+    settings = {"NEWSBOT_INCREMENTAL_EXPORTS": "True"}
+    (tmp_path / "a-file").write_text("an export under a file cannot be made")
+    # Few articles: their errors stay under NEWSBOT_MAX_ERRORS, which would fail the run on its own.
+    failed = _export(tmp_path, tmp_path / "a-file" / "sp.jsonl", settings, {"max_articles": "5"})
+    assert failed.returncode == 1, failed.log[-3000:]
+    assert "newsbot spacewar: failed (exit 1)" in failed.log
+    again = _export(tmp_path, tmp_path / "sp.jsonl", settings)
+    assert again.returncode == 0, again.log[-3000:]
+    assert len(_urls(tmp_path / "sp.jsonl")) == 13
 
 
 def test_csv_export_round_trips_with_json_list_fields(tmp_path):

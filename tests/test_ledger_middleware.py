@@ -65,6 +65,37 @@ def test_a_missed_article_is_asked_for_first_by_the_next_run(tmp_path):
     run(scenario())
 
 
+def test_a_sister_sites_article_a_listing_named_is_asked_for_again_by_that_listings_site(tmp_path):
+    """spacedaily's LAUNCH PAD lists a gpsdaily.com article: once it failed, spacedaily's runs must
+    ask for it again (a completed walk stops before its page; no gpsdaily run may ever come)."""
+    sister = "https://www.gpsdaily.com/reports/China_preps_civilian_use_of_GPS_system_999.html"
+
+    async def scenario():
+        first = make_crawler(tmp_path, "spacedaily")
+        miss_article(first, sister, "server_error", section="LAUNCH PAD")
+        seen_store(first).close()
+        second = make_crawler(tmp_path, "spacedaily")
+        assert sister in urls(await _start(second))
+
+    run(scenario())
+
+
+def test_an_entry_max_articles_leaves_out_keeps_its_reason_and_attempts(tmp_path):
+    """Left out is not tried: counted as an attempt, a bounded schedule would give an entry up
+    after fewer tries than NEWSBOT_LEDGER_MAX_ATTEMPTS."""
+
+    async def scenario():
+        first = make_crawler(tmp_path)
+        for url in (LOST, OTHER):
+            miss_article(first, url, "timeout", section="SUPERPOWERS")
+        seen_store(first).close()
+        second = make_crawler(tmp_path, max_articles="1")
+        assert len(urls(await _start(second))) == 2  # one ledger article, and the home page
+        assert _pending(second) == {(LOST, "timeout", 1), (OTHER, "timeout", 1)}
+
+    run(scenario())
+
+
 def test_an_entry_out_of_attempts_is_asked_for_no_more_and_given_up_when_old_enough(tmp_path, caplog):
     settings = {
         "NEWSBOT_LEDGER_MAX_ATTEMPTS": 2,

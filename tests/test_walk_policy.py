@@ -6,6 +6,7 @@ import datetime
 
 from newsbot.keys import KIND_META_KEY
 from newsbot.middlewares.walk import WalkPolicyMiddleware
+from newsbot.registry import Section
 from newsbot.signals import run_judged, section_page_failed
 from newsbot.store import KnownArticle
 from tests.components import make_crawler, run, section_page, through, urls
@@ -133,9 +134,44 @@ def test_a_page_listing_nothing_new_to_its_walk_ends_it(tmp_path):
     run(scenario())
 
 
+def test_a_walk_ended_by_a_page_listing_nothing_new_is_not_complete(tmp_path):
+    """A page listing nothing (an empty body, or no entries yet a next page) or repeating an earlier
+    page: a site's glitch as likely as the listing's end. Recorded complete, the next runs would stop
+    at the first all-known page and never walk the pages past it."""
+
+    async def walked(name, page_two):
+        crawler = make_crawler(tmp_path / name)
+        response, outputs = section_page(crawler, "superpowers", FIRST)
+        await through(_walk(crawler), response, outputs)
+        response, outputs = section_page(crawler, "superpowers", page_two, page=2)
+        if name != "repeating":
+            outputs = [o for o in outputs if o not in _articles(outputs) and name == "naming the next"]
+        let_out = await through(_walk(crawler), response, outputs)
+        assert not [r for r in let_out if r.meta.get(KIND_META_KEY) == "section_page"], name
+        crawler.signals.send_catch_log(
+            signal=run_judged, spider=crawler.spider, outcome="ok", reason="finished"
+        )
+        return _store(crawler).last_walk_completed("spacewar.com", "superpowers")
+
+    async def scenario():
+        for name, page_two in (("naming the next", SECOND), ("empty", SECOND), ("repeating", FIRST)):
+            assert not await walked(name, page_two), name
+        # A declared first page gone, healed: the walk begins again where the navigation links it.
+        crawler = make_crawler(tmp_path / "healed")
+        response, _ = section_page(crawler, "superpowers", FIRST)
+        healed = crawler.spider.section_request(Section(slug="superpowers", label="SUPERPOWERS"), SECOND, 1)
+        assert await through(_walk(crawler), response, [healed]) == [healed]
+        crawler.signals.send_catch_log(
+            signal=run_judged, spider=crawler.spider, outcome="ok", reason="finished"
+        )
+        assert _store(crawler).last_walk_completed("spacewar.com", "superpowers")
+
+    run(scenario())
+
+
 def test_a_walk_is_recorded_complete_only_for_an_ok_run_without_a_failed_page(tmp_path):
-    async def walked(outcome, failed_slug=None):
-        crawler = make_crawler(tmp_path / f"{outcome}-{failed_slug}")
+    async def walked(outcome, failed_slug=None, reason="finished"):
+        crawler = make_crawler(tmp_path / f"{outcome}-{failed_slug}-{reason}")
         for slug, url in (
             ("superpowers", FIRST),
             ("missile-defense", "https://www.spacewar.com/missile-defense.html"),
@@ -144,7 +180,9 @@ def test_a_walk_is_recorded_complete_only_for_an_ok_run_without_a_failed_page(tm
             await through(_walk(crawler), response, outputs)
         if failed_slug:
             crawler.signals.send_catch_log(signal=section_page_failed, slug=failed_slug, reason="timeout")
-        crawler.signals.send_catch_log(signal=run_judged, spider=crawler.spider, outcome=outcome)
+        crawler.signals.send_catch_log(
+            signal=run_judged, spider=crawler.spider, outcome=outcome, reason=reason
+        )
         store = _store(crawler)
         return {
             slug
@@ -156,6 +194,10 @@ def test_a_walk_is_recorded_complete_only_for_an_ok_run_without_a_failed_page(tm
         assert await walked("ok") == {"superpowers", "missile-defense"}
         assert await walked("failed") == set()
         assert await walked("ok", failed_slug="superpowers") == {"missile-defense"}
+        # An ok run a CLOSESPIDER_* limit ended dropped the pages and articles still scheduled: the
+        # next run must walk to the end, not stop at a page the cut run had all of.
+        for limit in ("closespider_pagecount", "closespider_timeout", "closespider_itemcount"):
+            assert await walked("ok", reason=limit) == set(), limit
 
     run(scenario())
 
@@ -168,7 +210,9 @@ def test_a_walk_a_bound_cut_short_is_not_complete_and_what_max_articles_left_out
         crawler = make_crawler(tmp_path / name, **arguments)
         response, outputs = section_page(crawler, "superpowers", FIRST)
         await through(_walk(crawler), response, outputs)
-        crawler.signals.send_catch_log(signal=run_judged, spider=crawler.spider, outcome="ok")
+        crawler.signals.send_catch_log(
+            signal=run_judged, spider=crawler.spider, outcome="ok", reason="finished"
+        )
         return crawler, outputs
 
     async def scenario():

@@ -18,6 +18,17 @@ def export_is_complete(settings: BaseSettings) -> bool:
     return bool(settings.getdict("FEEDS")) and not settings.getbool("NEWSBOT_INCREMENTAL_EXPORTS")
 
 
+def exports_failed(stats: dict[str, Any], settings: BaseSettings) -> bool:
+    """Whether a feed export could not be stored: Scrapy logs why, and finishes the run as if not."""
+    stored, failed = (
+        sum(value for key, value in stats.items() if key.startswith(f"feedexport/{outcome}_count/"))
+        for outcome in ("success", "failed")
+    )
+    feeds = settings.getdict("FEEDS")
+    due = len(feeds) if stats.get("item_scraped_count") or settings.getbool("FEED_STORE_EMPTY") else 0
+    return bool(failed) or stored < due
+
+
 class JsonFieldsCsvItemExporter(CsvItemExporter):
     """CSV has no lists: list and object fields as JSON text (which `json.loads` gives back), not reprs."""
 

@@ -81,7 +81,9 @@ class RunReport:
         # The verdict first: whatever fails below, `scrapy crawl` has it for its exit status.
         self.stats.set_value(keys.STATS_OUTCOME, report["outcome"])
         self.stats.set_value(keys.STATS_FAILURES, report["failures"])
-        self.crawler.signals.send_catch_log(signal=run_judged, spider=spider, outcome=report["outcome"])
+        self.crawler.signals.send_catch_log(
+            signal=run_judged, spider=spider, outcome=report["outcome"], reason=reason
+        )
         self._write(report)
         for warning in report["fill_warnings"]:
             # Loud on purpose: a field emptying across a run is how a site redesign shows mid-life.

@@ -14,9 +14,9 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import load_object
 
-from newsbot.extensions.exports import export_is_complete
+from newsbot.extensions.exports import export_is_complete, exports_failed
 from newsbot.keys import FINISH_STORE_BUSY, FINISH_STORE_UNUSABLE, STATS_STORE_ERROR
-from newsbot.store.base import SeenStore, StoreBusyError, StoreError, known_article
+from newsbot.store.base import KnownArticle, SeenStore, StoreBusyError, StoreError, known_article
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +28,7 @@ class StoreExtension:
     def __init__(self, crawler: Crawler, store: SeenStore | None) -> None:
         self.crawler = crawler
         self.store = store
+        self.exported: list[KnownArticle] = []  # an incremental export's, marked once it is stored
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoreExtension:
@@ -50,11 +51,21 @@ class StoreExtension:
         crawler.signals.connect(store.close, signal=signals.engine_stopped)
         if crawler.settings.getdict("FEEDS"):  # NEWSBOT_INCREMENTAL_EXPORTS: what is exported is known
             crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
+            crawler.signals.connect(extension.feed_exporter_closed, signal=signals.feed_exporter_closed)
         return extension
 
     def item_scraped(self, item: Any) -> None:
-        assert self.store is not None
-        self.store.record(known_article(ItemAdapter(item).asdict()))
+        self.exported.append(known_article(ItemAdapter(item).asdict()))
+
+    def feed_exporter_closed(self) -> None:
+        """Marks what was exported once every feed is stored: an export that could not be written
+        (or a killed run) marks nothing, and the next run fetches its articles again."""
+        assert self.store is not None and self.crawler.stats is not None
+        if exports_failed(self.crawler.stats.get_stats(), self.crawler.settings):
+            logger.error("A feed export was not stored: its %d article(s) stay unknown", len(self.exported))
+            return
+        for article in self.exported:
+            self.store.record(article)
 
     def refuse_to_start(self, spider: Any) -> None:
         raise CloseSpider(FINISH_STORE_UNUSABLE)

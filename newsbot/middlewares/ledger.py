@@ -103,12 +103,15 @@ class LedgerMiddleware:
 
     def record(self, url: str, reason: str, section: str | None, summary: str | None = None) -> None:
         """One more failed attempt at an article a listing named: into the ledger, given up when due."""
-        site = load_registry().site_for_url(url)
-        if site is None:
+        if load_registry().site_for_url(url) is None:
             return  # off the network altogether: nothing a later run could fetch
+        if reason == DEFERRED and url in self._in_ledger:
+            return  # owed already, for its own reason: left out is not one more attempt
+        # Owed by the site whose listing named it (a sister site's article too): its runs ask again.
+        lister: Any = self.crawler.spider
         try:
             entry = self.store.ledger_add(
-                url, site=site.host, section=section, reason=reason, summary=summary
+                url, site=lister.site.host, section=section, reason=reason, summary=summary
             )
         except StoreError as error:
             logger.error("Could not put %s in the ledger (%s): %s", url, reason, error)

@@ -1,7 +1,8 @@
 """The walk policy, a spider middleware as Scrapy's DepthMiddleware is: of the article and next-page
 requests the spider yields, which are fetched (known articles, `since`, `max_articles`, the
 all-known stop, `max_pages`, the page and link bounds). A walk is recorded complete only when the
-run was ok and no page failed nor a bound cut it short: only then may the next run stop early.
+run was ok and finished (no CLOSESPIDER_* limit cut it), no page failed and no bound cut the walk
+short: only then may the next run stop early.
 """
 
 from __future__ import annotations
@@ -77,10 +78,11 @@ class WalkPolicyMiddleware:
         self._begin(slug)  # not reached its end: the next run must not stop early on its account
         self.incomplete.add(slug)
 
-    def run_judged(self, spider: Any, outcome: str) -> None:
+    def run_judged(self, spider: Any, outcome: str, reason: str) -> None:
         store = seen_store(self.crawler)
         completed = [slug for slug in self.walks if slug not in self.incomplete]
-        if outcome == "ok" and store is not None and completed:
+        # A CLOSESPIDER_* limit is an ok end, but a bound: pages and articles asked for were dropped.
+        if outcome == "ok" and reason == "finished" and store is not None and completed:
             store.complete_walks(spider.site.host, completed)
 
     def _articles(self, outputs: list[Any]) -> Iterable[Any]:
@@ -114,7 +116,10 @@ class WalkPolicyMiddleware:
             return
         if not fresh:
             # A pagination loop, or a page repeating pages already walked. A page listing nothing
-            # ends a walk too, but hits no bound: the spider counted it as an empty page.
+            # ends a walk too, but hits no bound: the spider counted it as an empty page. Either may
+            # be a passing glitch with pages past it: not complete, the next run walks to the end.
+            if not any(_is_page(o, 1) for o in outputs):  # unless healed: walked again from elsewhere
+                self.incomplete.add(slug)
             if articles:
                 self.stats.inc_value(keys.STATS_BOUND_REPEAT)
                 logger.warning("%s lists nothing new to this walk (a pagination loop?); the walk ends", url)

@@ -16,6 +16,7 @@ from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
 
 from newsbot.cli.commands import check_settings
+from newsbot.extensions.exports import exports_failed
 from newsbot.extensions.report import run_report_path
 from newsbot.keys import GOOD_FINISH_REASONS, STATS_OUTCOME, USAGE_FINISH_REASONS
 from newsbot.registry import load_registry
@@ -93,7 +94,7 @@ def _summary_on_console(stats: dict[str, Any], settings: BaseSettings) -> bool:
     level = settings.get("LOG_LEVEL")
     number = level if isinstance(level, int) else logging.getLevelName(str(level).upper())
     return (
-        STATS_OUTCOME in stats
+        stats.get(STATS_OUTCOME) == "failed"
         and settings.getbool("LOG_ENABLED")
         and not settings.get("LOG_FILE")
         and isinstance(number, int)
@@ -106,6 +107,8 @@ def _outcome(stats: dict[str, Any], settings: BaseSettings) -> str:
     traceback is in the log): only a normal finish of a run without a report counts as done then,
     never a run whose report could not judge it."""
     outcome = stats.get(STATS_OUTCOME)
+    if exports_failed(stats, settings):
+        return "failed"  # stored after the report's verdict: the feed exporter closes with the spider
     if outcome is not None:
         return str(outcome)
     report_on = settings.getbool("NEWSBOT_RUN_REPORT")
