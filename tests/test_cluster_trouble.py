@@ -201,3 +201,5 @@ def test_redis_failing_on_the_marking_thread_as_the_run_closes_fails_the_run_in_
     errors = [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
     assert stats[keys.STATS_OUTCOME] == "failed", stats
     assert len(errors) == 1 and errors[0].startswith("Redis at") and errors[0].endswith(STOPS), errors
+    # The report's failures (its stat) say why, as the exit status does.
+    assert any(why.startswith("Redis at") for why in stats[keys.STATS_FAILURES]), stats

@@ -84,6 +84,11 @@ class RunReport:
         self.crawler.signals.send_catch_log(
             signal=run_judged, spider=spider, outcome=report["outcome"], reason=reason
         )
+        if (judged := self.stats.get_value(keys.STATS_OUTCOME)) != report["outcome"]:
+            # A handler failed the run (a cluster worker whose verdict Redis did not take): the report
+            # and the summary say so, as the exit status does.
+            report = {**self._build(spider, reason), "outcome": judged}
+            self.stats.set_value(keys.STATS_FAILURES, report["failures"])
         self._write(report)
         for warning in report["fill_warnings"]:
             # Loud on purpose: a field emptying across a run is how a site redesign shows mid-life.
