@@ -62,7 +62,11 @@ def test_an_export_that_could_not_be_stored_fails_the_run_and_marks_nothing(tmp_
     # Few articles: their errors stay under NEWSBOT_MAX_ERRORS, which would fail the run on its own.
     failed = _export(tmp_path, tmp_path / "a-file" / "sp.jsonl", settings, {"max_articles": "5"})
     assert failed.returncode == 1, failed.log[-3000:]
-    assert "newsbot spacewar: failed (exit 1)" in failed.log
+    # The run's last line, its summary, says why (it said ok, and a line after it said failed).
+    last = failed.log.strip().splitlines()[-1]
+    assert (
+        " ERROR: newsbot spacewar: failed - " in last and "FAILED: a feed export could not be stored" in last
+    )
     again = _export(tmp_path, tmp_path / "sp.jsonl", settings)
     assert again.returncode == 0, again.log[-3000:]
     assert len(_urls(tmp_path / "sp.jsonl")) == 13

@@ -22,6 +22,7 @@ from scrapy.utils.asyncio import create_looping_call
 
 from newsbot import keys
 from newsbot.delivery import REPORT_SUFFIX, beside
+from newsbot.extensions.exports import exports_failed
 from newsbot.extensions.store import seen_store
 from newsbot.quality import fields_from_stats, fill_warnings, notes_from_stats
 from newsbot.signals import article_missed, run_judged
@@ -44,7 +45,7 @@ class RunReport:
         self.started = time.monotonic()
         self.missing: dict[str, list[str]] = {}  # articles listed but not had, by reason
         self.progress: Any = None
-        self.summary: tuple[int, str] | None = None
+        self.report: dict[str, Any] | None = None  # the run's, once judged: its summary is the last line
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunReport:
@@ -94,13 +95,19 @@ class RunReport:
             # Loud on purpose: a field emptying across a run is how a site redesign shows mid-life.
             logger.warning("%s", warning)
         logger.debug("Scrapy stats:\n%s", pprint.pformat(self.stats.get_stats()))  # STATS_DUMP is off
-        level = logging.INFO if report["outcome"] == "ok" else logging.ERROR
-        self.summary = (level, summary_line(report, self.path))
+        self.report = report
 
     def engine_stopped(self) -> None:
         """The summary, once Scrapy has logged the spider's close: the last line of the run."""
-        if self.summary is not None:
-            logger.log(*self.summary)
+        if (report := self.report) is None:
+            return
+        if exports_failed(self.stats.get_stats(), self.crawler.settings):
+            # Scrapy stores the feeds as the spider closes, after the verdict: the line says it failed.
+            failures = [*report["failures"], "a feed export could not be stored"]
+            report = {**report, "outcome": "failed", "failures": failures}
+            self.stats.set_value(keys.STATS_OUTCOME, "failed")
+        level = logging.INFO if report["outcome"] == "ok" else logging.ERROR
+        logger.log(level, summary_line(report, self.path))
 
     def _build(self, spider: Spider, reason: str | None) -> dict[str, Any]:
         stats = dict(self.stats.get_stats())
