@@ -52,9 +52,9 @@ def _run(args: argparse.Namespace, command: str) -> int:
             print(f"newsbot {command}: {error}", file=sys.stderr)
             status = 1
     importing = command == "import"
-    if not importing:  # read before this rebuild's own delivery joins them
-        against = args.against or output_folder()
-        previous = latest_items(against) if args.against or against.is_dir() else {}  # a first run's: none
+    # A rebuild's earlier items, read before its own delivery joins them (a first run has none).
+    against = None if importing else args.against or output_folder()
+    previous = latest_items(against) if against and (args.against or against.is_dir()) else {}
     path = args.state or store_path_from_setting(project_settings().get("NEWSBOT_STATE"))
     try:
         # A rebuild only reads the store: it makes none where there is none.
@@ -71,7 +71,7 @@ def _run(args: argparse.Namespace, command: str) -> int:
     skipped = ", ".join(f"{n} {what}" for what, n in sorted(counts.items()) if n) or "nothing"
     verb, where = "Imported" if importing else "Rebuilt", f"into {out}" if kept else "nothing written"
     print(f"{verb} {len(kept)} article(s) from {len(args.warcs)} WARC file(s), {where}\nSkipped: {skipped}")
-    if not importing:
+    if against is not None:
         read = {url for url, _ in captures}
         print("\n".join(change_report(previous, {item["url"]: item for item in kept}, read, against)))
     return status

@@ -155,8 +155,10 @@ class RedisSeenStore(SeenStore):
         written, copies = self.redis.pipeline().hmget(ARTICLES, wanted).hmget(COPIES, wanted).execute()  # type: ignore[attr-defined]
         return {url for url, a, c in zip(wanted, written, copies, strict=True) if a or c}
 
+    @_guarded(None)
     def owner_of_hash(self, content_hash: str) -> str | None:
-        return self._judge("", content_hash)[1]
+        owner = self.redis.hget(HASHES, content_hash)
+        return owner.decode() if isinstance(owner, bytes) else None
 
     @_guarded(0)
     def reconciled_bytes(self, output: str) -> int:

@@ -107,9 +107,8 @@ def _outcome(stats: dict[str, Any], settings: BaseSettings) -> str:
     traceback is in the log): only a normal finish of a run without a report counts as done then,
     never a run whose report could not judge it."""
     outcome = stats.get(STATS_OUTCOME)
-    if exports_failed(stats, settings):
-        return "failed"  # stored after the report's verdict: the feed exporter closes with the spider
     if outcome is not None:
-        return str(outcome)
+        return str(outcome)  # a feed export not stored included (the report's summary counts it)
     report_on = settings.getbool("NEWSBOT_RUN_REPORT")
-    return "ok" if not report_on and stats.get("finish_reason") in GOOD_FINISH_REASONS else "failed"
+    finished = stats.get("finish_reason") in GOOD_FINISH_REASONS and not exports_failed(stats, settings)
+    return "ok" if not report_on and finished else "failed"
