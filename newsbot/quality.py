@@ -3,11 +3,10 @@ and why; a test keeps the two equal) and the judging that `newsbot check` and th
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from newsbot.keys import STATS_FIELD_MISSING, STATS_ITEMS_VALID, STATS_NOTES
+from newsbot.keys import STATS_FIELD_MISSING, STATS_ITEMS_VALID, STATS_NOTES, STATS_UNKNOWN_SECTIONS
 from newsbot.parsing.article import FIELD_HINTS
 
 FITS, DEGRADED, BROKEN = "fits", "degraded", "broken"
@@ -22,7 +21,7 @@ class Threshold(NamedTuple):
         return FITS if share >= self.fits else DEGRADED if share >= self.broken else BROKEN
 
 
-# Share of parsed articles with the field filled (not None, "", []); None: shown, never judged.
+# Share of valid items with the field filled (not None, "", []); None: shown, never judged.
 FIELD_THRESHOLDS: dict[str, Threshold | None] = {
     "title": Threshold(0.95, 0.50),
     "section": Threshold(0.90, 0.50),
@@ -37,8 +36,8 @@ FIELD_THRESHOLDS: dict[str, Threshold | None] = {
     "images": Threshold(0.70, 0.30),
     "related_links": Threshold(0.50, 0.10),
 }
-# Fields the crawl counts empty (newsbot/field_missing/<field>), for the run report.
-TRACKED_FIELDS = tuple(name for name, threshold in FIELD_THRESHOLDS.items() if threshold)
+# Fields the crawl counts empty (newsbot/field_missing/<field>), for the run report and the check.
+TRACKED_FIELDS = tuple(FIELD_THRESHOLDS)
 # Fill rates of fewer items are reported, not warned of: one advertorial without a dateline is no redesign.
 FILL_RATES_MIN_ITEMS = 5
 # The markup to look at when a field empties across a run.
@@ -136,13 +135,11 @@ def notes_from_stats(stats: Mapping[str, Any]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def assess_site(
-    figures: Mapping[str, Any], items: Sequence[Mapping[str, Any]], unknown_sections: str | None = None
-) -> dict[str, Any]:
-    """Judge one site's `newsbot check` run from its figures (newsbot/cli/check.py) and its parsed
-    items (duplicates included: a syndicated copy was still parsed): `verdict`, `reasons`, `run`,
-    `fields` and `notes`."""
-    parsed, pages = len(items), figures["section_pages"]
+def assess_site(figures: Mapping[str, Any], stats: Mapping[str, Any]) -> dict[str, Any]:
+    """Judge one site's `newsbot check` run from its figures (newsbot/cli/check.py) and its stats, the
+    fields and notes of its valid items counted as a crawl's run report counts them: `verdict`,
+    `reasons`, `run`, `fields` and `notes`."""
+    parsed, pages = figures["articles_parsed"], figures["section_pages"]
     counts = {
         "section_pages": (pages, figures["sections_requested"]),
         "section_pages_listing": (pages - figures["section_pages_empty"], pages),
@@ -153,16 +150,13 @@ def assess_site(
         name: {"label": label, **measure(*counts[name], threshold)}
         for name, (label, threshold) in RUN_THRESHOLDS.items()
     }
-    fields = {
-        name: measure(sum(item.get(name) not in (None, "", [], ()) for item in items), parsed, threshold)
-        for name, threshold in FIELD_THRESHOLDS.items()
-    }
-    kinds = Counter(kind for item in items for kind in {note_kind(note) for note in item.get("notes") or ()})
+    fields = fields_from_stats(stats)
+    valid = parsed - figures["items_invalid"]
     notes: dict[str, dict[str, Any]] = {}
-    for kind, count in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])):
-        share, limit = count / parsed, None if kind in NOTES_NOT_JUDGED else NOTE_MAX_SHARE
+    for kind, count in notes_from_stats(stats).items():
+        share, limit = count / valid, None if kind in NOTES_NOT_JUDGED else NOTE_MAX_SHARE
         status = None if limit is None else DEGRADED if share > limit else FITS
-        notes[kind] = dict(articles=count, total=parsed, share=share, degraded_above=limit, status=status)
+        notes[kind] = dict(articles=count, total=valid, share=share, degraded_above=limit, status=status)
     judged = {"run": run, "fields": fields, "notes": notes}
 
     # A run that never got to the articles has one reason; the measures would only repeat it.
@@ -172,7 +166,8 @@ def assess_site(
         )
         return {"verdict": BROKEN, "reasons": [sole], **judged}
     if figures["finish_reason"] == "unknown_section":
-        return {"verdict": BROKEN, "reasons": [f"section(s) not found: {unknown_sections or '?'}"], **judged}
+        unknown = stats.get(STATS_UNKNOWN_SECTIONS) or "?"
+        return {"verdict": BROKEN, "reasons": [f"section(s) not found: {unknown}"], **judged}
 
     reasons: list[tuple[str, str]] = []
     if figures["finish_reason"] not in (None, "finished"):
@@ -184,7 +179,7 @@ def assess_site(
     reasons += [(m["status"], text) for what, unit, m in measured if (text := shortfall(what, m, unit))]
     for kind, note in notes.items():
         if note["status"] == DEGRADED:
-            counted = f"fallback '{kind}' on {note['articles']} of {parsed} articles"
+            counted = f"fallback '{kind}' on {note['articles']} of {valid} articles"
             bound = f"degraded above {format_share(NOTE_MAX_SHARE)}"
             reasons.append((DEGRADED, f"{counted} ({format_share(note['share'])}; {bound})"))
     reasons.sort(key=lambda reason: -VERDICTS.index(reason[0]))  # stable: broken first, in table order

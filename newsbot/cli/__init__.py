@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from scrapy.settings import Settings
@@ -65,3 +66,16 @@ def write_stdout(text: str) -> bool:
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return False
+
+
+def table(rows: Sequence[Sequence[object]], align: str, indent: str = "") -> list[str]:
+    """Text columns as wide as their widest cell, each aligned by its `<` or `>` in `align`."""
+    cells = [[str(cell) for cell in row] for row in rows]
+    widths = [max(len(row[column]) for row in cells) for column in range(len(align))]
+    return [
+        (
+            indent
+            + "  ".join(f"{cell:{a}{width}}" for cell, a, width in zip(row, align, widths, strict=True))
+        ).rstrip()
+        for row in cells
+    ]

@@ -9,9 +9,10 @@ import logging
 from typing import Any
 
 from newsbot import keys
-from newsbot.cli import mirror_option, project_settings, site_named, write_stdout
+from newsbot.cli import mirror_option, project_settings, site_named, table, write_stdout
 from newsbot.mirror import LOCAL_REPLAY_SETTINGS
 from newsbot.quality import BROKEN, DEGRADED, FITS, NOTE_MAX_SHARE, assess_site, format_share, worst
+from newsbot.reasons import InvalidItem
 from newsbot.registry import Site, load_registry
 from newsbot.spiders.args import SpiderArguments
 
@@ -53,8 +54,6 @@ def run(args: argparse.Namespace) -> int:
 def _crawl(
     sites: list[Site], spider_args: dict[str, Any], sections: list[str] | None, mirror: str
 ) -> list[dict[str, Any]]:
-    from itemadapter import ItemAdapter
-    from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 
     settings = project_settings()
@@ -75,25 +74,14 @@ def _crawl(
     runs = []
     for site in sites:
         crawler = process.create_crawler(site.name)
-        # Every item the spider parses: a duplicate dropped (a syndicated copy another site of this
-        # check saw first) was parsed all the same, and an invalid one is counted as invalid.
-        items: list[dict[str, Any]] = []
-
-        def keep(item: Any, items: list[dict[str, Any]] = items, **_: Any) -> None:
-            items.append(ItemAdapter(item).asdict())
-
-        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
-            crawler.signals.connect(keep, signal=signal, weak=False)  # nothing else holds `keep`
-        runs.append((site, crawler, items, len(sections or site.sections)))
+        runs.append((site, crawler, len(sections or site.sections)))
         process.crawl(crawler, **spider_args)
     process.start()
     return [_report(*run) for run in runs]
 
 
-def _report(site: Site, crawler: Any, items: list[dict[str, Any]], sections_requested: int) -> dict[str, Any]:
-    """The site's figures from the crawl's stats and items, judged by newsbot.quality."""
-    from newsbot.item import schema_validator
-
+def _report(site: Site, crawler: Any, sections_requested: int) -> dict[str, Any]:
+    """The site's figures from the crawl's stats, judged by newsbot.quality."""
     stats: dict[str, Any] = crawler.stats.get_stats() if crawler.stats else {}
     # Navigation links that listed nothing when walked were not sections after all: the spider
     # counts them apart, and they judge nothing here.
@@ -103,7 +91,10 @@ def _report(site: Site, crawler: Any, items: list[dict[str, Any]], sections_requ
     links = stats.get(keys.STATS_LISTED_ENTRIES, 0)
     not_article = stats.get(keys.STATS_PAGES_NOT_ARTICLE, 0)
     unparsed = stats.get(keys.STATS_PAGES_UNPARSED, 0)
-    validator = schema_validator()
+    # Every item the spider parsed: a duplicate dropped (a syndicated copy another site of this check
+    # saw first) was parsed all the same.
+    invalid = stats.get(f"item_dropped_reasons_count/{InvalidItem.__name__}", 0)
+    parsed = stats.get(keys.STATS_ITEMS_VALID, 0) + invalid
     figures = {
         "finish_reason": stats.get("finish_reason") if stats else "not_started",
         "pages_fetched": stats.get("downloader/response_count", 0),
@@ -118,11 +109,11 @@ def _report(site: Site, crawler: Any, items: list[dict[str, Any]], sections_requ
         "section_pages_empty": stats.get(keys.STATS_SECTION_PAGES_EMPTY, 0) - not_sections,
         "article_links": links,
         "article_links_per_section_page": links / section_pages if section_pages else None,
-        "articles_requested": stats.get(keys.STATS_ARTICLES_REQUESTED) or not_article + unparsed + len(items),
-        "articles_parsed": len(items),
+        "articles_requested": stats.get(keys.STATS_ARTICLES_REQUESTED) or not_article + unparsed + parsed,
+        "articles_parsed": parsed,
         "pages_not_article": not_article,
         "pages_unparsed": unparsed,
-        "items_invalid": sum(not validator.is_valid(item) for item in items),
+        "items_invalid": invalid,
         "duplicates_dropped": sum(keys.stats_under(stats, keys.STATS_ITEMS_DROPPED_PREFIX).values()),
         # Why pages were not had, as the spider classifies it (HTTP status, block page, not an article).
         "articles_missing": keys.stats_under(stats, keys.STATS_MISSING_PREFIX),
@@ -139,7 +130,7 @@ def _report(site: Site, crawler: Any, items: list[dict[str, Any]], sections_requ
             "navigation_read": not stats.get(keys.STATS_HOME_FAILED, 0),
         },
     }
-    judged = assess_site(figures, items, stats.get(keys.STATS_UNKNOWN_SECTIONS))
+    judged = assess_site(figures, stats)
     verdict = {"verdict": judged.pop("verdict"), "reasons": judged.pop("reasons")}
     return {"site": site.name, "host": site.host, **verdict, **figures, **judged}
 
@@ -167,22 +158,26 @@ def render_site(report: dict[str, Any]) -> str:
         if report[key]:
             reasons = ", ".join(f"{reason} {count}" for reason, count in report[key].items())
             lines.append(f"  {what}, by reason: {reasons}")
-    lines += ["", f"  {'measure':<48} {'count':>9} {'share':>7} {'fits at':>8} {'broken <':>9}  status"]
-    lines += [_row(measure["label"], measure) for measure in report["run"].values()]
-    lines.append("  field filled on (of the articles parsed)")
-    lines += [_row(f"  {name}", measure) for name, measure in report["fields"].items()]
-    lines.append("")
+    measures = [["measure", "count", "share", "fits at", "broken <", "status"]]
+    measures += [_row(measure["label"], measure) for measure in report["run"].values()]
+    measures.append(["field filled on (of the valid items)", "", "", "", "", ""])
+    measures += [_row(f"  {name}", measure) for name, measure in report["fields"].items()]
+    lines += ["", *table(measures, "<>>>><", "  "), ""]
     if not report["notes"]:
         lines.append("  parser notes: none")
     else:
-        lines.append(
-            f"  {'parser note (fallback used)':<58} {'articles':>9} {'share':>7}  "
-            f"status (degraded above {format_share(NOTE_MAX_SHARE)})"
-        )
-    for kind, note in report["notes"].items():
-        count = f"{note['articles']} of {note['total']}"
-        status = note["status"] or "not judged: the field's fill rate judges it"
-        lines.append(f"  {_cut(kind, 58):<58} {count:>9} {format_share(note['share']):>7}  {status}")
+        limit = f"status (degraded above {format_share(NOTE_MAX_SHARE)})"
+        notes = [["parser note (fallback used)", "articles", "share", limit]]
+        notes += [
+            [
+                kind,
+                f"{note['articles']} of {note['total']}",
+                format_share(note["share"]),
+                note["status"] or "not judged: the field's fill rate judges it",
+            ]
+            for kind, note in report["notes"].items()
+        ]
+        lines += table(notes, "<>><", "  ")
     return "\n".join([*lines, ""])
 
 
@@ -207,20 +202,18 @@ def _section_lines(sections: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _row(label: str, measure: dict[str, Any]) -> str:
-    count = f"{measure['count']} of {measure['total']}"
-    share = "-" if measure["share"] is None else format_share(measure["share"])
+def _row(label: str, measure: dict[str, Any]) -> list[str]:
     judged = measure["fits_at"] is not None
-    fits = format_share(measure["fits_at"]) if judged else "-"
-    broken = format_share(measure["broken_below"]) if judged else "-"
-    status = (measure["status"] or "-") if judged else "not judged"
-    return f"  {_cut(label, 48):<48} {count:>9} {share:>7} {fits:>8} {broken:>9}  {status}"
+    return [
+        label,
+        f"{measure['count']} of {measure['total']}",
+        "-" if measure["share"] is None else format_share(measure["share"]),
+        format_share(measure["fits_at"]) if judged else "-",
+        format_share(measure["broken_below"]) if judged else "-",
+        (measure["status"] or "-") if judged else "not judged",
+    ]
 
 
 def verdict_line(report: dict[str, Any]) -> str:
     reasons = f" ({'; '.join(report['reasons'])})" if report["reasons"] else ""
     return f"VERDICT {report['site']}: {report['verdict']}{reasons}"
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 3] + "..."
