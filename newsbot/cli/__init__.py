@@ -71,7 +71,7 @@ def write_stdout(text: str) -> bool:
 def table(rows: Sequence[Sequence[object]], align: str, indent: str = "") -> list[str]:
     """Text columns as wide as their widest cell, each aligned by its `<` or `>` in `align`."""
     cells = [[str(cell) for cell in row] for row in rows]
-    widths = [max(len(row[column]) for row in cells) for column in range(len(align))]
+    widths = [max((len(row[column]) for row in cells), default=0) for column in range(len(align))]
     return [
         (
             indent

@@ -11,23 +11,15 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
-from newsbot.cli import mirror_option, project_settings, site_named
+from newsbot.cli import mirror_option, project_settings, site_named, table
 from newsbot.mirror import mirror_url
 from newsbot.parsing.navigation import parse_navigation
 from newsbot.reasons import unreachable_host
-from newsbot.registry import SectionResolution, Site, load_registry, resolve_sections
+from newsbot.registry import SectionResolution, load_registry, resolve_sections
 from newsbot.settings import user_agent
 
 EXIT_DRIFT = 1
 FETCH_TIMEOUT = 30.0
-
-
-class HomePageError(Exception):
-    pass
-
-
-class HostUnreachable(Exception):
-    """The other sites' hosts are unlikely to be reached either: the command stops at once."""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,21 +28,30 @@ def run(args: argparse.Namespace) -> int:
     navigation, 1 one is not (or a home page could not be read), 2 usage error."""
     sites = [site_named(name) for name in args.sites] or list(load_registry().sites)
     mirror = mirror_option(args.mirror)
+    user_agent_header = {"User-Agent": user_agent(project_settings())}
     reports = []
     for site in sites:
+        url = mirror_url(mirror, site.home_url) if mirror else site.home_url
+        assert url is not None  # every registry site is on the network
+        error = None
         try:
-            navigation = parse_navigation(site.home_url, fetch_home(site, mirror))
-        except HostUnreachable as error:
-            print(f"newsbot sections: {error}", file=sys.stderr)
-            return EXIT_DRIFT
-        except HomePageError as error:
-            reports.append(
-                {"site": site.name, "host": site.host, "home_url": site.home_url, "error": str(error)}
-            )
-            continue
-        reports.append(
-            site_report(resolve_sections(site, navigation.sections, not_sections=navigation.not_sections))
-        )
+            request = urllib.request.Request(url, headers=user_agent_header)
+            with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:
+                navigation = parse_navigation(site.home_url, response.read())
+        except urllib.error.HTTPError as failure:
+            error = f"{site.home_url} answered HTTP {failure.code}"
+        except OSError as failure:  # URLError is one
+            reason = getattr(failure, "reason", failure)
+            if cause := unreachable_host(reason, urlsplit(url).netloc):
+                # The other sites' hosts are unlikely to be reached either: stop at once.
+                print(f"newsbot sections: {cause}", file=sys.stderr)
+                return EXIT_DRIFT
+            error = f"{site.home_url} could not be fetched: {reason}"
+        if error:
+            reports.append({"site": site.name, "host": site.host, "home_url": site.home_url, "error": error})
+        else:
+            resolution = resolve_sections(site, navigation.sections, not_sections=navigation.not_sections)
+            reports.append(site_report(resolution))
     status = EXIT_DRIFT if any(r.get("error") or r["missing"] for r in reports) else 0
     if args.json:
         document = {"source": mirror or "live", "exit_status": status, "sites": reports}
@@ -58,24 +59,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write("\n".join(render(report) for report in reports))
     return status
-
-
-def fetch_home(site: Site, mirror: str) -> bytes:
-    """The site's home page, from the mirror (http:// or file://) if one is given."""
-    url = mirror_url(mirror, site.home_url) if mirror else site.home_url
-    assert url is not None  # every registry site is on the network
-    request = urllib.request.Request(url, headers={"User-Agent": user_agent(project_settings())})
-    try:
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:
-            body: bytes = response.read()
-            return body
-    except urllib.error.HTTPError as error:
-        raise HomePageError(f"{site.home_url} answered HTTP {error.code}") from None
-    except OSError as error:  # URLError is one
-        reason = getattr(error, "reason", error)
-        if cause := unreachable_host(reason, urlsplit(url).netloc):
-            raise HostUnreachable(cause) from None
-        raise HomePageError(f"{site.home_url} could not be fetched: {reason}") from None
 
 
 def site_report(resolution: SectionResolution) -> dict[str, Any]:
@@ -98,8 +81,7 @@ def render(report: dict[str, Any]) -> str:
         return f"{head}: home page not read: {report['error']}\n"
     sections = report["sections"]
     lines = [f"{head}: {len(sections)} section(s), navigation of {report['home_url']}"]
-    width = max((len(s["label"]) for s in sections), default=0)
-    url_width = max((len(s["url"]) for s in sections), default=0)
+    rows = []
     for section in sections:
         if not section["declared"]:
             status = "not declared"
@@ -109,7 +91,8 @@ def render(report: dict[str, Any]) -> str:
             status = "declared, NOT in the navigation"
         else:
             status = "declared"
-        lines.append(f"  {section['label']:<{width}}  {section['url']:<{url_width}}  {status}")
+        rows.append([section["label"], section["url"], status])
+    lines += table(rows, "<<<", "  ")
     if report["not_sections"]:
         lines.append("  not sections: " + ", ".join(link["label"] for link in report["not_sections"]))
     return "\n".join(lines) + "\n"

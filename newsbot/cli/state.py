@@ -8,7 +8,7 @@ import sys
 from collections import Counter
 from typing import Any
 
-from newsbot.cli import CommandError, project_settings, site_named
+from newsbot.cli import CommandError, project_settings, site_named, table
 from newsbot.delivery import missing_deliveries
 from newsbot.registry import load_registry
 from newsbot.store import Forgotten, LedgerEntry, SqliteSeenStore, StoreError, store_path_from_setting
@@ -120,26 +120,25 @@ def _print_table(summary: dict[str, Any]) -> None:
         f"{summary['path']}: {summary['articles']} articles written, "
         f"{summary['copies']} syndicated copies skipped"
     )
-    print(f"{'site':<24} {'section':<24} {'articles':>8}  {'newest date':<11}  last written")
-    for row in summary["sections"]:
-        print(
-            f"{row['site']:<24} {row['section'] or '-':<24} {row['articles']:>8}  "
-            f"{row['newest_date'] or '-':<11}  {row['last_seen']}"
-        )
+    rows = [["site", "section", "articles", "newest date", "last written"]]
+    rows += [
+        [row["site"], row["section"] or "-", row["articles"], row["newest_date"] or "-", row["last_seen"]]
+        for row in summary["sections"]
+    ]
+    print(*table(rows, "<<><<"), sep="\n")
     if summary["deliveries"]:
-        print(f"\n{'articles':>8}  delivery")
+        rows = [["articles", "delivery"]]
         for delivery, articles in summary["deliveries"].items():
             gone = "  (not there any more)" if delivery in summary["missing_deliveries"] else ""
-            print(f"{articles:>8}  {delivery}{gone}")
-    if summary["ledger"]:
-        print(f"\nLedger (articles listed but not had): {sum(len(row['urls']) for row in summary['ledger'])}")
-        print(f"{'site':<24} {'section':<24} {'pending':>7} {'given up':>8}  reasons")
-        for row in summary["ledger"]:
+            rows.append([articles, f"{delivery}{gone}"])
+        print("", *table(rows, "><"), sep="\n")
+    if ledger := summary["ledger"]:
+        print(f"\nLedger (articles listed but not had): {sum(len(row['urls']) for row in ledger)}")
+        rows = [["site", "section", "pending", "given up", "reasons"]]
+        for row in ledger:
             reasons = ", ".join(f"{reason} {n}" for reason, n in row["reasons"].items())
-            print(
-                f"{row['site']:<24} {row['section'] or '-':<24} "
-                f"{row['pending']:>7} {row['given_up']:>8}  {reasons}"
-            )
+            rows.append([row["site"], row["section"] or "-", row["pending"], row["given_up"], reasons])
+        print(*table(rows, "<<>><"), sep="\n")
 
 
 def _ledger_rows(entries: list[LedgerEntry]) -> list[dict[str, Any]]:
