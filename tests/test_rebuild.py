@@ -212,6 +212,22 @@ def test_an_import_of_wayback_and_common_crawl_warcs_writes_only_what_the_store_
     assert "Imported 0 article(s)" in capsys.readouterr().out
 
 
+def test_an_import_into_an_earlier_deliverys_name_takes_the_next_free_name_and_loses_nothing(
+    tmp_path, manifest, capsys
+):
+    # The store marks every imported article known: a delivery replaced would be lost for good.
+    urls = [a["url"] for a in manifest["articles"] if not a["syndication_group"]][:4]
+    first, second = tmp_path / "first.warc.gz", tmp_path / "second.warc.gz"
+    common_crawl_warc(first, urls[:2])
+    common_crawl_warc(second, urls[2:])
+    out, store = tmp_path / "import.jsonl", tmp_path / "seen.sqlite"
+    for warc in (first, second):
+        assert main(["import", str(warc), "--out", str(out), "--state", str(store)]) == 0
+    delivered = [url for path in sorted(tmp_path.glob("*.jsonl")) for url in _items(path)]
+    assert sorted(delivered) == sorted(urls)
+    assert f"into {tmp_path / 'import-2.jsonl'}" in capsys.readouterr().out
+
+
 # --- bad input ---------------------------------------------------------------------------------
 
 

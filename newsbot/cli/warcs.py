@@ -63,7 +63,7 @@ def _run(args: argparse.Namespace, command: str) -> int:
             kept = _kept([item for _, item in captures if item], store, importing, counts, command)
             now = datetime.datetime.now(datetime.UTC)
             out = args.out or output_folder() / f"{command}-{now:%Y-%m-%dT%H%M%S}.jsonl"
-            size = _write(out, kept)
+            out, size = _write(out, kept) if kept else (out, 0)
             if store and importing:  # once the lines are durably on disk, as the crawl's writer marks them
                 store.record_many(map(known_article, kept), output=str(out), reconciled_bytes=size)
     except StoreError as error:
@@ -237,22 +237,23 @@ def _short(old: Any, new: Any, width: int = 60) -> str:
     return f"{cut(before)} -> {cut(after)}"
 
 
-def _write(path: Path, items: list[dict[str, Any]]) -> int:
-    """Write `<path>.part`, fsync it, publish it as `path`; returns its size. No items: no file."""
-    from newsbot.delivery import json_line, part_path, publish
+def _write(wanted: Path, items: list[dict[str, Any]]) -> tuple[Path, int]:
+    """Write `<name>.part`, fsync it, publish it; returns the delivery and its size. The name is the first
+    free one of `wanted`, as a crawl's: an earlier delivery replaced would lose articles the store marks."""
+    from newsbot.delivery import claim, json_line, part_path, publish, write_all
 
-    if not items:
-        return 0
-    part = part_path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with part.open("wb") as file:
-            file.writelines(map(json_line, items))
-            file.flush()
-            os.fsync(file.fileno())
-            size = file.tell()
-        publish(part)
+        wanted.parent.mkdir(parents=True, exist_ok=True)
+        path, fd = claim(wanted, lambda _: False)
     except OSError as error:
-        part.unlink(missing_ok=True)
+        raise CommandError(f"cannot write {wanted}: {error.strerror or error}") from None
+    try:
+        write_all(fd, b"".join(map(json_line, items)))
+        os.fsync(fd)
+        publish(part_path(path))
+        return path, os.fstat(fd).st_size
+    except OSError as error:
+        part_path(path).unlink(missing_ok=True)
         raise CommandError(f"cannot write {path}: {error.strerror or error}") from None
-    return size
+    finally:
+        os.close(fd)
