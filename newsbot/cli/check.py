@@ -10,6 +10,7 @@ from typing import Any
 
 from newsbot import keys
 from newsbot.cli import mirror_option, project_settings, site_named, table, write_stdout
+from newsbot.cli.commands import INSPECTION_SETTINGS
 from newsbot.mirror import LOCAL_REPLAY_SETTINGS
 from newsbot.quality import BROKEN, DEGRADED, FITS, NOTE_MAX_SHARE, assess_site, format_share, worst
 from newsbot.reasons import InvalidItem
@@ -61,11 +62,10 @@ def _crawl(
     if mirror:
         # Politeness is for the live sites; a mirror is a saved copy of our own.
         settings.setdict({"NEWSBOT_MIRROR": mirror, **LOCAL_REPLAY_SETTINGS}, priority="cmdline")
-    # A check writes nothing and remembers nothing: no JSON Lines, no run report (the check judges the
-    # run itself), no seen-articles store (empty: unset is the default store), no cluster: it must
+    # A check writes and remembers nothing, as Scrapy's inspection commands (no cluster either): it must
     # neither skip articles a crawl wrote nor mark the ones it parses as known.
-    nothing = {"NEWSBOT_OUTPUT": "", "NEWSBOT_STATE": "", "NEWSBOT_REDIS_URL": "", "FEEDS": {}}
-    settings.setdict({**nothing, "NEWSBOT_RUN_REPORT": False}, priority="cmdline")
+    nothing = {**INSPECTION_SETTINGS, "NEWSBOT_REDIS_URL": "", "FEEDS": {}}
+    settings.setdict(nothing, priority="cmdline")
     process = CrawlerProcess(settings)
     # The writer and the seen-articles components step aside, as they must here: not worth a warning.
     logging.getLogger("scrapy.middleware").addFilter(
@@ -91,6 +91,7 @@ def _report(site: Site, crawler: Any, sections_requested: int) -> dict[str, Any]
     links = stats.get(keys.STATS_LISTED_ENTRIES, 0)
     not_article = stats.get(keys.STATS_PAGES_NOT_ARTICLE, 0)
     unparsed = stats.get(keys.STATS_PAGES_UNPARSED, 0)
+    statuses = keys.stats_under(stats, "downloader/response_status_count/")
     # Every item the spider parsed: a duplicate dropped (a syndicated copy another site of this check
     # saw first) was parsed all the same.
     invalid = stats.get(f"item_dropped_reasons_count/{InvalidItem.__name__}", 0)
@@ -98,11 +99,7 @@ def _report(site: Site, crawler: Any, sections_requested: int) -> dict[str, Any]
     figures = {
         "finish_reason": stats.get("finish_reason") if stats else "not_started",
         "pages_fetched": stats.get("downloader/response_count", 0),
-        "error_responses": sum(
-            value
-            for key, value in stats.items()
-            if key.startswith("downloader/response_status_count/") and int(key.rsplit("/", 1)[1]) >= 400
-        ),
+        "error_responses": sum(n for code, n in statuses.items() if int(code) >= 400),
         "download_errors": stats.get("downloader/exception_count", 0),
         "sections_requested": (len(walked) if walked is not None else sections_requested) - not_sections,
         "section_pages": section_pages,
