@@ -7,6 +7,7 @@ import gzip
 import json
 import os
 from pathlib import Path
+from unittest.mock import Mock
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
@@ -15,7 +16,7 @@ from newsbot.cli.demo import DEMO_SPIDERS
 from newsbot.cli.main import main
 from newsbot.parsing.article import parse_article
 from newsbot.parsing.article.layouts import Layout2022
-from newsbot.store import SqliteSeenStore, known_article
+from newsbot.store import SqliteSeenStore, StoreError, known_article
 from tests import processes
 from tests.conftest import ROOT, snapshot_path
 from tests.crawling import expected_articles
@@ -226,6 +227,24 @@ def test_an_import_into_an_earlier_deliverys_name_takes_the_next_free_name_and_l
     delivered = [url for path in sorted(tmp_path.glob("*.jsonl")) for url in _items(path)]
     assert sorted(delivered) == sorted(urls)
     assert f"into {tmp_path / 'import-2.jsonl'}" in capsys.readouterr().out
+
+
+def test_an_import_whose_store_fails_delivers_nothing_and_its_rerun_delivers_each_article_once(
+    tmp_path, manifest, capsys, monkeypatch
+):
+    # Delivered but not marked, its articles would be written again by the rerun (or the next crawl).
+    urls = [a["url"] for a in manifest["articles"] if not a["syndication_group"]][:3]
+    warc, store = tmp_path / "cc.warc.gz", tmp_path / "seen.sqlite"
+    common_crawl_warc(warc, urls)
+    args = ["import", str(warc), "--out", str(tmp_path / "import.jsonl"), "--state", str(store)]
+    with monkeypatch.context() as patch:
+        patch.setattr(SqliteSeenStore, "record_many", Mock(side_effect=StoreError("the store is busy")))
+        assert main(args) == 2
+    assert "the store is busy" in capsys.readouterr().err
+    assert not list(tmp_path.glob("*.jsonl*"))
+    assert main(args) == 0
+    delivered = [url for path in sorted(tmp_path.glob("*.jsonl")) for url in _items(path)]
+    assert sorted(delivered) == sorted(urls)
 
 
 # --- bad input ---------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ def backfill(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, command: str) -> int:
-    from newsbot.store import SqliteSeenStore, StoreError, known_article, store_path_from_setting
+    from newsbot.store import SqliteSeenStore, StoreError, store_path_from_setting
 
     counts: Counter[str] = Counter()
     captures: list[tuple[str, dict[str, Any] | None]] = []
@@ -63,9 +63,8 @@ def _run(args: argparse.Namespace, command: str) -> int:
             kept = _kept([item for _, item in captures if item], store, importing, counts, command)
             now = datetime.datetime.now(datetime.UTC)
             out = args.out or output_folder() / f"{command}-{now:%Y-%m-%dT%H%M%S}.jsonl"
-            out, size = _write(out, kept) if kept else (out, 0)
-            if store and importing:  # once the lines are durably on disk, as the crawl's writer marks them
-                store.record_many(map(known_article, kept), output=str(out), reconciled_bytes=size)
+            if kept:
+                out = _deliver(out, kept, store if importing else None)
     except StoreError as error:
         raise CommandError(str(error)) from None
     skipped = ", ".join(f"{n} {what}" for what, n in sorted(counts.items()) if n) or "nothing"
@@ -237,23 +236,30 @@ def _short(old: Any, new: Any, width: int = 60) -> str:
     return f"{cut(before)} -> {cut(after)}"
 
 
-def _write(wanted: Path, items: list[dict[str, Any]]) -> tuple[Path, int]:
-    """Write `<name>.part`, fsync it, publish it; returns the delivery and its size. The name is the first
-    free one of `wanted`, as a crawl's: an earlier delivery replaced would lose articles the store marks."""
+def _deliver(wanted: Path, items: list[dict[str, Any]], store: Any) -> Path:
+    """Write `<name>.part`, fsync it, mark its articles in `store` (if any), then publish it, as a crawl's
+    writer does: an article is never delivered unmarked, and a part a kill left is the next crawl's to
+    settle. The name is the first of `wanted` no delivery had: one replaced would lose articles."""
     from newsbot.delivery import claim, json_line, part_path, publish, write_all
+    from newsbot.store import StoreError, known_article
 
     try:
         wanted.parent.mkdir(parents=True, exist_ok=True)
-        path, fd = claim(wanted, lambda _: False)
+        path, fd = claim(wanted, lambda name: store is not None and store.reconciled_bytes(str(name)) > 0)
     except OSError as error:
         raise CommandError(f"cannot write {wanted}: {error.strerror or error}") from None
+    part, marked = part_path(path), False
     try:
         write_all(fd, b"".join(map(json_line, items)))
         os.fsync(fd)
-        publish(part_path(path))
-        return path, os.fstat(fd).st_size
-    except OSError as error:
-        part_path(path).unlink(missing_ok=True)
-        raise CommandError(f"cannot write {path}: {error.strerror or error}") from None
+        if store is not None:
+            size = os.fstat(fd).st_size
+            store.record_many(map(known_article, items), output=str(path), reconciled_bytes=size)
+        marked = True
+        return publish(part)
+    except (OSError, StoreError) as error:
+        if not marked:  # a marked part is left for the next crawl into its folder to publish
+            part.unlink(missing_ok=True)
+        raise CommandError(f"{path} not delivered: {getattr(error, 'strerror', None) or error}") from None
     finally:
         os.close(fd)
