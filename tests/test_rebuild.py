@@ -6,9 +6,11 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import shutil
 from pathlib import Path
 from unittest.mock import Mock
 
+import pyarrow.dataset
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
@@ -117,6 +119,26 @@ def test_after_a_parser_change_the_rebuild_reports_the_field_and_how_many_change
     rebuilt = _items(out)
     assert sorted(url for url in rebuilt if "PRC" in rebuilt[url]["title"]) == changed
     assert rebuilt.keys() == crawled.keys() - set(gone)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="newsbot dataset keeps the latest line by scraped_at, which a rebuild gives as the capture "
+    "time (README): the crawl's line, parsed at or after it, wins the fold (proposed to the lead)",
+)
+def test_after_a_parser_fix_the_dataset_of_the_output_folder_holds_the_rebuilt_items(
+    demo, tmp_path, capsys, monkeypatch
+):
+    title = Layout2022.title
+    monkeypatch.setattr(Layout2022, "title", lambda self: (title(self) or "").replace("China", "PRC"))
+    folder = tmp_path / "output"
+    shutil.copytree(demo, folder)
+    archives = map(str, sorted(folder.glob("*.warc.gz")))
+    assert main(["rebuild", *archives, "--state", str(folder / "seen.sqlite"), "--against", str(folder)]) == 0
+    assert main(["dataset", str(tmp_path / "dataset"), str(folder)]) == 0
+    capsys.readouterr()
+    titles = pyarrow.dataset.dataset(tmp_path / "dataset", format="parquet").to_table(columns=["title"])
+    assert not [title for title in titles.column("title").to_pylist() if "China" in title]
 
 
 def test_the_rebuild_compares_with_the_output_folders_latest_items_by_default(

@@ -80,12 +80,10 @@ class Command(ScrapyCrawlCommand):
 
 def failure_line(spider: str, status: int, settings: BaseSettings, stats: dict[str, Any]) -> str:
     what = "failed" if status == EXIT_FAILED else "could not start"
-    line = f"newsbot {spider}: {what} (exit {status})"
     report = run_report_path(stats)  # this run's alone: beside its delivery
-    line += f"; report {report}" if report is not None and report.exists() else "; no report written"
-    if settings.get("LOG_FILE"):
-        line += f"; log {Path(settings.get('LOG_FILE')).absolute()}"
-    return line
+    written = f"report {report}" if report is not None and report.exists() else "no report written"
+    log = f"; log {Path(settings['LOG_FILE']).absolute()}" if settings.get("LOG_FILE") else ""
+    return f"newsbot {spider}: {what} (exit {status}); {written}{log}"
 
 
 def _summary_on_console(stats: dict[str, Any], settings: BaseSettings) -> bool:
