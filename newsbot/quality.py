@@ -6,7 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from newsbot.keys import STATS_FIELD_MISSING, STATS_ITEMS_VALID, STATS_NOTES, STATS_UNKNOWN_SECTIONS
+from newsbot.keys import (
+    NOTE_SECTIONS_MOVED,
+    STATS_FIELD_MISSING,
+    STATS_ITEMS_VALID,
+    STATS_NOTES,
+    STATS_UNKNOWN_SECTIONS,
+)
 from newsbot.parsing.article import FIELD_HINTS
 
 FITS, DEGRADED, BROKEN = "fits", "degraded", "broken"
@@ -154,6 +160,8 @@ def assess_site(figures: Mapping[str, Any], stats: Mapping[str, Any]) -> dict[st
     valid = parsed - figures["items_invalid"]
     notes: dict[str, dict[str, Any]] = {}
     for kind, count in notes_from_stats(stats).items():
+        if STATS_NOTES + kind == NOTE_SECTIONS_MOVED:
+            continue  # the navigation's, not a page's: the check shows moved sections apart
         share, limit = count / valid, None if kind in NOTES_NOT_JUDGED else NOTE_MAX_SHARE
         status = None if limit is None else DEGRADED if share > limit else FITS
         notes[kind] = dict(articles=count, total=valid, share=share, degraded_above=limit, status=status)
