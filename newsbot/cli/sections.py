@@ -15,7 +15,7 @@ from newsbot.cli import mirror_option, project_settings, site_named, table
 from newsbot.mirror import mirror_url
 from newsbot.parsing.navigation import parse_navigation
 from newsbot.reasons import unreachable_host
-from newsbot.registry import SectionResolution, load_registry, resolve_sections
+from newsbot.registry import load_registry, resolve_sections
 from newsbot.settings import user_agent
 
 EXIT_DRIFT = 1
@@ -47,11 +47,21 @@ def run(args: argparse.Namespace) -> int:
                 print(f"newsbot sections: {cause}", file=sys.stderr)
                 return EXIT_DRIFT
             error = f"{site.home_url} could not be fetched: {reason}"
+        report: dict[str, Any] = {"site": site.name, "host": site.host, "home_url": site.home_url}
         if error:
-            reports.append({"site": site.name, "host": site.host, "home_url": site.home_url, "error": error})
-        else:
-            resolution = resolve_sections(site, navigation.sections, not_sections=navigation.not_sections)
-            reports.append(site_report(resolution))
+            reports.append({**report, "error": error})
+            continue
+        resolution = resolve_sections(site, navigation.sections, not_sections=navigation.not_sections)
+        reports.append(
+            {
+                **report,
+                "sections": [section.as_dict() for section in resolution.sections],
+                "moved": [section.key for section in resolution.moved],
+                "new": [section.key for section in resolution.new],
+                "missing": [section.key for section in resolution.missing],
+                "not_sections": [{"label": link.label, "url": link.url} for link in resolution.not_sections],
+            }
+        )
     status = EXIT_DRIFT if any(r.get("error") or r["missing"] for r in reports) else 0
     if args.json:
         document = {"source": mirror or "live", "exit_status": status, "sites": reports}
@@ -59,20 +69,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write("\n".join(render(report) for report in reports))
     return status
-
-
-def site_report(resolution: SectionResolution) -> dict[str, Any]:
-    site = resolution.site
-    return {
-        "site": site.name,
-        "host": site.host,
-        "home_url": site.home_url,
-        "sections": [section.as_dict() for section in resolution.sections],
-        "moved": [section.key for section in resolution.moved],
-        "new": [section.key for section in resolution.new],
-        "missing": [section.key for section in resolution.missing],
-        "not_sections": [{"label": link.label, "url": link.url} for link in resolution.not_sections],
-    }
 
 
 def render(report: dict[str, Any]) -> str:
