@@ -110,6 +110,10 @@ def test_one_failing_site_fails_crawlall_while_every_other_site_delivers(tmp_pat
     [
         (["-a", "sections=superpowers"], "-a sections names one site's sections: use `scrapy crawl SITE"),
         (["-s", "NEWSBOT_OUTPUT=all.jsonl"], "-s NEWSBOT_OUTPUT: one file for every spider; put {spider}"),
+        (["-O", "all.jsonl"], "feed all.jsonl: one file for every spider; put %(name)s"),
+        # Scrapy fills only its own placeholders in a feed's URI: each spider would overwrite the others'.
+        (["-O", "{spider}.jsonl"], "feed {spider}.jsonl: one file for every spider; put %(name)s"),
+        (["-s", 'FEEDS={"all.jsonl": {"format": "jsonlines"}}'], "feed all.jsonl: one file for every"),
         (["-a", "source=feed"], "marsdaily.com has no known feed"),
     ],
 )

@@ -10,9 +10,6 @@ from scrapy.exceptions import UsageError
 from newsbot.cli.commands.crawl import Command as CrawlCommand
 from newsbot.registry import load_registry
 
-# Placeholders that give each spider a file of its own (newsbot's and Scrapy's feed-URI one).
-_PER_SPIDER = ("{spider}", "{site}", "%(name)s")
-
 
 class Command(CrawlCommand):
     command_name = "crawlall"
@@ -27,9 +24,12 @@ class Command(CrawlCommand):
         if "sections" in opts.spargs:
             raise UsageError("-a sections names one site's sections: use `scrapy crawl SITE -a sections=...`")
         assert self.settings is not None
-        files = [("-s NEWSBOT_OUTPUT", self.settings["NEWSBOT_OUTPUT"])]
-        files += [(f"-o {uri}", uri) for uri in (opts.output or []) + (opts.overwrite_output or [])]
-        shared = [given for given, name in files if name and not any(mark in name for mark in _PER_SPIDER)]
-        if shared:
-            raise UsageError(f"{shared[0]}: one file for every spider; put {{spider}} (or %(name)s) in it")
+        # Placeholders that give each spider a file of its own: a feed's URI has only Scrapy's.
+        files: list[tuple[str, str, tuple[str, ...]]] = [
+            ("-s NEWSBOT_OUTPUT", self.settings["NEWSBOT_OUTPUT"], ("%(name)s", "{site}", "{spider}"))
+        ]
+        files += [(f"feed {uri}", str(uri), ("%(name)s",)) for uri in self.settings.getdict("FEEDS")]
+        for given, name, marks in files:
+            if name and not any(mark in name for mark in marks):
+                raise UsageError(f"{given}: one file for every spider; put {marks[-1]} in it")
         return list(dict.fromkeys(args)) or [site.name for site in load_registry().sites]
