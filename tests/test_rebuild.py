@@ -141,6 +141,28 @@ def test_after_a_parser_fix_the_dataset_of_the_output_folder_holds_the_rebuilt_i
     assert not [title for title in titles.column("title").to_pylist() if "China" in title]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="a body fix changes content_hash, so the store no longer names a syndicated body's owner and "
+    "the first archive read wins; the store tells no copy from a written URL (proposed to the lead)",
+)
+def test_after_a_body_fix_the_rebuild_delivers_each_syndicated_story_under_the_url_the_crawl_did(
+    demo, tmp_path, capsys, monkeypatch
+):
+    paragraphs = Layout2022.paragraphs
+
+    def fixed(self):
+        found = paragraphs(self)
+        return [*found[:-1], found[-1] + " (fixed)"] if found else found
+
+    monkeypatch.setattr(Layout2022, "paragraphs", fixed)
+    out = tmp_path / "rebuilt.jsonl"
+    archives = map(str, sorted(demo.glob("*.warc.gz")))
+    assert main(["rebuild", *archives, "--out", str(out), "--state", str(demo / "seen.sqlite")]) == 0
+    capsys.readouterr()
+    assert _items(out).keys() == _demo_items(demo).keys()
+
+
 def test_the_rebuild_compares_with_the_output_folders_latest_items_by_default(
     demo, tmp_path, capsys, monkeypatch
 ):
