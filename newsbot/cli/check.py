@@ -89,8 +89,6 @@ def _report(site: Site, crawler: Any, sections_requested: int) -> dict[str, Any]
     walked = stats.get(keys.STATS_SECTIONS_WALKED)
     section_pages = stats.get(keys.STATS_SECTION_PAGES, 0) - not_sections
     links = stats.get(keys.STATS_LISTED_ENTRIES, 0)
-    not_article = stats.get(keys.STATS_PAGES_NOT_ARTICLE, 0)
-    unparsed = stats.get(keys.STATS_PAGES_UNPARSED, 0)
     statuses = keys.stats_under(stats, "downloader/response_status_count/")
     # Every item the spider parsed: a duplicate dropped (a syndicated copy another site of this check
     # saw first) was parsed all the same.
@@ -106,10 +104,10 @@ def _report(site: Site, crawler: Any, sections_requested: int) -> dict[str, Any]
         "section_pages_empty": stats.get(keys.STATS_SECTION_PAGES_EMPTY, 0) - not_sections,
         "article_links": links,
         "article_links_per_section_page": links / section_pages if section_pages else None,
-        "articles_requested": stats.get(keys.STATS_ARTICLES_REQUESTED) or not_article + unparsed + parsed,
+        "articles_requested": stats.get(keys.STATS_ARTICLES_REQUESTED, 0),
         "articles_parsed": parsed,
-        "pages_not_article": not_article,
-        "pages_unparsed": unparsed,
+        "pages_not_article": stats.get(keys.STATS_PAGES_NOT_ARTICLE, 0),
+        "pages_unparsed": stats.get(keys.STATS_PAGES_UNPARSED, 0),
         "items_invalid": invalid,
         "duplicates_dropped": sum(keys.stats_under(stats, keys.STATS_ITEMS_DROPPED_PREFIX).values()),
         # Why pages were not had, as the spider classifies it (HTTP status, block page, not an article).
