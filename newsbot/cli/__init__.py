@@ -72,10 +72,8 @@ def table(rows: Sequence[Sequence[object]], align: str, indent: str = "") -> lis
     """Text columns as wide as their widest cell, each aligned by its `<` or `>` in `align`."""
     cells = [[str(cell) for cell in row] for row in rows]
     widths = [max((len(row[column]) for row in cells), default=0) for column in range(len(align))]
-    return [
-        (
-            indent
-            + "  ".join(f"{cell:{a}{width}}" for cell, a, width in zip(row, align, widths, strict=True))
-        ).rstrip()
-        for row in cells
-    ]
+    lines = []
+    for row in cells:
+        text = "  ".join(f"{cell:{a}{width}}" for cell, a, width in zip(row, align, widths, strict=True))
+        lines.append((indent + text).rstrip())
+    return lines
