@@ -134,7 +134,8 @@ def test_after_a_parser_fix_the_dataset_of_the_output_folder_holds_the_rebuilt_i
     folder = tmp_path / "output"
     shutil.copytree(demo, folder)
     archives = map(str, sorted(folder.glob("*.warc.gz")))
-    assert main(["rebuild", *archives, "--state", str(folder / "seen.sqlite"), "--against", str(folder)]) == 0
+    words = ["--out", str(folder / "rebuild.jsonl"), "--state", str(folder / "seen.sqlite")]
+    assert main(["rebuild", *archives, *words, "--against", str(folder)]) == 0
     assert main(["dataset", str(tmp_path / "dataset"), str(folder)]) == 0
     capsys.readouterr()
     titles = pyarrow.dataset.dataset(tmp_path / "dataset", format="parquet").to_table(columns=["title"])
