@@ -99,7 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub = command(name, run)
         sub.add_argument("warcs", nargs="+", type=Path, metavar="WARC", help="WARC files (.warc or .warc.gz)")
         sub.add_argument(
-            "--out", type=Path, help=f"the new delivery (default: {name}-<time>.jsonl in output/)"
+            "--out",
+            type=Path,
+            help=f"the new delivery, -2 if taken (default: {name}-<time>.jsonl in output/)",
         )
         sub.add_argument("--state", type=Path, help="the store (default: NEWSBOT_STATE or its default)")
         if name == "rebuild":
