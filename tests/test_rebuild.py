@@ -292,6 +292,21 @@ def test_an_import_whose_store_fails_delivers_nothing_and_its_rerun_delivers_eac
     assert sorted(delivered) == sorted(urls)
 
 
+def test_an_import_into_a_relative_out_is_a_delivery_newsbot_state_warns_of_when_it_is_gone(
+    tmp_path, manifest, capsys, monkeypatch
+):
+    urls = [a["url"] for a in manifest["articles"] if not a["syndication_group"]][:2]
+    common_crawl_warc(tmp_path / "cc.warc.gz", urls)
+    monkeypatch.chdir(tmp_path)
+    assert main(["import", "cc.warc.gz", "--out", "import.jsonl", "--state", "seen.sqlite"]) == 0
+    (tmp_path / "import.jsonl").unlink()  # deleted to start over: the next crawl would not fetch them
+    capsys.readouterr()
+    assert main(["state", "--path", "seen.sqlite"]) == 0
+    assert (
+        "newsbot state: 1 deliveries (2 articles) are not where they were written" in capsys.readouterr().err
+    )
+
+
 # --- bad input ---------------------------------------------------------------------------------
 
 

@@ -245,7 +245,10 @@ def _deliver(wanted: Path, items: list[dict[str, Any]], store: Any) -> Path:
 
     try:
         wanted.parent.mkdir(parents=True, exist_ok=True)
-        path, fd = claim(wanted, lambda name: store is not None and store.reconciled_bytes(str(name)) > 0)
+        # Absolute, as a crawl records its delivery: `newsbot state` looks for the store's deliveries.
+        path, fd = claim(
+            wanted.absolute(), lambda name: store is not None and store.reconciled_bytes(str(name)) > 0
+        )
     except OSError as error:
         raise CommandError(f"cannot write {wanted}: {error.strerror or error}") from None
     part, marked = part_path(path), False
