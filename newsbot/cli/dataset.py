@@ -47,8 +47,8 @@ def run(args: argparse.Namespace) -> int:
     out: Path = args.out.absolute()
     if out.exists() and not (out / MARKER).is_file() and not (out.is_dir() and not any(out.iterdir())):
         raise CommandError(f"{out} holds something that is not a newsbot dataset; name a new or empty folder")
-    files = _delivery_files(args.inputs or [output_folder()])
     try:
+        files = _delivery_files(args.inputs or [output_folder()])
         rows, counts = _read(files)
         out.parent.mkdir(parents=True, exist_ok=True)
         temporary = tempfile.TemporaryDirectory(
@@ -86,7 +86,9 @@ def _delivery_files(inputs: list[Path]) -> list[Path]:
             raise CommandError(f"{path} {what}")
     if not files:
         raise CommandError(f"no deliveries (*.jsonl) in {', '.join(map(str, inputs))}")
-    return sorted(files)
+    # In the order they were written: of two versions fetched in one second (an item and its rebuild,
+    # which keeps the capture time), the one delivered last is kept, whatever the files' names.
+    return sorted(files, key=lambda path: (path.stat().st_mtime_ns, path))
 
 
 def _read(files: list[Path]) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
@@ -112,6 +114,13 @@ def _read(files: list[Path]) -> tuple[dict[str, dict[str, Any]], dict[str, int]]
                 counts["duplicates"] += kept is not None
                 if kept is None or row["scraped_at"] >= kept["scraped_at"]:
                     rows[row["url"]] = row
+    # One story is one row (ANATOMY.md): a syndicated copy, same body under another URL, folds to the
+    # URL fetched first, as the crawl's dedupe keeps it. An empty body (nothing extracted) is no story.
+    stories: dict[str, dict[str, Any]] = {}
+    for row in sorted(rows.values(), key=lambda row: (row["scraped_at"], row["url"])):
+        if row["body"] and stories.setdefault(row["content_hash"], row) is not row:
+            counts["duplicates"] += 1
+            del rows[row["url"]]
     return rows, counts
 
 
