@@ -333,3 +333,12 @@ def test_syndicated_copies_delivered_apart_are_one_row_the_first_fetched(tmp_pat
     write_delivery(tmp_path / "empty" / "c.jsonl", empty)
     status, printed, _ = compact(capsys, tmp_path / "out2", tmp_path / "empty")
     assert status == 0 and "2 rows written, 0 duplicates folded" in printed
+
+
+def test_the_dataset_folder_is_as_readable_as_any_folder_the_user_makes(tmp_path, demo_lines, capsys):
+    """Built in a temporary folder, which is made private (0700): swapped in as it was, a reader
+    running as another user (the warehouse's loader) could not list it."""
+    out = tmp_path / "out"
+    assert compact(capsys, out, write_delivery(tmp_path / "in.jsonl", demo_lines[:2]))[0] == 0
+    (tmp_path / "made").mkdir()
+    assert out.stat().st_mode == (tmp_path / "made").stat().st_mode

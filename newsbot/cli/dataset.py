@@ -55,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
             prefix=f".{out.name}.", suffix=".building", dir=out.parent, ignore_cleanup_errors=True
         )
         with temporary as building:  # and then, once swapped, the old dataset: gone with it
+            # Private (0700) as made; the dataset is for its readers, as any folder the user makes.
+            os.chmod(building, 0o777 & ~_umask())
             _write(sorted(rows.values(), key=lambda row: row["url"]), Path(building))
             summary = {
                 "schema_version": SCHEMA_VERSION,
@@ -72,6 +74,12 @@ def run(args: argparse.Namespace) -> int:
         f"{counts['duplicates']} duplicates folded, {counts['skipped']} skipped"
     )
     return 0
+
+
+def _umask() -> int:
+    umask = os.umask(0)  # read only by setting it
+    os.umask(umask)
+    return umask
 
 
 def _delivery_files(inputs: list[Path]) -> list[Path]:
