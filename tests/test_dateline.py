@@ -407,6 +407,9 @@ def test_byline_never_raises(text: str) -> None:
             "Washington",
         ),
         ("by Staff WritersMcLean VA (SPX) Oct 8, 2025", "by Staff Writers", (), "McLean VA"),
+        # A capital after Mc or Mac is inside a name, not where a place begins.
+        ("By Kelly McDonaldHouston (AFP) Oct 8, 2025", "By Kelly McDonald", ("Kelly McDonald",), "Houston"),
+        ("By Jim MacKennaMcLean VA (UPI) Oct 8, 2025", "By Jim MacKenna", ("Jim MacKenna",), "McLean VA"),
     ],
 )
 def test_a_byline_glued_to_its_dateline_splits_where_the_place_begins(glued, byline, authors, place):

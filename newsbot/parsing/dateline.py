@@ -261,9 +261,12 @@ def parse_byline(text: str) -> Byline | None:
     return Byline(raw, tuple(authors), agency)
 
 
-# Where a glued dateline may start: a capital after a small letter or a dot ("WritersMoscow"), or
-# a capital word after a capitalised surname ("AHMEDDakar": AHMED + Dakar).
-_GLUED_WORD_BOUNDARY = re.compile(r"[A-Z](?<=[a-z.][A-Z])|[A-Z](?<=[A-Z][A-Z])(?=[a-z])")
+# Where a glued dateline may start: a capital after a small letter or a dot ("WritersMoscow") but
+# for the one inside a name after Mc or Mac ("McDonald"), or a capital word after a capitalised
+# surname ("AHMEDDakar": AHMED + Dakar).
+_GLUED_WORD_BOUNDARY = re.compile(
+    r"[A-Z](?<=[a-z.][A-Z])(?<!\bMc[A-Z])(?<!\bMac[A-Z])|[A-Z](?<=[A-Z][A-Z])(?=[a-z])"
+)
 # A word that is itself two glued words, surname and place: "HUSSEINParis".
 _GLUED_SURNAME = re.compile(r"[A-Z]{2}[a-z]")
 
