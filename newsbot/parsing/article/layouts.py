@@ -104,19 +104,28 @@ class Layout2022:
 
     @property
     def is_article(self) -> bool:
-        headline_and_dateline = self.headline_element is not None and self.dateline() is not None
-        return self.body_start_at is not None or headline_and_dateline
+        """A body start marker; else a headline with a dateline or the body end marker (an
+        advertorial has no dateline)."""
+        if self.body_start_at is not None:
+            return True
+        return self.headline_element is not None and (
+            self.dateline() is not None or self.page.find([("end marker", self.body_end)]) is not None
+        )
 
     @cached_property
     def header_region(self) -> range | None:
-        """From the headline's end to the body start marker, or HEADER_REACH of text where one of
-        the two is missing; None when both are."""
+        """From the headline's end to the body start marker, or HEADER_REACH of text (short of the
+        body's end) where one of the two is missing; None when both are."""
         page, body_start = self.page, self.body_start_at
         if self.headline_element is not None:
             start = page.end[self.headline_element] + 1
             if body_start is not None and body_start >= start:
                 return range(start, body_start)
-            return range(start, page.reach(start, HEADER_REACH))
+            # Not past the body's end: the teaser after it has a dateline, another article's.
+            body_end = page.find([("end marker", self.body_end), *self.body_end_fallbacks], start)
+            return range(
+                start, min(page.reach(start, HEADER_REACH), body_end[0] if body_end else len(page.events))
+            )
         if body_start is None:
             return None
         seen, start = 0, body_start
