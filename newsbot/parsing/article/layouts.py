@@ -60,8 +60,9 @@ class Layout2022:
     caption_class: ClassVar[str] = "caption"
     # Where the body ends when the end marker is missing: the first of these in the page.
     body_end_fallbacks: ClassVar[tuple[tuple[str, Marker], ...]] = (
-        ("Related Links heading", Text(re.compile(r"\A\s*Related Links\s*\Z", re.I))),
+        ("Related Links heading", Text(re.compile(r"\A\s*Related Links\s*:?\s*\Z", re.I))),
         *DONATION_BOX,
+        ("section label", Element(None, "BSection")),  # the teaser's, when there is no donation box
         ("comments line", Text(re.compile(r"Comment using your Disqus", re.I))),
         ("footer", Text(re.compile(r"Copyright 1995-\d{4}", re.I))),
     )
