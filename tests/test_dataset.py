@@ -330,6 +330,11 @@ def test_syndicated_copies_delivered_apart_are_one_row_the_first_fetched(tmp_pat
     status, printed, _ = compact(capsys, tmp_path / "out", tmp_path / "in")
     assert status == 0 and "1 rows written, 1 duplicates folded" in printed
     assert read(tmp_path / "out").column("url").to_pylist() == [first["url"]]
+    # The first URL delivered again after the copy (around a crash) is still the one fetched first.
+    write_delivery(tmp_path / "in" / "c.jsonl", [{**first, "scraped_at": "3000-01-01T00:00:00Z"}])
+    status, printed, _ = compact(capsys, tmp_path / "out", tmp_path / "in")
+    assert status == 0 and "1 rows written, 2 duplicates folded" in printed
+    assert read(tmp_path / "out").column("url").to_pylist() == [first["url"]]
     write_delivery(tmp_path / "empty" / "c.jsonl", empty)
     status, printed, _ = compact(capsys, tmp_path / "out2", tmp_path / "empty")
     assert status == 0 and "2 rows written, 0 duplicates folded" in printed

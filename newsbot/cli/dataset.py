@@ -107,6 +107,7 @@ def _read(files: list[Path]) -> tuple[dict[str, dict[str, Any]], dict[str, int]]
     nullable = [name for name, node in properties.items() if {"type": "null"} in node.get("anyOf", [])]
     parsers = {field.name: PARSERS[str(field.type)] for field in arrow_schema() if str(field.type) in PARSERS}
     rows: dict[str, dict[str, Any]] = {}
+    fetched_first: dict[str, datetime.datetime] = {}
     counts = {"lines": 0, "duplicates": 0, "skipped": 0}
     for path in files:
         with path.open("rb") as handle:
@@ -120,12 +121,15 @@ def _read(files: list[Path]) -> tuple[dict[str, dict[str, Any]], dict[str, int]]
                     continue
                 kept = rows.get(row["url"])
                 counts["duplicates"] += kept is not None
+                fetched_first[row["url"]] = min(
+                    fetched_first.get(row["url"], row["scraped_at"]), row["scraped_at"]
+                )
                 if kept is None or row["scraped_at"] >= kept["scraped_at"]:
                     rows[row["url"]] = row
     # One story is one row (ANATOMY.md): a syndicated copy, same body under another URL, folds to the
     # URL fetched first, as the crawl's dedupe keeps it. An empty body (nothing extracted) is no story.
     stories: dict[str, dict[str, Any]] = {}
-    for row in sorted(rows.values(), key=lambda row: (row["scraped_at"], row["url"])):
+    for row in sorted(rows.values(), key=lambda row: (fetched_first[row["url"]], row["url"])):
         if row["body"] and stories.setdefault(row["content_hash"], row) is not row:
             counts["duplicates"] += 1
             del rows[row["url"]]
