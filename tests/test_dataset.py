@@ -21,6 +21,7 @@ from newsbot.cli import dataset
 from newsbot.cli.main import main
 from newsbot.delivery import deliveries
 from newsbot.item import SCHEMA_VERSION, shipped_schema
+from newsbot.parsing.article import content_hash
 from tests.crawling import expected_articles
 from tests.readme_commands import command_lines, fresh_checkout, readme_blocks, run_shell
 
@@ -289,3 +290,60 @@ def test_during_reruns_out_is_always_a_whole_dataset_never_missing(tmp_path, dem
     thread.join()
     assert looks and all(looks)
     assert read(out).num_rows == len(demo_lines)  # the last rerun's, whole
+
+
+def test_a_tie_of_scraped_at_goes_to_the_delivery_written_last_not_the_name_sorted_last(
+    tmp_path, demo_lines, capsys
+):
+    """`newsbot rebuild` writes today's parse of a page with its capture time: the same `scraped_at`
+    as the crawl's item, in `rebuild-...jsonl`, which sorts before `spacewar-...jsonl`. The dataset
+    takes the rebuilt row, the one delivered last, whatever the names."""
+    line = demo_lines[0]
+    crawl = write_delivery(tmp_path / "in" / "spacewar-2026-01-01T000000.jsonl", [line])
+    fixed = {**line, "title": "Fixed"}
+    rebuild = write_delivery(tmp_path / "in" / "rebuild-2026-02-01T000000.jsonl", [fixed])
+    for first, then, title in ((crawl, rebuild, "Fixed"), (rebuild, crawl, line["title"])):
+        os.utime(first, (1_000_000, 1_000_000))
+        os.utime(then, (2_000_000, 2_000_000))
+        status, printed, _ = compact(capsys, tmp_path / "out", tmp_path / "in")
+        assert status == 0 and "1 rows written, 1 duplicates folded" in printed
+        assert read(tmp_path / "out").column("title").to_pylist() == [title]
+
+
+def test_syndicated_copies_delivered_apart_are_one_row_the_first_fetched(tmp_path, demo_lines, capsys):
+    """One story is one row, whichever sites carried it (docs/ANATOMY.md): a copy under another URL
+    in another delivery (a rebuild or an import without the store, a second output folder) folds to
+    the URL fetched first. Bodies that are empty (nothing extracted) say nothing about the story."""
+    first, other = demo_lines[0], demo_lines[1]
+    later = {
+        **first,
+        "url": first["url"].replace(".html", "_copy.html"),
+        "scraped_at": "2999-01-01T00:00:00Z",
+    }
+    nothing = content_hash("")
+    empty = [
+        {**line, "paragraphs": [], "body": "", "word_count": 0, "content_hash": nothing}
+        for line in (first, other)
+    ]
+    write_delivery(tmp_path / "in" / "a.jsonl", [later])
+    write_delivery(tmp_path / "in" / "b.jsonl", [first])
+    status, printed, _ = compact(capsys, tmp_path / "out", tmp_path / "in")
+    assert status == 0 and "1 rows written, 1 duplicates folded" in printed
+    assert read(tmp_path / "out").column("url").to_pylist() == [first["url"]]
+    # The first URL delivered again after the copy (around a crash) is still the one fetched first.
+    write_delivery(tmp_path / "in" / "c.jsonl", [{**first, "scraped_at": "3000-01-01T00:00:00Z"}])
+    status, printed, _ = compact(capsys, tmp_path / "out", tmp_path / "in")
+    assert status == 0 and "1 rows written, 2 duplicates folded" in printed
+    assert read(tmp_path / "out").column("url").to_pylist() == [first["url"]]
+    write_delivery(tmp_path / "empty" / "c.jsonl", empty)
+    status, printed, _ = compact(capsys, tmp_path / "out2", tmp_path / "empty")
+    assert status == 0 and "2 rows written, 0 duplicates folded" in printed
+
+
+def test_the_dataset_folder_is_as_readable_as_any_folder_the_user_makes(tmp_path, demo_lines, capsys):
+    """Built in a temporary folder, which is made private (0700): swapped in as it was, a reader
+    running as another user (the warehouse's loader) could not list it."""
+    out = tmp_path / "out"
+    assert compact(capsys, out, write_delivery(tmp_path / "in.jsonl", demo_lines[:2]))[0] == 0
+    (tmp_path / "made").mkdir()
+    assert out.stat().st_mode == (tmp_path / "made").stat().st_mode

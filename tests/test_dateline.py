@@ -123,6 +123,32 @@ UNPARSED_FORMS = [
 ]
 
 
+# Figures only: 05/06/2022 is 5 June in Paris and May 6 in Washington, 22/05/06 has its year first
+# or last. Which is which is a guess, so the day is not stored; a four-digit year and a day over 12
+# (or first, the ISO order) leave no doubt.
+AMBIGUOUS_FORMS = [
+    "Moscow (AFP) 05/06/2022",
+    "Moscow (AFP) 5.6.2022",
+    "Moscow 06-05-2022",
+    "Moscow (AFP) 22/05/06",
+]
+
+
+@pytest.mark.parametrize("text", AMBIGUOUS_FORMS)
+def test_a_date_in_figures_that_reads_two_ways_is_none_with_a_note(text: str) -> None:
+    parsed = parse_dateline(text)
+    assert parsed is not None and parsed.date is None
+    assert f"dateline: ambiguous date '{text.rsplit(' ', 1)[1]}'" in parsed.notes
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [("Moscow (AFP) 13/06/2022", D(2022, 6, 13)), ("Moscow (AFP) 2022/06/05", D(2022, 6, 5))],
+)
+def test_a_date_in_figures_that_reads_one_way_is_read(text: str, date: D) -> None:
+    assert parse_dateline(text) == Dateline(text, "Moscow", "AFP", date, (FALLBACK,))
+
+
 @pytest.mark.parametrize(("text", "place", "agency", "date_text"), UNPARSED_FORMS)
 def test_unparsed_dates_are_none_with_a_note(
     text: str, place: str, agency: str | None, date_text: str
@@ -381,6 +407,9 @@ def test_byline_never_raises(text: str) -> None:
             "Washington",
         ),
         ("by Staff WritersMcLean VA (SPX) Oct 8, 2025", "by Staff Writers", (), "McLean VA"),
+        # A capital after Mc or Mac is inside a name, not where a place begins.
+        ("By Kelly McDonaldHouston (AFP) Oct 8, 2025", "By Kelly McDonald", ("Kelly McDonald",), "Houston"),
+        ("By Jim MacKennaMcLean VA (UPI) Oct 8, 2025", "By Jim MacKenna", ("Jim MacKenna",), "McLean VA"),
     ],
 )
 def test_a_byline_glued_to_its_dateline_splits_where_the_place_begins(glued, byline, authors, place):

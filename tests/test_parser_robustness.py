@@ -931,6 +931,21 @@ def test_canaries_in_listing_pages_change_nothing(listing, canaries):
     assert found.pagination == expected.pagination
 
 
+def test_an_entry_without_read_more_has_its_teaser_line_not_the_rest_of_the_page():
+    """The teaser runs to "read more" (VERIFIED); an entry without one (the last here) took the
+    pager and the whole copyright footer as its teaser, the article's summary."""
+    url = "https://www.spacewar.com/superpowers.html"
+    page = page_bytes(url)
+    expected = parse_listing_page(url, page, section_slug="superpowers").entries
+    end = b">read more</a>"
+    for cut in (page.rindex(end), page.index(end)):  # the last entry's, and the first's
+        without = page[: page.rindex(b"<a ", 0, cut)] + page[cut + len(end) :]
+        assert parse_listing_page(url, without, section_slug="superpowers").entries == expected
+    # A list of headlines alone (a home page) has no teasers: not the "RSS Feed" link and the footer.
+    home = "https://www.spacewar.com/index.html"
+    assert {entry.teaser for entry in parse_listing_page(home, page_bytes(home)).entries} == {None}
+
+
 FEED_STRAY = [
     b"<script>var zqcanaryscript = 1;</script>",
     b"<style>zqcanarystyle</style>",

@@ -7,6 +7,7 @@ import fcntl
 import json
 import os
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from scrapy.exceptions import CloseSpider, DropItem
@@ -17,6 +18,7 @@ from newsbot.pipelines.writer import JsonLinesWriterPipeline
 from newsbot.reasons import InvalidItem
 from newsbot.store import KnownArticle, known_article
 from tests.components import article_item, make_crawler, run
+from tests.conftest import SNAPSHOT
 
 REPORTS = "https://www.spacewar.com/reports/"
 ONE = REPORTS + "Chinas_premier_to_visit_North_Korea_this_week_999.html"
@@ -67,6 +69,31 @@ def test_a_second_copy_is_dropped_by_url_by_store_or_by_body_and_a_copy_is_recor
         assert [
             stats[f"newsbot/items_dropped/{k}"] for k in ("duplicate_url", "duplicate_content", "known_url")
         ] == [1, 1, 1]
+
+    run(scenario())
+
+
+def test_articles_whose_pages_hold_no_text_are_not_taken_for_copies_of_one_another(tmp_path):
+    """A video's page has no paragraphs: hashed on the empty body, every such article was a
+    "syndicated copy" of the first, dropped and marked known, never to be fetched again. With no
+    body, the headline is what tells two stories apart (and a copy of one from its original)."""
+
+    def without_text(url: str) -> bytes:
+        page = (SNAPSHOT / urlsplit(url).hostname / urlsplit(url).path.lstrip("/")).read_bytes()
+        start, end = page.index(b"<!--body-2-incontainer.php-->"), page.index(b"<!--RELATED LINKS-->")
+        return (
+            page[:start]
+            + b'<!--body-2-incontainer.php-->\n<iframe src="/video.html"></iframe>\n'
+            + page[end:]
+        )
+
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        dedupe = crawler.get_item_pipeline(DedupePipeline)
+        one, two = (article_item(crawler, url, without_text(url)) for url in (ONE, TWO))
+        assert one.body == two.body == ""
+        assert await dedupe.process_item(one) is one
+        assert await dedupe.process_item(two) is two
 
     run(scenario())
 

@@ -47,14 +47,16 @@ def run(args: argparse.Namespace) -> int:
     out: Path = args.out.absolute()
     if out.exists() and not (out / MARKER).is_file() and not (out.is_dir() and not any(out.iterdir())):
         raise CommandError(f"{out} holds something that is not a newsbot dataset; name a new or empty folder")
-    files = _delivery_files(args.inputs or [output_folder()])
     try:
+        files = _delivery_files(args.inputs or [output_folder()])
         rows, counts = _read(files)
         out.parent.mkdir(parents=True, exist_ok=True)
         temporary = tempfile.TemporaryDirectory(
             prefix=f".{out.name}.", suffix=".building", dir=out.parent, ignore_cleanup_errors=True
         )
         with temporary as building:  # and then, once swapped, the old dataset: gone with it
+            # Private (0700) as made; the dataset is for its readers, as any folder the user makes.
+            os.chmod(building, 0o777 & ~_umask())
             _write(sorted(rows.values(), key=lambda row: row["url"]), Path(building))
             summary = {
                 "schema_version": SCHEMA_VERSION,
@@ -74,6 +76,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _umask() -> int:
+    umask = os.umask(0)  # read only by setting it
+    os.umask(umask)
+    return umask
+
+
 def _delivery_files(inputs: list[Path]) -> list[Path]:
     files: set[Path] = set()
     for path in inputs:
@@ -86,7 +94,9 @@ def _delivery_files(inputs: list[Path]) -> list[Path]:
             raise CommandError(f"{path} {what}")
     if not files:
         raise CommandError(f"no deliveries (*.jsonl) in {', '.join(map(str, inputs))}")
-    return sorted(files)
+    # In the order they were written: of two versions fetched in one second (an item and its rebuild,
+    # which keeps the capture time), the one delivered last is kept, whatever the files' names.
+    return sorted(files, key=lambda path: (path.stat().st_mtime_ns, path))
 
 
 def _read(files: list[Path]) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
@@ -97,6 +107,7 @@ def _read(files: list[Path]) -> tuple[dict[str, dict[str, Any]], dict[str, int]]
     nullable = [name for name, node in properties.items() if {"type": "null"} in node.get("anyOf", [])]
     parsers = {field.name: PARSERS[str(field.type)] for field in arrow_schema() if str(field.type) in PARSERS}
     rows: dict[str, dict[str, Any]] = {}
+    fetched_first: dict[str, datetime.datetime] = {}
     counts = {"lines": 0, "duplicates": 0, "skipped": 0}
     for path in files:
         with path.open("rb") as handle:
@@ -110,8 +121,18 @@ def _read(files: list[Path]) -> tuple[dict[str, dict[str, Any]], dict[str, int]]
                     continue
                 kept = rows.get(row["url"])
                 counts["duplicates"] += kept is not None
+                fetched_first[row["url"]] = min(
+                    fetched_first.get(row["url"], row["scraped_at"]), row["scraped_at"]
+                )
                 if kept is None or row["scraped_at"] >= kept["scraped_at"]:
                     rows[row["url"]] = row
+    # One story is one row (ANATOMY.md): a syndicated copy, same body under another URL, folds to the
+    # URL fetched first, as the crawl's dedupe keeps it. An empty body (nothing extracted) is no story.
+    stories: dict[str, dict[str, Any]] = {}
+    for row in sorted(rows.values(), key=lambda row: (fetched_first[row["url"]], row["url"])):
+        if row["body"] and stories.setdefault(row["content_hash"], row) is not row:
+            counts["duplicates"] += 1
+            del rows[row["url"]]
     return rows, counts
 
 

@@ -60,7 +60,7 @@ _AGENCY_SPLIT_RE = re.compile(_PLACE + _AGENCY + r"(?P<tail>.*)", re.IGNORECASE)
 # ... or, without an agency, the date starts at the first month/weekday name or digit.
 _DATE_START_RE = re.compile(rf"\b(?:{_MONTHS}|{_WEEKDAYS})\b|\d", re.IGNORECASE)
 _MONTH_NAME_RE = re.compile(rf"\b(?:{_MONTHS})\b", re.IGNORECASE)
-_NUMERIC_DATE_RE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
+_NUMERIC_DATE_RE = re.compile(r"(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,4})")
 
 # &nbsp; arrives either decoded (U+00A0, matched by \s) or, from raw HTML, as an entity.
 _SPACES_RE = re.compile(r"(?:&nbsp;|&#160;|&#xa0;|\s)+", re.IGNORECASE)
@@ -126,6 +126,8 @@ def _fallback_date(date_text: str) -> tuple[datetime.date | None, tuple[str, ...
         return None, ("dateline: no date",)
     if len(date_text) > _MAX_DATE_CHARS or not any(c.isdigit() for c in date_text):
         return None, (unparsed,)  # without a digit there is no day or year to find
+    if _reads_two_ways(date_text):
+        return None, (f"dateline: ambiguous date '{date_text}'",)
     try:
         found = fallback_date_parser().get_date_data(date_text).date_obj
     except (ValueError, OverflowError):  # dateparser can raise on odd digit runs
@@ -133,6 +135,18 @@ def _fallback_date(date_text: str) -> tuple[datetime.date | None, tuple[str, ...
     if found is None or not MIN_YEAR <= found.year <= MAX_YEAR:
         return None, (_NOTE_FALLBACK, unparsed)
     return found.date(), (_NOTE_FALLBACK,)  # a calendar day: drop any time dateparser read
+
+
+def _reads_two_ways(date_text: str) -> bool:
+    """Whether a date in figures alone reads as two days: 05/06/2022 (5 June or May 6), 22/05/06 (its
+    year first or last). A four-digit year first (ISO order), or last after a day over 12, does not."""
+    figures = _NUMERIC_DATE_RE.search(date_text)
+    if figures is None or _MONTH_NAME_RE.search(date_text):
+        return False
+    first, second, last = figures.groups()
+    if len(first) == 4 or len(last) != 4:
+        return len(first) != 4
+    return int(first) <= 12 and int(second) <= 12 and int(first) != int(second)
 
 
 def _split(text: str) -> tuple[re.Match[str] | None, str, str | None, str] | None:
@@ -247,9 +261,12 @@ def parse_byline(text: str) -> Byline | None:
     return Byline(raw, tuple(authors), agency)
 
 
-# Where a glued dateline may start: a capital after a small letter or a dot ("WritersMoscow"), or
-# a capital word after a capitalised surname ("AHMEDDakar": AHMED + Dakar).
-_GLUED_WORD_BOUNDARY = re.compile(r"[A-Z](?<=[a-z.][A-Z])|[A-Z](?<=[A-Z][A-Z])(?=[a-z])")
+# Where a glued dateline may start: a capital after a small letter or a dot ("WritersMoscow") but
+# for the one inside a name after Mc or Mac ("McDonald"), or a capital word after a capitalised
+# surname ("AHMEDDakar": AHMED + Dakar).
+_GLUED_WORD_BOUNDARY = re.compile(
+    r"[A-Z](?<=[a-z.][A-Z])(?<!\bMc[A-Z])(?<!\bMac[A-Z])|[A-Z](?<=[A-Z][A-Z])(?=[a-z])"
+)
 # A word that is itself two glued words, surname and place: "HUSSEINParis".
 _GLUED_SURNAME = re.compile(r"[A-Z]{2}[a-z]")
 

@@ -80,11 +80,15 @@ class SectionPage:
     def _dateline_and_teaser(
         self, tokens: list[Token], article_url: str
     ) -> tuple[Dateline | None, str | None]:
-        """An entry's dateline (in its first two lines) and its teaser (the text up to "read more")."""
+        """An entry's dateline (in its first two lines) and its teaser: the text up to "read more", else
+        the line after the dateline, else none (what follows is the next entry's label, a pager, the
+        footer: a headline-only list has no teasers)."""
         lines: list[str] = []
         current: list[str] = []
+        ended = False
         for kind, text, url in tokens:
             if kind == "link" and (self.read_more.match(text) or (url and canonical_url(url) == article_url)):
+                ended = True
                 break
             if kind == "break":
                 lines.append(clean_text("".join(current)))
@@ -97,6 +101,7 @@ class SectionPage:
             if dateline is not None:
                 lines = lines[position + 1 :]
                 break
+        lines = lines if ended else lines[:1] if dateline else []
         return dateline, self.trailing_ellipsis.sub("", " ".join(lines)).strip() or None
 
     def pagination(self, section_slug: str | None) -> list[tuple[str, int | None]]:

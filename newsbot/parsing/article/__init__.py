@@ -113,7 +113,8 @@ def parse_article(
         related_links=related_links,
         word_count=len(text.split()),
         language="en",
-        content_hash=content_hash(text),
+        # A page without text (a video) has no body to tell its story from another's: its headline does.
+        content_hash=content_hash(text or title),
         scraped_at=scraped_at or utc_now_iso(),
         notes=list(dict.fromkeys([*notes, *reading.notes])),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import cached_property
+from itertools import islice
 from typing import Any, ClassVar
 
 from lxml import etree
@@ -17,7 +18,7 @@ from newsbot.item import Image, RelatedLink
 from newsbot.parsing.article.page import Comment, Element, Marker, Page, Text
 from newsbot.parsing.dateline import Dateline, is_byline, parse_dateline, split_glued_dateline
 from newsbot.parsing.text import clean_text, collapse_spaces, http_url
-from newsbot.parsing.tree import NOISE_TAGS, has_class, html_text, text_blocks, visible_text
+from newsbot.parsing.tree import BLOCK_TAGS, NOISE_TAGS, has_class, html_text, text_blocks, visible_text
 from newsbot.registry import load_registry
 from newsbot.registry.urls import canonical_url
 
@@ -27,9 +28,13 @@ HEADER_REACH, HEADER_TEXT_REACH, RELATED_REACH = 2000, 5000, 4000
 # Pictures that are not pictures of the article: sponsors, spacers, ad pixels.
 NON_ARTICLE_PICTURE = re.compile(r"/sponsors/|/(?:black|white|spacer|blank|pixel)\.(?:jpe?g|gif|png)$", re.I)
 _PICTURE_SIZE_SUFFIX = re.compile(r"-(?:hg|lg|bg|sm|th|md)$", re.I)
+# A caption is one short line (characters; events around it); a longer line after a picture is
+# the article's text.
+CAPTION_CHARS, CAPTION_EVENTS = 300, 40
 _TITLE_SUFFIX = re.compile(r"\s+[-|]\s+[A-Za-z-]+\.com\s*$")
 # The elements whose end, right after the dateline, still belongs to the header.
 _CLOSING_AFTER_HEADER = frozenset({"span", "div", "td", "p", "b", "font"})
+_READ_MORE = re.compile(r"\A\s*read more\s*\Z", re.I)
 DONATION_BOX = (
     ("donation box", Element("div", "donate")),
     ("donation box", Text(re.compile(r"Thanks for being here;", re.I))),
@@ -55,15 +60,20 @@ class Layout2022:
     caption_class: ClassVar[str] = "caption"
     # Where the body ends when the end marker is missing: the first of these in the page.
     body_end_fallbacks: ClassVar[tuple[tuple[str, Marker], ...]] = (
-        ("Related Links heading", Text(re.compile(r"\A\s*Related Links\s*\Z", re.I))),
+        ("Related Links heading", Text(re.compile(r"\A\s*Related Links\s*:?\s*\Z", re.I))),
         *DONATION_BOX,
+        ("section label", Element(None, "BSection")),  # the teaser's, when there is no donation box
         ("comments line", Text(re.compile(r"Comment using your Disqus", re.I))),
         ("footer", Text(re.compile(r"Copyright 1995-\d{4}", re.I))),
     )
     # What ends the Related Links block, and the heading without which there is no such block.
+    # The VERIFIED lines after it stand in for the donation box where a page has none (older ones).
     related_block_end: ClassVar[tuple[tuple[str, Marker], ...]] = (
         *DONATION_BOX,
         ("section label", Element(None, "BSection")),
+        ("teaser", Text(_READ_MORE)),
+        ("comments line", Text(re.compile(r"Comment using your Disqus", re.I))),
+        ("share line", Text(re.compile(r"Share this article", re.I))),
         ("footer", Text(re.compile(r"Copyright 1995", re.I))),
     )
     related_heading: ClassVar[re.Pattern[str]] = re.compile(r"Related Links", re.I)
@@ -95,19 +105,28 @@ class Layout2022:
 
     @property
     def is_article(self) -> bool:
-        headline_and_dateline = self.headline_element is not None and self.dateline() is not None
-        return self.body_start_at is not None or headline_and_dateline
+        """A body start marker; else a headline with a dateline or the body end marker (an
+        advertorial has no dateline)."""
+        if self.body_start_at is not None:
+            return True
+        return self.headline_element is not None and (
+            self.dateline() is not None or self.page.find([("end marker", self.body_end)]) is not None
+        )
 
     @cached_property
     def header_region(self) -> range | None:
-        """From the headline's end to the body start marker, or HEADER_REACH of text where one of
-        the two is missing; None when both are."""
+        """From the headline's end to the body start marker, or HEADER_REACH of text (short of the
+        body's end) where one of the two is missing; None when both are."""
         page, body_start = self.page, self.body_start_at
         if self.headline_element is not None:
             start = page.end[self.headline_element] + 1
             if body_start is not None and body_start >= start:
                 return range(start, body_start)
-            return range(start, page.reach(start, HEADER_REACH))
+            # Not past the body's end: the teaser after it has a dateline, another article's.
+            body_end = page.find([("end marker", self.body_end), *self.body_end_fallbacks], start)
+            return range(
+                start, min(page.reach(start, HEADER_REACH), body_end[0] if body_end else len(page.events))
+            )
         if body_start is None:
             return None
         seen, start = 0, body_start
@@ -237,13 +256,13 @@ class Layout2022:
 
     def paragraphs(self) -> list[str]:
         """The body's text blocks; pictures, captions and header lines left out."""
-        page, region = self.page, self.body_region[0]
+        page, region, captions = self.page, self.body_region[0], self.unmarked_captions
         kept, skip_to = [], 0
         for index, kind, item in page.visible(region.start, region.stop):
             if index < skip_to:
                 continue
             if kind == "start" and (item.tag == "img" or has_class(item, self.caption_class)):
-                skip_to = page.end[item] + 1
+                skip_to = captions[item][1] if item in captions else page.end[item] + 1
             else:
                 kept.append((index, kind, item))
         dateline = self.dateline()
@@ -261,16 +280,46 @@ class Layout2022:
             src = http_url(base_url, picture.get("src"))
             if src and not NON_ARTICLE_PICTURE.search(src):
                 known = images.setdefault(_picture_key(src), Image(url=src, caption=None))
-                known.caption = known.caption or self._caption_after(picture, region.stop)
+                unmarked = self.unmarked_captions.get(picture, (None,))[0]
+                known.caption = known.caption or self._caption_after(picture, region.stop) or unmarked
         return list(images.values())
 
     def _caption_after(self, picture: Any, stop: int) -> str | None:
+        """The caption-class element after the picture in its block (a link around it left too)."""
+        block = _block_of(picture)
         for _, kind, item in self.page.visible(self.page.end[picture] + 1, stop):
-            if (kind == "end" and item is picture.getparent()) or (kind == "start" and item.tag == "img"):
+            if (kind == "end" and item is block) or (kind == "start" and item.tag == "img"):
                 return None
             if kind == "start" and has_class(item, self.caption_class):
                 return clean_text(self.page.text_of(item, stop)) or None
         return None
+
+    @cached_property
+    def unmarked_captions(self) -> dict[Any, tuple[str, int]]:
+        """Captions without the caption class (RECONSTRUCTED), noted: of a picture that opens its
+        block, the one short line after its line break that ends the block. Picture: (caption, end)."""
+        page, region = self.page, self.body_region[0]
+        found = {}
+        for index in page.entered(region.start, region.stop, "img"):
+            picture, block = page.events[index][1], _block_of(page.events[index][1])
+            sponsor = NON_ARTICLE_PICTURE.search(picture.get("src") or "")
+            if sponsor or block not in page.start or self._caption_after(picture, region.stop) is not None:
+                continue
+            end = min(page.end.get(block, len(page.events)), region.stop)
+            # A caption's line is a few events: looking no further keeps a page of pictures linear.
+            before = list(islice(page.visible(page.start[block] + 1, index), CAPTION_EVENTS))
+            after = list(islice(page.visible(page.end[picture] + 1, end), CAPTION_EVENTS))
+            short = len(after) < CAPTION_EVENTS and len(before) < CAPTION_EVENTS
+            while after and (after[0][1] == "end" or (after[0][1] == "text" and not after[0][2].strip())):
+                after.pop(0)  # the link around the picture, white space
+            line = after[2:] if after and after[0][1] == "start" and after[0][2].tag == "br" else []
+            text = clean_text("".join(item for _, kind, item in line if kind == "text"))
+            one_line = not _text_or_line_break([event for event in line if event[1] != "text"])
+            if short and not _text_or_line_break(before) and 0 < len(text) <= CAPTION_CHARS and one_line:
+                found[picture] = (text, end)
+        if found:
+            self.notes.append("images: a caption without the caption class, the line after its picture")
+        return found
 
     def related_anchors(self) -> list[Any]:
         """The links from the Related Links heading to the donation box, the next section label or
@@ -281,7 +330,13 @@ class Layout2022:
         texts = (item for _, kind, item in page.visible(start, end) if kind == "text")
         if not any(self.related_heading.search(text) for text in texts):
             return []
-        return [page.events[index][1] for index in page.entered(start, end, "a")]
+        if found is None:
+            self.notes.append(f"related_links: no end of the block found, took {RELATED_REACH} characters")
+        anchors = [page.events[index][1] for index in page.entered(start, end, "a")]
+        # The teaser of the section's previous article (VERIFIED: headline, dateline, text, "read
+        # more") can follow the links with no marker before it: its headline links where "read more" does.
+        teaser = {a.get("href") for a in anchors if _READ_MORE.match(page.text_of(a, len(page.events)))}
+        return [anchor for anchor in anchors if anchor.get("href") not in teaser]
 
     def related_links(self, base_url: str) -> list[RelatedLink]:
         links, page = [], self.page
@@ -292,6 +347,21 @@ class Layout2022:
             if text and url and text.lower() != "related links":
                 links.append(RelatedLink(text=text, url=canonical_url(url)))
         return links
+
+
+def _text_or_line_break(events: list[tuple[int, str, Any]]) -> bool:
+    """Whether visible events hold text, or start a line break, a picture or a block."""
+    return any(
+        item.strip()
+        if kind == "text"
+        else kind == "start" and (item.tag in ("br", "img") or item.tag in BLOCK_TAGS)
+        for _, kind, item in events
+    )
+
+
+def _block_of(element: Any) -> Any:
+    """The nearest block element around `element` (its paragraph, or the cell it is in)."""
+    return next((ancestor for ancestor in element.iterancestors() if ancestor.tag in BLOCK_TAGS), None)
 
 
 def _picture_key(url: str) -> str:
