@@ -4,7 +4,17 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
+
+from newsbot.keys import FETCHED_AT_META_KEY
 
 
 def utc_now_iso() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def fetched_at(meta: dict[str, Any]) -> str:
+    """When a response was had, stamped once in its meta: the item's `scraped_at` and the archive
+    record's WARC-Date are one time, so that a rebuild's item ties with the crawl's (the dataset then
+    keeps the later delivery's) instead of losing to a parse a second later."""
+    return str(meta.setdefault(FETCHED_AT_META_KEY, utc_now_iso()))

@@ -26,6 +26,7 @@ FINISH_NO_SECTIONS = "no_sections"  # never `ok` with nothing done
 KIND_META_KEY = "newsbot_kind"  # newsbot.spiders.priorities.RequestKind's value
 ARTICLE_META_KEY = "newsbot_article"  # the URL as listed (a redirected request's own is where it ended)
 LISTED_DATE_META_KEY = "newsbot_listed_date"  # `YYYY-MM-DD` the listing gives, for `-a since`
+FETCHED_AT_META_KEY = "newsbot_fetched_at"  # newsbot.clock.fetched_at
 # A section's first page the navigation did not vouch for (its key), and why its home page is read again.
 HEAL_META_KEY = "newsbot_heal"
 HEAL_REASON_META_KEY = "newsbot_heal_reason"

@@ -121,11 +121,6 @@ def test_after_a_parser_change_the_rebuild_reports_the_field_and_how_many_change
     assert rebuilt.keys() == crawled.keys() - set(gone)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="newsbot dataset keeps the latest line by scraped_at, which a rebuild gives as the capture "
-    "time (README): the crawl's line, parsed at or after it, wins the fold (proposed to the lead)",
-)
 def test_after_a_parser_fix_the_dataset_of_the_output_folder_holds_the_rebuilt_items(
     demo, tmp_path, capsys, monkeypatch
 ):
@@ -142,11 +137,6 @@ def test_after_a_parser_fix_the_dataset_of_the_output_folder_holds_the_rebuilt_i
     assert not [title for title in titles.column("title").to_pylist() if "China" in title]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a body fix changes content_hash, so the store no longer names a syndicated body's owner and "
-    "the first archive read wins; the store tells no copy from a written URL (proposed to the lead)",
-)
 def test_after_a_body_fix_the_rebuild_delivers_each_syndicated_story_under_the_url_the_crawl_did(
     demo, tmp_path, capsys, monkeypatch
 ):

@@ -89,7 +89,8 @@ def _kept(
     kept: dict[str, dict[str, Any]] = {}
     for item in items:
         url, body = item["url"], item["content_hash"]
-        stored = store.owner_of_hash(body) if store else None
+        # A URL the crawl took for a copy stays one, though a parser fix gave its body a new hash.
+        stored = (store.copy_of(url) or store.owner_of_hash(body)) if store else None
         if importing and (stored or (store and store.is_known_url(url))):
             counts["articles the store has"] += 1
         elif owners.setdefault(body, stored or url) != url:

@@ -24,7 +24,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newsbot import keys
-from newsbot.clock import utc_now_iso
+from newsbot.clock import fetched_at
 from newsbot.delivery import ARCHIVE_SUFFIX, PART_SUFFIX, beside, lock_part, part_path, publish, write_all
 from newsbot.spiders.priorities import ARTICLE_KINDS
 
@@ -87,7 +87,7 @@ class PageArchive:
             "response",
             payload=io.BytesIO(response.body),
             http_headers=StatusAndHeaders(status, kept, protocol="HTTP/1.1"),
-            warc_headers_dict={"WARC-Date": utc_now_iso(), CONTEXT_HEADER: json.dumps(context)},
+            warc_headers_dict={"WARC-Date": fetched_at(request.meta), CONTEXT_HEADER: json.dumps(context)},
         )
         writer.write_record(record)
         try:  # written at once: a killed run's archive holds every page it had

@@ -15,7 +15,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from newsbot import keys
-from newsbot.clock import utc_now_iso
+from newsbot.clock import fetched_at
 from newsbot.parsing.article import ListingContext, ParseError, parse_article
 from newsbot.parsing.feed import FeedError, parse_feed
 from newsbot.parsing.listing import parse_listing_page
@@ -237,7 +237,7 @@ class NetworkSpider(scrapy.Spider):
                 response.body,
                 content_type=content_type,
                 context=context,
-                scraped_at=utc_now_iso(),
+                scraped_at=fetched_at(response.meta),
             )
         except ParseError as error:
             item, stat, reason, detail = None, keys.STATS_PAGES_UNPARSED, UNPARSED, str(error)

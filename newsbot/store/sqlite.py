@@ -193,6 +193,11 @@ class SqliteSeenStore(SeenStore):
         ).fetchone()
         return row[0] if row else None
 
+    def copy_of(self, url: str) -> str | None:
+        """The article `url` was skipped as a syndicated copy of, if it was."""
+        row = self._db.execute("SELECT copy_of FROM copies WHERE url = ?", (url,)).fetchone()
+        return row[0] if row else None
+
     def record(self, article: KnownArticle, *, output: str | None = None, reconciled_bytes: int = 0) -> None:
         self.record_many([article], output=output, reconciled_bytes=reconciled_bytes)
 
