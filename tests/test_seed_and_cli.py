@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from newsbot.cli.parse import url_from_mirror_path
 from tests import processes
 from tests.conftest import ROOT, SNAPSHOT, evidence_file
@@ -100,6 +102,17 @@ def test_newsbot_parse_into_a_reader_that_goes_away_ends_quietly():
     command = [sys.executable, "-m", "newsbot.cli", "parse", *[str(SEED_PAGE)] * 40]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert process.stdout is not None and process.stdout.readline().startswith(b"{")
+    process.stdout.close()
+    assert process.wait(timeout=60) == 0
+    assert process.stderr is not None and process.stderr.read() == b""
+
+
+@pytest.mark.parametrize("words", [["schema"], ["parse", str(SEED_PAGE)], ["rebuild", "--help"]])
+def test_any_newsbot_command_whose_reader_has_gone_ends_quietly(words):
+    # `newsbot schema | true`: the reader closed before a line was written.
+    command = [sys.executable, "-m", "newsbot.cli", *words]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None
     process.stdout.close()
     assert process.wait(timeout=60) == 0
     assert process.stderr is not None and process.stderr.read() == b""

@@ -11,7 +11,18 @@ from pathlib import Path
 
 from scrapy.exceptions import UsageError
 
-from newsbot.cli import CommandError, check, dataset, demo, parse, schema, sections, state, warcs
+from newsbot.cli import (
+    CommandError,
+    check,
+    dataset,
+    demo,
+    parse,
+    quiet_stdout,
+    schema,
+    sections,
+    state,
+    warcs,
+)
 from newsbot.spiders.args import POSITIVE_INT_EXPECTED, positive_int
 
 EXIT_USAGE = 2
@@ -127,4 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CommandError, UsageError) as error:  # UsageError: the spider arguments' rules, as a crawl's
         print(f"newsbot {args.command}: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        quiet_stdout()  # the reader (`head`) went away having read what it wanted: no error of ours
+        return 0
     return status

@@ -7,7 +7,6 @@ import json
 import sys
 from pathlib import Path
 
-from newsbot.cli import write_stdout
 from newsbot.parsing.article import ParseError, parse_article
 from newsbot.parsing.feed import FeedError, looks_like_feed, parse_feed
 from newsbot.registry import load_registry
@@ -31,8 +30,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"newsbot parse: {path}: {getattr(error, 'strerror', None) or error}", file=sys.stderr)
             status = 1
         else:
-            if not write_stdout("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)):
-                return 0  # the reader has what it wanted
+            sys.stdout.write("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records))
+            sys.stdout.flush()  # a reader gone (`| head`) is had at once: newsbot.cli.main ends quietly
     return status
 
 
