@@ -529,3 +529,51 @@ def test_items_of_one_url_or_body_judged_at_once_while_redis_answers_are_written
     assert first.url == url
     assert isinstance(again, DropItem) and "duplicate URL" in str(again)
     assert isinstance(copy, DropItem) and f"same content as {url}" in str(copy)
+
+
+# Busy for ARGV[1] microseconds: a Redis that answers late (a slow script, a fork, an fsync stall).
+_BUSY = """
+local t = redis.call('TIME')
+local start = t[1] * 1000000 + t[2]
+repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] - start > tonumber(ARGV[1])
+"""
+
+
+def test_a_frontier_call_redis_answers_after_its_timeout_loses_no_request_and_completes_no_walk(
+    redis_url, tmp_path
+):
+    """A command that timed out may still run: sent again, a pop takes other requests, and the first
+    ones are in nobody's hands, while the worker would find its walk complete."""
+    import threading
+
+    from newsbot.cluster.addon import ClusterScheduler
+    from tests.components import make_crawler, run
+
+    bounded = {"NEWSBOT_REDIS_TIMEOUT": 0.3, "NEWSBOT_REDIS_RETRIES": 3, "CONCURRENT_REQUESTS_PER_DOMAIN": 1}
+    urls = [f"https://www.spacewar.com/reports/a{n}.html" for n in range(3)]
+
+    async def handed_out() -> list[str]:
+        crawler = make_crawler(tmp_path, settings={"NEWSBOT_REDIS_URL": redis_url, **bounded})
+        crawler.stats.open_spider()
+        (scheduler := ClusterScheduler.from_crawler(crawler)).open(spider := crawler.spider)
+        store = seen_store(crawler)
+        store.begin_walk("spacewar.com", "earth")
+        store.complete_walks("spacewar.com", ["earth"])  # as this worker saw it
+        for url in urls:
+            scheduler.enqueue_request(scrapy.Request(url, callback=spider.parse_article))
+        handed = [scheduler.next_request()]
+        busy = threading.Thread(target=redis.Redis.from_url(redis_url).eval, args=(_BUSY, 0, 600_000))
+        busy.start()
+        time.sleep(0.05)  # the busy script runs first: the pop waits behind it, past its timeout
+        scheduler.drained = False
+        handed.append(scheduler.next_request())
+        busy.join()
+        scheduler.run_judged(spider, "ok")
+        store.close()
+        return [request.url for request in handed if request is not None]
+
+    handed = run(handed_out())
+    client = redis.Redis.from_url(redis_url)
+    queued = [json.loads(entry)["url"] for entry in client.zrange("spacewar:requests", 0, -1)]
+    if lost := set(urls) - set(handed) - set(queued):
+        assert not completed_walks(redis_url), f"{sorted(lost)} never fetched, and the walk is complete"

@@ -92,7 +92,12 @@ class RedisSeenStore(SeenStore):
             url,
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
-            retry=Retry(ExponentialBackoff(cap=1.0, base=0.1), max(settings.getint(RETRIES_SETTING), 0)),
+            # Not after a timeout: the command may have run, and run again a pop would lose what it took.
+            retry=Retry(
+                ExponentialBackoff(cap=1.0, base=0.1),
+                max(settings.getint(RETRIES_SETTING), 0),
+                supported_errors=(redis.ConnectionError,),
+            ),
             client_name=settings.get(WORKER_SETTING),
             redis_connect_func=self._connected,
         )
