@@ -18,6 +18,7 @@ from types import SimpleNamespace
 import pytest
 import redis
 import scrapy
+from scrapy import Request
 
 import newsbot.settings
 from newsbot.cluster import codec
@@ -577,3 +578,39 @@ def test_a_frontier_call_redis_answers_after_its_timeout_loses_no_request_and_co
     queued = [json.loads(entry)["url"] for entry in client.zrange("spacewar:requests", 0, -1)]
     if lost := set(urls) - set(handed) - set(queued):
         assert not completed_walks(redis_url), f"{sorted(lost)} never fetched, and the walk is complete"
+
+
+@pytest.mark.parametrize("ended", ["killed", "failed"])
+def test_a_worker_joining_a_run_that_lost_requests_with_a_worker_walks_its_sections_again(
+    redis_url, tmp_path, ended
+):
+    """A worker of the run ended with requests in hand (killed, or stopped: a SIGTERM, Redis trouble)
+    while another still runs: a run started now joins it, and is the rerun that must find them."""
+    from newsbot.cluster.addon import ClusterScheduler
+    from newsbot.registry import Section
+    from tests.components import make_crawler, run
+
+    async def handed_to_the_joiner() -> Request | None:
+        crawlers = {
+            name: make_crawler(tmp_path / name, settings={"NEWSBOT_REDIS_URL": redis_url}) for name in "abc"
+        }
+        schedulers = {name: ClusterScheduler.from_crawler(crawlers[name]) for name in "ab"}
+        for name in "ab":  # a, the one that ends, and b, which still runs
+            schedulers[name].open(crawlers[name].spider)
+        spider = crawlers["a"].spider
+        earth = "https://www.spacewar.com/earth.html"
+        first_page = spider.section_request(Section(slug="earth", label="EARTH"), earth, 1)
+        schedulers["a"].enqueue_request(first_page)
+        assert schedulers["a"].next_request().url == first_page.url  # in a's hands
+        if ended == "failed":
+            schedulers["a"].run_judged(spider, "failed")
+        seen_store(crawlers["a"]).close()  # its connection closes, as a process's does when it ends
+        (joiner := ClusterScheduler.from_crawler(crawlers["c"])).open(crawlers["c"].spider)
+        joiner.enqueue_request(first_page)  # the joiner's start
+        handed = joiner.next_request()
+        for name in "bc":
+            seen_store(crawlers[name]).close()
+        return handed
+
+    handed = run(handed_to_the_joiner())
+    assert handed is not None, "the dead worker's pages are in nobody's hands, and the joiner walks none"

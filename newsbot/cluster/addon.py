@@ -109,10 +109,14 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
                     "The store was empty (a new Redis, or lost data): the deliveries are marked again"
                 )
             self.marker = client.get(MARKER)
-            if not self._alive(client.client_list()).intersection(client.hkeys(self.run)):
+            run, alive = client.hgetall(self.run), self._alive(client.client_list())
+            if not alive.intersection(run):
                 # No worker of the last run is alive: it finished, or died. What a dead one held is found
                 # again by the walks it left incomplete: the new run starts with an empty frontier.
                 client.delete(self.queue_key, self.dupefilter_key, self.run, self.walks)
+            elif any(state != b"ok" for worker, state in run.items() if worker not in alive):
+                # A worker of this run ended with requests in hand: this one walks every section again.
+                client.delete(self.dupefilter_key)
             client.hset(self.run, self.worker, "running")
 
     def _alive(self, connections: list[dict[str, str]]) -> set[bytes]:
