@@ -431,14 +431,20 @@ def test_the_redis_store_answers_as_the_sqlite_one(any_store):
 
 @pytest.mark.parametrize(
     ("verdicts", "flushed", "completed"),
-    [(("ok", "ok"), False, {"earth"}), (("ok", "failed"), False, set()), (("ok", "ok"), True, set())],
+    [
+        (("ok", "ok"), False, {"earth"}),
+        (("ok", "failed"), False, set()),
+        (("ok", "ok"), True, set()),
+        # An ok end, but a bound: it dropped the requests it held, of walks others began too.
+        (("ok", ("ok", "closespider_pagecount")), False, set()),
+    ],
 )
 def test_the_last_worker_completes_the_walks_no_worker_of_the_run_left_incomplete(
     redis_url, tmp_path, verdicts, flushed, completed
 ):
     """Worker a walked both sections to their end, b's walk of superpowers was cut short (a bound, a
-    failed page): only earth is complete, and only when every worker of the run was ok and Redis kept
-    its data through the run."""
+    failed page): only earth is complete, and only when every worker of the run was ok, finished, and
+    Redis kept its data through the run."""
     from newsbot.cluster.addon import ClusterScheduler
     from newsbot.cluster.store import MARKER
     from tests.components import make_crawler, run
@@ -456,11 +462,12 @@ def test_the_last_worker_completes_the_walks_no_worker_of_the_run_left_incomplet
             for section in walked:
                 store.begin_walk("spacewar.com", section)
             store.complete_walks("spacewar.com", complete)
-        schedulers[0].run_judged(crawlers[0].spider, verdicts[0])
+        schedulers[0].run_judged(crawlers[0].spider, verdicts[0], "finished")
         assert not {s for s in ("superpowers", "earth") if a.last_walk_completed("spacewar.com", s)}
         if flushed:  # FLUSHALL, or a new Redis, while the run went on: its marker is another
             redis.Redis.from_url(redis_url).set(MARKER, "another")
-        schedulers[1].run_judged(crawlers[1].spider, verdicts[1])
+        outcome, reason = verdicts[1] if isinstance(verdicts[1], tuple) else (verdicts[1], "finished")
+        schedulers[1].run_judged(crawlers[1].spider, outcome, reason)
         done = {s for s in ("superpowers", "earth") if b.last_walk_completed("spacewar.com", s)}
         for store in (a, b):
             store.close()
@@ -569,7 +576,7 @@ def test_a_frontier_call_redis_answers_after_its_timeout_loses_no_request_and_co
         scheduler.drained = False
         handed.append(scheduler.next_request())
         busy.join()
-        scheduler.run_judged(spider, "ok")
+        scheduler.run_judged(spider, "ok", "finished")
         store.close()
         return [request.url for request in handed if request is not None]
 
@@ -603,7 +610,7 @@ def test_a_worker_joining_a_run_that_lost_requests_with_a_worker_walks_its_secti
         schedulers["a"].enqueue_request(first_page)
         assert schedulers["a"].next_request().url == first_page.url  # in a's hands
         if ended == "failed":
-            schedulers["a"].run_judged(spider, "failed")
+            schedulers["a"].run_judged(spider, "failed", "shutdown")
         seen_store(crawlers["a"]).close()  # its connection closes, as a process's does when it ends
         (joiner := ClusterScheduler.from_crawler(crawlers["c"])).open(crawlers["c"].spider)
         joiner.enqueue_request(first_page)  # the joiner's start

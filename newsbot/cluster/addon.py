@@ -186,12 +186,14 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         if (nextcall := getattr(getattr(self.crawler.engine, "_slot", None), "nextcall", None)) is not None:
             nextcall.schedule()
 
-    def run_judged(self, spider: Spider, outcome: str) -> None:
+    def run_judged(self, spider: Spider, outcome: str, reason: str) -> None:
         # After the walk policy's own handler (connected as the spider middlewares were built, before
         # the engine built its scheduler): the store knows which walks this worker found complete.
         walks = [arg for walk in self.store.begun for arg in (walk, int(walk not in self.store.completed))]
         keys = [self.run, self.queue_key, self.walks, WALKS, MARKER]
-        args = [self.worker, outcome, utc_now_iso(), self.marker or "", *walks]
+        # A CLOSESPIDER_* limit is an ok end, but it dropped the requests this worker held.
+        verdict = outcome if reason == "finished" else f"{outcome}: {reason}"
+        args = [self.worker, verdict, utc_now_iso(), self.marker or "", *walks]
         # After the marks this worker made: one that failed stopped it, and its run is not ok.
         self.store.marking.submit(
             self.store.call, lambda client: client.eval(_FINISH, 5, *keys, *args)
