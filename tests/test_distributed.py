@@ -621,3 +621,27 @@ def test_a_worker_joining_a_run_that_lost_requests_with_a_worker_walks_its_secti
 
     handed = run(handed_to_the_joiner())
     assert handed is not None, "the dead worker's pages are in nobody's hands, and the joiner walks none"
+
+
+def test_a_run_in_which_a_worker_refused_an_entry_completes_no_walk(redis_url, tmp_path):
+    """A refused entry is a request nobody fetched: planted junk, or the next page of a walk as a worker
+    of another version wrote it (a meta key this one does not know) during a rolling upgrade."""
+    from newsbot.cluster.addon import ClusterScheduler
+    from tests.components import make_crawler, run
+
+    async def judged() -> None:
+        crawler = make_crawler(tmp_path, settings={"NEWSBOT_REDIS_URL": redis_url})
+        crawler.stats.open_spider()
+        (scheduler := ClusterScheduler.from_crawler(crawler)).open(spider := crawler.spider)
+        store = seen_store(crawler)
+        store.begin_walk("spacewar.com", "earth")
+        store.complete_walks("spacewar.com", ["earth"])  # as this worker saw it
+        page_two = _entry({"callback": "parse_section", "meta": {"newsbot_page_kind": "section"}})
+        redis.Redis.from_url(redis_url).zadd("spacewar:requests", {page_two: 0})
+        assert scheduler.next_request() is None
+        assert crawler.stats.get_value("newsbot/redis/refused_payloads") == 1
+        scheduler.run_judged(spider, "ok", "finished")
+        store.close()
+
+    run(judged())
+    assert not completed_walks(redis_url)

@@ -26,6 +26,7 @@ from newsbot.keys import STATS_OUTCOME
 from newsbot.signals import run_judged
 
 logger = logging.getLogger(__name__)
+REFUSED = "newsbot/redis/refused_payloads"
 # KEYS: duplicate filter, queue, run. ARGV: worker, how many to take, then fingerprint ('' for none), score
 # and entry of each request held since the last call. A page's requests are queued (scrapy-redis's
 # seen-check and push) and the next ones taken in one call; a worker that takes any is running.
@@ -153,7 +154,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
             try:
                 return request_from_dict(self.serializer.loads(self.taken.pop(0)), spider=self.spider)
             except ValueError as refusal:  # codec.Refused, or a callback this spider does not have
-                self.stats.inc_value("newsbot/redis/refused_payloads")
+                self.stats.inc_value(REFUSED)
                 # A WARNING: junk planted in Redis must not fail the run (NEWSBOT_MAX_ERRORS).
                 logger.warning(
                     "Refused an entry of %s that is not a newsbot request: %s", self.queue_key, refusal
@@ -191,8 +192,12 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         # the engine built its scheduler): the store knows which walks this worker found complete.
         walks = [arg for walk in self.store.begun for arg in (walk, int(walk not in self.store.completed))]
         keys = [self.run, self.queue_key, self.walks, WALKS, MARKER]
-        # A CLOSESPIDER_* limit is an ok end, but it dropped the requests this worker held.
-        verdict = outcome if reason == "finished" else f"{outcome}: {reason}"
+        # A CLOSESPIDER_* limit is an ok end, but it dropped the requests this worker held; an entry
+        # refused is a request nobody fetched (junk, or one a worker of another version wrote).
+        refused = self.stats.get_value(REFUSED, 0)
+        verdict = (
+            outcome if (reason, refused) == ("finished", 0) else f"{outcome}: {reason}, {refused} refused"
+        )
         args = [self.worker, verdict, utc_now_iso(), self.marker or "", *walks]
         # After the marks this worker made: one that failed stopped it, and its run is not ok.
         self.store.marking.submit(
