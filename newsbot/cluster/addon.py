@@ -51,15 +51,11 @@ redis.call('HSET', KEYS[1], ARGV[1], verdict)
 for i = 5, #ARGV, 2 do redis.call('HINCRBY', KEYS[3], ARGV[i], ARGV[i + 1]) end
 for _, state in ipairs(redis.call('HVALS', KEYS[1])) do if state ~= 'ok' then return -1 end end
 if redis.call('ZCARD', KEYS[2]) > 0 then return -1 end
-local walks, completed = redis.call('HGETALL', KEYS[3]), 0
+local walks = redis.call('HGETALL', KEYS[3])
 for i = 1, #walks, 2 do
-  if walks[i + 1] == '0' then
-    redis.call('HSET', KEYS[4], walks[i], ARGV[3])
-    completed = completed + 1
-  end
+  if walks[i + 1] == '0' then redis.call('HSET', KEYS[4], walks[i], ARGV[3]) end
 end
 redis.call('DEL', KEYS[3])
-return completed
 """
 
 
