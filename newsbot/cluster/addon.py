@@ -49,6 +49,7 @@ _FINISH = """
 local verdict = redis.call('GET', KEYS[5]) == ARGV[4] and ARGV[2] or 'lost data'
 redis.call('HSET', KEYS[1], ARGV[1], verdict)
 for i = 5, #ARGV, 2 do redis.call('HINCRBY', KEYS[3], ARGV[i], ARGV[i + 1]) end
+if verdict ~= ARGV[2] then return verdict end
 for _, state in ipairs(redis.call('HVALS', KEYS[1])) do if state ~= 'ok' then return -1 end end
 if redis.call('ZCARD', KEYS[2]) > 0 then return -1 end
 local walks = redis.call('HGETALL', KEYS[3])
@@ -191,14 +192,15 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         # A CLOSESPIDER_* limit is an ok end, but it dropped the requests this worker held; an entry
         # refused is a request nobody fetched (junk, or one a worker of another version wrote).
         refused = self.stats.get_value(REFUSED, 0)
-        verdict = (
-            outcome if (reason, refused) == ("finished", 0) else f"{outcome}: {reason}, {refused} refused"
-        )
-        args = [self.worker, verdict, utc_now_iso(), self.marker or "", *walks]
+        if (reason, refused) != ("finished", 0):
+            outcome = f"{outcome}: {reason}, {refused} refused"
+        args = [self.worker, outcome, utc_now_iso(), self.marker or "", *walks]
         # After the marks this worker made: one that failed stopped it, and its run is not ok.
-        self.store.marking.submit(
+        finish = self.store.marking.submit(
             self.store.call, lambda client: client.eval(_FINISH, 5, *keys, *args)
-        ).result()
-        if self.store.trouble is not None:  # its verdict not recorded: exit 1 (its walks stay incomplete)
+        )
+        if finish.result() == b"lost data":  # its frontier and marks went with it: the run is not ok
+            self.store.trouble = f"Redis at {self.store.url} lost its data during the run"
+        if self.store.trouble is not None:  # its verdict not recorded, or lost: exit 1 (no walk completed)
             self.stats.set_value(STATS_OUTCOME, "failed")
             self.store.settle()
