@@ -555,8 +555,6 @@ def test_a_frontier_call_redis_answers_after_its_timeout_loses_no_request_and_co
 ):
     """A command that timed out may still run: sent again, a pop takes other requests, and the first
     ones are in nobody's hands, while the worker would find its walk complete."""
-    import threading
-
     from newsbot.cluster.addon import ClusterScheduler
     from tests.components import make_crawler, run
 
@@ -573,12 +571,12 @@ def test_a_frontier_call_redis_answers_after_its_timeout_loses_no_request_and_co
         for url in urls:
             scheduler.enqueue_request(scrapy.Request(url, callback=spider.parse_article))
         handed = [scheduler.next_request()]
-        busy = threading.Thread(target=redis.Redis.from_url(redis_url).eval, args=(_BUSY, 0, 600_000))
-        busy.start()
-        time.sleep(0.05)  # the busy script runs first: the pop waits behind it, past its timeout
+        busy = redis.Redis.from_url(redis_url).connection_pool.get_connection()
+        busy.send_command("EVAL", _BUSY, 0, 1_000_000)
+        time.sleep(0.2)  # the busy script runs first: the pop waits behind it, past its timeout
         scheduler.drained = False
         handed.append(scheduler.next_request())
-        busy.join()
+        busy.read_response()
         scheduler.run_judged(spider, "ok", "finished")
         store.close()
         return [request.url for request in handed if request is not None]
@@ -586,8 +584,9 @@ def test_a_frontier_call_redis_answers_after_its_timeout_loses_no_request_and_co
     handed = run(handed_out())
     client = redis.Redis.from_url(redis_url)
     queued = [json.loads(entry)["url"] for entry in client.zrange("spacewar:requests", 0, -1)]
-    if lost := set(urls) - set(handed) - set(queued):
-        assert not completed_walks(redis_url), f"{sorted(lost)} never fetched, and the walk is complete"
+    lost = set(urls) - set(handed) - set(queued)
+    assert lost, "the pop did not wait behind the busy script: the test proves nothing"
+    assert not completed_walks(redis_url), f"{sorted(lost)} never fetched, and the walk is complete"
 
 
 @pytest.mark.parametrize("ended", ["killed", "failed"])
