@@ -647,3 +647,37 @@ def test_a_run_in_which_a_worker_refused_an_entry_completes_no_walk(redis_url, t
 
     run(judged())
     assert not completed_walks(redis_url)
+
+
+def test_a_worker_with_other_arguments_than_its_runs_is_refused_as_it_joins(redis_url, tmp_path):
+    """A worker bounded by its arguments (max_pages, since...) cuts short every walk whose pages it
+    happens to take from the shared queue, while the run's others asked for all of them: the same
+    command on every machine, or a run of its own."""
+    from scrapy import signals
+    from scrapy.exceptions import CloseSpider
+
+    from newsbot.cluster.addon import ClusterScheduler
+    from newsbot.keys import FINISH_STORE_UNUSABLE, STATS_STORE_ERROR
+    from tests.components import make_crawler, run
+
+    async def joined() -> None:
+        settings = {"NEWSBOT_REDIS_URL": redis_url}
+        plain, bounded = make_crawler(tmp_path / "a", settings=settings), None
+        ClusterScheduler.from_crawler(plain).open(plain.spider)
+        bounded = make_crawler(tmp_path / "b", settings=settings, max_pages="1")
+        bounded.stats.open_spider()
+        (scheduler := ClusterScheduler.from_crawler(bounded)).open(bounded.spider)
+        opened = bounded.signals.send_catch_log(
+            signals.spider_opened, spider=bounded.spider, dont_log=CloseSpider
+        )
+        refusals = [
+            result.value for _, result in opened if isinstance(getattr(result, "value", None), CloseSpider)
+        ]
+        assert [refusal.reason for refusal in refusals] == [FINISH_STORE_UNUSABLE]
+        assert "max_pages=1" in bounded.stats.get_value(STATS_STORE_ERROR)
+        scheduler.run_judged(bounded.spider, "failed", FINISH_STORE_UNUSABLE)
+        for crawler in (plain, bounded):
+            seen_store(crawler).close()
+
+    run(joined())
+    assert len(redis.Redis.from_url(redis_url).hkeys("spacewar:run")) == 1, "the refused worker joined"
