@@ -130,6 +130,7 @@ def test_redis_unreachable_or_refusing_the_password_at_start_exits_2_in_one_line
         "unreachable": f"redis://:hunter2-secret@127.0.0.1:{free_port()}/0",
         "wrong password": server.url.replace("hunter2-secret", "nope") + "/0",
         "right password": server.url + "/0",
+        "not a Redis URL": server.url.replace("redis://", "http://") + "/0",
     }
     try:
         with counting_snapshot_server() as site:
@@ -148,8 +149,12 @@ def test_redis_unreachable_or_refusing_the_password_at_start_exits_2_in_one_line
         assert worker.returncode == 2, (why, log[-3000:])
         # One line says why; the run report's summary line (also an ERROR) repeats it.
         errors = [line for line in log.splitlines() if " ERROR: " in line and "spacewar: failed" not in line]
-        assert len(errors) == 1 and "cannot use its store: Redis at redis://127.0.0.1:" in errors[0], errors
+        assert len(errors) == 1 and "cannot use its store: Redis at " in errors[0], errors
+        assert "127.0.0.1:" in errors[0], errors
         assert "Traceback" not in log and not worker.items
+    state = _state(urls["not a Redis URL"])
+    assert state.returncode == 2 and state.stderr.count("\n") == 1, state.stderr
+    assert state.stderr.startswith("newsbot state: Redis at http://127.0.0.1:"), state.stderr
     assert "nope" not in workers["wrong password"].log
     assert "hunter2-secret" not in right.log + right.report_path.read_text()
     for worker in workers.values():  # refused at start: no report

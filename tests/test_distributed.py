@@ -18,6 +18,7 @@ from types import SimpleNamespace
 import pytest
 import redis
 import scrapy
+from scrapy import Request
 
 import newsbot.settings
 from newsbot.cluster import codec
@@ -430,16 +431,23 @@ def test_the_redis_store_answers_as_the_sqlite_one(any_store):
 
 @pytest.mark.parametrize(
     ("verdicts", "flushed", "completed"),
-    [(("ok", "ok"), False, {"earth"}), (("ok", "failed"), False, set()), (("ok", "ok"), True, set())],
+    [
+        (("ok", "ok"), False, {"earth"}),
+        (("ok", "failed"), False, set()),
+        (("ok", "ok"), True, set()),
+        # An ok end, but a bound: it dropped the requests it held, of walks others began too.
+        (("ok", ("ok", "closespider_pagecount")), False, set()),
+    ],
 )
 def test_the_last_worker_completes_the_walks_no_worker_of_the_run_left_incomplete(
     redis_url, tmp_path, verdicts, flushed, completed
 ):
     """Worker a walked both sections to their end, b's walk of superpowers was cut short (a bound, a
-    failed page): only earth is complete, and only when every worker of the run was ok and Redis kept
-    its data through the run."""
+    failed page): only earth is complete, and only when every worker of the run was ok, finished, and
+    Redis kept its data through the run."""
     from newsbot.cluster.addon import ClusterScheduler
-    from newsbot.cluster.store import MARKER
+    from newsbot.cluster.store import MARKER, WALKS, walk_field
+    from newsbot.keys import STATS_OUTCOME
     from tests.components import make_crawler, run
 
     async def judged() -> set[str]:
@@ -455,15 +463,18 @@ def test_the_last_worker_completes_the_walks_no_worker_of_the_run_left_incomplet
             for section in walked:
                 store.begin_walk("spacewar.com", section)
             store.complete_walks("spacewar.com", complete)
-        schedulers[0].run_judged(crawlers[0].spider, verdicts[0])
+        schedulers[0].run_judged(crawlers[0].spider, verdicts[0], "finished")
         assert not {s for s in ("superpowers", "earth") if a.last_walk_completed("spacewar.com", s)}
         if flushed:  # FLUSHALL, or a new Redis, while the run went on: its marker is another
             redis.Redis.from_url(redis_url).set(MARKER, "another")
-        schedulers[1].run_judged(crawlers[1].spider, verdicts[1])
-        done = {s for s in ("superpowers", "earth") if b.last_walk_completed("spacewar.com", s)}
+        outcome, reason = verdicts[1] if isinstance(verdicts[1], tuple) else (verdicts[1], "finished")
+        schedulers[1].run_judged(crawlers[1].spider, outcome, reason)
+        # Redis that lost its data fails the run that found out, in one line, as other Redis trouble.
+        assert crawlers[1].stats.get_value(STATS_OUTCOME) == ("failed" if flushed else None)
         for store in (a, b):
             store.close()
-        return done
+        walks = redis.Redis.from_url(redis_url).hgetall(WALKS)
+        return {s for s in ("superpowers", "earth") if walks.get(walk_field("spacewar.com", s).encode())}
 
     assert run(judged()) == completed
 
@@ -529,3 +540,144 @@ def test_items_of_one_url_or_body_judged_at_once_while_redis_answers_are_written
     assert first.url == url
     assert isinstance(again, DropItem) and "duplicate URL" in str(again)
     assert isinstance(copy, DropItem) and f"same content as {url}" in str(copy)
+
+
+# Busy for ARGV[1] microseconds: a Redis that answers late (a slow script, a fork, an fsync stall).
+_BUSY = """
+local t = redis.call('TIME')
+local start = t[1] * 1000000 + t[2]
+repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] - start > tonumber(ARGV[1])
+"""
+
+
+def test_a_frontier_call_redis_answers_after_its_timeout_loses_no_request_and_completes_no_walk(
+    redis_url, tmp_path
+):
+    """A command that timed out may still run: sent again, a pop takes other requests, and the first
+    ones are in nobody's hands, while the worker would find its walk complete."""
+    from newsbot.cluster.addon import ClusterScheduler
+    from tests.components import make_crawler, run
+
+    bounded = {"NEWSBOT_REDIS_TIMEOUT": 0.3, "NEWSBOT_REDIS_RETRIES": 3, "CONCURRENT_REQUESTS_PER_DOMAIN": 1}
+    urls = [f"https://www.spacewar.com/reports/a{n}.html" for n in range(3)]
+
+    async def handed_out() -> list[str]:
+        crawler = make_crawler(tmp_path, settings={"NEWSBOT_REDIS_URL": redis_url, **bounded})
+        crawler.stats.open_spider()
+        (scheduler := ClusterScheduler.from_crawler(crawler)).open(spider := crawler.spider)
+        store = seen_store(crawler)
+        store.begin_walk("spacewar.com", "earth")
+        store.complete_walks("spacewar.com", ["earth"])  # as this worker saw it
+        for url in urls:
+            scheduler.enqueue_request(scrapy.Request(url, callback=spider.parse_article))
+        handed = [scheduler.next_request()]
+        busy = redis.Redis.from_url(redis_url).connection_pool.get_connection()
+        busy.send_command("EVAL", _BUSY, 0, 1_000_000)
+        time.sleep(0.2)  # the busy script runs first: the pop waits behind it, past its timeout
+        scheduler.drained = False
+        handed.append(scheduler.next_request())
+        busy.read_response()
+        scheduler.run_judged(spider, "ok", "finished")
+        store.close()
+        return [request.url for request in handed if request is not None]
+
+    handed = run(handed_out())
+    client = redis.Redis.from_url(redis_url)
+    queued = [json.loads(entry)["url"] for entry in client.zrange("spacewar:requests", 0, -1)]
+    lost = set(urls) - set(handed) - set(queued)
+    assert lost, "the pop did not wait behind the busy script: the test proves nothing"
+    assert not completed_walks(redis_url), f"{sorted(lost)} never fetched, and the walk is complete"
+
+
+@pytest.mark.parametrize("ended", ["killed", "failed"])
+def test_a_worker_joining_a_run_that_lost_requests_with_a_worker_walks_its_sections_again(
+    redis_url, tmp_path, ended
+):
+    """A worker of the run ended with requests in hand (killed, or stopped: a SIGTERM, Redis trouble)
+    while another still runs: a run started now joins it, and is the rerun that must find them."""
+    from newsbot.cluster.addon import ClusterScheduler
+    from newsbot.registry import Section
+    from tests.components import make_crawler, run
+
+    async def handed_to_the_joiner() -> Request | None:
+        crawlers = {
+            name: make_crawler(tmp_path / name, settings={"NEWSBOT_REDIS_URL": redis_url}) for name in "abc"
+        }
+        schedulers = {name: ClusterScheduler.from_crawler(crawlers[name]) for name in "ab"}
+        for name in "ab":  # a, the one that ends, and b, which still runs
+            schedulers[name].open(crawlers[name].spider)
+        spider = crawlers["a"].spider
+        earth = "https://www.spacewar.com/earth.html"
+        first_page = spider.section_request(Section(slug="earth", label="EARTH"), earth, 1)
+        schedulers["a"].enqueue_request(first_page)
+        assert schedulers["a"].next_request().url == first_page.url  # in a's hands
+        if ended == "failed":
+            schedulers["a"].run_judged(spider, "failed", "shutdown")
+        seen_store(crawlers["a"]).close()  # its connection closes, as a process's does when it ends
+        (joiner := ClusterScheduler.from_crawler(crawlers["c"])).open(crawlers["c"].spider)
+        joiner.enqueue_request(first_page)  # the joiner's start
+        handed = joiner.next_request()
+        for name in "bc":
+            seen_store(crawlers[name]).close()
+        return handed
+
+    handed = run(handed_to_the_joiner())
+    assert handed is not None, "the dead worker's pages are in nobody's hands, and the joiner walks none"
+
+
+def test_a_run_in_which_a_worker_refused_an_entry_completes_no_walk(redis_url, tmp_path):
+    """A refused entry is a request nobody fetched: planted junk, or the next page of a walk as a worker
+    of another version wrote it (a meta key this one does not know) during a rolling upgrade."""
+    from newsbot.cluster.addon import ClusterScheduler
+    from tests.components import make_crawler, run
+
+    async def judged() -> None:
+        crawler = make_crawler(tmp_path, settings={"NEWSBOT_REDIS_URL": redis_url})
+        crawler.stats.open_spider()
+        (scheduler := ClusterScheduler.from_crawler(crawler)).open(spider := crawler.spider)
+        store = seen_store(crawler)
+        store.begin_walk("spacewar.com", "earth")
+        store.complete_walks("spacewar.com", ["earth"])  # as this worker saw it
+        page_two = _entry({"callback": "parse_section", "meta": {"newsbot_page_kind": "section"}})
+        redis.Redis.from_url(redis_url).zadd("spacewar:requests", {page_two: 0})
+        assert scheduler.next_request() is None
+        assert crawler.stats.get_value("newsbot/redis/refused_payloads") == 1
+        scheduler.run_judged(spider, "ok", "finished")
+        store.close()
+
+    run(judged())
+    assert not completed_walks(redis_url)
+
+
+def test_a_worker_with_other_arguments_than_its_runs_is_refused_as_it_joins(redis_url, tmp_path):
+    """A worker bounded by its arguments (max_pages, since...) cuts short every walk whose pages it
+    happens to take from the shared queue, while the run's others asked for all of them: the same
+    command on every machine, or a run of its own."""
+    from scrapy import signals
+    from scrapy.exceptions import CloseSpider
+
+    from newsbot.cluster.addon import ClusterScheduler
+    from newsbot.keys import FINISH_STORE_UNUSABLE, STATS_STORE_ERROR
+    from tests.components import make_crawler, run
+
+    async def joined() -> None:
+        settings = {"NEWSBOT_REDIS_URL": redis_url}
+        plain, bounded = make_crawler(tmp_path / "a", settings=settings), None
+        ClusterScheduler.from_crawler(plain).open(plain.spider)
+        bounded = make_crawler(tmp_path / "b", settings=settings, max_pages="1")
+        bounded.stats.open_spider()
+        (scheduler := ClusterScheduler.from_crawler(bounded)).open(bounded.spider)
+        opened = bounded.signals.send_catch_log(
+            signals.spider_opened, spider=bounded.spider, dont_log=CloseSpider
+        )
+        refusals = [
+            result.value for _, result in opened if isinstance(getattr(result, "value", None), CloseSpider)
+        ]
+        assert [refusal.reason for refusal in refusals] == [FINISH_STORE_UNUSABLE]
+        assert "max_pages=1" in bounded.stats.get_value(STATS_STORE_ERROR)
+        scheduler.run_judged(bounded.spider, "failed", FINISH_STORE_UNUSABLE)
+        for crawler in (plain, bounded):
+            seen_store(crawler).close()
+
+    run(joined())
+    assert len(redis.Redis.from_url(redis_url).hkeys("spacewar:run")) == 1, "the refused worker joined"

@@ -25,7 +25,10 @@ def run(args: argparse.Namespace) -> int:
     if args.redis:
         from newsbot.cluster.store import RedisSeenStore, redacted
 
-        store, path = RedisSeenStore(args.redis), redacted(args.redis)
+        try:
+            store, path = RedisSeenStore(args.redis), redacted(args.redis)
+        except StoreError as error:
+            raise CommandError(str(error)) from None
     else:
         # NEWSBOT_STATE as `scrapy crawl` would see it in this folder (scrapy.cfg and settings).
         path = args.path or store_path_from_setting(project_settings().get("NEWSBOT_STATE") or None)

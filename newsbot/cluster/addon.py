@@ -12,7 +12,7 @@ import redis
 from scrapy import Request, Spider, signals
 from scrapy.core.scheduler import BaseScheduler
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy.utils.asyncio import call_later
 from scrapy.utils.misc import load_object
 from scrapy.utils.request import request_from_dict
@@ -22,10 +22,11 @@ from newsbot.clock import utc_now_iso
 from newsbot.cluster import WORKER_SETTING
 from newsbot.cluster.store import MARKER, WALKS, RedisSeenStore
 from newsbot.extensions.store import seen_store
-from newsbot.keys import STATS_OUTCOME
+from newsbot.keys import FINISH_STORE_UNUSABLE, STATS_OUTCOME, STATS_STORE_ERROR
 from newsbot.signals import run_judged
 
 logger = logging.getLogger(__name__)
+REFUSED = "newsbot/redis/refused_payloads"
 # KEYS: duplicate filter, queue, run. ARGV: worker, how many to take, then fingerprint ('' for none), score
 # and entry of each request held since the last call. A page's requests are queued (scrapy-redis's
 # seen-check and push) and the next ones taken in one call; a worker that takes any is running.
@@ -48,17 +49,14 @@ _FINISH = """
 local verdict = redis.call('GET', KEYS[5]) == ARGV[4] and ARGV[2] or 'lost data'
 redis.call('HSET', KEYS[1], ARGV[1], verdict)
 for i = 5, #ARGV, 2 do redis.call('HINCRBY', KEYS[3], ARGV[i], ARGV[i + 1]) end
+if verdict ~= ARGV[2] then return verdict end
 for _, state in ipairs(redis.call('HVALS', KEYS[1])) do if state ~= 'ok' then return -1 end end
 if redis.call('ZCARD', KEYS[2]) > 0 then return -1 end
-local walks, completed = redis.call('HGETALL', KEYS[3]), 0
+local walks = redis.call('HGETALL', KEYS[3])
 for i = 1, #walks, 2 do
-  if walks[i + 1] == '0' then
-    redis.call('HSET', KEYS[4], walks[i], ARGV[3])
-    completed = completed + 1
-  end
+  if walks[i + 1] == '0' then redis.call('HSET', KEYS[4], walks[i], ARGV[3]) end
 end
 redis.call('DEL', KEYS[3])
-return completed
 """
 
 
@@ -75,6 +73,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         )
         self.crawler, self.store, self.stats = crawler, store, crawler.stats
         self.queue_key, self.run, self.walks = f"{name}:requests", f"{name}:run", f"{name}:walks"
+        self.arguments = f"{name}:arguments"  # the spider arguments of the run's workers
         self.worker: str = crawler.settings[WORKER_SETTING]
         self.marker: bytes | str | None = None  # the store's, as the worker joined its run
         self.held: list[Any] = []
@@ -108,12 +107,29 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
                 logger.warning(
                     "The store was empty (a new Redis, or lost data): the deliveries are marked again"
                 )
-            self.marker = client.get(MARKER)
-            if not self._alive(client.client_list()).intersection(client.hkeys(self.run)):
+            run, alive = client.hgetall(self.run), self._alive(client.client_list())
+            arguments, theirs = repr(getattr(self.spider, "arguments", None)), client.get(self.arguments)
+            if not alive.intersection(run):
                 # No worker of the last run is alive: it finished, or died. What a dead one held is found
                 # again by the walks it left incomplete: the new run starts with an empty frontier.
                 client.delete(self.queue_key, self.dupefilter_key, self.run, self.walks)
+                client.set(self.arguments, arguments)
+            elif theirs != arguments.encode():
+                # Bounded otherwise, it would cut short the others' walks whose pages it takes.
+                message = f"the run in Redis crawls with {theirs!r}, this worker with {arguments!r}"
+                logger.error("%s: start it with the same arguments, or once that run ended", message)
+                self.stats.set_value(STATS_STORE_ERROR, message)
+                # Not from here: Scrapy closes a spider its scheduler refused to open with a traceback.
+                self.crawler.signals.connect(self.refuse, signal=signals.spider_opened)
+                return
+            elif any(state != b"ok" for worker, state in run.items() if worker not in alive):
+                # A worker of this run ended with requests in hand: this one walks every section again.
+                client.delete(self.dupefilter_key)
             client.hset(self.run, self.worker, "running")
+            self.marker = client.get(MARKER)  # joined
+
+    def refuse(self, spider: Spider) -> None:
+        raise CloseSpider(FINISH_STORE_UNUSABLE)
 
     def _alive(self, connections: list[dict[str, str]]) -> set[bytes]:
         """The other workers connected to Redis: a killed process's connections are closed."""
@@ -149,7 +165,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
             try:
                 return request_from_dict(self.serializer.loads(self.taken.pop(0)), spider=self.spider)
             except ValueError as refusal:  # codec.Refused, or a callback this spider does not have
-                self.stats.inc_value("newsbot/redis/refused_payloads")
+                self.stats.inc_value(REFUSED)
                 # A WARNING: junk planted in Redis must not fail the run (NEWSBOT_MAX_ERRORS).
                 logger.warning(
                     "Refused an entry of %s that is not a newsbot request: %s", self.queue_key, refusal
@@ -182,16 +198,25 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         if (nextcall := getattr(getattr(self.crawler.engine, "_slot", None), "nextcall", None)) is not None:
             nextcall.schedule()
 
-    def run_judged(self, spider: Spider, outcome: str) -> None:
+    def run_judged(self, spider: Spider, outcome: str, reason: str) -> None:
+        if self.marker is None:  # never joined: refused, or stopped by Redis (the store says so)
+            return
         # After the walk policy's own handler (connected as the spider middlewares were built, before
         # the engine built its scheduler): the store knows which walks this worker found complete.
         walks = [arg for walk in self.store.begun for arg in (walk, int(walk not in self.store.completed))]
         keys = [self.run, self.queue_key, self.walks, WALKS, MARKER]
-        args = [self.worker, outcome, utc_now_iso(), self.marker or "", *walks]
+        # A CLOSESPIDER_* limit is an ok end, but it dropped the requests this worker held; an entry
+        # refused is a request nobody fetched (junk, or one a worker of another version wrote).
+        refused = self.stats.get_value(REFUSED, 0)
+        if (reason, refused) != ("finished", 0):
+            outcome = f"{outcome}: {reason}, {refused} refused"
+        args = [self.worker, outcome, utc_now_iso(), self.marker, *walks]
         # After the marks this worker made: one that failed stopped it, and its run is not ok.
-        self.store.marking.submit(
+        finish = self.store.marking.submit(
             self.store.call, lambda client: client.eval(_FINISH, 5, *keys, *args)
-        ).result()
-        if self.store.trouble is not None:  # its verdict not recorded: exit 1 (its walks stay incomplete)
+        )
+        if finish.result() == b"lost data":  # its frontier and marks went with it: the run is not ok
+            self.store.trouble = f"Redis at {self.store.url} lost its data during the run"
+        if self.store.trouble is not None:  # its verdict not recorded, or lost: exit 1 (no walk completed)
             self.stats.set_value(STATS_OUTCOME, "failed")
             self.store.settle()

@@ -88,14 +88,22 @@ class RedisSeenStore(SeenStore):
         # Alone (`newsbot state`) it answers within seconds, or raises StoreError saying why not.
         settings = settings or BaseSettings({TIMEOUT_SETTING: 2, RETRIES_SETTING: 1})
         timeout = settings.getfloat(TIMEOUT_SETTING)
-        self.redis = redis.Redis.from_url(
-            url,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            retry=Retry(ExponentialBackoff(cap=1.0, base=0.1), max(settings.getint(RETRIES_SETTING), 0)),
-            client_name=settings.get(WORKER_SETTING),
-            redis_connect_func=self._connected,
-        )
+        try:
+            self.redis = redis.Redis.from_url(
+                url,
+                socket_timeout=timeout,
+                socket_connect_timeout=timeout,
+                # Not after a timeout: the command may have run, and a pop run again loses what it took.
+                retry=Retry(
+                    ExponentialBackoff(cap=1.0, base=0.1),
+                    max(settings.getint(RETRIES_SETTING), 0),
+                    supported_errors=(redis.ConnectionError,),
+                ),
+                client_name=settings.get(WORKER_SETTING),
+                redis_connect_func=self._connected,
+            )
+        except ValueError as error:  # not a Redis URL (a scheme, a port)
+            raise StoreError(f"Redis at {self.url}: {error}") from None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisSeenStore:
