@@ -675,6 +675,7 @@ def test_a_worker_with_other_arguments_than_its_runs_is_refused_as_it_joins(redi
         ]
         assert [refusal.reason for refusal in refusals] == [FINISH_STORE_UNUSABLE]
         assert "max_pages=1" in bounded.stats.get_value(STATS_STORE_ERROR)
+        assert "b'" not in bounded.stats.get_value(STATS_STORE_ERROR)  # the run's arguments as text
         scheduler.run_judged(bounded.spider, "failed", FINISH_STORE_UNUSABLE)
         for crawler in (plain, bounded):
             seen_store(crawler).close()

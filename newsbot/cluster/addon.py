@@ -116,7 +116,8 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
                 client.set(self.arguments, arguments)
             elif theirs != arguments.encode():
                 # Bounded otherwise, it would cut short the others' walks whose pages it takes.
-                message = f"the run in Redis crawls with {theirs!r}, this worker with {arguments!r}"
+                run_arguments = (theirs or b"").decode()
+                message = f"the run in Redis crawls with {run_arguments}, this worker with {arguments}"
                 logger.error("%s: start it with the same arguments, or once that run ended", message)
                 self.stats.set_value(STATS_STORE_ERROR, message)
                 # Not from here: Scrapy closes a spider its scheduler refused to open with a traceback.
