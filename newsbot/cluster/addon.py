@@ -116,7 +116,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
                 client.set(self.arguments, arguments)
             elif theirs != arguments.encode():
                 # Bounded otherwise, it would cut short the others' walks whose pages it takes.
-                run_arguments = (theirs or b"").decode()
+                run_arguments = theirs.decode() if isinstance(theirs, bytes) else theirs
                 message = f"the run in Redis crawls with {run_arguments}, this worker with {arguments}"
                 logger.error("%s: start it with the same arguments, or once that run ended", message)
                 self.stats.set_value(STATS_STORE_ERROR, message)

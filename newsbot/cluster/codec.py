@@ -31,6 +31,7 @@ class Meta(BaseModel):
     newsbot_article: str | None = None
     newsbot_kind: str | None = None
     newsbot_listed_date: str | None = None
+    newsbot_fetched_at: str | None = None
     newsbot_heal: str | None = None
     newsbot_heal_reason: str | None = None
     newsbot_ledger: bool | None = None
