@@ -247,3 +247,30 @@ def test_a_feed_cut_short_is_read_with_a_warning(tmp_path, caplog):
         assert crawler.stats.get_value("newsbot/feed_short") is None
 
     run(scenario())
+
+
+def test_entries_learnt_since_the_last_completed_walk_do_not_end_the_next_one(tmp_path, monkeypatch):
+    """A feed run (or another section, or a sister site) writes the newest entries of a section between
+    two of its walks: its first page is then all known, but the page after it holds articles newer than
+    the last completed walk that nothing wrote yet. Only what that walk could vouch for ends a walk."""
+
+    def at(day):
+        monkeypatch.setattr("newsbot.store.sqlite.utc_now_iso", lambda: f"2026-01-0{day}T00:00:00Z")
+
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        response, outputs = section_page(crawler, "superpowers", FIRST)
+        _, second = section_page(crawler, "superpowers", SECOND, page=2)
+        newest, newer = _articles(outputs), _articles(second)[0]
+        at(1)  # the last plain run: had every entry older than these, and completed its walk
+        _mark_known(crawler, _articles(second)[1:])
+        _store(crawler).begin_walk("spacewar.com", "superpowers")
+        _store(crawler).complete_walks("spacewar.com", ["superpowers"])
+        at(2)  # then a `-a source=feed` run wrote the newest
+        _mark_known(crawler, newest)
+        let_out = await through(_walk(crawler), response, outputs)
+        assert urls(let_out) == [SECOND]
+        let_out = await through(_walk(crawler), *section_page(crawler, "superpowers", SECOND, page=2))
+        assert urls(let_out)[0] == newer.url
+
+    run(scenario())

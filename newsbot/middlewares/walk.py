@@ -43,6 +43,8 @@ class WalkPolicyMiddleware:
         self.overshoot = settings.getint("NEWSBOT_KNOWN_PAGES_OVERSHOOT")
         # Walks of this run: slug -> all-known pages still to walk past, None without a completed walk.
         self.walks: dict[str, int | None] = {}
+        # When the last walk of each section completed: only what was known then ends a walk.
+        self.completed: dict[str, str] = {}
         # Walks that did not reach their end: a page failed, or a bound cut them short.
         self.incomplete: set[str] = set()
         # Entries each walk has listed so far, to tell a page that lists nothing new.
@@ -125,8 +127,8 @@ class WalkPolicyMiddleware:
                 logger.warning("%s lists nothing new to this walk (a pagination loop?); the walk ends", url)
             return
         overshoot = self.walks[slug]
-        if all_known and overshoot is not None:
-            # Everything here was written by earlier runs, and older pages hold older articles.
+        if all_known and overshoot is not None and self._known_when_completed(slug, taken):
+            # Everything here was had by the last complete walk, and older pages hold older articles.
             if overshoot <= 0:
                 logger.info("%s: every entry is known; not walking further", url)
                 return
@@ -163,13 +165,25 @@ class WalkPolicyMiddleware:
                 chosen.append(request)
         return chosen, bool(urls) and set(urls) <= known, reached_since
 
+    def _known_when_completed(self, slug: str, requests: list[Request]) -> bool:
+        """Whether every entry was known when the last walk of `slug` completed, having walked every
+        page older than them. One learnt since (by a feed run, another section, a sister site) vouches
+        for no page past it: that page may hold articles newer than the walk that nothing wrote yet."""
+        urls = {listed_url(request) for request in requests}
+        store = seen_store(self.crawler)
+        ledger = self.crawler.get_spider_middleware(LedgerMiddleware)
+        given_up = ledger.given_up if ledger is not None else set()
+        return store is not None and urls <= store.known_urls(urls, by=self.completed[slug]) | given_up
+
     def _begin(self, slug: str) -> None:
         if slug in self.walks:
             return
         store = seen_store(self.crawler)
         host = self.crawler.spider.site.host  # type: ignore[union-attr]  # a NetworkSpider walks
-        completed = store is not None and store.begin_walk(host, slug)
+        completed = store.begin_walk(host, slug) if store is not None else None
         self.walks[slug] = self.overshoot if completed else None
+        if completed:
+            self.completed[slug] = completed
         self.stats.inc_value(keys.STATS_WALKS_BEGUN)
         if not completed:
             logger.info("Section %s: no completed walk on record, walking it to the end", slug)

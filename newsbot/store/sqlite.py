@@ -178,12 +178,14 @@ class SqliteSeenStore(SeenStore):
     def close(self) -> None:
         self._db.close()
 
-    def known_urls(self, urls: Iterable[str]) -> set[str]:
-        """Which of `urls` were written, or skipped as copies of something written."""
+    def known_urls(self, urls: Iterable[str], *, by: str | None = None) -> set[str]:
+        """Which of `urls` were written, or skipped as copies of something written (`by` that time)."""
         rows = self._db.execute(
             "SELECT url FROM articles WHERE url IN (SELECT value FROM json_each(?1)) "
-            "UNION SELECT url FROM copies WHERE url IN (SELECT value FROM json_each(?1))",
-            (json.dumps(list(urls)),),
+            "AND (?2 IS NULL OR first_seen <= ?2) "
+            "UNION SELECT url FROM copies WHERE url IN (SELECT value FROM json_each(?1)) "
+            "AND (?2 IS NULL OR first_seen <= ?2)",
+            (json.dumps(list(urls)), by),
         )
         return {url for (url,) in rows}
 
@@ -237,13 +239,13 @@ class SqliteSeenStore(SeenStore):
         )
         return dict(rows.fetchall())
 
-    def last_walk_completed(self, site: str, section: str) -> bool:
+    def last_walk_completed(self, site: str, section: str) -> str | None:
         row = self._db.execute(
             "SELECT completed_at FROM walks WHERE site = ? AND section = ?", (site, section)
         ).fetchone()
-        return bool(row and row[0])
+        return row[0] if row else None
 
-    def begin_walk(self, site: str, section: str) -> bool:
+    def begin_walk(self, site: str, section: str) -> str | None:
         completed = self.last_walk_completed(site, section)
         self._write(
             "INSERT INTO walks (site, section, started_at, completed_at) VALUES (?, ?, ?, NULL) "
