@@ -156,3 +156,22 @@ def test_what_the_writer_could_not_write_or_the_schema_refused_goes_to_the_ledge
         }
 
     run(scenario())
+
+
+def test_a_transient_entry_out_of_attempts_is_still_asked_for_until_it_is_given_up(tmp_path):
+    """An hourly cron spends NEWSBOT_LEDGER_MAX_ATTEMPTS in as many hours; an article down for longer
+    must still be asked for while NEWSBOT_LEDGER_GIVE_UP_DAYS has not passed, or it is never had: the
+    outage is waited out by asking, not by waiting a day to give up. A `gone` one is not."""
+    settings = {"NEWSBOT_LEDGER_MAX_ATTEMPTS": 2, "NEWSBOT_LEDGER_GONE_ATTEMPTS": 2}
+
+    async def scenario():
+        first = make_crawler(tmp_path, settings=settings)
+        for _ in range(3):
+            miss_article(first, LOST, "server_error", section="SUPERPOWERS")
+            miss_article(first, OTHER, "gone", section="SUPERPOWERS")
+        assert _pending(first) == {(LOST, "server_error", 3), (OTHER, "gone", 3)}
+        seen_store(first).close()
+        second = make_crawler(tmp_path, settings=settings)
+        assert urls(await _start(second)) == [LOST, second.spider.site.home_url]
+
+    run(scenario())

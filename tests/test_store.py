@@ -156,7 +156,8 @@ def test_the_ledger_policy_retries_transient_reasons_and_gives_up_only_after_a_d
     now = datetime.datetime(2026, 1, 10, 12, tzinfo=datetime.UTC)
     an_hour_ago, two_days_ago = "2026-01-10T11:00:00Z", "2026-01-08T12:00:00Z"
     assert policy.retry_now(_entry("server_error", 3, an_hour_ago))
-    assert not policy.retry_now(_entry("server_error", 4, an_hour_ago))
+    # Out of attempts within the day: asked for again all the same, until it may be given up.
+    assert policy.retry_now(_entry("server_error", 9, an_hour_ago))
     assert policy.retry_now(_entry("gone", 1, an_hour_ago))
     assert not policy.retry_now(_entry("gone", 2, an_hour_ago))
     assert not policy.retry_now(_entry("robots", 1, an_hour_ago))

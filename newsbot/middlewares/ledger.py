@@ -58,7 +58,9 @@ class LedgerPolicy:
         return self.max_attempts
 
     def retry_now(self, entry: LedgerEntry) -> bool:
-        return entry.reason == DEFERRED or entry.attempts < self.attempts_allowed(entry.reason)
+        # A transient reason is asked for every run until given up: an outage is waited out asking.
+        bounded = entry.reason in _BOUNDED_REASONS | _NEVER_RETRIED
+        return not bounded or entry.attempts < self.attempts_allowed(entry.reason)
 
     def give_up(self, entry: LedgerEntry, now: datetime.datetime) -> bool:
         # Out of attempts and old enough: a passing outage of a day is waited out, however many runs.
