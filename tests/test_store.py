@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import math
 import sqlite3
 import threading
 
@@ -167,6 +168,10 @@ def test_the_ledger_policy_retries_transient_reasons_and_gives_up_only_after_a_d
     assert policy.give_up(_entry("server_error", 4, two_days_ago), now)
     assert not policy.give_up(_entry("server_error", 3, two_days_ago), now)
     assert policy.give_up(_entry("gone", 2, two_days_ago), now)
+    # "Never" (`-s NEWSBOT_LEDGER_GIVE_UP_DAYS=inf`, or a day count no timedelta holds) is never.
+    for never in (math.inf, 1e12):
+        forever = LedgerPolicy(max_attempts=4, bounded_attempts=2, give_up_after_days=never)
+        assert not forever.give_up(_entry("server_error", 9, two_days_ago), now)
 
 
 def test_a_killed_runs_file_loses_its_cut_last_line_and_every_line_past_the_offset_is_marked(tmp_path):

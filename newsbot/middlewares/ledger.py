@@ -67,7 +67,7 @@ class LedgerPolicy:
         if entry.given_up or entry.reason == DEFERRED or entry.attempts < self.attempts_allowed(entry.reason):
             return False
         age = now - datetime.datetime.fromisoformat(entry.first_attempt)
-        return age >= datetime.timedelta(days=self.give_up_after_days)
+        return age.total_seconds() >= self.give_up_after_days * 86400  # inf is never: no timedelta holds it
 
 
 class LedgerMiddleware:
