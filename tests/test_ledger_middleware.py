@@ -5,7 +5,7 @@ from __future__ import annotations
 from scrapy import Request, signals
 
 from newsbot.extensions.store import seen_store
-from newsbot.keys import LEDGER_META_KEY
+from newsbot.keys import ARTICLE_META_KEY, KIND_META_KEY, LEDGER_META_KEY
 from newsbot.middlewares.ledger import LedgerMiddleware
 from newsbot.middlewares.walk import WalkPolicyMiddleware
 from newsbot.reasons import InvalidItem, NotWritten
@@ -173,5 +173,35 @@ def test_a_transient_entry_out_of_attempts_is_still_asked_for_until_it_is_given_
         seen_store(first).close()
         second = make_crawler(tmp_path, settings=settings)
         assert urls(await _start(second)) == [LOST, second.spider.site.home_url]
+
+    run(scenario())
+
+
+def test_what_a_feed_lists_is_owed_from_the_moment_it_is_asked_for(tmp_path):
+    """A feed lists its last ~15 items: a `source=feed` run killed (Scrapyd's cancel, a timeout,
+    kill -9) before it fetched them all is followed by a feed that may no longer list them. Asked for,
+    they are in the ledger until had, and the next run, of either source, asks for them first."""
+    from tests.components import snapshot_response
+
+    feed = "https://www.spacedaily.com/spacedaily.xml"
+
+    async def scenario():
+        crawler = make_crawler(tmp_path, spider="spacedaily", source="feed")
+        response = snapshot_response(Request(feed, meta={KIND_META_KEY: RequestKind.FEED.value}))
+        asked = urls(await through(crawler.get_spider_middleware(WalkPolicyMiddleware), response,
+                                   crawler.spider.parse_feed(response)))  # fmt: skip
+        assert len(asked) == 15
+        owed = {e.url: e for e in seen_store(crawler).ledger_pending("spacedaily.com")}
+        assert set(owed) == set(asked) and owed[asked[0]].summary
+        # One had: out of the ledger. Then the run is killed.
+        crawler.signals.send_catch_log(
+            signal=signals.item_scraped,
+            item={"url": asked[0], "site": "spacedaily.com"},
+            response=Request(asked[0], meta={ARTICLE_META_KEY: asked[0]}),
+            spider=crawler.spider,
+        )
+        seen_store(crawler).close()
+        after = make_crawler(tmp_path, spider="spacedaily")
+        assert set(urls(await _start(after))) == {*asked[1:], after.spider.site.home_url}
 
     run(scenario())

@@ -88,9 +88,16 @@ class WalkPolicyMiddleware:
             store.complete_walks(spider.site.host, completed)
 
     def _articles(self, outputs: list[Any]) -> Iterable[Any]:
-        """Output of a page that is not a section page (a feed, `scrapy parse`): known articles out."""
+        """Output of a page that is not a section page (a feed, `scrapy parse`): known articles out.
+        What a feed lists is owed (the ledger) once asked for: no later walk lists it again, and a
+        killed run's next feed may not either."""
         yield from (output for output in outputs if not is_article_request(output))
-        yield from self._chosen([output for output in outputs if is_article_request(output)])[0]
+        chosen = self._chosen([output for output in outputs if is_article_request(output)])[0]
+        ledger = self.crawler.get_spider_middleware(LedgerMiddleware)
+        for request in chosen:
+            if ledger is not None:
+                ledger.record(listed_url(request), DEFERRED, None, request.cb_kwargs.get("summary"))
+        yield from chosen
 
     def _section_page(self, url: str, slug: str, page: int, outputs: list[Any]) -> Iterable[Any]:
         self._begin(slug)
