@@ -205,3 +205,29 @@ def test_what_a_feed_lists_is_owed_from_the_moment_it_is_asked_for(tmp_path):
         assert set(urls(await _start(after))) == {*asked[1:], after.spider.site.home_url}
 
     run(scenario())
+
+
+def test_an_owed_article_exported_stays_owed_until_the_export_is_stored(tmp_path):
+    """NEWSBOT_INCREMENTAL_EXPORTS marks what an export holds once it is stored: an export that could
+    not be stored (or a killed run) leaves its articles unknown, to be had again. Out of the ledger
+    meanwhile, an owed article deep in its section would be asked for by no later run."""
+    exporting = {"FEEDS": {str(tmp_path / "export.jsonl"): {"format": "jsonlines"}},
+                 "NEWSBOT_INCREMENTAL_EXPORTS": True}  # fmt: skip
+
+    async def scenario():
+        first = make_crawler(tmp_path)
+        miss_article(first, LOST, "server_error", section="SUPERPOWERS")
+        seen_store(first).close()
+        second = make_crawler(tmp_path, settings=exporting)
+        [request, _] = await _start(second)
+        second.signals.send_catch_log(
+            signal=signals.item_scraped,
+            item={"url": LOST, "site": "spacewar.com", "content_hash": "0" * 64},
+            response=Request(LOST, meta=request.meta),
+            spider=second.spider,
+        )
+        seen_store(second).close()  # and the export is never stored
+        third = make_crawler(tmp_path)
+        assert LOST in urls(await _start(third))
+
+    run(scenario())
