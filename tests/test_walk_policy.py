@@ -274,3 +274,31 @@ def test_entries_learnt_since_the_last_completed_walk_do_not_end_the_next_one(tm
         assert urls(let_out)[0] == newer.url
 
     run(scenario())
+
+
+def test_an_incremental_exports_walks_complete_only_once_the_export_is_stored(tmp_path):
+    """NEWSBOT_INCREMENTAL_EXPORTS marks an export's articles once it is stored. A run walking to the
+    end (after a bounded one) whose export then fails must not leave its walk complete: the next run
+    would stop at the bounded run's all-known first page, before every article the export lost."""
+    from scrapy import signals
+
+    async def walked(stored):
+        crawler = make_crawler(
+            tmp_path / str(stored),
+            settings={"FEEDS": {str(tmp_path / "x.jsonl"): {"format": "jsonlines"}},
+                      "NEWSBOT_INCREMENTAL_EXPORTS": True},
+        )  # fmt: skip
+        await through(_walk(crawler), *section_page(crawler, "superpowers", FIRST))
+        crawler.signals.send_catch_log(
+            signal=run_judged, spider=crawler.spider, outcome="ok", reason="finished"
+        )
+        crawler.stats.set_value("item_scraped_count", 5)
+        crawler.stats.set_value(f"feedexport/{'success' if stored else 'failed'}_count/FileFeedStorage", 1)
+        crawler.signals.send_catch_log(signal=signals.feed_exporter_closed)
+        return _store(crawler).last_walk_completed("spacewar.com", "superpowers")
+
+    async def scenario():
+        assert not await walked(stored=False)
+        assert await walked(stored=True)
+
+    run(scenario())

@@ -1,8 +1,8 @@
 """The walk policy, a spider middleware as Scrapy's DepthMiddleware is: of the article and next-page
 requests the spider yields, which are fetched (known articles, `since`, `max_articles`, the
 all-known stop, `max_pages`, the page and link bounds). A walk is recorded complete only when the
-run was ok and finished (no CLOSESPIDER_* limit cut it), no page failed and no bound cut the walk
-short: only then may the next run stop early.
+run was ok and finished (no CLOSESPIDER_* limit cut it), its export (if any) stored, no page failed
+and no bound cut the walk short: only then may the next run stop early.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ import logging
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from newsbot import keys
+from newsbot.extensions.exports import exports_failed
 from newsbot.extensions.store import seen_store
 from newsbot.middlewares.ledger import LedgerMiddleware
 from newsbot.reasons import DEFERRED
@@ -51,12 +52,14 @@ class WalkPolicyMiddleware:
         self.listed: dict[str, set[str]] = {}
         # Articles this run asked for: the `max_articles` budget, and what an og:url may not claim.
         self.asked: set[str] = set()
+        self.finished_ok = False  # the verdict: ok, and no CLOSESPIDER_* limit cut the run
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WalkPolicyMiddleware:
         middleware = cls(crawler)
         crawler.signals.connect(middleware.section_page_failed, signal=section_page_failed)
         crawler.signals.connect(middleware.run_judged, signal=run_judged)
+        crawler.signals.connect(middleware.feed_exporter_closed, signal=signals.feed_exporter_closed)
         return middleware
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
@@ -81,11 +84,21 @@ class WalkPolicyMiddleware:
         self.incomplete.add(slug)
 
     def run_judged(self, spider: Any, outcome: str, reason: str) -> None:
+        # A CLOSESPIDER_* limit is an ok end, but a bound: pages and articles asked for were dropped.
+        self.finished_ok = outcome == "ok" and reason == "finished"
+        if not self.crawler.settings.getdict("FEEDS"):
+            self._complete_walks()
+
+    def feed_exporter_closed(self) -> None:
+        """An export's articles are marked once it is stored (later than the verdict): its walks too."""
+        if not exports_failed(self.stats.get_stats(), self.crawler.settings):
+            self._complete_walks()
+
+    def _complete_walks(self) -> None:
         store = seen_store(self.crawler)
         completed = [slug for slug in self.walks if slug not in self.incomplete]
-        # A CLOSESPIDER_* limit is an ok end, but a bound: pages and articles asked for were dropped.
-        if outcome == "ok" and reason == "finished" and store is not None and completed:
-            store.complete_walks(spider.site.host, completed)
+        if self.finished_ok and store is not None and completed:
+            store.complete_walks(self.crawler.spider.site.host, completed)  # type: ignore[union-attr]
 
     def _articles(self, outputs: list[Any]) -> Iterable[Any]:
         """Output of a page that is not a section page (a feed, `scrapy parse`): known articles out.
