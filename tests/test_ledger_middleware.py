@@ -231,3 +231,30 @@ def test_an_owed_article_exported_stays_owed_until_the_export_is_stored(tmp_path
         assert LOST in urls(await _start(third))
 
     run(scenario())
+
+
+def test_a_feed_article_another_worker_writes_leaves_the_ledger(tmp_path):
+    """In a cluster one worker reads the feed (its articles go into the ledger) and any worker may
+    write them: the writer's ledger did not load them at its start, yet they are had."""
+    from tests.components import snapshot_response
+
+    feed = "https://www.spacedaily.com/spacedaily.xml"
+
+    async def scenario():
+        reader = make_crawler(tmp_path / "reader", spider="spacedaily", source="feed",
+                              settings={"NEWSBOT_STATE": str(tmp_path / "seen.sqlite")})  # fmt: skip
+        writer = make_crawler(tmp_path / "writer", spider="spacedaily", source="feed",
+                              settings={"NEWSBOT_STATE": str(tmp_path / "seen.sqlite")})  # fmt: skip
+        await _start(writer)
+        response = snapshot_response(Request(feed, meta={KIND_META_KEY: RequestKind.FEED.value}))
+        [first, *_] = await through(reader.get_spider_middleware(WalkPolicyMiddleware), response,
+                                    reader.spider.parse_feed(response))  # fmt: skip
+        writer.signals.send_catch_log(
+            signal=signals.item_scraped,
+            item={"url": first.url, "site": "spacedaily.com"},
+            response=snapshot_response(first.replace()),
+            spider=writer.spider,
+        )
+        assert first.url not in {e.url for e in seen_store(writer).ledger_pending("spacedaily.com")}
+
+    run(scenario())

@@ -155,7 +155,9 @@ class LedgerMiddleware:
                 self.record(listed, MISDIRECTED, item.get("section"), response.cb_kwargs.get("summary"))
                 return False
             self.store.record_copy(listed, url, item["site"])
-        return written and any([self._resolve(c) for c in {url, listed} if c in self._in_ledger])
+        # A feed's are owed since asked for, by whichever worker of a cluster read the feed.
+        fed = response.cb_kwargs.get("origin") == "feed"
+        return written and any([self._resolve(c) for c in {url, listed} if fed or c in self._in_ledger])
 
     def _pending_requests(self) -> list[Request]:
         spider: Any = self.crawler.spider
