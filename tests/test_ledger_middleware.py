@@ -258,3 +258,23 @@ def test_a_feed_article_another_worker_writes_leaves_the_ledger(tmp_path):
         assert first.url not in {e.url for e in seen_store(writer).ledger_pending("spacedaily.com")}
 
     run(scenario())
+
+
+def test_a_runs_report_counts_what_its_own_site_still_owes(tmp_path):
+    """The summary's "ledger: N still owed" is what this spider's next run asks for again, not the
+    entries every other spider of the store owes."""
+    from newsbot.extensions.report import RunReport
+
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        miss_article(crawler, LOST, "server_error", section="SUPERPOWERS")
+        seen_store(crawler).ledger_add(
+            "https://www.spacedaily.com/reports/X_999.html",
+            site="spacedaily.com",
+            section=None,
+            reason="gone",
+        )
+        report = crawler.get_extension(RunReport)._build(crawler.spider, "finished")
+        assert (report["ledger"]["pending"], report["ledger"]["given_up_total"]) == (1, 0)
+
+    run(scenario())

@@ -124,8 +124,8 @@ class SeenStore(Protocol):
 
     def ledger_resolve(self, url: str) -> bool: ...
     def ledger_give_up(self, url: str) -> None: ...
-    def ledger_counts(self) -> dict[str, int]:
-        given_up = [entry.given_up for entry in self.ledger_entries()]
+    def ledger_counts(self, site: str | None = None) -> dict[str, int]:
+        given_up = [entry.given_up for entry in self.ledger_entries() if site in (None, entry.site)]
         return {"pending": given_up.count(False), "given_up": given_up.count(True)}
 
     def ledger_entries(self) -> list[LedgerEntry]: ...
