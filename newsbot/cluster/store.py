@@ -29,6 +29,7 @@ from scrapy.utils.defer import deferred_from_coro
 from newsbot.clock import utc_now_iso
 from newsbot.cluster import URL_SETTING, WORKER_SETTING
 from newsbot.keys import STATS_STORE_ERROR
+from newsbot.reasons import DEFERRED
 from newsbot.store.base import Forgotten, KnownArticle, LedgerEntry, SeenStore, StoreError
 
 logger = logging.getLogger(__name__)
@@ -286,7 +287,7 @@ class RedisSeenStore(SeenStore):
             section=old.section or section,
             summary=old.summary or summary,
             reason=reason,
-            attempts=old.attempts + 1,
+            attempts=old.attempts + (raw is None or old.reason != DEFERRED),  # a deferred one: never tried
             last_attempt=now,
         )
         self.redis.hset(LEDGER, url, json.dumps(asdict(entry), ensure_ascii=False))

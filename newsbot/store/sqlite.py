@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from newsbot.clock import utc_now_iso
+from newsbot.reasons import DEFERRED
 from newsbot.store.base import (
     Forgotten,
     KnownArticle,
@@ -305,17 +306,18 @@ class SqliteSeenStore(SeenStore):
     def ledger_add(
         self, url: str, *, site: str, section: str | None, reason: str, summary: str | None = None
     ) -> LedgerEntry:
-        """Record one more failed attempt at `url` (a new entry, or attempts + 1 and the new reason)."""
+        """Record one more failed attempt at `url` (a new entry, or attempts + 1 and the new reason;
+        the first attempt at a `deferred` one, never tried, is its first)."""
         now = utc_now_iso()
         with self._transaction():
             self._db.execute(
                 "INSERT INTO ledger (url, site, section, reason, attempts, first_attempt, last_attempt, "
-                "given_up, summary) VALUES (?, ?, ?, ?, 1, ?, ?, 0, ?) "
+                "given_up, summary) VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5, 0, ?6) "
                 "ON CONFLICT(url) DO UPDATE SET reason = excluded.reason, "
-                "attempts = attempts + 1, last_attempt = excluded.last_attempt, "
+                "attempts = attempts + (ledger.reason <> ?7), last_attempt = excluded.last_attempt, "
                 "section = COALESCE(ledger.section, excluded.section), "
                 "summary = COALESCE(ledger.summary, excluded.summary)",
-                (url, site, section, reason, now, now, summary),
+                (url, site, section, reason, now, summary, DEFERRED),
             )
             (entry,) = self._ledger("WHERE url = ?", url)
         return entry
