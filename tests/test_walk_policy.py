@@ -302,3 +302,34 @@ def test_an_incremental_exports_walks_complete_only_once_the_export_is_stored(tm
         assert await walked(stored=True)
 
     run(scenario())
+
+
+def test_a_bounded_run_after_a_completed_walk_costs_the_next_walk_no_more_than_what_it_wrote(
+    tmp_path, monkeypatch
+):
+    """`-a max_pages=1` (or a killed run) after a complete walk: what it wrote stops no walk, and what
+    the complete walk had still does. The next walk goes past the bounded run's page, not to the end."""
+
+    def at(day):
+        monkeypatch.setattr("newsbot.store.sqlite.utc_now_iso", lambda: f"2026-01-0{day}T00:00:00Z")
+
+    async def scenario():
+        before = make_crawler(tmp_path)
+        response, outputs = section_page(before, "superpowers", FIRST)
+        _, second = section_page(before, "superpowers", SECOND, page=2)
+        at(1)  # a plain run had every entry of page 2 and past it
+        _mark_known(before, _articles(second))
+        _store(before).begin_walk("spacewar.com", "superpowers")
+        _store(before).complete_walks("spacewar.com", ["superpowers"])
+        at(2)  # then `-a max_pages=1` had page 1's, and completed no walk
+        bounded = make_crawler(tmp_path, max_pages="1")
+        await through(_walk(bounded), *section_page(bounded, "superpowers", FIRST))
+        _mark_known(bounded, _articles(outputs))
+        bounded.signals.send_catch_log(
+            signal=run_judged, spider=bounded.spider, outcome="ok", reason="finished"
+        )
+        after = make_crawler(tmp_path)
+        assert urls(await through(_walk(after), response, outputs)) == [SECOND]
+        assert urls(await through(_walk(after), *section_page(after, "superpowers", SECOND, page=2))) == []
+
+    run(scenario())

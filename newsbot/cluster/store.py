@@ -52,7 +52,7 @@ def walk_field(site: str, section: str) -> str:
 
 
 def _completed(walk: Any) -> str | None:
-    """When a walk was completed: the run's last worker wrote the time; "" while one is under way."""
+    """When a walk was last completed: the time a run's last worker wrote, "" if none did yet."""
     return walk.decode() if walk else None
 
 
@@ -231,8 +231,8 @@ class RedisSeenStore(SeenStore):
     @_guarded(None)
     def begin_walk(self, site: str, section: str) -> str | None:
         self.begun.add(walk := walk_field(site, section))
-        pipe: Any = self.redis.pipeline()
-        return _completed(pipe.hget(WALKS, walk).hset(WALKS, walk, "").execute()[0])
+        pipe: Any = self.redis.pipeline()  # begun ("" until completed) as sqlite keeps it: forget counts it
+        return _completed(pipe.hget(WALKS, walk).hsetnx(WALKS, walk, "").execute()[0])
 
     def complete_walks(self, site: str, sections: Iterable[str]) -> None:
         """Noted only: the run's last worker completes the walks no worker of it left incomplete."""

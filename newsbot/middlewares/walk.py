@@ -2,7 +2,7 @@
 requests the spider yields, which are fetched (known articles, `since`, `max_articles`, the
 all-known stop, `max_pages`, the page and link bounds). A walk is recorded complete only when the
 run was ok and finished (no CLOSESPIDER_* limit cut it), its export (if any) stored, no page failed
-and no bound cut the walk short: only then may the next run stop early.
+and no bound cut the walk short: only what was known then stops a later walk early.
 """
 
 from __future__ import annotations

@@ -61,7 +61,8 @@ CREATE TABLE IF NOT EXISTS copies (
     site TEXT NOT NULL,
     first_seen TEXT NOT NULL
 );
--- Only after a completed walk may the next stop at a page all known: a killed one may have missed some.
+-- completed_at: when the last complete walk ended. Only what was known then stops a later walk at an
+-- all-known page: a killed or bounded walk since may have missed some of what it wrote past.
 CREATE TABLE IF NOT EXISTS walks (
     site TEXT NOT NULL,
     section TEXT NOT NULL,
@@ -250,7 +251,7 @@ class SqliteSeenStore(SeenStore):
         completed = self.last_walk_completed(site, section)
         self._write(
             "INSERT INTO walks (site, section, started_at, completed_at) VALUES (?, ?, ?, NULL) "
-            "ON CONFLICT(site, section) DO UPDATE SET started_at = excluded.started_at, completed_at = NULL",
+            "ON CONFLICT(site, section) DO UPDATE SET started_at = excluded.started_at",
             (site, section, utc_now_iso()),
         )
         return completed
