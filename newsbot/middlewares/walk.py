@@ -106,9 +106,8 @@ class WalkPolicyMiddleware:
         killed run's next feed may not either."""
         yield from (output for output in outputs if not is_article_request(output))
         chosen = self._chosen([output for output in outputs if is_article_request(output)])[0]
-        ledger = self.crawler.get_spider_middleware(LedgerMiddleware)
-        for request in chosen:
-            if ledger is not None:
+        if (ledger := self.crawler.get_spider_middleware(LedgerMiddleware)) is not None:
+            for request in chosen:
                 ledger.record(listed_url(request), DEFERRED, None, request.cb_kwargs.get("summary"))
         yield from chosen
 
