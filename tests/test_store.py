@@ -259,3 +259,16 @@ def test_a_version_3_store_gains_the_delivery_of_each_article_and_counts_article
         "/out/b.jsonl": 1,
     }  # an article stays with its first
     store.close()
+
+
+@pytest.mark.parametrize("path", ["nope", "newsbot.store.Nope", "newsbot.nope.Store"])
+def test_a_store_class_that_cannot_be_loaded_refuses_the_run_without_a_traceback(tmp_path, path):
+    from newsbot.extensions.store import seen_store
+    from tests.components import make_crawler, run
+
+    async def scenario():
+        crawler = make_crawler(tmp_path, settings={"NEWSBOT_STORE_CLASS": path})
+        assert f"NEWSBOT_STORE_CLASS {path!r}" in crawler.stats.get_value("newsbot/store_error")
+        assert seen_store(crawler) is None
+
+    run(scenario())
