@@ -61,8 +61,8 @@ CREATE TABLE IF NOT EXISTS copies (
     site TEXT NOT NULL,
     first_seen TEXT NOT NULL
 );
--- completed_at: when the last complete walk ended. Only what was known then stops a later walk at an
--- all-known page: a killed or bounded walk since may have missed some of what it wrote past.
+-- completed_at: when the last complete walk ended. A later walk stops at a page whose entries were all
+-- known by then: what a killed or bounded walk wrote since says nothing of the pages past it.
 CREATE TABLE IF NOT EXISTS walks (
     site TEXT NOT NULL,
     section TEXT NOT NULL,
