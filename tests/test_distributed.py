@@ -682,3 +682,17 @@ def test_a_worker_with_other_arguments_than_its_runs_is_refused_as_it_joins(redi
 
     run(joined())
     assert len(redis.Redis.from_url(redis_url).hkeys("spacewar:run")) == 1, "the refused worker joined"
+
+
+def test_both_stores_answer_what_was_known_by_a_time_and_count_no_attempt_for_a_deferred_entry(any_store):
+    """The walk's all-known stop asks what was known when a section's last walk completed; an entry
+    recorded as it was asked for (a feed's) or left out (`max_articles`) was not tried yet."""
+    store = any_store
+    article = KnownArticle("https://www.spacewar.com/reports/a_999.html", "h", "spacewar.com")
+    store.record_many([article], output=None, reconciled_bytes=0)
+    assert store.known_urls([article.url], by="2000-01-01T00:00:00Z") == set()
+    assert store.known_urls([article.url], by="9999-01-01T00:00:00Z") == {article.url}
+    url = "https://www.spacewar.com/reports/b_999.html"
+    store.ledger_add(url, site="spacewar.com", section=None, reason="deferred")
+    assert store.ledger_add(url, site="spacewar.com", section=None, reason="gone").attempts == 1
+    assert store.ledger_add(url, site="spacewar.com", section=None, reason="gone").attempts == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 from scrapy import Request, signals
 
 from newsbot.extensions.store import seen_store
-from newsbot.keys import LEDGER_META_KEY
+from newsbot.keys import ARTICLE_META_KEY, KIND_META_KEY, LEDGER_META_KEY
 from newsbot.middlewares.ledger import LedgerMiddleware
 from newsbot.middlewares.walk import WalkPolicyMiddleware
 from newsbot.reasons import InvalidItem, NotWritten
@@ -154,5 +154,127 @@ def test_what_the_writer_could_not_write_or_the_schema_refused_goes_to_the_ledge
             (LOST, "write_failed"),
             (OTHER, "invalid"),
         }
+
+    run(scenario())
+
+
+def test_a_transient_entry_out_of_attempts_is_still_asked_for_until_it_is_given_up(tmp_path):
+    """An hourly cron spends NEWSBOT_LEDGER_MAX_ATTEMPTS in as many hours; an article down for longer
+    must still be asked for while NEWSBOT_LEDGER_GIVE_UP_DAYS has not passed, or it is never had: the
+    outage is waited out by asking, not by waiting a day to give up. A `gone` one is not."""
+    settings = {"NEWSBOT_LEDGER_MAX_ATTEMPTS": 2, "NEWSBOT_LEDGER_GONE_ATTEMPTS": 2}
+
+    async def scenario():
+        first = make_crawler(tmp_path, settings=settings)
+        for _ in range(3):
+            miss_article(first, LOST, "server_error", section="SUPERPOWERS")
+            miss_article(first, OTHER, "gone", section="SUPERPOWERS")
+        assert _pending(first) == {(LOST, "server_error", 3), (OTHER, "gone", 3)}
+        seen_store(first).close()
+        second = make_crawler(tmp_path, settings=settings)
+        assert urls(await _start(second)) == [LOST, second.spider.site.home_url]
+
+    run(scenario())
+
+
+def test_what_a_feed_lists_is_owed_from_the_moment_it_is_asked_for(tmp_path):
+    """A feed lists its last ~15 items: a `source=feed` run killed (Scrapyd's cancel, a timeout,
+    kill -9) before it fetched them all is followed by a feed that may no longer list them. Asked for,
+    they are in the ledger until had, and the next run, of either source, asks for them first."""
+    from tests.components import snapshot_response
+
+    feed = "https://www.spacedaily.com/spacedaily.xml"
+
+    async def scenario():
+        crawler = make_crawler(tmp_path, spider="spacedaily", source="feed")
+        response = snapshot_response(Request(feed, meta={KIND_META_KEY: RequestKind.FEED.value}))
+        asked = urls(await through(crawler.get_spider_middleware(WalkPolicyMiddleware), response,
+                                   crawler.spider.parse_feed(response)))  # fmt: skip
+        assert len(asked) == 15
+        owed = {e.url: e for e in seen_store(crawler).ledger_pending("spacedaily.com")}
+        assert set(owed) == set(asked) and owed[asked[0]].summary
+        # One had: out of the ledger. Then the run is killed.
+        crawler.signals.send_catch_log(
+            signal=signals.item_scraped,
+            item={"url": asked[0], "site": "spacedaily.com"},
+            response=Request(asked[0], meta={ARTICLE_META_KEY: asked[0]}),
+            spider=crawler.spider,
+        )
+        seen_store(crawler).close()
+        after = make_crawler(tmp_path, spider="spacedaily")
+        assert set(urls(await _start(after))) == {*asked[1:], after.spider.site.home_url}
+
+    run(scenario())
+
+
+def test_an_owed_article_exported_stays_owed_until_the_export_is_stored(tmp_path):
+    """NEWSBOT_INCREMENTAL_EXPORTS marks what an export holds once it is stored: an export that could
+    not be stored (or a killed run) leaves its articles unknown, to be had again. Out of the ledger
+    meanwhile, an owed article deep in its section would be asked for by no later run."""
+    exporting = {"FEEDS": {str(tmp_path / "export.jsonl"): {"format": "jsonlines"}},
+                 "NEWSBOT_INCREMENTAL_EXPORTS": True}  # fmt: skip
+
+    async def scenario():
+        first = make_crawler(tmp_path)
+        miss_article(first, LOST, "server_error", section="SUPERPOWERS")
+        seen_store(first).close()
+        second = make_crawler(tmp_path, settings=exporting)
+        [request, _] = await _start(second)
+        second.signals.send_catch_log(
+            signal=signals.item_scraped,
+            item={"url": LOST, "site": "spacewar.com", "content_hash": "0" * 64},
+            response=Request(LOST, meta=request.meta),
+            spider=second.spider,
+        )
+        seen_store(second).close()  # and the export is never stored
+        third = make_crawler(tmp_path)
+        assert LOST in urls(await _start(third))
+
+    run(scenario())
+
+
+def test_a_feed_article_another_worker_writes_leaves_the_ledger(tmp_path):
+    """In a cluster one worker reads the feed (its articles go into the ledger) and any worker may
+    write them: the writer's ledger did not load them at its start, yet they are had."""
+    from tests.components import snapshot_response
+
+    feed = "https://www.spacedaily.com/spacedaily.xml"
+
+    async def scenario():
+        reader = make_crawler(tmp_path / "reader", spider="spacedaily", source="feed",
+                              settings={"NEWSBOT_STATE": str(tmp_path / "seen.sqlite")})  # fmt: skip
+        writer = make_crawler(tmp_path / "writer", spider="spacedaily", source="feed",
+                              settings={"NEWSBOT_STATE": str(tmp_path / "seen.sqlite")})  # fmt: skip
+        await _start(writer)
+        response = snapshot_response(Request(feed, meta={KIND_META_KEY: RequestKind.FEED.value}))
+        [first, *_] = await through(reader.get_spider_middleware(WalkPolicyMiddleware), response,
+                                    reader.spider.parse_feed(response))  # fmt: skip
+        writer.signals.send_catch_log(
+            signal=signals.item_scraped,
+            item={"url": first.url, "site": "spacedaily.com"},
+            response=snapshot_response(first.replace()),
+            spider=writer.spider,
+        )
+        assert first.url not in {e.url for e in seen_store(writer).ledger_pending("spacedaily.com")}
+
+    run(scenario())
+
+
+def test_a_runs_report_counts_what_its_own_site_still_owes(tmp_path):
+    """The summary's "ledger: N still owed" is what this spider's next run asks for again, not the
+    entries every other spider of the store owes."""
+    from newsbot.extensions.report import RunReport
+
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        miss_article(crawler, LOST, "server_error", section="SUPERPOWERS")
+        seen_store(crawler).ledger_add(
+            "https://www.spacedaily.com/reports/X_999.html",
+            site="spacedaily.com",
+            section=None,
+            reason="gone",
+        )
+        report = crawler.get_extension(RunReport)._build(crawler.spider, "finished")
+        assert (report["ledger"]["pending"], report["ledger"]["given_up_total"]) == (1, 0)
 
     run(scenario())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import math
 import sqlite3
 import threading
 
@@ -156,7 +157,8 @@ def test_the_ledger_policy_retries_transient_reasons_and_gives_up_only_after_a_d
     now = datetime.datetime(2026, 1, 10, 12, tzinfo=datetime.UTC)
     an_hour_ago, two_days_ago = "2026-01-10T11:00:00Z", "2026-01-08T12:00:00Z"
     assert policy.retry_now(_entry("server_error", 3, an_hour_ago))
-    assert not policy.retry_now(_entry("server_error", 4, an_hour_ago))
+    # Out of attempts within the day: asked for again all the same, until it may be given up.
+    assert policy.retry_now(_entry("server_error", 9, an_hour_ago))
     assert policy.retry_now(_entry("gone", 1, an_hour_ago))
     assert not policy.retry_now(_entry("gone", 2, an_hour_ago))
     assert not policy.retry_now(_entry("robots", 1, an_hour_ago))
@@ -166,6 +168,10 @@ def test_the_ledger_policy_retries_transient_reasons_and_gives_up_only_after_a_d
     assert policy.give_up(_entry("server_error", 4, two_days_ago), now)
     assert not policy.give_up(_entry("server_error", 3, two_days_ago), now)
     assert policy.give_up(_entry("gone", 2, two_days_ago), now)
+    # "Never" (`-s NEWSBOT_LEDGER_GIVE_UP_DAYS=inf`, or a day count no timedelta holds) is never.
+    for never in (math.inf, 1e12):
+        forever = LedgerPolicy(max_attempts=4, bounded_attempts=2, give_up_after_days=never)
+        assert not forever.give_up(_entry("server_error", 9, two_days_ago), now)
 
 
 def test_a_killed_runs_file_loses_its_cut_last_line_and_every_line_past_the_offset_is_marked(tmp_path):
@@ -253,3 +259,16 @@ def test_a_version_3_store_gains_the_delivery_of_each_article_and_counts_article
         "/out/b.jsonl": 1,
     }  # an article stays with its first
     store.close()
+
+
+@pytest.mark.parametrize("path", ["nope", "newsbot.store.Nope", "newsbot.nope.Store"])
+def test_a_store_class_that_cannot_be_loaded_refuses_the_run_without_a_traceback(tmp_path, path):
+    from newsbot.extensions.store import seen_store
+    from tests.components import make_crawler, run
+
+    async def scenario():
+        crawler = make_crawler(tmp_path, settings={"NEWSBOT_STORE_CLASS": path})
+        assert f"NEWSBOT_STORE_CLASS {path!r}" in crawler.stats.get_value("newsbot/store_error")
+        assert seen_store(crawler) is None
+
+    run(scenario())

@@ -247,3 +247,89 @@ def test_a_feed_cut_short_is_read_with_a_warning(tmp_path, caplog):
         assert crawler.stats.get_value("newsbot/feed_short") is None
 
     run(scenario())
+
+
+def test_entries_learnt_since_the_last_completed_walk_do_not_end_the_next_one(tmp_path, monkeypatch):
+    """A feed run (or another section, or a sister site) writes the newest entries of a section between
+    two of its walks: its first page is then all known, but the page after it holds articles newer than
+    the last completed walk that nothing wrote yet. Only what that walk could vouch for ends a walk."""
+
+    def at(day):
+        monkeypatch.setattr("newsbot.store.sqlite.utc_now_iso", lambda: f"2026-01-0{day}T00:00:00Z")
+
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        response, outputs = section_page(crawler, "superpowers", FIRST)
+        _, second = section_page(crawler, "superpowers", SECOND, page=2)
+        newest, newer = _articles(outputs), _articles(second)[0]
+        at(1)  # the last plain run: had every entry older than these, and completed its walk
+        _mark_known(crawler, _articles(second)[1:])
+        _store(crawler).begin_walk("spacewar.com", "superpowers")
+        _store(crawler).complete_walks("spacewar.com", ["superpowers"])
+        at(2)  # then a `-a source=feed` run wrote the newest
+        _mark_known(crawler, newest)
+        let_out = await through(_walk(crawler), response, outputs)
+        assert urls(let_out) == [SECOND]
+        let_out = await through(_walk(crawler), *section_page(crawler, "superpowers", SECOND, page=2))
+        assert urls(let_out)[0] == newer.url
+
+    run(scenario())
+
+
+def test_an_incremental_exports_walks_complete_only_once_the_export_is_stored(tmp_path):
+    """NEWSBOT_INCREMENTAL_EXPORTS marks an export's articles once it is stored. A run walking to the
+    end (after a bounded one) whose export then fails must not leave its walk complete: the next run
+    would stop at the bounded run's all-known first page, before every article the export lost."""
+    from scrapy import signals
+
+    async def walked(stored):
+        crawler = make_crawler(
+            tmp_path / str(stored),
+            settings={"FEEDS": {str(tmp_path / "x.jsonl"): {"format": "jsonlines"}},
+                      "NEWSBOT_INCREMENTAL_EXPORTS": True},
+        )  # fmt: skip
+        await through(_walk(crawler), *section_page(crawler, "superpowers", FIRST))
+        crawler.signals.send_catch_log(
+            signal=run_judged, spider=crawler.spider, outcome="ok", reason="finished"
+        )
+        crawler.stats.set_value("item_scraped_count", 5)
+        crawler.stats.set_value(f"feedexport/{'success' if stored else 'failed'}_count/FileFeedStorage", 1)
+        crawler.signals.send_catch_log(signal=signals.feed_exporter_closed)
+        return _store(crawler).last_walk_completed("spacewar.com", "superpowers")
+
+    async def scenario():
+        assert not await walked(stored=False)
+        assert await walked(stored=True)
+
+    run(scenario())
+
+
+def test_a_bounded_run_after_a_completed_walk_costs_the_next_walk_no_more_than_what_it_wrote(
+    tmp_path, monkeypatch
+):
+    """`-a max_pages=1` (or a killed run) after a complete walk: what it wrote stops no walk, and what
+    the complete walk had still does. The next walk goes past the bounded run's page, not to the end."""
+
+    def at(day):
+        monkeypatch.setattr("newsbot.store.sqlite.utc_now_iso", lambda: f"2026-01-0{day}T00:00:00Z")
+
+    async def scenario():
+        before = make_crawler(tmp_path)
+        response, outputs = section_page(before, "superpowers", FIRST)
+        _, second = section_page(before, "superpowers", SECOND, page=2)
+        at(1)  # a plain run had every entry of page 2 and past it
+        _mark_known(before, _articles(second))
+        _store(before).begin_walk("spacewar.com", "superpowers")
+        _store(before).complete_walks("spacewar.com", ["superpowers"])
+        at(2)  # then `-a max_pages=1` had page 1's, and completed no walk
+        bounded = make_crawler(tmp_path, max_pages="1")
+        await through(_walk(bounded), *section_page(bounded, "superpowers", FIRST))
+        _mark_known(bounded, _articles(outputs))
+        bounded.signals.send_catch_log(
+            signal=run_judged, spider=bounded.spider, outcome="ok", reason="finished"
+        )
+        after = make_crawler(tmp_path)
+        assert urls(await through(_walk(after), response, outputs)) == [SECOND]
+        assert urls(await through(_walk(after), *section_page(after, "superpowers", SECOND, page=2))) == []
+
+    run(scenario())

@@ -29,6 +29,7 @@ from scrapy.utils.defer import deferred_from_coro
 from newsbot.clock import utc_now_iso
 from newsbot.cluster import URL_SETTING, WORKER_SETTING
 from newsbot.keys import STATS_STORE_ERROR
+from newsbot.reasons import DEFERRED
 from newsbot.store.base import Forgotten, KnownArticle, LedgerEntry, SeenStore, StoreError
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,11 @@ def redacted(url: str) -> str:
 
 def walk_field(site: str, section: str) -> str:
     return json.dumps([site, section], ensure_ascii=False)
+
+
+def _completed(walk: Any) -> str | None:
+    """When a walk was last completed: the time a run's last worker wrote, "" if none did yet."""
+    return walk.decode() if walk else None
 
 
 def _guarded(default: Any = StoreError) -> Callable[[F], F]:
@@ -157,11 +163,15 @@ class RedisSeenStore(SeenStore):
         return bool(article or copy), owner.decode() if owner else None
 
     @_guarded(set())
-    def known_urls(self, urls: Iterable[str]) -> set[str]:
+    def known_urls(self, urls: Iterable[str], *, by: str | None = None) -> set[str]:
         if not (wanted := list(dict.fromkeys(urls))):
             return set()
         written, copies = self.redis.pipeline().hmget(ARTICLES, wanted).hmget(COPIES, wanted).execute()  # type: ignore[attr-defined]
-        return {url for url, a, c in zip(wanted, written, copies, strict=True) if a or c}
+        return {
+            url
+            for url, *records in zip(wanted, written, copies, strict=True)
+            if any(r and (by is None or json.loads(r)["first_seen"] <= by) for r in records)
+        }
 
     @_guarded(None)
     def owner_of_hash(self, content_hash: str) -> str | None:
@@ -214,15 +224,15 @@ class RedisSeenStore(SeenStore):
         record = {"copy_of": copy_of, "site": site, "first_seen": utc_now_iso()}
         self.redis.hsetnx(COPIES, url, json.dumps(record, ensure_ascii=False))
 
-    @_guarded(False)
-    def last_walk_completed(self, site: str, section: str) -> bool:
-        return bool(self.redis.hget(WALKS, walk_field(site, section)))
+    @_guarded(None)
+    def last_walk_completed(self, site: str, section: str) -> str | None:
+        return _completed(self.redis.hget(WALKS, walk_field(site, section)))
 
-    @_guarded(False)
-    def begin_walk(self, site: str, section: str) -> bool:
+    @_guarded(None)
+    def begin_walk(self, site: str, section: str) -> str | None:
         self.begun.add(walk := walk_field(site, section))
-        pipe: Any = self.redis.pipeline()
-        return bool(pipe.hget(WALKS, walk).hset(WALKS, walk, "").execute()[0])
+        pipe: Any = self.redis.pipeline()  # begun ("" until completed) as sqlite keeps it: forget counts it
+        return _completed(pipe.hget(WALKS, walk).hsetnx(WALKS, walk, "").execute()[0])
 
     def complete_walks(self, site: str, sections: Iterable[str]) -> None:
         """Noted only: the run's last worker completes the walks no worker of it left incomplete."""
@@ -277,7 +287,7 @@ class RedisSeenStore(SeenStore):
             section=old.section or section,
             summary=old.summary or summary,
             reason=reason,
-            attempts=old.attempts + 1,
+            attempts=old.attempts + (raw is None or old.reason != DEFERRED),  # a deferred one: never tried
             last_attempt=now,
         )
         self.redis.hset(LEDGER, url, json.dumps(asdict(entry), ensure_ascii=False))

@@ -119,7 +119,7 @@ class RunReport:
             max_errors=self.crawler.settings.getint("NEWSBOT_MAX_ERRORS"),
             duration=time.monotonic() - self.started,
         )
-        return {**report, "ledger": self._ledger(stats)}
+        return {**report, "ledger": self._ledger(stats, getattr(getattr(spider, "site", None), "host", None))}
 
     def _write(self, report: dict[str, Any]) -> None:
         if self.path is None:
@@ -134,12 +134,12 @@ class RunReport:
             logger.error("cannot write the run report %s: %s", self.path, error.strerror or error)
             self.path = None  # the summary line then names no report
 
-    def _ledger(self, stats: dict[str, Any]) -> dict[str, Any]:
-        """What was asked for again, had at last, given up; what is left."""
+    def _ledger(self, stats: dict[str, Any], site: str | None) -> dict[str, Any]:
+        """What was asked for again, had at last, given up; what the site still owes."""
         if (ledger := seen_store(self.crawler)) is None:
             return {}
         try:
-            counts = ledger.ledger_counts()
+            counts = ledger.ledger_counts(site)
         except Exception as error:  # the store may be what failed the run (Redis gone, a lock)
             logger.error("The ledger could not be read for the run report: %s", error)
             return {"error": str(error)}

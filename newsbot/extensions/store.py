@@ -35,7 +35,7 @@ class StoreExtension:
         if export_is_complete(crawler.settings):
             raise NotConfigured
         try:
-            store = load_object(crawler.settings["NEWSBOT_STORE_CLASS"]).from_crawler(crawler)
+            store = _store_class(crawler.settings["NEWSBOT_STORE_CLASS"]).from_crawler(crawler)
         except StoreError as error:
             logger.error("newsbot cannot use its store: %s", error)
             assert crawler.stats is not None
@@ -82,6 +82,13 @@ class StoreExtension:
         engine = self.crawler.engine
         if engine is not None and engine.spider is not None:
             deferred_from_coro(engine.close_spider_async(reason=FINISH_STORE_BUSY))
+
+
+def _store_class(path: str) -> Any:
+    try:
+        return load_object(path)
+    except (ImportError, NameError, ValueError) as error:  # what load_object raises for a bad path
+        raise StoreError(f"NEWSBOT_STORE_CLASS {path!r} cannot be loaded: {error}") from None
 
 
 def seen_store(crawler: Crawler) -> SeenStore | None:

@@ -58,14 +58,16 @@ class LedgerPolicy:
         return self.max_attempts
 
     def retry_now(self, entry: LedgerEntry) -> bool:
-        return entry.reason == DEFERRED or entry.attempts < self.attempts_allowed(entry.reason)
+        # A transient reason is asked for every run until given up: an outage is waited out asking.
+        bounded = entry.reason in _BOUNDED_REASONS | _NEVER_RETRIED
+        return not bounded or entry.attempts < self.attempts_allowed(entry.reason)
 
     def give_up(self, entry: LedgerEntry, now: datetime.datetime) -> bool:
         # Out of attempts and old enough: a passing outage of a day is waited out, however many runs.
         if entry.given_up or entry.reason == DEFERRED or entry.attempts < self.attempts_allowed(entry.reason):
             return False
         age = now - datetime.datetime.fromisoformat(entry.first_attempt)
-        return age >= datetime.timedelta(days=self.give_up_after_days)
+        return age.total_seconds() >= self.give_up_after_days * 86400  # inf is never: no timedelta holds it
 
 
 class LedgerMiddleware:
@@ -77,6 +79,9 @@ class LedgerMiddleware:
         self._in_ledger: set[str] = set()
         # URLs given up: no run asks for them again, not even a walk that lists them.
         self.given_up: set[str] = set()
+        # A feed export's items are had once it is stored, and marked known then: the next run's
+        # start takes them out of the ledger. One not stored (or a killed run) leaves them owed.
+        self.exporting = bool(crawler.settings.getdict("FEEDS"))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LedgerMiddleware:
@@ -121,7 +126,8 @@ class LedgerMiddleware:
             self._give_up(entry)
 
     def item_scraped(self, item: Any, response: Response) -> None:
-        if self._had(ItemAdapter(item), response) and response.meta.get(keys.LEDGER_META_KEY):
+        had = self._had(ItemAdapter(item), response, written=not self.exporting)
+        if had and response.meta.get(keys.LEDGER_META_KEY):
             listed = response.meta.get(keys.ARTICLE_META_KEY) or ItemAdapter(item)["url"]
             self._count(keys.STATS_LEDGER_RECOVERED, keys.STATS_LEDGER_RECOVERED_URLS, listed)
 
@@ -136,8 +142,8 @@ class LedgerMiddleware:
         else:
             self._had(adapter, response)  # known, or a copy of what is written: had, for the ledger
 
-    def _had(self, item: ItemAdapter, response: Response) -> bool:
-        """Takes the item's URLs out of the ledger; whether one was in it.
+    def _had(self, item: ItemAdapter, response: Response, *, written: bool = True) -> bool:
+        """Takes the item's URLs out of the ledger once `written`; whether one was in it.
 
         A listed URL answered by another (a redirect, an og:url alias) once is a passing mix-up as far
         as anyone can tell: it waits in the ledger (`misdirected`). Twice, on two runs, is how the site
@@ -149,7 +155,9 @@ class LedgerMiddleware:
                 self.record(listed, MISDIRECTED, item.get("section"), response.cb_kwargs.get("summary"))
                 return False
             self.store.record_copy(listed, url, item["site"])
-        return any([self._resolve(candidate) for candidate in {url, listed} if candidate in self._in_ledger])
+        # A feed's are owed since asked for, by whichever worker of a cluster read the feed.
+        fed = response.cb_kwargs.get("origin") == "feed"
+        return written and any([self._resolve(c) for c in {url, listed} if fed or c in self._in_ledger])
 
     def _pending_requests(self) -> list[Request]:
         spider: Any = self.crawler.spider

@@ -1,8 +1,8 @@
 """The walk policy, a spider middleware as Scrapy's DepthMiddleware is: of the article and next-page
 requests the spider yields, which are fetched (known articles, `since`, `max_articles`, the
 all-known stop, `max_pages`, the page and link bounds). A walk is recorded complete only when the
-run was ok and finished (no CLOSESPIDER_* limit cut it), no page failed and no bound cut the walk
-short: only then may the next run stop early.
+run was ok and finished (no CLOSESPIDER_* limit cut it), its export (if any) stored, no page failed
+and no bound cut the walk short: only what was known then stops a later walk early.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ import logging
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from newsbot import keys
+from newsbot.extensions.exports import exports_failed
 from newsbot.extensions.store import seen_store
 from newsbot.middlewares.ledger import LedgerMiddleware
 from newsbot.reasons import DEFERRED
@@ -43,18 +44,22 @@ class WalkPolicyMiddleware:
         self.overshoot = settings.getint("NEWSBOT_KNOWN_PAGES_OVERSHOOT")
         # Walks of this run: slug -> all-known pages still to walk past, None without a completed walk.
         self.walks: dict[str, int | None] = {}
+        # When the last walk of each section completed: only what was known then ends a walk.
+        self.completed: dict[str, str] = {}
         # Walks that did not reach their end: a page failed, or a bound cut them short.
         self.incomplete: set[str] = set()
         # Entries each walk has listed so far, to tell a page that lists nothing new.
         self.listed: dict[str, set[str]] = {}
         # Articles this run asked for: the `max_articles` budget, and what an og:url may not claim.
         self.asked: set[str] = set()
+        self.finished_ok = False  # the verdict: ok, and no CLOSESPIDER_* limit cut the run
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WalkPolicyMiddleware:
         middleware = cls(crawler)
         crawler.signals.connect(middleware.section_page_failed, signal=section_page_failed)
         crawler.signals.connect(middleware.run_judged, signal=run_judged)
+        crawler.signals.connect(middleware.feed_exporter_closed, signal=signals.feed_exporter_closed)
         return middleware
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
@@ -79,16 +84,32 @@ class WalkPolicyMiddleware:
         self.incomplete.add(slug)
 
     def run_judged(self, spider: Any, outcome: str, reason: str) -> None:
+        # A CLOSESPIDER_* limit is an ok end, but a bound: pages and articles asked for were dropped.
+        self.finished_ok = outcome == "ok" and reason == "finished"
+        if not self.crawler.settings.getdict("FEEDS"):
+            self._complete_walks()
+
+    def feed_exporter_closed(self) -> None:
+        """An export's articles are marked once it is stored (later than the verdict): its walks too."""
+        if not exports_failed(self.stats.get_stats(), self.crawler.settings):
+            self._complete_walks()
+
+    def _complete_walks(self) -> None:
         store = seen_store(self.crawler)
         completed = [slug for slug in self.walks if slug not in self.incomplete]
-        # A CLOSESPIDER_* limit is an ok end, but a bound: pages and articles asked for were dropped.
-        if outcome == "ok" and reason == "finished" and store is not None and completed:
-            store.complete_walks(spider.site.host, completed)
+        if self.finished_ok and store is not None and completed:
+            store.complete_walks(self.crawler.spider.site.host, completed)  # type: ignore[union-attr]
 
     def _articles(self, outputs: list[Any]) -> Iterable[Any]:
-        """Output of a page that is not a section page (a feed, `scrapy parse`): known articles out."""
+        """Output of a page that is not a section page (a feed, `scrapy parse`): known articles out.
+        What a feed lists is owed (the ledger) once asked for: no later walk lists it again, and a
+        killed run's next feed may not either."""
         yield from (output for output in outputs if not is_article_request(output))
-        yield from self._chosen([output for output in outputs if is_article_request(output)])[0]
+        chosen = self._chosen([output for output in outputs if is_article_request(output)])[0]
+        if (ledger := self.crawler.get_spider_middleware(LedgerMiddleware)) is not None:
+            for request in chosen:
+                ledger.record(listed_url(request), DEFERRED, None, request.cb_kwargs.get("summary"))
+        yield from chosen
 
     def _section_page(self, url: str, slug: str, page: int, outputs: list[Any]) -> Iterable[Any]:
         self._begin(slug)
@@ -125,8 +146,8 @@ class WalkPolicyMiddleware:
                 logger.warning("%s lists nothing new to this walk (a pagination loop?); the walk ends", url)
             return
         overshoot = self.walks[slug]
-        if all_known and overshoot is not None:
-            # Everything here was written by earlier runs, and older pages hold older articles.
+        if all_known and overshoot is not None and self._known_when_completed(slug, taken):
+            # Everything here was had by the last complete walk, and older pages hold older articles.
             if overshoot <= 0:
                 logger.info("%s: every entry is known; not walking further", url)
                 return
@@ -163,13 +184,25 @@ class WalkPolicyMiddleware:
                 chosen.append(request)
         return chosen, bool(urls) and set(urls) <= known, reached_since
 
+    def _known_when_completed(self, slug: str, requests: list[Request]) -> bool:
+        """Whether every entry was known when the last walk of `slug` completed, having walked every
+        page older than them. One learnt since (by a feed run, another section, a sister site) vouches
+        for no page past it: that page may hold articles newer than the walk that nothing wrote yet."""
+        urls = {listed_url(request) for request in requests}
+        store = seen_store(self.crawler)
+        ledger = self.crawler.get_spider_middleware(LedgerMiddleware)
+        given_up = ledger.given_up if ledger is not None else set()
+        return store is not None and urls <= store.known_urls(urls, by=self.completed[slug]) | given_up
+
     def _begin(self, slug: str) -> None:
         if slug in self.walks:
             return
         store = seen_store(self.crawler)
         host = self.crawler.spider.site.host  # type: ignore[union-attr]  # a NetworkSpider walks
-        completed = store is not None and store.begin_walk(host, slug)
+        completed = store.begin_walk(host, slug) if store is not None else None
         self.walks[slug] = self.overshoot if completed else None
+        if completed:
+            self.completed[slug] = completed
         self.stats.inc_value(keys.STATS_WALKS_BEGUN)
         if not completed:
             logger.info("Section %s: no completed walk on record, walking it to the end", slug)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from newsbot.clock import utc_now_iso
+from newsbot.reasons import DEFERRED
 from newsbot.store.base import (
     Forgotten,
     KnownArticle,
@@ -60,7 +61,8 @@ CREATE TABLE IF NOT EXISTS copies (
     site TEXT NOT NULL,
     first_seen TEXT NOT NULL
 );
--- Only after a completed walk may the next stop at a page all known: a killed one may have missed some.
+-- completed_at: when the last complete walk ended. A later walk stops at a page whose entries were all
+-- known by then: what a killed or bounded walk wrote since says nothing of the pages past it.
 CREATE TABLE IF NOT EXISTS walks (
     site TEXT NOT NULL,
     section TEXT NOT NULL,
@@ -178,12 +180,14 @@ class SqliteSeenStore(SeenStore):
     def close(self) -> None:
         self._db.close()
 
-    def known_urls(self, urls: Iterable[str]) -> set[str]:
-        """Which of `urls` were written, or skipped as copies of something written."""
+    def known_urls(self, urls: Iterable[str], *, by: str | None = None) -> set[str]:
+        """Which of `urls` were written, or skipped as copies of something written (`by` that time)."""
         rows = self._db.execute(
             "SELECT url FROM articles WHERE url IN (SELECT value FROM json_each(?1)) "
-            "UNION SELECT url FROM copies WHERE url IN (SELECT value FROM json_each(?1))",
-            (json.dumps(list(urls)),),
+            "AND (?2 IS NULL OR first_seen <= ?2) "
+            "UNION SELECT url FROM copies WHERE url IN (SELECT value FROM json_each(?1)) "
+            "AND (?2 IS NULL OR first_seen <= ?2)",
+            (json.dumps(list(urls)), by),
         )
         return {url for (url,) in rows}
 
@@ -237,17 +241,17 @@ class SqliteSeenStore(SeenStore):
         )
         return dict(rows.fetchall())
 
-    def last_walk_completed(self, site: str, section: str) -> bool:
+    def last_walk_completed(self, site: str, section: str) -> str | None:
         row = self._db.execute(
             "SELECT completed_at FROM walks WHERE site = ? AND section = ?", (site, section)
         ).fetchone()
-        return bool(row and row[0])
+        return row[0] if row else None
 
-    def begin_walk(self, site: str, section: str) -> bool:
+    def begin_walk(self, site: str, section: str) -> str | None:
         completed = self.last_walk_completed(site, section)
         self._write(
             "INSERT INTO walks (site, section, started_at, completed_at) VALUES (?, ?, ?, NULL) "
-            "ON CONFLICT(site, section) DO UPDATE SET started_at = excluded.started_at, completed_at = NULL",
+            "ON CONFLICT(site, section) DO UPDATE SET started_at = excluded.started_at",
             (site, section, utc_now_iso()),
         )
         return completed
@@ -303,17 +307,18 @@ class SqliteSeenStore(SeenStore):
     def ledger_add(
         self, url: str, *, site: str, section: str | None, reason: str, summary: str | None = None
     ) -> LedgerEntry:
-        """Record one more failed attempt at `url` (a new entry, or attempts + 1 and the new reason)."""
+        """Record one more failed attempt at `url` (a new entry, or attempts + 1 and the new reason;
+        the first attempt at a `deferred` one, never tried, is its first)."""
         now = utc_now_iso()
         with self._transaction():
             self._db.execute(
                 "INSERT INTO ledger (url, site, section, reason, attempts, first_attempt, last_attempt, "
-                "given_up, summary) VALUES (?, ?, ?, ?, 1, ?, ?, 0, ?) "
+                "given_up, summary) VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5, 0, ?6) "
                 "ON CONFLICT(url) DO UPDATE SET reason = excluded.reason, "
-                "attempts = attempts + 1, last_attempt = excluded.last_attempt, "
+                "attempts = attempts + (ledger.reason <> ?7), last_attempt = excluded.last_attempt, "
                 "section = COALESCE(ledger.section, excluded.section), "
                 "summary = COALESCE(ledger.summary, excluded.summary)",
-                (url, site, section, reason, now, now, summary),
+                (url, site, section, reason, now, summary, DEFERRED),
             )
             (entry,) = self._ledger("WHERE url = ?", url)
         return entry
