@@ -347,6 +347,13 @@ BYLINES = [
     ("by Ivan Couronne with Sara HUSSEIN in Paris", ("Ivan Couronne", "Sara HUSSEIN"), None),
     ("BY\xa0Issam\xa0AHMED ", ("Issam AHMED",), None),
     ("by UPI Staff Writers", (), "UPI"),
+    # Where the reporter filed from, after a comma, is no author: one word or a state code.
+    ("By Paul Handley, Washington", ("Paul Handley",), None),
+    ("By Paul Handley, Washington DC", ("Paul Handley",), None),
+    ("By W.G. Dunlop, Sara HUSSEIN, Paris", ("W.G. Dunlop", "Sara HUSSEIN"), None),
+    # A person who is a staff writer is an author, not an agency; an acronym there is an agency.
+    ("by Jane Doe Staff Writer", ("Jane Doe",), None),
+    ("by TASS Staff Writers", (), "TASS"),
 ]
 
 

@@ -217,6 +217,11 @@ _STAFF_RE = re.compile(r"(?P<org>.*?)\s*\bstaff\s+(?:writers?|reporters?)", re.I
 _AUTHOR_SEPARATOR_RE = re.compile(r"\s*,\s*|\s+(?:and|with)\s+|\s*&\s*")
 # "Sara HUSSEIN in Paris": where the reporter filed from is not part of the name.
 _FILED_FROM_RE = re.compile(r"\s+in\s+[^\W\d_].*")
+# "Paul Handley, Washington", "..., Washington DC": a place after a comma, one word or ending in a
+# state code, where a name has a given name and a surname ("Sara HUSSEIN").
+_FILED_FROM_PLACE_RE = re.compile(r"[^\W\d_]+|[^\W\d_][^\d,]* [A-Z]{2}")
+# An agency unknown to _AGENCIES before "Staff Writers": an acronym ("TASS"), not a word ("Doe").
+_ACRONYM_RE = re.compile(r"[A-Z]{2,6}")
 _NAME_PUNCTUATION = frozenset(" .'\u2019-")
 _MAX_NAME_WORDS = 5
 
@@ -248,14 +253,16 @@ def parse_byline(text: str) -> Byline | None:
             continue
         staff = _STAFF_RE.fullmatch(part)
         desk = desk or staff is not None
-        # Whatever precedes "Staff Writers" is the organisation that wrote it.
-        org = staff["org"].strip() if staff else part if part.lower() in _AGENCIES else None
-        if org:
-            agency = agency or _AGENCIES.get(org.lower(), org)
-        elif staff is None and not _is_person_name(part):
+        # Before "Staff Writers": an agency ("AFP"), a person on the staff ("Jane Doe") or nobody known.
+        name = staff["org"].strip() if staff else part
+        if name.lower() in _AGENCIES or (staff and _ACRONYM_RE.fullmatch(name)):
+            agency = agency or _AGENCIES.get(name.lower(), name)
+        elif authors and not staff and _FILED_FROM_PLACE_RE.fullmatch(name):
+            continue
+        elif _is_person_name(name) and (not staff or len(name.split()) > 1):
+            authors.append(name)
+        elif not staff:
             return None
-        elif staff is None:
-            authors.append(part)
     if not authors and agency is None and not desk and _STAFF_RE.search(rest) is None:
         return None
     return Byline(raw, tuple(authors), agency)
