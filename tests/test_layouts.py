@@ -20,7 +20,7 @@ from tests.cases_support import CASE_LAYOUTS, Layout2027, all_cases
 from tests.test_seed_and_cli import SEED_PAGE, SEED_URL
 
 TWO_VERSIONS = (Layout2022, Layout2027)
-FIXED_TIME = "2000-01-01T00:00:00Z"
+FIXED_TIME = "2030-01-01T00:00:00Z"  # after every fixture's date: no page is dated after its fetch
 
 
 def _redesigned(page: bytes) -> bytes:
@@ -146,3 +146,13 @@ def test_a_field_that_fails_is_empty_and_noted(monkeypatch):
     item = parse_article(SEED_URL, SEED_PAGE.read_bytes(), scraped_at=FIXED_TIME)
     assert item is not None and item.related_links == [] and len(item.paragraphs) == 17
     assert "related_links: not read (RuntimeError: selector broke)" in item.notes
+
+
+def test_a_dateline_a_day_after_the_fetch_is_kept_two_days_after_is_not():
+    # The dateline's day is its place's: up to a day ahead of the fetch's UTC day (Sydney, Tokyo).
+    seed = SEED_PAGE.read_bytes()
+    kept = parse_article(SEED_URL, seed, scraped_at="2022-12-29T20:00:00Z")
+    refused = parse_article(SEED_URL, seed, scraped_at="2022-12-28T20:00:00Z")
+    assert kept is not None and kept.date_published == "2022-12-30"
+    assert refused is not None and refused.date_published is None
+    assert "dateline: date 2022-12-30 after the fetch, not stored" in refused.notes

@@ -5,6 +5,7 @@ the template through `is_article_page` and `FIELD_HINTS`, never a version."""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -91,6 +92,13 @@ def parse_article(
         section = context.section
         reading.notes.append("section: taken from the listing, none on the page")
     reading.notes.extend(dateline.notes if dateline else ["dateline: none found"])
+    scraped_at = scraped_at or utc_now_iso()
+    date = dateline.date if dateline else None
+    # No page is dated after its fetch (a day later in the dateline's zone at most): a later year is a
+    # typo (2032 for 2023). An unknown fetch time ("Z" from an import) sorts first: no date is refused.
+    if date and (date - datetime.timedelta(days=1)).isoformat() > scraped_at[:10]:
+        reading.notes.append(f"dateline: date {date} after the fetch, not stored")
+        date = None
     if not paragraphs:
         reading.notes.append("body: no paragraphs found")
     parsed_byline = parse_byline(byline) if byline else None
@@ -105,7 +113,7 @@ def parse_article(
         agency=(dateline.agency if dateline else None) or (parsed_byline.agency if parsed_byline else None),
         dateline=dateline.raw if dateline else None,
         dateline_place=dateline.place if dateline else None,
-        date_published=dateline.date.isoformat() if dateline and dateline.date else None,
+        date_published=date.isoformat() if date else None,
         paragraphs=paragraphs,
         body=text,
         summary=context.summary,
@@ -115,7 +123,7 @@ def parse_article(
         language="en",
         # A page without text (a video) has no body to tell its story from another's: its headline does.
         content_hash=content_hash(text or title),
-        scraped_at=scraped_at or utc_now_iso(),
+        scraped_at=scraped_at,
         notes=list(dict.fromkeys([*notes, *reading.notes])),
     )
 
