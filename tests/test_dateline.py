@@ -426,6 +426,34 @@ def test_a_byline_glued_to_its_dateline_splits_where_the_place_begins(glued, byl
     assert parsed is not None and parsed.authors == authors
 
 
+@pytest.mark.parametrize(
+    "spaced, byline, place",
+    [
+        ("by Staff Writers Washington DC (SPX) Oct 09, 2025", "by Staff Writers", "Washington DC"),
+        ("by TASS Staff Writers Moscow (TASS) Oct 8, 2025", "by TASS Staff Writers", "Moscow"),
+        ("By Issam AHMED Dakar (AFP) Oct 7, 2025", "By Issam AHMED", "Dakar"),
+        (
+            "By W.G. Dunlop, Sara HUSSEIN Paris, France (AFP) Oct 7, 2025",
+            "By W.G. Dunlop, Sara HUSSEIN",
+            "Paris, France",
+        ),
+    ],
+)
+def test_a_byline_a_space_before_its_dateline_splits_where_the_byline_surely_ends(spaced, byline, place):
+    head, dateline = split_glued_dateline(spaced)
+    assert head == byline and dateline is not None and dateline.place == place
+
+
+def test_a_byline_a_space_before_its_dateline_stays_whole_where_the_place_could_start_anywhere():
+    # "Doe Paris" or "Paris": no sign of where the name ends, so no split and no wrong place; an
+    # initial is no glued word either ("By W." and the place "G. Dunlop, Sara Hussein Paris").
+    for line in (
+        "By Jane Doe Paris (AFP) Oct 7, 2025",
+        "By W.G. Dunlop, Sara Hussein Paris (AFP) Oct 7, 2025",
+    ):
+        assert split_glued_dateline(line) == (line, None)
+
+
 def test_a_byline_with_no_dateline_glued_stays_whole():
     assert split_glued_dateline("By Issam AHMED") == ("By Issam AHMED", None)
     assert split_glued_dateline("by AFP Staff Writers") == ("by AFP Staff Writers", None)

@@ -269,13 +269,22 @@ def parse_byline(text: str) -> Byline | None:
 
 
 # Where a glued dateline may start: a capital after a small letter or a dot ("WritersMoscow") but
-# for the one inside a name after Mc or Mac ("McDonald"), or a capital word after a capitalised
-# surname ("AHMEDDakar": AHMED + Dakar).
+# for the one inside a name after Mc or Mac ("McDonald") and an initial ("W.G. Dunlop"), or a
+# capital word after a capitalised surname ("AHMEDDakar": AHMED + Dakar).
 _GLUED_WORD_BOUNDARY = re.compile(
-    r"[A-Z](?<=[a-z.][A-Z])(?<!\bMc[A-Z])(?<!\bMac[A-Z])|[A-Z](?<=[A-Z][A-Z])(?=[a-z])"
+    r"[A-Z](?<=[a-z.][A-Z])(?<!\bMc[A-Z])(?<!\bMac[A-Z])(?!\.)|[A-Z](?<=[A-Z][A-Z])(?=[a-z])"
 )
 # A word that is itself two glued words, surname and place: "HUSSEINParis".
 _GLUED_SURNAME = re.compile(r"[A-Z]{2}[a-z]")
+
+
+# Where a byline surely ends when a space, not a tag, parts it from its dateline: after "Staff
+# Writers", else after a surname in capitals (AFP's "Issam AHMED") before a capitalised word. After
+# "By Jane Doe " the place could start at either word, so such a line stays whole.
+_SPACED_BYLINE_ENDS = (
+    re.compile(r"\b[Ss]taff\s+(?:[Ww]riters?|[Rr]eporters?)\s+(?=[A-Z])"),
+    re.compile(r"\b[A-Z]{2,}\s+(?=[A-Z][a-z])"),
+)
 
 
 def is_byline(text: str) -> bool:
@@ -286,9 +295,15 @@ def is_byline(text: str) -> bool:
 def split_glued_dateline(text: str) -> tuple[str, Dateline | None]:
     """Split a byline from the dateline extracted text glued to it (`By Issam AHMEDDakar (AFP) Oct
     7, 2025`) at the first boundary whose tail is a dated dateline with no glued surname in its place
-    ("G. Dunlop, Sara HUSSEINParis"); in the last MAX_DATELINE_CHARS only (else quadratic)."""
+    ("G. Dunlop, Sara HUSSEINParis"), else a space apart where the byline surely ends; in the last
+    MAX_DATELINE_CHARS only (else quadratic)."""
     for boundary in _GLUED_WORD_BOUNDARY.finditer(text, max(0, len(text) - MAX_DATELINE_CHARS)):
         dateline = parse_dateline(text[boundary.start() :])
         if dateline and dateline.date and not (dateline.place and _GLUED_SURNAME.search(dateline.place)):
             return clean_text(text[: boundary.start()]), dateline
+    for byline_end in _SPACED_BYLINE_ENDS:
+        for boundary in byline_end.finditer(text, max(0, len(text) - MAX_DATELINE_CHARS)):
+            dateline, byline = parse_dateline(text[boundary.end() :]), clean_text(text[: boundary.end()])
+            if dateline and dateline.date and parse_byline(byline):
+                return byline, dateline
     return text, None
