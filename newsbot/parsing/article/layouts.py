@@ -277,22 +277,29 @@ class Layout2022:
         images = {_picture_key(lead): Image(url=lead, caption=None)} if lead else {}
         for index in page.entered(region.start, region.stop, "img"):
             picture = page.events[index][1]
-            src = http_url(base_url, picture.get("src"))
-            if src and not NON_ARTICLE_PICTURE.search(src):
+            src = http_url(base_url, _picture_source(picture))
+            if src:
                 known = images.setdefault(_picture_key(src), Image(url=src, caption=None))
                 unmarked = self.unmarked_captions.get(picture, (None,))[0]
-                known.caption = known.caption or self._caption_after(picture, region.stop) or unmarked
+                known.caption = known.caption or self._caption_after(picture, region) or unmarked
         return list(images.values())
 
-    def _caption_after(self, picture: Any, stop: int) -> str | None:
-        """The caption-class element after the picture in its block (a link around it left too)."""
-        block = _block_of(picture)
-        for _, kind, item in self.page.visible(self.page.end[picture] + 1, stop):
+    def _caption_after(self, picture: Any, region: range) -> str | None:
+        """The caption-class elements after the picture in its block (a link around it left too),
+        a photo credit the second; the block is the picture's own table when it is in a cell of one
+        (the caption in the next row), not the layout's table around the body."""
+        page, block = self.page, _block_of(picture)
+        table = (
+            next(picture.iterancestors("table"), None) if block is not None and block.tag == "td" else None
+        )
+        block = table if table is not None and page.start.get(table, -1) >= region.start else block
+        captions = []
+        for _, kind, item in page.visible(page.end[picture] + 1, region.stop):
             if (kind == "end" and item is block) or (kind == "start" and item.tag == "img"):
-                return None
+                break
             if kind == "start" and has_class(item, self.caption_class):
-                return clean_text(self.page.text_of(item, stop)) or None
-        return None
+                captions.append(clean_text(page.text_of(item, region.stop)))
+        return " ".join(filter(None, captions)) or None
 
     @cached_property
     def unmarked_captions(self) -> dict[Any, tuple[str, int]]:
@@ -302,8 +309,11 @@ class Layout2022:
         found = {}
         for index in page.entered(region.start, region.stop, "img"):
             picture, block = page.events[index][1], _block_of(page.events[index][1])
-            sponsor = NON_ARTICLE_PICTURE.search(picture.get("src") or "")
-            if sponsor or block not in page.start or self._caption_after(picture, region.stop) is not None:
+            if (
+                _picture_source(picture) is None
+                or block not in page.start
+                or self._caption_after(picture, region) is not None
+            ):
                 continue
             end = min(page.end.get(block, len(page.events)), region.stop)
             # A caption's line is a few events: looking no further keeps a page of pictures linear.
@@ -362,6 +372,17 @@ def _text_or_line_break(events: list[tuple[int, str, Any]]) -> bool:
 def _block_of(element: Any) -> Any:
     """The nearest block element around `element` (its paragraph, or the cell it is in)."""
     return next((ancestor for ancestor in element.iterancestors() if ancestor.tag in BLOCK_TAGS), None)
+
+
+def _picture_source(picture: Any) -> str | None:
+    """The picture's address as written, a lazy one's (data-src, data-original, srcset) before its
+    placeholder src (a spacer, a data: URL); None for none or for no picture of the article."""
+    srcset = (picture.get("srcset") or "").split(",")[0].split()
+    for url in (picture.get("data-src"), picture.get("data-original"), picture.get("src"), *srcset[:1]):
+        url = (url or "").strip()
+        if url and not url.lower().startswith("data:") and not NON_ARTICLE_PICTURE.search(url):
+            return url
+    return None
 
 
 def _picture_key(url: str) -> str:
