@@ -354,6 +354,7 @@ BYLINES = [
     # A person who is a staff writer is an author, not an agency; an acronym there is an agency.
     ("by Jane Doe Staff Writer", ("Jane Doe",), None),
     ("by TASS Staff Writers", (), "TASS"),
+    ("By Ursula von der Leyen", ("Ursula von der Leyen",), None),
 ]
 
 
@@ -371,6 +372,9 @@ def test_bylines(text: str, authors: tuple[str, ...], agency: str | None) -> Non
         "",
         "By the end of the year, NASA will launch 12 missions.",
         "Standby mode was engaged",
+        # No person: an organisation's one word, a name with a lower-case word ("for AFP") in it.
+        "By NASA",
+        "by Jane Doe for AFP",
     ],
 )
 def test_not_a_byline(text: str) -> None:

@@ -156,3 +156,10 @@ def test_a_dateline_a_day_after_the_fetch_is_kept_two_days_after_is_not():
     assert kept is not None and kept.date_published == "2022-12-30"
     assert refused is not None and refused.date_published is None
     assert "dateline: date 2022-12-30 after the fetch, not stored" in refused.notes
+
+
+def test_a_byline_naming_no_person_gives_no_authors_and_says_so():
+    page = SEED_PAGE.read_bytes().replace(b"by AFP Staff Writers", b"By NASA")
+    item = parse_article(SEED_URL, page, scraped_at=FIXED_TIME)
+    assert item is not None and item.byline == "By NASA" and item.authors == []
+    assert "byline: no authors read, its names are no person's" in item.notes

@@ -223,15 +223,21 @@ _FILED_FROM_PLACE_RE = re.compile(r"[^\W\d_]+|[^\W\d_][^\d,]* [A-Z]{2}")
 # An agency unknown to _AGENCIES before "Staff Writers": an acronym ("TASS"), not a word ("Doe").
 _ACRONYM_RE = re.compile(r"[A-Z]{2,6}")
 _NAME_PUNCTUATION = frozenset(" .'\u2019-")
+_NAME_PARTICLES = frozenset(
+    {"al", "bin", "da", "de", "del", "der", "di", "du", "el", "la", "le", "van", "von"}
+)
 _MAX_NAME_WORDS = 5
 
 
 def _is_person_name(name: str) -> bool:
-    """Whether ``name`` reads as a printed name ("W.G. Dunlop", "Issam AHMED"): what keeps prose
-    ("By the end of the year, NASA will ...") from being taken for a byline."""
+    """Whether ``name`` reads as a printed name ("W.G. Dunlop", "Issam AHMED"): given name and
+    surname, capitalised but for a particle ("von der Leyen"). What keeps prose ("By the end of the
+    year, NASA will ..."), an organisation ("By NASA") and "Jane Doe for AFP" from being authors."""
+    words = name.split()
     return (
         name[:1].isupper()
-        and len(name.split()) <= _MAX_NAME_WORDS
+        and 2 <= len(words) <= _MAX_NAME_WORDS
+        and all(word[0].isupper() or word in _NAME_PARTICLES for word in words)
         and all(c.isalpha() or c in _NAME_PUNCTUATION for c in name)
     )
 
@@ -259,7 +265,7 @@ def parse_byline(text: str) -> Byline | None:
             agency = agency or _AGENCIES.get(name.lower(), name)
         elif authors and not staff and _FILED_FROM_PLACE_RE.fullmatch(name):
             continue
-        elif _is_person_name(name) and (not staff or len(name.split()) > 1):
+        elif _is_person_name(name):
             authors.append(name)
         elif not staff:
             return None

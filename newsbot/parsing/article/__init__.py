@@ -102,6 +102,8 @@ def parse_article(
     if not paragraphs:
         reading.notes.append("body: no paragraphs found")
     parsed_byline = parse_byline(byline) if byline else None
+    if byline and parsed_byline is None:
+        reading.notes.append("byline: no authors read, its names are no person's")
     text = "\n\n".join(paragraphs)
     return ArticleItem(
         url=article_url,
