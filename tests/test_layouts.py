@@ -163,3 +163,15 @@ def test_a_byline_naming_no_person_gives_no_authors_and_says_so():
     item = parse_article(SEED_URL, page, scraped_at=FIXED_TIME)
     assert item is not None and item.byline == "By NASA" and item.authors == []
     assert "byline: no authors read, its names are no person's" in item.notes
+
+
+def test_a_dateline_long_before_the_previous_articles_is_not_stored():
+    # The teaser after the body is the section's previous article (Dec 29, 2022): 2012 is a typo.
+    page = SEED_PAGE.read_bytes().replace(b"Moscow (AFP) Dec 30, 2022", b"Moscow (AFP) Dec 30, 2012")
+    item = parse_article(SEED_URL, page, scraped_at=FIXED_TIME)
+    assert item is not None and item.dateline == "Moscow (AFP) Dec 30, 2012" and item.date_published is None
+    assert "dateline: date 2012-12-30 long before the previous article's 2022-12-29, not stored" in item.notes
+    # A press release posted days after its date is no typo.
+    page = SEED_PAGE.read_bytes().replace(b"Moscow (AFP) Dec 30, 2022", b"Moscow (AFP) Dec 15, 2022")
+    item = parse_article(SEED_URL, page, scraped_at=FIXED_TIME)
+    assert item is not None and item.date_published == "2022-12-15"

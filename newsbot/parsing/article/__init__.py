@@ -44,6 +44,9 @@ class ListingContext:
     summary: str | None = None
 
 
+# How much older than the section's previous article (the teaser after the body) an article's date
+# may be: a press release is posted some days after its date; a typo's year is a year away.
+PREVIOUS_ARTICLE_DAYS = 30
 T = TypeVar("T")
 
 
@@ -94,10 +97,17 @@ def parse_article(
     reading.notes.extend(dateline.notes if dateline else ["dateline: none found"])
     scraped_at = scraped_at or utc_now_iso()
     date = dateline.date if dateline else None
-    # No page is dated after its fetch (a day later in the dateline's zone at most): a later year is a
-    # typo (2032 for 2023). An unknown fetch time ("Z" from an import) sorts first: no date is refused.
+    previous = field("dateline", reading.previous_article_date) if date else None
+    # No page is dated after its fetch (a day later in the dateline's zone at most), nor long before
+    # the section's previous article: such a year is a typo (2032 or 2012 for 2022). An unknown fetch
+    # time ("Z" from an import) sorts first: no date is refused for it.
     if date and (date - datetime.timedelta(days=1)).isoformat() > scraped_at[:10]:
         reading.notes.append(f"dateline: date {date} after the fetch, not stored")
+        date = None
+    elif date and previous and date < previous - datetime.timedelta(days=PREVIOUS_ARTICLE_DAYS):
+        reading.notes.append(
+            f"dateline: date {date} long before the previous article's {previous}, not stored"
+        )
         date = None
     if not paragraphs:
         reading.notes.append("body: no paragraphs found")

@@ -6,6 +6,7 @@ The newest version that fits a page reads it; or the one its dateline dates it i
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Sequence
 from functools import cached_property
@@ -253,6 +254,17 @@ class Layout2022:
             self.notes.append(f"byline: {missing} byline, found by text pattern")
             break
         return byline, dateline
+
+    def previous_article_date(self) -> datetime.date | None:
+        """The date of the first dated dateline after the body: the teaser's, of the section's
+        previous article (VERIFIED in the seed)."""
+        page, start = self.page, self.body_region[1]
+        for index in page.entered(start, len(page.events), "span"):
+            if has_class(page.events[index][1], self.dateline_class):
+                teaser = parse_dateline(clean_text(page.text_of(page.events[index][1], len(page.events))))
+                if teaser and teaser.date:
+                    return teaser.date
+        return None
 
     def paragraphs(self) -> list[str]:
         """The body's text blocks; pictures, captions and header lines left out."""
