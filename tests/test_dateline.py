@@ -170,6 +170,14 @@ def no_dateparser(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("no_dateparser")
+@pytest.mark.parametrize("text", ["Moscow (AFP) Tuesday Oct 8, 2025", "Moscow (AFP) Fri Sep 26, 2024"])
+def test_a_weekday_that_is_not_the_dates_leaves_the_date_empty_with_a_note(text: str) -> None:
+    # Oct 8, 2025 was a Wednesday, Sep 26, 2024 a Thursday: the day or the year is a typo.
+    dateline = parse_dateline(text)
+    assert dateline is not None and dateline.agency == "AFP" and dateline.date is None
+    assert dateline.notes == (f"dateline: weekday not that of the date '{text[13:]}'",)
+
+
 def test_agency_without_date_is_a_dateline_with_no_date() -> None:
     assert parse_dateline("Moscow (AFP)") == Dateline(
         "Moscow (AFP)", "Moscow", "AFP", None, ("dateline: no date",)

@@ -33,6 +33,7 @@ _MONTH_NUMBERS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,
     "nov": 11, "dec": 12,
 }  # fmt: skip
+_WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # date.weekday()'s order
 _MONTHS = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
@@ -51,7 +52,7 @@ _AGENCY = r"\((?P<agency>[^\W\d_][^()\d]{0,29})\)\s*"
 # The form every real dateline has ("Paris, France (AFP) Sept 24, 2025", "Athens Sept 24, 2025",
 # "Moscow (AFP) Fri Sep 26, 2025"), matched whole on text whose white space is normalised.
 _DATELINE_RE = re.compile(  # verbose: the spaces only separate the parts
-    rf"{_PLACE} (?:{_AGENCY})? \b(?P<date> (?:(?:{_WEEKDAYS})\.?,?\s)? (?P<month>{_MONTHS})\.?\s"
+    rf"{_PLACE} (?:{_AGENCY})? \b(?P<date> (?:(?P<weekday>{_WEEKDAYS})\.?,?\s)? (?P<month>{_MONTHS})\.?\s"
     r" (?P<day>\d{1,2}),?\s (?P<year>\d{4}))",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -186,10 +187,15 @@ def parse_dateline(text: str) -> Dateline | None:
     month = _MONTH_NUMBERS[usual["month"][:3].casefold()]
     year = int(usual["year"])
     try:
-        if MIN_YEAR <= year <= MAX_YEAR:
-            return Dateline(raw, place, agency, datetime.date(year, month, int(usual["day"])))
+        date = datetime.date(year, month, int(usual["day"])) if MIN_YEAR <= year <= MAX_YEAR else None
     except ValueError:  # Feb 30, day 0, day 45: printed wrong, so stored as unknown
-        pass
+        date = None
+    weekday = usual["weekday"]
+    # "Tuesday Oct 8, 2025" (a Wednesday): the weekday, the day or the year is a typo, which one unknown.
+    if date and weekday and _WEEKDAY_NAMES[date.weekday()] != weekday[:3].casefold():
+        return Dateline(raw, place, agency, None, (f"dateline: weekday not that of the date '{date_text}'",))
+    if date:
+        return Dateline(raw, place, agency, date)
     # The form is right but the day is impossible; dateparser would not do better.
     return Dateline(raw, place, agency, None, (f"dateline: unparsed date '{date_text}'",))
 
