@@ -178,6 +178,13 @@ def test_a_weekday_that_is_not_the_dates_leaves_the_date_empty_with_a_note(text:
     assert dateline.notes == (f"dateline: weekday not that of the date '{text[13:]}'",)
 
 
+def test_a_country_in_parentheses_is_no_agency() -> None:
+    # The agencies are acronyms (AFP, SPX, UPI) or known (RIA Novosti); "Russia" would be a wrong one.
+    dateline = parse_dateline("Moscow (Russia) Oct 8, 2025")
+    assert dateline is not None and dateline.agency is None and dateline.date == datetime.date(2025, 10, 8)
+    assert dateline.notes == ("dateline: '(Russia)' is no agency known",)
+
+
 def test_agency_without_date_is_a_dateline_with_no_date() -> None:
     assert parse_dateline("Moscow (AFP)") == Dateline(
         "Moscow (AFP)", "Moscow", "AFP", None, ("dateline: no date",)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from newsbot.parsing.text import clean_text
@@ -174,7 +174,18 @@ def _split(text: str) -> tuple[re.Match[str] | None, str, str | None, str] | Non
 
 def parse_dateline(text: str) -> Dateline | None:
     """Parse ``<place> (<AGENCY>) <date>``; None when ``text`` is not a dateline at all. A line with
-    an "(AGENCY)" is one even when its date cannot be read; without, it needs a place and a date."""
+    an "(AGENCY)" is one even when its date cannot be read; without, it needs a place and a date.
+    An agency is an acronym ("AFP", "AFP/SPX") or a known one ("RIA Novosti"), not "(Russia)"."""
+    dateline = _read_dateline(text)
+    agency = dateline.agency if dateline else None
+    if dateline and agency and not agency.isupper() and agency.lower() not in _AGENCIES:
+        return replace(
+            dateline, agency=None, notes=(*dateline.notes, f"dateline: '({agency})' is no agency known")
+        )
+    return dateline
+
+
+def _read_dateline(text: str) -> Dateline | None:
     raw = text.strip()
     parts = _split(normalise_spaces(raw))
     if parts is None:
