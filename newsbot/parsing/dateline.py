@@ -237,8 +237,6 @@ _FILED_FROM_RE = re.compile(r"\s+in\s+[^\W\d_].*")
 # "Paul Handley, Washington", "..., Washington DC": a place after a comma, one word or ending in a
 # state code, where a name has a given name and a surname ("Sara HUSSEIN").
 _FILED_FROM_PLACE_RE = re.compile(r"[^\W\d_]+|[^\W\d_][^\d,]* [A-Z]{2}")
-# An agency unknown to _AGENCIES before "Staff Writers": an acronym ("TASS"), not a word ("Doe").
-_ACRONYM_RE = re.compile(r"[A-Z]{2,6}")
 _NAME_PUNCTUATION = frozenset(" .'\u2019-")
 _NAME_PARTICLES = frozenset(
     {"al", "bin", "da", "de", "del", "der", "di", "du", "el", "la", "le", "van", "von"}
@@ -276,9 +274,10 @@ def parse_byline(text: str) -> Byline | None:
             continue
         staff = _STAFF_RE.fullmatch(part)
         desk = desk or staff is not None
-        # Before "Staff Writers": an agency ("AFP"), a person on the staff ("Jane Doe") or nobody known.
+        # Before "Staff Writers": an agency ("AFP", an acronym "TASS"), a person on the staff ("Jane
+        # Doe") or nobody known ("Doe").
         name = staff["org"].strip() if staff else part
-        if name.lower() in _AGENCIES or (staff and _ACRONYM_RE.fullmatch(name)):
+        if name.lower() in _AGENCIES or (staff and name.isupper()):
             agency = agency or _AGENCIES.get(name.lower(), name)
         elif authors and not staff and _FILED_FROM_PLACE_RE.fullmatch(name):
             continue
@@ -286,7 +285,7 @@ def parse_byline(text: str) -> Byline | None:
             authors.append(name)
         elif not staff:
             return None
-    if not authors and agency is None and not desk and _STAFF_RE.search(rest) is None:
+    if not authors and agency is None and not desk:
         return None
     return Byline(raw, tuple(authors), agency)
 
