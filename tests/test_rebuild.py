@@ -228,9 +228,9 @@ def test_an_import_of_wayback_and_common_crawl_warcs_writes_only_what_the_store_
     truth = {article["url"]: article for article in articles}
     for url, item in imported.items():
         assert (item["title"], item["date_published"]) == (truth[url]["title"], truth[url]["date_published"])
-    assert imported[urls[0]]["source"] == "import: wayback.warc.gz, 2023-01-15T09:30:00Z"
-    assert imported[urls[0]]["scraped_at"] == "2023-01-15T09:30:00Z"
-    assert imported[urls[1]]["source"] == "import: cc-main.warc.gz, 2024-03-02T08:15:00Z"
+    assert imported[urls[0]]["source"] == "import: wayback.warc.gz, 2026-01-15T09:30:00Z"
+    assert imported[urls[0]]["scraped_at"] == "2026-01-15T09:30:00Z"
+    assert imported[urls[1]]["source"] == "import: cc-main.warc.gz, 2026-03-02T08:15:00Z"
     # A page the Wayback Machine rewrote gives the item of the page as the site sent it.
     assert imported[urls[2]]["source"].startswith("import: wayback.warc.gz")
     for url in rewritten & imported.keys():

@@ -10,7 +10,7 @@ from warcio.warcwriter import WARCWriter
 
 from tests.conftest import snapshot_path
 
-WAYBACK_STAMP = "20230115093000"
+WAYBACK_STAMP = "20260115093000"
 
 
 def _writer(file) -> WARCWriter:
@@ -65,7 +65,7 @@ def common_crawl_warc(path: Path, urls: list[str]) -> None:
         writer = _writer(file)
         writer.write_record(writer.create_warcinfo_record(path.name, {"software": "Apache Nutch"}))
         for url in [*urls, "https://example.com/reports/Elsewhere_999.html"]:
-            date = "2024-03-02T08:15:00Z"
+            date = "2026-03-02T08:15:00Z"
             request = StatusAndHeaders("GET / HTTP/1.1", [("Host", "x")], is_http_request=True)
             writer.write_record(writer.create_warc_record(url, "request", http_headers=request))
             body = snapshot_path(url).read_bytes() if "example.com" not in url else b"<html></html>"

@@ -95,13 +95,13 @@ def parse_article(
         section = context.section
         reading.notes.append("section: taken from the listing, none on the page")
     reading.notes.extend(dateline.notes if dateline else ["dateline: none found"])
-    scraped_at = scraped_at or utc_now_iso()
     date = dateline.date if dateline else None
     previous = field("dateline", reading.previous_article_date) if date else None
     # No page is dated after its fetch (a day later in the dateline's zone at most), nor long before
-    # the section's previous article: such a year is a typo (2032 or 2012 for 2022). An unknown fetch
-    # time ("Z" from an import) sorts first: no date is refused for it.
-    if date and (date - datetime.timedelta(days=1)).isoformat() > scraped_at[:10]:
+    # the section's previous article: such a year is a typo (2032 or 2012 for 2022). With no fetch
+    # time (a page parsed by hand, an import's record without a date) no date is refused for it.
+    fetched = scraped_at[:10] if scraped_at and scraped_at[:1].isdigit() else None
+    if date and fetched and (date - datetime.timedelta(days=1)).isoformat() > fetched:
         reading.notes.append(f"dateline: date {date} after the fetch, not stored")
         date = None
     elif date and previous and date < previous - datetime.timedelta(days=PREVIOUS_ARTICLE_DAYS):
@@ -135,7 +135,7 @@ def parse_article(
         language="en",
         # A page without text (a video) has no body to tell its story from another's: its headline does.
         content_hash=content_hash(text or title),
-        scraped_at=scraped_at,
+        scraped_at=scraped_at or utc_now_iso(),
         notes=list(dict.fromkeys([*notes, *reading.notes])),
     )
 
