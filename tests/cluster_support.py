@@ -3,21 +3,24 @@ the snapshot served with a count of every GET, and the at-least-once check."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import pyarrow.parquet as pq
 import redis
@@ -74,6 +77,42 @@ def empty_database(url: str) -> redis.Redis:
     client = redis.Redis.from_url(url)
     client.flushdb()
     return client
+
+
+class RedisProxy:
+    """A Redis URL through 127.0.0.1:<port>: `cut()` closes the connection that next hears a reply (the
+    server ran the command; the client never hears so), `rewrite` edits every reply on its way."""
+
+    def __init__(self, url: str, rewrite: Callable[[bytes], bytes] = lambda reply: reply) -> None:
+        self.target, self.rewrite, self.cutting = urlsplit(url), rewrite, threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"redis://127.0.0.1:{self.listener.getsockname()[1]}{self.target.path}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def cut(self) -> None:
+        self.cutting.set()
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                client, _ = self.listener.accept()
+                upstream = socket.create_connection((self.target.hostname, self.target.port))
+                threading.Thread(target=self._pipe, args=(client, upstream, False), daemon=True).start()
+                threading.Thread(target=self._pipe, args=(upstream, client, True), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket, replies: bool) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                if replies and self.cutting.is_set():
+                    self.cutting.clear()
+                    break
+                sink.sendall(self.rewrite(data) if replies else data)
+        for end in (source, sink):
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self.listener.close()
 
 
 # --- the snapshot, served with a count of every GET ------------------------------------------------

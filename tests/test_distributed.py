@@ -30,6 +30,7 @@ from newsbot.spiders.loader import site_spiders
 from newsbot.store import Forgotten, KnownArticle, SqliteSeenStore
 from tests.cluster_support import (
     SHARED,
+    RedisProxy,
     assert_dataset_is_one_plain_crawl,
     assert_every_article_delivered,
     completed_walks,
@@ -696,3 +697,52 @@ def test_both_stores_answer_what_was_known_by_a_time_and_count_no_attempt_for_a_
     store.ledger_add(url, site="spacewar.com", section=None, reason="deferred")
     assert store.ledger_add(url, site="spacewar.com", section=None, reason="gone").attempts == 1
     assert store.ledger_add(url, site="spacewar.com", section=None, reason="gone").attempts == 2
+
+
+def test_a_script_redis_ran_but_whose_answer_a_cut_connection_lost_runs_once_when_sent_again(
+    redis_url, tmp_path
+):
+    """redis-py sends a call again on a new connection when the last one was cut: a frontier pop run
+    twice leaves the first pop's requests in nobody's hands, and a finish run twice completes a walk
+    another worker of the run left incomplete."""
+    from newsbot.cluster.addon import ClusterScheduler
+    from tests.components import make_crawler, run
+
+    proxy = RedisProxy(redis_url)
+    urls = [f"https://www.spacewar.com/reports/a{n}.html" for n in range(3)]
+
+    async def handed_out() -> list[str]:
+        crawlers = [
+            make_crawler(
+                tmp_path / name, settings={"NEWSBOT_REDIS_URL": url, "CONCURRENT_REQUESTS_PER_DOMAIN": 1}
+            )
+            for name, url in (("a", proxy.url), ("b", redis_url))
+        ]
+        for crawler in crawlers:
+            crawler.stats.open_spider()
+        schedulers = [ClusterScheduler.from_crawler(crawler) for crawler in crawlers]
+        for crawler, scheduler in zip(crawlers, schedulers, strict=True):
+            scheduler.open(crawler.spider)
+        a, b = (seen_store(crawler) for crawler in crawlers)
+        for store in (a, b):
+            store.begin_walk("spacewar.com", "earth")
+        a.complete_walks("spacewar.com", ["earth"])  # b left it incomplete (a failed page, a bound)
+        for url in urls:
+            schedulers[0].enqueue_request(scrapy.Request(url, callback=crawlers[0].spider.parse_article))
+        handed = []
+        for cut in (False, True, False, False):
+            if cut:
+                proxy.cut()
+            schedulers[0].drained = False
+            handed.append(schedulers[0].next_request())
+        schedulers[1].run_judged(crawlers[1].spider, "ok", "finished")
+        proxy.cut()
+        schedulers[0].run_judged(crawlers[0].spider, "ok", "finished")
+        for store in (a, b):
+            store.close()
+        return [request.url for request in handed if request is not None]
+
+    handed = run(handed_out())
+    proxy.close()
+    assert sorted(handed) == urls, "a request popped by the first call is in nobody's hands"
+    assert not completed_walks(redis_url), "the walk b left incomplete was recorded complete"

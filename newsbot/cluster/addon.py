@@ -27,25 +27,31 @@ from newsbot.signals import run_judged
 
 logger = logging.getLogger(__name__)
 REFUSED = "newsbot/redis/refused_payloads"
-# KEYS: duplicate filter, queue, run. ARGV: worker, how many to take, then fingerprint ('' for none), score
-# and entry of each request held since the last call. A page's requests are queued (scrapy-redis's
-# seen-check and push) and the next ones taken in one call; a worker that takes any is running.
+# KEYS: duplicate filter, queue, run, the workers' last answers. ARGV: worker, a token of this call, how
+# many to take, then fingerprint ('' for none), score and entry of each request held since the last call.
+# A page's requests are queued (scrapy-redis's seen-check and push) and the next ones taken in one call;
+# a worker that takes any is running. A call sent again (redis-py's Retry, after a connection was cut
+# once Redis ran it) gets the answer it lost, not a second pop.
 _FRONTIER = """
+local last = redis.call('HGET', KEYS[4], ARGV[1])
+if last and cjson.decode(last)[1] == ARGV[2] then return cjson.decode(last)[2] end
 local queued = 0
-for i = 3, #ARGV, 3 do
+for i = 4, #ARGV, 3 do
   if ARGV[i] == '' or redis.call('SADD', KEYS[1], ARGV[i]) == 1 then
     queued = queued + redis.call('ZADD', KEYS[2], ARGV[i + 1], ARGV[i + 2])
   end
 end
-local taken = redis.call('ZPOPMIN', KEYS[2], ARGV[2])
+local taken = redis.call('ZPOPMIN', KEYS[2], ARGV[3])
 if #taken > 0 then redis.call('HSET', KEYS[3], ARGV[1], 'running') end
+redis.call('HSET', KEYS[4], ARGV[1], cjson.encode({ARGV[2], {queued, taken}}))
 return {queued, taken}
 """
 # KEYS: run, queue, the run's walks (-> how many workers left it incomplete), the store's walks, the
 # store's marker. ARGV: worker, its verdict, time, the marker it joined under, then each walk it began
 # and 1 if it left it incomplete (a failed page, a bound), else 0. A marker gone or changed is a Redis
-# that lost its data during the run: a run on it is not ok.
+# that lost its data during the run: a run on it is not ok. Sent again (Retry), it does not count twice.
 _FINISH = """
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return -1 end
 local verdict = redis.call('GET', KEYS[5]) == ARGV[4] and ARGV[2] or 'lost data'
 redis.call('HSET', KEYS[1], ARGV[1], verdict)
 for i = 5, #ARGV, 2 do redis.call('HINCRBY', KEYS[3], ARGV[i], ARGV[i + 1]) end
@@ -73,6 +79,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         )
         self.crawler, self.store, self.stats = crawler, store, crawler.stats
         self.queue_key, self.run, self.walks = f"{name}:requests", f"{name}:run", f"{name}:walks"
+        self.answers = f"{name}:answers"
         self.arguments = f"{name}:arguments"  # the spider arguments of the run's workers
         self.worker: str = crawler.settings[WORKER_SETTING]
         self.marker: bytes | str | None = None  # the store's, as the worker joined its run
@@ -112,7 +119,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
             if not alive.intersection(run):
                 # No worker of the last run is alive: it finished, or died. What a dead one held is found
                 # again by the walks it left incomplete: the new run starts with an empty frontier.
-                client.delete(self.queue_key, self.dupefilter_key, self.run, self.walks)
+                client.delete(self.queue_key, self.dupefilter_key, self.run, self.walks, self.answers)
                 client.set(self.arguments, arguments)
             elif theirs != arguments.encode():
                 # Bounded otherwise, it would cut short the others' walks whose pages it takes.
@@ -156,10 +163,10 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
             self.taken or (self.drained and (engine.downloader.active or not engine.scraper.slot.is_idle()))
         ):
             wanted = self.taken_at_once - len(self.taken)
-            args, self.held = [self.worker, wanted, *self.held], []
-            keys = [self.dupefilter_key, self.queue_key, self.run]
-            queued, taken = self.store.call(lambda client: client.eval(_FRONTIER, 3, *keys, *args)) or (0, [])
-            self.stats.inc_value("dupefilter/filtered", (len(args) - 2) // 3 - queued)
+            args, self.held = [self.worker, uuid.uuid4().hex, wanted, *self.held], []
+            keys = [self.dupefilter_key, self.queue_key, self.run, self.answers]
+            queued, taken = self.store.call(lambda client: client.eval(_FRONTIER, 4, *keys, *args)) or (0, [])
+            self.stats.inc_value("dupefilter/filtered", (len(args) - 3) // 3 - queued)
             self.taken += taken[::2]
             self.drained = len(taken) < 2 * wanted
         while self.taken:
