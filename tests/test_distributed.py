@@ -746,3 +746,21 @@ def test_a_script_redis_ran_but_whose_answer_a_cut_connection_lost_runs_once_whe
     proxy.close()
     assert sorted(handed) == urls, "a request popped by the first call is in nobody's hands"
     assert not completed_walks(redis_url), "the walk b left incomplete was recorded complete"
+
+
+@pytest.mark.parametrize(
+    ("rewrite", "said"),
+    [
+        (lambda reply: reply.replace(b"run_id:", b"run_ix:"), "tells no run_id"),
+        (lambda reply: b"-ERR unknown command 'INFO'\r\n" if b"redis_version:" in reply else reply, "INFO"),
+    ],
+)
+def test_a_redis_that_tells_no_run_id_is_refused_in_one_line(redis_url, rewrite, said):
+    """A Redis-compatible server without run_id (or hiding INFO): a restart could not be told."""
+    from newsbot.store import StoreError
+
+    proxy = RedisProxy(redis_url, rewrite)
+    with pytest.raises(StoreError, match=said) as refusal:
+        RedisSeenStore(proxy.url).call(redis.Redis.ping)
+    proxy.close()
+    assert "\n" not in str(refusal.value)

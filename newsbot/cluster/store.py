@@ -131,10 +131,11 @@ class RedisSeenStore(SeenStore):
         replica failed over to) may hold older data, on which a run cannot go on without loss."""
         connection.on_connect()
         connection.send_command("INFO", "server")
-        server_id = re.search(rb"run_id:(\w+)", connection.read_response()).group(1)  # type: ignore[union-attr]
-        if self.server_id not in (None, server_id):
+        if not (found := re.search(rb"run_id:(\w+)", connection.read_response())):
+            raise redis.RedisError("its INFO tells no run_id, by which a restart (older data) is told")
+        if self.server_id not in (None, found.group(1)):
             raise redis.RedisError("it restarted (its data may be older than this run)")
-        self.server_id = server_id
+        self.server_id = found.group(1)
 
     def _stop(self) -> None:
         if self.stopping:
