@@ -764,3 +764,41 @@ def test_a_redis_that_tells_no_run_id_is_refused_in_one_line(redis_url, rewrite,
         RedisSeenStore(proxy.url).call(redis.Redis.ping)
     proxy.close()
     assert "\n" not in str(refusal.value)
+
+
+def test_a_worker_stopped_in_its_join_holds_the_others_up_only_to_a_bound_said_and_then_stops(
+    redis_url, tmp_path, caplog
+):
+    """A worker stopped (SIGSTOP) while it joins holds the join lock: the others wait for it only as long
+    as a join's calls may take, saying whom they wait for; resumed, it finds the lock lost and stops."""
+    import threading
+
+    from newsbot.cluster.addon import ClusterScheduler
+    from tests.components import make_crawler, run
+
+    bounded = {"NEWSBOT_REDIS_URL": redis_url, "NEWSBOT_REDIS_TIMEOUT": 0.2, "NEWSBOT_REDIS_RETRIES": 1}
+    stalled, resumed = threading.Event(), threading.Event()
+
+    async def joined() -> tuple[float, str | None]:
+        crawlers = [make_crawler(tmp_path / name, settings=bounded) for name in "ab"]
+        stopped, waiter = (ClusterScheduler.from_crawler(crawler) for crawler in crawlers)
+        stopped._alive = lambda connections: (stalled.set(), resumed.wait(30), set())[2]
+        thread = threading.Thread(target=stopped.open, args=(crawlers[0].spider,))
+        thread.start()
+        assert stalled.wait(10)
+        started = time.monotonic()
+        waiter.open(crawlers[1].spider)
+        waited = time.monotonic() - started
+        resumed.set()
+        thread.join(10)
+        for crawler in crawlers:
+            seen_store(crawler).close()
+        return waited if waiter.marker else None, seen_store(crawlers[0]).trouble
+
+    waited, trouble = run(joined())
+    assert waited is not None, "the waiting worker did not join"
+    assert waited < 10, f"held up {waited:.0f} s by a stopped worker"
+    assert "newsbot-" in caplog.text and "join" in caplog.text, "no line says whom it waits for"
+    assert trouble is not None and "joining the run" in trouble.lower(), (
+        "the stopped worker went on after another joined"
+    )

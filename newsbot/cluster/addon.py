@@ -20,7 +20,7 @@ from scrapy_redis.scheduler import Scheduler  # type: ignore[import-untyped]
 
 from newsbot.clock import utc_now_iso
 from newsbot.cluster import WORKER_SETTING
-from newsbot.cluster.store import MARKER, WALKS, RedisSeenStore
+from newsbot.cluster.store import MARKER, RETRIES_SETTING, TIMEOUT_SETTING, WALKS, RedisSeenStore
 from newsbot.extensions.store import seen_store
 from newsbot.keys import FINISH_STORE_UNUSABLE, STATS_OUTCOME, STATS_STORE_ERROR
 from newsbot.signals import run_judged
@@ -94,6 +94,9 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         self.drained = False  # the queue had fewer than asked for at the last call
         self.looking = False  # to look again while waiting
         self.waiting_for: list[bytes] = []
+        # A join is a few calls of milliseconds: a worker holding the lock past two calls' whole bound
+        # (timeout and retries) was stopped (SIGSTOP) or cut off, and the others join without it.
+        self.join_bound = 2 * settings.getfloat(TIMEOUT_SETTING) * (settings.getint(RETRIES_SETTING) + 1)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BaseScheduler:
@@ -109,7 +112,15 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         self.store.call(self._join)
 
     def _join(self, client: redis.Redis) -> None:
-        with client.lock(f"{self.spider.name}:join", timeout=600, blocking_timeout=600):
+        bound = self.join_bound
+        lock = client.lock(f"{self.spider.name}:join", timeout=bound, blocking_timeout=bound + 1)
+        if not lock.acquire(blocking=False, token=self.worker):
+            holder = client.get(lock.name) or b"another worker"
+            holder = holder.decode() if isinstance(holder, bytes) else holder
+            logger.warning("Waiting up to %g s for %s to join the run (it may be stopped)", bound, holder)
+            if not lock.acquire(token=self.worker):
+                raise redis.RedisError(f"the run's join lock was held over {bound:g} s")
+        try:
             if client.set(MARKER, uuid.uuid4().hex, nx=True):  # the writers mark the deliveries again
                 logger.warning(
                     "The store was empty (a new Redis, or lost data): the deliveries are marked again"
@@ -135,6 +146,10 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
                 client.delete(self.dupefilter_key)
             client.hset(self.run, self.worker, "running")
             self.marker = client.get(MARKER)  # joined
+        finally:
+            if not lock.owned():  # it expired: another worker may have joined meanwhile
+                self.store.trouble = f"Joining the run took over {bound:g} s (was this worker stopped?)"
+            lock.release()
 
     def refuse(self, spider: Spider) -> None:
         raise CloseSpider(FINISH_STORE_UNUSABLE)
