@@ -120,6 +120,21 @@ def test_the_page_and_link_bounds_end_a_walk_with_counters(tmp_path):
     run(scenario())
 
 
+def test_zero_page_and_link_bounds_mean_no_limit(tmp_path):
+    """As Scrapy's own limits (DEPTH_LIMIT, CLOSESPIDER_ITEMCOUNT): 0 is none, not a bound of 1."""
+
+    async def scenario():
+        crawler = make_crawler(
+            tmp_path, settings={"NEWSBOT_MAX_LINKS_PER_PAGE": 0, "NEWSBOT_MAX_SECTION_PAGES": 0}
+        )
+        response, outputs = section_page(crawler, "superpowers", FIRST)
+        let_out = await through(_walk(crawler), response, outputs)
+        assert urls(let_out) == urls(outputs) and SECOND in urls(let_out)
+        assert not [key for key in crawler.stats.get_stats() if key.startswith("newsbot/bounds/")]
+
+    run(scenario())
+
+
 def test_a_page_listing_nothing_new_to_its_walk_ends_it(tmp_path):
     async def scenario():
         crawler = make_crawler(tmp_path)

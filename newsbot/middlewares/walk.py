@@ -8,6 +8,7 @@ and no bound cut the walk short: only what was known then stops a later walk ear
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
@@ -39,8 +40,9 @@ class WalkPolicyMiddleware:
         settings = crawler.settings
         self.crawler = crawler
         self.stats = crawler.stats
-        self.max_section_pages = max(1, settings.getint("NEWSBOT_MAX_SECTION_PAGES"))
-        self.max_links = max(1, settings.getint("NEWSBOT_MAX_LINKS_PER_PAGE"))
+        # 0 is no limit, as in Scrapy's DEPTH_LIMIT and CLOSESPIDER_* settings.
+        self.max_section_pages = settings.getint("NEWSBOT_MAX_SECTION_PAGES") or sys.maxsize
+        self.max_links = settings.getint("NEWSBOT_MAX_LINKS_PER_PAGE") or sys.maxsize
         self.overshoot = settings.getint("NEWSBOT_KNOWN_PAGES_OVERSHOOT")
         # Walks of this run: slug -> all-known pages still to walk past, None without a completed walk.
         self.walks: dict[str, int | None] = {}
