@@ -154,6 +154,11 @@ def test_a_killed_runs_part_is_settled_at_the_next_start_cut_marked_and_publishe
         dead = tmp_path / "spacewar.jsonl"
         part = tmp_path / "spacewar.jsonl.part"
         part.write_bytes(one + two + b'{"url":"https://www.spacewar.com/reports/Half')
+        # Its progress report, and another killed run's, which had written nothing.
+        report, empty_report = tmp_path / "spacewar.report.json", tmp_path / "empty.report.json"
+        for path in (report, empty_report):
+            path.write_text(json.dumps({"outcome": "running", "failures": [], "articles_written": 1}))
+        (tmp_path / "empty.jsonl.part").write_bytes(b"")
         # The killed run had marked its first line only; its second was written, not marked.
         store = seen_store(crawler)
         store.record(known_article(json.loads(one)), output=str(dead), reconciled_bytes=len(one))
@@ -166,6 +171,10 @@ def test_a_killed_runs_part_is_settled_at_the_next_start_cut_marked_and_publishe
         assert stats["newsbot/deliveries_settled"] == 1 and stats["newsbot/output_reconciled_lines"] == 1
         assert stats["newsbot/output_repaired_bytes"] > 0
         assert writer.delivery == tmp_path / "spacewar-2.jsonl"  # the settled name is taken
+        for path in (report, empty_report):  # a consumer reading reports is not told they still run
+            settled = json.loads(path.read_text())
+            assert settled["outcome"] == "interrupted" and settled["articles_written"] == 1
+            assert settled["failures"] == ["interrupted before its end; settled by a later run"]
         writer.close_spider()
         assert f"Settled {part}, left by an interrupted run: published as {dead}" in caplog.text
 

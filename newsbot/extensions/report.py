@@ -126,10 +126,7 @@ class RunReport:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.path.with_name(self.path.name + ".tmp")
-            text = json.dumps(report, indent=2, sort_keys=True, default=_jsonable)
-            temporary.write_text(text + "\n", "utf-8")
-            temporary.replace(self.path)
+            write_report(self.path, report)
         except OSError as error:
             logger.error("cannot write the run report %s: %s", self.path, error.strerror or error)
             self.path = None  # the summary line then names no report
@@ -150,6 +147,25 @@ class RunReport:
             "pending": counts.get("pending"),
             "given_up_total": counts.get("given_up"),
         }
+
+
+def write_report(path: Path, report: dict[str, Any]) -> None:
+    """Replace `path` atomically: a reader never sees half a report."""
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(report, indent=2, sort_keys=True, default=_jsonable) + "\n", "utf-8")
+    temporary.replace(path)
+
+
+def settle_report(delivery: Path) -> None:
+    """The report of a killed run whose delivery a later run settles: `interrupted`, no longer `running`."""
+    path = beside(delivery, REPORT_SUFFIX)
+    try:
+        report = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return  # killed before its first progress report
+    if report.get("outcome") == "running":
+        failures = [*report.get("failures", []), "interrupted before its end; settled by a later run"]
+        write_report(path, {**report, "outcome": "interrupted", "failures": failures})
 
 
 def build_report(

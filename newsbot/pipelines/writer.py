@@ -32,6 +32,7 @@ from newsbot.delivery import (
     publish,
     write_all,
 )
+from newsbot.extensions.report import settle_report
 from newsbot.extensions.store import seen_store
 from newsbot.reasons import NotWritten
 from newsbot.store import SeenStore, StoreError, known_article
@@ -209,6 +210,7 @@ class JsonLinesWriterPipeline:
                 if not lock_part(fd, part):
                     continue  # its writer is alive
                 delivery = delivery_of_part(part)
+                settle_report(delivery)
                 cut, new = mark_unmarked_lines(part, self.store, str(delivery), cut=True)
                 if part.stat().st_size == 0:
                     part.unlink()
