@@ -67,6 +67,7 @@ def test_an_export_that_could_not_be_stored_fails_the_run_and_marks_nothing(tmp_
     assert (
         " ERROR: newsbot spacewar: failed - " in last and "FAILED: a feed export could not be stored" in last
     )
+    assert "pages fetched, 0 articles written" in last  # none is in a stored file
     again = _export(tmp_path, tmp_path / "sp.jsonl", settings)
     assert again.returncode == 0, again.log[-3000:]
     assert len(_urls(tmp_path / "sp.jsonl")) == 13
