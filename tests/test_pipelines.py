@@ -154,7 +154,8 @@ def test_a_killed_runs_part_is_settled_at_the_next_start_cut_marked_and_publishe
         dead = tmp_path / "spacewar.jsonl"
         part = tmp_path / "spacewar.jsonl.part"
         part.write_bytes(one + two + b'{"url":"https://www.spacewar.com/reports/Half')
-        # Its progress report, and another killed run's, which had written nothing.
+        # Its progress report, which counted one line of the two, and another killed run's, which had
+        # written nothing.
         report, empty_report = tmp_path / "spacewar.report.json", tmp_path / "empty.report.json"
         for path in (report, empty_report):
             path.write_text(json.dumps({"outcome": "running", "failures": [], "articles_written": 1}))
@@ -173,8 +174,10 @@ def test_a_killed_runs_part_is_settled_at_the_next_start_cut_marked_and_publishe
         assert writer.delivery == tmp_path / "spacewar-2.jsonl"  # the settled name is taken
         for path in (report, empty_report):  # a consumer reading reports is not told they still run
             settled = json.loads(path.read_text())
-            assert settled["outcome"] == "interrupted" and settled["articles_written"] == 1
+            assert settled["outcome"] == "interrupted"
             assert settled["failures"] == ["interrupted before its end; settled by a later run"]
+        assert json.loads(report.read_text())["articles_written"] == 2
+        assert json.loads(empty_report.read_text())["articles_written"] == 0
         writer.close_spider()
         assert f"Settled {part}, left by an interrupted run: published as {dead}" in caplog.text
 

@@ -158,8 +158,9 @@ def write_report(path: Path, report: dict[str, Any]) -> None:
     temporary.replace(path)
 
 
-def settle_report(delivery: Path) -> None:
-    """The report of a killed run whose delivery a later run settles: `interrupted`, no longer `running`."""
+def settle_report(delivery: Path, *, written: int) -> None:
+    """The report of a killed run whose delivery a later run settles: `interrupted`, no longer `running`,
+    with the lines its delivery holds (its last progress report may be older than some)."""
     path = beside(delivery, REPORT_SUFFIX)
     try:
         report = json.loads(path.read_text("utf-8"))
@@ -167,7 +168,9 @@ def settle_report(delivery: Path) -> None:
         return  # killed before its first progress report
     if report.get("outcome") == "running":
         failures = [*report.get("failures", []), "interrupted before its end; settled by a later run"]
-        write_report(path, {**report, "outcome": "interrupted", "failures": failures})
+        write_report(
+            path, {**report, "outcome": "interrupted", "failures": failures, "articles_written": written}
+        )
 
 
 def build_report(

@@ -210,8 +210,8 @@ class JsonLinesWriterPipeline:
                 if not lock_part(fd, part):
                     continue  # its writer is alive
                 delivery = delivery_of_part(part)
-                settle_report(delivery)
                 cut, new = mark_unmarked_lines(part, self.store, str(delivery), cut=True)
+                settle_report(delivery, written=part.read_bytes().count(b"\n"))
                 if part.stat().st_size == 0:
                     part.unlink()
                     continue
