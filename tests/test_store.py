@@ -128,6 +128,25 @@ def test_a_busy_store_is_waited_for_with_a_log_line_then_refused(tmp_path, caplo
     locker.close()
 
 
+def test_a_full_disk_under_the_store_is_a_store_error_and_changes_nothing(tmp_path):
+    """The writer stops the run on a StoreError (exit 1); a raw sqlite3 error was an item's traceback,
+    the article lost, and the run ok under NEWSBOT_MAX_ERRORS."""
+    store = SqliteSeenStore(tmp_path / "seen.sqlite")
+    (pages,) = store._db.execute("PRAGMA page_count").fetchone()
+    store._db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own "database or disk is full"
+    many = [KnownArticle(f"{URL}?{n}", "h" * 500, "spacewar.com") for n in range(50)]
+    with pytest.raises(StoreError, match="cannot be written: database or disk is full"):
+        store.record_many(many, output="out.jsonl", reconciled_bytes=10)
+    assert not store.is_known_url(many[0].url) and store.reconciled_bytes("out.jsonl") == 0
+    with pytest.raises(StoreError, match="cannot be written"):
+        for article in many:
+            store.record_copy(article.url, URL, "spacewar.com")
+    store._db.execute("PRAGMA max_page_count = 1000000")  # room again: the store goes on
+    store.record_many(many, output="out.jsonl", reconciled_bytes=10)
+    assert store.is_known_url(many[-1].url)
+    store.close()
+
+
 def test_the_ledger_counts_attempts_and_forgets_what_was_written(tmp_path):
     store = SqliteSeenStore(tmp_path / "seen.sqlite")
     first = store.ledger_add(URL, site="spacewar.com", section="SUPERPOWERS", reason="server_error")

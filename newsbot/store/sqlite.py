@@ -348,10 +348,17 @@ class SqliteSeenStore(SeenStore):
         self._retrying(lambda: self._db.execute("BEGIN IMMEDIATE"))
         try:
             yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
+            self._db.execute("COMMIT")
+        except BaseException as error:
+            if self._db.in_transaction:  # SQLite has rolled back already after a full disk or I/O error
+                self._db.execute("ROLLBACK")
+            if isinstance(error, sqlite3.OperationalError):
+                raise self._unwritable(error) from None
             raise
-        self._db.execute("COMMIT")
+
+    def _unwritable(self, error: sqlite3.OperationalError) -> StoreError:
+        # Read-only, a full disk, an I/O error: the writer stops the run (exit 1), the next run marks.
+        return StoreError(f"the store {self.path} cannot be written: {error}")
 
     def _retrying(self, operation: Callable[[], _T]) -> _T:
         """Run `operation`, waiting (logged once) while another process holds the store locked, up to
@@ -364,9 +371,7 @@ class SqliteSeenStore(SeenStore):
                 return operation()
             except sqlite3.OperationalError as error:
                 if "locked" not in str(error) and "busy" not in str(error):
-                    if "readonly" in str(error) or "read-only" in str(error):
-                        raise StoreError(f"the store {self.path} cannot be written: {error}") from None
-                    raise
+                    raise self._unwritable(error) from None
                 if time.monotonic() >= deadline:
                     busy = StoreBusyError(
                         f"the store {self.path} stayed locked by another process for more than "
