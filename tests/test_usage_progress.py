@@ -44,3 +44,21 @@ def test_the_progress_line_counts_from_the_stats():
         "3 missing, ledger 2 pending, 30.0 articles/min"
     )
     assert "ledger" not in progress_line("spacewar", stats, elapsed=60.0, ledger=None)
+
+
+def test_a_report_that_can_no_longer_be_written_leaves_no_stale_running_one(tmp_path):
+    """The last progress report said `running`; the final one did not fit (a full disk): left beside
+    the published delivery, a consumer would take the finished run for a running one."""
+    from newsbot.extensions.report import RunReport
+    from tests.components import make_crawler, run
+
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        report = crawler.get_extension(RunReport)
+        report.path = path = tmp_path / "out.report.json"
+        report._write({"outcome": "running"})
+        (tmp_path / "out.report.json.tmp").mkdir()  # the next write fails, as on a full disk
+        report._write({"outcome": "ok"})
+        assert not path.exists() and report.path is None  # the summary names no report
+
+    run(scenario())

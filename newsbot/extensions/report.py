@@ -7,6 +7,7 @@ rewritten with `outcome` "running", so that a long backfill can be watched.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import pprint
@@ -131,6 +132,8 @@ class RunReport:
             write_report(self.path, report)
         except OSError as error:
             logger.error("cannot write the run report %s: %s", self.path, error.strerror or error)
+            with contextlib.suppress(OSError):  # an earlier one says `running`: it would outlive the run
+                self.path.unlink(missing_ok=True)
             self.path = None  # the summary line then names no report
 
     def _ledger(self, stats: dict[str, Any], site: str | None) -> dict[str, Any]:
