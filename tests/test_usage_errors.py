@@ -58,6 +58,8 @@ def test_arguments_are_parsed_once_into_typed_values():
     assert arguments.since is not None and arguments.since.isoformat() == "2025-10-01"
     assert arguments.source == "sections"
     assert SpiderArguments.parse({"sections": "ALL"}).sections is None
+    with pytest.raises(UsageError, match="-a sections=' , ': names no section"):
+        SpiderArguments.parse({"sections": " , "})  # not every section, as no list at all would be
     with pytest.raises(UsageError, match="did you mean 'max_pages'"):
         SpiderArguments.parse({"max_page": "2"})
 

@@ -59,6 +59,8 @@ class SpiderArguments(BaseModel):
                 # `-a sections=` meant something; silently walking the default would not be it.
                 raise UsageError(f"-a {name}=: empty; give a value, or leave the argument out")
         sections = [name.strip() for name in str(given.get("sections") or "").split(",") if name.strip()]
+        if given.get("sections") is not None and not sections:  # `sections=,`: as empty, not every one
+            raise UsageError(f"-a sections={given['sections']!r}: names no section; name one or leave it out")
         all_sections = any(name.lower() == "all" for name in sections)
         values = {name: value for name, value in given.items() if value not in (None, "")}
         values["sections"] = None if all_sections or not sections else sections
