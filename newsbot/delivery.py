@@ -88,6 +88,25 @@ def claim(wanted: Path, taken: Callable[[Path], bool]) -> tuple[Path, int]:
     raise AssertionError("unreachable")
 
 
+class Locked(Exception):
+    """Another process holds the lock; its pid (as it wrote it) is the message."""
+
+
+def hold_lock(lock_path: Path) -> int:
+    """The descriptor of `lock_path`, locked and holding this process's pid until it is closed (or the
+    process dies); raises Locked naming the holder. The file stays, so the lock is on one inode."""
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+        os.close(fd)
+        raise Locked(holder) from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
+
+
 def lock_part(fd: int, part: Path) -> bool:
     """Take the part file's lock (held while its writer lives); False when another process holds it,
     or `part` no longer names the file of `fd` (settled or published meanwhile)."""

@@ -6,6 +6,11 @@ from __future__ import annotations
 import csv
 import json
 
+import pytest
+from scrapy.exceptions import CloseSpider
+
+from newsbot.extensions.store import StoreExtension
+from tests.components import make_crawler, run
 from tests.conftest import SNAPSHOT
 from tests.crawling import run_crawl
 
@@ -88,3 +93,24 @@ def test_csv_export_round_trips_with_json_list_fields(tmp_path):
     assert images and all(set(image) == {"url", "caption"} for image in images)
     paragraphs = json.loads(rows[0]["paragraphs"])
     assert paragraphs and "\n\n".join(paragraphs) == rows[0]["body"]
+
+
+def test_a_second_incremental_export_of_a_spider_on_one_store_is_refused_until_the_first_has_marked(tmp_path):
+    """Its marks come once the export is stored: a second run meanwhile exported the same articles again
+    (two overlapping `-o` runs: every article of the first twice in the file, both exit 0)."""
+    feeds = {
+        "FEEDS": {str(tmp_path / "feed.jsonl"): {"format": "jsonlines"}},
+        "NEWSBOT_INCREMENTAL_EXPORTS": True,
+    }
+
+    async def scenario():
+        first, second = (make_crawler(tmp_path, settings=feeds) for _ in range(2))
+        first_store = first.get_extension(StoreExtension)
+        first_store.lock_exports(first.spider)
+        with pytest.raises(CloseSpider) as refused:
+            second.get_extension(StoreExtension).lock_exports(second.spider)
+        assert refused.value.reason == "output_locked"
+        first_store.feed_exporter_closed()  # stored and marked: the next run may start
+        second.get_extension(StoreExtension).lock_exports(second.spider)
+
+    run(scenario())

@@ -5,6 +5,8 @@ NEWSBOT_STORE_CLASS: sqlite for one machine; the cluster add-on names its Redis 
 from __future__ import annotations
 
 import logging
+import os
+from pathlib import Path
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -14,8 +16,9 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import load_object
 
+from newsbot.delivery import Locked, hold_lock
 from newsbot.extensions.exports import export_is_complete, exports_failed
-from newsbot.keys import FINISH_STORE_BUSY, FINISH_STORE_UNUSABLE, STATS_STORE_ERROR
+from newsbot.keys import FINISH_OUTPUT_LOCKED, FINISH_STORE_BUSY, FINISH_STORE_UNUSABLE, STATS_STORE_ERROR
 from newsbot.store.base import KnownArticle, SeenStore, StoreBusyError, StoreError, known_article
 
 logger = logging.getLogger(__name__)
@@ -29,6 +32,7 @@ class StoreExtension:
         self.crawler = crawler
         self.store = store
         self.exported: list[KnownArticle] = []  # an incremental export's, marked once it is stored
+        self.lock_fd: int | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoreExtension:
@@ -50,9 +54,25 @@ class StoreExtension:
             store.on_busy = extension.stop_when_busy
         crawler.signals.connect(store.close, signal=signals.engine_stopped)
         if crawler.settings.getdict("FEEDS"):  # NEWSBOT_INCREMENTAL_EXPORTS: what is exported is known
+            crawler.signals.connect(extension.lock_exports, signal=signals.spider_opened)
             crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
             crawler.signals.connect(extension.feed_exporter_closed, signal=signals.feed_exporter_closed)
         return extension
+
+    def lock_exports(self, spider: Any) -> None:
+        """One incremental export of a spider per store at a time: its marks come only once the export
+        is stored, so a second run meanwhile would export the same articles again."""
+        if (store_path := getattr(self.store, "path", None)) is None:
+            return
+        lock_path = Path(store_path).with_name(f".{spider.name}.exports.lock")
+        try:
+            self.lock_fd = hold_lock(lock_path)
+        except Locked as holder:
+            logger.error(
+                "%s's incremental exports with the store %s are being made by another newsbot run (pid %s); "
+                "not starting. Its lock: %s", spider.name, store_path, holder, lock_path,
+            )  # fmt: skip
+            raise CloseSpider(FINISH_OUTPUT_LOCKED) from None
 
     def item_scraped(self, item: Any) -> None:
         self.exported.append(known_article(ItemAdapter(item).asdict()))
@@ -63,9 +83,12 @@ class StoreExtension:
         assert self.store is not None and self.crawler.stats is not None
         if exports_failed(self.crawler.stats.get_stats(), self.crawler.settings):
             logger.error("A feed export was not stored: its %d article(s) stay unknown", len(self.exported))
-            return
-        for article in self.exported:
-            self.store.record(article)
+        else:
+            for article in self.exported:
+                self.store.record(article)
+        if self.lock_fd is not None:
+            os.close(self.lock_fd)  # once marked: the next run skips what this one exported
+            self.lock_fd = None
 
     def refuse_to_start(self, spider: Any) -> None:
         raise CloseSpider(FINISH_STORE_UNUSABLE)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import errno
-import fcntl
 import json
 import logging
 import os
@@ -21,10 +20,12 @@ from newsbot import keys
 from newsbot.delivery import (
     DELIVERY_SUFFIX,
     PART_SUFFIX,
+    Locked,
     claim,
     deliveries,
     delivery_of_part,
     delivery_path,
+    hold_lock,
     json_line,
     lock_part,
     missing_deliveries,
@@ -183,20 +184,14 @@ class JsonLinesWriterPipeline:
             deferred_from_coro(engine.close_spider_async(reason=reason))
 
     def _lock(self, lock_path: Path, spider: str) -> None:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-            os.close(fd)
+            self.lock_fd = hold_lock(lock_path)
+        except Locked as holder:
             logger.error(
                 "%s's deliveries in %s are being written by another newsbot run (pid %s); not starting. "
                 "Its lock: %s", spider, lock_path.parent, holder, lock_path,
             )  # fmt: skip
             raise CloseSpider(keys.FINISH_OUTPUT_LOCKED) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        self.lock_fd = fd
 
     def _settle(self, folder: Path) -> tuple[int, int, int]:
         """Publish the parts killed runs left (lock free), cut and marked: (bytes cut, lines marked, parts)"""
