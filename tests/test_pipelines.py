@@ -184,6 +184,29 @@ def test_a_killed_runs_part_is_settled_at_the_next_start_cut_marked_and_publishe
     run(scenario())
 
 
+def test_a_killed_runs_part_in_another_folder_of_the_template_is_settled_too(tmp_path):
+    """`{date}` in the folder: a run killed before midnight, the next one after it. Its marked lines
+    are skipped from then on: left as a part no consumer takes, they were lost."""
+
+    async def scenario():
+        crawler = make_crawler(
+            tmp_path, settings={"NEWSBOT_OUTPUT": str(tmp_path / "today" / "{spider}.jsonl")}
+        )
+        line = json.dumps(article_item(crawler, ONE).to_dict()).encode() + b"\n"
+        yesterday = tmp_path / "yesterday" / "spacewar.jsonl"
+        yesterday.parent.mkdir()
+        yesterday.with_name("spacewar.jsonl.part").write_bytes(line)
+        seen_store(crawler).record(
+            known_article(json.loads(line)), output=str(yesterday), reconciled_bytes=len(line)
+        )
+        writer = crawler.get_item_pipeline(JsonLinesWriterPipeline)
+        writer.open_spider()
+        assert yesterday.read_bytes() == line and writer.delivery == tmp_path / "today" / "spacewar.jsonl"
+        writer.close_spider()
+
+    run(scenario())
+
+
 def test_an_output_that_cannot_be_written_is_one_line_and_a_usage_error_before_any_request(tmp_path, caplog):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")

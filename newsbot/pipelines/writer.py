@@ -194,9 +194,13 @@ class JsonLinesWriterPipeline:
             raise CloseSpider(keys.FINISH_OUTPUT_LOCKED) from None
 
     def _settle(self, folder: Path) -> tuple[int, int, int]:
-        """Publish the parts killed runs left (lock free), cut and marked: (bytes cut, lines marked, parts)"""
+        """Publish the parts killed runs left (lock free), cut and marked: (bytes cut, lines marked, parts).
+        Those of `folder`, and those the store has marked lines of (a template's `{date}` folder moves on)."""
         repaired = marked = settled = 0
-        for part in sorted(folder.glob(f"*{DELIVERY_SUFFIX}{PART_SUFFIX}")):
+        elsewhere = (
+            {part_path(Path(name)) for name in self.store.articles_by_delivery()} if self.store else set()
+        )
+        for part in sorted(set(folder.glob(f"*{DELIVERY_SUFFIX}{PART_SUFFIX}")) | elsewhere):
             try:
                 fd = os.open(part, os.O_RDONLY)
             except FileNotFoundError:
