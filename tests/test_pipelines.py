@@ -160,6 +160,10 @@ def test_a_killed_runs_part_is_settled_at_the_next_start_cut_marked_and_publishe
         for path in (report, empty_report):
             path.write_text(json.dumps({"outcome": "running", "failures": [], "articles_written": 1}))
         (tmp_path / "empty.jsonl.part").write_bytes(b"")
+        # A third's, emptied by a power cut after its rename: no traceback at every start.
+        damaged_report = tmp_path / "damaged.report.json"
+        damaged_report.write_bytes(b"")
+        (tmp_path / "damaged.jsonl.part").write_bytes(b"")
         # The killed run had marked its first line only; its second was written, not marked.
         store = seen_store(crawler)
         store.record(known_article(json.loads(one)), output=str(dead), reconciled_bytes=len(one))
@@ -172,7 +176,7 @@ def test_a_killed_runs_part_is_settled_at_the_next_start_cut_marked_and_publishe
         assert stats["newsbot/deliveries_settled"] == 1 and stats["newsbot/output_reconciled_lines"] == 1
         assert stats["newsbot/output_repaired_bytes"] > 0
         assert writer.delivery == tmp_path / "spacewar-2.jsonl"  # the settled name is taken
-        for path in (report, empty_report):  # a consumer reading reports is not told they still run
+        for path in (report, empty_report, damaged_report):  # a consumer reading reports: not running
             settled = json.loads(path.read_text())
             assert settled["outcome"] == "interrupted"
             assert settled["failures"] == ["interrupted before its end; settled by a later run"]

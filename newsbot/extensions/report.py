@@ -169,6 +169,8 @@ def settle_report(delivery: Path, *, written: int) -> None:
         report = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         return  # killed before its first progress report
+    except ValueError:  # damaged (a power cut after its rename): its run did not end it either
+        report = {"outcome": "running"}
     if report.get("outcome") == "running":
         failures = [*report.get("failures", []), "interrupted before its end; settled by a later run"]
         write_report(
