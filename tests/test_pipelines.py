@@ -211,6 +211,25 @@ def test_a_killed_runs_part_in_another_folder_of_the_template_is_settled_too(tmp
     run(scenario())
 
 
+def test_a_full_store_at_the_start_is_one_line_and_a_usage_error_before_any_request(tmp_path):
+    """Marking what a killed run left needs the store: full, the start was a traceback."""
+
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        record = article_item(crawler, ONE).to_dict()
+        lines = [json.dumps({**record, "url": f"{ONE}?{n}", "content_hash": f"{n:0500}"}) for n in range(50)]
+        (tmp_path / "out.jsonl.part").write_text("".join(line + "\n" for line in lines))
+        store = seen_store(crawler)
+        (pages,) = store._db.execute("PRAGMA page_count").fetchone()
+        store._db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own "database or disk is full"
+        with pytest.raises(CloseSpider) as refused:
+            crawler.get_item_pipeline(JsonLinesWriterPipeline).open_spider()
+        assert refused.value.reason == "store_unusable"
+        assert "cannot be written: database or disk is full" in crawler.stats.get_value("newsbot/store_error")
+
+    run(scenario())
+
+
 def test_an_output_that_cannot_be_written_is_one_line_and_a_usage_error_before_any_request(tmp_path, caplog):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")

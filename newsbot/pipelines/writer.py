@@ -94,6 +94,10 @@ class JsonLinesWriterPipeline:
             logger.error("%s", message)
             self.stats.set_value(keys.STATS_OUTPUT_ERROR, message)
             raise CloseSpider(keys.FINISH_OUTPUT_UNWRITABLE) from None
+        except StoreError as error:  # marking what earlier runs left: full, read-only (exit 2, one line)
+            logger.error("%s", error)
+            self.stats.set_value(keys.STATS_STORE_ERROR, str(error))
+            raise CloseSpider(keys.FINISH_STORE_UNUSABLE) from None
         if relearned:
             logger.warning(
                 "%s: %d line(s) of finished deliveries were not marked known (an interrupted run, or a "
