@@ -100,7 +100,7 @@ def test_a_busy_store_is_waited_for_with_a_log_line_then_refused(tmp_path, caplo
     path = tmp_path / "seen.sqlite"
     store = SqliteSeenStore(path, busy_timeout=1.0)
     busy_seen: list[StoreBusyError] = []
-    store.on_busy = busy_seen.append
+    store.on_failure = busy_seen.append
     locker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     locker.execute("BEGIN IMMEDIATE")
     with caplog.at_level(logging.WARNING), pytest.raises(StoreBusyError, match="stayed locked"):
@@ -132,12 +132,15 @@ def test_a_full_disk_under_the_store_is_a_store_error_and_changes_nothing(tmp_pa
     """The writer stops the run on a StoreError (exit 1); a raw sqlite3 error was an item's traceback,
     the article lost, and the run ok under NEWSBOT_MAX_ERRORS."""
     store = SqliteSeenStore(tmp_path / "seen.sqlite")
+    failures: list[StoreError] = []
+    store.on_failure = failures.append  # the store extension's: it stops the run, whoever wrote
     (pages,) = store._db.execute("PRAGMA page_count").fetchone()
     store._db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own "database or disk is full"
     many = [KnownArticle(f"{URL}?{n}", "h" * 500, "spacewar.com") for n in range(50)]
     with pytest.raises(StoreError, match="cannot be written: database or disk is full"):
         store.record_many(many, output="out.jsonl", reconciled_bytes=10)
     assert not store.is_known_url(many[0].url) and store.reconciled_bytes("out.jsonl") == 0
+    assert len(failures) == 1
     with pytest.raises(StoreError, match="cannot be written"):
         for article in many:
             store.record_copy(article.url, URL, "spacewar.com")

@@ -19,7 +19,7 @@ from scrapy.utils.misc import load_object
 from newsbot.delivery import Locked, hold_lock
 from newsbot.extensions.exports import export_is_complete, exports_failed
 from newsbot.keys import FINISH_OUTPUT_LOCKED, FINISH_STORE_BUSY, FINISH_STORE_UNUSABLE, STATS_STORE_ERROR
-from newsbot.store.base import KnownArticle, SeenStore, StoreBusyError, StoreError, known_article
+from newsbot.store.base import KnownArticle, SeenStore, StoreError, known_article
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +50,8 @@ class StoreExtension:
         if store is None:
             raise NotConfigured
         extension = cls(crawler, store)
-        if hasattr(store, "on_busy"):
-            store.on_busy = extension.stop_when_busy
+        if hasattr(store, "on_failure"):
+            store.on_failure = extension.stop_on_failure
         crawler.signals.connect(store.close, signal=signals.engine_stopped)
         if crawler.settings.getdict("FEEDS"):  # NEWSBOT_INCREMENTAL_EXPORTS: what is exported is known
             crawler.signals.connect(extension.lock_exports, signal=signals.spider_opened)
@@ -93,9 +93,10 @@ class StoreExtension:
     def refuse_to_start(self, spider: Any) -> None:
         raise CloseSpider(FINISH_STORE_UNUSABLE)
 
-    def stop_when_busy(self, error: StoreBusyError) -> None:
-        """Ends the run (store_busy, exit 1) the first time the store stays locked too long: the mark
-        that failed changed nothing, and stopping keeps later marks from moving past it."""
+    def stop_on_failure(self, error: StoreError) -> None:
+        """Ends the run (store_busy, exit 1) the first time a write fails (the store stays locked too
+        long, or cannot be written): the write that failed changed nothing, and stopping keeps later
+        marks from moving past it."""
         stats = self.crawler.stats
         assert stats is not None
         if stats.get_value(STATS_STORE_ERROR):

@@ -94,8 +94,9 @@ class SqliteSeenStore(SeenStore):
     def __init__(self, path: str | Path, *, busy_timeout: float = 60.0) -> None:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
-        # Told of a StoreBusyError before it is raised, so that the crawl fails whoever the caller was.
-        self.on_busy: Callable[[StoreBusyError], None] | None = None
+        # Told of a write that failed (locked too long, full, read-only) before it is raised, so that
+        # the crawl fails whoever the caller was.
+        self.on_failure: Callable[[StoreError], None] | None = None
         self._waited_in_vain = False
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -357,8 +358,11 @@ class SqliteSeenStore(SeenStore):
             raise
 
     def _unwritable(self, error: sqlite3.OperationalError) -> StoreError:
-        # Read-only, a full disk, an I/O error: the writer stops the run (exit 1), the next run marks.
-        return StoreError(f"the store {self.path} cannot be written: {error}")
+        # Read-only, a full disk, an I/O error: the run stops (exit 1), the next run marks.
+        unwritable = StoreError(f"the store {self.path} cannot be written: {error}")
+        if self.on_failure is not None:
+            self.on_failure(unwritable)
+        return unwritable
 
     def _retrying(self, operation: Callable[[], _T]) -> _T:
         """Run `operation`, waiting (logged once) while another process holds the store locked, up to
@@ -378,8 +382,8 @@ class SqliteSeenStore(SeenStore):
                         f"{self.busy_timeout:g} s (NEWSBOT_STATE_BUSY_TIMEOUT)"
                     )
                     self._waited_in_vain = True
-                    if self.on_busy is not None:
-                        self.on_busy(busy)
+                    if self.on_failure is not None:
+                        self.on_failure(busy)
                     raise busy from None
                 if not logged:
                     logger.warning(
