@@ -208,3 +208,16 @@ def test_redis_failing_on_the_marking_thread_as_the_run_closes_fails_the_run_in_
     assert len(errors) == 1 and errors[0].startswith("Redis at") and errors[0].endswith(STOPS), errors
     # The report's failures (its stat) say why, as the exit status does.
     assert any(why.startswith("Redis at") for why in stats[keys.STATS_FAILURES]), stats
+
+
+@pytest.mark.parametrize("timeout", ["0", "inf"])
+def test_a_redis_timeout_that_bounds_nothing_is_refused_in_one_line(timeout):
+    from scrapy.settings import BaseSettings
+
+    from newsbot.cluster.store import RedisSeenStore
+    from newsbot.store import StoreError
+
+    # 0 would make redis-py's sockets non-blocking, inf would wait for ever: neither stops a worker.
+    settings = BaseSettings({"NEWSBOT_REDIS_TIMEOUT": timeout, "NEWSBOT_REDIS_RETRIES": 1})
+    with pytest.raises(StoreError, match=r"^NEWSBOT_REDIS_TIMEOUT=\S+: expected a number of seconds above"):
+        RedisSeenStore("redis://127.0.0.1:6379/0", settings)

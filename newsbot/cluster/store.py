@@ -8,6 +8,7 @@ import copy
 import functools
 import json
 import logging
+import math
 import os
 import re
 import socket
@@ -94,6 +95,8 @@ class RedisSeenStore(SeenStore):
         # Alone (`newsbot state`) it answers within seconds, or raises StoreError saying why not.
         settings = settings or BaseSettings({TIMEOUT_SETTING: 2, RETRIES_SETTING: 1})
         timeout = settings.getfloat(TIMEOUT_SETTING)
+        if not 0 < timeout < math.inf:  # 0 makes redis-py's sockets non-blocking: no bound at all
+            raise StoreError(f"{TIMEOUT_SETTING}={timeout}: expected a number of seconds above 0")
         try:
             self.redis = redis.Redis.from_url(
                 url,
