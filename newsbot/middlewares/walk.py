@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Collection, Iterable
 from typing import Any
 
 from scrapy import Request, Spider, signals
@@ -168,11 +168,7 @@ class WalkPolicyMiddleware:
     def _chosen(self, requests: list[Request]) -> tuple[list[Request], bool, bool]:
         """The requests asked for; whether every one is known; whether one is older than `since`."""
         urls = [listed_url(r) for r in requests]
-        store = seen_store(self.crawler)
-        known = store.known_urls(urls) if store is not None and urls else set()
-        ledger = self.crawler.get_spider_middleware(LedgerMiddleware)
-        if ledger is not None:
-            known |= ledger.given_up.intersection(urls)
+        known = self._known(urls)
         since = self._arguments().since
         chosen, reached_since = [], False
         for request, url in zip(requests, urls, strict=True):
@@ -191,10 +187,14 @@ class WalkPolicyMiddleware:
         page older than them. One learnt since (by a feed run, another section, a sister site) vouches
         for no page past it: that page may hold articles newer than the walk that nothing wrote yet."""
         urls = {listed_url(request) for request in requests}
+        return urls <= self._known(urls, by=self.completed[slug])
+
+    def _known(self, urls: Collection[str], by: str | None = None) -> set[str]:
+        """Of `urls`, those the store has (by that time), and those the ledger gave up on."""
         store = seen_store(self.crawler)
+        known = store.known_urls(urls, by=by) if store is not None and urls else set()
         ledger = self.crawler.get_spider_middleware(LedgerMiddleware)
-        given_up = ledger.given_up if ledger is not None else set()
-        return store is not None and urls <= store.known_urls(urls, by=self.completed[slug]) | given_up
+        return known | ledger.given_up.intersection(urls) if ledger is not None else known
 
     def _begin(self, slug: str) -> None:
         if slug in self.walks:
