@@ -18,12 +18,14 @@ def export_is_complete(settings: BaseSettings) -> bool:
     return bool(settings.getdict("FEEDS")) and not settings.getbool("NEWSBOT_INCREMENTAL_EXPORTS")
 
 
+def feeds_stored(stats: dict[str, Any], outcome: str = "success") -> int:
+    """How many feeds Scrapy stored (`outcome` "failed": could not store)."""
+    return sum(value for key, value in stats.items() if key.startswith(f"feedexport/{outcome}_count/"))
+
+
 def exports_failed(stats: dict[str, Any], settings: BaseSettings) -> bool:
     """Whether a feed export could not be stored: Scrapy logs why, and finishes the run as if not."""
-    stored, failed = (
-        sum(value for key, value in stats.items() if key.startswith(f"feedexport/{outcome}_count/"))
-        for outcome in ("success", "failed")
-    )
+    stored, failed = feeds_stored(stats), feeds_stored(stats, "failed")
     feeds = settings.getdict("FEEDS")
     due = len(feeds) if stats.get("item_scraped_count") or settings.getbool("FEED_STORE_EMPTY") else 0
     return bool(failed) or stored < due

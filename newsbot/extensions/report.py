@@ -23,7 +23,7 @@ from scrapy.utils.asyncio import create_looping_call
 
 from newsbot import keys
 from newsbot.delivery import REPORT_SUFFIX, beside
-from newsbot.extensions.exports import exports_failed
+from newsbot.extensions.exports import exports_failed, feeds_stored
 from newsbot.extensions.store import seen_store
 from newsbot.quality import fields_from_stats, fill_warnings, notes_from_stats
 from newsbot.signals import article_missed, run_judged
@@ -105,7 +105,7 @@ class RunReport:
         if exports_failed(self.stats.get_stats(), self.crawler.settings):
             # Scrapy stores the feeds as the spider closes, after the verdict: the line says it failed.
             failures = [*report["failures"], "a feed export could not be stored"]
-            stored = any(key.startswith("feedexport/success_count/") for key in self.stats.get_stats())
+            stored = feeds_stored(self.stats.get_stats())
             written = report["articles_written"] if stored else 0  # in no file: not written
             report = {**report, "outcome": "failed", "failures": failures, "articles_written": written}
             self.stats.set_value(keys.STATS_OUTCOME, "failed")
