@@ -83,7 +83,10 @@ class JsonLinesWriterPipeline:
             folder.mkdir(parents=True, exist_ok=True)
             if not self.crawler.settings.get("NEWSBOT_CLUSTER_WORKER"):  # a cluster's workers share a run
                 self._lock(folder / f".{spider.name}.lock", spider.name)
-            repaired, marked, settled = self._settle(folder)
+            # Read once: its names find the parts of other folders, and the deliveries gone. Settling
+            # marks lines only under deliveries it publishes, so those gone stay as read here.
+            by_delivery = self.store.articles_by_delivery() if self.store else {}
+            repaired, marked, settled = self._settle(folder, by_delivery)
             # The finished deliveries too (read only, past what the store has read of them): a store
             # made anew knows again what every spider wrote, syndicated copies included.
             relearned = sum(self._relearn(path) for path in deliveries(folder))
@@ -109,7 +112,7 @@ class JsonLinesWriterPipeline:
             if value:
                 self.stats.set_value(key, value)
         self.stats.set_value(keys.STATS_DELIVERY, str(self.delivery))
-        missing = missing_deliveries(self.store.articles_by_delivery(), folder) if self.store else {}
+        missing = missing_deliveries(by_delivery, folder)
         if missing:
             logger.info(
                 "%d earlier deliveries in %s (%d articles) are no longer there: taken by a consumer, or "
@@ -197,13 +200,11 @@ class JsonLinesWriterPipeline:
             )  # fmt: skip
             raise CloseSpider(keys.FINISH_OUTPUT_LOCKED) from None
 
-    def _settle(self, folder: Path) -> tuple[int, int, int]:
+    def _settle(self, folder: Path, by_delivery: dict[str, int]) -> tuple[int, int, int]:
         """Publish the parts killed runs left (lock free), cut and marked: (bytes cut, lines marked, parts).
         Those of `folder`, and those the store has marked lines of (a template's `{date}` folder moves on)."""
         repaired = marked = settled = 0
-        elsewhere = (
-            {part_path(Path(name)) for name in self.store.articles_by_delivery()} if self.store else set()
-        )
+        elsewhere = {part_path(Path(name)) for name in by_delivery}
         for part in sorted(set(folder.glob(f"*{DELIVERY_SUFFIX}{PART_SUFFIX}")) | elsewhere):
             try:
                 fd = os.open(part, os.O_RDONLY)
