@@ -61,7 +61,7 @@ class Layout2022:
     caption_class: ClassVar[str] = "caption"
     # Where the body ends when the end marker is missing: the first of these in the page.
     body_end_fallbacks: ClassVar[tuple[tuple[str, Marker], ...]] = (
-        ("Related Links heading", Text(re.compile(r"\A\s*Related Links\s*:?\s*\Z", re.I))),
+        ("Related Links heading", Text(re.compile(r"\A\s*Related\s+Links\s*:?\s*\Z", re.I))),
         *DONATION_BOX,
         ("section label", Element(None, "BSection")),  # the teaser's, when there is no donation box
         ("comments line", Text(re.compile(r"Comment using your Disqus", re.I))),
@@ -77,7 +77,8 @@ class Layout2022:
         ("share line", Text(re.compile(r"Share this article", re.I))),
         ("footer", Text(re.compile(r"Copyright 1995", re.I))),
     )
-    related_heading: ClassVar[re.Pattern[str]] = re.compile(r"Related Links", re.I)
+    # In the block's text, not one text node's: `Related&nbsp;Links`, `<b>Related</b> <b>Links</b>`.
+    related_heading: ClassVar[re.Pattern[str]] = re.compile(r"Related\s*Links", re.I)
     # For `newsbot check` and the quality report: which markup each item field depends on.
     field_hints: ClassVar[dict[str, str]] = {
         "title": "the headline (<h1>) markup",
@@ -349,8 +350,8 @@ class Layout2022:
         page, start = self.page, self.body_region[1]
         found = page.find(self.related_block_end, start)
         end = found[0] if found is not None else page.reach(start, RELATED_REACH)
-        texts = (item for _, kind, item in page.visible(start, end) if kind == "text")
-        if not any(self.related_heading.search(text) for text in texts):
+        text = "".join(item for _, kind, item in page.visible(start, end) if kind == "text")
+        if not self.related_heading.search(text):
             return []
         if found is None:
             self.notes.append(f"related_links: no end of the block found, took {RELATED_REACH} characters")

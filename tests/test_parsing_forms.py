@@ -1,0 +1,59 @@
+"""Forms of docs/ANATOMY.md a live page may print otherwise than the snapshot does, each fed to the
+parser in the spellings one page folder each would be too many for (tests/cases/ holds one page
+of each): the field comes out right, or empty with a note, never silently wrong.
+
+The page is the case `2022/related-links-heading-nbsp` (the network template, abridged) with one
+part swapped for each spelling.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from newsbot.parsing.article import parse_article
+from tests.conftest import CASES
+
+PAGE = (CASES / "2022" / "related-links-heading-nbsp" / "page.html").read_bytes()
+URL = "https://www.spacewar.com/reports/Putin_tells_Xi_he_wants_to_ramp_up_military_cooperation_999.html"
+FIXED_TIME = "2030-01-01T00:00:00Z"  # after every fixture's date: no page is dated after its fetch
+HEADING = b"<P><B>RELATED&nbsp;LINKS</B><BR>"
+RELATED = [
+    (
+        "Learn about the Superpowers of the 21st Century at SpaceWar.com",
+        "https://www.spacewar.com/superpowers.html",
+    ),
+    ("NASA", "https://www.nasa.gov/"),
+]
+
+
+def parse(*swaps: tuple[bytes, bytes]):
+    page = PAGE
+    for old, new in swaps:
+        assert old in page, old
+        page = page.replace(old, new)
+    item = parse_article(URL, page, scraped_at=FIXED_TIME)
+    assert item is not None
+    return item
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        b"<p><b>Related Links</b><br>",
+        b"<p><b>Related&nbsp;Links</b><br>",
+        b"<p><b>Related&#160;links:</b><br>",
+        b"<p><b>Related</b> <b>Links</b><br>",
+        b"<p><b>Related <!-- heading -->Links</b><br>",
+        b"<p><font size=2><b>Related\r\n Links</b></font><br>",
+    ],
+)
+def test_the_related_links_heading_in_any_spelling_opens_the_block(heading):
+    item = parse((HEADING, heading))
+    assert [(link.text, link.url) for link in item.related_links] == RELATED
+
+
+def test_a_related_links_heading_with_nbsp_ends_a_body_without_its_end_marker():
+    item = parse((b"<!--RELATED LINKS-->", b""))
+    assert item.paragraphs[-1].endswith("Putin told Xi by video link.")
+    assert "body: end marker missing, ended at the Related Links heading" in item.notes
+    assert [(link.text, link.url) for link in item.related_links] == RELATED
