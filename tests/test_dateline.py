@@ -370,6 +370,8 @@ BYLINES = [
     ("by Jane Doe Staff Writer", ("Jane Doe",), None),
     ("by TASS Staff Writers", (), "TASS"),
     ("By Ursula von der Leyen", ("Ursula von der Leyen",), None),
+    # Two bylines of a page read as one (newsbot/parsing/article/layouts.py, _joined_byline).
+    ("By Laure FILLON, By Issam AHMED", ("Laure FILLON", "Issam AHMED"), None),
 ]
 
 

@@ -57,3 +57,36 @@ def test_a_related_links_heading_with_nbsp_ends_a_body_without_its_end_marker():
     assert item.paragraphs[-1].endswith("Putin told Xi by video link.")
     assert "body: end marker missing, ended at the Related Links heading" in item.notes
     assert [(link.text, link.url) for link in item.related_links] == RELATED
+
+
+DATELINE = b"Moscow (AFP) Dec 30, 2022"
+HEADER = (
+    b'<span class="BHS">by AFP Staff Writers</span><br><span class="BHS">Moscow (AFP) Dec 30, 2022</span>'
+)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        b'<span class="BHS">By Laure FILLON</span><br><span class="BHS">By Issam AHMED</span><br>'
+        b'<span class="BHS">Moscow (AFP) Dec 30, 2022</span>',
+        b'<span class="BHS">By Laure FILLON</span>'
+        b'<span class="BHS">By Issam AHMEDMoscow (AFP) Dec 30, 2022</span>',
+        b'<span class="BHS">By Laure FILLON<br/>\r\nby Issam AHMED</span><br>'
+        b'<span class="BHS">Moscow (AFP) Dec 30, 2022</span>',
+        b"By Laure FILLON<br>By Issam AHMED<br>Moscow (AFP) Dec 30, 2022",
+    ],
+)
+def test_two_bylines_give_both_authors(header):
+    item = parse((HEADER, header))
+    assert item.authors == ["Laure FILLON", "Issam AHMED"]
+    assert (item.agency, item.dateline, item.date_published) == ("AFP", DATELINE.decode(), "2022-12-30")
+
+
+@pytest.mark.parametrize(
+    "second", [b"by Staff Writers", b"by AFP Staff Writers", b"By the numbers: Russia and China"]
+)
+def test_a_second_by_line_naming_nobody_leaves_the_byline_as_it_was(second):
+    header = HEADER.replace(b"</span><br>", b"</span><br><span class='BHS'>" + second + b"</span><br>", 1)
+    item = parse((HEADER, header))
+    assert (item.byline, item.authors, item.agency) == ("by AFP Staff Writers", [], "AFP")

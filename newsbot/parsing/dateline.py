@@ -269,7 +269,8 @@ def parse_byline(text: str) -> Byline | None:
     agency: str | None = None
     desk = False  # whether a part is a "Staff Writers" desk
     for part in _AUTHOR_SEPARATOR_RE.split(rest.strip(" ,")):
-        part = _FILED_FROM_RE.sub("", part)
+        # "By Laure FILLON, By Issam AHMED": two bylines of a page read as one.
+        part = _FILED_FROM_RE.sub("", part[3:] if _BY.match(part) else part)
         if not part:
             continue
         staff = _STAFF_RE.fullmatch(part)

@@ -17,7 +17,7 @@ from lxml import etree
 
 from newsbot.item import Image, RelatedLink
 from newsbot.parsing.article.page import Comment, Element, Marker, Page, Text
-from newsbot.parsing.dateline import Dateline, is_byline, parse_dateline, split_glued_dateline
+from newsbot.parsing.dateline import Dateline, is_byline, parse_byline, parse_dateline, split_glued_dateline
 from newsbot.parsing.text import clean_text, collapse_spaces, http_url
 from newsbot.parsing.tree import BLOCK_TAGS, NOISE_TAGS, has_class, html_text, text_blocks, visible_text
 from newsbot.registry import load_registry
@@ -223,23 +223,24 @@ class Layout2022:
     @cached_property
     def _byline_and_dateline(self) -> tuple[str | None, Dateline | None]:
         """From the dateline-class spans of the header, else from its lines of text; a dateline
-        glued to the byline split off."""
+        glued to the byline split off, a second byline naming someone joined to the first."""
         page, region = self.page, self.header_region
         if region is None:
             return None, None
-        spans = [
-            clean_text(page.text_of(page.events[index][1], region.stop))
+        spans = [  # their lines: a byline and its dateline, or two bylines, may share a span
+            line
             for index in page.entered(region.start, region.stop, "span")
             if has_class(page.events[index][1], self.dateline_class)
+            for line in page.lines_of(page.events[index][1], region.stop)
         ]
         byline: str | None = None
         dateline = next(filter(None, (parse_dateline(text) for text in spans if not is_byline(text))), None)
         for text in filter(is_byline, spans):
-            byline, glued = split_glued_dateline(text)
+            line, glued = split_glued_dateline(text)
             if glued is not None and dateline is None:
                 dateline = glued
                 self.notes.append("dateline: glued to the byline, split off")
-            break
+            byline = _joined_byline(byline, line)
         missing_one = None in (byline, dateline)
         lines = text_blocks(page.visible(region.start, region.stop), split_on_br=True) if missing_one else []
         missing = f"no span.{self.dateline_class}"
@@ -251,9 +252,8 @@ class Layout2022:
                 self.notes.append(f"dateline: {missing} dateline, found by text pattern")
                 break
         for text in filter(is_byline, lines if byline is None else ()):
-            byline, _ = split_glued_dateline(text)
+            byline = _joined_byline(byline, split_glued_dateline(text)[0])
             self.notes.append(f"byline: {missing} byline, found by text pattern")
-            break
         return byline, dateline
 
     def previous_article_date(self) -> datetime.date | None:
@@ -370,6 +370,15 @@ class Layout2022:
             if text and url and text.lower() != "related links":
                 links.append(RelatedLink(text=text, url=canonical_url(url)))
         return links
+
+
+def _joined_byline(byline: str | None, line: str) -> str:
+    """The header's bylines as one: a further one joined when it names someone of its own ("By Laure
+    FILLON", "By Issam AHMED"), so that every author is read."""
+    if byline is None:
+        return line
+    more = parse_byline(line) if line != byline else None
+    return f"{byline}, {line}" if more and more.authors else byline
 
 
 def _text_or_line_break(events: list[tuple[int, str, Any]]) -> bool:
