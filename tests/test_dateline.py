@@ -63,6 +63,9 @@ FAST_FORMS = [
     # A place that starts with a weekday name must not lose it to the date.
     ("Friday Harbor WA Sep 26, 2025", "Friday Harbor WA", None, D(2025, 9, 26)),
     ("Paris, France, (AFP) Oct 8, 2025", "Paris, France", "AFP", D(2025, 10, 8)),
+    # A place with a word in parentheses: the agency is the last group, the one before the date.
+    ("Vandenberg AFB (CA) (SPX) Oct 8, 2025", "Vandenberg AFB (CA)", "SPX", D(2025, 10, 8)),
+    ("Abu Dhabi (UAE) (WAM) Oct 8, 2025", "Abu Dhabi (UAE)", "WAM", D(2025, 10, 8)),
     # Non-breaking spaces, decoded or as entities, and doubled spaces.
     ("Moscow\xa0(AFP)\xa0Dec\xa030,\xa02022", "Moscow", "AFP", D(2022, 12, 30)),
     ("Moscow&nbsp;(AFP)&nbsp;Dec 30, 2022", "Moscow", "AFP", D(2022, 12, 30)),
@@ -96,6 +99,7 @@ FALLBACK_FORMS = [
     ("Moscow (AFP) December 30th, 2022", "Moscow", "AFP", D(2022, 12, 30)),
     ("Moscow 30 December 2022", "Moscow", None, D(2022, 12, 30)),
     ("Moscow December 30th, 2022", "Moscow", None, D(2022, 12, 30)),
+    ("Vandenberg AFB (CA) (SPX) 8 October 2025", "Vandenberg AFB (CA)", "SPX", D(2025, 10, 8)),
     # A time of day is read and dropped: only the day is stored.
     ("Moscow (AFP) Dec 30, 2022 10:00 UTC", "Moscow", "AFP", D(2022, 12, 30)),
 ]

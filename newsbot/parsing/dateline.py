@@ -43,9 +43,10 @@ _WEEKDAYS = (
     r"|fri(?:day)?|sat(?:urday)?|sun(?:day)?"
 )
 
-# The place: no digits (dates have them) and no parentheses (the agency has them). Lazy, so it
-# stops at the first "(AGENCY)" or date rather than swallowing them.
-_PLACE = r"(?P<place>[^()\d]{0,80}?)[\s,]*"
+# The place: no digits (dates have them), and parentheses only around a word of its own ("Vandenberg
+# AFB (CA) (SPX)": the agency is the last group). Lazy, so it stops at the first "(AGENCY)" or
+# date rather than swallowing them.
+_PLACE = r"(?P<place>(?:[^()\d]|\([^()\d]{1,30}\)){0,80}?)[\s,]*"
 # The agency: "AFP", "SPX", "RIA Novosti"; a letter first so "(2)" or "( )" is not an agency.
 _AGENCY = r"\((?P<agency>[^\W\d_][^()\d]{0,29})\)\s*"
 
@@ -57,7 +58,10 @@ _DATELINE_RE = re.compile(  # verbose: the spaces only separate the parts
     re.IGNORECASE | re.VERBOSE,
 )
 # Other forms: "<place> (<AGENCY>) <anything>" ...
-_AGENCY_SPLIT_RE = re.compile(_PLACE + _AGENCY + r"(?P<tail>.*)", re.IGNORECASE)
+# ... (a tail that opens with another "(AGENCY)" is not one: that agency is the last group) ...
+_AGENCY_SPLIT_RE = re.compile(
+    _PLACE + _AGENCY + r"(?P<tail>(?!\s*\([^\W\d_][^()\d]{0,29}\)).*)", re.IGNORECASE
+)
 # ... or, without an agency, the date starts at the first month/weekday name or digit.
 _DATE_START_RE = re.compile(rf"\b(?:{_MONTHS}|{_WEEKDAYS})\b|\d", re.IGNORECASE)
 _MONTH_NAME_RE = re.compile(rf"\b(?:{_MONTHS})\b", re.IGNORECASE)
@@ -68,7 +72,7 @@ _SPACES_RE = re.compile(r"(?:&nbsp;|&#160;|&#xa0;|\s)+", re.IGNORECASE)
 
 # Characters a place name is made of: "St. Louis", "Cergy-Pontoise", "Val-d'Oise", "Trinidad &
 # Tobago". Anything else (quotes, "$", ":", "!") means prose, not a place.
-_PLACE_PUNCTUATION = frozenset(" ,.'\u2019-&/")
+_PLACE_PUNCTUATION = frozenset(" ,.'\u2019-&/()")
 # Lower-case words allowed inside a place name without an agency ("Rio de Janeiro", "Frankfurt am
 # Main"); every other word must be capitalised, which is what tells a place from a sentence.
 _PLACE_PARTICLES = frozenset({
