@@ -96,8 +96,11 @@ class Layout2022:
 
     @cached_property
     def headline_element(self) -> Any:
-        """None when the page never closes the headline's tag (an `<h1>` left open runs to the end)."""
-        element = next((found for found in self.headline(self.page.root) if found in self.page.start), None)
+        """The first element `headline` selects, one in the STRONG form (no attributes, a `<br>` last)
+        before others (a site name's `<h1 class="logo">` above it); None when the page never closes
+        the headline's tag (an `<h1>` left open runs to the end)."""
+        found = [element for element in self.headline(self.page.root) if element in self.page.start]
+        element = next(filter(_in_headline_form, found), found[0] if found else None)
         closed = element is not None and re.search(rf"</{re.escape(element.tag)}\s*>", self.page.html, re.I)
         return element if closed else None
 
@@ -379,6 +382,12 @@ def _joined_byline(byline: str | None, line: str) -> str:
         return line
     more = parse_byline(line) if line != byline else None
     return f"{byline}, {line}" if more and more.authors else byline
+
+
+def _in_headline_form(element: Any) -> bool:
+    """`<h1>Headline text<br></h1>`: no attributes, a line break last (ANATOMY.md, STRONG)."""
+    last = element[-1] if len(element) else None
+    return not element.attrib and last is not None and last.tag == "br" and not (last.tail or "").strip()
 
 
 def _text_or_line_break(events: list[tuple[int, str, Any]]) -> bool:
