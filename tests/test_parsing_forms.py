@@ -2,8 +2,8 @@
 parser in the spellings one page folder each would be too many for (tests/cases/ holds one page
 of each): the field comes out right, or empty with a note, never silently wrong.
 
-The page is the case `2022/related-links-heading-nbsp` (the network template, abridged) with one
-part swapped for each spelling.
+The article page is the case `2022/related-links-heading-nbsp` (the network template, abridged),
+the feed the real 2013 one (tests/evidence), each with one part swapped for each spelling.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from newsbot.parsing.article import parse_article
-from tests.conftest import CASES
+from newsbot.parsing.feed import parse_feed
+from tests.conftest import CASES, evidence_file
 
 PAGE = (CASES / "2022" / "related-links-heading-nbsp" / "page.html").read_bytes()
 URL = "https://www.spacewar.com/reports/Putin_tells_Xi_he_wants_to_ramp_up_military_cooperation_999.html"
@@ -90,3 +91,39 @@ def test_a_second_by_line_naming_nobody_leaves_the_byline_as_it_was(second):
     header = HEADER.replace(b"</span><br>", b"</span><br><span class='BHS'>" + second + b"</span><br>", 1)
     item = parse((HEADER, header))
     assert (item.byline, item.authors, item.agency) == ("by AFP Staff Writers", [], "AFP")
+
+
+# The real 2013 feed (ASCII, `<?xml version="1.0"?>`, no encoding named) with its first item's
+# title and dateline in other words: as the windows-1252 its pages are in, or as UTF-8 that claims
+# ISO-8859-1. A reading of the feed's bytes that ignores what they are drops or garbles letters.
+FEED = evidence_file("spacedaily-rss-2013-04-04.xml").read_bytes()
+FEED_SWAPS = (
+    ("Collision Course? A Comet Heads for Mars", "Caf\u00e9 talk: a comet\u2019s course for Mars"),
+    ("Huntsville AL (SPX) Apr 04, 2013", "S\u00e3o Paulo (AFP) Apr 04, 2013"),
+    ("Over the years, the spacefaring", "Over the years \u2014 the spacefaring"),
+)
+
+
+@pytest.mark.parametrize(
+    "declaration, encoding",
+    [
+        ('<?xml version="1.0"?>', "cp1252"),
+        ('<?xml version="1.0" encoding="ISO-8859-1"?>', "cp1252"),
+        ('<?xml version="1.0" encoding="ISO-8859-1"?>', "utf-8"),
+        ('<?xml version="1.0" encoding="utf-8"?>', "cp1252"),
+        ('<?xml version="1.0"?>', "utf-8"),
+    ],
+)
+def test_a_feed_in_any_of_its_sites_encodings_keeps_every_letter(declaration, encoding):
+    text = FEED.decode("ascii").replace('<?xml version="1.0"?>', declaration, 1)
+    for old, new in FEED_SWAPS:
+        assert old in text
+        text = text.replace(old, new, 1)
+    first = parse_feed("https://www.spacedaily.com/spacedaily.xml", text.encode(encoding))[0]
+    assert first.title == "Caf\u00e9 talk: a comet\u2019s course for Mars"
+    assert (first.dateline_place, first.agency, first.date_published) == (
+        "S\u00e3o Paulo",
+        "AFP",
+        "2013-04-04",
+    )
+    assert first.teaser.startswith("Over the years \u2014 the spacefaring nations")

@@ -9,6 +9,7 @@ from typing import Any
 from lxml import etree
 
 from newsbot.parsing.dateline import parse_dateline
+from newsbot.parsing.encoding import decode_html
 from newsbot.parsing.text import clean_text, http_url
 from newsbot.parsing.tree import html_text, parse_html, visible, walk
 from newsbot.registry import load_registry
@@ -49,8 +50,13 @@ class Feed:
 
     def __init__(self, url: str, body: bytes | str) -> None:
         self.url = url
-        data = body.encode("utf-8") if isinstance(body, str) else body
-        parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
+        # Bytes read as a page's are (the charset they declare while they fit it, else what they
+        # are): lxml trusts the declaration and, recovering, drops a windows-1252 byte it cannot
+        # read as UTF-8 ("Caf" for "Café"). The parser is then told the text's encoding.
+        data = decode_html(body).text.encode("utf-8")
+        parser = etree.XMLParser(
+            recover=True, resolve_entities=False, no_network=True, huge_tree=False, encoding="utf-8"
+        )
         try:
             self.root = etree.fromstring(data, parser=parser)
         except (etree.XMLSyntaxError, ValueError) as error:
