@@ -124,6 +124,10 @@ UNPARSED_FORMS = [
     ("Moscow (AFP) Dec 30", "Moscow", "AFP", "Dec 30"),
     ("Moscow (AFP) 2 days ago", "Moscow", "AFP", "2 days ago"),
     ("Moscow (AFP) 0022-12-30", "Moscow", "AFP", "0022-12-30"),
+    # A year in two figures (a page cut short in its year, a typo): its century would be a guess.
+    ("Moscow (AFP) Dec 30, 20", "Moscow", "AFP", "Dec 30, 20"),
+    ("Moscow Dec 30, 20", "Moscow", None, "Dec 30, 20"),
+    ("Moscow (AFP) 30 Dec 25", "Moscow", "AFP", "30 Dec 25"),
 ]
 
 

@@ -66,6 +66,7 @@ _AGENCY_SPLIT_RE = re.compile(
 _DATE_START_RE = re.compile(rf"\b(?:{_MONTHS}|{_WEEKDAYS})\b|\d", re.IGNORECASE)
 _MONTH_NAME_RE = re.compile(rf"\b(?:{_MONTHS})\b", re.IGNORECASE)
 _NUMERIC_DATE_RE = re.compile(r"(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,4})")
+_FOUR_DIGIT_YEAR_RE = re.compile(r"(?<!\d)\d{4}(?!\d)")
 
 # &nbsp; arrives either decoded (U+00A0, matched by \s) or, from raw HTML, as an entity.
 _SPACES_RE = re.compile(r"(?:&nbsp;|&#160;|&#xa0;|\s)+", re.IGNORECASE)
@@ -133,6 +134,8 @@ def _fallback_date(date_text: str) -> tuple[datetime.date | None, tuple[str, ...
         return None, (unparsed,)  # without a digit there is no day or year to find
     if _reads_two_ways(date_text):
         return None, (f"dateline: ambiguous date '{date_text}'",)
+    if not _FOUR_DIGIT_YEAR_RE.search(date_text):
+        return None, (unparsed,)  # "Dec 30, 20": a page cut short in its year; a century guessed
     try:
         found = fallback_date_parser().get_date_data(date_text).date_obj
     except (ValueError, OverflowError):  # dateparser can raise on odd digit runs
