@@ -766,6 +766,19 @@ def test_a_redis_that_tells_no_run_id_is_refused_in_one_line(redis_url, rewrite,
     assert "\n" not in str(refusal.value)
 
 
+def test_a_redis_that_may_evict_any_key_is_refused_in_one_line(redis_url):
+    """Under an allkeys-* maxmemory-policy Redis drops whole keys when it is full: the run's queue gone,
+    its workers end ok, the last one records the walks complete and the next run never fetches the
+    pages they held (exit 0 everywhere). Refused as it connects, as a restart is."""
+    from newsbot.store import StoreError
+
+    evicting = RedisProxy(redis_url, lambda reply: reply.replace(b":noeviction", b":allkeys-lru"))
+    with pytest.raises(StoreError, match="allkeys-lru") as refusal:
+        RedisSeenStore(evicting.url).call(redis.Redis.ping)
+    evicting.close()
+    assert "\n" not in str(refusal.value)
+
+
 def test_a_worker_stopped_in_its_join_holds_the_others_up_only_to_a_bound_said_and_then_stops(
     redis_url, tmp_path, caplog
 ):

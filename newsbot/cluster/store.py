@@ -131,10 +131,16 @@ class RedisSeenStore(SeenStore):
 
     def _connected(self, connection: Any) -> None:
         """A new connection must reach the server this process began with: a restarted Redis (or a
-        replica failed over to) may hold older data, on which a run cannot go on without loss."""
+        replica failed over to) may hold older data, on which a run cannot go on without loss. One
+        that evicts any key when full may drop the run's queue: its workers would end ok without it."""
         connection.on_connect()
-        connection.send_command("INFO", "server")
-        if not (found := re.search(rb"run_id:(\w+)", connection.read_response())):
+        connection.send_command("INFO")  # its default sections: server and memory among them
+        info = connection.read_response()
+        if policy := re.search(rb"maxmemory_policy:(allkeys-\S+)", info):
+            raise redis.RedisError(
+                f"its maxmemory-policy {policy.group(1).decode()} may evict the run's keys (set noeviction)"
+            )
+        if not (found := re.search(rb"run_id:(\w+)", info)):
             raise redis.RedisError("its INFO tells no run_id, by which a restart (older data) is told")
         if self.server_id not in (None, found.group(1)):
             raise redis.RedisError("it restarted (its data may be older than this run)")
