@@ -626,6 +626,42 @@ def test_a_worker_joining_a_run_that_lost_requests_with_a_worker_walks_its_secti
     assert handed is not None, "the dead worker's pages are in nobody's hands, and the joiner walks none"
 
 
+@pytest.mark.parametrize("left", ["idle", "ok"])
+def test_a_worker_joining_a_run_none_of_whose_live_workers_is_at_work_walks_its_sections_again(
+    redis_url, tmp_path, left
+):
+    """A run's last live worker is idle (stopped, SIGSTOP, as it waited) or has given its verdict and
+    is exiting: its duplicate filter holds every page the run queued. A worker joining it had its start
+    pages filtered as seen, fetched nothing and said ok (exit 0), and so did every run after it while
+    the stopped one lived."""
+    from newsbot.cluster.addon import ClusterScheduler
+    from newsbot.registry import Section
+    from tests.components import make_crawler, run
+
+    async def handed_to_the_joiner() -> Request | None:
+        crawlers = {
+            name: make_crawler(tmp_path / name, settings={"NEWSBOT_REDIS_URL": redis_url}) for name in "ac"
+        }
+        (earlier := ClusterScheduler.from_crawler(crawlers["a"])).open(spider := crawlers["a"].spider)
+        first_page = spider.section_request(
+            Section(slug="earth", label="EARTH"), "https://www.spacewar.com/earth.html", 1
+        )
+        earlier.enqueue_request(first_page)
+        assert earlier.next_request().url == first_page.url  # fetched, and the walk went on to its end
+        earlier.spider_idle(spider)  # nobody else at work: it would finish
+        if left == "ok":
+            earlier.run_judged(spider, "ok", "finished")
+        (joiner := ClusterScheduler.from_crawler(crawlers["c"])).open(crawlers["c"].spider)
+        joiner.enqueue_request(first_page)  # the joiner's start
+        handed = joiner.next_request()
+        for crawler in crawlers.values():
+            seen_store(crawler).close()
+        return handed
+
+    handed = run(handed_to_the_joiner())
+    assert handed is not None, "the joiner's start pages were filtered as seen: it fetches nothing"
+
+
 def test_a_run_in_which_a_worker_refused_an_entry_completes_no_walk(redis_url, tmp_path):
     """A refused entry is a request nobody fetched: planted junk, or the next page of a walk as a worker
     of another version wrote it (a meta key this one does not know) during a rolling upgrade."""

@@ -139,8 +139,12 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
                 # Not from here: Scrapy closes a spider its scheduler refused to open with a traceback.
                 self.crawler.signals.connect(self.refuse, signal=signals.spider_opened)
                 return
-            elif any(state != "ok" for worker, state in run.items() if worker not in alive):
-                # A worker of this run ended with requests in hand: this one walks every section again.
+            elif "running" not in {run[worker] for worker in alive.intersection(run)} or any(
+                state != "ok" for worker, state in run.items() if worker not in alive
+            ):
+                # None of its live workers is at work (the run is ending, or an idle one was stopped): its
+                # duplicate filter would filter every page of this one. Or a worker of it ended with
+                # requests in hand. Either way this one walks every section again.
                 client.delete(self.dupefilter_key)
             client.hset(self.run, self.worker, "running")
             self.marker = client.get(MARKER)  # joined
