@@ -300,7 +300,7 @@ def test_a_request_of_ours_goes_through_json_and_back():
         priority=7,
     )
     entry = codec.dumps(request.to_dict(spider=spider))
-    assert entry.startswith(b"{") and b"pickle" not in entry
+    assert entry.startswith("{") and "pickle" not in entry
     decoded = scrapy.utils.request.request_from_dict(codec.loads(entry), spider=spider)
     assert decoded.to_dict(spider=spider) == request.to_dict(spider=spider)
 
@@ -360,7 +360,7 @@ def _entry(fields: dict) -> bytes:
 )
 def test_anything_but_our_json_is_refused(entry, reason):
     with pytest.raises(Refused, match=reason):
-        codec.loads(entry)
+        codec.loads(entry.decode(errors="surrogateescape"))  # as the worker's Redis client reads it
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -626,6 +626,42 @@ def test_a_worker_joining_a_run_that_lost_requests_with_a_worker_walks_its_secti
     assert handed is not None, "the dead worker's pages are in nobody's hands, and the joiner walks none"
 
 
+@pytest.mark.parametrize("left", ["idle", "ok"])
+def test_a_worker_joining_a_run_none_of_whose_live_workers_is_at_work_walks_its_sections_again(
+    redis_url, tmp_path, left
+):
+    """A run's last live worker is idle (stopped, SIGSTOP, as it waited) or has given its verdict and
+    is exiting: its duplicate filter holds every page the run queued. A worker joining it had its start
+    pages filtered as seen, fetched nothing and said ok (exit 0), and so did every run after it while
+    the stopped one lived."""
+    from newsbot.cluster.addon import ClusterScheduler
+    from newsbot.registry import Section
+    from tests.components import make_crawler, run
+
+    async def handed_to_the_joiner() -> Request | None:
+        crawlers = {
+            name: make_crawler(tmp_path / name, settings={"NEWSBOT_REDIS_URL": redis_url}) for name in "ac"
+        }
+        (earlier := ClusterScheduler.from_crawler(crawlers["a"])).open(spider := crawlers["a"].spider)
+        first_page = spider.section_request(
+            Section(slug="earth", label="EARTH"), "https://www.spacewar.com/earth.html", 1
+        )
+        earlier.enqueue_request(first_page)
+        assert earlier.next_request().url == first_page.url  # fetched, and the walk went on to its end
+        earlier.spider_idle(spider)  # nobody else at work: it would finish
+        if left == "ok":
+            earlier.run_judged(spider, "ok", "finished")
+        (joiner := ClusterScheduler.from_crawler(crawlers["c"])).open(crawlers["c"].spider)
+        joiner.enqueue_request(first_page)  # the joiner's start
+        handed = joiner.next_request()
+        for crawler in crawlers.values():
+            seen_store(crawler).close()
+        return handed
+
+    handed = run(handed_to_the_joiner())
+    assert handed is not None, "the joiner's start pages were filtered as seen: it fetches nothing"
+
+
 def test_a_run_in_which_a_worker_refused_an_entry_completes_no_walk(redis_url, tmp_path):
     """A refused entry is a request nobody fetched: planted junk, or the next page of a walk as a worker
     of another version wrote it (a meta key this one does not know) during a rolling upgrade."""
@@ -763,6 +799,19 @@ def test_a_redis_that_tells_no_run_id_is_refused_in_one_line(redis_url, rewrite,
     with pytest.raises(StoreError, match=said) as refusal:
         RedisSeenStore(proxy.url).call(redis.Redis.ping)
     proxy.close()
+    assert "\n" not in str(refusal.value)
+
+
+def test_a_redis_that_may_evict_any_key_is_refused_in_one_line(redis_url):
+    """Under an allkeys-* maxmemory-policy Redis drops whole keys when it is full: the run's queue gone,
+    its workers end ok, the last one records the walks complete and the next run never fetches the
+    pages they held (exit 0 everywhere). Refused as it connects, as a restart is."""
+    from newsbot.store import StoreError
+
+    evicting = RedisProxy(redis_url, lambda reply: reply.replace(b":noeviction", b":allkeys-lru"))
+    with pytest.raises(StoreError, match="allkeys-lru") as refusal:
+        RedisSeenStore(evicting.url).call(redis.Redis.ping)
+    evicting.close()
     assert "\n" not in str(refusal.value)
 
 

@@ -84,7 +84,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         self.worker: str = crawler.settings[WORKER_SETTING]
         self.marker: bytes | str | None = None  # the store's, as the worker joined its run
         self.held: list[Any] = []
-        self.taken: list[bytes] = []
+        self.taken: list[str] = []
         # Taken at once, as many as can be downloaded at once: what a killed worker held is found again
         # by the walks it left incomplete.
         settings = crawler.settings
@@ -93,7 +93,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         )
         self.drained = False  # the queue had fewer than asked for at the last call
         self.looking = False  # to look again while waiting
-        self.waiting_for: list[bytes] = []
+        self.waiting_for: list[str] = []
         # A join is a few calls of milliseconds: a worker holding the lock past two calls' whole bound
         # (timeout and retries) was stopped (SIGSTOP) or cut off, and the others join without it.
         self.join_bound = 2 * settings.getfloat(TIMEOUT_SETTING) * (settings.getint(RETRIES_SETTING) + 1)
@@ -115,8 +115,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         bound = self.join_bound
         lock = client.lock(f"{self.spider.name}:join", timeout=bound, blocking_timeout=bound + 1)
         if not lock.acquire(blocking=False, token=self.worker):
-            holder = client.get(lock.name) or b"another worker"
-            holder = holder.decode() if isinstance(holder, bytes) else holder
+            holder = client.get(lock.name) or "another worker"
             logger.warning("Waiting up to %g s for %s to join the run (it may be stopped)", bound, holder)
             if not lock.acquire(token=self.worker):
                 raise redis.RedisError(f"the run's join lock was held over {bound:g} s")
@@ -132,17 +131,20 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
                 # again by the walks it left incomplete: the new run starts with an empty frontier.
                 client.delete(self.queue_key, self.dupefilter_key, self.run, self.walks, self.answers)
                 client.set(self.arguments, arguments)
-            elif theirs != arguments.encode():
+            elif theirs != arguments:
                 # Bounded otherwise, it would cut short the others' walks whose pages it takes.
-                run_arguments = theirs.decode() if isinstance(theirs, bytes) else theirs
-                message = f"the run in Redis crawls with {run_arguments}, this worker with {arguments}"
+                message = f"the run in Redis crawls with {theirs!s}, this worker with {arguments}"
                 logger.error("%s: start it with the same arguments, or once that run ended", message)
                 self.stats.set_value(STATS_STORE_ERROR, message)
                 # Not from here: Scrapy closes a spider its scheduler refused to open with a traceback.
                 self.crawler.signals.connect(self.refuse, signal=signals.spider_opened)
                 return
-            elif any(state != b"ok" for worker, state in run.items() if worker not in alive):
-                # A worker of this run ended with requests in hand: this one walks every section again.
+            elif "running" not in {run[worker] for worker in alive.intersection(run)} or any(
+                state != "ok" for worker, state in run.items() if worker not in alive
+            ):
+                # None of its live workers is at work (the run is ending, or an idle one was stopped): its
+                # duplicate filter would filter every page of this one. Or a worker of it ended with
+                # requests in hand. Either way this one walks every section again.
                 client.delete(self.dupefilter_key)
             client.hset(self.run, self.worker, "running")
             self.marker = client.get(MARKER)  # joined
@@ -154,9 +156,9 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
     def refuse(self, spider: Spider) -> None:
         raise CloseSpider(FINISH_STORE_UNUSABLE)
 
-    def _alive(self, connections: list[dict[str, str]]) -> set[bytes]:
+    def _alive(self, connections: list[dict[str, str]]) -> set[str]:
         """The other workers connected to Redis: a killed process's connections are closed."""
-        return {connection["name"].encode() for connection in connections} - {self.worker.encode()}
+        return {connection["name"] for connection in connections} - {self.worker}
 
     def has_pending_requests(self) -> bool:
         return bool(self.held or self.taken or self.store.call(lambda client: client.zcard(self.queue_key)))
@@ -201,12 +203,12 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         pipe.hset(self.run, self.worker, "idle").hgetall(self.run).client_list()
         _, run, connections = self.store.call(lambda _: pipe.execute()) or (0, {}, [])
         if waiting_for := sorted(
-            self._alive(connections).intersection(w for w, s in run.items() if s == b"running")
+            self._alive(connections).intersection(w for w, s in run.items() if s == "running")
         ):
             if waiting_for != self.waiting_for:  # a worker left alone says why it does not finish
                 logger.info(
                     "Frontier empty; waiting for worker(s) still running: %s",
-                    b", ".join(waiting_for).decode(),
+                    ", ".join(waiting_for),
                 )
             self.waiting_for = waiting_for
             # Scrapy's engine asks an idle scheduler again every 5 s, and has no public way to be asked
@@ -238,7 +240,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         finish = self.store.marking.submit(
             self.store.call, lambda client: client.eval(_FINISH, 5, *keys, *args)
         )
-        if finish.result() == b"lost data":  # its frontier and marks went with it: the run is not ok
+        if finish.result() == "lost data":  # its frontier and marks went with it: the run is not ok
             self.store.trouble = f"Redis at {self.store.url} lost its data during the run"
         if self.store.trouble is not None:  # its verdict not recorded, or lost: exit 1 (no walk completed)
             self.stats.set_value(STATS_OUTCOME, "failed")

@@ -63,7 +63,7 @@ class NotCarriable(TypeError):
     """A request of ours that cannot travel (a bug in the spider, named)."""
 
 
-def dumps(request: dict[str, Any]) -> bytes:
+def dumps(request: dict[str, Any]) -> str:
     """The queue entry of a request, as `Request.to_dict` gives it."""
     data = {field: request[field] for field in Entry.model_fields}
     data["meta"] = {key: value for key, value in request["meta"].items() if key in Meta.model_fields}
@@ -73,11 +73,12 @@ def dumps(request: dict[str, Any]) -> bytes:
         Entry.model_validate(data)
     except ValidationError as error:
         raise NotCarriable(f"{request['url']}: {_why(error)}") from None
-    return json.dumps(data, ensure_ascii=False).encode()
+    return json.dumps(data, ensure_ascii=False)
 
 
-def loads(entry: bytes) -> dict[str, Any]:
+def loads(text: str) -> dict[str, Any]:
     """The request in a queue entry, for `request_from_dict`; Refused saying what is wrong with it."""
+    entry = text.encode(errors="surrogateescape")  # as Redis holds it: a pickle is not UTF-8
     try:
         return Entry.model_validate_json(entry).model_dump(exclude_unset=True)  # a GET: Request's default
     except ValidationError as error:

@@ -52,11 +52,6 @@ def walk_field(site: str, section: str) -> str:
     return json.dumps([site, section], ensure_ascii=False)
 
 
-def _completed(walk: Any) -> str | None:
-    """When a walk was last completed: the time a run's last worker wrote, "" if none did yet."""
-    return walk.decode() if walk else None
-
-
 def _guarded(default: Any = StoreError) -> Callable[[F], F]:
     def wrap(method: F) -> F:
         @functools.wraps(method)
@@ -88,7 +83,7 @@ class RedisSeenStore(SeenStore):
         self.marking = ThreadPoolExecutor(1)  # in order, while the worker's downloads go on
         # Appended on the reactor thread, taken on the marking one: a deque's ends are thread-safe.
         self.unmarked: deque[tuple[KnownArticle, str | None, int]] = deque()
-        self.server_id: bytes | None = None
+        self.server_id: str | None = None
         # The walks this worker began, and those it found complete: the run's verdict (the add-on).
         self.begun: set[str] = set()
         self.completed: set[str] = set()
@@ -109,6 +104,9 @@ class RedisSeenStore(SeenStore):
                     supported_errors=(redis.ConnectionError,),
                 ),
                 client_name=settings.get(WORKER_SETTING),
+                # Text; a byte that is not UTF-8 (a planted entry) kept as a surrogate, for the codec.
+                decode_responses=True,
+                encoding_errors="surrogateescape",
                 redis_connect_func=self._connected,
             )
         except ValueError as error:  # not a Redis URL (a scheme, a port)
@@ -131,10 +129,16 @@ class RedisSeenStore(SeenStore):
 
     def _connected(self, connection: Any) -> None:
         """A new connection must reach the server this process began with: a restarted Redis (or a
-        replica failed over to) may hold older data, on which a run cannot go on without loss."""
+        replica failed over to) may hold older data, on which a run cannot go on without loss. One
+        that evicts any key when full may drop the run's queue: its workers would end ok without it."""
         connection.on_connect()
-        connection.send_command("INFO", "server")
-        if not (found := re.search(rb"run_id:(\w+)", connection.read_response())):
+        connection.send_command("INFO")  # its default sections: server and memory among them
+        info = connection.read_response()
+        if policy := re.search(r"maxmemory_policy:(allkeys-\S+)", info):
+            raise redis.RedisError(
+                f"its maxmemory-policy {policy.group(1)} may evict the run's keys (set noeviction)"
+            )
+        if not (found := re.search(r"run_id:(\w+)", info)):
             raise redis.RedisError("its INFO tells no run_id, by which a restart (older data) is told")
         if self.server_id not in (None, found.group(1)):
             raise redis.RedisError("it restarted (its data may be older than this run)")
@@ -164,7 +168,7 @@ class RedisSeenStore(SeenStore):
     def _judge(self, url: str, content_hash: str) -> tuple[bool, str | None]:
         pipe: Any = self.redis.pipeline(transaction=False)
         article, copy, owner = pipe.hget(ARTICLES, url).hget(COPIES, url).hget(HASHES, content_hash).execute()
-        return bool(article or copy), owner.decode() if owner else None
+        return bool(article or copy), owner
 
     @_guarded(set())
     def known_urls(self, urls: Iterable[str], *, by: str | None = None) -> set[str]:
@@ -179,8 +183,7 @@ class RedisSeenStore(SeenStore):
 
     @_guarded(None)
     def owner_of_hash(self, content_hash: str) -> str | None:
-        owner = self.redis.hget(HASHES, content_hash)
-        return owner.decode() if isinstance(owner, bytes) else None
+        return self.redis.hget(HASHES, content_hash)  # type: ignore[return-value]
 
     @_guarded(0)
     def reconciled_bytes(self, output: str) -> int:
@@ -230,13 +233,13 @@ class RedisSeenStore(SeenStore):
 
     @_guarded(None)
     def last_walk_completed(self, site: str, section: str) -> str | None:
-        return _completed(self.redis.hget(WALKS, walk_field(site, section)))
+        return self.redis.hget(WALKS, walk_field(site, section)) or None  # type: ignore[return-value]
 
     @_guarded(None)
     def begin_walk(self, site: str, section: str) -> str | None:
         self.begun.add(walk := walk_field(site, section))
         pipe: Any = self.redis.pipeline()  # begun ("" until completed) as sqlite keeps it: forget counts it
-        return _completed(pipe.hget(WALKS, walk).hsetnx(WALKS, walk, "").execute()[0])
+        return pipe.hget(WALKS, walk).hsetnx(WALKS, walk, "").execute()[0] or None
 
     def complete_walks(self, site: str, sections: Iterable[str]) -> None:
         """Noted only: the run's last worker completes the walks no worker of it left incomplete."""
@@ -315,4 +318,4 @@ class RedisSeenStore(SeenStore):
 
     def _records(self, key: str) -> Iterator[tuple[str, dict[str, Any]]]:
         for field, raw in self.redis.hscan_iter(key, count=1000):
-            yield field.decode(), json.loads(raw)
+            yield field, json.loads(raw)
