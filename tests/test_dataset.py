@@ -347,3 +347,19 @@ def test_the_dataset_folder_is_as_readable_as_any_folder_the_user_makes(tmp_path
     assert compact(capsys, out, write_delivery(tmp_path / "in.jsonl", demo_lines[:2]))[0] == 0
     (tmp_path / "made").mkdir()
     assert out.stat().st_mode == (tmp_path / "made").stat().st_mode
+
+
+def test_a_line_with_a_lone_surrogate_escape_is_skipped_and_the_rest_is_built(
+    tmp_path, demo_lines, capsys, caplog
+):
+    """`"\\ud800"` is valid JSON and a string to the schema, but no Unicode: no Parquet string holds
+    it. It stopped the whole build with a traceback, every later hourly build too, until the line went."""
+    bad = {**demo_lines[1], "title": "Moon\\ud800 landing"}
+    good = {**demo_lines[0], "title": "Moon \U0001f315 landing"}  # a pair, escaped: Unicode
+    text = json.dumps(good) + "\n" + json.dumps(bad).replace("\\\\ud800", "\\ud800") + "\n"
+    (path := tmp_path / "in.jsonl").write_text(text, encoding="utf-8")
+    status, printed, _ = compact(capsys, tmp_path / "out", path)
+    assert status == 0 and "2 lines, 1 rows written, 0 duplicates folded, 1 skipped" in printed
+    [skipped] = [record.getMessage() for record in caplog.records if record.name == dataset.__name__]
+    assert skipped.startswith(f"{path}:2: skipped") and "surrogate" in skipped
+    assert read(tmp_path / "out").column("title").to_pylist() == [good["title"]]

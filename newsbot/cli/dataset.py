@@ -140,6 +140,10 @@ def _row(line: bytes, validator: Any, nullable: list[str], parsers: dict[str, An
     record = json.loads(line.decode("utf-8"))  # not UTF-8, not JSON: ValueError
     if not isinstance(record, dict):
         raise ValueError("not a JSON object")
+    try:  # valid JSON and a string to the schema, but a lone surrogate ("\\ud800") no Parquet string holds
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("a lone surrogate escape (\\ud800-\\udfff) is not Unicode") from None
     version = record.get("schema_version")
     if type(version) is not int or not 1 <= version <= SCHEMA_VERSION:
         raise ValueError(f"schema_version {version!r} is not one of 1 to {SCHEMA_VERSION}")
