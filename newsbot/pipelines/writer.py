@@ -152,6 +152,7 @@ class JsonLinesWriterPipeline:
             os.fsync(fd)
         except OSError as error:
             self._write_failed(error, before)
+        self.stats.inc_value(keys.STATS_ITEMS_WRITTEN)  # delivered, whether or not the store marks it now
         if self.store is not None:
             try:
                 self.store.record(
@@ -161,7 +162,6 @@ class JsonLinesWriterPipeline:
                 # The line is on disk, unmarked, past the reconciled offset: the next start marks it.
                 self._stop(keys.FINISH_STORE_BUSY, f"store failed: {error}; stopping the run")
                 raise NotWritten(f"written but not marked: {error}", in_output=True) from None
-        self.stats.inc_value(keys.STATS_ITEMS_WRITTEN)
         return item
 
     def _write_failed(self, error: OSError, before: int) -> None:
