@@ -363,3 +363,18 @@ def test_a_line_with_a_lone_surrogate_escape_is_skipped_and_the_rest_is_built(
     [skipped] = [record.getMessage() for record in caplog.records if record.name == dataset.__name__]
     assert skipped.startswith(f"{path}:2: skipped") and "surrogate" in skipped
     assert read(tmp_path / "out").column("title").to_pylist() == [good["title"]]
+
+
+def test_a_dataset_of_no_rows_still_has_every_column_for_the_loaders(tmp_path, demo_lines, capsys):
+    """Every line skipped (a newer newsbot's lines, say): the dataset held no file at all, so pyarrow
+    and pandas loaded a table of no columns and duckdb's read_parquet failed ("No files found")."""
+    import duckdb
+
+    newer = {**demo_lines[0], "schema_version": SCHEMA_VERSION + 1}
+    status, printed, _ = compact(
+        capsys, out := tmp_path / "out", write_delivery(tmp_path / "in.jsonl", [newer])
+    )
+    assert status == 0 and "0 rows written, 0 duplicates folded, 1 skipped" in printed
+    assert read(out).schema == dataset.arrow_schema() and read(out).num_rows == 0
+    relation = duckdb.read_parquet(f"{out}/**/*.parquet", hive_partitioning=False)
+    assert relation.columns == dataset.arrow_schema().names and relation.shape[0] == 0

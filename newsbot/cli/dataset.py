@@ -196,12 +196,12 @@ def _write(rows: list[dict[str, Any]], folder: Path) -> None:
 
     schema = arrow_schema()
     name = f"part-{uuid.uuid4().hex}.parquet"
-    partitions: dict[Path, list[dict[str, Any]]] = {}
+    partitions: dict[Path, list[dict[str, Any]]] = {} if rows else {folder: []}  # no rows: still typed
     for row in rows:
         year = NO_YEAR if row["year"] is None else row["year"]
         partitions.setdefault(folder / f"site={row['site']}" / f"year={year}", []).append(row)
     for partition, members in partitions.items():
-        partition.mkdir(parents=True)
+        partition.mkdir(parents=True, exist_ok=True)
         with (partition / name).open("wb") as handle:
             pq.write_table(pa.Table.from_pylist(members, schema=schema), handle)
             handle.flush()
