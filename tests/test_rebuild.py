@@ -264,6 +264,23 @@ def test_an_import_into_an_earlier_deliverys_name_takes_the_next_free_name_and_l
     assert f"into {tmp_path / 'import-2.jsonl'}" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("name", ["import.json", "import.jsonl.part", "import"])
+def test_an_out_that_is_not_a_jsonl_delivery_is_refused_before_the_store_marks_anything(
+    tmp_path, manifest, capsys, name
+):
+    """Consumers take `*.jsonl` (README); so does `newsbot dataset`. An import into `import.json` marked
+    its articles known and delivered them where no consumer looks, with exit 0: lost for good."""
+    urls = [a["url"] for a in manifest["articles"] if not a["syndication_group"]][:2]
+    common_crawl_warc(warc := tmp_path / "cc.warc.gz", urls)
+    store = tmp_path / "seen.sqlite"
+    for command in ("import", "rebuild"):
+        assert main([command, str(warc), "--out", str(tmp_path / name), "--state", str(store)]) == 2
+        assert capsys.readouterr().err == (
+            f"newsbot {command}: --out {tmp_path / name} must end in .jsonl (consumers take *.jsonl)\n"
+        )
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["cc.warc.gz"]
+
+
 def test_an_import_whose_store_fails_delivers_nothing_and_its_rerun_delivers_each_article_once(
     tmp_path, manifest, capsys, monkeypatch
 ):

@@ -40,8 +40,13 @@ def backfill(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, command: str) -> int:
+    from newsbot.delivery import DELIVERY_SUFFIX
     from newsbot.store import SqliteSeenStore, StoreError, store_path_from_setting
 
+    if args.out and not args.out.name.endswith(DELIVERY_SUFFIX):  # delivered where no consumer looks
+        raise CommandError(
+            f"--out {args.out} must end in {DELIVERY_SUFFIX} (consumers take *{DELIVERY_SUFFIX})"
+        )
     counts: Counter[str] = Counter()
     captures: list[tuple[str, dict[str, Any] | None]] = []
     status = 0
