@@ -3,6 +3,7 @@ snapshot in the Wayback Machine's and Common Crawl's forms, and bad archives."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -182,6 +183,28 @@ def test_a_rebuild_writes_into_the_output_folder_and_makes_no_store(demo, tmp_pa
     assert f"into {delivery}" in report
     assert f"new: {len(_items(delivery))} article(s)" in report  # no earlier deliveries: every one new
     assert list(tmp_path.iterdir()) == [tmp_path / "output"]
+
+
+def test_a_rebuilds_articles_the_store_lacks_are_marked_so_a_taken_rebuild_is_not_delivered_again(
+    tmp_path, manifest, capsys
+):
+    """Pages the crawl could not parse, parsed by a fixed parser: the rebuild delivers them first. Only a
+    crawl start finding its delivery still in the folder marked them known; a consumer that took it
+    before (as README lets it) left them unknown, fetched and delivered a second time. And the taken
+    name was used again, so a loader keyed on names skipped the next rebuild."""
+    urls = [a["url"] for a in manifest["articles"] if not a["syndication_group"]][:2]
+    common_crawl_warc(warc := tmp_path / "cc.warc.gz", urls)
+    SqliteSeenStore(store := tmp_path / "seen.sqlite").close()  # the crawl's: neither page made an item
+    out, taken = tmp_path / "output" / "rebuild.jsonl", tmp_path / "taken"
+    out.parent.mkdir()
+    args = ["rebuild", str(warc), "--out", str(out), "--state", str(store), "--against", str(out.parent)]
+    assert main(args) == 0
+    taken.mkdir()
+    out.rename(taken / out.name)
+    with contextlib.closing(SqliteSeenStore(store)) as seen:
+        assert seen.known_urls(urls) == set(urls)
+    assert main(args) == 0
+    assert f"into {out.with_name('rebuild-2.jsonl')}" in capsys.readouterr().out
 
 
 # --- import ------------------------------------------------------------------------------------

@@ -62,14 +62,14 @@ def _run(args: argparse.Namespace, command: str) -> int:
     previous = latest_items(against) if against and (args.against or against.is_dir()) else {}
     path = args.state or store_path_from_setting(project_settings().get("NEWSBOT_STATE"))
     try:
-        # A rebuild only reads the store: it makes none where there is none.
+        # A rebuild makes no store where there is none; where there is one, it marks what it delivers.
         store = SqliteSeenStore(path) if path is not None and (importing or path.exists()) else None
         with contextlib.closing(store) if store else contextlib.nullcontext():
             kept = _kept([item for _, item in captures if item], store, importing, counts, command)
             now = datetime.datetime.now(datetime.UTC)
             out = args.out or output_folder() / f"{command}-{now:%Y-%m-%dT%H%M%S}.jsonl"
             if kept:
-                out = _deliver(out, kept, store if importing else None)
+                out = _deliver(out, kept, store)
     except StoreError as error:
         raise CommandError(str(error)) from None
     skipped = ", ".join(f"{n} {what}" for what, n in sorted(counts.items()) if n) or "nothing"
