@@ -378,3 +378,23 @@ def test_a_dataset_of_no_rows_still_has_every_column_for_the_loaders(tmp_path, d
     assert read(out).schema == dataset.arrow_schema() and read(out).num_rows == 0
     relation = duckdb.read_parquet(f"{out}/**/*.parquet", hive_partitioning=False)
     assert relation.columns == dataset.arrow_schema().names and relation.shape[0] == 0
+
+
+def test_a_video_page_syndicated_and_delivered_apart_is_one_row_as_the_crawl_keeps_it(
+    tmp_path, demo_lines, capsys
+):
+    """A page without text hashes its headline (the crawl's dedupe drops a second site's copy by it);
+    the dataset took every row without a body for a story of its own, and kept the copy too. Lines of
+    newsbot before that hashed the empty body, alike for every video: those still stay apart."""
+    video = {**demo_lines[0], "paragraphs": [], "body": "", "word_count": 0}
+    video["content_hash"] = content_hash(video["title"])
+    copy_ = {
+        **video,
+        "url": video["url"].replace(".html", "_copy.html"),
+        "scraped_at": "2999-01-01T00:00:00Z",
+    }
+    write_delivery(tmp_path / "in" / "a.jsonl", [copy_])
+    write_delivery(tmp_path / "in" / "b.jsonl", [video])
+    status, printed, _ = compact(capsys, tmp_path / "out", tmp_path / "in")
+    assert status == 0 and "1 rows written, 1 duplicates folded" in printed
+    assert read(tmp_path / "out").column("url").to_pylist() == [video["url"]]

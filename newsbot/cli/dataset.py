@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import datetime
+import hashlib
 import json
 import logging
 import os
@@ -38,6 +39,7 @@ PARSERS = {
     "timestamp[us, tz=UTC]": datetime.datetime.fromisoformat,
     "int64": _int64,
 }
+NO_TEXT = hashlib.sha256(b"").hexdigest()  # the content_hash of an empty body
 NO_YEAR = "__HIVE_DEFAULT_PARTITION__"  # the hive name of a null partition value, which readers know
 
 
@@ -127,10 +129,11 @@ def _read(files: list[Path]) -> tuple[dict[str, dict[str, Any]], dict[str, int]]
                 if kept is None or row["scraped_at"] >= kept["scraped_at"]:
                     rows[row["url"]] = row
     # One story is one row (ANATOMY.md): a syndicated copy, same body under another URL, folds to the
-    # URL fetched first, as the crawl's dedupe keeps it. An empty body (nothing extracted) is no story.
+    # URL fetched first, as the crawl's dedupe keeps it (a page without text: by its headline's hash).
+    # Lines of a newsbot that hashed an empty body, alike for every such page, tell no story apart.
     stories: dict[str, dict[str, Any]] = {}
     for row in sorted(rows.values(), key=lambda row: (fetched_first[row["url"]], row["url"])):
-        if row["body"] and stories.setdefault(row["content_hash"], row) is not row:
+        if row["content_hash"] != NO_TEXT and stories.setdefault(row["content_hash"], row) is not row:
             counts["duplicates"] += 1
             del rows[row["url"]]
     return rows, counts
