@@ -20,7 +20,7 @@ from newsbot.cli.main import main
 from newsbot.parsing.article import parse_article
 from newsbot.parsing.article.layouts import Layout2022
 from newsbot.store import SqliteSeenStore, StoreError, known_article
-from tests import processes
+from tests import processes, warcs
 from tests.conftest import ROOT, snapshot_path
 from tests.crawling import expected_articles
 from tests.warcs import common_crawl_warc, wayback_warc
@@ -269,6 +269,28 @@ def test_an_import_of_wayback_and_common_crawl_warcs_writes_only_what_the_store_
     assert main([*args[:3], "--out", str(again), "--state", str(store_path)]) == 0
     assert not again.exists()
     assert "Imported 0 article(s)" in capsys.readouterr().out
+
+
+def test_a_copy_of_an_invalid_item_is_imported_as_the_crawl_keeps_it_not_dropped_as_its_copy(
+    tmp_path, manifest, capsys
+):
+    """The crawl judges an item valid before it looks for copies: an invalid item owns no story. The
+    import claimed the story for the first capture before judging it, so a valid copy of an invalid
+    one was skipped as a "syndicated copy" of what was delivered nowhere."""
+    groups: dict[str, list[str]] = {}
+    for article in manifest["articles"]:
+        if article["syndication_group"]:
+            groups.setdefault(article["syndication_group"], []).append(article["url"])
+    first, copy_ = next(members for members in groups.values() if len(members) > 1)[:2]
+    with (warc := tmp_path / "captures.warc.gz").open("wb") as file:
+        writer = warcs._writer(file)
+        for url, date in ((first, "2026-03-02"), (copy_, "2026-03-02T08:15:00Z")):  # a date but no time
+            writer.write_record(warcs._response(writer, url, snapshot_path(url).read_bytes(), date=date))
+    out = tmp_path / "import.jsonl"
+    assert main(["import", str(warc), "--out", str(out), "--state", str(tmp_path / "seen.sqlite")]) == 0
+    printed = capsys.readouterr()
+    assert f"skipped {first}" in printed.err and "Skipped: 1 invalid items\n" in printed.out
+    assert list(_items(out)) == [copy_]
 
 
 def test_an_import_into_an_earlier_deliverys_name_takes_the_next_free_name_and_loses_nothing(

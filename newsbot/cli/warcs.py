@@ -98,11 +98,11 @@ def _kept(
         stored = (store.copy_of(url) or store.owner_of_hash(body)) if store else None
         if importing and (stored or (store and store.is_known_url(url))):
             counts["articles the store has"] += 1
-        elif owners.setdefault(body, stored or url) != url:
-            counts["syndicated copies"] += 1
-        elif (error := next(validator.iter_errors(item), None)) is not None:
+        elif (error := next(validator.iter_errors(item), None)) is not None:  # owns no story, as in a crawl
             counts["invalid items"] += 1
             print(f"newsbot {command}: skipped {url}: {error.message}", file=sys.stderr)
+        elif owners.setdefault(body, stored or url) != url:
+            counts["syndicated copies"] += 1
         else:
             kept[url] = item
     return list(kept.values())
