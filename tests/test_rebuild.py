@@ -44,11 +44,13 @@ def _demo_items(demo: Path) -> dict[str, dict]:
 
 
 def _capture_times(archives: list[Path]) -> dict[str, str]:
-    times = {}
+    """Each URL's latest capture (sister sites' runs fetch some articles of one another too)."""
+    times: dict[str, str] = {}
     for archive in archives:
         with archive.open("rb") as file:
             for record in ArchiveIterator(file):
-                times[record.rec_headers["WARC-Target-URI"]] = record.rec_headers["WARC-Date"]
+                uri, date = record.rec_headers["WARC-Target-URI"], record.rec_headers["WARC-Date"]
+                times[uri] = max(times.get(uri, date), date)
     return times
 
 
@@ -291,6 +293,22 @@ def test_a_copy_of_an_invalid_item_is_imported_as_the_crawl_keeps_it_not_dropped
     printed = capsys.readouterr()
     assert f"skipped {first}" in printed.err and "Skipped: 1 invalid items\n" in printed.out
     assert list(_items(out)) == [copy_]
+
+
+def test_of_two_captures_of_an_article_the_later_is_imported_whatever_their_order_in_the_files(
+    tmp_path, manifest, capsys
+):
+    """A Wayback download or two Common Crawl files hold captures in any order: the one that came last
+    in the files was imported, though an older page than another capture read."""
+    url = next(a["url"] for a in manifest["articles"] if not a["syndication_group"])
+    page = snapshot_path(url).read_bytes()
+    with (warc := tmp_path / "captures.warc.gz").open("wb") as file:
+        writer = warcs._writer(file)
+        for date in ("2026-03-02T08:15:00Z", "2026-01-02T08:15:00Z"):
+            writer.write_record(warcs._response(writer, url, page, date=date))
+    out = tmp_path / "import.jsonl"
+    assert main(["import", str(warc), "--out", str(out), "--state", str(tmp_path / "seen.sqlite")]) == 0
+    assert _items(out)[url]["scraped_at"] == "2026-03-02T08:15:00Z"
 
 
 def test_an_import_into_an_earlier_deliverys_name_takes_the_next_free_name_and_loses_nothing(

@@ -84,7 +84,7 @@ def _run(args: argparse.Namespace, command: str) -> int:
 def _kept(
     items: list[dict[str, Any]], store: Any, importing: bool, counts: Counter[str], command: str
 ) -> list[dict[str, Any]]:
-    """The items valid against the shipped schema, the last capture of a URL winning, but for
+    """The items valid against the shipped schema, the latest capture of a URL winning, but for
     syndicated copies: a body the store, or an earlier capture, has under another URL. An import
     also drops what the store has."""
     from newsbot.item import schema_validator
@@ -103,7 +103,7 @@ def _kept(
             print(f"newsbot {command}: skipped {url}: {error.message}", file=sys.stderr)
         elif owners.setdefault(body, stored or url) != url:
             counts["syndicated copies"] += 1
-        else:
+        elif url not in kept or item["scraped_at"] >= kept[url]["scraped_at"]:  # files hold any order
             kept[url] = item
     return list(kept.values())
 
