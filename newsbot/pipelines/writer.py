@@ -171,11 +171,14 @@ class JsonLinesWriterPipeline:
             os.fsync(self.fd)
         except OSError as undo_error:
             logger.error("Could not cut %s back to %d bytes: %s", self.delivery, before, undo_error)
+            os.close(self.fd)  # never published with half a line: the next start cuts it off, publishes it
+            self.fd = None
         what = "output disk full" if error.errno in (errno.ENOSPC, errno.EDQUOT) else "output write failed"
+        cut = "cut back to the last complete line" if self.fd is not None else "left for the next run to cut"
         self._stop(
             keys.FINISH_OUTPUT_FAILED,
             f"{what}: {self.delivery}: {error.strerror or error} ({_errno_name(error)}); "
-            "cut back to the last complete line, stopped writing; unwritten articles are in the ledger",
+            f"{cut}, stopped writing; unwritten articles are in the ledger",
         )
         raise NotWritten(f"not written: {what}")
 
