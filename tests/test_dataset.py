@@ -398,3 +398,16 @@ def test_a_video_page_syndicated_and_delivered_apart_is_one_row_as_the_crawl_kee
     status, printed, _ = compact(capsys, tmp_path / "out", tmp_path / "in")
     assert status == 0 and "1 rows written, 1 duplicates folded" in printed
     assert read(tmp_path / "out").column("url").to_pylist() == [video["url"]]
+
+
+def test_an_out_that_is_a_symlink_has_the_dataset_it_points_to_replaced(tmp_path, demo_lines, capsys):
+    """`articles -> /data/articles`: the swap put the new dataset in place of the link, so the folder
+    it pointed to, where readers look, kept the old dataset, and a link was left in a `.building` name."""
+    (tmp_path / "data").mkdir()
+    target, link = tmp_path / "data" / "articles", tmp_path / "articles"
+    assert compact(capsys, target, write_delivery(tmp_path / "one.jsonl", demo_lines[:1]))[0] == 0
+    link.symlink_to(target)
+    assert compact(capsys, link, write_delivery(tmp_path / "two.jsonl", demo_lines[:2]))[0] == 0
+    assert link.is_symlink() and read(target).num_rows == 2
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["articles", "data", "one.jsonl", "two.jsonl"]
+    assert [path.name for path in (tmp_path / "data").iterdir()] == ["articles"]

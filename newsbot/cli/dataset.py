@@ -46,7 +46,7 @@ NO_YEAR = "__HIVE_DEFAULT_PARTITION__"  # the hive name of a null partition valu
 def run(args: argparse.Namespace) -> int:
     """Compact every finished delivery into one Parquet dataset at OUT, one row per article URL (its latest
     version), typed from the item schema, in site=/year= folders, swapped in whole."""
-    out: Path = args.out.absolute()
+    out: Path = args.out.resolve()  # a link: the folder it names is swapped, where its readers look
     if out.exists() and not (out / MARKER).is_file() and not (out.is_dir() and not any(out.iterdir())):
         raise CommandError(f"{out} holds something that is not a newsbot dataset; name a new or empty folder")
     try:
