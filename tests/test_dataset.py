@@ -19,7 +19,7 @@ import pytest
 
 from newsbot.cli import dataset
 from newsbot.cli.main import main
-from newsbot.delivery import deliveries
+from newsbot.delivery import deliveries, hold_lock
 from newsbot.item import SCHEMA_VERSION, shipped_schema
 from newsbot.parsing.article import content_hash
 from tests.crawling import expected_articles
@@ -209,7 +209,8 @@ def test_a_rerun_replaces_the_dataset_in_one_step_and_a_failed_one_keeps_it(
     assert os.stat(out).st_ino != inode  # another folder, swapped in
     assert {row["site"] for row in read(out).to_pylist()} == {"spacewar.com"}
     assert [path.name for path in out.iterdir() if path.name.startswith("site=")] == ["site=spacewar.com"]
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["articles", "in"]  # nothing left beside
+    # Nothing left beside it but the lock that builds of it take turns by.
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".articles.lock", "articles", "in"]
 
 
 def test_without_an_atomic_exchange_the_old_dataset_is_renamed_aside(
@@ -223,7 +224,7 @@ def test_without_an_atomic_exchange_the_old_dataset_is_renamed_aside(
     write_delivery(tmp_path / "in" / "all.jsonl", demo_lines[:5])
     assert compact(capsys, out, tmp_path / "in")[0] == 0
     assert read(out).num_rows == 5
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["articles", "in"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".articles.lock", "articles", "in"]
 
 
 def test_lines_of_an_older_schema_version_load_beside_newer_ones(tmp_path, demo_lines, capsys, monkeypatch):
@@ -410,4 +411,24 @@ def test_an_out_that_is_a_symlink_has_the_dataset_it_points_to_replaced(tmp_path
     assert compact(capsys, link, write_delivery(tmp_path / "two.jsonl", demo_lines[:2]))[0] == 0
     assert link.is_symlink() and read(target).num_rows == 2
     assert sorted(path.name for path in tmp_path.iterdir()) == ["articles", "data", "one.jsonl", "two.jsonl"]
-    assert [path.name for path in (tmp_path / "data").iterdir()] == ["articles"]
+    assert sorted(path.name for path in (tmp_path / "data").iterdir()) == [".articles.lock", "articles"]
+
+
+def test_what_a_killed_build_left_beside_out_goes_with_the_next_build_and_builds_take_turns(
+    tmp_path, demo_lines, capsys
+):
+    """A build killed (a timeout, kill -9) leaves its folder beside OUT, a whole dataset's worth of
+    disk; every hourly build killed so left another, for good, until the disk was full."""
+    out, delivery = tmp_path / "articles", write_delivery(tmp_path / "in.jsonl", demo_lines[:2])
+    killed = tmp_path / ".articles.k1ll3d.building"
+    (killed / "site=spacewar.com").mkdir(parents=True)
+    (killed / "site=spacewar.com" / "part-0.parquet").write_bytes(b"PAR1")
+    lock = hold_lock(tmp_path / ".articles.lock")  # another build of OUT, running
+    try:
+        status, printed, error = compact(capsys, out, delivery)
+        assert (status, printed) == (2, "") and "is being built by another newsbot dataset" in error
+        assert killed.exists() and not out.exists()  # not another build's, while it may be running
+    finally:
+        os.close(lock)
+    assert compact(capsys, out, delivery)[0] == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".articles.lock", "articles", "in.jsonl"]

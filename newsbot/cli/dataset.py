@@ -4,8 +4,10 @@ nor half written (a reader walking its folders during the rename may see part: R
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import datetime
+import glob
 import hashlib
 import json
 import logging
@@ -14,11 +16,12 @@ import shutil
 import sys
 import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from newsbot.cli import CommandError, output_folder
-from newsbot.delivery import DELIVERY_SUFFIX, deliveries
+from newsbot.delivery import DELIVERY_SUFFIX, Locked, deliveries, hold_lock
 from newsbot.item import SCHEMA_VERSION, schema_validator, shipped_schema
 
 logger = logging.getLogger(__name__)
@@ -53,10 +56,7 @@ def run(args: argparse.Namespace) -> int:
         files = _delivery_files(args.inputs or [output_folder()])
         rows, counts = _read(files)
         out.parent.mkdir(parents=True, exist_ok=True)
-        temporary = tempfile.TemporaryDirectory(
-            prefix=f".{out.name}.", suffix=".building", dir=out.parent, ignore_cleanup_errors=True
-        )
-        with temporary as building:  # and then, once swapped, the old dataset: gone with it
+        with _building(out) as building:  # and then, once swapped, the old dataset: gone with it
             # Private (0700) as made; the dataset is for its readers, as any folder the user makes.
             os.chmod(building, 0o777 & ~_umask())
             _write(sorted(rows.values(), key=lambda row: row["url"]), Path(building))
@@ -76,6 +76,24 @@ def run(args: argparse.Namespace) -> int:
         f"{counts['duplicates']} duplicates folded, {counts['skipped']} skipped"
     )
     return 0
+
+
+@contextlib.contextmanager
+def _building(out: Path) -> Iterator[str]:
+    """A new folder beside `out` to build in, removed after; a killed build's, left there, is removed
+    first (each is a whole dataset's worth of disk). One build of `out` at a time (a lock) decides which."""
+    try:
+        lock = hold_lock(out.parent / f".{out.name}.lock")
+    except Locked as holder:
+        raise CommandError(f"{out} is being built by another newsbot dataset (pid {holder})") from None
+    try:
+        for killed in out.parent.glob(f".{glob.escape(out.name)}.*.building"):
+            shutil.rmtree(killed)
+        prefix, parent = f".{out.name}.", out.parent
+        with tempfile.TemporaryDirectory(".building", prefix, parent, ignore_cleanup_errors=True) as building:
+            yield building
+    finally:
+        os.close(lock)
 
 
 def _umask() -> int:
