@@ -19,7 +19,7 @@ import pytest
 
 from newsbot.cli import dataset
 from newsbot.cli.main import main
-from newsbot.delivery import deliveries
+from newsbot.delivery import deliveries, hold_lock
 from newsbot.item import SCHEMA_VERSION, shipped_schema
 from newsbot.parsing.article import content_hash
 from tests.crawling import expected_articles
@@ -209,7 +209,8 @@ def test_a_rerun_replaces_the_dataset_in_one_step_and_a_failed_one_keeps_it(
     assert os.stat(out).st_ino != inode  # another folder, swapped in
     assert {row["site"] for row in read(out).to_pylist()} == {"spacewar.com"}
     assert [path.name for path in out.iterdir() if path.name.startswith("site=")] == ["site=spacewar.com"]
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["articles", "in"]  # nothing left beside
+    # Nothing left beside it but the lock that builds of it take turns by.
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".articles.lock", "articles", "in"]
 
 
 def test_without_an_atomic_exchange_the_old_dataset_is_renamed_aside(
@@ -223,7 +224,7 @@ def test_without_an_atomic_exchange_the_old_dataset_is_renamed_aside(
     write_delivery(tmp_path / "in" / "all.jsonl", demo_lines[:5])
     assert compact(capsys, out, tmp_path / "in")[0] == 0
     assert read(out).num_rows == 5
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["articles", "in"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".articles.lock", "articles", "in"]
 
 
 def test_lines_of_an_older_schema_version_load_beside_newer_ones(tmp_path, demo_lines, capsys, monkeypatch):
@@ -347,3 +348,87 @@ def test_the_dataset_folder_is_as_readable_as_any_folder_the_user_makes(tmp_path
     assert compact(capsys, out, write_delivery(tmp_path / "in.jsonl", demo_lines[:2]))[0] == 0
     (tmp_path / "made").mkdir()
     assert out.stat().st_mode == (tmp_path / "made").stat().st_mode
+
+
+def test_a_line_with_a_lone_surrogate_escape_is_skipped_and_the_rest_is_built(
+    tmp_path, demo_lines, capsys, caplog
+):
+    """`"\\ud800"` is valid JSON and a string to the schema, but no Unicode: no Parquet string holds
+    it. It stopped the whole build with a traceback, every later hourly build too, until the line went."""
+    bad = {**demo_lines[1], "title": "Moon\\ud800 landing"}
+    good = {**demo_lines[0], "title": "Moon \U0001f315 landing"}  # a pair, escaped: Unicode
+    text = json.dumps(good) + "\n" + json.dumps(bad).replace("\\\\ud800", "\\ud800") + "\n"
+    (path := tmp_path / "in.jsonl").write_text(text, encoding="utf-8")
+    status, printed, _ = compact(capsys, tmp_path / "out", path)
+    assert status == 0 and "2 lines, 1 rows written, 0 duplicates folded, 1 skipped" in printed
+    [skipped] = [record.getMessage() for record in caplog.records if record.name == dataset.__name__]
+    assert skipped.startswith(f"{path}:2: skipped") and "surrogate" in skipped
+    assert read(tmp_path / "out").column("title").to_pylist() == [good["title"]]
+
+
+def test_a_dataset_of_no_rows_still_has_every_column_for_the_loaders(tmp_path, demo_lines, capsys):
+    """Every line skipped (a newer newsbot's lines, say): the dataset held no file at all, so pyarrow
+    and pandas loaded a table of no columns and duckdb's read_parquet failed ("No files found")."""
+    import duckdb
+
+    newer = {**demo_lines[0], "schema_version": SCHEMA_VERSION + 1}
+    status, printed, _ = compact(
+        capsys, out := tmp_path / "out", write_delivery(tmp_path / "in.jsonl", [newer])
+    )
+    assert status == 0 and "0 rows written, 0 duplicates folded, 1 skipped" in printed
+    assert read(out).schema == dataset.arrow_schema() and read(out).num_rows == 0
+    relation = duckdb.read_parquet(f"{out}/**/*.parquet", hive_partitioning=False)
+    assert relation.columns == dataset.arrow_schema().names and relation.shape[0] == 0
+
+
+def test_a_video_page_syndicated_and_delivered_apart_is_one_row_as_the_crawl_keeps_it(
+    tmp_path, demo_lines, capsys
+):
+    """A page without text hashes its headline (the crawl's dedupe drops a second site's copy by it);
+    the dataset took every row without a body for a story of its own, and kept the copy too. Lines of
+    newsbot before that hashed the empty body, alike for every video: those still stay apart."""
+    video = {**demo_lines[0], "paragraphs": [], "body": "", "word_count": 0}
+    video["content_hash"] = content_hash(video["title"])
+    copy_ = {
+        **video,
+        "url": video["url"].replace(".html", "_copy.html"),
+        "scraped_at": "2999-01-01T00:00:00Z",
+    }
+    write_delivery(tmp_path / "in" / "a.jsonl", [copy_])
+    write_delivery(tmp_path / "in" / "b.jsonl", [video])
+    status, printed, _ = compact(capsys, tmp_path / "out", tmp_path / "in")
+    assert status == 0 and "1 rows written, 1 duplicates folded" in printed
+    assert read(tmp_path / "out").column("url").to_pylist() == [video["url"]]
+
+
+def test_an_out_that_is_a_symlink_has_the_dataset_it_points_to_replaced(tmp_path, demo_lines, capsys):
+    """`articles -> /data/articles`: the swap put the new dataset in place of the link, so the folder
+    it pointed to, where readers look, kept the old dataset, and a link was left in a `.building` name."""
+    (tmp_path / "data").mkdir()
+    target, link = tmp_path / "data" / "articles", tmp_path / "articles"
+    assert compact(capsys, target, write_delivery(tmp_path / "one.jsonl", demo_lines[:1]))[0] == 0
+    link.symlink_to(target)
+    assert compact(capsys, link, write_delivery(tmp_path / "two.jsonl", demo_lines[:2]))[0] == 0
+    assert link.is_symlink() and read(target).num_rows == 2
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["articles", "data", "one.jsonl", "two.jsonl"]
+    assert sorted(path.name for path in (tmp_path / "data").iterdir()) == [".articles.lock", "articles"]
+
+
+def test_what_a_killed_build_left_beside_out_goes_with_the_next_build_and_builds_take_turns(
+    tmp_path, demo_lines, capsys
+):
+    """A build killed (a timeout, kill -9) leaves its folder beside OUT, a whole dataset's worth of
+    disk; every hourly build killed so left another, for good, until the disk was full."""
+    out, delivery = tmp_path / "articles", write_delivery(tmp_path / "in.jsonl", demo_lines[:2])
+    killed = tmp_path / ".articles.k1ll3d.building"
+    (killed / "site=spacewar.com").mkdir(parents=True)
+    (killed / "site=spacewar.com" / "part-0.parquet").write_bytes(b"PAR1")
+    lock = hold_lock(tmp_path / ".articles.lock")  # another build of OUT, running
+    try:
+        status, printed, error = compact(capsys, out, delivery)
+        assert (status, printed) == (2, "") and "is being built by another newsbot dataset" in error
+        assert killed.exists() and not out.exists()  # not another build's, while it may be running
+    finally:
+        os.close(lock)
+    assert compact(capsys, out, delivery)[0] == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".articles.lock", "articles", "in.jsonl"]

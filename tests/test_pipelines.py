@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import fcntl
 import json
 import os
@@ -12,11 +13,13 @@ from urllib.parse import urlsplit
 import pytest
 from scrapy.exceptions import CloseSpider, DropItem
 
+from newsbot import keys
 from newsbot.extensions.store import seen_store
+from newsbot.pipelines import writer as writer_module
 from newsbot.pipelines.judge import DedupePipeline, ValidatePipeline
 from newsbot.pipelines.writer import JsonLinesWriterPipeline
-from newsbot.reasons import InvalidItem
-from newsbot.store import KnownArticle, known_article
+from newsbot.reasons import InvalidItem, NotWritten
+from newsbot.store import KnownArticle, StoreError, known_article
 from tests.components import article_item, make_crawler, run
 from tests.conftest import SNAPSHOT
 
@@ -122,6 +125,65 @@ def test_the_writer_writes_its_part_marks_each_line_publishes_at_close_and_a_sec
         assert delivery.read_text(encoding="utf-8") == line + "\n" and not part.exists()
         assert store.articles_by_delivery() == {str(delivery): 1}
         assert crawler.stats.get_value("newsbot/items_written") == 1
+
+    run(scenario())
+
+
+def test_a_line_written_whose_mark_the_store_refuses_is_counted_written_as_it_is_delivered(tmp_path):
+    """The line is on disk, published at close and marked by the next start: in the delivery and in the
+    dataset. The report's articles_written left it out, one fewer than the lines its delivery holds."""
+
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        writer = crawler.get_item_pipeline(JsonLinesWriterPipeline)
+        writer.open_spider()
+        writer.process_item(article_item(crawler, ONE))
+
+        def refuse(*args, **kwargs):
+            raise StoreError("the store cannot be written: database or disk is full")
+
+        seen_store(crawler).record = refuse
+        with pytest.raises(NotWritten, match="written but not marked"):
+            writer.process_item(article_item(crawler, TWO))
+        writer.close_spider()
+        lines = (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()
+        assert [json.loads(line)["url"] for line in lines] == [ONE, TWO]
+        assert crawler.stats.get_value("newsbot/items_written") == len(lines)
+
+    run(scenario())
+
+
+def test_a_half_line_the_writer_could_not_cut_is_never_published_the_next_start_cuts_it(
+    tmp_path, monkeypatch
+):
+    """A write cut short, then a cut back that fails too (an I/O error): the part was published at
+    close, half a line at the end of a finished delivery, which consumers take as complete."""
+
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        writer = crawler.get_item_pipeline(JsonLinesWriterPipeline)
+        writer.open_spider()
+        writer.process_item(article_item(crawler, ONE))
+
+        def half_then_full(fd, data):
+            os.write(fd, data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def cannot_cut(fd, length):
+            raise OSError(errno.EIO, "Input/output error")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(writer_module, "write_all", half_then_full)
+            patch.setattr(os, "ftruncate", cannot_cut)
+            with pytest.raises(NotWritten, match="output disk full"):
+                writer.process_item(article_item(crawler, TWO))
+            writer.close_spider()
+        assert not (tmp_path / "out.jsonl").exists()
+        assert "left for the next run to cut" in crawler.stats.get_value(keys.STATS_OUTPUT_ERROR)
+        again = make_crawler(tmp_path)
+        again.get_item_pipeline(JsonLinesWriterPipeline).open_spider()  # the next start settles it
+        [line] = (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()
+        assert json.loads(line)["url"] == ONE
 
     run(scenario())
 

@@ -3,6 +3,7 @@ snapshot in the Wayback Machine's and Common Crawl's forms, and bad archives."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -19,7 +20,7 @@ from newsbot.cli.main import main
 from newsbot.parsing.article import parse_article
 from newsbot.parsing.article.layouts import Layout2022
 from newsbot.store import SqliteSeenStore, StoreError, known_article
-from tests import processes
+from tests import processes, warcs
 from tests.conftest import ROOT, snapshot_path
 from tests.crawling import expected_articles
 from tests.warcs import common_crawl_warc, wayback_warc
@@ -43,11 +44,13 @@ def _demo_items(demo: Path) -> dict[str, dict]:
 
 
 def _capture_times(archives: list[Path]) -> dict[str, str]:
-    times = {}
+    """Each URL's latest capture (sister sites' runs fetch some articles of one another too)."""
+    times: dict[str, str] = {}
     for archive in archives:
         with archive.open("rb") as file:
             for record in ArchiveIterator(file):
-                times[record.rec_headers["WARC-Target-URI"]] = record.rec_headers["WARC-Date"]
+                uri, date = record.rec_headers["WARC-Target-URI"], record.rec_headers["WARC-Date"]
+                times[uri] = max(times.get(uri, date), date)
     return times
 
 
@@ -184,6 +187,28 @@ def test_a_rebuild_writes_into_the_output_folder_and_makes_no_store(demo, tmp_pa
     assert list(tmp_path.iterdir()) == [tmp_path / "output"]
 
 
+def test_a_rebuilds_articles_the_store_lacks_are_marked_so_a_taken_rebuild_is_not_delivered_again(
+    tmp_path, manifest, capsys
+):
+    """Pages the crawl could not parse, parsed by a fixed parser: the rebuild delivers them first. Only a
+    crawl start finding its delivery still in the folder marked them known; a consumer that took it
+    before (as README lets it) left them unknown, fetched and delivered a second time. And the taken
+    name was used again, so a loader keyed on names skipped the next rebuild."""
+    urls = [a["url"] for a in manifest["articles"] if not a["syndication_group"]][:2]
+    common_crawl_warc(warc := tmp_path / "cc.warc.gz", urls)
+    SqliteSeenStore(store := tmp_path / "seen.sqlite").close()  # the crawl's: neither page made an item
+    out, taken = tmp_path / "output" / "rebuild.jsonl", tmp_path / "taken"
+    out.parent.mkdir()
+    args = ["rebuild", str(warc), "--out", str(out), "--state", str(store), "--against", str(out.parent)]
+    assert main(args) == 0
+    taken.mkdir()
+    out.rename(taken / out.name)
+    with contextlib.closing(SqliteSeenStore(store)) as seen:
+        assert seen.known_urls(urls) == set(urls)
+    assert main(args) == 0
+    assert f"into {out.with_name('rebuild-2.jsonl')}" in capsys.readouterr().out
+
+
 # --- import ------------------------------------------------------------------------------------
 
 
@@ -248,6 +273,44 @@ def test_an_import_of_wayback_and_common_crawl_warcs_writes_only_what_the_store_
     assert "Imported 0 article(s)" in capsys.readouterr().out
 
 
+def test_a_copy_of_an_invalid_item_is_imported_as_the_crawl_keeps_it_not_dropped_as_its_copy(
+    tmp_path, manifest, capsys
+):
+    """The crawl judges an item valid before it looks for copies: an invalid item owns no story. The
+    import claimed the story for the first capture before judging it, so a valid copy of an invalid
+    one was skipped as a "syndicated copy" of what was delivered nowhere."""
+    groups: dict[str, list[str]] = {}
+    for article in manifest["articles"]:
+        if article["syndication_group"]:
+            groups.setdefault(article["syndication_group"], []).append(article["url"])
+    first, copy_ = next(members for members in groups.values() if len(members) > 1)[:2]
+    with (warc := tmp_path / "captures.warc.gz").open("wb") as file:
+        writer = warcs._writer(file)
+        for url, date in ((first, "2026-03-02"), (copy_, "2026-03-02T08:15:00Z")):  # a date but no time
+            writer.write_record(warcs._response(writer, url, snapshot_path(url).read_bytes(), date=date))
+    out = tmp_path / "import.jsonl"
+    assert main(["import", str(warc), "--out", str(out), "--state", str(tmp_path / "seen.sqlite")]) == 0
+    printed = capsys.readouterr()
+    assert f"skipped {first}" in printed.err and "Skipped: 1 invalid items\n" in printed.out
+    assert list(_items(out)) == [copy_]
+
+
+def test_of_two_captures_of_an_article_the_later_is_imported_whatever_their_order_in_the_files(
+    tmp_path, manifest, capsys
+):
+    """A Wayback download or two Common Crawl files hold captures in any order: the one that came last
+    in the files was imported, though an older page than another capture read."""
+    url = next(a["url"] for a in manifest["articles"] if not a["syndication_group"])
+    page = snapshot_path(url).read_bytes()
+    with (warc := tmp_path / "captures.warc.gz").open("wb") as file:
+        writer = warcs._writer(file)
+        for date in ("2026-03-02T08:15:00Z", "2026-01-02T08:15:00Z"):
+            writer.write_record(warcs._response(writer, url, page, date=date))
+    out = tmp_path / "import.jsonl"
+    assert main(["import", str(warc), "--out", str(out), "--state", str(tmp_path / "seen.sqlite")]) == 0
+    assert _items(out)[url]["scraped_at"] == "2026-03-02T08:15:00Z"
+
+
 def test_an_import_into_an_earlier_deliverys_name_takes_the_next_free_name_and_loses_nothing(
     tmp_path, manifest, capsys
 ):
@@ -262,6 +325,23 @@ def test_an_import_into_an_earlier_deliverys_name_takes_the_next_free_name_and_l
     delivered = [url for path in sorted(tmp_path.glob("*.jsonl")) for url in _items(path)]
     assert sorted(delivered) == sorted(urls)
     assert f"into {tmp_path / 'import-2.jsonl'}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["import.json", "import.jsonl.part", "import"])
+def test_an_out_that_is_not_a_jsonl_delivery_is_refused_before_the_store_marks_anything(
+    tmp_path, manifest, capsys, name
+):
+    """Consumers take `*.jsonl` (README); so does `newsbot dataset`. An import into `import.json` marked
+    its articles known and delivered them where no consumer looks, with exit 0: lost for good."""
+    urls = [a["url"] for a in manifest["articles"] if not a["syndication_group"]][:2]
+    common_crawl_warc(warc := tmp_path / "cc.warc.gz", urls)
+    store = tmp_path / "seen.sqlite"
+    for command in ("import", "rebuild"):
+        assert main([command, str(warc), "--out", str(tmp_path / name), "--state", str(store)]) == 2
+        assert capsys.readouterr().err == (
+            f"newsbot {command}: --out {tmp_path / name} must end in .jsonl (consumers take *.jsonl)\n"
+        )
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["cc.warc.gz"]
 
 
 def test_an_import_whose_store_fails_delivers_nothing_and_its_rerun_delivers_each_article_once(

@@ -4,8 +4,11 @@ nor half written (a reader walking its folders during the rename may see part: R
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import datetime
+import glob
+import hashlib
 import json
 import logging
 import os
@@ -13,11 +16,12 @@ import shutil
 import sys
 import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from newsbot.cli import CommandError, output_folder
-from newsbot.delivery import DELIVERY_SUFFIX, deliveries
+from newsbot.delivery import DELIVERY_SUFFIX, Locked, deliveries, hold_lock
 from newsbot.item import SCHEMA_VERSION, schema_validator, shipped_schema
 
 logger = logging.getLogger(__name__)
@@ -38,23 +42,21 @@ PARSERS = {
     "timestamp[us, tz=UTC]": datetime.datetime.fromisoformat,
     "int64": _int64,
 }
+NO_TEXT = hashlib.sha256(b"").hexdigest()  # the content_hash of an empty body
 NO_YEAR = "__HIVE_DEFAULT_PARTITION__"  # the hive name of a null partition value, which readers know
 
 
 def run(args: argparse.Namespace) -> int:
     """Compact every finished delivery into one Parquet dataset at OUT, one row per article URL (its latest
     version), typed from the item schema, in site=/year= folders, swapped in whole."""
-    out: Path = args.out.absolute()
+    out: Path = args.out.resolve()  # a link: the folder it names is swapped, where its readers look
     if out.exists() and not (out / MARKER).is_file() and not (out.is_dir() and not any(out.iterdir())):
         raise CommandError(f"{out} holds something that is not a newsbot dataset; name a new or empty folder")
     try:
         files = _delivery_files(args.inputs or [output_folder()])
         rows, counts = _read(files)
         out.parent.mkdir(parents=True, exist_ok=True)
-        temporary = tempfile.TemporaryDirectory(
-            prefix=f".{out.name}.", suffix=".building", dir=out.parent, ignore_cleanup_errors=True
-        )
-        with temporary as building:  # and then, once swapped, the old dataset: gone with it
+        with _building(out) as building:  # and then, once swapped, the old dataset: gone with it
             # Private (0700) as made; the dataset is for its readers, as any folder the user makes.
             os.chmod(building, 0o777 & ~_umask())
             _write(sorted(rows.values(), key=lambda row: row["url"]), Path(building))
@@ -74,6 +76,24 @@ def run(args: argparse.Namespace) -> int:
         f"{counts['duplicates']} duplicates folded, {counts['skipped']} skipped"
     )
     return 0
+
+
+@contextlib.contextmanager
+def _building(out: Path) -> Iterator[str]:
+    """A new folder beside `out` to build in, removed after; a killed build's, left there, is removed
+    first (each is a whole dataset's worth of disk). One build of `out` at a time (a lock) decides which."""
+    try:
+        lock = hold_lock(out.parent / f".{out.name}.lock")
+    except Locked as holder:
+        raise CommandError(f"{out} is being built by another newsbot dataset (pid {holder})") from None
+    try:
+        for killed in out.parent.glob(f".{glob.escape(out.name)}.*.building"):
+            shutil.rmtree(killed)
+        prefix, parent = f".{out.name}.", out.parent
+        with tempfile.TemporaryDirectory(".building", prefix, parent, ignore_cleanup_errors=True) as building:
+            yield building
+    finally:
+        os.close(lock)
 
 
 def _umask() -> int:
@@ -127,10 +147,11 @@ def _read(files: list[Path]) -> tuple[dict[str, dict[str, Any]], dict[str, int]]
                 if kept is None or row["scraped_at"] >= kept["scraped_at"]:
                     rows[row["url"]] = row
     # One story is one row (ANATOMY.md): a syndicated copy, same body under another URL, folds to the
-    # URL fetched first, as the crawl's dedupe keeps it. An empty body (nothing extracted) is no story.
+    # URL fetched first, as the crawl's dedupe keeps it (a page without text: by its headline's hash).
+    # Lines of a newsbot that hashed an empty body, alike for every such page, tell no story apart.
     stories: dict[str, dict[str, Any]] = {}
     for row in sorted(rows.values(), key=lambda row: (fetched_first[row["url"]], row["url"])):
-        if row["body"] and stories.setdefault(row["content_hash"], row) is not row:
+        if row["content_hash"] != NO_TEXT and stories.setdefault(row["content_hash"], row) is not row:
             counts["duplicates"] += 1
             del rows[row["url"]]
     return rows, counts
@@ -140,6 +161,10 @@ def _row(line: bytes, validator: Any, nullable: list[str], parsers: dict[str, An
     record = json.loads(line.decode("utf-8"))  # not UTF-8, not JSON: ValueError
     if not isinstance(record, dict):
         raise ValueError("not a JSON object")
+    try:  # valid JSON and a string to the schema, but a lone surrogate ("\\ud800") no Parquet string holds
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("a lone surrogate escape (\\ud800-\\udfff) is not Unicode") from None
     version = record.get("schema_version")
     if type(version) is not int or not 1 <= version <= SCHEMA_VERSION:
         raise ValueError(f"schema_version {version!r} is not one of 1 to {SCHEMA_VERSION}")
@@ -192,12 +217,12 @@ def _write(rows: list[dict[str, Any]], folder: Path) -> None:
 
     schema = arrow_schema()
     name = f"part-{uuid.uuid4().hex}.parquet"
-    partitions: dict[Path, list[dict[str, Any]]] = {}
+    partitions: dict[Path, list[dict[str, Any]]] = {} if rows else {folder: []}  # no rows: still typed
     for row in rows:
         year = NO_YEAR if row["year"] is None else row["year"]
         partitions.setdefault(folder / f"site={row['site']}" / f"year={year}", []).append(row)
     for partition, members in partitions.items():
-        partition.mkdir(parents=True)
+        partition.mkdir(parents=True, exist_ok=True)
         with (partition / name).open("wb") as handle:
             pq.write_table(pa.Table.from_pylist(members, schema=schema), handle)
             handle.flush()

@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--out",
             type=Path,
-            help=f"the new delivery, -2 if taken (default: {name}-<time>.jsonl in output/)",
+            help=f"the new delivery, a *.jsonl, -2 if taken (default: {name}-<time>.jsonl in output/)",
         )
         sub.add_argument("--state", type=Path, help="the store (default: NEWSBOT_STATE or its default)")
         if name == "rebuild":

@@ -40,8 +40,13 @@ def backfill(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, command: str) -> int:
+    from newsbot.delivery import DELIVERY_SUFFIX
     from newsbot.store import SqliteSeenStore, StoreError, store_path_from_setting
 
+    if args.out and not args.out.name.endswith(DELIVERY_SUFFIX):  # delivered where no consumer looks
+        raise CommandError(
+            f"--out {args.out} must end in {DELIVERY_SUFFIX} (consumers take *{DELIVERY_SUFFIX})"
+        )
     counts: Counter[str] = Counter()
     captures: list[tuple[str, dict[str, Any] | None]] = []
     status = 0
@@ -57,14 +62,14 @@ def _run(args: argparse.Namespace, command: str) -> int:
     previous = latest_items(against) if against and (args.against or against.is_dir()) else {}
     path = args.state or store_path_from_setting(project_settings().get("NEWSBOT_STATE"))
     try:
-        # A rebuild only reads the store: it makes none where there is none.
+        # A rebuild makes no store where there is none; where there is one, it marks what it delivers.
         store = SqliteSeenStore(path) if path is not None and (importing or path.exists()) else None
         with contextlib.closing(store) if store else contextlib.nullcontext():
             kept = _kept([item for _, item in captures if item], store, importing, counts, command)
             now = datetime.datetime.now(datetime.UTC)
             out = args.out or output_folder() / f"{command}-{now:%Y-%m-%dT%H%M%S}.jsonl"
             if kept:
-                out = _deliver(out, kept, store if importing else None)
+                out = _deliver(out, kept, store)
     except StoreError as error:
         raise CommandError(str(error)) from None
     skipped = ", ".join(f"{n} {what}" for what, n in sorted(counts.items()) if n) or "nothing"
@@ -79,7 +84,7 @@ def _run(args: argparse.Namespace, command: str) -> int:
 def _kept(
     items: list[dict[str, Any]], store: Any, importing: bool, counts: Counter[str], command: str
 ) -> list[dict[str, Any]]:
-    """The items valid against the shipped schema, the last capture of a URL winning, but for
+    """The items valid against the shipped schema, the latest capture of a URL winning, but for
     syndicated copies: a body the store, or an earlier capture, has under another URL. An import
     also drops what the store has."""
     from newsbot.item import schema_validator
@@ -93,12 +98,12 @@ def _kept(
         stored = (store.copy_of(url) or store.owner_of_hash(body)) if store else None
         if importing and (stored or (store and store.is_known_url(url))):
             counts["articles the store has"] += 1
-        elif owners.setdefault(body, stored or url) != url:
-            counts["syndicated copies"] += 1
-        elif (error := next(validator.iter_errors(item), None)) is not None:
+        elif (error := next(validator.iter_errors(item), None)) is not None:  # owns no story, as in a crawl
             counts["invalid items"] += 1
             print(f"newsbot {command}: skipped {url}: {error.message}", file=sys.stderr)
-        else:
+        elif owners.setdefault(body, stored or url) != url:
+            counts["syndicated copies"] += 1
+        elif url not in kept or item["scraped_at"] >= kept[url]["scraped_at"]:  # files hold any order
             kept[url] = item
     return list(kept.values())
 

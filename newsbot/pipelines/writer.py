@@ -152,6 +152,7 @@ class JsonLinesWriterPipeline:
             os.fsync(fd)
         except OSError as error:
             self._write_failed(error, before)
+        self.stats.inc_value(keys.STATS_ITEMS_WRITTEN)  # delivered, whether or not the store marks it now
         if self.store is not None:
             try:
                 self.store.record(
@@ -161,7 +162,6 @@ class JsonLinesWriterPipeline:
                 # The line is on disk, unmarked, past the reconciled offset: the next start marks it.
                 self._stop(keys.FINISH_STORE_BUSY, f"store failed: {error}; stopping the run")
                 raise NotWritten(f"written but not marked: {error}", in_output=True) from None
-        self.stats.inc_value(keys.STATS_ITEMS_WRITTEN)
         return item
 
     def _write_failed(self, error: OSError, before: int) -> None:
@@ -171,11 +171,14 @@ class JsonLinesWriterPipeline:
             os.fsync(self.fd)
         except OSError as undo_error:
             logger.error("Could not cut %s back to %d bytes: %s", self.delivery, before, undo_error)
+            os.close(self.fd)  # never published with half a line: the next start cuts it off, publishes it
+            self.fd = None
         what = "output disk full" if error.errno in (errno.ENOSPC, errno.EDQUOT) else "output write failed"
+        cut = "cut back to the last complete line" if self.fd is not None else "left for the next run to cut"
         self._stop(
             keys.FINISH_OUTPUT_FAILED,
             f"{what}: {self.delivery}: {error.strerror or error} ({_errno_name(error)}); "
-            "cut back to the last complete line, stopped writing; unwritten articles are in the ledger",
+            f"{cut}, stopped writing; unwritten articles are in the ledger",
         )
         raise NotWritten(f"not written: {what}")
 
