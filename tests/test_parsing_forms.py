@@ -127,3 +127,9 @@ def test_a_feed_in_any_of_its_sites_encodings_keeps_every_letter(declaration, en
         "2013-04-04",
     )
     assert first.teaser.startswith("Over the years \u2014 the spacefaring nations")
+
+
+@pytest.mark.parametrize("entity", [b"&#xFFFF;", b"&#65535;", b"&#65535"])
+def test_a_noncharacter_the_page_names_as_an_entity_does_not_split_its_paragraph(entity):
+    item = parse((b"Putin told Xi&nbsp;by", b"Putin told Xi&nbsp;" + entity + b"by"))
+    assert item.paragraphs[-1].endswith("Putin told Xi by video link.")

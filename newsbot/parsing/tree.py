@@ -100,8 +100,8 @@ def text_blocks(events: Iterable[tuple[int, str, Any]], *, split_on_br: bool = F
     `split_on_br`: header lines are separated by single breaks, paragraphs not)."""
     parts: list[str] = []
     for _, kind, item in events:
-        if kind == "text":
-            parts.append(item)
+        if kind == "text":  # without the marker: `&#xFFFF;` puts it in a page's text after parsing
+            parts.append(item.replace(_BLOCK_END, ""))
         elif item.tag in BLOCK_TAGS or (item.tag == "br" and kind == "start"):
             parts.append(_BLOCK_END if item.tag in BLOCK_TAGS else LINE_BREAK)
     blocks = "".join(parts).split(_BLOCK_END)
