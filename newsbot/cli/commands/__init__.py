@@ -4,6 +4,7 @@ finds them, and what they share: the settings checked before a crawl, the Inspec
 from __future__ import annotations
 
 import argparse
+import difflib
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import UsageError
@@ -34,6 +35,12 @@ def check_settings(settings: BaseSettings) -> None:
     a traceback at the end of a run that fetched everything (`-s NEWSBOT_MAX_ERRORS=abc`)."""
     import newsbot.settings
 
+    known = [name for name in vars(newsbot.settings) if name.startswith("NEWSBOT_")]
+    for name in settings:
+        if name.startswith("NEWSBOT_") and name not in known:  # a misspelt name is read by nothing
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise UsageError(f"-s {name}: unknown setting{hint} (README lists them)")
     expected = {bool: "True or False", int: "a whole number of 0 or more", float: "a number of 0 or more"}
     read = {bool: BaseSettings.getbool, int: BaseSettings.getint, float: BaseSettings.getfloat}
     for name, default in vars(newsbot.settings).items():
