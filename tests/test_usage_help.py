@@ -86,4 +86,4 @@ def test_scrapy_args_lists_a_spiders_arguments():
     assert "Default: no bound." in spacewar.stdout and "no known feed" not in spacewar.stdout
     assert "marsdaily.com has no known feed" in marsdaily.stdout  # what only the site can tell
     assert unknown.returncode == 2
-    assert unknown.stderr == "scrapy args: unknown spider 'nope'; `scrapy list` shows them\n"
+    assert unknown.stderr == "scrapy args: unknown spider 'nope'; `scrapy list` shows all 15\n"

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
+from scrapy.utils.url import url_is_from_any_domain
 from twisted.python.failure import Failure
 
 from newsbot import keys
@@ -56,6 +57,11 @@ class NetworkSpider(scrapy.Spider):
         self.resolution: SectionResolution | None = None
         # Section key -> page name of its first page, for pagination by URL shape (`<name>-02.html`).
         self.section_page_names: dict[str, str] = {}
+
+    @classmethod
+    def handles_request(cls, request: scrapy.Request) -> bool:
+        """A page of its site: `scrapy parse URL`, `shell URL` find this spider without --spider."""
+        return url_is_from_any_domain(request.url, [load_registry().site(cls.site_name).host])
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.arguments.source == "feed":
