@@ -87,3 +87,23 @@ def test_scrapy_args_lists_a_spiders_arguments():
     assert "marsdaily.com has no known feed" in marsdaily.stdout  # what only the site can tell
     assert unknown.returncode == 2
     assert unknown.stderr == "scrapy args: unknown spider 'nope'; `scrapy list` shows all 15\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "newsbot: the following arguments are required: command"),
+        (["sectons"], "newsbot: argument command: invalid choice: 'sectons'"),
+        (["check", "--articles", "0"], "newsbot check: argument --articles: expected a whole number of 1"),
+        (["schema", "extra"], "newsbot: unrecognized arguments: extra"),
+        (["sections", "spacewars"], "newsbot sections: unknown site 'spacewars'; did you mean 'spacewar'?"),
+    ],
+)
+def test_a_newsbot_usage_error_is_one_line_and_exit_2(argv, message, capsys):
+    try:
+        status = main(argv)
+    except SystemExit as exit:  # argparse's
+        status = exit.code
+    error = capsys.readouterr().err
+    assert status == 2, error
+    assert error.startswith(message) and error.count("\n") == 1, error

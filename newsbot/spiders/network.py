@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
-from scrapy.utils.url import url_is_from_any_domain
 from twisted.python.failure import Failure
 
 from newsbot import keys
@@ -61,7 +60,8 @@ class NetworkSpider(scrapy.Spider):
     @classmethod
     def handles_request(cls, request: scrapy.Request) -> bool:
         """A page of its site: `scrapy parse URL`, `shell URL` find this spider without --spider."""
-        return url_is_from_any_domain(request.url, [load_registry().site(cls.site_name).host])
+        site = load_registry().site_for_url(request.url)
+        return site is not None and site.name == cls.site_name
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.arguments.source == "feed":
