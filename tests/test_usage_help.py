@@ -107,3 +107,11 @@ def test_a_newsbot_usage_error_is_one_line_and_exit_2(argv, message, capsys):
     error = capsys.readouterr().err
     assert status == 2, error
     assert error.startswith(message) and error.count("\n") == 1, error
+
+
+@pytest.mark.parametrize("name", ["crawl", "crawlall"])
+def test_scrapy_crawl_help_names_the_arguments_command_and_the_exit_statuses(name):
+    result = _run([PYTHON, "-m", "scrapy", name, "--help"])
+    description = " ".join(result.stdout.split("Options\n")[0].split())
+    assert "-a arguments: `scrapy args SPIDER`" in description
+    assert "0 done, 1 failed (the run report says why), 2 could not start" in description

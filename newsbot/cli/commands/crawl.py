@@ -36,6 +36,12 @@ class Command(ScrapyCrawlCommand):
                 if (site_name := getattr(loader.load(name), "site_name", None)) is not None:
                     SpiderArguments.parse(opts.spargs).check_site(load_registry().site(site_name))
 
+    def long_desc(self) -> str:
+        return (
+            f"{self.short_desc()}. Its -a arguments: `scrapy args SPIDER`. Exit status (the worst run's): "
+            "0 done, 1 failed (the run report says why), 2 could not start."
+        )
+
     def spider_names(self, args: list[str], opts: argparse.Namespace) -> list[str]:
         """The spiders this run crawls, from the command line; raises UsageError."""
         if len(args) != 1:
