@@ -40,6 +40,11 @@ def _crawl(*words: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
             "-s NEWSBOT_MIROR: unknown setting; did you mean 'NEWSBOT_MIRROR'?",
         ),
         (["spacewar", "-a", "max_pages"], "Invalid -a value, use -a NAME=VALUE"),
+        (["spacewar", "-s", "newsbot_mirror=tests/site"], "unknown setting; did you mean 'NEWSBOT_MIRROR'?"),
+        (
+            ["spacewar", "sections=superpowers"],
+            "give one spider name; an argument is -a sections=superpowers",
+        ),
     ],
 )
 def test_usage_error_is_one_line_and_exit_2_before_any_request(words, message, tmp_path):

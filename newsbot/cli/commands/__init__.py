@@ -44,8 +44,8 @@ def check_settings(settings: BaseSettings) -> None:
 
     known = [name for name in vars(newsbot.settings) if name.startswith("NEWSBOT_")]
     for name in settings:
-        if name.startswith("NEWSBOT_") and name not in known:  # a misspelt name is read by nothing
-            close = difflib.get_close_matches(name, known, n=1)
+        if name.upper().startswith("NEWSBOT_") and name not in known:  # a misspelt name is read by nothing
+            close = difflib.get_close_matches(name.upper(), known, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise UsageError(f"-s {name}: unknown setting{hint} (README lists them)")
     expected = {bool: "True or False", int: "a whole number of 0 or more", float: "a number of 0 or more"}

@@ -30,7 +30,7 @@ class Command(ScrapyCommand):
         assert self.settings is not None
         with usage_errors_in_one_line(self):
             if len(args) != 1:
-                raise UsageError("give exactly one spider name; `scrapy list` shows them")
+                raise UsageError("give one spider name; `scrapy list` shows them")
             loader = check_spiders(self.settings, args)
         table = argument_table()
         width = max(len(name) for name, _, _ in table)

@@ -45,7 +45,9 @@ class Command(ScrapyCrawlCommand):
     def spider_names(self, args: list[str], opts: argparse.Namespace) -> list[str]:
         """The spiders this run crawls, from the command line; raises UsageError."""
         if len(args) != 1:
-            raise UsageError("give exactly one spider name (`scrapy list` shows them)")
+            argument = next((word for word in args if "=" in word), None)  # `-a` forgotten
+            hint = f"an argument is -a {argument}" if argument else "`scrapy list` shows them"
+            raise UsageError(f"give one spider name; {hint}")
         return args
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
