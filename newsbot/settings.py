@@ -57,7 +57,8 @@ TELNETCONSOLE_ENABLED = False
 NEWSBOT_MIRROR = os.environ.get("NEWSBOT_MIRROR", "")
 NEWSBOT_MIRROR_POLITE = False
 NEWSBOT_OUTPUT = "output/{spider}-{date}T{time}.jsonl"
-# NEWSBOT_STATE unset: the project's own store, in Scrapy's data_path (newsbot/store/).
+# None: the project's own store, in Scrapy's data_path (newsbot/store/); "": none.
+NEWSBOT_STATE = None
 NEWSBOT_KNOWN_PAGES_OVERSHOOT = 0
 NEWSBOT_RUN_REPORT = True
 NEWSBOT_MAX_ERRORS = 10
@@ -85,6 +86,9 @@ NEWSBOT_PROGRESS_INTERVAL = 60.0
 FEED_EXPORTERS = {"csv": "newsbot.extensions.exports.JsonFieldsCsvItemExporter"}
 NEWSBOT_INCREMENTAL_EXPORTS = False
 
+# A cluster worker's Redis (newsbot/cluster/). Not NEWSBOT_CLUSTER_WORKER: its add-on sets that, at
+# a priority below this module's.
+NEWSBOT_REDIS_URL = ""
 NEWSBOT_REDIS_RETRIES = 3
 NEWSBOT_REDIS_TIMEOUT = 5.0
 

@@ -11,7 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
+
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError as error:  # the first of the test extra's: one line, not pytest's traceback
+    raise SystemExit(
+        f"the tests need the test extra ({error.name} is missing): pip install -e '.[test]'"
+    ) from None
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = ROOT / "tests" / "site"

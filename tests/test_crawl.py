@@ -145,6 +145,22 @@ def test_bad_spider_arguments_are_clear_errors():
         SpiderArguments.parse({"source": "feed"}).check_site(load_registry().site("marsdaily"))
 
 
+def test_a_demo_whose_sites_failed_says_which_and_exits_1(tmp_path):
+    # A snapshot of marsdaily and of an empty winddaily: its crawl fails at its first pages (404s).
+    snapshot = tmp_path / "site"
+    (snapshot / "www.winddaily.com").mkdir(parents=True)
+    (snapshot / "www.marsdaily.com").symlink_to(SNAPSHOT / "www.marsdaily.com")
+    out = tmp_path / "out"
+    result = processes.run(
+        ["newsbot", "demo", "--snapshot", str(snapshot), "--out", str(out)], ROOT, timeout=120
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"{out / 'marsdaily.jsonl'}: " in result.stdout
+    (failed,) = [line for line in result.stdout.splitlines() if line.startswith("FAILED: ")]
+    assert failed == f"FAILED: winddaily; why is in their run reports in {out}"
+    assert result.stdout.startswith("Crawling marsdaily, winddaily from")  # the sites it holds
+
+
 def test_demo_writes_valid_lines_with_no_repeated_url_or_content_hash(tmp_path):
     result = processes.run(["newsbot", "demo", "--out", str(tmp_path)], ROOT, timeout=180)
     assert result.returncode == 0, result.stdout + result.stderr

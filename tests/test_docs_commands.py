@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import shutil
 import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -128,6 +130,32 @@ def test_the_test_command_is_the_one_ci_runs():
     (_, block) = readme_blocks("sh", under="## Quick start")
     (line,) = command_lines(block)
     assert line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+
+
+# A newcomer's `pip install -e .`, then pytest: the test extra's hypothesis (and its pytest plugin) absent.
+WITHOUT_HYPOTHESIS = """
+import sys
+
+class Missing:
+    def find_spec(self, name, path, target=None):
+        if name.partition(".")[0] == "hypothesis":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+sys.meta_path.insert(0, Missing())
+import pytest
+options = ["-q", "-n", "0", "--co", "-p", "no:cacheprovider", "-p", "xdist.plugin"]
+sys.exit(pytest.main([*options, "tests/test_clock.py"]))
+"""
+
+
+def test_the_tests_without_the_test_extra_say_so_in_one_line():
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    command = [sys.executable, "-c", WITHOUT_HYPOTHESIS]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (
+        result.stderr == "the tests need the test extra (hypothesis is missing): pip install -e '.[test]'\n"
+    )
 
 
 # --- newsbot sections and newsbot check, against the snapshot ---------------------------------------

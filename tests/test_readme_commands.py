@@ -11,6 +11,7 @@ import pytest
 
 from newsbot.delivery import REPORT_SUFFIX, beside
 from newsbot.spiders.args import argument_table
+from tests.conftest import ROOT
 from tests.readme_commands import README, command_lines, fresh_checkout, readme_blocks, run_shell
 from tests.warcs import wayback_warc
 
@@ -32,6 +33,28 @@ def test_the_argument_table_is_the_one_of_spiders_args():
     expected = argument_table()
     table = [row for row in rows if row[0] in {name for name, _, _ in expected}]
     assert table == expected
+
+
+def test_every_setting_the_docs_name_is_one_of_settings_py_with_its_default():
+    import newsbot.settings
+
+    defaults = vars(newsbot.settings)
+    for path in (README, ROOT / "ARCHITECTURE.md", ROOT / "bench" / "README.md"):
+        named = set(re.findall(r"\bNEWSBOT_[A-Z_]+\b", path.read_text(encoding="utf-8")))
+        assert named - {"NEWSBOT_EVIDENCE"} <= defaults.keys(), f"{path.name}: not settings"
+    # A table row's default when it is a literal, in the third column (settings) or the second (politeness).
+    rows = re.findall(
+        r"^\| `([A-Z_]+)` \|(?: .+? \|)?? `([^`]+)`[^|]*\|", README.read_text(encoding="utf-8"), re.M
+    )
+    checked = 0
+    for name, written in rows:
+        default = defaults.get(name)
+        if isinstance(default, bool | str):
+            assert written == str(default), name
+        elif isinstance(default, int | float):
+            assert float(written) == default, name
+        checked += default is not None
+    assert checked >= 20
 
 
 def test_quick_start_commands_run_as_written(checkout):

@@ -34,7 +34,17 @@ def _crawl(*words: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
         (["spacewar", "-s", "NEWSBOT_ARCHIVE=maybe"], "-s NEWSBOT_ARCHIVE='maybe': expected True or False"),
         (["spacewar", "-s", "NEWSBOT_MIRROR=not-a-url"], "'not-a-url': not a URL and not a folder"),
         (["spacewar", "-s", "NEWSBOT_MIRROR=ftp://x/"], "expected an http(s):// or file:// URL, or a folder"),
+        # A misspelt name was read by nothing: the run went to the live sites instead of the copy.
+        (
+            ["spacewar", "-s", "NEWSBOT_MIROR=tests/site"],
+            "-s NEWSBOT_MIROR: unknown setting; did you mean 'NEWSBOT_MIRROR'?",
+        ),
         (["spacewar", "-a", "max_pages"], "Invalid -a value, use -a NAME=VALUE"),
+        (["spacewar", "-s", "newsbot_mirror=tests/site"], "unknown setting; did you mean 'NEWSBOT_MIRROR'?"),
+        (
+            ["spacewar", "sections=superpowers"],
+            "give one spider name; an argument is -a sections=superpowers",
+        ),
     ],
 )
 def test_usage_error_is_one_line_and_exit_2_before_any_request(words, message, tmp_path):

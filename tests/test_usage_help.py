@@ -86,4 +86,32 @@ def test_scrapy_args_lists_a_spiders_arguments():
     assert "Default: no bound." in spacewar.stdout and "no known feed" not in spacewar.stdout
     assert "marsdaily.com has no known feed" in marsdaily.stdout  # what only the site can tell
     assert unknown.returncode == 2
-    assert unknown.stderr == "scrapy args: unknown spider 'nope'; `scrapy list` shows them\n"
+    assert unknown.stderr == "scrapy args: unknown spider 'nope'; `scrapy list` shows all 15\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "newsbot: the following arguments are required: command"),
+        (["sectons"], "newsbot: argument command: invalid choice: 'sectons'"),
+        (["check", "--articles", "0"], "newsbot check: argument --articles: expected a whole number of 1"),
+        (["schema", "extra"], "newsbot: unrecognized arguments: extra"),
+        (["sections", "spacewars"], "newsbot sections: unknown site 'spacewars'; did you mean 'spacewar'?"),
+    ],
+)
+def test_a_newsbot_usage_error_is_one_line_and_exit_2(argv, message, capsys):
+    try:
+        status = main(argv)
+    except SystemExit as exit:  # argparse's
+        status = exit.code
+    error = capsys.readouterr().err
+    assert status == 2, error
+    assert error.startswith(message) and error.count("\n") == 1, error
+
+
+@pytest.mark.parametrize("name", ["crawl", "crawlall"])
+def test_scrapy_crawl_help_names_the_arguments_command_and_the_exit_statuses(name):
+    result = _run([PYTHON, "-m", "scrapy", name, "--help"])
+    description = " ".join(result.stdout.split("Options\n")[0].split())
+    assert "-a arguments: `scrapy args SPIDER`" in description
+    assert "0 done, 1 failed (the run report says why), 2 could not start" in description

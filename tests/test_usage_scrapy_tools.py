@@ -70,3 +70,39 @@ def test_every_inspection_tool_runs_without_store_output_or_report_and_the_comma
     assert command.settings["NEWSBOT_STATE"] == ""
     assert command.settings.getbool("NEWSBOT_RUN_REPORT") is False
     assert command.settings["NEWSBOT_OUTPUT"] == "mine.jsonl"
+
+
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [
+        (["parse", "--spider=spacewr", SEED], "unknown spider 'spacewr'; did you mean 'spacewar'?"),
+        (
+            ["shell", "--spider=spacewr", SEED, "-c", "1"],
+            "unknown spider 'spacewr'; did you mean 'spacewar'?",
+        ),
+        (["fetch", "--spider=spacewr", SEED], "unknown spider 'spacewr'; did you mean 'spacewar'?"),
+        (["view", "--spider=spacewr", SEED], "unknown spider 'spacewr'; did you mean 'spacewar'?"),
+        (["check", "spacewr"], "unknown spider 'spacewr'; did you mean 'spacewar'?"),
+        (["args", "spacewr"], "unknown spider 'spacewr'; did you mean 'spacewar'?"),
+        (
+            ["parse", "-s", "NEWSBOT_MAX_ERRORS=abc", SEED],
+            "-s NEWSBOT_MAX_ERRORS='abc': expected a whole number",
+        ),
+        (["parse", "https://www.example.com/"], "no spider crawls https://www.example.com/; name one with"),
+    ],
+)
+def test_an_inspection_tools_usage_error_is_one_line_and_exit_2(words, message):
+    result = _scrapy(*words)
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert result.stderr.startswith(f"scrapy {words[0]}: {message}"), result.stderr[-3000:]
+    assert result.stderr.count("\n") == 1, result.stderr[-3000:]
+
+
+def test_scrapy_parse_and_shell_find_the_spider_of_the_urls_site():
+    # As Scrapy finds a spider by its allowed_domains: the spider of the site the URL is on.
+    parsed = _scrapy("parse", SEED)
+    assert parsed.returncode == 0, parsed.stderr[-3000:]
+    assert "'title': 'Putin tells Xi he wants to ramp up military cooperation'" in parsed.stdout
+    shell = _scrapy("shell", "https://www.spacedaily.com/", "-c", "spider.name")
+    assert shell.returncode == 0, shell.stderr[-3000:]
+    assert shell.stdout.strip() == "spacedaily"

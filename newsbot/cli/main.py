@@ -8,6 +8,7 @@ import inspect
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from scrapy.exceptions import UsageError
 
@@ -28,8 +29,14 @@ from newsbot.spiders.args import POSITIVE_INT_EXPECTED, positive_int
 EXIT_USAGE = 2
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, as every usage error of newsbot's (argparse prints its usage text first).
+        self.exit(EXIT_USAGE, f"{self.prog}: {message}; see `{self.prog} --help`\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="newsbot",
         description="Parse saved pages, run the offline demo, check the live sites and their sections, "
         "print the item schema, show or forget the seen-articles store, compact the deliveries into one "

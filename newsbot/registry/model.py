@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from dataclasses import dataclass
@@ -57,7 +58,10 @@ class Registry:
         for site in self.sites:
             if name in (site.name, site.host):
                 return site
-        raise KeyError(f"unknown site {name!r}; known: {', '.join(s.name for s in self.sites)}")
+        names = [site.name for site in self.sites]
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise KeyError(f"unknown site {name!r}; {hint}known: {', '.join(names)}")
 
     def site_for_url(self, url: str) -> Site | None:
         """The network site a URL belongs to (www or bare host, any scheme), or None off the network."""

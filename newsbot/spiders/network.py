@@ -57,6 +57,12 @@ class NetworkSpider(scrapy.Spider):
         # Section key -> page name of its first page, for pagination by URL shape (`<name>-02.html`).
         self.section_page_names: dict[str, str] = {}
 
+    @classmethod
+    def handles_request(cls, request: scrapy.Request) -> bool:
+        """A page of its site: `scrapy parse URL`, `shell URL` find this spider without --spider."""
+        site = load_registry().site_for_url(request.url)
+        return site is not None and site.name == cls.site_name
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.arguments.source == "feed":
             assert self.site.feed  # SpiderArguments.check_site refused it

@@ -1,13 +1,19 @@
 """Project commands that replace Scrapy's own (COMMANDS_MODULE), one module per command as Scrapy
-finds them, and what they share: the settings checked before a crawl, the Inspection mixin."""
+finds them, and what they share: the settings and spider names checked before a crawl, usage errors
+in one line, the Inspection mixin."""
 
 from __future__ import annotations
 
 import argparse
+import difflib
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
+from scrapy.spiderloader import SpiderLoaderProtocol, get_spider_loader
 
 from newsbot.delivery import check_template
 from newsbot.mirror import normalise_mirror
@@ -16,6 +22,8 @@ if TYPE_CHECKING:
     from scrapy.commands import ScrapyCommand as _ScrapyCommand
 else:  # at run time a plain mixin, so that Scrapy does not list it as a command of its own
     _ScrapyCommand = object
+
+EXIT_USAGE = 2
 
 # Scrapy's inspection tools (`scrapy parse`, `check`, `shell`, `fetch`, `view`) look at pages; they do
 # not crawl. So they run with no seen-articles store (a page's entries are all shown, none marked
@@ -34,6 +42,12 @@ def check_settings(settings: BaseSettings) -> None:
     a traceback at the end of a run that fetched everything (`-s NEWSBOT_MAX_ERRORS=abc`)."""
     import newsbot.settings
 
+    known = [name for name in vars(newsbot.settings) if name.startswith("NEWSBOT_")]
+    for name in settings:
+        if name.upper().startswith("NEWSBOT_") and name not in known:  # a misspelt name is read by nothing
+            close = difflib.get_close_matches(name.upper(), known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise UsageError(f"-s {name}: unknown setting{hint} (README lists them)")
     expected = {bool: "True or False", int: "a whole number of 0 or more", float: "a number of 0 or more"}
     read = {bool: BaseSettings.getbool, int: BaseSettings.getint, float: BaseSettings.getfloat}
     for name, default in vars(newsbot.settings).items():
@@ -53,12 +67,41 @@ def check_settings(settings: BaseSettings) -> None:
         raise UsageError(str(error)) from None
 
 
+def check_spiders(settings: BaseSettings, names: Iterable[str]) -> SpiderLoaderProtocol:
+    """Raises UsageError for the first name that is no spider's, naming the closest one."""
+    loader = get_spider_loader(settings)
+    known = loader.list()
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise UsageError(f"unknown spider {name!r}; {hint}`scrapy list` shows all {len(known)}")
+    return loader
+
+
+@contextmanager
+def usage_errors_in_one_line(command: object) -> Iterator[None]:
+    """A UsageError is one line on stderr and exit status 2, where Scrapy prints its usage text first
+    (and a KeyError traceback for an unknown --spider)."""
+    try:
+        yield
+    except UsageError as error:
+        print(f"scrapy {type(command).__module__.rpartition('.')[2]}: {error}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+
 class Inspection(_ScrapyCommand):
     """Mixed into one of Scrapy's commands: the inspection settings, then the setting checks."""
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
-        super().process_options(args, opts)
-        assert self.settings is not None
-        # Scrapy's priority between the project's and the command line's.
-        self.settings.setdict(INSPECTION_SETTINGS, priority="spider")
-        check_settings(self.settings)
+        with usage_errors_in_one_line(self):
+            super().process_options(args, opts)
+            assert self.settings is not None
+            # Scrapy's priority between the project's and the command line's.
+            self.settings.setdict(INSPECTION_SETTINGS, priority="spider")
+            check_settings(self.settings)
+            check_spiders(self.settings, self.spider_names(args, opts))
+
+    def spider_names(self, args: list[str], opts: argparse.Namespace) -> list[str]:
+        """The spiders named on the command line: --spider (`scrapy check` takes them as arguments)."""
+        return [opts.spider] if getattr(opts, "spider", None) else []

@@ -4,18 +4,15 @@ newsbot/spiders/args.py, as `scrapy list` lists the spiders."""
 from __future__ import annotations
 
 import argparse
-import sys
 import textwrap
 from typing import Any, ClassVar
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
-from scrapy.spiderloader import get_spider_loader
 
+from newsbot.cli.commands import check_spiders, usage_errors_in_one_line
 from newsbot.registry import load_registry
 from newsbot.spiders.args import SpiderArguments, argument_table
-
-EXIT_USAGE = 2
 
 
 class Command(ScrapyCommand):
@@ -31,12 +28,10 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
-        loader = get_spider_loader(self.settings)
-        if len(args) != 1 or args[0] not in loader.list():
-            given = f"unknown spider {args[0]!r}" if len(args) == 1 else "give exactly one spider name"
-            print(f"scrapy args: {given}; `scrapy list` shows them", file=sys.stderr)
-            self.exitcode = EXIT_USAGE
-            return
+        with usage_errors_in_one_line(self):
+            if len(args) != 1:
+                raise UsageError("give one spider name; `scrapy list` shows them")
+            loader = check_spiders(self.settings, args)
         table = argument_table()
         width = max(len(name) for name, _, _ in table)
         print(f"scrapy crawl {args[0]} -a NAME=VALUE ...")

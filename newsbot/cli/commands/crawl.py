@@ -4,7 +4,6 @@ report says why, 2 could not start) and usage errors as one line on stderr befor
 from __future__ import annotations
 
 import argparse
-import difflib
 import logging
 import sys
 from pathlib import Path
@@ -13,9 +12,8 @@ from typing import Any
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
-from scrapy.spiderloader import get_spider_loader
 
-from newsbot.cli.commands import check_settings
+from newsbot.cli.commands import EXIT_USAGE, check_settings, check_spiders, usage_errors_in_one_line
 from newsbot.extensions.exports import exports_failed
 from newsbot.extensions.report import run_report_path
 from newsbot.keys import GOOD_FINISH_REASONS, STATS_OUTCOME, USAGE_FINISH_REASONS
@@ -23,36 +21,33 @@ from newsbot.registry import load_registry
 from newsbot.spiders.args import SpiderArguments
 
 EXIT_FAILED = 1
-EXIT_USAGE = 2
 
 
 class Command(ScrapyCrawlCommand):
-    command_name = "crawl"
-
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         # Checked here, before the crawler process exists: it logs Scrapy's banner when it is made,
         # and a usage error must be the one line on stderr.
-        try:
+        with usage_errors_in_one_line(self):
             super().process_options(args, opts)
             assert self.settings is not None
             check_settings(self.settings)
-            loader = get_spider_loader(self.settings)
-            names = loader.list()
+            loader = check_spiders(self.settings, self.spider_names(args, opts))
             for name in self.spider_names(args, opts):
-                if name not in names:
-                    close = difflib.get_close_matches(name, names, n=1)
-                    hint = f"did you mean {close[0]!r}? " if close else ""
-                    raise UsageError(f"unknown spider {name!r}; {hint}`scrapy list` shows all {len(names)}")
                 if (site_name := getattr(loader.load(name), "site_name", None)) is not None:
                     SpiderArguments.parse(opts.spargs).check_site(load_registry().site(site_name))
-        except UsageError as error:
-            print(f"scrapy {self.command_name}: {error}", file=sys.stderr)
-            sys.exit(EXIT_USAGE)
+
+    def long_desc(self) -> str:
+        return (
+            f"{self.short_desc()}. Its -a arguments: `scrapy args SPIDER`. Exit status (the worst run's): "
+            "0 done, 1 failed (the run report says why), 2 could not start."
+        )
 
     def spider_names(self, args: list[str], opts: argparse.Namespace) -> list[str]:
         """The spiders this run crawls, from the command line; raises UsageError."""
         if len(args) != 1:
-            raise UsageError("give exactly one spider name (`scrapy list` shows them)")
+            argument = next((word for word in args if "=" in word), None)  # `-a` forgotten
+            hint = f"an argument is -a {argument}" if argument else "`scrapy list` shows them"
+            raise UsageError(f"give one spider name; {hint}")
         return args
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:

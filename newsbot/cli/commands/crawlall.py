@@ -12,8 +12,6 @@ from newsbot.registry import load_registry
 
 
 class Command(CrawlCommand):
-    command_name = "crawlall"
-
     def syntax(self) -> str:
         return "[options] [spider ...]"
 

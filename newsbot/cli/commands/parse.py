@@ -1,18 +1,31 @@
 """`scrapy parse` as Scrapy has it, with the inspection settings (newsbot.cli.commands.Inspection),
-exiting 1 when nothing was downloaded (the log says why: a host that cannot be reached, say)."""
+exiting 1 when nothing was downloaded (the log says why: a host that cannot be reached, say), and 2
+when no spider crawls the URL's site (Scrapy logs an error and exits 0)."""
 
 from __future__ import annotations
 
 import argparse
 import warnings
 
+from scrapy import Request
 from scrapy.commands.parse import Command as ScrapyCommand
-from scrapy.exceptions import ScrapyDeprecationWarning
+from scrapy.exceptions import ScrapyDeprecationWarning, UsageError
+from scrapy.spiderloader import get_spider_loader
+from scrapy.utils.spider import spidercls_for_request
+from w3lib.url import is_url
 
-from newsbot.cli.commands import Inspection
+from newsbot.cli.commands import Inspection, usage_errors_in_one_line
 
 
 class Command(Inspection, ScrapyCommand):
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        assert self.settings is not None
+        url = args[0] if args and is_url(args[0]) and not opts.spider else None
+        with usage_errors_in_one_line(self):
+            if url and not spidercls_for_request(get_spider_loader(self.settings), Request(url)):
+                raise UsageError(f"no spider crawls {url}; name one with --spider (`scrapy list`)")
+
     def start_parsing(self, url: str, opts: argparse.Namespace) -> None:
         # Scrapy's own callback wrapper returns a Deferred, which Scrapy deprecates naming our `parse`.
         warnings.filterwarnings("ignore", ".* returned a Deferred", ScrapyDeprecationWarning)
