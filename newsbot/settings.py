@@ -51,6 +51,9 @@ NEWSBOT_RETRY_AFTER_MAX = 300.0
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy's code-execution server for its MCP tools: a port and a token file in the user's state
+# folder on every run (an ERROR with a traceback where that folder cannot be written, as under cron).
+REMOTE_CONTROL_ENABLED = False
 
 # The environment variable too, so that a command written for the live sites (a cron line, a
 # README example) runs unchanged against a saved copy.
