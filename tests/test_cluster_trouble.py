@@ -44,7 +44,7 @@ def test_a_worker_that_redis_fails_exits_1_in_its_bound_in_one_line_and_a_rerun_
     try:
         with counting_snapshot_server() as site:
             worker = start_worker(
-                "w", site.url, tmp_path / "out", url, settings={**SLOW, **BOUNDED}, output=output
+                "w", site.url, tmp_path / "out", url, settings={**SLOW, **BOUNDED}, output=output, alone=True
             )
             wait_for_lines(worker, 3)
             assert server.proc is not None
@@ -64,7 +64,7 @@ def test_a_worker_that_redis_fails_exits_1_in_its_bound_in_one_line_and_a_rerun_
             else:
                 server.start()
             walks = completed_walks(url)
-            rerun = start_worker("rerun", site.url, tmp_path / "out", url, output=output).finish()
+            rerun = start_worker("rerun", site.url, tmp_path / "out", url, output=output, alone=True).finish()
     finally:
         if server.proc is not None:
             server.proc.send_signal(signal.SIGCONT)
@@ -98,7 +98,7 @@ def test_redis_restarted_from_an_older_snapshot_stops_the_worker_and_a_rerun_los
     patient = {**SLOW, "NEWSBOT_REDIS_TIMEOUT": "1", "NEWSBOT_REDIS_RETRIES": "5"}
     try:
         with counting_snapshot_server() as site:
-            worker = start_worker("w", site.url, tmp_path / "out", url, settings=patient)
+            worker = start_worker("w", site.url, tmp_path / "out", url, settings=patient, alone=True)
             wait_for_lines(worker, 3)
             redis.Redis.from_url(url).save()
             older = snapshot.read_bytes()
@@ -110,7 +110,7 @@ def test_redis_restarted_from_an_older_snapshot_stops_the_worker_and_a_rerun_los
             began = time.monotonic()
             worker.finish(timeout=60)
             took = time.monotonic() - began
-            rerun = start_worker("rerun", site.url, tmp_path / "out", url).finish()
+            rerun = start_worker("rerun", site.url, tmp_path / "out", url, alone=True).finish()
     finally:
         server.stop()
 
@@ -135,7 +135,10 @@ def test_redis_unreachable_or_refusing_the_password_at_start_exits_2_in_one_line
     try:
         with counting_snapshot_server() as site:
             workers = {
-                why: start_worker(why.replace(" ", "-"), site.url, tmp_path / "out", url, settings=BOUNDED)
+                # Workers of four clusters, not of one: each may be forked.
+                why: start_worker(
+                    why.replace(" ", "-"), site.url, tmp_path / "out", url, settings=BOUNDED, alone=True
+                )
                 for why, url in urls.items()
             }
             for worker in workers.values():

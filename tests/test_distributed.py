@@ -166,7 +166,7 @@ def test_a_worker_killed_mid_run_leaves_its_walks_incomplete_and_one_rerun_loses
         marked = {url.decode() for url in redis.Redis.from_url(redis_url).hkeys("newsbot:seen:articles")}
         survivor.finish()
         walks = completed_walks(redis_url)
-        rerun = start_worker("rerun", server.url, tmp_path, redis_url).finish()
+        rerun = start_worker("rerun", server.url, tmp_path, redis_url, alone=True).finish()
 
     assert len(victim.items) < len(listed), "the victim finished before it could be killed"
     assert survivor.returncode == 0 and rerun.returncode == 0, survivor.log[-3000:] + rerun.log[-3000:]
@@ -201,7 +201,7 @@ def test_a_worker_paused_past_every_timeout_and_resumed_is_waited_for_and_one_re
         paused.proc.send_signal(signal.SIGCONT)
         paused.finish()
         other.finish()
-        rerun = start_worker("rerun", server.url, tmp_path, redis_url).finish()
+        rerun = start_worker("rerun", server.url, tmp_path, redis_url, alone=True).finish()
 
     assert waited, other.log[-3000:]
     # ... and said why it did not finish.
@@ -231,7 +231,9 @@ def test_entries_planted_in_the_queue_are_refused_and_logged_never_run(redis_url
     proxied = _entry({"meta": {"proxy": "http://127.0.0.1:9"}, "callback": "parse_article"})
 
     with counting_snapshot_server() as server:
-        worker = start_worker("worker", server.url, tmp_path, redis_url, settings={"LOG_LEVEL": "WARNING"})
+        worker = start_worker(
+            "worker", server.url, tmp_path, redis_url, settings={"LOG_LEVEL": "WARNING"}, alone=True
+        )
         # Planted as the worker starts (a new run empties the frontier), with the best scores.
         client = redis.Redis.from_url(redis_url)
         wait_for_lines(worker, 1)
