@@ -108,7 +108,7 @@ def run(options: Options) -> Section:
 
     rates = measure(
         {name: one_pass(f, inputs) for name, (f, inputs, _) in subjects.items()},
-        seconds=0.2 if options.quick else options.seconds,
+        seconds=0.05 if options.quick else options.seconds,
     )
     cold = {} if options.quick else cold_starts(parts[0])
 
