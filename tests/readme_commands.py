@@ -112,6 +112,9 @@ def plain_invocation(line: str, cwd: Path) -> list[str] | None:
     the very function a process of tests/processes.py calls, in the same folder and environment,
     without the interpreter's start (~0.5 s of CPU). Any other line goes to /bin/sh."""
     joined = line.replace("\\\n", " ")  # the shell's line continuation
+    if not any(quote in joined for quote in "'\""):
+        # A comment, from a `#` after white space, is not run: its words are no shell syntax.
+        joined = re.split(r"\s#", joined, maxsplit=1)[0]
     # shlex takes a `#` inside a word for a comment, as sh does not.
     if any(char in SHELL_SYNTAX for char in joined) or re.search(r"\S#", joined):
         return None
