@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
-from newsbot.middlewares.downloader import looks_blocked
+import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse
+from scrapy.utils.misc import build_from_crawler
+
+from newsbot.extensions.report import CrawlerLogCount
+from newsbot.middlewares.downloader import BlockDetectionMiddleware, looks_blocked
+from newsbot.reasons import Blocked
 from newsbot.snapshot_server import SnapshotServer
 from newsbot.store import SqliteSeenStore
+from tests.components import make_crawler, run
 from tests.conftest import SNAPSHOT
 from tests.crawling import run_crawl
 from tests.snapshot_copies import copy_snapshot
@@ -179,3 +188,29 @@ def test_a_section_fails_for_its_articles_only_where_they_were_fetched(tmp_path)
         ]
 
     run(scenario())
+
+
+def test_each_crawler_of_a_process_counts_its_own_errors_and_those_that_name_no_crawler(tmp_path):
+    # `scrapy crawlall`: a site blocked or failing must not fail the others on NEWSBOT_MAX_ERRORS.
+    async def errors_counted() -> list[int]:
+        crawlers = []
+        for name in ("spacewar", "marsdaily"):
+            (tmp_path / name).mkdir()
+            crawlers.append(make_crawler(tmp_path / name, name))
+        counters = [build_from_crawler(CrawlerLogCount, crawler) for crawler in crawlers]
+        for counter, crawler in zip(counters, crawlers, strict=True):
+            counter.spider_opened(crawler.spider)
+        try:
+            url = "https://www.spacewar.com/superpowers.html"
+            with pytest.raises(Blocked):
+                build_from_crawler(BlockDetectionMiddleware, crawlers[0]).process_response(
+                    Request(url), HtmlResponse(url, status=403, body=b"<title>Access denied</title>")
+                )
+            crawlers[1].spider.logger.error("an error of marsdaily's spider")
+            logging.getLogger("newsbot").error("an error naming no crawler")
+        finally:
+            for counter, crawler in zip(counters, crawlers, strict=True):
+                counter.spider_closed(crawler.spider, "finished")
+        return [crawler.stats.get_value("log_count/ERROR") for crawler in crawlers]
+
+    assert run(errors_counted()) == [2, 2]

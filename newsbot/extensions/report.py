@@ -19,6 +19,7 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.extensions.logcount import LogCount
 from scrapy.utils.asyncio import create_looping_call
 
 from newsbot import keys
@@ -37,11 +38,29 @@ def run_report_path(stats: dict[str, Any]) -> Path | None:
     return beside(Path(delivery), REPORT_SUFFIX) if delivery else None
 
 
+class CrawlerLogCount(LogCount):
+    """Scrapy's log counts, which NEWSBOT_MAX_ERRORS judges, without the lines of another crawler
+    of the process (scrapy/scrapy#1362): under `scrapy crawlall` a healthy site failed on the errors
+    of a site that was down. A line that names no crawler nor spider still counts for each."""
+
+    def spider_opened(self, spider: Spider) -> None:
+        super().spider_opened(spider)
+        assert self.handler is not None
+        self.handler.addFilter(self._of_this_crawler)
+
+    def _of_this_crawler(self, record: logging.LogRecord) -> bool:
+        spider = getattr(record, "spider", None)
+        crawler = getattr(record, "crawler", None) or getattr(spider, "crawler", None)
+        return crawler is None or crawler is self.crawler
+
+
 class RunReport:
     def __init__(self, crawler: Crawler) -> None:
         assert crawler.stats is not None
         self.crawler = crawler
         self.stats = crawler.stats
+        # Its lines are this crawler's (CrawlerLogCount): a failed run's summary is no other's error.
+        self.log = logging.LoggerAdapter(logger, {"crawler": crawler})
         self.path: Path | None = None
         self.started = time.monotonic()
         self.missing: dict[str, list[str]] = {}  # articles listed but not had, by reason
@@ -74,7 +93,7 @@ class RunReport:
         self._write(report)
         pending = report["ledger"].get("pending")
         line = progress_line(spider.name, report["stats"], report["duration_seconds"], pending)
-        logger.info("%s%s", line, f"; report {self.path}" if self.path else "")
+        self.log.info("%s%s", line, f"; report {self.path}" if self.path else "")
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.progress is not None and self.progress.running:
@@ -94,8 +113,8 @@ class RunReport:
         self._write(report)
         for warning in report["fill_warnings"]:
             # Loud on purpose: a field emptying across a run is how a site redesign shows mid-life.
-            logger.warning("%s", warning)
-        logger.debug("Scrapy stats:\n%s", pprint.pformat(self.stats.get_stats()))  # STATS_DUMP is off
+            self.log.warning("%s", warning)
+        self.log.debug("Scrapy stats:\n%s", pprint.pformat(self.stats.get_stats()))  # STATS_DUMP is off
         self.report = report
 
     def engine_stopped(self) -> None:
@@ -110,7 +129,7 @@ class RunReport:
             report = {**report, "outcome": "failed", "failures": failures, "articles_written": written}
             self.stats.set_value(keys.STATS_OUTCOME, "failed")
         level = logging.INFO if report["outcome"] == "ok" else logging.ERROR
-        logger.log(level, summary_line(report, self.path))
+        self.log.log(level, summary_line(report, self.path))
 
     def _build(self, spider: Spider, reason: str | None) -> dict[str, Any]:
         stats = dict(self.stats.get_stats())
@@ -131,7 +150,7 @@ class RunReport:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             write_report(self.path, report)
         except OSError as error:
-            logger.error("cannot write the run report %s: %s", self.path, error.strerror or error)
+            self.log.error("cannot write the run report %s: %s", self.path, error.strerror or error)
             with contextlib.suppress(OSError):  # an earlier one says `running`: it would outlive the run
                 self.path.unlink(missing_ok=True)
             self.path = None  # the summary line then names no report
@@ -143,7 +162,7 @@ class RunReport:
         try:
             counts = ledger.ledger_counts(site)
         except Exception as error:  # the store may be what failed the run (Redis gone, a lock)
-            logger.error("The ledger could not be read for the run report: %s", error)
+            self.log.error("The ledger could not be read for the run report: %s", error)
             return {"error": str(error)}
         return {
             "retried": stats.get(keys.STATS_LEDGER_RETRIED_URLS, []),

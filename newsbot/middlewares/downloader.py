@@ -140,7 +140,7 @@ class RobotsMiddleware(RobotsTxtMiddleware):
     def _unreachable(self, netloc: str, line: str) -> None:
         self.unreachable[netloc] = line
         self._stats.inc_value(keys.STATS_ROBOTS_UNREACHABLE)
-        logger.error("%s", line)
+        logger.error("%s", line, extra={"crawler": self.crawler})
         self._robots_error(IgnoreRequest(line), netloc)
 
 
@@ -194,7 +194,10 @@ class BlockDetectionMiddleware:
     ) -> Response:
         if looks_blocked(response.status, response.body):
             self.crawler.stats.inc_value(keys.STATS_BLOCKED)
-            logger.error("Blocked: %s answered %d with a block page", request.url, response.status)
+            logger.error(
+                "Blocked: %s answered %d with a block page", request.url, response.status,
+                extra={"crawler": self.crawler},
+            )  # fmt: skip
             raise Blocked(f"block page at {request.url}")
         return response
 
@@ -232,7 +235,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
         if asked is not None and asked > self.retry_after_max:
             logger.error(
                 "Giving up %s: %d with Retry-After %.0f s, more than NEWSBOT_RETRY_AFTER_MAX=%.0f",
-                request.url, response.status, asked, self.retry_after_max,
+                request.url, response.status, asked, self.retry_after_max, extra={"crawler": self.crawler},
             )  # fmt: skip
             return response
         retry = super().process_response(request, response)
