@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 
 import pytest
 from scrapy.exceptions import CloseSpider
 
+from newsbot.cli.commands.crawl import lock_feed
 from newsbot.extensions.store import StoreExtension
 from tests.components import make_crawler, run
 from tests.conftest import SNAPSHOT
@@ -47,6 +49,26 @@ def test_two_identical_overwrite_exports_give_the_same_complete_file(tmp_path):
     assert _urls(target) == exported
     assert "13 articles written" in second.log and "0 known skipped" in second.log
     assert second.report == {} and not list(tmp_path.glob("*.report.json"))  # no delivery: no report
+
+
+def test_a_feed_file_another_run_is_writing_is_refused_in_one_line_and_left_as_it_was(tmp_path):
+    """Two `-O` runs at once: the second truncated the file the first was writing, both exit 0 (two
+    `-o` runs mixed their lines)."""
+    target = tmp_path / "sp.jsonl"
+    target.write_text('{"url": "a line the first run wrote"}\n', encoding="utf-8")
+    first = lock_feed(str(target))  # the first run, still writing
+    try:
+        second = _export(tmp_path, target)
+    finally:
+        assert first is not None
+        os.close(first)
+    assert second.returncode == 2
+    assert second.log.strip() == (
+        f"scrapy crawl: {target} is being written by another run (pid {os.getpid()}); "
+        f"its lock: {tmp_path / '.sp.jsonl.lock'}"
+    )
+    assert target.read_text(encoding="utf-8") == '{"url": "a line the first run wrote"}\n'
+    assert _export(tmp_path, target).returncode == 0  # once the first has ended
 
 
 def test_incremental_exports_skip_and_mark_like_the_writer(tmp_path):

@@ -8,12 +8,15 @@ import logging
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 
 from newsbot.cli.commands import EXIT_USAGE, check_settings, check_spiders, usage_errors_in_one_line
+from newsbot.delivery import Locked, hold_lock
 from newsbot.extensions.exports import exports_failed
 from newsbot.extensions.report import run_report_path
 from newsbot.keys import GOOD_FINISH_REASONS, STATS_OUTCOME, USAGE_FINISH_REASONS
@@ -35,6 +38,8 @@ class Command(ScrapyCrawlCommand):
             for name in self.spider_names(args, opts):
                 if (site_name := getattr(loader.load(name), "site_name", None)) is not None:
                     SpiderArguments.parse(opts.spargs).check_site(load_registry().site(site_name))
+            # Held until the process ends: the descriptors are never closed.
+            self.feed_locks = [lock_feed(str(uri)) for uri in self.settings.getdict("FEEDS")]
 
     def long_desc(self) -> str:
         return (
@@ -71,6 +76,24 @@ class Command(ScrapyCrawlCommand):
                 # On stderr whatever LOG_FILE says: under cron this line is the mail, and it names
                 # the report of this run, not one an earlier run left.
                 print(failure_line(name, status, crawler.settings, stats), file=sys.stderr)
+
+
+def lock_feed(uri: str) -> int | None:
+    """The lock of a feed file (`-o`, `-O`) while this run writes it, beside it; None for a feed that
+    is not one local file. A second `-O` run truncated the first's file as it wrote, a second `-o`
+    mixed its lines into the first's; raises UsageError naming the holder."""
+    url = urlsplit(uri)
+    if url.scheme not in ("", "file") or "%(" in uri:
+        return None
+    path = Path(url2pathname(url.path) if url.scheme else uri).absolute()
+    lock = path.with_name(f".{path.name}.lock")
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        return hold_lock(lock)
+    except Locked as holder:
+        raise UsageError(f"{path} is being written by another run (pid {holder}); its lock: {lock}") from None
+    except OSError as error:
+        raise UsageError(f"cannot write beside {path}: {error.strerror or error}") from None
 
 
 def failure_line(spider: str, status: int, settings: BaseSettings, stats: dict[str, Any]) -> str:
