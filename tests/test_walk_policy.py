@@ -348,3 +348,26 @@ def test_a_bounded_run_after_a_completed_walk_costs_the_next_walk_no_more_than_w
         assert urls(await through(_walk(after), *section_page(after, "superpowers", SECOND, page=2))) == []
 
     run(scenario())
+
+
+def test_a_next_page_the_run_has_walked_already_ends_the_walk_incomplete(tmp_path, caplog):
+    """A pager whose next link leads back to a page already walked (an "older" link to page 1, a
+    section sharing pages with another): Scrapy's duplicate filter drops the request, with no errback.
+    The walk then stops there: recorded complete, the pages past it would never be walked again."""
+    from scrapy import signals
+
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        await through(_walk(crawler), *section_page(crawler, "superpowers", FIRST))
+        looping = crawler.spider.section_request(Section(slug="superpowers", label="SUPERPOWERS"), FIRST, 3)
+        crawler.signals.send_catch_log(signal=signals.request_dropped, request=looping, spider=crawler.spider)
+        article = _articles(section_page(crawler, "superpowers", FIRST)[1])[0]
+        crawler.signals.send_catch_log(signal=signals.request_dropped, request=article, spider=crawler.spider)
+        crawler.signals.send_catch_log(
+            signal=run_judged, spider=crawler.spider, outcome="ok", reason="finished"
+        )
+        assert not _store(crawler).last_walk_completed("spacewar.com", "superpowers")
+        assert crawler.stats.get_value("newsbot/bounds/page_without_new_entries") == 1
+        assert f"{FIRST} was walked already (a pagination loop?); the walk of superpowers ends" in caplog.text
+
+    run(scenario())
