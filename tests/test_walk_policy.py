@@ -371,3 +371,24 @@ def test_a_next_page_the_run_has_walked_already_ends_the_walk_incomplete(tmp_pat
         assert f"{FIRST} was walked already (a pagination loop?); the walk of superpowers ends" in caplog.text
 
     run(scenario())
+
+
+def test_max_pages_cutting_a_walk_that_still_lists_new_articles_says_so(tmp_path, caplog):
+    """README's Scrapyd schedule bounds every run (`max_pages=3`): no walk completes, and what more
+    than three pages of new articles pushed past the bound no run fetched, with an ok summary and no
+    line. The summary says the bound when its last page still listed new articles, not when it listed none."""
+
+    async def walked(name, known):
+        crawler = make_crawler(tmp_path / name, max_pages="1")
+        response, outputs = section_page(crawler, "superpowers", FIRST)
+        _mark_known(crawler, _articles(outputs) if known else [])
+        assert SECOND not in urls(await through(_walk(crawler), response, outputs))
+        return crawler.stats.get_value("newsbot/bounds/max_pages")
+
+    async def scenario():
+        caplog.set_level("INFO")
+        assert await walked("new", known=False) == 1
+        assert "Section superpowers: page 1, the last max_pages allows, listed new articles" in caplog.text
+        assert await walked("known", known=True) is None
+
+    run(scenario())

@@ -173,6 +173,12 @@ class WalkPolicyMiddleware:
                 logger.warning(
                     "Section %s: walked %d pages, NEWSBOT_MAX_SECTION_PAGES; the walk ends", slug, page
                 )
+            elif not all_known:  # asked for (no warning), but new articles may wait past it: the summary says
+                self.stats.inc_value(keys.STATS_BOUND_MAX_PAGES)
+                logger.info(
+                    "Section %s: page %d, the last max_pages allows, listed new articles; those past it "
+                    "wait for a run with more pages", slug, page,
+                )  # fmt: skip
             return
         yield from next_pages
 
