@@ -106,6 +106,7 @@ STATS_BOUNDS_PREFIX = "newsbot/bounds/"
 STATS_BOUND_PAGES = STATS_BOUNDS_PREFIX + "section_page_limit"
 STATS_BOUND_LINKS = STATS_BOUNDS_PREFIX + "links_over_page_limit"
 STATS_BOUND_REPEAT = STATS_BOUNDS_PREFIX + "page_without_new_entries"
+STATS_BOUND_MAX_PAGES = STATS_BOUNDS_PREFIX + "max_pages"
 
 
 def stats_under(stats: Mapping[str, Any], prefix: str) -> dict[str, Any]:

@@ -136,3 +136,35 @@ def test_a_second_incremental_export_of_a_spider_on_one_store_is_refused_until_t
         second.get_extension(StoreExtension).lock_exports(second.spider)
 
     run(scenario())
+
+
+@pytest.mark.parametrize("overwrite", [False, True], ids=["-o", "-O"])
+def test_the_lines_a_killed_incremental_export_appended_are_marked_as_the_next_one_starts(
+    tmp_path, overwrite
+):
+    """`-o feed.jsonl` with NEWSBOT_INCREMENTAL_EXPORTS, killed: its lines are in the file, unmarked.
+    The next run appended them again (6 of 35 twice, exit 0) after a half-written line. Its start marks
+    them and cuts that line, as the writer settles a part; an `-O` run replaces the file: it marks none."""
+    from itemadapter import ItemAdapter
+
+    from newsbot.delivery import json_line
+    from tests.components import article_item
+
+    target = tmp_path / "feed.jsonl"
+    feeds = {
+        "FEEDS": {str(target): {"format": "jsonlines", "overwrite": overwrite}},
+        "NEWSBOT_INCREMENTAL_EXPORTS": True,
+    }
+    url = "https://www.spacewar.com/reports/Putin_tells_Xi_he_wants_to_ramp_up_military_cooperation_999.html"
+
+    async def scenario():
+        crawler = make_crawler(tmp_path, settings=feeds)
+        line = json_line(ItemAdapter(article_item(crawler, url)).asdict())
+        target.write_bytes(line + line[:40])
+        extension = crawler.get_extension(StoreExtension)
+        extension.lock_exports(crawler.spider)
+        assert extension.store.is_known_url(url) is not overwrite
+        assert target.read_bytes() == (line if not overwrite else line + line[:40])
+        extension.feed_exporter_closed()
+
+    run(scenario())

@@ -12,7 +12,6 @@ import threading
 import pytest
 
 from newsbot.middlewares.ledger import LedgerPolicy
-from newsbot.pipelines.writer import mark_unmarked_lines
 from newsbot.store import (
     Forgotten,
     KnownArticle,
@@ -21,6 +20,7 @@ from newsbot.store import (
     StoreBusyError,
     StoreError,
     known_article,
+    mark_unmarked_lines,
 )
 from newsbot.store.sqlite import SCHEMA_VERSION
 

@@ -90,6 +90,34 @@ def test_every_numeric_setting_is_checked_before_the_crawl(name):
     check_settings(Settings({name: "3"}))
 
 
+def test_an_empty_output_with_a_store_is_refused_before_the_crawl(capsys):
+    """`-s NEWSBOT_OUTPUT=` (Scrapyd's `-d setting=NEWSBOT_OUTPUT=$OUT` of an unset variable): the run
+    wrote its articles nowhere yet said "35 articles written" with exit 0, and let the ledger go of what
+    it owed (a feed's articles then lost once the feed moved on)."""
+    import argparse
+
+    from scrapy.settings import Settings
+
+    from newsbot.cli.commands.crawl import Command
+
+    def exit_status(*words):
+        command = Command()
+        command.settings = Settings()
+        command.settings.setmodule("newsbot.settings", priority="project")
+        parser = argparse.ArgumentParser(conflict_handler="resolve")  # as Scrapy makes it
+        command.add_options(parser)
+        try:
+            command.process_options(["spacewar"], parser.parse_args(["-s", "NEWSBOT_OUTPUT=", *words]))
+        except SystemExit as exit:
+            return exit.code
+        return 0
+
+    assert exit_status() == 2
+    assert "-s NEWSBOT_OUTPUT='': empty: the articles would be written nowhere" in capsys.readouterr().err
+    assert exit_status("-s", "NEWSBOT_STATE=") == 0  # no store: nothing remembered
+    assert exit_status("-O", "x.jsonl") == 0  # a complete feed export
+
+
 @pytest.mark.parametrize(
     ("template", "message"),
     [

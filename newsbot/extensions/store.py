@@ -4,6 +4,7 @@ NEWSBOT_STORE_CLASS: sqlite for one machine; the cluster add-on names its Redis 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from pathlib import Path
@@ -15,11 +16,12 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import load_object
+from w3lib.url import file_uri_to_path
 
 from newsbot.delivery import Locked, hold_lock
 from newsbot.extensions.exports import export_is_complete, exports_failed
 from newsbot.keys import FINISH_OUTPUT_LOCKED, FINISH_STORE_BUSY, FINISH_STORE_UNUSABLE, STATS_STORE_ERROR
-from newsbot.store.base import KnownArticle, SeenStore, StoreError, known_article
+from newsbot.store.base import KnownArticle, SeenStore, StoreError, known_article, mark_unmarked_lines
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +63,8 @@ class StoreExtension:
 
     def lock_exports(self, spider: Any) -> None:
         """One incremental export of a spider per store at a time: its marks come only once the export
-        is stored, so a second run meanwhile would export the same articles again."""
+        is stored, so a second run meanwhile would export the same articles again. Then what a killed
+        one left in an `-o` file is marked."""
         if (store_path := getattr(self.store, "path", None)) is None:
             return
         lock_path = Path(store_path).with_name(f".{spider.name}.exports.lock")
@@ -73,6 +76,13 @@ class StoreExtension:
                 "not starting. Its lock: %s", spider.name, store_path, holder, lock_path,
             )  # fmt: skip
             raise CloseSpider(FINISH_OUTPUT_LOCKED) from None
+        # A killed run's `-o` file holds lines it never marked: marked (a cut line cut) before this run
+        # appends the same articles again. One named by time is new each run: not found again.
+        for uri, options in self.crawler.settings.getdict("FEEDS").items():
+            with contextlib.suppress(KeyError, ValueError, FileNotFoundError):
+                path = Path(file_uri_to_path(str(uri) % {"name": spider.name}))
+                if options.get("format") in ("jsonlines", "jsonl", "jl") and not options.get("overwrite"):
+                    mark_unmarked_lines(path, self.store, cut=True)
 
     def item_scraped(self, item: Any) -> None:
         self.exported.append(known_article(ItemAdapter(item).asdict()))

@@ -62,6 +62,7 @@ class WalkPolicyMiddleware:
         crawler.signals.connect(middleware.section_page_failed, signal=section_page_failed)
         crawler.signals.connect(middleware.run_judged, signal=run_judged)
         crawler.signals.connect(middleware.feed_exporter_closed, signal=signals.feed_exporter_closed)
+        crawler.signals.connect(middleware.request_dropped, signal=signals.request_dropped)
         return middleware
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
@@ -84,6 +85,16 @@ class WalkPolicyMiddleware:
     def section_page_failed(self, slug: str, reason: str) -> None:
         self._begin(slug)  # not reached its end: the next run must not stop early on its account
         self.incomplete.add(slug)
+
+    def request_dropped(self, request: Request) -> None:
+        """A page the duplicate filter dropped (no errback) was walked already: a pager leading back."""
+        if request.meta.get(keys.KIND_META_KEY) == RequestKind.SECTION_PAGE.value:
+            slug = request.cb_kwargs["slug"]
+            self.incomplete.add(slug)
+            self.stats.inc_value(keys.STATS_BOUND_REPEAT)
+            logger.warning(
+                "%s was walked already (a pagination loop?); the walk of %s ends", request.url, slug
+            )
 
     def run_judged(self, spider: Any, outcome: str, reason: str) -> None:
         # A CLOSESPIDER_* limit is an ok end, but a bound: pages and articles asked for were dropped.
@@ -162,6 +173,12 @@ class WalkPolicyMiddleware:
                 logger.warning(
                     "Section %s: walked %d pages, NEWSBOT_MAX_SECTION_PAGES; the walk ends", slug, page
                 )
+            elif not all_known:  # asked for (no warning), but new articles may wait past it: the summary says
+                self.stats.inc_value(keys.STATS_BOUND_MAX_PAGES)
+                logger.info(
+                    "Section %s: page %d, the last max_pages allows, listed new articles; those past it "
+                    "wait for a run with more pages", slug, page,
+                )  # fmt: skip
             return
         yield from next_pages
 

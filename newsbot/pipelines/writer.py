@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import errno
-import json
 import logging
 import os
 from pathlib import Path
@@ -36,7 +35,7 @@ from newsbot.delivery import (
 from newsbot.extensions.report import settle_report
 from newsbot.extensions.store import seen_store
 from newsbot.reasons import NotWritten
-from newsbot.store import SeenStore, StoreError, known_article
+from newsbot.store import SeenStore, StoreError, known_article, mark_unmarked_lines
 
 logger = logging.getLogger(__name__)
 
@@ -238,50 +237,6 @@ class JsonLinesWriterPipeline:
     def _known(self, delivery: Path) -> bool:
         """A name the store counts lines under (a delivery taken away since) is not used again."""
         return self.store is not None and self.store.reconciled_bytes(str(delivery)) > 0
-
-
-def mark_unmarked_lines(
-    path: Path, store: SeenStore | None, name: str | None = None, *, cut: bool = False
-) -> tuple[int, int]:
-    """Mark known the articles of the lines past the offset the store has reconciled (a crash between a
-    line and its mark leaves some) as `name` (by default the path); `cut`: cut off a half-written last
-    line (a killed run's part). Returns (bytes cut off, lines newly marked)."""
-    name = name or str(path)
-    start = store.reconciled_bytes(name) if store is not None else 0
-    with path.open("r+b" if cut else "rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
-        if start > size:
-            logger.warning(
-                "%s is shorter than when last reconciled (%d < %d bytes); re-reading it", path, size, start
-            )
-            start = 0
-        handle.seek(start)
-        articles, end = [], start
-        for line in handle:
-            if not line.endswith(b"\n"):
-                break
-            end += len(line)
-            try:
-                articles.append(known_article(json.loads(line)))
-            except (ValueError, KeyError, TypeError):
-                logger.error(
-                    "%s: the line at byte %d is not an article record; left alone", path, end - len(line)
-                )
-        cut_off = size - end if cut else 0
-        if cut_off:
-            handle.truncate(end)
-            os.fsync(handle.fileno())
-            logger.warning(
-                "Repaired %s: cut off a half-written last line (%d bytes) of an interrupted run",
-                path,
-                cut_off,
-            )
-    marked = (
-        store.record_many(articles, output=name, reconciled_bytes=end)
-        if store is not None and end != start
-        else 0
-    )
-    return cut_off, marked
 
 
 def _errno_name(error: OSError) -> str:

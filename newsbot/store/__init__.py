@@ -9,5 +9,6 @@ from newsbot.store.base import StoreBusyError as StoreBusyError
 from newsbot.store.base import StoreError as StoreError
 from newsbot.store.base import default_state_path as default_state_path
 from newsbot.store.base import known_article as known_article
+from newsbot.store.base import mark_unmarked_lines as mark_unmarked_lines
 from newsbot.store.base import store_path_from_setting as store_path_from_setting
 from newsbot.store.sqlite import SqliteSeenStore as SqliteSeenStore

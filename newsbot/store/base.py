@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+logger = logging.getLogger(__name__)
 
 
 def default_state_path() -> Path:
@@ -140,3 +144,47 @@ def store_path_from_setting(value: str | None) -> Path | None:
     from newsbot.delivery import project_folder
 
     return project_folder() / os.path.expanduser(value)
+
+
+def mark_unmarked_lines(
+    path: Path, store: SeenStore | None, name: str | None = None, *, cut: bool = False
+) -> tuple[int, int]:
+    """Mark known the articles of the lines past the offset the store has reconciled (a crash between a
+    line and its mark leaves some) as `name` (by default the path); `cut`: cut off a half-written last
+    line (a killed run's part). Returns (bytes cut off, lines newly marked)."""
+    name = name or str(path)
+    start = store.reconciled_bytes(name) if store is not None else 0
+    with path.open("r+b" if cut else "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if start > size:
+            logger.warning(
+                "%s is shorter than when last reconciled (%d < %d bytes); re-reading it", path, size, start
+            )
+            start = 0
+        handle.seek(start)
+        articles, end = [], start
+        for line in handle:
+            if not line.endswith(b"\n"):
+                break
+            end += len(line)
+            try:
+                articles.append(known_article(json.loads(line)))
+            except (ValueError, KeyError, TypeError):
+                logger.error(
+                    "%s: the line at byte %d is not an article record; left alone", path, end - len(line)
+                )
+        cut_off = size - end if cut else 0
+        if cut_off:
+            handle.truncate(end)
+            os.fsync(handle.fileno())
+            logger.warning(
+                "Repaired %s: cut off a half-written last line (%d bytes) of an interrupted run",
+                path,
+                cut_off,
+            )
+    marked = (
+        store.record_many(articles, output=name, reconciled_bytes=end)
+        if store is not None and end != start
+        else 0
+    )
+    return cut_off, marked

@@ -34,6 +34,17 @@ class Command(ScrapyCrawlCommand):
             super().process_options(args, opts)
             assert self.settings is not None
             check_settings(self.settings)
+            settings = self.settings
+            if (
+                settings.get("NEWSBOT_OUTPUT") == ""
+                and settings.get("NEWSBOT_STATE") != ""
+                and not settings["FEEDS"]
+            ):
+                # The store would take the ledger's articles as had, and the report count them written.
+                raise UsageError(
+                    "-s NEWSBOT_OUTPUT='': empty: the articles would be written nowhere; give a file name, "
+                    "export with -o/-O, or crawl without a store (-s NEWSBOT_STATE=)"
+                )
             loader = check_spiders(self.settings, self.spider_names(args, opts))
             for name in self.spider_names(args, opts):
                 if (site_name := getattr(loader.load(name), "site_name", None)) is not None:
