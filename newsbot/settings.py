@@ -81,7 +81,7 @@ NEWSBOT_STORE_CLASS = "newsbot.store.sqlite.SqliteSeenStore"
 NEWSBOT_ARCHIVE = True
 EXTENSIONS = {
     "scrapy.extensions.logcount.LogCount": None,
-    "newsbot.extensions.report.CrawlerLogCount": 0,
+    "newsbot.logformatter.CrawlerLogCount": 0,
     "newsbot.extensions.store.StoreExtension": 0,
     "newsbot.extensions.report.RunReport": 500,
     "newsbot.extensions.archive.PageArchive": 600,

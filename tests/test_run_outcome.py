@@ -10,7 +10,7 @@ from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.utils.misc import build_from_crawler
 
-from newsbot.extensions.report import CrawlerLogCount
+from newsbot.logformatter import CrawlerLogCount
 from newsbot.middlewares.downloader import BlockDetectionMiddleware, looks_blocked
 from newsbot.reasons import Blocked
 from newsbot.snapshot_server import SnapshotServer

@@ -19,7 +19,6 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from scrapy.extensions.logcount import LogCount
 from scrapy.utils.asyncio import create_looping_call
 
 from newsbot import keys
@@ -36,22 +35,6 @@ def run_report_path(stats: dict[str, Any]) -> Path | None:
     """Beside the run's delivery; None without one (a feed export, a run refused at start)."""
     delivery = stats.get(keys.STATS_DELIVERY)
     return beside(Path(delivery), REPORT_SUFFIX) if delivery else None
-
-
-class CrawlerLogCount(LogCount):
-    """Scrapy's log counts, which NEWSBOT_MAX_ERRORS judges, without the lines of another crawler
-    of the process (scrapy/scrapy#1362): under `scrapy crawlall` a healthy site failed on the errors
-    of a site that was down. A line that names no crawler nor spider still counts for each."""
-
-    def spider_opened(self, spider: Spider) -> None:
-        super().spider_opened(spider)
-        assert self.handler is not None
-        self.handler.addFilter(self._of_this_crawler)
-
-    def _of_this_crawler(self, record: logging.LogRecord) -> bool:
-        spider = getattr(record, "spider", None)
-        crawler = getattr(record, "crawler", None) or getattr(spider, "crawler", None)
-        return crawler is None or crawler is self.crawler
 
 
 class RunReport:
