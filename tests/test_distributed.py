@@ -88,6 +88,9 @@ def two_workers(redis_server, manifest, tmp_path_factory) -> SimpleNamespace:
             worker.finish()
         requested = Counter(server.requested)
         walks_completed = completed_walks(url)
+        rerun = start_worker("r", server.url, machines[0], url, alone=True)  # nothing new meanwhile
+        rerun.finish()
+        requested_again = Counter(server.requested) - requested
         redis.Redis.from_url(url).flushdb()  # a Redis that lost its data, or a new one
         after_flush = [
             start_worker(name, server.url, machine, url) for name, machine in zip("cd", machines, strict=True)
@@ -95,7 +98,13 @@ def two_workers(redis_server, manifest, tmp_path_factory) -> SimpleNamespace:
         for worker in after_flush:
             worker.finish()
     return SimpleNamespace(
-        workers=workers, requested=requested, walks=walks_completed, after_flush=after_flush, out=out
+        workers=workers,
+        requested=requested,
+        walks=walks_completed,
+        rerun=rerun,
+        requested_again=requested_again,
+        after_flush=after_flush,
+        out=out,
     )
 
 
@@ -125,6 +134,22 @@ def test_two_workers_share_one_frontier_download_no_page_twice_and_deliver_every
 
 def test_the_last_worker_of_a_run_without_loss_records_its_walks_complete(two_workers):
     assert two_workers.walks == len(load_registry().site("spacewar").sections)
+
+
+def test_a_rerun_with_nothing_new_fetches_the_first_page_of_each_section_and_no_more(two_workers, manifest):
+    """The walks the last worker completed carry their first page's entries: the rerun meets them on its
+    first page, every entry known, and walks no further."""
+    assert two_workers.rerun.returncode == 0, two_workers.rerun.log[-3000:]
+    slugs = {section.slug for section in load_registry().site("spacewar").sections}
+    first_pages = [
+        section["pages"][0]
+        for section in manifest["sections"]
+        if section["site"] == "spacewar.com" and section["slug"] in slugs
+    ]
+    fetched = {path for path in two_workers.requested_again if not path.endswith("robots.txt")}
+    assert fetched - {"/www.spacewar.com/", "/www.spacewar.com/index.html"} == {
+        snapshot_request_path(page) for page in first_pages
+    }
 
 
 def test_an_emptied_store_is_rebuilt_from_each_machines_deliveries_and_at_worst_delivers_again(
@@ -723,14 +748,15 @@ def test_a_worker_with_other_arguments_than_its_runs_is_refused_as_it_joins(redi
     assert len(redis.Redis.from_url(redis_url).hkeys("spacewar:run")) == 1, "the refused worker joined"
 
 
-def test_both_stores_answer_what_was_known_by_a_time_and_count_no_attempt_for_a_deferred_entry(any_store):
-    """The walk's all-known stop asks what was known when a section's last walk completed; an entry
-    recorded as it was asked for (a feed's) or left out (`max_articles`) was not tried yet."""
+def test_both_stores_keep_the_first_page_of_a_walk_under_way_and_count_no_attempt_for_a_deferred_entry(
+    any_store,
+):
+    """A walk begun has no completed walk's first page to stop at; an entry recorded as it was asked for
+    (a feed's) or left out (`max_articles`) was not tried yet."""
     store = any_store
-    article = KnownArticle("https://www.spacewar.com/reports/a_999.html", "h", "spacewar.com")
-    store.record_many([article], output=None, reconciled_bytes=0)
-    assert store.known_urls([article.url], by="2000-01-01T00:00:00Z") == set()
-    assert store.known_urls([article.url], by="9999-01-01T00:00:00Z") == {article.url}
+    assert store.begin_walk("spacewar.com", "superpowers") is None
+    store.note_walk_top("spacewar.com", "superpowers", ["https://www.spacewar.com/reports/a_999.html"])
+    assert store.begin_walk("spacewar.com", "superpowers") is None  # noted, not completed
     url = "https://www.spacewar.com/reports/b_999.html"
     store.ledger_add(url, site="spacewar.com", section=None, reason="deferred")
     assert store.ledger_add(url, site="spacewar.com", section=None, reason="gone").attempts == 1

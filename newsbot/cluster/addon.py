@@ -20,7 +20,7 @@ from scrapy_redis.scheduler import Scheduler  # type: ignore[import-untyped]
 
 from newsbot.clock import utc_now_iso
 from newsbot.cluster import WORKER_SETTING
-from newsbot.cluster.store import MARKER, RETRIES_SETTING, TIMEOUT_SETTING, WALKS, RedisSeenStore
+from newsbot.cluster.store import MARKER, RETRIES_SETTING, TIMEOUT_SETTING, TOPS, WALKS, RedisSeenStore
 from newsbot.extensions.store import seen_store
 from newsbot.keys import FINISH_STORE_UNUSABLE, STATS_OUTCOME, STATS_STORE_ERROR
 from newsbot.signals import run_judged
@@ -47,7 +47,8 @@ redis.call('HSET', KEYS[4], ARGV[1], cjson.encode({ARGV[2], {queued, taken}}))
 return {queued, taken}
 """
 # KEYS: run, queue, the run's walks (-> how many workers left it incomplete), the store's walks, the
-# store's marker. ARGV: worker, its verdict, time, the marker it joined under, then each walk it began
+# store's marker, the store's first pages of the walks under way. ARGV: worker, its verdict, time, the
+# marker it joined under, then each walk it began
 # and 1 if it left it incomplete (a failed page, a bound), else 0. A marker gone or changed is a Redis
 # that lost its data during the run: a run on it is not ok. Sent again (Retry), it does not count twice.
 _FINISH = """
@@ -60,7 +61,10 @@ for _, state in ipairs(redis.call('HVALS', KEYS[1])) do if state ~= 'ok' then re
 if redis.call('ZCARD', KEYS[2]) > 0 then return -1 end
 local walks = redis.call('HGETALL', KEYS[3])
 for i = 1, #walks, 2 do
-  if walks[i + 1] == '0' then redis.call('HSET', KEYS[4], walks[i], ARGV[3]) end
+  if walks[i + 1] == '0' then
+    local top = redis.call('HGET', KEYS[6], walks[i]) or '[]'
+    redis.call('HSET', KEYS[4], walks[i], '[' .. cjson.encode(ARGV[3]) .. ',' .. top .. ']')
+  end
 end
 redis.call('DEL', KEYS[3])
 """
@@ -229,7 +233,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         # After the walk policy's own handler (connected as the spider middlewares were built, before
         # the engine built its scheduler): the store knows which walks this worker found complete.
         walks = [arg for walk in self.store.begun for arg in (walk, int(walk not in self.store.completed))]
-        keys = [self.run, self.queue_key, self.walks, WALKS, MARKER]
+        keys = [self.run, self.queue_key, self.walks, WALKS, MARKER, TOPS]
         # A CLOSESPIDER_* limit is an ok end, but it dropped the requests this worker held; an entry
         # refused is a request nobody fetched (junk, or one a worker of another version wrote).
         refused = self.stats.get_value(REFUSED, 0)
@@ -238,7 +242,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         args = [self.worker, outcome, utc_now_iso(), self.marker, *walks]
         # After the marks this worker made: one that failed stopped it, and its run is not ok.
         finish = self.store.marking.submit(
-            self.store.call, lambda client: client.eval(_FINISH, 5, *keys, *args)
+            self.store.call, lambda client: client.eval(_FINISH, 6, *keys, *args)
         )
         if finish.result() == "lost data":  # its frontier and marks went with it: the run is not ok
             self.store.trouble = f"Redis at {self.store.url} lost its data during the run"

@@ -36,10 +36,12 @@ from newsbot.store.base import Forgotten, KnownArticle, LedgerEntry, SeenStore, 
 logger = logging.getLogger(__name__)
 # Seconds per socket operation, and attempts after the first: together they bound a Redis call.
 TIMEOUT_SETTING, RETRIES_SETTING = "NEWSBOT_REDIS_TIMEOUT", "NEWSBOT_REDIS_RETRIES"
-# Hashes: URL -> JSON (articles, copies, ledger), content hash -> URL, walk -> the time it was completed
-# ("" while it is not), "<host>:<path>" of a delivery -> bytes reconciled. The marker: see the add-on.
-MARKER, ARTICLES, COPIES, LEDGER, HASHES, WALKS, OUTPUTS = (
-    f"newsbot:seen:{key}" for key in ("marker", "articles", "copies", "ledger", "hashes", "walks", "outputs")
+# Hashes: URL -> JSON (articles, copies, ledger), content hash -> URL, walk -> [when it was completed,
+# its first page's entries] ("" while it is not), walk -> the first page's entries of the walk under
+# way, "<host>:<path>" of a delivery -> bytes reconciled. The marker: see the add-on.
+MARKER, ARTICLES, COPIES, LEDGER, HASHES, WALKS, TOPS, OUTPUTS = (
+    f"newsbot:seen:{key}"
+    for key in ("marker", "articles", "copies", "ledger", "hashes", "walks", "tops", "outputs")
 )
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,6 +52,14 @@ def redacted(url: str) -> str:
 
 def walk_field(site: str, section: str) -> str:
     return json.dumps([site, section], ensure_ascii=False)
+
+
+def _completed(value: Any) -> tuple[str | None, list[str]]:
+    """When a walk completed and its first page's entries; a walk completed by a newsbot that kept
+    only the time has none: the next walk goes on to the end."""
+    if not value:
+        return None, []
+    return tuple(json.loads(value)) if value.startswith("[") else (value, [])
 
 
 def _guarded(default: Any = StoreError) -> Callable[[F], F]:
@@ -171,15 +181,11 @@ class RedisSeenStore(SeenStore):
         return bool(article or copy), owner
 
     @_guarded(set())
-    def known_urls(self, urls: Iterable[str], *, by: str | None = None) -> set[str]:
+    def known_urls(self, urls: Iterable[str]) -> set[str]:
         if not (wanted := list(dict.fromkeys(urls))):
             return set()
         written, copies = self.redis.pipeline().hmget(ARTICLES, wanted).hmget(COPIES, wanted).execute()  # type: ignore[attr-defined]
-        return {
-            url
-            for url, *records in zip(wanted, written, copies, strict=True)
-            if any(r and (by is None or json.loads(r)["first_seen"] <= by) for r in records)
-        }
+        return {url for url, *records in zip(wanted, written, copies, strict=True) if any(records)}
 
     @_guarded(None)
     def owner_of_hash(self, content_hash: str) -> str | None:
@@ -233,13 +239,17 @@ class RedisSeenStore(SeenStore):
 
     @_guarded(None)
     def last_walk_completed(self, site: str, section: str) -> str | None:
-        return self.redis.hget(WALKS, walk_field(site, section)) or None  # type: ignore[return-value]
+        return _completed(self.redis.hget(WALKS, walk_field(site, section)))[0]
 
     @_guarded(None)
-    def begin_walk(self, site: str, section: str) -> str | None:
+    def begin_walk(self, site: str, section: str) -> list[str] | None:
         self.begun.add(walk := walk_field(site, section))
         pipe: Any = self.redis.pipeline()  # begun ("" until completed) as sqlite keeps it: forget counts it
-        return pipe.hget(WALKS, walk).hsetnx(WALKS, walk, "").execute()[0] or None
+        return _completed(pipe.hget(WALKS, walk).hsetnx(WALKS, walk, "").execute()[0])[1] or None
+
+    @_guarded(None)
+    def note_walk_top(self, site: str, section: str, urls: list[str]) -> None:
+        self.redis.hset(TOPS, walk_field(site, section), json.dumps(urls, ensure_ascii=False))
 
     def complete_walks(self, site: str, sections: Iterable[str]) -> None:
         """Noted only: the run's last worker completes the walks no worker of it left incomplete."""

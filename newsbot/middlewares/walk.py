@@ -2,7 +2,9 @@
 requests the spider yields, which are fetched (known articles, `since`, `max_articles`, the
 all-known stop, `max_pages`, the page and link bounds). A walk is recorded complete only when the
 run was ok and finished (no CLOSESPIDER_* limit cut it), its export (if any) stored, no page failed
-and no bound cut the walk short: only what was known then stops a later walk early.
+and no bound cut the walk short. A later walk stops at a page whose entries are all known only once
+it has met an entry of that walk's first page: older pages were walked to their end, newer ones
+may hold what nothing wrote, however much of theirs other runs wrote.
 """
 
 from __future__ import annotations
@@ -46,8 +48,9 @@ class WalkPolicyMiddleware:
         self.overshoot = settings.getint("NEWSBOT_KNOWN_PAGES_OVERSHOOT")
         # Walks of this run: slug -> all-known pages still to walk past, None without a completed walk.
         self.walks: dict[str, int | None] = {}
-        # When the last walk of each section completed: only what was known then ends a walk.
-        self.completed: dict[str, str] = {}
+        # The first page's entries of each section's last complete walk, and the walks that met one.
+        self.tops: dict[str, set[str]] = {}
+        self.met_top: set[str] = set()
         # Walks that did not reach their end: a page failed, or a bound cut them short.
         self.incomplete: set[str] = set()
         # Entries each walk has listed so far, to tell a page that lists nothing new.
@@ -131,8 +134,14 @@ class WalkPolicyMiddleware:
         # Anything else (a healed section's first page) is not the walk's to judge.
         yield from (o for o in outputs if not is_article_request(o) and not _is_page(o, page + 1))
         listed = self.listed.setdefault(slug, set())
-        fresh = not listed.issuperset(listed_url(a) for a in articles)
-        listed.update(listed_url(a) for a in articles)
+        entries = [listed_url(a) for a in articles]
+        fresh = not listed.issuperset(entries)
+        listed.update(entries)
+        store = seen_store(self.crawler)
+        if page == 1 and store is not None:
+            store.note_walk_top(self.crawler.spider.site.host, slug, entries)  # type: ignore[union-attr]
+        if self.tops.get(slug, set()).intersection(entries):
+            self.met_top.add(slug)
         taken = articles[: self.max_links]
         if len(taken) < len(articles):
             self.incomplete.add(slug)
@@ -159,8 +168,8 @@ class WalkPolicyMiddleware:
                 logger.warning("%s lists nothing new to this walk (a pagination loop?); the walk ends", url)
             return
         overshoot = self.walks[slug]
-        if all_known and overshoot is not None and self._known_when_completed(slug, taken):
-            # Everything here was had by the last complete walk, and older pages hold older articles.
+        if all_known and overshoot is not None and slug in self.met_top:
+            # At or past the last complete walk's first page: every older page was walked to its end.
             if overshoot <= 0:
                 logger.info("%s: every entry is known; not walking further", url)
                 return
@@ -199,17 +208,10 @@ class WalkPolicyMiddleware:
                 chosen.append(request)
         return chosen, bool(urls) and set(urls) <= known, reached_since
 
-    def _known_when_completed(self, slug: str, requests: list[Request]) -> bool:
-        """Whether every entry was known when the last walk of `slug` completed, having walked every
-        page older than them. One learnt since (by a feed run, another section, a sister site) vouches
-        for no page past it: that page may hold articles newer than the walk that nothing wrote yet."""
-        urls = {listed_url(request) for request in requests}
-        return urls <= self._known(urls, by=self.completed[slug])
-
-    def _known(self, urls: Collection[str], by: str | None = None) -> set[str]:
-        """Of `urls`, those the store has (by that time), and those the ledger gave up on."""
+    def _known(self, urls: Collection[str]) -> set[str]:
+        """Of `urls`, those the store has, and those the ledger gave up on."""
         store = seen_store(self.crawler)
-        known = store.known_urls(urls, by=by) if store is not None and urls else set()
+        known = store.known_urls(urls) if store is not None and urls else set()
         ledger = self.crawler.get_spider_middleware(LedgerMiddleware)
         return known | ledger.given_up.intersection(urls) if ledger is not None else known
 
@@ -218,12 +220,11 @@ class WalkPolicyMiddleware:
             return
         store = seen_store(self.crawler)
         host = self.crawler.spider.site.host  # type: ignore[union-attr]  # a NetworkSpider walks
-        completed = store.begin_walk(host, slug) if store is not None else None
-        self.walks[slug] = self.overshoot if completed else None
-        if completed:
-            self.completed[slug] = completed
+        top = store.begin_walk(host, slug) if store is not None else None
+        self.walks[slug] = self.overshoot if top else None
+        self.tops[slug] = set(top or ())
         self.stats.inc_value(keys.STATS_WALKS_BEGUN)
-        if not completed:
+        if not top:
             logger.info("Section %s: no completed walk on record, walking it to the end", slug)
 
     def _ask(self, request: Request) -> bool:

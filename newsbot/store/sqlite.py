@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # 1: articles, copies, walks, outputs. 2: the ledger of articles not yet had. 3: the ledger's teasers.
-# 4: the delivery each article was written to.
-SCHEMA_VERSION = 4
+# 4: the delivery each article was written to. 5: the first page's entries of the walks.
+SCHEMA_VERSION = 5
 _OUR_TABLES = {"articles", "copies", "walks", "outputs", "ledger"}
 # sqlite's own wait on a lock is silent; it waits this long, then the store logs and waits again.
 _LOCK_POLL_SECONDS = 0.5
@@ -61,13 +61,16 @@ CREATE TABLE IF NOT EXISTS copies (
     site TEXT NOT NULL,
     first_seen TEXT NOT NULL
 );
--- completed_at: when the last complete walk ended. A later walk stops at a page whose entries were all
--- known by then: what a killed or bounded walk wrote since says nothing of the pages past it.
+-- top: the entries of the first page of the last complete walk (JSON), next_top those of the walk
+-- under way. A later walk stops at a page whose entries are all known only once it has met one of
+-- `top`: past it every page was walked to its end; before it, what other runs wrote vouches for nothing.
 CREATE TABLE IF NOT EXISTS walks (
     site TEXT NOT NULL,
     section TEXT NOT NULL,
     started_at TEXT NOT NULL,
     completed_at TEXT,
+    top TEXT,
+    next_top TEXT,
     PRIMARY KEY (site, section)
 );
 CREATE TABLE IF NOT EXISTS outputs (
@@ -164,7 +167,12 @@ class SqliteSeenStore(SeenStore):
         # running it and adding the columns that does not add to an older table, in one transaction.
         added = "".join(
             f"ALTER TABLE {table} ADD COLUMN {column} TEXT;"
-            for table, column in (("ledger", "summary"), ("articles", "delivery"))
+            for table, column in (
+                ("ledger", "summary"),
+                ("articles", "delivery"),
+                ("walks", "top"),
+                ("walks", "next_top"),
+            )
             if table in tables
             and column not in {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
         )
@@ -181,14 +189,12 @@ class SqliteSeenStore(SeenStore):
     def close(self) -> None:
         self._db.close()
 
-    def known_urls(self, urls: Iterable[str], *, by: str | None = None) -> set[str]:
-        """Which of `urls` were written, or skipped as copies of something written (`by` that time)."""
+    def known_urls(self, urls: Iterable[str]) -> set[str]:
+        """Which of `urls` were written, or skipped as copies of something written."""
         rows = self._db.execute(
             "SELECT url FROM articles WHERE url IN (SELECT value FROM json_each(?1)) "
-            "AND (?2 IS NULL OR first_seen <= ?2) "
-            "UNION SELECT url FROM copies WHERE url IN (SELECT value FROM json_each(?1)) "
-            "AND (?2 IS NULL OR first_seen <= ?2)",
-            (json.dumps(list(urls)), by),
+            "UNION SELECT url FROM copies WHERE url IN (SELECT value FROM json_each(?1))",
+            (json.dumps(list(urls)),),
         )
         return {url for (url,) in rows}
 
@@ -248,20 +254,28 @@ class SqliteSeenStore(SeenStore):
         ).fetchone()
         return row[0] if row else None
 
-    def begin_walk(self, site: str, section: str) -> str | None:
-        completed = self.last_walk_completed(site, section)
+    def begin_walk(self, site: str, section: str) -> list[str] | None:
+        row = self._db.execute(
+            "SELECT top FROM walks WHERE site = ? AND section = ? AND completed_at IS NOT NULL",
+            (site, section),
+        ).fetchone()
         self._write(
             "INSERT INTO walks (site, section, started_at, completed_at) VALUES (?, ?, ?, NULL) "
             "ON CONFLICT(site, section) DO UPDATE SET started_at = excluded.started_at",
             (site, section, utc_now_iso()),
         )
-        return completed
+        return json.loads(row[0]) if row and row[0] else None  # a walk of version 4 has none: walk on
+
+    def note_walk_top(self, site: str, section: str, urls: list[str]) -> None:
+        self._write(
+            "UPDATE walks SET next_top = ? WHERE site = ? AND section = ?", (json.dumps(urls), site, section)
+        )
 
     def complete_walks(self, site: str, sections: Iterable[str]) -> None:
         with self._transaction():
             for section in sections:
                 self._db.execute(
-                    "UPDATE walks SET completed_at = ? WHERE site = ? AND section = ?",
+                    "UPDATE walks SET completed_at = ?, top = next_top WHERE site = ? AND section = ?",
                     (utc_now_iso(), site, section),
                 )
 
