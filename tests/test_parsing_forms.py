@@ -133,3 +133,12 @@ def test_a_feed_in_any_of_its_sites_encodings_keeps_every_letter(declaration, en
 def test_a_noncharacter_the_page_names_as_an_entity_does_not_split_its_paragraph(entity):
     item = parse((b"Putin told Xi&nbsp;by", b"Putin told Xi&nbsp;" + entity + b"by"))
     assert item.paragraphs[-1].endswith("Putin told Xi by video link.")
+
+
+# Header and body forms a live page may print otherwise: each field right, or empty with a note.
+
+
+def test_a_place_with_figures_keeps_them():
+    item = parse((DATELINE, b"Area 51 NV (SPX) Oct 8, 2025"))
+    assert (item.dateline_place, item.agency, item.date_published) == ("Area 51 NV", "SPX", "2025-10-08")
+    assert not [note for note in item.notes if note.startswith("dateline")]
