@@ -224,6 +224,9 @@ NOT_DATELINES = [
     "Russian leader Vladimir Putin told ...",
     "The United States on Thursday announced the approval of a $1.23 billion sale of up to 400",
     "Launch is set for Oct 8, 2025",
+    # A date's label is no place: the page's update date is not its dateline.
+    "Updated Oct 10, 2025",
+    "Posted Oct 10, 2025 10:00 GMT",
     # A date in the place: "(AFP)" after it does not make "Moscow Dec 30, 2022" a place.
     "Moscow Dec 30, 2022 (AFP)",
     "It happened in 2022",

@@ -142,3 +142,18 @@ def test_a_place_with_figures_keeps_them():
     item = parse((DATELINE, b"Area 51 NV (SPX) Oct 8, 2025"))
     assert (item.dateline_place, item.agency, item.date_published) == ("Area 51 NV", "SPX", "2025-10-08")
     assert not [note for note in item.notes if note.startswith("dateline")]
+
+
+def test_an_update_date_before_the_dateline_is_not_the_dateline():
+    item = parse((HEADER, b'<span class="BHS">Updated Oct 10, 2025</span><br>' + HEADER))
+    assert (item.dateline, item.dateline_place, item.date_published) == (
+        DATELINE.decode(),
+        "Moscow",
+        "2022-12-30",
+    )
+
+
+def test_an_update_date_alone_leaves_the_dateline_empty_with_a_note():
+    item = parse((DATELINE, b"Updated Oct 10, 2025"))
+    assert (item.dateline, item.dateline_place, item.date_published) == (None, None, None)
+    assert "dateline: none found" in item.notes

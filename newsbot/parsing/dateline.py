@@ -76,6 +76,8 @@ _SPACES_RE = re.compile(r"(?:&nbsp;|&#160;|&#xa0;|\s)+", re.IGNORECASE)
 # Characters a place name is made of: "St. Louis", "Cergy-Pontoise", "Val-d'Oise", "Trinidad &
 # Tobago". Anything else (quotes, "$", ":", "!") means prose, not a place.
 _PLACE_PUNCTUATION = frozenset(" ,.'\u2019-&/()")
+# A first word that labels a date rather than naming a place: "Updated Oct 10, 2025".
+_DATE_LABELS = frozenset({"updated", "posted", "published", "modified", "revised"})
 # Lower-case words allowed inside a place name without an agency ("Rio de Janeiro", "Frankfurt am
 # Main"); every other word must be capitalised, which is what tells a place from a sentence.
 _PLACE_PARTICLES = frozenset({
@@ -114,7 +116,7 @@ def _is_place_name(place: str) -> bool:
     words = place.replace(",", " ").split()
     if len(words) > _MAX_PLACE_WORDS or not _place_chars_ok(place):
         return False
-    if words and not words[0][0].isupper():
+    if words and (not words[0][0].isupper() or words[0].lower() in _DATE_LABELS):
         return False
     return all(word[0].isupper() or word.lower() in _PLACE_PARTICLES for word in words)
 
