@@ -157,3 +157,15 @@ def test_an_update_date_alone_leaves_the_dateline_empty_with_a_note():
     item = parse((DATELINE, b"Updated Oct 10, 2025"))
     assert (item.dateline, item.dateline_place, item.date_published) == (None, None, None)
     assert "dateline: none found" in item.notes
+
+
+def test_a_body_start_marker_before_the_headline_starts_the_body_after_the_dateline():
+    marker = b"<!--body-2-incontainer.php-->"
+    item = parse((marker, b""), (b'<span class="BSection">', marker + b'\r\n<span class="BSection">'))
+    assert item.paragraphs[0].startswith("Russian leader Vladimir Putin")
+    assert (item.section, item.byline, item.date_published) == (
+        "SUPERPOWERS",
+        "by AFP Staff Writers",
+        "2022-12-30",
+    )
+    assert "body: start marker before the headline, started after the dateline" in item.notes

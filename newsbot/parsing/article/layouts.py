@@ -144,7 +144,13 @@ class Layout2022:
     @cached_property
     def body_region(self) -> tuple[range, int]:
         """The body's events and where the Related Links block may start."""
-        start = self._after_header_text() if self.body_start_at is None else self.body_start_at + 1
+        marker, headline = self.body_start_at, self.headline_element
+        if marker is None:
+            start = self._after_header_text("missing")
+        elif headline is not None and marker < self.page.end[headline]:
+            start = self._after_header_text("before the headline")
+        else:
+            start = marker + 1
         end = self.page.find([("end marker", self.body_end)], start)
         if end is not None:
             return range(start, end[0]), end[0] + 1
@@ -153,9 +159,9 @@ class Layout2022:
         self.notes.append(f"body: end marker missing, {how}")
         return range(start, stop), stop
 
-    def _after_header_text(self) -> int:
-        """Where the body starts without its start marker: after the dateline (else the byline)
-        and the element it closes, else after the headline."""
+    def _after_header_text(self, why: str) -> int:
+        """Where the body starts without its start marker after the headline (`why`: "missing"):
+        after the dateline (else the byline) and the element it closes, else after the headline."""
         page, dateline = self.page, self.dateline()
         start = page.end[self.headline_element] + 1 if self.headline_element is not None else 0
         target = collapse_spaces(dateline.raw if dateline else self.byline() or "")
@@ -164,13 +170,13 @@ class Layout2022:
             seen.append(item if kind == "text" else " ")  # tags separate words as spaces do
             length += len(item) if kind == "text" else 0
             if kind == "text" and target in collapse_spaces("".join(seen)):
-                self.notes.append("body: start marker missing, started after the dateline")
+                self.notes.append(f"body: start marker {why}, started after the dateline")
                 kind, after = page.events[index + 1] if index + 1 < len(page.events) else ("", item)
                 closes = kind == "end" and after.tag in _CLOSING_AFTER_HEADER
                 return index + 2 if closes else index + 1
             if length > HEADER_TEXT_REACH:
                 break
-        self.notes.append("body: start marker missing, started after the headline")
+        self.notes.append(f"body: start marker {why}, started after the headline")
         return start
 
     def url(self, fetched: str | None) -> str | None:
