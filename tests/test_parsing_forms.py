@@ -136,6 +136,7 @@ def test_a_noncharacter_the_page_names_as_an_entity_does_not_split_its_paragraph
 
 
 # Header and body forms a live page may print otherwise: each field right, or empty with a note.
+FIRST_PARAGRAPH = b"<p>Russian leader"
 
 
 def test_a_place_with_figures_keeps_them():
@@ -169,3 +170,39 @@ def test_a_body_start_marker_before_the_headline_starts_the_body_after_the_datel
         "2022-12-30",
     )
     assert "body: start marker before the headline, started after the dateline" in item.notes
+
+
+@pytest.mark.parametrize("separator", [b" - ", b" -- ", b" &#8212; ", b"</p><p>"])
+def test_a_wire_dateline_opening_the_body_is_read_with_a_note_where_the_header_has_none(separator):
+    item = parse(
+        (HEADER, b'<span class="BHS">by AFP Staff Writers</span>'),
+        (FIRST_PARAGRAPH, b"<p>" + DATELINE + separator + b"Russian leader"),
+    )
+    assert (item.dateline, item.dateline_place, item.agency, item.date_published) == (
+        DATELINE.decode(),
+        "Moscow",
+        "AFP",
+        "2022-12-30",
+    )
+    assert item.paragraphs[0].startswith("Russian leader Vladimir Putin")
+    assert "dateline: none in the header, read from the start of the body" in item.notes
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        b"<p>On Oct 8, 2025 - Russian leader",  # no agency vouches for it: prose
+        b"<p>Moscow (AFP) - Russian leader",  # no date
+        b"<p>Moscow (AFP) Dec 30, 2022 Russian leader",  # no separator: where it ends is a guess
+    ],
+)
+def test_a_body_opening_that_is_no_wire_dateline_stays_text(opening):
+    item = parse((HEADER, b'<span class="BHS">by AFP Staff Writers</span>'), (FIRST_PARAGRAPH, opening))
+    assert item.dateline is None and "dateline: none found" in item.notes
+    assert item.paragraphs[0].startswith(opening[3:].decode())
+
+
+def test_a_wire_dateline_in_the_body_is_text_where_the_header_has_one():
+    item = parse((FIRST_PARAGRAPH, b"<p>Paris (AFP) Dec 29, 2022 - Russian leader"))
+    assert (item.dateline, item.date_published) == (DATELINE.decode(), "2022-12-30")
+    assert item.paragraphs[0].startswith("Paris (AFP) Dec 29, 2022 - Russian leader")

@@ -36,6 +36,9 @@ _TITLE_SUFFIX = re.compile(r"\s+[-|]\s+[A-Za-z-]+\.com\s*$")
 # The elements whose end, right after the dateline, still belongs to the header.
 _CLOSING_AFTER_HEADER = frozenset({"span", "div", "td", "p", "b", "font"})
 _READ_MORE = re.compile(r"\A\s*read more\s*\Z", re.I)
+# Where a wire dateline opening the body ends: a dash ("Moscow (AFP) Dec 30, 2022 - Russian ..."),
+# or the end of its paragraph.
+_WIRE_DATELINE_END = re.compile(r"\s+[-\u2013\u2014]{1,2}\s+|\Z")
 DONATION_BOX = (
     ("donation box", Element("div", "donate")),
     ("donation box", Text(re.compile(r"Thanks for being here;", re.I))),
@@ -115,7 +118,7 @@ class Layout2022:
         if self.body_start_at is not None:
             return True
         return self.headline_element is not None and (
-            self.dateline() is not None or self.page.find([("end marker", self.body_end)]) is not None
+            self._header_dateline is not None or self.page.find([("end marker", self.body_end)]) is not None
         )
 
     @cached_property
@@ -162,7 +165,7 @@ class Layout2022:
     def _after_header_text(self, why: str) -> int:
         """Where the body starts without its start marker after the headline (`why`: "missing"):
         after the dateline (else the byline) and the element it closes, else after the headline."""
-        page, dateline = self.page, self.dateline()
+        page, dateline = self.page, self._header_dateline
         start = page.end[self.headline_element] + 1 if self.headline_element is not None else 0
         target = collapse_spaces(dateline.raw if dateline else self.byline() or "")
         seen, length = [], 0
@@ -227,6 +230,10 @@ class Layout2022:
         return self._byline_and_dateline[0]
 
     def dateline(self) -> Dateline | None:
+        return self._header_dateline or self._body_dateline[0]
+
+    @property
+    def _header_dateline(self) -> Dateline | None:
         return self._byline_and_dateline[1]
 
     @cached_property
@@ -277,6 +284,25 @@ class Layout2022:
         return None
 
     def paragraphs(self) -> list[str]:
+        """The body's text blocks; pictures, captions, header lines and a wire dateline left out."""
+        return self._body_dateline[1]
+
+    @cached_property
+    def _body_dateline(self) -> tuple[Dateline | None, list[str]]:
+        """Where the header has no dateline, a wire dateline opening the body ("Moscow (AFP) Dec 30,
+        2022 - Russian leader ..."), dated and with an agency to vouch for it, noted: (it, the
+        paragraphs without it)."""
+        paragraphs = self._body_blocks
+        end = _WIRE_DATELINE_END.search(paragraphs[0]) if paragraphs and not self._header_dateline else None
+        dateline = parse_dateline(paragraphs[0][: end.start()]) if end else None
+        if end is None or dateline is None or dateline.agency is None or dateline.date is None:
+            return None, paragraphs
+        self.notes.append("dateline: none in the header, read from the start of the body")
+        rest = paragraphs[0][end.end() :]
+        return dateline, [rest, *paragraphs[1:]] if rest else paragraphs[1:]
+
+    @cached_property
+    def _body_blocks(self) -> list[str]:
         """The body's text blocks; pictures, captions and header lines left out."""
         page, region, captions = self.page, self.body_region[0], self.unmarked_captions
         kept, skip_to = [], 0
@@ -287,7 +313,7 @@ class Layout2022:
                 skip_to = captions[item][1] if item in captions else page.end[item] + 1
             else:
                 kept.append((index, kind, item))
-        dateline = self.dateline()
+        dateline = self._header_dateline
         header = {self.byline(), dateline.raw if dateline else None, self.headline_text}
         return [text for text in text_blocks(kept) if text not in header]
 
