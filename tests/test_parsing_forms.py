@@ -136,6 +136,8 @@ def test_a_noncharacter_the_page_names_as_an_entity_does_not_split_its_paragraph
 
 
 # Header and body forms a live page may print otherwise: each field right, or empty with a note.
+PICTURE = b'<img src="https://www.spxdaily.com/images-lg/putin-xi-video-lg.jpg" width="400">'
+CAPTION = b'<span class="BCaption">Putin and Xi spoke by video link.</span>'
 FIRST_PARAGRAPH = b"<p>Russian leader"
 
 
@@ -206,3 +208,10 @@ def test_a_wire_dateline_in_the_body_is_text_where_the_header_has_one():
     item = parse((FIRST_PARAGRAPH, b"<p>Paris (AFP) Dec 29, 2022 - Russian leader"))
     assert (item.dateline, item.date_published) == (DATELINE.decode(), "2022-12-30")
     assert item.paragraphs[0].startswith("Paris (AFP) Dec 29, 2022 - Russian leader")
+
+
+@pytest.mark.parametrize("captioned", [CAPTION + b"<br>" + PICTURE, CAPTION])
+def test_a_caption_before_its_picture_or_without_one_is_not_lost_silently(captioned):
+    item = parse((PICTURE + b"<br>" + CAPTION, captioned))
+    assert [image.caption for image in item.images] == [None]
+    assert "images: a caption-class line no picture before it takes, not stored" in item.notes

@@ -323,16 +323,33 @@ class Layout2022:
         page, region = self.page, self.body_region[0]
         lead = http_url(base_url, page.meta("og:image"))
         images = {_picture_key(lead): Image(url=lead, caption=None)} if lead else {}
+        taken: set[Any] = set()
         for index in page.entered(region.start, region.stop, "img"):
             picture = page.events[index][1]
             src = http_url(base_url, _picture_source(picture))
             if src:
                 known = images.setdefault(_picture_key(src), Image(url=src, caption=None))
                 unmarked = self.unmarked_captions.get(picture, (None,))[0]
-                known.caption = known.caption or self._caption_after(picture, region) or unmarked
+                captions = self._captions_after(picture, region)
+                taken.update(captions)
+                known.caption = known.caption or self._caption_text(captions) or unmarked
+        # A caption before its picture, or with none: which picture it is of is not known.
+        lost = [
+            item
+            for _, kind, item in page.visible(region.start, region.stop)
+            if kind == "start" and has_class(item, self.caption_class) and item not in taken
+        ]
+        if self._caption_text(lost):
+            self.notes.append("images: a caption-class line no picture before it takes, not stored")
         return list(images.values())
 
-    def _caption_after(self, picture: Any, region: range) -> str | None:
+    def _caption_text(self, captions: list[Any]) -> str | None:
+        region = self.body_region[0]
+        return (
+            " ".join(filter(None, (clean_text(self.page.text_of(c, region.stop)) for c in captions))) or None
+        )
+
+    def _captions_after(self, picture: Any, region: range) -> list[Any]:
         """The caption-class elements after the picture in its block (a link around it left too),
         a photo credit the second; the block is the picture's own table when it is in a cell of one
         (the caption in the next row), not the layout's table around the body."""
@@ -346,8 +363,8 @@ class Layout2022:
             if (kind == "end" and item is block) or (kind == "start" and item.tag == "img"):
                 break
             if kind == "start" and has_class(item, self.caption_class):
-                captions.append(clean_text(page.text_of(item, region.stop)))
-        return " ".join(filter(None, captions)) or None
+                captions.append(item)
+        return captions
 
     @cached_property
     def unmarked_captions(self) -> dict[Any, tuple[str, int]]:
@@ -360,7 +377,7 @@ class Layout2022:
             if (
                 _picture_source(picture) is None
                 or block not in page.start
-                or self._caption_after(picture, region) is not None
+                or self._caption_text(self._captions_after(picture, region)) is not None
             ):
                 continue
             end = min(page.end.get(block, len(page.events)), region.stop)
