@@ -66,6 +66,9 @@ FAST_FORMS = [
     # A place with a word in parentheses: the agency is the last group, the one before the date.
     ("Vandenberg AFB (CA) (SPX) Oct 8, 2025", "Vandenberg AFB (CA)", "SPX", D(2025, 10, 8)),
     ("Abu Dhabi (UAE) (WAM) Oct 8, 2025", "Abu Dhabi (UAE)", "WAM", D(2025, 10, 8)),
+    # Figures in a place's name: the agency says where the place ends.
+    ("Area 51 NV (SPX) Oct 8, 2025", "Area 51 NV", "SPX", D(2025, 10, 8)),
+    ("Launch Complex 39A, Florida (SPX) Oct 8, 2025", "Launch Complex 39A, Florida", "SPX", D(2025, 10, 8)),
     # Non-breaking spaces, decoded or as entities, and doubled spaces.
     ("Moscow\xa0(AFP)\xa0Dec\xa030,\xa02022", "Moscow", "AFP", D(2022, 12, 30)),
     ("Moscow&nbsp;(AFP)&nbsp;Dec 30, 2022", "Moscow", "AFP", D(2022, 12, 30)),
@@ -221,6 +224,11 @@ NOT_DATELINES = [
     "Russian leader Vladimir Putin told ...",
     "The United States on Thursday announced the approval of a $1.23 billion sale of up to 400",
     "Launch is set for Oct 8, 2025",
+    # A date's label is no place: the page's update date is not its dateline.
+    "Updated Oct 10, 2025",
+    "Posted Oct 10, 2025 10:00 GMT",
+    # A date in the place: "(AFP)" after it does not make "Moscow Dec 30, 2022" a place.
+    "Moscow Dec 30, 2022 (AFP)",
     "It happened in 2022",
     "by AFP Staff Writers",
     "",
@@ -232,6 +240,12 @@ NOT_DATELINES = [
 
 @pytest.mark.parametrize("text", NOT_DATELINES)
 def test_not_a_dateline(text: str) -> None:
+    assert parse_dateline(text) is None
+
+
+@pytest.mark.parametrize("text", ["Area 51 NV Oct 8, 2025", "Area 51 NV 8 October 2025"])
+def test_a_place_with_figures_and_no_agency_is_never_cut_at_them(text: str) -> None:
+    # Without an agency, where the place ends is not known: no dateline rather than the place "Area".
     assert parse_dateline(text) is None
 
 

@@ -133,3 +133,85 @@ def test_a_feed_in_any_of_its_sites_encodings_keeps_every_letter(declaration, en
 def test_a_noncharacter_the_page_names_as_an_entity_does_not_split_its_paragraph(entity):
     item = parse((b"Putin told Xi&nbsp;by", b"Putin told Xi&nbsp;" + entity + b"by"))
     assert item.paragraphs[-1].endswith("Putin told Xi by video link.")
+
+
+# Header and body forms a live page may print otherwise: each field right, or empty with a note.
+PICTURE = b'<img src="https://www.spxdaily.com/images-lg/putin-xi-video-lg.jpg" width="400">'
+CAPTION = b'<span class="BCaption">Putin and Xi spoke by video link.</span>'
+FIRST_PARAGRAPH = b"<p>Russian leader"
+
+
+def test_a_place_with_figures_keeps_them():
+    item = parse((DATELINE, b"Area 51 NV (SPX) Oct 8, 2025"))
+    assert (item.dateline_place, item.agency, item.date_published) == ("Area 51 NV", "SPX", "2025-10-08")
+    assert not [note for note in item.notes if note.startswith("dateline")]
+
+
+def test_an_update_date_before_the_dateline_is_not_the_dateline():
+    item = parse((HEADER, b'<span class="BHS">Updated Oct 10, 2025</span><br>' + HEADER))
+    assert (item.dateline, item.dateline_place, item.date_published) == (
+        DATELINE.decode(),
+        "Moscow",
+        "2022-12-30",
+    )
+
+
+def test_an_update_date_alone_leaves_the_dateline_empty_with_a_note():
+    item = parse((DATELINE, b"Updated Oct 10, 2025"))
+    assert (item.dateline, item.dateline_place, item.date_published) == (None, None, None)
+    assert "dateline: none found" in item.notes
+
+
+def test_a_body_start_marker_before_the_headline_starts_the_body_after_the_dateline():
+    marker = b"<!--body-2-incontainer.php-->"
+    item = parse((marker, b""), (b'<span class="BSection">', marker + b'\r\n<span class="BSection">'))
+    assert item.paragraphs[0].startswith("Russian leader Vladimir Putin")
+    assert (item.section, item.byline, item.date_published) == (
+        "SUPERPOWERS",
+        "by AFP Staff Writers",
+        "2022-12-30",
+    )
+    assert "body: start marker before the headline, started after the dateline" in item.notes
+
+
+@pytest.mark.parametrize("separator", [b" - ", b" -- ", b" &#8212; ", b"</p><p>"])
+def test_a_wire_dateline_opening_the_body_is_read_with_a_note_where_the_header_has_none(separator):
+    item = parse(
+        (HEADER, b'<span class="BHS">by AFP Staff Writers</span>'),
+        (FIRST_PARAGRAPH, b"<p>" + DATELINE + separator + b"Russian leader"),
+    )
+    assert (item.dateline, item.dateline_place, item.agency, item.date_published) == (
+        DATELINE.decode(),
+        "Moscow",
+        "AFP",
+        "2022-12-30",
+    )
+    assert item.paragraphs[0].startswith("Russian leader Vladimir Putin")
+    assert "dateline: none in the header, read from the start of the body" in item.notes
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        b"<p>On Oct 8, 2025 - Russian leader",  # no agency vouches for it: prose
+        b"<p>Moscow (AFP) - Russian leader",  # no date
+        b"<p>Moscow (AFP) Dec 30, 2022 Russian leader",  # no separator: where it ends is a guess
+    ],
+)
+def test_a_body_opening_that_is_no_wire_dateline_stays_text(opening):
+    item = parse((HEADER, b'<span class="BHS">by AFP Staff Writers</span>'), (FIRST_PARAGRAPH, opening))
+    assert item.dateline is None and "dateline: none found" in item.notes
+    assert item.paragraphs[0].startswith(opening[3:].decode())
+
+
+def test_a_wire_dateline_in_the_body_is_text_where_the_header_has_one():
+    item = parse((FIRST_PARAGRAPH, b"<p>Paris (AFP) Dec 29, 2022 - Russian leader"))
+    assert (item.dateline, item.date_published) == (DATELINE.decode(), "2022-12-30")
+    assert item.paragraphs[0].startswith("Paris (AFP) Dec 29, 2022 - Russian leader")
+
+
+@pytest.mark.parametrize("captioned", [CAPTION + b"<br>" + PICTURE, CAPTION])
+def test_a_caption_before_its_picture_or_without_one_is_not_lost_silently(captioned):
+    item = parse((PICTURE + b"<br>" + CAPTION, captioned))
+    assert [image.caption for image in item.images] == [None]
+    assert "images: a caption-class line no picture before it takes, not stored" in item.notes

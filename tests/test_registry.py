@@ -60,3 +60,13 @@ def test_canonical_url_forces_https_www_and_drops_query_and_fragment():
         == "https://www.spacewar.com/reports/X_999.html"
     )
     assert canonical_url("https://Example.com/a?b=1#c") == "https://example.com/a?b=1"
+
+
+def test_old_news_urls_with_a_hyphenated_topic_are_articles():
+    # Cited by third parties: spacedaily.com/news/energy-tech-04zzzv.html, nuclear-blackmarket-02c.html.
+    registry = load_registry()
+    assert registry.is_article_url("https://www.spacedaily.com/news/mars-mers-04zzq.html")
+    assert registry.is_article_url("https://www.spacedaily.com/news/energy-tech-04zzzv.html")
+    assert registry.is_article_url("https://www.spacedaily.com/news/nuclear-blackmarket-02c.html")
+    assert not registry.is_article_url("https://www.spacedaily.com/news/mars-mers.html")
+    assert not registry.is_article_url("https://www.spacedaily.com/news/-04a.html")

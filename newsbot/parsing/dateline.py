@@ -43,10 +43,9 @@ _WEEKDAYS = (
     r"|fri(?:day)?|sat(?:urday)?|sun(?:day)?"
 )
 
-# The place: no digits (dates have them), and parentheses only around a word of its own ("Vandenberg
-# AFB (CA) (SPX)": the agency is the last group). Lazy, so it stops at the first "(AGENCY)" or
-# date rather than swallowing them.
-_PLACE = r"(?P<place>(?:[^()\d]|\([^()\d]{1,30}\)){0,80}?)[\s,]*"
+# The place: parentheses only around a word of its own ("Vandenberg AFB (CA) (SPX)": the agency is
+# the last group). Lazy, so it stops at the first "(AGENCY)" or date rather than swallowing them.
+_PLACE = r"(?P<place>(?:[^()]|\([^()\d]{1,30}\)){0,80}?)[\s,]*"
 # The agency: "AFP", "SPX", "RIA Novosti"; a letter first so "(2)" or "( )" is not an agency.
 _AGENCY = r"\((?P<agency>[^\W\d_][^()\d]{0,29})\)\s*"
 
@@ -62,8 +61,11 @@ _DATELINE_RE = re.compile(  # verbose: the spaces only separate the parts
 _AGENCY_SPLIT_RE = re.compile(
     _PLACE + _AGENCY + r"(?P<tail>(?!\s*\([^\W\d_][^()\d]{0,29}\)).*)", re.IGNORECASE
 )
-# ... or, without an agency, the date starts at the first month/weekday name or digit.
-_DATE_START_RE = re.compile(rf"\b(?:{_MONTHS}|{_WEEKDAYS})\b|\d", re.IGNORECASE)
+# ... or, without an agency, the date starts at the first month/weekday name, or number before
+# another or a month ("30 December", "2022-12-30"; not the 51 of "Area 51 NV 8 October 2025").
+_DATE_START_RE = re.compile(
+    rf"\b(?:{_MONTHS}|{_WEEKDAYS})\b|\d++(?:st|nd|rd|th)?[\s,./-]*(?=\d|(?:{_MONTHS})\b)", re.IGNORECASE
+)
 _MONTH_NAME_RE = re.compile(rf"\b(?:{_MONTHS})\b", re.IGNORECASE)
 _NUMERIC_DATE_RE = re.compile(r"(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,4})")
 _FOUR_DIGIT_YEAR_RE = re.compile(r"(?<!\d)\d{4}(?!\d)")
@@ -74,6 +76,8 @@ _SPACES_RE = re.compile(r"(?:&nbsp;|&#160;|&#xa0;|\s)+", re.IGNORECASE)
 # Characters a place name is made of: "St. Louis", "Cergy-Pontoise", "Val-d'Oise", "Trinidad &
 # Tobago". Anything else (quotes, "$", ":", "!") means prose, not a place.
 _PLACE_PUNCTUATION = frozenset(" ,.'\u2019-&/()")
+# A first word that labels a date rather than naming a place: "Updated Oct 10, 2025".
+_DATE_LABELS = frozenset({"updated", "posted", "published", "modified", "revised"})
 # Lower-case words allowed inside a place name without an agency ("Rio de Janeiro", "Frankfurt am
 # Main"); every other word must be capitalised, which is what tells a place from a sentence.
 _PLACE_PARTICLES = frozenset({
@@ -101,14 +105,18 @@ def normalise_spaces(text: str) -> str:
 
 
 def _place_chars_ok(place: str) -> bool:
-    return len(place) <= 80 and all(c.isalpha() or c in _PLACE_PUNCTUATION for c in place)
+    """Letters and punctuation; figures in a name ("Area 51 NV"), not in a date ("Moscow Dec 30, 2022")."""
+    a_date = any(c.isdigit() for c in place) and _MONTH_NAME_RE.search(place)
+    return len(place) <= 80 and all(c.isalnum() or c in _PLACE_PUNCTUATION for c in place) and not a_date
 
 
 def _is_place_name(place: str) -> bool:
     """Whether ``place`` reads as a place name, where no "(AGENCY)" vouches for the line: else
     "Launch is set for Oct 8, 2025" would be a dateline. An empty place passes ("Oct 8, 2025")."""
     words = place.replace(",", " ").split()
-    if len(words) > _MAX_PLACE_WORDS or not _place_chars_ok(place) or (words and not words[0][0].isupper()):
+    if len(words) > _MAX_PLACE_WORDS or not _place_chars_ok(place):
+        return False
+    if words and (not words[0][0].isupper() or words[0].lower() in _DATE_LABELS):
         return False
     return all(word[0].isupper() or word.lower() in _PLACE_PARTICLES for word in words)
 

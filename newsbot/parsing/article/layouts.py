@@ -36,6 +36,9 @@ _TITLE_SUFFIX = re.compile(r"\s+[-|]\s+[A-Za-z-]+\.com\s*$")
 # The elements whose end, right after the dateline, still belongs to the header.
 _CLOSING_AFTER_HEADER = frozenset({"span", "div", "td", "p", "b", "font"})
 _READ_MORE = re.compile(r"\A\s*read more\s*\Z", re.I)
+# Where a wire dateline opening the body ends: a dash ("Moscow (AFP) Dec 30, 2022 - Russian ..."),
+# or the end of its paragraph.
+_WIRE_DATELINE_END = re.compile(r"\s+[-\u2013\u2014]{1,2}\s+|\Z")
 DONATION_BOX = (
     ("donation box", Element("div", "donate")),
     ("donation box", Text(re.compile(r"Thanks for being here;", re.I))),
@@ -115,7 +118,7 @@ class Layout2022:
         if self.body_start_at is not None:
             return True
         return self.headline_element is not None and (
-            self.dateline() is not None or self.page.find([("end marker", self.body_end)]) is not None
+            self._header_dateline is not None or self.page.find([("end marker", self.body_end)]) is not None
         )
 
     @cached_property
@@ -144,7 +147,13 @@ class Layout2022:
     @cached_property
     def body_region(self) -> tuple[range, int]:
         """The body's events and where the Related Links block may start."""
-        start = self._after_header_text() if self.body_start_at is None else self.body_start_at + 1
+        marker, headline = self.body_start_at, self.headline_element
+        if marker is None:
+            start = self._after_header_text("missing")
+        elif headline is not None and marker < self.page.end[headline]:
+            start = self._after_header_text("before the headline")
+        else:
+            start = marker + 1
         end = self.page.find([("end marker", self.body_end)], start)
         if end is not None:
             return range(start, end[0]), end[0] + 1
@@ -153,10 +162,10 @@ class Layout2022:
         self.notes.append(f"body: end marker missing, {how}")
         return range(start, stop), stop
 
-    def _after_header_text(self) -> int:
-        """Where the body starts without its start marker: after the dateline (else the byline)
-        and the element it closes, else after the headline."""
-        page, dateline = self.page, self.dateline()
+    def _after_header_text(self, why: str) -> int:
+        """Where the body starts without its start marker after the headline (`why`: "missing"):
+        after the dateline (else the byline) and the element it closes, else after the headline."""
+        page, dateline = self.page, self._header_dateline
         start = page.end[self.headline_element] + 1 if self.headline_element is not None else 0
         target = collapse_spaces(dateline.raw if dateline else self.byline() or "")
         seen, length = [], 0
@@ -164,13 +173,13 @@ class Layout2022:
             seen.append(item if kind == "text" else " ")  # tags separate words as spaces do
             length += len(item) if kind == "text" else 0
             if kind == "text" and target in collapse_spaces("".join(seen)):
-                self.notes.append("body: start marker missing, started after the dateline")
+                self.notes.append(f"body: start marker {why}, started after the dateline")
                 kind, after = page.events[index + 1] if index + 1 < len(page.events) else ("", item)
                 closes = kind == "end" and after.tag in _CLOSING_AFTER_HEADER
                 return index + 2 if closes else index + 1
             if length > HEADER_TEXT_REACH:
                 break
-        self.notes.append("body: start marker missing, started after the headline")
+        self.notes.append(f"body: start marker {why}, started after the headline")
         return start
 
     def url(self, fetched: str | None) -> str | None:
@@ -221,6 +230,10 @@ class Layout2022:
         return self._byline_and_dateline[0]
 
     def dateline(self) -> Dateline | None:
+        return self._header_dateline or self._body_dateline[0]
+
+    @property
+    def _header_dateline(self) -> Dateline | None:
         return self._byline_and_dateline[1]
 
     @cached_property
@@ -271,6 +284,25 @@ class Layout2022:
         return None
 
     def paragraphs(self) -> list[str]:
+        """The body's text blocks; pictures, captions, header lines and a wire dateline left out."""
+        return self._body_dateline[1]
+
+    @cached_property
+    def _body_dateline(self) -> tuple[Dateline | None, list[str]]:
+        """Where the header has no dateline, a wire dateline opening the body ("Moscow (AFP) Dec 30,
+        2022 - Russian leader ..."), dated and with an agency to vouch for it, noted: (it, the
+        paragraphs without it)."""
+        paragraphs = self._body_blocks
+        end = _WIRE_DATELINE_END.search(paragraphs[0]) if paragraphs and not self._header_dateline else None
+        dateline = parse_dateline(paragraphs[0][: end.start()]) if end else None
+        if end is None or dateline is None or dateline.agency is None or dateline.date is None:
+            return None, paragraphs
+        self.notes.append("dateline: none in the header, read from the start of the body")
+        rest = paragraphs[0][end.end() :]
+        return dateline, [rest, *paragraphs[1:]] if rest else paragraphs[1:]
+
+    @cached_property
+    def _body_blocks(self) -> list[str]:
         """The body's text blocks; pictures, captions and header lines left out."""
         page, region, captions = self.page, self.body_region[0], self.unmarked_captions
         kept, skip_to = [], 0
@@ -281,7 +313,7 @@ class Layout2022:
                 skip_to = captions[item][1] if item in captions else page.end[item] + 1
             else:
                 kept.append((index, kind, item))
-        dateline = self.dateline()
+        dateline = self._header_dateline
         header = {self.byline(), dateline.raw if dateline else None, self.headline_text}
         return [text for text in text_blocks(kept) if text not in header]
 
@@ -291,16 +323,33 @@ class Layout2022:
         page, region = self.page, self.body_region[0]
         lead = http_url(base_url, page.meta("og:image"))
         images = {_picture_key(lead): Image(url=lead, caption=None)} if lead else {}
+        taken: set[Any] = set()
         for index in page.entered(region.start, region.stop, "img"):
             picture = page.events[index][1]
             src = http_url(base_url, _picture_source(picture))
             if src:
                 known = images.setdefault(_picture_key(src), Image(url=src, caption=None))
                 unmarked = self.unmarked_captions.get(picture, (None,))[0]
-                known.caption = known.caption or self._caption_after(picture, region) or unmarked
+                captions = self._captions_after(picture, region)
+                taken.update(captions)
+                known.caption = known.caption or self._caption_text(captions) or unmarked
+        # A caption before its picture, or with none: which picture it is of is not known.
+        lost = [
+            item
+            for _, kind, item in page.visible(region.start, region.stop)
+            if kind == "start" and has_class(item, self.caption_class) and item not in taken
+        ]
+        if self._caption_text(lost):
+            self.notes.append("images: a caption-class line no picture before it takes, not stored")
         return list(images.values())
 
-    def _caption_after(self, picture: Any, region: range) -> str | None:
+    def _caption_text(self, captions: list[Any]) -> str | None:
+        region = self.body_region[0]
+        return (
+            " ".join(filter(None, (clean_text(self.page.text_of(c, region.stop)) for c in captions))) or None
+        )
+
+    def _captions_after(self, picture: Any, region: range) -> list[Any]:
         """The caption-class elements after the picture in its block (a link around it left too),
         a photo credit the second; the block is the picture's own table when it is in a cell of one
         (the caption in the next row), not the layout's table around the body."""
@@ -314,8 +363,8 @@ class Layout2022:
             if (kind == "end" and item is block) or (kind == "start" and item.tag == "img"):
                 break
             if kind == "start" and has_class(item, self.caption_class):
-                captions.append(clean_text(page.text_of(item, region.stop)))
-        return " ".join(filter(None, captions)) or None
+                captions.append(item)
+        return captions
 
     @cached_property
     def unmarked_captions(self) -> dict[Any, tuple[str, int]]:
@@ -328,7 +377,7 @@ class Layout2022:
             if (
                 _picture_source(picture) is None
                 or block not in page.start
-                or self._caption_after(picture, region) is not None
+                or self._caption_text(self._captions_after(picture, region)) is not None
             ):
                 continue
             end = min(page.end.get(block, len(page.events)), region.stop)
