@@ -190,6 +190,30 @@ def test_a_section_fails_for_its_articles_only_where_they_were_fetched(tmp_path)
     run(scenario())
 
 
+def test_a_section_whose_new_articles_are_gone_has_nothing_unparsed_to_fail_for(tmp_path):
+    # A section whose one new article answered 404 (deleted since it was listed) failed the run with
+    # "none of its 1 new article(s) fetched could be parsed": the parser had no page to fail on.
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.python.failure import Failure
+
+    from newsbot.keys import KIND_META_KEY
+    from newsbot.middlewares.walk import WalkPolicyMiddleware
+    from tests.components import make_crawler, run, section_page, snapshot_response, through
+
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        response, outputs = section_page(crawler, "superpowers", "https://www.spacewar.com/superpowers.html")
+        await through(crawler.get_spider_middleware(WalkPolicyMiddleware), response, outputs)
+        article = next(o for o in outputs if o.meta.get(KIND_META_KEY) == "section_article")
+        failure = Failure(HttpError(snapshot_response(article, status=404, body=b""), "Ignoring non-200"))
+        failure.request = article  # type: ignore[attr-defined]  # as Scrapy sets it
+        assert list(crawler.spider.failed(failure)) == []
+        judged = _judged(crawler.stats.get_stats())
+        assert judged["failures"] == [] and crawler.stats.get_value("newsbot/missing/gone") == 1
+
+    run(scenario())
+
+
 def test_each_crawler_of_a_process_counts_its_own_errors_and_those_that_name_no_crawler(tmp_path):
     # `scrapy crawlall`: a site blocked or failing must not fail the others on NEWSBOT_MAX_ERRORS.
     async def errors_counted() -> list[int]:

@@ -90,7 +90,7 @@ def test_every_numeric_setting_is_checked_before_the_crawl(name):
     check_settings(Settings({name: "3"}))
 
 
-def test_an_empty_output_with_a_store_is_refused_before_the_crawl(capsys):
+def test_an_empty_output_with_a_store_is_refused_before_the_crawl(capsys, tmp_path, monkeypatch):
     """`-s NEWSBOT_OUTPUT=` (Scrapyd's `-d setting=NEWSBOT_OUTPUT=$OUT` of an unset variable): the run
     wrote its articles nowhere yet said "35 articles written" with exit 0, and let the ledger go of what
     it owed (a feed's articles then lost once the feed moved on)."""
@@ -115,6 +115,7 @@ def test_an_empty_output_with_a_store_is_refused_before_the_crawl(capsys):
     assert exit_status() == 2
     assert "-s NEWSBOT_OUTPUT='': empty: the articles would be written nowhere" in capsys.readouterr().err
     assert exit_status("-s", "NEWSBOT_STATE=") == 0  # no store: nothing remembered
+    monkeypatch.chdir(tmp_path)  # where the export (and its lock) would be
     assert exit_status("-O", "x.jsonl") == 0  # a complete feed export
 
 

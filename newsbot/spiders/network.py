@@ -280,8 +280,7 @@ class NetworkSpider(scrapy.Spider):
                 stats.inc_value(keys.STATS_ERROR_BAD_FEED)
             else:
                 self._section_page_failed(request.cb_kwargs["slug"], reason)
-        else:
-            stats.inc_value(f"{keys.STATS_SECTION_FETCHED_PREFIX}{request.cb_kwargs.get('origin')}")
+        else:  # not fetched: missed for its reason (the ledger asks again), and no page the parser failed
             listed = request.meta.get(keys.ARTICLE_META_KEY) or request.url
             section, summary = request.cb_kwargs.get("section"), request.cb_kwargs.get("summary")
             miss_article(
