@@ -537,6 +537,36 @@ def test_the_frontier_filters_a_seen_request_but_lets_the_hops_of_a_redirect_cha
     assert sorted(run(taken()), key=str) == [None, ["https://x/"]]
 
 
+def test_a_request_the_frontier_filters_is_told_as_scrapys_scheduler_tells_it(redis_url, tmp_path):
+    """request_dropped, which ends a walk incomplete when its next page was walked already (a pager
+    leading back): the frontier's filter said nothing, and the walk was recorded complete."""
+    from scrapy import signals
+
+    from newsbot.cluster.addon import ClusterScheduler
+    from newsbot.registry import Section
+    from tests.components import make_crawler, run
+
+    async def dropped() -> list[str]:
+        crawler = make_crawler(tmp_path, settings={"NEWSBOT_REDIS_URL": redis_url})
+        told: list[str] = []
+        crawler.signals.connect(
+            lambda request, spider: told.append(request.url), signal=signals.request_dropped, weak=False
+        )
+        crawler.stats.open_spider()
+        (scheduler := ClusterScheduler.from_crawler(crawler)).open(crawler.spider)
+        section = Section(slug="superpowers", label="SUPERPOWERS")
+        first = crawler.spider.section_request(section, "https://www.spacewar.com/superpowers.html", 1)
+        scheduler.enqueue_request(first)
+        assert scheduler.next_request() is not None
+        looping = crawler.spider.section_request(section, "https://www.spacewar.com/superpowers.html", 3)
+        scheduler.enqueue_request(looping)
+        assert scheduler.next_request() is None
+        seen_store(crawler).close()
+        return told
+
+    assert run(dropped()) == ["https://www.spacewar.com/superpowers.html"]
+
+
 def test_items_of_one_url_or_body_judged_at_once_while_redis_answers_are_written_once(
     redis_url, tmp_path, monkeypatch
 ):

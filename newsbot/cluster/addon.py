@@ -29,22 +29,25 @@ logger = logging.getLogger(__name__)
 REFUSED = "newsbot/redis/refused_payloads"
 # KEYS: duplicate filter, queue, run, the workers' last answers. ARGV: worker, a token of this call, how
 # many to take, then fingerprint ('' for none), score and entry of each request held since the last call.
-# A page's requests are queued (scrapy-redis's seen-check and push) and the next ones taken in one call;
-# a worker that takes any is running. A call sent again (redis-py's Retry, after a connection was cut
-# once Redis ran it) gets the answer it lost, not a second pop.
+# A page's requests are queued (scrapy-redis's seen-check and push) and the next ones taken in one call,
+# with the places (from 1) of those the filter dropped; a worker that takes any is running. A call sent
+# again (redis-py's Retry, after a connection was cut once Redis ran it) gets the answer it lost, not a
+# second pop.
 _FRONTIER = """
 local last = redis.call('HGET', KEYS[4], ARGV[1])
 if last and cjson.decode(last)[1] == ARGV[2] then return cjson.decode(last)[2] end
-local queued = 0
+local dropped = {}
 for i = 4, #ARGV, 3 do
   if ARGV[i] == '' or redis.call('SADD', KEYS[1], ARGV[i]) == 1 then
-    queued = queued + redis.call('ZADD', KEYS[2], ARGV[i + 1], ARGV[i + 2])
+    redis.call('ZADD', KEYS[2], ARGV[i + 1], ARGV[i + 2])
+  else
+    dropped[#dropped + 1] = (i - 1) / 3
   end
 end
 local taken = redis.call('ZPOPMIN', KEYS[2], ARGV[3])
 if #taken > 0 then redis.call('HSET', KEYS[3], ARGV[1], 'running') end
-redis.call('HSET', KEYS[4], ARGV[1], cjson.encode({ARGV[2], {queued, taken}}))
-return {queued, taken}
+redis.call('HSET', KEYS[4], ARGV[1], cjson.encode({ARGV[2], {dropped, taken}}))
+return {dropped, taken}
 """
 # KEYS: run, queue, the run's walks (-> how many workers left it incomplete), the store's walks, the
 # store's marker, the store's first pages of the walks under way. ARGV: worker, its verdict, time, the
@@ -88,6 +91,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         self.worker: str = crawler.settings[WORKER_SETTING]
         self.marker: bytes | str | None = None  # the store's, as the worker joined its run
         self.held: list[Any] = []
+        self.held_requests: list[Request] = []
         self.taken: list[str] = []
         # Taken at once, as many as can be downloaded at once: what a killed worker held is found again
         # by the walks it left incomplete.
@@ -174,6 +178,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         fingerprint = "" if unfiltered else self.crawler.request_fingerprinter.fingerprint(request).hex()
         entry = self.serializer.dumps(request.to_dict(spider=self.spider))
         self.held += [fingerprint, -request.priority, entry]
+        self.held_requests.append(request)
         return True
 
     def next_request(self) -> Request | None:
@@ -185,9 +190,18 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         ):
             wanted = self.taken_at_once - len(self.taken)
             args, self.held = [self.worker, uuid.uuid4().hex, wanted, *self.held], []
+            held, self.held_requests = self.held_requests, []
             keys = [self.dupefilter_key, self.queue_key, self.run, self.answers]
-            queued, taken = self.store.call(lambda client: client.eval(_FRONTIER, 4, *keys, *args)) or (0, [])
-            self.stats.inc_value("dupefilter/filtered", (len(args) - 3) // 3 - queued)
+            dropped, taken = self.store.call(lambda client: client.eval(_FRONTIER, 4, *keys, *args)) or (
+                [],
+                [],
+            )
+            self.stats.inc_value("dupefilter/filtered", len(dropped))
+            for place in dropped:  # as Scrapy's scheduler: a walk's next page dropped ends it incomplete
+                signal = signals.request_dropped
+                self.crawler.signals.send_catch_log(
+                    signal=signal, request=held[place - 1], spider=self.spider
+                )
             self.taken += taken[::2]
             self.drained = len(taken) < 2 * wanted
         while self.taken:
