@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
+from w3lib.url import file_uri_to_path
 
 from newsbot.cli.commands import EXIT_USAGE, check_settings, check_spiders, usage_errors_in_one_line
 from newsbot.delivery import Locked, hold_lock
@@ -93,10 +93,9 @@ def lock_feed(uri: str) -> int | None:
     """The lock of a feed file (`-o`, `-O`) while this run writes it, beside it; None for a feed that
     is not one local file. A second `-O` run truncated the first's file as it wrote, a second `-o`
     mixed its lines into the first's; raises UsageError naming the holder."""
-    url = urlsplit(uri)
-    if url.scheme not in ("", "file") or "%(" in uri:
+    if urlsplit(uri).scheme not in ("", "file") or "%(" in uri:
         return None
-    path = Path(url2pathname(url.path) if url.scheme else uri).absolute()
+    path = Path(file_uri_to_path(uri)).absolute()
     lock = path.with_name(f".{path.name}.lock")
     try:
         lock.parent.mkdir(parents=True, exist_ok=True)
