@@ -382,6 +382,25 @@ def test_entries_other_runs_wrote_while_a_walk_went_on_do_not_end_the_next_one(t
     run(scenario())
 
 
+def test_an_entry_featured_atop_every_first_page_does_not_vouch_for_the_pages_after_it(tmp_path):
+    """A featured entry pinned atop a section's first page is in every walk's first page: met there, it
+    ended the next walk at pages that other runs wrote (all known) before the one pushed in between."""
+
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        response, outputs = section_page(crawler, "superpowers", FIRST)
+        _, second = section_page(crawler, "superpowers", SECOND, page=2)
+        featured, pushed_in = _articles(outputs)[0], _articles(second)[0]
+        _mark_known(crawler, _articles(second)[1:])
+        _complete_a_walk(crawler, [featured, *_articles(second)[1:]])  # its first page then
+        _mark_known(crawler, _articles(outputs))  # the newest, written by other runs since
+        assert urls(await through(_walk(crawler), response, outputs)) == [SECOND]
+        let_out = await through(_walk(crawler), *section_page(crawler, "superpowers", SECOND, page=2))
+        assert urls(let_out)[0] == pushed_in.url
+
+    run(scenario())
+
+
 def test_a_next_page_the_run_has_walked_already_ends_the_walk_incomplete(tmp_path, caplog):
     """A pager whose next link leads back to a page already walked (an "older" link to page 1, a
     section sharing pages with another): Scrapy's duplicate filter drops the request, with no errback.

@@ -220,9 +220,10 @@ class WalkPolicyMiddleware:
             return
         store = seen_store(self.crawler)
         host = self.crawler.spider.site.host  # type: ignore[union-attr]  # a NetworkSpider walks
-        top = store.begin_walk(host, slug) if store is not None else None
+        top = (store.begin_walk(host, slug) if store is not None else None) or []
         self.walks[slug] = self.overshoot if top else None
-        self.tops[slug] = set(top or ())
+        # Its lower half: an entry featured atop every first page would vouch for pages never walked.
+        self.tops[slug] = set(top[len(top) // 2 :])
         self.stats.inc_value(keys.STATS_WALKS_BEGUN)
         if not top:
             logger.info("Section %s: no completed walk on record, walking it to the end", slug)
