@@ -3,8 +3,8 @@ requests the spider yields, which are fetched (known articles, `since`, `max_art
 all-known stop, `max_pages`, the page and link bounds). A walk is recorded complete only when the
 run was ok and finished (no CLOSESPIDER_* limit cut it), its export (if any) stored, no page failed
 and no bound cut the walk short. A later walk stops at a page whose entries are all known only once
-it has met an entry of that walk's first page: older pages were walked to their end, newer ones
-may hold what nothing wrote, however much of theirs other runs wrote.
+it has met an entry of the lower half of that walk's first page: older pages were walked to their
+end; newer ones may hold what nothing wrote, however much of theirs other runs wrote.
 """
 
 from __future__ import annotations
