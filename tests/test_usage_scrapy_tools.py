@@ -88,7 +88,9 @@ def test_every_inspection_tool_runs_without_store_output_or_report_and_the_comma
             ["parse", "-s", "NEWSBOT_MAX_ERRORS=abc", SEED],
             "-s NEWSBOT_MAX_ERRORS='abc': expected a whole number",
         ),
-        (["parse", "https://www.example.com/"], "no spider crawls https://www.example.com/; name one with"),
+        (["parse", "https://www.example.com/"], "no spider crawls https://www.example.com/: it is on no"),
+        # Offsite for every spider: refused without a word, exit 1, before.
+        (["parse", "--spider=spacewar", "https://www.example.com/"], "no spider crawls https://www.example"),
     ],
 )
 def test_an_inspection_tools_usage_error_is_one_line_and_exit_2(words, message):
