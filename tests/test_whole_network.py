@@ -123,3 +123,27 @@ def test_crawlall_usage_errors_are_one_line_and_exit_2(words, message, tmp_path)
     result = processes.run(command, ROOT, timeout=60)
     assert (result.returncode, result.stderr.count("\n")) == (2, 1), result.stderr
     assert result.stderr.startswith("scrapy crawlall: ") and message in result.stderr
+
+
+def test_a_spiders_feed_file_another_crawlall_is_writing_is_refused_in_one_line(tmp_path):
+    """`-O out/%(name)s.jsonl` twice at once: each spider's file truncated by the second run."""
+    import os
+
+    from newsbot.cli.commands.crawl import lock_feed
+
+    first = lock_feed(str(tmp_path / "marsdaily.jsonl"))  # the first run, still writing
+    try:
+        command = [
+            "scrapy",
+            "crawlall",
+            "-s",
+            "NEWSBOT_MIRROR=tests/site",
+            "-O",
+            f"{tmp_path}/%(name)s.jsonl",
+        ]
+        result = processes.run(command, ROOT, timeout=60)
+    finally:
+        assert first is not None
+        os.close(first)
+    assert (result.returncode, result.stderr.count("\n")) == (2, 1), result.stderr
+    assert f"{tmp_path / 'marsdaily.jsonl'} is being written by another run" in result.stderr

@@ -50,7 +50,12 @@ class Command(ScrapyCrawlCommand):
                 if (site_name := getattr(loader.load(name), "site_name", None)) is not None:
                     SpiderArguments.parse(opts.spargs).check_site(load_registry().site(site_name))
             # Held until the process ends: the descriptors are never closed.
-            self.feed_locks = [lock_feed(str(uri)) for uri in self.settings.getdict("FEEDS")]
+            feeds = [str(uri) for uri in self.settings.getdict("FEEDS")]
+            self.feed_locks = [
+                lock_feed(uri.replace("%(name)s", name))
+                for uri in feeds
+                for name in self.spider_names(args, opts)
+            ]
 
     def long_desc(self) -> str:
         return (
@@ -90,9 +95,10 @@ class Command(ScrapyCrawlCommand):
 
 
 def lock_feed(uri: str) -> int | None:
-    """The lock of a feed file (`-o`, `-O`) while this run writes it, beside it; None for a feed that
-    is not one local file. A second `-O` run truncated the first's file as it wrote, a second `-o`
-    mixed its lines into the first's; raises UsageError naming the holder."""
+    """The lock of a feed file (`-o`, `-O`; a spider's own in `crawlall`) while this run writes it,
+    beside it; None for a feed that is not one local file. A second `-O` run truncated the first's
+    file as it wrote, a second `-o` mixed its lines into the first's; raises UsageError naming the
+    holder."""
     if urlsplit(uri).scheme not in ("", "file") or "%(" in uri:
         return None
     path = Path(file_uri_to_path(uri)).absolute()
