@@ -62,6 +62,9 @@ def test_unregistered_section_is_found_in_the_navigation_and_a_bogus_one_fails_l
     assert "superpowers (SUPERPOWERS)" in bogus.log and "missile-defense (MISSILE DEFENSE)" in bogus.log
     # The run ended at once: only robots.txt and the home page were fetched.
     assert bogus.stats["downloader/response_count"] == 2
+    # Two lines that agree: the refusal, then `scrapy crawl`'s (no summary saying "failed" between).
+    assert "newsbot spacewar: failed - " not in bogus.log
+    assert bogus.log.strip().splitlines()[-1].startswith("newsbot spacewar: could not start (exit 2)")
 
 
 def test_max_pages_and_since_bound_the_walk(manifest, snapshot_server, tmp_path):

@@ -220,8 +220,13 @@ def test_a_worker_paused_past_every_timeout_and_resumed_is_waited_for_and_one_re
         wait_for_lines(other, 1)
         assert paused.proc.poll() is None, "the worker ended before it could be paused"
         paused.proc.send_signal(signal.SIGSTOP)
-        time.sleep(4)
-        # The other one has not finished the run (nor recorded its walks) while this one held requests.
+        stopped = time.monotonic()
+        # Past every timeout, and (a loaded machine crawls slowly) until the other one has emptied the
+        # frontier: it has not finished the run (nor recorded its walks) while this one held requests.
+        while time.monotonic() - stopped < 4 or (
+            "Frontier empty; waiting" not in other.log and time.monotonic() - stopped < 60
+        ):
+            time.sleep(0.2)
         waited = other.proc.poll() is None
         paused.proc.send_signal(signal.SIGCONT)
         paused.finish()

@@ -102,8 +102,8 @@ class RunReport:
 
     def engine_stopped(self) -> None:
         """The summary, once Scrapy has logged the spider's close: the last line of the run."""
-        if (report := self.report) is None:
-            return
+        if (report := self.report) is None or report["finish_reason"] in keys.USAGE_FINISH_REASONS:
+            return  # refused (an unknown section, a locked folder): its own line said why
         if exports_failed(self.stats.get_stats(), self.crawler.settings):
             # Scrapy stores the feeds as the spider closes, after the verdict: the line says it failed.
             failures = [*report["failures"], "a feed export could not be stored"]
