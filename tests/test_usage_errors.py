@@ -32,6 +32,10 @@ def _crawl(*words: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
         (["spacewar", "-s", "NEWSBOT_RETRY_BACKOFF=-1"], "-s NEWSBOT_RETRY_BACKOFF='-1': expected a number"),
         (["spacewar", "-s", "NEWSBOT_INCREMENTAL_EXPORTS=maybe"], "expected True or False"),
         (["spacewar", "-s", "NEWSBOT_ARCHIVE=maybe"], "-s NEWSBOT_ARCHIVE='maybe': expected True or False"),
+        # Scrapy's limits, which bound a run as README says: a traceback, or -1 ending it at once, "ok".
+        (["spacewar", "-s", "CLOSESPIDER_ITEMCOUNT=abc"], "CLOSESPIDER_ITEMCOUNT='abc': expected a whole"),
+        (["spacewar", "-s", "CLOSESPIDER_PAGECOUNT=-1"], "CLOSESPIDER_PAGECOUNT='-1': expected a whole"),
+        (["spacewar", "-s", "CLOSESPIDER_TIMEOUT=soon"], "CLOSESPIDER_TIMEOUT='soon': expected a number"),
         (["spacewar", "-s", "NEWSBOT_MIRROR=not-a-url"], "'not-a-url': not a URL and not a folder"),
         (["spacewar", "-s", "NEWSBOT_MIRROR=ftp://x/"], "expected an http(s):// or file:// URL, or a folder"),
         # A misspelt name was read by nothing: the run went to the live sites instead of the copy.

@@ -37,8 +37,8 @@ INSPECTION_SETTINGS: dict[str, Any] = {
 
 
 def check_settings(settings: BaseSettings) -> None:
-    """Raises UsageError, one line naming the setting, for the first NEWSBOT_* value that is not of
-    the type of its default in newsbot/settings.py, or is a number below 0: before the crawl, not as
+    """Raises UsageError, one line naming the setting, for the first NEWSBOT_* (or CLOSESPIDER_*) value
+    that is not of the type of its default, or is a number below 0: before the crawl, not as
     a traceback at the end of a run that fetched everything (`-s NEWSBOT_MAX_ERRORS=abc`)."""
     import newsbot.settings
 
@@ -50,8 +50,15 @@ def check_settings(settings: BaseSettings) -> None:
             raise UsageError(f"-s {name}: unknown setting{hint} (README lists them)")
     expected = {bool: "True or False", int: "a whole number of 0 or more", float: "a number of 0 or more"}
     read = {bool: BaseSettings.getbool, int: BaseSettings.getint, float: BaseSettings.getfloat}
-    for name, default in vars(newsbot.settings).items():
-        if not name.startswith("NEWSBOT_") or type(default) not in read or settings.get(name) is None:
+    # And Scrapy's limits that bound a run (README), as its CloseSpider reads them.
+    counts = ("ITEMCOUNT", "PAGECOUNT", "ERRORCOUNT", "TIMEOUT_NO_ITEM", "PAGECOUNT_NO_ITEM")
+    limits = {**{f"CLOSESPIDER_{name}": 0 for name in counts}, "CLOSESPIDER_TIMEOUT": 0.0}
+    for name, default in {**limits, **vars(newsbot.settings)}.items():
+        if (
+            not name.startswith(("NEWSBOT_", "CLOSESPIDER_"))
+            or type(default) not in read
+            or settings.get(name) is None
+        ):
             continue
         try:
             fits = read[type(default)](settings, name) >= 0  # NaN is not >= 0 either
