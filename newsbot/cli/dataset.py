@@ -8,7 +8,6 @@ import contextlib
 import ctypes
 import datetime
 import glob
-import hashlib
 import json
 import logging
 import os
@@ -23,6 +22,7 @@ from typing import Any
 from newsbot.cli import CommandError, output_folder
 from newsbot.delivery import DELIVERY_SUFFIX, Locked, deliveries, hold_lock
 from newsbot.item import SCHEMA_VERSION, schema_validator, shipped_schema
+from newsbot.parsing.article import content_hash
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ PARSERS = {
     "timestamp[us, tz=UTC]": datetime.datetime.fromisoformat,
     "int64": _int64,
 }
-NO_TEXT = hashlib.sha256(b"").hexdigest()  # the content_hash of an empty body
+NO_TEXT = content_hash("")  # of an empty body
 NO_YEAR = "__HIVE_DEFAULT_PARTITION__"  # the hive name of a null partition value, which readers know
 
 
