@@ -5,11 +5,18 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
+
+
+def did_you_mean(name: str, known: Sequence[str]) -> str:
+    """`did you mean 'x'? ` naming the known name closest to a misspelt one, or nothing."""
+    close = difflib.get_close_matches(name, known, n=1)
+    return f"did you mean {close[0]!r}? " if close else ""
 
 
 @dataclass(frozen=True)
@@ -59,9 +66,7 @@ class Registry:
             if name in (site.name, site.host):
                 return site
         names = [site.name for site in self.sites]
-        close = difflib.get_close_matches(name, names, n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        raise KeyError(f"unknown site {name!r}; {hint}known: {', '.join(names)}")
+        raise KeyError(f"unknown site {name!r}; {did_you_mean(name, names)}known: {', '.join(names)}")
 
     def site_for_url(self, url: str) -> Site | None:
         """The network site a URL belongs to (www or bare host, any scheme), or None off the network."""

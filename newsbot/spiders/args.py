@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 import datetime
-import difflib
 from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError
 from scrapy.exceptions import UsageError
 
-from newsbot.registry import Site
+from newsbot.registry import Site, did_you_mean
 
 POSITIVE_INT_EXPECTED = "expected a whole number of 1 or more"
 _EXPECTED = {"since": "expected a day as YYYY-MM-DD", "source": "expected one of sections, feed"}
@@ -52,8 +51,7 @@ class SpiderArguments(BaseModel):
         given = {name: value for name, value in raw.items() if not name.startswith("_")}
         for name, value in given.items():
             if name not in names:
-                close = difflib.get_close_matches(name, names, n=1)
-                hint = f"did you mean {close[0]!r}? " if close else ""
+                hint = did_you_mean(name, names)
                 raise UsageError(f"-a {name}: unknown spider argument; {hint}known: {', '.join(names)}")
             if value is not None and not str(value).strip():
                 # `-a sections=` meant something; silently walking the default would not be it.

@@ -5,7 +5,6 @@ in one line, the Inspection mixin."""
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ from scrapy.spiderloader import SpiderLoaderProtocol, get_spider_loader
 
 from newsbot.delivery import check_template
 from newsbot.mirror import normalise_mirror
+from newsbot.registry import did_you_mean
 
 if TYPE_CHECKING:
     from scrapy.commands import ScrapyCommand as _ScrapyCommand
@@ -45,9 +45,9 @@ def check_settings(settings: BaseSettings) -> None:
     known = [name for name in vars(newsbot.settings) if name.startswith("NEWSBOT_")]
     for name in settings:
         if name.upper().startswith("NEWSBOT_") and name not in known:  # a misspelt name is read by nothing
-            close = difflib.get_close_matches(name.upper(), known, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise UsageError(f"-s {name}: unknown setting{hint} (README lists them)")
+            raise UsageError(
+                f"-s {name}: unknown setting; {did_you_mean(name.upper(), known)}README lists them"
+            )
     expected = {bool: "True or False", int: "a whole number of 0 or more", float: "a number of 0 or more"}
     read = {bool: BaseSettings.getbool, int: BaseSettings.getint, float: BaseSettings.getfloat}
     # And Scrapy's limits that bound a run (README), as its CloseSpider reads them.
@@ -80,8 +80,7 @@ def check_spiders(settings: BaseSettings, names: Iterable[str]) -> SpiderLoaderP
     known = loader.list()
     for name in names:
         if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
+            hint = did_you_mean(name, known)
             raise UsageError(f"unknown spider {name!r}; {hint}`scrapy list` shows all {len(known)}")
     return loader
 
