@@ -56,7 +56,7 @@ def test_a_feed_file_another_run_is_writing_is_refused_in_one_line_and_left_as_i
     `-o` runs mixed their lines)."""
     target = tmp_path / "sp.jsonl"
     target.write_text('{"url": "a line the first run wrote"}\n', encoding="utf-8")
-    first = lock_feed(str(target))  # the first run, still writing
+    first = lock_feed(target)  # the first run, still writing
     try:
         second = _export(tmp_path, target)
     finally:

@@ -131,7 +131,7 @@ def test_a_spiders_feed_file_another_crawlall_is_writing_is_refused_in_one_line(
 
     from newsbot.cli.commands.crawl import lock_feed
 
-    first = lock_feed(str(tmp_path / "marsdaily.jsonl"))  # the first run, still writing
+    first = lock_feed(tmp_path / "marsdaily.jsonl")  # the first run, still writing
     try:
         command = [
             "scrapy",

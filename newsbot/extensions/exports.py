@@ -7,15 +7,29 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy.exporters import CsvItemExporter
 from scrapy.settings import BaseSettings
+from w3lib.url import file_uri_to_path
 
 
 def export_is_complete(settings: BaseSettings) -> bool:
     """True when this run's output is a feed export that must not touch the seen-articles store."""
     return bool(settings.getdict("FEEDS")) and not settings.getbool("NEWSBOT_INCREMENTAL_EXPORTS")
+
+
+def feed_file(uri: str, spider: str) -> Path | None:
+    """The local file a feed's URI names for `spider`, as Scrapy fills it in; None for another storage,
+    or for a file named anew each run (`%(time)s`, `%(batch_id)d`)."""
+    if urlsplit(uri).scheme not in ("", "file"):
+        return None
+    try:
+        return Path(file_uri_to_path(uri % {"name": spider})).absolute()
+    except (KeyError, ValueError):  # a placeholder but the spider's name
+        return None
 
 
 def feeds_stored(stats: dict[str, Any], outcome: str = "success") -> int:

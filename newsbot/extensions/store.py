@@ -16,10 +16,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import load_object
-from w3lib.url import file_uri_to_path
 
 from newsbot.delivery import Locked, hold_lock
-from newsbot.extensions.exports import export_is_complete, exports_failed
+from newsbot.extensions.exports import export_is_complete, exports_failed, feed_file
 from newsbot.keys import FINISH_OUTPUT_LOCKED, FINISH_STORE_BUSY, FINISH_STORE_UNUSABLE, STATS_STORE_ERROR
 from newsbot.store.base import KnownArticle, SeenStore, StoreError, known_article, mark_unmarked_lines
 
@@ -79,9 +78,13 @@ class StoreExtension:
         # A killed run's `-o` file holds lines it never marked: marked (a cut line cut) before this run
         # appends the same articles again. One named by time is new each run: not found again.
         for uri, options in self.crawler.settings.getdict("FEEDS").items():
-            with contextlib.suppress(KeyError, ValueError, FileNotFoundError):
-                path = Path(file_uri_to_path(str(uri) % {"name": spider.name}))
-                if options.get("format") in ("jsonlines", "jsonl", "jl") and not options.get("overwrite"):
+            path = feed_file(str(uri), spider.name)
+            if (
+                path is not None
+                and options.get("format") in ("jsonlines", "jsonl", "jl")
+                and not options.get("overwrite")
+            ):
+                with contextlib.suppress(FileNotFoundError):
                     mark_unmarked_lines(path, self.store, cut=True)
 
     def item_scraped(self, item: Any) -> None:

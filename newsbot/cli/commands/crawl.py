@@ -8,16 +8,14 @@ import logging
 import sys
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
-from w3lib.url import file_uri_to_path
 
 from newsbot.cli.commands import EXIT_USAGE, check_settings, check_spiders, usage_errors_in_one_line
 from newsbot.delivery import Locked, hold_lock
-from newsbot.extensions.exports import exports_failed
+from newsbot.extensions.exports import exports_failed, feed_file
 from newsbot.extensions.report import run_report_path
 from newsbot.keys import GOOD_FINISH_REASONS, STATS_OUTCOME, USAGE_FINISH_REASONS
 from newsbot.registry import load_registry
@@ -51,11 +49,9 @@ class Command(ScrapyCrawlCommand):
                     SpiderArguments.parse(opts.spargs).check_site(load_registry().site(site_name))
             # Held until the process ends: the descriptors are never closed.
             feeds = [str(uri) for uri in self.settings.getdict("FEEDS")]
-            self.feed_locks = [
-                lock_feed(uri.replace("%(name)s", name))
-                for uri in feeds
-                for name in self.spider_names(args, opts)
-            ]
+            names = self.spider_names(args, opts)
+            files = {path for uri in feeds for name in names if (path := feed_file(uri, name)) is not None}
+            self.feed_locks = [lock_feed(path) for path in files]
 
     def long_desc(self) -> str:
         return (
@@ -94,14 +90,10 @@ class Command(ScrapyCrawlCommand):
                 print(failure_line(name, status, crawler.settings, stats), file=sys.stderr)
 
 
-def lock_feed(uri: str) -> int | None:
+def lock_feed(path: Path) -> int | None:
     """The lock of a feed file (`-o`, `-O`; a spider's own in `crawlall`) while this run writes it,
-    beside it; None for a feed that is not one local file. A second `-O` run truncated the first's
-    file as it wrote, a second `-o` mixed its lines into the first's; raises UsageError naming the
-    holder."""
-    if urlsplit(uri).scheme not in ("", "file") or "%(" in uri:
-        return None
-    path = Path(file_uri_to_path(uri)).absolute()
+    beside it. A second `-O` run truncated the first's file as it wrote, a second `-o` mixed its
+    lines into the first's; raises UsageError naming the holder."""
     lock = path.with_name(f".{path.name}.lock")
     try:
         lock.parent.mkdir(parents=True, exist_ok=True)
