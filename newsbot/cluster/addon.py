@@ -51,9 +51,9 @@ return {dropped, taken}
 """
 # KEYS: run, queue, the run's walks (-> how many workers left it incomplete), the store's walks, the
 # store's marker, the store's first pages of the walks under way. ARGV: worker, its verdict, time, the
-# marker it joined under, then each walk it began
-# and 1 if it left it incomplete (a failed page, a bound), else 0. A marker gone or changed is a Redis
-# that lost its data during the run: a run on it is not ok. Sent again (Retry), it does not count twice.
+# marker it joined under, then each walk it began and 1 if it left it incomplete (a failed page, a
+# bound), else 0. A marker gone or changed is a Redis that lost its data during the run: a run on it
+# is not ok. Sent again (Retry), it does not count twice.
 _FINISH = """
 if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return -1 end
 local verdict = redis.call('GET', KEYS[5]) == ARGV[4] and ARGV[2] or 'lost data'
@@ -90,8 +90,8 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         self.arguments = f"{name}:arguments"  # the spider arguments of the run's workers
         self.worker: str = crawler.settings[WORKER_SETTING]
         self.marker: bytes | str | None = None  # the store's, as the worker joined its run
-        self.held: list[Any] = []
-        self.held_requests: list[Request] = []
+        # Each request enqueued since the last call, with its fingerprint, score and queue entry.
+        self.held: list[tuple[Request, str, int, str]] = []
         self.taken: list[str] = []
         # Taken at once, as many as can be downloaded at once: what a killed worker held is found again
         # by the walks it left incomplete.
@@ -177,8 +177,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         unfiltered = request.dont_filter or request.meta.get("redirect_urls")
         fingerprint = "" if unfiltered else self.crawler.request_fingerprinter.fingerprint(request).hex()
         entry = self.serializer.dumps(request.to_dict(spider=self.spider))
-        self.held += [fingerprint, -request.priority, entry]
-        self.held_requests.append(request)
+        self.held.append((request, fingerprint, -request.priority, entry))
         return True
 
     def next_request(self) -> Request | None:
@@ -189,18 +188,18 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
             self.taken or (self.drained and (engine.downloader.active or not engine.scraper.slot.is_idle()))
         ):
             wanted = self.taken_at_once - len(self.taken)
-            args, self.held = [self.worker, uuid.uuid4().hex, wanted, *self.held], []
-            held, self.held_requests = self.held_requests, []
+            held, self.held = self.held, []
+            args: list[str | int] = [self.worker, uuid.uuid4().hex, wanted]
+            for _, fingerprint, score, entry in held:
+                args += [fingerprint, score, entry]
             keys = [self.dupefilter_key, self.queue_key, self.run, self.answers]
-            dropped, taken = self.store.call(lambda client: client.eval(_FRONTIER, 4, *keys, *args)) or (
-                [],
-                [],
-            )
+            answer = self.store.call(lambda client: client.eval(_FRONTIER, 4, *keys, *args))
+            dropped, taken = answer or ([], [])
             self.stats.inc_value("dupefilter/filtered", len(dropped))
             for place in dropped:  # as Scrapy's scheduler: a walk's next page dropped ends it incomplete
-                signal = signals.request_dropped
+                request = held[place - 1][0]
                 self.crawler.signals.send_catch_log(
-                    signal=signal, request=held[place - 1], spider=self.spider
+                    signals.request_dropped, request=request, spider=self.spider
                 )
             self.taken += taken[::2]
             self.drained = len(taken) < 2 * wanted
