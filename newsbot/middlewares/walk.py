@@ -140,7 +140,7 @@ class WalkPolicyMiddleware:
         store = seen_store(self.crawler)
         if page == 1 and store is not None:
             store.note_walk_top(self.crawler.spider.site.host, slug, entries)  # type: ignore[union-attr]
-        if self.tops.get(slug, set()).intersection(entries):
+        if self.tops[slug].intersection(entries):  # _begin read it
             self.met_top.add(slug)
         taken = articles[: self.max_links]
         if len(taken) < len(articles):
