@@ -324,13 +324,11 @@ class Layout2022:
         lead = http_url(base_url, page.meta("og:image"))
         images = {_picture_key(lead): Image(url=lead, caption=None)} if lead else {}
         taken: set[Any] = set()
-        for index in page.entered(region.start, region.stop, "img"):
-            picture = page.events[index][1]
+        for picture, captions in self._captions.items():
             src = http_url(base_url, _picture_source(picture))
             if src:
                 known = images.setdefault(_picture_key(src), Image(url=src, caption=None))
                 unmarked = self.unmarked_captions.get(picture, (None,))[0]
-                captions = self._captions_after(picture, region)
                 taken.update(captions)
                 known.caption = known.caption or self._caption_text(captions) or unmarked
         # A caption before its picture, or with none: which picture it is of is not known.
@@ -348,6 +346,14 @@ class Layout2022:
         return (
             " ".join(filter(None, (clean_text(self.page.text_of(c, region.stop)) for c in captions))) or None
         )
+
+    @cached_property
+    def _captions(self) -> dict[Any, list[Any]]:
+        """Each picture of the body, in order, with its caption-class elements: read once, for its
+        image and for whether it needs an unmarked caption."""
+        page, region = self.page, self.body_region[0]
+        pictures = (page.events[index][1] for index in page.entered(region.start, region.stop, "img"))
+        return {picture: self._captions_after(picture, region) for picture in pictures}
 
     def _captions_after(self, picture: Any, region: range) -> list[Any]:
         """The caption-class elements after the picture in its block (a link around it left too),
@@ -377,7 +383,7 @@ class Layout2022:
             if (
                 _picture_source(picture) is None
                 or block not in page.start
-                or self._caption_text(self._captions_after(picture, region)) is not None
+                or self._caption_text(self._captions[picture]) is not None
             ):
                 continue
             end = min(page.end.get(block, len(page.events)), region.stop)
