@@ -13,8 +13,6 @@ from newsbot.keys import STATS_OUTCOME
 from newsbot.registry import load_registry
 from newsbot.snapshot_server import SnapshotServer
 
-# Every site's spider: tests/site holds a home page, a section and articles of each.
-DEMO_SPIDERS = tuple(site.name for site in load_registry().sites)
 # In a folder the demo made: only such a folder, or an empty one, is the demo's to clear.
 DEMO_MARKER = ".newsbot-demo"
 
