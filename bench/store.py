@@ -8,7 +8,7 @@ article, as the writer pipeline marks each), `record_many` (batches, as the writ
 killed run left unmarked),
 `is_known_url` (one URL, as the downloader middleware and the dedupe pipeline ask) and `known_urls`
 (a section page's worth, as the spider asks). sqlite is `SqliteSeenStore`. Redis, when a
-`redis-server` binary is on PATH, is newsbot's `RedisSeenStore` (newsbot/cluster/store.py) where the
+`redis-server` binary is on PATH, is newsbot's `RedisSeenStore` (newsbot/store/redis.py) where the
 checkout has one, else a bare Redis set (SADD / SISMEMBER / SMISMEMBER, as scrapy-redis keeps its
 seen fingerprints); the server runs on a unix socket in a temp folder, without persistence.
 """
@@ -197,11 +197,11 @@ def child_sqlite(n: int, folder: Path) -> dict:
 
 
 def newsbot_redis_store() -> Any:
-    """newsbot's Redis store class, when this checkout has one (newsbot/cluster/store.py)."""
+    """newsbot's Redis store class, when this checkout has one (newsbot/store/redis.py)."""
     if importlib.util.find_spec("redis") is None:
         return None
     try:
-        module = importlib.import_module("newsbot.cluster.store")
+        module = importlib.import_module("newsbot.store.redis")
     except ImportError:
         return None
     return getattr(module, "RedisSeenStore", None)
@@ -273,7 +273,7 @@ def run(options: Options) -> Section:
     elif importlib.util.find_spec("redis") is None:
         redis_missing = "the `redis` Python client is not installed"
     elif newsbot_redis_store() is not None:
-        redis_name = "Redis (newsbot.cluster.store.RedisSeenStore)"
+        redis_name = "Redis (newsbot.store.redis.RedisSeenStore)"
         results[redis_name] = run_child("redis", n)
     else:
         redis_name = "Redis set (no newsbot Redis store here: a bare SADD/SISMEMBER set)"

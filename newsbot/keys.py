@@ -23,6 +23,9 @@ FINISH_OUTPUT_FAILED = "output_write_failed"
 FINISH_STORE_BUSY = "store_busy"  # locked by another process past NEWSBOT_STATE_BUSY_TIMEOUT
 FINISH_NO_SECTIONS = "no_sections"  # never `ok` with nothing done
 
+# Cluster mode: its Redis, and the worker's name there (the add-on sets it).
+REDIS_URL_SETTING, CLUSTER_WORKER_SETTING = "NEWSBOT_REDIS_URL", "NEWSBOT_CLUSTER_WORKER"
+
 KIND_META_KEY = "newsbot_kind"  # newsbot.spiders.priorities.RequestKind's value
 ARTICLE_META_KEY = "newsbot_article"  # the URL as listed (a redirected request's own is where it ended)
 LISTED_DATE_META_KEY = "newsbot_listed_date"  # `YYYY-MM-DD` the listing gives, for `-a since`

@@ -217,8 +217,8 @@ def test_redis_failing_on_the_marking_thread_as_the_run_closes_fails_the_run_in_
 def test_a_redis_timeout_that_bounds_nothing_is_refused_in_one_line(timeout):
     from scrapy.settings import BaseSettings
 
-    from newsbot.cluster.store import RedisSeenStore
     from newsbot.store import StoreError
+    from newsbot.store.redis import RedisSeenStore
 
     # 0 would make redis-py's sockets non-blocking, inf would wait for ever: neither stops a worker.
     settings = BaseSettings({"NEWSBOT_REDIS_TIMEOUT": timeout, "NEWSBOT_REDIS_RETRIES": 1})

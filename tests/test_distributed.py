@@ -23,11 +23,11 @@ from scrapy import Request
 import newsbot.settings
 from newsbot.cluster import codec
 from newsbot.cluster.codec import NotCarriable, Refused
-from newsbot.cluster.store import RedisSeenStore
 from newsbot.extensions.store import seen_store
 from newsbot.registry import load_registry
 from newsbot.spiders.loader import site_spiders
 from newsbot.store import Forgotten, KnownArticle, SqliteSeenStore
+from newsbot.store.redis import RedisSeenStore
 from tests.cluster_support import (
     SHARED,
     RedisProxy,
@@ -479,8 +479,8 @@ def test_the_last_worker_completes_the_walks_no_worker_of_the_run_left_incomplet
     failed page): only earth is complete, and only when every worker of the run was ok, finished, and
     Redis kept its data through the run."""
     from newsbot.cluster.addon import ClusterScheduler
-    from newsbot.cluster.store import MARKER, WALKS, walk_field
     from newsbot.keys import STATS_OUTCOME
+    from newsbot.store.redis import MARKER, WALKS, walk_field
     from tests.components import make_crawler, run
 
     async def judged() -> set[str]:

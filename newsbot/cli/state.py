@@ -20,10 +20,10 @@ def run(args: argparse.Namespace) -> int:
     and asks first, or takes --yes)."""
     if args.forget_section and not (args.site or args.all_sites):
         raise CommandError("--forget-section needs --site SITE, or --all-sites to forget it on every site")
-    store: Any  # SqliteSeenStore, or the cluster's RedisSeenStore
+    store: Any  # SqliteSeenStore, or the Redis store
     path: Any
     if args.redis:
-        from newsbot.cluster.store import RedisSeenStore, redacted
+        from newsbot.store.redis import RedisSeenStore, redacted
 
         try:
             store, path = RedisSeenStore(args.redis), redacted(args.redis)

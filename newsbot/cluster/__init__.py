@@ -9,16 +9,16 @@ import uuid
 
 from scrapy.settings import BaseSettings
 
-URL_SETTING, WORKER_SETTING = "NEWSBOT_REDIS_URL", "NEWSBOT_CLUSTER_WORKER"  # the add-on sets the worker
+from newsbot.keys import CLUSTER_WORKER_SETTING, REDIS_URL_SETTING
 
 
 class RedisAddon:
     def update_settings(self, settings: BaseSettings) -> None:
-        if not settings.get(URL_SETTING):
+        if not settings.get(REDIS_URL_SETTING):
             return
         worker = f"newsbot-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-        settings.set(WORKER_SETTING, worker, "addon")
+        settings.set(CLUSTER_WORKER_SETTING, worker, "addon")
         settings.set("SCHEDULER", f"{__name__}.addon.ClusterScheduler", "addon")
         settings.set("SCHEDULER_SERIALIZER", f"{__name__}.codec", "addon")
         # At the project's priority: settings.py's defaults yield to it, a -s on the command line wins.
-        settings.set("NEWSBOT_STORE_CLASS", f"{__name__}.store.RedisSeenStore", "project")
+        settings.set("NEWSBOT_STORE_CLASS", "newsbot.store.redis.RedisSeenStore", "project")

@@ -19,11 +19,10 @@ from scrapy.utils.request import request_from_dict
 from scrapy_redis.scheduler import Scheduler  # type: ignore[import-untyped]
 
 from newsbot.clock import utc_now_iso
-from newsbot.cluster import WORKER_SETTING
-from newsbot.cluster.store import MARKER, RETRIES_SETTING, TIMEOUT_SETTING, TOPS, WALKS, RedisSeenStore
 from newsbot.extensions.store import seen_store
-from newsbot.keys import FINISH_STORE_UNUSABLE, STATS_OUTCOME, STATS_STORE_ERROR
+from newsbot.keys import CLUSTER_WORKER_SETTING, FINISH_STORE_UNUSABLE, STATS_OUTCOME, STATS_STORE_ERROR
 from newsbot.signals import run_judged
+from newsbot.store.redis import MARKER, RETRIES_SETTING, TIMEOUT_SETTING, TOPS, WALKS, RedisSeenStore
 
 logger = logging.getLogger(__name__)
 REFUSED = "newsbot/redis/refused_payloads"
@@ -88,7 +87,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         self.queue_key, self.run, self.walks = f"{name}:requests", f"{name}:run", f"{name}:walks"
         self.answers = f"{name}:answers"
         self.arguments = f"{name}:arguments"  # the spider arguments of the run's workers
-        self.worker: str = crawler.settings[WORKER_SETTING]
+        self.worker: str = crawler.settings[CLUSTER_WORKER_SETTING]
         self.marker: bytes | str | None = None  # the store's, as the worker joined its run
         # Each request enqueued since the last call, with its fingerprint, score and queue entry.
         self.held: list[tuple[Request, str, int, str]] = []

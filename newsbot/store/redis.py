@@ -28,8 +28,7 @@ from scrapy.utils.asyncio import run_in_thread
 from scrapy.utils.defer import deferred_from_coro
 
 from newsbot.clock import utc_now_iso
-from newsbot.cluster import URL_SETTING, WORKER_SETTING
-from newsbot.keys import STATS_STORE_ERROR
+from newsbot.keys import CLUSTER_WORKER_SETTING, REDIS_URL_SETTING, STATS_STORE_ERROR
 from newsbot.reasons import DEFERRED
 from newsbot.store.base import Forgotten, KnownArticle, LedgerEntry, SeenStore, StoreError
 
@@ -113,7 +112,7 @@ class RedisSeenStore(SeenStore):
                     max(settings.getint(RETRIES_SETTING), 0),
                     supported_errors=(redis.ConnectionError,),
                 ),
-                client_name=settings.get(WORKER_SETTING),
+                client_name=settings.get(CLUSTER_WORKER_SETTING),
                 # Text; a byte that is not UTF-8 (a planted entry) kept as a surrogate, for the codec.
                 decode_responses=True,
                 encoding_errors="surrogateescape",
@@ -124,7 +123,7 @@ class RedisSeenStore(SeenStore):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisSeenStore:
-        (store := cls(crawler.settings[URL_SETTING], crawler.settings)).call(redis.Redis.ping)
+        (store := cls(crawler.settings[REDIS_URL_SETTING], crawler.settings)).call(redis.Redis.ping)
         store.crawler = crawler  # now a failure stops the worker; at start it is StoreError (exit 2)
         # Before the run report's verdict (its extension is built after the store's): the marks still
         # queued are made, and a failure among them, too late to stop the worker, fails its run.
