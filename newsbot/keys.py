@@ -96,6 +96,7 @@ STATS_NAV_NOT_SECTIONS = "newsbot/navigation_not_sections"
 NOTE_SECTIONS_MOVED = "newsbot/notes/sections_moved"
 
 STATS_STORE_ERROR = "newsbot/store_error"
+STATS_REDIS_REFUSED = "newsbot/redis/refused_payloads"  # queue entries that are not newsbot requests
 STATS_OUTPUT_ERROR = "newsbot/output_error"
 # The ledger: requested again, written at last, given up (counts, and the URLs for the report).
 STATS_LEDGER_RETRIED = "newsbot/ledger/retried"

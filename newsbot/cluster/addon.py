@@ -13,19 +13,17 @@ from scrapy import Request, Spider, signals
 from scrapy.core.scheduler import BaseScheduler
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, DontCloseSpider
-from scrapy.utils.asyncio import call_later
 from scrapy.utils.misc import load_object
 from scrapy.utils.request import request_from_dict
 from scrapy_redis.scheduler import Scheduler  # type: ignore[import-untyped]
 
+from newsbot import keys
 from newsbot.clock import utc_now_iso
 from newsbot.extensions.store import seen_store
-from newsbot.keys import CLUSTER_WORKER_SETTING, FINISH_STORE_UNUSABLE, STATS_OUTCOME, STATS_STORE_ERROR
 from newsbot.signals import run_judged
 from newsbot.store.redis import MARKER, RETRIES_SETTING, TIMEOUT_SETTING, TOPS, WALKS, RedisSeenStore
 
 logger = logging.getLogger(__name__)
-REFUSED = "newsbot/redis/refused_payloads"
 # KEYS: duplicate filter, queue, run, the workers' last answers. ARGV: worker, a token of this call, how
 # many to take, then fingerprint ('' for none), score and entry of each request held since the last call.
 # A page's requests are queued (scrapy-redis's seen-check and push) and the next ones taken in one call,
@@ -87,7 +85,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         self.queue_key, self.run, self.walks = f"{name}:requests", f"{name}:run", f"{name}:walks"
         self.answers = f"{name}:answers"
         self.arguments = f"{name}:arguments"  # the spider arguments of the run's workers
-        self.worker: str = crawler.settings[CLUSTER_WORKER_SETTING]
+        self.worker: str = crawler.settings[keys.CLUSTER_WORKER_SETTING]
         self.marker: bytes | str | None = None  # the store's, as the worker joined its run
         # Each request enqueued since the last call, with its fingerprint, score and queue entry.
         self.held: list[tuple[Request, str, int, str]] = []
@@ -99,7 +97,6 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
             settings.getint("CONCURRENT_REQUESTS"), settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
         )
         self.drained = False  # the queue had fewer than asked for at the last call
-        self.looking = False  # to look again while waiting
         self.waiting_for: list[str] = []
         # A join is a few calls of milliseconds: a worker holding the lock past two calls' whole bound
         # (timeout and retries) was stopped (SIGSTOP) or cut off, and the others join without it.
@@ -110,6 +107,10 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         if not isinstance(store := seen_store(crawler), RedisSeenStore):
             # Refused (the store extension stops the run), or none: a complete feed export's plain crawl.
             return load_object("scrapy.core.scheduler.Scheduler").from_crawler(crawler)  # type: ignore[no-any-return]
+        # Scrapy's engine asks an idle scheduler again every 5 s, and has no public way to be asked sooner
+        # (engine.crawl() needs a request): a worker waiting for the others' requests asks every 0.5 s.
+        engine: Any = crawler.engine
+        engine._SLOT_HEARTBEAT_INTERVAL = 0.5
         crawler.signals.connect((scheduler := cls(crawler, store)).spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(scheduler.run_judged, signal=run_judged)
         return scheduler
@@ -142,7 +143,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
                 # Bounded otherwise, it would cut short the others' walks whose pages it takes.
                 message = f"the run in Redis crawls with {theirs!s}, this worker with {arguments}"
                 logger.error("%s: start it with the same arguments, or once that run ended", message)
-                self.stats.set_value(STATS_STORE_ERROR, message)
+                self.stats.set_value(keys.STATS_STORE_ERROR, message)
                 # Not from here: Scrapy closes a spider its scheduler refused to open with a traceback.
                 self.crawler.signals.connect(self.refuse, signal=signals.spider_opened)
                 return
@@ -161,7 +162,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
             lock.release()
 
     def refuse(self, spider: Spider) -> None:
-        raise CloseSpider(FINISH_STORE_UNUSABLE)
+        raise CloseSpider(keys.FINISH_STORE_UNUSABLE)
 
     def _alive(self, connections: list[dict[str, str]]) -> set[str]:
         """The other workers connected to Redis: a killed process's connections are closed."""
@@ -191,8 +192,8 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
             args: list[str | int] = [self.worker, uuid.uuid4().hex, wanted]
             for _, fingerprint, score, entry in held:
                 args += [fingerprint, score, entry]
-            keys = [self.dupefilter_key, self.queue_key, self.run, self.answers]
-            answer = self.store.call(lambda client: client.eval(_FRONTIER, 4, *keys, *args))
+            names = [self.dupefilter_key, self.queue_key, self.run, self.answers]
+            answer = self.store.call(lambda client: client.eval(_FRONTIER, 4, *names, *args))
             dropped, taken = answer or ([], [])
             self.stats.inc_value("dupefilter/filtered", len(dropped))
             for place in dropped:  # as Scrapy's scheduler: a walk's next page dropped ends it incomplete
@@ -205,8 +206,8 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         while self.taken:
             try:
                 return request_from_dict(self.serializer.loads(self.taken.pop(0)), spider=self.spider)
-            except ValueError as refusal:  # codec.Refused, or a callback this spider does not have
-                self.stats.inc_value(REFUSED)
+            except ValueError as refusal:  # the codec's, or a callback this spider does not have
+                self.stats.inc_value(keys.STATS_REDIS_REFUSED)
                 # A WARNING: junk planted in Redis must not fail the run (NEWSBOT_MAX_ERRORS).
                 logger.warning(
                     "Refused an entry of %s that is not a newsbot request: %s", self.queue_key, refusal
@@ -227,17 +228,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
                     ", ".join(waiting_for),
                 )
             self.waiting_for = waiting_for
-            # Scrapy's engine asks an idle scheduler again every 5 s, and has no public way to be asked
-            # sooner (engine.crawl() needs a request, and would schedule it a second time).
-            if not self.looking:
-                self.looking = True
-                call_later(0.5, self._look_again)
             raise DontCloseSpider
-
-    def _look_again(self) -> None:
-        self.looking = False
-        if (nextcall := getattr(getattr(self.crawler.engine, "_slot", None), "nextcall", None)) is not None:
-            nextcall.schedule()
 
     def run_judged(self, spider: Spider, outcome: str, reason: str) -> None:
         if self.marker is None:  # never joined: refused, or stopped by Redis (the store says so)
@@ -245,19 +236,19 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         # After the walk policy's own handler (connected as the spider middlewares were built, before
         # the engine built its scheduler): the store knows which walks this worker found complete.
         walks = [arg for walk in self.store.begun for arg in (walk, int(walk not in self.store.completed))]
-        keys = [self.run, self.queue_key, self.walks, WALKS, MARKER, TOPS]
+        names = [self.run, self.queue_key, self.walks, WALKS, MARKER, TOPS]
         # A CLOSESPIDER_* limit is an ok end, but it dropped the requests this worker held; an entry
         # refused is a request nobody fetched (junk, or one a worker of another version wrote).
-        refused = self.stats.get_value(REFUSED, 0)
+        refused = self.stats.get_value(keys.STATS_REDIS_REFUSED, 0)
         if (reason, refused) != ("finished", 0):
             outcome = f"{outcome}: {reason}, {refused} refused"
         args = [self.worker, outcome, utc_now_iso(), self.marker, *walks]
         # After the marks this worker made: one that failed stopped it, and its run is not ok.
         finish = self.store.marking.submit(
-            self.store.call, lambda client: client.eval(_FINISH, 6, *keys, *args)
+            self.store.call, lambda client: client.eval(_FINISH, 6, *names, *args)
         )
         if finish.result() == "lost data":  # its frontier and marks went with it: the run is not ok
             self.store.trouble = f"Redis at {self.store.url} lost its data during the run"
         if self.store.trouble is not None:  # its verdict not recorded, or lost: exit 1 (no walk completed)
-            self.stats.set_value(STATS_OUTCOME, "failed")
+            self.stats.set_value(keys.STATS_OUTCOME, "failed")
             self.store.settle()

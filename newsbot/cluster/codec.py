@@ -55,34 +55,28 @@ class Entry(BaseModel):
     priority: int = 0
 
 
-class Refused(ValueError):
-    """A queue entry that is not a request newsbot wrote."""
-
-
-class NotCarriable(TypeError):
-    """A request of ours that cannot travel (a bug in the spider, named)."""
-
-
 def dumps(request: dict[str, Any]) -> str:
-    """The queue entry of a request, as `Request.to_dict` gives it."""
+    """The queue entry of a request, as `Request.to_dict` gives it; TypeError, as json's, for a request of
+    ours that cannot travel (a bug in the spider, named)."""
     data = {field: request[field] for field in Entry.model_fields}
     data["meta"] = {key: value for key, value in request["meta"].items() if key in Meta.model_fields}
     if request["method"] != "GET" or request["body"]:
-        raise NotCarriable(f"{request['url']}: only GET requests without a body travel through Redis")
+        raise TypeError(f"{request['url']}: only GET requests without a body travel through Redis")
     try:
         Entry.model_validate(data)
     except ValidationError as error:
-        raise NotCarriable(f"{request['url']}: {_why(error)}") from None
+        raise TypeError(f"{request['url']}: {_why(error)}") from None
     return json.dumps(data, ensure_ascii=False)
 
 
 def loads(text: str) -> dict[str, Any]:
-    """The request in a queue entry, for `request_from_dict`; Refused saying what is wrong with it."""
+    """The request in a queue entry, for `request_from_dict`; ValueError, as json's, saying what is wrong
+    with an entry that is not a request newsbot wrote."""
     entry = text.encode(errors="surrogateescape")  # as Redis holds it: a pickle is not UTF-8
     try:
         return Entry.model_validate_json(entry).model_dump(exclude_unset=True)  # a GET: Request's default
     except ValidationError as error:
-        raise Refused(f"{_why(error)}: {len(entry)} bytes, starting {entry[:24].hex()}") from None
+        raise ValueError(f"{_why(error)}: {len(entry)} bytes, starting {entry[:24].hex()}") from None
 
 
 def _why(error: ValidationError) -> str:
