@@ -143,56 +143,51 @@ def notes_from_stats(stats: Mapping[str, Any]) -> dict[str, int]:
 
 def assess_site(figures: Mapping[str, Any], stats: Mapping[str, Any]) -> dict[str, Any]:
     """Judge one site's `newsbot check` run from its figures (newsbot/cli/check.py) and its stats, the
-    fields and notes of its valid items counted as a crawl's run report counts them: `verdict`,
-    `reasons`, `run`, `fields` and `notes`."""
+    fields and notes of its valid items counted as a crawl's run report counts them."""
     parsed, pages = figures["articles_parsed"], figures["section_pages"]
+    valid = parsed - figures["items_invalid"]
     counts = {
         "section_pages": (pages, figures["sections_requested"]),
         "section_pages_listing": (pages - figures["section_pages_empty"], pages),
         "articles_parsed": (parsed, figures["articles_requested"]),
-        "items_valid": (parsed - figures["items_invalid"], parsed),
+        "items_valid": (valid, parsed),
     }
     run = {
         name: {"label": label, **measure(*counts[name], threshold)}
         for name, (label, threshold) in RUN_THRESHOLDS.items()
     }
     fields = fields_from_stats(stats)
-    valid = parsed - figures["items_invalid"]
+    measured = [(f"{m['label']}:", "", m) for m in run.values()]
+    measured += [(f"{name} filled on", " articles", m) for name, m in fields.items()]
+    reasons = [(m["status"], text) for what, unit, m in measured if (text := shortfall(what, m, unit))]
     notes: dict[str, dict[str, Any]] = {}
     for kind, count in notes_from_stats(stats).items():
         if STATS_NOTES + kind == NOTE_SECTIONS_MOVED:
             continue  # the navigation's, not a page's: the check shows moved sections apart
         share, limit = count / valid, None if kind in NOTES_NOT_JUDGED else NOTE_MAX_SHARE
         status = None if limit is None else DEGRADED if share > limit else FITS
-        notes[kind] = dict(articles=count, total=valid, share=share, degraded_above=limit, status=status)
-    judged = {"run": run, "fields": fields, "notes": notes}
-
+        notes[kind] = dict(count=count, total=valid, share=share, degraded_above=limit, status=status)
+        if status == DEGRADED:
+            bound = f"{format_share(share)}; degraded above {format_share(NOTE_MAX_SHARE)}"
+            reasons.append((DEGRADED, f"fallback '{kind}' on {count} of {valid} articles ({bound})"))
+    if figures["articles_requested"] == 0:
+        reasons.insert(0, (BROKEN, "no article link was found to follow"))
+    if figures["finish_reason"] not in (None, "finished"):
+        reasons.insert(0, (BROKEN, f"the crawl ended early ({figures['finish_reason']})"))
     # A run that never got to the articles has one reason; the measures would only repeat it.
     if figures["pages_fetched"] == 0:
-        sole = (
+        unreached = (
             f"nothing fetched ({figures['download_errors']} download errors): the site could not be reached"
         )
-        return {"verdict": BROKEN, "reasons": [sole], **judged}
-    if figures["finish_reason"] == "unknown_section":
-        unknown = stats.get(STATS_UNKNOWN_SECTIONS) or "?"
-        return {"verdict": BROKEN, "reasons": [f"section(s) not found: {unknown}"], **judged}
-
-    reasons: list[tuple[str, str]] = []
-    if figures["finish_reason"] not in (None, "finished"):
-        reasons.append((BROKEN, f"the crawl ended early ({figures['finish_reason']})"))
-    if figures["articles_requested"] == 0:
-        reasons.append((BROKEN, "no article link was found to follow"))
-    measured = [(f"{m['label']}:", "", m) for m in run.values()]
-    measured += [(f"{name} filled on", " articles", m) for name, m in fields.items()]
-    reasons += [(m["status"], text) for what, unit, m in measured if (text := shortfall(what, m, unit))]
-    for kind, note in notes.items():
-        if note["status"] == DEGRADED:
-            counted = f"fallback '{kind}' on {note['articles']} of {valid} articles"
-            bound = f"degraded above {format_share(NOTE_MAX_SHARE)}"
-            reasons.append((DEGRADED, f"{counted} ({format_share(note['share'])}; {bound})"))
+        reasons = [(BROKEN, unreached)]
+    elif figures["finish_reason"] == "unknown_section":
+        reasons = [(BROKEN, f"section(s) not found: {stats.get(STATS_UNKNOWN_SECTIONS) or '?'}")]
     reasons.sort(key=lambda reason: -VERDICTS.index(reason[0]))  # stable: broken first, in table order
+    verdict = worst(status for status, _ in reasons)
     return {
-        "verdict": worst(status for status, _ in reasons),
+        "verdict": verdict,
         "reasons": [text for _, text in reasons],
-        **judged,
+        "run": run,
+        "fields": fields,
+        "notes": notes,
     }

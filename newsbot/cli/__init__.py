@@ -72,11 +72,12 @@ def quiet_stdout() -> None:
 
 
 def table(rows: Sequence[Sequence[object]], align: str, indent: str = "") -> list[str]:
-    """Text columns as wide as their widest cell, each aligned by its `<` or `>` in `align`."""
+    """Text columns as wide as their widest cell, each aligned by its `<` or `>` in `align`; a row may
+    stop short (a heading)."""
     cells = [[str(cell) for cell in row] for row in rows]
-    widths = [max((len(row[column]) for row in cells), default=0) for column in range(len(align))]
+    widths = [max((len(row[n]) for row in cells if n < len(row)), default=0) for n in range(len(align))]
     lines = []
     for row in cells:
-        text = "  ".join(f"{cell:{a}{width}}" for cell, a, width in zip(row, align, widths, strict=True))
+        text = "  ".join(f"{cell:{a}{width}}" for cell, a, width in zip(row, align, widths, strict=False))
         lines.append((indent + text).rstrip())
     return lines
