@@ -431,7 +431,9 @@ def test_a_redesign_breaks_the_verdict_names_the_fields_and_the_check_exits_2(tm
     assert verdicts["terradaily"].startswith(
         "broken (articles parsed, of the article links followed: 2 of 6 (33.3%; broken below 50%)"
     )
-    assert "article links followed: 6; parsed 2, not an article page 4," in result.stdout
+    assert "article links followed: 6; parsed 2, invalid 0\n" in result.stdout
+    # Why the other four gave no item, by reason.
+    assert "articles missing, by reason: not_article 4\n" in result.stdout
 
 
 def test_a_headline_fallback_alone_degrades_and_the_check_exits_1(tmp_path):

@@ -124,3 +124,11 @@ def test_the_demo_takes_a_new_or_empty_folder_and_clears_only_its_own(tmp_path):
     (tmp_path / "file").write_text("", encoding="utf-8")
     with pytest.raises(CommandError, match=r"--out .*file"):
         claim_folder(tmp_path / "file")
+
+
+def test_the_demo_without_a_snapshot_says_so_in_one_line(tmp_path, capsys):
+    assert main(["demo", "--snapshot", str(tmp_path / "none"), "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"newsbot demo: no site's www.<host> folder in {tmp_path / 'none'}: ")
+    assert error.endswith("pass --snapshot\n") and error.count("\n") == 1
+    assert not (tmp_path / "out").exists()

@@ -56,16 +56,6 @@ def output_folder() -> Path:
     return project_folder() / folder
 
 
-def write_stdout(text: str) -> None:
-    """Write and flush, whether the reader (`head`, say) reads it or has gone: `newsbot check`'s exit
-    status is its verdict either way."""
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        quiet_stdout()
-
-
 def quiet_stdout() -> None:
     """stdout to /dev/null once its reader has gone, so that the interpreter's last flush does not fail."""
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

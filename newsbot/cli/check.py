@@ -79,7 +79,6 @@ def _report(site: Site, stats: dict[str, Any]) -> dict[str, Any]:
     walked = stats.get(keys.STATS_SECTIONS_WALKED, [])
     section_pages = stats.get(keys.STATS_SECTION_PAGES, 0) - not_sections
     links = stats.get(keys.STATS_LISTED_ENTRIES, 0)
-    statuses = keys.stats_under(stats, "downloader/response_status_count/")
     # Every item the spider parsed: a duplicate dropped (a syndicated copy another site of this check
     # saw first) was parsed all the same.
     invalid = stats.get(f"item_dropped_reasons_count/{InvalidItem.__name__}", 0)
@@ -87,7 +86,6 @@ def _report(site: Site, stats: dict[str, Any]) -> dict[str, Any]:
     figures = {
         "finish_reason": stats.get("finish_reason"),
         "pages_fetched": stats.get("downloader/response_count", 0),
-        "error_responses": sum(n for code, n in statuses.items() if int(code) >= 400),
         "download_errors": stats.get("downloader/exception_count", 0),
         "sections_requested": len(walked) - not_sections,
         "section_pages": section_pages,
@@ -96,11 +94,8 @@ def _report(site: Site, stats: dict[str, Any]) -> dict[str, Any]:
         "article_links_per_section_page": links / section_pages if section_pages else None,
         "articles_requested": stats.get(keys.STATS_ARTICLES_REQUESTED, 0),
         "articles_parsed": parsed,
-        "pages_not_article": stats.get(keys.STATS_PAGES_NOT_ARTICLE, 0),
-        "pages_unparsed": stats.get(keys.STATS_PAGES_UNPARSED, 0),
         "items_invalid": invalid,
-        "duplicates_dropped": sum(keys.stats_under(stats, keys.STATS_ITEMS_DROPPED_PREFIX).values()),
-        # Why pages were not had, as the spider classifies it (HTTP status, block page, not an article).
+        # Why article links gave no item, as the spider classifies it (not an article, HTTP status, block).
         "articles_missing": keys.stats_under(stats, keys.STATS_MISSING_PREFIX),
         "section_pages_failed": keys.stats_under(stats, keys.STATS_SECTION_PAGES_FAILED_PREFIX),
         "unreachable": stats.get(keys.STATS_HOSTS_UNREACHABLE, []),
@@ -124,15 +119,14 @@ def render_site(report: dict[str, Any]) -> str:
     walked = ", ".join(sections["walked"]) or "-"
     lines = [
         f"{report['site']} ({report['host']})",
-        f"  pages fetched: {report['pages_fetched']} (robots.txt included; "
-        f"error responses {report['error_responses']}, download errors {report['download_errors']})",
+        f"  pages fetched: {report['pages_fetched']} (robots.txt included), "
+        f"download errors: {report['download_errors']}",
         f"  article links per section page: "
         f"{'-' if per_page is None else f'{per_page:.1f}'} "
         f"({report['article_links']} links on {report['section_pages']} section pages, "
         f"{report['section_pages_empty']} listing none)",
         f"  article links followed: {report['articles_requested']}; parsed {report['articles_parsed']}, "
-        f"not an article page {report['pages_not_article']}, unparseable {report['pages_unparsed']}, "
-        f"invalid {report['items_invalid']}, dropped as duplicates {report['duplicates_dropped']}",
+        f"invalid {report['items_invalid']}",
         f"  navigation: {len(sections['resolved'])} section(s); walked: {walked}"
         if sections["navigation_read"]
         else "  navigation: the home page could not be fetched; the declared section URLs were used",

@@ -6,8 +6,6 @@ import argparse
 import shutil
 from pathlib import Path
 
-from scrapy.crawler import Crawler
-
 from newsbot.cli import CommandError, project_settings
 from newsbot.keys import STATS_OUTCOME
 from newsbot.registry import load_registry
@@ -25,14 +23,10 @@ def run(args: argparse.Namespace) -> int:
 
     out: Path = args.out
     snapshot: Path = args.snapshot or Path(__file__).resolve().parents[2] / "tests" / "site"
-    if not snapshot.is_dir():
-        raise CommandError(
-            f"no snapshot at {snapshot}; run it from a clone of the repository or pass --snapshot"
-        )
     # Only the sites a --snapshot holds: the others would fail at their first page.
     spiders = [site.name for site in load_registry().sites if (snapshot / f"www.{site.host}").is_dir()]
     if not spiders:
-        raise CommandError(f"no site's www.<host> folder in {snapshot}")
+        raise CommandError(f"no site's www.<host> folder in {snapshot}: run it in a clone or pass --snapshot")
     claim_folder(out)
     out = out.resolve()  # newsbot takes a relative NEWSBOT_OUTPUT from the project folder, not from here
 
@@ -60,14 +54,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {path}: {articles} articles")
     print(f"Total: {sum(written.values())} articles.")
     # A site that failed is a broken install or snapshot, however many articles the others wrote.
-    failed = [name for name, crawler in zip(spiders, crawlers, strict=True) if not _ok(crawler)]
+    outcomes = [crawler.stats.get_value(STATS_OUTCOME) if crawler.stats else None for crawler in crawlers]
+    failed = [name for name, outcome in zip(spiders, outcomes, strict=True) if outcome != "ok"]
     if failed:
         print(f"FAILED: {', '.join(failed)}; why is in their run reports in {out}")
     return 0 if sum(written.values()) and not failed else 1
-
-
-def _ok(crawler: Crawler) -> bool:
-    return crawler.stats is not None and bool(crawler.stats.get_value(STATS_OUTCOME) == "ok")
 
 
 def claim_folder(out: Path) -> None:

@@ -19,7 +19,6 @@ from newsbot.registry import load_registry, resolve_sections
 from newsbot.settings import user_agent
 
 EXIT_DRIFT = 1
-FETCH_TIMEOUT = 30.0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,36 +30,32 @@ def run(args: argparse.Namespace) -> int:
     user_agent_header = {"User-Agent": user_agent(project_settings())}
     reports = []
     for site in sites:
+        report: dict[str, Any] = {"site": site.name, "host": site.host, "home_url": site.home_url}
+        reports.append(report)
         url = mirror_url(mirror, site.home_url) if mirror else site.home_url
         assert url is not None  # every registry site is on the network
-        error = None
         try:
             request = urllib.request.Request(url, headers=user_agent_header)
-            with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:
+            with urllib.request.urlopen(request, timeout=30) as response:
                 navigation = parse_navigation(site.home_url, response.read())
         except urllib.error.HTTPError as failure:
-            error = f"{site.home_url} answered HTTP {failure.code}"
+            report["error"] = f"{site.home_url} answered HTTP {failure.code}"
+            continue
         except OSError as failure:  # URLError is one
             reason = getattr(failure, "reason", failure)
             if cause := unreachable_host(reason, urlsplit(url).netloc):
                 # The other sites' hosts are unlikely to be reached either: stop at once.
                 print(f"newsbot sections: {cause}", file=sys.stderr)
                 return EXIT_DRIFT
-            error = f"{site.home_url} could not be fetched: {reason}"
-        report: dict[str, Any] = {"site": site.name, "host": site.host, "home_url": site.home_url}
-        if error:
-            reports.append({**report, "error": error})
+            report["error"] = f"{site.home_url} could not be fetched: {reason}"
             continue
         resolution = resolve_sections(site, navigation.sections, not_sections=navigation.not_sections)
-        reports.append(
-            {
-                **report,
-                "sections": [section.as_dict() for section in resolution.sections],
-                "moved": [section.key for section in resolution.moved],
-                "new": [section.key for section in resolution.new],
-                "missing": [section.key for section in resolution.missing],
-                "not_sections": [{"label": link.label, "url": link.url} for link in resolution.not_sections],
-            }
+        report.update(
+            sections=[section.as_dict() for section in resolution.sections],
+            moved=[section.key for section in resolution.moved],
+            new=[section.key for section in resolution.new],
+            missing=[section.key for section in resolution.missing],
+            not_sections=[{"label": link.label, "url": link.url} for link in resolution.not_sections],
         )
     status = EXIT_DRIFT if any(r.get("error") or r["missing"] for r in reports) else 0
     if args.json:
@@ -79,14 +74,9 @@ def render(report: dict[str, Any]) -> str:
     lines = [f"{head}: {len(sections)} section(s), navigation of {report['home_url']}"]
     rows = []
     for section in sections:
-        if not section["declared"]:
-            status = "not declared"
-        elif section["moved"]:
-            status = f"declared, MOVED from {section['declared_url']}"
-        elif not section["in_navigation"]:
-            status = "declared, NOT in the navigation"
-        else:
-            status = "declared"
+        moved = f", MOVED from {section['declared_url']}" if section["moved"] else ""
+        missing = "" if section["in_navigation"] else ", NOT in the navigation"
+        status = f"declared{moved or missing}" if section["declared"] else "not declared"
         rows.append([section["label"], section["url"], status])
     lines += table(rows, "<<<", "  ")
     if report["not_sections"]:
