@@ -16,7 +16,6 @@ from newsbot.reasons import InvalidItem
 from newsbot.registry import Site, load_registry
 from newsbot.spiders.args import SpiderArguments
 
-DEFAULT_ARTICLES = 10
 EXIT_STATUS = {FITS: 0, DEGRADED: 1, BROKEN: 2}
 EXIT_UNREACHABLE = 1
 

@@ -36,12 +36,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="newsbot",
-        description="Parse saved pages, run the offline demo, check the live sites and their sections, "
-        "print the item schema, show or forget the seen-articles store, compact the deliveries into one "
-        "dataset, rebuild items from archived pages and import others'.",
-    )
+    parser = _Parser(prog="newsbot", description="newsbot's own commands; `scrapy crawl SITE` crawls.")
     parser.add_argument(
         "--version", action="version", version=f"%(prog)s {importlib.metadata.version('newsbot')}"
     )
@@ -62,23 +57,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--out", type=Path, default=Path("newsbot-demo"), help="folder for the JSON Lines")
     sub.add_argument("--snapshot", type=Path, help="the snapshot folder (default: tests/site)")
 
-    sub = command("check", check.run)
-    sub.add_argument(
-        "sites", nargs="*", metavar="SITE", help="e.g. spacewar (default: every site that declares sections)"
-    )
-    sub.add_argument(
-        "--sections",
-        help="comma list of slugs or labels, or all (default: the declared ones, else the navigation's)",
-    )
-    articles = f"articles fetched per site (default: {check.DEFAULT_ARTICLES})"
-    sub.add_argument(
-        "--articles", type=_positive_int, default=check.DEFAULT_ARTICLES, metavar="N", help=articles
-    )
-    sub.add_argument(
-        "--mirror",
-        help="check a saved copy: http(s):// or file:// URL, or a folder (default: NEWSBOT_MIRROR)",
-    )
-    sub.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
+    for name, run in (("sections", sections.run), ("check", check.run)):
+        sub = command(name, run)
+        sites = "e.g. spacewar (default: every site; for check, every site that declares sections)"
+        sub.add_argument("sites", nargs="*", metavar="SITE", help=sites)
+        mirror = "a saved copy, not the live sites: http(s):// or file:// URL, or a folder"
+        sub.add_argument("--mirror", help=f"{mirror} (default: NEWSBOT_MIRROR)")
+        sub.add_argument("--json", action="store_true", help="print one JSON document instead of text")
+    slugs = "comma list of slugs or labels, or all (default: the declared ones, else the navigation's)"
+    sub.add_argument("--sections", help=slugs)
+    articles = "articles fetched per site (default: %(default)s)"
+    sub.add_argument("--articles", type=_positive_int, default=10, metavar="N", help=articles)
 
     command("schema", schema.run)
 
@@ -87,26 +76,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--json", action="store_true", help="print the summary as JSON")
     forget = sub.add_mutually_exclusive_group()
     forget.add_argument("--forget-site", metavar="SITE", help="forget every article of a site (name or host)")
-    forget.add_argument(
-        "--forget-section",
-        metavar="NAME",
-        help="forget a section, by slug or label (with --site, or --all-sites for every site)",
-    )
+    section = "forget a section, by slug or label (with --site, or --all-sites for every site)"
+    forget.add_argument("--forget-section", metavar="NAME", help=section)
     forget.add_argument("--forget-all", action="store_true", help="forget everything")
-    sub.add_argument(
-        "--yes", action="store_true", help="forget without asking (needed without a terminal: cron, scripts)"
-    )
+    yes = "forget without asking (needed without a terminal: cron, scripts)"
+    sub.add_argument("--yes", action="store_true", help=yes)
     sub.add_argument("--site", help="with --forget-section: only this site")
     sub.add_argument("--all-sites", action="store_true", help="with --forget-section: of every site")
     sub.add_argument("--redis", metavar="URL", help="a cluster's store in Redis (its NEWSBOT_REDIS_URL)")
-
-    sub = command("sections", sections.run)
-    sub.add_argument("sites", nargs="*", metavar="SITE", help="site short names (default: every site)")
-    sub.add_argument(
-        "--mirror",
-        help="read a saved copy: http(s):// or file:// URL, or a folder (default: NEWSBOT_MIRROR)",
-    )
-    sub.add_argument("--json", action="store_true", help="print one JSON document instead of text")
 
     sub = command("dataset", dataset.run)
     sub.add_argument("out", type=Path, metavar="OUT", help="the dataset folder, made or replaced")
@@ -116,11 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, run in (("rebuild", warcs.rebuild), ("import", warcs.backfill)):
         sub = command(name, run)
         sub.add_argument("warcs", nargs="+", type=Path, metavar="WARC", help="WARC files (.warc or .warc.gz)")
-        sub.add_argument(
-            "--out",
-            type=Path,
-            help=f"the new delivery, a *.jsonl, -2 if taken (default: {name}-<time>.jsonl in output/)",
-        )
+        out = f"the new delivery, a *.jsonl, -2 if taken (default: {name}-<time>.jsonl in output/)"
+        sub.add_argument("--out", type=Path, help=out)
         sub.add_argument("--state", type=Path, help="the store (default: NEWSBOT_STATE or its default)")
         if name == "rebuild":
             against = "the earlier items to compare with: a delivery, or a folder of them (default: output/)"
