@@ -6,13 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from newsbot.keys import (
-    NOTE_SECTIONS_MOVED,
-    STATS_FIELD_MISSING,
-    STATS_ITEMS_VALID,
-    STATS_NOTES,
-    STATS_UNKNOWN_SECTIONS,
-)
+from newsbot import keys
 from newsbot.parsing.article import FIELD_HINTS
 
 FITS, DEGRADED, BROKEN = "fits", "degraded", "broken"
@@ -27,7 +21,8 @@ class Threshold(NamedTuple):
         return FITS if share >= self.fits else DEGRADED if share >= self.broken else BROKEN
 
 
-# Share of valid items with the field filled (not None, "", []); None: shown, never judged.
+# Share of valid items with the field filled (not None, "", []); None: shown, never judged. The crawl
+# counts these fields empty (newsbot/field_missing/<field>), for the run report and the check.
 FIELD_THRESHOLDS: dict[str, Threshold | None] = {
     "title": Threshold(0.95, 0.50),
     "section": Threshold(0.90, 0.50),
@@ -42,8 +37,6 @@ FIELD_THRESHOLDS: dict[str, Threshold | None] = {
     "images": Threshold(0.70, 0.30),
     "related_links": Threshold(0.50, 0.10),
 }
-# Fields the crawl counts empty (newsbot/field_missing/<field>), for the run report and the check.
-TRACKED_FIELDS = tuple(FIELD_THRESHOLDS)
 # Fill rates of fewer items are reported, not warned of: one advertorial without a dateline is no redesign.
 FILL_RATES_MIN_ITEMS = 5
 # The markup to look at when a field empties across a run.
@@ -102,42 +95,33 @@ def shortfall(what: str, judged: Mapping[str, Any], unit: str = "") -> str | Non
     """Why a measure does not fit, in words; None when it fits or is not judged."""
     if judged["status"] not in (DEGRADED, BROKEN):
         return None
-    bound = (
-        f"broken below {format_share(judged['broken_below'])}"
-        if judged["status"] == BROKEN
-        else f"fits at {format_share(judged['fits_at'])}"
-    )
-    return f"{what} {judged['count']} of {judged['total']}{unit} ({format_share(judged['share'])}; {bound})"
+    words, bound = ("broken below", "broken_below") if judged["status"] == BROKEN else ("fits at", "fits_at")
+    shares = f"{format_share(judged['share'])}; {words} {format_share(judged[bound])}"
+    return f"{what} {judged['count']} of {judged['total']}{unit} ({shares})"
 
 
 def fields_from_stats(stats: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """Each tracked field's fill among a crawl's valid items, measured as `newsbot check` does."""
-    valid = int(stats.get(STATS_ITEMS_VALID) or 0)
+    """Each field's fill among a crawl's valid items, measured as `newsbot check` does."""
+    valid = stats.get(keys.STATS_ITEMS_VALID, 0)
+    missing = keys.stats_under(stats, keys.STATS_FIELD_MISSING)
     return {
-        name: measure(
-            valid - int(stats.get(f"{STATS_FIELD_MISSING}{name}") or 0), valid, FIELD_THRESHOLDS[name]
-        )
-        for name in TRACKED_FIELDS
+        name: measure(valid - missing.get(name, 0), valid, threshold)
+        for name, threshold in FIELD_THRESHOLDS.items()
         if valid
     }
 
 
 def fill_warnings(fields: Mapping[str, Mapping[str, Any]]) -> list[str]:
     """One sentence per field below its `fits` share, worst first, naming the markup to look at."""
-    warnings = []
-    for name, judged in sorted(fields.items(), key=lambda kv: (kv[1]["share"], kv[0])):
-        if judged["total"] >= FILL_RATES_MIN_ITEMS and (
-            text := shortfall(f"{name} filled on", judged, " items")
-        ):
-            warnings.append(f"{text}; look at {LOOK_AT[name]}")
-    return warnings
+    ranked = sorted(fields.items(), key=lambda kv: (kv[1]["share"], kv[0]))
+    judged = [(name, m) for name, m in ranked if m["total"] >= FILL_RATES_MIN_ITEMS]
+    shortfalls = [(name, shortfall(f"{name} filled on", m, " items")) for name, m in judged]
+    return [f"{text}; look at {LOOK_AT[name]}" for name, text in shortfalls if text]
 
 
 def notes_from_stats(stats: Mapping[str, Any]) -> dict[str, int]:
     """Counts of the stats keys `newsbot/notes/<kind>`, keyed by the kind, most frequent first."""
-    counts = {
-        key.removeprefix(STATS_NOTES): int(n) for key, n in stats.items() if key.startswith(STATS_NOTES) and n
-    }
+    counts = {kind: n for kind, n in keys.stats_under(stats, keys.STATS_NOTES).items() if n}
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
@@ -162,7 +146,7 @@ def assess_site(figures: Mapping[str, Any], stats: Mapping[str, Any]) -> dict[st
     reasons = [(m["status"], text) for what, unit, m in measured if (text := shortfall(what, m, unit))]
     notes: dict[str, dict[str, Any]] = {}
     for kind, count in notes_from_stats(stats).items():
-        if STATS_NOTES + kind == NOTE_SECTIONS_MOVED:
+        if keys.STATS_NOTES + kind == keys.NOTE_SECTIONS_MOVED:
             continue  # the navigation's, not a page's: the check shows moved sections apart
         share, limit = count / valid, None if kind in NOTES_NOT_JUDGED else NOTE_MAX_SHARE
         status = None if limit is None else DEGRADED if share > limit else FITS
@@ -181,13 +165,7 @@ def assess_site(figures: Mapping[str, Any], stats: Mapping[str, Any]) -> dict[st
         )
         reasons = [(BROKEN, unreached)]
     elif figures["finish_reason"] == "unknown_section":
-        reasons = [(BROKEN, f"section(s) not found: {stats.get(STATS_UNKNOWN_SECTIONS) or '?'}")]
+        reasons = [(BROKEN, f"section(s) not found: {stats.get(keys.STATS_UNKNOWN_SECTIONS) or '?'}")]
     reasons.sort(key=lambda reason: -VERDICTS.index(reason[0]))  # stable: broken first, in table order
-    verdict = worst(status for status, _ in reasons)
-    return {
-        "verdict": verdict,
-        "reasons": [text for _, text in reasons],
-        "run": run,
-        "fields": fields,
-        "notes": notes,
-    }
+    judged = {"run": run, "fields": fields, "notes": notes}
+    return {"verdict": worst(s for s, _ in reasons), "reasons": [text for _, text in reasons], **judged}

@@ -14,7 +14,7 @@ from scrapy.statscollectors import StatsCollector
 from newsbot import keys
 from newsbot.extensions.store import seen_store
 from newsbot.item import schema_validator
-from newsbot.quality import TRACKED_FIELDS, note_kind
+from newsbot.quality import FIELD_THRESHOLDS, note_kind
 from newsbot.reasons import InvalidItem
 from newsbot.store import SeenStore
 
@@ -44,7 +44,7 @@ class ValidatePipeline:
             )
             raise InvalidItem(f"invalid item: {', '.join(reasons)}", log_level="WARNING")
         self.stats.inc_value(keys.STATS_ITEMS_VALID)
-        for name in TRACKED_FIELDS:
+        for name in FIELD_THRESHOLDS:
             if data.get(name) in (None, "", []):
                 self.stats.inc_value(f"{keys.STATS_FIELD_MISSING}{name}")
         for note in data.get("notes", []):
