@@ -159,11 +159,6 @@ def _by_reason(counts: dict[str, int]) -> str:
 
 
 def _row(label: str, measure: dict[str, Any]) -> list[str]:
-    shares = [measure["share"], measure.get("fits_at"), measure.get("broken_below")]
-    counted = f"{measure['count']} of {measure['total']}"
-    return [
-        label,
-        counted,
-        *("-" if s is None else format_share(s) for s in shares),
-        measure["status"] or "not judged",
-    ]
+    shares = (measure["share"], measure.get("fits_at"), measure.get("broken_below"))
+    shown = ["-" if share is None else format_share(share) for share in shares]
+    return [label, f"{measure['count']} of {measure['total']}", *shown, measure["status"] or "not judged"]
