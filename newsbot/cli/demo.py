@@ -32,15 +32,8 @@ def run(args: argparse.Namespace) -> int:
 
     with SnapshotServer(snapshot) as server:
         settings = project_settings()
-        settings.setdict(
-            {
-                "NEWSBOT_MIRROR": server.url,
-                "NEWSBOT_OUTPUT": str(out / "{spider}.jsonl"),
-                "NEWSBOT_STATE": str(out / "seen.sqlite"),
-                "LOG_LEVEL": "WARNING",
-            },
-            priority="cmdline",
-        )
+        files = {"NEWSBOT_OUTPUT": str(out / "{spider}.jsonl"), "NEWSBOT_STATE": str(out / "seen.sqlite")}
+        settings.setdict({**files, "NEWSBOT_MIRROR": server.url, "LOG_LEVEL": "WARNING"}, priority="cmdline")
         process = CrawlerProcess(settings)
         crawlers = [process.create_crawler(name) for name in spiders]
         for crawler in crawlers:

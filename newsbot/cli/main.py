@@ -103,13 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _positive_int(value: str) -> int:
-    """`check --articles`, by the spider arguments' rule (newsbot.spiders.args.positive_int)."""
+    """`check --articles`, by the spider arguments' rule (which gives None only for None)."""
     try:
-        if (number := positive_int(value)) is not None:
-            return number
+        return positive_int(value) or 0
     except ValueError:
-        pass
-    raise argparse.ArgumentTypeError(f"{POSITIVE_INT_EXPECTED}, got {value!r}")
+        raise argparse.ArgumentTypeError(f"{POSITIVE_INT_EXPECTED}, got {value!r}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
