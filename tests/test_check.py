@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -363,6 +364,23 @@ def test_the_check_resolves_sections_from_the_navigation_and_reports_moved_and_n
         "section MOVED: CHINA MILITARY https://www.sinodaily.com/china-military.html -> "
         "https://www.sinodaily.com/china-news.html" in text
     )
+
+
+def test_the_exit_status_is_the_verdict_even_when_nobody_reads_the_output():
+    # `newsbot check ... | head -1`: the reader gone, the scheduler still learns to hold the crawl.
+    command = [sys.executable, "-m", "newsbot.cli", "check", "spacewar", "--sections", "nonesuch"]
+    environ = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
+    process = subprocess.Popen(
+        [*command, "--mirror", str(SNAPSHOT)],
+        cwd=ROOT,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    assert process.wait(timeout=120) == 2
+    assert b"Traceback" not in process.stderr.read()
 
 
 # --- Redesigned copies of the snapshot ---

@@ -4,7 +4,6 @@ newsbot.cli.commands."""
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -54,11 +53,6 @@ def output_folder() -> Path:
     if not template or "{" in str(folder) or "%(" in str(folder):
         raise CommandError(f"NEWSBOT_OUTPUT {template!r} names no one folder: name the deliveries or folders")
     return project_folder() / folder
-
-
-def quiet_stdout() -> None:
-    """stdout to /dev/null once its reader has gone, so that the interpreter's last flush does not fail."""
-    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def table(rows: Sequence[Sequence[object]], align: str, indent: str = "") -> list[str]:

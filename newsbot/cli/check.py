@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 
 from newsbot import keys
-from newsbot.cli import mirror_option, project_settings, quiet_stdout, site_named, table
+from newsbot.cli import mirror_option, project_settings, site_named, table
 from newsbot.cli.commands import INSPECTION_SETTINGS
 from newsbot.quality import BROKEN, DEGRADED, FITS, NOTE_MAX_SHARE, assess_site, format_share, worst
 from newsbot.reasons import InvalidItem
@@ -65,8 +66,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         sys.stdout.write(text + "\n")
         sys.stdout.flush()
-    except BrokenPipeError:  # read or not, the exit status tells the verdict
-        quiet_stdout()
+    except BrokenPipeError:  # read or not, the exit status tells the verdict (as in newsbot.cli.main)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return status
 
 

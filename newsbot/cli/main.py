@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import inspect
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -12,18 +13,7 @@ from typing import NoReturn
 
 from scrapy.exceptions import UsageError
 
-from newsbot.cli import (
-    CommandError,
-    check,
-    dataset,
-    demo,
-    parse,
-    quiet_stdout,
-    schema,
-    sections,
-    state,
-    warcs,
-)
+from newsbot.cli import CommandError, check, dataset, demo, parse, schema, sections, state, warcs
 from newsbot.spiders.args import POSITIVE_INT_EXPECTED, positive_int
 
 EXIT_USAGE = 2
@@ -118,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"newsbot {args.command}: {error}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
-        quiet_stdout()  # the reader (`head`) went away having read what it wanted: no error of ours
+        # The reader (`head`) went away having read what it wanted: no error of ours. stdout goes to
+        # /dev/null, so that the interpreter's last flush does not fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     return status
