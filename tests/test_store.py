@@ -17,7 +17,6 @@ from newsbot.store import (
     KnownArticle,
     LedgerEntry,
     SqliteSeenStore,
-    StoreBusyError,
     StoreError,
     known_article,
     mark_unmarked_lines,
@@ -99,11 +98,11 @@ def test_a_read_only_store_is_refused_naming_it(tmp_path):
 def test_a_busy_store_is_waited_for_with_a_log_line_then_refused(tmp_path, caplog):
     path = tmp_path / "seen.sqlite"
     store = SqliteSeenStore(path, busy_timeout=1.0)
-    busy_seen: list[StoreBusyError] = []
+    busy_seen: list[StoreError] = []
     store.on_failure = busy_seen.append
     locker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     locker.execute("BEGIN IMMEDIATE")
-    with caplog.at_level(logging.WARNING), pytest.raises(StoreBusyError, match="stayed locked"):
+    with caplog.at_level(logging.WARNING), pytest.raises(StoreError, match="stayed locked"):
         store.record(KnownArticle(URL, "h", "spacewar.com"), output="out.jsonl", reconciled_bytes=10)
     assert "is locked by another process; waiting up to 1 s" in caplog.text
     assert len(busy_seen) == 1
@@ -113,7 +112,7 @@ def test_a_busy_store_is_waited_for_with_a_log_line_then_refused(tmp_path, caplo
 
     # Once a wait ran out, later writes of that store do not wait again: the run is ending.
     locker.execute("BEGIN IMMEDIATE")
-    with pytest.raises(StoreBusyError):
+    with pytest.raises(StoreError, match="stayed locked"):
         store.record_copy(URL, "https://www.spacewar.com/reports/Other_999.html", "spacewar.com")
     store.close()
 
@@ -234,7 +233,7 @@ def test_a_damaged_store_is_refused_in_one_line(tmp_path):
     with pytest.raises(StoreError) as refused:
         SqliteSeenStore(path)
     message = str(refused.value)
-    assert message.startswith(f"the store {path} is damaged (") and "\n" not in message
+    assert message.startswith(f"{path} is not a newsbot store or is damaged (") and "\n" not in message
     assert message.endswith("restore it from a backup, or give another NEWSBOT_STATE")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from newsbot.store import default_state_path, store_path_from_setting
+from newsbot.store import store_path_from_setting
 from tests.conftest import ROOT
 from tests.readme_commands import fresh_checkout, run_shell
 
@@ -24,12 +24,12 @@ def test_each_checkout_has_its_own_default_store(tmp_path, monkeypatch: pytest.M
     monkeypatch.delenv("SCRAPY_SETTINGS_MODULE", raising=False)
     one, two = _checkout(tmp_path / "one"), _checkout(tmp_path / "two")
     monkeypatch.chdir(one)
-    assert default_state_path() == one / ".scrapy" / "newsbot" / "seen.sqlite"
+    assert store_path_from_setting(None) == one / ".scrapy" / "newsbot" / "seen.sqlite"
     (one / "sub").mkdir()
     monkeypatch.chdir(one / "sub")  # any folder inside the checkout: the same store
-    assert default_state_path() == one / ".scrapy" / "newsbot" / "seen.sqlite"
+    assert store_path_from_setting(None) == one / ".scrapy" / "newsbot" / "seen.sqlite"
     monkeypatch.chdir(two)
-    assert default_state_path() == two / ".scrapy" / "newsbot" / "seen.sqlite"
+    assert store_path_from_setting(None) == two / ".scrapy" / "newsbot" / "seen.sqlite"
 
 
 def test_a_relative_store_setting_is_the_projects_too(tmp_path, monkeypatch: pytest.MonkeyPatch):

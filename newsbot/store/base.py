@@ -9,15 +9,12 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from types import SimpleNamespace
+from typing import Protocol
+
+from pydantic import TypeAdapter
 
 logger = logging.getLogger(__name__)
-
-
-def default_state_path() -> Path:
-    from scrapy.utils.project import data_path  # the project's .scrapy/, like Scrapy's HTTP cache
-
-    return Path(data_path("newsbot/seen.sqlite")).absolute()
 
 
 @dataclass(frozen=True)
@@ -29,14 +26,8 @@ class KnownArticle:
     date_published: str | None = None
 
 
-def known_article(data: dict[str, Any]) -> KnownArticle:
-    return KnownArticle(
-        url=data["url"],
-        content_hash=data["content_hash"],
-        site=data["site"],
-        section=data.get("section"),
-        date_published=data.get("date_published"),
-    )
+# A line's or an item's fields (others ignored); a ValueError for a record that is not an article's.
+known_article = TypeAdapter(KnownArticle).validate_python
 
 
 @dataclass(frozen=True)
@@ -46,21 +37,8 @@ class Forgotten:
     ledger: int
 
 
-@dataclass(frozen=True)
-class SectionSummary:
-    site: str
-    section: str | None
-    articles: int
-    newest_date: str | None
-    last_seen: str
-
-
 class StoreError(Exception):
     """The store cannot be used; the message is one line naming the path."""
-
-
-class StoreBusyError(StoreError):
-    """Another process held the store locked for longer than NEWSBOT_STATE_BUSY_TIMEOUT."""
 
 
 @dataclass(frozen=True)
@@ -87,10 +65,12 @@ class SeenStore(Protocol):
         """Whether the URL is known, and the URL written with this body: the dedupe's questions."""
         return self.is_known_url(url), self.owner_of_hash(content_hash)
 
-    def record(
-        self, article: KnownArticle, *, output: str | None = None, reconciled_bytes: int = 0
-    ) -> None: ...
-    def record_many(self, articles: Iterable[KnownArticle], *, output: str, reconciled_bytes: int) -> int: ...
+    def record(self, article: KnownArticle, *, output: str | None = None, reconciled_bytes: int = 0) -> None:
+        self.record_many([article], output=output, reconciled_bytes=reconciled_bytes)
+
+    def record_many(
+        self, articles: Iterable[KnownArticle], *, output: str | None, reconciled_bytes: int
+    ) -> int: ...
     def record_copy(self, url: str, copy_of: str, site: str) -> None: ...
     def reconciled_bytes(self, output: str) -> int: ...
     def articles_by_delivery(self) -> dict[str, int]: ...
@@ -101,17 +81,18 @@ class SeenStore(Protocol):
     def complete_walks(self, site: str, sections: Iterable[str]) -> None: ...
     # Site, section, date_published, first_seen of each article (~0.1 s for 100,000 in either store).
     def article_dates(self) -> Iterable[tuple[str, str | None, str | None, str]]: ...
-    def summary(self) -> list[SectionSummary]:
+    def summary(self) -> list[SimpleNamespace]:
+        """Per site and section: articles, newest_date (published), last_seen (first seen, the latest)."""
         groups: dict[tuple[str, str | None], list[tuple[str | None, str]]] = defaultdict(list)
         for site, section, published, first_seen in self.article_dates():
             groups[site, section].append((published, first_seen))
         return [
-            SectionSummary(
-                site,
-                section,
-                len(dates),
-                max(filter(None, (published for published, _ in dates)), default=None),
-                max(first_seen for _, first_seen in dates),
+            SimpleNamespace(
+                site=site,
+                section=section,
+                articles=len(dates),
+                newest_date=max(filter(None, (published for published, _ in dates)), default=None),
+                last_seen=max(first_seen for _, first_seen in dates),
             )
             for (site, section), dates in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
         ]
@@ -139,7 +120,9 @@ class SeenStore(Protocol):
 def store_path_from_setting(value: str | None) -> Path | None:
     """NEWSBOT_STATE: unset is the default file, empty is no store, relative is the project folder's."""
     if value is None:
-        return default_state_path()
+        from scrapy.utils.project import data_path  # the project's .scrapy/, like Scrapy's HTTP cache
+
+        return Path(data_path("newsbot/seen.sqlite")).absolute()
     if not value:
         return None
     from newsbot.delivery import project_folder
@@ -150,9 +133,9 @@ def store_path_from_setting(value: str | None) -> Path | None:
 def mark_unmarked_lines(
     path: Path, store: SeenStore | None, name: str | None = None, *, cut: bool = False
 ) -> tuple[int, int]:
-    """Mark known the articles of the lines past the offset the store has reconciled (a crash between a
-    line and its mark leaves some) as `name` (by default the path); `cut`: cut off a half-written last
-    line (a killed run's part). Returns (bytes cut off, lines newly marked)."""
+    """Mark known, as `name` (by default the path), the lines past the offset the store reconciled (a
+    crash between a line and its mark leaves some); `cut`: cut a half-written last line off (a killed
+    run's). Returns (bytes cut off, lines newly marked)."""
     name = name or str(path)
     start = store.reconciled_bytes(name) if store is not None else 0
     with path.open("r+b" if cut else "rb") as handle:
@@ -170,7 +153,7 @@ def mark_unmarked_lines(
             end += len(line)
             try:
                 articles.append(known_article(json.loads(line)))
-            except (ValueError, KeyError, TypeError):
+            except ValueError:
                 logger.error(
                     "%s: the line at byte %d is not an article record; left alone", path, end - len(line)
                 )

@@ -12,7 +12,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import astuple
+from dataclasses import astuple, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -23,7 +23,6 @@ from newsbot.store.base import (
     KnownArticle,
     LedgerEntry,
     SeenStore,
-    StoreBusyError,
     StoreError,
     store_path_from_setting,
 )
@@ -40,7 +39,6 @@ _OUR_TABLES = {"articles", "copies", "walks", "outputs", "ledger"}
 # sqlite's own wait on a lock is silent; it waits this long, then the store logs and waits again.
 _LOCK_POLL_SECONDS = 0.5
 _T = TypeVar("_T")
-_LEDGER_COLUMNS = "url, site, section, reason, attempts, first_attempt, last_attempt, given_up, summary"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -101,23 +99,18 @@ class SqliteSeenStore(SeenStore):
         # the crawl fails whoever the caller was.
         self.on_failure: Callable[[StoreError], None] | None = None
         self._waited_in_vain = False
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise StoreError(f"cannot create the folder of the store {path}: {error.strerror}") from None
         # The write bits count even for root: a store someone made read-only is not to be written.
         if self.path.exists() and not (os.access(path, os.W_OK) and self.path.stat().st_mode & 0o222):
             raise StoreError(f"the store {path} cannot be written (read-only)")
-        if not os.access(self.path.parent, os.W_OK):
-            raise StoreError(f"the store {path} cannot be written: its folder is read-only")
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             # Autocommit: every write is its own transaction unless `_transaction()` groups them.
             # Any thread: `scrapy shell` runs the crawler in one thread and the user's prompt in another.
             self._db = sqlite3.connect(
                 self.path, timeout=_LOCK_POLL_SECONDS, isolation_level=None, check_same_thread=False
             )
-        except sqlite3.Error as error:
-            raise StoreError(f"cannot open the store {self.path}: {error}") from None
+        except (OSError, sqlite3.Error) as error:
+            raise StoreError(f"cannot open the store {path}: {error}") from None
         try:
             self._retrying(lambda: self._db.execute("PRAGMA journal_mode=WAL"))
             # NORMAL (WAL): a power cut may take the last marks back, never corrupt the file. That is
@@ -126,21 +119,16 @@ class SqliteSeenStore(SeenStore):
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._retrying(self._migrate)
             # A damaged page would answer "not known" for articles written long ago, or fail mid-run.
-            try:
-                damage = " ".join(row[0] for row in self._db.execute("PRAGMA quick_check(3)")).split()
-            except sqlite3.DatabaseError as error:  # a damaged page the check itself cannot read
-                damage = str(error).split()
-            if damage != ["ok"]:
-                raise StoreError(
-                    f"the store {self.path} is damaged ({' '.join(damage)[:200]}): restore it from a "
-                    "backup, or give another NEWSBOT_STATE"
-                )
-        except sqlite3.DatabaseError as error:
+            if (damage := " ".join(row[0] for row in self._db.execute("PRAGMA quick_check(3)"))) != "ok":
+                raise sqlite3.DatabaseError(damage)
+        except BaseException as error:
             self._db.close()
-            raise StoreError(f"{self.path} is not a newsbot store ({error})") from None
-        except StoreError:
-            self._db.close()
-            raise
+            if not isinstance(error, sqlite3.DatabaseError):
+                raise
+            raise StoreError(
+                f"{self.path} is not a newsbot store or is damaged ({str(error)[:200]}): restore it from "
+                "a backup, or give another NEWSBOT_STATE"
+            ) from None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SqliteSeenStore | None:
@@ -199,18 +187,11 @@ class SqliteSeenStore(SeenStore):
         return {url for (url,) in rows}
 
     def owner_of_hash(self, content_hash: str) -> str | None:
-        row = self._db.execute(
-            "SELECT url FROM articles WHERE content_hash = ? LIMIT 1", (content_hash,)
-        ).fetchone()
-        return row[0] if row else None
+        return self._value("SELECT url FROM articles WHERE content_hash = ? LIMIT 1", content_hash)
 
     def copy_of(self, url: str) -> str | None:
         """The article `url` was skipped as a syndicated copy of, if it was."""
-        row = self._db.execute("SELECT copy_of FROM copies WHERE url = ?", (url,)).fetchone()
-        return row[0] if row else None
-
-    def record(self, article: KnownArticle, *, output: str | None = None, reconciled_bytes: int = 0) -> None:
-        self.record_many([article], output=output, reconciled_bytes=reconciled_bytes)
+        return self._value("SELECT copy_of FROM copies WHERE url = ?", url)
 
     def record_many(
         self, articles: Iterable[KnownArticle], *, output: str | None, reconciled_bytes: int
@@ -238,8 +219,7 @@ class SqliteSeenStore(SeenStore):
         )
 
     def reconciled_bytes(self, output: str) -> int:
-        row = self._db.execute("SELECT reconciled_bytes FROM outputs WHERE path = ?", (output,)).fetchone()
-        return row[0] if row else 0
+        return self._value("SELECT reconciled_bytes FROM outputs WHERE path = ?", output) or 0
 
     def articles_by_delivery(self) -> dict[str, int]:
         """How many articles each delivery holds that no earlier one did."""
@@ -249,22 +229,18 @@ class SqliteSeenStore(SeenStore):
         return dict(rows.fetchall())
 
     def last_walk_completed(self, site: str, section: str) -> str | None:
-        row = self._db.execute(
-            "SELECT completed_at FROM walks WHERE site = ? AND section = ?", (site, section)
-        ).fetchone()
-        return row[0] if row else None
+        return self._value("SELECT completed_at FROM walks WHERE site = ? AND section = ?", site, section)
 
     def begin_walk(self, site: str, section: str) -> list[str] | None:
-        row = self._db.execute(
-            "SELECT top FROM walks WHERE site = ? AND section = ? AND completed_at IS NOT NULL",
-            (site, section),
-        ).fetchone()
+        top = self._value(
+            "SELECT top FROM walks WHERE site = ? AND section = ? AND completed_at IS NOT NULL", site, section
+        )
         self._write(
             "INSERT INTO walks (site, section, started_at, completed_at) VALUES (?, ?, ?, NULL) "
             "ON CONFLICT(site, section) DO UPDATE SET started_at = excluded.started_at",
             (site, section, utc_now_iso()),
         )
-        return json.loads(row[0]) if row and row[0] else None  # a walk of version 4 has none: walk on
+        return json.loads(top) if top else None  # a walk of version 4 has none: walk on
 
     def note_walk_top(self, site: str, section: str, urls: list[str]) -> None:
         self._write(
@@ -293,30 +269,29 @@ class SqliteSeenStore(SeenStore):
     ) -> Forgotten:
         """Forget the articles of a site, of sections (by label, of one site or all), or all, with
         their ledger entries and copies, and the site's walks; `dry_run`: only count them."""
-        clauses, values = [], []
-        if site is not None:
-            clauses.append("site = ?")
-            values.append(site)
-        if sections is not None:
-            clauses.append(f"UPPER(section) IN ({', '.join('UPPER(?)' for _ in sections)})")
-            values.extend(sections)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        chosen = {"site": site, "sections": None if sections is None else json.dumps([*sections])}
+        of_site = "(:site IS NULL OR site = :site)"
+        where = (
+            f"{of_site} AND (:sections IS NULL "
+            "OR UPPER(section) IN (SELECT UPPER(value) FROM json_each(:sections)))"
+        )
         # What was forgotten must be walked to the end again to be found; what was forgotten is
         # forgotten as not had too: the next walk lists it afresh.
-        site_walks = ("WHERE site = ?", [site]) if site is not None else ("", [])
-        doomed = {"articles": (where, values), "walks": site_walks, "ledger": (where, values)}
+        doomed = {"articles": where, "walks": of_site, "ledger": where}
         with self._transaction():
             counts = {
-                table: self._db.execute(f"SELECT COUNT(*) FROM {table} {clause}", params).fetchone()[0]
-                for table, (clause, params) in doomed.items()
+                table: self._db.execute(f"SELECT COUNT(*) FROM {table} WHERE {clause}", chosen).fetchone()[0]
+                for table, clause in doomed.items()
             }
             if not dry_run:
-                for table, (clause, params) in doomed.items():
-                    self._db.execute(f"DELETE FROM {table} {clause}", params)
+                for table, clause in doomed.items():
+                    self._db.execute(f"DELETE FROM {table} WHERE {clause}", chosen)
                 # A copy is skipped because of the article it copies; with that article gone, so is it.
-                self._db.execute("DELETE FROM copies WHERE copy_of NOT IN (SELECT url FROM articles)")
-                if site is not None and sections is None:
-                    self._db.execute("DELETE FROM copies WHERE site = ?", (site,))
+                self._db.execute(
+                    "DELETE FROM copies WHERE copy_of NOT IN (SELECT url FROM articles) "
+                    "OR (:sections IS NULL AND site = :site)",
+                    chosen,
+                )
         return Forgotten(**counts)
 
     def ledger_add(
@@ -349,11 +324,16 @@ class SqliteSeenStore(SeenStore):
         self._write("UPDATE ledger SET given_up = 1 WHERE url = ?", (url,))
 
     def _ledger(self, clauses: str, *values: str) -> list[LedgerEntry]:
-        rows = self._db.execute(f"SELECT {_LEDGER_COLUMNS} FROM ledger {clauses}", values)
+        # The table's columns are LedgerEntry's fields, in order (a migrated `summary` is added last).
+        rows = self._db.execute(f"SELECT * FROM ledger {clauses}", values)
         return [
-            LedgerEntry(url, site, section, reason, attempts, first, last, bool(given_up), summary)
-            for url, site, section, reason, attempts, first, last, given_up, summary in rows
+            replace(entry, given_up=bool(entry.given_up)) for entry in (LedgerEntry(*row) for row in rows)
         ]
+
+    def _value(self, sql: str, *values: str) -> Any | None:
+        """The first column of the first row, or None."""
+        row = self._db.execute(sql, values).fetchone()
+        return row[0] if row else None
 
     def _write(self, sql: str, values: tuple[Any, ...]) -> int:
         return self._retrying(lambda: self._db.execute(sql, values).rowcount)
@@ -362,25 +342,21 @@ class SqliteSeenStore(SeenStore):
     def _transaction(self) -> Iterator[None]:
         self._retrying(lambda: self._db.execute("BEGIN IMMEDIATE"))
         try:
-            yield
-            self._db.execute("COMMIT")
-        except BaseException as error:
-            if self._db.in_transaction:  # SQLite has rolled back already after a full disk or I/O error
-                self._db.execute("ROLLBACK")
-            if isinstance(error, sqlite3.OperationalError):
-                raise self._unwritable(error) from None
-            raise
+            with self._db:  # commits, or rolls back (what SQLite has not rolled back after a full disk)
+                yield
+        except sqlite3.OperationalError as error:
+            raise self._failed(f"cannot be written: {error}") from None
 
-    def _unwritable(self, error: sqlite3.OperationalError) -> StoreError:
-        # Read-only, a full disk, an I/O error: the run stops (exit 1), the next run marks.
-        unwritable = StoreError(f"the store {self.path} cannot be written: {error}")
+    def _failed(self, what: str) -> StoreError:
+        # Read-only, a full disk, an I/O error, locked too long: the run stops (exit 1), the next run marks.
+        failure = StoreError(f"the store {self.path} {what}")
         if self.on_failure is not None:
-            self.on_failure(unwritable)
-        return unwritable
+            self.on_failure(failure)
+        return failure
 
     def _retrying(self, operation: Callable[[], _T]) -> _T:
         """Run `operation`, waiting (logged once) while another process holds the store locked, up to
-        busy_timeout; then a StoreBusyError (a locked write changed nothing)."""
+        busy_timeout; then a StoreError (a locked write changed nothing)."""
         # Once a wait ran out the run is ending: later writes try once, not another full wait each.
         deadline = time.monotonic() + (0 if self._waited_in_vain else self.busy_timeout)
         logged = self._waited_in_vain
@@ -389,16 +365,13 @@ class SqliteSeenStore(SeenStore):
                 return operation()
             except sqlite3.OperationalError as error:
                 if "locked" not in str(error) and "busy" not in str(error):
-                    raise self._unwritable(error) from None
+                    raise self._failed(f"cannot be written: {error}") from None
                 if time.monotonic() >= deadline:
-                    busy = StoreBusyError(
-                        f"the store {self.path} stayed locked by another process for more than "
-                        f"{self.busy_timeout:g} s (NEWSBOT_STATE_BUSY_TIMEOUT)"
-                    )
                     self._waited_in_vain = True
-                    if self.on_failure is not None:
-                        self.on_failure(busy)
-                    raise busy from None
+                    raise self._failed(
+                        f"stayed locked by another process for more than {self.busy_timeout:g} s "
+                        "(NEWSBOT_STATE_BUSY_TIMEOUT)"
+                    ) from None
                 if not logged:
                     logger.warning(
                         "The store %s is locked by another process; waiting up to %g s",
