@@ -12,6 +12,8 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
+from pydantic import TypeAdapter
+
 
 def did_you_mean(name: str, known: Sequence[str]) -> str:
     """`did you mean 'x'? ` naming the known name closest to a misspelt one, or nothing."""
@@ -31,8 +33,8 @@ class Section:
 class Site:
     name: str
     host: str
-    feed: str | None
-    sections: tuple[Section, ...]
+    feed: str | None = None
+    sections: tuple[Section, ...] = ()
 
     @property
     def home_url(self) -> str:
@@ -45,15 +47,7 @@ class Site:
 
 class Registry:
     def __init__(self, declared: dict[str, Any]) -> None:
-        self.sites = tuple(
-            Site(
-                name=entry["name"],
-                host=entry["host"],
-                feed=entry.get("feed"),
-                sections=tuple(Section(s["slug"], s["label"]) for s in entry["sections"]),
-            )
-            for entry in declared["sites"]
-        )
+        self.sites = TypeAdapter(tuple[Site, ...]).validate_python(declared["sites"])
         network = declared["network"]
         # Built once: every article page asks these of its og:url and related links.
         self._by_host = {site.host: site for site in reversed(self.sites)}  # the first of a host wins
@@ -70,10 +64,7 @@ class Registry:
 
     def site_for_url(self, url: str) -> Site | None:
         """The network site a URL belongs to (www or bare host, any scheme), or None off the network."""
-        return self.site_for_host(urlsplit(url).hostname or "")
-
-    def site_for_host(self, host: str) -> Site | None:
-        return self._by_host.get(host.lower().removeprefix("www."))
+        return self._by_host.get((urlsplit(url).hostname or "").removeprefix("www."))
 
     def is_network_host(self, host: str) -> bool:
         return host.lower().removeprefix("www.") in self._network_hosts
@@ -82,7 +73,7 @@ class Registry:
         parts = urlsplit(url)
         return (
             parts.scheme in ("http", "https")
-            and self.site_for_host(parts.hostname or "") is not None
+            and self.site_for_url(url) is not None
             and self._article_path.match(parts.path) is not None
         )
 

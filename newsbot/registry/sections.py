@@ -1,10 +1,6 @@
-"""Sections as the live navigation names them, with the registry's declared sections as hints.
-
-sites.toml's section slugs, labels and URLs are RECONSTRUCTED; the home page's navigation is the
-truth of the day. A declared section is matched to a navigation link by label (folded), then by
-slug, and walked at the navigation's URL (reported as moved). A section's identity (`key`, the slug
-of its label) is what the store and the walk records use, so it keeps them when its URL moves.
-"""
+"""Sections as the live navigation names them (the truth of the day), sites.toml's RECONSTRUCTED ones
+as hints. A section's identity (`key`, the slug of its label) is what the store and the walk records
+use, so it keeps them when its URL moves."""
 
 from __future__ import annotations
 
@@ -48,9 +44,7 @@ class ResolvedSection:
     url: str
     declared: bool
     in_navigation: bool
-    # The registry's URL and slug of a declared section.
-    declared_url: str | None = None
-    declared_slug: str | None = None
+    declared_url: str | None = None  # the registry's
 
     @property
     def moved(self) -> bool:
@@ -63,8 +57,8 @@ class ResolvedSection:
 
     def names(self) -> set[str]:
         """Everything a user may call it by, folded."""
-        declared = (self.declared_slug or "", page_name(self.declared_url or ""))
-        return {fold_name(name) for name in (self.key, self.label, page_name(self.url), *declared)} - {""}
+        names = (self.key, self.label, page_name(self.url), page_name(self.declared_url or ""))
+        return {fold_name(name) for name in names} - {""}
 
     def as_dict(self) -> dict[str, Any]:
         shown = ("key", "label", "url", "declared", "in_navigation")
@@ -101,12 +95,11 @@ class SectionResolution:
         """What a run without `-a sections` walks: the declared sections, else the navigation's."""
         return [s for s in self.sections if s.declared] or list(self.sections)
 
-    def find(self, name: str) -> ResolvedSection | None:
-        return next((s for s in self.sections if fold_name(name) in s.names()), None)
-
     def select(self, names: Iterable[str]) -> tuple[list[ResolvedSection], list[str]]:
         """The sections named, in the order given (each once), and the names found nowhere."""
-        found = {name: self.find(name) for name in names}
+        found = {
+            name: next((s for s in self.sections if fold_name(name) in s.names()), None) for name in names
+        }
         chosen = dict.fromkeys(section for section in found.values() if section is not None)
         return list(chosen), [name for name, section in found.items() if section is None]
 
@@ -118,17 +111,19 @@ class SectionResolution:
 def resolve_sections(
     site: Site, navigation: Sequence[NavLink] | None, *, not_sections: Sequence[NavLink] = ()
 ) -> SectionResolution:
-    """The declared sections of `site` matched to the navigation's section links (None: unread)."""
+    """The declared sections of `site` matched to the navigation's section links (None: unread): by
+    label (folded), then by slug (the link's label or page name); the navigation's URL wins."""
     matched: dict[str, Section] = {}  # nav URL -> declared section
     for section in site.sections:
-        link = _match(section, [link for link in navigation or () if link.url not in matched])
+        links = [link for link in navigation or () if link.url not in matched]
+        label, slug = fold_name(section.label), fold_name(section.slug)
+        link = next((link for link in links if fold_name(link.label) == label), None) or next(
+            (link for link in links if slug in (fold_name(link.label), fold_name(link.page_name))), None
+        )
         if link is not None:
             matched[link.url] = section
-    found = [
-        _declared(matched[link.url], link, site) if link.url in matched else _undeclared(link)
-        for link in navigation or ()
-    ]
-    found += [_declared(section, None, site) for section in site.sections if section not in matched.values()]
+    found = [_resolved(site, matched.get(link.url), link) for link in navigation or ()]
+    found += [_resolved(site, section, None) for section in site.sections if section not in matched.values()]
     # Two entries of one section identity (a label repeated in a second menu): the first stands.
     by_key: dict[str, ResolvedSection] = {}
     for entry in found:
@@ -137,25 +132,15 @@ def resolve_sections(
     return SectionResolution(site, tuple(by_key.values()), navigation is not None, tuple(not_sections))
 
 
-def _match(section: Section, links: Sequence[NavLink]) -> NavLink | None:
-    """A declared section's navigation link: by label first, then by slug (label or page name)."""
-    label, slug = fold_name(section.label), fold_name(section.slug)
-    by_label = next((link for link in links if fold_name(link.label) == label), None)
-    return by_label or next(
-        (link for link in links if slug in (fold_name(link.label), fold_name(link.page_name))), None
-    )
-
-
-def _declared(section: Section, link: NavLink | None, site: Site) -> ResolvedSection:
+def _resolved(site: Site, section: Section | None, link: NavLink | None) -> ResolvedSection:
+    if section is None:
+        assert link is not None
+        return ResolvedSection(section_key(link.label, link.page_name), link.label, link.url, False, True)
     declared_url = f"https://www.{site.host}/{section.slug}.html"
     key = section_key(section.label, section.slug)
-    url = link.url if link else declared_url
-    return ResolvedSection(key, section.label, url, True, link is not None, declared_url, section.slug)
-
-
-def _undeclared(link: NavLink) -> ResolvedSection:
-    key = section_key(link.label, link.page_name)
-    return ResolvedSection(key, link.label, link.url, declared=False, in_navigation=True)
+    return ResolvedSection(
+        key, section.label, link.url if link else declared_url, True, bool(link), declared_url
+    )
 
 
 def find_by_label(links: Sequence[NavLink], label: str) -> NavLink | None:
