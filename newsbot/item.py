@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Annotated, Any, Literal
@@ -45,14 +45,13 @@ class RelatedLink:
     url: HttpUrl
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ArticleItem:
     """An article as written to JSON Lines. Field names are a contract with downstream users."""
 
     __pydantic_config__ = CLOSED
 
-    # First in every line; keyword-only so that it may stand before the required fields.
-    schema_version: Literal[2] = field(default=SCHEMA_VERSION, kw_only=True)
+    schema_version: Literal[2] = SCHEMA_VERSION  # first in every line
     url: NetworkUrl
     site: Annotated[str, Field(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")]
     title: NonEmptyText
@@ -82,16 +81,7 @@ class ArticleItem:
 
 def generate_schema() -> dict[str, Any]:
     schema = TypeAdapter(ArticleItem).json_schema(mode="serialization")
-    schema = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "urn:newsbot:article",
-        **schema,
-    }
-    # In the order of the lines (pydantic puts keyword-only fields last), so that columns loaded
-    # with the schema's types (newsbot dataset) come in the order a reader sees in the file.
-    schema["properties"] = {f.name: schema["properties"][f.name] for f in fields(ArticleItem)}
-    schema["required"] = list(schema["properties"])
-    return schema
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "urn:newsbot:article", **schema}
 
 
 @cache

@@ -1,9 +1,6 @@
-"""Replay a saved copy of the network (wget --mirror layout, `NEWSBOT_MIRROR`) instead of the live sites.
-
-The download handler fetches `https://www.<smn-host>/<path>` from `<mirror>/www.<smn-host>/<path>`
-and answers under the real URL, so everything above it (offsite and robots checks, slots, the
-spider, the pipelines) runs exactly the code of a live crawl.
-"""
+"""Replay a saved copy of the network (wget --mirror layout, `NEWSBOT_MIRROR`) instead of the live sites:
+`https://www.<smn-host>/<path>` is fetched from `<mirror>/www.<smn-host>/<path>` and answered under
+the real URL, so everything above the download handler runs exactly the code of a live crawl."""
 
 from __future__ import annotations
 
@@ -112,8 +109,10 @@ class MirrorDownloadHandler(BaseDownloadHandler):
         # Scrapy's own handlers (the addon replaced them in DOWNLOAD_HANDLERS only): the mirror's
         # transport, and the direct one of off-network URLs, which are never rewritten.
         delegates = crawler.settings.getdict("DOWNLOAD_HANDLERS_BASE")
-        self._delegate = build_from_crawler(load_object(delegates[urlsplit(self.mirror).scheme]), crawler)
-        self._direct = build_from_crawler(load_object(delegates["https"]), crawler)
+        self._delegate: BaseDownloadHandler = build_from_crawler(
+            load_object(delegates[urlsplit(self.mirror).scheme]), crawler
+        )
+        self._direct: BaseDownloadHandler = build_from_crawler(load_object(delegates["https"]), crawler)
 
     async def download_request(self, request: Request) -> Response:
         try:
@@ -124,16 +123,14 @@ class MirrorDownloadHandler(BaseDownloadHandler):
             logger.warning("%s", error)
             raise
         if target is None:
-            direct: Response = await self._direct.download_request(request)
-            return direct
+            return await self._direct.download_request(request)
         try:
-            response: Response = await self._delegate.download_request(request.replace(url=target))
+            response = await self._delegate.download_request(request.replace(url=target))
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             # Not in a folder copy: what a server answers for a page it lacks (reported `gone`, never
             # retried; a site saved without its robots.txt is then "allow all", as on a server without one).
             return Response(url=request.url, status=404, body=b"", request=request)
-        replayed: Response = response.replace(url=request.url, request=request)
-        return replayed
+        return response.replace(url=request.url, request=request)
 
     async def close(self) -> None:
         await self._delegate.close()

@@ -11,12 +11,6 @@ from pathlib import Path
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    # Typeshed declares it an instance variable of the base class: not a ClassVar here.
-    extensions_map: dict[str, str] = {  # noqa: RUF012
-        **SimpleHTTPRequestHandler.extensions_map,
-        ".xml": "application/rss+xml",
-    }
-
     def log_message(self, format: str, *args: object) -> None:
         pass
 
