@@ -60,29 +60,19 @@ def mirror_from_option(option: str | None) -> str:
     return normalise_mirror(option, given_as="--mirror ")
 
 
-def is_local_mirror(mirror: str) -> bool:
-    host = urlsplit(mirror).hostname or ""  # none: a file:// URL
-    return host in ("", "localhost", "::1") or host.startswith("127.")
-
-
 def mirror_url(mirror: str, url: str) -> str | None:
-    """The mirror's copy of a network URL, or None for a URL off the network.
-
-    `..%2f` is not a `..` segment to the URL parser but becomes one once a server or the file system
-    decodes it: MirrorPathRefused.
-    """
+    """The mirror's copy of a network URL, or None off the network. `..%2f` is not a `..` segment to the
+    URL parser but becomes one once a server or the file system decodes it: MirrorPathRefused."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     if not load_registry().is_network_host(host):
         return None
-    if not host.startswith("www."):
-        host = f"www.{host}"
     path = parts.path or "/"
     if ".." in unquote(path).replace("\\", "/").split("/"):
         raise MirrorPathRefused(f"refused by the mirror: {url} climbs out of the mirror's folder")
     if path.endswith("/"):
         path += "index.html"
-    return f"{mirror.rstrip('/')}/{host}{quote(path, safe=_SAFE_PATH_CHARS)}"
+    return f"{mirror.rstrip('/')}/www.{host.removeprefix('www.')}{quote(path, safe=_SAFE_PATH_CHARS)}"
 
 
 class MirrorAddon:
@@ -96,7 +86,9 @@ class MirrorAddon:
         settings.set("DOWNLOAD_HANDLERS", dict.fromkeys(("http", "https"), MirrorDownloadHandler), "addon")
         # Here, once per crawl: Scrapy makes one handler for each of the two schemes.
         logger.info("Replaying the network from the mirror %s", mirror)
-        if is_local_mirror(mirror) and not settings.getbool("NEWSBOT_MIRROR_POLITE"):
+        host = urlsplit(mirror).hostname or ""  # none: a file:// URL
+        local = host in ("", "localhost", "::1") or host.startswith("127.")
+        if local and not settings.getbool("NEWSBOT_MIRROR_POLITE"):
             # The project's priority: settings.py's live values yield, a -s on the command line wins.
             settings.setdict(LOCAL_REPLAY_SETTINGS, "project")
 

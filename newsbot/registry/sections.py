@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -61,12 +61,8 @@ class ResolvedSection:
         return {fold_name(name) for name in names} - {""}
 
     def as_dict(self) -> dict[str, Any]:
-        shown = ("key", "label", "url", "declared", "in_navigation")
-        return {
-            **{name: getattr(self, name) for name in shown},
-            "declared_url": self.declared_url if self.moved or not self.in_navigation else None,
-            "moved": self.moved,
-        }
+        declared_url = self.declared_url if self.moved or not self.in_navigation else None
+        return {**asdict(self), "declared_url": declared_url, "moved": self.moved}
 
 
 @dataclass(frozen=True)

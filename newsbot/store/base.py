@@ -166,9 +166,6 @@ def mark_unmarked_lines(
                 path,
                 cut_off,
             )
-    marked = (
-        store.record_many(articles, output=name, reconciled_bytes=end)
-        if store is not None and end != start
-        else 0
-    )
-    return cut_off, marked
+    if store is None or end == start:
+        return cut_off, 0
+    return cut_off, store.record_many(articles, output=name, reconciled_bytes=end)

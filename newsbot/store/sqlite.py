@@ -1,7 +1,5 @@
-"""The default seen-articles store: one sqlite file (NEWSBOT_STATE), shared by processes in WAL mode.
-
-Its schema version (PRAGMA user_version) is migrated up when older and refused when newer, so that a
-store of a newer newsbot is never half-used."""
+"""The default seen-articles store: one sqlite file (NEWSBOT_STATE), shared by processes in WAL mode;
+its schema version (PRAGMA user_version) is migrated up when older, refused when newer."""
 
 from __future__ import annotations
 
@@ -331,7 +329,6 @@ class SqliteSeenStore(SeenStore):
         ]
 
     def _value(self, sql: str, *values: str) -> Any | None:
-        """The first column of the first row, or None."""
         row = self._db.execute(sql, values).fetchone()
         return row[0] if row else None
 
