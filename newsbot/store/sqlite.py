@@ -195,14 +195,13 @@ class SqliteSeenStore(SeenStore):
         self, articles: Iterable[KnownArticle], *, output: str | None, reconciled_bytes: int
     ) -> int:
         """Mark the articles written and how far `output` is reconciled, at once; how many were new."""
+        now = utc_now_iso()
         with self._transaction():
-            inserted = 0
-            for article in articles:
-                inserted += self._db.execute(
-                    "INSERT OR IGNORE INTO articles (url, content_hash, site, section, date_published, "
-                    "first_seen, delivery) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (*astuple(article), utc_now_iso(), output),
-                ).rowcount
+            inserted: int = self._db.executemany(
+                "INSERT OR IGNORE INTO articles (url, content_hash, site, section, date_published, "
+                "first_seen, delivery) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(*astuple(article), now, output) for article in articles],
+            ).rowcount
             if output is not None:
                 self._db.execute(
                     "INSERT OR REPLACE INTO outputs (path, reconciled_bytes) VALUES (?, ?)",
@@ -246,12 +245,12 @@ class SqliteSeenStore(SeenStore):
         )
 
     def complete_walks(self, site: str, sections: Iterable[str]) -> None:
+        now = utc_now_iso()
         with self._transaction():
-            for section in sections:
-                self._db.execute(
-                    "UPDATE walks SET completed_at = ?, top = next_top WHERE site = ? AND section = ?",
-                    (utc_now_iso(), site, section),
-                )
+            self._db.executemany(
+                "UPDATE walks SET completed_at = ?, top = next_top WHERE site = ? AND section = ?",
+                [(now, site, section) for section in sections],
+            )
 
     def article_dates(self) -> list[tuple[str, str | None, str | None, str]]:
         return self._db.execute("SELECT site, section, date_published, first_seen FROM articles").fetchall()
