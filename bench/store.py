@@ -131,7 +131,7 @@ class _PlainSet:
 
 def measure_store(store: _Backend, n: int, label: str) -> dict:
     """Fill `store` with n articles, then time single records, single lookups and page lookups."""
-    from newsbot.store import KnownArticle
+    from newsbot.store.base import KnownArticle
 
     def article(i: int) -> KnownArticle:
         return KnownArticle(canonical_url(i), content_hash(i), SITES[i % len(SITES)], "SECTION", "2025-10-01")
@@ -180,7 +180,7 @@ def measure_store(store: _Backend, n: int, label: str) -> dict:
 
 
 def child_sqlite(n: int, folder: Path) -> dict:
-    from newsbot.store import SqliteSeenStore
+    from newsbot.store.sqlite import SqliteSeenStore
 
     store = SqliteSeenStore(folder / "seen.sqlite")
     base_rss = rss_mib()

@@ -177,7 +177,7 @@ def test_redis_failing_on_the_marking_thread_as_the_run_closes_fails_the_run_in_
     from newsbot.cluster.addon import ClusterScheduler
     from newsbot.extensions.store import seen_store
     from newsbot.signals import run_judged
-    from newsbot.store import known_article
+    from newsbot.store.base import known_article
     from tests.components import article_item, make_crawler, run
 
     server = RedisServer(tmp_path / "redis").start()
@@ -217,7 +217,7 @@ def test_redis_failing_on_the_marking_thread_as_the_run_closes_fails_the_run_in_
 def test_a_redis_timeout_that_bounds_nothing_is_refused_in_one_line(timeout):
     from scrapy.settings import BaseSettings
 
-    from newsbot.store import StoreError
+    from newsbot.store.base import StoreError
     from newsbot.store.redis import RedisSeenStore
 
     # 0 would make redis-py's sockets non-blocking, inf would wait for ever: neither stops a worker.

@@ -25,8 +25,9 @@ from newsbot.cluster import codec
 from newsbot.extensions.store import seen_store
 from newsbot.registry import load_registry
 from newsbot.spiders.loader import site_spiders
-from newsbot.store import Forgotten, KnownArticle, SqliteSeenStore
+from newsbot.store.base import Forgotten, KnownArticle
 from newsbot.store.redis import RedisSeenStore
+from newsbot.store.sqlite import SqliteSeenStore
 from tests.cluster_support import (
     SHARED,
     RedisProxy,
@@ -855,7 +856,7 @@ def test_a_script_redis_ran_but_whose_answer_a_cut_connection_lost_runs_once_whe
 )
 def test_a_redis_that_tells_no_run_id_is_refused_in_one_line(redis_url, rewrite, said):
     """A Redis-compatible server without run_id (or hiding INFO): a restart could not be told."""
-    from newsbot.store import StoreError
+    from newsbot.store.base import StoreError
 
     proxy = RedisProxy(redis_url, rewrite)
     with pytest.raises(StoreError, match=said) as refusal:
@@ -868,7 +869,7 @@ def test_a_redis_that_may_evict_any_key_is_refused_in_one_line(redis_url):
     """Under an allkeys-* maxmemory-policy Redis drops whole keys when it is full: the run's queue gone,
     its workers end ok, the last one records the walks complete and the next run never fetches the
     pages they held (exit 0 everywhere). Refused as it connects, as a restart is."""
-    from newsbot.store import StoreError
+    from newsbot.store.base import StoreError
 
     evicting = RedisProxy(redis_url, lambda reply: reply.replace(b":noeviction", b":allkeys-lru"))
     with pytest.raises(StoreError, match="allkeys-lru") as refusal:

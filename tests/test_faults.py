@@ -174,7 +174,7 @@ def test_sigterm_ends_a_run_waiting_out_a_retry_after_within_seconds_and_loses_n
     import signal
     import time
 
-    from newsbot.store import SqliteSeenStore
+    from newsbot.store.sqlite import SqliteSeenStore
     from tests import processes
     from tests.conftest import ROOT
     from tests.crawling import FAST_SETTINGS

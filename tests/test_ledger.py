@@ -6,7 +6,7 @@ import json
 import re
 import subprocess
 
-from newsbot.store import SqliteSeenStore
+from newsbot.store.sqlite import SqliteSeenStore
 from tests import processes
 from tests.conftest import ROOT, SNAPSHOT
 from tests.crawling import run_crawl

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from newsbot.store import SqliteSeenStore
+from newsbot.store.sqlite import SqliteSeenStore
 from tests.conftest import SNAPSHOT
 from tests.crawling import run_crawl
 from tests.faultserver import FaultPlan, FaultServer, faults

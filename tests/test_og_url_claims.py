@@ -10,7 +10,7 @@ from newsbot.keys import MISDIRECTED_META_KEY
 from newsbot.middlewares.claims import OgUrlClaimsMiddleware
 from newsbot.middlewares.walk import WalkPolicyMiddleware
 from newsbot.spiders.priorities import RequestKind
-from newsbot.store import KnownArticle
+from newsbot.store.base import KnownArticle
 from tests.components import make_crawler, run, snapshot_response, through
 from tests.conftest import snapshot_path
 

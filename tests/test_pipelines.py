@@ -19,7 +19,7 @@ from newsbot.pipelines import writer as writer_module
 from newsbot.pipelines.judge import DedupePipeline, ValidatePipeline
 from newsbot.pipelines.writer import JsonLinesWriterPipeline
 from newsbot.reasons import InvalidItem, NotWritten
-from newsbot.store import KnownArticle, StoreError, known_article
+from newsbot.store.base import KnownArticle, StoreError, known_article
 from tests.components import article_item, make_crawler, run
 from tests.conftest import SNAPSHOT
 

@@ -19,7 +19,8 @@ from newsbot.cli.main import main
 from newsbot.parsing.article import parse_article
 from newsbot.parsing.article.layouts import Layout2022
 from newsbot.registry import load_registry
-from newsbot.store import SqliteSeenStore, StoreError, known_article
+from newsbot.store.base import StoreError, known_article
+from newsbot.store.sqlite import SqliteSeenStore
 from tests import processes, warcs
 from tests.conftest import ROOT, snapshot_path
 from tests.crawling import expected_articles

@@ -14,7 +14,7 @@ from newsbot.logformatter import CrawlerLogCount
 from newsbot.middlewares.downloader import BlockDetectionMiddleware, looks_blocked
 from newsbot.reasons import Blocked
 from newsbot.snapshot_server import SnapshotServer
-from newsbot.store import SqliteSeenStore
+from newsbot.store.sqlite import SqliteSeenStore
 from tests.components import make_crawler, run
 from tests.conftest import SNAPSHOT
 from tests.crawling import run_crawl

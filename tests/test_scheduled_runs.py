@@ -13,7 +13,7 @@ from collections import Counter
 import pytest
 
 from newsbot.snapshot_server import SnapshotServer
-from newsbot.store import SqliteSeenStore
+from newsbot.store.sqlite import SqliteSeenStore
 from tests import processes
 from tests.conftest import ROOT
 from tests.crawling import FAST_SETTINGS, article_requests, expected_for_sections, run_crawl

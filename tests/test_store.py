@@ -12,16 +12,15 @@ import threading
 import pytest
 
 from newsbot.middlewares.ledger import LedgerPolicy
-from newsbot.store import (
+from newsbot.store.base import (
     Forgotten,
     KnownArticle,
     LedgerEntry,
-    SqliteSeenStore,
     StoreError,
     known_article,
     mark_unmarked_lines,
 )
-from newsbot.store.sqlite import SCHEMA_VERSION
+from newsbot.store.sqlite import SCHEMA_VERSION, SqliteSeenStore
 
 URL = "https://www.spacewar.com/reports/Some_story_999.html"
 

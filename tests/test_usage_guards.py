@@ -13,7 +13,8 @@ import pytest
 from newsbot.cli import CommandError
 from newsbot.cli.demo import DEMO_MARKER, claim_folder
 from newsbot.cli.main import main
-from newsbot.store import KnownArticle, SqliteSeenStore
+from newsbot.store.base import KnownArticle
+from newsbot.store.sqlite import SqliteSeenStore
 from tests import processes
 from tests.conftest import ROOT
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from newsbot.store import store_path_from_setting
+from newsbot.store.base import store_path_from_setting
 from tests.conftest import ROOT
 from tests.readme_commands import fresh_checkout, run_shell
 

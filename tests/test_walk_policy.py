@@ -10,7 +10,7 @@ from newsbot.keys import KIND_META_KEY
 from newsbot.middlewares.walk import WalkPolicyMiddleware
 from newsbot.registry import Section
 from newsbot.signals import run_judged, section_page_failed
-from newsbot.store import KnownArticle
+from newsbot.store.base import KnownArticle
 from tests.components import make_crawler, run, section_page, through, urls
 
 FIRST = "https://www.spacewar.com/superpowers.html"

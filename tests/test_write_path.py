@@ -173,7 +173,7 @@ def test_a_store_that_cannot_be_used_ends_the_run_before_any_request_with_exit_2
         store.write_bytes(b"these are not the bytes of a store\n" * 40)
         expected = f"{store} is not a newsbot store"
     else:
-        from newsbot.store import SqliteSeenStore
+        from newsbot.store.sqlite import SqliteSeenStore
 
         SqliteSeenStore(store).close()
         if kind == "newer_schema":

@@ -11,7 +11,8 @@ from typing import Any
 from newsbot.cli import CommandError, project_settings, site_named, table
 from newsbot.delivery import missing_deliveries
 from newsbot.registry import load_registry
-from newsbot.store import Forgotten, LedgerEntry, SqliteSeenStore, StoreError, store_path_from_setting
+from newsbot.store.base import Forgotten, LedgerEntry, StoreError, store_path_from_setting
+from newsbot.store.sqlite import SqliteSeenStore
 
 
 def run(args: argparse.Namespace) -> int:

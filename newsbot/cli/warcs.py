@@ -41,7 +41,8 @@ def backfill(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, command: str) -> int:
     from newsbot.delivery import DELIVERY_SUFFIX
-    from newsbot.store import SqliteSeenStore, StoreError, store_path_from_setting
+    from newsbot.store.base import StoreError, store_path_from_setting
+    from newsbot.store.sqlite import SqliteSeenStore
 
     if args.out and not args.out.name.endswith(DELIVERY_SUFFIX):  # delivered where no consumer looks
         raise CommandError(
@@ -247,7 +248,7 @@ def _deliver(wanted: Path, items: list[dict[str, Any]], store: Any) -> Path:
     writer does: an article is never delivered unmarked, and a part a kill left is the next crawl's to
     settle. The name is the first of `wanted` no delivery had: one replaced would lose articles."""
     from newsbot.delivery import claim, json_line, part_path, publish, write_all
-    from newsbot.store import StoreError, known_article
+    from newsbot.store.base import StoreError, known_article
 
     try:
         wanted.parent.mkdir(parents=True, exist_ok=True)

@@ -34,7 +34,7 @@ from newsbot.reasons import (
 from newsbot.registry import load_registry
 from newsbot.signals import article_missed
 from newsbot.spiders.priorities import RequestKind
-from newsbot.store import LedgerEntry, SeenStore, StoreError
+from newsbot.store.base import LedgerEntry, SeenStore, StoreError
 
 logger = logging.getLogger(__name__)
 

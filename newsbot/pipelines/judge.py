@@ -16,7 +16,7 @@ from newsbot.extensions.store import seen_store
 from newsbot.item import schema_validator
 from newsbot.quality import FIELD_THRESHOLDS, note_kind
 from newsbot.reasons import InvalidItem
-from newsbot.store import SeenStore
+from newsbot.store.base import SeenStore
 
 logger = logging.getLogger(__name__)
 

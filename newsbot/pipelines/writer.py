@@ -35,7 +35,7 @@ from newsbot.delivery import (
 from newsbot.extensions.report import settle_report
 from newsbot.extensions.store import seen_store
 from newsbot.reasons import NotWritten
-from newsbot.store import SeenStore, StoreError, known_article, mark_unmarked_lines
+from newsbot.store.base import SeenStore, StoreError, known_article, mark_unmarked_lines
 
 logger = logging.getLogger(__name__)
 
