@@ -259,7 +259,6 @@ def test_a_version_3_store_gains_the_delivery_of_each_article_and_counts_article
     old = KnownArticle("https://www.spacewar.com/reports/old_999.html", "h1", "spacewar.com")
     SqliteSeenStore(path).close()
     with sqlite3.connect(path) as db:  # as newsbot's schema 3 left it: no delivery column
-        db.execute("DROP INDEX articles_by_delivery")
         db.execute("ALTER TABLE articles DROP COLUMN delivery")
         db.execute(
             "INSERT INTO articles VALUES (?, ?, ?, NULL, NULL, '2026-01-01T00:00:00Z')",

@@ -49,7 +49,6 @@ CREATE TABLE IF NOT EXISTS articles (
     delivery TEXT  -- NULL: a feed export, or before version 4
 );
 CREATE INDEX IF NOT EXISTS articles_by_hash ON articles (content_hash);
-CREATE INDEX IF NOT EXISTS articles_by_site_section ON articles (site, section);
 -- Pages not written because their body was already written under `copy_of`.
 CREATE TABLE IF NOT EXISTS copies (
     url TEXT PRIMARY KEY,
@@ -85,7 +84,6 @@ CREATE TABLE IF NOT EXISTS ledger (
     given_up INTEGER NOT NULL DEFAULT 0,
     summary TEXT
 );
-CREATE INDEX IF NOT EXISTS ledger_by_site ON ledger (site, given_up);
 """
 
 
@@ -163,9 +161,7 @@ class SqliteSeenStore(SeenStore):
             and column not in {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
         )
         self._db.executescript(
-            f"BEGIN IMMEDIATE; {_SCHEMA} {added} "
-            "CREATE INDEX IF NOT EXISTS articles_by_delivery ON articles (delivery); "
-            f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            f"BEGIN IMMEDIATE; {_SCHEMA} {added} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
         )
         if tables:
             logger.info(
