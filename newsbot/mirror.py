@@ -24,12 +24,6 @@ from newsbot.registry import load_registry
 logger = logging.getLogger(__name__)
 
 _SAFE_PATH_CHARS = "/%:@!$&()*+,;=-._~"
-# Politeness is for the live sites; a local replay reads our own copy.
-LOCAL_REPLAY_SETTINGS = {
-    "DOWNLOAD_DELAY": 0,
-    "AUTOTHROTTLE_ENABLED": False,
-    "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
-}
 
 
 class MirrorPathRefused(IgnoreRequest):
@@ -89,8 +83,12 @@ class MirrorAddon:
         host = urlsplit(mirror).hostname or ""  # none: a file:// URL
         local = host in ("", "localhost", "::1") or host.startswith("127.")
         if local and not settings.getbool("NEWSBOT_MIRROR_POLITE"):
-            # The project's priority: settings.py's live values yield, a -s on the command line wins.
-            settings.setdict(LOCAL_REPLAY_SETTINGS, "project")
+            # Politeness is for the live sites; a local replay reads our own copy. The project's
+            # priority: settings.py's live values yield, a -s on the command line wins.
+            settings.setdict(
+                {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS_PER_DOMAIN": 8},
+                "project",
+            )
 
 
 class MirrorDownloadHandler(BaseDownloadHandler):
