@@ -1,6 +1,4 @@
-"""The seen-articles store as a crawl component. Others ask for it with `seen_store(crawler)`; None
-means the crawl runs without one (NEWSBOT_STATE empty, or a complete feed export). Its class is
-NEWSBOT_STORE_CLASS: sqlite for one machine; the cluster add-on names its Redis store."""
+"""The seen-articles store as a crawl component, which others ask for with `seen_store(crawler)`."""
 
 from __future__ import annotations
 
@@ -62,19 +60,13 @@ class StoreExtension:
 
     def lock_exports(self, spider: Any) -> None:
         """One incremental export of a spider per store at a time: its marks come only once the export
-        is stored, so a second run meanwhile would export the same articles again. Then what a killed
-        one left in an `-o` file is marked."""
+        is stored, so a second run meanwhile would export the same articles again."""
         if (store_path := getattr(self.store, "path", None)) is None:
             return
-        lock_path = Path(store_path).with_name(f".{spider.name}.exports.lock")
-        try:
-            self.lock_fd = hold_lock(lock_path)
-        except Locked as holder:
-            logger.error(
-                "%s's incremental exports with the store %s are being made by another newsbot run (pid %s); "
-                "not starting. Its lock: %s", spider.name, store_path, holder, lock_path,
-            )  # fmt: skip
-            raise CloseSpider(FINISH_OUTPUT_LOCKED) from None
+        self.lock_fd = hold_lock_or_close(
+            Path(store_path).with_name(f".{spider.name}.exports.lock"),
+            f"{spider.name}'s incremental exports with the store {store_path} are being made",
+        )
         # A killed run's `-o` file holds lines it never marked: marked (a cut line cut) before this run
         # appends the same articles again. One named by time is new each run: not found again.
         for uri, options in self.crawler.settings.getdict("FEEDS").items():
@@ -107,9 +99,8 @@ class StoreExtension:
         raise CloseSpider(FINISH_STORE_UNUSABLE)
 
     def stop_on_failure(self, error: StoreError) -> None:
-        """Ends the run (store_busy, exit 1) the first time a write fails (the store stays locked too
-        long, or cannot be written): the write that failed changed nothing, and stopping keeps later
-        marks from moving past it."""
+        """Ends the run (store_busy, exit 1) the first time a write fails: stopping keeps later marks
+        from moving past the one that failed."""
         stats = self.crawler.stats
         assert stats is not None
         if stats.get_value(STATS_STORE_ERROR):
@@ -128,7 +119,18 @@ def _store_class(path: str) -> Any:
         raise StoreError(f"NEWSBOT_STORE_CLASS {path!r} cannot be loaded: {error}") from None
 
 
+def hold_lock_or_close(lock_path: Path, doing: str) -> int:
+    """hold_lock for a run, which ends as it starts (output_locked, exit 2) when another holds it."""
+    try:
+        return hold_lock(lock_path)
+    except Locked as holder:
+        logger.error(
+            "%s by another newsbot run (pid %s); not starting. Its lock: %s", doing, holder, lock_path
+        )
+        raise CloseSpider(FINISH_OUTPUT_LOCKED) from None
+
+
 def seen_store(crawler: Crawler) -> SeenStore | None:
-    """The crawl's store; None when it runs without one, or when its store was refused."""
+    """None: the crawl runs without a store (NEWSBOT_STATE empty, a complete feed export, refused)."""
     extension = crawler.get_extension(StoreExtension)
     return extension.store if extension is not None else None

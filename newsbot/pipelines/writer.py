@@ -19,12 +19,10 @@ from newsbot import keys
 from newsbot.delivery import (
     DELIVERY_SUFFIX,
     PART_SUFFIX,
-    Locked,
     claim,
     deliveries,
     delivery_of_part,
     delivery_path,
-    hold_lock,
     json_line,
     lock_part,
     missing_deliveries,
@@ -33,7 +31,7 @@ from newsbot.delivery import (
     write_all,
 )
 from newsbot.extensions.report import settle_report
-from newsbot.extensions.store import seen_store
+from newsbot.extensions.store import hold_lock_or_close, seen_store
 from newsbot.reasons import NotWritten
 from newsbot.store.base import SeenStore, StoreError, known_article, mark_unmarked_lines
 
@@ -41,14 +39,8 @@ logger = logging.getLogger(__name__)
 
 
 class JsonLinesWriterPipeline:
-    """Each item as one fsynced JSON line in this run's `<delivery>.part`, then marked known; the part
-    is renamed to the delivery at close, so a consumer takes only finished `*.jsonl` files.
-
-    One run of a spider per output folder (a lock; a cluster's workers are one run, each its own
-    delivery). A failed write is cut back to the last complete line and stops the run (exit 1), as does
-    a mark the store cannot make; the next start settles what a killed or stopped run left, so no
-    article is lost or written twice. Steps aside for a feed export (-o/-O).
-    """
+    """Each item as one fsynced JSON line in this run's `<delivery>.part`, then marked known: what a
+    killed or stopped run left, the next start settles, so no article is lost or written twice."""
 
     def __init__(self, template: str, crawler: Crawler, store: SeenStore | None) -> None:
         self.template = template
@@ -81,11 +73,14 @@ class JsonLinesWriterPipeline:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             if not self.crawler.settings.get("NEWSBOT_CLUSTER_WORKER"):  # a cluster's workers share a run
-                self._lock(folder / f".{spider.name}.lock", spider.name)
+                self.lock_fd = hold_lock_or_close(
+                    folder / f".{spider.name}.lock",
+                    f"{spider.name}'s deliveries in {folder} are being written",
+                )
             # Read once: its names find the parts of other folders, and the deliveries gone. Settling
             # marks lines only under deliveries it publishes, so those gone stay as read here.
             by_delivery = self.store.articles_by_delivery() if self.store else {}
-            repaired, marked, settled = self._settle(folder, by_delivery)
+            self._settle(folder, by_delivery)
             # The finished deliveries too (read only, past what the store has read of them): a store
             # made anew knows again what every spider wrote, syndicated copies included.
             relearned = sum(self._relearn(path) for path in deliveries(folder))
@@ -105,14 +100,8 @@ class JsonLinesWriterPipeline:
                 "%s: %d line(s) of finished deliveries were not marked known (an interrupted run, or a "
                 "store made anew); now they are", folder, relearned,
             )  # fmt: skip
-        for key, value in ((keys.STATS_OUTPUT_REPAIRED_BYTES, repaired),
-                           (keys.STATS_OUTPUT_RECONCILED_LINES, marked + relearned),
-                           (keys.STATS_DELIVERIES_SETTLED, settled)):  # fmt: skip
-            if value:
-                self.stats.set_value(key, value)
         self.stats.set_value(keys.STATS_DELIVERY, str(self.delivery))
-        missing = missing_deliveries(by_delivery, folder)
-        if missing:
+        if missing := missing_deliveries(by_delivery, folder):
             logger.info(
                 "%d earlier deliveries in %s (%d articles) are no longer there: taken by a consumer, or "
                 "deleted. Their articles stay known and are not fetched again (`newsbot state` says more)",
@@ -158,8 +147,9 @@ class JsonLinesWriterPipeline:
                     known_article(data), output=str(self.delivery), reconciled_bytes=before + len(line)
                 )
             except StoreError as error:
-                # The line is on disk, unmarked, past the reconciled offset: the next start marks it.
-                self._stop(keys.FINISH_STORE_BUSY, f"store failed: {error}; stopping the run")
+                # The line is on disk, unmarked, past the reconciled offset: the next start marks it. No
+                # more lines, whose marks would move that offset past it; the store stopped the run.
+                self.stopped = f"store failed: {error}"
                 raise NotWritten(f"written but not marked: {error}", in_output=True) from None
         return item
 
@@ -174,38 +164,21 @@ class JsonLinesWriterPipeline:
             self.fd = None
         what = "output disk full" if error.errno in (errno.ENOSPC, errno.EDQUOT) else "output write failed"
         cut = "cut back to the last complete line" if self.fd is not None else "left for the next run to cut"
-        self._stop(
-            keys.FINISH_OUTPUT_FAILED,
+        self.stopped = message = (
             f"{what}: {self.delivery}: {error.strerror or error} ({_errno_name(error)}); "
-            f"{cut}, stopped writing; unwritten articles are in the ledger",
+            f"{cut}, stopped writing; unwritten articles are in the ledger"
         )
-        raise NotWritten(f"not written: {what}")
-
-    def _stop(self, reason: str, message: str) -> None:
-        if self.stopped is not None:
-            return
-        self.stopped = message
         logger.error("%s", message)
         self.stats.set_value(keys.STATS_OUTPUT_ERROR, message)
         engine = self.crawler.engine
         if engine is not None and engine.spider is not None:
             # Scheduled, not awaited: the engine waits for this very item before it closes.
-            deferred_from_coro(engine.close_spider_async(reason=reason))
+            deferred_from_coro(engine.close_spider_async(reason=keys.FINISH_OUTPUT_FAILED))
+        raise NotWritten(f"not written: {what}")
 
-    def _lock(self, lock_path: Path, spider: str) -> None:
-        try:
-            self.lock_fd = hold_lock(lock_path)
-        except Locked as holder:
-            logger.error(
-                "%s's deliveries in %s are being written by another newsbot run (pid %s); not starting. "
-                "Its lock: %s", spider, lock_path.parent, holder, lock_path,
-            )  # fmt: skip
-            raise CloseSpider(keys.FINISH_OUTPUT_LOCKED) from None
-
-    def _settle(self, folder: Path, by_delivery: dict[str, int]) -> tuple[int, int, int]:
-        """Publish the parts killed runs left (lock free), cut and marked: (bytes cut, lines marked, parts).
-        Those of `folder`, and those the store has marked lines of (a template's `{date}` folder moves on)."""
-        repaired = marked = settled = 0
+    def _settle(self, folder: Path, by_delivery: dict[str, int]) -> None:
+        """Publish the parts killed runs left (lock free), cut and marked: those of `folder`, and those
+        the store has marked lines of (a template's `{date}` folder moves on)."""
         elsewhere = {part_path(Path(name)) for name in by_delivery}
         for part in sorted(set(folder.glob(f"*{DELIVERY_SUFFIX}{PART_SUFFIX}")) | elsewhere):
             try:
@@ -216,17 +189,17 @@ class JsonLinesWriterPipeline:
                 if not lock_part(fd, part):
                     continue  # its writer is alive
                 delivery = delivery_of_part(part)
-                cut, new = mark_unmarked_lines(part, self.store, str(delivery), cut=True)
+                cut, _ = mark_unmarked_lines(part, self.store, str(delivery), cut=True)
                 settle_report(delivery, written=part.read_bytes().count(b"\n"))
                 if part.stat().st_size == 0:
                     part.unlink()
                     continue
                 publish(part)
-                repaired, marked, settled = repaired + cut, marked + new, settled + 1
+                self.stats.inc_value(keys.STATS_OUTPUT_REPAIRED_BYTES, cut)
+                self.stats.inc_value(keys.STATS_DELIVERIES_SETTLED)
                 logger.warning("Settled %s, left by an interrupted run: published as %s", part, delivery)
             finally:
                 os.close(fd)
-        return repaired, marked, settled
 
     def _relearn(self, delivery: Path) -> int:
         try:
