@@ -14,7 +14,6 @@ def utc_now_iso() -> str:
 
 
 def fetched_at(meta: dict[str, Any]) -> str:
-    """When a response was had, stamped once in its meta: the item's `scraped_at` and the archive
-    record's WARC-Date are one time, so that a rebuild's item ties with the crawl's (the dataset then
-    keeps the later delivery's) instead of losing to a parse a second later."""
+    """When a response was had, stamped once in its meta: the item's `scraped_at` is its archive
+    record's WARC-Date, so that a rebuild's item ties with the crawl's instead of losing to it."""
     return str(meta.setdefault(FETCHED_AT_META_KEY, utc_now_iso()))

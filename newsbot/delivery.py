@@ -1,8 +1,5 @@
 """Deliveries: the files a run hands over, named from NEWSBOT_OUTPUT, and the files kept beside them.
-
-A run writes `<delivery>.part` and renames it at close, as Hadoop and Spark hand over files: a consumer
-takes only `*.jsonl`. A relative template is the project folder's (scrapy.cfg's), not the working one's.
-"""
+Each is written as `<delivery>.part` and renamed at close, so a consumer takes only `*.jsonl`."""
 
 from __future__ import annotations
 
@@ -65,10 +62,8 @@ def check_template(template: str) -> None:
 
 
 def claim(wanted: Path, taken: Callable[[Path], bool]) -> tuple[Path, int]:
-    """The first free name of `wanted`, `-2`, `-3`... and the open, locked descriptor of its part file.
-
-    The part is made with O_EXCL and the delivery looked for after it is locked, so two runs never hold
-    one name: a delivery appears only by renaming its part."""
+    """The first free name of `wanted`, `-2`, `-3`... and the open, locked descriptor of its part file,
+    made with O_EXCL and the delivery looked for once it is locked: two runs never hold one name."""
     stem = wanted.name.removesuffix(DELIVERY_SUFFIX)
     for n in itertools.count(1):
         delivery = wanted if n == 1 else wanted.with_name(f"{stem}-{n}{DELIVERY_SUFFIX}")

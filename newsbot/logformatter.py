@@ -1,5 +1,4 @@
-"""How a crawl logs: drops as one line with the article's URL, not the whole item; each crawler's
-count of its own lines."""
+"""How a crawl logs: a drop as one line with the article's URL; each crawler counts its own lines."""
 
 from __future__ import annotations
 
@@ -18,13 +17,11 @@ class NewsbotLogFormatter(LogFormatter):
     def dropped(
         self, item: Any, exception: BaseException, response: Response | Failure | None, spider: Spider
     ) -> LogFormatterResult:
-        url = ItemAdapter(item).get("url") if ItemAdapter.is_item(item) else None
-        # Scrapy's level: the exception's log_level, else DEFAULT_DROPITEM_LOG_LEVEL.
-        level = super().dropped(item, exception, response, spider)["level"]
+        # At Scrapy's level: the exception's log_level, else DEFAULT_DROPITEM_LOG_LEVEL.
         return {
-            "level": level,
+            **super().dropped(item, exception, response, spider),
             "msg": "Dropped %(url)s: %(exception)s",
-            "args": {"url": url, "exception": exception},
+            "args": {"url": ItemAdapter(item).get("url"), "exception": exception},
         }
 
 

@@ -1,7 +1,5 @@
-"""Scrapy feed exports (`-o`, `-O`, FEEDS) as newsbot runs them: ad-hoc, complete copies, which the
-seen-articles store neither skips nor marks unless NEWSBOT_INCREMENTAL_EXPORTS asks, so that two
-identical `-O` runs give the same complete file. The run report counts their items as written
-(Scrapy's `item_scraped_count`: the JSON Lines writer steps aside for a feed)."""
+"""Scrapy feed exports (`-o`, `-O`, FEEDS) as newsbot runs them: complete copies, which the store
+neither skips nor marks unless NEWSBOT_INCREMENTAL_EXPORTS asks, so two `-O` runs give one file."""
 
 from __future__ import annotations
 
@@ -22,8 +20,7 @@ def export_is_complete(settings: BaseSettings) -> bool:
 
 
 def feed_file(uri: str, spider: str) -> Path | None:
-    """The local file a feed's URI names for `spider`, as Scrapy fills it in; None for another storage,
-    or for a file named anew each run (`%(time)s`, `%(batch_id)d`)."""
+    """The local file a feed's URI names for `spider`; None for another storage, or one named anew."""
     if urlsplit(uri).scheme not in ("", "file"):
         return None
     try:
@@ -39,10 +36,9 @@ def feeds_stored(stats: dict[str, Any], outcome: str = "success") -> int:
 
 def exports_failed(stats: dict[str, Any], settings: BaseSettings) -> bool:
     """Whether a feed export could not be stored: Scrapy logs why, and finishes the run as if not."""
+    due = stats.get("item_scraped_count") or settings.getbool("FEED_STORE_EMPTY")
     stored, failed = feeds_stored(stats), feeds_stored(stats, "failed")
-    feeds = settings.getdict("FEEDS")
-    due = len(feeds) if stats.get("item_scraped_count") or settings.getbool("FEED_STORE_EMPTY") else 0
-    return bool(failed) or stored < due
+    return bool(failed) or stored < (len(settings.getdict("FEEDS")) if due else 0)
 
 
 class JsonFieldsCsvItemExporter(CsvItemExporter):

@@ -1,9 +1,5 @@
 """The run report: what a crawl did, in a JSON file beside its delivery and in the run's last line,
-and its verdict, which `scrapy crawl`'s exit status follows (newsbot/cli/commands/crawl.py).
-
-Every NEWSBOT_PROGRESS_INTERVAL seconds (0: never) a progress line is logged and the report
-rewritten with `outcome` "running", so that a long backfill can be watched.
-"""
+and its verdict, which `scrapy crawl`'s exit status follows (newsbot/cli/commands/crawl.py)."""
 
 from __future__ import annotations
 
@@ -130,7 +126,6 @@ class RunReport:
         if self.path is None:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             write_report(self.path, report)
         except OSError as error:
             self.log.error("cannot write the run report %s: %s", self.path, error.strerror or error)
@@ -164,8 +159,7 @@ def write_report(path: Path, report: dict[str, Any]) -> None:
 
 
 def settle_report(delivery: Path, *, written: int) -> None:
-    """The report of a killed run whose delivery a later run settles: `interrupted`, no longer `running`,
-    with the lines its delivery holds (its last progress report may be older than some)."""
+    """A killed run's report, `running` still, says `interrupted`, with the lines its delivery holds."""
     path = beside(delivery, REPORT_SUFFIX)
     try:
         report = json.loads(path.read_text("utf-8"))
@@ -198,8 +192,7 @@ def build_report(
         "pages_fetched": stats.get("downloader/response_count", 0),
         "section_pages": stats.get(keys.STATS_SECTION_PAGES, 0),
         "listed_entries": stats.get(keys.STATS_LISTED_ENTRIES, 0),
-        # For a feed export (the JSON Lines writer steps aside), the items exported.
-        "articles_written": stats.get(keys.STATS_ITEMS_WRITTEN) or stats.get("item_scraped_count", 0),
+        "articles_written": written(stats),
         "known_skipped": stats.get(keys.STATS_SKIPPED_KNOWN, 0),
         "duplicates_dropped": keys.stats_under(stats, keys.STATS_ITEMS_DROPPED_PREFIX),
         "items_invalid": keys.stats_under(stats, keys.STATS_ITEMS_INVALID_PREFIX),

@@ -83,8 +83,7 @@ class StoreExtension:
         self.exported.append(known_article(ItemAdapter(item).asdict()))
 
     def feed_exporter_closed(self) -> None:
-        """Marks what was exported once every feed is stored: an export that could not be written
-        (or a killed run) marks nothing, and the next run fetches its articles again."""
+        """Marks what was exported once every feed is stored: a failed export marks nothing."""
         assert self.store is not None and self.crawler.stats is not None
         if exports_failed(self.crawler.stats.get_stats(), self.crawler.settings):
             logger.error("A feed export was not stored: its %d article(s) stay unknown", len(self.exported))

@@ -34,8 +34,7 @@ class ValidatePipeline:
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         data = ItemAdapter(item).asdict()
-        errors = sorted(self.validator.iter_errors(data), key=lambda e: list(e.path))
-        if errors:
+        if errors := list(self.validator.iter_errors(data)):
             reasons = sorted({schema_error_reason(error) for error in errors})
             for reason in reasons:
                 self.stats.inc_value(f"{keys.STATS_ITEMS_INVALID_PREFIX}{reason}")
@@ -60,10 +59,7 @@ def schema_error_reason(error: Any) -> str:
 
 class DedupePipeline:
     """Drops a second copy of an article: same URL, or same body (a syndicated copy on a sister site).
-
-    The memory is shared by every crawler of the process (the demo runs several sites together) and,
-    across runs, is the store, where a dropped copy is recorded so that no later run downloads it again.
-    """
+    Its memory is the process's (crawlall runs every site in one) and the store, across runs."""
 
     _seen_urls: ClassVar[set[str]] = set()
     _seen_hashes: ClassVar[dict[str, str]] = {}

@@ -132,12 +132,11 @@ class JsonLinesWriterPipeline:
             raise NotWritten(f"not written: {self.stopped}")  # the ledger asks for it again
         data = ItemAdapter(item).asdict()
         line = json_line(data)
-        fd = self.fd
-        assert fd is not None
-        before = os.fstat(fd).st_size  # one writer (the lock): the end of the last complete line
+        assert self.fd is not None
+        before = os.fstat(self.fd).st_size  # one writer (the lock): the end of the last complete line
         try:
-            write_all(fd, line)
-            os.fsync(fd)
+            write_all(self.fd, line)
+            os.fsync(self.fd)
         except OSError as error:
             self._write_failed(error, before)
         self.stats.inc_value(keys.STATS_ITEMS_WRITTEN)  # delivered, whether or not the store marks it now
