@@ -41,8 +41,10 @@ def test_an_item_that_breaks_the_schema_is_dropped_and_counted_by_reason(tmp_pat
         validate = crawler.get_item_pipeline(ValidatePipeline)
         item = article_item(crawler, ONE)
         assert validate.process_item(item) is item
-        with pytest.raises(InvalidItem):
+        with pytest.raises(InvalidItem) as dropped:
             validate.process_item(dataclasses.replace(item, title="", word_count=-1))
+        # Its drop line (the log formatter's, naming the URL) says what broke which rule.
+        assert "'' should be non-empty" in str(dropped.value) and "-1 is less than" in str(dropped.value)
         stats = crawler.stats.get_stats()
         assert stats["newsbot/items_invalid/title:minLength"] == 1
         assert stats["newsbot/items_invalid/word_count:minimum"] == 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any, ClassVar
 
 from itemadapter import ItemAdapter
@@ -17,8 +16,6 @@ from newsbot.item import schema_validator
 from newsbot.quality import FIELD_THRESHOLDS, note_kind
 from newsbot.reasons import InvalidItem
 from newsbot.store.base import SeenStore
-
-logger = logging.getLogger(__name__)
 
 
 class ValidatePipeline:
@@ -35,13 +32,11 @@ class ValidatePipeline:
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         data = ItemAdapter(item).asdict()
         if errors := list(self.validator.iter_errors(data)):
-            reasons = sorted({schema_error_reason(error) for error in errors})
-            for reason in reasons:
+            # Counted by where and which rule (`title:minLength`, `images/0/url:pattern`), not by value.
+            for reason in {f"{'/'.join(map(str, e.absolute_path)) or 'item'}:{e.validator}" for e in errors}:
                 self.stats.inc_value(f"{keys.STATS_ITEMS_INVALID_PREFIX}{reason}")
-            logger.warning(
-                "Dropped invalid item %s: %s", data.get("url"), "; ".join(e.message for e in errors)
-            )
-            raise InvalidItem(f"invalid item: {', '.join(reasons)}", log_level="WARNING")
+            # Logged once, with its URL, by the log formatter.
+            raise InvalidItem("invalid item: " + "; ".join(e.message for e in errors), log_level="WARNING")
         self.stats.inc_value(keys.STATS_ITEMS_VALID)
         for name in FIELD_THRESHOLDS:
             if data.get(name) in (None, "", []):
@@ -49,12 +44,6 @@ class ValidatePipeline:
         for note in data.get("notes", []):
             self.stats.inc_value(f"{keys.STATS_NOTES}{note_kind(note)}")
         return item
-
-
-def schema_error_reason(error: Any) -> str:
-    """`title:minLength`, `images/0/url:pattern`: where and which rule, without the values."""
-    path = "/".join(str(part) for part in error.absolute_path) or "item"
-    return f"{path}:{error.validator}"
 
 
 class DedupePipeline:
