@@ -275,7 +275,7 @@ def test_a_killed_runs_part_in_another_folder_of_the_template_is_settled_too(tmp
     run(scenario())
 
 
-def test_a_full_store_at_the_start_is_one_line_and_a_usage_error_before_any_request(tmp_path):
+def test_a_full_store_at_the_start_is_one_line_and_a_usage_error_before_any_request(tmp_path, caplog):
     """Marking what a killed run left needs the store: full, the start was a traceback."""
 
     async def scenario():
@@ -290,6 +290,8 @@ def test_a_full_store_at_the_start_is_one_line_and_a_usage_error_before_any_requ
             crawler.get_item_pipeline(JsonLinesWriterPipeline).open_spider()
         assert refused.value.reason == "store_unusable"
         assert "cannot be written: database or disk is full" in crawler.stats.get_value("newsbot/store_error")
+        [line] = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+        assert "database or disk is full" in line
 
     run(scenario())
 

@@ -91,9 +91,7 @@ class JsonLinesWriterPipeline:
             logger.error("%s", message)
             self.stats.set_value(keys.STATS_OUTPUT_ERROR, message)
             raise CloseSpider(keys.FINISH_OUTPUT_UNWRITABLE) from None
-        except StoreError as error:  # marking what earlier runs left: full, read-only (exit 2, one line)
-            logger.error("%s", error)
-            self.stats.set_value(keys.STATS_STORE_ERROR, str(error))
+        except StoreError:  # marking what earlier runs left (exit 2): the store's on_failure said why
             raise CloseSpider(keys.FINISH_STORE_UNUSABLE) from None
         if relearned:
             logger.warning(
