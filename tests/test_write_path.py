@@ -235,6 +235,9 @@ def test_a_store_locked_mid_run_is_waited_for_or_fails_the_run_without_loss_or_d
     else:
         assert crawl.returncode == 1, log[-3000:]
         assert "stayed locked by another process for more than 1 s" in log
+        # Said once: the writer's stop repeated the store's.
+        failures = json.loads((tmp_path / "spacewar.report.json").read_text())["failures"]
+        assert len([why for why in failures if "stayed locked" in why]) == 1, failures
     assert "is locked by another process; waiting up to" in log
     again = run_crawl("spacewar", snapshot_server.url, tmp_path)
     assert again.returncode == 0, again.log[-3000:]
