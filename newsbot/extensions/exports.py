@@ -14,11 +14,6 @@ from scrapy.settings import BaseSettings
 from w3lib.url import file_uri_to_path
 
 
-def export_is_complete(settings: BaseSettings) -> bool:
-    """True when this run's output is a feed export that must not touch the seen-articles store."""
-    return bool(settings.getdict("FEEDS")) and not settings.getbool("NEWSBOT_INCREMENTAL_EXPORTS")
-
-
 def feed_file(uri: str, spider: str) -> Path | None:
     """The local file a feed's URI names for `spider`; None for another storage, or one named anew."""
     if urlsplit(uri).scheme not in ("", "file"):

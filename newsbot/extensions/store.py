@@ -16,7 +16,7 @@ from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import load_object
 
 from newsbot.delivery import Locked, hold_lock
-from newsbot.extensions.exports import export_is_complete, exports_failed, feed_file
+from newsbot.extensions.exports import exports_failed, feed_file
 from newsbot.keys import FINISH_OUTPUT_LOCKED, FINISH_STORE_BUSY, FINISH_STORE_UNUSABLE, STATS_STORE_ERROR
 from newsbot.store.base import KnownArticle, SeenStore, StoreError, known_article, mark_unmarked_lines
 
@@ -35,8 +35,8 @@ class StoreExtension:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoreExtension:
-        if export_is_complete(crawler.settings):
-            raise NotConfigured
+        if crawler.settings.getdict("FEEDS") and not crawler.settings.getbool("NEWSBOT_INCREMENTAL_EXPORTS"):
+            raise NotConfigured  # a complete feed export: the store neither skips nor marks
         try:
             store = _store_class(crawler.settings["NEWSBOT_STORE_CLASS"]).from_crawler(crawler)
         except StoreError as error:
