@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import errno
 import logging
@@ -83,8 +84,14 @@ class JsonLinesWriterPipeline:
             self._settle(folder, by_delivery)
             # The finished deliveries too (read only, past what the store has read of them): a store
             # made anew knows again what every spider wrote, syndicated copies included.
-            relearned = sum(self._relearn(path) for path in deliveries(folder))
-            self.delivery, self.fd = claim(wanted, self._known)
+            relearned = 0
+            for path in deliveries(folder):
+                with contextlib.suppress(FileNotFoundError):  # consumers may take deliveries at any time
+                    relearned += mark_unmarked_lines(path, self.store)[1]
+            # A name the store counts lines under (a delivery taken away since) is not used again.
+            self.delivery, self.fd = claim(
+                wanted, lambda path: bool(self.store and self.store.reconciled_bytes(str(path)))
+            )
         except OSError as error:
             # Known before any request: a usage error (exit 2), one line naming the path and why.
             message = f"cannot write the output {wanted}: {error.strerror} ({_errno_name(error)})"
@@ -178,12 +185,8 @@ class JsonLinesWriterPipeline:
         the store has marked lines of (a template's `{date}` folder moves on)."""
         elsewhere = {part_path(Path(name)) for name in by_delivery}
         for part in sorted(set(folder.glob(f"*{DELIVERY_SUFFIX}{PART_SUFFIX}")) | elsewhere):
-            try:
-                fd = os.open(part, os.O_RDONLY)
-            except FileNotFoundError:
-                continue
-            try:
-                if not lock_part(fd, part):
+            with contextlib.suppress(FileNotFoundError), part.open("rb") as handle:
+                if not lock_part(handle.fileno(), part):
                     continue  # its writer is alive
                 delivery = delivery_of_part(part)
                 cut, _ = mark_unmarked_lines(part, self.store, str(delivery), cut=True)
@@ -195,18 +198,6 @@ class JsonLinesWriterPipeline:
                 self.stats.inc_value(keys.STATS_OUTPUT_REPAIRED_BYTES, cut)
                 self.stats.inc_value(keys.STATS_DELIVERIES_SETTLED)
                 logger.warning("Settled %s, left by an interrupted run: published as %s", part, delivery)
-            finally:
-                os.close(fd)
-
-    def _relearn(self, delivery: Path) -> int:
-        try:
-            return mark_unmarked_lines(delivery, self.store)[1]
-        except FileNotFoundError:
-            return 0  # taken away: consumers may move finished deliveries at any time
-
-    def _known(self, delivery: Path) -> bool:
-        """A name the store counts lines under (a delivery taken away since) is not used again."""
-        return self.store is not None and self.store.reconciled_bytes(str(delivery)) > 0
 
 
 def _errno_name(error: OSError) -> str:
