@@ -62,7 +62,6 @@ class RunReport:
 
     def spider_opened(self, spider: Spider) -> None:
         self.path = run_report_path(self.stats.get_stats())  # the writer chose the delivery
-        self.started = time.monotonic()
         if (interval := self.crawler.settings.getfloat("NEWSBOT_PROGRESS_INTERVAL")) > 0:
             self.progress = create_looping_call(self.tick, spider)
             self.progress.start(interval, now=False)
@@ -85,8 +84,7 @@ class RunReport:
             signal=run_judged, spider=spider, outcome=report["outcome"], reason=reason
         )
         if (judged := self.stats.get_value(keys.STATS_OUTCOME)) != report["outcome"]:
-            # A handler failed the run (a cluster worker whose verdict Redis did not take): the report
-            # and the summary say so, as the exit status does.
+            # A handler failed the run (a cluster worker's verdict Redis did not take): the report says so.
             report = {**self._build(spider, reason), "outcome": judged}
             self.stats.set_value(keys.STATS_FAILURES, report["failures"])
         self._write(report)
