@@ -34,7 +34,7 @@ from newsbot.delivery import (
 from newsbot.extensions.report import settle_report
 from newsbot.extensions.store import hold_lock_or_close, seen_store
 from newsbot.reasons import NotWritten
-from newsbot.store.base import SeenStore, StoreError, known_article, mark_unmarked_lines
+from newsbot.store.base import StoreError, known_article, mark_unmarked_lines
 
 logger = logging.getLogger(__name__)
 
@@ -43,11 +43,10 @@ class JsonLinesWriterPipeline:
     """Each item as one fsynced JSON line in this run's `<delivery>.part`, then marked known: what a
     killed or stopped run left, the next start settles, so no article is lost or written twice."""
 
-    def __init__(self, template: str, crawler: Crawler, store: SeenStore | None) -> None:
-        self.template = template
+    def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        self.store = store
+        self.store = seen_store(crawler)
         self.delivery: Path | None = None
         self.fd: int | None = None
         self.lock_fd: int | None = None
@@ -55,12 +54,9 @@ class JsonLinesWriterPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonLinesWriterPipeline:
-        if crawler.settings.getdict("FEEDS"):
-            raise NotConfigured  # a feed export (-o/-O) takes the items
-        template = crawler.settings.get("NEWSBOT_OUTPUT")
-        if not template:
-            raise NotConfigured  # NEWSBOT_OUTPUT is empty: no output
-        return cls(template, crawler, seen_store(crawler))
+        if crawler.settings.getdict("FEEDS") or not crawler.settings.get("NEWSBOT_OUTPUT"):
+            raise NotConfigured  # a feed export (-o/-O) takes the items, or there is no output
+        return cls(crawler)
 
     def open_spider(self, spider: Spider | None = None) -> None:
         if self.stats.get_value(keys.STATS_STORE_ERROR):
@@ -69,7 +65,9 @@ class JsonLinesWriterPipeline:
         assert spider is not None
         site = getattr(getattr(spider, "site", None), "host", None) or spider.name
         now = datetime.datetime.now(datetime.UTC)
-        wanted = delivery_path(self.template, spider=spider.name, site=site, now=now)
+        wanted = delivery_path(
+            self.crawler.settings["NEWSBOT_OUTPUT"], spider=spider.name, site=site, now=now
+        )
         folder = wanted.parent
         try:
             folder.mkdir(parents=True, exist_ok=True)
