@@ -101,8 +101,7 @@ class RunReport:
         if exports_failed(self.stats.get_stats(), self.crawler.settings):
             # Scrapy stores the feeds as the spider closes, after the verdict: the line says it failed.
             failures = [*report["failures"], "a feed export could not be stored"]
-            stored = feeds_stored(self.stats.get_stats())
-            written = report["articles_written"] if stored else 0  # in no file: not written
+            written = report["articles_written"] if feeds_stored(self.stats.get_stats()) else 0  # in no file
             report = {**report, "outcome": "failed", "failures": failures, "articles_written": written}
             self.stats.set_value(keys.STATS_OUTCOME, "failed")
         level = logging.INFO if report["outcome"] == "ok" else logging.ERROR
