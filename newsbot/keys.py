@@ -53,7 +53,6 @@ STATS_ITEMS_WRITTEN = "newsbot/items_written"
 STATS_DELIVERY = "newsbot/delivery"  # its path: the report and archive are named after it
 STATS_DELIVERIES_SETTLED = "newsbot/deliveries_settled"  # killed runs' part files
 STATS_OUTPUT_REPAIRED_BYTES = "newsbot/output_repaired_bytes"
-STATS_OUTPUT_RECONCILED_LINES = "newsbot/output_reconciled_lines"
 
 STATS_SECTION_PAGES = "newsbot/section_pages"
 STATS_SECTION_PAGES_EMPTY = "newsbot/section_pages_empty"
