@@ -13,7 +13,6 @@ import logging
 import os
 import shutil
 import sys
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,17 +56,15 @@ def run(args: argparse.Namespace) -> int:
         rows, counts = _read(files)
         out.parent.mkdir(parents=True, exist_ok=True)
         with _building(out) as building:  # and then, once swapped, the old dataset: gone with it
-            # Private (0700) as made; the dataset is for its readers, as any folder the user makes.
-            os.chmod(building, 0o777 & ~_umask())
-            _write(sorted(rows.values(), key=lambda row: row["url"]), Path(building))
+            _write(sorted(rows.values(), key=lambda row: row["url"]), building)
             summary = {
                 "schema_version": SCHEMA_VERSION,
                 "deliveries": len(files),
                 **counts,
                 "rows": len(rows),
             }
-            (Path(building) / MARKER).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-            _swap_in(Path(building), out)
+            (building / MARKER).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+            _swap_in(building, out)
     except OSError as error:  # an unreadable delivery, a full disk: the old dataset stays as it was
         print(f"newsbot dataset: {error}", file=sys.stderr)
         return 1
@@ -79,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def _building(out: Path) -> Iterator[str]:
+def _building(out: Path) -> Iterator[Path]:
     """A new folder beside `out` to build in, removed after; a killed build's, left there, is removed
     first (each is a whole dataset's worth of disk). One build of `out` at a time (a lock) decides which."""
     try:
@@ -89,17 +86,14 @@ def _building(out: Path) -> Iterator[str]:
     try:
         for killed in out.parent.glob(f".{glob.escape(out.name)}.*.building"):
             shutil.rmtree(killed)
-        prefix, parent = f".{out.name}.", out.parent
-        with tempfile.TemporaryDirectory(".building", prefix, parent, ignore_cleanup_errors=True) as building:
+        # Made as any folder the user makes (not private, as a temporary one): the dataset's readers list it.
+        (building := out.parent / f".{out.name}.{uuid.uuid4().hex}.building").mkdir()
+        try:
             yield building
+        finally:
+            shutil.rmtree(building, ignore_errors=True)
     finally:
         os.close(lock)
-
-
-def _umask() -> int:
-    umask = os.umask(0)  # read only by setting it
-    os.umask(umask)
-    return umask
 
 
 def _delivery_files(inputs: list[Path]) -> list[Path]:
@@ -139,13 +133,11 @@ def _read(files: list[Path]) -> tuple[dict[str, dict[str, Any]], dict[str, int]]
                     counts["skipped"] += 1
                     logger.warning("%s:%d: skipped, not an article record: %s", path, number, error)
                     continue
-                kept = rows.get(row["url"])
+                url, kept = row["url"], rows.get(row["url"])
                 counts["duplicates"] += kept is not None
-                fetched_first[row["url"]] = min(
-                    fetched_first.get(row["url"], row["scraped_at"]), row["scraped_at"]
-                )
+                fetched_first[url] = min(fetched_first.get(url, row["scraped_at"]), row["scraped_at"])
                 if kept is None or row["scraped_at"] >= kept["scraped_at"]:
-                    rows[row["url"]] = row
+                    rows[url] = row
     # One story is one row (ANATOMY.md): a syndicated copy, same body under another URL, folds to the
     # URL fetched first, as the crawl's dedupe keeps it (a page without text: by its headline's hash).
     # Lines of a newsbot that hashed an empty body, alike for every such page, tell no story apart.
@@ -161,10 +153,8 @@ def _row(line: bytes, validator: Any, nullable: list[str], parsers: dict[str, An
     record = json.loads(line.decode("utf-8"))  # not UTF-8, not JSON: ValueError
     if not isinstance(record, dict):
         raise ValueError("not a JSON object")
-    try:  # valid JSON and a string to the schema, but a lone surrogate ("\\ud800") no Parquet string holds
-        json.dumps(record, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("a lone surrogate escape (\\ud800-\\udfff) is not Unicode") from None
+    # Valid JSON and a string to the schema, but a lone surrogate ("\\ud800") no Parquet string holds.
+    json.dumps(record, ensure_ascii=False).encode("utf-8")  # UnicodeEncodeError: a ValueError
     version = record.get("schema_version")
     if type(version) is not int or not 1 <= version <= SCHEMA_VERSION:
         raise ValueError(f"schema_version {version!r} is not one of 1 to {SCHEMA_VERSION}")
@@ -230,20 +220,14 @@ def _write(rows: list[dict[str, Any]], folder: Path) -> None:
 
 
 def _swap_in(building: Path, out: Path) -> None:
-    """Put `building` at `out` in one rename; an old dataset there is swapped to `building`."""
+    """Put `building` at `out` in one step, an old dataset there swapped to `building`: Linux's
+    renameat2(RENAME_EXCHANGE), which Python does not wrap."""
     if not out.exists():
         os.rename(building, out)
-    elif not _exchange(building, out):  # not on this system: for an instant, no dataset at `out`
-        os.rename(out, old := building.with_suffix(".old"))
-        os.rename(building, out)
-        shutil.rmtree(old)
-
-
-def _exchange(first: Path, second: Path) -> bool:
-    """Swap two folders in one step: Linux's renameat2(RENAME_EXCHANGE), which Python does not wrap."""
+        return
     renameat2 = getattr(ctypes.CDLL(None), "renameat2", None)
     at_cwd, exchange = -100, 2
-    return (
-        renameat2 is not None
-        and renameat2(at_cwd, os.fsencode(first), at_cwd, os.fsencode(second), exchange) == 0
-    )
+    if renameat2 is None or renameat2(at_cwd, os.fsencode(building), at_cwd, os.fsencode(out), exchange):
+        os.rename(out, old := building.with_suffix(".old"))  # for an instant, no dataset at `out`
+        os.rename(building, out)
+        shutil.rmtree(old)

@@ -23,23 +23,20 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("--forget-section needs --site SITE, or --all-sites to forget it on every site")
     store: Any  # SqliteSeenStore, or the Redis store
     path: Any
-    if args.redis:
-        from newsbot.store.redis import RedisSeenStore, redacted
-
-        try:
-            store, path = RedisSeenStore(args.redis), redacted(args.redis)
-        except StoreError as error:
-            raise CommandError(str(error)) from None
-    else:
-        # NEWSBOT_STATE as `scrapy crawl` would see it in this folder (scrapy.cfg and settings).
+    if not args.redis:  # NEWSBOT_STATE as `scrapy crawl` sees it in this folder (scrapy.cfg, settings)
         path = args.path or store_path_from_setting(project_settings().get("NEWSBOT_STATE") or None)
         if not path.exists():
             print(f"newsbot state: no store at {path} yet (nothing has been written)", file=sys.stderr)
             return 1
-        try:
+    try:
+        if args.redis:
+            from newsbot.store.redis import RedisSeenStore, redacted
+
+            store, path = RedisSeenStore(args.redis), redacted(args.redis)
+        else:
             store = SqliteSeenStore(path)
-        except StoreError as error:
-            raise CommandError(str(error)) from None
+    except StoreError as error:
+        raise CommandError(str(error)) from None
     try:
         if args.forget_site or args.forget_section or args.forget_all:
             return _forget(store, path, args)
@@ -115,7 +112,6 @@ def _summary(store: Any, path: Any) -> dict[str, Any]:
         "missing_deliveries": missing_deliveries(deliveries),
         "sections": [row.__dict__ for row in store.summary()],
         "ledger": _ledger_rows(store.ledger_entries()),
-        "ledger_counts": store.ledger_counts(),
     }
 
 

@@ -16,7 +16,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from warcio.archiveiterator import ArchiveIterator
+
 from newsbot.cli import CommandError, output_folder, project_settings
+from newsbot.delivery import DELIVERY_SUFFIX, claim, deliveries, json_line, part_path, publish, write_all
+from newsbot.extensions.archive import CONTEXT_HEADER, whole_members
+from newsbot.item import schema_validator
+from newsbot.parsing.article import ListingContext, ParseError, parse_article
+from newsbot.registry import load_registry
+from newsbot.store.base import StoreError, known_article, store_path_from_setting
+from newsbot.store.sqlite import SqliteSeenStore
 
 # A Wayback Machine capture: its time and the original URL; without `id_`, a page it rewrote.
 _WAYBACK = re.compile(r"^https?://web\.archive\.org/web/(\d{14})([a-z_]*)/(.+)$")
@@ -40,10 +49,6 @@ def backfill(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, command: str) -> int:
-    from newsbot.delivery import DELIVERY_SUFFIX
-    from newsbot.store.base import StoreError, store_path_from_setting
-    from newsbot.store.sqlite import SqliteSeenStore
-
     if args.out and not args.out.name.endswith(DELIVERY_SUFFIX):  # delivered where no consumer looks
         raise CommandError(
             f"--out {args.out} must end in {DELIVERY_SUFFIX} (consumers take *{DELIVERY_SUFFIX})"
@@ -88,8 +93,6 @@ def _kept(
     """The items valid against the shipped schema, the latest capture of a URL winning, but for
     syndicated copies: a body the store, or an earlier capture, has under another URL. An import
     also drops what the store has."""
-    from newsbot.item import schema_validator
-
     validator = schema_validator()
     owners: dict[str, str] = {}
     kept: dict[str, dict[str, Any]] = {}
@@ -116,12 +119,6 @@ def articles(
     (None: it makes none). Other records and
     pages are counted in `counts`; a page that does not parse is logged too. Raises CommandError,
     one line, for a file that is not a WARC or is cut short (the items before it are had)."""
-    from warcio.archiveiterator import ArchiveIterator
-
-    from newsbot.extensions.archive import CONTEXT_HEADER, whole_members
-    from newsbot.parsing.article import ListingContext, ParseError, parse_article
-    from newsbot.registry import load_registry
-
     registry = load_registry()
     url = None
     try:
@@ -193,8 +190,6 @@ def _original(headers: Any) -> tuple[str, str]:
 
 def latest_items(where: Path) -> dict[str, dict[str, Any]]:
     """The latest item of each URL in a delivery, or in the deliveries of a folder (newest file last)."""
-    from newsbot.delivery import deliveries
-
     files = sorted(deliveries(where), key=lambda p: p.stat().st_mtime) if where.is_dir() else [where]
     items: dict[str, dict[str, Any]] = {}
     for path in files:
@@ -247,9 +242,6 @@ def _deliver(wanted: Path, items: list[dict[str, Any]], store: Any) -> Path:
     """Write `<name>.part`, fsync it, mark its articles in `store` (if any), then publish it, as a crawl's
     writer does: an article is never delivered unmarked, and a part a kill left is the next crawl's to
     settle. The name is the first of `wanted` no delivery had: one replaced would lose articles."""
-    from newsbot.delivery import claim, json_line, part_path, publish, write_all
-    from newsbot.store.base import StoreError, known_article
-
     try:
         wanted.parent.mkdir(parents=True, exist_ok=True)
         # Absolute, as a crawl records its delivery: `newsbot state` looks for the store's deliveries.

@@ -42,30 +42,26 @@ def check_settings(settings: BaseSettings) -> None:
     a traceback at the end of a run that fetched everything (`-s NEWSBOT_MAX_ERRORS=abc`)."""
     import newsbot.settings
 
-    known = [name for name in vars(newsbot.settings) if name.startswith("NEWSBOT_")]
+    known = {name: value for name, value in vars(newsbot.settings).items() if name.startswith("NEWSBOT_")}
     for name in settings:
         if name.upper().startswith("NEWSBOT_") and name not in known:  # a misspelt name is read by nothing
             raise UsageError(
-                f"-s {name}: unknown setting; {did_you_mean(name.upper(), known)}README lists them"
+                f"-s {name}: unknown setting; {did_you_mean(name.upper(), list(known))}README lists them"
             )
     expected = {bool: "True or False", int: "a whole number of 0 or more", float: "a number of 0 or more"}
     read = {bool: BaseSettings.getbool, int: BaseSettings.getint, float: BaseSettings.getfloat}
     # And Scrapy's limits that bound a run (README), as its CloseSpider reads them.
     counts = ("ITEMCOUNT", "PAGECOUNT", "ERRORCOUNT", "TIMEOUT_NO_ITEM", "PAGECOUNT_NO_ITEM")
     limits = {**{f"CLOSESPIDER_{name}": 0 for name in counts}, "CLOSESPIDER_TIMEOUT": 0.0}
-    for name, default in {**limits, **vars(newsbot.settings)}.items():
-        if (
-            not name.startswith(("NEWSBOT_", "CLOSESPIDER_"))
-            or type(default) not in read
-            or settings.get(name) is None
-        ):
+    for name, default in {**limits, **known}.items():
+        if type(default) not in read or settings.get(name) is None:
             continue
         try:
-            fits = read[type(default)](settings, name) >= 0  # NaN is not >= 0 either
+            if read[type(default)](settings, name) >= 0:  # NaN is not >= 0 either
+                continue
         except (TypeError, ValueError):
-            fits = False
-        if not fits:
-            raise UsageError(f"-s {name}={settings.get(name)!r}: expected {expected[type(default)]}")
+            pass
+        raise UsageError(f"-s {name}={settings.get(name)!r}: expected {expected[type(default)]}")
     try:
         normalise_mirror(settings.get("NEWSBOT_MIRROR") or "")
         if template := settings.get("NEWSBOT_OUTPUT"):

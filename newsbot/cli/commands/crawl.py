@@ -30,9 +30,9 @@ class Command(ScrapyCrawlCommand):
         # and a usage error must be the one line on stderr.
         with usage_errors_in_one_line(self):
             super().process_options(args, opts)
-            assert self.settings is not None
-            check_settings(self.settings)
             settings = self.settings
+            assert settings is not None
+            check_settings(settings)
             if (
                 settings.get("NEWSBOT_OUTPUT") == ""
                 and settings.get("NEWSBOT_STATE") != ""
@@ -43,13 +43,13 @@ class Command(ScrapyCrawlCommand):
                     "-s NEWSBOT_OUTPUT='': empty: the articles would be written nowhere; give a file name, "
                     "export with -o/-O, or crawl without a store (-s NEWSBOT_STATE=)"
                 )
-            loader = check_spiders(self.settings, self.spider_names(args, opts))
-            for name in self.spider_names(args, opts):
+            names = self.spider_names(args, opts)
+            loader = check_spiders(settings, names)
+            for name in names:
                 if (site_name := getattr(loader.load(name), "site_name", None)) is not None:
                     SpiderArguments.parse(opts.spargs).check_site(load_registry().site(site_name))
             # Held until the process ends: the descriptors are never closed.
-            feeds = [str(uri) for uri in self.settings.getdict("FEEDS")]
-            names = self.spider_names(args, opts)
+            feeds = [str(uri) for uri in settings.getdict("FEEDS")]
             files = {path for uri in feeds for name in names if (path := feed_file(uri, name)) is not None}
             self.feed_locks = [lock_feed(path) for path in files]
 
@@ -115,14 +115,12 @@ def failure_line(spider: str, status: int, settings: BaseSettings, stats: dict[s
 def _summary_on_console(stats: dict[str, Any], settings: BaseSettings) -> bool:
     """Whether the run report's summary line (an ERROR when the run failed: what failed, and where
     its report is) was the last line on stderr; then nothing needs saying after it."""
-    level = settings.get("LOG_LEVEL")
-    number = level if isinstance(level, int) else logging.getLevelName(str(level).upper())
+    level = settings.get("LOG_LEVEL")  # a name or a number, as Scrapy takes it
     return (
         stats.get(STATS_OUTCOME) == "failed"
         and settings.getbool("LOG_ENABLED")
         and not settings.get("LOG_FILE")
-        and isinstance(number, int)
-        and number <= logging.ERROR
+        and logging.getLevelNamesMapping().get(str(level).upper(), level) <= logging.ERROR
     )
 
 
