@@ -31,7 +31,6 @@ from newsbot.spiders.priorities import ARTICLE_KINDS
 logger = logging.getLogger(__name__)
 
 CONTEXT_HEADER = "WARC-Newsbot-Context"
-_PAGE_KINDS = {"home": "home", "section_page": "section", "feed": "feed"}
 # Scrapy has decoded the body these described: the record keeps the body as the spider read it.
 _DROPPED_HEADERS = {b"content-encoding", b"transfer-encoding", b"content-length"}
 
@@ -69,8 +68,8 @@ class PageArchive:
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
         if self.fd is None:
             return
-        kind = request.meta.get(keys.KIND_META_KEY)
-        page = "article" if kind in ARTICLE_KINDS else _PAGE_KINDS.get(str(kind), "robots")
+        kind = request.meta.get(keys.KIND_META_KEY)  # none: robots.txt
+        page = "article" if kind in ARTICLE_KINDS else kind or "robots"  # `newsbot rebuild` parses articles
         listed = request.meta.get(keys.ARTICLE_META_KEY)
         context = {"kind": page, **request.cb_kwargs, **({"listed": listed} if listed else {})}
         buffer = io.BytesIO()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import textwrap
-from typing import Any, ClassVar
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
@@ -18,7 +17,6 @@ from newsbot.spiders.args import SpiderArguments, argument_table
 class Command(ScrapyCommand):
     requires_project = True
     requires_crawler_process = False
-    default_settings: ClassVar[dict[str, Any]] = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
         return "<spider>"

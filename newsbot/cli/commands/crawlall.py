@@ -23,11 +23,10 @@ class Command(CrawlCommand):
             raise UsageError("-a sections names one site's sections: use `scrapy crawl SITE -a sections=...`")
         assert self.settings is not None
         # Placeholders that give each spider a file of its own: a feed's URI has only Scrapy's.
-        files: list[tuple[str, str, tuple[str, ...]]] = [
-            ("-s NEWSBOT_OUTPUT", self.settings["NEWSBOT_OUTPUT"], ("%(name)s", "{site}", "{spider}"))
-        ]
-        files += [(f"feed {uri}", str(uri), ("%(name)s",)) for uri in self.settings.getdict("FEEDS")]
-        for given, name, marks in files:
-            if name and not any(mark in name for mark in marks):
-                raise UsageError(f"{given}: one file for every spider; put {marks[-1]} in it")
+        output = self.settings["NEWSBOT_OUTPUT"]
+        if output and not any(mark in output for mark in ("%(name)s", "{site}", "{spider}")):
+            raise UsageError("-s NEWSBOT_OUTPUT: one file for every spider; put {spider} in it")
+        for uri in self.settings.getdict("FEEDS"):
+            if "%(name)s" not in str(uri):
+                raise UsageError(f"feed {uri}: one file for every spider; put %(name)s in it")
         return list(dict.fromkeys(args)) or [site.name for site in load_registry().sites]
