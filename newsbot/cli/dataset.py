@@ -199,9 +199,8 @@ def arrow_schema() -> Any:
 
 
 def _write(rows: list[dict[str, Any]], folder: Path) -> None:
-    """One Parquet file per site and year, flushed to disk before the folder is swapped in. Named anew
-    by each build: a reader that listed the old dataset's files before a swap fails to open them after
-    it, rather than reading them mixed with the new one's."""
+    """One Parquet file per site and year, on disk before the swap; named anew by each build, so that a
+    reader that listed the old dataset's files fails to open them after it, not reads them mixed in."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 

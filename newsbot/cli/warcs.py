@@ -115,10 +115,9 @@ def _kept(
 def articles(
     archive: Path, counts: Counter[str], command: str
 ) -> Iterator[tuple[str, dict[str, Any] | None]]:
-    """The article pages of the response records of a WARC file, in its order, each with its item
-    (None: it makes none). Other records and
-    pages are counted in `counts`; a page that does not parse is logged too. Raises CommandError,
-    one line, for a file that is not a WARC or is cut short (the items before it are had)."""
+    """A WARC file's article pages in order, each with its item (None: it makes none); other records and
+    pages counted in `counts`. Raises CommandError, one line, for a file that is not a WARC or is cut
+    short (the items before it are had)."""
     registry = load_registry()
     url = None
     try:

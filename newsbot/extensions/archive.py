@@ -1,12 +1,9 @@
-"""Every page a run fetches, as WARC/1.1 response records beside its delivery, gzip per record, with
-what the spider knew of it (`WARC-Newsbot-Context`: its kind, its request's keyword arguments), so
-that `newsbot rebuild` makes the same item of it. Written to `<archive>.part` under an flock and
-published at the end; a killed run's part is published by the next run, a record cut short cut off.
-"""
+"""Every page a run fetches, as WARC/1.1 response records (gzip per record) beside its delivery, with
+what the spider knew of it (`WARC-Newsbot-Context`), so that `newsbot rebuild` makes the same item of
+it. Written to `<archive>.part` under an flock, published at the end; a killed run's by the next run."""
 
 from __future__ import annotations
 
-import fcntl
 import io
 import json
 import logging
@@ -61,7 +58,7 @@ class PageArchive:
             for killed in sorted(self.part.parent.glob(f"*{ARCHIVE_SUFFIX}{PART_SUFFIX}")):
                 settle(killed)
             self.fd = os.open(self.part, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held to the end of the run
+            lock_part(self.fd, self.part)  # held to the end of the run: no other run settles it
         except OSError as error:
             self._stop(error)
 

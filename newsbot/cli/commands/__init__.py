@@ -1,6 +1,5 @@
-"""Project commands that replace Scrapy's own (COMMANDS_MODULE), one module per command as Scrapy
-finds them, and what they share: the settings and spider names checked before a crawl, usage errors
-in one line, the Inspection mixin."""
+"""Scrapy's commands as the project has them (COMMANDS_MODULE, a module each), and what they share:
+settings and spider names checked before anything runs, usage errors in one line."""
 
 from __future__ import annotations
 
@@ -25,9 +24,8 @@ else:  # at run time a plain mixin, so that Scrapy does not list it as a command
 
 EXIT_USAGE = 2
 
-# Scrapy's inspection tools (`scrapy parse`, `check`, `shell`, `fetch`, `view`) look at pages; they do
-# not crawl. So they run with no seen-articles store (a page's entries are all shown, none marked
-# known), no delivery and no run report or verdict; a `-s` on the command line still wins.
+# Scrapy's inspection tools (`scrapy parse`, `check`, `shell`, `fetch`, `view`) look at pages, they do not
+# crawl: no store (a page's entries all shown, none known), no delivery, no report; `-s` still wins.
 INSPECTION_SETTINGS: dict[str, Any] = {
     "NEWSBOT_STATE": "",
     "NEWSBOT_OUTPUT": "",
@@ -37,9 +35,8 @@ INSPECTION_SETTINGS: dict[str, Any] = {
 
 
 def check_settings(settings: BaseSettings) -> None:
-    """Raises UsageError, one line naming the setting, for the first NEWSBOT_* (or CLOSESPIDER_*) value
-    that is not of the type of its default, or is a number below 0: before the crawl, not as
-    a traceback at the end of a run that fetched everything (`-s NEWSBOT_MAX_ERRORS=abc`)."""
+    """Raises UsageError, one line naming the setting, for the first NEWSBOT_* (or CLOSESPIDER_*) value not
+    of its default's type, or below 0: before the crawl, not as a traceback at the end of a run."""
     import newsbot.settings
 
     known = {name: value for name, value in vars(newsbot.settings).items() if name.startswith("NEWSBOT_")}

@@ -91,9 +91,8 @@ class Command(ScrapyCrawlCommand):
 
 
 def lock_feed(path: Path) -> int | None:
-    """The lock of a feed file (`-o`, `-O`; a spider's own in `crawlall`) while this run writes it,
-    beside it. A second `-O` run truncated the first's file as it wrote, a second `-o` mixed its
-    lines into the first's; raises UsageError naming the holder."""
+    """The lock beside a feed file (`-o`, `-O`) while this run writes it, or raises UsageError naming its
+    holder: a second `-O` run truncated the first's file as it wrote, a second `-o` mixed lines into it."""
     lock = path.with_name(f".{path.name}.lock")
     try:
         lock.parent.mkdir(parents=True, exist_ok=True)
@@ -113,8 +112,7 @@ def failure_line(spider: str, status: int, settings: BaseSettings, stats: dict[s
 
 
 def _summary_on_console(stats: dict[str, Any], settings: BaseSettings) -> bool:
-    """Whether the run report's summary line (an ERROR when the run failed: what failed, and where
-    its report is) was the last line on stderr; then nothing needs saying after it."""
+    """Whether the report's summary (an ERROR naming what failed and the report) was stderr's last line."""
     level = settings.get("LOG_LEVEL")  # a name or a number, as Scrapy takes it
     return (
         stats.get(STATS_OUTCOME) == "failed"
@@ -125,9 +123,8 @@ def _summary_on_console(stats: dict[str, Any], settings: BaseSettings) -> bool:
 
 
 def _outcome(stats: dict[str, Any], settings: BaseSettings) -> str:
-    """The run report's verdict. None is there when the report is off, or when it failed (its
-    traceback is in the log): only a normal finish of a run without a report counts as done then,
-    never a run whose report could not judge it."""
+    """The run report's verdict; without one (the report off, or failed: its traceback is in the log)
+    only a normal finish of a run without a report is done, never one whose report could not judge it."""
     outcome = stats.get(STATS_OUTCOME)
     if outcome is not None:
         return str(outcome)  # a feed export not stored included (the report's summary counts it)
