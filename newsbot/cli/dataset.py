@@ -182,9 +182,8 @@ def arrow_schema() -> Any:
     def arrow(node: dict[str, Any]) -> Any:
         if "$ref" in node:
             return arrow(schema["$defs"][node["$ref"].rsplit("/", 1)[-1]])
-        if "anyOf" in node:
-            (kind,) = [option for option in node["anyOf"] if option.get("type") != "null"]
-            return arrow(kind)
+        if "anyOf" in node:  # a nullable field: its one other type
+            return arrow(next(option for option in node["anyOf"] if option.get("type") != "null"))
         if node.get("type") == "array":
             return pa.list_(arrow(node["items"]))
         if node.get("type") == "object":

@@ -36,9 +36,8 @@ class Command(ScrapyCommand):
         for name, meaning, default in table:
             row = f"{name:<{width}}  {meaning}. Default: {default}."
             print(textwrap.fill(row, 100, subsequent_indent=" " * (width + 2)))
-        site_name = getattr(loader.load(args[0]), "site_name", None)
-        try:  # what only the site can tell
-            if site_name is not None:
+        if (site_name := getattr(loader.load(args[0]), "site_name", None)) is not None:
+            try:  # what only the site can tell
                 SpiderArguments.parse({"source": "feed"}).check_site(load_registry().site(site_name))
-        except UsageError as error:
-            print(f"Note: {error}.")
+            except UsageError as error:
+                print(f"Note: {error}.")
