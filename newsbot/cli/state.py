@@ -63,9 +63,12 @@ def run(args: argparse.Namespace) -> int:
 
 def _forget(store: Any, path: Any, args: argparse.Namespace) -> int:
     """Say what the forget options forget, ask on a terminal (or take --yes), then forget it."""
-    site = args.forget_site or (args.site if not args.all_sites else None)
-    host = site_named(site).host if site else None
-    labels = _section_labels(args.forget_section, host) if args.forget_section else None
+    name = args.forget_site or (args.site if not args.all_sites else None)
+    sites = [site_named(name)] if name else load_registry().sites
+    host = sites[0].host if name else None
+    labels = None
+    if section := args.forget_section:  # a slug or a label, any case; one no site declares: a label as given
+        labels = sorted({found.label for site in sites if (found := site.section(section))}) or [section]
     what = host or "every site"
     what = "everything" if args.forget_all else f"{', '.join(labels)} of {what}" if labels else what
     plan = store.forget(site=host, sections=labels, dry_run=True)
@@ -93,14 +96,6 @@ def _counts(forgotten: Forgotten, what: str, path: Any) -> str:
         f"{forgotten.articles} article(s), {forgotten.walks} section walk(s) and {forgotten.ledger} "
         f"ledger {entries} of {what} in {path}"
     )
-
-
-def _section_labels(name: str, host: str | None) -> list[str]:
-    """The labels a section name (slug or label, any case) stands for; one no registry site declares
-    is a label as it is (sections found in a navigation are stored under their label too)."""
-    sites = [site_named(host)] if host else load_registry().sites
-    labels = {section.label for site in sites if (section := site.section(name)) is not None}
-    return sorted(labels) or [name]
 
 
 def _summary(store: Any, path: Any) -> dict[str, Any]:

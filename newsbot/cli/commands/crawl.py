@@ -86,8 +86,13 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = max(self.exitcode, status)  # the worst run's: cron hears of any failure
             if status and not (status == EXIT_FAILED and _summary_on_console(stats, crawler.settings)):
                 # On stderr whatever LOG_FILE says: under cron this line is the mail, and it names
-                # the report of this run, not one an earlier run left.
-                print(failure_line(name, status, crawler.settings, stats), file=sys.stderr)
+                # the report of this run (beside its delivery), not one an earlier run left.
+                what = "failed" if status == EXIT_FAILED else "could not start"
+                report = run_report_path(stats)
+                written = f"report {report}" if report and report.exists() else "no report written"
+                log = crawler.settings.get("LOG_FILE")
+                log = f"; log {Path(log).absolute()}" if log else ""
+                print(f"newsbot {name}: {what} (exit {status}); {written}{log}", file=sys.stderr)
 
 
 def lock_feed(path: Path) -> int | None:
@@ -101,14 +106,6 @@ def lock_feed(path: Path) -> int | None:
         raise UsageError(f"{path} is being written by another run (pid {holder}); its lock: {lock}") from None
     except OSError:
         return None  # nor can the export be: Scrapy says why, and the run fails (exit 1)
-
-
-def failure_line(spider: str, status: int, settings: BaseSettings, stats: dict[str, Any]) -> str:
-    what = "failed" if status == EXIT_FAILED else "could not start"
-    report = run_report_path(stats)  # this run's alone: beside its delivery
-    written = f"report {report}" if report is not None and report.exists() else "no report written"
-    log = f"; log {Path(settings['LOG_FILE']).absolute()}" if settings.get("LOG_FILE") else ""
-    return f"newsbot {spider}: {what} (exit {status}); {written}{log}"
 
 
 def _summary_on_console(stats: dict[str, Any], settings: BaseSettings) -> bool:
