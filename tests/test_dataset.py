@@ -420,7 +420,7 @@ def test_what_a_killed_build_left_beside_out_goes_with_the_next_build_and_builds
     """A build killed (a timeout, kill -9) leaves its folder beside OUT, a whole dataset's worth of
     disk; every hourly build killed so left another, for good, until the disk was full."""
     out, delivery = tmp_path / "articles", write_delivery(tmp_path / "in.jsonl", demo_lines[:2])
-    killed = tmp_path / ".articles.k1ll3d.building"
+    killed = tmp_path / ".articles.building"
     (killed / "site=spacewar.com").mkdir(parents=True)
     (killed / "site=spacewar.com" / "part-0.parquet").write_bytes(b"PAR1")
     lock = hold_lock(tmp_path / ".articles.lock")  # another build of OUT, running

@@ -7,7 +7,6 @@ import argparse
 import contextlib
 import ctypes
 import datetime
-import glob
 import json
 import logging
 import os
@@ -77,17 +76,15 @@ def run(args: argparse.Namespace) -> int:
 
 @contextlib.contextmanager
 def _building(out: Path) -> Iterator[Path]:
-    """A new folder beside `out` to build in, removed after; a killed build's, left there, is removed
-    first (each is a whole dataset's worth of disk). One build of `out` at a time (a lock) decides which."""
+    """A new folder beside `out` to build in, removed after, and first if a killed build left it (a whole
+    dataset's worth of disk): one build of `out` at a time (a lock), so one name does."""
     try:
         lock = hold_lock(out.parent / f".{out.name}.lock")
     except Locked as holder:
         raise CommandError(f"{out} is being built by another newsbot dataset (pid {holder})") from None
     try:
-        for killed in out.parent.glob(f".{glob.escape(out.name)}.*.building"):
-            shutil.rmtree(killed)
-        # Made as any folder the user makes (not private, as a temporary one): the dataset's readers list it.
-        (building := out.parent / f".{out.name}.{uuid.uuid4().hex}.building").mkdir()
+        shutil.rmtree(building := out.parent / f".{out.name}.building", ignore_errors=True)
+        building.mkdir()  # as any folder the user makes (not private, as a temporary one): readers list it
         try:
             yield building
         finally:
