@@ -47,10 +47,9 @@ def run(args: argparse.Namespace) -> int:
             _print_table(summary)
         if missing := summary["missing_deliveries"]:
             print(
-                f"newsbot state: {len(missing)} deliveries ({sum(missing.values())} articles) are not "
-                "where they were written: fine if a consumer took them; if you deleted them to start "
-                "over, the next run will not fetch those articles again unless you forget them first "
-                "(--forget-site SITE, --forget-section NAME, --forget-all)",
+                f"newsbot state: {len(missing)} deliveries ({sum(missing.values())} articles) are not where "
+                "they were written: fine if a consumer took them; if deleted to start over, the next run "
+                "will not fetch those articles again unless forgotten first (--forget-site, --forget-all)",
                 file=sys.stderr,
             )
         return 0
