@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import UsageError
-from scrapy.settings import BaseSettings
+from scrapy.settings import BaseSettings, default_settings
 from scrapy.spiderloader import SpiderLoaderProtocol, get_spider_loader
 
 from newsbot.delivery import check_template
@@ -47,10 +47,9 @@ def check_settings(settings: BaseSettings) -> None:
             )
     expected = {bool: "True or False", int: "a whole number of 0 or more", float: "a number of 0 or more"}
     read = {bool: BaseSettings.getbool, int: BaseSettings.getint, float: BaseSettings.getfloat}
-    # And Scrapy's limits that bound a run (README), as its CloseSpider reads them.
-    counts = ("ITEMCOUNT", "PAGECOUNT", "ERRORCOUNT", "TIMEOUT_NO_ITEM", "PAGECOUNT_NO_ITEM")
-    limits = {**{f"CLOSESPIDER_{name}": 0 for name in counts}, "CLOSESPIDER_TIMEOUT": 0.0}
-    for name, default in {**limits, **known}.items():
+    # And the caps on a run that Scrapy's CloseSpider reads (README), typed as its own defaults.
+    caps = {name: value for name, value in vars(default_settings).items() if name.startswith("CLOSESPIDER_")}
+    for name, default in {**caps, **known}.items():
         if type(default) not in read or settings.get(name) is None:
             continue
         try:
