@@ -136,7 +136,7 @@ def articles(
                     raise CommandError(f"{archive}: cut short in a record after {url}")
                 if record.rec_type != "response" or record.http_headers is None:
                     continue  # requests, revisits, metadata, warcinfo
-                url, captured_at = _original(record.rec_headers)
+                url, captured_at, body = _original(record.rec_headers, body)
                 context = json.loads(record.rec_headers.get_header(CONTEXT_HEADER) or "{}")
                 if not (context.get("kind") == "article" if context else registry.is_article_url(url)):
                     counts["other pages"] += 1
@@ -144,8 +144,6 @@ def articles(
                 if not 200 <= int(record.http_headers.get_statuscode() or 0) < 300:
                     counts["article pages not 2xx"] += 1
                     continue
-                if _WAYBACK.match(record.rec_headers.get_header("WARC-Target-URI")) and not context:
-                    body = _WAYBACK_TOOLBAR.sub(b"", _WAYBACK_PREFIX.sub(b"", body))
                 try:
                     item = parse_article(
                         url,
@@ -175,14 +173,15 @@ def articles(
         raise CommandError(f"{archive}: not a readable WARC file {where} ({type(error).__name__})") from None
 
 
-def _original(headers: Any) -> tuple[str, str]:
-    """A response record's original URL and capture time (`scraped_at`'s form)."""
+def _original(headers: Any, body: bytes) -> tuple[str, str, bytes]:
+    """A response record's original URL, capture time (`scraped_at`'s form) and page as the site sent it."""
     target = headers.get_header("WARC-Target-URI") or ""
     if match := _WAYBACK.match(target):
         stamp, _, url = match.groups()
-        captured = datetime.datetime.strptime(stamp, "%Y%m%d%H%M%S")
-        return (url if "://" in url else f"http://{url}"), captured.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return target, (headers.get_header("WARC-Date") or "")[:19] + "Z"
+        captured = datetime.datetime.strptime(stamp, "%Y%m%d%H%M%S").strftime("%Y-%m-%dT%H:%M:%SZ")
+        page = _WAYBACK_TOOLBAR.sub(b"", _WAYBACK_PREFIX.sub(b"", body))  # no toolbar, links as they were
+        return (url if "://" in url else f"http://{url}"), captured, page
+    return target, (headers.get_header("WARC-Date") or "")[:19] + "Z", body
 
 
 def latest_items(where: Path) -> dict[str, dict[str, Any]]:
