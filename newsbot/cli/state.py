@@ -78,11 +78,8 @@ def _forget(store: Any, path: Any, args: argparse.Namespace) -> int:
         if not sys.stdin.isatty():
             raise CommandError(f"would forget {_counts(plan, what, path)}; no terminal to ask: add --yes")
         print(f"This forgets {_counts(plan, what, path)}; the next run fetches and writes them again.")
-        try:
-            answer = input("Forget them? [y/N] ")
-        except EOFError:
-            answer = ""
-        if answer.strip().lower() not in ("y", "yes"):
+        print("Forget them? [y/N] ", end="", flush=True)
+        if sys.stdin.readline().strip().lower() not in ("y", "yes"):  # at the end of input: ""
             print("Nothing forgotten.")
             return 1
     print(f"forgot {_counts(store.forget(site=host, sections=labels), what, path)}")
