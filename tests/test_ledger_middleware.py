@@ -5,7 +5,7 @@ from __future__ import annotations
 from scrapy import Request, signals
 
 from newsbot.extensions.store import seen_store
-from newsbot.keys import ARTICLE_META_KEY, KIND_META_KEY, LEDGER_META_KEY
+from newsbot.keys import ARTICLE_META_KEY, KIND_META_KEY
 from newsbot.middlewares.ledger import LedgerMiddleware
 from newsbot.middlewares.walk import WalkPolicyMiddleware
 from newsbot.reasons import InvalidItem, NotWritten
@@ -43,7 +43,8 @@ def test_a_missed_article_is_asked_for_first_by_the_next_run(tmp_path):
         second = make_crawler(tmp_path)
         requests = await _start(second)
         assert urls(requests) == [LOST, second.spider.site.home_url]
-        assert requests[0].meta[LEDGER_META_KEY] is True and requests[0].cb_kwargs["section"] == "SUPERPOWERS"
+        assert requests[0].meta[KIND_META_KEY] == "ledger_article"
+        assert requests[0].cb_kwargs["section"] == "SUPERPOWERS"
         # Had through the ledger, it keeps its listing's teaser as its summary.
         assert requests[0].cb_kwargs["summary"] == "the listing's teaser"
         assert (

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from itemadapter import ItemAdapter
 from scrapy import Request, signals
@@ -37,6 +37,7 @@ from newsbot.spiders.priorities import RequestKind
 from newsbot.store.base import LedgerEntry, SeenStore, StoreError
 
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 # Reasons that say the page is not (or no longer) an article: retried a few times only.
 _BOUNDED_REASONS = frozenset({GONE, NOT_ARTICLE, INVALID, UNPARSED})
@@ -59,8 +60,8 @@ class LedgerPolicy:
 
     def retry_now(self, entry: LedgerEntry) -> bool:
         # A transient reason is asked for every run until given up: an outage is waited out asking.
-        bounded = entry.reason in _BOUNDED_REASONS | _NEVER_RETRIED
-        return not bounded or entry.attempts < self.attempts_allowed(entry.reason)
+        transient = entry.reason not in _BOUNDED_REASONS | _NEVER_RETRIED
+        return transient or entry.attempts < self.attempts_allowed(entry.reason)
 
     def give_up(self, entry: LedgerEntry, now: datetime.datetime) -> bool:
         # Out of attempts and old enough: a passing outage of a day is waited out, however many runs.
@@ -113,13 +114,12 @@ class LedgerMiddleware:
         if reason == DEFERRED and url in self._in_ledger:
             return  # owed already, for its own reason: left out is not one more attempt
         # Owed by the site whose listing named it (a sister site's article too): its runs ask again.
-        lister: Any = self.crawler.spider
-        try:
-            entry = self.store.ledger_add(
-                url, site=lister.site.host, section=section, reason=reason, summary=summary
-            )
-        except StoreError as error:
-            logger.error("Could not put %s in the ledger (%s): %s", url, reason, error)
+        site = self.crawler.spider.site.host  # type: ignore[union-attr]  # a NetworkSpider
+        entry = self._safely(
+            f"put {url} in the ledger ({reason})",
+            lambda: self.store.ledger_add(url, site=site, section=section, reason=reason, summary=summary),
+        )
+        if entry is None:
             return
         self._in_ledger.add(url)
         if self.policy.give_up(entry, datetime.datetime.fromisoformat(entry.last_attempt)):
@@ -127,7 +127,7 @@ class LedgerMiddleware:
 
     def item_scraped(self, item: Any, response: Response) -> None:
         had = self._had(ItemAdapter(item), response, written=not self.exporting)
-        if had and response.meta.get(keys.LEDGER_META_KEY):
+        if had and response.meta.get(keys.KIND_META_KEY) == RequestKind.LEDGER_ARTICLE.value:
             listed = response.meta.get(keys.ARTICLE_META_KEY) or ItemAdapter(item)["url"]
             self._count(keys.STATS_LEDGER_RECOVERED, keys.STATS_LEDGER_RECOVERED_URLS, listed)
 
@@ -161,12 +161,8 @@ class LedgerMiddleware:
 
     def _pending_requests(self) -> list[Request]:
         spider: Any = self.crawler.spider
-        try:
-            entries = self.store.ledger_entries()
-            pending = self.store.ledger_pending(spider.site.host)
-        except StoreError as error:
-            logger.error("Could not read the ledger: %s", error)
-            return []
+        read = lambda: (self.store.ledger_entries(), self.store.ledger_pending(spider.site.host))  # noqa: E731
+        entries, pending = self._safely("read the ledger", read) or ([], [])
         self._in_ledger = {entry.url for entry in entries}
         self.given_up = {entry.url for entry in entries if entry.given_up}
         known = self.store.known_urls(entry.url for entry in pending)
@@ -186,10 +182,7 @@ class LedgerMiddleware:
                         summary=entry.summary,
                         origin=keys.LEDGER_ORIGIN,
                         kind=RequestKind.LEDGER_ARTICLE,
-                        **{
-                            keys.LEDGER_META_KEY: True,
-                            keys.MISDIRECTED_META_KEY: entry.reason == MISDIRECTED,
-                        },
+                        **{keys.MISDIRECTED_META_KEY: entry.reason == MISDIRECTED},
                     )
                 )
         if requests:
@@ -203,14 +196,17 @@ class LedgerMiddleware:
         stats.inc_value(key)
         stats.set_value(urls_key, sorted({*stats.get_value(urls_key, []), url}))
 
-    def _resolve(self, url: str) -> bool:
+    def _safely(self, what: str, operation: Callable[[], _T]) -> _T | None:
+        """A store failing mid-run (busy, full) costs the ledger one line in the log, not the run."""
         try:
-            resolved = self.store.ledger_resolve(url)
+            return operation()
         except StoreError as error:
-            logger.error("Could not take %s out of the ledger: %s", url, error)
-            return False
+            logger.error("Could not %s: %s", what, error)
+            return None
+
+    def _resolve(self, url: str) -> bool:
         self._in_ledger.discard(url)
-        return resolved
+        return bool(self._safely(f"take {url} out of the ledger", lambda: self.store.ledger_resolve(url)))
 
     def _give_up(self, entry: LedgerEntry) -> None:
         try:

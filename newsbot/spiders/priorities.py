@@ -16,8 +16,9 @@ class RequestKind(Enum):
     FEED_ARTICLE = "feed_article"  # an article listed in the feed
 
     def priority(self, page: int = 1) -> int:
-        base = _BASE_PRIORITY[self]
-        return base - page if self in _LOWER_BY_PAGE else base
+        # Newer pages first: a section's pages and their articles lose one step per page.
+        by_page = self in (RequestKind.SECTION_PAGE, RequestKind.SECTION_ARTICLE)
+        return _BASE_PRIORITY[self] - (page if by_page else 0)
 
 
 _BASE_PRIORITY: dict[RequestKind, int] = {
@@ -28,10 +29,5 @@ _BASE_PRIORITY: dict[RequestKind, int] = {
     RequestKind.SECTION_ARTICLE: 10,
     RequestKind.FEED_ARTICLE: 5,
 }
-# Newer pages first: a kind here loses one step of priority per page of its listing.
-_LOWER_BY_PAGE = frozenset({RequestKind.SECTION_PAGE, RequestKind.SECTION_ARTICLE})
-
 # Requests for article pages, whatever listed them.
-ARTICLE_KINDS = frozenset(
-    kind.value for kind in (RequestKind.LEDGER_ARTICLE, RequestKind.SECTION_ARTICLE, RequestKind.FEED_ARTICLE)
-)
+ARTICLE_KINDS = frozenset(kind.value for kind in RequestKind if kind.value.endswith("_article"))
