@@ -18,12 +18,10 @@ from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.dupefilters import RFPDupeFilter
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
-from scrapy.http.request import NO_CALLBACK
 from scrapy.robotstxt import RobotParser
 from scrapy.settings import BaseSettings
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
-from twisted.internet.defer import Deferred
 
 from newsbot import keys
 from newsbot.parsing.article import is_article_page
@@ -86,13 +84,14 @@ class RobotsMiddleware(RobotsTxtMiddleware):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        # Host -> why its robots.txt could not be had.
-        self.unreachable: dict[str, str] = {}
+        self.unreachable: dict[str, str] = {}  # host -> why its robots.txt could not be had
 
     async def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        if request.meta.get("dont_obey_robotstxt"):  # a robots.txt itself
+            request.meta.setdefault("max_retry_times", 1)
+            return
         await super().process_request(request)
-        netloc = urlparse_cached(request).netloc
-        if netloc in self.unreachable and not request.meta.get("dont_obey_robotstxt"):
+        if (netloc := urlparse_cached(request).netloc) in self.unreachable:
             raise RobotsUnreachable(self.unreachable[netloc])
 
     def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
@@ -101,47 +100,36 @@ class RobotsMiddleware(RobotsTxtMiddleware):
         except IgnoreRequest as error:
             raise RobotsDisallowed(str(error)) from None
 
-    async def robot_parser(self, request: Request) -> RobotParser | None:
-        url = urlparse_cached(request)
-        if url.netloc not in self._parsers:
-            self._parsers[url.netloc] = Deferred()
-            robots = Request(
-                f"{url.scheme}://{url.netloc}/robots.txt",
-                priority=self.DOWNLOAD_PRIORITY,
-                meta={"dont_obey_robotstxt": True, "max_retry_times": 1},
-                callback=NO_CALLBACK,
-            )
-            self._stats.inc_value("robotstxt/request_count")
-            assert self.crawler.engine is not None
-            try:
-                response = await self.crawler.engine.download_async(robots)
-            except Exception as error:  # unreachable, whatever the cause: RFC 9309 says disallow all
-                # Through a mirror, the host that could not be reached is the mirror's.
-                reached = urlsplit(self.crawler.settings.get("NEWSBOT_MIRROR") or robots.url).netloc
-                cause = unreachable_host(error, reached or url.netloc)
-                if cause is not None:
-                    causes = self._stats.get_value(keys.STATS_HOSTS_UNREACHABLE, [])
-                    self._stats.set_value(keys.STATS_HOSTS_UNREACHABLE, [*causes, cause])
-                self._unreachable(
-                    url.netloc, cause or _robots_line(url.netloc, f"{type(error).__name__}: {error}")
-                )
-            else:
-                if response.status >= 500:
-                    self._unreachable(url.netloc, _robots_line(url.netloc, f"it answered {response.status}"))
-                else:
-                    # 4xx: no rules, everything allowed (an error page is not a robots.txt).
-                    await self._parse_robots(
-                        response.replace(body=b"" if response.status >= 400 else response.body),
-                        url.netloc,
-                        request,
-                    )
-        return await super().robot_parser(request)
+    def process_exception(self, request: Request, exception: Exception, spider: Spider | None = None) -> None:
+        """A robots.txt not reached is a refusal, which Scrapy's robots.txt rules log without a traceback."""
+        if not request.meta.get("dont_obey_robotstxt") or isinstance(exception, IgnoreRequest):
+            return
+        netloc = urlparse_cached(request).netloc
+        # Through a mirror, the host that could not be reached is the mirror's.
+        reached = urlsplit(self.crawler.settings.get("NEWSBOT_MIRROR") or request.url).netloc
+        if (cause := unreachable_host(exception, reached or netloc)) is not None:
+            causes = self._stats.get_value(keys.STATS_HOSTS_UNREACHABLE, [])
+            self._stats.set_value(keys.STATS_HOSTS_UNREACHABLE, [*causes, cause])
+        raise RobotsUnreachable(cause or _robots_line(netloc, f"{type(exception).__name__}: {exception}"))
 
-    def _unreachable(self, netloc: str, line: str) -> None:
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        if response.status >= 500:
+            self._robots_error(
+                RobotsUnreachable(_robots_line(netloc, f"it answered {response.status}")), netloc
+            )
+        else:  # 4xx: no rules, everything allowed (an error page is not a robots.txt)
+            await super()._parse_robots(
+                response.replace(body=b"" if response.status >= 400 else response.body), netloc, request
+            )
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        """Not had, whatever the cause: RFC 9309 says disallow all."""
+        unreachable = isinstance(exc, RobotsUnreachable)
+        line = str(exc) if unreachable else _robots_line(netloc, f"{type(exc).__name__}: {exc}")
         self.unreachable[netloc] = line
         self._stats.inc_value(keys.STATS_ROBOTS_UNREACHABLE)
         logger.error("%s", line, extra={"crawler": self.crawler})
-        self._robots_error(IgnoreRequest(line), netloc)
+        super()._robots_error(exc, netloc)
 
 
 def _robots_line(netloc: str, why: str) -> str:
