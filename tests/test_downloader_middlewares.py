@@ -189,3 +189,20 @@ def test_a_gzip_bomb_is_too_large(tmp_path):
         assert _reason(refused.value) == "too_large"
 
     run(scenario())
+
+
+def test_a_retry_after_longer_than_newsbot_retry_after_max_gives_the_page_up_at_once(tmp_path):
+    from scrapy.http import Response
+
+    from newsbot.middlewares.downloader import PoliteRetryMiddleware
+
+    async def scenario():
+        crawler = make_crawler(tmp_path, settings={"NEWSBOT_RETRY_AFTER_MAX": 10})
+        retry = crawler.get_downloader_middleware(PoliteRetryMiddleware)
+        crawler.crawling = False  # a wait would end at once, Stopped: a give-up must not wait at all
+        busy = Response(ARTICLE, status=503, headers={"Retry-After": "240"})
+        assert await retry.process_response(Request(ARTICLE), busy) is busy
+        soon = Response(ARTICLE, status=503, headers={"Retry-After": "0"})
+        assert isinstance(await retry.process_response(Request(ARTICLE), soon), Request)
+
+    run(scenario())

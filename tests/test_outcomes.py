@@ -23,10 +23,10 @@ def test_status_reasons():
 
 def test_retry_after_reads_seconds_and_http_dates():
     assert retry_after_seconds(b"120") == 120.0
-    assert retry_after_seconds(" 5 ") == 5.0
+    assert retry_after_seconds(b" 5 ") == 5.0
     now = 1_800_000_000.0
-    in_a_minute = email.utils.formatdate(now + 60, usegmt=True)
+    in_a_minute = email.utils.formatdate(now + 60, usegmt=True).encode()
     assert 59 <= retry_after_seconds(in_a_minute, now=now) <= 61
-    assert retry_after_seconds(email.utils.formatdate(now - 60, usegmt=True), now=now) == 0.0
+    assert retry_after_seconds(email.utils.formatdate(now - 60, usegmt=True).encode(), now=now) == 0.0
     assert retry_after_seconds(None) is None
     assert retry_after_seconds(b"soon") is None

@@ -190,11 +190,8 @@ class BlockDetectionMiddleware:
         return response
 
 
-def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
-    if not value:
-        return None
-    text = value.decode("latin-1") if isinstance(value, bytes) else value
-    text = text.strip()
+def retry_after_seconds(value: bytes | None, now: float | None = None) -> float | None:
+    text = (value or b"").decode("latin-1").strip()
     if text.isdigit():
         return float(text)
     try:
@@ -244,8 +241,6 @@ class PoliteRetryMiddleware(RetryMiddleware):
     async def _wait(self, request: Request, asked: float | None) -> None:
         attempt = request.meta.get("retry_times", 0)
         delay = asked if asked is not None else min(self.backoff_max, self.backoff * 2**attempt)
-        if delay <= 0:
-            return
         if asked is not None:
             self.crawler.stats.inc_value(keys.STATS_RETRY_AFTER_HONOURED)
         logger.debug("Waiting %.1f s before retrying %s", delay, request.url)
