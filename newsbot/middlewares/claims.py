@@ -35,41 +35,41 @@ class OgUrlClaimsMiddleware:
     async def process_spider_output(
         self, response: Response, result: AsyncIterator[Any], spider: Spider | None = None
     ) -> AsyncIterator[Any]:
-        listed = response.meta.get(ARTICLE_META_KEY)
-        again = bool(response.meta.get(MISDIRECTED_META_KEY))
-        teaser = response.cb_kwargs.get("summary")
         async for output in result:
-            if not is_item(output) or self._judge(ItemAdapter(output), listed, again, teaser):
+            if not is_item(output) or self._judge(ItemAdapter(output), response):
                 yield output
 
-    def _judge(self, item: ItemAdapter, listed: str | None, again: bool, teaser: str | None) -> bool:
+    def _judge(self, item: ItemAdapter, response: Response) -> bool:
         claimed, digest = item["url"], item["content_hash"]
+        listed = response.meta.get(ARTICLE_META_KEY)
         if not listed or claimed == listed:
             self.claimed.setdefault(claimed, digest)
             return True
         # The listing's teaser describes the listed article, not the one the page says it is.
         item["summary"] = None
         rival = self._rival(claimed, digest)
-        if rival is not None and not again:
+        if rival is None:
+            self.claimed.setdefault(claimed, digest)
+            return True
+        if not response.meta.get(MISDIRECTED_META_KEY):
             # Another article's page, or a page naming another: once is a mix-up as far as anyone
             # can tell. Nothing is written under either URL; the listed one is asked for again.
+            teaser = response.cb_kwargs.get("summary")
+            detail = f"og:url names {rival}"
             miss_article(
-                self.crawler, listed, MISDIRECTED, section=item.get("section"), summary=teaser,
-                detail=f"og:url names {rival}",
-            )  # fmt: skip
+                self.crawler, listed, MISDIRECTED, section=item.get("section"), summary=teaser, detail=detail
+            )
             return False
-        if rival is not None:
-            site = load_registry().site_for_url(listed)
-            item["url"] = listed
-            if site is not None:
-                item["site"] = site.host
-            item["notes"] = [
-                *(item.get("notes") or []),
-                f"url: og:url names {rival}, kept the listed URL '{claimed}'",
-            ]
-            assert self.crawler.stats is not None
-            self.crawler.stats.inc_value(STATS_OG_URL_CLAIMS_REFUSED)
-        self.claimed.setdefault(item["url"], digest)
+        site = load_registry().site_for_url(listed)
+        item["url"] = listed
+        if site is not None:
+            item["site"] = site.host
+        item["notes"] = [
+            *(item.get("notes") or []),
+            f"url: og:url names {rival}, kept the listed URL '{claimed}'",
+        ]
+        self.crawler.stats.inc_value(STATS_OG_URL_CLAIMS_REFUSED)
+        self.claimed.setdefault(listed, digest)
         return True
 
     def _rival(self, claimed: str, digest: str) -> str | None:

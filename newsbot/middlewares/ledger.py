@@ -192,7 +192,6 @@ class LedgerMiddleware:
     def _count(self, key: str, urls_key: str, url: str) -> None:
         """A count for the summary line, and its URLs for the run report."""
         stats = self.crawler.stats
-        assert stats is not None
         stats.inc_value(key)
         stats.set_value(urls_key, sorted({*stats.get_value(urls_key, []), url}))
 

@@ -35,14 +35,10 @@ class SectionHealingMiddleware:
     async def process_spider_output(
         self, response: Response, result: AsyncIterator[Any], spider: Spider | None = None
     ) -> AsyncIterator[Any]:
+        outputs = [output async for output in result]
         key = response.meta.get(keys.HEAL_META_KEY)
         resolved = self.crawler.spider.resolved(key) if key else None  # type: ignore[union-attr]
-        if resolved is None:
-            async for output in result:
-                yield output
-            return
-        outputs = [output async for output in result]
-        for output in self._answer(response, resolved, outputs):
+        for output in outputs if resolved is None else self._answer(response, resolved, outputs):
             yield output
 
     def _answer(self, response: Response, resolved: ResolvedSection, outputs: list[Any]) -> Iterator[Any]:
@@ -66,7 +62,6 @@ class SectionHealingMiddleware:
                 yield from self._healed_walk(resolved, reason)
             return
         if not lists_articles and not resolved.declared:
-            assert self.crawler.stats is not None
             self.crawler.stats.inc_value(keys.STATS_SECTIONS_EMPTY)
             # By design (a photo gallery in the navigation, say): counted, nothing to act on.
             logger.info(
@@ -85,7 +80,6 @@ class SectionHealingMiddleware:
                 f"{resolved.url} {why} and the home page navigation names it nowhere else",
             )
             return
-        assert self.crawler.stats is not None
         self.crawler.stats.inc_value(keys.STATS_SECTIONS_HEALED)
         logger.warning(
             "Section %s: its declared URL %s %s; the navigation links it at %s, walking it from there",

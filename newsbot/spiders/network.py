@@ -50,8 +50,8 @@ class NetworkSpider(scrapy.Spider):
         registry = load_registry()
         self.site: Site = registry.site(self.site_name)
         self.arguments.check_site(self.site)
-        # Scrapy's OffsiteMiddleware keeps every request on the network, redirects included.
-        self.allowed_domains = [host for s in registry.sites for host in (s.host, f"www.{s.host}")]
+        # Scrapy's OffsiteMiddleware keeps every request on the network (a host's subdomains too).
+        self.allowed_domains = [site.host for site in registry.sites]
         self.navigation: Navigation | None = None
         self.resolution: SectionResolution | None = None
         # Section key -> page name of its first page, for pagination by URL shape (`<name>-02.html`).
@@ -115,15 +115,13 @@ class NetworkSpider(scrapy.Spider):
         listed_date: str | None = None,
         **meta: Any,
     ) -> scrapy.Request:
-        if listed_date:
-            meta[keys.LISTED_DATE_META_KEY] = listed_date
         return self._request(
             url,
             self.parse_article,
             kind,
             page,
             # The listed URL: a redirected request's own URL is where it ended up.
-            meta={keys.ARTICLE_META_KEY: url, **meta},
+            meta={keys.ARTICLE_META_KEY: url, keys.LISTED_DATE_META_KEY: listed_date, **meta},
             cb_kwargs={"section": section, "summary": summary, "origin": origin},
         )
 
