@@ -77,12 +77,8 @@ class WalkPolicyMiddleware:
         self, response: Response, result: AsyncIterator[Any], spider: Spider | None = None
     ) -> AsyncIterator[Any]:
         outputs = [output async for output in result]
-        if response.meta.get(keys.KIND_META_KEY) == RequestKind.SECTION_PAGE.value:
-            kwargs = response.cb_kwargs
-            chosen = self._section_page(response.url, kwargs["slug"], kwargs["page"], outputs)
-        else:
-            chosen = self._articles(outputs)
-        for output in chosen:
+        walked = response.meta.get(keys.KIND_META_KEY) == RequestKind.SECTION_PAGE.value
+        for output in self._section_page(response, outputs) if walked else self._articles(outputs):
             yield output
 
     def section_page_failed(self, slug: str, reason: str) -> None:
@@ -127,7 +123,8 @@ class WalkPolicyMiddleware:
                 ledger.record(listed_url(request), DEFERRED, None, request.cb_kwargs.get("summary"))
         yield from chosen
 
-    def _section_page(self, url: str, slug: str, page: int, outputs: list[Any]) -> Iterable[Any]:
+    def _section_page(self, response: Response, outputs: list[Any]) -> Iterable[Any]:
+        url, slug, page = response.url, response.cb_kwargs["slug"], response.cb_kwargs["page"]
         self._begin(slug)
         articles = [o for o in outputs if is_article_request(o)]
         next_pages = [o for o in outputs if _is_page(o, page + 1)]
@@ -174,10 +171,10 @@ class WalkPolicyMiddleware:
                 logger.info("%s: every entry is known; not walking further", url)
                 return
             self.walks[slug] = overshoot - 1
-        max_pages = self._arguments().max_pages
-        if next_pages and (page >= self.max_section_pages or (max_pages is not None and page >= max_pages)):
+        max_pages = self._arguments().max_pages or sys.maxsize
+        if next_pages and page >= min(self.max_section_pages, max_pages):
             self.incomplete.add(slug)
-            if max_pages is None or page < max_pages:
+            if page < max_pages:
                 self.stats.inc_value(keys.STATS_BOUND_PAGES)
                 logger.warning(
                     "Section %s: walked %d pages, NEWSBOT_MAX_SECTION_PAGES; the walk ends", slug, page

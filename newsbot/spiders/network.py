@@ -60,8 +60,7 @@ class NetworkSpider(scrapy.Spider):
     @classmethod
     def handles_request(cls, request: scrapy.Request) -> bool:
         """A page of its site: `scrapy parse URL`, `shell URL` find this spider without --spider."""
-        site = load_registry().site_for_url(request.url)
-        return site is not None and site.name == cls.site_name
+        return getattr(load_registry().site_for_url(request.url), "name", None) == cls.site_name
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.arguments.source == "feed":
@@ -84,15 +83,7 @@ class NetworkSpider(scrapy.Spider):
             self.site.home_url, self.parse_home, RequestKind.HOME, meta=meta, dont_filter=bool(meta)
         )
 
-    def section_request(
-        self, section: Section, url: str, page: int, *, heal: ResolvedSection | None = None
-    ) -> scrapy.Request:
-        meta: dict[str, Any] = {}
-        if heal is not None:
-            meta[keys.HEAL_META_KEY] = heal.key
-            if heal.declared:
-                # A gone page is the healer's to answer, not the errback's.
-                meta["handle_httpstatus_list"] = GONE_STATUSES
+    def section_request(self, section: Section, url: str, page: int, **meta: Any) -> scrapy.Request:
         return self._request(
             url,
             self.parse_section,
@@ -295,9 +286,8 @@ class NetworkSpider(scrapy.Spider):
         self.logger.error("Section %s: %s", key, why)
 
     def resolved(self, key: str) -> ResolvedSection | None:
-        if self.resolution is None:
-            return None
-        return next((s for s in self.resolution.sections if s.key == key), None)
+        sections = self.resolution.sections if self.resolution else ()
+        return next((s for s in sections if s.key == key), None)
 
     def _walk(self, resolution: SectionResolution) -> Iterator[scrapy.Request]:
         self.resolution = resolution
@@ -331,19 +321,21 @@ class NetworkSpider(scrapy.Spider):
         for resolved in chosen:
             if resolved.moved:
                 self.logger.warning(
-                    "Section %s moved: the registry says %s, the navigation links %s; walking %s",
+                    "Section %s moved: the registry says %s, the navigation links %s; walking it there",
                     resolved.label,
                     resolved.declared_url,
-                    resolved.url,
                     resolved.url,
                 )
             self.section_page_names[resolved.key] = page_name(resolved.url)
             # A declared URL the navigation does not vouch for, or a navigation link the registry
-            # does not know: its first page tells whether it is a section (newsbot.middlewares.sections).
-            unvouched = not (resolved.declared and resolved.in_navigation)
-            yield self.section_request(
-                resolved.section, resolved.url, 1, heal=resolved if unvouched else None
-            )
+            # does not know: its first page tells whether it is a section (newsbot.middlewares.sections);
+            # a declared page gone is the healer's to answer, not the errback's.
+            meta: dict[str, Any] = {}
+            if not (resolved.declared and resolved.in_navigation):
+                meta[keys.HEAL_META_KEY] = resolved.key
+            if resolved.declared and not resolved.in_navigation:
+                meta["handle_httpstatus_list"] = GONE_STATUSES
+            yield self.section_request(resolved.section, resolved.url, 1, **meta)
 
     def _report(self, resolution: SectionResolution) -> None:
         stats = self.crawler.stats
