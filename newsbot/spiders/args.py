@@ -65,10 +65,10 @@ class SpiderArguments(BaseModel):
         try:
             arguments = cls(**values, all_sections=all_sections)
         except ValidationError as error:
-            first = error.errors()[0]
-            name = str(first["loc"][0])
-            expected = _EXPECTED.get(name, POSITIVE_INT_EXPECTED)
-            raise UsageError(f"-a {name}={given.get(name)!r}: {expected}") from None
+            name = str(error.errors()[0]["loc"][0])
+            raise UsageError(
+                f"-a {name}={given.get(name)!r}: {_EXPECTED.get(name, POSITIVE_INT_EXPECTED)}"
+            ) from None
         if arguments.since is not None and arguments.since > datetime.date.today():
             raise UsageError(f"-a since={given['since']!r}: a day in the future; nothing would be written")
         return arguments

@@ -225,13 +225,12 @@ class NetworkSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"{keys.STATS_SECTION_FETCHED_PREFIX}{origin}")
         listed = response.meta.get(keys.ARTICLE_META_KEY) or response.url
         content_type = _content_type(response)
-        context = ListingContext(section=section, summary=summary)
         try:
             item = parse_article(
                 response.url,
                 response.body,
                 content_type=content_type,
-                context=context,
+                context=ListingContext(section=section, summary=summary),
                 scraped_at=fetched_at(response.meta),
             )
         except ParseError as error:
