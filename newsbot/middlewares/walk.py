@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import AsyncIterator, Collection, Iterable
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from scrapy import Request, Spider, signals
@@ -191,7 +191,10 @@ class WalkPolicyMiddleware:
     def _chosen(self, requests: list[Request]) -> tuple[list[Request], bool, bool]:
         """The requests asked for; whether every one is known; whether one is older than `since`."""
         urls = [listed_url(r) for r in requests]
-        known = self._known(urls)
+        store, ledger = seen_store(self.crawler), self.crawler.get_spider_middleware(LedgerMiddleware)
+        # Known: what the store has, and what the ledger gave up on.
+        known = store.known_urls(urls) if store is not None and urls else set()
+        known |= ledger.given_up.intersection(urls) if ledger is not None else set()
         since = self._arguments().since
         chosen, reached_since = [], False
         for request, url in zip(requests, urls, strict=True):
@@ -204,13 +207,6 @@ class WalkPolicyMiddleware:
             elif self._ask(request):
                 chosen.append(request)
         return chosen, bool(urls) and set(urls) <= known, reached_since
-
-    def _known(self, urls: Collection[str]) -> set[str]:
-        """Of `urls`, those the store has, and those the ledger gave up on."""
-        store = seen_store(self.crawler)
-        known = store.known_urls(urls) if store is not None and urls else set()
-        ledger = self.crawler.get_spider_middleware(LedgerMiddleware)
-        return known | ledger.given_up.intersection(urls) if ledger is not None else known
 
     def _begin(self, slug: str) -> None:
         if slug in self.walks:
