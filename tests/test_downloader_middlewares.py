@@ -206,3 +206,32 @@ def test_a_retry_after_longer_than_newsbot_retry_after_max_gives_the_page_up_at_
         assert isinstance(await retry.process_response(Request(ARTICLE), soon), Request)
 
     run(scenario())
+
+
+def test_the_backoff_doubles_at_each_retry_up_to_newsbot_retry_backoff_max(tmp_path):
+    import time
+
+    from scrapy.http import Response
+
+    from newsbot.middlewares.downloader import PoliteRetryMiddleware
+
+    async def waited(settings, retry_times):
+        crawler = make_crawler(tmp_path / str(len(list(tmp_path.iterdir()))), settings=settings)
+        retry = crawler.get_downloader_middleware(PoliteRetryMiddleware)
+        crawler.crawling = True
+        started = time.monotonic()
+        again = await retry.process_response(
+            Request(ARTICLE, meta={"retry_times": retry_times, "max_retry_times": 9}),
+            Response(ARTICLE, status=503),
+        )
+        assert isinstance(again, Request)
+        return time.monotonic() - started
+
+    async def scenario():
+        doubled = {"NEWSBOT_RETRY_BACKOFF": 0.05, "NEWSBOT_RETRY_BACKOFF_MAX": 10}
+        assert await waited(doubled, 0) >= 0.05 * 0.9
+        assert await waited(doubled, 2) >= 0.2 * 0.9  # 0.05 s, doubled twice
+        capped = {"NEWSBOT_RETRY_BACKOFF": 0.05, "NEWSBOT_RETRY_BACKOFF_MAX": 0.05}
+        assert await waited(capped, 5) < 0.5  # 1.6 s without the cap
+
+    run(scenario())
