@@ -235,3 +235,25 @@ def test_the_backoff_doubles_at_each_retry_up_to_newsbot_retry_backoff_max(tmp_p
         assert await waited(capped, 5) < 0.5  # 1.6 s without the cap
 
     run(scenario())
+
+
+def test_a_robots_txt_answering_5xx_is_retried_once_not_four_times(tmp_path):
+    from scrapy.http import Response
+
+    from newsbot.middlewares.downloader import PoliteRetryMiddleware
+
+    async def scenario():
+        crawler = make_crawler(tmp_path, settings={"NEWSBOT_RETRY_BACKOFF": 0.01})
+        robots = crawler.get_downloader_middleware(RobotsMiddleware)
+        retry = crawler.get_downloader_middleware(PoliteRetryMiddleware)
+        crawler.crawling = True
+        request = Request("https://www.spacewar.com/robots.txt", meta={"dont_obey_robotstxt": True})
+        for tries in range(2):
+            await robots.process_request(request)
+            answer = await retry.process_response(request, Response(request.url, status=503))
+            if tries == 0:
+                assert isinstance(answer, Request)
+                request = answer
+        assert isinstance(answer, Response) and answer.status == 503
+
+    run(scenario())
