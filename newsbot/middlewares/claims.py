@@ -41,35 +41,26 @@ class OgUrlClaimsMiddleware:
 
     def _judge(self, item: ItemAdapter, response: Response) -> bool:
         claimed, digest = item["url"], item["content_hash"]
-        listed = response.meta.get(ARTICLE_META_KEY)
-        if not listed or claimed == listed:
-            self.claimed.setdefault(claimed, digest)
-            return True
-        # The listing's teaser describes the listed article, not the one the page says it is.
-        item["summary"] = None
-        rival = self._rival(claimed, digest)
-        if rival is None:
-            self.claimed.setdefault(claimed, digest)
-            return True
-        if not response.meta.get(MISDIRECTED_META_KEY):
+        listed = response.meta.get(ARTICLE_META_KEY) or claimed
+        rival = self._rival(claimed, digest) if claimed != listed else None
+        if claimed != listed:
+            # The listing's teaser describes the listed article, not the one the page says it is.
+            item["summary"] = None
+        if rival is not None and not response.meta.get(MISDIRECTED_META_KEY):
             # Another article's page, or a page naming another: once is a mix-up as far as anyone
             # can tell. Nothing is written under either URL; the listed one is asked for again.
-            teaser = response.cb_kwargs.get("summary")
-            detail = f"og:url names {rival}"
+            teaser, detail = response.cb_kwargs.get("summary"), f"og:url names {rival}"
             miss_article(
                 self.crawler, listed, MISDIRECTED, section=item.get("section"), summary=teaser, detail=detail
             )
             return False
-        site = load_registry().site_for_url(listed)
-        item["url"] = listed
-        if site is not None:
-            item["site"] = site.host
-        item["notes"] = [
-            *(item.get("notes") or []),
-            f"url: og:url names {rival}, kept the listed URL '{claimed}'",
-        ]
-        self.crawler.stats.inc_value(STATS_OG_URL_CLAIMS_REFUSED)
-        self.claimed.setdefault(listed, digest)
+        if rival is not None:  # answered so again, on a later run: how the site serves it
+            site = load_registry().site_for_url(listed)
+            item["url"], item["site"] = listed, site.host if site else item["site"]
+            note = f"url: og:url names {rival}, kept the listed URL '{claimed}'"
+            item["notes"] = [*(item.get("notes") or []), note]
+            self.crawler.stats.inc_value(STATS_OG_URL_CLAIMS_REFUSED)
+        self.claimed.setdefault(item["url"], digest)
         return True
 
     def _rival(self, claimed: str, digest: str) -> str | None:
