@@ -49,10 +49,7 @@ class SectionHealingMiddleware:
             return
         lists_articles = any(is_article_request(output) for output in outputs)
         if resolved.declared and (response.status >= 400 or not lists_articles):
-            gone = response.status >= 400
-            why = f"answered {response.status}" if gone else "lists no article link"
-            logger.warning("Section %s: %s %s", resolved.label, response.url, why)
-            reason = GONE if gone else NO_ARTICLES
+            reason = GONE if response.status >= 400 else NO_ARTICLES
             if spider.navigation is None:
                 # The home page could not be had at the start: one more try, for this section only.
                 yield spider.home_request(
@@ -74,11 +71,8 @@ class SectionHealingMiddleware:
         link = find_by_label(spider.navigation.sections, resolved.label) if spider.navigation else None
         why = "answered 404/410" if reason == GONE else "lists no article link"
         if link is None or link.url == resolved.url:
-            spider.section_gone(
-                resolved.key,
-                reason,
-                f"{resolved.url} {why} and the home page navigation names it nowhere else",
-            )
+            why = f"{resolved.url} {why} and the home page navigation names it nowhere else"
+            spider.section_gone(resolved.key, reason, why)
             return
         self.crawler.stats.inc_value(keys.STATS_SECTIONS_HEALED)
         logger.warning(
