@@ -8,7 +8,7 @@ import datetime
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from itemadapter import ItemAdapter
 from scrapy import Request, signals
@@ -38,6 +38,7 @@ from newsbot.store.base import LedgerEntry, SeenStore, StoreError
 
 logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
+_P = ParamSpec("_P")
 
 # Reasons that say the page is not (or no longer) an article: retried a few times only.
 _BOUNDED_REASONS = frozenset({GONE, NOT_ARTICLE, INVALID, UNPARSED})
@@ -115,10 +116,8 @@ class LedgerMiddleware:
             return  # owed already, for its own reason: left out is not one more attempt
         # Owed by the site whose listing named it (a sister site's article too): its runs ask again.
         site = self.crawler.spider.site.host  # type: ignore[union-attr]  # a NetworkSpider
-        entry = self._safely(
-            f"put {url} in the ledger ({reason})",
-            lambda: self.store.ledger_add(url, site=site, section=section, reason=reason, summary=summary),
-        )
+        add, what = self.store.ledger_add, f"put {url} in the ledger ({reason})"
+        entry = self._safely(what, add, url, site=site, section=section, reason=reason, summary=summary)
         if entry is None:
             return
         self._in_ledger.add(url)
@@ -161,8 +160,8 @@ class LedgerMiddleware:
 
     def _pending_requests(self) -> list[Request]:
         spider: Any = self.crawler.spider
-        read = lambda: (self.store.ledger_entries(), self.store.ledger_pending(spider.site.host))  # noqa: E731
-        entries, pending = self._safely("read the ledger", read) or ([], [])
+        entries = self._safely("read the ledger", self.store.ledger_entries) or []
+        pending = self._safely("read the ledger", self.store.ledger_pending, spider.site.host) or []
         self._in_ledger = {entry.url for entry in entries}
         self.given_up = {entry.url for entry in entries if entry.given_up}
         known = self.store.known_urls(entry.url for entry in pending)
@@ -195,17 +194,19 @@ class LedgerMiddleware:
         stats.inc_value(key)
         stats.set_value(urls_key, sorted({*stats.get_value(urls_key, []), url}))
 
-    def _safely(self, what: str, operation: Callable[[], _T]) -> _T | None:
+    def _safely(
+        self, what: str, operation: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs
+    ) -> _T | None:
         """A store failing mid-run (busy, full) costs the ledger one line in the log, not the run."""
         try:
-            return operation()
+            return operation(*args, **kwargs)
         except StoreError as error:
             logger.error("Could not %s: %s", what, error)
             return None
 
     def _resolve(self, url: str) -> bool:
         self._in_ledger.discard(url)
-        return bool(self._safely(f"take {url} out of the ledger", lambda: self.store.ledger_resolve(url)))
+        return bool(self._safely(f"take {url} out of the ledger", self.store.ledger_resolve, url))
 
     def _give_up(self, entry: LedgerEntry) -> None:
         try:
