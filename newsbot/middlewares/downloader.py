@@ -63,9 +63,7 @@ class RedirectChainDupeFilter(RFPDupeFilter):
         )
 
     def request_seen(self, request: Request) -> bool:
-        if request.meta.get("redirect_urls"):
-            return False
-        return super().request_seen(request)
+        return not request.meta.get("redirect_urls") and super().request_seen(request)
 
 
 class DecompressionMiddleware(HttpCompressionMiddleware):
