@@ -82,6 +82,7 @@ class WalkPolicyMiddleware:
             yield output
 
     def section_page_failed(self, slug: str, reason: str) -> None:
+        self.stats.inc_value(f"{keys.STATS_SECTION_PAGES_FAILED_PREFIX}{reason}")
         self._begin(slug)  # not reached its end: the next run must not stop early on its account
         self.incomplete.add(slug)
 

@@ -267,7 +267,9 @@ class NetworkSpider(scrapy.Spider):
             if kind == RequestKind.FEED.value:
                 stats.inc_value(keys.STATS_ERROR_BAD_FEED)
             else:
-                self._section_page_failed(request.cb_kwargs["slug"], reason)
+                self.crawler.signals.send_catch_log(
+                    section_page_failed, slug=request.cb_kwargs["slug"], reason=reason
+                )
         else:  # not fetched: missed for its reason (the ledger asks again), and no page the parser failed
             listed = request.meta.get(keys.ARTICLE_META_KEY) or request.url
             section, summary = request.cb_kwargs.get("section"), request.cb_kwargs.get("summary")
@@ -275,13 +277,9 @@ class NetworkSpider(scrapy.Spider):
                 self.crawler, listed, reason, section=section, summary=summary, detail=str(failure.value)
             )
 
-    def _section_page_failed(self, slug: str, reason: str) -> None:
-        self.crawler.stats.inc_value(f"{keys.STATS_SECTION_PAGES_FAILED_PREFIX}{reason}")
-        self.crawler.signals.send_catch_log(signal=section_page_failed, slug=slug, reason=reason)
-
     def section_gone(self, key: str, reason: str, why: str) -> None:
         self.crawler.stats.inc_value(keys.STATS_SECTIONS_FAILED)
-        self._section_page_failed(key, reason)
+        self.crawler.signals.send_catch_log(section_page_failed, slug=key, reason=reason)
         self.logger.error("Section %s: %s", key, why)
 
     def resolved(self, key: str) -> ResolvedSection | None:
@@ -295,12 +293,11 @@ class NetworkSpider(scrapy.Spider):
         if requested is not None:
             chosen, unknown = resolution.select(requested)
             if unknown:
-                where = "in the home page navigation" if resolution.navigation_read else "in the registry"
                 self.logger.error(
                     "unknown section(s) %s on %s: not %s. Known sections: %s",
                     ", ".join(map(repr, unknown)),
                     self.site.host,
-                    where,
+                    "in the home page navigation" if resolution.navigation_read else "in the registry",
                     resolution.describe(),
                 )
                 self.crawler.stats.set_value(keys.STATS_UNKNOWN_SECTIONS, ", ".join(unknown))
