@@ -351,11 +351,8 @@ class NetworkSpider(scrapy.Spider):
 
 def _next_page(pagination: list[tuple[str, int | None]], page: int) -> str | None:
     """By number when URLs carry one, else the first link that reads "older"/"next"."""
-    numbered = [url for url, number in pagination if number == page + 1]
-    if numbered:
-        return numbered[0]
     if any(number is not None for _, number in pagination):
-        return None
+        return next((url for url, number in pagination if number == page + 1), None)
     return pagination[0][0] if pagination else None
 
 
