@@ -89,6 +89,7 @@ class RobotsMiddleware(RobotsTxtMiddleware):
             request.meta.setdefault("max_retry_times", 1)
             return
         await super().process_request(request)
+        # Not where Scrapy finds no parser: a request that waited for another's robots.txt gets None.
         if (netloc := urlparse_cached(request).netloc) in self.unreachable:
             raise RobotsUnreachable(self.unreachable[netloc])
 
