@@ -234,11 +234,10 @@ class NetworkSpider(scrapy.Spider):
                 scraped_at=fetched_at(response.meta),
             )
         except ParseError as error:
-            item, stat, reason, detail = None, keys.STATS_PAGES_UNPARSED, UNPARSED, str(error)
-        else:
-            stat, reason, detail = keys.STATS_PAGES_NOT_ARTICLE, page_reason(content_type, response.body), ""
+            item, reason, detail = None, UNPARSED, str(error)
+        else:  # no article on it: counted under newsbot/missing/ by its reason, as every page not had
+            reason, detail = page_reason(content_type, response.body), ""
         if item is None:
-            self.crawler.stats.inc_value(stat)
             miss_article(self.crawler, listed, reason, section=section, summary=summary, detail=detail)
             return
         self.crawler.stats.inc_value(f"{keys.STATS_SECTION_PARSED_PREFIX}{origin}")
