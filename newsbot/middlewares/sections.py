@@ -58,7 +58,7 @@ class SectionHealingMiddleware:
             else:
                 yield from self._healed_walk(resolved, reason)
             return
-        if not lists_articles and not resolved.declared:
+        if not lists_articles:  # a navigation link the registry does not declare
             self.crawler.stats.inc_value(keys.STATS_SECTIONS_EMPTY)
             # By design (a photo gallery in the navigation, say): counted, nothing to act on.
             logger.info(
