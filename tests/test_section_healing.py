@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from newsbot.keys import HEAL_META_KEY, KIND_META_KEY
+from newsbot.keys import HEAL_META_KEY
 from newsbot.middlewares.sections import SectionHealingMiddleware
 from newsbot.middlewares.walk import WalkPolicyMiddleware
 from newsbot.parsing.navigation import Navigation
 from newsbot.registry import NavLink, resolve_sections
-from tests.components import make_crawler, run, snapshot_response, through, urls
+from tests.components import make_crawler, run, snapshot_response, through
 
 HOME = "https://www.spacewar.com/index.html"
 DECLARED = "https://www.spacewar.com/superpowers.html"
@@ -73,16 +73,13 @@ def test_a_gone_page_the_navigation_names_nowhere_else_fails_its_walk(tmp_path):
     run(scenario())
 
 
-def test_without_a_navigation_the_home_page_is_read_again_once_to_heal(tmp_path):
+def test_without_a_navigation_a_gone_declared_page_fails_its_walk(tmp_path):
     async def scenario():
         crawler = make_crawler(tmp_path, sections="superpowers")
         first = _first_pages(crawler, None)["superpowers"]
-        [home] = await _answer(crawler, first, status=404)
-        assert home.url == HOME and home.meta[KIND_META_KEY] == "home" and home.dont_filter
-        moved_home = snapshot_response(home).body.replace(
-            b'href="/superpowers.html"', b'href="/geopolitics.html"'
-        )
-        assert urls(await _answer(crawler, home, body=moved_home)) == [MOVED]
+        assert await _answer(crawler, first, status=404) == []
+        assert crawler.stats.get_value("newsbot/sections_failed") == 1
+        assert "superpowers" in crawler.get_spider_middleware(WalkPolicyMiddleware).incomplete
 
     run(scenario())
 

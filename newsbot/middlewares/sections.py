@@ -18,7 +18,6 @@ from newsbot.middlewares.walk import is_article_request
 from newsbot.reasons import GONE
 from newsbot.registry import ResolvedSection
 from newsbot.registry.sections import find_by_label, page_name
-from newsbot.spiders.priorities import RequestKind
 
 logger = logging.getLogger(__name__)
 NO_ARTICLES = "no_articles"
@@ -42,21 +41,9 @@ class SectionHealingMiddleware:
             yield output
 
     def _answer(self, response: Response, resolved: ResolvedSection, outputs: list[Any]) -> Iterator[Any]:
-        spider: Any = self.crawler.spider
-        if response.meta.get(keys.KIND_META_KEY) == RequestKind.HOME.value:
-            # The navigation, read again for this section.
-            yield from self._healed_walk(resolved, response.meta[keys.HEAL_REASON_META_KEY])
-            return
         lists_articles = any(is_article_request(output) for output in outputs)
         if resolved.declared and (response.status >= 400 or not lists_articles):
-            reason = GONE if response.status >= 400 else NO_ARTICLES
-            if spider.navigation is None:
-                # The home page could not be had at the start: one more try, for this section only.
-                yield spider.home_request(
-                    **{keys.HEAL_META_KEY: resolved.key, keys.HEAL_REASON_META_KEY: reason}
-                )
-            else:
-                yield from self._healed_walk(resolved, reason)
+            yield from self._healed_walk(resolved, GONE if response.status >= 400 else NO_ARTICLES)
             return
         if not lists_articles:  # a navigation link the registry does not declare
             self.crawler.stats.inc_value(keys.STATS_SECTIONS_EMPTY)
@@ -71,7 +58,7 @@ class SectionHealingMiddleware:
         link = find_by_label(spider.navigation.sections, resolved.label) if spider.navigation else None
         why = "answered 404/410" if reason == GONE else "lists no article link"
         if link is None or link.url == resolved.url:
-            why = f"{resolved.url} {why} and the home page navigation names it nowhere else"
+            why = f"{resolved.url} {why} and no navigation read names it elsewhere"
             spider.section_gone(resolved.key, reason, why)
             return
         self.crawler.stats.inc_value(keys.STATS_SECTIONS_HEALED)

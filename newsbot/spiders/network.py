@@ -77,11 +77,8 @@ class NetworkSpider(scrapy.Spider):
             url, callback=callback, errback=self.failed, priority=kind.priority(page), meta=meta, **kwargs
         )
 
-    def home_request(self, **meta: Any) -> scrapy.Request:
-        # Read again only to heal a gone section, after the first read failed.
-        return self._request(
-            self.site.home_url, self.parse_home, RequestKind.HOME, meta=meta, dont_filter=bool(meta)
-        )
+    def home_request(self) -> scrapy.Request:
+        return self._request(self.site.home_url, self.parse_home, RequestKind.HOME)
 
     def section_request(self, section: Section, url: str, page: int, **meta: Any) -> scrapy.Request:
         return self._request(
@@ -136,8 +133,6 @@ class NetworkSpider(scrapy.Spider):
     def parse_home(self, response: Response) -> Iterator[scrapy.Request]:
         self.crawler.stats.inc_value(keys.STATS_HOME_PAGES)
         self.navigation = parse_navigation(response.url, response.body, content_type=_content_type(response))
-        if response.meta.get(keys.HEAL_META_KEY):
-            return  # read again for a gone section: the healer's
         nav = self.navigation
         yield from self._walk(resolve_sections(self.site, nav.sections, not_sections=nav.not_sections))
 
@@ -248,10 +243,7 @@ class NetworkSpider(scrapy.Spider):
         reason = failure_reason(failure)
         kind = request.meta.get(keys.KIND_META_KEY)
         stats = self.crawler.stats
-        if kind == RequestKind.HOME.value and (key := request.meta.get(keys.HEAL_META_KEY)):
-            gone = request.meta[keys.HEAL_REASON_META_KEY]
-            self.section_gone(key, gone, f"{gone}, and the home page could not be read again ({reason})")
-        elif kind == RequestKind.HOME.value:
+        if kind == RequestKind.HOME.value:
             stats.inc_value(keys.STATS_HOME_FAILED)
             if isinstance(failure.value, RobotsUnreachable):
                 return  # none of the site's pages is fetched this run: the robots.txt line said why
