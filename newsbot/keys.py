@@ -30,10 +30,10 @@ KIND_META_KEY = "newsbot_kind"  # newsbot.spiders.priorities.RequestKind's value
 ARTICLE_META_KEY = "newsbot_article"  # the URL as listed (a redirected request's own is where it ended)
 LISTED_DATE_META_KEY = "newsbot_listed_date"  # `YYYY-MM-DD` the listing gives, for `-a since`
 FETCHED_AT_META_KEY = "newsbot_fetched_at"  # newsbot.clock.fetched_at
-# A section's first page the navigation did not vouch for (its key), and why its home page is read again.
+# A section's first page the navigation did not vouch for ("declared": a declared URL it does not name;
+# "link": a link the registry does not declare), and the navigation's link to walk a gone declared one at.
 HEAL_META_KEY = "newsbot_heal"
-HEAL_REASON_META_KEY = "newsbot_heal_reason"
-LEDGER_META_KEY = "newsbot_ledger"  # an article request made from the ledger
+HEAL_URL_META_KEY = "newsbot_heal_url"
 # A ledger request for an article once answered by another: a second such answer is how the site serves it.
 MISDIRECTED_META_KEY = "newsbot_misdirected"
 # The origin of ledger requests: not a section, so an article failing again fails no section.

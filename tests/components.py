@@ -69,7 +69,7 @@ def section_page(
     """A snapshot section page as the spider answers it: the response, and the spider's output."""
     spider: Any = crawler.spider
     section = Section(slug=slug, label=label or slug.upper())
-    response = snapshot_response(spider.section_request(section, url, page))
+    response = snapshot_response(spider.section_request(section, url, page, slug))
     return response, list(spider.parse_section(response, **response.request.cb_kwargs))
 
 

@@ -382,7 +382,7 @@ def _entry(fields: dict) -> bytes:
         (_entry({"dont_filter": True}), "dont_filter: Extra inputs"),
         (_entry({"headers": {"Cookie": "a=b"}}), "headers: Extra inputs"),
         (_entry({"meta": {"retry_times": "many"}}), "meta.retry_times: Input should be a valid integer"),
-        (_entry({"meta": {"newsbot_ledger": 1}}), "meta.newsbot_ledger: Input should be a valid boolean"),
+        (_entry({"meta": {"newsbot_heal_url": 1}}), "meta.newsbot_heal_url: Input should be a valid string"),
         (_entry({"cb_kwargs": {"x": {"nested": 1}}}), "cb_kwargs.x"),
         (b'{"url": "https://www.spacewar.com/a.html", "cb_kwargs": {"x": NaN}}', "cb_kwargs.x"),
         (_entry({"priority": 1.5}), "priority: Input should be a valid integer"),
@@ -560,10 +560,14 @@ def test_a_request_the_frontier_filters_is_told_as_scrapys_scheduler_tells_it(re
         crawler.stats.open_spider()
         (scheduler := ClusterScheduler.from_crawler(crawler)).open(crawler.spider)
         section = Section(slug="superpowers", label="SUPERPOWERS")
-        first = crawler.spider.section_request(section, "https://www.spacewar.com/superpowers.html", 1)
+        first = crawler.spider.section_request(
+            section, "https://www.spacewar.com/superpowers.html", 1, "superpowers"
+        )
         scheduler.enqueue_request(first)
         assert scheduler.next_request() is not None
-        looping = crawler.spider.section_request(section, "https://www.spacewar.com/superpowers.html", 3)
+        looping = crawler.spider.section_request(
+            section, "https://www.spacewar.com/superpowers.html", 3, "superpowers"
+        )
         scheduler.enqueue_request(looping)
         assert scheduler.next_request() is None
         seen_store(crawler).close()
@@ -671,7 +675,7 @@ def test_a_worker_joining_a_run_that_lost_requests_with_a_worker_walks_its_secti
             schedulers[name].open(crawlers[name].spider)
         spider = crawlers["a"].spider
         earth = "https://www.spacewar.com/earth.html"
-        first_page = spider.section_request(Section(slug="earth", label="EARTH"), earth, 1)
+        first_page = spider.section_request(Section(slug="earth", label="EARTH"), earth, 1, "earth")
         schedulers["a"].enqueue_request(first_page)
         assert schedulers["a"].next_request().url == first_page.url  # in a's hands
         if ended == "failed":
@@ -706,7 +710,7 @@ def test_a_worker_joining_a_run_none_of_whose_live_workers_is_at_work_walks_its_
         }
         (earlier := ClusterScheduler.from_crawler(crawlers["a"])).open(spider := crawlers["a"].spider)
         first_page = spider.section_request(
-            Section(slug="earth", label="EARTH"), "https://www.spacewar.com/earth.html", 1
+            Section(slug="earth", label="EARTH"), "https://www.spacewar.com/earth.html", 1, "earth"
         )
         earlier.enqueue_request(first_page)
         assert earlier.next_request().url == first_page.url  # fetched, and the walk went on to its end

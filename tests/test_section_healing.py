@@ -31,16 +31,16 @@ def test_a_gone_declared_page_is_walked_again_where_the_navigation_links_it(tmp_
     async def scenario():
         crawler = make_crawler(tmp_path, sections="superpowers")
         first = _first_pages(crawler, [NavLink("SUPERPOWERS NEWS", MOVED)])["superpowers"]
-        assert first.url == DECLARED and first.meta[HEAL_META_KEY] == "superpowers"
+        assert first.url == DECLARED and first.meta[HEAL_META_KEY] == "declared"
         [healed] = await _answer(crawler, first, status=404)
         assert healed.url == MOVED and healed.cb_kwargs == {
             "slug": "superpowers",
             "label": "SUPERPOWERS",
             "page": 1,
+            "name": "geopolitics",  # its next pages are geopolitics-02.html...
         }
         assert HEAL_META_KEY not in healed.meta  # healed once, never twice
         assert crawler.stats.get_value("newsbot/sections_healed") == 1
-        assert crawler.spider.section_page_names["superpowers"] == "geopolitics"
 
     run(scenario())
 
@@ -94,3 +94,51 @@ def test_a_navigation_link_listing_nothing_is_not_a_section_and_no_failure(tmp_p
         assert crawler.stats.get_value("newsbot/sections_failed") is None
 
     run(scenario())
+
+
+def _on_another_worker(crawler, request, tmp_path):
+    """`request` as a cluster worker that never read the home page takes it from Redis (or a JOBDIR
+    resume finds it): through the codec, to a spider of its own."""
+    from scrapy.utils.request import request_from_dict
+
+    from newsbot.cluster import codec
+
+    other = make_crawler(tmp_path / "other", sections="superpowers")
+    entry = codec.dumps(request.to_dict(spider=crawler.spider))
+    return other, request_from_dict(codec.loads(entry), spider=other.spider)
+
+
+def test_a_gone_declared_page_is_healed_by_a_worker_that_never_read_the_home_page(tmp_path):
+    async def scenario():
+        crawler = make_crawler(tmp_path, sections="superpowers")
+        first = _first_pages(crawler, [NavLink("SUPERPOWERS NEWS", MOVED)])["superpowers"]
+        other, taken = _on_another_worker(crawler, first, tmp_path)
+        [healed] = await _answer(other, taken, status=404)
+        assert healed.url == MOVED and HEAL_META_KEY not in healed.meta
+        assert other.stats.get_value("newsbot/sections_healed") == 1
+
+    run(scenario())
+
+
+def test_a_moved_sections_next_page_is_found_by_a_worker_that_never_read_the_home_page(tmp_path):
+    async def scenario():
+        crawler = make_crawler(tmp_path, sections="superpowers")
+        first = _first_pages(crawler, [NavLink("SUPERPOWERS", MOVED)])["superpowers"]
+        second = first.callback(
+            snapshot_response(first, body=_listing(MOVED, ["geopolitics-02.html"])), **first.cb_kwargs
+        )
+        [second] = [r for r in second if "-02" in r.url]
+        _, taken = _on_another_worker(crawler, second, tmp_path)
+        body = _listing(second.url, ["geopolitics.html", "geopolitics-03.html"])
+        next_pages = [r.url for r in taken.callback(snapshot_response(taken, body=body), **taken.cb_kwargs)]
+        assert "https://www.spacewar.com/geopolitics-03.html" in next_pages, next_pages
+        assert MOVED not in next_pages
+
+    run(scenario())
+
+
+def _listing(url, pages):
+    """A section page listing one article, with numbered links to `pages` (as the site numbers them)."""
+    links = "".join(f'<a href="{page}">{n}</a> ' for n, page in enumerate(pages, start=1))
+    article = '<a href="https://www.spacewar.com/reports/A_story_999.html">A story</a>'
+    return f"<html><body><div>{article}</div><p>{links}</p></body></html>".encode()

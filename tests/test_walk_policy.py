@@ -183,7 +183,9 @@ def test_a_walk_ended_by_a_page_listing_nothing_new_is_not_complete(tmp_path):
         # A declared first page gone, healed: the walk begins again where the navigation links it.
         crawler = make_crawler(tmp_path / "healed")
         response, _ = section_page(crawler, "superpowers", FIRST)
-        healed = crawler.spider.section_request(Section(slug="superpowers", label="SUPERPOWERS"), SECOND, 1)
+        healed = crawler.spider.section_request(
+            Section(slug="superpowers", label="SUPERPOWERS"), SECOND, 1, "superpowers"
+        )
         assert await through(_walk(crawler), response, [healed]) == [healed]
         crawler.signals.send_catch_log(
             signal=run_judged, spider=crawler.spider, outcome="ok", reason="finished"
@@ -410,7 +412,9 @@ def test_a_next_page_the_run_has_walked_already_ends_the_walk_incomplete(tmp_pat
     async def scenario():
         crawler = make_crawler(tmp_path)
         await through(_walk(crawler), *section_page(crawler, "superpowers", FIRST))
-        looping = crawler.spider.section_request(Section(slug="superpowers", label="SUPERPOWERS"), FIRST, 3)
+        looping = crawler.spider.section_request(
+            Section(slug="superpowers", label="SUPERPOWERS"), FIRST, 3, "superpowers"
+        )
         crawler.signals.send_catch_log(signal=signals.request_dropped, request=looping, spider=crawler.spider)
         article = _articles(section_page(crawler, "superpowers", FIRST)[1])[0]
         crawler.signals.send_catch_log(signal=signals.request_dropped, request=article, spider=crawler.spider)

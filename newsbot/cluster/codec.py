@@ -33,8 +33,7 @@ class Meta(BaseModel):
     newsbot_listed_date: str | None = None
     newsbot_fetched_at: str | None = None
     newsbot_heal: str | None = None
-    newsbot_heal_reason: str | None = None
-    newsbot_ledger: bool | None = None
+    newsbot_heal_url: str | None = None
     newsbot_misdirected: bool | None = None
     handle_httpstatus_list: list[int] | None = None
     redirect_urls: list[str] | None = None

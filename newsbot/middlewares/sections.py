@@ -16,8 +16,8 @@ from scrapy.http import Response
 from newsbot import keys
 from newsbot.middlewares.walk import is_article_request
 from newsbot.reasons import GONE
-from newsbot.registry import ResolvedSection
-from newsbot.registry.sections import find_by_label, page_name
+from newsbot.registry import Section
+from newsbot.registry.sections import page_name
 
 logger = logging.getLogger(__name__)
 NO_ARTICLES = "no_articles"
@@ -35,37 +35,35 @@ class SectionHealingMiddleware:
         self, response: Response, result: AsyncIterator[Any], spider: Spider | None = None
     ) -> AsyncIterator[Any]:
         outputs = [output async for output in result]
-        key = response.meta.get(keys.HEAL_META_KEY)
-        resolved = self.crawler.spider.resolved(key) if key else None  # type: ignore[union-attr]
-        for output in outputs if resolved is None else self._answer(response, resolved, outputs):
+        heal = response.meta.get(keys.HEAL_META_KEY)
+        for output in outputs if heal is None else self._answer(response, heal, outputs):
             yield output
 
-    def _answer(self, response: Response, resolved: ResolvedSection, outputs: list[Any]) -> Iterator[Any]:
+    def _answer(self, response: Response, heal: str, outputs: list[Any]) -> Iterator[Any]:
         lists_articles = any(is_article_request(output) for output in outputs)
-        if resolved.declared and (response.status >= 400 or not lists_articles):
-            yield from self._healed_walk(resolved, GONE if response.status >= 400 else NO_ARTICLES)
+        if heal == "declared" and (response.status >= 400 or not lists_articles):
+            yield from self._healed_walk(response, GONE if response.status >= 400 else NO_ARTICLES)
             return
         if not lists_articles:  # a navigation link the registry does not declare
             self.crawler.stats.inc_value(keys.STATS_SECTIONS_EMPTY)
             # By design (a photo gallery in the navigation, say): counted, nothing to act on.
-            logger.info(
-                "Navigation link %s (%s) lists no article; not a section", resolved.label, response.url
-            )
+            label = response.request.cb_kwargs["label"]  # type: ignore[union-attr]
+            logger.info("Navigation link %s (%s) lists no article; not a section", label, response.url)
         yield from outputs
 
-    def _healed_walk(self, resolved: ResolvedSection, reason: str) -> Iterator[Request]:
+    def _healed_walk(self, response: Response, reason: str) -> Iterator[Request]:
         spider: Any = self.crawler.spider
-        link = find_by_label(spider.navigation.sections, resolved.label) if spider.navigation else None
+        slug, label = (response.request.cb_kwargs[name] for name in ("slug", "label"))  # type: ignore[union-attr]
         why = "answered 404/410" if reason == GONE else "lists no article link"
-        if link is None or link.url == resolved.url:
-            why = f"{resolved.url} {why} and no navigation read names it elsewhere"
-            spider.section_gone(resolved.key, reason, why)
+        if (link := response.meta.get(keys.HEAL_URL_META_KEY)) is None:
+            spider.section_gone(
+                slug, reason, f"{response.url} {why} and no navigation read names it elsewhere"
+            )
             return
         self.crawler.stats.inc_value(keys.STATS_SECTIONS_HEALED)
         logger.warning(
             "Section %s: its declared URL %s %s; the navigation links it at %s, walking it from there",
-            resolved.label, resolved.url, why, link.url,
+            label, response.url, why, link,
         )  # fmt: skip
-        spider.section_page_names[resolved.key] = page_name(link.url)
         # Same identity, new first page: the walk record and the stored articles carry over.
-        yield spider.section_request(resolved.section, link.url, 1)
+        yield spider.section_request(Section(slug=slug, label=label), link, 1, page_name(link))

@@ -22,14 +22,13 @@ from newsbot.parsing.listing import parse_listing_page
 from newsbot.parsing.navigation import Navigation, parse_navigation
 from newsbot.reasons import UNPARSED, RobotsUnreachable, failure_reason, page_reason
 from newsbot.registry import (
-    ResolvedSection,
     Section,
     SectionResolution,
     Site,
     load_registry,
     resolve_sections,
 )
-from newsbot.registry.sections import page_name
+from newsbot.registry.sections import find_by_label, page_name
 from newsbot.signals import miss_article, section_page_failed
 from newsbot.spiders.args import SpiderArguments
 from newsbot.spiders.priorities import RequestKind
@@ -53,9 +52,6 @@ class NetworkSpider(scrapy.Spider):
         # Scrapy's OffsiteMiddleware keeps every request on the network (a host's subdomains too).
         self.allowed_domains = [site.host for site in registry.sites]
         self.navigation: Navigation | None = None
-        self.resolution: SectionResolution | None = None
-        # Section key -> page name of its first page, for pagination by URL shape (`<name>-02.html`).
-        self.section_page_names: dict[str, str] = {}
 
     @classmethod
     def handles_request(cls, request: scrapy.Request) -> bool:
@@ -80,15 +76,15 @@ class NetworkSpider(scrapy.Spider):
     def home_request(self) -> scrapy.Request:
         return self._request(self.site.home_url, self.parse_home, RequestKind.HOME)
 
-    def section_request(self, section: Section, url: str, page: int, **meta: Any) -> scrapy.Request:
+    def section_request(
+        self, section: Section, url: str, page: int, name: str, **meta: Any
+    ) -> scrapy.Request:
+        # What its page needs travels with it (plain values: in a cluster, through Redis as JSON), not in
+        # the spider that made it: another worker, or a JOBDIR resume, may read the page. `name`: the
+        # page name of the section's first page, which its next pages carry (`<name>-02.html`).
+        cb_kwargs = {"slug": section.slug, "label": section.label, "page": page, "name": name}
         return self._request(
-            url,
-            self.parse_section,
-            RequestKind.SECTION_PAGE,
-            page,
-            meta=meta,
-            # Plain values only: in a cluster requests travel through Redis as JSON.
-            cb_kwargs={"slug": section.slug, "label": section.label, "page": page},
+            url, self.parse_section, RequestKind.SECTION_PAGE, page, meta=meta, cb_kwargs=cb_kwargs
         )
 
     def article_request(
@@ -128,7 +124,7 @@ class NetworkSpider(scrapy.Spider):
             yield from self.parse_feed(response)
         else:
             section, page = _section_of(response.url, registry.site_for_url(response.url) or self.site)
-            yield from self.parse_section(response, slug=section.slug, label=section.label, page=page)
+            yield from self.parse_section(response, section.slug, section.label, page, name=section.slug)
 
     def parse_home(self, response: Response) -> Iterator[scrapy.Request]:
         self.crawler.stats.inc_value(keys.STATS_HOME_PAGES)
@@ -136,11 +132,13 @@ class NetworkSpider(scrapy.Spider):
         nav = self.navigation
         yield from self._walk(resolve_sections(self.site, nav.sections, not_sections=nav.not_sections))
 
-    def parse_section(self, response: Response, slug: str, label: str, page: int) -> Iterator[scrapy.Request]:
+    def parse_section(
+        self, response: Response, slug: str, label: str, page: int, name: str
+    ) -> Iterator[scrapy.Request]:
         """A request per article listed, then the next page.
 
         @url https://www.spacewar.com/superpowers.html
-        @cb_kwargs {"slug": "superpowers", "label": "SUPERPOWERS", "page": 1}
+        @cb_kwargs {"slug": "superpowers", "label": "SUPERPOWERS", "page": 1, "name": "superpowers"}
         @returns items 0 0
         @returns requests 1
         """
@@ -150,7 +148,7 @@ class NetworkSpider(scrapy.Spider):
             response.url,
             response.body,
             content_type=_content_type(response),
-            section_slug=self.section_page_names.get(slug, slug),
+            section_slug=name,
         )
         stats = self.crawler.stats
         stats.inc_value(keys.STATS_SECTION_PAGES)
@@ -172,7 +170,7 @@ class NetworkSpider(scrapy.Spider):
                 listed_date=entry.date_published,
             )
         if next_url := _next_page(listing.pagination, page):
-            yield self.section_request(Section(slug=slug, label=label), next_url, page + 1)
+            yield self.section_request(Section(slug=slug, label=label), next_url, page + 1, name)
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         """A request per article.
@@ -273,12 +271,7 @@ class NetworkSpider(scrapy.Spider):
         self.crawler.signals.send_catch_log(section_page_failed, slug=key, reason=reason)
         self.logger.error("Section %s: %s", key, why)
 
-    def resolved(self, key: str) -> ResolvedSection | None:
-        sections = self.resolution.sections if self.resolution else ()
-        return next((s for s in sections if s.key == key), None)
-
     def _walk(self, resolution: SectionResolution) -> Iterator[scrapy.Request]:
-        self.resolution = resolution
         self._report(resolution)
         requested = self.arguments.sections
         if requested is not None:
@@ -313,16 +306,20 @@ class NetworkSpider(scrapy.Spider):
                     resolved.declared_url,
                     resolved.url,
                 )
-            self.section_page_names[resolved.key] = page_name(resolved.url)
             # A declared URL the navigation does not vouch for, or a navigation link the registry
             # does not know: its first page tells whether it is a section (newsbot.middlewares.sections);
-            # a declared page gone is the healer's to answer, not the errback's.
+            # a declared page gone is the healer's to answer, not the errback's, with the navigation's
+            # link nearest its label, if any.
             meta: dict[str, Any] = {}
-            if not (resolved.declared and resolved.in_navigation):
-                meta[keys.HEAL_META_KEY] = resolved.key
             if resolved.declared and not resolved.in_navigation:
+                meta[keys.HEAL_META_KEY] = "declared"
                 meta["handle_httpstatus_list"] = GONE_STATUSES
-            yield self.section_request(resolved.section, resolved.url, 1, **meta)
+                near = find_by_label(self.navigation.sections, resolved.label) if self.navigation else None
+                if near is not None and near.url != resolved.url:
+                    meta[keys.HEAL_URL_META_KEY] = near.url
+            elif not resolved.declared:
+                meta[keys.HEAL_META_KEY] = "link"
+            yield self.section_request(resolved.section, resolved.url, 1, page_name(resolved.url), **meta)
 
     def _report(self, resolution: SectionResolution) -> None:
         stats = self.crawler.stats
