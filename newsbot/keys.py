@@ -68,8 +68,6 @@ STATS_ARTICLES_REQUESTED = "newsbot/articles_requested"
 # + origin (a section, "feed", the ledger): its article pages this process had an answer for, or gave up
 STATS_SECTION_FETCHED_PREFIX = "newsbot/section_fetched/"
 STATS_SECTION_PARSED_PREFIX = "newsbot/section_parsed/"  # + origin
-STATS_PAGES_UNPARSED = "newsbot/pages_unparsed"
-STATS_PAGES_NOT_ARTICLE = "newsbot/pages_not_article"
 STATS_MISSING_PREFIX = "newsbot/missing/"  # + the reason (newsbot.reasons)
 STATS_OG_URL_CLAIMS_REFUSED = "newsbot/og_url_claims_refused"
 
