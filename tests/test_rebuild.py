@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import io
 import json
 import os
 import shutil
@@ -14,6 +15,7 @@ from unittest.mock import Mock
 import pyarrow.dataset
 import pytest
 from warcio.archiveiterator import ArchiveIterator
+from warcio.warcwriter import WARCWriter
 
 from newsbot.cli.main import main
 from newsbot.parsing.article import parse_article
@@ -421,3 +423,72 @@ def test_the_pages_of_a_truncated_archive_before_the_cut_are_rebuilt(demo, tmp_p
     assert line.startswith(f"newsbot rebuild: {archive}: ")
     rebuilt = _items(out)
     assert 0 < len(rebuilt) < len(_items(demo / "terradaily.jsonl"))
+
+
+SPACEWAR_REPORTS = ROOT / "tests" / "site" / "www.spacewar.com" / "reports"
+
+
+def _two_articles(path: Path, *, gz: bool, rewrite) -> Path:
+    """A WARC of two snapshot articles (a gzip member a record, or none), each record's bytes passed
+    through `rewrite(record, index)`."""
+    urls = [
+        f"https://www.spacewar.com/reports/{page.name}" for page in sorted(SPACEWAR_REPORTS.iterdir())[:2]
+    ]
+    records = []
+    for index, url in enumerate(urls):
+        buffer = io.BytesIO()
+        writer = WARCWriter(buffer, gzip=False, warc_version="1.1")
+        writer.write_record(
+            warcs._response(writer, url, snapshot_path(url).read_bytes(), date="2026-01-01T00:00:00Z")
+        )
+        record = buffer.getvalue()
+        records.append(rewrite(gzip.compress(record) if gz else record, index, record))
+    path.write_bytes(b"".join(records))
+    return path
+
+
+def _content_length(record: bytes, delta: int) -> bytes:
+    start = record.index(b"Content-Length: ") + len(b"Content-Length: ")
+    end = record.index(b"\r\n", start)
+    return record[:start] + str(int(record[start:end]) + delta).encode() + record[end:]
+
+
+def _gzip_if(gz: bool, record: bytes) -> bytes:
+    return gzip.compress(record) if gz else record
+
+
+LAST_LINE = len(b"</body></html>\r\n")
+
+
+@pytest.mark.parametrize(
+    ("fault", "gz", "said"),
+    [
+        # The first record's Content-Length a line short: its last line is read as junk before the next.
+        *(("says_less", gz, "the record of https://www.spacewar.com/reports/") for gz in (True, False)),
+        # The first record says it is longer than the file holds: cut before anything was read.
+        *(("says_more", gz, "cut short in the record after its start") for gz in (True, False)),
+        # The second record cut in its body (a disk that filled, a copy cut short).
+        ("cut_in_body", False, "cut short in the record after https://www.spacewar.com/reports/"),
+        # The second gzip member cut in its first lines, which warcio passes over as the end.
+        ("cut_in_header", True, "cut short after the record of https://www.spacewar.com/reports/"),
+    ],
+)
+def test_an_archive_whose_records_are_not_as_long_as_they_say_is_named_in_one_line(
+    tmp_path, capsys, fault, gz, said
+):
+    def rewrite(stored: bytes, index: int, record: bytes) -> bytes:
+        if fault == "says_less" and index == 0:
+            return _gzip_if(gz, _content_length(record, -LAST_LINE))
+        if fault == "says_more" and index == 0:
+            return _gzip_if(gz, _content_length(record, 10**6))
+        if fault == "cut_in_body" and index == 1:
+            return stored[:-300]
+        if fault == "cut_in_header" and index == 1:
+            return stored[:20]
+        return stored
+
+    archive = _two_articles(tmp_path / "faulty.warc", gz=gz, rewrite=rewrite)
+    out = tmp_path / "r.jsonl"
+    assert main(["rebuild", str(archive), "--out", str(out), "--state", str(tmp_path / "s.sqlite")]) == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"newsbot rebuild: {archive}: {said}"), line

@@ -124,8 +124,10 @@ def articles(
             while True:
                 with contextlib.redirect_stderr(io.StringIO()):  # warcio's warning: err_count says it
                     record = next(records, None)
-                if records.err_count:
-                    raise CommandError(f"{archive}: a record before {url} is not as long as it says")
+                if records.err_count:  # found past the record it follows, whose item is had already
+                    raise CommandError(
+                        f"{archive}: the record of {url} is longer than its Content-Length says"
+                    )
                 if record is None:  # a cut in a gzip record's first lines, which warcio passes over
                     file.seek(0)
                     if file.read(2) == b"\x1f\x8b" and whole_members(file) < os.fstat(file.fileno()).st_size:
@@ -133,7 +135,7 @@ def articles(
                     return
                 body = record.content_stream().read()
                 if record.raw_stream.limit:
-                    raise CommandError(f"{archive}: cut short in a record after {url}")
+                    raise CommandError(f"{archive}: cut short in the record after {url or 'its start'}")
                 if record.rec_type != "response" or record.http_headers is None:
                     continue  # requests, revisits, metadata, warcinfo
                 url, captured_at, body = _original(record.rec_headers, body)
