@@ -461,20 +461,21 @@ LAST_LINE = len(b"</body></html>\r\n")
 
 
 @pytest.mark.parametrize(
-    ("fault", "gz", "said"),
+    ("fault", "gz", "said", "delivered"),
     [
-        # The first record's Content-Length a line short: its last line is read as junk before the next.
-        *(("says_less", gz, "the record of https://www.spacewar.com/reports/") for gz in (True, False)),
+        # The first record's Content-Length a line short: its last line is read as junk before the next,
+        # and its item, made of a cut page, is not delivered.
+        *(("says_less", gz, "the record of https://www.spacewar.com/reports/", 0) for gz in (True, False)),
         # The first record says it is longer than the file holds: cut before anything was read.
-        *(("says_more", gz, "cut short in the record after its start") for gz in (True, False)),
+        *(("says_more", gz, "cut short in the record after its start", 0) for gz in (True, False)),
         # The second record cut in its body (a disk that filled, a copy cut short).
-        ("cut_in_body", False, "cut short in the record after https://www.spacewar.com/reports/"),
+        ("cut_in_body", False, "cut short in the record after https://www.spacewar.com/reports/", 1),
         # The second gzip member cut in its first lines, which warcio passes over as the end.
-        ("cut_in_header", True, "cut short after the record of https://www.spacewar.com/reports/"),
+        ("cut_in_header", True, "cut short after the record of https://www.spacewar.com/reports/", 1),
     ],
 )
 def test_an_archive_whose_records_are_not_as_long_as_they_say_is_named_in_one_line(
-    tmp_path, capsys, fault, gz, said
+    tmp_path, capsys, fault, gz, said, delivered
 ):
     def rewrite(stored: bytes, index: int, record: bytes) -> bytes:
         if fault == "says_less" and index == 0:
@@ -492,3 +493,4 @@ def test_an_archive_whose_records_are_not_as_long_as_they_say_is_named_in_one_li
     assert main(["rebuild", str(archive), "--out", str(out), "--state", str(tmp_path / "s.sqlite")]) == 1
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith(f"newsbot rebuild: {archive}: {said}"), line
+    assert len(_items(out) if out.exists() else []) == delivered

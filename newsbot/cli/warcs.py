@@ -118,16 +118,20 @@ def articles(
     short (the items before it are had)."""
     registry = load_registry()
     url = None
+    pending: tuple[str, dict[str, Any] | None] | None = None  # had once the record after it is read whole
     try:
         with archive.open("rb") as file:
             records = ArchiveIterator(file)
             while True:
                 with contextlib.redirect_stderr(io.StringIO()):  # warcio's warning: err_count says it
                     record = next(records, None)
-                if records.err_count:  # found past the record it follows, whose item is had already
+                if records.err_count:  # the rest of the last record, before this one: its item was cut
                     raise CommandError(
                         f"{archive}: the record of {url} is longer than its Content-Length says"
                     )
+                if pending is not None:
+                    yield pending
+                    pending = None
                 if record is None:  # a cut in a gzip record's first lines, which warcio passes over
                     file.seek(0)
                     if file.read(2) == b"\x1f\x8b" and whole_members(file) < os.fstat(file.fileno()).st_size:
@@ -159,13 +163,13 @@ def articles(
                     item = None
                 if item is None:
                     counts["article pages that make no item"] += 1
-                    yield url, None
+                    pending = url, None
                     continue
                 if context.get("listed") not in (None, item.url):
                     item.summary = None  # the listing's teaser is the listed article's (middlewares.claims)
                 if command == "import":
                     item.source = f"import: {archive.name}, {captured_at}"
-                yield url, item.to_dict()
+                pending = url, item.to_dict()
     except OSError as error:
         raise CommandError(f"{archive}: {error.strerror or error}") from None
     except CommandError:
