@@ -918,3 +918,36 @@ def test_a_worker_stopped_in_its_join_holds_the_others_up_only_to_a_bound_said_a
     assert trouble is not None and "joining the run" in trouble.lower(), (
         "the stopped worker went on after another joined"
     )
+
+
+def test_a_page_naming_an_article_another_worker_asked_for_is_not_written_under_its_url(redis_url, tmp_path):
+    """Worker a listed an article and took it from the frontier, not yet written; worker b took another
+    page whose og:url names it. b, asked for nothing, wrote that page under the article's URL, and a's
+    article was then dropped as written: its line held another article's body, exit 0."""
+    from newsbot.cluster.addon import ClusterScheduler
+    from newsbot.middlewares.claims import OgUrlClaimsMiddleware
+    from newsbot.spiders.priorities import RequestKind
+    from tests.components import make_crawler, run, through
+    from tests.test_og_url_claims import THIEF, VICTIM, _article
+
+    async def let_out() -> tuple[list, set]:
+        workers = [make_crawler(tmp_path / name, settings={"NEWSBOT_REDIS_URL": redis_url}) for name in "ab"]
+        for crawler in workers:
+            crawler.stats.open_spider()
+            (scheduler := ClusterScheduler.from_crawler(crawler)).open(crawler.spider)
+            crawler.engine._slot = SimpleNamespace(scheduler=scheduler)  # as the engine opened it
+        a, b = workers
+        kind = RequestKind.SECTION_ARTICLE
+        asked = a.spider.article_request(VICTIM, section=None, summary=None, origin="superpowers", kind=kind)
+        a.engine.scheduler.enqueue_request(asked)
+        assert a.engine.scheduler.next_request().url == VICTIM  # in a's hands
+        response, items = _article(b, THIEF, og_url=VICTIM)
+        out = await through(b.get_spider_middleware(OgUrlClaimsMiddleware), response, items)
+        ledger = {(e.url, e.reason) for e in seen_store(b).ledger_pending("spacewar.com")}
+        for crawler in workers:
+            seen_store(crawler).close()
+        return out, ledger
+
+    out, ledger = run(let_out())
+    assert [item.url for item in out] == []
+    assert (THIEF, "misdirected") in ledger

@@ -171,6 +171,11 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
     def has_pending_requests(self) -> bool:
         return bool(self.held or self.taken or self.store.call(lambda client: client.zcard(self.queue_key)))
 
+    def queued(self, url: str) -> bool:
+        """Whether a worker of the run queued a request for `url`: one may be fetching it now."""
+        fingerprint = self.crawler.request_fingerprinter.fingerprint(Request(url)).hex()
+        return bool(self.store.call(lambda client: client.sismember(self.dupefilter_key, fingerprint)))
+
     def enqueue_request(self, request: Request) -> bool:
         # Held until the engine next asks for a request: a page's requests reach Redis in one call.
         # The hops of a redirect chain pass, as newsbot.middlewares.downloader.RedirectChainDupeFilter.
