@@ -11,7 +11,7 @@ from newsbot.middlewares.claims import OgUrlClaimsMiddleware
 from newsbot.middlewares.walk import WalkPolicyMiddleware
 from newsbot.spiders.priorities import RequestKind
 from newsbot.store.base import KnownArticle
-from tests.components import make_crawler, run, snapshot_response, through
+from tests.components import make_crawler, run, section_page, snapshot_response, through, urls
 from tests.conftest import snapshot_path
 
 REPORTS = "https://www.spacewar.com/reports/"
@@ -96,5 +96,25 @@ def test_an_alias_is_written_under_its_url_without_the_listings_teaser_and_a_cop
         )
         assert seen_store(crawler).is_known_url(THIEF)
         assert (THIEF, "misdirected") not in _ledger(crawler)
+
+    run(scenario())
+
+
+def test_a_page_naming_an_article_a_paused_job_asked_for_is_misdirected_when_it_resumes(tmp_path):
+    """JOBDIR: a job asked for an article and was paused with it queued, not yet written. Resumed, a
+    page queued beside it, naming it, came before the walk listed it again: written under its URL,
+    and the article itself then dropped as a duplicate URL of this run. Another body under its URL."""
+    from scrapy.extensions.spiderstate import SpiderState
+
+    async def scenario():
+        job = {"JOBDIR": str(tmp_path / "job")}
+        paused, resumed = (make_crawler(tmp_path, settings=job) for _ in range(2))
+        paused.signals.send_catch_log(signal=signals.spider_opened, spider=paused.spider)
+        listing = section_page(paused, "superpowers", "https://www.spacewar.com/superpowers.html")
+        assert VICTIM in urls(await through(paused.get_spider_middleware(WalkPolicyMiddleware), *listing))
+        paused.get_extension(SpiderState).spider_closed(paused.spider)  # paused: its state saved
+        resumed.signals.send_catch_log(signal=signals.spider_opened, spider=resumed.spider)
+        thief, _ = await _judged(resumed, THIEF, og_url=VICTIM)
+        assert thief == [] and (THIEF, "misdirected") in _ledger(resumed)
 
     run(scenario())

@@ -61,6 +61,26 @@ def test_a_first_walk_asks_for_every_entry_and_the_next_page(tmp_path):
     run(scenario())
 
 
+def test_a_jobdir_used_again_after_its_job_finished_spends_none_of_max_articles(tmp_path):
+    """Its spider.state keeps the articles that job asked for (a resumed job's og:url claims read
+    them): not this run's asks, they must not spend its budget and defer all it lists."""
+    from scrapy import signals
+    from scrapy.extensions.spiderstate import SpiderState
+
+    async def scenario():
+        job = {"JOBDIR": str(tmp_path / "job")}
+        finished = make_crawler(tmp_path, settings=job)
+        finished.signals.send_catch_log(signal=signals.spider_opened, spider=finished.spider)
+        await through(_walk(finished), *section_page(finished, "superpowers", SECOND, page=2))
+        finished.get_extension(SpiderState).spider_closed(finished.spider)
+        again = make_crawler(tmp_path / "again", settings=job, max_articles="3")
+        again.signals.send_catch_log(signal=signals.spider_opened, spider=again.spider)
+        response, outputs = section_page(again, "superpowers", FIRST)
+        assert urls(_articles(await through(_walk(again), response, outputs))) == urls(_articles(outputs))[:3]
+
+    run(scenario())
+
+
 def test_known_entries_are_not_asked_for(tmp_path):
     async def scenario():
         crawler = make_crawler(tmp_path)

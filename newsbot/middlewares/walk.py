@@ -55,7 +55,7 @@ class WalkPolicyMiddleware:
         self.incomplete: set[str] = set()
         # Entries each walk has listed so far, to tell a page that lists nothing new.
         self.listed: dict[str, set[str]] = {}
-        # Articles this run asked for: the `max_articles` budget, and what an og:url may not claim.
+        # Articles this run asked for: what an og:url may not claim.
         self.asked: set[str] = set()
         self.finished_ok = False  # the verdict: ok, and no CLOSESPIDER_* limit cut the run
 
@@ -66,7 +66,13 @@ class WalkPolicyMiddleware:
         crawler.signals.connect(middleware.run_judged, signal=run_judged)
         crawler.signals.connect(middleware.feed_exporter_closed, signal=signals.feed_exporter_closed)
         crawler.signals.connect(middleware.request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         return middleware
+
+    def spider_opened(self, spider: Spider) -> None:
+        # Kept over a JOBDIR pause (Scrapy's spider.state): what the job queued may come before a walk
+        # lists it again, and a page naming it must not take its URL.
+        self.asked = getattr(spider, "state", {}).setdefault("asked", self.asked)
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         async for output in start:
@@ -228,7 +234,9 @@ class WalkPolicyMiddleware:
         if url in self.asked:
             return True  # listed twice: Scrapy's duplicate filter drops the second request
         max_articles = self._arguments().max_articles
-        if max_articles is not None and len(self.asked) >= max_articles:
+        # The process's count: `asked` may be a JOBDIR's of a job that finished (a folder used again).
+        requested = self.stats.get_value(keys.STATS_ARTICLES_REQUESTED, 0)
+        if max_articles is not None and requested >= max_articles:
             self.stats.inc_value(keys.STATS_SKIPPED_MAX_ARTICLES)
             self.incomplete.add(request.cb_kwargs.get("origin", ""))
             ledger = self.crawler.get_spider_middleware(LedgerMiddleware)
