@@ -951,3 +951,35 @@ def test_a_page_naming_an_article_another_worker_asked_for_is_not_written_under_
     out, ledger = run(let_out())
     assert [item.url for item in out] == []
     assert (THIEF, "misdirected") in ledger
+
+
+def test_two_pages_naming_one_unlisted_url_on_two_workers_are_not_both_written_under_it(redis_url, tmp_path):
+    """Two listed pages whose og:url names one URL nobody listed, answered on two workers before either
+    was marked: both were written under it, one body lost to the other in the dataset, and the second
+    page's listed URL then recorded a copy of it. One process writes the first; the second waits. A
+    listing of that URL is still fetched: the item of the page that named it may yet be dropped."""
+    from newsbot.cluster.addon import ClusterScheduler
+    from newsbot.middlewares.claims import OgUrlClaimsMiddleware
+    from newsbot.spiders.priorities import RequestKind
+    from tests.components import make_crawler, run, through
+    from tests.test_og_url_claims import ALIAS, THIEF, VICTIM, _article
+
+    async def let_out() -> list:
+        workers = [make_crawler(tmp_path / name, settings={"NEWSBOT_REDIS_URL": redis_url}) for name in "ab"]
+        out = []
+        for crawler, listed in zip(workers, (VICTIM, THIEF), strict=True):
+            crawler.stats.open_spider()
+            (scheduler := ClusterScheduler.from_crawler(crawler)).open(crawler.spider)
+            crawler.engine._slot = SimpleNamespace(scheduler=scheduler)  # as the engine opened it
+            response, items = _article(crawler, listed, og_url=ALIAS)
+            out += await through(crawler.get_spider_middleware(OgUrlClaimsMiddleware), response, items)
+        listed = workers[0].spider.article_request(
+            ALIAS, section=None, summary=None, origin="superpowers", kind=RequestKind.SECTION_ARTICLE
+        )
+        workers[0].engine.scheduler.enqueue_request(listed)
+        out.append(workers[0].engine.scheduler.next_request())
+        for crawler in workers:
+            seen_store(crawler).close()
+        return out
+
+    assert [item.url for item in run(let_out())] == [ALIAS, ALIAS]

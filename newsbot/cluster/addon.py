@@ -84,6 +84,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         self.crawler, self.store, self.stats = crawler, store, crawler.stats
         self.queue_key, self.run, self.walks = f"{name}:requests", f"{name}:run", f"{name}:walks"
         self.answers = f"{name}:answers"
+        self.claims = f"{name}:claims"  # the URLs pages' og:url took this run
         self.arguments = f"{name}:arguments"  # the spider arguments of the run's workers
         self.worker: str = crawler.settings[keys.CLUSTER_WORKER_SETTING]
         self.marker: bytes | str | None = None  # the store's, as the worker joined its run
@@ -137,7 +138,9 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
             if not alive.intersection(run):
                 # No worker of the last run is alive: it finished, or died. What a dead one held is found
                 # again by the walks it left incomplete: the new run starts with an empty frontier.
-                client.delete(self.queue_key, self.dupefilter_key, self.run, self.walks, self.answers)
+                client.delete(
+                    self.queue_key, self.dupefilter_key, self.claims, self.run, self.walks, self.answers
+                )
                 client.set(self.arguments, arguments)
             elif theirs != arguments:
                 # Bounded otherwise, it would cut short the others' walks whose pages it takes.
@@ -153,7 +156,7 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
                 # None of its live workers is at work (the run is ending, or an idle one was stopped): its
                 # duplicate filter would filter every page of this one. Or a worker of it ended with
                 # requests in hand. Either way this one walks every section again.
-                client.delete(self.dupefilter_key)
+                client.delete(self.dupefilter_key, self.claims)
             client.hset(self.run, self.worker, "running")
             self.marker = client.get(MARKER)  # joined
         finally:
@@ -171,10 +174,15 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
     def has_pending_requests(self) -> bool:
         return bool(self.held or self.taken or self.store.call(lambda client: client.zcard(self.queue_key)))
 
-    def queued(self, url: str) -> bool:
-        """Whether a worker of the run queued a request for `url`: one may be fetching it now."""
+    def take(self, url: str) -> bool:
+        """Takes `url` for a page that names it (og:url): whether a worker of the run had queued it (it
+        may be fetching it now) or taken it for another page. Not into the filter: that page's item may
+        yet be dropped, and a listing of `url` must still be fetched."""
         fingerprint = self.crawler.request_fingerprinter.fingerprint(Request(url)).hex()
-        return bool(self.store.call(lambda client: client.sismember(self.dupefilter_key, fingerprint)))
+        pipe: Any = self.store.redis.pipeline(transaction=False)
+        pipe.sismember(self.dupefilter_key, fingerprint).sadd(self.claims, fingerprint)
+        queued, added = self.store.call(lambda _: pipe.execute()) or (False, True)
+        return bool(queued or not added)
 
     def enqueue_request(self, request: Request) -> bool:
         # Held until the engine next asks for a request: a page's requests reach Redis in one call.

@@ -68,13 +68,15 @@ class OgUrlClaimsMiddleware:
         store = seen_store(self.crawler)
         if self.claimed.get(claimed, digest) != digest:
             return "an article this run wrote"
-        if (walk is not None and claimed in walk.asked) or self._queued(claimed):
+        if walk is not None and claimed in walk.asked:
             return "an article this run asked for"
         if store is not None and store.is_known_url(claimed) and store.owner_of_hash(digest) != claimed:
             return "an article written by an earlier run"
+        if self._taken(claimed):
+            return "an article this run asked for, or another page named"
         return None
 
-    def _queued(self, url: str) -> bool:
-        """Asked for by another worker of a cluster, not yet written: its scheduler knows the run's."""
-        queued = getattr(self.crawler.engine and self.crawler.engine.scheduler, "queued", None)
-        return bool(queued and queued(url))
+    def _taken(self, url: str) -> bool:
+        """A cluster's other workers: asked for it, or wrote another page under it, not yet marked."""
+        take = getattr(self.crawler.engine and self.crawler.engine.scheduler, "take", None)
+        return bool(take and take(url))
