@@ -32,7 +32,7 @@ class SpiderArguments(BaseModel):
         None, description="section pages walked per section. Default: no bound"
     )
     max_articles: PositiveInt | None = Field(
-        None, description="articles fetched by the whole run. Default: no bound"
+        None, description="articles fetched by the whole run (a cluster: by each worker). Default: no bound"
     )
     since: datetime.date | None = Field(
         None,
