@@ -22,7 +22,8 @@ def user_agent(settings: BaseSettings) -> str:
     """USER_AGENT when someone set it (here, -s, a job, a spider), else one naming NEWSBOT_CONTACT_URL."""
     if (settings.getpriority("USER_AGENT") or 0) > SETTINGS_PRIORITIES["default"]:
         return str(settings["USER_AGENT"])
-    return f"newsbot/{importlib.metadata.version('newsbot')} (+{settings['NEWSBOT_CONTACT_URL']})"
+    contact = settings["NEWSBOT_CONTACT_URL"]
+    return f"newsbot/{importlib.metadata.version('newsbot')}" + (f" (+{contact})" if contact else "")
 
 
 class ContactAddon:

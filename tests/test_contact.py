@@ -31,6 +31,7 @@ def _user_agent(tmp_path, settings) -> bytes | None:
         ({}, f"newsbot/{VERSION} (+{NEWSBOT_CONTACT_URL})"),
         ({"NEWSBOT_CONTACT_URL": "https://example.org/bot"}, f"newsbot/{VERSION} (+https://example.org/bot)"),
         ({"NEWSBOT_CONTACT_URL": "https://example.org/bot", "USER_AGENT": "mine/1.0"}, "mine/1.0"),
+        ({"NEWSBOT_CONTACT_URL": ""}, f"newsbot/{VERSION}"),  # no contact: no empty "(+)"
     ],
 )
 def test_the_user_agent_names_the_contact_url_unless_set(tmp_path, settings, expected):
