@@ -142,3 +142,20 @@ def _listing(url, pages):
     links = "".join(f'<a href="{page}">{n}</a> ' for n, page in enumerate(pages, start=1))
     article = '<a href="https://www.spacewar.com/reports/A_story_999.html">A story</a>'
     return f"<html><body><div>{article}</div><p>{links}</p></body></html>".encode()
+
+
+def test_a_section_page_queued_by_an_earlier_newsbot_without_its_name_is_walked_by_its_slug(tmp_path):
+    """A JOBDIR or a Redis queue of the version before requests carried their first page's name."""
+
+    async def scenario():
+        crawler = make_crawler(tmp_path, sections="superpowers")
+        first = _first_pages(crawler, [NavLink("SUPERPOWERS", DECLARED)])["superpowers"]
+        queued = first.replace(cb_kwargs={k: v for k, v in first.cb_kwargs.items() if k != "name"})
+        body = _listing(DECLARED, ["superpowers-02.html"])
+        next_pages = [r for r in queued.callback(snapshot_response(queued, body=body), **queued.cb_kwargs)]
+        assert [r.url for r in next_pages if "-02" in r.url] == [
+            "https://www.spacewar.com/superpowers-02.html"
+        ]
+        assert next_pages[-1].cb_kwargs["name"] == "superpowers"
+
+    run(scenario())

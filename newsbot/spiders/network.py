@@ -133,7 +133,7 @@ class NetworkSpider(scrapy.Spider):
         yield from self._walk(resolve_sections(self.site, nav.sections, not_sections=nav.not_sections))
 
     def parse_section(
-        self, response: Response, slug: str, label: str, page: int, name: str
+        self, response: Response, slug: str, label: str, page: int, name: str | None = None
     ) -> Iterator[scrapy.Request]:
         """A request per article listed, then the next page.
 
@@ -148,7 +148,7 @@ class NetworkSpider(scrapy.Spider):
             response.url,
             response.body,
             content_type=_content_type(response),
-            section_slug=name,
+            section_slug=name or slug,  # none in a request an earlier newsbot queued (JOBDIR, Redis)
         )
         stats = self.crawler.stats
         stats.inc_value(keys.STATS_SECTION_PAGES)
@@ -170,7 +170,7 @@ class NetworkSpider(scrapy.Spider):
                 listed_date=entry.date_published,
             )
         if next_url := _next_page(listing.pagination, page):
-            yield self.section_request(Section(slug=slug, label=label), next_url, page + 1, name)
+            yield self.section_request(Section(slug=slug, label=label), next_url, page + 1, name or slug)
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         """A request per article.
