@@ -159,3 +159,20 @@ def test_a_section_page_queued_by_an_earlier_newsbot_without_its_name_is_walked_
         assert next_pages[-1].cb_kwargs["name"] == "superpowers"
 
     run(scenario())
+
+
+def test_a_gone_first_page_queued_by_an_earlier_newsbot_fails_its_walk_not_counted_empty(tmp_path):
+    """Its heal marker is the section's key (as the version before wrote it), not "declared" or "link"."""
+
+    async def scenario():
+        crawler = make_crawler(tmp_path, sections="superpowers")
+        first = _first_pages(crawler, [NavLink("CYBER WARS", "https://www.spacewar.com/cyber-wars.html")])
+        queued = first["superpowers"].replace(
+            meta={**first["superpowers"].meta, HEAL_META_KEY: "superpowers"}
+        )
+        assert await _answer(crawler, queued, status=404) == []
+        assert crawler.stats.get_value("newsbot/sections_failed") == 1
+        assert crawler.stats.get_value("newsbot/sections_empty") is None
+        assert "superpowers" in crawler.get_spider_middleware(WalkPolicyMiddleware).incomplete
+
+    run(scenario())

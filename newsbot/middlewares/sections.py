@@ -41,7 +41,8 @@ class SectionHealingMiddleware:
 
     def _answer(self, response: Response, heal: str, outputs: list[Any]) -> Iterator[Any]:
         lists_articles = any(is_article_request(output) for output in outputs)
-        if heal == "declared" and (response.status >= 400 or not lists_articles):
+        # Not "link": declared ("declared", or the key an earlier newsbot queued in a JOBDIR or Redis).
+        if heal != "link" and (response.status >= 400 or not lists_articles):
             yield from self._healed_walk(response, GONE if response.status >= 400 else NO_ARTICLES)
             return
         if not lists_articles:  # a navigation link the registry does not declare
