@@ -15,7 +15,6 @@ _SURROGATES = re.compile(r"[\ud800-\udfff]")
 @dataclass(frozen=True)
 class DecodedPage:
     text: str
-    encoding: str
     notes: tuple[str, ...] = ()
 
 
@@ -34,6 +33,7 @@ _UTF8_MULTIBYTE = re.compile(
 _HIGH_BYTES = bytes(range(0x80, 0x100))
 _WINDOWS_1252 = "cp1252"
 _MIXED = "utf-8+cp1252"
+_MISFIT = "encoding: declared {} does not fit the bytes, decoded as {}"
 
 
 def _cp1252_byte(error: UnicodeError) -> tuple[str, int]:
@@ -59,50 +59,47 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> DecodedPa
     sequences than stray bytes, so that a cp1252 page quoting the mojibake "Ã©" stays itself."""
     if isinstance(body, str):
         # Lone surrogates (only a str can hold them) would make lxml and the JSON writer raise.
-        return DecodedPage(_SURROGATES.sub("\ufffd", body), "unicode")
+        return DecodedPage(_SURROGATES.sub("\ufffd", body))
     bom_encoding, bom = read_bom(body)
-    if bom_encoding and bom is not None:
-        if bom_encoding == "utf-8":
-            text, encoding, bom_notes = _decode_utf8(body[len(bom) :], declared="utf-8 (BOM)")
-            return DecodedPage(text, encoding, bom_notes)
-        return DecodedPage(body[len(bom) :].decode(bom_encoding, errors="replace"), bom_encoding)
-
     notes: list[str] = []
-    declared, label, in_header = _declared(body, content_type, notes)
+    declared: str | None
+    label: str | None
+    if bom_encoding == "utf-8":
+        body, declared, label, in_header = body[3:], "utf-8", "utf-8 (BOM)", False
+    elif bom_encoding and bom:
+        return DecodedPage(body[len(bom) :].decode(bom_encoding, errors="replace"))
+    else:
+        declared, label, in_header = _declared(body, content_type, notes)
     if declared is not None:
         utf16 = _utf16(body) if declared.startswith("utf-16") and in_header else None
         if utf16:
-            return DecodedPage(body.decode(utf16, errors="replace"), utf16)
+            return DecodedPage(body.decode(utf16, errors="replace"))
         if not _ascii_compatible(declared):
             notes.append(f"encoding: declared {label} does not fit the bytes (its markup is ASCII)")
             declared = None
     if declared == "utf-8" or declared is None:
-        text, encoding, more = _decode_utf8(body, declared=label if declared else None)
-        return DecodedPage(text, encoding, (*notes, *more))
+        text, encoding = _utf8_or_cp1252(body)
+        if declared and encoding != "utf-8":
+            notes.append(_MISFIT.format(label, encoding))
+        elif encoding == _MIXED:
+            notes.append(f"encoding: no charset declared, bytes decoded as {encoding}")
+        return DecodedPage(text, tuple(notes))
     if not body.isascii() and _single_byte(declared):
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            if declared == _WINDOWS_1252 and _mixed_evidence(body):
-                text = body.decode("utf-8", errors="newsbot-cp1252")
-                notes.append(f"encoding: declared {label} does not fit the bytes, decoded as {_MIXED}")
-                return DecodedPage(text, _MIXED, tuple(notes))
-        else:
-            notes.append(f"encoding: declared {label} does not fit the bytes, decoded as utf-8")
-            return DecodedPage(text, "utf-8", tuple(notes))
+        text, encoding = _utf8_or_cp1252(body)
+        if encoding == "utf-8" or (encoding == _MIXED and declared == _WINDOWS_1252):
+            return DecodedPage(text, (*notes, _MISFIT.format(label, encoding)))
     try:
         errors = "newsbot-cp1252" if declared == _WINDOWS_1252 else "strict"
-        return DecodedPage(body.decode(declared, errors=errors), declared, tuple(notes))
+        return DecodedPage(body.decode(declared, errors=errors), tuple(notes))
     except (UnicodeDecodeError, LookupError):
-        text, encoding, _ = _decode_utf8(body, declared=None)
-        notes.append(f"encoding: declared {label} does not fit the bytes, decoded as {encoding}")
-        return DecodedPage(text, encoding, tuple(notes))
+        text, encoding = _utf8_or_cp1252(body)
+        return DecodedPage(text, (*notes, _MISFIT.format(label, encoding)))
 
 
 def _declared(body: bytes, content_type: str | None, notes: list[str]) -> tuple[str | None, str | None, bool]:
     """(codec name, label as written, whether it came from the header), or Nones."""
     header_label = _HEADER_LABEL.search(content_type or "")
-    resolved = _codec_name(http_content_type_encoding(content_type)) if header_label else None
+    resolved = http_content_type_encoding(content_type) if header_label else None
     if header_label and resolved:
         return resolved, header_label.group(1).lower(), True
     if header_label:
@@ -111,22 +108,13 @@ def _declared(body: bytes, content_type: str | None, notes: list[str]) -> tuple[
         )
     meta_label = _META_LABEL.search(body[:4096])
     label = meta_label.group(meta_label.lastindex or 0).decode("ascii") if meta_label else None
-    in_page = html_body_declared_encoding(body)
-    resolved = _codec_name(in_page)
+    # w3lib's names are codecs' own ("cp1252" for ISO-8859-1, as browsers read it).
+    resolved = html_body_declared_encoding(body)
     if resolved:
-        return resolved, label.lower() if label else in_page, False
+        return resolved, label.lower() if label else resolved, False
     if label:
         notes.append(f"encoding: unknown charset {label!r} declared in the page, ignored")
     return None, None, False
-
-
-def _codec_name(encoding: str | None) -> str | None:
-    """The codec's name, or None for no charset or an unknown one."""
-    try:
-        name = codecs.lookup(encoding or "").name
-    except LookupError:
-        return None
-    return {"utf_8": "utf-8", "windows-1252": _WINDOWS_1252}.get(name, name)
 
 
 def _ascii_compatible(encoding: str) -> bool:
@@ -162,18 +150,11 @@ def _mixed_evidence(body: bytes) -> bool:
     return any(size > 2 for size in sizes) or sizes.count(2) > stray
 
 
-def _decode_utf8(body: bytes, *, declared: str | None) -> tuple[str, str, tuple[str, ...]]:
+def _utf8_or_cp1252(body: bytes) -> tuple[str, str]:
     """UTF-8 if the bytes are; else windows-1252, or both mixed (rule 6 of decode_html)."""
     try:
-        return body.decode("utf-8"), "utf-8", ()
+        return body.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        encoding = _MIXED if _mixed_evidence(body) else _WINDOWS_1252
-    text = body.decode("utf-8" if encoding == _MIXED else "cp1252", errors="newsbot-cp1252")
-    if declared:
-        return (
-            text,
-            encoding,
-            (f"encoding: declared {declared} does not fit the bytes, decoded as {encoding}",),
-        )
-    note = f"encoding: no charset declared, bytes decoded as {encoding}"
-    return text, encoding, (note,) if encoding == _MIXED else ()
+        if _mixed_evidence(body):
+            return body.decode("utf-8", errors="newsbot-cp1252"), _MIXED
+        return body.decode("cp1252", errors="newsbot-cp1252"), _WINDOWS_1252
