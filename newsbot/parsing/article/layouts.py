@@ -289,21 +289,9 @@ class Layout2022:
 
     @cached_property
     def _body_dateline(self) -> tuple[Dateline | None, list[str]]:
-        """Where the header has no dateline, a wire dateline opening the body ("Moscow (AFP) Dec 30,
-        2022 - Russian leader ..."), dated and with an agency to vouch for it, noted: (it, the
-        paragraphs without it)."""
-        paragraphs = self._body_blocks
-        end = _WIRE_DATELINE_END.search(paragraphs[0]) if paragraphs and not self._header_dateline else None
-        dateline = parse_dateline(paragraphs[0][: end.start()]) if end else None
-        if end is None or dateline is None or dateline.agency is None or dateline.date is None:
-            return None, paragraphs
-        self.notes.append("dateline: none in the header, read from the start of the body")
-        rest = paragraphs[0][end.end() :]
-        return dateline, [rest, *paragraphs[1:]] if rest else paragraphs[1:]
-
-    @cached_property
-    def _body_blocks(self) -> list[str]:
-        """The body's text blocks; pictures, captions and header lines left out."""
+        """The body's text blocks, pictures, captions and header lines left out; where the header has
+        no dateline, a wire dateline opening the body ("Moscow (AFP) Dec 30, 2022 - Russian leader
+        ..."), dated and with an agency to vouch for it, noted: (it, the paragraphs without it)."""
         page, region, captions = self.page, self.body_region[0], self.unmarked_captions
         kept, skip_to = [], 0
         for index, kind, item in page.visible(region.start, region.stop):
@@ -313,9 +301,16 @@ class Layout2022:
                 skip_to = captions[item][1] if item in captions else page.end[item] + 1
             else:
                 kept.append((index, kind, item))
-        dateline = self._header_dateline
-        header = {self.byline(), dateline.raw if dateline else None, self.headline_text}
-        return [text for text in text_blocks(kept) if text not in header]
+        header_dateline = self._header_dateline
+        header = {self.byline(), header_dateline.raw if header_dateline else None, self.headline_text}
+        paragraphs = [text for text in text_blocks(kept) if text not in header]
+        end = _WIRE_DATELINE_END.search(paragraphs[0]) if paragraphs and not header_dateline else None
+        dateline = parse_dateline(paragraphs[0][: end.start()]) if end else None
+        if end is None or dateline is None or dateline.agency is None or dateline.date is None:
+            return None, paragraphs
+        self.notes.append("dateline: none in the header, read from the start of the body")
+        rest = paragraphs[0][end.end() :]
+        return dateline, [rest, *paragraphs[1:]] if rest else paragraphs[1:]
 
     def images(self, base_url: str) -> list[Image]:
         """og:image first, then the body's pictures, each with the caption that follows it in its
@@ -349,28 +344,28 @@ class Layout2022:
 
     @cached_property
     def _captions(self) -> dict[Any, list[Any]]:
-        """Each picture of the body, in order, with its caption-class elements: read once, for its
-        image and for whether it needs an unmarked caption."""
+        """Each picture of the body, in order, with the caption-class elements after it in its block
+        (a link around it left too), a photo credit the second; the block is the picture's own table
+        when it is in a cell of one (the caption in the next row), not the layout's table around
+        the body."""
         page, region = self.page, self.body_region[0]
-        pictures = (page.events[index][1] for index in page.entered(region.start, region.stop, "img"))
-        return {picture: self._captions_after(picture, region) for picture in pictures}
-
-    def _captions_after(self, picture: Any, region: range) -> list[Any]:
-        """The caption-class elements after the picture in its block (a link around it left too),
-        a photo credit the second; the block is the picture's own table when it is in a cell of one
-        (the caption in the next row), not the layout's table around the body."""
-        page, block = self.page, _block_of(picture)
-        table = (
-            next(picture.iterancestors("table"), None) if block is not None and block.tag == "td" else None
-        )
-        block = table if table is not None and page.start.get(table, -1) >= region.start else block
-        captions = []
-        for _, kind, item in page.visible(page.end[picture] + 1, region.stop):
-            if (kind == "end" and item is block) or (kind == "start" and item.tag == "img"):
-                break
-            if kind == "start" and has_class(item, self.caption_class):
-                captions.append(item)
-        return captions
+        found: dict[Any, list[Any]] = {}
+        for index in page.entered(region.start, region.stop, "img"):
+            picture = page.events[index][1]
+            block = _block_of(picture)
+            table = (
+                next(picture.iterancestors("table"), None)
+                if block is not None and block.tag == "td"
+                else None
+            )
+            block = table if table is not None and page.start.get(table, -1) >= region.start else block
+            found[picture] = []
+            for _, kind, item in page.visible(page.end[picture] + 1, region.stop):
+                if (kind == "end" and item is block) or (kind == "start" and item.tag == "img"):
+                    break
+                if kind == "start" and has_class(item, self.caption_class):
+                    found[picture].append(item)
+        return found
 
     @cached_property
     def unmarked_captions(self) -> dict[Any, tuple[str, int]]:
