@@ -9,15 +9,13 @@ from __future__ import annotations
 import datetime
 import functools
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from newsbot.parsing.text import clean_text
 
 if TYPE_CHECKING:  # dateparser is imported when a date needs it: its first call costs ~100 ms.
     from dateparser.date import DateDataParser
-
-__all__ = ["Byline", "Dateline", "is_byline", "parse_byline", "parse_dateline", "split_glued_dateline"]
 
 # The network has published since the 1990s; a year outside this window is a typo or no date at all.
 MIN_YEAR, MAX_YEAR = 1990, 2100
@@ -27,12 +25,9 @@ MAX_DATELINE_CHARS = 200
 _MAX_DATE_CHARS = 48
 
 _NOTE_FALLBACK = "dateline: dateparser fallback"
-# Month spellings seen on the sites: "Oct", "Sept", "April", upper case "APR". The table is keyed
-# by the first three letters, which are unique for English months.
-_MONTH_NUMBERS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,
-    "nov": 11, "dec": 12,
-}  # fmt: skip
+# Month spellings seen on the sites: "Oct", "Sept", "April", upper case "APR"; their first three
+# letters, unique for English months, tell the month.
+_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # date.weekday()'s order
 _MONTHS = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -191,26 +186,22 @@ def parse_dateline(text: str) -> Dateline | None:
     """Parse ``<place> (<AGENCY>) <date>``; None when ``text`` is not a dateline at all. A line with
     an "(AGENCY)" is one even when its date cannot be read; without, it needs a place and a date.
     An agency is an acronym ("AFP", "AFP/SPX") or a known one ("RIA Novosti"), not "(Russia)"."""
-    dateline = _read_dateline(text)
-    agency = dateline.agency if dateline else None
-    if dateline and agency and not agency.isupper() and agency.lower() not in _AGENCIES:
-        return replace(
-            dateline, agency=None, notes=(*dateline.notes, f"dateline: '({agency})' is no agency known")
-        )
-    return dateline
-
-
-def _read_dateline(text: str) -> Dateline | None:
     raw = text.strip()
     parts = _split(normalise_spaces(raw))
     if parts is None:
         return None
     usual, place_text, agency_text, date_text = parts
     place, agency = place_text.strip(" ,") or None, agency_text.strip() if agency_text else None
-    if usual is None:
-        return Dateline(raw, place, agency, *_fallback_date(date_text))
+    date, notes = _fallback_date(date_text) if usual is None else _usual_date(usual, date_text)
+    if agency and not agency.isupper() and agency.lower() not in _AGENCIES:
+        notes = (*notes, f"dateline: '({agency})' is no agency known")
+        agency = None
+    return Dateline(raw, place, agency, date, notes)
+
+
+def _usual_date(usual: re.Match[str], date_text: str) -> tuple[datetime.date | None, tuple[str, ...]]:
     # casefold, not lower: the pattern matches "ſep" (a long s) through case folding.
-    month = _MONTH_NUMBERS[usual["month"][:3].casefold()]
+    month = _MONTH_NAMES.index(usual["month"][:3].casefold()) + 1
     year = int(usual["year"])
     try:
         date = datetime.date(year, month, int(usual["day"])) if MIN_YEAR <= year <= MAX_YEAR else None
@@ -219,11 +210,9 @@ def _read_dateline(text: str) -> Dateline | None:
     weekday = usual["weekday"]
     # "Tuesday Oct 8, 2025" (a Wednesday): the weekday, the day or the year is a typo, which one unknown.
     if date and weekday and _WEEKDAY_NAMES[date.weekday()] != weekday[:3].casefold():
-        return Dateline(raw, place, agency, None, (f"dateline: weekday not that of the date '{date_text}'",))
-    if date:
-        return Dateline(raw, place, agency, date)
+        return None, (f"dateline: weekday not that of the date '{date_text}'",)
     # The form is right but the day is impossible; dateparser would not do better.
-    return Dateline(raw, place, agency, None, (f"dateline: unparsed date '{date_text}'",))
+    return date, () if date else (f"dateline: unparsed date '{date_text}'",)
 
 
 @dataclass(frozen=True)
