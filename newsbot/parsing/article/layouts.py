@@ -213,8 +213,7 @@ class Layout2022:
     def headline_text(self) -> str | None:
         if self.headline_element is None:
             return None
-        start, end = self.page.start[self.headline_element], self.page.end[self.headline_element]
-        return " ".join(text_blocks(self.page.visible(start + 1, end), split_on_br=True)) or None
+        return " ".join(text_blocks(self.page.inside(self.headline_element), split_on_br=True)) or None
 
     def section(self) -> str | None:
         if self.headline_element is None:
@@ -247,7 +246,7 @@ class Layout2022:
             line
             for index in page.entered(region.start, region.stop, "span")
             if has_class(page.events[index][1], self.dateline_class)
-            for line in page.lines_of(page.events[index][1], region.stop)
+            for line in text_blocks(page.inside(page.events[index][1], region.stop), split_on_br=True)
         ]
         byline: str | None = None
         dateline = next(filter(None, (parse_dateline(text) for text in spans if not is_byline(text))), None)
@@ -278,7 +277,7 @@ class Layout2022:
         page, start = self.page, self.body_region[1]
         for index in page.entered(start, len(page.events), "span"):
             if has_class(page.events[index][1], self.dateline_class):
-                teaser = parse_dateline(clean_text(page.text_of(page.events[index][1], len(page.events))))
+                teaser = parse_dateline(clean_text(page.text_of(page.events[index][1])))
                 if teaser and teaser.date:
                     return teaser.date
         return None
@@ -411,14 +410,14 @@ class Layout2022:
         anchors = [page.events[index][1] for index in page.entered(start, end, "a")]
         # The teaser of the section's previous article (VERIFIED: headline, dateline, text, "read
         # more") can follow the links with no marker before it: its headline links where "read more" does.
-        teaser = {a.get("href") for a in anchors if _READ_MORE.match(page.text_of(a, len(page.events)))}
+        teaser = {a.get("href") for a in anchors if _READ_MORE.match(page.text_of(a))}
         return [anchor for anchor in anchors if anchor.get("href") not in teaser]
 
     def related_links(self, base_url: str) -> list[RelatedLink]:
         links, page = [], self.page
         for anchor in self.related_anchors():
             # An anchor in raw text (a selector can find one in a script) is not part of the page.
-            text = clean_text(page.text_of(anchor, len(page.events))) if anchor in page.start else ""
+            text = clean_text(page.text_of(anchor)) if anchor in page.start else ""
             url = http_url(base_url, anchor.get("href"))
             if text and url and text.lower() != "related links":
                 links.append(RelatedLink(text=text, url=canonical_url(url)))

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from newsbot.parsing.tree import Event, parse_html, text_blocks, visible, walk
+from newsbot.parsing.tree import Event, parse_html, visible, walk
 
 _HEAD_END = re.compile(r"</head\s*>", re.I)
 
@@ -99,15 +99,13 @@ class Page:
     def visible(self, start: int, stop: int | None = None) -> Iterator[tuple[int, str, Any]]:
         return visible(self.events, start, stop)
 
-    def text_of(self, element: Any, stop: int) -> str:
-        """The visible text of an element of the page, cut at `stop`."""
-        end = min(self.end.get(element, len(self.events)), stop)
-        return "".join(item for _, kind, item in self.visible(self.start[element] + 1, end) if kind == "text")
+    def inside(self, element: Any, stop: int | None = None) -> Iterator[tuple[int, str, Any]]:
+        """The visible events of an element of the page, cut at `stop`."""
+        end = self.end.get(element, len(self.events))
+        return self.visible(self.start[element] + 1, end if stop is None else min(end, stop))
 
-    def lines_of(self, element: Any, stop: int) -> list[str]:
-        """The visible lines of an element of the page (parted by `<br>` and blocks), cut at `stop`."""
-        end = min(self.end.get(element, len(self.events)), stop)
-        return text_blocks(self.visible(self.start[element] + 1, end), split_on_br=True)
+    def text_of(self, element: Any, stop: int | None = None) -> str:
+        return "".join(item for _, kind, item in self.inside(element, stop) if kind == "text")
 
     def entered(self, start: int, stop: int, tag: str) -> list[int]:
         """The positions in [start, stop) where a visible `tag` element starts."""
