@@ -143,18 +143,14 @@ def _utf16(body: bytes) -> str | None:
     return "utf-16-le" if odd >= even else "utf-16-be"
 
 
-def _mixed_evidence(body: bytes) -> bool:
-    """Whether bytes that are not valid UTF-8 still hold UTF-8 text beside windows-1252 bytes."""
-    sizes = [len(match.group()) for match in _UTF8_MULTIBYTE.finditer(body)]
-    stray = len(body) - len(body.translate(None, _HIGH_BYTES)) - sum(sizes)
-    return any(size > 2 for size in sizes) or sizes.count(2) > stray
-
-
 def _utf8_or_cp1252(body: bytes) -> tuple[str, str]:
-    """UTF-8 if the bytes are; else windows-1252, or both mixed (rule 6 of decode_html)."""
+    """UTF-8 if the bytes are; else windows-1252, or both mixed when they still hold UTF-8 text
+    beside windows-1252 bytes (rule 6 of decode_html)."""
     try:
         return body.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        if _mixed_evidence(body):
+        sizes = [len(match.group()) for match in _UTF8_MULTIBYTE.finditer(body)]
+        stray = len(body) - len(body.translate(None, _HIGH_BYTES)) - sum(sizes)
+        if any(size > 2 for size in sizes) or sizes.count(2) > stray:
             return body.decode("utf-8", errors="newsbot-cp1252"), _MIXED
         return body.decode("cp1252", errors="newsbot-cp1252"), _WINDOWS_1252
