@@ -13,15 +13,12 @@ from lxml import etree
 
 from newsbot.parsing.text import clean_text
 
-# Elements whose content is never article text: code, ads, forms, raw text (title, textarea...).
-NOISE_TAGS = frozenset({
-    "script", "style", "noscript", "iframe", "object", "embed", "form", "select", "button", "ins",
-    "template", "svg", "title", "textarea", "xmp", "plaintext", "noembed", "noframes",
-})  # fmt: skip
 # What browsers read as raw text, and libxml2 may still have parsed as markup: no event in there.
 RAW_TEXT_TAGS = frozenset({
     "script", "style", "xmp", "iframe", "noembed", "noframes", "noscript", "textarea", "title", "plaintext",
 })  # fmt: skip
+# Elements whose content is never article text: raw text, code, ads, forms.
+NOISE_TAGS = RAW_TEXT_TAGS | {"object", "embed", "form", "select", "button", "ins", "template", "svg"}
 # Elements that end a paragraph of text.
 BLOCK_TAGS = frozenset({
     "p", "div", "center", "table", "tr", "td", "th", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6",
