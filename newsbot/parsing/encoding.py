@@ -91,7 +91,7 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> DecodedPa
     try:
         errors = "newsbot-cp1252" if declared == _WINDOWS_1252 else "strict"
         return DecodedPage(body.decode(declared, errors=errors), tuple(notes))
-    except (UnicodeDecodeError, LookupError):
+    except UnicodeDecodeError:
         text, encoding = _utf8_or_cp1252(body)
         return DecodedPage(text, (*notes, _MISFIT.format(label, encoding)))
 
@@ -127,11 +127,9 @@ def _ascii_compatible(encoding: str) -> bool:
 
 
 def _single_byte(encoding: str) -> bool:
-    """One byte, one character: windows-1252, the ISO-8859 family, KOI8, Mac Roman, ..."""
-    try:
-        return encoding != "utf-8" and len(_HIGH_BYTES.decode(encoding, errors="replace")) == len(_HIGH_BYTES)
-    except LookupError:
-        return False
+    """One byte, one character: windows-1252, the ISO-8859 family, KOI8, Mac Roman, ... (a text
+    codec: _ascii_compatible said so)."""
+    return len(_HIGH_BYTES.decode(encoding, errors="replace")) == len(_HIGH_BYTES)
 
 
 def _utf16(body: bytes) -> str | None:
