@@ -99,9 +99,8 @@ class Layout2022:
 
     @cached_property
     def headline_element(self) -> Any:
-        """The first element `headline` selects, one in the STRONG form (no attributes, a `<br>` last)
-        before others (a site name's `<h1 class="logo">` above it); None when the page never closes
-        the headline's tag (an `<h1>` left open runs to the end)."""
+        """One in the STRONG form before others (a site name's `<h1 class="logo">` above it); None when
+        the page never closes the headline's tag (an `<h1>` left open runs to the end)."""
         found = [element for element in self.headline(self.page.root) if element in self.page.start]
         element = next(filter(_in_headline_form, found), found[0] if found else None)
         closed = element is not None and re.search(rf"</{re.escape(element.tag)}\s*>", self.page.html, re.I)
@@ -113,8 +112,8 @@ class Layout2022:
 
     @property
     def is_article(self) -> bool:
-        """A body start marker; else a headline with a dateline or the body end marker (an
-        advertorial has no dateline)."""
+        # Without a body start marker: a headline with the body end marker, for an advertorial has
+        # no dateline.
         if self.body_start_at is not None:
             return True
         return self.headline_element is not None and (
@@ -163,8 +162,8 @@ class Layout2022:
         return range(start, stop), stop
 
     def _after_header_text(self, why: str) -> int:
-        """Where the body starts without its start marker after the headline (`why`: "missing"):
-        after the dateline (else the byline) and the element it closes, else after the headline."""
+        """Where the body starts without its start marker: after the header's dateline (else byline)
+        and the element it closes, else after the headline."""
         page, dateline = self.page, self._header_dateline
         start = page.end[self.headline_element] + 1 if self.headline_element is not None else 0
         target = collapse_spaces(dateline.raw if dateline else self.byline() or "")
@@ -244,9 +243,9 @@ class Layout2022:
             return None, None
         spans = [  # their lines: a byline and its dateline, or two bylines, may share a span
             line
-            for index in page.entered(region.start, region.stop, "span")
-            if has_class(page.events[index][1], self.dateline_class)
-            for line in text_blocks(page.inside(page.events[index][1], region.stop), split_on_br=True)
+            for span in page.entered(region.start, region.stop, "span")
+            if has_class(span, self.dateline_class)
+            for line in text_blocks(page.inside(span, region.stop), split_on_br=True)
         ]
         byline: str | None = None
         dateline = next(filter(None, (parse_dateline(text) for text in spans if not is_byline(text))), None)
@@ -275,9 +274,9 @@ class Layout2022:
         """The date of the first dated dateline after the body: the teaser's, of the section's
         previous article (VERIFIED in the seed)."""
         page, start = self.page, self.body_region[1]
-        for index in page.entered(start, len(page.events), "span"):
-            if has_class(page.events[index][1], self.dateline_class):
-                teaser = parse_dateline(clean_text(page.text_of(page.events[index][1])))
+        for span in page.entered(start, len(page.events), "span"):
+            if has_class(span, self.dateline_class):
+                teaser = parse_dateline(clean_text(page.text_of(span)))
                 if teaser and teaser.date:
                     return teaser.date
         return None
@@ -349,8 +348,7 @@ class Layout2022:
         the body."""
         page, region = self.page, self.body_region[0]
         found: dict[Any, list[Any]] = {}
-        for index in page.entered(region.start, region.stop, "img"):
-            picture = page.events[index][1]
+        for picture in page.entered(region.start, region.stop, "img"):
             block = _block_of(picture)
             table = (
                 next(picture.iterancestors("table"), None)
@@ -372,17 +370,17 @@ class Layout2022:
         block, the one short line after its line break that ends the block. Picture: (caption, end)."""
         page, region = self.page, self.body_region[0]
         found = {}
-        for index in page.entered(region.start, region.stop, "img"):
-            picture, block = page.events[index][1], _block_of(page.events[index][1])
+        for picture, captions in self._captions.items():
+            block = _block_of(picture)
             if (
                 _picture_source(picture) is None
                 or block not in page.start
-                or self._caption_text(self._captions[picture]) is not None
+                or self._caption_text(captions) is not None
             ):
                 continue
             end = min(page.end.get(block, len(page.events)), region.stop)
             # A caption's line is a few events: looking no further keeps a page of pictures linear.
-            before = list(islice(page.visible(page.start[block] + 1, index), CAPTION_EVENTS))
+            before = list(islice(page.visible(page.start[block] + 1, page.start[picture]), CAPTION_EVENTS))
             after = list(islice(page.visible(page.end[picture] + 1, end), CAPTION_EVENTS))
             short = len(after) < CAPTION_EVENTS and len(before) < CAPTION_EVENTS
             while after and (after[0][1] == "end" or (after[0][1] == "text" and not after[0][2].strip())):
@@ -407,7 +405,7 @@ class Layout2022:
             return []
         if found is None:
             self.notes.append(f"related_links: no end of the block found, took {RELATED_REACH} characters")
-        anchors = [page.events[index][1] for index in page.entered(start, end, "a")]
+        anchors = page.entered(start, end, "a")
         # The teaser of the section's previous article (VERIFIED: headline, dateline, text, "read
         # more") can follow the links with no marker before it: its headline links where "read more" does.
         teaser = {a.get("href") for a in anchors if _READ_MORE.match(page.text_of(a))}

@@ -107,9 +107,9 @@ class Page:
     def text_of(self, element: Any, stop: int | None = None) -> str:
         return "".join(item for _, kind, item in self.inside(element, stop) if kind == "text")
 
-    def entered(self, start: int, stop: int, tag: str) -> list[int]:
-        """The positions in [start, stop) where a visible `tag` element starts."""
-        return [at for at, kind, item in self.visible(start, stop) if kind == "start" and item.tag == tag]
+    def entered(self, start: int, stop: int, tag: str) -> list[Any]:
+        """The visible `tag` elements that start in [start, stop)."""
+        return [item for _, kind, item in self.visible(start, stop) if kind == "start" and item.tag == tag]
 
     def reach(self, start: int, characters: int) -> int:
         """Where the visible text from `start` passes `characters` (the end of the page if never)."""
