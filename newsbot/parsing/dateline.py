@@ -95,7 +95,6 @@ class Dateline:
 
 
 def normalise_spaces(text: str) -> str:
-    """Collapse whitespace, non-breaking spaces and &nbsp; entities into single spaces."""
     return _SPACES_RE.sub(" ", text).strip()
 
 
@@ -106,8 +105,8 @@ def _place_chars_ok(place: str) -> bool:
 
 
 def _is_place_name(place: str) -> bool:
-    """Whether ``place`` reads as a place name, where no "(AGENCY)" vouches for the line: else
-    "Launch is set for Oct 8, 2025" would be a dateline. An empty place passes ("Oct 8, 2025")."""
+    """Where no "(AGENCY)" vouches for the line: else "Launch is set for Oct 8, 2025" would be a
+    dateline. An empty place passes ("Oct 8, 2025")."""
     words = place.replace(",", " ").split()
     if len(words) > _MAX_PLACE_WORDS or not _place_chars_ok(place):
         return False
@@ -315,7 +314,7 @@ _SPACED_BYLINE_ENDS = (
 
 
 def is_byline(text: str) -> bool:
-    """Whether a line starts as a byline does ("by ...", "By ..."); parse_byline says if it is one."""
+    # parse_byline says whether it is one.
     return _BY.match(text) is not None
 
 

@@ -24,7 +24,6 @@ def clean_text(text: str | None) -> str:
 
 
 def collapse_spaces(text: str) -> str:
-    """Every run of white space (NBSP included) one space, none at the ends."""
     return " ".join(text.split())
 
 

@@ -117,5 +117,4 @@ def html_text(fragment: str) -> str:
 
 
 def has_class(element: etree._Element, fragment: str) -> bool:
-    """Whether the class attribute holds `fragment`, in any case."""
     return fragment.lower() in (element.get("class") or "").lower()

@@ -21,8 +21,6 @@ from newsbot.parsing.dateline import parse_byline
 from newsbot.parsing.encoding import decode_html
 from newsbot.parsing.text import collapse_spaces
 
-__all__ = ["FIELD_HINTS", "ListingContext", "ParseError", "content_hash", "is_article_page", "parse_article"]
-
 # Which markup each item field depends on, for `newsbot check` and the quality report.
 FIELD_HINTS: dict[str, str] = dict(LAYOUTS[-1].field_hints)
 

@@ -1,7 +1,5 @@
-"""One parse of an article page, and the markers layouts look for in it. `Page` holds the tree, the
-head's metas and title, and the page's events in document order with the position of every element
-and comment: the body between `<!--body-2-incontainer.php-->` and `<!--RELATED LINKS-->` is a range
-of positions."""
+"""One parse of an article page, and the markers layouts look for in it: every element and comment
+has a position among the page's events, so that the body between its markers is a range of them."""
 
 from __future__ import annotations
 
