@@ -102,7 +102,13 @@ class Layout2022:
         """One in the STRONG form before others (a site name's `<h1 class="logo">` above it); None when
         the page never closes the headline's tag (an `<h1>` left open runs to the end)."""
         found = [element for element in self.headline(self.page.root) if element in self.page.start]
-        element = next(filter(_in_headline_form, found), found[0] if found else None)
+        # The STRONG form: `<h1>Headline text<br></h1>`, no attributes, a line break last (ANATOMY.md).
+        strong = (
+            e
+            for e in found
+            if not e.attrib and len(e) and e[-1].tag == "br" and not (e[-1].tail or "").strip()
+        )
+        element = next(strong, found[0] if found else None)
         closed = element is not None and re.search(rf"</{re.escape(element.tag)}\s*>", self.page.html, re.I)
         return element if closed else None
 
@@ -273,13 +279,11 @@ class Layout2022:
     def previous_article_date(self) -> datetime.date | None:
         """The date of the first dated dateline after the body: the teaser's, of the section's
         previous article (VERIFIED in the seed)."""
-        page, start = self.page, self.body_region[1]
-        for span in page.entered(start, len(page.events), "span"):
-            if has_class(span, self.dateline_class):
-                teaser = parse_dateline(clean_text(page.text_of(span)))
-                if teaser and teaser.date:
-                    return teaser.date
-        return None
+        page, spans = self.page, self.page.entered(self.body_region[1], len(self.page.events), "span")
+        teasers = (
+            parse_dateline(clean_text(page.text_of(s))) for s in spans if has_class(s, self.dateline_class)
+        )
+        return next((teaser.date for teaser in teasers if teaser and teaser.date), None)
 
     def paragraphs(self) -> list[str]:
         """The body's text blocks; pictures, captions, header lines and a wire dateline left out."""
@@ -429,12 +433,6 @@ def _joined_byline(byline: str | None, line: str) -> str:
         return line
     more = parse_byline(line) if line != byline else None
     return f"{byline}, {line}" if more and more.authors else byline
-
-
-def _in_headline_form(element: Any) -> bool:
-    """`<h1>Headline text<br></h1>`: no attributes, a line break last (ANATOMY.md, STRONG)."""
-    last = element[-1] if len(element) else None
-    return not element.attrib and last is not None and last.tag == "br" and not (last.tail or "").strip()
 
 
 def _text_or_line_break(events: list[tuple[int, str, Any]]) -> bool:
