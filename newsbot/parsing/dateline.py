@@ -19,8 +19,9 @@ if TYPE_CHECKING:  # dateparser is imported when a date needs it: its first call
 
 # The network has published since the 1990s; a year outside this window is a typo or no date at all.
 MIN_YEAR, MAX_YEAR = 1990, 2100
-# A dateline is one short line; the cap also bounds the regular expressions' work on hostile input.
-MAX_DATELINE_CHARS = 200
+# A dateline or a byline is one short line; the cap also bounds the regular expressions' work on
+# hostile input.
+MAX_LINE_CHARS = 200
 # Longest tail we still hand to dateparser, e.g. "Wednesday, September 30th, 2022 at 10:00 GMT".
 _MAX_DATE_CHARS = 48
 
@@ -162,7 +163,7 @@ def _reads_two_ways(date_text: str) -> bool:
 def _split(text: str) -> tuple[re.Match[str] | None, str, str | None, str] | None:
     """The parts of a normalised line: (the usual form's match or None, place, agency, date text),
     or None when the line is no dateline."""
-    if len(text) > MAX_DATELINE_CHARS:
+    if len(text) > MAX_LINE_CHARS:
         return None
     m = _DATELINE_RE.fullmatch(text)
     if m is not None:
@@ -223,8 +224,6 @@ class Byline:
     agency: str | None  # "AFP" in "by AFP Staff Writers"
 
 
-_MAX_BYLINE_CHARS = 200
-
 # Agencies named in bylines, keyed case-insensitively, valued as they are usually printed.
 _AGENCIES = {
     a.lower(): a for a in ("AFP", "SPX", "UPI", "ESA", "JPL", "RIA Novosti", "IANS", "Reuters", "AP")
@@ -265,7 +264,7 @@ def parse_byline(text: str) -> Byline | None:
     may be how the agency marks a surname."""
     raw = text.strip()
     normalised = normalise_spaces(raw)
-    if len(normalised) > _MAX_BYLINE_CHARS or not _BY.match(normalised):
+    if len(normalised) > MAX_LINE_CHARS or not _BY.match(normalised):
         return None
     rest = normalised[3:]
     authors: list[str] = []
@@ -322,13 +321,13 @@ def split_glued_dateline(text: str) -> tuple[str, Dateline | None]:
     """Split a byline from the dateline extracted text glued to it (`By Issam AHMEDDakar (AFP) Oct
     7, 2025`) at the first boundary whose tail is a dated dateline with no glued surname in its place
     ("G. Dunlop, Sara HUSSEINParis"), else a space apart where the byline surely ends; in the last
-    MAX_DATELINE_CHARS only (else quadratic)."""
-    for boundary in _GLUED_WORD_BOUNDARY.finditer(text, max(0, len(text) - MAX_DATELINE_CHARS)):
+    MAX_LINE_CHARS only (else quadratic)."""
+    for boundary in _GLUED_WORD_BOUNDARY.finditer(text, max(0, len(text) - MAX_LINE_CHARS)):
         dateline = parse_dateline(text[boundary.start() :])
         if dateline and dateline.date and not (dateline.place and _GLUED_SURNAME.search(dateline.place)):
             return clean_text(text[: boundary.start()]), dateline
     for byline_end in _SPACED_BYLINE_ENDS:
-        for boundary in byline_end.finditer(text, max(0, len(text) - MAX_DATELINE_CHARS)):
+        for boundary in byline_end.finditer(text, max(0, len(text) - MAX_LINE_CHARS)):
             dateline, byline = parse_dateline(text[boundary.end() :]), clean_text(text[: boundary.end()])
             if dateline and dateline.date and parse_byline(byline):
                 return byline, dateline

@@ -137,9 +137,8 @@ class Layout2022:
                 return range(start, body_start)
             # Not past the body's end: the teaser after it has a dateline, another article's.
             body_end = page.find([("end marker", self.body_end), *self.body_end_fallbacks], start)
-            return range(
-                start, min(page.reach(start, HEADER_REACH), body_end[0] if body_end else len(page.events))
-            )
+            stop = body_end[0] if body_end else len(page.events)
+            return range(start, min(page.reach(start, HEADER_REACH), stop))
         if body_start is None:
             return None
         seen, start = 0, body_start
@@ -354,12 +353,9 @@ class Layout2022:
         found: dict[Any, list[Any]] = {}
         for picture in page.entered(region.start, region.stop, "img"):
             block = _block_of(picture)
-            table = (
-                next(picture.iterancestors("table"), None)
-                if block is not None and block.tag == "td"
-                else None
-            )
-            block = table if table is not None and page.start.get(table, -1) >= region.start else block
+            if block is not None and block.tag == "td":
+                table = next(picture.iterancestors("table"), None)
+                block = table if table is not None and page.start.get(table, -1) >= region.start else block
             found[picture] = []
             for _, kind, item in page.visible(page.end[picture] + 1, region.stop):
                 if (kind == "end" and item is block) or (kind == "start" and item.tag == "img"):
