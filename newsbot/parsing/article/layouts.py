@@ -127,9 +127,9 @@ class Layout2022:
         )
 
     @cached_property
-    def header_region(self) -> range | None:
+    def header_region(self) -> range:
         """From the headline's end to the body start marker, or HEADER_REACH of text (short of the
-        body's end) where one of the two is missing; None when both are."""
+        body's end) where one of the two is missing; empty when both are."""
         page, body_start = self.page, self.body_start_at
         if self.headline_element is not None:
             start = page.end[self.headline_element] + 1
@@ -140,7 +140,7 @@ class Layout2022:
             stop = body_end[0] if body_end else len(page.events)
             return range(start, min(page.reach(start, HEADER_REACH), stop))
         if body_start is None:
-            return None
+            return range(0)
         seen, start = 0, body_start
         while start > 0 and seen <= HEADER_REACH:  # back from the marker, raw text left out
             start -= 1
@@ -244,8 +244,6 @@ class Layout2022:
         """From the dateline-class spans of the header, else from its lines of text; a dateline
         glued to the byline split off, a second byline naming someone joined to the first."""
         page, region = self.page, self.header_region
-        if region is None:
-            return None, None
         spans = [  # their lines: a byline and its dateline, or two bylines, may share a span
             line
             for span in page.entered(region.start, region.stop, "span")
@@ -338,10 +336,8 @@ class Layout2022:
         return list(images.values())
 
     def _caption_text(self, captions: list[Any]) -> str | None:
-        region = self.body_region[0]
-        return (
-            " ".join(filter(None, (clean_text(self.page.text_of(c, region.stop)) for c in captions))) or None
-        )
+        texts = (clean_text(self.page.text_of(caption, self.body_region[0].stop)) for caption in captions)
+        return " ".join(filter(None, texts)) or None
 
     @cached_property
     def _captions(self) -> dict[Any, list[Any]]:
