@@ -37,6 +37,7 @@ class ListingPage:
 
 # A page as tokens in reading order: ("text", text, None), ("link", text, URL) or ("break", "", None).
 Token = tuple[str, str, str | None]
+_BREAK = "\uffff"
 
 
 class SectionPage:
@@ -83,18 +84,14 @@ class SectionPage:
         """An entry's dateline (in its first two lines) and its teaser: the text up to "read more", else
         the line after the dateline, else none (what follows is the next entry's label, a pager, the
         footer: a headline-only list has no teasers)."""
-        lines: list[str] = []
-        current: list[str] = []
-        ended = False
+        parts, ended = [], False
         for kind, text, url in tokens:
             if kind == "link" and (self.read_more.match(text) or (url and canonical_url(url) == article_url)):
                 ended = True
                 break
-            if kind == "break":
-                lines.append(clean_text("".join(current)))
-                current = []
-            current.append(text)
-        lines = [line for line in [*lines, clean_text("".join(current))] if line]
+            # A break is a noncharacter, taken out of the text (clean_text would remove it anyway).
+            parts.append(_BREAK if kind == "break" else text.replace(_BREAK, ""))
+        lines = [line for line in map(clean_text, "".join(parts).split(_BREAK)) if line]
         dateline = None
         for position, line in enumerate(lines[:2]):
             dateline = parse_dateline(line)
