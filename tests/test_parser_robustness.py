@@ -514,6 +514,9 @@ CHARSET_LIES = [
     CharsetLie("utf8-undeclared", lambda t: declare(t.encode("utf-8"), None)),
     CharsetLie("utf8-declared-x-bogus", lambda t: declare(t.encode("utf-8"), "x-bogus")),
     CharsetLie("utf8-declared-utf16", lambda t: declare(t.encode("utf-8"), "utf-16")),
+    # Python's codecs that are not charsets of a page, and raise a bare UnicodeError.
+    CharsetLie("utf8-declared-idna", lambda t: declare(t.encode("utf-8"), "idna")),
+    CharsetLie("utf8-declared-punycode", lambda t: declare(t.encode("utf-8"), "punycode")),
     CharsetLie(
         "utf8-header-iso-8859-1",
         lambda t: declare(t.encode("utf-8"), "iso-8859-1"),

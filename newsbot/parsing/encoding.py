@@ -121,8 +121,9 @@ def _ascii_compatible(encoding: str) -> bool:
     """Whether ASCII markup reads as itself in this charset (not UTF-16/32, not EBCDIC)."""
     sample = b'<html><meta charset="x"> ABCXYZ abcxyz 0123456789 <>/=!-:;.,&#'
     try:
-        return sample.decode(encoding) == sample.decode("ascii")
-    except (UnicodeDecodeError, LookupError):
+        # With "replace", as a page is decoded: Python's idna and punycode, no charsets, refuse it.
+        return sample.decode(encoding, errors="replace") == sample.decode("ascii")
+    except (UnicodeError, LookupError):
         return False
 
 
