@@ -467,3 +467,34 @@ def test_max_pages_cutting_a_walk_that_still_lists_new_articles_says_so(tmp_path
         assert await walked("known", known=True) is None
 
     run(scenario())
+
+
+@pytest.mark.parametrize(
+    "links",
+    [
+        # Page numbers as link text, the way back listed first.
+        ["« Newer|p1", "1|p1", "3|p3", "Older »|p3"],
+        # No numbers: "newer" leads back to pages walked already, "older" on.
+        ["« Newer|p1", "Older »|p3"],
+    ],
+)
+def test_pages_numbered_only_by_their_link_text_are_walked_on_not_back(tmp_path, links):
+    """A site whose page URLs carry no number (ANATOMY: "pagination can be followed by link text")."""
+    from scrapy.http import HtmlResponse
+
+    page = "https://www.spacewar.com/archive/superpowers/{}.html"
+    anchors = "".join(
+        f'<a href="{page.format(target)}">{text}</a> ' for text, target in map(lambda s: s.split("|"), links)
+    )
+    body = f'<html><body><a href="/reports/A_999.html">A</a><p>{anchors}</p></body></html>'.encode()
+
+    async def next_pages():
+        crawler = make_crawler(tmp_path, sections="superpowers")
+        second = crawler.spider.section_request(
+            Section("superpowers", "SUPERPOWERS"), page.format("p2"), 2, "p1"
+        )
+        response = HtmlResponse(second.url, body=body, request=second)
+        outputs = list(second.callback(response, **second.cb_kwargs))
+        return [r.url for r in outputs if r.meta.get(KIND_META_KEY) == "section_page"]
+
+    assert run(next_pages()) == [page.format("p3")]

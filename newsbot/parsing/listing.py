@@ -45,7 +45,8 @@ class SectionPage:
 
     read_more = re.compile(r"^(?:\.\.\.|…)?\s*read more\W*$", re.I)
     trailing_ellipsis = re.compile(r"\s*(?:\.\.\.|…)\s*$")
-    pagination_text = re.compile(r"^(?:«|»|<|>|\s)*(?:older|newer|next|previous|prev|more|\d{1,3})\b", re.I)
+    # Not "newer": it leads back to pages the walk has read.
+    pagination_text = re.compile(r"^(?:«|»|<|>|\s)*(?:older|next|previous|prev|more|\d{1,3})\b", re.I)
 
     def __init__(self, url: str, html: str) -> None:
         self.url = url
@@ -102,8 +103,8 @@ class SectionPage:
         return dateline, self.trailing_ellipsis.sub("", " ".join(lines)).strip() or None
 
     def pagination(self, section_slug: str | None) -> list[tuple[str, int | None]]:
-        """Same-site pages that are not articles, named by URL shape (`<slug>-02.html`, numbered)
-        or by link text ("older", "next", page numbers)."""
+        """Same-site pages that are not articles, named by URL shape (`<slug>-02.html`) or by link text
+        ("older", "next"), numbered by the one or the other ("3")."""
         registry = load_registry()
         site = registry.site_for_url(self.url)
         found: dict[str, int | None] = {}
@@ -111,6 +112,8 @@ class SectionPage:
             if not url or registry.site_for_url(url) != site or registry.is_article_url(url):
                 continue
             number = registry.section_page_number(urlsplit(url).path, section_slug) if section_slug else None
+            if number is None and text.isdigit():  # a page number as the link's text
+                number = int(text)
             target = canonical_url(url)
             if (number is not None or self.pagination_text.match(text)) and target != canonical_url(self.url):
                 found.setdefault(target, number)

@@ -338,7 +338,7 @@ class NetworkSpider(scrapy.Spider):
 
 
 def _next_page(pagination: list[tuple[str, int | None]], page: int) -> str | None:
-    """By number when URLs carry one, else the first link that reads "older"/"next"."""
+    """By number when links carry one (their URL or their text), else the first that reads "older"/"next"."""
     if any(number is not None for _, number in pagination):
         return next((url for url, number in pagination if number == page + 1), None)
     return pagination[0][0] if pagination else None
