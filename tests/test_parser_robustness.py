@@ -517,6 +517,12 @@ CHARSET_LIES = [
     # Python's codecs that are not charsets of a page, and raise a bare UnicodeError.
     CharsetLie("utf8-declared-idna", lambda t: declare(t.encode("utf-8"), "idna")),
     CharsetLie("utf8-declared-punycode", lambda t: declare(t.encode("utf-8"), "punycode")),
+    # A multi-byte charset the bytes do not fit (decoding fails), and ones they may happen to fit.
+    CharsetLie("utf8-declared-shift-jis", lambda t: declare(t.encode("utf-8"), "shift_jis")),
+    CharsetLie("utf8-declared-euc-kr", lambda t: declare(t.encode("utf-8"), "euc-kr")),
+    CharsetLie("utf8-declared-gbk", lambda t: declare(t.encode("utf-8"), "gbk")),
+    CharsetLie("utf8-declared-big5", lambda t: declare(t.encode("utf-8"), "big5")),
+    CharsetLie("cp1252-declared-shift-jis", lambda t: declare(t.encode("cp1252"), "shift_jis")),
     CharsetLie(
         "utf8-header-iso-8859-1",
         lambda t: declare(t.encode("utf-8"), "iso-8859-1"),

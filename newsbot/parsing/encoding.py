@@ -88,6 +88,11 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> DecodedPa
         text, encoding = _utf8_or_cp1252(body)
         if encoding == "utf-8" or (encoding == _MIXED and declared == _WINDOWS_1252):
             return DecodedPage(text, (*notes, _MISFIT.format(label, encoding)))
+    elif not body.isascii():
+        # A multi-byte charset (Shift-JIS, GBK, EUC-KR...) on this English network: the bytes of an
+        # English page often decode in it without an error, into CJK characters no page has.
+        text, encoding = _utf8_or_cp1252(body)
+        return DecodedPage(text, (*notes, _MISFIT.format(label, encoding)))
     try:
         errors = "newsbot-cp1252" if declared == _WINDOWS_1252 else "strict"
         return DecodedPage(body.decode(declared, errors=errors), tuple(notes))
