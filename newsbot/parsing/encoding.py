@@ -84,15 +84,12 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> DecodedPa
         elif encoding == _MIXED:
             notes.append(f"encoding: no charset declared, bytes decoded as {encoding}")
         return DecodedPage(text, tuple(notes))
-    if not body.isascii() and _single_byte(declared):
+    if not body.isascii():
         text, encoding = _utf8_or_cp1252(body)
-        if encoding == "utf-8" or (encoding == _MIXED and declared == _WINDOWS_1252):
+        # A charset whose letters are not Latin (KOI8-R, Shift-JIS, GBK...) on this English network:
+        # an English page's bytes decode in it without an error, into letters and symbols no page has.
+        if not _latin(declared) or encoding == "utf-8" or (encoding == _MIXED and declared == _WINDOWS_1252):
             return DecodedPage(text, (*notes, _MISFIT.format(label, encoding)))
-    elif not body.isascii():
-        # A multi-byte charset (Shift-JIS, GBK, EUC-KR...) on this English network: the bytes of an
-        # English page often decode in it without an error, into CJK characters no page has.
-        text, encoding = _utf8_or_cp1252(body)
-        return DecodedPage(text, (*notes, _MISFIT.format(label, encoding)))
     try:
         errors = "newsbot-cp1252" if declared == _WINDOWS_1252 else "strict"
         return DecodedPage(body.decode(declared, errors=errors), tuple(notes))
@@ -132,10 +129,11 @@ def _ascii_compatible(encoding: str) -> bool:
         return False
 
 
-def _single_byte(encoding: str) -> bool:
-    """One byte, one character: windows-1252, the ISO-8859 family, KOI8, Mac Roman, ... (a text
-    codec: _ascii_compatible said so)."""
-    return len(_HIGH_BYTES.decode(encoding, errors="replace")) == len(_HIGH_BYTES)
+def _latin(encoding: str) -> bool:
+    """Whether the letters of its upper half are Latin ones, before Unicode's Greek (windows-1252,
+    ISO-8859-15; Mac Roman has an Ω and a π among its 60)."""
+    letters = [c for c in _HIGH_BYTES.decode(encoding, errors="replace") if c.isalpha()]
+    return sum(ord(c) < 0x370 for c in letters) >= 0.9 * len(letters)
 
 
 def _utf16(body: bytes) -> str | None:
