@@ -53,10 +53,12 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> DecodedPa
     noted): 1. a BOM decides; 2. else the header's charset, else the page's (unknown ones ignored;
     ISO-8859-1 read as windows-1252, as browsers do); 3. one that cannot describe ASCII markup
     (UTF-16/32 without a BOM, EBCDIC) is ignored; 4. declared UTF-8 but invalid: windows-1252 or
-    mixed (6); 5. declared single-byte but valid non-ASCII UTF-8: UTF-8, what the author wrote, not
-    mojibake; 6. nothing usable: UTF-8 if valid, else windows-1252, or mixed (each well-formed UTF-8
-    sequence as UTF-8, other bytes as windows-1252) given a 3- or 4-byte sequence or more 2-byte
-    sequences than stray bytes, so that a cp1252 page quoting the mojibake "Ã©" stays itself."""
+    mixed (6); 5. declared another charset but valid non-ASCII UTF-8: UTF-8, what the author wrote,
+    not mojibake; declared one whose letters are not Latin (KOI8-R, Shift-JIS): as 6, for this English
+    network's bytes decode in it into letters no page has; 6. nothing usable: UTF-8 if valid, else
+    windows-1252, or mixed (each well-formed UTF-8 sequence as UTF-8, other bytes as windows-1252)
+    given a 3- or 4-byte sequence or more 2-byte sequences than stray bytes, so that a cp1252 page
+    quoting the mojibake "Ã©" stays itself."""
     if isinstance(body, str):
         # Lone surrogates (only a str can hold them) would make lxml and the JSON writer raise.
         return DecodedPage(_SURROGATES.sub("\ufffd", body))
