@@ -12,6 +12,8 @@ import pytest
 
 from newsbot.parsing.article import parse_article
 from newsbot.parsing.feed import parse_feed
+from newsbot.parsing.listing import parse_listing_page
+from newsbot.parsing.navigation import parse_navigation
 from tests.conftest import CASES, evidence_file
 
 PAGE = (CASES / "2022" / "related-links-heading-nbsp" / "page.html").read_bytes()
@@ -215,3 +217,42 @@ def test_a_caption_before_its_picture_or_without_one_is_not_lost_silently(captio
     item = parse((PICTURE + b"<br>" + CAPTION, captioned))
     assert [image.caption for image in item.images] == [None]
     assert "images: a caption-class line no picture before it takes, not stored" in item.notes
+
+
+# A page's `<base href>` (a mirror's copy, a CMS's habit) is where a browser resolves its relative
+# links and pictures from, not the page's own URL.
+BASE = b'<base href="https://www.spacedaily.com/superpowers/">'
+
+
+def test_relative_links_and_pictures_of_an_article_resolve_against_its_base_href():
+    item = parse(
+        (b"</head>", BASE + b"</head>"),
+        (PICTURE, b'<img src="../images-lg/xi-lg.jpg" width="400">'),
+        (b'<a href="https://www.nasa.gov/">', b'<a href="nasa.html">'),
+    )
+    assert [image.url for image in item.images][1:] == ["https://www.spacedaily.com/images-lg/xi-lg.jpg"]
+    assert [link.url for link in item.related_links] == [
+        "https://www.spacedaily.com/superpowers.html",
+        "https://www.spacedaily.com/superpowers/nasa.html",
+    ]
+    assert item.url == URL
+
+
+LISTING = b"""<html><head>%s</head><body><span class="BSection">SUPERPOWERS</span><br>
+<span class="BHS"><a href="reports/Philippines_China_move_999.html">Philippines, China move</a></span><br>
+<span class="BHS">Manila (AFP) Dec 29, 2022</span><br>The Philippines and China will ...
+<a href="reports/Philippines_China_move_999.html">read more</a> <a href="superpowers-02.html">older</a>
+<a href="mars.html">Mars</a></body></html>"""
+
+
+def test_relative_links_of_listing_and_home_pages_resolve_against_their_base_href():
+    base, home = b'<base href="https://www.spacewar.com/">', "https://www.spacewar.com/reports/index.html"
+    listing = parse_listing_page(home, LISTING % base, section_slug="superpowers")
+    assert [entry.url for entry in listing.entries] == [
+        "https://www.spacewar.com/reports/Philippines_China_move_999.html"
+    ]
+    assert listing.pagination == [("https://www.spacewar.com/superpowers-02.html", 2)]
+    assert [link.url for link in parse_navigation(home, LISTING % base).sections] == [
+        "https://www.spacewar.com/superpowers-02.html",
+        "https://www.spacewar.com/mars.html",
+    ]

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from newsbot.parsing.dateline import Dateline, parse_dateline
 from newsbot.parsing.encoding import decode_html
 from newsbot.parsing.text import clean_text, http_url
-from newsbot.parsing.tree import BLOCK_TAGS, parse_html, visible, visible_text, walk
+from newsbot.parsing.tree import BLOCK_TAGS, base_url, parse_html, visible, visible_text, walk
 from newsbot.registry import load_registry
 from newsbot.registry.urls import canonical_url
 
@@ -51,14 +51,15 @@ class SectionPage:
     def __init__(self, url: str, html: str) -> None:
         self.url = url
         self.tokens: list[Token] = []
-        inside_link = None  # a link's text is its token's
-        for _, kind, item in visible(list(walk(parse_html(html)))):
+        inside_link, root = None, parse_html(html)  # a link's text is its token's
+        base = base_url(root, url)
+        for _, kind, item in visible(list(walk(root))):
             if inside_link is not None:
                 inside_link = None if kind == "end" and item is inside_link else inside_link
             elif kind == "text":
                 self.tokens.append(("text", item, None))
             elif kind == "start" and item.tag == "a":
-                self.tokens.append(("link", clean_text(visible_text(item)), http_url(url, item.get("href"))))
+                self.tokens.append(("link", clean_text(visible_text(item)), http_url(base, item.get("href"))))
                 inside_link = item
             elif item.tag in BLOCK_TAGS or (kind == "start" and item.tag == "br"):
                 self.tokens.append(("break", "", None))

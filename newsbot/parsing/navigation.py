@@ -13,7 +13,7 @@ from lxml import etree
 
 from newsbot.parsing.encoding import decode_html
 from newsbot.parsing.text import clean_text, http_url
-from newsbot.parsing.tree import parse_html, visible_text
+from newsbot.parsing.tree import base_url, parse_html, visible_text
 from newsbot.registry import load_registry
 from newsbot.registry.model import fold_name as fold
 from newsbot.registry.sections import NavLink, page_name
@@ -55,9 +55,9 @@ class HomePage:
     def navigation(self) -> Navigation:
         registry = load_registry()
         site = registry.site_for_url(self.url)
-        navigation, seen = Navigation(url=self.url), set()
+        navigation, seen, base = Navigation(url=self.url), set(), base_url(self.root, self.url)
         for anchor in self.anchors(self.root):
-            href = http_url(self.url, anchor.get("href")) or ""
+            href = http_url(base, anchor.get("href")) or ""
             if site is None or registry.site_for_url(href) != site or registry.is_article_url(href):
                 continue
             target = canonical_url(href)

@@ -11,7 +11,7 @@ from typing import Any
 
 from lxml import etree
 
-from newsbot.parsing.text import clean_text
+from newsbot.parsing.text import clean_text, http_url
 
 # What browsers read as raw text, and libxml2 may still have parsed as markup: no event in there.
 RAW_TEXT_TAGS = frozenset({
@@ -114,6 +114,16 @@ def visible_text(element: etree._Element) -> str:
 def html_text(fragment: str) -> str:
     """The plain text of an HTML fragment (a headline, a CDATA title): tags, scripts, comments out."""
     return " ".join(text_blocks(visible(list(walk(parse_html(f"<div>{fragment}</div>")))), split_on_br=True))
+
+
+def base_url(root: etree._Element, url: str) -> str:
+    """Where the page's relative links and pictures point from, as in a browser: its first `<base
+    href>` outside raw text (resolved against `url`), else `url`."""
+    for base in root.iter("base"):
+        href = base.get("href")
+        if href is not None and not any(node.tag in RAW_TEXT_TAGS for node in base.iterancestors()):
+            return http_url(url, href.strip()) or url
+    return url
 
 
 def has_class(element: etree._Element, fragment: str) -> bool:

@@ -20,6 +20,7 @@ from newsbot.parsing.article.page import Page
 from newsbot.parsing.dateline import parse_byline
 from newsbot.parsing.encoding import decode_html
 from newsbot.parsing.text import collapse_spaces
+from newsbot.parsing.tree import base_url
 
 # Which markup each item field depends on, for `newsbot check` and the quality report.
 FIELD_HINTS: dict[str, str] = dict(LAYOUTS[-1].field_hints)
@@ -85,8 +86,9 @@ def parse_article(
         return None
     byline, dateline = field("byline", reading.byline), field("dateline", reading.dateline)
     paragraphs = field("paragraphs", reading.paragraphs) or []
-    images = field("images", lambda: reading.images(article_url)) or []
-    related_links = field("related_links", lambda: reading.related_links(article_url)) or []
+    links_base = base_url(page.root, article_url)
+    images = field("images", lambda: reading.images(links_base)) or []
+    related_links = field("related_links", lambda: reading.related_links(links_base)) or []
     context = context or ListingContext()
     section = field("section", reading.section)
     if section is None and context.section:
