@@ -394,6 +394,10 @@ BYLINES = [
     ("By Ursula von der Leyen", ("Ursula von der Leyen",), None),
     # Two bylines of a page read as one (newsbot/parsing/article/layouts.py, _joined_byline).
     ("By Laure FILLON, By Issam AHMED", ("Laure FILLON", "Issam AHMED"), None),
+    # A person's title after the agency as printed is the agency's, no second person.
+    ("by Richard Tomkins, UPI Correspondent", ("Richard Tomkins",), "UPI"),
+    ("BY JOHN SMITH, UPI CORRESPONDENT", ("JOHN SMITH",), "UPI"),
+    ("by Esa Saarinen", ("Esa Saarinen",), None),
 ]
 
 

@@ -280,8 +280,11 @@ def parse_byline(text: str) -> Byline | None:
         # Before "Staff Writers": an agency ("AFP", an acronym "TASS"), a person on the staff ("Jane
         # Doe") or nobody known ("Doe").
         name = staff["org"].strip() if staff else part
+        first_word = name.split(" ", 1)[0]
         if name.lower() in _AGENCIES or (staff and name.isupper()):
             agency = agency or _AGENCIES.get(name.lower(), name)
+        elif authors and first_word in _AGENCIES.values():  # "UPI Correspondent": a title, not a name
+            agency = agency or first_word
         elif authors and not staff and _FILED_FROM_PLACE_RE.fullmatch(name):
             continue
         elif _is_person_name(name):
