@@ -256,3 +256,26 @@ def test_relative_links_of_listing_and_home_pages_resolve_against_their_base_hre
         "https://www.spacewar.com/superpowers-02.html",
         "https://www.spacewar.com/mars.html",
     ]
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        b'<a href="/reports/Philippines_China_move_999.html"><img src="/images/p.jpg" alt=""></a>',
+        b"Philippines, China move",  # the headline as text, "read more" the one link
+    ],
+)
+def test_an_article_no_headline_link_names_is_listed_without_what_its_entry_would_say(headline):
+    """ANATOMY: an article link is any network link of an article's URL shape. An entry whose only
+    links were a picture and "read more" was dropped: the article was never fetched."""
+    old = b'<a href="reports/Philippines_China_move_999.html">Philippines, China move</a>'
+    page = (LISTING % b"").replace(old, headline)
+    listing = parse_listing_page(
+        "https://www.spacewar.com/superpowers.html", page, section_slug="superpowers"
+    )
+    assert [(entry.url, entry.title, entry.dateline, entry.teaser) for entry in listing.entries] == [
+        ("https://www.spacewar.com/reports/Philippines_China_move_999.html", "", None, None)
+    ]
+    assert listing.notes == [
+        "listing: 1 article link(s) without a headline link, listed with no teaser or date"
+    ]

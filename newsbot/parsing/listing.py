@@ -65,20 +65,28 @@ class SectionPage:
                 self.tokens.append(("break", "", None))
 
     def entries(self) -> list[ListingEntry]:
-        """Every network article link, once, with the dateline and teaser that follow it."""
+        """Every network article link, once, with the dateline and teaser that follow its headline
+        link; an article no headline link names (only a picture's, "read more") with neither: what
+        follows its link is the next entry's."""
         registry = load_registry()
         headlines: dict[str, tuple[int, str]] = {}
+        unnamed: dict[str, int] = {}
         for index, (kind, text, url) in enumerate(self.tokens):
-            headline = kind == "link" and text and not self.read_more.match(text)
-            if headline and url and registry.is_article_url(url):
+            if kind != "link" or not url or not registry.is_article_url(url):
+                continue
+            if text and not self.read_more.match(text):
                 headlines.setdefault(canonical_url(url), (index, text))
+            else:
+                unnamed.setdefault(canonical_url(url), index)
         starts = [index for index, _ in headlines.values()] + [len(self.tokens)]
-        entries = []
+        entries = [(index, ListingEntry(url, "")) for url, index in unnamed.items() if url not in headlines]
         for (url, (index, title)), end in zip(headlines.items(), starts[1:], strict=True):
             dateline, teaser = self._dateline_and_teaser(self.tokens[index + 1 : end], url)
             date = dateline.date.isoformat() if dateline and dateline.date else None
-            entries.append(ListingEntry(url, title, dateline.raw if dateline else None, date, teaser))
-        return entries
+            entries.append(
+                (index, ListingEntry(url, title, dateline.raw if dateline else None, date, teaser))
+            )
+        return [entry for _, entry in sorted(entries, key=lambda pair: pair[0])]
 
     def _dateline_and_teaser(
         self, tokens: list[Token], article_url: str
@@ -130,4 +138,8 @@ def parse_listing_page(
     page = ListingPage(url, section.entries(), section.pagination(section_slug), list(decoded.notes))
     if not page.entries:
         page.notes.append("listing: no article links found")
+    if unnamed := sum(not entry.title for entry in page.entries):
+        page.notes.append(
+            f"listing: {unnamed} article link(s) without a headline link, listed with no teaser or date"
+        )
     return page
