@@ -51,3 +51,26 @@ def test_2025_feed_item_descriptions_give_dateline_and_teaser():
 def test_garbage_is_a_clear_error_not_a_crash():
     with pytest.raises(FeedError):
         parse_feed("https://www.spacewar.com/spacewar.xml", b"\x00\x01 not xml at all")
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "<p>Moscow (AFP) Dec 30, 2022</p><p>Russia and China will</p>",
+        "<img src='/images-bg/a-bg.jpg'><br>Moscow (AFP) Dec 30, 2022<br/>Russia and China will",
+        "Moscow (AFP) Dec 30, 2022<br/>Russia and<br>China will",
+    ],
+)
+def test_a_description_in_lines_or_paragraphs_gives_its_dateline_and_a_teaser_of_whole_words(description):
+    """Paragraphs or a picture before the dateline hid it, and glued its words to the teaser's."""
+    feed = (
+        "<rss version='2.0'><channel><item><title>A</title>"
+        "<link>https://www.spacewar.com/reports/A_999.html</link>"
+        f"<description><![CDATA[{description}]]></description></item></channel></rss>"
+    )
+    (entry,) = parse_feed("https://www.spacewar.com/spacewar.xml", feed.encode())
+    assert (entry.dateline, entry.date_published, entry.teaser) == (
+        "Moscow (AFP) Dec 30, 2022",
+        "2022-12-30",
+        "Russia and China will",
+    )

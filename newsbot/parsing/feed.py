@@ -10,8 +10,8 @@ from lxml import etree
 
 from newsbot.parsing.dateline import parse_dateline
 from newsbot.parsing.encoding import decode_html
-from newsbot.parsing.text import clean_text, http_url
-from newsbot.parsing.tree import html_text, parse_html, visible, walk
+from newsbot.parsing.text import http_url
+from newsbot.parsing.tree import html_text, parse_html, text_blocks, visible, walk
 from newsbot.registry import load_registry
 from newsbot.registry.urls import canonical_url
 
@@ -90,22 +90,21 @@ class Feed:
             return raw.decode("utf-8", errors="replace")
 
     def _read_description(self, entry: FeedEntry, description: str) -> None:
-        """Dateline, `<br/>`, thumbnail, then the teaser, cut mid-word by the feed."""
+        """Dateline, `<br/>`, thumbnail, then the teaser, cut mid-word by the feed: its first line
+        of text, and the rest, each line break or block a space."""
         events = list(visible(list(walk(parse_html(f"<div>{description}</div>")))))
         image = next((item for _, kind, item in events if kind == "start" and item.tag == "img"), None)
         entry.thumbnail = http_url(self.url, image.get("src")) if image is not None else None
-        br = next((at for at, kind, item in events if kind == "start" and item.tag == "br"), 0)
-        head = clean_text("".join(item for at, kind, item in events if kind == "text" and at < br))
-        full = clean_text("".join(item for _, kind, item in events if kind == "text"))
-        dateline = parse_dateline(head) if head else None
+        lines = text_blocks(events, split_on_br=True)
+        dateline = parse_dateline(lines[0]) if lines else None
         if dateline is None:
             entry.notes.append("feed: no dateline at the head of the description")
-            entry.teaser = full or None
+            entry.teaser = " ".join(lines) or None
             return
         entry.dateline, entry.dateline_place, entry.agency = dateline.raw, dateline.place, dateline.agency
         entry.date_published = dateline.date.isoformat() if dateline.date else None
         entry.notes.extend(dateline.notes)
-        entry.teaser = clean_text(full.removeprefix(head)) or None
+        entry.teaser = " ".join(lines[1:]) or None
 
 
 def parse_feed(url: str, body: bytes | str) -> list[FeedEntry]:
