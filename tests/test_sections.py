@@ -82,6 +82,14 @@ def test_a_page_without_links_has_no_navigation():
     assert parse_navigation("https://www.spacewar.com/index.html", b"").sections == []
 
 
+def test_a_navigation_link_showing_only_a_picture_is_labelled_by_its_alt_text():
+    """The label was the page's name ("milspace"): a user asking for "Military Space" missed it."""
+    page = b'<a href="/milspace.html"><img src="/images/nav-milspace.gif" alt="Military Space"></a>'
+    assert parse_navigation("https://www.spacewar.com/index.html", page).sections == [
+        _link("Military Space", "milspace")
+    ]
+
+
 # --- Resolution against the registry ---
 
 

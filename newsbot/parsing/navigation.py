@@ -63,7 +63,9 @@ class HomePage:
             target = canonical_url(href)
             if target not in seen:
                 seen.add(target)
+                # A link showing a picture only is named by its alt text, as a screen reader names it.
                 label = clean_text(visible_text(anchor)) or clean_text(anchor.get("title"))
+                label = label or clean_text(" ".join(anchor.xpath(".//img/@alt")))
                 link = NavLink(label=label or page_name(target), url=target)
                 (navigation.not_sections if is_not_section(link) else navigation.sections).append(link)
         return navigation
