@@ -279,3 +279,13 @@ def test_an_article_no_headline_link_names_is_listed_without_what_its_entry_woul
     assert listing.notes == [
         "listing: 1 article link(s) without a headline link, listed with no teaser or date"
     ]
+
+
+def test_a_related_link_showing_only_a_picture_is_kept_under_its_alt_text():
+    item = parse(
+        (
+            b'<a href="https://www.nasa.gov/">NASA</a>',
+            b'<a href="https://www.nasa.gov/"><img src="n.gif" alt="NASA"></a>',
+        )
+    )
+    assert [(link.text, link.url) for link in item.related_links] == RELATED

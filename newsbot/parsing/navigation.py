@@ -13,7 +13,7 @@ from lxml import etree
 
 from newsbot.parsing.encoding import decode_html
 from newsbot.parsing.text import clean_text, http_url
-from newsbot.parsing.tree import base_url, parse_html, visible_text
+from newsbot.parsing.tree import alt_text, base_url, parse_html, visible_text
 from newsbot.registry import load_registry
 from newsbot.registry.model import fold_name as fold
 from newsbot.registry.sections import NavLink, page_name
@@ -63,9 +63,9 @@ class HomePage:
             target = canonical_url(href)
             if target not in seen:
                 seen.add(target)
-                # A link showing a picture only is named by its alt text, as a screen reader names it.
-                label = clean_text(visible_text(anchor)) or clean_text(anchor.get("title"))
-                label = label or clean_text(" ".join(anchor.xpath(".//img/@alt")))
+                label = (
+                    clean_text(visible_text(anchor)) or clean_text(anchor.get("title")) or alt_text(anchor)
+                )
                 link = NavLink(label=label or page_name(target), url=target)
                 (navigation.not_sections if is_not_section(link) else navigation.sections).append(link)
         return navigation

@@ -126,5 +126,10 @@ def base_url(root: etree._Element, url: str) -> str:
     return url
 
 
+def alt_text(element: etree._Element) -> str:
+    """What a link showing pictures only says: their alt text, as a screen reader reads it."""
+    return clean_text(" ".join(element.xpath(".//img/@alt")))
+
+
 def has_class(element: etree._Element, fragment: str) -> bool:
     return fragment.lower() in (element.get("class") or "").lower()

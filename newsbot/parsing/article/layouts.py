@@ -19,7 +19,15 @@ from newsbot.item import Image, RelatedLink
 from newsbot.parsing.article.page import Comment, Element, Marker, Page, Text
 from newsbot.parsing.dateline import Dateline, is_byline, parse_byline, parse_dateline, split_glued_dateline
 from newsbot.parsing.text import clean_text, collapse_spaces, http_url
-from newsbot.parsing.tree import BLOCK_TAGS, NOISE_TAGS, has_class, html_text, text_blocks, visible_text
+from newsbot.parsing.tree import (
+    BLOCK_TAGS,
+    NOISE_TAGS,
+    alt_text,
+    has_class,
+    html_text,
+    text_blocks,
+    visible_text,
+)
 from newsbot.registry import load_registry
 from newsbot.registry.urls import canonical_url
 
@@ -411,7 +419,7 @@ class Layout2022:
         links, page = [], self.page
         for anchor in self.related_anchors():
             # An anchor in raw text (a selector can find one in a script) is not part of the page.
-            text = clean_text(page.text_of(anchor)) if anchor in page.start else ""
+            text = clean_text(page.text_of(anchor)) or alt_text(anchor) if anchor in page.start else ""
             url = http_url(base_url, anchor.get("href"))
             if text and url and text.lower() != "related links":
                 links.append(RelatedLink(text=text, url=canonical_url(url)))
