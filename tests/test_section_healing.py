@@ -17,8 +17,8 @@ MOVED = "https://www.spacewar.com/geopolitics.html"
 def _first_pages(crawler, links):
     """The first section pages a run asks for when the navigation names `links` (None: unread)."""
     spider = crawler.spider
-    spider.navigation = Navigation(url=HOME, sections=links) if links is not None else None
-    return {r.cb_kwargs["slug"]: r for r in spider._walk(resolve_sections(spider.site, links))}
+    nav = Navigation(url=HOME, sections=links) if links is not None else None
+    return {r.cb_kwargs["slug"]: r for r in spider._walk(resolve_sections(spider.site, links), nav)}
 
 
 async def _answer(crawler, request, status=200, body=None):

@@ -48,13 +48,13 @@ class SectionHealingMiddleware:
         if not lists_articles:  # a navigation link the registry does not declare
             self.crawler.stats.inc_value(keys.STATS_SECTIONS_EMPTY)
             # By design (a photo gallery in the navigation, say): counted, nothing to act on.
-            label = response.request.cb_kwargs["label"]  # type: ignore[union-attr]
+            label = response.cb_kwargs["label"]
             logger.info("Navigation link %s (%s) lists no article; not a section", label, response.url)
         yield from outputs
 
     def _healed_walk(self, response: Response, reason: str) -> Iterator[Request]:
         spider: Any = self.crawler.spider
-        slug, label = (response.request.cb_kwargs[name] for name in ("slug", "label"))  # type: ignore[union-attr]
+        slug, label = response.cb_kwargs["slug"], response.cb_kwargs["label"]
         why = "answered 404/410" if reason == GONE else "lists no article link"
         if (link := response.meta.get(keys.HEAL_URL_META_KEY)) is None:
             spider.section_gone(

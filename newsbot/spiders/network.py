@@ -51,7 +51,6 @@ class NetworkSpider(scrapy.Spider):
         self.arguments.check_site(self.site)
         # Scrapy's OffsiteMiddleware keeps every request on the network (a host's subdomains too).
         self.allowed_domains = [site.host for site in registry.sites]
-        self.navigation: Navigation | None = None
 
     @classmethod
     def handles_request(cls, request: scrapy.Request) -> bool:
@@ -128,9 +127,8 @@ class NetworkSpider(scrapy.Spider):
 
     def parse_home(self, response: Response) -> Iterator[scrapy.Request]:
         self.crawler.stats.inc_value(keys.STATS_HOME_PAGES)
-        self.navigation = parse_navigation(response.url, response.body, content_type=_content_type(response))
-        nav = self.navigation
-        yield from self._walk(resolve_sections(self.site, nav.sections, not_sections=nav.not_sections))
+        nav = parse_navigation(response.url, response.body, content_type=_content_type(response))
+        yield from self._walk(resolve_sections(self.site, nav.sections, not_sections=nav.not_sections), nav)
 
     def parse_section(
         self, response: Response, slug: str, label: str, page: int, name: str | None = None
@@ -250,7 +248,7 @@ class NetworkSpider(scrapy.Spider):
                 self.site.home_url,
                 failure.value,
             )
-            yield from self._walk(resolve_sections(self.site, None))
+            yield from self._walk(resolve_sections(self.site, None), None)
         elif kind in (RequestKind.SECTION_PAGE.value, RequestKind.FEED.value):
             self.logger.error("%s %s could not be had (%s): %s", kind, request.url, reason, failure.value)
             if kind == RequestKind.FEED.value:
@@ -271,7 +269,7 @@ class NetworkSpider(scrapy.Spider):
         self.crawler.signals.send_catch_log(section_page_failed, slug=key, reason=reason)
         self.logger.error("Section %s: %s", key, why)
 
-    def _walk(self, resolution: SectionResolution) -> Iterator[scrapy.Request]:
+    def _walk(self, resolution: SectionResolution, nav: Navigation | None) -> Iterator[scrapy.Request]:
         self._report(resolution)
         requested = self.arguments.sections
         if requested is not None:
@@ -314,7 +312,7 @@ class NetworkSpider(scrapy.Spider):
             if resolved.declared and not resolved.in_navigation:
                 meta[keys.HEAL_META_KEY] = "declared"
                 meta["handle_httpstatus_list"] = GONE_STATUSES
-                near = find_by_label(self.navigation.sections, resolved.label) if self.navigation else None
+                near = find_by_label(nav.sections, resolved.label) if nav else None
                 if near is not None and near.url != resolved.url:
                     meta[keys.HEAL_URL_META_KEY] = near.url
             elif not resolved.declared:
