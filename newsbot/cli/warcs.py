@@ -50,7 +50,9 @@ def backfill(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, command: str) -> int:
     if args.out and not args.out.name.endswith(DELIVERY_SUFFIX):  # delivered where no consumer looks
-        raise CommandError(f"--out {args.out} must end in .jsonl (consumers take *.jsonl)")
+        raise CommandError(
+            f"--out {args.out} must end in {DELIVERY_SUFFIX} (consumers take *{DELIVERY_SUFFIX})"
+        )
     counts: Counter[str] = Counter()
     captures: list[tuple[str, dict[str, Any] | None]] = []
     status = 0
