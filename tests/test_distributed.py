@@ -898,7 +898,7 @@ def test_a_worker_stopped_in_its_join_holds_the_others_up_only_to_a_bound_said_a
     async def joined() -> tuple[float, str | None]:
         crawlers = [make_crawler(tmp_path / name, settings=bounded) for name in "ab"]
         stopped, waiter = (ClusterScheduler.from_crawler(crawler) for crawler in crawlers)
-        stopped._alive = lambda connections: (stalled.set(), resumed.wait(30), set())[2]
+        stopped.store.redis.client_list = lambda: (stalled.set(), resumed.wait(30), [])[2]
         thread = threading.Thread(target=stopped.open, args=(crawlers[0].spider,))
         thread.start()
         assert stalled.wait(10)

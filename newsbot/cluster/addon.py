@@ -12,24 +12,23 @@ import redis
 from scrapy import Request, Spider, signals
 from scrapy.core.scheduler import BaseScheduler
 from scrapy.crawler import Crawler
-from scrapy.exceptions import CloseSpider, DontCloseSpider
+from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.misc import load_object
 from scrapy.utils.request import request_from_dict
 from scrapy_redis.scheduler import Scheduler  # type: ignore[import-untyped]
 
 from newsbot import keys
 from newsbot.clock import utc_now_iso
-from newsbot.extensions.store import seen_store
+from newsbot.extensions.store import refuse_to_open, seen_store
 from newsbot.signals import run_judged
 from newsbot.store.redis import MARKER, RETRIES_SETTING, TIMEOUT_SETTING, TOPS, WALKS, RedisSeenStore
 
 logger = logging.getLogger(__name__)
-# KEYS: duplicate filter, queue, run, the workers' last answers. ARGV: worker, a token of this call, how
-# many to take, then fingerprint ('' for none), score and entry of each request held since the last call.
-# A page's requests are queued (scrapy-redis's seen-check and push) and the next ones taken in one call,
-# with the places (from 1) of those the filter dropped; a worker that takes any is running. A call sent
-# again (redis-py's Retry, after a connection was cut once Redis ran it) gets the answer it lost, not a
-# second pop.
+# Queues a page's requests (scrapy-redis's seen-check and push), takes the next ones and says which (from 1)
+# the filter dropped, in one call; a worker that takes any is running. Sent again (Retry, a connection cut
+# after Redis ran it), it gives the answer lost, not a second pop. KEYS: duplicate filter, queue, run, last
+# answers. ARGV: worker, a token of this call, how many to take, then fingerprint ('' for none), score and
+# entry of each request held.
 _FRONTIER = """
 local last = redis.call('HGET', KEYS[4], ARGV[1])
 if last and cjson.decode(last)[1] == ARGV[2] then return cjson.decode(last)[2] end
@@ -46,11 +45,10 @@ if #taken > 0 then redis.call('HSET', KEYS[3], ARGV[1], 'running') end
 redis.call('HSET', KEYS[4], ARGV[1], cjson.encode({ARGV[2], {dropped, taken}}))
 return {dropped, taken}
 """
-# KEYS: run, queue, the run's walks (-> how many workers left it incomplete), the store's walks, the
-# store's marker, the store's first pages of the walks under way. ARGV: worker, its verdict, time, the
-# marker it joined under, then each walk it began and 1 if it left it incomplete (a failed page, a
-# bound), else 0. A marker gone or changed is a Redis that lost its data during the run: a run on it
-# is not ok. Sent again (Retry), it does not count twice.
+# KEYS: run, queue, the run's walks (-> how many workers left it incomplete), the store's walks, marker
+# and first pages of the walks under way. ARGV: worker, its verdict, time, the marker it joined under, then
+# each walk it began and 1 if it left it incomplete (a failed page, a bound), else 0. A marker gone or
+# changed is a Redis that lost its data during the run: the run on it is not ok. Sent again, counts once.
 _FINISH = """
 if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return -1 end
 local verdict = redis.call('GET', KEYS[5]) == ARGV[4] and ARGV[2] or 'lost data'
@@ -78,21 +76,18 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         super().__init__(
             store.redis,
             persist=True,  # the queue is the run's, never emptied by one worker's close
+            queue_key=f"{name}:requests",
             dupefilter_key=f"{name}:dupefilter",  # its fingerprints: Scrapy's, in the frontier script
             serializer=importlib.import_module(crawler.settings["SCHEDULER_SERIALIZER"]),
         )
         self.crawler, self.store, self.stats = crawler, store, crawler.stats
-        self.queue_key, self.run, self.walks = f"{name}:requests", f"{name}:run", f"{name}:walks"
-        self.answers = f"{name}:answers"
-        self.claims = f"{name}:claims"  # the URLs pages' og:url took this run
-        self.arguments = f"{name}:arguments"  # the spider arguments of the run's workers
+        self.run, self.walks, self.answers = f"{name}:run", f"{name}:walks", f"{name}:answers"
+        self.claims, self.arguments = f"{name}:claims", f"{name}:arguments"  # take(); _join()
         self.worker: str = crawler.settings[keys.CLUSTER_WORKER_SETTING]
         self.marker: bytes | str | None = None  # the store's, as the worker joined its run
-        # Each request enqueued since the last call, with its fingerprint, score and queue entry.
-        self.held: list[tuple[Request, str, int, str]] = []
+        self.held: list[tuple[Request, tuple[str, int, str]]] = []  # since the last call, with its ARGV
         self.taken: list[str] = []
-        # Taken at once, as many as can be downloaded at once: what a killed worker held is found again
-        # by the walks it left incomplete.
+        # As many taken at once as are downloaded at once: the fewest a killed worker leaves to the next run.
         settings = crawler.settings
         self.taken_at_once = min(
             settings.getint("CONCURRENT_REQUESTS"), settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
@@ -130,32 +125,28 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
                 raise redis.RedisError(f"the run's join lock was held over {bound:g} s")
         try:
             if client.set(MARKER, uuid.uuid4().hex, nx=True):  # the writers mark the deliveries again
-                logger.warning(
-                    "The store was empty (a new Redis, or lost data): the deliveries are marked again"
-                )
-            run, alive = client.hgetall(self.run), self._alive(client.client_list())
+                logger.warning("The store was empty (a new Redis, or lost data): deliveries are marked again")
+            # Workers connected to Redis (a killed one's connection is closed); this new one is not in `run`.
+            run, alive = client.hgetall(self.run), {link["name"] for link in client.client_list()}
             arguments, theirs = repr(getattr(self.spider, "arguments", None)), client.get(self.arguments)
             if not alive.intersection(run):
-                # No worker of the last run is alive: it finished, or died. What a dead one held is found
-                # again by the walks it left incomplete: the new run starts with an empty frontier.
+                # No worker of the last run is alive (it finished, or died): a new run, on an empty frontier.
                 client.delete(
                     self.queue_key, self.dupefilter_key, self.claims, self.run, self.walks, self.answers
                 )
                 client.set(self.arguments, arguments)
             elif theirs != arguments:
                 # Bounded otherwise, it would cut short the others' walks whose pages it takes.
-                message = f"the run in Redis crawls with {theirs!s}, this worker with {arguments}"
-                logger.error("%s: start it with the same arguments, or once that run ended", message)
-                self.stats.set_value(keys.STATS_STORE_ERROR, message)
-                # Not from here: Scrapy closes a spider its scheduler refused to open with a traceback.
-                self.crawler.signals.connect(self.refuse, signal=signals.spider_opened)
+                clash = f"the run in Redis crawls with {theirs!s}, this worker with {arguments}"
+                refuse_to_open(
+                    self.crawler, f"{clash}: start it with the same arguments, or once that run ended"
+                )
                 return
             elif "running" not in {run[worker] for worker in alive.intersection(run)} or any(
                 state != "ok" for worker, state in run.items() if worker not in alive
             ):
-                # None of its live workers is at work (the run is ending, or an idle one was stopped): its
-                # duplicate filter would filter every page of this one. Or a worker of it ended with
-                # requests in hand. Either way this one walks every section again.
+                # Its live workers all idle (it is ending, or one was stopped): its filter would drop every
+                # page of this one. Or one ended with requests in hand. Either way, walk every section again.
                 client.delete(self.dupefilter_key, self.claims)
             client.hset(self.run, self.worker, "running")
             self.marker = client.get(MARKER)  # joined
@@ -163,13 +154,6 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
             if not lock.owned():  # it expired: another worker may have joined meanwhile
                 self.store.trouble = f"Joining the run took over {bound:g} s (was this worker stopped?)"
             lock.release()
-
-    def refuse(self, spider: Spider) -> None:
-        raise CloseSpider(keys.FINISH_STORE_UNUSABLE)
-
-    def _alive(self, connections: list[dict[str, str]]) -> set[str]:
-        """The other workers connected to Redis: a killed process's connections are closed."""
-        return {connection["name"] for connection in connections} - {self.worker}
 
     def has_pending_requests(self) -> bool:
         return bool(self.held or self.taken or self.store.call(lambda client: client.zcard(self.queue_key)))
@@ -190,21 +174,18 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         unfiltered = request.dont_filter or request.meta.get("redirect_urls")
         fingerprint = "" if unfiltered else self.crawler.request_fingerprinter.fingerprint(request).hex()
         entry = self.serializer.dumps(request.to_dict(spider=self.spider))
-        self.held.append((request, fingerprint, -request.priority, entry))
+        self.held.append((request, (fingerprint, -request.priority, entry)))
         return True
 
     def next_request(self) -> Request | None:
-        # A drained queue is asked again once the pages in this worker's hands, which may yield
-        # requests, are done with.
+        # A drained queue is asked again once this worker's pages in hand (they may yield requests) are done.
         engine: Any = self.crawler.engine
         if self.held or not (
             self.taken or (self.drained and (engine.downloader.active or not engine.scraper.slot.is_idle()))
         ):
             wanted = self.taken_at_once - len(self.taken)
             held, self.held = self.held, []
-            args: list[str | int] = [self.worker, uuid.uuid4().hex, wanted]
-            for _, fingerprint, score, entry in held:
-                args += [fingerprint, score, entry]
+            args = [self.worker, uuid.uuid4().hex, wanted, *(arg for _, queued in held for arg in queued)]
             names = [self.dupefilter_key, self.queue_key, self.run, self.answers]
             answer = self.store.call(lambda client: client.eval(_FRONTIER, 4, *names, *args))
             dropped, taken = answer or ([], [])
@@ -232,14 +213,10 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         pipe: Any = self.store.redis.pipeline(transaction=False)
         pipe.hset(self.run, self.worker, "idle").hgetall(self.run).client_list()
         _, run, connections = self.store.call(lambda _: pipe.execute()) or (0, {}, [])
-        if waiting_for := sorted(
-            self._alive(connections).intersection(w for w, s in run.items() if s == "running")
-        ):
+        running = {worker for worker, state in run.items() if state == "running"}  # not this one: idle
+        if waiting_for := sorted(running.intersection(link["name"] for link in connections)):
             if waiting_for != self.waiting_for:  # a worker left alone says why it does not finish
-                logger.info(
-                    "Frontier empty; waiting for worker(s) still running: %s",
-                    ", ".join(waiting_for),
-                )
+                logger.info("Frontier empty; waiting for worker(s) still running: %s", ", ".join(waiting_for))
             self.waiting_for = waiting_for
             raise DontCloseSpider
 
@@ -256,11 +233,8 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
         if (reason, refused) != ("finished", 0):
             outcome = f"{outcome}: {reason}, {refused} refused"
         args = [self.worker, outcome, utc_now_iso(), self.marker, *walks]
-        # After the marks this worker made: one that failed stopped it, and its run is not ok.
-        finish = self.store.marking.submit(
-            self.store.call, lambda client: client.eval(_FINISH, 6, *names, *args)
-        )
-        if finish.result() == "lost data":  # its frontier and marks went with it: the run is not ok
+        self.store.settle()  # after the marks this worker made: one that failed stopped it, its run not ok
+        if self.store.call(lambda client: client.eval(_FINISH, 6, *names, *args)) == "lost data":
             self.store.trouble = f"Redis at {self.store.url} lost its data during the run"
         if self.store.trouble is not None:  # its verdict not recorded, or lost: exit 1 (no walk completed)
             self.stats.set_value(keys.STATS_OUTCOME, "failed")

@@ -40,12 +40,8 @@ class StoreExtension:
         try:
             store = _store_class(crawler.settings["NEWSBOT_STORE_CLASS"]).from_crawler(crawler)
         except StoreError as error:
-            logger.error("newsbot cannot use its store: %s", error)
-            assert crawler.stats is not None
-            crawler.stats.set_value(STATS_STORE_ERROR, str(error))
-            refused = cls(crawler, None)
-            crawler.signals.connect(refused.refuse_to_start, signal=signals.spider_opened)
-            return refused
+            refuse_to_open(crawler, str(error))
+            return cls(crawler, None)
         if store is None:
             raise NotConfigured
         extension = cls(crawler, store)
@@ -94,9 +90,6 @@ class StoreExtension:
             os.close(self.lock_fd)  # once marked: the next run skips what this one exported
             self.lock_fd = None
 
-    def refuse_to_start(self, spider: Any) -> None:
-        raise CloseSpider(FINISH_STORE_UNUSABLE)
-
     def stop_on_failure(self, error: StoreError) -> None:
         """Ends the run (store_busy, exit 1) the first time a write fails: stopping keeps later marks
         from moving past the one that failed."""
@@ -109,6 +102,19 @@ class StoreExtension:
         engine = self.crawler.engine
         if engine is not None and engine.spider is not None:
             deferred_from_coro(engine.close_spider_async(reason=FINISH_STORE_BUSY))
+
+
+def refuse_to_open(crawler: Crawler, why: str) -> None:
+    """Ends the run as it opens (store_unusable, exit 2), before any request. From spider_opened: Scrapy
+    closes a spider whose component refused to be built or opened with a traceback."""
+    logger.error("newsbot cannot use its store: %s", why)
+    assert crawler.stats is not None
+    crawler.stats.set_value(STATS_STORE_ERROR, why)
+    crawler.signals.connect(_refuse_to_start, signal=signals.spider_opened)
+
+
+def _refuse_to_start(spider: Any) -> None:
+    raise CloseSpider(FINISH_STORE_UNUSABLE)
 
 
 def _store_class(path: str) -> Any:
