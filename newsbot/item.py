@@ -23,9 +23,9 @@ UtcTime = Annotated[
 ]
 
 SCHEMA_RESOURCE = "schema/article.schema.json"
-# Raised when a field is added, renamed, removed or changes type (2 added `source`); every line carries
-# it, so a reader of many runs' files knows which shape each line has.
-SCHEMA_VERSION: Literal[2] = 2
+# Raised when a field is added, renamed, removed or changes type (2 added `source`, 3 `parsed_at`);
+# every line carries it, so a reader of many runs' files knows which shape each line has.
+SCHEMA_VERSION: Literal[3] = 3
 # Every field is always written, defaults included, so the schema requires every field, and nothing
 # else may appear: a renamed or stray field must fail validation, not slip into the dataset.
 CLOSED = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
@@ -51,7 +51,7 @@ class ArticleItem:
 
     __pydantic_config__ = CLOSED
 
-    schema_version: Literal[2] = SCHEMA_VERSION  # first in every line
+    schema_version: Literal[3] = SCHEMA_VERSION  # first in every line
     url: NetworkUrl
     site: Annotated[str, Field(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")]
     title: NonEmptyText
@@ -71,6 +71,9 @@ class ArticleItem:
     language: Annotated[str, Field(pattern=r"^en$")] = "en"
     content_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] = ""
     scraped_at: UtcTime = ""
+    # A rebuild's item has its page's capture time as `scraped_at`, as the crawl's had: this says which
+    # of the two is the later parse, where the deliveries' file times (lost in a copy) cannot.
+    parsed_at: UtcTime | None = None
     notes: list[str] = field(default_factory=list)
     # Where an item came from when not from a crawl: `import: <WARC file name>, <capture time>`.
     source: str | None = None

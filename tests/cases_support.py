@@ -3,7 +3,7 @@
 `tests/cases/<layout>/<name>/` holds `page.html` (the page's bytes as served), `meta.json` (the URL
 it was fetched from, optional Content-Type and listing context, and why the case exists) and
 `expected.json` (the item the parser must produce, `null` for a page that is not an article).
-`scraped_at` is not compared: it is the time of the fetch.
+`scraped_at` and `parsed_at` are not compared: they are the times of the fetch and of the parse.
 
 `<layout>` names the layout version the case is about; CASE_LAYOUTS says which versions the parser is
 given for the cases of that folder: the shipped ones for `2022`, and for `2027` the shipped ones
@@ -26,7 +26,7 @@ from newsbot.parsing.article.layouts import LAYOUTS, Layout2022
 from newsbot.parsing.article.page import Comment
 from tests.conftest import CASES
 
-VOLATILE_FIELDS = ("scraped_at",)
+VOLATILE_FIELDS = ("scraped_at", "parsed_at")
 FIXED_TIME = "2030-01-01T00:00:00Z"  # after every fixture's date: no page is dated after its fetch
 
 

@@ -228,8 +228,9 @@ def test_without_an_atomic_exchange_the_old_dataset_is_renamed_aside(
 
 
 def test_lines_of_an_older_schema_version_load_beside_newer_ones(tmp_path, demo_lines, capsys, monkeypatch):
-    """Version 1 lines without `source` and version 2 lines with it: one table, `source` null in the
-    rows of version 1. Until the item has `source`, the schema is made version 2 here as it will be."""
+    """Lines of an older version, without the fields added since (`source`, `parsed_at`), and lines of
+    this one: one table, those fields null in the old rows. (A schema without `source` is made the
+    version it will be.)"""
     schema, version = shipped_schema(), SCHEMA_VERSION
     if "source" not in schema["properties"]:
         schema, version = copy.deepcopy(schema), SCHEMA_VERSION + 1
@@ -239,7 +240,11 @@ def test_lines_of_an_older_schema_version_load_beside_newer_ones(tmp_path, demo_
         monkeypatch.setattr(dataset, "shipped_schema", lambda: schema)
         monkeypatch.setattr(dataset, "SCHEMA_VERSION", version)
     old = [
-        {key: value for key, value in {**line, "schema_version": version - 1}.items() if key != "source"}
+        {
+            key: value
+            for key, value in {**line, "schema_version": version - 1}.items()
+            if key not in ("source", "parsed_at")
+        }
         for line in demo_lines[:4]
     ]
     new = [
@@ -253,9 +258,10 @@ def test_lines_of_an_older_schema_version_load_beside_newer_ones(tmp_path, demo_
     assert table.schema.field("source").type == pa.string()
     assert table.schema.metadata[b"newsbot.schema_version"] == str(version).encode()
     rows = {row["url"]: row for row in table.to_pylist()}
-    assert {(rows[line["url"]]["schema_version"], rows[line["url"]]["source"]) for line in old} == {
-        (version - 1, None)
-    }
+    assert {
+        (rows[line["url"]]["schema_version"], rows[line["url"]]["source"], rows[line["url"]]["parsed_at"])
+        for line in old
+    } == {(version - 1, None, None)}
     assert {(rows[line["url"]]["schema_version"], rows[line["url"]]["source"]) for line in new} == {
         (version, "https://web.archive.org/")
     }
@@ -293,22 +299,34 @@ def test_during_reruns_out_is_always_a_whole_dataset_never_missing(tmp_path, dem
     assert read(out).num_rows == len(demo_lines)  # the last rerun's, whole
 
 
-def test_a_tie_of_scraped_at_goes_to_the_delivery_written_last_not_the_name_sorted_last(
+def test_a_tie_of_scraped_at_goes_to_the_later_parse_however_the_deliveries_were_copied(
     tmp_path, demo_lines, capsys
 ):
     """`newsbot rebuild` writes today's parse of a page with its capture time: the same `scraped_at`
-    as the crawl's item, in `rebuild-...jsonl`, which sorts before `spacewar-...jsonl`. The dataset
-    takes the rebuilt row, the one delivered last, whatever the names."""
-    line = demo_lines[0]
-    crawl = write_delivery(tmp_path / "in" / "spacewar-2026-01-01T000000.jsonl", [line])
-    fixed = {**line, "title": "Fixed"}
-    rebuild = write_delivery(tmp_path / "in" / "rebuild-2026-02-01T000000.jsonl", [fixed])
-    for first, then, title in ((crawl, rebuild, "Fixed"), (rebuild, crawl, line["title"])):
-        os.utime(first, (1_000_000, 1_000_000))
-        os.utime(then, (2_000_000, 2_000_000))
-        status, printed, _ = compact(capsys, tmp_path / "out", tmp_path / "in")
-        assert status == 0 and "1 rows written, 1 duplicates folded" in printed
-        assert read(tmp_path / "out").column("title").to_pylist() == [title]
+    as the crawl's item. The dataset takes the later parse (`parsed_at`), though a copy of the
+    deliveries (`cp`, an upload) wrote `spacewar-...jsonl` after `rebuild-...jsonl`; lines without
+    `parsed_at` (before schema version 3) go to the delivery written last, whatever the names."""
+    line = {**demo_lines[0], "parsed_at": demo_lines[0]["scraped_at"]}
+    fixed = {**line, "title": "Fixed", "parsed_at": "2999-01-01T00:00:00Z"}
+    unversioned = [
+        {**{key: value for key, value in item.items() if key != "parsed_at"}, "schema_version": 2}
+        for item in (line, fixed)
+    ]
+    for crawled, rebuilt, title_when_crawl_written_last in (
+        (line, fixed, "Fixed"),
+        (*unversioned, line["title"]),
+    ):
+        crawl = write_delivery(tmp_path / "in" / "spacewar-2026-01-01T000000.jsonl", [crawled])
+        rebuild = write_delivery(tmp_path / "in" / "rebuild-2026-02-01T000000.jsonl", [rebuilt])
+        for first, then, title in (
+            (crawl, rebuild, "Fixed"),
+            (rebuild, crawl, title_when_crawl_written_last),
+        ):
+            os.utime(first, (1_000_000, 1_000_000))
+            os.utime(then, (2_000_000, 2_000_000))
+            status, printed, _ = compact(capsys, tmp_path / "out", tmp_path / "in")
+            assert status == 0 and "1 rows written, 1 duplicates folded" in printed
+            assert read(tmp_path / "out").column("title").to_pylist() == [title]
 
 
 def test_syndicated_copies_delivered_apart_are_one_row_the_first_fetched(tmp_path, demo_lines, capsys):

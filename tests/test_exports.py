@@ -110,7 +110,7 @@ def test_csv_export_round_trips_with_json_list_fields(tmp_path):
     for row in rows:
         for name in LIST_FIELDS:
             assert isinstance(json.loads(row[name]), list), (name, row[name])
-        assert row["schema_version"] == "2"
+        assert row["schema_version"] == "3"
     images = [image for row in rows for image in json.loads(row["images"])]
     assert images and all(set(image) == {"url", "caption"} for image in images)
     paragraphs = json.loads(rows[0]["paragraphs"])

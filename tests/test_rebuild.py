@@ -81,7 +81,12 @@ def test_a_rebuild_of_a_demo_crawls_archive_gives_the_demos_items(demo, tmp_path
     assert len(crawled) == len(singles) + len(groups)
     assert rebuilt.keys() == crawled.keys()
     for url, item in rebuilt.items():
-        assert {**item, "scraped_at": None} == {**crawled[url], "scraped_at": None}
+        assert {**item, "scraped_at": None, "parsed_at": None} == {
+            **crawled[url],
+            "scraped_at": None,
+            "parsed_at": None,
+        }
+        assert item["parsed_at"] >= crawled[url]["parsed_at"]  # the later parse of one fetch
     captured = _capture_times(archives)  # scraped_at: when the page came
     assert all(item["scraped_at"] == captured[url] for url, item in rebuilt.items())
     assert "no field changed" in report

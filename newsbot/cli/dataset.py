@@ -105,8 +105,8 @@ def _delivery_files(inputs: list[Path]) -> list[Path]:
             raise CommandError(f"{path} {what}")
     if not files:
         raise CommandError(f"no deliveries (*.jsonl) in {', '.join(map(str, inputs))}")
-    # In the order they were written: of two versions fetched in one second (an item and its rebuild,
-    # which keeps the capture time), the one delivered last is kept, whatever the files' names.
+    # In the order they were written: of two versions of one fetch and parse time (lines before
+    # `parsed_at`, a rebuild in the crawl's second), the one delivered last is kept, whatever the names.
     return sorted(files, key=lambda path: (path.stat().st_mtime_ns, path))
 
 
@@ -133,7 +133,7 @@ def _read(files: list[Path]) -> tuple[dict[str, dict[str, Any]], dict[str, int]]
                 url, kept = row["url"], rows.get(row["url"])
                 counts["duplicates"] += kept is not None
                 fetched_first[url] = min(fetched_first.get(url, row["scraped_at"]), row["scraped_at"])
-                if kept is None or row["scraped_at"] >= kept["scraped_at"]:
+                if kept is None or _version(row) >= _version(kept):
                     rows[url] = row
     # One story is one row (ANATOMY.md): a syndicated copy, same body under another URL, folds to the
     # URL fetched first, as the crawl's dedupe keeps it (a page without text: by its headline's hash).
@@ -144,6 +144,11 @@ def _read(files: list[Path]) -> tuple[dict[str, dict[str, Any]], dict[str, int]]
             counts["duplicates"] += 1
             del rows[row["url"]]
     return rows, counts
+
+
+def _version(row: dict[str, Any]) -> tuple[datetime.datetime, datetime.datetime]:
+    """The later fetch, then the later parse of one fetch (a line before `parsed_at`: at its fetch)."""
+    return row["scraped_at"], row["parsed_at"] or row["scraped_at"]
 
 
 def _row(line: bytes, validator: Any, nullable: list[str], parsers: dict[str, Any]) -> dict[str, Any]:

@@ -214,7 +214,7 @@ def change_report(
     for url, item in items.items():
         old = previous.get(url, {})
         for name, value in item.items():
-            if old and name != "scraped_at" and old.get(name) != value:
+            if old and name not in ("scraped_at", "parsed_at") and old.get(name) != value:
                 changed.setdefault(name, []).append(f"{url}: {_short(old.get(name), value)}")
     new = [url for url in items if url not in previous]
     gone = [url for url in sorted(read & previous.keys()) if url not in items]

@@ -136,6 +136,7 @@ def parse_article(
         # A page without text (a video) has no body to tell its story from another's: its headline does.
         content_hash=content_hash(text or title),
         scraped_at=scraped_at or utc_now_iso(),
+        parsed_at=utc_now_iso(),
         notes=list(dict.fromkeys([*notes, *reading.notes])),
     )
 
