@@ -71,7 +71,11 @@ def _run(args: argparse.Namespace, command: str) -> int:
         # A rebuild makes no store where there is none; where there is one, it marks what it delivers.
         store = SqliteSeenStore(path) if path is not None and (importing or path.exists()) else None
         with contextlib.closing(store) if store else contextlib.nullcontext():
-            kept = _kept([item for _, item in captures if item], store, importing, counts, command)
+            # Without the store, the URL delivered before owns the body its copies share, as in the crawl.
+            items = sorted(
+                (item for _, item in captures if item), key=lambda item: item["url"] not in previous
+            )
+            kept = _kept(items, store, importing, counts, command)
             now = datetime.datetime.now(datetime.UTC)
             out = args.out or output_folder() / f"{command}-{now:%Y-%m-%dT%H%M%S}.jsonl"
             if kept:
