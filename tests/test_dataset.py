@@ -265,13 +265,14 @@ def test_lines_of_an_older_schema_version_load_beside_newer_ones(tmp_path, demo_
     assert {(rows[line["url"]]["schema_version"], rows[line["url"]]["source"]) for line in new} == {
         (version, "https://web.archive.org/")
     }
-    # A line of a version newer than this newsbot's is not read as if it were one it knows.
-    status, printed, _ = compact(
-        capsys,
-        tmp_path / "out",
-        write_delivery(tmp_path / "newer.jsonl", [{**new[0], "schema_version": version + 1}]),
-    )
-    assert "0 rows written, 0 duplicates folded, 1 skipped" in printed
+    # A line of a version newer than this newsbot's is not read as if it were one it knows, nor left
+    # out with exit 0 (every article a newer crawler writes): the dataset stays as it was until an upgrade.
+    newer = write_delivery(tmp_path / "newer.jsonl", [{**new[0], "schema_version": version + 1}])
+    status, printed, error = compact(capsys, tmp_path / "out", tmp_path / "mixed.jsonl", newer)
+    assert status == 1 and printed == ""
+    assert f"{newer}:1: schema_version {version + 1} is newer than this newsbot's {version}" in error
+    assert "upgrade newsbot" in error
+    assert read(tmp_path / "out").num_rows == 8
 
 
 def test_during_reruns_out_is_always_a_whole_dataset_never_missing(tmp_path, demo_lines, capsys):
@@ -385,13 +386,13 @@ def test_a_line_with_a_lone_surrogate_escape_is_skipped_and_the_rest_is_built(
 
 
 def test_a_dataset_of_no_rows_still_has_every_column_for_the_loaders(tmp_path, demo_lines, capsys):
-    """Every line skipped (a newer newsbot's lines, say): the dataset held no file at all, so pyarrow
+    """Every line skipped (none an article record): the dataset held no file at all, so pyarrow
     and pandas loaded a table of no columns and duckdb's read_parquet failed ("No files found")."""
     import duckdb
 
-    newer = {**demo_lines[0], "schema_version": SCHEMA_VERSION + 1}
+    untitled = {**demo_lines[0], "title": ""}
     status, printed, _ = compact(
-        capsys, out := tmp_path / "out", write_delivery(tmp_path / "in.jsonl", [newer])
+        capsys, out := tmp_path / "out", write_delivery(tmp_path / "in.jsonl", [untitled])
     )
     assert status == 0 and "0 rows written, 0 duplicates folded, 1 skipped" in printed
     assert read(out).schema == dataset.arrow_schema() and read(out).num_rows == 0

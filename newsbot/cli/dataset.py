@@ -44,6 +44,10 @@ NO_TEXT = content_hash("")  # of an empty body
 NO_YEAR = "__HIVE_DEFAULT_PARTITION__"  # the hive name of a null partition value, which readers know
 
 
+class NewerLine(Exception):
+    """A line of a newer newsbot: not skipped, which would leave out every article it writes."""
+
+
 def run(args: argparse.Namespace) -> int:
     """Compact every finished delivery into one Parquet dataset at OUT, one row per article URL (its latest
     version), typed from the item schema, in site=/year= folders, swapped in whole."""
@@ -64,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
             }
             (building / MARKER).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
             _swap_in(building, out)
-    except OSError as error:  # an unreadable delivery, a full disk: the old dataset stays as it was
+    except (OSError, NewerLine) as error:  # an unreadable delivery, a full disk: the old dataset stays
         print(f"newsbot dataset: {error}", file=sys.stderr)
         return 1
     print(
@@ -126,6 +130,8 @@ def _read(files: list[Path]) -> tuple[dict[str, dict[str, Any]], dict[str, int]]
                 counts["lines"] += 1
                 try:
                     row = _row(line, validator, nullable, parsers)
+                except NewerLine as error:
+                    raise NewerLine(f"{path}:{number}: {error}; upgrade newsbot to read it") from None
                 except ValueError as error:
                     counts["skipped"] += 1
                     logger.warning("%s:%d: skipped, not an article record: %s", path, number, error)
@@ -158,6 +164,8 @@ def _row(line: bytes, validator: Any, nullable: list[str], parsers: dict[str, An
     # Valid JSON and a string to the schema, but a lone surrogate ("\\ud800") no Parquet string holds.
     json.dumps(record, ensure_ascii=False).encode("utf-8")  # UnicodeEncodeError: a ValueError
     version = record.get("schema_version")
+    if type(version) is int and version > SCHEMA_VERSION:
+        raise NewerLine(f"schema_version {version} is newer than this newsbot's {SCHEMA_VERSION}")
     if type(version) is not int or not 1 <= version <= SCHEMA_VERSION:
         raise ValueError(f"schema_version {version!r} is not one of 1 to {SCHEMA_VERSION}")
     if version < SCHEMA_VERSION:
