@@ -82,6 +82,12 @@ class ArticleItem:
         return asdict(self)
 
 
+def recency(item: dict[str, Any]) -> tuple[Any, Any]:
+    """Of two items of one URL, the greater is the later: the later fetch, then the later parse of one
+    fetch (a rebuild's); a line before `parsed_at` was parsed at its fetch. Text or datetimes."""
+    return item["scraped_at"], item.get("parsed_at") or item["scraped_at"]
+
+
 def generate_schema() -> dict[str, Any]:
     schema = TypeAdapter(ArticleItem).json_schema(mode="serialization")
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "urn:newsbot:article", **schema}

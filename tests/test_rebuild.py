@@ -184,11 +184,19 @@ def test_the_rebuild_compares_with_the_output_folders_latest_items_by_default(
     (folder / "b.jsonl").write_text("".join(json.dumps(i) + "\n" for i in newer.values()), encoding="utf-8")
     os.utime(folder / "a.jsonl", (1, 1))
     monkeypatch.chdir(tmp_path)  # the project's output folder is output/
-    archives = map(str, sorted(demo.glob("*.warc.gz")))
-    status, report, _ = _rebuild(capsys, *archives, "--out", str(tmp_path / "r.jsonl"))
+    status, report, _ = _rebuild(capsys, *map(str, sorted(demo.glob("*.warc.gz"))), "--out", "r.jsonl")
     assert status == 0
     assert "  byline: 5 article(s) changed" in report
     assert '"by Someone Else" -> ' in report
+    # The later parse of a fetch (an earlier rebuild's) is the latest item, though copied first.
+    reparsed = {url: {**item, "parsed_at": "2999-01-01T00:00:00Z"} for url, item in newer.items()}
+    (folder / "b.jsonl").write_text(
+        "".join(json.dumps(i) + "\n" for i in reparsed.values()), encoding="utf-8"
+    )
+    os.utime(folder / "b.jsonl", (1, 1))
+    os.utime(folder / "a.jsonl", (2, 2))
+    status, report, _ = _rebuild(capsys, *map(str, sorted(demo.glob("*.warc.gz"))), "--out", "r2.jsonl")
+    assert status == 0 and "  byline: 5 article(s) changed" in report
 
 
 def test_a_rebuild_writes_into_the_output_folder_and_makes_no_store(demo, tmp_path, capsys, monkeypatch):

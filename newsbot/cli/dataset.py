@@ -19,7 +19,7 @@ from typing import Any
 
 from newsbot.cli import CommandError, output_folder
 from newsbot.delivery import DELIVERY_SUFFIX, Locked, deliveries, hold_lock
-from newsbot.item import SCHEMA_VERSION, schema_validator, shipped_schema
+from newsbot.item import SCHEMA_VERSION, recency, schema_validator, shipped_schema
 from newsbot.parsing.article import content_hash
 
 logger = logging.getLogger(__name__)
@@ -139,7 +139,7 @@ def _read(files: list[Path]) -> tuple[dict[str, dict[str, Any]], dict[str, int]]
                 url, kept = row["url"], rows.get(row["url"])
                 counts["duplicates"] += kept is not None
                 fetched_first[url] = min(fetched_first.get(url, row["scraped_at"]), row["scraped_at"])
-                if kept is None or _version(row) >= _version(kept):
+                if kept is None or recency(row) >= recency(kept):
                     rows[url] = row
     # One story is one row (ANATOMY.md): a syndicated copy, same body under another URL, folds to the
     # URL fetched first, as the crawl's dedupe keeps it (a page without text: by its headline's hash).
@@ -150,11 +150,6 @@ def _read(files: list[Path]) -> tuple[dict[str, dict[str, Any]], dict[str, int]]
             counts["duplicates"] += 1
             del rows[row["url"]]
     return rows, counts
-
-
-def _version(row: dict[str, Any]) -> tuple[datetime.datetime, datetime.datetime]:
-    """The later fetch, then the later parse of one fetch (a line before `parsed_at`: at its fetch)."""
-    return row["scraped_at"], row["parsed_at"] or row["scraped_at"]
 
 
 def _row(line: bytes, validator: Any, nullable: list[str], parsers: dict[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from warcio.archiveiterator import ArchiveIterator
 from newsbot.cli import CommandError, output_folder, project_settings
 from newsbot.delivery import DELIVERY_SUFFIX, claim, deliveries, json_line, part_path, publish, write_all
 from newsbot.extensions.archive import CONTEXT_HEADER, whole_members
-from newsbot.item import schema_validator
+from newsbot.item import recency, schema_validator
 from newsbot.parsing.article import ListingContext, ParseError, parse_article
 from newsbot.registry import load_registry
 from newsbot.store.base import StoreError, known_article, store_path_from_setting
@@ -197,12 +197,14 @@ def _original(headers: Any, body: bytes) -> tuple[str, str, bytes]:
 
 
 def latest_items(where: Path) -> dict[str, dict[str, Any]]:
-    """The latest item of each URL in a delivery, or in the deliveries of a folder (newest file last)."""
+    """Each URL's latest item (`recency`; a tie: the newest file's) in a delivery or a folder's."""
     files = sorted(deliveries(where), key=lambda p: p.stat().st_mtime) if where.is_dir() else [where]
     items: dict[str, dict[str, Any]] = {}
     for path in files:
         try:
-            items.update((item["url"], item) for item in map(json.loads, path.open(encoding="utf-8")))
+            for item in map(json.loads, path.open(encoding="utf-8")):
+                if item["url"] not in items or recency(item) >= recency(items[item["url"]]):
+                    items[item["url"]] = item
         except OSError as error:
             raise CommandError(f"{path}: {error.strerror or error}") from None
         except (ValueError, KeyError, TypeError):
