@@ -108,7 +108,8 @@ def test_an_article_delivered_twice_gives_one_row_its_latest(tmp_path, demo_line
     later.update(title="Rewritten later", scraped_at="2999-01-01T00:00:00Z")
     earlier.update(title="Written earlier", scraped_at="2000-01-01T00:00:00Z")
     first = write_delivery(tmp_path / "in" / "spacewar-2026-01-01T000000.jsonl", demo_lines)
-    second = write_delivery(tmp_path / "in" / "spacewar-2026-01-02T000000.jsonl", [later, earlier])
+    # In a folder below the one named (NEWSBOT_OUTPUT's `{date}` folders): read, not left out.
+    second = write_delivery(tmp_path / "in" / "2026-01-02" / "spacewar-T000000.jsonl", [later, earlier])
     status, printed, _ = compact(capsys, tmp_path / "out", first.parent)
     assert status == 0
     n = len(demo_lines)
@@ -119,7 +120,7 @@ def test_an_article_delivered_twice_gives_one_row_its_latest(tmp_path, demo_line
     assert rows[earlier["url"]]["title"] == demo_lines[1]["title"]
     # A delivery still being written is not read, nor taken when named; one named twice is read once.
     write_delivery(second.with_name(second.name + ".part"), [{**later, "title": "Unfinished"}])
-    status, printed, _ = compact(capsys, tmp_path / "out", second, second.parent)
+    status, printed, _ = compact(capsys, tmp_path / "out", second, first.parent)
     assert status == 0 and f"2 deliveries read, {n + 2} lines, {n} rows written" in printed
     assert "Unfinished" not in read(tmp_path / "out").column("title").to_pylist()
     status, _, error = compact(capsys, tmp_path / "out", second.with_name(second.name + ".part"))

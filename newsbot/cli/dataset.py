@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from newsbot.cli import CommandError, output_folder
-from newsbot.delivery import DELIVERY_SUFFIX, Locked, deliveries, hold_lock
+from newsbot.delivery import DELIVERY_SUFFIX, Locked, hold_lock
 from newsbot.item import SCHEMA_VERSION, recency, schema_validator, shipped_schema
 from newsbot.parsing.article import content_hash
 
@@ -100,8 +100,8 @@ def _building(out: Path) -> Iterator[Path]:
 def _delivery_files(inputs: list[Path]) -> list[Path]:
     files: set[Path] = set()
     for path in inputs:
-        if path.is_dir():
-            files.update(deliveries(path))
+        if path.is_dir():  # and the folders below it: NEWSBOT_OUTPUT's `{date}` folders
+            files.update(path.rglob("*" + DELIVERY_SUFFIX))
         elif path.is_file() and path.name.endswith(DELIVERY_SUFFIX):
             files.add(path)
         else:
