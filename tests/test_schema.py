@@ -1,9 +1,11 @@
+import re
 from importlib import resources
 
 from jsonschema import Draft202012Validator
 
 from newsbot.cli.main import main
 from newsbot.item import SCHEMA_RESOURCE, ArticleItem, generate_schema, schema_text, shipped_schema
+from tests.conftest import ROOT
 
 
 def test_the_shipped_schema_is_the_one_newsbot_schema_prints_from_the_item_class(capsys):
@@ -36,3 +38,20 @@ def test_schema_accepts_a_minimal_item_and_rejects_broken_ones():
     ]
     for item in broken:
         assert not validator.is_valid(item), item
+
+
+def test_the_readme_says_what_every_field_of_a_line_is_in_line_order_with_its_type():
+    """The data engineer reads a field's meaning in the README's table of the item: every property
+    of the shipped schema, in the order of the lines, typed as the schema types it."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text[text.index("## The item") : text.index("### Loading it")]
+    rows = re.findall(r"^\| `(\w+)` \| ([^|]+) \|", table, re.MULTILINE)
+
+    def words(node: dict) -> str:
+        if "anyOf" in node:
+            return words(next(option for option in node["anyOf"] if option != {"type": "null"})) + " or null"
+        return {"string": "str", "integer": "int", "array": "list of"}[node["type"]]
+
+    properties = shipped_schema()["properties"]
+    assert [name for name, _ in rows] == list(properties)
+    assert all(kind.strip().startswith(words(properties[name])) for name, kind in rows), rows
