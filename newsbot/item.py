@@ -24,7 +24,8 @@ UtcTime = Annotated[
 
 SCHEMA_RESOURCE = "schema/article.schema.json"
 # Raised when a field is added, renamed, removed or changes type (2 added `source`, 3 `parsed_at`);
-# every line carries it, so a reader of many runs' files knows which shape each line has.
+# every line carries it, so a reader of many runs' files knows which shape each line has. An added
+# field goes last, where a reader by position does not take it for another.
 SCHEMA_VERSION: Literal[3] = 3
 # Every field is always written, defaults included, so the schema requires every field, and nothing
 # else may appear: a renamed or stray field must fail validation, not slip into the dataset.
@@ -71,12 +72,12 @@ class ArticleItem:
     language: Annotated[str, Field(pattern=r"^en$")] = "en"
     content_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] = ""
     scraped_at: UtcTime = ""
-    # A rebuild's item has its page's capture time as `scraped_at`, as the crawl's had: this says which
-    # of the two is the later parse, where the deliveries' file times (lost in a copy) cannot.
-    parsed_at: UtcTime | None = None
     notes: list[str] = field(default_factory=list)
     # Where an item came from when not from a crawl: `import: <WARC file name>, <capture time>`.
     source: str | None = None
+    # A rebuild's item has its page's capture time as `scraped_at`, as the crawl's had: this says which
+    # of the two is the later parse, where the deliveries' file times (lost in a copy) cannot.
+    parsed_at: UtcTime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
