@@ -8,13 +8,14 @@ import json
 import os
 
 import pytest
-from scrapy.exceptions import CloseSpider
+from scrapy.exceptions import CloseSpider, UsageError
 
 from newsbot.cli.commands.crawl import lock_feed
 from newsbot.extensions.store import StoreExtension
 from tests.components import make_crawler, run
 from tests.conftest import SNAPSHOT
 from tests.crawling import run_crawl
+from tests.redis_server import free_port
 
 SECTION = {"sections": "superpowers"}
 LIST_FIELDS = ("authors", "paragraphs", "images", "related_links", "notes")
@@ -71,6 +72,17 @@ def test_a_feed_file_another_run_is_writing_is_refused_in_one_line_and_left_as_i
     assert _export(tmp_path, target).returncode == 0  # once the first has ended
 
 
+def test_a_feed_file_under_a_file_is_refused_in_one_line_before_the_crawl(tmp_path):
+    """It was a traceback per item in the log, a whole crawl, and a failed run (exit 1)."""
+    (tmp_path / "a-file").write_text("not a folder")
+    with pytest.raises(UsageError) as refused:
+        lock_feed(tmp_path / "a-file" / "sp.jsonl")
+    assert (
+        str(refused.value)
+        == f"cannot write {tmp_path / 'a-file' / 'sp.jsonl'}: {tmp_path / 'a-file'}: File exists"
+    )
+
+
 def test_incremental_exports_skip_and_mark_like_the_writer(tmp_path):
     settings = {"NEWSBOT_INCREMENTAL_EXPORTS": "True"}
     first = _export(tmp_path, tmp_path / "one.jsonl", settings)
@@ -85,9 +97,10 @@ def test_an_export_that_could_not_be_stored_fails_the_run_and_marks_nothing(tmp_
     """Scrapy logs a feed it cannot store and finishes: the run must not say ok, and an incremental
     export must not mark what no file holds (the next run would skip it: lost with exit 0)."""
     settings = {"NEWSBOT_INCREMENTAL_EXPORTS": "True"}
-    (tmp_path / "a-file").write_text("an export under a file cannot be made")
-    # Few articles: their errors stay under NEWSBOT_MAX_ERRORS, which would fail the run on its own.
-    failed = _export(tmp_path, tmp_path / "a-file" / "sp.jsonl", settings, {"max_articles": "5"})
+    # Scrapy uploads an FTP feed as the run ends: to a port where nothing listens, it cannot.
+    failed = _export(
+        tmp_path, f"ftp://user:pw@127.0.0.1:{free_port()}/sp.jsonl", settings, {"max_articles": "5"}
+    )
     assert failed.returncode == 1, failed.log[-3000:]
     # The run's last line, its summary, says why (it said ok, and a line after it said failed).
     last = failed.log.strip().splitlines()[-1]

@@ -95,17 +95,18 @@ class Command(ScrapyCrawlCommand):
                 print(f"newsbot {name}: {what} (exit {status}); {written}{log}", file=sys.stderr)
 
 
-def lock_feed(path: Path) -> int | None:
+def lock_feed(path: Path) -> int:
     """The lock beside a feed file (`-o`, `-O`) while this run writes it, or raises UsageError naming its
-    holder: a second `-O` run truncated the first's file as it wrote, a second `-o` mixed lines into it."""
+    holder: a second `-O` run truncated the first's file as it wrote, a second `-o` mixed lines into it;
+    or naming why the folder cannot be written (Scrapy's feed exporter: a traceback per item)."""
     lock = path.with_name(f".{path.name}.lock")
     try:
         lock.parent.mkdir(parents=True, exist_ok=True)
         return hold_lock(lock)
     except Locked as holder:
         raise UsageError(f"{path} is being written by another run (pid {holder}); its lock: {lock}") from None
-    except OSError:
-        return None  # nor can the export be: Scrapy says why, and the run fails (exit 1)
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.filename}: {error.strerror}") from None
 
 
 def _summary_on_console(stats: dict[str, Any], settings: BaseSettings) -> bool:
