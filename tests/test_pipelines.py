@@ -306,7 +306,8 @@ def test_an_output_that_cannot_be_written_is_one_line_and_a_usage_error_before_a
             crawler.get_item_pipeline(JsonLinesWriterPipeline).open_spider()
         assert refused.value.reason == "output_unwritable"
         [line] = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
-        assert line.startswith(f"cannot write the output {blocker / 'out.jsonl'}:")
+        # The path at fault, not only the output: "out.jsonl: File exists" misled, as it does not.
+        assert line.startswith(f"cannot write the output {blocker / 'out.jsonl'}: {blocker}: File exists")
         assert re.search(r"\(E[A-Z]+\)$", line), line  # the errno, by name
 
     run(scenario())

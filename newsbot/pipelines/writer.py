@@ -92,7 +92,8 @@ class JsonLinesWriterPipeline:
             )
         except OSError as error:
             # Known before any request: a usage error (exit 2), one line naming the path and why.
-            message = f"cannot write the output {wanted}: {error.strerror} ({_errno_name(error)})"
+            at = f"{error.filename}: " if error.filename else ""  # the path at fault: a folder, a lock
+            message = f"cannot write the output {wanted}: {at}{error.strerror} ({_errno_name(error)})"
             logger.error("%s", message)
             self.stats.set_value(keys.STATS_OUTPUT_ERROR, message)
             raise CloseSpider(keys.FINISH_OUTPUT_UNWRITABLE) from None
