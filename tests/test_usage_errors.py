@@ -28,6 +28,9 @@ def _crawl(*words: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
         (["spacewar", "-a", "since=yesterday"], "-a since='yesterday': expected a day as YYYY-MM-DD"),
         (["spacewar", "-a", "source=rss"], "-a source='rss': expected one of sections, feed"),
         (["marsdaily", "-a", "source=feed"], "marsdaily.com has no known feed"),
+        # The feed lists every section: the walk's arguments were ignored, the whole feed written, exit 0.
+        (["spacedaily", "-a", "source=feed", "-a", "sections=launch-pad"], "-a sections: a section walk's"),
+        (["spacedaily", "-a", "source=feed", "-a", "max_pages=1"], "-a max_pages: a section walk's"),
         (["spacewar", "-s", "NEWSBOT_MAX_ERRORS=abc"], "NEWSBOT_MAX_ERRORS='abc': expected a whole"),
         (["spacewar", "-s", "NEWSBOT_RETRY_BACKOFF=-1"], "-s NEWSBOT_RETRY_BACKOFF='-1': expected a number"),
         (["spacewar", "-s", "NEWSBOT_INCREMENTAL_EXPORTS=maybe"], "expected True or False"),

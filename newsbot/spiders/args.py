@@ -39,7 +39,9 @@ class SpiderArguments(BaseModel):
         description="`YYYY-MM-DD`: a section is not walked past entries older than this day. Default: none",
     )
     source: Literal["sections", "feed"] = Field(
-        "sections", description="`sections` or `feed` (the site's RSS feed). Default: `sections`"
+        "sections",
+        description="`sections` or `feed` (the site's RSS feed: every section, no `sections`, `max_pages`). "
+        "Default: `sections`",
     )
     # `sections=all` was named: every section of the navigation, declared or not (not an argument).
     all_sections: bool = Field(False, exclude=True)
@@ -69,6 +71,10 @@ class SpiderArguments(BaseModel):
             raise UsageError(
                 f"-a {name}={given.get(name)!r}: {_EXPECTED.get(name, POSITIVE_INT_EXPECTED)}"
             ) from None
+        if arguments.source == "feed" and (
+            walk := [name for name in ("sections", "max_pages") if name in given]
+        ):
+            raise UsageError(f"-a {walk[0]}: a section walk's; -a source=feed reads the feed, every section")
         if arguments.since is not None and arguments.since > datetime.date.today():
             raise UsageError(f"-a since={given['since']!r}: a day in the future; nothing would be written")
         return arguments
