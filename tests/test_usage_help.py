@@ -67,6 +67,8 @@ def test_every_newsbot_subcommand_has_a_description(capsys):
         assert exit_.value.code == 0
         out = capsys.readouterr().out
         assert out.startswith(f"usage: newsbot {name}") and parser.description.split()[0] in out
+        # A help shared between commands said what another's default was ("for check, ...").
+        assert not [other for other in subcommands if f"for {other}," in out], f"newsbot {name} --help"
 
 
 def test_newsbot_version_is_the_installed_package():

@@ -47,10 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--out", type=Path, default=Path("newsbot-demo"), help="folder for the JSON Lines")
     sub.add_argument("--snapshot", type=Path, help="the snapshot folder (default: tests/site)")
 
-    for name, run in (("sections", sections.run), ("check", check.run)):
+    for name, run, every in (
+        ("sections", sections.run, "every site"),
+        ("check", check.run, "every site that declares sections"),
+    ):
         sub = command(name, run)
-        sites = "e.g. spacewar (default: every site; for check, every site that declares sections)"
-        sub.add_argument("sites", nargs="*", metavar="SITE", help=sites)
+        sub.add_argument("sites", nargs="*", metavar="SITE", help=f"e.g. spacewar (default: {every})")
         mirror = "a saved copy, not the live sites: http(s):// or file:// URL, or a folder"
         sub.add_argument("--mirror", help=f"{mirror} (default: NEWSBOT_MIRROR)")
         sub.add_argument("--json", action="store_true", help="print one JSON document instead of text")
