@@ -46,6 +46,11 @@ def _crawl(*words: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
             ["spacewar", "-s", "NEWSBOT_MIROR=tests/site"],
             "-s NEWSBOT_MIROR: unknown setting; did you mean 'NEWSBOT_MIRROR'?",
         ),
+        # Scrapy's too: the run went at the default pace, with exit 0.
+        (
+            ["spacewar", "-s", "DOWNLOAD_DELY=3"],
+            "-s DOWNLOAD_DELY: not a setting; did you mean 'DOWNLOAD_DELAY'?",
+        ),
         (["spacewar", "-a", "max_pages"], "Invalid -a value, use -a NAME=VALUE"),
         (["spacewar", "-s", "newsbot_mirror=tests/site"], "unknown setting; did you mean 'NEWSBOT_MIRROR'?"),
         (
@@ -95,6 +100,16 @@ def test_every_numeric_setting_is_checked_before_the_crawl(name):
     with pytest.raises(UsageError, match=f"-s {name}='abc': expected a"):
         check_settings(Settings({name: "abc"}))
     check_settings(Settings({name: "3"}))
+
+
+def test_a_setting_of_another_library_is_not_taken_for_a_misspelt_one():
+    from scrapy.settings import Settings
+
+    from newsbot.cli.commands import check_settings
+
+    # scrapy-redis's, close to Scrapy's DUPEFILTER_DEBUG, CONCURRENT_REQUESTS, SCHEDULER_DEBUG.
+    names = ("DUPEFILTER_KEY", "REDIS_CONCURRENT_REQUESTS", "SCHEDULER_PERSIST", "REDIS_URL")
+    check_settings(Settings(dict.fromkeys(names, "1"), priority="cmdline"))
 
 
 def test_an_empty_output_with_a_store_is_refused_before_the_crawl(capsys, tmp_path, monkeypatch):

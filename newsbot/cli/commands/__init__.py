@@ -4,13 +4,14 @@ settings and spider names checked before anything runs, usage errors in one line
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import UsageError
-from scrapy.settings import BaseSettings, default_settings
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings, default_settings
 from scrapy.spiderloader import SpiderLoaderProtocol, get_spider_loader
 
 from newsbot.delivery import check_template
@@ -35,16 +36,22 @@ INSPECTION_SETTINGS: dict[str, Any] = {
 
 
 def check_settings(settings: BaseSettings) -> None:
-    """Raises UsageError, one line naming the setting, for the first NEWSBOT_* (or CLOSESPIDER_*) value not
-    of its default's type, or below 0: before the crawl, not as a traceback at the end of a run."""
+    """Raises UsageError, one line naming the setting, for a misspelt name, and the first NEWSBOT_* (or
+    CLOSESPIDER_*) value not of its default's type, or below 0: before the crawl, not as a traceback at the
+    end of a run."""
     import newsbot.settings
 
     known = {name: value for name, value in vars(newsbot.settings).items() if name.startswith("NEWSBOT_")}
+    scrapy_names = [name for name in {*vars(default_settings), *vars(newsbot.settings)} if name.isupper()]
     for name in settings:
         if name.upper().startswith("NEWSBOT_") and name not in known:  # a misspelt name is read by nothing
             raise UsageError(
                 f"-s {name}: unknown setting; {did_you_mean(name.upper(), list(known))}README lists them"
             )
+        # Scrapy's misspelt too (-s DOWNLOAD_DELY), not other libraries' (scrapy-redis's DUPEFILTER_KEY).
+        typed = settings.getpriority(name) == SETTINGS_PRIORITIES["cmdline"] and name not in scrapy_names
+        if typed and (close := difflib.get_close_matches(name, scrapy_names, n=1, cutoff=0.87)):
+            raise UsageError(f"-s {name}: not a setting; did you mean {close[0]!r}?")
     expected = {bool: "True or False", int: "a whole number of 0 or more", float: "a number of 0 or more"}
     read = {bool: BaseSettings.getbool, int: BaseSettings.getint, float: BaseSettings.getfloat}
     # And the caps on a run that Scrapy's CloseSpider reads (README), typed as its own defaults.
