@@ -72,15 +72,18 @@ def test_a_feed_file_another_run_is_writing_is_refused_in_one_line_and_left_as_i
     assert _export(tmp_path, target).returncode == 0  # once the first has ended
 
 
-def test_a_feed_file_under_a_file_is_refused_in_one_line_before_the_crawl(tmp_path):
+def test_a_feed_file_that_cannot_be_written_is_refused_in_one_line_before_the_crawl(tmp_path):
     """It was a traceback per item in the log, a whole crawl, and a failed run (exit 1)."""
     (tmp_path / "a-file").write_text("not a folder")
+    (tmp_path / "a-folder.jsonl").mkdir()
     with pytest.raises(UsageError) as refused:
         lock_feed(tmp_path / "a-file" / "sp.jsonl")
     assert (
         str(refused.value)
         == f"cannot write {tmp_path / 'a-file' / 'sp.jsonl'}: {tmp_path / 'a-file'}: File exists"
     )
+    with pytest.raises(UsageError, match=f"^cannot write {tmp_path / 'a-folder.jsonl'}: a folder$"):
+        lock_feed(tmp_path / "a-folder.jsonl")
 
 
 def test_incremental_exports_skip_and_mark_like_the_writer(tmp_path):

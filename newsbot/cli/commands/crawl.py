@@ -99,6 +99,8 @@ def lock_feed(path: Path) -> int:
     """The lock beside a feed file (`-o`, `-O`) while this run writes it, or raises UsageError naming its
     holder: a second `-O` run truncated the first's file as it wrote, a second `-o` mixed lines into it;
     or naming why the folder cannot be written (Scrapy's feed exporter: a traceback per item)."""
+    if path.is_dir():
+        raise UsageError(f"cannot write {path}: a folder")
     lock = path.with_name(f".{path.name}.lock")
     try:
         lock.parent.mkdir(parents=True, exist_ok=True)
