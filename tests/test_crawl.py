@@ -54,11 +54,15 @@ def test_unregistered_section_is_found_in_the_navigation_and_a_bogus_one_fails_l
     }
 
     bogus = run_crawl(
-        "spacewar", snapshot_server.url, tmp_path / "bogus", args={"sections": "superpowers,nonesuch"}
+        "spacewar",
+        snapshot_server.url,
+        tmp_path / "bogus",
+        args={"sections": "superpowers,nonesuch,LAUNCH PAD"},
     )
     assert bogus.returncode == 2
     assert bogus.items == []
-    assert "unknown section(s) 'nonesuch'" in bogus.log
+    assert "unknown section(s) 'nonesuch', 'LAUNCH PAD'" in bogus.log
+    assert "; 'LAUNCH PAD' is spacedaily's: scrapy crawl spacedaily" in bogus.log  # another site's
     assert "superpowers (SUPERPOWERS)" in bogus.log and "missile-defense (MISSILE DEFENSE)" in bogus.log
     # The run ended at once: only robots.txt and the home page were fetched.
     assert bogus.stats["downloader/response_count"] == 2

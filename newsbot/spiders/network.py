@@ -3,6 +3,7 @@ the policy of newsbot/middlewares; `parse` reads any page by its URL, for `scrap
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections.abc import AsyncIterator, Iterator
@@ -275,12 +276,18 @@ class NetworkSpider(scrapy.Spider):
         if requested is not None:
             chosen, unknown = resolution.select(requested)
             if unknown:
+                elsewhere = "".join(  # another site's declared section
+                    f"; {name!r} is {site.name}'s: scrapy crawl {site.name}"
+                    for name, site in itertools.product(unknown, load_registry().sites)
+                    if site.section(name)
+                )
                 self.logger.error(
-                    "unknown section(s) %s on %s: not %s. Known sections: %s",
+                    "unknown section(s) %s on %s: not %s. Known sections: %s%s",
                     ", ".join(map(repr, unknown)),
                     self.site.host,
                     "in the home page navigation" if resolution.navigation_read else "in the registry",
                     resolution.describe(),
+                    elsewhere,
                 )
                 self.crawler.stats.set_value(keys.STATS_UNKNOWN_SECTIONS, ", ".join(unknown))
                 raise CloseSpider(keys.FINISH_UNKNOWN_SECTION)
