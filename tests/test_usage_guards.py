@@ -75,6 +75,18 @@ def test_forget_says_what_it_forgets_and_asks_on_a_terminal(
     assert _articles(store_path) == 4 - forgotten
 
 
+def test_forgetting_a_section_the_store_has_nothing_of_forgets_nothing(store_path, capsys):
+    """A misspelt section forgot "0 article(s), 1 section walk(s)": the site's walks, with exit 0."""
+    misspelt = ["--forget-section", "superpwers", "--site", "spacewar", "--yes"]
+    assert main(["state", "--path", str(store_path), *misspelt]) == 0
+    assert capsys.readouterr().out == f"Nothing to forget of superpwers of spacewar.com in {store_path}.\n"
+    store = SqliteSeenStore(store_path)
+    try:
+        assert store.forget(site="spacewar.com", dry_run=True).walks == 1
+    finally:
+        store.close()
+
+
 def test_forget_without_a_terminal_refuses_in_one_line_unless_yes(store_path):
     def state(*arguments: str) -> subprocess.CompletedProcess[str]:
         return processes.run(

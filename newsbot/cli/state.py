@@ -71,7 +71,8 @@ def _forget(store: Any, path: Any, args: argparse.Namespace) -> int:
     what = host or "every site"
     what = "everything" if args.forget_all else f"{', '.join(labels)} of {what}" if labels else what
     plan = store.forget(site=host, sections=labels, dry_run=True)
-    if plan == Forgotten(0, 0, 0):
+    # The site's walks go with a section's articles, not with a section it has none of (misspelt).
+    if plan == Forgotten(0, 0, 0) or (labels and not plan.articles and not plan.ledger):
         print(f"Nothing to forget of {what} in {path}.")
         return 0
     if not args.yes:
