@@ -58,6 +58,8 @@ def claim_folder(out: Path) -> None:
     """Make `out` the demo's, empty: a new or empty folder, or one an earlier demo made (its marker
     says so), whose files a demo may delete. Anything else may be the user's: CommandError."""
     marker = out / DEMO_MARKER
+    if out.exists() and not out.is_dir():
+        raise CommandError(f"--out {out}: a file, not a folder")
     if out.is_dir() and not marker.exists() and any(out.iterdir()):
         found = sorted(child.name for child in out.iterdir())
         raise CommandError(
