@@ -99,6 +99,8 @@ def test_scrapy_args_lists_a_spiders_arguments():
         (["check", "--articles", "0"], "newsbot check: argument --articles: expected a whole number of 1"),
         (["schema", "extra"], "newsbot: unrecognized arguments: extra"),
         (["sections", "spacewars"], "newsbot sections: unknown site 'spacewars'; did you mean 'spacewar'?"),
+        # README's `--redis "$REDIS"` in a shell without it: the local store was shown as the cluster's.
+        (["state", "--redis", ""], "newsbot state: --redis '': empty; give the cluster's NEWSBOT_REDIS_URL"),
     ],
 )
 def test_a_newsbot_usage_error_is_one_line_and_exit_2(argv, message, capsys):

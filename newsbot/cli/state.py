@@ -21,6 +21,8 @@ def run(args: argparse.Namespace) -> int:
     and asks first, or takes --yes)."""
     if args.forget_section and not (args.site or args.all_sites):
         raise CommandError("--forget-section needs --site SITE, or --all-sites to forget it on every site")
+    if args.redis is not None and not args.redis.strip():  # `--redis "$REDIS"`, unset: not the local store
+        raise CommandError("--redis '': empty; give the cluster's NEWSBOT_REDIS_URL")
     store: Any  # SqliteSeenStore, or the Redis store
     path: Any
     if not args.redis:  # NEWSBOT_STATE as `scrapy crawl` sees it in this folder (scrapy.cfg, settings)
