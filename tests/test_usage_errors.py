@@ -51,6 +51,11 @@ def _crawl(*words: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
             ["spacewar", "-s", "DOWNLOAD_DELY=3"],
             "-s DOWNLOAD_DELY: not a setting; did you mean 'DOWNLOAD_DELAY'?",
         ),
+        # README's workers loop in a shell without REDIS: a plain crawl on each machine, no cluster.
+        (
+            ["spacewar", "-s", "NEWSBOT_REDIS_URL="],
+            "-s NEWSBOT_REDIS_URL='': empty; give the cluster's Redis",
+        ),
         (["spacewar", "-a", "max_pages"], "Invalid -a value, use -a NAME=VALUE"),
         (["spacewar", "-s", "newsbot_mirror=tests/site"], "unknown setting; did you mean 'NEWSBOT_MIRROR'?"),
         (

@@ -11,7 +11,7 @@ from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
-from scrapy.settings import BaseSettings
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
 from newsbot.cli.commands import EXIT_USAGE, check_settings, check_spiders, usage_errors_in_one_line
 from newsbot.delivery import Locked, hold_lock
@@ -43,6 +43,10 @@ class Command(ScrapyCrawlCommand):
                     "-s NEWSBOT_OUTPUT='': empty: the articles would be written nowhere; give a file name, "
                     "export with -o/-O, or crawl without a store (-s NEWSBOT_STATE=)"
                 )
+            cmdline = settings.getpriority("NEWSBOT_REDIS_URL") == SETTINGS_PRIORITIES["cmdline"]
+            if cmdline and not settings.get("NEWSBOT_REDIS_URL", "").strip():
+                # `-s NEWSBOT_REDIS_URL="$REDIS"` in a shell without REDIS: a plain crawl, no cluster.
+                raise UsageError("-s NEWSBOT_REDIS_URL='': empty; give the cluster's Redis URL")
             names = self.spider_names(args, opts)
             loader = check_spiders(settings, names)
             for name in names:
