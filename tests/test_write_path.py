@@ -164,6 +164,12 @@ def test_an_output_that_cannot_be_written_ends_the_run_before_any_request_with_e
     [line] = [line for line in result.log.splitlines() if "ERROR: cannot write the output" in line]
     assert str(blocker / "spacewar.jsonl") in line
     assert "no report written" in result.log  # it has no delivery to put one beside
+    # A log file (cron, a cluster's workers): stderr's one line says why, not only where to look.
+    log = tmp_path / "crawl.log"
+    settings = {"NEWSBOT_OUTPUT": str(blocker / "spacewar.jsonl"), "LOG_FILE": str(log)}
+    logged = run_crawl("spacewar", SNAPSHOT.as_uri(), tmp_path, settings=settings)
+    why = line.partition("ERROR: ")[2]
+    assert logged.log == f"newsbot spacewar: could not start (exit 2): {why}; no report written; log {log}\n"
 
 
 @pytest.mark.parametrize("kind", ["newer_schema", "garbage", "read_only"])

@@ -17,7 +17,13 @@ from newsbot.cli.commands import EXIT_USAGE, check_settings, check_spiders, usag
 from newsbot.delivery import Locked, hold_lock
 from newsbot.extensions.exports import exports_failed, feed_file
 from newsbot.extensions.report import run_report_path
-from newsbot.keys import GOOD_FINISH_REASONS, STATS_OUTCOME, USAGE_FINISH_REASONS
+from newsbot.keys import (
+    GOOD_FINISH_REASONS,
+    STATS_OUTCOME,
+    STATS_OUTPUT_ERROR,
+    STATS_STORE_ERROR,
+    USAGE_FINISH_REASONS,
+)
 from newsbot.registry import load_registry
 from newsbot.spiders.args import SpiderArguments
 
@@ -95,8 +101,15 @@ class Command(ScrapyCrawlCommand):
                 report = run_report_path(stats)
                 written = f"report {report}" if report and report.exists() else "no report written"
                 log = crawler.settings.get("LOG_FILE")
+                # The log a file (cron, a cluster): this line is all stderr has of why it did not start.
+                reasons = [stats.get(key) for key in (STATS_STORE_ERROR, STATS_OUTPUT_ERROR, "finish_reason")]
+                why = (
+                    next((f": {reason}" for reason in reasons if reason), "")
+                    if log and status == EXIT_USAGE
+                    else ""
+                )
                 log = f"; log {Path(log).absolute()}" if log else ""
-                print(f"newsbot {name}: {what} (exit {status}); {written}{log}", file=sys.stderr)
+                print(f"newsbot {name}: {what} (exit {status}){why}; {written}{log}", file=sys.stderr)
 
 
 def lock_feed(path: Path) -> int:
