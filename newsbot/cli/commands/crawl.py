@@ -13,21 +13,18 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
+from newsbot import keys
 from newsbot.cli.commands import EXIT_USAGE, check_settings, check_spiders, usage_errors_in_one_line
 from newsbot.delivery import Locked, hold_lock
 from newsbot.extensions.exports import exports_failed, feed_file
 from newsbot.extensions.report import run_report_path
-from newsbot.keys import (
-    GOOD_FINISH_REASONS,
-    STATS_OUTCOME,
-    STATS_OUTPUT_ERROR,
-    STATS_STORE_ERROR,
-    USAGE_FINISH_REASONS,
-)
+from newsbot.keys import GOOD_FINISH_REASONS, STATS_OUTCOME, USAGE_FINISH_REASONS
 from newsbot.registry import load_registry
 from newsbot.spiders.args import SpiderArguments
 
 EXIT_FAILED = 1
+# Why a run did not start, in the words its ERROR line used.
+REFUSALS = (keys.STATS_STORE_ERROR, keys.STATS_OUTPUT_ERROR, "finish_reason")
 
 
 class Command(ScrapyCrawlCommand):
@@ -102,12 +99,8 @@ class Command(ScrapyCrawlCommand):
                 written = f"report {report}" if report and report.exists() else "no report written"
                 log = crawler.settings.get("LOG_FILE")
                 # The log a file (cron, a cluster): this line is all stderr has of why it did not start.
-                reasons = [stats.get(key) for key in (STATS_STORE_ERROR, STATS_OUTPUT_ERROR, "finish_reason")]
-                why = (
-                    next((f": {reason}" for reason in reasons if reason), "")
-                    if log and status == EXIT_USAGE
-                    else ""
-                )
+                refused = log and status == EXIT_USAGE
+                why = next((f": {stats[key]}" for key in REFUSALS if refused and stats.get(key)), "")
                 log = f"; log {Path(log).absolute()}" if log else ""
                 print(f"newsbot {name}: {what} (exit {status}){why}; {written}{log}", file=sys.stderr)
 
