@@ -71,9 +71,7 @@ class SpiderArguments(BaseModel):
             raise UsageError(
                 f"-a {name}={given.get(name)!r}: {_EXPECTED.get(name, POSITIVE_INT_EXPECTED)}"
             ) from None
-        if arguments.source == "feed" and (
-            walk := [name for name in ("sections", "max_pages") if name in given]
-        ):
+        if arguments.source == "feed" and (walk := sorted({"sections", "max_pages"} & given.keys())):
             raise UsageError(f"-a {walk[0]}: a section walk's; -a source=feed reads the feed, every section")
         if arguments.since is not None and arguments.since > datetime.date.today():
             raise UsageError(f"-a since={given['since']!r}: a day in the future; nothing would be written")
