@@ -46,6 +46,8 @@ def _crawl(*words: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
             ["spacewar", "-s", "NEWSBOT_MIROR=tests/site"],
             "-s NEWSBOT_MIROR: unknown setting; did you mean 'NEWSBOT_MIRROR'?",
         ),
+        # README's politeness settings: a traceback, exit 2.
+        (["spacewar", "-s", "DOWNLOAD_DELAY=1s"], "-s DOWNLOAD_DELAY='1s': expected a number of 0 or more"),
         # Scrapy's too: the run went at the default pace, with exit 0.
         (
             ["spacewar", "-s", "DOWNLOAD_DELY=3"],

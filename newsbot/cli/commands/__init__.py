@@ -36,9 +36,9 @@ INSPECTION_SETTINGS: dict[str, Any] = {
 
 
 def check_settings(settings: BaseSettings) -> None:
-    """Raises UsageError, one line naming the setting, for a misspelt name, and the first NEWSBOT_* (or
-    CLOSESPIDER_*) value not of its default's type, or below 0: before the crawl, not as a traceback at the
-    end of a run."""
+    """Raises UsageError, one line naming the setting, for a misspelt name, and the first value of a
+    NEWSBOT_*, CLOSESPIDER_* or project setting not of its default's type, or below 0: before the crawl,
+    not as a traceback."""
     import newsbot.settings
 
     known = {name: value for name, value in vars(newsbot.settings).items() if name.startswith("NEWSBOT_")}
@@ -54,9 +54,10 @@ def check_settings(settings: BaseSettings) -> None:
             raise UsageError(f"-s {name}: not a setting; did you mean {close[0]!r}?")
     expected = {bool: "True or False", int: "a whole number of 0 or more", float: "a number of 0 or more"}
     read = {bool: BaseSettings.getbool, int: BaseSettings.getint, float: BaseSettings.getfloat}
-    # And the caps on a run that Scrapy's CloseSpider reads (README), typed as its own defaults.
+    # And the caps on a run that Scrapy's CloseSpider reads (README), typed as its own defaults; and the
+    # Scrapy settings the project sets (README's politeness), typed as the project's.
     caps = {name: value for name, value in vars(default_settings).items() if name.startswith("CLOSESPIDER_")}
-    for name, default in {**caps, **known}.items():
+    for name, default in {**caps, **vars(newsbot.settings)}.items():
         if type(default) not in read or settings.get(name) is None:
             continue
         try:
