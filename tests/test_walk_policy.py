@@ -404,17 +404,19 @@ def test_entries_other_runs_wrote_while_a_walk_went_on_do_not_end_the_next_one(t
     run(scenario())
 
 
-def test_an_entry_featured_atop_every_first_page_does_not_vouch_for_the_pages_after_it(tmp_path):
-    """A featured entry pinned atop a section's first page is in every walk's first page: met there, it
-    ended the next walk at pages that other runs wrote (all known) before the one pushed in between."""
+@pytest.mark.parametrize("place", [0, -1], ids=["featured atop every first page", "re-listed from the foot"])
+def test_an_entry_of_the_last_walks_first_page_atop_does_not_vouch_for_the_pages_after_it(tmp_path, place):
+    """An entry atop page 1 that the last complete walk's first page listed: a featured one pinned atop
+    every first page, or one from that page's foot re-listed atop (an update). Met there, it ended the
+    next walk at pages that other runs wrote (all known) before the one pushed in between: lost, exit 0."""
 
     async def scenario():
         crawler = make_crawler(tmp_path)
         response, outputs = section_page(crawler, "superpowers", FIRST)
         _, second = section_page(crawler, "superpowers", SECOND, page=2)
-        featured, pushed_in = _articles(outputs)[0], _articles(second)[0]
-        _mark_known(crawler, _articles(second)[1:])
-        _complete_a_walk(crawler, [featured, *_articles(second)[1:]])  # its first page then
+        atop, pushed_in, older = _articles(outputs)[0], _articles(second)[0], _articles(second)[1:]
+        _mark_known(crawler, older)
+        _complete_a_walk(crawler, [atop, *older] if place == 0 else [*older, atop])  # its first page then
         _mark_known(crawler, _articles(outputs))  # the newest, written by other runs since
         assert urls(await through(_walk(crawler), response, outputs)) == [SECOND]
         let_out = await through(_walk(crawler), *section_page(crawler, "superpowers", SECOND, page=2))

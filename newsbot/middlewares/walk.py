@@ -3,8 +3,9 @@ requests the spider yields, which are fetched (known articles, `since`, `max_art
 all-known stop, `max_pages`, the page and link bounds). A walk is recorded complete only when the
 run was ok and finished (no CLOSESPIDER_* limit cut it), its export (if any) stored, no page failed
 and no bound cut the walk short. A later walk stops at a page whose entries are all known only once
-it has met an entry of the lower half of that walk's first page: older pages were walked to their
-end; newer ones may hold what nothing wrote, however much of theirs other runs wrote.
+it has met two entries of the lower half of that walk's first page in their order there: older pages
+were walked to their end; newer ones may hold what nothing wrote, however much of theirs other runs
+wrote.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import AsyncIterator, Iterable
+from itertools import pairwise
 from typing import Any
 
 from scrapy import Request, Spider, signals
@@ -48,9 +50,10 @@ class WalkPolicyMiddleware:
         self.overshoot = settings.getint("NEWSBOT_KNOWN_PAGES_OVERSHOOT")
         # Walks of this run: slug -> all-known pages still to walk past, None without a completed walk.
         self.walks: dict[str, int | None] = {}
-        # The first page's entries of each section's last complete walk, and the walks that met one.
-        self.tops: dict[str, set[str]] = {}
-        self.met_top: set[str] = set()
+        # The lower half of each section's last complete walk's first page (entry: its place), and
+        # the places of those each walk has met, in its order.
+        self.tops: dict[str, dict[str, int]] = {}
+        self.met: dict[str, list[int]] = {}
         # Walks that did not reach their end: a page failed, or a bound cut them short.
         self.incomplete: set[str] = set()
         # Entries each walk has listed so far, to tell a page that lists nothing new.
@@ -144,8 +147,8 @@ class WalkPolicyMiddleware:
         store = seen_store(self.crawler)
         if page == 1 and store is not None:
             store.note_walk_top(self.crawler.spider.site.host, slug, entries)  # type: ignore[union-attr]
-        if self.tops[slug].intersection(entries):  # _begin read it
-            self.met_top.add(slug)
+        top, met = self.tops[slug], self.met.setdefault(slug, [])  # _begin read it
+        met.extend(top[entry] for entry in entries if entry in top)
         taken = articles[: self.max_links]
         if len(taken) < len(articles):
             self.incomplete.add(slug)
@@ -172,7 +175,9 @@ class WalkPolicyMiddleware:
                 logger.warning("%s lists nothing new to this walk (a pagination loop?); the walk ends", url)
             return
         overshoot = self.walks[slug]
-        if all_known and overshoot is not None and slug in self.met_top:
+        # Two in their order there: one alone may be featured, or re-listed atop from there (an update).
+        in_place = any(earlier < later for earlier, later in pairwise(met))
+        if all_known and overshoot is not None and in_place:
             # At or past the last complete walk's first page: every older page was walked to its end.
             if overshoot <= 0:
                 logger.info("%s: every entry is known; not walking further", url)
@@ -222,8 +227,10 @@ class WalkPolicyMiddleware:
         host = self.crawler.spider.site.host  # type: ignore[union-attr]  # a NetworkSpider walks
         top = (store.begin_walk(host, slug) if store is not None else None) or []
         self.walks[slug] = self.overshoot if top else None
-        # Its lower half: an entry featured atop every first page would vouch for pages never walked.
-        self.tops[slug] = set(top[len(top) // 2 :])
+        # Its lower half (two entries at least): an entry featured atop every first page would vouch
+        # for pages never walked.
+        lower = top[min(len(top) // 2, len(top) - 2) :]
+        self.tops[slug] = {url: place for place, url in enumerate(lower)}
         self.stats.inc_value(keys.STATS_WALKS_BEGUN)
         if not top:
             logger.info("Section %s: no completed walk on record, walking it to the end", slug)

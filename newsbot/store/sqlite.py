@@ -57,8 +57,9 @@ CREATE TABLE IF NOT EXISTS copies (
     first_seen TEXT NOT NULL
 );
 -- top: the entries of the first page of the last complete walk (JSON), next_top those of the walk
--- under way. A later walk stops at a page whose entries are all known only once it has met one of
--- `top`: past it every page was walked to its end; before it, what other runs wrote vouches for nothing.
+-- under way. A later walk stops at a page whose entries are all known only once it has met two of
+-- `top`'s lower half, in their order there: past them every page was walked to its end; before them,
+-- what other runs wrote vouches for nothing.
 CREATE TABLE IF NOT EXISTS walks (
     site TEXT NOT NULL,
     section TEXT NOT NULL,
