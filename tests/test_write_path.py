@@ -107,9 +107,12 @@ def test_a_full_disk_stops_the_run_cleanly_and_later_runs_lose_nothing(snapshot_
     _assert_every_article_once(tmp_path, _expected_lines(manifest))
 
 
-def test_a_second_run_on_the_same_folder_exits_2_naming_the_holder_writing_nothing_and_no_report(
-    snapshot_server, tmp_path
+@pytest.mark.parametrize("folder", ["", "2026-12-08"], ids=["the same folder", "another folder, one store"])
+def test_a_second_run_on_the_same_folder_or_store_exits_2_naming_the_holder_writing_nothing_and_no_report(
+    snapshot_server, tmp_path, folder
 ):
+    """Another folder on the same store (a `{date}` folder past midnight, another checkout sharing the
+    store): both runs wrote the articles each judged before the other marked them (2 of 35, exit 0)."""
     output = tmp_path / "spacewar.jsonl.part"
     # Slow, and short: the first run holds the file while the second tries, then ends on its own.
     slow = {"DOWNLOAD_DELAY": "0.2", "CONCURRENT_REQUESTS_PER_DOMAIN": "1", "CLOSESPIDER_PAGECOUNT": "12"}
@@ -124,7 +127,10 @@ def test_a_second_run_on_the_same_folder_exits_2_naming_the_holder_writing_nothi
         holder.send_signal(signal.SIGSTOP)
         assert holder.poll() is None, "the first run ended before the second could start"
         size, before = output.stat().st_size, sorted(tmp_path.iterdir())
-        second = processes.run(["scrapy", *_words(snapshot_server.url, tmp_path)], ROOT, timeout=120)
+        elsewhere = {"NEWSBOT_OUTPUT": str(tmp_path / folder / "spacewar.jsonl")}
+        second = processes.run(
+            ["scrapy", *_words(snapshot_server.url, tmp_path, elsewhere)], ROOT, timeout=180
+        )
         untouched_by_second = output.stat().st_size == size and sorted(tmp_path.iterdir()) == before
     finally:
         holder.send_signal(signal.SIGCONT)

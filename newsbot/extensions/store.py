@@ -55,14 +55,9 @@ class StoreExtension:
         return extension
 
     def lock_exports(self, spider: Any) -> None:
-        """One incremental export of a spider per store at a time: its marks come only once the export
-        is stored, so a second run meanwhile would export the same articles again."""
-        if (store_path := getattr(self.store, "path", None)) is None:
-            return
-        self.lock_fd = hold_lock_or_close(
-            Path(store_path).with_name(f".{spider.name}.exports.lock"),
-            f"{spider.name}'s incremental exports with the store {store_path} are being made",
-        )
+        """One incremental export of a spider per store at a time (hold_store_or_close): its marks come
+        only once the export is stored, so a second run meanwhile would export the same articles again."""
+        self.lock_fd = hold_store_or_close(self.store, spider.name)
         # A killed run's `-o` file holds lines it never marked: marked (a cut line cut) before this run
         # appends the same articles again. One named by time is new each run: not found again.
         for uri, options in self.crawler.settings.getdict("FEEDS").items():
@@ -122,6 +117,16 @@ def _store_class(path: str) -> Any:
         return load_object(path)
     except (ImportError, NameError, ValueError) as error:  # what load_object raises for a bad path
         raise StoreError(f"NEWSBOT_STORE_CLASS {path!r} cannot be loaded: {error}") from None
+
+
+def hold_store_or_close(store: SeenStore | None, spider: str) -> int | None:
+    """One run of a spider writing with a store file at a time: two at once in two folders (a `{date}`
+    folder past midnight, another checkout sharing the store) both wrote what each judged unknown
+    before the other marked it. None without a file (a cluster's workers share their Redis store)."""
+    if (store_path := getattr(store, "path", None)) is None:
+        return None
+    doing = f"{spider}'s articles with the store {store_path} are being written"
+    return hold_lock_or_close(Path(store_path).with_name(f".{spider}.store.lock"), doing)
 
 
 def hold_lock_or_close(lock_path: Path, doing: str) -> int:

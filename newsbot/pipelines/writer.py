@@ -32,7 +32,7 @@ from newsbot.delivery import (
     write_all,
 )
 from newsbot.extensions.report import settle_report
-from newsbot.extensions.store import hold_lock_or_close, seen_store
+from newsbot.extensions.store import hold_lock_or_close, hold_store_or_close, seen_store
 from newsbot.reasons import NotWritten
 from newsbot.store.base import StoreError, known_article, mark_unmarked_lines
 
@@ -49,7 +49,7 @@ class JsonLinesWriterPipeline:
         self.store = seen_store(crawler)
         self.delivery: Path | None = None
         self.fd: int | None = None
-        self.lock_fd: int | None = None
+        self.locks: list[int] = []  # the store's and the folder's, held until the run ends
         self.stopped: str | None = None  # why this run stopped writing
 
     @classmethod
@@ -69,12 +69,16 @@ class JsonLinesWriterPipeline:
             self.crawler.settings["NEWSBOT_OUTPUT"], spider=spider.name, site=site, now=now
         )
         folder = wanted.parent
+        if (store_lock := hold_store_or_close(self.store, spider.name)) is not None:
+            self.locks.append(store_lock)
         try:
             folder.mkdir(parents=True, exist_ok=True)
             if not self.crawler.settings.get("NEWSBOT_CLUSTER_WORKER"):  # a cluster's workers share a run
-                self.lock_fd = hold_lock_or_close(
-                    folder / f".{spider.name}.lock",
-                    f"{spider.name}'s deliveries in {folder} are being written",
+                self.locks.append(
+                    hold_lock_or_close(
+                        folder / f".{spider.name}.lock",
+                        f"{spider.name}'s deliveries in {folder} are being written",
+                    )
                 )
             # Read once: its names find the parts of other folders, and the deliveries gone. Settling
             # marks lines only under deliveries it publishes, so those gone stay as read here.
@@ -127,9 +131,8 @@ class JsonLinesWriterPipeline:
                 self.stats.set_value(keys.STATS_OUTPUT_ERROR, message)
             os.close(self.fd)  # after the rename: its lock held the part until it was published
             self.fd = None
-        if self.lock_fd is not None:
-            os.close(self.lock_fd)  # releases the lock; the file stays, so the lock is on one inode
-            self.lock_fd = None
+        while self.locks:
+            os.close(self.locks.pop())  # releases the lock; the file stays, so the lock is on one inode
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if self.stopped is not None:
