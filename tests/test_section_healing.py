@@ -61,6 +61,28 @@ def test_a_declared_page_listing_no_article_is_healed_too(tmp_path):
     run(scenario())
 
 
+def test_a_first_page_the_navigation_or_a_heal_gave_listing_no_article_fails_its_walk(tmp_path):
+    """As a declared page the navigation does not name: where it names the section, or where a heal
+    found it, a first page listing nothing (a listing redesign) left the section unwalked with an ok
+    verdict and exit 0, run after run, its new articles never fetched."""
+    empty = b"<html><body><p>No articles here</p></body></html>"
+
+    async def scenario():
+        crawler = make_crawler(tmp_path, sections="superpowers")
+        vouched = _first_pages(crawler, [NavLink("SUPERPOWERS", DECLARED)])["superpowers"]
+        assert await _answer(crawler, vouched, body=empty) == []
+        [healed] = await _answer(
+            crawler, _first_pages(crawler, [NavLink("SUPERPOWERS NEWS", MOVED)])["superpowers"], body=empty
+        )
+        assert await _answer(crawler, healed, body=empty) == []
+        stats = crawler.stats.get_stats()
+        assert (
+            stats["newsbot/sections_failed"] == 2 and stats["newsbot/section_pages_failed/no_articles"] == 2
+        )
+
+    run(scenario())
+
+
 def test_a_gone_page_the_navigation_names_nowhere_else_fails_its_walk(tmp_path):
     async def scenario():
         crawler = make_crawler(tmp_path, sections="superpowers")

@@ -1,6 +1,7 @@
 """Healing a section whose first page the navigation did not vouch for: a declared section gone (404,
 410) or listing nothing at its declared URL is walked, once, where the navigation links its label,
-keeping its identity; found nowhere, it fails the run. An undeclared link listing nothing is counted.
+keeping its identity; found nowhere, it fails the run, as a first page listing nothing where the
+navigation or a heal links it does. An undeclared link listing nothing is counted.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from newsbot.middlewares.walk import is_article_request
 from newsbot.reasons import GONE
 from newsbot.registry import Section
 from newsbot.registry.sections import page_name
+from newsbot.spiders.priorities import RequestKind
 
 logger = logging.getLogger(__name__)
 NO_ARTICLES = "no_articles"
@@ -36,6 +38,8 @@ class SectionHealingMiddleware:
     ) -> AsyncIterator[Any]:
         outputs = [output async for output in result]
         heal = response.meta.get(keys.HEAL_META_KEY)
+        if heal is None and _is_first_page(response):
+            heal = "vouched"  # where the navigation or a heal links it: its articles not had, it fails too
         for output in outputs if heal is None else self._answer(response, heal, outputs):
             yield output
 
@@ -68,3 +72,8 @@ class SectionHealingMiddleware:
         )  # fmt: skip
         # Same identity, new first page: the walk record and the stored articles carry over.
         yield spider.section_request(Section(slug=slug, label=label), link, 1, page_name(link))
+
+
+def _is_first_page(response: Response) -> bool:
+    kind = response.meta.get(keys.KIND_META_KEY)
+    return kind == RequestKind.SECTION_PAGE.value and response.cb_kwargs.get("page") == 1
