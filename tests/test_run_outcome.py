@@ -112,6 +112,10 @@ def _judged(stats: dict, reason: str = "finished", max_errors: int = 10) -> dict
 def test_the_verdict_names_every_way_a_run_fails():
     assert _judged({"newsbot/items_written": 5})["failures"] == []
     assert _judged({}, reason="shutdown")["failures"] == ["finished with reason 'shutdown'"]
+    # Scrapy's CLOSESPIDER_* limits end a run ok, but cut short: what they left unfetched is not
+    # "0 missing, 0 still owed" and nothing more (the next run walks on to have it).
+    limited = _judged({"newsbot/items_written": 5}, reason="closespider_itemcount")
+    assert limited["outcome"] == "ok" and limited["bounds_hit"] == {"closespider_itemcount": 1}
     # A section that listed new articles and could parse none: its articles all failed.
     all_failed = _judged(
         {"newsbot/section_fetched/superpowers": 5, "downloader/response_status_count/404": 5}

@@ -201,7 +201,10 @@ def build_report(
         "blocked_responses": stats.get(keys.STATS_BLOCKED, 0),
         "missing_articles": {why: sorted(urls) for why, urls in sorted(missing.items())},
         "output_repaired_bytes": stats.get(keys.STATS_OUTPUT_REPAIRED_BYTES, 0),
-        "bounds_hit": keys.stats_under(stats, keys.STATS_BOUNDS_PREFIX),
+        # A CLOSESPIDER_* limit is a bound too: the pages and articles asked for it dropped wait for the
+        # next run, which walks on (README: a bounded run completes no walk).
+        "bounds_hit": keys.stats_under(stats, keys.STATS_BOUNDS_PREFIX)
+        | ({reason: 1} if reason and reason.startswith("closespider_") else {}),
         "stats": stats,
     }
     report["failures"] = failures(stats, reason, max_errors=max_errors)
