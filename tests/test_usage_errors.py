@@ -109,14 +109,17 @@ def test_every_numeric_setting_is_checked_before_the_crawl(name):
     check_settings(Settings({name: "3"}))
 
 
-def test_a_setting_of_another_library_is_not_taken_for_a_misspelt_one():
+@pytest.mark.filterwarnings("ignore::scrapy.exceptions.ScrapyDeprecationWarning")
+def test_a_setting_of_another_library_or_one_scrapy_deprecated_is_not_taken_for_a_misspelt_one():
     from scrapy.settings import Settings
 
     from newsbot.cli.commands import check_settings
 
-    # scrapy-redis's, close to Scrapy's DUPEFILTER_DEBUG, CONCURRENT_REQUESTS, SCHEDULER_DEBUG.
+    # scrapy-redis's, close to Scrapy's DUPEFILTER_DEBUG, CONCURRENT_REQUESTS, SCHEDULER_DEBUG; and one
+    # Scrapy still reads though deprecated, close to CONCURRENT_REQUESTS_PER_DOMAIN.
     names = ("DUPEFILTER_KEY", "REDIS_CONCURRENT_REQUESTS", "SCHEDULER_PERSIST", "REDIS_URL")
     check_settings(Settings(dict.fromkeys(names, "1"), priority="cmdline"))
+    check_settings(Settings({"CONCURRENT_REQUESTS_PER_IP": 2}, priority="cmdline"))
 
 
 def test_an_empty_output_with_a_store_is_refused_before_the_crawl(capsys, tmp_path, monkeypatch):
