@@ -39,10 +39,10 @@ DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
-DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_TIMEOUT = 30.0  # seconds, read as a float: a -s is checked against this type
 # A host is looked up once (an unresolvable one is not retried): a resolver that hangs must not hold
 # an offline run past the 15 s in which it should say "no network or DNS?" (Scrapy's default is 60).
-DNS_TIMEOUT = 10
+DNS_TIMEOUT = 10.0
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_TIMES = 3

@@ -122,6 +122,16 @@ def test_a_setting_of_another_library_or_one_scrapy_deprecated_is_not_taken_for_
     check_settings(Settings({"CONCURRENT_REQUESTS_PER_IP": 2}, priority="cmdline"))
 
 
+def test_a_value_scrapy_reads_is_not_refused_for_the_type_of_the_projects_default():
+    """The project's values type the check of a -s: its whole-number timeouts refused 7.5 s, which
+    Scrapy reads as it reads 30."""
+    from scrapy.settings import Settings
+
+    from newsbot.cli.commands import check_settings
+
+    check_settings(Settings({"DOWNLOAD_TIMEOUT": "7.5", "DNS_TIMEOUT": "2.5"}, priority="cmdline"))
+
+
 def test_an_empty_output_with_a_store_is_refused_before_the_crawl(capsys, tmp_path, monkeypatch):
     """`-s NEWSBOT_OUTPUT=` (Scrapyd's `-d setting=NEWSBOT_OUTPUT=$OUT` of an unset variable): the run
     wrote its articles nowhere yet said "35 articles written" with exit 0, and let the ledger go of what
