@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from newsbot.extensions.report import failures
 from newsbot.keys import HEAL_META_KEY
 from newsbot.middlewares.sections import SectionHealingMiddleware
 from newsbot.middlewares.walk import WalkPolicyMiddleware
 from newsbot.parsing.navigation import Navigation
-from newsbot.registry import NavLink, resolve_sections
+from newsbot.registry import NavLink, Section, resolve_sections
 from tests.components import make_crawler, run, snapshot_response, through
 
 HOME = "https://www.spacewar.com/index.html"
 DECLARED = "https://www.spacewar.com/superpowers.html"
+SECOND = "https://www.spacewar.com/superpowers-02.html"
 MOVED = "https://www.spacewar.com/geopolitics.html"
 
 
@@ -61,10 +63,10 @@ def test_a_declared_page_listing_no_article_is_healed_too(tmp_path):
     run(scenario())
 
 
-def test_a_first_page_the_navigation_or_a_heal_gave_listing_no_article_fails_its_walk(tmp_path):
-    """As a declared page the navigation does not name: where it names the section, or where a heal
-    found it, a first page listing nothing (a listing redesign) left the section unwalked with an ok
-    verdict and exit 0, run after run, its new articles never fetched."""
+def test_a_page_the_navigation_a_heal_or_a_pager_gave_listing_no_article_fails_its_walk(tmp_path):
+    """As a declared page the navigation does not name: where it names the section, where a heal found
+    it or where its pager links it, a page listing nothing (a listing redesign, a soft 404) left the
+    section unwalked (past it) with an ok verdict and exit 0, its new articles not fetched."""
     empty = b"<html><body><p>No articles here</p></body></html>"
 
     async def scenario():
@@ -75,10 +77,23 @@ def test_a_first_page_the_navigation_or_a_heal_gave_listing_no_article_fails_its
             crawler, _first_pages(crawler, [NavLink("SUPERPOWERS NEWS", MOVED)])["superpowers"], body=empty
         )
         assert await _answer(crawler, healed, body=empty) == []
+        # A page its pager links, answering 200 with a soft 404 or a portal's page: the pages past it
+        # unwalked, it read ok, exit 0, 0 missing, 0 owed.
+        older = crawler.spider.section_request(
+            Section("superpowers", "SUPERPOWERS"), SECOND, 2, "superpowers"
+        )
+        assert await _answer(crawler, older, body=empty) == []
+        # One answering 404 is the errback's (gone), whose output passes here too: not counted twice.
+        healer = crawler.get_spider_middleware(SectionHealingMiddleware)
+        assert await through(healer, snapshot_response(vouched, status=404), []) == []
         stats = crawler.stats.get_stats()
         assert (
-            stats["newsbot/sections_failed"] == 2 and stats["newsbot/section_pages_failed/no_articles"] == 2
+            stats["newsbot/sections_failed"] == 3 and stats["newsbot/section_pages_failed/no_articles"] == 3
         )
+        assert "superpowers" in crawler.get_spider_middleware(WalkPolicyMiddleware).incomplete
+        assert failures(stats, "finished", max_errors=10) == [
+            "3 section page(s) could not be had (3 no_articles)"
+        ]
 
     run(scenario())
 

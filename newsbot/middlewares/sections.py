@@ -1,7 +1,7 @@
 """Healing a section whose first page the navigation did not vouch for: a declared section gone (404,
 410) or listing nothing at its declared URL is walked, once, where the navigation links its label,
-keeping its identity; found nowhere, it fails the run, as a first page listing nothing where the
-navigation or a heal links it does. An undeclared link listing nothing is counted.
+keeping its identity; found nowhere, it fails the run, as a page listing nothing where the
+navigation, a heal or a pager links it does. An undeclared link listing nothing is counted.
 """
 
 from __future__ import annotations
@@ -38,8 +38,11 @@ class SectionHealingMiddleware:
     ) -> AsyncIterator[Any]:
         outputs = [output async for output in result]
         heal = response.meta.get(keys.HEAL_META_KEY)
-        if heal is None and _is_first_page(response):
-            heal = "vouched"  # where the navigation or a heal links it: its articles not had, it fails too
+        walked = response.meta.get(keys.KIND_META_KEY) == RequestKind.SECTION_PAGE.value
+        if heal is None and walked and response.status < 400:  # 4xx, 5xx: the errback's
+            # Where the navigation, a heal or a pager links it (a soft 404, a portal's page): its
+            # articles, and those of the pages past it, not had this run, it fails too.
+            heal = "vouched"
         for output in outputs if heal is None else self._answer(response, heal, outputs):
             yield output
 
@@ -61,9 +64,10 @@ class SectionHealingMiddleware:
         slug, label = response.cb_kwargs["slug"], response.cb_kwargs["label"]
         why = "answered 404/410" if reason == GONE else "lists no article link"
         if (link := response.meta.get(keys.HEAL_URL_META_KEY)) is None:
-            spider.section_gone(
-                slug, reason, f"{response.url} {why} and no navigation read names it elsewhere"
-            )
+            nowhere = "no navigation read names it elsewhere"
+            if (page := response.cb_kwargs["page"]) > 1:
+                nowhere = f"the walk ends at page {page}, the pages past it not walked this run"
+            spider.section_gone(slug, reason, f"{response.url} {why} and {nowhere}")
             return
         self.crawler.stats.inc_value(keys.STATS_SECTIONS_HEALED)
         logger.warning(
@@ -72,8 +76,3 @@ class SectionHealingMiddleware:
         )  # fmt: skip
         # Same identity, new first page: the walk record and the stored articles carry over.
         yield spider.section_request(Section(slug=slug, label=label), link, 1, page_name(link))
-
-
-def _is_first_page(response: Response) -> bool:
-    kind = response.meta.get(keys.KIND_META_KEY)
-    return kind == RequestKind.SECTION_PAGE.value and response.cb_kwargs.get("page") == 1
