@@ -68,6 +68,10 @@ class Stopped(Refused):
     reason = STOPPED
 
 
+class CutShort(Refused):
+    reason = CONNECTION
+
+
 # A host that cannot be reached at all (Scrapy's errors, and urllib's for `newsbot sections`): not
 # retried, as a try seconds later meets the same answer. The likely cause, as a user reads it:
 UNREACHABLE: list[tuple[tuple[type[BaseException], ...], str]] = [

@@ -119,8 +119,10 @@ def _drop(match: Match = None, *, after: int = 512, times: int | None = None) ->
     return Fault("drop", match, times, after=after)
 
 
-def _truncate(match: Match = None, *, after: int = 512, times: int | None = None) -> Fault:
-    return Fault("truncate", match, times, after=after)
+def _truncate(
+    match: Match = None, *, after: int = 512, declare_length: bool = True, times: int | None = None
+) -> Fault:
+    return Fault("truncate", match, times, after=after, declare_length=declare_length)
 
 
 def _not_found(match: Match = None, *, times: int | None = None) -> Fault:

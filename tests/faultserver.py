@@ -40,7 +40,7 @@ the real file is served; None means every request):
 | `retry_after(match, status=429, seconds=S)` | 429 or 503 with `Retry-After: S` |
 | `stall(match, seconds=S)` | nothing for S seconds, then the page (other requests are served meanwhile) |
 | `drop(match, after=N)` | the headers and N bytes of the body, then a reset connection |
-| `truncate(match, after=N)` | a Content-Length longer than the N bytes sent, then a clean close |
+| `truncate(match, after=N)` | a Content-Length longer than the N bytes sent (or none), then a clean close |
 | `not_found(match)` | 404 |
 | `redirect(match, location, status=301)` | a redirect; `redirect_chain` and `redirect_loop` build several |
 | `robots(host, disallow=[...])` | that host's robots.txt |
@@ -433,8 +433,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_partial(
         self, record: RequestRecord, body: bytes, content_type: str, fault: Fault, *, head: bool
     ) -> None:
-        """Headers that promise the whole body, part of it, then the connection ends."""
-        self._head(record, 200, content_type, len(body), close=True)
+        """Headers that promise the whole body (or no length: the close ends it), part of it, then the
+        connection ends."""
+        self._head(record, 200, content_type, len(body) if fault.declare_length else None, close=True)
         if head:
             return
         self._write(record, body[: min(fault.after, max(len(body) - 1, 0))])

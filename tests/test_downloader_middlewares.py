@@ -257,3 +257,30 @@ def test_a_robots_txt_answering_5xx_is_retried_once_not_four_times(tmp_path):
         assert isinstance(answer, Response) and answer.status == 503
 
     run(scenario())
+
+
+def test_a_body_its_connection_cut_without_a_length_is_retried_then_missing_not_parsed(tmp_path):
+    """Close-delimited (no Content-Length, not chunked), a body cut short reaches Scrapy as a whole
+    response flagged "partial": the article was written with its last paragraph cut and no Related
+    Links (a note only), marked known, never fetched again."""
+    from scrapy.http import Response
+
+    from newsbot.middlewares.downloader import PoliteRetryMiddleware
+    from tests.conftest import snapshot_path
+
+    page = snapshot_path(ARTICLE).read_bytes()
+    cut = page[: page.index(b"<!--RELATED LINKS-->")]
+
+    async def scenario():
+        crawler = make_crawler(tmp_path, settings={"NEWSBOT_RETRY_BACKOFF": 0.01, "RETRY_TIMES": 1})
+        retry = crawler.get_downloader_middleware(PoliteRetryMiddleware)
+        crawler.crawling = True
+        whole = Response(ARTICLE, body=page, flags=["partial"])  # any close-delimited body says so
+        assert await retry.process_response(Request(ARTICLE), whole) is whole
+        again = await retry.process_response(Request(ARTICLE), Response(ARTICLE, body=cut, flags=["partial"]))
+        assert isinstance(again, Request) and again.meta["retry_times"] == 1
+        with pytest.raises(IgnoreRequest) as refused:
+            await retry.process_response(again, Response(ARTICLE, body=cut, flags=["partial"]))
+        assert _reason(refused.value) == "connection"
+
+    run(scenario())

@@ -72,6 +72,7 @@ def test_a_crawl_through_faults_writes_what_could_be_had_and_reports_the_rest(
         a[15]: "not_html",
         a[16]: "blocked",
         a[17]: "blocked",
+        a[18]: "connection",
     }
     detour = "https://www.spacewar.com/reports/Moved_Elsewhere_999.html"
     plan = FaultPlan(
@@ -95,6 +96,7 @@ def test_a_crawl_through_faults_writes_what_could_be_had_and_reports_the_rest(
             faults.empty(_path(a[15])),
             faults.blocked(_path(a[16])),
             faults.captcha(_path(a[17])),
+            faults.truncate(_path(a[18]), after=3000, declare_length=False),  # ended by the close
         ]
     )
     with FaultServer(SNAPSHOT, plan) as server:

@@ -28,6 +28,7 @@ from newsbot.parsing.article import is_article_page
 from newsbot.reasons import (
     UNREACHABLE_ERRORS,
     Blocked,
+    CutShort,
     OffNetwork,
     RobotsDisallowed,
     RobotsUnreachable,
@@ -189,6 +190,10 @@ class BlockDetectionMiddleware:
         return response
 
 
+def _cut_short(body: bytes) -> bool:
+    return re.search(rb"<html", body[:4096], re.I) is not None and re.search(rb"</html", body, re.I) is None
+
+
 def retry_after_seconds(value: bytes | None, now: float | None = None) -> float | None:
     text = (value or b"").decode("latin-1").strip()
     if text.isdigit():
@@ -213,6 +218,13 @@ class PoliteRetryMiddleware(RetryMiddleware):
     async def process_response(  # type: ignore[override]  # the downloader awaits a coroutine here
         self, request: Request, response: Response, spider: Spider | None = None
     ) -> Request | Response:
+        if "partial" in response.flags and _cut_short(response.body):
+            # A body without a length, ended by its connection's close before its markup's end: a
+            # server or middlebox cut it (Twisted cannot tell; Scrapy lets it through as "partial").
+            if (again := self._retry(request, "cut short")) is None:
+                raise CutShort(f"{request.url} was cut short: its connection closed before </html>")
+            await self._wait(request, None)
+            return again
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
         asked = retry_after_seconds(response.headers.get(b"Retry-After"))
