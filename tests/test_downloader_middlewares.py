@@ -197,11 +197,13 @@ def test_a_retry_after_longer_than_newsbot_retry_after_max_gives_the_page_up_at_
     from newsbot.middlewares.downloader import PoliteRetryMiddleware
 
     async def scenario():
-        crawler = make_crawler(tmp_path, settings={"NEWSBOT_RETRY_AFTER_MAX": 10})
+        settings = {"NEWSBOT_RETRY_AFTER_MAX": 10, "NEWSBOT_RETRY_BACKOFF": 0.01}
+        crawler = make_crawler(tmp_path, settings=settings)
         retry = crawler.get_downloader_middleware(PoliteRetryMiddleware)
         crawler.crawling = False  # a wait would end at once, Stopped: a give-up must not wait at all
         busy = Response(ARTICLE, status=503, headers={"Retry-After": "240"})
         assert await retry.process_response(Request(ARTICLE), busy) is busy
+        crawler.crawling = True
         soon = Response(ARTICLE, status=503, headers={"Retry-After": "0"})
         assert isinstance(await retry.process_response(Request(ARTICLE), soon), Request)
 
@@ -215,14 +217,14 @@ def test_the_backoff_doubles_at_each_retry_up_to_newsbot_retry_backoff_max(tmp_p
 
     from newsbot.middlewares.downloader import PoliteRetryMiddleware
 
-    async def waited(settings, retry_times):
+    async def waited(settings, retry_times, retry_after=None):
         crawler = make_crawler(tmp_path / str(len(list(tmp_path.iterdir()))), settings=settings)
         retry = crawler.get_downloader_middleware(PoliteRetryMiddleware)
         crawler.crawling = True
         started = time.monotonic()
         again = await retry.process_response(
             Request(ARTICLE, meta={"retry_times": retry_times, "max_retry_times": 9}),
-            Response(ARTICLE, status=503),
+            Response(ARTICLE, status=429, headers={"Retry-After": retry_after} if retry_after else {}),
         )
         assert isinstance(again, Request)
         return time.monotonic() - started
@@ -231,6 +233,9 @@ def test_the_backoff_doubles_at_each_retry_up_to_newsbot_retry_backoff_max(tmp_p
         doubled = {"NEWSBOT_RETRY_BACKOFF": 0.05, "NEWSBOT_RETRY_BACKOFF_MAX": 10}
         assert await waited(doubled, 0) >= 0.05 * 0.9
         assert await waited(doubled, 2) >= 0.2 * 0.9  # 0.05 s, doubled twice
+        # A Retry-After of 0 or in the past: retried at once, a 429 storm was a burst of retries.
+        for now in ("0", "Wed, 21 Oct 2015 07:28:00 GMT"):
+            assert await waited(doubled, 2, retry_after=now) >= 0.2 * 0.9, now
         capped = {"NEWSBOT_RETRY_BACKOFF": 0.05, "NEWSBOT_RETRY_BACKOFF_MAX": 0.05}
         assert await waited(capped, 5) < 0.5  # 1.6 s without the cap
 

@@ -251,8 +251,10 @@ class PoliteRetryMiddleware(RetryMiddleware):
 
     async def _wait(self, request: Request, asked: float | None) -> None:
         attempt = request.meta.get("retry_times", 0)
-        delay = asked if asked is not None else min(self.backoff_max, self.backoff * 2**attempt)
-        if asked is not None:
+        # A Retry-After of 0 or in the past (a server's clock behind ours) backs off: a storm of
+        # them must not turn the retries into a burst.
+        delay = asked or min(self.backoff_max, self.backoff * 2**attempt)
+        if asked:
             self.crawler.stats.inc_value(keys.STATS_RETRY_AFTER_HONOURED)
         logger.debug("Waiting %.1f s before retrying %s", delay, request.url)
         # In steps of a second: a run told to stop (SIGTERM, SIGINT) stops within seconds, not after
