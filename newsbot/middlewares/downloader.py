@@ -191,7 +191,9 @@ class BlockDetectionMiddleware:
 
 
 def _cut_short(body: bytes) -> bool:
-    return re.search(rb"<html", body[:4096], re.I) is not None and re.search(rb"</html", body, re.I) is None
+    """A page or feed without the end tag of its root."""
+    root = re.search(rb"<(html|rss)\b", body[:4096], re.I)
+    return root is not None and re.search(b"</" + root[1], body, re.I) is None
 
 
 def retry_after_seconds(value: bytes | None, now: float | None = None) -> float | None:
@@ -222,7 +224,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
             # A body without a length, ended by its connection's close before its markup's end: a
             # server or middlebox cut it (Twisted cannot tell; Scrapy lets it through as "partial").
             if (again := self._retry(request, "cut short")) is None:
-                raise CutShort(f"{request.url} was cut short: its connection closed before </html>")
+                raise CutShort(f"{request.url} was cut short: its connection closed before its end tag")
             await self._wait(request, None)
             return again
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
