@@ -110,11 +110,12 @@ def test_the_duplicate_filter_keeps_no_record_in_a_jobdir(tmp_path):
 
 @pytest.mark.parametrize(
     ("answer", "fetched"),
-    [(200, False), (404, True), (503, False), ("unreachable", False)],
+    [(200, False), (404, True), (503, False), (429, False), ("unreachable", False)],
 )
 def test_robots_txt_is_read_as_rfc_9309_says(tmp_path, answer, fetched):
-    """4xx: no rules, all allowed; 5xx or no answer: all disallowed for that host, and the run fails.
-    (200 carries rules that disallow /reports/.)"""
+    """4xx: no rules, all allowed; 5xx, 429 or no answer: all disallowed for that host, and the run
+    fails. (200 carries rules that disallow /reports/.) A 429 read as a 4xx allowed all: a rate-limited
+    robots.txt's rules were crawled through, every path of the host fetched."""
     from scrapy.exceptions import IgnoreRequest as Ignored
     from scrapy.http import Response
 
@@ -134,12 +135,12 @@ def test_robots_txt_is_read_as_rfc_9309_says(tmp_path, answer, fetched):
             await robots.process_request(Request(ARTICLE))
         except Ignored as refused:
             assert not fetched
-            expected = RobotsUnreachable if answer in (503, "unreachable") else RobotsDisallowed
+            expected = RobotsUnreachable if answer in (503, 429, "unreachable") else RobotsDisallowed
             assert type(refused) is expected
         else:
             assert fetched
         unreachable = crawler.stats.get_value("newsbot/robots_unreachable")
-        assert unreachable == (1 if answer in (503, "unreachable") else None)
+        assert unreachable == (1 if answer in (503, 429, "unreachable") else None)
 
     run(scenario())
 

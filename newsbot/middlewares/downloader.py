@@ -79,7 +79,8 @@ class DecompressionMiddleware(HttpCompressionMiddleware):
 
 class RobotsMiddleware(RobotsTxtMiddleware):
     """Scrapy's, read as RFC 9309 (2.3.1) says: a robots.txt answering 4xx allows all; one answering
-    5xx, or not reached after one retry, disallows all of that host for this run."""
+    5xx or 429 (as Google reads it: a rate limit, not a missing file), or not reached after one retry,
+    disallows all of that host for this run."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
@@ -113,7 +114,7 @@ class RobotsMiddleware(RobotsTxtMiddleware):
         raise RobotsUnreachable(cause or _robots_line(netloc, f"{type(exception).__name__}: {exception}"))
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
-        if response.status >= 500:
+        if response.status >= 500 or response.status == 429:
             self._robots_error(
                 RobotsUnreachable(_robots_line(netloc, f"it answered {response.status}")), netloc
             )
