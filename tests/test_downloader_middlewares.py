@@ -283,6 +283,8 @@ def test_a_body_its_connection_cut_without_a_length_is_retried_then_missing_not_
         crawler.crawling = True
         whole = Response(ARTICLE, body=page, flags=["partial"])  # any close-delimited body says so
         assert await retry.process_response(Request(ARTICLE), whole) is whole
+        gone = Response(ARTICLE, status=404, body=cut, flags=["partial"])  # an error page's end: no matter
+        assert await retry.process_response(Request(ARTICLE), gone) is gone
         again = await retry.process_response(Request(ARTICLE), Response(ARTICLE, body=cut, flags=["partial"]))
         assert isinstance(again, Request) and again.meta["retry_times"] == 1
         with pytest.raises(IgnoreRequest) as refused:

@@ -221,7 +221,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
     async def process_response(  # type: ignore[override]  # the downloader awaits a coroutine here
         self, request: Request, response: Response, spider: Spider | None = None
     ) -> Request | Response:
-        if "partial" in response.flags and _cut_short(response.body):
+        if response.status == 200 and "partial" in response.flags and _cut_short(response.body):
             # A body without a length, ended by its connection's close before its markup's end: a
             # server or middlebox cut it (Twisted cannot tell; Scrapy lets it through as "partial").
             if (again := self._retry(request, "cut short")) is None:
