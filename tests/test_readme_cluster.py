@@ -82,8 +82,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, manifest) -> Iterator[Simp
         run = SimpleNamespace(checkout=checkout, client=client, url=url, data=data, env=env)
         run.workers = _run(1, workers, checkout, env)
         run.articles_after_run = client.hlen("newsbot:seen:articles")
-        run.watch = _run_lines(2, checkout, env)[1:]  # after the line that sets REDISCLI_AUTH
         wrong = {**env, "REDIS_PASSWORD": "not-the-password"}
+        run.workers_refused = _run(1, workers, checkout, wrong)  # they write no delivery
+        run.watch = _run_lines(2, checkout, env)[1:]  # after the line that sets REDISCLI_AUTH
         run.refused = _run_lines(3, checkout, wrong)
         run.keys_after_refusal = sorted(client.keys("*"))
         run.reset = _run_lines(3, checkout, env)
@@ -132,6 +133,12 @@ def test_the_workers_loop_crawls_the_site_once_between_them(cluster):
     listed, groups = cluster.expected
     assert_every_article_delivered(items, listed, groups)
     assert cluster.articles_after_run == len({item["url"] for item in items}) > 0
+
+
+def test_the_workers_loop_exits_non_zero_when_its_workers_fail(cluster):
+    # A bare `wait` exited 0 whatever the workers did: a cron job or script never heard of a failure.
+    assert cluster.workers_refused.returncode == 123, cluster.workers_refused.stderr[-3000:]
+    assert cluster.workers_refused.stderr.count("could not start (exit 2): Redis at") == 2
 
 
 def test_the_watch_lines_show_the_run(cluster):
