@@ -93,7 +93,6 @@ STATS_NAV_NOT_SECTIONS = "newsbot/navigation_not_sections"
 NOTE_SECTIONS_MOVED = "newsbot/notes/sections_moved"
 
 STATS_STORE_ERROR = "newsbot/store_error"
-STATS_REDIS_REFUSED = "newsbot/redis/refused_payloads"  # queue entries that are not newsbot requests
 STATS_OUTPUT_ERROR = "newsbot/output_error"
 # The ledger: requested again, written at last, given up (counts, and the URLs for the report).
 STATS_LEDGER_RETRIED = "newsbot/ledger/retried"
@@ -102,8 +101,10 @@ STATS_LEDGER_GIVEN_UP = "newsbot/ledger/given_up"
 STATS_LEDGER_RETRIED_URLS = "newsbot/ledger/retried_urls"
 STATS_LEDGER_RECOVERED_URLS = "newsbot/ledger/recovered_urls"
 STATS_LEDGER_GIVEN_UP_URLS = "newsbot/ledger/given_up_urls"
-# Bounds a walk hit: a section's page limit, links past a page's limit, a page listing nothing new.
+# Bounds a walk hit: a section's page limit, links past a page's limit, a page listing nothing new; a
+# cluster's queue entries that are not newsbot requests (junk, another version's): nobody fetched them.
 STATS_BOUNDS_PREFIX = "newsbot/bounds/"
+STATS_REDIS_REFUSED = STATS_BOUNDS_PREFIX + "redis_entries_refused"
 STATS_BOUND_PAGES = STATS_BOUNDS_PREFIX + "section_page_limit"
 STATS_BOUND_LINKS = STATS_BOUNDS_PREFIX + "links_over_page_limit"
 STATS_BOUND_REPEAT = STATS_BOUNDS_PREFIX + "page_without_new_entries"

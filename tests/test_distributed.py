@@ -272,7 +272,9 @@ def test_entries_planted_in_the_queue_are_refused_and_logged_never_run(redis_url
 
     assert not marker.exists(), "the planted pickle was unpickled"
     assert worker.returncode == 0, worker.log[-3000:]
-    assert worker.stats["newsbot/redis/refused_payloads"] == 3
+    # Requests nobody fetched (junk, or another version's): the summary line says so, the next run walks on.
+    report = json.loads(worker.report_path.read_text())
+    assert report["bounds_hit"] == {"redis_entries_refused": 3}
     log = worker.log
     assert "WARNING: Refused an entry of spacewar:requests" in log and planted[:8].hex() in log
     assert (
@@ -756,6 +758,7 @@ def test_a_run_in_which_a_worker_refused_an_entry_completes_no_walk(redis_url, t
     """A refused entry is a request nobody fetched: planted junk, or the next page of a walk as a worker
     of another version wrote it (a meta key this one does not know) during a rolling upgrade."""
     from newsbot.cluster.addon import ClusterScheduler
+    from newsbot.keys import STATS_REDIS_REFUSED
     from tests.components import make_crawler, run
 
     async def judged() -> None:
@@ -768,7 +771,7 @@ def test_a_run_in_which_a_worker_refused_an_entry_completes_no_walk(redis_url, t
         page_two = _entry({"callback": "parse_section", "meta": {"newsbot_page_kind": "section"}})
         redis.Redis.from_url(redis_url).zadd("spacewar:requests", {page_two: 0})
         assert scheduler.next_request() is None
-        assert crawler.stats.get_value("newsbot/redis/refused_payloads") == 1
+        assert crawler.stats.get_value(STATS_REDIS_REFUSED) == 1
         scheduler.run_judged(spider, "ok", "finished")
         store.close()
 
