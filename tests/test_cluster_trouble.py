@@ -158,6 +158,10 @@ def test_redis_unreachable_or_refusing_the_password_at_start_exits_2_in_one_line
     state = _state(urls["not a Redis URL"])
     assert state.returncode == 2 and state.stderr.count("\n") == 1, state.stderr
     assert state.stderr.startswith("newsbot state: Redis at http://127.0.0.1:"), state.stderr
+    # A password with a / (one of `openssl rand -base64` in two): redis-py reads its start as a port.
+    slashed = _state(urls["wrong password"].replace("nope", "hunter2/secret"))
+    assert slashed.returncode == 2 and "127.0.0.1:" in slashed.stderr, slashed.stderr
+    assert "hunter2" not in slashed.stderr and "secret" not in slashed.stderr, slashed.stderr
     assert "nope" not in workers["wrong password"].log
     assert "hunter2-secret" not in right.log + right.report_path.read_text()
     for worker in workers.values():  # refused at start: no report

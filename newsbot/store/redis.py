@@ -46,7 +46,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def redacted(url: str) -> str:
-    return re.sub(r"//[^@/]*@", "//", url)
+    return re.sub(r"//[^@]*@", "//", url)  # a password's / too (not %-encoded, the URL is refused)
 
 
 def walk_field(site: str, section: str) -> str:
@@ -118,8 +118,9 @@ class RedisSeenStore(SeenStore):
                 encoding_errors="surrogateescape",
                 redis_connect_func=self._connected,
             )
-        except ValueError as error:  # not a Redis URL (a scheme, a port)
-            raise StoreError(f"Redis at {self.url}: {error}") from None
+        except ValueError as error:  # redis-py's words quote a password's start before a / as the port
+            said = error if self.url == url else "not a Redis URL (%-encode / # ? @ in its password)"
+            raise StoreError(f"Redis at {self.url}: {said}") from None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisSeenStore:
