@@ -514,7 +514,6 @@ def test_the_last_worker_completes_the_walks_no_worker_of_the_run_left_incomplet
     assert run(judged()) == completed
 
 
-@pytest.mark.xfail(strict=True, reason="newsbot/cluster/ at its line budget: the fix is proposed, not made")
 def test_a_worker_of_a_run_that_found_no_such_section_does_not_say_ok(redis_url, tmp_path):
     """`-a sections=nosuch` on every worker: the one that read the home page stops, exit 2; the others,
     which fetched nothing while they waited for it, said ok, exit 0 (a cron job on their machine hears
@@ -530,6 +529,7 @@ def test_a_worker_of_a_run_that_found_no_such_section_does_not_say_ok(redis_url,
         for crawler, scheduler in zip(crawlers, schedulers, strict=True):
             scheduler.open(crawler.spider)
         schedulers[0].run_judged(crawlers[0].spider, "failed", FINISH_UNKNOWN_SECTION)
+        schedulers[1].spider_idle(crawlers[1].spider)  # nobody running: it closes
         schedulers[1].run_judged(crawlers[1].spider, "ok", "finished")
         for crawler in crawlers:
             seen_store(crawler).close()

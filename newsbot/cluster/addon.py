@@ -219,6 +219,8 @@ class ClusterScheduler(Scheduler):  # type: ignore[misc]
                 logger.info("Frontier empty; waiting for worker(s) still running: %s", ", ".join(waiting_for))
             self.waiting_for = waiting_for
             raise DontCloseSpider
+        if failed := [state for state in run.values() if keys.FINISH_UNKNOWN_SECTION in state]:  # usage error
+            self.store.trouble = f"Another worker of this run ended {failed[0]!r}; see its line"
 
     def run_judged(self, spider: Spider, outcome: str, reason: str) -> None:
         if self.marker is None:  # never joined: refused, or stopped by Redis (the store says so)
