@@ -18,6 +18,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
 from newsbot.cli.main import main
+from newsbot.extensions.store import hold_store_or_close
 from newsbot.parsing.article import parse_article
 from newsbot.parsing.article.layouts import Layout2022
 from newsbot.registry import load_registry
@@ -384,6 +385,34 @@ def test_an_import_whose_store_fails_delivers_nothing_and_its_rerun_delivers_eac
     assert main(args) == 0
     delivered = [url for path in sorted(tmp_path.glob("*.jsonl")) for url in _items(path)]
     assert sorted(delivered) == sorted(urls)
+
+
+@pytest.mark.parametrize("command", ["import", "rebuild"])
+def test_an_import_or_rebuild_while_a_crawl_writes_with_its_store_is_refused_in_one_line(
+    tmp_path, manifest, capsys, command
+):
+    """A crawl holds its spider's lock beside the store while it judges and marks: an import judged
+    against the store meanwhile delivered what both found unknown (the same story twice, exit 0)."""
+    urls = [a["url"] for a in manifest["articles"] if not a["syndication_group"]][:2]
+    warc, store, out = tmp_path / "cc.warc.gz", tmp_path / "seen.sqlite", tmp_path / "out.jsonl"
+    common_crawl_warc(warc, urls)
+    SqliteSeenStore(store).close()
+    crawl = hold_store_or_close(SqliteSeenStore(store), "spacedaily")
+    assert crawl is not None
+    args = [command, str(warc), "--out", str(out), "--state", str(store)]
+    try:
+        assert main(args) == 2
+        assert capsys.readouterr().err == (
+            f"newsbot {command}: a crawl of spacedaily (pid {os.getpid()}) is writing with the store "
+            f"{store}; run again after it\n"
+        )
+        assert not list(tmp_path.glob("*.jsonl*"))
+    finally:
+        os.close(crawl)
+    assert main(args) == 0
+    assert sorted(_items(out)) == sorted(urls)
+    fresh = ["--out", str(tmp_path / "fresh.jsonl"), "--state", str(tmp_path / "new" / "seen.sqlite")]
+    assert main([command, str(warc), *fresh]) == 0  # a store in a folder not made yet: the store makes it
 
 
 def test_an_import_into_a_relative_out_is_a_delivery_newsbot_state_warns_of_when_it_is_gone(

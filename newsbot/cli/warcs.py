@@ -21,6 +21,7 @@ from warcio.archiveiterator import ArchiveIterator
 from newsbot.cli import CommandError, output_folder, project_settings
 from newsbot.delivery import DELIVERY_SUFFIX, claim, deliveries, json_line, part_path, publish, write_all
 from newsbot.extensions.archive import CONTEXT_HEADER, whole_members
+from newsbot.extensions.store import held_from_crawls
 from newsbot.item import recency, schema_validator
 from newsbot.parsing.article import ListingContext, ParseError, parse_article
 from newsbot.registry import load_registry
@@ -69,8 +70,7 @@ def _run(args: argparse.Namespace, command: str) -> int:
     path = args.state or store_path_from_setting(project_settings().get("NEWSBOT_STATE"))
     try:
         # A rebuild makes no store where there is none; where there is one, it marks what it delivers.
-        store = SqliteSeenStore(path) if path is not None and (importing or path.exists()) else None
-        with contextlib.closing(store) if store else contextlib.nullcontext():
+        with _store(path if path is not None and (importing or path.exists()) else None) as store:
             # Without the store, the URL delivered before owns the body its copies share, as in the crawl.
             items = sorted(
                 (item for _, item in captures if item), key=lambda item: item["url"] not in previous
@@ -89,6 +89,15 @@ def _run(args: argparse.Namespace, command: str) -> int:
         read = {url for url, _ in captures}
         print("\n".join(change_report(previous, {item["url"]: item for item in kept}, read, against)))
     return status
+
+
+@contextlib.contextmanager
+def _store(path: Path | None) -> Iterator[SqliteSeenStore | None]:
+    if path is None:
+        yield None
+        return
+    with contextlib.closing(SqliteSeenStore(path)) as store, held_from_crawls(path):  # it makes its folder
+        yield store
 
 
 def _kept(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from scrapy.utils.misc import load_object
 from newsbot.delivery import Locked, hold_lock
 from newsbot.extensions.exports import exports_failed, feed_file
 from newsbot.keys import FINISH_OUTPUT_LOCKED, FINISH_STORE_BUSY, FINISH_STORE_UNUSABLE, STATS_STORE_ERROR
+from newsbot.registry import load_registry
 from newsbot.store.base import KnownArticle, SeenStore, StoreError, known_article, mark_unmarked_lines
 
 logger = logging.getLogger(__name__)
@@ -126,7 +128,29 @@ def hold_store_or_close(store: SeenStore | None, spider: str) -> int | None:
     if (store_path := getattr(store, "path", None)) is None:
         return None
     doing = f"{spider}'s articles with the store {store_path} are being written"
-    return hold_lock_or_close(Path(store_path).with_name(f".{spider}.store.lock"), doing)
+    return hold_lock_or_close(_store_lock(store_path, spider), doing)
+
+
+@contextlib.contextmanager
+def held_from_crawls(store_path: Path) -> Iterator[None]:
+    """Every spider's lock beside the store (hold_store_or_close), for a command that delivers any site's
+    articles with it: judged while a crawl marks, an article both found unknown is delivered twice."""
+    with contextlib.ExitStack() as held:
+        for site in load_registry().sites:
+            try:
+                held.callback(os.close, hold_lock(_store_lock(store_path, site.name)))
+            except Locked as holder:
+                raise StoreError(
+                    f"a crawl of {site.name} (pid {holder}) is writing with the store {store_path}; "
+                    "run again after it"
+                ) from None
+            except OSError as error:
+                raise StoreError(f"cannot lock the store {store_path}: {error.strerror}") from None
+        yield
+
+
+def _store_lock(store_path: Path, spider: str) -> Path:
+    return Path(store_path).with_name(f".{spider}.store.lock")
 
 
 def hold_lock_or_close(lock_path: Path, doing: str) -> int:
