@@ -298,6 +298,38 @@ def test_an_import_of_wayback_and_common_crawl_warcs_writes_only_what_the_store_
     assert "Imported 0 article(s)" in capsys.readouterr().out
 
 
+def test_a_warc_gzipped_as_one_whole_file_is_imported_as_its_per_record_form(tmp_path, manifest, capsys):
+    """`gzip x.warc` (or a tool that compresses the whole stream) makes one gzip member, not one per
+    record: warcio refuses it, and the import said "not a readable WARC file at its start", exit 1."""
+    urls = [a["url"] for a in manifest["articles"] if not a["syndication_group"]][:6]
+    common_crawl_warc(per_record := tmp_path / "cc.warc.gz", urls)
+    whole = _write(tmp_path / "whole.warc.gz", gzip.compress(gzip.decompress(per_record.read_bytes())))
+    for warc in (per_record, whole):
+        out = tmp_path / f"{warc.name}.jsonl"
+        assert (
+            main(["import", str(warc), "--out", str(out), "--state", str(tmp_path / f"{warc.name}.db")]) == 0
+        )
+        assert capsys.readouterr().out.startswith(f"Imported 6 article(s) from 1 WARC file(s), into {out}")
+    imported = [_items(tmp_path / f"{warc.name}.jsonl") for warc in (per_record, whole)]
+    for item in imported[1].values():
+        item["source"] = item["source"].replace("whole.warc.gz", "cc.warc.gz")
+    assert imported[0] == imported[1]
+    cut = _write(tmp_path / "cut.warc.gz", whole.read_bytes()[: whole.stat().st_size * 3 // 4])
+    args = [
+        "import",
+        str(cut),
+        "--out",
+        str(tmp_path / "from-cut.jsonl"),
+        "--state",
+        str(tmp_path / "cut.db"),
+    ]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"newsbot import: {cut}: cut short in the record after https://"), err
+    assert err.count("\n") == 1
+    assert 1 <= len(_items(tmp_path / "from-cut.jsonl")) < 6
+
+
 def test_a_copy_of_an_invalid_item_is_imported_as_the_crawl_keeps_it_not_dropped_as_its_copy(
     tmp_path, manifest, capsys
 ):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import gzip
 import io
 import json
 import os
@@ -126,7 +127,7 @@ def _kept(
 
 
 def articles(
-    archive: Path, counts: Counter[str], command: str
+    archive: Path, counts: Counter[str], command: str, whole_gzip: bool = False
 ) -> Iterator[tuple[str, dict[str, Any] | None]]:
     """A WARC file's article pages in order, each with its item (None: it makes none); other records and
     pages counted in `counts`. Raises CommandError, one line, for a file that is not a WARC or is cut
@@ -134,9 +135,11 @@ def articles(
     registry = load_registry()
     url = None
     pending: tuple[str, dict[str, Any] | None] | None = None  # had once the record after it is read whole
+    counted = counts.copy()
     try:
         with archive.open("rb") as file:
-            records = ArchiveIterator(file)
+            stream = _Gunzipped(file) if whole_gzip else None
+            records = ArchiveIterator(stream or file)
             while True:
                 with contextlib.redirect_stderr(io.StringIO()):  # warcio's warning: err_count says it
                     record = next(records, None)
@@ -147,9 +150,15 @@ def articles(
                 if pending is not None:
                     yield pending
                     pending = None
+                if stream is not None and stream.cut:
+                    raise CommandError(f"{archive}: cut short after the record of {url}")
                 if record is None:  # a cut in a gzip record's first lines, which warcio passes over
                     file.seek(0)
-                    if file.read(2) == b"\x1f\x8b" and whole_members(file) < os.fstat(file.fileno()).st_size:
+                    if (
+                        stream is None  # the whole file's one member is whole: read to its end
+                        and file.read(2) == b"\x1f\x8b"
+                        and whole_members(file) < os.fstat(file.fileno()).st_size
+                    ):
                         raise CommandError(f"{archive}: cut short after the record of {url}")
                     return
                 body = record.content_stream().read()
@@ -190,8 +199,28 @@ def articles(
     except CommandError:
         raise
     except Exception as error:  # warcio's errors have no common base
+        if "non-chunked gzip" in str(error) and not whole_gzip:  # one gzip member for the whole file
+            counts.clear()  # of its first record, read again
+            counts.update(counted)
+            yield from articles(archive, counts, command, whole_gzip=True)
+            return
         where = f"after the record of {url}" if url else "at its start"
         raise CommandError(f"{archive}: not a readable WARC file {where} ({type(error).__name__})") from None
+
+
+class _Gunzipped:
+    """A WARC gzipped whole (`gzip x.warc`), read as far as it goes: gzip.GzipFile.read drops what it had
+    decompressed before a cut, and warcio takes the EOFError for the file's end."""
+
+    def __init__(self, file: Any) -> None:
+        self.file, self.cut = gzip.GzipFile(fileobj=file), False
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self.file.read1(size)
+        except EOFError:
+            self.cut = True
+            return b""
 
 
 def _original(headers: Any, body: bytes) -> tuple[str, str, bytes]:
