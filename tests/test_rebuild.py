@@ -18,6 +18,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
 from newsbot.cli.main import main
+from newsbot.extensions.archive import CONTEXT_HEADER
 from newsbot.extensions.store import hold_store_or_close
 from newsbot.parsing.article import parse_article
 from newsbot.parsing.article.layouts import Layout2022
@@ -172,6 +173,25 @@ def test_after_a_body_fix_the_rebuild_delivers_each_syndicated_story_under_the_u
     assert main(["rebuild", *archives, "--out", str(out), "--state", str(demo / "seen.sqlite")]) == 0
     capsys.readouterr()
     assert _items(out).keys() == _demo_items(demo).keys()
+
+
+def test_an_article_a_redirect_answered_again_keeps_the_item_of_its_own_request(tmp_path, manifest, capsys):
+    """A crawl makes no item of an answer that landed on an article it asked for itself (a redirect from
+    another listed URL: middlewares.claims); its own capture's item stands. The rebuild kept the later
+    capture, the redirect's, whose teaser is the other article's: the summary went null in the rebuilt
+    delivery and so in the dataset, exit 0."""
+    own, other = [a["url"] for a in manifest["articles"] if not a["syndication_group"]][:2]
+    with (archive := tmp_path / "run.warc.gz").open("wb") as file:
+        writer = warcs._writer(file)
+        for listed, date in ((other, "2026-12-07T03:59:51Z"), (own, "2026-12-07T03:59:50Z")):
+            context = {"kind": "article", "section": "S", "summary": f"teaser of {listed}", "listed": listed}
+            record = warcs._response(writer, own, snapshot_path(own).read_bytes(), date=date)
+            record.rec_headers.add_header(CONTEXT_HEADER, json.dumps(context))
+            writer.write_record(record)
+    out = tmp_path / "rebuilt.jsonl"
+    args = ["--out", str(out), "--against", str(tmp_path), "--state", str(tmp_path / "none.sqlite")]
+    assert main(["rebuild", str(archive), *args]) == 0
+    assert _items(out)[own]["summary"] == f"teaser of {own}"
 
 
 def test_the_rebuild_compares_with_the_output_folders_latest_items_by_default(

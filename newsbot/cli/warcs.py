@@ -37,6 +37,9 @@ _WAYBACK_TOOLBAR = re.compile(
 )
 
 
+Capture = tuple[str, dict[str, Any] | None, bool]
+
+
 def rebuild(args: argparse.Namespace) -> int:
     """Write the items of archived pages again with today's parser, and what changed: the pages of run
     archives (output/*.warc.gz) parsed again, offline, into a new delivery, and per field how many
@@ -56,7 +59,7 @@ def _run(args: argparse.Namespace, command: str) -> int:
             f"--out {args.out} must end in {DELIVERY_SUFFIX} (consumers take *{DELIVERY_SUFFIX})"
         )
     counts: Counter[str] = Counter()
-    captures: list[tuple[str, dict[str, Any] | None]] = []
+    captures: list[Capture] = []
     status = 0
     for archive in args.warcs:
         try:
@@ -72,9 +75,16 @@ def _run(args: argparse.Namespace, command: str) -> int:
     try:
         # A rebuild makes no store where there is none; where there is one, it marks what it delivers.
         with _store(path if path is not None and (importing or path.exists()) else None) as store:
-            # Without the store, the URL delivered before owns the body its copies share, as in the crawl.
+            # As in the crawl: an answer that landed on an article asked for itself makes no item; without
+            # the store, the URL delivered before owns the body its copies share.
+            asked = {item["url"] for _, item, misdirected in captures if item and not misdirected}
             items = sorted(
-                (item for _, item in captures if item), key=lambda item: item["url"] not in previous
+                (
+                    item
+                    for _, item, misdirected in captures
+                    if item and not (misdirected and item["url"] in asked)
+                ),
+                key=lambda item: item["url"] not in previous,
             )
             kept = _kept(items, store, importing, counts, command)
             now = datetime.datetime.now(datetime.UTC)
@@ -87,7 +97,7 @@ def _run(args: argparse.Namespace, command: str) -> int:
     verb, where = "Imported" if importing else "Rebuilt", f"into {out}" if kept else "nothing written"
     print(f"{verb} {len(kept)} article(s) from {len(args.warcs)} WARC file(s), {where}\nSkipped: {skipped}")
     if against is not None:
-        read = {url for url, _ in captures}
+        read = {url for url, _, _ in captures}
         print("\n".join(change_report(previous, {item["url"]: item for item in kept}, read, against)))
     return status
 
@@ -128,13 +138,13 @@ def _kept(
 
 def articles(
     archive: Path, counts: Counter[str], command: str, whole_gzip: bool = False
-) -> Iterator[tuple[str, dict[str, Any] | None]]:
-    """A WARC file's article pages in order, each with its item (None: it makes none); other records and
-    pages counted in `counts`. Raises CommandError, one line, for a file that is not a WARC or is cut
-    short (the items before it are had)."""
+) -> Iterator[Capture]:
+    """A WARC file's article pages in order, each with its item (None: it makes none) and whether it
+    answered another listed URL; other records and pages counted in `counts`. Raises CommandError, one
+    line, for a file that is not a WARC or is cut short (the items before it are had)."""
     registry = load_registry()
     url = None
-    pending: tuple[str, dict[str, Any] | None] | None = None  # had once the record after it is read whole
+    pending: Capture | None = None  # had once the record after it is read whole
     counted = counts.copy()
     try:
         with archive.open("rb") as file:
@@ -187,13 +197,13 @@ def articles(
                     item = None
                 if item is None:
                     counts["article pages that make no item"] += 1
-                    pending = url, None
+                    pending = url, None, False
                     continue
-                if context.get("listed") not in (None, item.url):
+                if misdirected := context.get("listed") not in (None, item.url):  # a redirect's, an og:url's
                     item.summary = None  # the listing's teaser is the listed article's (middlewares.claims)
                 if command == "import":
                     item.source = f"import: {archive.name}, {captured_at}"
-                pending = url, item.to_dict()
+                pending = url, item.to_dict(), misdirected
     except OSError as error:
         raise CommandError(f"{archive}: {error.strerror or error}") from None
     except CommandError:
