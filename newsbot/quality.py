@@ -159,12 +159,7 @@ def assess_site(figures: Mapping[str, Any], stats: Mapping[str, Any]) -> dict[st
     if figures["finish_reason"] not in (None, "finished"):
         reasons.insert(0, (BROKEN, f"the crawl ended early ({figures['finish_reason']})"))
     # A run that never got to the articles has one reason; the measures would only repeat it.
-    if figures["pages_fetched"] == 0:
-        unreached = (
-            f"nothing fetched ({figures['download_errors']} download errors): the site could not be reached"
-        )
-        reasons = [(BROKEN, unreached)]
-    elif figures["finish_reason"] == "unknown_section":
+    if figures["finish_reason"] == "unknown_section":
         reasons = [(BROKEN, f"section(s) not found: {stats.get(keys.STATS_UNKNOWN_SECTIONS) or '?'}")]
     reasons.sort(key=lambda reason: -VERDICTS.index(reason[0]))  # stable: broken first, in table order
     judged = {"run": run, "fields": fields, "notes": notes}

@@ -36,6 +36,7 @@ from newsbot.reasons import InvalidItem
 from newsbot.snapshot_server import SnapshotServer
 from tests import processes
 from tests.conftest import ROOT, SNAPSHOT, snapshot_path
+from tests.faultserver import FaultPlan, FaultServer, faults
 
 # --- quality.py: thresholds and verdicts ---
 
@@ -180,12 +181,6 @@ def test_invalid_items_and_an_unknown_section_are_reported():
     )
     assert unknown["verdict"] == BROKEN
     assert unknown["reasons"] == ["section(s) not found: nonesuch"]
-
-
-def test_a_site_that_cannot_be_reached_is_broken_for_that_reason_alone():
-    unreachable = _assess([], 0, section_pages=0, pages_fetched=0, download_errors=16)
-    assert unreachable["verdict"] == BROKEN
-    assert unreachable["reasons"] == ["nothing fetched (16 download errors): the site could not be reached"]
 
 
 def test_shares_are_shown_without_rounding_up_to_a_threshold():
@@ -381,6 +376,33 @@ def test_the_exit_status_is_the_verdict_even_when_nobody_reads_the_output():
     process.stdout.close()
     assert process.wait(timeout=120) == 2
     assert b"Traceback" not in process.stderr.read()
+
+
+@pytest.mark.parametrize(
+    "fault", [faults.blocked, faults.drop], ids=["403 to everything", "connection reset"]
+)
+def test_a_site_whose_robots_txt_cannot_be_had_is_not_checked_and_the_others_are(fault):
+    # Nothing of the site is fetched: its parsers are not judged (no 'broken', which holds the crawl for
+    # a redesign), and the sites reached still are.
+    with FaultServer(SNAPSHOT, FaultPlan([fault(re.compile(r"^/www\.spacewar\.com/"))])) as server:
+        text = _check("spacewar", "spacedaily", "--articles", "3", "--mirror", server.url)
+        document = json.loads(_check("spacewar", "--articles", "3", "--json", "--mirror", server.url).stdout)
+    assert text.returncode == 1, text.stdout + text.stderr
+    assert _verdicts(text.stdout) == {"spacedaily": "fits"}
+    assert text.stdout.strip().splitlines()[-1] == (
+        "NOT CHECKED spacewar: robots.txt of www.spacewar.com could not be had (the log says why): "
+        "nothing fetched"
+    )
+    assert "Traceback" not in text.stderr
+    # A monitoring job reading the JSON meets no verdict where nothing was checked.
+    (site,) = document["sites"]
+    assert (document["verdict"], document["exit_status"], site["verdict"], site["reasons"]) == (
+        None,
+        1,
+        None,
+        [],
+    )
+    assert site["unreachable"]
 
 
 # --- Redesigned copies of the snapshot ---

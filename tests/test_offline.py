@@ -3,6 +3,7 @@ cause, after one try, and the command ends at once (exit 1) instead of retrying 
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -111,6 +112,8 @@ def test_newsbot_check_of_a_site_it_cannot_reach_exits_1_and_judges_nothing(clos
     assert "VERDICT" not in result.stdout
     last = result.stdout.strip().splitlines()[-1]
     assert last.startswith("NOT CHECKED spacewar: 127.0.0.1:") and "refused the connection" in last
+    document = json.loads(_timed([*command, "--json"])[0].stdout)
+    assert (document["verdict"], document["sites"][0]["verdict"], document["exit_status"]) == (None, None, 1)
 
 
 def test_newsbot_sections_stops_at_the_first_host_it_cannot_reach(closed_port_url, capsys):

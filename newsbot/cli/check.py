@@ -47,8 +47,10 @@ def run(args: argparse.Namespace) -> int:
     ]
     # A site that could not be reached at all was not checked: no verdict on its parsers.
     reached = [report for report in reports if not report["unreachable"]]
-    verdict = worst(report["verdict"] for report in reached)
-    status = max(EXIT_STATUS[verdict], EXIT_UNREACHABLE if len(reached) < len(reports) else 0)
+    verdict = worst(report["verdict"] for report in reached) if reached else None
+    status = max(
+        EXIT_STATUS[verdict] if verdict else 0, EXIT_UNREACHABLE if len(reached) < len(reports) else 0
+    )
     if args.json:
         head = {"source": mirror or "live", "articles_per_site": args.articles, "verdict": verdict}
         text = json.dumps({**head, "exit_status": status, "sites": reports}, indent=2, ensure_ascii=False)
@@ -83,6 +85,10 @@ def _report(site: Site, stats: dict[str, Any]) -> dict[str, Any]:
     # saw first) was parsed all the same.
     invalid = stats.get(f"item_dropped_reasons_count/{InvalidItem.__name__}", 0)
     parsed = stats.get(keys.STATS_ITEMS_VALID, 0) + invalid
+    unreachable = stats.get(keys.STATS_HOSTS_UNREACHABLE, [])
+    if not unreachable and not walked and stats.get(keys.STATS_ROBOTS_UNREACHABLE):
+        # Its robots.txt not had (a block page, a reset connection), the site stopped before its home page.
+        unreachable = [f"robots.txt of www.{site.host} could not be had (the log says why): nothing fetched"]
     figures = {
         "finish_reason": stats.get("finish_reason"),
         "pages_fetched": stats.get("downloader/response_count", 0),
@@ -98,7 +104,7 @@ def _report(site: Site, stats: dict[str, Any]) -> dict[str, Any]:
         # Why article links gave no item, as the spider classifies it (not an article, HTTP status, block).
         "articles_missing": keys.stats_under(stats, keys.STATS_MISSING_PREFIX),
         "section_pages_failed": keys.stats_under(stats, keys.STATS_SECTION_PAGES_FAILED_PREFIX),
-        "unreachable": stats.get(keys.STATS_HOSTS_UNREACHABLE, []),
+        "unreachable": unreachable,
         "sections": {
             "resolved": stats.get(keys.STATS_SECTIONS, []),
             "walked": walked,
@@ -110,7 +116,10 @@ def _report(site: Site, stats: dict[str, Any]) -> dict[str, Any]:
             "navigation_read": not stats.get(keys.STATS_HOME_FAILED, 0),
         },
     }
-    return {"site": site.name, "host": site.host, **assess_site(figures, stats), **figures}
+    judged = assess_site(figures, stats)
+    if unreachable:  # not checked: no verdict, the reasons are the unreachable lines
+        judged.update(verdict=None, reasons=[])
+    return {"site": site.name, "host": site.host, **judged, **figures}
 
 
 def render_site(report: dict[str, Any]) -> str:
