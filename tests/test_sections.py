@@ -13,6 +13,7 @@ from newsbot.parsing.navigation import parse_navigation
 from newsbot.registry import NavLink, Section, Site, load_registry, resolve_sections
 from newsbot.registry.sections import section_key
 from tests.conftest import SNAPSHOT, snapshot_path
+from tests.faultserver import FaultPlan, FaultServer, faults
 
 
 def _home(host: str) -> bytes:
@@ -235,6 +236,35 @@ def test_the_sections_command_exits_1_when_a_declared_section_is_not_in_the_navi
     home.unlink()
     assert main(["sections", "spacewar", "--mirror", str(tmp_path)]) == 1
     assert "home page not read" in capsys.readouterr().out
+
+
+def test_the_sections_command_follows_a_home_page_redirect_as_a_crawl_does(capsys):
+    # A redirect is followed on the site's own host, through the mirror; one leaving the site (a cookie
+    # wall) is not, as the crawl's offsite rule would not. Either way the other sites are still read.
+    plan = FaultPlan(
+        [
+            faults.redirect("/www.spacewar.com/index.html", "https://consent.example.com/wall?site=spacewar"),
+            faults.redirect("/www.spacedaily.com/index.html", "https://www.spacedaily.com/cookies.html"),
+            faults.redirect("/www.terradaily.com/index.html", "https://www.terradaily.com/..%2f..%2fetc"),
+        ]
+    )
+    with FaultServer(SNAPSHOT, plan) as server:
+        sites = ["spacewar", "spacedaily", "terradaily", "sinodaily"]
+        assert main(["sections", *sites, "--mirror", server.url]) == 1
+        assert server.count("/www.spacedaily.com/cookies.html") == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (
+        "spacewar (spacewar.com): home page not read: https://www.spacewar.com/index.html could not be "
+        "fetched: redirected to https://consent.example.com/wall?site=spacewar, off the site"
+    )
+    assert out[2] == (
+        "spacedaily (spacedaily.com): home page not read: https://www.spacedaily.com/index.html redirected "
+        "to https://www.spacedaily.com/cookies.html, which answered HTTP 404"
+    )
+    assert out[4].endswith(
+        "refused by the mirror: https://www.terradaily.com/..%2f..%2fetc climbs out of the mirror's folder"
+    )
+    assert out[6].startswith("sinodaily (sinodaily.com): 2 section(s)")
 
 
 def test_the_sections_command_usage_errors_exit_2(capsys, monkeypatch):

@@ -9,13 +9,14 @@ import sys
 import urllib.error
 import urllib.request
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from newsbot.cli import mirror_option, project_settings, site_named, table
-from newsbot.mirror import mirror_url
+from newsbot.mirror import MirrorPathRefused, mirror_url
 from newsbot.parsing.navigation import parse_navigation
 from newsbot.reasons import unreachable_host
-from newsbot.registry import load_registry, resolve_sections
+from newsbot.registry import Site, load_registry, resolve_sections
+from newsbot.registry.urls import canonical_url
 from newsbot.settings import user_agent
 
 EXIT_DRIFT = 1
@@ -34,12 +35,14 @@ def run(args: argparse.Namespace) -> int:
         reports.append(report)
         url = mirror_url(mirror, site.home_url) if mirror else site.home_url
         assert url is not None  # every registry site is on the network
+        redirects = _SiteRedirects(site, mirror)
         try:
             request = urllib.request.Request(url, headers=user_agent_header)
-            with urllib.request.urlopen(request, timeout=30) as response:
-                navigation = parse_navigation(site.home_url, response.read())
+            with urllib.request.build_opener(redirects).open(request, timeout=30) as response:
+                navigation = parse_navigation(redirects.at, response.read())
         except urllib.error.HTTPError as failure:
-            report["error"] = f"{site.home_url} answered HTTP {failure.code}"
+            redirected = "" if redirects.at == site.home_url else f" redirected to {redirects.at}, which"
+            report["error"] = f"{site.home_url}{redirected} answered HTTP {failure.code}"
             continue
         except OSError as failure:  # URLError is one
             reason = getattr(failure, "reason", failure)
@@ -64,6 +67,27 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write("\n".join(render(report) for report in reports))
     return status
+
+
+class _SiteRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect as a crawl does: through the mirror, and only on the site's own host (the
+    crawl's offsite rule); `at` is the page's URL on the network."""
+
+    def __init__(self, site: Site, mirror: str) -> None:
+        self.host, self.mirror, self.at = f"www.{site.host}", mirror, site.home_url
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> Any:
+        # Resolved against the network URL, as the mirror answers under it (a crawl's handler does so).
+        target = urljoin(self.at, headers.get("Location", ""))
+        if urlsplit(canonical_url(target)).netloc != self.host:
+            fp.close()
+            raise OSError(f"redirected to {target}, off the site")
+        self.at = target
+        try:
+            mapped = (mirror_url(self.mirror, target) if self.mirror else None) or target
+        except MirrorPathRefused as refused:  # a Location climbing out of the mirror's folder
+            raise OSError(str(refused)) from None
+        return super().redirect_request(req, fp, code, msg, headers, mapped)
 
 
 def render(report: dict[str, Any]) -> str:
