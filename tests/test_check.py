@@ -378,21 +378,45 @@ def test_the_exit_status_is_the_verdict_even_when_nobody_reads_the_output():
     assert b"Traceback" not in process.stderr.read()
 
 
+_SPACEWAR = re.compile(r"^/www\.spacewar\.com/")
+_ROBOTS_TXT_NOT_HAD = "robots.txt of www.spacewar.com could not be had (the log says why): nothing fetched"
+
+
 @pytest.mark.parametrize(
-    "fault", [faults.blocked, faults.drop], ids=["403 to everything", "connection reset"]
+    "plan, not_checked",
+    [
+        ([faults.blocked(_SPACEWAR)], _ROBOTS_TXT_NOT_HAD),
+        ([faults.drop(_SPACEWAR)], _ROBOTS_TXT_NOT_HAD),
+        (
+            [faults.robots("www.spacewar.com", disallow=["/"])],
+            "the site refused the crawler (3 page(s) robots.txt forbids): nothing parsed",
+        ),
+        (
+            [faults.challenge(re.compile(r"^/www\.spacewar\.com/(?!robots)"))],
+            "the site refused the crawler (3 block page(s)): nothing parsed",
+        ),
+        (
+            [faults.blocked(re.compile(r"^/www\.spacewar\.com/reports/"))],
+            "the site refused the crawler (3 block page(s)): nothing parsed",
+        ),
+    ],
+    ids=[
+        "403 to everything",
+        "connection reset",
+        "robots.txt forbids all",
+        "challenge pages",
+        "403 articles",
+    ],
 )
-def test_a_site_whose_robots_txt_cannot_be_had_is_not_checked_and_the_others_are(fault):
-    # Nothing of the site is fetched: its parsers are not judged (no 'broken', which holds the crawl for
-    # a redesign), and the sites reached still are.
-    with FaultServer(SNAPSHOT, FaultPlan([fault(re.compile(r"^/www\.spacewar\.com/"))])) as server:
-        text = _check("spacewar", "spacedaily", "--articles", "3", "--mirror", server.url)
+def test_a_site_that_refuses_the_crawler_is_not_checked_and_the_others_are(plan, not_checked):
+    # Nothing of the site parsed: its parsers are not judged (no 'broken', which holds the crawl for a
+    # redesign and names a parser), and the sites reached still are.
+    with FaultServer(SNAPSHOT, FaultPlan(plan)) as server:
+        text = _check("spacewar", "terradaily", "--articles", "3", "--mirror", server.url)
         document = json.loads(_check("spacewar", "--articles", "3", "--json", "--mirror", server.url).stdout)
     assert text.returncode == 1, text.stdout + text.stderr
-    assert _verdicts(text.stdout) == {"spacedaily": "fits"}
-    assert text.stdout.strip().splitlines()[-1] == (
-        "NOT CHECKED spacewar: robots.txt of www.spacewar.com could not be had (the log says why): "
-        "nothing fetched"
-    )
+    assert _verdicts(text.stdout) == {"terradaily": "fits"}
+    assert text.stdout.strip().splitlines()[-1] == f"NOT CHECKED spacewar: {not_checked}"
     assert "Traceback" not in text.stderr
     # A monitoring job reading the JSON meets no verdict where nothing was checked.
     (site,) = document["sites"]
@@ -402,7 +426,7 @@ def test_a_site_whose_robots_txt_cannot_be_had_is_not_checked_and_the_others_are
         None,
         [],
     )
-    assert site["unreachable"]
+    assert site["unreachable"] == [not_checked]
 
 
 # --- Redesigned copies of the snapshot ---

@@ -7,18 +7,21 @@ import argparse
 import json
 import os
 import sys
+from collections import Counter
 from typing import Any
 
 from newsbot import keys
 from newsbot.cli import mirror_option, project_settings, site_named, table
 from newsbot.cli.commands import INSPECTION_SETTINGS
 from newsbot.quality import BROKEN, DEGRADED, FITS, NOTE_MAX_SHARE, assess_site, format_share, worst
-from newsbot.reasons import InvalidItem
+from newsbot.reasons import BLOCKED, ROBOTS, InvalidItem
 from newsbot.registry import Site, load_registry
 from newsbot.spiders.args import SpiderArguments
 
 EXIT_STATUS = {FITS: 0, DEGRADED: 1, BROKEN: 2}
 EXIT_UNREACHABLE = 1
+# Why a page was not had when the site would not let the crawler have it, as the check says it.
+REFUSALS = {BLOCKED: "block page(s)", ROBOTS: "page(s) robots.txt forbids"}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -85,10 +88,17 @@ def _report(site: Site, stats: dict[str, Any]) -> dict[str, Any]:
     # saw first) was parsed all the same.
     invalid = stats.get(f"item_dropped_reasons_count/{InvalidItem.__name__}", 0)
     parsed = stats.get(keys.STATS_ITEMS_VALID, 0) + invalid
+    failed_pages = keys.stats_under(stats, keys.STATS_SECTION_PAGES_FAILED_PREFIX)
+    missing = keys.stats_under(stats, keys.STATS_MISSING_PREFIX)
     unreachable = stats.get(keys.STATS_HOSTS_UNREACHABLE, [])
+    # Pages the site refused the crawler (block pages, robots.txt) judge no parser: with nothing parsed,
+    # the site was not checked. A robots.txt not had stops the site before its home page.
+    refused = {why: n for why, n in (Counter(failed_pages) + Counter(missing)).items() if why in REFUSALS}
     if not unreachable and not walked and stats.get(keys.STATS_ROBOTS_UNREACHABLE):
-        # Its robots.txt not had (a block page, a reset connection), the site stopped before its home page.
         unreachable = [f"robots.txt of www.{site.host} could not be had (the log says why): nothing fetched"]
+    elif not unreachable and refused and not parsed:
+        pages = ", ".join(f"{count} {REFUSALS[why]}" for why, count in refused.items())
+        unreachable = [f"the site refused the crawler ({pages}): nothing parsed"]
     figures = {
         "finish_reason": stats.get("finish_reason"),
         "pages_fetched": stats.get("downloader/response_count", 0),
@@ -102,8 +112,8 @@ def _report(site: Site, stats: dict[str, Any]) -> dict[str, Any]:
         "articles_parsed": parsed,
         "items_invalid": invalid,
         # Why article links gave no item, as the spider classifies it (not an article, HTTP status, block).
-        "articles_missing": keys.stats_under(stats, keys.STATS_MISSING_PREFIX),
-        "section_pages_failed": keys.stats_under(stats, keys.STATS_SECTION_PAGES_FAILED_PREFIX),
+        "articles_missing": missing,
+        "section_pages_failed": failed_pages,
         "unreachable": unreachable,
         "sections": {
             "resolved": stats.get(keys.STATS_SECTIONS, []),
