@@ -215,7 +215,7 @@ def test_sections_commands_run_as_written(checkout):
     for site in document["sites"]:
         # Every site the snapshot has a home page of is resolved, with each declared section found.
         if (SNAPSHOT / f"www.{site['host']}" / "index.html").exists():
-            assert "error" not in site and site["missing"] == [], site
+            assert site["error"] is None and site["missing"] == [], site
     _ok(mirror_named)
     assert mirror_named.stdout.startswith("marsdaily (marsdaily.com)")
 

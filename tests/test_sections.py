@@ -231,11 +231,18 @@ def test_the_sections_command_exits_1_when_a_declared_section_is_not_in_the_navi
     assert main(["sections", "spacewar", "--mirror", str(tmp_path)]) == 1
     assert "MILITARY SPACE" in capsys.readouterr().out
     assert main(["sections", "spacewar", "--json", "--mirror", str(tmp_path)]) == 1
-    assert json.loads(capsys.readouterr().out)["sites"][0]["missing"] == ["military-space"]
-    # No home page at all: it cannot vouch for anything either.
+    read = json.loads(capsys.readouterr().out)["sites"][0]
+    assert read["missing"] == ["military-space"] and read["error"] is None
+    # No home page at all: it cannot vouch for anything either; its JSON has the same keys, null.
     home.unlink()
     assert main(["sections", "spacewar", "--mirror", str(tmp_path)]) == 1
     assert "home page not read" in capsys.readouterr().out
+    assert main(["sections", "spacewar", "--json", "--mirror", str(tmp_path)]) == 1
+    not_read = json.loads(capsys.readouterr().out)["sites"][0]
+    assert (
+        list(not_read) == list(read) and "could not be fetched: [Errno 2] No such file" in not_read["error"]
+    )
+    assert not_read["sections"] is not_read["missing"] is None
 
 
 def test_the_sections_command_follows_a_home_page_redirect_as_a_crawl_does(capsys):
