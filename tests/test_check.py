@@ -300,7 +300,7 @@ def test_the_snapshot_fits_and_the_check_exits_0(snapshot_server, tmp_path):
     assert re.search(r"^ +dateline +14 of 15 +93.3% .* fits$", spacedaily, re.M)
     assert re.search(r"^ +dateline: none found +1 of 15 +6.6% +- +- +not judged$", spacedaily, re.M)
     assert list(work.iterdir()) == [] and not data_home.exists()
-    assert f"from the mirror {snapshot_server.url}" in result.stdout
+    assert result.stdout.startswith(f"newsbot check: fits 3 (3 site(s) from the mirror {snapshot_server.url}")
 
 
 def test_json_gives_the_same_content_as_one_document(snapshot_server):
@@ -416,6 +416,7 @@ def test_a_site_that_refuses_the_crawler_is_not_checked_and_the_others_are(plan,
         document = json.loads(_check("spacewar", "--articles", "3", "--json", "--mirror", server.url).stdout)
     assert text.returncode == 1, text.stdout + text.stderr
     assert _verdicts(text.stdout) == {"terradaily": "fits"}
+    assert text.stdout.startswith("newsbot check: fits 1, not checked 1 (2 site(s) from the mirror")
     assert text.stdout.strip().splitlines()[-1] == f"NOT CHECKED spacewar: {not_checked}"
     assert "Traceback" not in text.stderr
     # A monitoring job reading the JSON meets no verdict where nothing was checked.
@@ -477,6 +478,7 @@ def test_a_redesign_breaks_the_verdict_names_the_fields_and_the_check_exits_2(tm
     with SnapshotServer(root) as server:
         result = _check("spacewar", "spacedaily", "terradaily", "--articles", "15", "--mirror", server.url)
     assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout.startswith("newsbot check: fits 1, broken 2 (3 site(s) from the mirror")
     verdicts = _verdicts(result.stdout)
     assert verdicts["spacedaily"] == "fits"
 

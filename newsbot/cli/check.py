@@ -13,7 +13,7 @@ from typing import Any
 from newsbot import keys
 from newsbot.cli import mirror_option, project_settings, site_named, table
 from newsbot.cli.commands import INSPECTION_SETTINGS
-from newsbot.quality import BROKEN, DEGRADED, FITS, NOTE_MAX_SHARE, assess_site, format_share, worst
+from newsbot.quality import BROKEN, DEGRADED, FITS, NOTE_MAX_SHARE, VERDICTS, assess_site, format_share, worst
 from newsbot.reasons import BLOCKED, ROBOTS, InvalidItem
 from newsbot.registry import Site, load_registry
 from newsbot.spiders.args import SpiderArguments
@@ -59,7 +59,11 @@ def run(args: argparse.Namespace) -> int:
         text = json.dumps({**head, "exit_status": status, "sites": reports}, indent=2, ensure_ascii=False)
     else:
         where = f"the mirror {mirror}" if mirror else "the live sites"
-        heading = f"newsbot check: {len(reports)} site(s) from {where}, up to {args.articles} articles each\n"
+        # The first line says the outcome, as the exit status does: a mail's or a log's first line is read.
+        counts = Counter(report["verdict"] or "not checked" for report in reports)
+        outcome = ", ".join(f"{word} {counts[word]}" for word in (*VERDICTS, "not checked") if counts[word])
+        what = f"{len(reports)} site(s) from {where}, up to {args.articles} articles each"
+        heading = f"newsbot check: {outcome} ({what})\n"
         verdicts = [
             f"VERDICT {r['site']}: {r['verdict']}" + (f" ({'; '.join(r['reasons'])})" if r["reasons"] else "")
             for r in reached
