@@ -245,6 +245,21 @@ def test_the_sections_command_exits_1_when_a_declared_section_is_not_in_the_navi
     assert not_read["sections"] is not_read["missing"] is None
 
 
+def test_the_sections_command_says_which_declared_section_the_navigation_labels_otherwise(tmp_path, capsys):
+    # Same URL, another label: found by its page name, and the new label is said, not the registry's alone.
+    copy = shutil.copytree(SNAPSHOT / "www.spacewar.com", tmp_path / "www.spacewar.com")
+    home = copy / "index.html"
+    renamed = b'<td><a href="/military-space.html">ORBITAL FORCES</a></td>'
+    home.write_bytes(
+        home.read_bytes().replace(b'<td><a href="/military-space.html">MILITARY SPACE</a></td>', renamed)
+    )
+    assert main(["sections", "spacewar", "--mirror", str(tmp_path)]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if "military-space.html" in line)
+    assert row.endswith("declared, labelled 'ORBITAL FORCES' in the navigation")
+    assert main(["sections", "spacewar", "--json", "--mirror", str(tmp_path)]) == 0
+    assert json.loads(capsys.readouterr().out)["sites"][0]["renamed"] == {"military-space": "ORBITAL FORCES"}
+
+
 def test_the_sections_command_follows_a_home_page_redirect_as_a_crawl_does(capsys):
     # A redirect is followed on the site's own host, through the mirror; one leaving the site (a cookie
     # wall) is not, as the crawl's offsite rule would not. Either way the other sites are still read.

@@ -16,6 +16,7 @@ from newsbot.mirror import MirrorPathRefused, mirror_url
 from newsbot.parsing.navigation import parse_navigation
 from newsbot.reasons import unreachable_host
 from newsbot.registry import Site, load_registry, resolve_sections
+from newsbot.registry.model import fold_name
 from newsbot.registry.urls import canonical_url
 from newsbot.settings import user_agent
 
@@ -33,7 +34,9 @@ def run(args: argparse.Namespace) -> int:
     for site in sites:
         report: dict[str, Any] = {"site": site.name, "host": site.host, "home_url": site.home_url}
         # The same keys for every site, read or not, for a job that parses them: null where not read.
-        report.update(dict.fromkeys(("error", "sections", "moved", "new", "missing", "not_sections")))
+        report.update(
+            dict.fromkeys(("error", "sections", "moved", "renamed", "new", "missing", "not_sections"))
+        )
         reports.append(report)
         url = mirror_url(mirror, site.home_url) if mirror else site.home_url
         assert url is not None  # every registry site is on the network
@@ -55,9 +58,17 @@ def run(args: argparse.Namespace) -> int:
             report["error"] = f"{site.home_url} could not be fetched: {reason}"
             continue
         resolution = resolve_sections(site, navigation.sections, not_sections=navigation.not_sections)
+        # A declared section found by slug or page name whose navigation label is another one.
+        labels = {link.url: link.label for link in reversed(navigation.sections)}
         report.update(
             sections=[section.as_dict() for section in resolution.sections],
             moved=[section.key for section in resolution.moved],
+            renamed={
+                section.key: label
+                for section in resolution.sections
+                if section.declared
+                and fold_name(label := labels.get(section.url, section.label)) != fold_name(section.label)
+            },
             new=[section.key for section in resolution.new],
             missing=[section.key for section in resolution.missing],
             not_sections=[{"label": link.label, "url": link.url} for link in resolution.not_sections],
@@ -102,6 +113,8 @@ def render(report: dict[str, Any]) -> str:
     for section in sections:
         moved = f", MOVED from {section['declared_url']}" if section["moved"] else ""
         missing = "" if section["in_navigation"] else ", NOT in the navigation"
+        if label := report["renamed"].get(section["key"]):
+            moved += f", labelled {label!r} in the navigation"
         status = f"declared{moved or missing}" if section["declared"] else "not declared"
         rows.append([section["label"], section["url"], status])
     lines += table(rows, "<<<", "  ")
