@@ -141,6 +141,10 @@ def assess_site(figures: Mapping[str, Any], stats: Mapping[str, Any]) -> dict[st
         for name, (label, threshold) in RUN_THRESHOLDS.items()
     }
     fields = fields_from_stats(stats)
+    # Fewer items cannot tell one page without the value (an advertorial) from a drift: broken or not.
+    few = valid < FILL_RATES_MIN_ITEMS
+    for judged in fields.values():
+        judged["status"] = None if few and judged["status"] == DEGRADED else judged["status"]
     measured = [(f"{m['label']}:", "", m) for m in run.values()]
     measured += [(f"{name} filled on", " articles", m) for name, m in fields.items()]
     reasons = [(m["status"], text) for what, unit, m in measured if (text := shortfall(what, m, unit))]
@@ -148,7 +152,7 @@ def assess_site(figures: Mapping[str, Any], stats: Mapping[str, Any]) -> dict[st
     for kind, count in notes_from_stats(stats).items():
         if keys.STATS_NOTES + kind == keys.NOTE_SECTIONS_MOVED:
             continue  # the navigation's, not a page's: the check shows moved sections apart
-        share, limit = count / valid, None if kind in NOTES_NOT_JUDGED else NOTE_MAX_SHARE
+        share, limit = count / valid, None if kind in NOTES_NOT_JUDGED or few else NOTE_MAX_SHARE
         status = None if limit is None else DEGRADED if share > limit else FITS
         notes[kind] = dict(count=count, total=valid, share=share, degraded_above=limit, status=status)
         if status == DEGRADED:

@@ -99,6 +99,11 @@ def _assess(items: list[dict], articles: int = 10, stats: dict | None = None, **
 
 
 def test_a_sound_sample_fits_even_with_an_advertorial_and_staff_written_bylines():
+    # Fewer than 5 items do not tell an advertorial from a drift: not degraded; an emptied field breaks.
+    notes = {"newsbot/notes/title: no <h1>, used <title>": 1}
+    small = _assess([_item(), _item(), _item(**ADVERTORIAL)], 3, stats=notes)
+    assert small["verdict"] == FITS and small["fields"]["dateline"]["status"] is None, small["reasons"]
+    assert _assess([_item(date_published=None) for _ in range(3)], 3)["verdict"] == BROKEN
     items = [_item() for _ in range(9)] + [_item(**ADVERTORIAL)]
     # A moved section is a note of the run's (the navigation's), not of a page's: not judged here.
     result = _assess(items, stats={"newsbot/notes/sections_moved": 1})
