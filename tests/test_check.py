@@ -15,6 +15,7 @@ import pytest
 from scrapy.exceptions import UsageError
 from scrapy.utils.test import get_crawler
 
+from newsbot.cli import check as check_command
 from newsbot.cli.main import main
 from newsbot.parsing.article import parse_article
 from newsbot.pipelines.judge import ValidatePipeline
@@ -33,6 +34,7 @@ from newsbot.quality import (
     notes_from_stats,
 )
 from newsbot.reasons import InvalidItem
+from newsbot.registry import load_registry
 from newsbot.snapshot_server import SnapshotServer
 from tests import processes
 from tests.conftest import ROOT, SNAPSHOT, snapshot_path
@@ -433,6 +435,23 @@ def test_a_site_that_refuses_the_crawler_is_not_checked_and_the_others_are(plan,
         [],
     )
     assert site["unreachable"] == [not_checked]
+
+
+def test_a_sister_site_host_not_reached_leaves_the_site_checked():
+    # Live, an article a section lists on another site's host that cannot be resolved: the site's own
+    # pages were had and judged, so it gets a verdict, not 'NOT CHECKED ... could not resolve' another host.
+    stats = {
+        "finish_reason": "finished",
+        "downloader/response_count": 13,
+        "newsbot/sections_walked": ["superpowers", "missile-defense"],
+        "newsbot/section_pages": 2,
+        "newsbot/listed_entries": 10,
+        "newsbot/articles_requested": 10,
+        "newsbot/items_valid": 10,
+        "newsbot/hosts_unreachable": ["could not resolve www.spacedaily.com: no network or DNS?"],
+    }
+    report = check_command._report(load_registry().site("spacewar"), stats)
+    assert (report["unreachable"], report["verdict"]) == ([], FITS)
 
 
 # --- Redesigned copies of the snapshot ---

@@ -94,9 +94,11 @@ def _report(site: Site, stats: dict[str, Any]) -> dict[str, Any]:
     parsed = stats.get(keys.STATS_ITEMS_VALID, 0) + invalid
     failed_pages = keys.stats_under(stats, keys.STATS_SECTION_PAGES_FAILED_PREFIX)
     missing = keys.stats_under(stats, keys.STATS_MISSING_PREFIX)
-    unreachable = stats.get(keys.STATS_HOSTS_UNREACHABLE, [])
+    # A site that walked a section was reached: a host not reached then is a sister site's (an article
+    # it lists). A robots.txt not had (a block page, a reset) stops the site before its home page.
+    unreachable = [] if walked else stats.get(keys.STATS_HOSTS_UNREACHABLE, [])
     # Pages the site refused the crawler (block pages, robots.txt) judge no parser: with nothing parsed,
-    # the site was not checked. A robots.txt not had stops the site before its home page.
+    # the site was not checked.
     refused = {why: n for why, n in (Counter(failed_pages) + Counter(missing)).items() if why in REFUSALS}
     if not unreachable and not walked and stats.get(keys.STATS_ROBOTS_UNREACHABLE):
         unreachable = [f"robots.txt of www.{site.host} could not be had (the log says why): nothing fetched"]
