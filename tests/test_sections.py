@@ -289,6 +289,15 @@ def test_the_sections_command_follows_a_home_page_redirect_as_a_crawl_does(capsy
     assert out[6].startswith("sinodaily (sinodaily.com): 2 section(s)")
 
 
+def test_the_sections_command_reads_no_navigation_off_a_block_page(capsys):
+    with FaultServer(SNAPSHOT, FaultPlan([faults.challenge("/www.spacewar.com/index.html")])) as server:
+        assert main(["sections", "spacewar", "--mirror", server.url]) == 1
+    assert capsys.readouterr().out == (
+        "spacewar (spacewar.com): home page not read: https://www.spacewar.com/index.html answered a block "
+        "page (a bot check or access denied)\n"
+    )
+
+
 def test_the_sections_command_usage_errors_exit_2(capsys, monkeypatch):
     monkeypatch.delenv("NEWSBOT_MIRROR", raising=False)
     assert main(["sections", "nosuchsite"]) == 2

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from newsbot.cli import mirror_option, project_settings, site_named, table
+from newsbot.middlewares.downloader import looks_blocked
 from newsbot.mirror import MirrorPathRefused, mirror_url
 from newsbot.parsing.navigation import parse_navigation
 from newsbot.reasons import unreachable_host
@@ -44,7 +45,11 @@ def run(args: argparse.Namespace) -> int:
         try:
             request = urllib.request.Request(url, headers=user_agent_header)
             with urllib.request.build_opener(redirects).open(request, timeout=30) as response:
-                navigation = parse_navigation(redirects.at, response.read())
+                page = response.read()
+            if looks_blocked(response.status, page):  # a bot check's links are no navigation
+                report["error"] = f"{redirects.at} answered a block page (a bot check or access denied)"
+                continue
+            navigation = parse_navigation(redirects.at, page)
         except urllib.error.HTTPError as failure:
             redirected = "" if redirects.at == site.home_url else f" redirected to {redirects.at}, which"
             report["error"] = f"{site.home_url}{redirected} answered HTTP {failure.code}"
