@@ -33,11 +33,9 @@ def run(args: argparse.Namespace) -> int:
     user_agent_header = {"User-Agent": user_agent(project_settings())}
     reports = []
     for site in sites:
-        report: dict[str, Any] = {"site": site.name, "host": site.host, "home_url": site.home_url}
         # The same keys for every site, read or not, for a job that parses them: null where not read.
-        report.update(
-            dict.fromkeys(("error", "sections", "moved", "renamed", "new", "missing", "not_sections"))
-        )
+        unread = dict.fromkeys(("error", "sections", "moved", "renamed", "new", "missing", "not_sections"))
+        report: dict[str, Any] = {"site": site.name, "host": site.host, "home_url": site.home_url, **unread}
         reports.append(report)
         url = mirror_url(mirror, site.home_url) if mirror else site.home_url
         assert url is not None  # every registry site is on the network
