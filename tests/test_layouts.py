@@ -8,6 +8,7 @@ parse_article.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import re
 
@@ -74,7 +75,7 @@ def test_an_old_page_parses_the_same_once_a_new_version_exists():
     seed = SEED_PAGE.read_bytes()
     before = parse_article(SEED_URL, seed, scraped_at=FIXED_TIME)
     after = parse_article(SEED_URL, seed, scraped_at=FIXED_TIME, layouts=TWO_VERSIONS)
-    assert after == before
+    assert dataclasses.replace(after, parsed_at=before.parsed_at) == before  # parsed a second apart, maybe
 
 
 def test_without_its_version_a_redesigned_page_only_parses_by_fallbacks():

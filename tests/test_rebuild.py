@@ -333,6 +333,9 @@ def test_a_warc_gzipped_as_one_whole_file_is_imported_as_its_per_record_form(tmp
     imported = [_items(tmp_path / f"{warc.name}.jsonl") for warc in (per_record, whole)]
     for item in imported[1].values():
         item["source"] = item["source"].replace("whole.warc.gz", "cc.warc.gz")
+    for items in imported:  # the two parses' times, a second apart under load
+        for item in items.values():
+            item["parsed_at"] = None
     assert imported[0] == imported[1]
     cut = _write(tmp_path / "cut.warc.gz", whole.read_bytes()[: whole.stat().st_size * 3 // 4])
     args = [
