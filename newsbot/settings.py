@@ -86,6 +86,7 @@ EXTENSIONS = {
     "newsbot.extensions.store.StoreExtension": 0,
     "newsbot.extensions.report.RunReport": 500,
     "newsbot.extensions.archive.PageArchive": 600,
+    "newsbot.extensions.jobdir.JobQueueGuard": 0,
 }
 NEWSBOT_PROGRESS_INTERVAL = 60.0
 # CSV has no lists: list and object fields are written as JSON text.
