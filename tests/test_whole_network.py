@@ -116,6 +116,8 @@ def test_one_failing_site_fails_crawlall_while_every_other_site_delivers(tmp_pat
         (["-O", "{spider}.jsonl"], "feed {spider}.jsonl: one file for every spider; put %(name)s"),
         (["-s", 'FEEDS={"all.jsonl": {"format": "jsonlines"}}'], "feed all.jsonl: one file for every"),
         (["-a", "source=feed"], "marsdaily.com has no known feed"),
+        # One JOBDIR shared by every crawler: one reading another's unflushed queue file lost requests.
+        (["-s", "JOBDIR=job"], "-s JOBDIR: one spider's job folder; to pause and resume, `scrapy crawl"),
     ],
 )
 def test_crawlall_usage_errors_are_one_line_and_exit_2(words, message, tmp_path):

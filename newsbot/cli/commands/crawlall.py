@@ -22,6 +22,8 @@ class Command(CrawlCommand):
         if "sections" in opts.spargs:
             raise UsageError("-a sections names one site's sections: use `scrapy crawl SITE -a sections=...`")
         assert self.settings is not None
+        if self.settings.get("JOBDIR"):  # Scrapy's queue files would be every crawler's at once
+            raise UsageError("-s JOBDIR: one spider's job folder; to pause and resume, `scrapy crawl SITE`")
         # Placeholders that give each spider a file of its own: a feed's URI has only Scrapy's.
         output = self.settings["NEWSBOT_OUTPUT"]
         if output and not any(mark in output for mark in ("%(name)s", "{site}", "{spider}")):
