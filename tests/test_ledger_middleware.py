@@ -279,3 +279,19 @@ def test_a_runs_report_counts_what_its_own_site_still_owes(tmp_path):
         assert (report["ledger"]["pending"], report["ledger"]["given_up_total"]) == (1, 0)
 
     run(scenario())
+
+
+def test_an_article_missed_twice_in_a_run_is_one_missing_article(tmp_path):
+    """A resumed JOBDIR run asks again for what its queue holds (its duplicate filter starts empty):
+    a gone article failed twice and the summary said "2 missing (2 gone)"."""
+    from newsbot.extensions.report import RunReport, summary_line
+
+    async def scenario():
+        crawler = make_crawler(tmp_path)
+        miss_article(crawler, LOST, "gone", section="SUPERPOWERS")
+        miss_article(crawler, LOST, "gone", section="SUPERPOWERS")
+        report = crawler.get_extension(RunReport)._build(crawler.spider, "finished")
+        assert report["missing_articles"] == {"gone": [LOST]}
+        assert ", 1 missing (1 gone), " in summary_line(report, None)
+
+    run(scenario())

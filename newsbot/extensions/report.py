@@ -42,7 +42,8 @@ class RunReport:
         self.log = logging.LoggerAdapter(logger, {"crawler": crawler})
         self.path: Path | None = None
         self.started = time.monotonic()
-        self.missing: dict[str, list[str]] = {}  # articles listed but not had, by reason
+        # Articles listed but not had, by reason; once each (a JOBDIR resume may ask twice).
+        self.missing: dict[str, set[str]] = {}
         self.progress: Any = None
         self.report: dict[str, Any] | None = None  # the run's, once judged: its summary is the last line
 
@@ -58,7 +59,7 @@ class RunReport:
         return report
 
     def article_missed(self, url: str, reason: str, **_: Any) -> None:
-        self.missing.setdefault(reason, []).append(url)
+        self.missing.setdefault(reason, set()).add(url)
 
     def spider_opened(self, spider: Spider) -> None:
         self.path = run_report_path(self.stats.get_stats())  # the writer chose the delivery
@@ -176,7 +177,7 @@ def build_report(
     *,
     spider: str,
     reason: str | None,
-    missing: dict[str, list[str]],
+    missing: dict[str, set[str]],
     max_errors: int,
     duration: float,
 ) -> dict[str, Any]:
