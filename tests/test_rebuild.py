@@ -14,6 +14,7 @@ from unittest.mock import Mock
 
 import pyarrow.dataset
 import pytest
+from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
@@ -452,7 +453,7 @@ def test_an_import_or_rebuild_while_a_crawl_writes_with_its_store_is_refused_in_
     warc, store, out = tmp_path / "cc.warc.gz", tmp_path / "seen.sqlite", tmp_path / "out.jsonl"
     common_crawl_warc(warc, urls)
     SqliteSeenStore(store).close()
-    crawl = hold_store_or_close(SqliteSeenStore(store), "spacedaily")
+    crawl = hold_store_or_close(SqliteSeenStore(store), "spacedaily", get_crawler().stats)
     assert crawl is not None
     args = [command, str(warc), "--out", str(out), "--state", str(store)]
     try:

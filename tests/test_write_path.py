@@ -109,10 +109,11 @@ def test_a_full_disk_stops_the_run_cleanly_and_later_runs_lose_nothing(snapshot_
 
 @pytest.mark.parametrize("folder", ["", "2026-12-08"], ids=["the same folder", "another folder, one store"])
 def test_a_second_run_on_the_same_folder_or_store_exits_2_naming_the_holder_writing_nothing_and_no_report(
-    snapshot_server, tmp_path, folder
+    snapshot_server, tmp_path, tmp_path_factory, folder
 ):
     """Another folder on the same store (a `{date}` folder past midnight, another checkout sharing the
-    store): both runs wrote the articles each judged before the other marked them (2 of 35, exit 0)."""
+    store): both runs wrote the articles each judged before the other marked them (2 of 35, exit 0).
+    The second logs to a file (cron, Scrapyd): stderr's one line named no pid, only `output_locked`."""
     output = tmp_path / "spacewar.jsonl.part"
     # Slow, and short: the first run holds the file while the second tries, then ends on its own.
     slow = {"DOWNLOAD_DELAY": "0.2", "CONCURRENT_REQUESTS_PER_DOMAIN": "1", "CLOSESPIDER_PAGECOUNT": "12"}
@@ -127,7 +128,8 @@ def test_a_second_run_on_the_same_folder_or_store_exits_2_naming_the_holder_writ
         holder.send_signal(signal.SIGSTOP)
         assert holder.poll() is None, "the first run ended before the second could start"
         size, before = output.stat().st_size, sorted(tmp_path.iterdir())
-        elsewhere = {"NEWSBOT_OUTPUT": str(tmp_path / folder / "spacewar.jsonl")}
+        log = tmp_path_factory.mktemp("log") / "second.log"
+        elsewhere = {"NEWSBOT_OUTPUT": str(tmp_path / folder / "spacewar.jsonl"), "LOG_FILE": str(log)}
         second = processes.run(
             ["scrapy", *_words(snapshot_server.url, tmp_path, elsewhere)], ROOT, timeout=180
         )
@@ -136,8 +138,10 @@ def test_a_second_run_on_the_same_folder_or_store_exits_2_naming_the_holder_writ
         holder.send_signal(signal.SIGCONT)
         holder.wait(timeout=180)
     assert second.returncode == 2, second.stderr[-3000:]
-    assert f"being written by another newsbot run (pid {holder.pid})" in second.stderr
-    assert "no report written" in second.stderr
+    [line] = second.stderr.splitlines()
+    assert line.startswith("newsbot spacewar: could not start (exit 2): spacewar's ")
+    assert f"being written by another newsbot run (pid {holder.pid})" in line
+    assert "no report written" in line
     assert untouched_by_second  # no file made, none changed: not the running run's report either
     assert holder.returncode == 0
     assert json.loads((tmp_path / "spacewar.report.json").read_text())["outcome"] == "ok"

@@ -13,12 +13,19 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, NotConfigured
+from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import load_object
 
 from newsbot.delivery import Locked, hold_lock
 from newsbot.extensions.exports import exports_failed, feed_file
-from newsbot.keys import FINISH_OUTPUT_LOCKED, FINISH_STORE_BUSY, FINISH_STORE_UNUSABLE, STATS_STORE_ERROR
+from newsbot.keys import (
+    FINISH_OUTPUT_LOCKED,
+    FINISH_STORE_BUSY,
+    FINISH_STORE_UNUSABLE,
+    STATS_OUTPUT_ERROR,
+    STATS_STORE_ERROR,
+)
 from newsbot.registry import load_registry
 from newsbot.store.base import KnownArticle, SeenStore, StoreError, known_article, mark_unmarked_lines
 
@@ -59,7 +66,7 @@ class StoreExtension:
     def lock_exports(self, spider: Any) -> None:
         """One incremental export of a spider per store at a time (hold_store_or_close): its marks come
         only once the export is stored, so a second run meanwhile would export the same articles again."""
-        self.lock_fd = hold_store_or_close(self.store, spider.name)
+        self.lock_fd = hold_store_or_close(self.store, spider.name, self.crawler.stats)
         # A killed run's `-o` file holds lines it never marked: marked (a cut line cut) before this run
         # appends the same articles again. One named by time is new each run: not found again.
         for uri, options in self.crawler.settings.getdict("FEEDS").items():
@@ -121,14 +128,14 @@ def _store_class(path: str) -> Any:
         raise StoreError(f"NEWSBOT_STORE_CLASS {path!r} cannot be loaded: {error}") from None
 
 
-def hold_store_or_close(store: SeenStore | None, spider: str) -> int | None:
+def hold_store_or_close(store: SeenStore | None, spider: str, stats: StatsCollector) -> int | None:
     """One run of a spider writing with a store file at a time: two at once in two folders (a `{date}`
     folder past midnight, another checkout sharing the store) both wrote what each judged unknown
     before the other marked it. None without a file (a cluster's workers share their Redis store)."""
     if (store_path := getattr(store, "path", None)) is None:
         return None
     doing = f"{spider}'s articles with the store {store_path} are being written"
-    return hold_lock_or_close(_store_lock(store_path, spider), doing)
+    return hold_lock_or_close(_store_lock(store_path, spider), doing, stats)
 
 
 @contextlib.contextmanager
@@ -153,14 +160,14 @@ def _store_lock(store_path: Path, spider: str) -> Path:
     return Path(store_path).with_name(f".{spider}.store.lock")
 
 
-def hold_lock_or_close(lock_path: Path, doing: str) -> int:
+def hold_lock_or_close(lock_path: Path, doing: str, stats: StatsCollector) -> int:
     """hold_lock for a run, which ends as it starts (output_locked, exit 2) when another holds it."""
     try:
         return hold_lock(lock_path)
     except Locked as holder:
-        logger.error(
-            "%s by another newsbot run (pid %s); not starting. Its lock: %s", doing, holder, lock_path
-        )
+        message = f"{doing} by another newsbot run (pid {holder}); not starting. Its lock: {lock_path}"
+        logger.error("%s", message)
+        stats.set_value(STATS_OUTPUT_ERROR, message)  # for stderr's line when the log is a file
         raise CloseSpider(FINISH_OUTPUT_LOCKED) from None
 
 

@@ -69,7 +69,7 @@ class JsonLinesWriterPipeline:
             self.crawler.settings["NEWSBOT_OUTPUT"], spider=spider.name, site=site, now=now
         )
         folder = wanted.parent
-        if (store_lock := hold_store_or_close(self.store, spider.name)) is not None:
+        if (store_lock := hold_store_or_close(self.store, spider.name, self.stats)) is not None:
             self.locks.append(store_lock)
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -78,6 +78,7 @@ class JsonLinesWriterPipeline:
                     hold_lock_or_close(
                         folder / f".{spider.name}.lock",
                         f"{spider.name}'s deliveries in {folder} are being written",
+                        self.stats,
                     )
                 )
             # Read once: its names find the parts of other folders, and the deliveries gone. Settling
