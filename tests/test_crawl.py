@@ -172,6 +172,7 @@ def test_demo_writes_valid_lines_with_no_repeated_url_or_content_hash(tmp_path):
     result = processes.run(["newsbot", "demo", "--out", str(tmp_path)], ROOT, timeout=180)
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"^Total: [1-9]\d* articles\.$", result.stdout, re.M), result.stdout
+    assert "winddaily.jsonl: 1 article\n" in result.stdout  # not "1 articles"
     items = [json.loads(line) for path in tmp_path.glob("*.jsonl") for line in path.read_text().splitlines()]
     validator = Draft202012Validator(shipped_schema())
     assert items and all(validator.is_valid(item) for item in items)

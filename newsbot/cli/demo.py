@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     written = {path: len(path.read_bytes().splitlines()) for path in sorted(out.glob("*.jsonl"))}
     print(f"\nJSON Lines written to {out}:")
     for path, articles in written.items():
-        print(f"  {path}: {articles} articles")
+        print(f"  {path}: {articles} {'article' if articles == 1 else 'articles'}")
     print(f"Total: {sum(written.values())} articles.")
     # A site that failed is a broken install or snapshot, however many articles the others wrote.
     outcomes = [crawler.stats.get_value(STATS_OUTCOME) if crawler.stats else None for crawler in crawlers]
