@@ -144,7 +144,8 @@ def assess_site(figures: Mapping[str, Any], stats: Mapping[str, Any]) -> dict[st
     # Fewer items cannot tell one page without the value (an advertorial) from a drift: broken or not.
     few = valid < FILL_RATES_MIN_ITEMS
     for judged in fields.values():
-        judged["status"] = None if few and judged["status"] == DEGRADED else judged["status"]
+        if few and judged["status"] == DEGRADED:
+            judged["status"] = None
     measured = [(f"{m['label']}:", "", m) for m in run.values()]
     measured += [(f"{name} filled on", " articles", m) for name, m in fields.items()]
     reasons = [(m["status"], text) for what, unit, m in measured if (text := shortfall(what, m, unit))]
