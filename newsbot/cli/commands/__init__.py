@@ -50,8 +50,11 @@ def check_settings(settings: BaseSettings) -> None:
             )
         # Scrapy's misspelt too (-s DOWNLOAD_DELY), not other libraries' (scrapy-redis's DUPEFILTER_KEY)
         # nor those Scrapy still reads though deprecated (its default_settings still answers them).
-        typed = settings.getpriority(name) == SETTINGS_PRIORITIES["cmdline"] and name not in scrapy_names
-        typed = typed and not hasattr(default_settings, name)
+        typed = (
+            settings.getpriority(name) == SETTINGS_PRIORITIES["cmdline"]
+            and name not in scrapy_names
+            and not hasattr(default_settings, name)
+        )
         if typed and (close := difflib.get_close_matches(name, scrapy_names, n=1, cutoff=0.87)):
             raise UsageError(f"-s {name}: not a setting; did you mean {close[0]!r}?")
     expected = {bool: "True or False", int: "a whole number of 0 or more", float: "a number of 0 or more"}
